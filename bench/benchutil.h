@@ -1,0 +1,91 @@
+/*
+ * benchutil.h - timing helpers shared by the benchmarks.
+ *
+ * The machine is small and noisy, so every benchmark measures its
+ * variants side by side in one run, interleaving rounds (A, B, B, A, ...)
+ * and comparing medians of many rounds. Header-only: static inline.
+ */
+#ifndef GCP_BENCHUTIL_H
+#define GCP_BENCHUTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Keep a timed loop from being specialised or inlined into its caller. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define BENCH_NOINLINE __attribute__((noipa))
+#else
+#define BENCH_NOINLINE __attribute__((noinline))
+#endif
+
+#define BENCH_MAX_ROUNDS 64
+
+static inline uint64_t bench_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One figure per round; the median of the rounds is what is reported. */
+typedef struct bench_series {
+    double v[BENCH_MAX_ROUNDS];
+    size_t n;
+} bench_series;
+
+static inline void bench_add(bench_series *s, double x)
+{
+    if (s->n < BENCH_MAX_ROUNDS)
+        s->v[s->n++] = x;
+}
+
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static inline double bench_median(const bench_series *s)
+{
+    double tmp[BENCH_MAX_ROUNDS];
+
+    if (s->n == 0)
+        return 0.0;
+    memcpy(tmp, s->v, s->n * sizeof tmp[0]);
+    qsort(tmp, s->n, sizeof tmp[0], bench_cmp_double);
+    return s->n % 2 ? tmp[s->n / 2] : (tmp[s->n / 2 - 1] + tmp[s->n / 2]) / 2.0;
+}
+
+/* Spread of the rounds: the value at quantile q (0..1), nearest rank. */
+static inline double bench_quantile(const bench_series *s, double q)
+{
+    double tmp[BENCH_MAX_ROUNDS];
+
+    if (s->n == 0)
+        return 0.0;
+    memcpy(tmp, s->v, s->n * sizeof tmp[0]);
+    qsort(tmp, s->n, sizeof tmp[0], bench_cmp_double);
+    size_t i = (size_t)(q * (double)(s->n - 1) + 0.5);
+    return tmp[i < s->n ? i : s->n - 1];
+}
+
+/* Round r runs its variants in rotated order, so no variant always runs
+ * first (cache, frequency and collection-phase effects even out). */
+static inline size_t bench_order(size_t r, size_t i, size_t nvariants)
+{
+    return (r + i) % nvariants;
+}
+
+/* The verdict column; returns 1 when the target was missed. */
+static inline int bench_verdict(int pass)
+{
+    fputs(pass ? "PASS" : "FAIL", stdout);
+    return !pass;
+}
+
+#endif /* GCP_BENCHUTIL_H */

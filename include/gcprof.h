@@ -1,0 +1,403 @@
+/*
+ * gcprof.h - libgcprof: a managed heap on the Boehm collector, and a
+ * profiler that tells what a piece of code did to memory.
+ *
+ * Ownership vocabulary (as in jansson): "managed" memory belongs to the
+ * collector and is reclaimed when unreachable; "caller-owned" memory is
+ * yours to keep or free; "borrowed" pointers stay valid only as long as
+ * the object they came from.
+ *
+ * Thread safety: every function may be called from any thread that the
+ * collector knows about (created through its pthread wrappers, or
+ * registered), unless its comment says otherwise.
+ */
+#ifndef GCPROF_H
+#define GCPROF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define GCP_EXPORT __attribute__((visibility("default")))
+#define GCP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define GCP_EXPORT
+#define GCP_PRINTF(f, a)
+#endif
+
+/* ---- version ------------------------------------------------------ */
+
+#define GCP_VERSION_MAJOR 0
+#define GCP_VERSION_MINOR 1
+#define GCP_VERSION_PATCH 0
+#define GCP_VERSION_STRING "0.1.0"
+
+/* The version of the library actually linked, e.g. "0.1.0". */
+GCP_EXPORT const char *gcp_version(void);
+
+/* ---- errors ------------------------------------------------------- */
+
+/* Every function that can fail returns 0 (or a count) on success and one
+ * of these negative codes on failure. The message of the latest failure
+ * on the calling thread is kept by gcp_last_error(). */
+#define GCP_ERRNO_MAP(X)                                                   \
+    X(EINVAL, -22, "invalid argument")                                     \
+    X(ENOMEM, -12, "out of memory")                                        \
+    X(EIO, -5, "cannot read process statistics")                          \
+    X(ERANGE, -34, "value out of range")                                   \
+    X(ESTATE, -1001, "call out of order (region not begun or ended twice)") \
+    X(ENOTFOUND, -1002, "no such key")
+
+typedef enum {
+#define GCP_ERR_ENUM_(name, code, msg) GCP_##name = (code),
+    GCP_ERRNO_MAP(GCP_ERR_ENUM_)
+#undef GCP_ERR_ENUM_
+    GCP_OK = 0
+} gcp_errno;
+
+/* A static description of err ("invalid argument"); never NULL. */
+GCP_EXPORT const char *gcp_strerror(int err);
+
+/* The code's symbolic name ("GCP_EINVAL"); "GCP_UNKNOWN" for others. */
+GCP_EXPORT const char *gcp_err_name(int err);
+
+/* The message of the latest failure on this thread, naming what was wrong
+ * ("threshold_mb must be finite and >= 0, got -1"). Borrowed: valid until
+ * this thread's next failing call. "" when nothing failed yet. */
+GCP_EXPORT const char *gcp_last_error(void);
+
+/* ---- logging ------------------------------------------------------ */
+
+typedef enum { GCP_LOG_ERROR = 0, GCP_LOG_WARN = 1, GCP_LOG_INFO = 2 } gcp_log_level;
+
+/* A log hook receives each message with its level and your user data.
+ * It may be called from any thread, never from inside a collection. */
+typedef void (*gcp_log_fn)(gcp_log_level level, const char *msg, void *user);
+
+/* Install a log hook; NULL restores the default, which writes errors and
+ * warnings to stderr as "gcprof: warning: ...". Not thread-safe against
+ * concurrent logging: set it once, early. */
+GCP_EXPORT void gcp_set_log_fn(gcp_log_fn fn, void *user);
+
+/* ---- initialisation ----------------------------------------------- */
+
+/* Initialise the collector (with thread support) and the runtime. Safe to
+ * call more than once and from several threads; allocation functions call
+ * it themselves, so calling it is only needed to control when it happens.
+ * Returns 0. */
+GCP_EXPORT int gcp_init(void);
+
+/* ---- allocation --------------------------------------------------- */
+
+/* Allocate size bytes of managed, zeroed memory that may hold pointers to
+ * other managed objects. Returns NULL (and logs an error) when out of
+ * memory; never aborts. Every object is counted exactly (see
+ * gcp_heap_counters). */
+GCP_EXPORT void *gcp_alloc(size_t size);
+
+/* Like gcp_alloc, for memory that never holds pointers (strings, numbers):
+ * the collector does not scan it, except its first word. Not zeroed. */
+GCP_EXPORT void *gcp_alloc_atomic(size_t size);
+
+/* A managed copy of the NUL-terminated string s (atomic). NULL for a NULL
+ * s (GCP_EINVAL) or when out of memory. */
+GCP_EXPORT char *gcp_strdup(const char *s);
+
+/* Allocate one zeroed T. */
+#define GCP_NEW(T) ((T *)gcp_alloc(sizeof(T)))
+
+/* Run a full collection now. Does nothing if collection is disabled with
+ * GC_disable(); returns 1 if a collection ran, 0 otherwise. */
+GCP_EXPORT int gcp_collect(void);
+
+/* Process-wide totals of what the runtime allocated since start, summed
+ * over all threads. bytes are the collector's sizes (requests rounded up to
+ * its 16-byte granules), so they add up with heap figures. */
+typedef struct gcp_heap_counters {
+    uint64_t objects_allocated;
+    uint64_t bytes_allocated;
+} gcp_heap_counters;
+
+GCP_EXPORT void gcp_heap_counters_get(gcp_heap_counters *out);
+
+/* The collector's size of a managed object (>= what was requested). */
+GCP_EXPORT size_t gcp_sizeof(const void *obj);
+
+/* ---- containers ----------------------------------------------------- */
+
+/* A growable vector of pointers, itself managed: no _free, it is
+ * reclaimed when unreachable. Elements are scanned, so they keep the
+ * objects they point to alive. Not thread-safe: one writer at a time. */
+typedef struct gcp_vec gcp_vec;
+
+/* A new vector with room for capacity elements (0 is fine). NULL when out
+ * of memory. */
+GCP_EXPORT gcp_vec *gcp_vec_new(size_t capacity);
+/* Append item; returns 0, GCP_EINVAL for a NULL vec, GCP_ENOMEM. */
+GCP_EXPORT int gcp_vec_push(gcp_vec *vec, void *item);
+/* Element i, or NULL when out of range (borrowed). */
+GCP_EXPORT void *gcp_vec_get(const gcp_vec *vec, size_t i);
+/* Replace element i; GCP_ERANGE when i >= length. */
+GCP_EXPORT int gcp_vec_set(gcp_vec *vec, size_t i, void *item);
+/* Remove and return the last element; NULL when empty. */
+GCP_EXPORT void *gcp_vec_pop(gcp_vec *vec);
+/* Number of elements (0 for NULL). */
+GCP_EXPORT size_t gcp_vec_len(const gcp_vec *vec);
+/* Drop every element (capacity is kept). */
+GCP_EXPORT void gcp_vec_clear(gcp_vec *vec);
+
+/* A map from strings to values, managed like gcp_vec. Keys are copied into
+ * the managed heap; a value is an integer, a double, or a pointer to a
+ * managed object (which the map keeps alive). */
+typedef struct gcp_map gcp_map;
+
+typedef enum {
+    GCP_VALUE_NONE = 0,
+    GCP_VALUE_INT,
+    GCP_VALUE_DOUBLE,
+    GCP_VALUE_PTR
+} gcp_value_type;
+
+typedef struct gcp_value {
+    gcp_value_type type;
+    union {
+        int64_t i;
+        double d;
+        void *p;
+    } as;
+} gcp_value;
+
+GCP_EXPORT gcp_map *gcp_map_new(void);
+/* Set key to value (replacing any old value). 0, GCP_EINVAL, GCP_ENOMEM. */
+GCP_EXPORT int gcp_map_set(gcp_map *map, const char *key, gcp_value value);
+GCP_EXPORT int gcp_map_set_int(gcp_map *map, const char *key, int64_t v);
+GCP_EXPORT int gcp_map_set_double(gcp_map *map, const char *key, double v);
+GCP_EXPORT int gcp_map_set_ptr(gcp_map *map, const char *key, void *p);
+/* Look key up: 0 and *out set, or GCP_ENOTFOUND / GCP_EINVAL. */
+GCP_EXPORT int gcp_map_get(const gcp_map *map, const char *key, gcp_value *out);
+/* Convenience getters: the value, or 0 / NULL when missing or of another type. */
+GCP_EXPORT int64_t gcp_map_get_int(const gcp_map *map, const char *key);
+GCP_EXPORT void *gcp_map_get_ptr(const gcp_map *map, const char *key);
+/* Remove key: 0, or GCP_ENOTFOUND. */
+GCP_EXPORT int gcp_map_remove(gcp_map *map, const char *key);
+GCP_EXPORT size_t gcp_map_len(const gcp_map *map);
+/* Visit every entry in unspecified order; stop early when fn returns non-zero
+ * (that value is returned). The map must not change during the visit. */
+GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
+                               int (*fn)(const char *key, gcp_value value, void *user),
+                               void *user);
+
+/* ---- profiler: configuration -------------------------------------- */
+
+/* How to profile. Environment: GCPROF="auto_gc=1,track_peak=1,..." sets the
+ * defaults that gcp_config_init_env() and a NULL config use; the variables
+ * GCPROF_AUTO_GC, GCPROF_TRACK_PEAK, ... override single keys. Explicit
+ * values > environment > built-in defaults. */
+typedef struct gcp_config {
+    /* Full collection before (the baseline), automatic collection held off
+     * during, forced collection after. Needed for exact
+     * gc_objects_collected and for memory_saved. Default: on. */
+    int auto_gc;
+    /* Fill the collector statistics before/after and collection times.
+     * Default: off. */
+    int detailed_stats;
+    /* True RSS and GC-heap high-water marks during the closure. Default: off. */
+    int track_peak;
+    /* Warn (log hook, once) and set exceeded_threshold when RSS rose above
+     * this many MiB. 0: no threshold. Default: 0. */
+    double threshold_mb;
+    /* While collection is held off, allow it again once the GC heap has
+     * grown by this many MiB (the report says so). Default: 1024. */
+    double hold_limit_mb;
+} gcp_config;
+
+/* Built-in defaults, ignoring the environment. */
+GCP_EXPORT void gcp_config_init(gcp_config *cfg);
+
+/* Built-in defaults, then GCPROF and GCPROF_<KEY>. Returns 0, or
+ * GCP_EINVAL with a message naming the variable and key in err (may be
+ * NULL); cfg then holds the built-in defaults. */
+GCP_EXPORT int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen);
+
+/* Apply a spec "key=value,key=value" on top of *cfg. Keys: auto_gc,
+ * detailed_stats, track_peak (true/false/1/0/yes/no/on/off), threshold_mb
+ * (>= 0, finite), hold_limit_mb (> 0, finite). Whitespace around keys and
+ * values is ignored; an empty spec changes nothing. On error returns
+ * GCP_EINVAL, writes a message naming the key, value and position to err
+ * (may be NULL) and leaves *cfg unchanged. */
+GCP_EXPORT int gcp_config_parse(const char *spec, gcp_config *cfg, char *err, size_t errlen);
+
+/* 0 when every field is usable, else GCP_EINVAL with a message naming the
+ * field (also kept by gcp_last_error()). */
+GCP_EXPORT int gcp_config_validate(const gcp_config *cfg);
+
+/* ---- profiler: reports -------------------------------------------- */
+
+/* Collector statistics at one moment (filled with detailed_stats). */
+typedef struct gcp_gc_stats {
+    uint64_t heap_size;       /* bytes mapped for the heap */
+    uint64_t free_bytes;      /* of which free */
+    uint64_t unmapped_bytes;  /* returned to the OS */
+    uint64_t bytes_since_gc;  /* allocated since the last collection */
+    uint64_t total_bytes;     /* allocated since start (batched per thread) */
+    uint64_t gc_no;           /* collections so far */
+    uint64_t obtained_from_os; /* bytes ever obtained from the OS */
+} gcp_gc_stats;
+
+/* Why a figure is missing or what happened on the way (report.notes). */
+enum {
+    /* Collection was disabled (GC_disable) when the profile began: no
+     * baseline collection ran. */
+    GCP_NOTE_BASELINE_SKIPPED = 1 << 0,
+    /* Collection was disabled when the closure returned (it called
+     * GC_disable itself, or the caller did): the forced collection could
+     * not run; memory_saved and gc_objects_collected are not measured. */
+    GCP_NOTE_FORCED_GC_SKIPPED = 1 << 1,
+    /* The GC heap grew past hold_limit_mb while collection was held off, so
+     * automatic collection was allowed again. */
+    GCP_NOTE_HOLD_RELEASED = 1 << 2,
+    /* The closure ran for less than the clock can resolve meaningfully
+     * (about 1 us): execution_time is an upper bound. */
+    GCP_NOTE_BELOW_CLOCK_RESOLUTION = 1 << 3,
+    /* gc_objects_collected / bytes_reclaimed are unknown (-1): collections
+     * ran that the profiler did not control (auto_gc off). */
+    GCP_NOTE_COLLECTED_UNKNOWN = 1 << 4
+};
+
+/* Everything one profile measured. A plain value: copy it freely.
+ * Sizes in MiB are of process RSS (MiB = 2^20 bytes); heap figures are
+ * bytes in use in the GC heap (heap size minus free, the collector's view). */
+typedef struct gcp_report {
+    char function_name[128];  /* truncated copy of the name */
+    int status;               /* the closure's return value */
+    double execution_time;    /* seconds, wall clock, closure only */
+    double memory_before;     /* MiB RSS before the closure (after baseline) */
+    double memory_after;      /* MiB RSS at the end (after forced collection) */
+    double memory_saved;      /* MiB RSS the forced collection gave back to the OS */
+    double peak_memory;       /* MiB RSS high-water mark during the closure
+                                 (track_peak; else max(before, end)) */
+    uint64_t heap_before;     /* bytes in use in the GC heap before the closure */
+    uint64_t heap_after;      /* ... after the forced collection */
+    uint64_t peak_heap;       /* ... high-water mark during the closure */
+    uint64_t bytes_allocated; /* by the runtime during the closure, all threads */
+    uint64_t objects_allocated;
+    int64_t gc_objects_collected; /* runtime objects that died and were
+                                     collected; -1 when unknown (see notes) */
+    int64_t bytes_reclaimed;  /* their bytes; -1 when unknown */
+    uint64_t gc_count;        /* collections during the closure (automatic or
+                                 requested by it), not counting the profiler's */
+    double gc_pause_total;    /* s, world stopped in those collections */
+    double gc_pause_max;      /* s, longest single pause among them */
+    double gc_time;           /* s, inside those collections */
+    double profiler_gc_time;  /* s, the profiler's own baseline/forced collections */
+    int exceeded_threshold;   /* RSS went above threshold_mb */
+    double threshold_mb;      /* the threshold applied (0: none) */
+    int track_peak;           /* peak_memory / peak_heap are true high-water marks */
+    unsigned notes;           /* GCP_NOTE_* bits */
+    int depth;                /* nesting depth: 0 for an outermost profile */
+    int has_detailed_stats;
+    gcp_gc_stats stats_before; /* with detailed_stats */
+    gcp_gc_stats stats_after;
+} gcp_report;
+
+/* Print the one-line form
+ *   ProfileReport(function_name='f', execution_time=0.045, memory_before=50.2,
+ *   memory_after=45.1, memory_saved=5.1, gc_objects_collected=1000,
+ *   exceeded_threshold=False[, peak_memory=60.3])
+ * followed by a newline (on one line). An unknown count prints as None.
+ * Returns 0, or GCP_EINVAL for NULL arguments, GCP_EIO on a write error. */
+GCP_EXPORT int gcp_report_print(FILE *fp, const gcp_report *report);
+
+/* Print every field and note, one per line, for people. */
+GCP_EXPORT int gcp_report_print_details(FILE *fp, const gcp_report *report);
+
+/* Write the report as one JSON object (every field, notes as names) and a
+ * newline. Returns 0, GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_report_write_json(FILE *fp, const gcp_report *report);
+
+/* ---- profiler: running closures ----------------------------------- */
+
+/* A closure: returns 0 on success, non-zero for failure. */
+typedef int (*gcp_fn)(void *env);
+
+/* Profile one call fn(env) under cfg (NULL: defaults from the
+ * environment). Returns 0 when *out holds a report (the closure's own
+ * result is out->status), or a negative error, in which case the closure
+ * was not run (bad config: GCP_EINVAL naming the field; NULL fn or out:
+ * GCP_EINVAL). Profiles nest and recurse; each level gets its own figures.
+ * On return the collector's enabled state, its automatic-collection
+ * setting and its event hook are as they were before. */
+GCP_EXPORT int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
+                           gcp_report *out);
+
+/* One item of a batch. */
+typedef struct gcp_task {
+    const char *name;
+    gcp_fn fn;
+    void *env;
+} gcp_task;
+
+/* Profile each task in order with one config, filling reports[i]. A task
+ * that fails (non-zero status) still gets its report and the batch goes
+ * on. Returns the number of tasks whose closure returned non-zero, or a
+ * negative error before anything ran (bad config, NULL arrays, a task
+ * without fn: GCP_EINVAL naming its index). */
+GCP_EXPORT int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg,
+                                gcp_report *reports);
+
+/* Profiling a region of code that is not a closure:
+ *     gcp_region r;
+ *     gcp_profile_begin(&r, "load", NULL);
+ *     ... code ...
+ *     gcp_profile_end(&r, 0, &report);
+ * Regions nest (end them in reverse order, on the thread that began them).
+ * The struct is caller-owned storage; its fields are private. */
+typedef struct gcp_region {
+    /* private */
+    void *frame_;
+    unsigned magic_;
+} gcp_region;
+
+/* Begin a region: returns 0, or GCP_EINVAL (bad config, NULL region). */
+GCP_EXPORT int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg);
+
+/* End it, with status as the report's status. Returns 0, GCP_EINVAL, or
+ * GCP_ESTATE for a region not begun, already ended, or not innermost. */
+GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
+
+/* Decorator-like sugar, as Python's @profile keeps `last_report`:
+ *
+ *     GCP_PROFILED(process_data, env)
+ *     {
+ *         ... body using void *env, returning int ...
+ *     }
+ *     process_data(NULL);          // profiled call
+ *     GCP_LAST_REPORT(process_data) // its latest report
+ *
+ * defines static int process_data(void *env), which returns the body's
+ * status, or a negative error when the profile could not run.
+ * GCP_PROFILED_WITH(fn, env, cfgptr) uses an explicit config. Latest report
+ * is per function, not per thread. */
+#define GCP_PROFILED_WITH(fn, envname, cfgptr)                                     \
+    static int fn##_gcp_body_(void *envname);                                      \
+    static gcp_report fn##_gcp_last_report_;                                       \
+    static int fn(void *envname)                                                   \
+    {                                                                              \
+        int gcp_rc_ = gcp_profile(#fn, fn##_gcp_body_, envname, (cfgptr),          \
+                                  &fn##_gcp_last_report_);                         \
+        return gcp_rc_ < 0 ? gcp_rc_ : fn##_gcp_last_report_.status;               \
+    }                                                                              \
+    static int fn##_gcp_body_(void *envname)
+#define GCP_PROFILED(fn, envname) GCP_PROFILED_WITH(fn, envname, NULL)
+#define GCP_LAST_REPORT(fn) (fn##_gcp_last_report_)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GCPROF_H */

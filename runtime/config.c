@@ -1,0 +1,343 @@
+/*
+ * config.c - profiler settings: built-in defaults, the "key=value,..."
+ * spec, the GCPROF / GCPROF_<KEY> environment, validation.
+ *
+ * Every key is described once in `keys`; the spec parser, the per-key
+ * variables and gcp_config_validate all go through that table, so a new
+ * key needs one line here (and its field at the end of gcp_config).
+ * Messages are built in a local buffer first, then copied to the caller's
+ * err and recorded as the thread's last error, so both say the same.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_internal.h"
+#include "internal.h"
+
+#define MSG_MAX 256 /* as long as the last-error buffer */
+#define SHOW_MAX 40 /* quote at most this much of a key or value */
+
+typedef enum { KIND_BOOL, KIND_NONNEG, KIND_POSITIVE } key_kind;
+
+typedef struct key {
+    const char *name; /* in a spec */
+    const char *env;  /* its own variable */
+    size_t offset;    /* of an int (KIND_BOOL) or a double in gcp_config */
+    key_kind kind;
+} key;
+
+static const key keys[] = {
+    {"auto_gc", "GCPROF_AUTO_GC", offsetof(gcp_config, auto_gc), KIND_BOOL},
+    {"detailed_stats", "GCPROF_DETAILED_STATS", offsetof(gcp_config, detailed_stats), KIND_BOOL},
+    {"track_peak", "GCPROF_TRACK_PEAK", offsetof(gcp_config, track_peak), KIND_BOOL},
+    {"threshold_mb", "GCPROF_THRESHOLD_MB", offsetof(gcp_config, threshold_mb), KIND_NONNEG},
+    {"hold_limit_mb", "GCPROF_HOLD_LIMIT_MB", offsetof(gcp_config, hold_limit_mb), KIND_POSITIVE},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static int *int_field(gcp_config *cfg, const key *k)
+{
+    return (int *)(void *)((char *)cfg + k->offset);
+}
+
+static double *double_field(gcp_config *cfg, const key *k)
+{
+    return (double *)(void *)((char *)cfg + k->offset);
+}
+
+/* Format a message into msg and return -1, for `return msgf(...)`. */
+static int msgf(char *msg, size_t n, const char *fmt, ...) GCP_PRINTF(3, 4);
+static int msgf(char *msg, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Keys and values may be any length: quote only their start, so the
+ * position at the end of a message always survives truncation. */
+static int shown(size_t len)
+{
+    return len > SHOW_MAX ? SHOW_MAX : (int)len;
+}
+
+static const char *ellipsis(size_t len)
+{
+    return len > SHOW_MAX ? "..." : "";
+}
+
+/* Copy msg to err (NULL or errlen 0: not wanted), record it as the last
+ * error, return GCP_EINVAL. */
+static int fail_with(char *err, size_t errlen, const char *msg)
+{
+    if (err && errlen > 0)
+        snprintf(err, errlen, "%s", msg);
+    return gcp__fail_quiet(GCP_EINVAL, "%s", msg);
+}
+
+static void trim(const char **s, const char **e)
+{
+    while (*s < *e && isspace((unsigned char)**s))
+        (*s)++;
+    while (*e > *s && isspace((unsigned char)(*e)[-1]))
+        (*e)--;
+}
+
+/* ---- values -------------------------------------------------------- */
+
+static int parse_bool(const char *v, size_t len, int *out)
+{
+    static const struct {
+        const char *word;
+        int value;
+    } words[] = {{"true", 1}, {"false", 0}, {"1", 1}, {"0", 0}, {"yes", 1},
+                 {"no", 0},   {"on", 1},    {"off", 0}};
+
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (strlen(words[i].word) == len && strncasecmp(v, words[i].word, len) == 0) {
+            *out = words[i].value;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* v..v+len is trimmed and followed by a space, ',' or NUL, none of which
+ * can continue a number, so strtod can read it in place. */
+static int parse_double(const char *v, size_t len, double *out)
+{
+    char *end;
+
+    if (len == 0)
+        return -1;
+    *out = strtod(v, &end);
+    return end == v + len ? 0 : -1;
+}
+
+/* 0 when v suits k, else -1 and why not in msg (without a position). */
+static int check_range(const key *k, const char *label, double v, char *msg, size_t n)
+{
+    if (k->kind == KIND_NONNEG && !(isfinite(v) && v >= 0))
+        return msgf(msg, n, "%s must be finite and >= 0, got %g", label, v);
+    if (k->kind == KIND_POSITIVE && !(isfinite(v) && v > 0))
+        return msgf(msg, n, "%s must be finite and > 0, got %g", label, v);
+    return 0;
+}
+
+/* Set k's field in cfg from the text v..v+len (trimmed). label names the
+ * setting in messages: the key, or the variable it came from. */
+static int apply_value(gcp_config *cfg, const key *k, const char *label, const char *v,
+                       size_t len, char *msg, size_t n)
+{
+    double d;
+    int b;
+
+    if (k->kind == KIND_BOOL) {
+        if (parse_bool(v, len, &b) == 0) {
+            *int_field(cfg, k) = b;
+            return 0;
+        }
+        return msgf(msg, n, "%s: '%.*s%s' is not a boolean (true/false/1/0/yes/no/on/off)",
+                    label, shown(len), v, ellipsis(len));
+    }
+    if (parse_double(v, len, &d) != 0)
+        return msgf(msg, n, "%s: '%.*s%s' is not a number", label, shown(len), v, ellipsis(len));
+    if (check_range(k, label, d, msg, n) != 0)
+        return -1;
+    *double_field(cfg, k) = d;
+    return 0;
+}
+
+static const key *find_key(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strlen(keys[i].name) == len && memcmp(keys[i].name, name, len) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+/* ---- specs ----------------------------------------------------------- */
+
+/* One "key = value" item, s..e; spec is for positions (1-based). */
+static int apply_item(gcp_config *cfg, const char *spec, const char *s, const char *e,
+                      char *msg, size_t n)
+{
+    const char *eq = memchr(s, '=', (size_t)(e - s));
+    const char *ks = s, *ke = eq ? eq : e, *vs, *ve;
+    char why[MSG_MAX - 40];
+    const key *k;
+    size_t klen;
+
+    trim(&ks, &ke);
+    klen = (size_t)(ke - ks);
+    if (!eq)
+        return msgf(msg, n, "missing '=' after '%.*s%s' (at position %zu)", shown(klen), ks,
+                    ellipsis(klen), (size_t)(ks - spec) + 1);
+    if (klen == 0)
+        return msgf(msg, n, "missing key before '=' (at position %zu)", (size_t)(eq - spec) + 1);
+    k = find_key(ks, klen);
+    if (!k)
+        return msgf(msg, n, "unknown key '%.*s%s' (at position %zu)", shown(klen), ks,
+                    ellipsis(klen), (size_t)(ks - spec) + 1);
+    vs = eq + 1;
+    ve = e;
+    trim(&vs, &ve);
+    /* Value errors point at the value: that is the text to fix. */
+    if (apply_value(cfg, k, k->name, vs, (size_t)(ve - vs), why, sizeof why) != 0)
+        return msgf(msg, n, "%s (at position %zu)", why, (size_t)(vs - spec) + 1);
+    return 0;
+}
+
+/* Apply every item of spec to cfg, in order; stops at the first error
+ * (cfg then half-applied: callers parse into a copy). */
+static int apply_spec(gcp_config *cfg, const char *spec, char *msg, size_t n)
+{
+    const char *s = spec;
+
+    for (;;) {
+        const char *e = s + strcspn(s, ","), *ts = s, *te = e;
+
+        trim(&ts, &te);
+        if (ts < te && apply_item(cfg, spec, ts, te, msg, n) != 0)
+            return -1;
+        if (*e == '\0')
+            return 0;
+        s = e + 1;
+    }
+}
+
+/* ---- environment ----------------------------------------------------- */
+
+/* Defaults, then GCPROF, then each GCPROF_<KEY>. An empty (or blank)
+ * variable counts as unset, as an empty spec changes nothing. */
+static int load_env(gcp_config *cfg, char *msg, size_t n)
+{
+    const char *spec = getenv("GCPROF");
+    char why[MSG_MAX - 10];
+
+    gcp_config_init(cfg);
+    if (spec && apply_spec(cfg, spec, why, sizeof why) != 0)
+        return msgf(msg, n, "GCPROF: %s", why);
+    for (size_t i = 0; i < NKEYS; i++) {
+        const char *v = getenv(keys[i].env), *ve;
+
+        if (!v)
+            continue;
+        ve = v + strlen(v);
+        trim(&v, &ve);
+        if (v < ve && apply_value(cfg, &keys[i], keys[i].env, v, (size_t)(ve - v), msg, n) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- public functions ------------------------------------------------ */
+
+void gcp_config_init(gcp_config *cfg)
+{
+    if (!cfg)
+        return;
+    memset(cfg, 0, sizeof *cfg); /* padding too, so copies compare equal */
+    cfg->auto_gc = 1;
+    cfg->detailed_stats = 0;
+    cfg->track_peak = 0;
+    cfg->threshold_mb = 0;
+    cfg->hold_limit_mb = 1024;
+}
+
+int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen)
+{
+    char msg[MSG_MAX];
+    gcp_config tmp;
+
+    if (!cfg)
+        return fail_with(err, errlen, "gcp_config_init_env: cfg is NULL");
+    if (load_env(&tmp, msg, sizeof msg) != 0) {
+        gcp_config_init(cfg);
+        return fail_with(err, errlen, msg);
+    }
+    *cfg = tmp;
+    return 0;
+}
+
+int gcp_config_parse(const char *spec, gcp_config *cfg, char *err, size_t errlen)
+{
+    char msg[MSG_MAX];
+    gcp_config tmp;
+
+    if (!spec)
+        return fail_with(err, errlen, "gcp_config_parse: spec is NULL");
+    if (!cfg)
+        return fail_with(err, errlen, "gcp_config_parse: cfg is NULL");
+    tmp = *cfg;
+    if (apply_spec(&tmp, spec, msg, sizeof msg) != 0)
+        return fail_with(err, errlen, msg);
+    *cfg = tmp;
+    return 0;
+}
+
+int gcp_config_validate(const gcp_config *cfg)
+{
+    char msg[MSG_MAX];
+    gcp_config c; /* a copy, for the table's (mutable) field accessors */
+
+    if (!cfg)
+        return gcp__fail_quiet(GCP_EINVAL, "gcp_config_validate: cfg is NULL");
+    c = *cfg;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const key *k = &keys[i];
+
+        if (k->kind == KIND_BOOL) {
+            int b = *int_field(&c, k);
+
+            if (b != 0 && b != 1)
+                return gcp__fail_quiet(GCP_EINVAL, "%s must be 0 or 1, got %d", k->name, b);
+        } else if (check_range(k, k->name, *double_field(&c, k), msg, sizeof msg) != 0) {
+            return gcp__fail_quiet(GCP_EINVAL, "%s", msg);
+        }
+    }
+    return 0;
+}
+
+/* ---- the environment's config, once per process -------------------- */
+
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static gcp_config env_cfg;
+static int env_bad;
+static char env_msg[MSG_MAX];
+
+static void env_load_once(void)
+{
+    env_bad = load_env(&env_cfg, env_msg, sizeof env_msg) != 0;
+    if (env_bad)
+        gcp_config_init(&env_cfg);
+}
+
+int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
+{
+    int rc;
+
+    if (!out)
+        return gcp__fail_quiet(GCP_EINVAL, "gcp__config_resolve: out is NULL");
+    if (cfg) {
+        rc = gcp_config_validate(cfg);
+        if (rc == 0)
+            *out = *cfg;
+        return rc;
+    }
+    pthread_once(&env_once, env_load_once);
+    if (env_bad)
+        return gcp__fail_quiet(GCP_EINVAL, "%s", env_msg);
+    *out = env_cfg;
+    return 0;
+}

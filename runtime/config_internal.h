@@ -1,0 +1,17 @@
+/*
+ * config_internal.h - how the profiler turns "a config or NULL" into the
+ * settings of one profile (config.c).
+ */
+#ifndef GCP_CONFIG_INTERNAL_H
+#define GCP_CONFIG_INTERNAL_H
+
+#include "gcprof.h"
+
+/* The settings to profile with. cfg non-NULL: validate it and copy it to
+ * *out (cheap: no getenv, no parsing). cfg NULL: the environment's config
+ * (GCPROF, GCPROF_<KEY>), read once per process and cached. Returns 0, or
+ * GCP_EINVAL with the message re-recorded as this thread's last error
+ * (not logged); *out is then untouched. Thread-safe. */
+int gcp__config_resolve(const gcp_config *cfg, gcp_config *out);
+
+#endif /* GCP_CONFIG_INTERNAL_H */

@@ -1,0 +1,104 @@
+/*
+ * error.c - error codes, the per-thread last-error message, the log hook.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static _Thread_local char last_error[256];
+
+static gcp_log_fn log_fn;
+static void *log_user;
+
+const char *gcp_strerror(int err)
+{
+    switch (err) {
+#define GCP_ERR_STR_(name, code, msg) \
+    case GCP_##name:                  \
+        return msg;
+        GCP_ERRNO_MAP(GCP_ERR_STR_)
+#undef GCP_ERR_STR_
+    case GCP_OK:
+        return "success";
+    default:
+        return "unknown error";
+    }
+}
+
+const char *gcp_err_name(int err)
+{
+    switch (err) {
+#define GCP_ERR_NAME_(name, code, msg) \
+    case GCP_##name:                   \
+        return "GCP_" #name;
+        GCP_ERRNO_MAP(GCP_ERR_NAME_)
+#undef GCP_ERR_NAME_
+    case GCP_OK:
+        return "GCP_OK";
+    default:
+        return "GCP_UNKNOWN";
+    }
+}
+
+const char *gcp_last_error(void)
+{
+    return last_error;
+}
+
+void gcp_set_log_fn(gcp_log_fn fn, void *user)
+{
+    log_fn = fn;
+    log_user = user;
+}
+
+static void emit(gcp_log_level level, const char *msg)
+{
+    static const char *const names[] = {"error", "warning", "info"};
+
+    if (log_fn) {
+        log_fn(level, msg, log_user);
+        return;
+    }
+    if (level <= GCP_LOG_WARN) /* default: quiet about info */
+        fprintf(stderr, "gcprof: %s: %s\n", names[level], msg);
+}
+
+void gcp__log(gcp_log_level level, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    emit(level, msg);
+}
+
+static int record(int err, const char *fmt, va_list ap)
+{
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    return err;
+}
+
+int gcp__fail_quiet(int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    record(err, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+int gcp__fail(int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    record(err, fmt, ap);
+    va_end(ap);
+    emit(GCP_LOG_ERROR, last_error);
+    return err;
+}

@@ -1,0 +1,258 @@
+/*
+ * heap.c - allocation through per-thread free lists, with exact counts.
+ *
+ * Small objects come from free lists this thread keeps for each size
+ * (refilled a batch at a time by GC_generic_malloc_many), so the fast path
+ * takes no lock and bumps two single-writer counters. The lists hang off an
+ * uncollectable per-thread state, which keeps parked objects marked; the
+ * census subtracts them using the counts kept here.
+ */
+#include <gc/gc_inline.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { KIND_NORMAL = 0, KIND_ATOMIC = 1, N_KINDS = 2 };
+
+typedef struct thread_state {
+    void *free_list[N_KINDS][GC_TINY_FREELISTS]; /* indexed by granules */
+    /* Single writer: the owning thread. Others read them relaxed. */
+    _Atomic uint64_t alloc_objects, alloc_bytes;       /* handed out */
+    _Atomic uint64_t refill_objects, refill_bytes;     /* put in free lists */
+    _Atomic uint64_t large_objects, large_bytes;       /* handed out directly */
+    struct thread_state *next;                          /* registry link */
+    int in_use;                                         /* owned by a thread */
+} thread_state;
+
+/* States are never freed: an exiting thread's state returns to the pool,
+ * so counters stay summable without locks in the owner's path. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static thread_state *registry;
+static pthread_key_t exit_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static _Thread_local thread_state *self;
+
+#define RELAXED memory_order_relaxed
+
+/* Largest request served from the per-thread lists (with the extra byte,
+ * at most GC_TINY_FREELISTS - 1 granules). */
+#define SMALL_MAX ((GC_TINY_FREELISTS - 1) * GC_GRANULE_BYTES - 1)
+
+static inline void bump(_Atomic uint64_t *counter, uint64_t by)
+{
+    /* One writer: a relaxed load and store, no locked instruction. */
+    atomic_store_explicit(counter, atomic_load_explicit(counter, RELAXED) + by, RELAXED);
+}
+
+static void retire_state(void *arg)
+{
+    thread_state *st = arg;
+
+    /* Parked objects become garbage; the books must say they left. */
+    pthread_mutex_lock(&registry_lock);
+    memset(st->free_list, 0, sizeof st->free_list);
+    uint64_t small_objects = atomic_load_explicit(&st->alloc_objects, RELAXED) -
+                             atomic_load_explicit(&st->large_objects, RELAXED);
+    uint64_t small_bytes = atomic_load_explicit(&st->alloc_bytes, RELAXED) -
+                           atomic_load_explicit(&st->large_bytes, RELAXED);
+    atomic_store_explicit(&st->refill_objects, small_objects, RELAXED);
+    atomic_store_explicit(&st->refill_bytes, small_bytes, RELAXED);
+    st->in_use = 0;
+    pthread_mutex_unlock(&registry_lock);
+    self = NULL;
+}
+
+static void make_exit_key(void)
+{
+    pthread_key_create(&exit_key, retire_state);
+}
+
+static thread_state *adopt_state(void)
+{
+    thread_state *st;
+
+    gcp_init();
+    pthread_once(&key_once, make_exit_key);
+    pthread_mutex_lock(&registry_lock);
+    for (st = registry; st && st->in_use; st = st->next)
+        ;
+    if (st)
+        st->in_use = 1;
+    pthread_mutex_unlock(&registry_lock);
+    if (!st) {
+        /* Uncollectable: a root, so parked objects stay marked. */
+        st = GC_MALLOC_UNCOLLECTABLE(sizeof *st);
+        if (!st)
+            return NULL;
+        st->in_use = 1;
+        pthread_mutex_lock(&registry_lock);
+        st->next = registry;
+        registry = st;
+        pthread_mutex_unlock(&registry_lock);
+    }
+    pthread_setspecific(exit_key, st);
+    self = st;
+    return st;
+}
+
+void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked)
+{
+    gcp__counts a = {0, 0}, p = {0, 0};
+
+    pthread_mutex_lock(&registry_lock);
+    for (thread_state *st = registry; st; st = st->next) {
+        uint64_t ao = atomic_load_explicit(&st->alloc_objects, RELAXED);
+        uint64_t ab = atomic_load_explicit(&st->alloc_bytes, RELAXED);
+        uint64_t lo = atomic_load_explicit(&st->large_objects, RELAXED);
+        uint64_t lb = atomic_load_explicit(&st->large_bytes, RELAXED);
+        a.objects += ao;
+        a.bytes += ab;
+        p.objects += atomic_load_explicit(&st->refill_objects, RELAXED) - (ao - lo);
+        p.bytes += atomic_load_explicit(&st->refill_bytes, RELAXED) - (ab - lb);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (allocated)
+        *allocated = a;
+    if (parked)
+        *parked = p;
+}
+
+void gcp_heap_counters_get(gcp_heap_counters *out)
+{
+    gcp__counts a;
+
+    if (!out)
+        return;
+    gcp__heap_totals(&a, NULL);
+    out->objects_allocated = a.objects;
+    out->bytes_allocated = a.bytes;
+}
+
+static void *out_of_memory(size_t size)
+{
+    gcp__fail(GCP_ENOMEM, "gcp_alloc: out of memory allocating %zu bytes", size);
+    return NULL;
+}
+
+static inline size_t granules_for(size_t size)
+{
+    size_t g = (size + gcp__extra_bytes + GC_GRANULE_BYTES - 1) / GC_GRANULE_BYTES;
+    return g ? g : 1;
+}
+
+static void count_batch(thread_state *st, void *list, size_t object_bytes)
+{
+    uint64_t n = 0;
+
+    for (void *p = list; p; p = *(void **)p)
+        n++;
+    bump(&st->refill_objects, n);
+    bump(&st->refill_bytes, n * object_bytes);
+}
+
+static void *alloc_large(thread_state *st, int kind_ix, size_t size)
+{
+    void *op = GC_malloc_kind(size, kind_ix == KIND_NORMAL ? gcp__kind_normal : gcp__kind_atomic);
+
+    if (!op)
+        return out_of_memory(size);
+    size_t bytes = GC_size(op);
+    bump(&st->alloc_objects, 1);
+    bump(&st->alloc_bytes, bytes);
+    bump(&st->large_objects, 1);
+    bump(&st->large_bytes, bytes);
+    return op;
+}
+
+static void *alloc_slow(int kind_ix, size_t size)
+{
+    thread_state *st = self ? self : adopt_state();
+
+    if (!st)
+        return out_of_memory(size);
+    gcp__hold_check();
+    if (size > SMALL_MAX)
+        return alloc_large(st, kind_ix, size);
+    size_t granules = granules_for(size);
+
+    void **list = &st->free_list[kind_ix][granules];
+    size_t object_bytes = granules * GC_GRANULE_BYTES;
+    if (!*list) {
+        int kind = kind_ix == KIND_NORMAL ? gcp__kind_normal : gcp__kind_atomic;
+        GC_generic_malloc_many(object_bytes, kind, list);
+        if (!*list)
+            return out_of_memory(size);
+        /* A batch is a block's free slots, all of this size, except when
+         * the collector falls back to one object of its own sizing (it
+         * adds the extra byte again): that one is handed out right here,
+         * so the fast path only ever sees objects of the listed size. */
+        object_bytes = GC_size(*list);
+        count_batch(st, *list, object_bytes);
+    }
+    void *op = *list;
+    *list = *(void **)op;
+    *(void **)op = NULL;
+    bump(&st->alloc_objects, 1);
+    bump(&st->alloc_bytes, object_bytes);
+    return op;
+}
+
+/* The fast path: a parked object of the right size, two counter bumps. */
+static inline void *alloc_kind(int kind_ix, size_t size)
+{
+    thread_state *st = self;
+
+    if (__builtin_expect(st != NULL && size <= SMALL_MAX, 1)) {
+        size_t granules = granules_for(size);
+        void **list = &st->free_list[kind_ix][granules];
+        void *op = *list;
+        if (__builtin_expect(op != NULL, 1)) {
+            *list = *(void **)op;
+            *(void **)op = NULL;
+            bump(&st->alloc_objects, 1);
+            bump(&st->alloc_bytes, granules * GC_GRANULE_BYTES);
+            return op;
+        }
+    }
+    return alloc_slow(kind_ix, size);
+}
+
+void *gcp_alloc(size_t size)
+{
+    return alloc_kind(KIND_NORMAL, size);
+}
+
+void *gcp_alloc_atomic(size_t size)
+{
+    return alloc_kind(KIND_ATOMIC, size);
+}
+
+char *gcp_strdup(const char *s)
+{
+    if (!s) {
+        gcp__fail(GCP_EINVAL, "gcp_strdup: s is NULL");
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *copy = gcp_alloc_atomic(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+int gcp_collect(void)
+{
+    gcp_init();
+    if (GC_is_disabled())
+        return 0;
+    GC_gcollect();
+    return 1;
+}
+
+size_t gcp_sizeof(const void *obj)
+{
+    if (!obj)
+        return 0;
+    return GC_size(obj);
+}

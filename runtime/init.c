@@ -1,0 +1,41 @@
+/*
+ * init.c - one-time set-up of the collector and the runtime's kinds.
+ */
+#include <gc/gc_mark.h>
+#include <pthread.h>
+
+#include "internal.h"
+
+int gcp__kind_normal = -1;
+int gcp__kind_atomic = -1;
+size_t gcp__extra_bytes = 1;
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init_collector(void)
+{
+    GC_INIT();
+    /* Threads the collector did not create may still allocate once they
+     * register themselves (GC_register_my_thread). */
+    GC_allow_register_threads();
+    gcp__extra_bytes = GC_get_all_interior_pointers() ? 1 : 0;
+
+    /* Scanned whole (length descriptor 0 + object size), cleared on reuse. */
+    gcp__kind_normal = (int)GC_new_kind(GC_new_free_list(), GC_DS_LENGTH, 1, 1);
+    /* Only the first word is scanned: it links a parked object to the next
+     * one in our free lists, which must stay marked while parked. Once the
+     * object is handed out, one word of its data is scanned conservatively. */
+    gcp__kind_atomic =
+        (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
+}
+
+int gcp_init(void)
+{
+    pthread_once(&init_once, init_collector);
+    return 0;
+}
+
+const char *gcp_version(void)
+{
+    return GCP_VERSION_STRING;
+}

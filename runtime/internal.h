@@ -1,0 +1,138 @@
+/*
+ * internal.h - what the runtime's files share and nothing else sees.
+ * Internal names are gcp__*; the library is built with
+ * -fvisibility=hidden, so only GCP_EXPORT functions leave it.
+ */
+#ifndef GCP_INTERNAL_H
+#define GCP_INTERNAL_H
+
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "gcprof.h"
+
+/* ---- errors and logging (error.c) ---------------------------------- */
+
+/* Record err and a formatted message as this thread's last error, log it
+ * at GCP_LOG_ERROR, and return err (so callers can `return gcp__fail(...)`). */
+int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* Same, without logging (for errors the caller reports itself). */
+int gcp__fail_quiet(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
+void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
+
+/* ---- the collector's kinds for runtime objects (init.c) ------------ */
+
+/* Runtime objects live in two collector kinds of their own, so a census
+ * of marked objects can tell them from everything else in the heap:
+ * pointer-holding (scanned whole, zeroed) and atomic (only the first word
+ * scanned, which holds the free-list link while an object is parked). */
+extern int gcp__kind_normal;
+extern int gcp__kind_atomic;
+/* Extra bytes the collector adds to each request (1 when it recognises
+ * pointers one past the end, as by default). */
+extern size_t gcp__extra_bytes;
+
+/* ---- per-thread allocation state (heap.c) ---------------------------- */
+
+/* Objects handed out and objects parked in this thread's free lists.
+ * Each counter has one writer (its thread); others read it relaxed. */
+typedef struct gcp__counts {
+    uint64_t objects;
+    uint64_t bytes;
+} gcp__counts;
+
+/* Totals over all threads, including threads that have exited. */
+void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked);
+
+/* ---- holding automatic collection off (hold.c) ------------------------ */
+
+/* Hold automatic collection off (nesting; the first hold saves the
+ * application's setting, the last release restores it). While held, once
+ * the heap grows past limit_bytes, collection is allowed again. */
+void gcp__hold_acquire(uint64_t limit_bytes);
+void gcp__hold_release(void);
+/* How many times a hold was released by its bound so far. */
+unsigned gcp__hold_releases(void);
+/* The allocation slow path calls this to enforce the bound. */
+void gcp__hold_check(void);
+
+/* ---- census of live runtime objects (census.c) ----------------------- */
+
+/* Count runtime objects marked by the latest collection, less those
+ * parked in free lists: the exact live set right after a full collection.
+ * Takes the allocation lock. */
+void gcp__census(gcp__counts *live);
+
+/* Zero the unused stack below the caller so stale words left by finished
+ * code do not keep garbage alive through conservative scanning. */
+void gcp__clear_dead_stack(void);
+
+/* ---- /proc readings (procfs.c) --------------------------------------- */
+
+/* Resident set size in bytes (kept-open /proc/self/statm); 0 on failure. */
+uint64_t gcp__rss_bytes(void);
+/* Reset the kernel's RSS high-water mark (/proc/self/clear_refs).
+ * Returns 0 or GCP_EIO. */
+int gcp__rss_peak_reset(void);
+/* RSS high-water mark since the last reset, in bytes. */
+uint64_t gcp__rss_peak_bytes(void);
+
+static inline uint64_t gcp__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Bytes in use in the GC heap (heap size minus free, lock-free). */
+static inline uint64_t gcp__heap_in_use(void)
+{
+    return (uint64_t)GC_get_heap_size() - (uint64_t)GC_get_free_bytes();
+}
+
+/* ---- collection events (gc_events.c) --------------------------------- */
+
+/* Running totals kept by our collection-event hook, which chains to any
+ * hook installed before it. */
+typedef struct gcp__gc_totals {
+    uint64_t collections;   /* END events seen */
+    uint64_t pause_ns;      /* PRE_STOP_WORLD .. POST_START_WORLD */
+    uint64_t gc_ns;         /* START .. END */
+} gcp__gc_totals;
+
+/* Install the hook (first call) / uninstall it (matching last call). The
+ * previous hook is restored unless someone replaced ours meanwhile. */
+void gcp__events_acquire(void);
+void gcp__events_release(void);
+void gcp__events_totals(gcp__gc_totals *out);
+
+/* ---- high-water marks shared by nested profiles (watermark.c) -------- */
+
+/* Process-wide high-water marks (RSS, GC heap, single pause) have one
+ * reset each; nested and concurrent profiles share them. Each active
+ * profile owns a gcp__marks; resetting folds the current marks into all
+ * active ones first, so none loses its peak. */
+typedef struct gcp__marks {
+    uint64_t rss_peak;
+    uint64_t heap_peak;
+    uint64_t pause_max_ns;
+    int track_rss;
+    struct gcp__marks *next; /* private to watermark.c */
+} gcp__marks;
+
+/* Start tracking m (track_rss: also reset the RSS mark, ~1 us). */
+void gcp__marks_begin(gcp__marks *m, int track_rss);
+/* Fold the current marks into m and stop tracking it. */
+void gcp__marks_end(gcp__marks *m);
+
+/* Called by the event hook (lock held, no locks or stdio allowed). */
+void gcp__marks_note_heap(uint64_t heap_in_use);
+void gcp__marks_note_pause(uint64_t pause_ns);
+
+#endif /* GCP_INTERNAL_H */

@@ -1,0 +1,323 @@
+/*
+ * profile.c - profiling a closure or a region: what to measure, in which
+ * order, and how the collector is put back as it was.
+ *
+ * With auto_gc the sequence is: clear dead stack, full collection,
+ * census of live runtime objects (the baseline), hold automatic
+ * collection off, run, then a forced collection and a second census. To
+ * measure memory given back, up to two more unmapping collections follow:
+ * bdwgc unmaps a free block only when at least two collections have passed
+ * since it was freed (allchblk.c, GC_unmap_old). Objects collected = live before +
+ * allocated between - live after, exact across any number of collections
+ * in between.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+#include "internal.h"
+
+#define MIB 1048576.0
+/* Mapped free blocks after the forced collection that make the unmapping
+ * collections worth their cost. */
+#define UNMAP_WORTH_BYTES ((uint64_t)1 << 20)
+/* Shorter closures cannot be timed meaningfully (two clock reads ~40 ns,
+ * scheduling noise beyond). */
+#define CLOCK_RESOLUTION_NS 1000
+#define REGION_MAGIC 0x67637066u
+
+typedef struct frame {
+    gcp_config cfg;
+    char name[sizeof(((gcp_report *)0)->function_name)];
+    int depth;
+    unsigned notes;
+    int baseline_ran, held;
+    unsigned releases_at_start;
+    uint64_t start_ns, end_ns;
+    uint64_t rss_before, rss_at_end;
+    uint64_t heap_before, gc_no_before;
+    gcp__counts allocated_before, live_before;
+    gcp__gc_totals gc_before;
+    gcp__marks marks;
+    uint64_t profiler_gc_ns;
+    gcp_gc_stats stats_before;
+    struct frame *parent;
+} frame;
+
+static _Thread_local frame *innermost;
+
+static void read_gc_stats(gcp_gc_stats *s)
+{
+    struct GC_prof_stats_s ps;
+
+    GC_get_prof_stats(&ps, sizeof ps);
+    s->heap_size = ps.heapsize_full - ps.unmapped_bytes;
+    s->free_bytes = ps.free_bytes_full - ps.unmapped_bytes;
+    s->unmapped_bytes = ps.unmapped_bytes;
+    s->bytes_since_gc = ps.bytes_allocd_since_gc;
+    s->total_bytes = ps.allocd_bytes_before_gc + ps.bytes_allocd_since_gc;
+    s->gc_no = ps.gc_no;
+    s->obtained_from_os = ps.obtained_from_os_bytes;
+}
+
+/* A full collection the profiler itself runs, timed apart from the
+ * closure's. unmap: also return free blocks to the OS. */
+static void profiler_collect(frame *f, int unmap)
+{
+    uint64_t t = gcp__now_ns();
+
+    gcp__clear_dead_stack();
+    if (unmap)
+        GC_gcollect_and_unmap();
+    else
+        GC_gcollect();
+    f->profiler_gc_ns += gcp__now_ns() - t;
+}
+
+static void take_baseline(frame *f)
+{
+    if (GC_is_disabled()) {
+        f->notes |= GCP_NOTE_BASELINE_SKIPPED;
+        return;
+    }
+    profiler_collect(f, 0);
+    gcp__census(&f->live_before);
+    f->baseline_ran = 1;
+}
+
+static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
+{
+    int rc = gcp__config_resolve(cfg, &f->cfg);
+
+    if (rc < 0) {
+        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+        return rc;
+    }
+    gcp_init();
+    snprintf(f->name, sizeof f->name, "%s", name ? name : "(anonymous)");
+    f->parent = innermost;
+    f->depth = f->parent ? f->parent->depth + 1 : 0;
+    f->notes = 0;
+    f->baseline_ran = f->held = 0;
+    f->profiler_gc_ns = 0;
+    gcp__events_acquire();
+    if (f->cfg.auto_gc) {
+        take_baseline(f);
+        gcp__hold_acquire((uint64_t)GC_get_heap_size() + (uint64_t)(f->cfg.hold_limit_mb * MIB));
+        f->held = 1;
+    }
+    if (f->cfg.detailed_stats)
+        read_gc_stats(&f->stats_before);
+    f->releases_at_start = gcp__hold_releases();
+    gcp__heap_totals(&f->allocated_before, NULL);
+    gcp__events_totals(&f->gc_before);
+    f->gc_no_before = GC_get_gc_no();
+    f->rss_before = gcp__rss_bytes();
+    f->heap_before = gcp__heap_in_use();
+    gcp__marks_begin(&f->marks, f->cfg.track_peak);
+    innermost = f;
+    f->start_ns = gcp__now_ns();
+    return 0;
+}
+
+static double mib(uint64_t bytes)
+{
+    return (double)bytes / MIB;
+}
+
+static void fill_closure_figures(const frame *f, gcp_report *r)
+{
+    gcp__counts allocated;
+    gcp__gc_totals gc;
+
+    gcp__heap_totals(&allocated, NULL);
+    gcp__events_totals(&gc);
+    r->execution_time = (double)(f->end_ns - f->start_ns) / 1e9;
+    if (f->end_ns - f->start_ns < CLOCK_RESOLUTION_NS)
+        r->notes |= GCP_NOTE_BELOW_CLOCK_RESOLUTION;
+    r->objects_allocated = allocated.objects - f->allocated_before.objects;
+    r->bytes_allocated = allocated.bytes - f->allocated_before.bytes;
+    r->gc_count = GC_get_gc_no() - f->gc_no_before;
+    r->gc_pause_total = (double)(gc.pause_ns - f->gc_before.pause_ns) / 1e9;
+    r->gc_time = (double)(gc.gc_ns - f->gc_before.gc_ns) / 1e9;
+    r->gc_pause_max = (double)f->marks.pause_max_ns / 1e9;
+    r->memory_before = mib(f->rss_before);
+    r->heap_before = f->heap_before;
+    r->peak_heap = f->marks.heap_peak;
+    r->track_peak = f->marks.track_rss;
+    uint64_t peak = f->rss_before > f->rss_at_end ? f->rss_before : f->rss_at_end;
+    if (f->marks.track_rss && f->marks.rss_peak > peak)
+        peak = f->marks.rss_peak;
+    r->peak_memory = mib(peak);
+}
+
+/* The forced collection, and what it tells: RSS given back, and the
+ * exact count of runtime objects that died since the baseline. */
+static void collect_after(frame *f, gcp_report *r)
+{
+    if (GC_is_disabled()) {
+        r->notes |= GCP_NOTE_FORCED_GC_SKIPPED;
+        return;
+    }
+    profiler_collect(f, 1);
+    for (int i = 0; i < 2 && GC_get_free_bytes() >= UNMAP_WORTH_BYTES; i++)
+        profiler_collect(f, 1);
+    if (!f->baseline_ran)
+        return;
+    /* After the last collection: an object it freed counts as collected. */
+    gcp__counts live_after, allocated;
+    gcp__census(&live_after);
+    gcp__heap_totals(&allocated, NULL);
+    r->gc_objects_collected = (int64_t)(f->live_before.objects +
+                                        (allocated.objects - f->allocated_before.objects) -
+                                        live_after.objects);
+    r->bytes_reclaimed = (int64_t)(f->live_before.bytes +
+                                   (allocated.bytes - f->allocated_before.bytes) -
+                                   live_after.bytes);
+}
+
+static void check_threshold(const frame *f, gcp_report *r)
+{
+    r->threshold_mb = f->cfg.threshold_mb;
+    if (f->cfg.threshold_mb <= 0 || r->peak_memory <= f->cfg.threshold_mb)
+        return;
+    r->exceeded_threshold = 1;
+    gcp__log(GCP_LOG_WARN, "%s: RSS reached %.1f MiB, above threshold_mb=%g%s", r->function_name,
+             r->peak_memory, f->cfg.threshold_mb, r->track_peak ? "" : " (no peak tracking)");
+}
+
+/* The closure's figures stop here: call right after it returns, before
+ * anything of the profiler's own (such as clearing the stack) runs. */
+static void frame_stop(frame *f)
+{
+    f->end_ns = gcp__now_ns();
+    if (f->cfg.auto_gc)
+        gcp__clear_dead_stack();
+}
+
+static void frame_end(frame *f, int status, gcp_report *r)
+{
+    gcp__marks_end(&f->marks);
+    f->rss_at_end = gcp__rss_bytes();
+    innermost = f->parent;
+
+    memset(r, 0, sizeof *r);
+    memcpy(r->function_name, f->name, sizeof r->function_name);
+    r->status = status;
+    r->depth = f->depth;
+    r->notes = f->notes;
+    r->gc_objects_collected = -1;
+    r->bytes_reclaimed = -1;
+    fill_closure_figures(f, r);
+
+    if (f->held) {
+        gcp__hold_release();
+        if (gcp__hold_releases() != f->releases_at_start)
+            r->notes |= GCP_NOTE_HOLD_RELEASED;
+    }
+    if (f->cfg.auto_gc) {
+        collect_after(f, r);
+    } else if (r->gc_count == 0) {
+        r->gc_objects_collected = 0; /* nothing ran that could collect */
+        r->bytes_reclaimed = 0;
+    }
+    if (r->gc_objects_collected < 0)
+        r->notes |= GCP_NOTE_COLLECTED_UNKNOWN;
+
+    uint64_t rss_after = gcp__rss_bytes();
+    r->memory_after = mib(rss_after);
+    r->memory_saved = f->cfg.auto_gc && !(r->notes & GCP_NOTE_FORCED_GC_SKIPPED) &&
+                              f->rss_at_end > rss_after
+                          ? mib(f->rss_at_end - rss_after)
+                          : 0;
+    r->heap_after = gcp__heap_in_use();
+    r->profiler_gc_time = (double)f->profiler_gc_ns / 1e9;
+    if (f->cfg.detailed_stats) {
+        r->has_detailed_stats = 1;
+        r->stats_before = f->stats_before;
+        read_gc_stats(&r->stats_after);
+    }
+    check_threshold(f, r);
+    gcp__events_release();
+}
+
+int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
+{
+    frame f;
+
+    if (!fn)
+        return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
+    if (!out)
+        return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
+    int rc = frame_begin(&f, name, cfg);
+    if (rc < 0)
+        return rc;
+    int status = fn(env);
+    /* Right where the closure's frames were: wipe what it left there. */
+    frame_stop(&f);
+    frame_end(&f, status, out);
+    return 0;
+}
+
+int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp_report *reports)
+{
+    gcp_config resolved;
+    int failed = 0;
+
+    if (n > 0 && (!tasks || !reports))
+        return gcp__fail(GCP_EINVAL, "gcp_profile_many: %s is NULL", tasks ? "reports" : "tasks");
+    for (size_t i = 0; i < n; i++)
+        if (!tasks[i].fn)
+            return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].fn is NULL", i);
+    int rc = gcp__config_resolve(cfg, &resolved);
+    if (rc < 0) {
+        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rc = gcp_profile(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i]);
+        if (rc < 0)
+            return rc;
+        failed += reports[i].status != 0;
+    }
+    return failed;
+}
+
+int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg)
+{
+    if (!region)
+        return gcp__fail(GCP_EINVAL, "gcp_profile_begin: region is NULL");
+    region->frame_ = NULL;
+    region->magic_ = 0;
+    frame *f = malloc(sizeof *f); /* outside the GC heap: not counted */
+    if (!f)
+        return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
+    int rc = frame_begin(f, name, cfg);
+    if (rc < 0) {
+        free(f);
+        return rc;
+    }
+    region->frame_ = f;
+    region->magic_ = REGION_MAGIC;
+    return 0;
+}
+
+int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
+{
+    if (!region || !out)
+        return gcp__fail(GCP_EINVAL, "gcp_profile_end: %s is NULL", region ? "out" : "region");
+    frame *f = region->frame_;
+    if (region->magic_ != REGION_MAGIC || !f)
+        return gcp__fail(GCP_ESTATE, "gcp_profile_end: region was not begun or already ended");
+    if (f != innermost)
+        return gcp__fail(GCP_ESTATE, "gcp_profile_end: region '%s' is not the innermost "
+                                     "profile on this thread",
+                         f->name);
+    frame_stop(f);
+    frame_end(f, status, out);
+    region->magic_ = 0;
+    region->frame_ = NULL;
+    free(f);
+    return 0;
+}

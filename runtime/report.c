@@ -1,0 +1,191 @@
+/*
+ * report.c - the printed forms of a report: the one-line ProfileReport
+ * (as in docs/FORMATS.md), a multi-line description, and JSON.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} note_names[] = {
+    {GCP_NOTE_BASELINE_SKIPPED, "baseline_skipped"},
+    {GCP_NOTE_FORCED_GC_SKIPPED, "forced_gc_skipped"},
+    {GCP_NOTE_HOLD_RELEASED, "hold_released"},
+    {GCP_NOTE_BELOW_CLOCK_RESOLUTION, "below_clock_resolution"},
+    {GCP_NOTE_COLLECTED_UNKNOWN, "collected_unknown"},
+};
+#define N_NOTES (sizeof note_names / sizeof note_names[0])
+
+/* A string as Python's repr() would write it, in single quotes. */
+static void put_python_str(FILE *fp, const char *s)
+{
+    fputc('\'', fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\'' || *p == '\\')
+            fprintf(fp, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", fp);
+        else if (*p == '\t')
+            fputs("\\t", fp);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(fp, "\\x%02x", *p);
+        else
+            fputc(*p, fp);
+    }
+    fputc('\'', fp);
+}
+
+static int finish(FILE *fp)
+{
+    return ferror(fp) ? gcp__fail(GCP_EIO, "cannot write the report") : 0;
+}
+
+int gcp_report_print(FILE *fp, const gcp_report *r)
+{
+    if (!fp || !r)
+        return gcp__fail(GCP_EINVAL, "gcp_report_print: %s is NULL", fp ? "report" : "fp");
+    fputs("ProfileReport(function_name=", fp);
+    put_python_str(fp, r->function_name);
+    fprintf(fp, ", execution_time=%.3f, memory_before=%.1f, memory_after=%.1f, memory_saved=%.1f",
+            r->execution_time, r->memory_before, r->memory_after, r->memory_saved);
+    if (r->gc_objects_collected < 0)
+        fputs(", gc_objects_collected=None", fp);
+    else
+        fprintf(fp, ", gc_objects_collected=%lld", (long long)r->gc_objects_collected);
+    fprintf(fp, ", exceeded_threshold=%s", r->exceeded_threshold ? "True" : "False");
+    if (r->track_peak)
+        fprintf(fp, ", peak_memory=%.1f", r->peak_memory);
+    fputs(")\n", fp);
+    return finish(fp);
+}
+
+static void put_notes(FILE *fp, unsigned notes, const char *sep)
+{
+    int first = 1;
+
+    for (size_t i = 0; i < N_NOTES; i++) {
+        if (notes & note_names[i].bit) {
+            fprintf(fp, "%s\"%s\"", first ? "" : sep, note_names[i].name);
+            first = 0;
+        }
+    }
+}
+
+static void put_count(FILE *fp, const char *label, int64_t v)
+{
+    if (v < 0)
+        fprintf(fp, "  %-22s unknown\n", label);
+    else
+        fprintf(fp, "  %-22s %lld\n", label, (long long)v);
+}
+
+int gcp_report_print_details(FILE *fp, const gcp_report *r)
+{
+    if (!fp || !r)
+        return gcp__fail(GCP_EINVAL, "gcp_report_print_details: %s is NULL", fp ? "report" : "fp");
+    fprintf(fp, "%s (depth %d, status %d)\n", r->function_name, r->depth, r->status);
+    fprintf(fp, "  %-22s %.6f s\n", "execution time", r->execution_time);
+    fprintf(fp, "  %-22s %.1f -> %.1f MiB, peak %.1f MiB%s\n", "RSS", r->memory_before,
+            r->memory_after, r->peak_memory, r->track_peak ? "" : " (not tracked)");
+    fprintf(fp, "  %-22s %.1f MiB\n", "given back to the OS", r->memory_saved);
+    fprintf(fp, "  %-22s %llu -> %llu bytes, peak %llu\n", "GC heap in use",
+            (unsigned long long)r->heap_before, (unsigned long long)r->heap_after,
+            (unsigned long long)r->peak_heap);
+    fprintf(fp, "  %-22s %llu objects, %llu bytes\n", "allocated",
+            (unsigned long long)r->objects_allocated, (unsigned long long)r->bytes_allocated);
+    put_count(fp, "objects collected", r->gc_objects_collected);
+    put_count(fp, "bytes reclaimed", r->bytes_reclaimed);
+    fprintf(fp, "  %-22s %llu, %.3f ms in collections, pauses %.3f ms (max %.3f ms)\n",
+            "collections", (unsigned long long)r->gc_count, r->gc_time * 1e3,
+            r->gc_pause_total * 1e3, r->gc_pause_max * 1e3);
+    fprintf(fp, "  %-22s %.3f ms\n", "profiler collections", r->profiler_gc_time * 1e3);
+    if (r->threshold_mb > 0)
+        fprintf(fp, "  %-22s %.1f MiB%s\n", "threshold", r->threshold_mb,
+                r->exceeded_threshold ? " (exceeded)" : "");
+    if (r->notes) {
+        fprintf(fp, "  %-22s ", "notes");
+        put_notes(fp, r->notes, ", ");
+        fputc('\n', fp);
+    }
+    return finish(fp);
+}
+
+static void put_json_str(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(fp, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(fp, "\\u%04x", *p);
+        else
+            fputc(*p, fp);
+    }
+    fputc('"', fp);
+}
+
+/* JSON has no NaN or infinity; a double we print is always finite, but
+ * say null rather than write an invalid document if one is not. */
+static void put_json_num(FILE *fp, const char *key, double v)
+{
+    if (isfinite(v))
+        fprintf(fp, ", \"%s\": %.9g", key, v);
+    else
+        fprintf(fp, ", \"%s\": null", key);
+}
+
+static void put_json_stats(FILE *fp, const char *key, const gcp_gc_stats *s)
+{
+    fprintf(fp,
+            ", \"%s\": {\"heap_size\": %llu, \"free_bytes\": %llu, \"unmapped_bytes\": %llu, "
+            "\"bytes_since_gc\": %llu, \"total_bytes\": %llu, \"gc_no\": %llu, "
+            "\"obtained_from_os\": %llu}",
+            key, (unsigned long long)s->heap_size, (unsigned long long)s->free_bytes,
+            (unsigned long long)s->unmapped_bytes, (unsigned long long)s->bytes_since_gc,
+            (unsigned long long)s->total_bytes, (unsigned long long)s->gc_no,
+            (unsigned long long)s->obtained_from_os);
+}
+
+int gcp_report_write_json(FILE *fp, const gcp_report *r)
+{
+    if (!fp || !r)
+        return gcp__fail(GCP_EINVAL, "gcp_report_write_json: %s is NULL", fp ? "report" : "fp");
+    fputs("{\"function_name\": ", fp);
+    put_json_str(fp, r->function_name);
+    fprintf(fp, ", \"status\": %d, \"depth\": %d", r->status, r->depth);
+    put_json_num(fp, "execution_time", r->execution_time);
+    put_json_num(fp, "memory_before", r->memory_before);
+    put_json_num(fp, "memory_after", r->memory_after);
+    put_json_num(fp, "memory_saved", r->memory_saved);
+    put_json_num(fp, "peak_memory", r->peak_memory);
+    fprintf(fp, ", \"track_peak\": %s", r->track_peak ? "true" : "false");
+    fprintf(fp, ", \"heap_before\": %llu, \"heap_after\": %llu, \"peak_heap\": %llu",
+            (unsigned long long)r->heap_before, (unsigned long long)r->heap_after,
+            (unsigned long long)r->peak_heap);
+    fprintf(fp, ", \"bytes_allocated\": %llu, \"objects_allocated\": %llu",
+            (unsigned long long)r->bytes_allocated, (unsigned long long)r->objects_allocated);
+    if (r->gc_objects_collected < 0)
+        fputs(", \"gc_objects_collected\": null, \"bytes_reclaimed\": null", fp);
+    else
+        fprintf(fp, ", \"gc_objects_collected\": %lld, \"bytes_reclaimed\": %lld",
+                (long long)r->gc_objects_collected, (long long)r->bytes_reclaimed);
+    fprintf(fp, ", \"gc_count\": %llu", (unsigned long long)r->gc_count);
+    put_json_num(fp, "gc_pause_total", r->gc_pause_total);
+    put_json_num(fp, "gc_pause_max", r->gc_pause_max);
+    put_json_num(fp, "gc_time", r->gc_time);
+    put_json_num(fp, "profiler_gc_time", r->profiler_gc_time);
+    fprintf(fp, ", \"exceeded_threshold\": %s", r->exceeded_threshold ? "true" : "false");
+    put_json_num(fp, "threshold_mb", r->threshold_mb);
+    fputs(", \"notes\": [", fp);
+    put_notes(fp, r->notes, ", ");
+    fputc(']', fp);
+    if (r->has_detailed_stats) {
+        put_json_stats(fp, "stats_before", &r->stats_before);
+        put_json_stats(fp, "stats_after", &r->stats_after);
+    }
+    fputs("}\n", fp);
+    return finish(fp);
+}

@@ -1,0 +1,89 @@
+/*
+ * watermark.c - high-water marks that nested and concurrent profiles share.
+ *
+ * The kernel keeps one RSS high-water mark per process and we keep one
+ * for the GC heap and one for the longest pause; each has a single reset.
+ * Before any reset, the current marks are folded into every active
+ * profile, so an inner profile's reset never hides an outer one's peak.
+ */
+#include <pthread.h>
+
+#include "internal.h"
+
+static pthread_mutex_t marks_lock = PTHREAD_MUTEX_INITIALIZER;
+static gcp__marks *active;
+static _Atomic uint64_t heap_peak_now; /* since the latest reset */
+static _Atomic uint64_t pause_max_now;
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+static void raise_to(_Atomic uint64_t *mark, uint64_t value)
+{
+    uint64_t seen = atomic_load_explicit(mark, memory_order_relaxed);
+
+    while (value > seen && !atomic_compare_exchange_weak(mark, &seen, value))
+        ;
+}
+
+void gcp__marks_note_heap(uint64_t heap_in_use)
+{
+    raise_to(&heap_peak_now, heap_in_use);
+}
+
+void gcp__marks_note_pause(uint64_t pause_ns)
+{
+    raise_to(&pause_max_now, pause_ns);
+}
+
+/* Fold the marks since the latest reset into m. Caller holds marks_lock. */
+static void fold_into(gcp__marks *m, uint64_t rss_peak)
+{
+    m->heap_peak = max_u64(m->heap_peak, atomic_load(&heap_peak_now));
+    m->pause_max_ns = max_u64(m->pause_max_ns, atomic_load(&pause_max_now));
+    if (m->track_rss)
+        m->rss_peak = max_u64(m->rss_peak, rss_peak);
+}
+
+static int any_tracks_rss(void)
+{
+    for (gcp__marks *a = active; a; a = a->next)
+        if (a->track_rss)
+            return 1;
+    return 0;
+}
+
+void gcp__marks_begin(gcp__marks *m, int track_rss)
+{
+    uint64_t heap = gcp__heap_in_use();
+
+    pthread_mutex_lock(&marks_lock);
+    uint64_t rss_peak = track_rss && any_tracks_rss() ? gcp__rss_peak_bytes() : 0;
+    for (gcp__marks *a = active; a; a = a->next)
+        fold_into(a, rss_peak);
+    atomic_store(&heap_peak_now, heap);
+    atomic_store(&pause_max_now, 0);
+    m->heap_peak = heap;
+    m->pause_max_ns = 0;
+    m->track_rss = track_rss && gcp__rss_peak_reset() == 0;
+    m->rss_peak = m->track_rss ? gcp__rss_bytes() : 0;
+    m->next = active;
+    active = m;
+    pthread_mutex_unlock(&marks_lock);
+}
+
+void gcp__marks_end(gcp__marks *m)
+{
+    gcp__marks_note_heap(gcp__heap_in_use());
+    pthread_mutex_lock(&marks_lock);
+    fold_into(m, m->track_rss ? gcp__rss_peak_bytes() : 0);
+    for (gcp__marks **p = &active; *p; p = &(*p)->next) {
+        if (*p == m) {
+            *p = m->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&marks_lock);
+}

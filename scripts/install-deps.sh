@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install what libgcprof needs to build, test and run its demos on Debian.
+# Idempotent: packages already present are left alone, and apt-get is only
+# called when something is missing.
+set -eu
+
+packages="build-essential autoconf automake libtool pkg-config make
+libgc-dev check"
+
+missing=""
+for p in $packages; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all dependencies present"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+
+echo "install-deps: installing$missing"
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086  # word splitting of the package list is intended
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,37 @@
+#!/bin/sh
+# libgcprof.pc is well-formed and a program builds against the installed
+# layout with nothing but `pkg-config --cflags --libs libgcprof`.
+set -eu
+builddir="${top_builddir:-.}"
+srcdir="${top_srcdir:-.}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+make -C "$builddir" install DESTDIR="$tmp/root" >/dev/null
+prefix=$(sed -n 's/^prefix=//p' "$builddir/libgcprof.pc")
+pcdir=$(find "$tmp/root" -name libgcprof.pc -exec dirname {} \;)
+[ -n "$pcdir" ] || { echo "FAIL: libgcprof.pc not installed"; exit 1; }
+grep -q '^Requires.private: bdw-gc' "$pcdir/libgcprof.pc" || { echo "FAIL: no Requires.private: bdw-gc"; exit 1; }
+
+export PKG_CONFIG_PATH="$pcdir"
+export PKG_CONFIG_SYSROOT_DIR="$tmp/root"
+flags=$(pkg-config --cflags --libs libgcprof)
+cat > "$tmp/use.c" <<'C'
+#include <gcprof.h>
+#include <stdio.h>
+static int work(void *env) { (void)env; return gcp_strdup("hello") ? 0 : 1; }
+int main(void)
+{
+    gcp_report r;
+    if (gcp_profile("work", work, NULL, NULL, &r) < 0) return 1;
+    return gcp_report_print(stdout, &r) < 0 || r.status != 0;
+}
+C
+# shellcheck disable=SC2086
+${CC:-cc} -o "$tmp/use" "$tmp/use.c" $flags -Wl,-rpath,"$tmp/root$prefix/lib"
+out=$(LD_LIBRARY_PATH="$tmp/root$prefix/lib" "$tmp/use")
+case "$out" in
+    "ProfileReport(function_name='work'"*) echo "PASS: $out" ;;
+    *) echo "FAIL: unexpected output: $out"; exit 1 ;;
+esac
+: "$srcdir"

@@ -1,0 +1,102 @@
+/*
+ * testutil.c - independent measurements and log capture for the suites.
+ */
+#include "testutil.h"
+
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+#include <gc/gc_mark.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *volatile tu_sink;
+
+static uint64_t status_field_kib(const char *field)
+{
+    char line[256];
+    unsigned long long kib = 0;
+    size_t len = strlen(field);
+    FILE *fp = fopen("/proc/self/status", "r");
+
+    if (!fp)
+        return 0;
+    while (fgets(line, sizeof line, fp)) {
+        if (strncmp(line, field, len) == 0 && line[len] == ':') {
+            sscanf(line + len + 1, "%llu", &kib);
+            break;
+        }
+    }
+    fclose(fp);
+    return (uint64_t)kib;
+}
+
+uint64_t tu_rss_bytes(void)
+{
+    return status_field_kib("VmRSS") * 1024;
+}
+
+uint64_t tu_hwm_bytes(void)
+{
+    return status_field_kib("VmHWM") * 1024;
+}
+
+static void capture(gcp_log_level level, const char *msg, void *user)
+{
+    tu_log *log = user;
+
+    log->count++;
+    if (level == GCP_LOG_WARN)
+        log->warnings++;
+    if (level == GCP_LOG_ERROR)
+        log->errors++;
+    snprintf(log->last, sizeof log->last, "%s", msg);
+}
+
+void tu_log_capture(tu_log *log)
+{
+    memset(log, 0, sizeof *log);
+    gcp_set_log_fn(capture, log);
+}
+
+void tu_log_restore(void)
+{
+    gcp_set_log_fn(NULL, NULL);
+}
+
+void tu_hidden_add(tu_hidden *h, const void *obj)
+{
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 1024;
+        h->addr = realloc(h->addr, h->cap * sizeof *h->addr);
+        if (!h->addr)
+            abort(); /* a test helper: failing loudly is right here */
+    }
+    h->addr[h->n++] = ~(uintptr_t)obj;
+}
+
+static void *GC_CALLBACK count_unmarked(void *data)
+{
+    const tu_hidden *h = data;
+    size_t dead = 0;
+
+    for (size_t i = 0; i < h->n; i++) {
+        void *p = (void *)~h->addr[i];
+        /* A wholly empty block is freed at once: no base, no mark bits. */
+        dead += GC_base(p) != p || !GC_is_marked(p);
+    }
+    return (void *)dead;
+}
+
+size_t tu_hidden_collected(const tu_hidden *h)
+{
+    return (size_t)GC_call_with_alloc_lock(count_unmarked, (void *)h);
+}
+
+void tu_hidden_free(tu_hidden *h)
+{
+    free(h->addr);
+    memset(h, 0, sizeof *h);
+}

@@ -1,0 +1,45 @@
+/*
+ * testutil.h - helpers shared by the Check suites: independent
+ * measurements (the tests' own /proc reads) and a capturing log hook.
+ */
+#ifndef GCP_TESTUTIL_H
+#define GCP_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gcprof.h"
+
+/* RSS in bytes, read by the test itself from /proc/self/status (VmRSS),
+ * a different file and parser than the library uses. */
+uint64_t tu_rss_bytes(void);
+/* VmHWM from /proc/self/status, in bytes. */
+uint64_t tu_hwm_bytes(void);
+
+/* A log hook that keeps the latest messages for assertions. */
+typedef struct tu_log {
+    int count;
+    int warnings;
+    int errors;
+    char last[512];
+} tu_log;
+void tu_log_capture(tu_log *log); /* installs it (and clears *log) */
+void tu_log_restore(void);        /* back to the default hook */
+
+/* The test's own record of objects it allocated, kept where the collector
+ * cannot see it (addresses stored complemented, in malloc'd memory), so it
+ * can ask the collector afterwards which of them it freed. */
+typedef struct tu_hidden {
+    uintptr_t *addr;
+    size_t n, cap;
+} tu_hidden;
+void tu_hidden_add(tu_hidden *h, const void *obj); /* one writer per set */
+/* How many recorded objects the latest collection found dead (mark bit
+ * clear): an independent count of what it collected. */
+size_t tu_hidden_collected(const tu_hidden *h);
+void tu_hidden_free(tu_hidden *h);
+
+/* Keeps test structures from being optimised away (see BDWGC-NOTES). */
+extern void *volatile tu_sink;
+
+#endif
