@@ -8,14 +8,22 @@
  * a second collector thread alive (parked on a condition variable), as
  * lock and marker-thread costs only show once threads exist.
  *
- * With a tiny live heap the collector runs every ~128 KiB allocated and
- * its cost dilutes any difference between the allocators. So each phase
- * also prints (for information, no target) the allocators alone: rounds
- * of ALLOCS_HELD allocations with collection held off (GC_disable), the
- * heap collected untimed between rounds (second thread alive).
+ * The heap is pre-sized (HEAP_MIB). Left to itself it stays at 128 KiB
+ * with nothing live and collects every ~128 KiB allocated: collections
+ * (marker-thread hand-offs, stopping the other thread) then make up most
+ * of the time, dilute any difference between the allocators and swing
+ * with the scheduling on this 2-core machine. Every round allocates the
+ * same bytes and starts from a fresh (untimed) collection, so both
+ * allocators meet the same collection schedule; otherwise whichever
+ * happens to trigger a collection pays for everyone's garbage.
+ * Also printed, for information: the allocators alone, ALLOCS_HELD
+ * allocations a round with collection held off (GC_disable).
  *
  * Exit status 1 when a target is missed (every line is printed first).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pread, clock_gettime under -std=c99 */
+#endif
 #ifndef GC_THREADS
 #define GC_THREADS
 #endif
@@ -25,21 +33,22 @@
 #include "benchutil.h"
 #include "gcprof.h"
 
-#define ALLOCS_PER_ROUND 1000000L
+#define HEAP_MIB 16
+#define ROUND_MIB 40
 #define ALLOCS_HELD 100000L
-#define ROUNDS 25
+#define ROUNDS 61
 #define TARGET_RATIO 1.05
 
 /* Where each allocation goes, so the compiler must make it. */
 static void *volatile sink;
 
-#define TIMED_LOOP(name, call)                                         \
-    static BENCH_NOINLINE double name(size_t size, long n)             \
-    {                                                                  \
-        uint64_t t0 = bench_now_ns();                                  \
-        for (long i = 0; i < n; i++)                                   \
-            sink = call(size);                                         \
-        return (double)(bench_now_ns() - t0) / (double)n;              \
+#define TIMED_LOOP(name, call)                                                                     \
+    static BENCH_NOINLINE double name(size_t size, long n)                                         \
+    {                                                                                              \
+        uint64_t t0 = bench_now_ns();                                                              \
+        for (long i = 0; i < n; i++)                                                               \
+            sink = call(size);                                                                     \
+        return (double)(bench_now_ns() - t0) / (double)n;                                          \
     }
 TIMED_LOOP(time_gc_malloc, GC_MALLOC)
 TIMED_LOOP(time_gcp_alloc, gcp_alloc)
@@ -49,8 +58,8 @@ TIMED_LOOP(time_gcp_alloc_atomic, gcp_alloc_atomic)
 typedef double (*timed_loop)(size_t size, long n);
 
 typedef struct alloc_case {
-    const char *what;   /* the allocator under test */
-    const char *base;   /* what it is compared with */
+    const char *what; /* the allocator under test */
+    const char *base; /* what it is compared with */
     size_t size;
     timed_loop run_base, run_ours;
 } alloc_case;
@@ -99,20 +108,25 @@ static void check_sink(const char *what)
     }
 }
 
-/* One timed round of one allocator. held: collection held off. */
-static double run_round(timed_loop fn, const char *what, size_t size, int held)
+/* Collections that ran inside timed slices. */
+static unsigned long timed_gcs;
+
+/* One timed slice of one allocator, ns per allocation. Each starts from
+ * a fresh collection (untimed), so both allocators meet the same
+ * collection schedule and the collections a slice triggers are its own.
+ * held: collection held off instead. */
+static double run_slice(timed_loop fn, const char *what, size_t size, long n, int held)
 {
-    if (!held) {
-        double ns = fn(size, ALLOCS_PER_ROUND);
-        check_sink(what);
-        return ns;
-    }
-    GC_disable();
-    double ns = fn(size, ALLOCS_HELD);
-    GC_enable();
-    check_sink(what);
     sink = NULL;
     GC_gcollect();
+    if (held)
+        GC_disable();
+    unsigned long gc0 = (unsigned long)GC_get_gc_no();
+    double ns = fn(size, n);
+    timed_gcs += (unsigned long)GC_get_gc_no() - gc0;
+    if (held)
+        GC_enable();
+    check_sink(what);
     return ns;
 }
 
@@ -121,29 +135,32 @@ static double run_round(timed_loop fn, const char *what, size_t size, int held)
 static int measure(const char *phase, const alloc_case *c, int held)
 {
     bench_series base = {.n = 0}, ours = {.n = 0}, ratio = {.n = 0};
+    /* Equal bytes for every size: the same number of collections. */
+    sink = GC_MALLOC(c->size);
+    long n = held ? ALLOCS_HELD : (long)(((size_t)ROUND_MIB << 20) / GC_size(sink));
 
     /* Warm-up: grow the heap and fill the free lists of both. */
-    c->run_base(c->size, ALLOCS_PER_ROUND / 4);
-    c->run_ours(c->size, ALLOCS_PER_ROUND / 4);
-    unsigned long gc0 = (unsigned long)GC_get_gc_no();
+    c->run_base(c->size, n / 4);
+    c->run_ours(c->size, n / 4);
+    timed_gcs = 0;
     for (size_t r = 0; r < ROUNDS; r++) {
         double t[2];
         for (size_t i = 0; i < 2; i++) {
             size_t v = bench_order(r, i, 2);
-            t[v] = run_round(v == 0 ? c->run_base : c->run_ours, v == 0 ? c->base : c->what,
-                             c->size, held);
+            t[v] = run_slice(v == 0 ? c->run_base : c->run_ours, v == 0 ? c->base : c->what,
+                             c->size, n, held);
         }
         bench_add(&base, t[0]);
         bench_add(&ours, t[1]);
         bench_add(&ratio, t[1] / t[0]);
     }
-    double gcs = held ? 0.0 : (double)((unsigned long)GC_get_gc_no() - gc0) / (2.0 * ROUNDS);
+    double gcs = (double)timed_gcs / (2.0 * ROUNDS);
     double mb = bench_median(&base), mo = bench_median(&ours);
     double r = mo / mb;
     char label[64];
     snprintf(label, sizeof label, "%s(%zu) vs %s", c->what, c->size, c->base);
-    printf("%-9s %-5s %-40s %5.0f %7.2f %7.2f  %5.3f  %5.3f [%5.3f..%5.3f]  ", phase,
-           held ? "held" : "on", label, gcs, mb, mo, r, bench_median(&ratio),
+    printf("%-9s %-5s %-40s %7ld %4.1f %7.2f %7.2f  %5.3f  %5.3f [%5.3f..%5.3f]  ", phase,
+           held ? "held" : "on", label, n, gcs, mb, mo, r, bench_median(&ratio),
            bench_quantile(&ratio, 0.25), bench_quantile(&ratio, 0.75));
     int failed = 0;
     if (held) {
@@ -172,17 +189,20 @@ int main(void)
     pthread_t idle;
 
     gcp_init();
-    printf("bench_alloc: ns per allocation, median of %d interleaved rounds of %ld allocations\n"
-           "(gc=on: collector running, only the latest object live; gc=held: %ld allocations a\n"
-           "round with collection held off, no target). GCs = collections per round;\n"
+    GC_expand_hp((size_t)HEAP_MIB << 20);
+    printf("bench_alloc: ns per allocation, median of %d interleaved rounds (ABBA...) of N\n"
+           "allocations each, every round after a fresh untimed collection.\n"
+           "gc=on: %d MiB allocated a round, the collector running in a %d MiB heap, only\n"
+           "the latest object live; GCs = collections it ran per round.\n"
+           "gc=held: collection held off (GC_disable), no target.\n"
            "ratio = median(ours) / median(base); paired = median [quartiles] of per-round "
            "ratios.\n\n",
-           ROUNDS, ALLOCS_PER_ROUND, ALLOCS_HELD);
-    printf("%-9s %-5s %-40s %5s %7s %7s  %5s  %-19s %-8s %s\n", "threads", "gc", "what", "GCs",
-           "base", "ours", "ratio", "paired [q1..q3]", "target", "result");
+           ROUNDS, ROUND_MIB, HEAP_MIB);
+    printf("%-9s %-5s %-40s %7s %4s %7s %7s  %5s  %-19s %-8s %s\n", "threads", "gc", "what", "N",
+           "GCs", "base", "ours", "ratio", "paired [q1..q3]", "target", "result");
 
-    /* The targets first, both phases while the heap is still small: the
-     * held rows grow it, and heap size changes how often collections run. */
+    /* The targets first, both phases in the same heap: the held rows grow
+     * it, and heap size changes how often collections run. */
     failed += measure_all("1 thread", 0);
 
     if (pthread_create(&idle, NULL, idle_main, NULL) != 0) {

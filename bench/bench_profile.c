@@ -11,6 +11,9 @@
  *
  * Exit status 1 when the target is missed (every line is printed first).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pread, clock_gettime under -std=c99 */
+#endif
 #ifndef GC_THREADS
 #define GC_THREADS
 #endif
@@ -41,8 +44,6 @@ static int statm_fd = -1, clear_refs_fd = -1;
 
 /* ---- the timed loops: each returns ns per call ---------------------- */
 
-typedef void (*one_call)(void);
-
 static void call_bare(void)
 {
     sink += (uint64_t)closure(NULL);
@@ -50,10 +51,8 @@ static void call_bare(void)
 
 static void profile_with(const gcp_config *cfg)
 {
-    if (gcp_profile("empty", closure, NULL, cfg, &report) != 0) {
-        fprintf(stderr, "bench_profile: gcp_profile failed: %s\n", gcp_last_error());
-        exit(2);
-    }
+    if (gcp_profile("empty", closure, NULL, cfg, &report) != 0)
+        exit(2); /* the library has logged why */
 }
 
 static void call_profile_plain(void)
@@ -66,20 +65,19 @@ static void call_profile_peak(void)
     profile_with(&cfg_peak);
 }
 
+/* The floor: what any profile does twice (before and after). */
 static void clock_pair(void)
 {
-    sink += bench_now_ns();
-    sink += bench_now_ns();
+    sink += bench_now_ns() + bench_now_ns();
 }
 
 static void counters_pair(void)
 {
-    gcp_heap_counters c;
+    gcp_heap_counters a, b;
 
-    gcp_heap_counters_get(&c);
-    sink += c.objects_allocated;
-    gcp_heap_counters_get(&c);
-    sink += c.bytes_allocated;
+    gcp_heap_counters_get(&a);
+    gcp_heap_counters_get(&b);
+    sink += b.objects_allocated - a.objects_allocated;
 }
 
 static void gc_getters_pair(void)
@@ -103,8 +101,7 @@ static uint64_t statm_rss_pages(void)
 
 static void statm_pair(void)
 {
-    sink += statm_rss_pages();
-    sink += statm_rss_pages();
+    sink += statm_rss_pages() + statm_rss_pages();
 }
 
 /* What a per-call RSS peak needs: reset the mark, read it after. */
@@ -118,22 +115,13 @@ static void peak_floor(void)
     sink += (uint64_t)ru.ru_maxrss;
 }
 
-static BENCH_NOINLINE double time_calls(one_call fn, long n)
-{
-    uint64_t t0 = bench_now_ns();
-
-    for (long i = 0; i < n; i++)
-        fn();
-    return (double)(bench_now_ns() - t0) / (double)n;
-}
-
 /* ---- without collections ------------------------------------------ */
 
 enum { V_BARE, V_PROFILE, V_PEAK, V_CLOCK, V_COUNTERS, V_GETTERS, V_STATM, V_PEAK_FLOOR, N_V };
 
-static const one_call variant_fn[N_V] = {call_bare,     call_profile_plain, call_profile_peak,
-                                         clock_pair,    counters_pair,      gc_getters_pair,
-                                         statm_pair,    peak_floor};
+static const bench_call variant_fn[N_V] = {call_bare,  call_profile_plain, call_profile_peak,
+                                           clock_pair, counters_pair,      gc_getters_pair,
+                                           statm_pair, peak_floor};
 
 static void row(const char *what, const bench_series *s)
 {
@@ -143,17 +131,15 @@ static void row(const char *what, const bench_series *s)
 
 static int bench_no_gc(void)
 {
-    bench_series s[N_V], over;
+    static bench_series s[N_V], over;
 
-    memset(s, 0, sizeof s);
-    memset(&over, 0, sizeof over);
     for (size_t v = 0; v < N_V; v++)
-        time_calls(variant_fn[v], CALLS / 10); /* warm-up */
+        bench_time_calls(variant_fn[v], CALLS / 10); /* warm-up */
     for (size_t r = 0; r < ROUNDS; r++) {
         double t[N_V];
         for (size_t i = 0; i < N_V; i++) {
             size_t v = bench_order(r, i, N_V);
-            t[v] = time_calls(variant_fn[v], CALLS);
+            t[v] = bench_time_calls(variant_fn[v], CALLS);
         }
         for (size_t v = 0; v < N_V; v++)
             bench_add(&s[v], t[v]);
@@ -177,13 +163,15 @@ static int bench_no_gc(void)
     row("  2x gcp_heap_counters_get", &s[V_COUNTERS]);
     row("  2x GC heap getters (heap size, free bytes, gc_no)", &s[V_GETTERS]);
     row("  2x pread /proc/self/statm (kept-open fd) + parse", &s[V_STATM]);
-    printf("  %-52s %9.1f\n", "  sum", floor);
+    printf("  %-52s %9.1f\n", "  sum: the floor of a profile with two RSS reads", floor);
     printf("  %-52s %9.1f  (%.2f statm reads' worth)\n", "  rest of the overhead", overhead - floor,
            (overhead - floor) / (bench_median(&s[V_STATM]) / 2.0));
     printf("  (info) track_peak=1:\n");
     row("  gcp_profile, track_peak=1", &s[V_PEAK]);
-    printf("  %-52s %9.1f\n", "  => overhead of one profiled call", bench_median(&s[V_PEAK]) - bare);
-    row("  floor: write clear_refs + getrusage", &s[V_PEAK_FLOOR]);
+    printf("  %-52s %9.1f\n", "  => overhead of one profiled call",
+           bench_median(&s[V_PEAK]) - bare);
+    row("  write clear_refs + getrusage (reset, read the peak)", &s[V_PEAK_FLOOR]);
+    printf("  %-52s %9.1f\n", "  floor: sum above + that", floor + bench_median(&s[V_PEAK_FLOOR]));
     putchar('\n');
     return failed;
 }
@@ -204,10 +192,8 @@ static double grow_live(double mib)
 
     while ((double)bytes < mib * 1048576.0) {
         node *n = GCP_NEW(node);
-        if (!n) {
-            fprintf(stderr, "bench_profile: out of memory building the live set\n");
+        if (!n)
             exit(2);
-        }
         n->next = live;
         live = n;
         bytes += gcp_sizeof(n);
@@ -215,6 +201,7 @@ static double grow_live(double mib)
     return (double)bytes / 1048576.0;
 }
 
+/* Profiles with auto_gc=1 interleaved with bare GC_gcollect calls. */
 static void bench_auto_gc(double mib, int rounds, long calls)
 {
     bench_series prof = {.n = 0}, coll = {.n = 0}, gcs = {.n = 0}, pgc = {.n = 0};
@@ -224,12 +211,11 @@ static void bench_auto_gc(double mib, int rounds, long calls)
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < 2; i++) {
             if (bench_order((size_t)r, i, 2) == 0) {
-                bench_add(&coll, time_calls(GC_gcollect, calls) / 1000.0);
+                bench_add(&coll, bench_time_calls(GC_gcollect, calls) / 1000.0);
                 continue;
             }
-            uint64_t gc0 = GC_get_gc_no();
+            uint64_t gc0 = GC_get_gc_no(), t0 = bench_now_ns();
             double pgc_sum = 0;
-            uint64_t t0 = bench_now_ns();
             for (long k = 0; k < calls; k++) {
                 profile_with(&cfg_gc);
                 pgc_sum += report.profiler_gc_time;
@@ -239,8 +225,9 @@ static void bench_auto_gc(double mib, int rounds, long calls)
             bench_add(&pgc, pgc_sum / (double)calls * 1e6);
         }
     }
-    printf("  %5.1f MiB live   %10.1f %10.1f %10.1f %12.1f   heap %.1f MiB\n", got,
-           bench_median(&prof), bench_median(&gcs), bench_median(&pgc), bench_median(&coll),
+    double p = bench_median(&prof), g = bench_median(&pgc);
+    printf("  %5.1f MiB live %11.1f %9.1f %11.1f %11.1f %12.1f   (heap %.1f MiB)\n", got, p,
+           bench_median(&gcs), g, p - g, bench_median(&coll),
            (double)GC_get_heap_size() / 1048576.0);
 }
 
@@ -249,14 +236,10 @@ int main(void)
     gcp_init();
     statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     clear_refs_fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-    if (statm_fd < 0 || clear_refs_fd < 0) {
-        fprintf(stderr, "bench_profile: cannot open /proc/self/statm or clear_refs\n");
+    if (statm_fd < 0 || clear_refs_fd < 0)
         return 2;
-    }
     gcp_config_init(&cfg_plain);
-    cfg_plain.auto_gc = 0;
-    cfg_plain.track_peak = 0;
-    cfg_plain.detailed_stats = 0;
+    cfg_plain.auto_gc = cfg_plain.track_peak = cfg_plain.detailed_stats = 0;
     cfg_peak = cfg_plain;
     cfg_peak.track_peak = 1;
     cfg_gc = cfg_plain;
@@ -265,9 +248,11 @@ int main(void)
     printf("bench_profile: cost of profiling an empty closure\n\n");
     int failed = bench_no_gc();
 
-    printf("(info) auto_gc=1, track_peak=0: per call, median of interleaved rounds\n");
-    printf("  %-15s %10s %10s %10s %12s\n", "", "profile us", "GCs/call", "prof GC us",
-           "GC_gcollect us");
+    printf("(info) auto_gc=1, track_peak=0, empty closure, live set of runtime objects: us per\n"
+           "call, median of interleaved rounds; in GCs = profiler_gc_time (its collections),\n"
+           "rest = census, stack clearing, RSS reads; GC_gcollect alone for scale\n");
+    printf("  %-14s %11s %9s %11s %11s %12s\n", "", "profile", "GCs/call", "in GCs", "rest",
+           "GC_gcollect");
     bench_auto_gc(1.0, 15, 40);
     bench_auto_gc(10.0, 11, 5);
 

@@ -31,6 +31,18 @@ static inline uint64_t bench_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* ns per call of fn, over n calls. (Not inline: a timed loop of its own.) */
+typedef void (*bench_call)(void);
+
+static BENCH_NOINLINE __attribute__((unused)) double bench_time_calls(bench_call fn, long n)
+{
+    uint64_t t0 = bench_now_ns();
+
+    for (long i = 0; i < n; i++)
+        fn();
+    return (double)(bench_now_ns() - t0) / (double)n;
+}
+
 /* One figure per round; the median of the rounds is what is reported. */
 typedef struct bench_series {
     double v[BENCH_MAX_ROUNDS];

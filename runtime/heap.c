@@ -26,7 +26,8 @@ typedef struct thread_state {
 } thread_state;
 
 /* States are never freed: an exiting thread's state returns to the pool,
- * so counters stay summable without locks in the owner's path. */
+ * so counters stay summable without locks in the owner's path, and the
+ * pool never holds more states than threads ever ran at once. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static thread_state *registry;
 static pthread_key_t exit_key;
@@ -45,19 +46,16 @@ static inline void bump(_Atomic uint64_t *counter, uint64_t by)
     atomic_store_explicit(counter, atomic_load_explicit(counter, RELAXED) + by, RELAXED);
 }
 
+/* A thread exits: its state, free lists included, waits in the pool for
+ * the next thread. Dropping the parked objects instead would leave them
+ * uncounted garbage that a stray word could keep alive, and a census
+ * would then count them as live runtime objects that were never handed
+ * out. Kept, they stay parked and counted. */
 static void retire_state(void *arg)
 {
     thread_state *st = arg;
 
-    /* Parked objects become garbage; the books must say they left. */
     pthread_mutex_lock(&registry_lock);
-    memset(st->free_list, 0, sizeof st->free_list);
-    uint64_t small_objects = atomic_load_explicit(&st->alloc_objects, RELAXED) -
-                             atomic_load_explicit(&st->large_objects, RELAXED);
-    uint64_t small_bytes = atomic_load_explicit(&st->alloc_bytes, RELAXED) -
-                           atomic_load_explicit(&st->large_bytes, RELAXED);
-    atomic_store_explicit(&st->refill_objects, small_objects, RELAXED);
-    atomic_store_explicit(&st->refill_bytes, small_bytes, RELAXED);
     st->in_use = 0;
     pthread_mutex_unlock(&registry_lock);
     self = NULL;

@@ -26,6 +26,15 @@ int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
 int gcp__fail_quiet(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
 
+/* ---- UTF-8 (utf8.c) ------------------------------------------------- */
+
+/* Decode the character at s: its length in bytes (1-4) and *cp, or 0 for
+ * an invalid sequence or the terminating NUL. */
+size_t gcp__utf8_decode(const unsigned char *s, uint32_t *cp);
+/* The longest prefix of s, at most max bytes, that does not split a
+ * character. */
+size_t gcp__utf8_cut(const char *s, size_t max);
+
 /* ---- the collector's kinds for runtime objects (init.c) ------------ */
 
 /* Runtime objects live in two collector kinds of their own, so a census

@@ -42,10 +42,7 @@ static uint64_t hash_key(const char *key)
     return h;
 }
 
-static int is_live(const entry *e)
-{
-    return e->key && e->key != TOMBSTONE;
-}
+#define IS_LIVE(e) ((e)->key && (e)->key != TOMBSTONE)
 
 /* The slot holding key, or -1 with *insert_at set to where it would go
  * (the first tombstone on its chain, else the empty slot ending it). The
@@ -63,12 +60,10 @@ static ptrdiff_t find(const gcp_map *map, const char *key, size_t *insert_at)
                 *insert_at = first_free != SIZE_MAX ? first_free : i;
             return -1;
         }
-        if (e->key == TOMBSTONE) {
-            if (first_free == SIZE_MAX)
-                first_free = i;
-        } else if (strcmp(e->key, key) == 0) {
+        if (e->key == TOMBSTONE)
+            first_free = first_free == SIZE_MAX ? i : first_free;
+        else if (strcmp(e->key, key) == 0)
             return (ptrdiff_t)i;
-        }
     }
 }
 
@@ -85,10 +80,7 @@ gcp_map *gcp_map_new(void)
 {
     gcp_map *map = GCP_NEW(gcp_map);
 
-    if (!map)
-        return NULL;
-    map->entries = alloc_entries(INITIAL_CAP);
-    if (!map->entries)
+    if (!map || !(map->entries = alloc_entries(INITIAL_CAP)))
         return NULL;
     map->cap = INITIAL_CAP;
     return map;
@@ -100,18 +92,16 @@ static int rehash(gcp_map *map)
 {
     size_t cap = map->cap;
 
-    /* Live entries alone past 35%: double, so the next rebuild is far. */
-    while ((map->len + 1) * 20 > cap * 7) {
-        if (cap > SIZE_MAX / 2)
-            return gcp__fail(GCP_ENOMEM, "gcp_map_set: capacity %zu cannot double", cap);
+    /* Live entries alone past 35%: double, so the next rebuild is far.
+     * cap * 7 cannot overflow: alloc_entries bounds cap by SIZE_MAX / 24. */
+    while ((map->len + 1) * 20 > cap * 7)
         cap *= 2;
-    }
     entry *entries = alloc_entries(cap);
     if (!entries)
         return GCP_ENOMEM;
     for (size_t i = 0; i < map->cap; i++) {
         const entry *e = &map->entries[i];
-        if (!is_live(e))
+        if (!IS_LIVE(e))
             continue;
         size_t j = (size_t)hash_key(e->key) & (cap - 1);
         while (entries[j].key)
@@ -126,7 +116,7 @@ static int rehash(gcp_map *map)
 
 int gcp_map_set(gcp_map *map, const char *key, gcp_value value)
 {
-    size_t at;
+    size_t at = 0;
 
     if (!map)
         return gcp__fail(GCP_EINVAL, "gcp_map_set: map is NULL");
@@ -162,25 +152,26 @@ int gcp_map_set(gcp_map *map, const char *key, gcp_value value)
 
 int gcp_map_set_int(gcp_map *map, const char *key, int64_t v)
 {
-    gcp_value value = {.type = GCP_VALUE_INT, .as.i = v};
-    return gcp_map_set(map, key, value);
+    return gcp_map_set(map, key, (gcp_value){.type = GCP_VALUE_INT, .as.i = v});
 }
 
 int gcp_map_set_double(gcp_map *map, const char *key, double v)
 {
-    gcp_value value = {.type = GCP_VALUE_DOUBLE, .as.d = v};
-    return gcp_map_set(map, key, value);
+    return gcp_map_set(map, key, (gcp_value){.type = GCP_VALUE_DOUBLE, .as.d = v});
 }
 
 int gcp_map_set_ptr(gcp_map *map, const char *key, void *p)
 {
-    gcp_value value = {.type = GCP_VALUE_PTR, .as.p = p};
-    return gcp_map_set(map, key, value);
+    return gcp_map_set(map, key, (gcp_value){.type = GCP_VALUE_PTR, .as.p = p});
 }
 
-/* The lookup behind every getter; fn names the public caller. */
-static int lookup(const char *fn, const gcp_map *map, const char *key, gcp_value *out)
+/* The lookup behind every getter; fn names the public caller. A type
+ * other than NONE must match (a mismatch is recorded, not logged). */
+static int lookup(const char *fn, const gcp_map *map, const char *key, gcp_value_type type,
+                  gcp_value *out)
 {
+    static const char *const type_names[] = {"", "an int", "a double", "a pointer"};
+
     if (!map)
         return gcp__fail(GCP_EINVAL, "%s: map is NULL", fn);
     if (!key)
@@ -188,6 +179,9 @@ static int lookup(const char *fn, const gcp_map *map, const char *key, gcp_value
     ptrdiff_t found = find(map, key, NULL);
     if (found < 0)
         return gcp__fail_quiet(GCP_ENOTFOUND, "%s: no key \"%.64s\"", fn, key);
+    if (type != GCP_VALUE_NONE && map->entries[found].value.type != type)
+        return gcp__fail_quiet(GCP_EINVAL, "%s: key \"%.64s\" does not hold %s", fn, key,
+                               type_names[type]);
     *out = map->entries[found].value;
     return 0;
 }
@@ -196,34 +190,21 @@ int gcp_map_get(const gcp_map *map, const char *key, gcp_value *out)
 {
     if (!out)
         return gcp__fail(GCP_EINVAL, "gcp_map_get: out is NULL");
-    return lookup("gcp_map_get", map, key, out);
+    return lookup("gcp_map_get", map, key, GCP_VALUE_NONE, out);
 }
 
 int64_t gcp_map_get_int(const gcp_map *map, const char *key)
 {
     gcp_value v = {.type = GCP_VALUE_NONE};
 
-    if (lookup("gcp_map_get_int", map, key, &v) < 0)
-        return 0;
-    if (v.type != GCP_VALUE_INT) {
-        gcp__fail_quiet(GCP_EINVAL, "gcp_map_get_int: key \"%.64s\" does not hold an int", key);
-        return 0;
-    }
-    return v.as.i;
+    return lookup("gcp_map_get_int", map, key, GCP_VALUE_INT, &v) == 0 ? v.as.i : 0;
 }
 
 void *gcp_map_get_ptr(const gcp_map *map, const char *key)
 {
     gcp_value v = {.type = GCP_VALUE_NONE};
 
-    if (lookup("gcp_map_get_ptr", map, key, &v) < 0)
-        return NULL;
-    if (v.type != GCP_VALUE_PTR) {
-        gcp__fail_quiet(GCP_EINVAL, "gcp_map_get_ptr: key \"%.64s\" does not hold a pointer",
-                        key);
-        return NULL;
-    }
-    return v.as.p;
+    return lookup("gcp_map_get_ptr", map, key, GCP_VALUE_PTR, &v) == 0 ? v.as.p : NULL;
 }
 
 int gcp_map_remove(gcp_map *map, const char *key)
@@ -258,7 +239,7 @@ int gcp_map_foreach(const gcp_map *map, int (*fn)(const char *key, gcp_value val
         return gcp__fail(GCP_EINVAL, "gcp_map_foreach: fn is NULL");
     for (size_t i = 0; i < map->cap; i++) {
         const entry *e = &map->entries[i];
-        if (!is_live(e))
+        if (!IS_LIVE(e))
             continue;
         int rc = fn(e->key, e->value, user);
         if (rc)

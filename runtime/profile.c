@@ -95,7 +95,11 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
         return rc;
     }
     gcp_init();
-    snprintf(f->name, sizeof f->name, "%s", name ? name : "(anonymous)");
+    if (!name)
+        name = "(anonymous)";
+    size_t len = gcp__utf8_cut(name, sizeof f->name - 1);
+    memcpy(f->name, name, len);
+    f->name[len] = '\0';
     f->parent = innermost;
     f->depth = f->parent ? f->parent->depth + 1 : 0;
     f->notes = 0;

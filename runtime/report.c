@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -19,28 +20,53 @@ static const struct {
 };
 #define N_NOTES (sizeof note_names / sizeof note_names[0])
 
-/* A string as Python's repr() would write it, in single quotes. */
-static void put_python_str(FILE *fp, const char *s)
+/* Characters Python's str.isprintable() rejects in the Latin-1 range and
+ * the line/paragraph separators; repr() escapes them. */
+static int python_escapes(uint32_t cp)
 {
-    fputc('\'', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '\'' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", fp);
-        else if (*p == '\t')
-            fputs("\\t", fp);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(fp, "\\x%02x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('\'', fp);
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad || cp == 0x2028 ||
+           cp == 0x2029;
 }
 
+/* A string as Python's repr() writes it: single quotes unless the text
+ * has ' and no ", then double; \n \r \t and \xNN / \uNNNN escapes.
+ * Bytes that are not UTF-8 come out as \xNN. */
+static void put_python_str(FILE *fp, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char quote = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+
+    fputc(quote, fp);
+    while (*p) {
+        uint32_t cp;
+        size_t len = gcp__utf8_decode(p, &cp);
+        if (len == 0) {
+            fprintf(fp, "\\x%02x", *p++);
+            continue;
+        }
+        if (cp == (uint32_t)quote || cp == '\\')
+            fprintf(fp, "\\%c", (int)cp);
+        else if (cp == '\n')
+            fputs("\\n", fp);
+        else if (cp == '\r')
+            fputs("\\r", fp);
+        else if (cp == '\t')
+            fputs("\\t", fp);
+        else if (python_escapes(cp))
+            fprintf(fp, cp < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+        else
+            fwrite(p, 1, len, fp);
+        p += len;
+    }
+    fputc(quote, fp);
+}
+
+/* Flush, so a write error shows now rather than at fclose. */
 static int finish(FILE *fp)
 {
-    return ferror(fp) ? gcp__fail(GCP_EIO, "cannot write the report") : 0;
+    if (fflush(fp) != 0 || ferror(fp))
+        return gcp__fail(GCP_EIO, "cannot write the report");
+    return 0;
 }
 
 int gcp_report_print(FILE *fp, const gcp_report *r)
@@ -113,16 +139,28 @@ int gcp_report_print_details(FILE *fp, const gcp_report *r)
     return finish(fp);
 }
 
+/* A JSON string: valid UTF-8 is copied, a byte that is not becomes
+ * U+FFFD, so the document always parses. */
 static void put_json_str(FILE *fp, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+
     fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
+    while (*p) {
+        uint32_t cp;
+        size_t len = gcp__utf8_decode(p, &cp);
+        if (len == 0) {
+            fputs("\\ufffd", fp);
+            p++;
+            continue;
+        }
+        if (cp == '"' || cp == '\\')
+            fprintf(fp, "\\%c", (int)cp);
+        else if (cp < 0x20)
+            fprintf(fp, "\\u%04x", (unsigned)cp);
         else
-            fputc(*p, fp);
+            fwrite(p, 1, len, fp);
+        p += len;
     }
     fputc('"', fp);
 }
