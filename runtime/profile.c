@@ -86,6 +86,18 @@ static void take_baseline(frame *f)
     f->baseline_ran = 1;
 }
 
+/* The heap size at which a hold gives way: the current size plus the
+ * allowed growth, saturating rather than wrapping for huge limits. */
+static uint64_t hold_limit_bytes(double growth_mb)
+{
+    uint64_t now = (uint64_t)GC_get_heap_size();
+    double growth = growth_mb * MIB;
+
+    if (growth >= (double)(UINT64_MAX - now))
+        return UINT64_MAX;
+    return now + (uint64_t)growth;
+}
+
 static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
 {
     int rc = gcp__config_resolve(cfg, &f->cfg);
@@ -108,7 +120,7 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
     gcp__events_acquire();
     if (f->cfg.auto_gc) {
         take_baseline(f);
-        gcp__hold_acquire((uint64_t)GC_get_heap_size() + (uint64_t)(f->cfg.hold_limit_mb * MIB));
+        gcp__hold_acquire(hold_limit_bytes(f->cfg.hold_limit_mb));
         f->held = 1;
     }
     if (f->cfg.detailed_stats)

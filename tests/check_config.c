@@ -793,11 +793,5 @@ static Suite *make_config_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(make_config_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run(make_config_suite());
 }

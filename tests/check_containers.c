@@ -864,10 +864,5 @@ static Suite *make_containers_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(make_containers_suite());
-
-    srunner_run_all(sr, CK_ENV);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures != 0;
+    return tu_run(make_containers_suite());
 }

@@ -1083,10 +1083,5 @@ Suite *make_heap_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(make_heap_suite());
-
-    srunner_run_all(sr, CK_ENV);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_run(make_heap_suite());
 }

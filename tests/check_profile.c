@@ -849,10 +849,5 @@ static Suite *make_profile_suite(void)
 
 int main(void)
 {
-    gcp_init();
-    SRunner *sr = srunner_create(make_profile_suite());
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed != 0;
+    return tu_run(make_profile_suite());
 }

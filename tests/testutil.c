@@ -100,3 +100,13 @@ void tu_hidden_free(tu_hidden *h)
     free(h->addr);
     memset(h, 0, sizeof *h);
 }
+
+int tu_run(Suite *suite)
+{
+    gcp_init();
+    SRunner *sr = srunner_create(suite);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <check.h>
+
 #include "gcprof.h"
 
 /* RSS in bytes, read by the test itself from /proc/self/status (VmRSS),
@@ -41,5 +43,9 @@ void tu_hidden_free(tu_hidden *h);
 
 /* Keeps test structures from being optimised away (see BDWGC-NOTES). */
 extern void *volatile tu_sink;
+
+/* Run a suite as configured by CK_* variables (CK_FORK=no, CK_RUN_CASE,
+ * ...) and turn the result into main()'s exit status. Frees the suite. */
+int tu_run(Suite *suite);
 
 #endif
