@@ -140,11 +140,13 @@ typedef struct gcp_vec gcp_vec;
 GCP_EXPORT gcp_vec *gcp_vec_new(size_t capacity);
 /* Append item; returns 0, GCP_EINVAL for a NULL vec, GCP_ENOMEM. */
 GCP_EXPORT int gcp_vec_push(gcp_vec *vec, void *item);
-/* Element i, or NULL when out of range (borrowed). */
+/* Element i, or NULL when out of range (borrowed). A stored NULL also
+ * reads as NULL: compare i with gcp_vec_len() to tell them apart. */
 GCP_EXPORT void *gcp_vec_get(const gcp_vec *vec, size_t i);
 /* Replace element i; GCP_ERANGE when i >= length. */
 GCP_EXPORT int gcp_vec_set(gcp_vec *vec, size_t i, void *item);
-/* Remove and return the last element; NULL when empty. */
+/* Remove and return the last element (its slot is cleared, so the vector
+ * no longer keeps it alive); NULL when empty. */
 GCP_EXPORT void *gcp_vec_pop(gcp_vec *vec);
 /* Number of elements (0 for NULL). */
 GCP_EXPORT size_t gcp_vec_len(const gcp_vec *vec);
@@ -153,7 +155,9 @@ GCP_EXPORT void gcp_vec_clear(gcp_vec *vec);
 
 /* A map from strings to values, managed like gcp_vec. Keys are copied into
  * the managed heap; a value is an integer, a double, or a pointer to a
- * managed object (which the map keeps alive). */
+ * managed object (which the map keeps alive; NULL is a valid pointer
+ * value). Not thread-safe: one writer at a time. Missing keys and wrong
+ * types are recorded in gcp_last_error() but not logged. */
 typedef struct gcp_map gcp_map;
 
 typedef enum {
@@ -180,14 +184,18 @@ GCP_EXPORT int gcp_map_set_double(gcp_map *map, const char *key, double v);
 GCP_EXPORT int gcp_map_set_ptr(gcp_map *map, const char *key, void *p);
 /* Look key up: 0 and *out set, or GCP_ENOTFOUND / GCP_EINVAL. */
 GCP_EXPORT int gcp_map_get(const gcp_map *map, const char *key, gcp_value *out);
-/* Convenience getters: the value, or 0 / NULL when missing or of another type. */
+/* Convenience getters: the value, or 0 / 0.0 / NULL when missing or of
+ * another type (use gcp_map_get to tell those from a stored zero). */
 GCP_EXPORT int64_t gcp_map_get_int(const gcp_map *map, const char *key);
+GCP_EXPORT double gcp_map_get_double(const gcp_map *map, const char *key);
 GCP_EXPORT void *gcp_map_get_ptr(const gcp_map *map, const char *key);
 /* Remove key: 0, or GCP_ENOTFOUND. */
 GCP_EXPORT int gcp_map_remove(gcp_map *map, const char *key);
 GCP_EXPORT size_t gcp_map_len(const gcp_map *map);
 /* Visit every entry in unspecified order; stop early when fn returns non-zero
- * (that value is returned). The map must not change during the visit. */
+ * (that value is returned: use positive values, as negative ones read as
+ * library errors). GCP_EINVAL for a NULL map or fn. The map must not change
+ * during the visit. */
 GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
                                int (*fn)(const char *key, gcp_value value, void *user),
                                void *user);
@@ -196,8 +204,12 @@ GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
 
 /* How to profile. Environment: GCPROF="auto_gc=1,track_peak=1,..." sets the
  * defaults that gcp_config_init_env() and a NULL config use; the variables
- * GCPROF_AUTO_GC, GCPROF_TRACK_PEAK, ... override single keys. Explicit
- * values > environment > built-in defaults. */
+ * GCPROF_AUTO_GC, GCPROF_TRACK_PEAK, ... override single keys (an empty
+ * variable counts as unset). Explicit values > environment > built-in
+ * defaults. A NULL config reads the environment once per process, at the
+ * first profile; a bad environment then makes every NULL-config profile
+ * fail with GCP_EINVAL naming the variable. Fields may be added at the end
+ * in later versions: always start from gcp_config_init(). */
 typedef struct gcp_config {
     /* Full collection before (the baseline), automatic collection held off
      * during, forced collection after. Needed for exact
@@ -224,16 +236,19 @@ GCP_EXPORT void gcp_config_init(gcp_config *cfg);
  * NULL); cfg then holds the built-in defaults. */
 GCP_EXPORT int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen);
 
-/* Apply a spec "key=value,key=value" on top of *cfg. Keys: auto_gc,
- * detailed_stats, track_peak (true/false/1/0/yes/no/on/off), threshold_mb
- * (>= 0, finite), hold_limit_mb (> 0, finite). Whitespace around keys and
- * values is ignored; an empty spec changes nothing. On error returns
- * GCP_EINVAL, writes a message naming the key, value and position to err
- * (may be NULL) and leaves *cfg unchanged. */
+/* Apply a spec "key=value,key=value" on top of *cfg. Keys (case-sensitive):
+ * auto_gc, detailed_stats, track_peak (true/false/1/0/yes/no/on/off, any
+ * case), threshold_mb (>= 0, finite), hold_limit_mb (> 0, finite). MiB are
+ * 2^20 bytes. Whitespace around keys and values and empty items are
+ * ignored; a later duplicate wins; an empty spec changes nothing. On error
+ * returns GCP_EINVAL and leaves *cfg unchanged; the message names the key,
+ * the value and its 1-based byte position, goes to err (may be NULL;
+ * always NUL-terminated unless errlen is 0) and to gcp_last_error(), and
+ * is not logged. Numbers take '.' as the decimal point in every locale. */
 GCP_EXPORT int gcp_config_parse(const char *spec, gcp_config *cfg, char *err, size_t errlen);
 
 /* 0 when every field is usable, else GCP_EINVAL with a message naming the
- * field (also kept by gcp_last_error()). */
+ * field (kept by gcp_last_error(), not logged). Booleans must be 0 or 1. */
 GCP_EXPORT int gcp_config_validate(const gcp_config *cfg);
 
 /* ---- profiler: reports -------------------------------------------- */

@@ -8,7 +8,11 @@
  * Messages are built in a local buffer first, then copied to the caller's
  * err and recorded as the thread's last error, so both say the same.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strtod_l, newlocale */
+#endif
 #include <ctype.h>
+#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -112,15 +116,25 @@ static int parse_bool(const char *v, size_t len, int *out)
     return -1;
 }
 
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
 /* v..v+len is trimmed and followed by a space, ',' or NUL, none of which
- * can continue a number, so strtod can read it in place. */
+ * can continue a number, so strtod can read it in place. Specs are read
+ * with '.' as the decimal point whatever the program's locale. */
 static int parse_double(const char *v, size_t len, double *out)
 {
     char *end;
 
     if (len == 0)
         return -1;
-    *out = strtod(v, &end);
+    pthread_once(&c_locale_once, make_c_locale);
+    *out = c_locale ? strtod_l(v, &end, c_locale) : strtod(v, &end);
     return end == v + len ? 0 : -1;
 }
 

@@ -200,6 +200,13 @@ int64_t gcp_map_get_int(const gcp_map *map, const char *key)
     return lookup("gcp_map_get_int", map, key, GCP_VALUE_INT, &v) == 0 ? v.as.i : 0;
 }
 
+double gcp_map_get_double(const gcp_map *map, const char *key)
+{
+    gcp_value v = {.type = GCP_VALUE_NONE};
+
+    return lookup("gcp_map_get_double", map, key, GCP_VALUE_DOUBLE, &v) == 0 ? v.as.d : 0.0;
+}
+
 void *gcp_map_get_ptr(const gcp_map *map, const char *key)
 {
     gcp_value v = {.type = GCP_VALUE_NONE};

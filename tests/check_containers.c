@@ -307,6 +307,10 @@ START_TEST(map_foreach)
         want -= (int64_t)i;
     }
     gcp_map_set_double(map, "half", 0.5);
+    ck_assert_double_eq(gcp_map_get_double(map, "half"), 0.5);
+    ck_assert_double_eq(gcp_map_get_double(map, "absent"), 0.0);
+    key_for(key, sizeof key, 1);
+    ck_assert_double_eq(gcp_map_get_double(map, key), 0.0); /* an int */
     vs = (visit){0};
     ck_assert_int_eq(gcp_map_foreach(map, visit_entry, &vs), 0);
     ck_assert_uint_eq(vs.count, N - N / 5 + 1);
