@@ -7,40 +7,53 @@
  * the runtime's kinds, and subtract the ones parked in free lists, which
  * are marked too but were never handed out.
  */
+#include "internal.h"
+
 #include <gc/gc_mark.h>
 #include <string.h>
 
-#include "internal.h"
+typedef struct census {
+    gcp__counts live;
+    uintptr_t page;  /* 4 KiB page of the previous object, and its kind: */
+    int page_ours;   /* objects come block by block, and a block (at least
+                        a page, page-aligned) holds one kind */
+} census;
 
 static void GC_CALLBACK count_one(void *obj, size_t bytes, void *data)
 {
-    gcp__counts *live = data;
-    int kind = GC_get_kind_and_size(obj, NULL);
+    census *c = data;
+    uintptr_t page = (uintptr_t)obj & ~(uintptr_t)4095;
 
-    if (kind == gcp__kind_normal || kind == gcp__kind_atomic) {
-        live->objects++;
-        live->bytes += bytes;
+    if (page != c->page) {
+        int kind = GC_get_kind_and_size(obj, NULL);
+        c->page = page;
+        c->page_ours = kind == gcp__kind_normal || kind == gcp__kind_atomic;
+    }
+    if (c->page_ours) {
+        c->live.objects++;
+        c->live.bytes += bytes;
     }
 }
 
 static void *GC_CALLBACK census_locked(void *data)
 {
-    gcp__counts *live = data;
+    census *c = data;
     gcp__counts parked;
 
-    GC_enumerate_reachable_objects_inner(count_one, live);
+    GC_enumerate_reachable_objects_inner(count_one, c);
     /* Read parked counts while no collection can run. */
     gcp__heap_totals(NULL, &parked);
-    live->objects -= parked.objects;
-    live->bytes -= parked.bytes;
+    c->live.objects -= parked.objects;
+    c->live.bytes -= parked.bytes;
     return NULL;
 }
 
 void gcp__census(gcp__counts *live)
 {
-    live->objects = 0;
-    live->bytes = 0;
-    GC_call_with_alloc_lock(census_locked, live);
+    census c = {{0, 0}, 0, 0};
+
+    GC_call_with_alloc_lock(census_locked, &c);
+    *live = c.live;
 }
 
 /* 64 KiB covers the frames of any ordinary closure. A word it misses keeps

@@ -7,11 +7,11 @@
  * uncollectable per-thread state, which keeps parked objects marked; the
  * census subtracts them using the counts kept here.
  */
+#include "internal.h"
+
 #include <gc/gc_inline.h>
 #include <pthread.h>
 #include <string.h>
-
-#include "internal.h"
 
 enum { KIND_NORMAL = 0, KIND_ATOMIC = 1, N_KINDS = 2 };
 
@@ -32,7 +32,9 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static thread_state *registry;
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-static _Thread_local thread_state *self;
+/* initial-exec: the fast path reads it without a __tls_get_addr call (the
+ * library is linked into programs, not dlopen()ed by the hundred). */
+static _Thread_local thread_state *self __attribute__((tls_model("initial-exec")));
 
 #define RELAXED memory_order_relaxed
 

@@ -1,10 +1,10 @@
 /*
  * init.c - one-time set-up of the collector and the runtime's kinds.
  */
+#include "internal.h"
+
 #include <gc/gc_mark.h>
 #include <pthread.h>
-
-#include "internal.h"
 
 int gcp__kind_normal = -1;
 int gcp__kind_atomic = -1;

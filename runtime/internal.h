@@ -86,9 +86,9 @@ void gcp__clear_dead_stack(void);
 
 /* Resident set size in bytes (kept-open /proc/self/statm); 0 on failure. */
 uint64_t gcp__rss_bytes(void);
-/* Reset the kernel's RSS high-water mark (/proc/self/clear_refs).
- * Returns 0 or GCP_EIO. */
-int gcp__rss_peak_reset(void);
+/* Reset the kernel's RSS high-water mark (/proc/self/clear_refs); rss_now
+ * is the caller's fresh RSS reading. Returns 0 or GCP_EIO. */
+int gcp__rss_peak_reset(uint64_t rss_now);
 /* RSS high-water mark since the last reset, in bytes. */
 uint64_t gcp__rss_peak_bytes(void);
 
@@ -135,8 +135,9 @@ typedef struct gcp__marks {
     struct gcp__marks *next; /* private to watermark.c */
 } gcp__marks;
 
-/* Start tracking m (track_rss: also reset the RSS mark, ~1 us). */
-void gcp__marks_begin(gcp__marks *m, int track_rss);
+/* Start tracking m (track_rss: also reset the RSS mark, ~1 us); rss_now is
+ * the caller's fresh RSS reading. */
+void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now);
 /* Fold the current marks into m and stop tracking it. */
 void gcp__marks_end(gcp__marks *m);
 

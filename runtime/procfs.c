@@ -76,13 +76,13 @@ static uint64_t status_hwm_bytes(void)
     return (uint64_t)kib * 1024;
 }
 
-int gcp__rss_peak_reset(void)
+int gcp__rss_peak_reset(uint64_t rss_now)
 {
     pthread_once(&open_once, open_files);
     if (clear_refs_fd < 0 || pwrite(clear_refs_fd, "5", 1, 0) != 1)
         return gcp__fail_quiet(GCP_EIO, "cannot reset the RSS peak via /proc/self/clear_refs");
     /* A page of slack: RSS may grow between the two reads. */
-    atomic_store(&maxrss_exact, maxrss_bytes() <= gcp__rss_bytes() + page_size * 16);
+    atomic_store(&maxrss_exact, maxrss_bytes() <= rss_now + page_size * 16);
     return 0;
 }
 

@@ -55,7 +55,7 @@ static int any_tracks_rss(void)
     return 0;
 }
 
-void gcp__marks_begin(gcp__marks *m, int track_rss)
+void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now)
 {
     uint64_t heap = gcp__heap_in_use();
 
@@ -67,8 +67,8 @@ void gcp__marks_begin(gcp__marks *m, int track_rss)
     atomic_store(&pause_max_now, 0);
     m->heap_peak = heap;
     m->pause_max_ns = 0;
-    m->track_rss = track_rss && gcp__rss_peak_reset() == 0;
-    m->rss_peak = m->track_rss ? gcp__rss_bytes() : 0;
+    m->track_rss = track_rss && gcp__rss_peak_reset(rss_now) == 0;
+    m->rss_peak = m->track_rss ? rss_now : 0;
     m->next = active;
     active = m;
     pthread_mutex_unlock(&marks_lock);
