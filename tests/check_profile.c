@@ -496,9 +496,9 @@ START_TEST(test_allocates_nothing)
     ck_assert_uint_eq(r.bytes_allocated, 0);
     ck_assert_int_eq(r.gc_objects_collected, 0);
     ck_assert_uint_eq(r.gc_count, 0);
-    /* Too short to time: flagged, and an upper bound near zero. */
-    ck_assert(r.notes & GCP_NOTE_BELOW_CLOCK_RESOLUTION);
-    ck_assert(r.execution_time < 1e-3);
+    /* Too short to time: flagged exactly when under a microsecond (a
+     * preempted run may take longer; the flag must then be off). */
+    ck_assert_int_eq(!!(r.notes & GCP_NOTE_BELOW_CLOCK_RESOLUTION), r.execution_time < 1e-6);
 }
 END_TEST
 
