@@ -199,7 +199,7 @@ static void check_threshold(const frame *f, gcp_report *r)
     if (f->cfg.threshold_mb <= 0 || r->peak_memory <= f->cfg.threshold_mb)
         return;
     r->exceeded_threshold = 1;
-    gcp__log(GCP_LOG_WARN, "%s: RSS reached %.1f MiB, above threshold_mb=%g%s", r->function_name,
+    gcp__log(GCP_LOG_WARN, "%s: RSS reached %.1f MiB, above threshold_mb=%.1f%s", r->function_name,
              r->peak_memory, f->cfg.threshold_mb, r->track_peak ? "" : " (no peak tracking)");
 }
 
