@@ -33,10 +33,10 @@
 #include "benchutil.h"
 #include "gcprof.h"
 
-#define HEAP_MIB 16
-#define ROUND_MIB 40
-#define ALLOCS_HELD 100000L
-#define ROUNDS 61
+#define HEAP_MIB     16
+#define ROUND_MIB    40
+#define ALLOCS_HELD  100000L
+#define ROUNDS       61
 #define TARGET_RATIO 1.05
 
 /* Where each allocation goes, so the compiler must make it. */

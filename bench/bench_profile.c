@@ -28,9 +28,9 @@
 #include "benchutil.h"
 #include "gcprof.h"
 
-#define ROUNDS 20
-#define CALLS 20000
-#define TARGET_NS 2500.0
+#define ROUNDS            20
+#define CALLS             20000
+#define TARGET_NS         2500.0
 #define FLOOR_BUDGETED_NS 1800.0 /* the floor the target was set against */
 
 static int empty_closure(void *env)
@@ -159,8 +159,8 @@ static int bench_no_gc(void)
            ROUNDS, CALLS);
     row("bare call of the empty closure (fn pointer)", &s[V_BARE]);
     row("gcp_profile, track_peak=0", &s[V_PROFILE]);
-    printf("  %-52s %9.1f  (paired %.1f)  budget %.0f  (info)\n", "=> overhead of one profiled call",
-           overhead, bench_median(&over), TARGET_NS);
+    printf("  %-52s %9.1f  (paired %.1f)  budget %.0f  (info)\n",
+           "=> overhead of one profiled call", overhead, bench_median(&over), TARGET_NS);
     printf("  floor, timed by the bench itself:\n");
     row("  2x clock_gettime(CLOCK_MONOTONIC)", &s[V_CLOCK]);
     row("  2x gcp_heap_counters_get", &s[V_COUNTERS]);

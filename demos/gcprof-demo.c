@@ -82,7 +82,8 @@ static int run_batch(void)
     };
     gcp_report reports[3];
 
-    printf("\n# A batch with one config (gcp_profile_many): garbage, a failure (status 3), a kept cache.\n");
+    printf("\n# A batch with one config (gcp_profile_many): garbage, a failure (status 3), a kept "
+           "cache.\n");
     int failed = gcp_profile_many(tasks, 3, &cfg, reports);
     if (failed < 0) {
         fprintf(stderr, "gcprof-demo: %s\n", gcp_last_error());
@@ -138,14 +139,17 @@ int main(int argc, char **argv)
     printf("libgcprof %s demo (settings: auto_gc=%d track_peak=%d threshold_mb=%g)\n",
            gcp_version(), cfg.auto_gc, cfg.track_peak, cfg.threshold_mb);
 
-    if (run("process_data: a 1000 x 1000 matrix, built and dropped; the forced collection reclaims it.",
+    if (run("process_data: a 1000 x 1000 matrix, built and dropped; the forced collection reclaims "
+            "it.",
             "process_data", example_process_data, NULL, &cfg) < 0 ||
-        run("circular_refs: 100 records and a list that point at each other; the whole cycle is collected.",
+        run("circular_refs: 100 records and a list that point at each other; the whole cycle is "
+            "collected.",
             "circular_refs", example_circular_refs, NULL, &cfg) < 0 ||
         run_batch() < 0)
         return 1;
 
-    printf("\n# A nested profile: outer_job profiles circular_refs inside itself, then builds a matrix.\n");
+    printf("\n# A nested profile: outer_job profiles circular_refs inside itself, then builds a "
+           "matrix.\n");
     gcp_report outer;
     if (gcp_profile("outer_job", outer_job, NULL, &cfg, &outer) < 0)
         return 1;
@@ -156,9 +160,10 @@ int main(int argc, char **argv)
     warn.track_peak = 1;
     warn.threshold_mb = (double)(outer.memory_after + 32.0);
     char why[200];
-    snprintf(why, sizeof why,
-             "A threshold of %.0f MiB: spike touches 64 MiB, so a warning goes to the log (stderr).",
-             warn.threshold_mb);
+    snprintf(
+        why, sizeof why,
+        "A threshold of %.1f MiB: spike touches 64 MiB, so a warning goes to the log (stderr).",
+        warn.threshold_mb);
     if (run(why, "spike", spike, NULL, &warn) < 0)
         return 1;
     return 0;

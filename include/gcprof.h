@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__) && __GNUC__ >= 4
-#define GCP_EXPORT __attribute__((visibility("default")))
+#define GCP_EXPORT       __attribute__((visibility("default")))
 #define GCP_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define GCP_EXPORT
@@ -32,9 +32,9 @@ extern "C" {
 
 /* ---- version ------------------------------------------------------ */
 
-#define GCP_VERSION_MAJOR 0
-#define GCP_VERSION_MINOR 1
-#define GCP_VERSION_PATCH 0
+#define GCP_VERSION_MAJOR  0
+#define GCP_VERSION_MINOR  1
+#define GCP_VERSION_PATCH  0
 #define GCP_VERSION_STRING "0.1.0"
 
 /* The version of the library actually linked, e.g. "0.1.0". */
@@ -45,12 +45,13 @@ GCP_EXPORT const char *gcp_version(void);
 /* Every function that can fail returns 0 (or a count) on success and one
  * of these negative codes on failure. The message of the latest failure
  * on the calling thread is kept by gcp_last_error(). */
-#define GCP_ERRNO_MAP(X)                                                   \
-    X(EINVAL, -22, "invalid argument")                                     \
-    X(ENOMEM, -12, "out of memory")                                        \
-    X(EIO, -5, "cannot read process statistics")                          \
-    X(ERANGE, -34, "value out of range")                                   \
-    X(ESTATE, -1001, "call out of order (region not begun or ended twice)") \
+/* clang-format off */
+#define GCP_ERRNO_MAP(X)                                                        \
+    X(EINVAL,    -22,   "invalid argument")                                     \
+    X(ENOMEM,    -12,   "out of memory")                                        \
+    X(EIO,       -5,    "input/output error (reading /proc, writing a report)") \
+    X(ERANGE,    -34,   "value out of range")                                   \
+    X(ESTATE,    -1001, "call out of order (region not begun or ended twice)")  \
     X(ENOTFOUND, -1002, "no such key")
 
 typedef enum {
@@ -59,6 +60,7 @@ typedef enum {
 #undef GCP_ERR_ENUM_
     GCP_OK = 0
 } gcp_errno;
+/* clang-format on */
 
 /* A static description of err ("invalid argument"); never NULL. */
 GCP_EXPORT const char *gcp_strerror(int err);
@@ -160,12 +162,7 @@ GCP_EXPORT void gcp_vec_clear(gcp_vec *vec);
  * types are recorded in gcp_last_error() but not logged. */
 typedef struct gcp_map gcp_map;
 
-typedef enum {
-    GCP_VALUE_NONE = 0,
-    GCP_VALUE_INT,
-    GCP_VALUE_DOUBLE,
-    GCP_VALUE_PTR
-} gcp_value_type;
+typedef enum { GCP_VALUE_NONE = 0, GCP_VALUE_INT, GCP_VALUE_DOUBLE, GCP_VALUE_PTR } gcp_value_type;
 
 typedef struct gcp_value {
     gcp_value_type type;
@@ -197,8 +194,7 @@ GCP_EXPORT size_t gcp_map_len(const gcp_map *map);
  * library errors). GCP_EINVAL for a NULL map or fn. The map must not change
  * during the visit. */
 GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
-                               int (*fn)(const char *key, gcp_value value, void *user),
-                               void *user);
+                               int (*fn)(const char *key, gcp_value value, void *user), void *user);
 
 /* ---- profiler: configuration -------------------------------------- */
 
@@ -255,12 +251,12 @@ GCP_EXPORT int gcp_config_validate(const gcp_config *cfg);
 
 /* Collector statistics at one moment (filled with detailed_stats). */
 typedef struct gcp_gc_stats {
-    uint64_t heap_size;       /* bytes mapped for the heap */
-    uint64_t free_bytes;      /* of which free */
-    uint64_t unmapped_bytes;  /* returned to the OS */
-    uint64_t bytes_since_gc;  /* allocated since the last collection */
-    uint64_t total_bytes;     /* allocated since start (batched per thread) */
-    uint64_t gc_no;           /* collections so far */
+    uint64_t heap_size;        /* bytes mapped for the heap */
+    uint64_t free_bytes;       /* of which free */
+    uint64_t unmapped_bytes;   /* returned to the OS */
+    uint64_t bytes_since_gc;   /* allocated since the last collection */
+    uint64_t total_bytes;      /* allocated since start (batched per thread) */
+    uint64_t gc_no;            /* collections so far */
     uint64_t obtained_from_os; /* bytes ever obtained from the OS */
 } gcp_gc_stats;
 
@@ -303,18 +299,18 @@ typedef struct gcp_report {
     uint64_t objects_allocated;
     int64_t gc_objects_collected; /* runtime objects that died and were
                                      collected; -1 when unknown (see notes) */
-    int64_t bytes_reclaimed;  /* their bytes; -1 when unknown */
-    uint64_t gc_count;        /* collections during the closure (automatic or
-                                 requested by it), not counting the profiler's */
-    double gc_pause_total;    /* s, world stopped in those collections */
-    double gc_pause_max;      /* s, longest single pause among them */
-    double gc_time;           /* s, inside those collections */
-    double profiler_gc_time;  /* s, the profiler's own baseline/forced collections */
-    int exceeded_threshold;   /* RSS went above threshold_mb */
-    double threshold_mb;      /* the threshold applied (0: none) */
-    int track_peak;           /* peak_memory / peak_heap are true high-water marks */
-    unsigned notes;           /* GCP_NOTE_* bits */
-    int depth;                /* nesting depth: 0 for an outermost profile */
+    int64_t bytes_reclaimed;      /* their bytes; -1 when unknown */
+    uint64_t gc_count;            /* collections during the closure (automatic or
+                                     requested by it), not counting the profiler's */
+    double gc_pause_total;        /* s, world stopped in those collections */
+    double gc_pause_max;          /* s, longest single pause among them */
+    double gc_time;               /* s, inside those collections */
+    double profiler_gc_time;      /* s, the profiler's own baseline/forced collections */
+    int exceeded_threshold;       /* RSS went above threshold_mb */
+    double threshold_mb;          /* the threshold applied (0: none) */
+    int track_peak;               /* peak_memory / peak_heap are true high-water marks */
+    unsigned notes;               /* GCP_NOTE_* bits */
+    int depth;                    /* nesting depth: 0 for an outermost profile */
     int has_detailed_stats;
     gcp_gc_stats stats_before; /* with detailed_stats */
     gcp_gc_stats stats_after;
@@ -398,18 +394,17 @@ GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
  * status, or a negative error when the profile could not run.
  * GCP_PROFILED_WITH(fn, env, cfgptr) uses an explicit config. Latest report
  * is per function, not per thread. */
-#define GCP_PROFILED_WITH(fn, envname, cfgptr)                                     \
-    static int fn##_gcp_body_(void *envname);                                      \
-    static gcp_report fn##_gcp_last_report_;                                       \
-    static int fn(void *envname)                                                   \
-    {                                                                              \
-        int gcp_rc_ = gcp_profile(#fn, fn##_gcp_body_, envname, (cfgptr),          \
-                                  &fn##_gcp_last_report_);                         \
-        return gcp_rc_ < 0 ? gcp_rc_ : fn##_gcp_last_report_.status;               \
-    }                                                                              \
+#define GCP_PROFILED_WITH(fn, envname, cfgptr)                                                     \
+    static int fn##_gcp_body_(void *envname);                                                      \
+    static gcp_report fn##_gcp_last_report_;                                                       \
+    static int fn(void *envname)                                                                   \
+    {                                                                                              \
+        int gcp_rc_ = gcp_profile(#fn, fn##_gcp_body_, envname, (cfgptr), &fn##_gcp_last_report_); \
+        return gcp_rc_ < 0 ? gcp_rc_ : fn##_gcp_last_report_.status;                               \
+    }                                                                                              \
     static int fn##_gcp_body_(void *envname)
 #define GCP_PROFILED(fn, envname) GCP_PROFILED_WITH(fn, envname, NULL)
-#define GCP_LAST_REPORT(fn) (fn##_gcp_last_report_)
+#define GCP_LAST_REPORT(fn)       (fn##_gcp_last_report_)
 
 #ifdef __cplusplus
 }

@@ -14,9 +14,9 @@
 
 typedef struct census {
     gcp__counts live;
-    uintptr_t page;  /* 4 KiB page of the previous object, and its kind: */
-    int page_ours;   /* objects come block by block, and a block (at least
-                        a page, page-aligned) holds one kind */
+    uintptr_t page; /* 4 KiB page of the previous object, and its kind: */
+    int page_ours;  /* objects come block by block, and a block (at least
+                       a page, page-aligned) holds one kind */
 } census;
 
 static void GC_CALLBACK count_one(void *obj, size_t bytes, void *data)

@@ -25,8 +25,8 @@
 #include "config_internal.h"
 #include "internal.h"
 
-#define MSG_MAX 256 /* as long as the last-error buffer */
-#define SHOW_MAX 40 /* quote at most this much of a key or value */
+#define MSG_MAX  256 /* as long as the last-error buffer */
+#define SHOW_MAX 40  /* quote at most this much of a key or value */
 
 typedef enum { KIND_BOOL, KIND_NONNEG, KIND_POSITIVE } key_kind;
 
@@ -104,8 +104,8 @@ static int parse_bool(const char *v, size_t len, int *out)
     static const struct {
         const char *word;
         int value;
-    } words[] = {{"true", 1}, {"false", 0}, {"1", 1}, {"0", 0}, {"yes", 1},
-                 {"no", 0},   {"on", 1},    {"off", 0}};
+    } words[] = {{"true", 1}, {"false", 0}, {"1", 1},  {"0", 0},
+                 {"yes", 1},  {"no", 0},    {"on", 1}, {"off", 0}};
 
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         if (strlen(words[i].word) == len && strncasecmp(v, words[i].word, len) == 0) {
@@ -150,8 +150,8 @@ static int check_range(const key *k, const char *label, double v, char *msg, siz
 
 /* Set k's field in cfg from the text v..v+len (trimmed). label names the
  * setting in messages: the key, or the variable it came from. */
-static int apply_value(gcp_config *cfg, const key *k, const char *label, const char *v,
-                       size_t len, char *msg, size_t n)
+static int apply_value(gcp_config *cfg, const key *k, const char *label, const char *v, size_t len,
+                       char *msg, size_t n)
 {
     double d;
     int b;
@@ -161,8 +161,8 @@ static int apply_value(gcp_config *cfg, const key *k, const char *label, const c
             *int_field(cfg, k) = b;
             return 0;
         }
-        return msgf(msg, n, "%s: '%.*s%s' is not a boolean (true/false/1/0/yes/no/on/off)",
-                    label, shown(len), v, ellipsis(len));
+        return msgf(msg, n, "%s: '%.*s%s' is not a boolean (true/false/1/0/yes/no/on/off)", label,
+                    shown(len), v, ellipsis(len));
     }
     if (parse_double(v, len, &d) != 0)
         return msgf(msg, n, "%s: '%.*s%s' is not a number", label, shown(len), v, ellipsis(len));
@@ -183,8 +183,8 @@ static const key *find_key(const char *name, size_t len)
 /* ---- specs ----------------------------------------------------------- */
 
 /* One "key = value" item, s..e; spec is for positions (1-based). */
-static int apply_item(gcp_config *cfg, const char *spec, const char *s, const char *e,
-                      char *msg, size_t n)
+static int apply_item(gcp_config *cfg, const char *spec, const char *s, const char *e, char *msg,
+                      size_t n)
 {
     const char *eq = memchr(s, '=', (size_t)(e - s));
     const char *ks = s, *ke = eq ? eq : e, *vs, *ve;

@@ -15,8 +15,8 @@ static void *log_user;
 const char *gcp_strerror(int err)
 {
     switch (err) {
-#define GCP_ERR_STR_(name, code, msg) \
-    case GCP_##name:                  \
+#define GCP_ERR_STR_(name, code, msg)                                                              \
+    case GCP_##name:                                                                               \
         return msg;
         GCP_ERRNO_MAP(GCP_ERR_STR_)
 #undef GCP_ERR_STR_
@@ -30,8 +30,8 @@ const char *gcp_strerror(int err)
 const char *gcp_err_name(int err)
 {
     switch (err) {
-#define GCP_ERR_NAME_(name, code, msg) \
-    case GCP_##name:                   \
+#define GCP_ERR_NAME_(name, code, msg)                                                             \
+    case GCP_##name:                                                                               \
         return "GCP_" #name;
         GCP_ERRNO_MAP(GCP_ERR_NAME_)
 #undef GCP_ERR_NAME_

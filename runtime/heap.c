@@ -18,11 +18,11 @@ enum { KIND_NORMAL = 0, KIND_ATOMIC = 1, N_KINDS = 2 };
 typedef struct thread_state {
     void *free_list[N_KINDS][GC_TINY_FREELISTS]; /* indexed by granules */
     /* Single writer: the owning thread. Others read them relaxed. */
-    _Atomic uint64_t alloc_objects, alloc_bytes;       /* handed out */
-    _Atomic uint64_t refill_objects, refill_bytes;     /* put in free lists */
-    _Atomic uint64_t large_objects, large_bytes;       /* handed out directly */
-    struct thread_state *next;                          /* registry link */
-    int in_use;                                         /* owned by a thread */
+    _Atomic uint64_t alloc_objects, alloc_bytes;   /* handed out */
+    _Atomic uint64_t refill_objects, refill_bytes; /* put in free lists */
+    _Atomic uint64_t large_objects, large_bytes;   /* handed out directly */
+    struct thread_state *next;                     /* registry link */
+    int in_use;                                    /* owned by a thread */
 } thread_state;
 
 /* States are never freed: an exiting thread's state returns to the pool,

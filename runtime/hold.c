@@ -59,8 +59,9 @@ void gcp__hold_check(void)
         atomic_store(&limit_now, 0);
         GC_set_disable_automatic_collection(0);
         atomic_fetch_add(&releases, 1);
-        gcp__log(GCP_LOG_WARN, "GC heap passed hold_limit_mb (%.1f MiB): automatic "
-                               "collection allowed again",
+        gcp__log(GCP_LOG_WARN,
+                 "GC heap passed hold_limit_mb (%.1f MiB): automatic "
+                 "collection allowed again",
                  (double)limit / 1048576.0);
     }
     pthread_mutex_unlock(&hold_lock);

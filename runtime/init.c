@@ -25,8 +25,7 @@ static void init_collector(void)
     /* Only the first word is scanned: it links a parked object to the next
      * one in our free lists, which must stay marked while parked. Once the
      * object is handed out, one word of its data is scanned conservatively. */
-    gcp__kind_atomic =
-        (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
+    gcp__kind_atomic = (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
 }
 
 int gcp_init(void)

@@ -110,9 +110,9 @@ static inline uint64_t gcp__heap_in_use(void)
 /* Running totals kept by our collection-event hook, which chains to any
  * hook installed before it. */
 typedef struct gcp__gc_totals {
-    uint64_t collections;   /* END events seen */
-    uint64_t pause_ns;      /* PRE_STOP_WORLD .. POST_START_WORLD */
-    uint64_t gc_ns;         /* START .. END */
+    uint64_t collections; /* END events seen */
+    uint64_t pause_ns;    /* PRE_STOP_WORLD .. POST_START_WORLD */
+    uint64_t gc_ns;       /* START .. END */
 } gcp__gc_totals;
 
 /* Install the hook (first call) / uninstall it (matching last call). The

@@ -25,7 +25,7 @@
 /* Shorter closures cannot be timed meaningfully (two clock reads ~40 ns,
  * scheduling noise beyond). */
 #define CLOCK_RESOLUTION_NS 1000
-#define REGION_MAGIC 0x67637066u
+#define REGION_MAGIC        0x67637066u
 
 typedef struct frame {
     gcp_config cfg;
@@ -185,12 +185,12 @@ static void collect_after(frame *f, gcp_report *r)
     gcp__counts live_after, allocated;
     gcp__census(&live_after);
     gcp__heap_totals(&allocated, NULL);
-    r->gc_objects_collected = (int64_t)(f->live_before.objects +
-                                        (allocated.objects - f->allocated_before.objects) -
-                                        live_after.objects);
-    r->bytes_reclaimed = (int64_t)(f->live_before.bytes +
-                                   (allocated.bytes - f->allocated_before.bytes) -
-                                   live_after.bytes);
+    r->gc_objects_collected =
+        (int64_t)(f->live_before.objects + (allocated.objects - f->allocated_before.objects) -
+                  live_after.objects);
+    r->bytes_reclaimed =
+        (int64_t)(f->live_before.bytes + (allocated.bytes - f->allocated_before.bytes) -
+                  live_after.bytes);
 }
 
 static void check_threshold(const frame *f, gcp_report *r)
@@ -327,8 +327,9 @@ int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
     if (region->magic_ != REGION_MAGIC || !f)
         return gcp__fail(GCP_ESTATE, "gcp_profile_end: region was not begun or already ended");
     if (f != innermost)
-        return gcp__fail(GCP_ESTATE, "gcp_profile_end: region '%s' is not the innermost "
-                                     "profile on this thread",
+        return gcp__fail(GCP_ESTATE,
+                         "gcp_profile_end: region '%s' is not the innermost "
+                         "profile on this thread",
                          f->name);
     frame_stop(f);
     frame_end(f, status, out);

@@ -24,8 +24,7 @@ static const struct {
  * the line/paragraph separators; repr() escapes them. */
 static int python_escapes(uint32_t cp)
 {
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad || cp == 0x2028 ||
-           cp == 0x2029;
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad || cp == 0x2028 || cp == 0x2029;
 }
 
 /* A string as Python's repr() writes it: single quotes unless the text

@@ -236,9 +236,9 @@ START_TEST(test_later_item_wins)
 {
     gcp_config cfg = defaults();
 
-    ck_assert_int_eq(gcp_config_parse("threshold_mb=1,track_peak=1,threshold_mb=2,track_peak=0",
-                                      &cfg, NULL, 0),
-                     0);
+    ck_assert_int_eq(
+        gcp_config_parse("threshold_mb=1,track_peak=1,threshold_mb=2,track_peak=0", &cfg, NULL, 0),
+        0);
     ck_assert_double_eq(cfg.threshold_mb, 2);
     ck_assert_int_eq(cfg.track_peak, 0);
 }
@@ -257,8 +257,7 @@ START_TEST(test_env_spec)
 {
     gcp_config cfg, want = odd_config();
 
-    setenv("GCPROF", "auto_gc=0,detailed_stats=1,track_peak=1,threshold_mb=7.5,hold_limit_mb=3",
-           1);
+    setenv("GCPROF", "auto_gc=0,detailed_stats=1,track_peak=1,threshold_mb=7.5,hold_limit_mb=3", 1);
     ck_assert_int_eq(gcp_config_init_env(&cfg, NULL, 0), 0);
     ck_assert(config_eq(&cfg, &want));
 }
@@ -286,8 +285,8 @@ START_TEST(test_env_precedence)
     setenv("GCPROF_TRACK_PEAK", "1", 1);
     setenv("GCPROF_THRESHOLD_MB", "7", 1);
     ck_assert_int_eq(gcp_config_init_env(&cfg, NULL, 0), 0);
-    ck_assert_int_eq(cfg.track_peak, 1);      /* per-key variable beats GCPROF */
-    ck_assert_double_eq(cfg.threshold_mb, 7); /* likewise */
+    ck_assert_int_eq(cfg.track_peak, 1);       /* per-key variable beats GCPROF */
+    ck_assert_double_eq(cfg.threshold_mb, 7);  /* likewise */
     ck_assert_double_eq(cfg.hold_limit_mb, 9); /* GCPROF beats the default */
     ck_assert_int_eq(cfg.auto_gc, 1);          /* untouched: the default */
     /* An explicit spec applied afterwards beats both. */

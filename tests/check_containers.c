@@ -22,16 +22,16 @@
 
 /* A passing ck_assert writes its location to Check's log (a system call):
  * hot loops check plainly and call Check only on failure. */
-#define REQUIRE(cond)                                         \
-    do {                                                      \
-        if (!(cond))                                          \
-            ck_abort_msg("Assertion '%s' failed", #cond);     \
+#define REQUIRE(cond)                                                                              \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            ck_abort_msg("Assertion '%s' failed", #cond);                                          \
     } while (0)
-#define REQUIRE_EQ(x, y)                                                             \
-    do {                                                                             \
-        intmax_t x_ = (x), y_ = (y);                                                 \
-        if (x_ != y_)                                                                \
-            ck_abort_msg("Assertion '%s == %s' failed: %jd != %jd", #x, #y, x_, y_); \
+#define REQUIRE_EQ(x, y)                                                                           \
+    do {                                                                                           \
+        intmax_t x_ = (x), y_ = (y);                                                               \
+        if (x_ != y_)                                                                              \
+            ck_abort_msg("Assertion '%s == %s' failed: %jd != %jd", #x, #y, x_, y_);               \
     } while (0)
 
 /* Zero the stack below the caller, so words left by finished helpers do
@@ -108,7 +108,7 @@ START_TEST(vec_initial_capacity_and_null_items)
 }
 END_TEST
 
-#define KEEP_N 1000
+#define KEEP_N  1000
 #define STR_FMT "kept string %04zu, padded to a few granules"
 
 static NOINLINE gcp_vec *build_string_vec(void)
@@ -788,12 +788,11 @@ START_TEST(map_tombstone_churn)
     }
     ck_assert_int_eq(gcp_map_get_int(map, "key-0"), 0);
     size_t after = heap_in_use_after_collect();
-    ck_assert_msg(after < before + 1024 * 1024, "in use grew from %zu to %zu bytes", before,
-                  after);
+    ck_assert_msg(after < before + 1024 * 1024, "in use grew from %zu to %zu bytes", before, after);
 }
 END_TEST
 
-#define DROP_MAPS 200
+#define DROP_MAPS    200
 #define DROP_ENTRIES 1000
 static char drop_keys[DROP_ENTRIES][16];
 

@@ -24,8 +24,8 @@
 #include "gcprof.h"
 #include "testutil.h"
 
-#define NOINLINE __attribute__((noinline))
-#define MIB ((size_t)1 << 20)
+#define NOINLINE   __attribute__((noinline))
+#define MIB        ((size_t)1 << 20)
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Zero the stack below the caller so stale words left by finished helpers
@@ -193,8 +193,7 @@ START_TEST(alloc_zeroed_small_sizes)
             ck_assert_msg(p != NULL, "gcp_alloc(%zu) returned NULL", s);
             ck_assert_msg(all_bytes_are(p, s, 0), "gcp_alloc(%zu) is not zeroed (%p)", s,
                           (void *)p);
-            ck_assert_msg(aligned16(p), "gcp_alloc(%zu) = %p is not 16-byte aligned", s,
-                          (void *)p);
+            ck_assert_msg(aligned16(p), "gcp_alloc(%zu) = %p is not 16-byte aligned", s, (void *)p);
             size_t gs = GC_size(p);
             ck_assert_uint_eq(gcp_sizeof(p), gs);
             ck_assert_msg(gs >= s, "GC_size %zu < requested %zu", gs, s);
@@ -365,10 +364,9 @@ END_TEST
 
 START_TEST(counters_exact_mixed_sizes_and_kinds)
 {
-    static const size_t sizes[] = {0,    1,    8,    15,    16,     17,      31,      32,
-                                   33,   100,  255,  256,   382,    383,     384,     385,
-                                   1000, 2047, 2048, 2049,  4095,   4096,    4097,    65536,
-                                   100000, MIB, 3 * MIB + 1};
+    static const size_t sizes[] = {0,    1,    8,    15,   16,   17,    31,     32,   33,
+                                   100,  255,  256,  382,  383,  384,   385,    1000, 2047,
+                                   2048, 2049, 4095, 4096, 4097, 65536, 100000, MIB,  3 * MIB + 1};
     enum { ROUNDS = 5 };
     const size_t n = ROUNDS * 2 * N_ELEMS(sizes) + ROUNDS;
     void **keep = GC_MALLOC(n * sizeof *keep);
@@ -586,9 +584,9 @@ static int names_word(const char *msg, const char *word)
     size_t n = strlen(word);
 
     for (const char *p = strstr(msg, word); p; p = strstr(p + 1, word)) {
-        int left_ok = p == msg || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
-                                    (p[-1] >= 'A' && p[-1] <= 'Z') ||
-                                    (p[-1] >= '0' && p[-1] <= '9'));
+        int left_ok =
+            p == msg || !(p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                          (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
         char c = p[n];
         int right_ok = !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                          (c >= '0' && c <= '9'));
@@ -633,8 +631,8 @@ static void expect_huge_fails(void *(*fn)(size_t), const char *fname, size_t siz
     ck_assert_msg(strstr(msg, num) != NULL, "%s(%zu): message does not name the size: '%s'", fname,
                   size, msg);
     ck_assert_msg(strstr(msg, gcp_strerror(GCP_ENOMEM)) != NULL,
-                  "%s(%zu): message does not say '%s': '%s'", fname, size,
-                  gcp_strerror(GCP_ENOMEM), msg);
+                  "%s(%zu): message does not say '%s': '%s'", fname, size, gcp_strerror(GCP_ENOMEM),
+                  msg);
     ck_assert_msg(log.errors == 1, "%s(%zu): %d errors logged", fname, size, log.errors);
     ck_assert_str_eq(log.last, msg);
     ck_assert_uint_eq(after.objects_allocated, before.objects_allocated);
@@ -644,8 +642,8 @@ static void expect_huge_fails(void *(*fn)(size_t), const char *fname, size_t siz
 START_TEST(huge_sizes_return_null)
 {
     static const size_t huge[] = {
-        (size_t)-1,           (size_t)-1 - 8,          (size_t)-1 - 4096, (size_t)-1 / 2,
-        (size_t)-1 / 2 + 2,   (size_t)1 << 48,         (size_t)1 << 40,
+        (size_t)-1,         (size_t)-1 - 8,  (size_t)-1 - 4096, (size_t)-1 / 2,
+        (size_t)-1 / 2 + 2, (size_t)1 << 48, (size_t)1 << 40,
     };
 
     for (size_t i = 0; i < N_ELEMS(huge); i++) {
@@ -706,14 +704,15 @@ static void run_in_child(child_fn fn)
     int status;
     while (waitpid(pid, &status, 0) < 0)
         ck_assert_int_eq(errno, EINTR);
-    ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d (abort in the runtime or "
-                                        "bdwgc?) after: %s",
+    ck_assert_msg(!WIFSIGNALED(status),
+                  "child killed by signal %d (abort in the runtime or "
+                  "bdwgc?) after: %s",
                   WIFSIGNALED(status) ? WTERMSIG(status) : 0, msg);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed (exit %d): %s",
                   WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg);
 }
 
-#define CAP_BYTES ((size_t)64 << 20)
+#define CAP_BYTES  ((size_t)64 << 20)
 #define MAX_BLOCKS 1024 /* 1 GiB: far past the cap */
 static void *volatile g_blocks[MAX_BLOCKS];
 
@@ -766,7 +765,8 @@ static int capped_large_blocks(char *msg, size_t n)
         return child_fail(msg, n, 6, "no error logged");
     if (after.objects_allocated - before.objects_allocated != ok ||
         after.bytes_allocated - before.bytes_allocated != my_bytes)
-        return child_fail(msg, n, 7, "counters say %llu objects / %llu bytes, test counted %zu / %llu",
+        return child_fail(msg, n, 7,
+                          "counters say %llu objects / %llu bytes, test counted %zu / %llu",
                           (unsigned long long)(after.objects_allocated - before.objects_allocated),
                           (unsigned long long)(after.bytes_allocated - before.bytes_allocated), ok,
                           (unsigned long long)my_bytes);
@@ -829,7 +829,8 @@ static int capped_small_objects(char *msg, size_t n)
         return child_fail(msg, n, 3, "no out-of-memory error logged ('%s')", gcp_last_error());
     if (after.objects_allocated - before.objects_allocated != ok ||
         after.bytes_allocated - before.bytes_allocated != my_bytes)
-        return child_fail(msg, n, 4, "counters say %llu objects / %llu bytes, test counted %zu / %llu",
+        return child_fail(msg, n, 4,
+                          "counters say %llu objects / %llu bytes, test counted %zu / %llu",
                           (unsigned long long)(after.objects_allocated - before.objects_allocated),
                           (unsigned long long)(after.bytes_allocated - before.bytes_allocated), ok,
                           (unsigned long long)my_bytes);

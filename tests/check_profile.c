@@ -40,17 +40,16 @@ static double own_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-
 typedef struct node {
     struct node *next;
     long payload;
 } node;
 
 typedef struct cycle_job {
-    size_t n;          /* nodes to build */
-    size_t keep;       /* of which this many stay reachable via tu_sink */
-    uint64_t bytes;    /* the test's own sum of GC_size over its nodes */
-    tu_hidden seen;    /* the test's own record of its nodes */
+    size_t n;       /* nodes to build */
+    size_t keep;    /* of which this many stay reachable via tu_sink */
+    uint64_t bytes; /* the test's own sum of GC_size over its nodes */
+    tu_hidden seen; /* the test's own record of its nodes */
 } cycle_job;
 
 /* Builds n nodes; keeps the first `keep` as a chain in tu_sink and makes
@@ -332,8 +331,8 @@ END_TEST
 
 typedef struct spike_job {
     size_t mib;
-    uint64_t rss_top;   /* own VmRSS read at the top of the spike */
-    uint64_t heap_top;  /* own heap-in-use read at its largest */
+    uint64_t rss_top;  /* own VmRSS read at the top of the spike */
+    uint64_t heap_top; /* own heap-in-use read at its largest */
 } spike_job;
 
 /* RSS rises by mib for a few milliseconds and falls again (munmap). */

@@ -24,7 +24,7 @@
 #include "gcprof.h"
 #include "testutil.h"
 
-#define NOINLINE __attribute__((noinline))
+#define NOINLINE   __attribute__((noinline))
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef int (*render_fn)(FILE *, const gcp_report *);
@@ -172,8 +172,7 @@ static char *expected_line(const gcp_report *r)
                            "memory_before=%.1f, memory_after=%.1f, memory_saved=%.1f, "
                            "gc_objects_collected=%s, exceeded_threshold=%s%s)\n",
                            name, r->execution_time, r->memory_before, r->memory_after,
-                           r->memory_saved, count, r->exceeded_threshold ? "True" : "False",
-                           peak);
+                           r->memory_saved, count, r->exceeded_threshold ? "True" : "False", peak);
     free(name);
     return line;
 }
@@ -440,8 +439,8 @@ START_TEST(print_rounding)
         double v;
         const char *three;
     } secs[] = {
-        {0.0449, "0.045"},   {0.0445, "0.044"}, /* 0.04449999... */
-        {0.0005, "0.001"},                      /* 0.000500000000000000010 */
+        {0.0449, "0.045"},    {0.0445, "0.044"}, /* 0.04449999... */
+        {0.0005, "0.001"},                       /* 0.000500000000000000010 */
         {2.0004999, "2.000"}, {12345.6789, "12345.679"}, {0.0, "0.000"},
     };
     static const struct {
@@ -940,17 +939,44 @@ static const char *jraw(const jparser *p, const char *key)
 START_TEST(json_validator_self_test)
 {
     static const char *const good[] = {
-        "{}", "[]", " {\"a\": [1, -2.5e+3, 0, 0.0, true, false, null, \"x\"]}\n",
+        "{}",
+        "[]",
+        " {\"a\": [1, -2.5e+3, 0, 0.0, true, false, null, \"x\"]}\n",
         "{\"s\": \"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t \\u00e9 \\ud83d\\ude00\"}",
-        "\"caf\xc3\xa9\"", "-0", "1E5", "{\"a\": {\"a\": 1}}",
+        "\"caf\xc3\xa9\"",
+        "-0",
+        "1E5",
+        "{\"a\": {\"a\": 1}}",
     };
     static const char *const bad[] = {
-        "",            "{} x",          "{},",         "{'a': 1}",      "{\"a\": NaN}",
-        "{\"a\": nan}", "{\"a\": inf}", "{\"a\": 01}", "{\"a\": 1.}",   "{\"a\": .5}",
-        "{\"a\": +1}", "[1, 2,]",       "{\"a\": 1,}", "{\"a\" 1}",      "\"unterminated",
-        "\"\\x41\"",   "\"\\ud800\"",   "\"\\udc00\"", "\"tab\there\"", "\"\xff\"",
-        "\"\xc3\"",    "\"\xc0\xaf\"",  "\"\xed\xa0\x80\"", "{\"a\": 1, \"a\": 2}", "[1] [2]",
-        "tru",         "{\"a\": -}",    "[1e]",
+        "",
+        "{} x",
+        "{},",
+        "{'a': 1}",
+        "{\"a\": NaN}",
+        "{\"a\": nan}",
+        "{\"a\": inf}",
+        "{\"a\": 01}",
+        "{\"a\": 1.}",
+        "{\"a\": .5}",
+        "{\"a\": +1}",
+        "[1, 2,]",
+        "{\"a\": 1,}",
+        "{\"a\" 1}",
+        "\"unterminated",
+        "\"\\x41\"",
+        "\"\\ud800\"",
+        "\"\\udc00\"",
+        "\"tab\there\"",
+        "\"\xff\"",
+        "\"\xc3\"",
+        "\"\xc0\xaf\"",
+        "\"\xed\xa0\x80\"",
+        "{\"a\": 1, \"a\": 2}",
+        "[1] [2]",
+        "tru",
+        "{\"a\": -}",
+        "[1e]",
     };
 
     for (size_t i = 0; i < N_ELEMS(good); i++)
@@ -1155,10 +1181,9 @@ START_TEST(json_non_finite_doubles)
         for (int field = 0; field <= 10; field++) {
             example_report(&r);
             r.has_detailed_stats = field % 2;
-            double *f[] = {&r.execution_time, &r.memory_before,    &r.memory_after,
-                           &r.memory_saved,   &r.peak_memory,      &r.gc_pause_total,
-                           &r.gc_pause_max,   &r.gc_time,          &r.profiler_gc_time,
-                           &r.threshold_mb};
+            double *f[] = {&r.execution_time,   &r.memory_before,  &r.memory_after, &r.memory_saved,
+                           &r.peak_memory,      &r.gc_pause_total, &r.gc_pause_max, &r.gc_time,
+                           &r.profiler_gc_time, &r.threshold_mb};
             if (field < (int)N_ELEMS(f)) {
                 *f[field] = bad[b];
             } else {
@@ -1209,8 +1234,7 @@ static long long parse_count_field(const char *line, const char *key)
         return -1;
     char *end;
     long long v = strtoll(at, &end, 10);
-    ck_assert_msg(end > at && (*end == ',' || *end == ')'), "bad number after %s in %s", key,
-                  line);
+    ck_assert_msg(end > at && (*end == ',' || *end == ')'), "bad number after %s in %s", key, line);
     return v;
 }
 
@@ -1278,8 +1302,7 @@ START_TEST(json_valid_after_name_truncation)
     jparser p;
     ck_assert_int_eq(rc, 0);
     int ok = json_parse(&p, doc, strlen(doc));
-    ck_assert_msg(ok, "invalid JSON (%s at byte %zu) for a truncated UTF-8 name", p.err,
-                  p.err_at);
+    ck_assert_msg(ok, "invalid JSON (%s at byte %zu) for a truncated UTF-8 name", p.err, p.err_at);
     jparser_free(&p);
     free(doc);
 }
