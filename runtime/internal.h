@@ -84,6 +84,8 @@ void gcp__clear_dead_stack(void);
 
 /* ---- /proc readings (procfs.c) --------------------------------------- */
 
+/* Whether /proc/self/statm could be opened (once, kept open). */
+int gcp__rss_available(void);
 /* Resident set size in bytes (kept-open /proc/self/statm); 0 on failure. */
 uint64_t gcp__rss_bytes(void);
 /* Reset the kernel's RSS high-water mark (/proc/self/clear_refs); rss_now

@@ -28,6 +28,12 @@ static void open_files(void)
     page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+int gcp__rss_available(void)
+{
+    pthread_once(&open_once, open_files);
+    return statm_fd >= 0;
+}
+
 uint64_t gcp__rss_bytes(void)
 {
     char buf[128];

@@ -98,15 +98,8 @@ static uint64_t hold_limit_bytes(double growth_mb)
     return now + (uint64_t)growth;
 }
 
-static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
+static void frame_init(frame *f, const char *name)
 {
-    int rc = gcp__config_resolve(cfg, &f->cfg);
-
-    if (rc < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
-        return rc;
-    }
-    gcp_init();
     if (!name)
         name = "(anonymous)";
     size_t len = gcp__utf8_cut(name, sizeof f->name - 1);
@@ -117,12 +110,11 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
     f->notes = 0;
     f->baseline_ran = f->held = 0;
     f->profiler_gc_ns = 0;
-    gcp__events_acquire();
-    if (f->cfg.auto_gc) {
-        take_baseline(f);
-        gcp__hold_acquire(hold_limit_bytes(f->cfg.hold_limit_mb));
-        f->held = 1;
-    }
+}
+
+/* The readings the closure's figures are differences from. */
+static void take_start_readings(frame *f)
+{
     if (f->cfg.detailed_stats)
         read_gc_stats(&f->stats_before);
     f->releases_at_start = gcp__hold_releases();
@@ -131,6 +123,28 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
     f->gc_no_before = GC_get_gc_no();
     f->rss_before = gcp__rss_bytes();
     f->heap_before = gcp__heap_in_use();
+}
+
+static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
+{
+    int rc = gcp__config_resolve(cfg, &f->cfg);
+
+    if (rc < 0) {
+        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+        return rc;
+    }
+    /* Without /proc every memory figure would be a made-up zero. */
+    if (!gcp__rss_available())
+        return gcp__fail(GCP_EIO, "cannot read RSS: /proc/self/statm did not open");
+    gcp_init();
+    frame_init(f, name);
+    gcp__events_acquire();
+    if (f->cfg.auto_gc) {
+        take_baseline(f);
+        gcp__hold_acquire(hold_limit_bytes(f->cfg.hold_limit_mb));
+        f->held = 1;
+    }
+    take_start_readings(f);
     gcp__marks_begin(&f->marks, f->cfg.track_peak, f->rss_before);
     innermost = f;
     f->start_ns = gcp__now_ns();

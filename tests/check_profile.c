@@ -876,6 +876,49 @@ START_TEST(test_null_arguments)
 }
 END_TEST
 
+/* Two threads profiling at once: each report holds at least what its own
+ * closure allocated, the profiles never fail, and the collector's settings
+ * and hook are back as they were when both are done. */
+typedef struct concurrent_job {
+    int failures;
+    int short_counts;
+} concurrent_job;
+
+static void *profile_repeatedly(void *arg)
+{
+    concurrent_job *job = arg;
+    gcp_config c = config(1, 1);
+
+    for (int i = 0; i < 40; i++) {
+        gcp_report r;
+        if (gcp_profile("concurrent", alloc_n, (void *)(uintptr_t)2000, &c, &r) != 0 ||
+            r.status != 0)
+            job->failures++;
+        else if (r.objects_allocated < 2000)
+            job->short_counts++;
+    }
+    return NULL;
+}
+
+START_TEST(test_concurrent_profiles)
+{
+    concurrent_job jobs[2] = {{0, 0}, {0, 0}};
+    pthread_t t[2];
+
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, profile_repeatedly, &jobs[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(jobs[i].failures, 0);
+        ck_assert_int_eq(jobs[i].short_counts, 0);
+    }
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 0);
+    ck_assert_int_eq(GC_is_disabled(), 0);
+    ck_assert(GC_get_on_collection_event() == NULL);
+}
+END_TEST
+
 static Suite *make_profile_suite(void)
 {
     Suite *s = suite_create("profile");
@@ -922,6 +965,7 @@ static Suite *make_profile_suite(void)
     tcase_add_test(api, test_decorator_keeps_last_report);
     tcase_add_test(api, test_region_begin_end);
     tcase_add_test(api, test_null_arguments);
+    tcase_add_test(api, test_concurrent_profiles);
     suite_add_tcase(s, api);
     return s;
 }
