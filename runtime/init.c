@@ -9,6 +9,7 @@
 int gcp__kind_normal = -1;
 int gcp__kind_atomic = -1;
 size_t gcp__extra_bytes = 1;
+int gcp__mmap_hint_excluded;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -26,6 +27,11 @@ static void init_collector(void)
      * one in our free lists, which must stay marked while parked. Once the
      * object is handed out, one word of its data is scanned conservatively. */
     gcp__kind_atomic = (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
+    /* Before anything of ours is allocated (see false_root.c). */
+    gcp__mmap_hint_excluded = gcp__exclude_mmap_hint_root();
+    if (!gcp__mmap_hint_excluded)
+        gcp__log(GCP_LOG_INFO, "bdwgc's mmap-hint static was not found; an object starting "
+                               "a heap section may stay pinned (doc/profiler.md)");
 }
 
 int gcp_init(void)

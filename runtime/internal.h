@@ -47,6 +47,15 @@ extern int gcp__kind_atomic;
  * pointers one past the end, as by default). */
 extern size_t gcp__extra_bytes;
 
+/* ---- bdwgc's mmap-hint false root (false_root.c) --------------------- */
+
+/* Find the static in libgc that holds the end of its latest heap mapping
+ * and exclude it from root scanning. Grows the heap by two minimal
+ * sections. Returns 1 when excluded (now or before), 0 when not found.
+ * Called by gcp_init; not thread-safe on its own. */
+int gcp__exclude_mmap_hint_root(void);
+extern int gcp__mmap_hint_excluded; /* its result at gcp_init */
+
 /* ---- per-thread allocation state (heap.c) ---------------------------- */
 
 /* Objects handed out and objects parked in this thread's free lists.
