@@ -113,8 +113,10 @@ GCP_EXPORT char *gcp_strdup(const char *s);
 /* Allocate one zeroed T. */
 #define GCP_NEW(T) ((T *)gcp_alloc(sizeof(T)))
 
-/* Run a full collection now. Does nothing if collection is disabled with
- * GC_disable(); returns 1 if a collection ran, 0 otherwise. */
+/* Run a full collection now, after zeroing the unused stack below the
+ * caller (64 KiB) so stale words there keep no garbage alive. Does nothing
+ * if collection is disabled with GC_disable(); returns 1 if a collection
+ * ran, 0 otherwise. */
 GCP_EXPORT int gcp_collect(void);
 
 /* Process-wide totals of what the runtime allocated since start, summed

@@ -246,6 +246,7 @@ int gcp_collect(void)
     gcp_init();
     if (GC_is_disabled())
         return 0;
+    gcp__clear_dead_stack(); /* so stale words below us keep nothing alive */
     GC_gcollect();
     return 1;
 }

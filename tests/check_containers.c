@@ -34,19 +34,9 @@
             ck_abort_msg("Assertion '%s == %s' failed: %jd != %jd", #x, #y, x_, y_);               \
     } while (0)
 
-/* Zero the stack below the caller, so words left by finished helpers do
- * not keep garbage alive through conservative scanning (BDWGC-NOTES). */
-static NOINLINE void clear_dead_stack(void)
-{
-    char buf[64 * 1024];
-
-    memset(buf, 0, sizeof buf);
-    __asm__ volatile("" : : "r"(buf) : "memory");
-}
-
 static void collect_clean(void)
 {
-    clear_dead_stack();
+    tu_clear_dead_stack();
     gcp_collect();
 }
 

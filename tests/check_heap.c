@@ -28,19 +28,9 @@
 #define MIB        ((size_t)1 << 20)
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Zero the stack below the caller so stale words left by finished helpers
- * do not keep garbage alive (BDWGC-NOTES, "Testing with the collector"). */
-static NOINLINE void clear_dead_stack(void)
-{
-    char buf[64 * 1024];
-
-    memset(buf, 0, sizeof buf);
-    __asm__ volatile("" : : "r"(buf) : "memory");
-}
-
 static void collect_clean(void)
 {
-    clear_dead_stack();
+    tu_clear_dead_stack();
     ck_assert_int_eq(gcp_collect(), 1);
 }
 
@@ -776,7 +766,7 @@ static int capped_large_blocks(char *msg, size_t n)
     /* Dropping half makes room again. */
     for (size_t i = 0; i < ok; i += 2)
         g_blocks[i] = NULL;
-    clear_dead_stack();
+    tu_clear_dead_stack();
     gcp_collect();
     void *again = gcp_alloc(MIB);
     if (!again)
@@ -841,7 +831,7 @@ static int capped_small_objects(char *msg, size_t n)
     if (count != ok)
         return child_fail(msg, n, 6, "list has %zu nodes, %zu were allocated", count, ok);
     g_small_head = NULL;
-    clear_dead_stack();
+    tu_clear_dead_stack();
     gcp_collect();
     if (!gcp_alloc(SIZE))
         return child_fail(msg, n, 7, "no object after dropping the list");

@@ -110,3 +110,11 @@ int tu_run(Suite *suite)
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
 }
+
+__attribute__((noinline)) void tu_clear_dead_stack(void)
+{
+    char buf[64 * 1024];
+
+    memset(buf, 0, sizeof buf);
+    __asm__ volatile("" : : "r"(buf) : "memory"); /* the memset must stay */
+}

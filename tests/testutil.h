@@ -41,6 +41,10 @@ void tu_hidden_add(tu_hidden *h, const void *obj); /* one writer per set */
 size_t tu_hidden_collected(const tu_hidden *h);
 void tu_hidden_free(tu_hidden *h);
 
+/* Zero 64 KiB of stack below the caller, so stale words left by finished
+ * helpers keep no garbage alive through conservative scanning. */
+void tu_clear_dead_stack(void);
+
 /* Keeps test structures from being optimised away (see BDWGC-NOTES). */
 extern void *volatile tu_sink;
 
