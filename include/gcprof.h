@@ -408,6 +408,52 @@ GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
 #define GCP_PROFILED(fn, envname) GCP_PROFILED_WITH(fn, envname, NULL)
 #define GCP_LAST_REPORT(fn)       (fn##_gcp_last_report_)
 
+/* ---- memory over time: the monitor --------------------------------- */
+
+/* The monitor records a timeline (doc/timeline-formats.md): RSS and the GC
+ * heap every interval from a thread of its own, every collection with its
+ * pause, mark and reclaim times, profiled closures as enter/exit markers,
+ * and labels. One monitor per process. */
+typedef enum { GCP_MONITOR_DAT = 0, GCP_MONITOR_JSONL = 1 } gcp_monitor_format;
+
+typedef struct gcp_monitor_options {
+    double interval;           /* seconds between samples; default 0.01 */
+    const char *path;          /* timeline file (replaced), or NULL */
+    FILE *fp;                  /* ... or a stream of yours (not closed) */
+    gcp_monitor_format format; /* default GCP_MONITOR_DAT (mprof .dat) */
+    int trace;                 /* Go-style line per collection; default 0 */
+    FILE *trace_fp;            /* where: default stderr */
+    const char *cmdline;       /* for the CMDLINE line; default: read from
+                                  /proc/self/cmdline */
+} gcp_monitor_options;
+
+/* Defaults, then the environment: GCPROF_MONITOR_INTERVAL (seconds),
+ * GCPROF_MONITOR_OUT (path), GCPROF_MONITOR_FORMAT (dat|jsonl),
+ * GCPROF_TRACE=1, GCPROF_TRACE_FILE. Returns 0, or GCP_EINVAL naming the
+ * variable (opts then holds the defaults). */
+GCP_EXPORT int gcp_monitor_options_init(gcp_monitor_options *opts);
+
+/* Start recording. Needs a timeline (path or fp) or trace on. The file is
+ * flushed every interval, so a crash loses at most the last one; a file
+ * whose monitor did not stop cleanly has no end record. Returns 0,
+ * GCP_EINVAL (bad option, named), GCP_ESTATE (already running), GCP_EIO
+ * (cannot open path). Installs the collector's event hook, chained. */
+GCP_EXPORT int gcp_monitor_start(const gcp_monitor_options *opts);
+
+/* Stop: write the end record, close the file it opened, put the event hook
+ * back. Returns 0, GCP_ESTATE when not running, GCP_EIO on a write error. */
+GCP_EXPORT int gcp_monitor_stop(void);
+
+/* 1 while a monitor runs. */
+GCP_EXPORT int gcp_monitor_running(void);
+
+/* Add a label at this moment ("loading batch 7"). GCP_ESTATE when no
+ * monitor runs, GCP_EINVAL for NULL. Thread-safe. */
+GCP_EXPORT int gcp_monitor_label(const char *text);
+
+/* Collections recorded and records dropped (its queue full) so far. */
+GCP_EXPORT void gcp_monitor_counts(uint64_t *collections, uint64_t *dropped);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,10 +6,12 @@
  * world stopped: no allocation, no stdio, no locks, no locking getters.
  * It only reads the clock and lock-free getters and stores to statics.
  * There is one hook slot: we chain to the hook found at install time and
- * put it back on uninstall.
+ * put it back on uninstall. While the monitor records, each event also
+ * feeds a per-collection record (gc_record.c) that its thread drains.
  */
 #include <pthread.h>
 
+#include "gc_record.h"
 #include "internal.h"
 
 #define RELAXED memory_order_relaxed
@@ -23,9 +25,30 @@ static uint64_t gc_started_ns, world_stopped_ns;
 static int in_hook;
 static _Atomic uint64_t total_collections, total_pause_ns, total_gc_ns;
 
+static _Atomic int recording;        /* the monitor wants records */
+static _Atomic int forcing;          /* gcp__forced_begin/end depth */
+static gcp__gc_recorder recorder;    /* hook writes, monitor reads */
+
 static void add(_Atomic uint64_t *v, uint64_t by)
 {
     atomic_store_explicit(v, atomic_load_explicit(v, RELAXED) + by, RELAXED);
+}
+
+/* Everything a per-collection record needs from this event; readings
+ * only where the record uses them (each clock read is ~20 ns). */
+static void record(GC_EventType event)
+{
+    gcp__gc_event ev = {(int)event, gcp__now_ns(), 0, 0, 0, 0};
+
+    if (gcp__gc_event_wants_real(ev.type)) {
+        ev.real = gcp__tl_now();
+        ev.forced = atomic_load_explicit(&forcing, RELAXED) > 0;
+    }
+    if (gcp__gc_event_wants_heap(ev.type))
+        ev.heap_in_use = gcp__heap_in_use();
+    if (event == GC_EVENT_END)
+        ev.gc_no = GC_get_gc_no();
+    gcp__gc_record_event(&recorder, &ev);
 }
 
 static void GC_CALLBACK on_event(GC_EventType event)
@@ -35,6 +58,8 @@ static void GC_CALLBACK on_event(GC_EventType event)
     if (in_hook) /* a replaced hook chaining back to us: stop the loop */
         return;
     in_hook = 1;
+    if (atomic_load_explicit(&recording, RELAXED))
+        record(event);
     switch (event) {
     case GC_EVENT_START:
         gc_started_ns = gcp__now_ns();
@@ -95,4 +120,34 @@ void gcp__events_totals(gcp__gc_totals *out)
     out->collections = atomic_load_explicit(&total_collections, RELAXED);
     out->pause_ns = atomic_load_explicit(&total_pause_ns, RELAXED);
     out->gc_ns = atomic_load_explicit(&total_gc_ns, RELAXED);
+}
+
+void gcp__events_record(int on)
+{
+    atomic_store(&recording, on);
+}
+
+int gcp__events_pop(gcp_tl_gc *out)
+{
+    return gcp__gc_record_pop(&recorder, out);
+}
+
+void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds)
+{
+    if (recorded)
+        *recorded = atomic_load(&recorder.recorded);
+    if (dropped)
+        *dropped = atomic_load(&recorder.dropped);
+    if (gc_seconds)
+        *gc_seconds = atomic_load(&recorder.gc_seconds);
+}
+
+void gcp__forced_begin(void)
+{
+    atomic_fetch_add(&forcing, 1);
+}
+
+void gcp__forced_end(void)
+{
+    atomic_fetch_sub(&forcing, 1);
 }

@@ -247,7 +247,9 @@ int gcp_collect(void)
     if (GC_is_disabled())
         return 0;
     gcp__clear_dead_stack(); /* so stale words below us keep nothing alive */
+    gcp__forced_begin();
     GC_gcollect();
+    gcp__forced_end();
     return 1;
 }
 

@@ -34,9 +34,18 @@ static void init_collector(void)
                                "a heap section may stay pinned (doc/profiler.md)");
 }
 
-int gcp_init(void)
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+
+void gcp__init_collector(void)
 {
     pthread_once(&init_once, init_collector);
+}
+
+int gcp_init(void)
+{
+    gcp__init_collector();
+    /* Apart from the collector's set-up: starting a monitor calls back in. */
+    pthread_once(&env_once, gcp__monitor_from_env);
     return 0;
 }
 

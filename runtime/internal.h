@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "gcprof.h"
+#include "timeline.h"
 
 /* ---- errors and logging (error.c) ---------------------------------- */
 
@@ -25,6 +26,12 @@ int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
 /* Same, without logging (for errors the caller reports itself). */
 int gcp__fail_quiet(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
+
+/* ---- initialisation (init.c) ------------------------------------------ */
+
+/* The collector and the runtime's kinds, without what gcp_init adds (a
+ * monitor asked for by the environment). Idempotent. */
+void gcp__init_collector(void);
 
 /* ---- UTF-8 (utf8.c) ------------------------------------------------- */
 
@@ -131,6 +138,27 @@ typedef struct gcp__gc_totals {
 void gcp__events_acquire(void);
 void gcp__events_release(void);
 void gcp__events_totals(gcp__gc_totals *out);
+
+/* Per-collection records for the monitor: switch recording on/off, take
+ * the oldest record (1, or 0 when none), and counts so far. */
+void gcp__events_record(int on);
+int gcp__events_pop(gcp_tl_gc *out);
+void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds);
+/* Bracket a collection the program asked for (marked "forced"). */
+void gcp__forced_begin(void);
+void gcp__forced_end(void);
+
+/* ---- the monitor (monitor.c) ----------------------------------------- */
+
+/* Enter/exit markers from the profiler; no-ops unless a monitor runs.
+ * enter returns its Unix time (0 when nothing was written), which exit
+ * takes back as start_real. */
+double gcp__monitor_enter(const char *name, int level, uint64_t rss);
+void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_real,
+                       uint64_t rss_start);
+/* Start a monitor from the environment when GCPROF_MONITOR_OUT or
+ * GCPROF_TRACE asks for one (gcp_init calls it); it stops at exit. */
+void gcp__monitor_from_env(void);
 
 /* ---- high-water marks shared by nested profiles (watermark.c) -------- */
 

@@ -41,6 +41,7 @@ typedef struct frame {
     gcp__gc_totals gc_before;
     gcp__marks marks;
     uint64_t profiler_gc_ns;
+    double monitor_start; /* Unix time of its enter marker, or 0 */
     gcp_gc_stats stats_before;
     struct frame *parent;
 } frame;
@@ -68,10 +69,12 @@ static void profiler_collect(frame *f, int unmap)
     uint64_t t = gcp__now_ns();
 
     gcp__clear_dead_stack();
+    gcp__forced_begin();
     if (unmap)
         GC_gcollect_and_unmap();
     else
         GC_gcollect();
+    gcp__forced_end();
     f->profiler_gc_ns += gcp__now_ns() - t;
 }
 
@@ -146,6 +149,7 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
     }
     take_start_readings(f);
     gcp__marks_begin(&f->marks, f->cfg.track_peak, f->rss_before);
+    f->monitor_start = gcp__monitor_enter(f->name, f->depth, f->rss_before);
     innermost = f;
     f->start_ns = gcp__now_ns();
     return 0;
@@ -230,6 +234,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
 {
     gcp__marks_end(&f->marks);
     f->rss_at_end = gcp__rss_bytes();
+    gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->rss_before);
     innermost = f->parent;
 
     memset(r, 0, sizeof *r);

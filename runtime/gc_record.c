@@ -1,0 +1,104 @@
+/*
+ * gc_record.c - one record per collection from the collector's events.
+ */
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h> /* GC_EventType values only: nothing is called */
+
+#include "gc_record.h"
+
+#define RELAXED memory_order_relaxed
+
+int gcp__gc_event_wants_heap(int type)
+{
+    return type == GC_EVENT_START || type == GC_EVENT_END;
+}
+
+int gcp__gc_event_wants_real(int type)
+{
+    return type == GC_EVENT_START;
+}
+
+static double seconds(uint64_t from, uint64_t to)
+{
+    return from && to > from ? (double)(to - from) / 1e9 : 0.0;
+}
+
+static void finish(gcp__gc_recorder *r, const gcp__gc_event *ev)
+{
+    uint64_t head = atomic_load_explicit(&r->head, RELAXED);
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    double total = seconds(r->t_start, ev->mono_ns);
+
+    atomic_store_explicit(&r->recorded, atomic_load_explicit(&r->recorded, RELAXED) + 1, RELAXED);
+    atomic_store_explicit(&r->gc_seconds, atomic_load_explicit(&r->gc_seconds, RELAXED) + total,
+                          RELAXED);
+    if (head - tail >= GCP_GC_RING) {
+        atomic_store_explicit(&r->dropped, atomic_load_explicit(&r->dropped, RELAXED) + 1,
+                              RELAXED);
+        return;
+    }
+    gcp_tl_gc *gc = &r->ring[head % GCP_GC_RING];
+    gc->n = ev->gc_no;
+    gc->t = r->real_start;
+    gc->pause = r->pause;
+    gc->mark = r->mark;
+    gc->reclaim = r->reclaim;
+    gc->total = total;
+    gc->heap_before = r->heap_before;
+    gc->heap_after = ev->heap_in_use;
+    gc->forced = r->forced;
+    atomic_store_explicit(&r->head, head + 1, memory_order_release);
+}
+
+void gcp__gc_record_event(gcp__gc_recorder *r, const gcp__gc_event *ev)
+{
+    switch (ev->type) {
+    case GC_EVENT_START:
+        r->t_start = ev->mono_ns;
+        r->real_start = ev->real;
+        r->heap_before = ev->heap_in_use;
+        r->forced = ev->forced;
+        r->pause = r->mark = r->reclaim = 0;
+        r->t_stopped = r->t_mark = r->t_reclaim = 0;
+        break;
+    case GC_EVENT_PRE_STOP_WORLD:
+        r->t_stopped = ev->mono_ns;
+        break;
+    case GC_EVENT_POST_START_WORLD:
+        r->pause += seconds(r->t_stopped, ev->mono_ns);
+        r->t_stopped = 0;
+        break;
+    case GC_EVENT_MARK_START:
+        r->t_mark = ev->mono_ns;
+        break;
+    case GC_EVENT_MARK_END:
+        r->mark += seconds(r->t_mark, ev->mono_ns);
+        break;
+    case GC_EVENT_RECLAIM_START:
+        r->t_reclaim = ev->mono_ns;
+        break;
+    case GC_EVENT_RECLAIM_END:
+        r->reclaim += seconds(r->t_reclaim, ev->mono_ns);
+        break;
+    case GC_EVENT_END:
+        if (r->t_start)
+            finish(r, ev);
+        r->t_start = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+int gcp__gc_record_pop(gcp__gc_recorder *r, gcp_tl_gc *out)
+{
+    uint64_t tail = atomic_load_explicit(&r->tail, RELAXED);
+
+    if (tail == atomic_load_explicit(&r->head, memory_order_acquire))
+        return 0;
+    *out = r->ring[tail % GCP_GC_RING];
+    atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+    return 1;
+}

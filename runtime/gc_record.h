@@ -1,0 +1,56 @@
+/*
+ * gc_record.h - turning the collector's event stream into one record per
+ * collection, and handing records from the event hook to a reader thread.
+ *
+ * Shared by the library's hook (gc_events.c) and the preload library, so
+ * it calls no collector function: the caller passes the clock and heap
+ * readings in. gcp__gc_record_event runs inside the hook: it takes no
+ * lock, allocates nothing and does no I/O. One writer (the hook, under the
+ * collector's lock) and one reader (gcp__gc_record_pop) at a time.
+ */
+#ifndef GCP_GC_RECORD_H
+#define GCP_GC_RECORD_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "timeline.h"
+
+#define GCP_GC_RING 256 /* collections buffered between two drains */
+
+typedef struct gcp__gc_recorder {
+    /* the collection in progress (hook only) */
+    uint64_t t_start, t_stopped, t_mark, t_reclaim; /* monotonic ns */
+    double real_start;                               /* Unix seconds */
+    double pause, mark, reclaim;                     /* seconds */
+    uint64_t heap_before;
+    int forced;
+    /* completed collections */
+    gcp_tl_gc ring[GCP_GC_RING];
+    _Atomic uint64_t head, tail; /* written by hook / reader */
+    _Atomic uint64_t recorded, dropped;
+    _Atomic double gc_seconds;   /* sum of totals, for the trace's share */
+} gcp__gc_recorder;
+
+/* What the hook passes with each event. heap_in_use is read at START and
+ * END only; gc_no at END; forced at START (the program asked for it). */
+typedef struct gcp__gc_event {
+    int type;            /* GC_EventType */
+    uint64_t mono_ns;    /* CLOCK_MONOTONIC */
+    double real;         /* CLOCK_REALTIME seconds, at START only */
+    uint64_t heap_in_use;
+    uint64_t gc_no;
+    int forced;
+} gcp__gc_event;
+
+/* Which events need heap readings (START and END) or the wall clock
+ * (START): the hook reads only what is needed. */
+int gcp__gc_event_wants_heap(int type);
+int gcp__gc_event_wants_real(int type);
+
+void gcp__gc_record_event(gcp__gc_recorder *r, const gcp__gc_event *ev);
+
+/* Take the oldest completed record: 1, or 0 when there is none. */
+int gcp__gc_record_pop(gcp__gc_recorder *r, gcp_tl_gc *out);
+
+#endif /* GCP_GC_RECORD_H */

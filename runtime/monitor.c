@@ -1,0 +1,373 @@
+/*
+ * monitor.c - the timeline monitor: a thread of its own samples RSS and the
+ * GC heap every interval and writes the collections the event hook
+ * recorded; profiled closures and labels are written as they happen.
+ *
+ * The thread is created with the real pthread_create, not the collector's
+ * wrapper: it never touches collected memory and only calls lock-free
+ * getters, so the collector need not stop or scan it. One mutex guards
+ * the stream; the hook never takes it (it hands records over through a
+ * lock-free ring, gc_record.c).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The real ones (see above): the collector's pthread_join crashes on a
+ * thread it did not create (bdwgc 8.2.2). */
+#undef pthread_create
+#undef pthread_join
+
+#define MAX_INTERVAL 3600.0
+
+typedef struct monitor {
+    pthread_mutex_t lock; /* the stream and the fields below */
+    pthread_cond_t wake;
+    pthread_t thread;
+    FILE *fp;          /* timeline, or NULL for trace only */
+    int owns_fp;
+    gcp_tl_format format;
+    FILE *trace_fp;    /* or NULL */
+    double interval;
+    double start_real; /* Unix seconds */
+    int stopping;
+    int write_error;
+} monitor;
+
+static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static _Atomic int running;
+static pthread_mutex_t start_stop = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- options --------------------------------------------------------- */
+
+static int env_double(const char *name, double *out)
+{
+    const char *v = getenv(name);
+    char *end;
+
+    if (!v || !*v)
+        return 0;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || *end || !isfinite(d))
+        return gcp__fail_quiet(GCP_EINVAL, "%s: '%s' is not a number", name, v);
+    *out = d;
+    return 0;
+}
+
+static int env_format(gcp_monitor_format *out)
+{
+    const char *v = getenv("GCPROF_MONITOR_FORMAT");
+
+    if (!v || !*v || strcmp(v, "dat") == 0)
+        return 0;
+    if (strcmp(v, "jsonl") != 0)
+        return gcp__fail_quiet(GCP_EINVAL, "GCPROF_MONITOR_FORMAT: '%s' is not dat or jsonl", v);
+    *out = GCP_MONITOR_JSONL;
+    return 0;
+}
+
+int gcp_monitor_options_init(gcp_monitor_options *o)
+{
+    if (!o)
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_options_init: opts is NULL");
+    memset(o, 0, sizeof *o);
+    o->interval = 0.01;
+    gcp_monitor_options env = *o;
+    const char *trace = getenv("GCPROF_TRACE");
+    env.path = getenv("GCPROF_MONITOR_OUT");
+    if (env.path && !*env.path)
+        env.path = NULL;
+    env.trace = trace && *trace && strcmp(trace, "0") != 0;
+    int rc = env_double("GCPROF_MONITOR_INTERVAL", &env.interval);
+    if (rc == 0)
+        rc = env_format(&env.format);
+    if (rc < 0)
+        return rc;
+    *o = env;
+    return 0;
+}
+
+static int validate(const gcp_monitor_options *o)
+{
+    if (!o)
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_start: opts is NULL");
+    if (!isfinite(o->interval) || o->interval <= 0 || o->interval > MAX_INTERVAL)
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_start: interval must be > 0 and <= %g s, got %g",
+                         MAX_INTERVAL, o->interval);
+    if (o->format != GCP_MONITOR_DAT && o->format != GCP_MONITOR_JSONL)
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_start: format %d is not DAT or JSONL",
+                         (int)o->format);
+    if (!o->path && !o->fp && !o->trace)
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_start: nothing to record (no path, fp or trace)");
+    return 0;
+}
+
+/* ---- writing (caller holds mon.lock) ---------------------------------- */
+
+static void write_sample(void)
+{
+    gcp__counts allocated;
+    gcp_tl_sample s;
+
+    gcp__heap_totals(&allocated, NULL);
+    s.t = gcp__tl_now();
+    s.has_rss = 1;
+    s.rss = gcp__rss_bytes();
+    s.has_heap = 1;
+    s.heap_size = GC_get_heap_size();
+    s.free_bytes = GC_get_free_bytes();
+    s.unmapped_bytes = GC_get_unmapped_bytes();
+    s.gc_no = GC_get_gc_no();
+    s.bytes_allocated = allocated.bytes;
+    gcp__tl_sample(mon.fp, mon.format, &s);
+}
+
+static void write_collections(void)
+{
+    gcp_tl_gc gc;
+    double gc_seconds;
+
+    while (gcp__events_pop(&gc)) {
+        if (mon.fp)
+            gcp__tl_gc(mon.fp, mon.format, &gc);
+        if (!mon.trace_fp)
+            continue;
+        gcp__events_record_counts(NULL, NULL, &gc_seconds);
+        double since = gc.t + gc.total - mon.start_real;
+        gcp__tl_gctrace(mon.trace_fp, &gc, gc.t - mon.start_real,
+                        since > 0 ? gc_seconds / since : 0, GC_get_heap_size(),
+                        GC_get_parallel() + 1);
+    }
+}
+
+/* One interval's work: a sample, the collections since the last, flush. */
+static void write_interval(void)
+{
+    if (mon.fp)
+        write_sample();
+    write_collections();
+    if (mon.fp && (fflush(mon.fp) != 0 || ferror(mon.fp)))
+        mon.write_error = 1;
+    if (mon.trace_fp)
+        fflush(mon.trace_fp);
+}
+
+static void *sampler(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&mon.lock);
+    while (!mon.stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        double next = (double)until.tv_sec + (double)until.tv_nsec / 1e9 + mon.interval;
+        until.tv_sec = (time_t)next;
+        until.tv_nsec = (long)((next - (double)until.tv_sec) * 1e9);
+        while (!mon.stopping &&
+               pthread_cond_timedwait(&mon.wake, &mon.lock, &until) != ETIMEDOUT)
+            ;
+        write_interval();
+    }
+    pthread_mutex_unlock(&mon.lock);
+    return NULL;
+}
+
+/* ---- start / stop ---------------------------------------------------- */
+
+static int open_stream(const gcp_monitor_options *o)
+{
+    mon.fp = o->fp;
+    mon.owns_fp = 0;
+    if (o->path && !o->fp) {
+        mon.fp = fopen(o->path, "we");
+        if (!mon.fp)
+            return gcp__fail(GCP_EIO, "gcp_monitor_start: cannot open '%s': %s", o->path,
+                             strerror(errno));
+        mon.owns_fp = 1;
+    }
+    return 0;
+}
+
+static void read_cmdline(char *buf, size_t len)
+{
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        n = 0;
+    buf[n] = '\0';
+    for (ssize_t i = 0; i + 1 < n; i++) /* arguments are NUL-separated */
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+}
+
+static void start_condvar_clock(void)
+{
+    pthread_condattr_t attr;
+
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&mon.wake, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+int gcp_monitor_start(const gcp_monitor_options *o)
+{
+    char cmdline[1024];
+    int rc = validate(o);
+
+    if (rc < 0)
+        return rc;
+    gcp__init_collector();
+    pthread_mutex_lock(&start_stop);
+    if (atomic_load(&running)) {
+        pthread_mutex_unlock(&start_stop);
+        return gcp__fail(GCP_ESTATE, "gcp_monitor_start: a monitor is already running");
+    }
+    rc = open_stream(o);
+    if (rc < 0) {
+        pthread_mutex_unlock(&start_stop);
+        return rc;
+    }
+    mon.format = o->format == GCP_MONITOR_JSONL ? GCP_TL_JSONL : GCP_TL_DAT;
+    mon.trace_fp = o->trace ? (o->trace_fp ? o->trace_fp : stderr) : NULL;
+    mon.interval = o->interval;
+    mon.start_real = gcp__tl_now();
+    mon.stopping = mon.write_error = 0;
+    if (mon.fp) {
+        if (!o->cmdline)
+            read_cmdline(cmdline, sizeof cmdline);
+        gcp__tl_meta(mon.fp, mon.format, o->cmdline ? o->cmdline : cmdline, (long)getpid(),
+                     mon.start_real, mon.interval);
+    }
+    start_condvar_clock();
+    gcp__events_acquire();
+    gcp__events_record(1);
+    atomic_store(&running, 1);
+    if (pthread_create(&mon.thread, NULL, sampler, NULL) != 0) {
+        atomic_store(&running, 0);
+        gcp__events_record(0);
+        gcp__events_release();
+        if (mon.owns_fp)
+            fclose(mon.fp);
+        pthread_mutex_unlock(&start_stop);
+        return gcp__fail(GCP_ENOMEM, "gcp_monitor_start: cannot start its thread");
+    }
+    pthread_mutex_unlock(&start_stop);
+    return 0;
+}
+
+int gcp_monitor_stop(void)
+{
+    pthread_mutex_lock(&start_stop);
+    if (!atomic_load(&running)) {
+        pthread_mutex_unlock(&start_stop);
+        return gcp__fail_quiet(GCP_ESTATE, "gcp_monitor_stop: no monitor is running");
+    }
+    pthread_mutex_lock(&mon.lock);
+    mon.stopping = 1;
+    pthread_cond_signal(&mon.wake);
+    pthread_mutex_unlock(&mon.lock);
+    pthread_join(mon.thread, NULL);
+
+    /* Nothing is recorded any more: the final interval and the end mark. */
+    gcp__events_record(0);
+    gcp__events_release();
+    pthread_mutex_lock(&mon.lock);
+    atomic_store(&running, 0);
+    write_interval();
+    int failed = mon.write_error;
+    if (mon.fp) {
+        gcp__tl_end(mon.fp, mon.format, gcp__tl_now());
+        failed |= fflush(mon.fp) != 0 || ferror(mon.fp);
+        if (mon.owns_fp)
+            failed |= fclose(mon.fp) != 0;
+    }
+    mon.fp = NULL;
+    pthread_mutex_unlock(&mon.lock);
+    pthread_mutex_unlock(&start_stop);
+    return failed ? gcp__fail(GCP_EIO, "gcp_monitor_stop: writing the timeline failed") : 0;
+}
+
+int gcp_monitor_running(void)
+{
+    return atomic_load(&running);
+}
+
+void gcp_monitor_counts(uint64_t *collections, uint64_t *dropped)
+{
+    gcp__events_record_counts(collections, dropped, NULL);
+}
+
+/* ---- markers and labels ----------------------------------------------- */
+
+int gcp_monitor_label(const char *text)
+{
+    if (!text)
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_label: text is NULL");
+    if (!atomic_load(&running))
+        return gcp__fail_quiet(GCP_ESTATE, "gcp_monitor_label: no monitor is running");
+    pthread_mutex_lock(&mon.lock);
+    if (mon.fp)
+        gcp__tl_label(mon.fp, mon.format, gcp__tl_now(), text);
+    pthread_mutex_unlock(&mon.lock);
+    return 0;
+}
+
+double gcp__monitor_enter(const char *name, int level, uint64_t rss)
+{
+    if (!atomic_load_explicit(&running, memory_order_relaxed))
+        return 0;
+    gcp_tl_func fn = {name, level, gcp__tl_now(), rss, 0, 0};
+    pthread_mutex_lock(&mon.lock);
+    if (mon.fp)
+        gcp__tl_enter(mon.fp, mon.format, &fn);
+    pthread_mutex_unlock(&mon.lock);
+    return fn.t;
+}
+
+void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_real,
+                       uint64_t rss_start)
+{
+    if (!atomic_load_explicit(&running, memory_order_relaxed) || start_real == 0)
+        return; /* no monitor, or none when the closure entered */
+    gcp_tl_func fn = {name, level, gcp__tl_now(), rss, start_real, rss_start};
+    pthread_mutex_lock(&mon.lock);
+    if (mon.fp)
+        gcp__tl_exit(mon.fp, mon.format, &fn);
+    pthread_mutex_unlock(&mon.lock);
+}
+
+/* ---- started by the environment --------------------------------------- */
+
+static void stop_at_exit(void)
+{
+    if (atomic_load(&running))
+        gcp_monitor_stop();
+}
+
+void gcp__monitor_from_env(void)
+{
+    gcp_monitor_options o;
+
+    if (!getenv("GCPROF_MONITOR_OUT") && !getenv("GCPROF_TRACE"))
+        return;
+    if (gcp_monitor_options_init(&o) < 0) {
+        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+        return;
+    }
+    const char *trace_file = getenv("GCPROF_TRACE_FILE");
+    if (o.trace && trace_file && *trace_file && !(o.trace_fp = fopen(trace_file, "we")))
+        gcp__log(GCP_LOG_ERROR, "GCPROF_TRACE_FILE: cannot open '%s': %s", trace_file,
+                 strerror(errno));
+    if ((o.path || o.trace) && gcp_monitor_start(&o) == 0)
+        atexit(stop_at_exit);
+}
