@@ -1,0 +1,450 @@
+/*
+ * check_monitor.c - the timeline monitor against independent readings:
+ * collection records against GC_get_gc_no() and the test's own count of
+ * the collections it asked for, pauses against the profiler's sums and
+ * the application's own hook, markers and labels where they were made.
+ */
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
+#include <check.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gcprof.h"
+#include "testutil.h"
+
+/* ---- reading the file back ------------------------------------------ */
+
+typedef struct lines {
+    char **line;
+    size_t n;
+} lines;
+
+static lines read_lines(const char *path)
+{
+    lines l = {NULL, 0};
+    char buf[4096];
+    FILE *fp = fopen(path, "r");
+
+    ck_assert_ptr_nonnull(fp);
+    while (fgets(buf, sizeof buf, fp)) {
+        buf[strcspn(buf, "\n")] = '\0';
+        l.line = realloc(l.line, (l.n + 1) * sizeof *l.line);
+        l.line[l.n++] = strdup(buf);
+    }
+    fclose(fp);
+    return l;
+}
+
+static void free_lines(lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->line[i]);
+    free(l->line);
+}
+
+static size_t count_prefix(const lines *l, const char *prefix)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < l->n; i++)
+        n += strncmp(l->line[i], prefix, strlen(prefix)) == 0;
+    return n;
+}
+
+/* Index of the first line starting with prefix (and containing what, if
+ * not NULL), or -1. */
+static long find(const lines *l, const char *prefix, const char *what)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strncmp(l->line[i], prefix, strlen(prefix)) == 0 && (!what || strstr(l->line[i], what)))
+            return (long)i;
+    return -1;
+}
+
+static char path[64];
+
+static void make_path(void)
+{
+    snprintf(path, sizeof path, "/tmp/gcprof-monitor-%d.dat", (int)getpid());
+}
+
+static void remove_path(void)
+{
+    unlink(path);
+}
+
+static gcp_monitor_options options(void)
+{
+    gcp_monitor_options o;
+
+    ck_assert_int_eq(gcp_monitor_options_init(&o), 0);
+    o.path = path;
+    return o;
+}
+
+static void churn(size_t objects)
+{
+    for (size_t i = 0; i < objects; i++)
+        tu_sink = gcp_alloc(64);
+    tu_sink = NULL;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+START_TEST(test_file_shape)
+{
+    gcp_monitor_options o = options();
+    struct timespec wait = {0, 60 * 1000 * 1000};
+
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    ck_assert(gcp_monitor_running());
+    nanosleep(&wait, NULL);
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    ck_assert(!gcp_monitor_running());
+
+    lines l = read_lines(path);
+    ck_assert_int_eq(find(&l, "CMDLINE ", NULL), 0);
+    ck_assert_int_eq(find(&l, "GCPROF_META 1 ", NULL), 1);
+    /* 60 ms at 10 ms: about six samples, each MEM with a heap line. */
+    ck_assert_uint_ge(count_prefix(&l, "MEM "), 3);
+    ck_assert_uint_eq(count_prefix(&l, "MEM "), count_prefix(&l, "GCPROF_HEAP "));
+    ck_assert_int_eq(find(&l, "GCPROF_END ", NULL), (long)l.n - 1);
+    for (size_t i = 0; i < l.n; i++)
+        ck_assert_ptr_nonnull(strchr(l.line[i], ' ')); /* mprof splits every line */
+    free_lines(&l);
+}
+END_TEST
+
+START_TEST(test_collections_recorded)
+{
+    gcp_monitor_options o = options();
+    int asked = 4;
+
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    uint64_t gc_before = GC_get_gc_no();
+    for (int i = 0; i < asked; i++) {
+        churn(2000);
+        gcp_collect();
+    }
+    churn(400000); /* ~25 MiB of garbage: the collector runs on its own too */
+    uint64_t gc_delta = GC_get_gc_no() - gc_before;
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+
+    lines l = read_lines(path);
+    size_t forced = 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (strncmp(l.line[i], "GCPROF_GC ", 10) == 0)
+            forced += l.line[i][strlen(l.line[i]) - 1] == '1';
+    ck_assert_uint_eq(count_prefix(&l, "GCPROF_GC "), gc_delta);
+    ck_assert_uint_gt(gc_delta, (uint64_t)asked);
+    ck_assert_uint_eq(forced, (size_t)asked);
+    free_lines(&l);
+}
+END_TEST
+
+/* Pauses: the monitor's records against the profiler's own sums. */
+static int collect_three(void *env)
+{
+    uint64_t *gc_delta = env, before = GC_get_gc_no();
+
+    for (int i = 0; i < 3; i++) {
+        churn(5000); /* the collector may also run on its own */
+        gcp_collect();
+    }
+    *gc_delta = GC_get_gc_no() - before;
+    return 0;
+}
+
+START_TEST(test_pauses_match_profiler)
+{
+    gcp_monitor_options o = options();
+    gcp_config c;
+    gcp_report r;
+
+    gcp_config_init(&c);
+    uint64_t gc_delta = 0;
+    c.auto_gc = 0; /* only the closure's collections */
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    ck_assert_int_eq(gcp_profile("three", collect_three, &gc_delta, &c, &r), 0);
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+
+    lines l = read_lines(path);
+    double pause_ms = 0, total_ms = 0;
+    size_t n = 0, n_forced = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        unsigned long long gc_no, before, after;
+        double t, pause, mark, reclaim, total;
+        int forced;
+        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t,
+                   &pause, &mark, &reclaim, &total, &before, &after, &forced) == 9) {
+            pause_ms += pause;
+            total_ms += total;
+            n_forced += forced;
+            n++;
+        }
+    }
+    ck_assert_uint_eq(n, gc_delta);
+    ck_assert_uint_eq(r.gc_count, gc_delta);
+    ck_assert_uint_eq(n_forced, 3);
+    /* Same events, read microseconds apart; the file rounds to 1 us. */
+    ck_assert_msg(fabs(pause_ms / 1e3 - r.gc_pause_total) < 0.05 * r.gc_pause_total + 20e-6,
+                  "monitor %.6f s, profiler %.6f s", pause_ms / 1e3, r.gc_pause_total);
+    ck_assert_msg(fabs(total_ms / 1e3 - r.gc_time) < 0.05 * r.gc_time + 20e-6,
+                  "monitor %.6f s, profiler %.6f s", total_ms / 1e3, r.gc_time);
+    free_lines(&l);
+}
+END_TEST
+
+/* ---- markers and labels ----------------------------------------------- */
+
+static int labelled_inner(void *env)
+{
+    (void)env;
+    churn(100);
+    return gcp_monitor_label("inside the inner one");
+}
+
+static int labelled_outer(void *env)
+{
+    gcp_config c;
+    gcp_report r;
+
+    (void)env;
+    gcp_config_init(&c);
+    ck_assert_int_eq(gcp_monitor_label("before the inner one"), 0);
+    ck_assert_int_eq(gcp_profile("inner job", labelled_inner, NULL, &c, &r), 0);
+    return r.status;
+}
+
+START_TEST(test_markers_and_labels_in_place)
+{
+    gcp_monitor_options o = options();
+    gcp_config c;
+    gcp_report r;
+
+    gcp_config_init(&c);
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    ck_assert_int_eq(gcp_profile("outer", labelled_outer, NULL, &c, &r), 0);
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+
+    lines l = read_lines(path);
+    long enter_outer = find(&l, "GCPROF_ENTER ", " 0 ");
+    long label1 = find(&l, "GCPROF_LABEL ", "before the inner one");
+    long enter_inner = find(&l, "GCPROF_ENTER ", "inner job");
+    long label2 = find(&l, "GCPROF_LABEL ", "inside the inner one");
+    long exit_inner = find(&l, "FUNC inner_job ", NULL); /* mprof: no spaces */
+    long exit_outer = find(&l, "FUNC outer ", NULL);
+    ck_assert(enter_outer >= 0 && enter_outer < label1);
+    ck_assert(label1 < enter_inner && enter_inner < label2);
+    ck_assert(label2 < exit_inner && exit_inner < exit_outer);
+    ck_assert_ptr_nonnull(strstr(l.line[enter_inner], " 1 ")); /* its level */
+    ck_assert(l.line[exit_inner][strlen(l.line[exit_inner]) - 1] == '1');
+    ck_assert(l.line[exit_outer][strlen(l.line[exit_outer]) - 1] == '0');
+    free_lines(&l);
+}
+END_TEST
+
+START_TEST(test_jsonl_records)
+{
+    gcp_monitor_options o = options();
+
+    o.format = GCP_MONITOR_JSONL;
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    gcp_collect();
+    ck_assert_int_eq(gcp_monitor_label("a \"quoted\" label"), 0);
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+
+    lines l = read_lines(path);
+    ck_assert_int_eq(find(&l, "{\"type\":\"meta\"", NULL), 0);
+    ck_assert_int_ge(find(&l, "{\"type\":\"gc\"", "\"forced\":true"), 0);
+    ck_assert_int_ge(find(&l, "{\"type\":\"label\"", "a \\\"quoted\\\" label"), 0);
+    ck_assert_int_ge(find(&l, "{\"type\":\"sample\"", "\"rss\":"), 0);
+    ck_assert_int_eq(find(&l, "{\"type\":\"end\"", NULL), (long)l.n - 1);
+    for (size_t i = 0; i < l.n; i++)
+        ck_assert(l.line[i][0] == '{' && l.line[i][strlen(l.line[i]) - 1] == '}');
+    free_lines(&l);
+}
+END_TEST
+
+START_TEST(test_trace_lines)
+{
+    gcp_monitor_options o = options();
+    FILE *trace = tmpfile();
+    char line[256];
+    int forced = 0, lines_seen = 0;
+
+    o.path = NULL;
+    o.trace = 1;
+    o.trace_fp = trace;
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    gcp_collect();
+    gcp_collect();
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    rewind(trace);
+    while (fgets(line, sizeof line, trace)) {
+        unsigned long long n;
+        double at;
+        ck_assert_int_eq(sscanf(line, "gc %llu @%lfs", &n, &at), 2);
+        ck_assert_ptr_nonnull(strstr(line, " ms clock, "));
+        ck_assert_ptr_nonnull(strstr(line, " MB goal, "));
+        forced += strstr(line, "(forced)") != NULL;
+        lines_seen++;
+    }
+    ck_assert_int_eq(lines_seen, 2);
+    ck_assert_int_eq(forced, 2);
+    fclose(trace);
+}
+END_TEST
+
+/* ---- hooks and crashes ------------------------------------------------- */
+
+static int app_events;
+static void GC_CALLBACK app_hook(GC_EventType e)
+{
+    app_events += e == GC_EVENT_END;
+}
+
+START_TEST(test_hook_chained_and_restored)
+{
+    gcp_monitor_options o = options();
+
+    ck_assert(GC_get_on_collection_event() == NULL);
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    ck_assert(GC_get_on_collection_event() == NULL);
+
+    GC_set_on_collection_event(app_hook);
+    app_events = 0;
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    gcp_collect();
+    gcp_collect();
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    ck_assert(GC_get_on_collection_event() == app_hook);
+    ck_assert_int_eq(app_events, 2);
+    GC_set_on_collection_event(NULL);
+}
+END_TEST
+
+/* A killed program loses at most its last interval: the file is flushed
+ * every interval and, having no end record, reads as cut short. */
+START_TEST(test_killed_program_keeps_timeline)
+{
+    pid_t child = fork();
+
+    ck_assert_int_ne(child, -1);
+    if (child == 0) {
+        gcp_monitor_options o = options();
+        if (gcp_monitor_start(&o) != 0)
+            _exit(2);
+        for (;;)
+            churn(1000);
+    }
+    struct timespec wait = {0, 150 * 1000 * 1000};
+    nanosleep(&wait, NULL);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+
+    lines l = read_lines(path);
+    ck_assert_uint_ge(count_prefix(&l, "MEM "), 5);
+    ck_assert_int_eq(find(&l, "GCPROF_END", NULL), -1);
+    free_lines(&l);
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------ */
+
+START_TEST(test_bad_options)
+{
+    gcp_monitor_options o = options();
+    const double bad[] = {0, -1, NAN, INFINITY, 1e9};
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.interval = bad[i];
+        ck_assert_int_eq(gcp_monitor_start(&o), GCP_EINVAL);
+        ck_assert_ptr_nonnull(strstr(gcp_last_error(), "interval"));
+    }
+    o = options();
+    o.path = NULL;
+    ck_assert_int_eq(gcp_monitor_start(&o), GCP_EINVAL);
+    o.path = "/nonexistent-dir/timeline.dat";
+    ck_assert_int_eq(gcp_monitor_start(&o), GCP_EIO);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "/nonexistent-dir/timeline.dat"));
+    ck_assert(!gcp_monitor_running());
+    ck_assert_int_eq(gcp_monitor_start(NULL), GCP_EINVAL);
+}
+END_TEST
+
+START_TEST(test_out_of_order_calls)
+{
+    gcp_monitor_options o = options();
+
+    ck_assert_int_eq(gcp_monitor_stop(), GCP_ESTATE);
+    ck_assert_int_eq(gcp_monitor_label("nobody listens"), GCP_ESTATE);
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    ck_assert_int_eq(gcp_monitor_start(&o), GCP_ESTATE);
+    ck_assert_int_eq(gcp_monitor_label(NULL), GCP_EINVAL);
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    ck_assert_int_eq(gcp_monitor_stop(), GCP_ESTATE);
+}
+END_TEST
+
+START_TEST(test_options_from_environment)
+{
+    gcp_monitor_options o;
+
+    setenv("GCPROF_MONITOR_INTERVAL", "0.25", 1);
+    setenv("GCPROF_MONITOR_FORMAT", "jsonl", 1);
+    setenv("GCPROF_MONITOR_OUT", "/tmp/x.jsonl", 1);
+    ck_assert_int_eq(gcp_monitor_options_init(&o), 0);
+    ck_assert_double_eq(o.interval, 0.25);
+    ck_assert_int_eq(o.format, GCP_MONITOR_JSONL);
+    ck_assert_str_eq(o.path, "/tmp/x.jsonl");
+    setenv("GCPROF_MONITOR_INTERVAL", "soon", 1);
+    ck_assert_int_eq(gcp_monitor_options_init(&o), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "GCPROF_MONITOR_INTERVAL"));
+    setenv("GCPROF_MONITOR_INTERVAL", "0.25", 1);
+    setenv("GCPROF_MONITOR_FORMAT", "xml", 1);
+    ck_assert_int_eq(gcp_monitor_options_init(&o), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "GCPROF_MONITOR_FORMAT"));
+}
+END_TEST
+
+static Suite *make_monitor_suite(void)
+{
+    Suite *s = suite_create("monitor");
+    TCase *records = tcase_create("records");
+    TCase *errors = tcase_create("errors");
+
+    tcase_add_checked_fixture(records, make_path, remove_path);
+    tcase_set_timeout(records, 30);
+    tcase_add_test(records, test_file_shape);
+    tcase_add_test(records, test_collections_recorded);
+    tcase_add_test(records, test_pauses_match_profiler);
+    tcase_add_test(records, test_markers_and_labels_in_place);
+    tcase_add_test(records, test_jsonl_records);
+    tcase_add_test(records, test_trace_lines);
+    tcase_add_test(records, test_hook_chained_and_restored);
+    tcase_add_test(records, test_killed_program_keeps_timeline);
+    suite_add_tcase(s, records);
+
+    tcase_add_checked_fixture(errors, make_path, remove_path);
+    tcase_add_test(errors, test_bad_options);
+    tcase_add_test(errors, test_out_of_order_calls);
+    tcase_add_test(errors, test_options_from_environment);
+    suite_add_tcase(s, errors);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_monitor_suite());
+}
