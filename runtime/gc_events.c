@@ -34,21 +34,79 @@ static void add(_Atomic uint64_t *v, uint64_t by)
     atomic_store_explicit(v, atomic_load_explicit(v, RELAXED) + by, RELAXED);
 }
 
-/* Everything a per-collection record needs from this event; readings
- * only where the record uses them (each clock read is ~20 ns). */
-static void record(GC_EventType event)
+/* Events whose time anything uses: the totals need START,
+ * PRE_STOP_WORLD, POST_START_WORLD and END; records also the mark and
+ * reclaim bounds. One clock read per such event. */
+static int timed(GC_EventType event, int rec)
 {
-    gcp__gc_event ev = {(int)event, gcp__now_ns(), 0, 0, 0, 0};
+    switch (event) {
+    case GC_EVENT_START:
+    case GC_EVENT_PRE_STOP_WORLD:
+    case GC_EVENT_POST_START_WORLD:
+    case GC_EVENT_END:
+        return 1;
+    case GC_EVENT_MARK_START:
+    case GC_EVENT_MARK_END:
+    case GC_EVENT_RECLAIM_START:
+    case GC_EVENT_RECLAIM_END:
+        return rec;
+    default:
+        return 0;
+    }
+}
 
-    if (gcp__gc_event_wants_real(ev.type)) {
-        ev.real = gcp__tl_now();
+static void record(GC_EventType event, uint64_t now, uint64_t heap_in_use)
+{
+    gcp__gc_event ev = {(int)event, now, 0, heap_in_use, 0, 0};
+
+    if (event == GC_EVENT_START) {
+        ev.real = gcp__fast_to_real(now);
         ev.forced = atomic_load_explicit(&forcing, RELAXED) > 0;
     }
-    if (gcp__gc_event_wants_heap(ev.type))
+    if (event == GC_EVENT_END) {
         ev.heap_in_use = gcp__heap_in_use();
-    if (event == GC_EVENT_END)
         ev.gc_no = GC_get_gc_no();
+    }
     gcp__gc_record_event(&recorder, &ev);
+}
+
+/* The totals, the shared high-water marks and, while the monitor records,
+ * the per-collection record: everything the hook does for one event. */
+void gcp__events_feed(int type)
+{
+    GC_EventType event = (GC_EventType)type;
+    int rec = atomic_load_explicit(&recording, RELAXED);
+    uint64_t now = timed(event, rec) ? gcp__fast_ns() : 0;
+    uint64_t heap = 0;
+
+    switch (event) {
+    case GC_EVENT_START:
+        gc_started_ns = now;
+        heap = gcp__heap_in_use();
+        gcp__marks_note_heap(heap);
+        break;
+    case GC_EVENT_PRE_STOP_WORLD:
+        world_stopped_ns = now;
+        break;
+    case GC_EVENT_POST_START_WORLD:
+        if (world_stopped_ns) {
+            uint64_t pause = now - world_stopped_ns;
+            add(&total_pause_ns, pause);
+            gcp__marks_note_pause(pause);
+            world_stopped_ns = 0;
+        }
+        break;
+    case GC_EVENT_END:
+        if (gc_started_ns)
+            add(&total_gc_ns, now - gc_started_ns);
+        gc_started_ns = 0;
+        add(&total_collections, 1);
+        break;
+    default:
+        break;
+    }
+    if (rec)
+        record(event, now, heap);
 }
 
 static void GC_CALLBACK on_event(GC_EventType event)
@@ -58,33 +116,7 @@ static void GC_CALLBACK on_event(GC_EventType event)
     if (in_hook) /* a replaced hook chaining back to us: stop the loop */
         return;
     in_hook = 1;
-    if (atomic_load_explicit(&recording, RELAXED))
-        record(event);
-    switch (event) {
-    case GC_EVENT_START:
-        gc_started_ns = gcp__now_ns();
-        gcp__marks_note_heap(gcp__heap_in_use());
-        break;
-    case GC_EVENT_PRE_STOP_WORLD:
-        world_stopped_ns = gcp__now_ns();
-        break;
-    case GC_EVENT_POST_START_WORLD:
-        if (world_stopped_ns) {
-            uint64_t pause = gcp__now_ns() - world_stopped_ns;
-            add(&total_pause_ns, pause);
-            gcp__marks_note_pause(pause);
-            world_stopped_ns = 0;
-        }
-        break;
-    case GC_EVENT_END:
-        if (gc_started_ns)
-            add(&total_gc_ns, gcp__now_ns() - gc_started_ns);
-        gc_started_ns = 0;
-        add(&total_collections, 1);
-        break;
-    default:
-        break;
-    }
+    gcp__events_feed((int)event);
     if (next)
         next(event);
     in_hook = 0;
@@ -92,6 +124,7 @@ static void GC_CALLBACK on_event(GC_EventType event)
 
 void gcp__events_acquire(void)
 {
+    gcp__fast_clock_init();
     pthread_mutex_lock(&install_lock);
     if (users++ == 0) {
         GC_on_collection_event_proc current = GC_get_on_collection_event();

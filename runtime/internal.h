@@ -123,6 +123,15 @@ static inline uint64_t gcp__heap_in_use(void)
     return (uint64_t)GC_get_heap_size() - (uint64_t)GC_get_free_bytes();
 }
 
+/* ---- the hook's clock (fast_clock.c) ------------------------------- */
+
+/* Calibrate once (20 ms on x86-64 with an invariant TSC); then
+ * gcp__fast_ns() reads monotonic nanoseconds cheaply, and
+ * gcp__fast_to_real() turns such a reading into Unix seconds. */
+void gcp__fast_clock_init(void);
+uint64_t gcp__fast_ns(void);
+double gcp__fast_to_real(uint64_t fast_ns);
+
 /* ---- collection events (gc_events.c) --------------------------------- */
 
 /* Running totals kept by our collection-event hook, which chains to any
@@ -142,6 +151,8 @@ void gcp__events_totals(gcp__gc_totals *out);
 /* Per-collection records for the monitor: switch recording on/off, take
  * the oldest record (1, or 0 when none), and counts so far. */
 void gcp__events_record(int on);
+/* What the hook does for one event while recording (the bench times it). */
+void gcp__events_feed(int event);
 int gcp__events_pop(gcp_tl_gc *out);
 void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds);
 /* Bracket a collection the program asked for (marked "forced"). */

@@ -9,12 +9,17 @@
  * the stream; the hook never takes it (it hands records over through a
  * lock-free ring, gc_record.c).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ppoll */
+#endif
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,7 +33,7 @@
 
 typedef struct monitor {
     pthread_mutex_t lock; /* the stream and the fields below */
-    pthread_cond_t wake;
+    int wake_fd;          /* eventfd: stop wakes the sampler */
     pthread_t thread;
     FILE *fp;          /* timeline, or NULL for trace only */
     int owns_fp;
@@ -36,11 +41,10 @@ typedef struct monitor {
     FILE *trace_fp;    /* or NULL */
     double interval;
     double start_real; /* Unix seconds */
-    int stopping;
     int write_error;
 } monitor;
 
-static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
 static _Atomic int running;
 static pthread_mutex_t start_stop = PTHREAD_MUTEX_INITIALIZER;
 
@@ -159,22 +163,45 @@ static void write_interval(void)
         fflush(mon.trace_fp);
 }
 
+/* Sleep until the next sample is due or stop() writes the eventfd: one
+ * ppoll a wake-up, nothing held while sleeping. */
+static int sleep_interval(struct timespec *next)
+{
+    struct timespec now, left;
+    struct pollfd pfd = {mon.wake_fd, POLLIN, 0};
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ns = (long long)(next->tv_sec - now.tv_sec) * 1000000000LL +
+                   (next->tv_nsec - now.tv_nsec);
+    if (ns < 0)
+        ns = 0;
+    left.tv_sec = (time_t)(ns / 1000000000LL);
+    left.tv_nsec = (long)(ns % 1000000000LL);
+    return ppoll(&pfd, 1, &left, NULL) > 0; /* 1: asked to stop */
+}
+
+static void advance(struct timespec *t, double seconds)
+{
+    double s = (double)t->tv_sec + (double)t->tv_nsec / 1e9 + seconds;
+
+    t->tv_sec = (time_t)s;
+    t->tv_nsec = (long)((s - (double)t->tv_sec) * 1e9);
+}
+
 static void *sampler(void *arg)
 {
+    struct timespec next;
+
     (void)arg;
-    pthread_mutex_lock(&mon.lock);
-    while (!mon.stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        double next = (double)until.tv_sec + (double)until.tv_nsec / 1e9 + mon.interval;
-        until.tv_sec = (time_t)next;
-        until.tv_nsec = (long)((next - (double)until.tv_sec) * 1e9);
-        while (!mon.stopping &&
-               pthread_cond_timedwait(&mon.wake, &mon.lock, &until) != ETIMEDOUT)
-            ;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    for (;;) {
+        advance(&next, mon.interval);
+        if (sleep_interval(&next))
+            break;
+        pthread_mutex_lock(&mon.lock);
         write_interval();
+        pthread_mutex_unlock(&mon.lock);
     }
-    pthread_mutex_unlock(&mon.lock);
     return NULL;
 }
 
@@ -209,16 +236,6 @@ static void read_cmdline(char *buf, size_t len)
             buf[i] = ' ';
 }
 
-static void start_condvar_clock(void)
-{
-    pthread_condattr_t attr;
-
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&mon.wake, &attr);
-    pthread_condattr_destroy(&attr);
-}
-
 int gcp_monitor_start(const gcp_monitor_options *o)
 {
     char cmdline[1024];
@@ -241,14 +258,20 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     mon.trace_fp = o->trace ? (o->trace_fp ? o->trace_fp : stderr) : NULL;
     mon.interval = o->interval;
     mon.start_real = gcp__tl_now();
-    mon.stopping = mon.write_error = 0;
+    mon.write_error = 0;
     if (mon.fp) {
         if (!o->cmdline)
             read_cmdline(cmdline, sizeof cmdline);
         gcp__tl_meta(mon.fp, mon.format, o->cmdline ? o->cmdline : cmdline, (long)getpid(),
                      mon.start_real, mon.interval);
     }
-    start_condvar_clock();
+    mon.wake_fd = eventfd(0, EFD_CLOEXEC);
+    if (mon.wake_fd < 0) {
+        if (mon.owns_fp)
+            fclose(mon.fp);
+        pthread_mutex_unlock(&start_stop);
+        return gcp__fail(GCP_EIO, "gcp_monitor_start: no eventfd: %s", strerror(errno));
+    }
     gcp__events_acquire();
     gcp__events_record(1);
     atomic_store(&running, 1);
@@ -258,6 +281,7 @@ int gcp_monitor_start(const gcp_monitor_options *o)
         gcp__events_release();
         if (mon.owns_fp)
             fclose(mon.fp);
+        close(mon.wake_fd);
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_ENOMEM, "gcp_monitor_start: cannot start its thread");
     }
@@ -272,11 +296,12 @@ int gcp_monitor_stop(void)
         pthread_mutex_unlock(&start_stop);
         return gcp__fail_quiet(GCP_ESTATE, "gcp_monitor_stop: no monitor is running");
     }
-    pthread_mutex_lock(&mon.lock);
-    mon.stopping = 1;
-    pthread_cond_signal(&mon.wake);
-    pthread_mutex_unlock(&mon.lock);
+    uint64_t one = 1;
+    if (write(mon.wake_fd, &one, sizeof one) != sizeof one)
+        gcp__log(GCP_LOG_WARN, "gcp_monitor_stop: cannot wake the sampler; waiting for it");
     pthread_join(mon.thread, NULL);
+    close(mon.wake_fd);
+    mon.wake_fd = -1;
 
     /* Nothing is recorded any more: the final interval and the end mark. */
     gcp__events_record(0);

@@ -1,0 +1,430 @@
+/*
+ * preload.c - libgcprof-preload.so: `gcprof run` loads it into the program
+ * with LD_PRELOAD to record the collector's side of the timeline (one
+ * GCPROF_GC record per collection, one GCPROF_HEAP sample per interval)
+ * and send it up the pipe GCPROF_FD to gcprof, which adds RSS samples.
+ *
+ * It links no libgc: the program's collector, if any, is found with
+ * dlsym, so a program without bdwgc is left alone. It never initialises
+ * the collector (Guile, for one, configures it before GC_INIT); setting
+ * the event hook and the lock-free getters are safe before that.
+ *
+ * Only the process gcprof started is followed (GCPROF_PID == getpid()):
+ * children inherit the environment but record nothing, and a forked
+ * child neither writes nor passes the pipe on through exec.
+ *
+ * Threads: the hook stores into a lock-free ring (gc_record.c); a reader
+ * thread made with libc's own pthread_create, unknown to the collector
+ * and touching no collected object, drains it every interval and does
+ * all the writing, with every signal blocked (a dead reader makes its
+ * writes fail with EPIPE instead of killing the program).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gc_record.h"
+#include "timeline.h"
+
+#define EXPORT         __attribute__((visibility("default")))
+#define DRAIN_GAP      0.01  /* seconds between two drains of the ring */
+#define DRAIN_GAP_BUSY 0.001 /* ... when the last drain found it filling */
+
+/* GC_on_collection_event_proc: GC_EventType is an enum, passed as int. */
+typedef void (*event_proc)(int);
+typedef int (*stop_func)(void);
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+typedef int (*join_fn)(pthread_t, void **);
+
+/* The program's collector: all NULL when it has none. */
+static struct {
+    void (*set_hook)(event_proc);
+    event_proc (*get_hook)(void);
+    size_t (*heap_size)(void), (*free_bytes)(void), (*unmapped_bytes)(void);
+    size_t (*total_bytes)(void);
+    unsigned long (*gc_no)(void); /* GC_word */
+    int (*parallel)(void);        /* optional: marker threads - 1 */
+} gc;
+
+static gcp__gc_recorder recorder;
+static event_proc chained; /* the hook we found: chained to */
+/* initial-exec: no lazy TLS allocation when the hook first touches them */
+static __thread int in_hook __attribute__((tls_model("initial-exec")));
+static __thread int forcing __attribute__((tls_model("initial-exec"))); /* in GC_gcollect & co */
+
+static FILE *out, *trace;
+static gcp_tl_format format;
+static double interval = 0.01, t_begin, gc_seconds;
+static pid_t owner;
+static char out_buf[1 << 16], trace_buf[1 << 12]; /* static: no malloc on our thread */
+
+static pthread_t reader;
+static int reader_started;
+static join_fn real_join;
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake;
+static int stopping;        /* under wake_lock */
+static atomic_int shut_down; /* stop_reader ran */
+
+/* ---- the collection event hook ---------------------------------------- */
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t heap_in_use(void)
+{
+    size_t size = gc.heap_size(), free_bytes = gc.free_bytes();
+
+    return size > free_bytes ? size - free_bytes : 0;
+}
+
+/* Runs under the collector's lock, maybe with the world stopped: only
+ * clock reads, lock-free getters and stores into the ring. */
+static void on_event(int type)
+{
+    event_proc next = chained;
+
+    if (in_hook) /* a hook set over ours chaining back to us */
+        return;
+    in_hook = 1;
+    gcp__gc_event ev = {.type = type, .mono_ns = mono_ns(), .forced = forcing > 0};
+    if (gcp__gc_event_wants_real(type))
+        ev.real = gcp__tl_now();
+    if (gcp__gc_event_wants_heap(type)) {
+        ev.heap_in_use = heap_in_use();
+        ev.gc_no = gc.gc_no();
+    }
+    gcp__gc_record_event(&recorder, &ev);
+    if (next)
+        next(type);
+    in_hook = 0;
+}
+
+/* ---- collections the program asks for --------------------------------- */
+
+/* The collector's own definition, after ours in the lookup order. */
+static void *real_fn(_Atomic(void *) *slot, const char *name)
+{
+    void *f = atomic_load_explicit(slot, memory_order_acquire);
+
+    if (!f) {
+        f = dlsym(RTLD_NEXT, name);
+        atomic_store_explicit(slot, f, memory_order_release);
+    }
+    return f;
+}
+
+/* Interposed so that the START event knows the program asked: the
+ * collection runs on the calling thread, hence a thread-local flag. */
+EXPORT void GC_gcollect(void);
+EXPORT void GC_gcollect_and_unmap(void);
+EXPORT int GC_try_to_collect(stop_func stop);
+
+EXPORT void GC_gcollect(void)
+{
+    static _Atomic(void *) slot;
+    void (*f)(void) = (void (*)(void))real_fn(&slot, "GC_gcollect");
+
+    forcing++;
+    if (f)
+        f();
+    forcing--;
+}
+
+EXPORT void GC_gcollect_and_unmap(void)
+{
+    static _Atomic(void *) slot;
+    void (*f)(void) = (void (*)(void))real_fn(&slot, "GC_gcollect_and_unmap");
+
+    forcing++;
+    if (f)
+        f();
+    forcing--;
+}
+
+EXPORT int GC_try_to_collect(stop_func stop)
+{
+    static _Atomic(void *) slot;
+    int (*f)(stop_func) = (int (*)(stop_func))real_fn(&slot, "GC_try_to_collect");
+    int done = 0;
+
+    forcing++;
+    if (f)
+        done = f(stop);
+    forcing--;
+    return done;
+}
+
+/* ---- the reader thread ------------------------------------------------- */
+
+static void write_trace(const gcp_tl_gc *rec)
+{
+    double since = rec->t - t_begin, span = since + rec->total;
+
+    gc_seconds += rec->total;
+    gcp__tl_gctrace(trace, rec, since, span > 0 ? gc_seconds / span : 0.0, gc.heap_size(),
+                    gc.parallel ? gc.parallel() + 1 : 1);
+}
+
+static size_t write_collections(void)
+{
+    gcp_tl_gc rec;
+    size_t n = 0;
+
+    for (; gcp__gc_record_pop(&recorder, &rec); n++) {
+        gcp__tl_gc(out, format, &rec);
+        if (trace)
+            write_trace(&rec);
+    }
+    return n;
+}
+
+/* One heap sample (none before the program initialises its collector),
+ * and everything written so far goes out. */
+static void write_sample(void)
+{
+    size_t heap = gc.heap_size();
+
+    if (heap > 0) {
+        gcp_tl_sample s = {.t = gcp__tl_now(), .has_heap = 1, .heap_size = heap};
+        s.free_bytes = gc.free_bytes();
+        s.unmapped_bytes = gc.unmapped_bytes();
+        s.gc_no = gc.gc_no();
+        s.bytes_allocated = gc.total_bytes();
+        gcp__tl_sample(out, format, &s);
+    }
+    fflush(out);
+    if (trace)
+        fflush(trace);
+}
+
+static double mono_s(void)
+{
+    return (double)mono_ns() / 1e9;
+}
+
+/* Sleeps until the monotonic time `until` or until told to stop. */
+static void wait_until(double until)
+{
+    struct timespec ts = {(time_t)until, (long)((until - floor(until)) * 1e9)};
+
+    pthread_mutex_lock(&wake_lock);
+    while (!stopping && pthread_cond_timedwait(&wake, &wake_lock, &ts) == 0)
+        ;
+    pthread_mutex_unlock(&wake_lock);
+}
+
+static int should_stop(void)
+{
+    pthread_mutex_lock(&wake_lock);
+    int s = stopping;
+    pthread_mutex_unlock(&wake_lock);
+    return s;
+}
+
+/* Samples every interval. The ring is drained more often when it fills
+ * fast (a small heap can collect every 50 us), since a full ring drops. */
+static void *reader_main(void *arg)
+{
+    double next_sample = mono_s() + interval, gap = fmin(interval, DRAIN_GAP);
+    int last;
+
+    (void)arg;
+    do {
+        last = should_stop();
+        if (!last)
+            wait_until(fmin(next_sample, mono_s() + gap));
+        if (getpid() != owner)
+            break;
+        size_t n = write_collections();
+        gap = n >= GCP_GC_RING / 8 ? DRAIN_GAP_BUSY : fmin(interval, DRAIN_GAP);
+        if (last || mono_s() >= next_sample) {
+            write_sample();
+            next_sample += interval;
+            if (next_sample < mono_s()) /* fell behind: no burst */
+                next_sample = mono_s() + interval;
+        }
+    } while (!last);
+    return NULL;
+}
+
+/* libc's pthread functions, not a collector's wrappers of the same name:
+ * this thread must stay unregistered (bdwgc's join crashes on it). */
+static void *libc_sym(const char *name)
+{
+    static const char *const libs[] = {"libc.so.6", "libpthread.so.0"};
+
+    for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+        void *h = dlopen(libs[i], RTLD_LAZY | RTLD_NOLOAD);
+        void *f = h ? dlsym(h, name) : NULL;
+        if (h)
+            dlclose(h);
+        if (f)
+            return f;
+    }
+    return dlsym(RTLD_NEXT, name);
+}
+
+static int start_reader(void)
+{
+    create_fn create = (create_fn)libc_sym("pthread_create");
+    pthread_condattr_t ca;
+    sigset_t all, old;
+
+    real_join = (join_fn)libc_sym("pthread_join");
+    if (!create || !real_join)
+        return -1;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&wake, &ca);
+    pthread_condattr_destroy(&ca);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits it */
+    int err = create(&reader, NULL, reader_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    reader_started = err == 0;
+    return reader_started ? 0 : -1;
+}
+
+/* At exit (atexit, then the destructor: whichever comes first): the
+ * reader writes what is left and stops. */
+static void stop_reader(void)
+{
+    if (atomic_exchange(&shut_down, 1) || !reader_started || getpid() != owner)
+        return;
+    pthread_mutex_lock(&wake_lock);
+    stopping = 1;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&wake_lock);
+    real_join(reader, NULL);
+    fclose(out);
+    unsigned long long lost = atomic_load(&recorder.dropped);
+    if (lost) /* gaps in the GCPROF_GC numbers: say why */
+        fprintf(stderr, "gcprof: %llu collections not recorded (buffer full)\n", lost);
+    if (trace && trace != stderr)
+        fclose(trace);
+}
+
+/* A forked child has no reader thread: drop the parent's unwritten bytes
+ * (exit would flush them twice) and keep the pipe from an exec'd program. */
+static void in_child(void)
+{
+    __fpurge(out);
+    if (trace && trace != stderr)
+        __fpurge(trace);
+    fcntl(fileno(out), F_SETFD, FD_CLOEXEC);
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+static int find_collector(void)
+{
+    gc.set_hook = (void (*)(event_proc))dlsym(RTLD_DEFAULT, "GC_set_on_collection_event");
+    gc.get_hook = (event_proc(*)(void))dlsym(RTLD_DEFAULT, "GC_get_on_collection_event");
+    gc.heap_size = (size_t(*)(void))dlsym(RTLD_DEFAULT, "GC_get_heap_size");
+    gc.free_bytes = (size_t(*)(void))dlsym(RTLD_DEFAULT, "GC_get_free_bytes");
+    gc.unmapped_bytes = (size_t(*)(void))dlsym(RTLD_DEFAULT, "GC_get_unmapped_bytes");
+    gc.total_bytes = (size_t(*)(void))dlsym(RTLD_DEFAULT, "GC_get_total_bytes");
+    gc.gc_no = (unsigned long (*)(void))dlsym(RTLD_DEFAULT, "GC_get_gc_no");
+    gc.parallel = (int (*)(void))dlsym(RTLD_DEFAULT, "GC_get_parallel");
+    return gc.set_hook && gc.get_hook && gc.heap_size && gc.free_bytes && gc.unmapped_bytes &&
+           gc.total_bytes && gc.gc_no;
+}
+
+/* Settings from gcprof run; bad values fall back to the defaults. */
+static void read_settings(void)
+{
+    const char *s = getenv("GCPROF_INTERVAL");
+    char *end;
+
+    if (s && *s) {
+        double v = strtod(s, &end);
+        if (*end == '\0' && isfinite(v) && v > 0 && v <= 3600)
+            interval = v;
+    }
+    s = getenv("GCPROF_FORMAT");
+    format = s && strcmp(s, "jsonl") == 0 ? GCP_TL_JSONL : GCP_TL_DAT;
+}
+
+static FILE *open_trace(void)
+{
+    const char *on = getenv("GCPROF_TRACE"), *path = getenv("GCPROF_TRACE_FILE");
+
+    if (!on || !*on || strcmp(on, "0") == 0)
+        return NULL;
+    if (!path || !*path)
+        return stderr;
+    FILE *fp = fopen(path, "we");
+    if (!fp) {
+        fprintf(stderr, "gcprof: cannot write trace to '%s'; using stderr\n", path);
+        return stderr;
+    }
+    setvbuf(fp, trace_buf, _IOFBF, sizeof trace_buf);
+    return fp;
+}
+
+static int open_output(void)
+{
+    const char *s = getenv("GCPROF_FD");
+    char *end;
+    long fd = s && *s ? strtol(s, &end, 10) : -1;
+
+    if (fd < 0 || *end != '\0' || fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0)
+        return -1;
+    out = fdopen((int)fd, "w");
+    if (!out)
+        return -1;
+    setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
+    return 0;
+}
+
+static int is_started_process(void)
+{
+    const char *s = getenv("GCPROF_PID");
+    char *end;
+
+    if (!s || !*s || !getenv("GCPROF_FD"))
+        return 0;
+    long pid = strtol(s, &end, 10);
+    return *end == '\0' && pid == (long)getpid();
+}
+
+__attribute__((constructor)) static void preload_start(void)
+{
+    if (!is_started_process() || !find_collector())
+        return;
+    read_settings();
+    if (open_output() != 0)
+        return;
+    owner = getpid();
+    t_begin = gcp__tl_now();
+    trace = open_trace();
+    chained = gc.get_hook();
+    gc.set_hook(on_event);
+    if (start_reader() != 0) {
+        gc.set_hook(chained); /* nothing would read the ring */
+        return;
+    }
+    atexit(stop_reader);
+    pthread_atfork(NULL, NULL, in_child);
+}
+
+__attribute__((destructor)) static void preload_stop(void)
+{
+    stop_reader();
+}

@@ -1,0 +1,192 @@
+/*
+ * run_child.c - starting and watching the program for `gcprof run`.
+ */
+#define _GNU_SOURCE
+#include "run_child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FD_FLOOR 64 /* the pipe's fd in the program: clear of the low fds it uses */
+
+static volatile sig_atomic_t child_pid;
+
+/* Signals sent to gcprof go on to the program, which decides what they
+ * mean; gcprof writes the file when it ends. A terminal's ^C already
+ * reaches the whole foreground group (si_code SI_KERNEL): not twice. */
+static void forward(int sig, siginfo_t *info, void *ctx)
+{
+    (void)ctx;
+    if (child_pid > 0 && info->si_code != SI_KERNEL)
+        kill((pid_t)child_pid, sig);
+}
+
+static void on_sigchld(int sig)
+{
+    (void)sig; /* only interrupts ppoll */
+}
+
+static void catch_signals(void)
+{
+    static const int fwd[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = forward;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+        sigaction(fwd[i], &sa, NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+}
+
+static void set_env_double(const char *name, double v)
+{
+    char buf[64];
+
+    snprintf(buf, sizeof buf, "%.17g", v);
+    setenv(name, buf, 1);
+}
+
+static void set_env_long(const char *name, long v)
+{
+    char buf[32];
+
+    snprintf(buf, sizeof buf, "%ld", v);
+    setenv(name, buf, 1);
+}
+
+/* In the child: what the preload reads. LD_PRELOAD keeps what was there. */
+static void child_env(int data_fd, const gcprof_child_opts *o)
+{
+    set_env_long("GCPROF_FD", data_fd);
+    set_env_long("GCPROF_PID", (long)getpid());
+    setenv("GCPROF_FORMAT", o->format, 1);
+    set_env_double("GCPROF_INTERVAL", o->interval);
+    if (o->trace)
+        setenv("GCPROF_TRACE", "1", 1);
+    if (!o->preload)
+        return;
+    const char *old = getenv("LD_PRELOAD");
+    if (!old || !*old) {
+        setenv("LD_PRELOAD", o->preload, 1);
+        return;
+    }
+    size_t n = strlen(o->preload) + strlen(old) + 2;
+    char *both = malloc(n);
+    if (both) {
+        snprintf(both, n, "%s %s", o->preload, old);
+        setenv("LD_PRELOAD", both, 1);
+    }
+}
+
+/* In the child: never returns. An exec failure goes back up err_fd. */
+static void child_exec(char **argv, int data_wr, int err_wr, const sigset_t *mask,
+                       const gcprof_child_opts *o)
+{
+    int fd = fcntl(data_wr, F_DUPFD, FD_FLOOR);
+
+    if (fd < 0)
+        fd = data_wr;
+    else
+        close(data_wr);
+    child_env(fd, o);
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    execvp(argv[0], argv);
+    int err = errno;
+    if (write(err_wr, &err, sizeof err) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+/* The exec's verdict: 0 if it ran (the pipe closed on exec), else errno. */
+static int exec_result(int err_rd)
+{
+    int err = 0;
+    ssize_t n;
+
+    do
+        n = read(err_rd, &err, sizeof err);
+    while (n < 0 && errno == EINTR);
+    close(err_rd);
+    return n == (ssize_t)sizeof err ? err : 0;
+}
+
+int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
+{
+    int data[2], err[2];
+    sigset_t chld, old;
+
+    if (pipe2(data, O_CLOEXEC) != 0)
+        return -1;
+    if (pipe2(err, O_CLOEXEC) != 0) {
+        close(data[0]);
+        close(data[1]);
+        return -1;
+    }
+    /* SIGCHLD stays blocked except inside ppoll: no exit goes unnoticed. */
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    c->waiting = old;
+    sigdelset(&c->waiting, SIGCHLD);
+    catch_signals(); /* forwarding starts once child_pid is set */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(data[0]);
+        close(err[0]);
+        fcntl(data[1], F_SETFD, 0); /* this one crosses the exec */
+        child_exec(argv, data[1], err[1], &old, o);
+    }
+    int saved = errno;
+    close(data[1]);
+    close(err[1]);
+    if (pid < 0) {
+        close(data[0]);
+        close(err[0]);
+        errno = saved;
+        return -1;
+    }
+    int result = exec_result(err[0]);
+    if (result != 0) {
+        close(data[0]);
+        waitpid(pid, NULL, 0);
+        return result;
+    }
+    c->pid = pid;
+    c->data_fd = data[0];
+    fcntl(c->data_fd, F_SETFL, O_NONBLOCK);
+    child_pid = pid;
+    return 0;
+}
+
+int gcprof_child_done(gcprof_child *c, int *wstatus)
+{
+    pid_t r;
+
+    do
+        r = waitpid(c->pid, wstatus, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return 0;
+    if (r < 0) /* cannot happen for our own child; do not spin */
+        *wstatus = 127 << 8;
+    child_pid = 0;
+    return 1;
+}
+
+int gcprof_child_exit_code(int wstatus)
+{
+    if (WIFSIGNALED(wstatus))
+        return 128 + WTERMSIG(wstatus);
+    return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
+}

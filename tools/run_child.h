@@ -1,0 +1,36 @@
+/*
+ * run_child.h - starting the program for `gcprof run` and watching it:
+ * the environment that turns the preload library on, the pipe it writes
+ * to, exec failures reported back, signals forwarded, the exit status.
+ */
+#ifndef GCPROF_RUN_CHILD_H
+#define GCPROF_RUN_CHILD_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+typedef struct gcprof_child_opts {
+    const char *preload; /* the preload library, or NULL for RSS only */
+    const char *format;  /* "dat" or "jsonl" */
+    double interval;     /* seconds */
+    int trace;           /* --trace */
+} gcprof_child_opts;
+
+typedef struct gcprof_child {
+    pid_t pid;
+    int data_fd;      /* read end of the preload's pipe, non-blocking */
+    sigset_t waiting; /* the signal mask to wait with (SIGCHLD let in) */
+} gcprof_child;
+
+/* Forks and execs argv[0] (searched in PATH) with argv. Returns 0, or the
+ * errno of what failed (-1 for fork or pipe, with errno set; exec errors
+ * come back from the child through a close-on-exec pipe). */
+int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o);
+
+/* 1 once the program has exited (status in *wstatus), 0 while it runs. */
+int gcprof_child_done(gcprof_child *c, int *wstatus);
+
+/* The program's exit status as a shell reports it (128+N if signal N). */
+int gcprof_child_exit_code(int wstatus);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * run_record.c - the recording loop of `gcprof run`.
+ */
+#define _GNU_SOURCE
+#include "run_record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Bytes from the pipe not yet ending in a newline. */
+typedef struct linebuf {
+    char *buf;
+    size_t len, cap;
+} linebuf;
+
+static double mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct timespec until(double deadline)
+{
+    double left = deadline - mono();
+    struct timespec ts = {0, 0};
+
+    if (left > 0) {
+        ts.tv_sec = (time_t)left;
+        ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+    }
+    return ts;
+}
+
+static int open_statm(pid_t pid)
+{
+    char path[64];
+
+    snprintf(path, sizeof path, "/proc/%ld/statm", (long)pid);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Resident bytes, or 0 when unknown (no /proc, or the process is gone). */
+static uint64_t read_rss(int fd)
+{
+    char buf[128];
+    unsigned long size, resident;
+    ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf - 1, 0) : -1;
+
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+        return 0;
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void sample_rss(int statm, run_output *out)
+{
+    gcp_tl_sample s = {.t = gcp__tl_now(), .has_rss = 1};
+
+    s.rss = read_rss(statm);
+    if (s.rss == 0)
+        return;
+    gcp__tl_sample(out->fp, out->format, &s);
+    out->rss_samples++;
+}
+
+static int starts(const char *line, size_t n, const char *prefix)
+{
+    size_t p = strlen(prefix);
+
+    return n >= p && memcmp(line, prefix, p) == 0;
+}
+
+/* Counts for the closing note: the preload sends heap samples and
+ * collections only. */
+static void count_line(run_output *out, const char *line, size_t n)
+{
+    int dat = out->format == GCP_TL_DAT;
+
+    if (starts(line, n, dat ? "GCPROF_GC " : "{\"type\":\"gc\""))
+        out->collections++;
+    else if (starts(line, n, dat ? "GCPROF_HEAP " : "{\"type\":\"sample\""))
+        out->heap_samples++;
+}
+
+/* Writes the complete lines in lb and keeps the partial one. */
+static void write_lines(linebuf *lb, run_output *out)
+{
+    size_t done = 0;
+
+    for (char *nl; (nl = memchr(lb->buf + done, '\n', lb->len - done)) != NULL;) {
+        size_t n = (size_t)(nl - (lb->buf + done)) + 1;
+        count_line(out, lb->buf + done, n);
+        fwrite(lb->buf + done, 1, n, out->fp);
+        done += n;
+    }
+    memmove(lb->buf, lb->buf + done, lb->len - done);
+    lb->len -= done;
+}
+
+static int grow(linebuf *lb, size_t need)
+{
+    if (lb->cap - lb->len >= need)
+        return 0;
+    size_t cap = lb->cap ? lb->cap : 1 << 16;
+    while (cap - lb->len < need)
+        cap *= 2;
+    char *b = realloc(lb->buf, cap);
+    if (!b)
+        return -1;
+    lb->buf = b;
+    lb->cap = cap;
+    return 0;
+}
+
+/* Copies what the pipe holds now. -1 at end of file (or an error): the
+ * program closed its end. */
+static int pump(int fd, linebuf *lb, run_output *out)
+{
+    for (;;) {
+        if (grow(lb, 1 << 15) != 0)
+            return -1;
+        ssize_t n = read(fd, lb->buf + lb->len, lb->cap - lb->len);
+        if (n > 0) {
+            lb->len += (size_t)n;
+            write_lines(lb, out);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n < 0 && errno == EAGAIN ? 0 : -1;
+    }
+}
+
+void gcprof_record(gcprof_child *c, run_output *out, double interval, int *wstatus)
+{
+    int statm = open_statm(c->pid), fd = c->data_fd;
+    linebuf lb = {NULL, 0, 0};
+    double next = mono();
+
+    while (!gcprof_child_done(c, wstatus)) {
+        if (mono() >= next) {
+            sample_rss(statm, out);
+            next += interval;
+            if (next < mono()) /* fell behind (suspended?): no burst */
+                next = mono() + interval;
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        struct timespec ts = until(next);
+        if (ppoll(&p, 1, &ts, &c->waiting) > 0 && pump(fd, &lb, out) < 0)
+            fd = -1; /* poll ignores it from now on */
+    }
+    /* The preload flushed before the program exited: all is in the pipe.
+     * Not waiting for end of file: the program's children may hold it. */
+    if (fd >= 0)
+        pump(fd, &lb, out);
+    if (lb.len) /* the program died mid-line: never write half a record */
+        fprintf(stderr, "gcprof run: dropped an incomplete last line (%zu bytes)\n", lb.len);
+    free(lb.buf);
+    close(c->data_fd);
+    if (statm >= 0)
+        close(statm);
+}

@@ -1,0 +1,214 @@
+/*
+ * timeline_jsonl.c - one line of a JSON-lines timeline: a flat object
+ * (json_flat.c) holding one record of doc/timeline-formats.md. Unknown keys
+ * and record types are skipped; the keys the format promises are required.
+ */
+#include "timeline_parse.h"
+#include "json_flat.h"
+
+#include <string.h>
+
+#define MIB       1048576.0
+#define MAX_LEVEL 100000
+
+/* ---- records ---------------------------------------------------------- */
+
+static const gcp_jpair *need(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, gcp_jv_type type,
+                         const char *what)
+{
+    const gcp_jpair *v = gcp__json_get(o, key);
+
+    if (!v)
+        gcp__tlr_fail(c, "\"%s\" record without the \"%s\" key", gcp__json_get(o, "type")->s, key);
+    else if (v->type != type)
+        gcp__tlr_fail(c, "\"%s\" is not %s", key, what);
+    else
+        return v;
+    return NULL;
+}
+
+/* A time, duration or MiB value: finite, not negative. */
+static int num(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, double *out)
+{
+    const gcp_jpair *v = need(c, o, key, GCP_JV_NUMBER, "a number");
+
+    if (!v)
+        return -1;
+    if (gcp__tlr_parse_double(v->s, v->n, out) < 0)
+        return gcp__tlr_fail(c, "\"%s\" is out of range", key);
+    if (*out < 0)
+        return gcp__tlr_fail(c, "\"%s\" is negative", key);
+    return 0;
+}
+
+static int u64(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, uint64_t *out)
+{
+    const gcp_jpair *v = need(c, o, key, GCP_JV_NUMBER, "a number");
+
+    if (!v)
+        return -1;
+    if (gcp__tlr_parse_u64(v->s, v->n, out) < 0)
+        return gcp__tlr_fail(c, "\"%s\" is not a whole number >= 0 (or is too big)", key);
+    return 0;
+}
+
+static int mib(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, double *out)
+{
+    uint64_t bytes;
+
+    if (u64(c, o, key, &bytes) < 0)
+        return -1;
+    *out = (double)bytes / MIB;
+    return 0;
+}
+
+static int level(gcp_tlr_ctx *c, const gcp_jobj *o, int *out)
+{
+    uint64_t v;
+
+    if (u64(c, o, "level", &v) < 0)
+        return -1;
+    if (v > MAX_LEVEL)
+        return gcp__tlr_fail(c, "\"level\" is over %d", MAX_LEVEL);
+    *out = (int)v;
+    return 0;
+}
+
+static int str(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, const char **out)
+{
+    const gcp_jpair *v = need(c, o, key, GCP_JV_STRING, "a string");
+
+    return v ? (*out = v->s, 0) : -1;
+}
+
+static int boolean(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, int *out)
+{
+    const gcp_jpair *v = gcp__json_get(o, key);
+
+    if (!v)
+        return gcp__tlr_fail(c, "\"%s\" record without the \"%s\" key", gcp__json_get(o, "type")->s, key);
+    if (v->type != GCP_JV_TRUE && v->type != GCP_JV_FALSE)
+        return gcp__tlr_fail(c, "\"%s\" is not true or false", key);
+    *out = v->type == GCP_JV_TRUE;
+    return 0;
+}
+
+static int meta_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    uint64_t version, pid;
+    double start, interval;
+    const char *cmdline;
+
+    if (u64(c, o, "version", &version) || str(c, o, "cmdline", &cmdline) ||
+        u64(c, o, "pid", &pid) || num(c, o, "start", &start) || num(c, o, "interval", &interval))
+        return -1;
+    if (version == 0)
+        return gcp__tlr_fail(c, "\"version\" is 0");
+    if (pid > 0x7fffffff)
+        return gcp__tlr_fail(c, "\"pid\" is not a process id");
+    if (gcp__tlr_set_cmdline(c, cmdline) < 0)
+        return -1;
+    return gcp__tlr_set_meta(c, (long)pid, start, interval);
+}
+
+static int sample_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    static const char *const heap_keys[] = {"heap_size", "free_bytes", "unmapped_bytes", "gc_no",
+                                            "bytes_allocated"};
+    gcp_tlr_sample s = {0};
+    uint64_t *heap[] = {&s.heap_size, &s.free_bytes, &s.unmapped_bytes, &s.gc_no,
+                        &s.bytes_allocated};
+
+    if (num(c, o, "t", &s.t) < 0)
+        return -1;
+    if ((s.has_rss = gcp__json_get(o, "rss") != NULL) && mib(c, o, "rss", &s.rss_mib) < 0)
+        return -1;
+    /* the heap keys come all together, or not at all */
+    if ((s.has_heap = gcp__json_get(o, "heap_size") || gcp__json_get(o, "free_bytes"))) {
+        for (int i = 0; i < 5; i++)
+            if (u64(c, o, heap_keys[i], heap[i]) < 0)
+                return -1;
+    }
+    if (!s.has_rss && !s.has_heap)
+        return gcp__tlr_fail(c, "\"sample\" record with neither \"rss\" nor the heap keys");
+    return gcp__tlr_add_sample(c, &s);
+}
+
+static int gc_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    gcp_tl_gc g;
+
+    if (u64(c, o, "n", &g.n) || num(c, o, "t", &g.t) || num(c, o, "pause", &g.pause) ||
+        num(c, o, "mark", &g.mark) || num(c, o, "reclaim", &g.reclaim) ||
+        num(c, o, "total", &g.total) || u64(c, o, "heap_before", &g.heap_before) ||
+        u64(c, o, "heap_after", &g.heap_after) || boolean(c, o, "forced", &g.forced))
+        return -1;
+    return gcp__tlr_add_gc(c, &g);
+}
+
+static int enter_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    const char *name;
+    double t, rss;
+    int lv = 0;
+
+    if (num(c, o, "t", &t) || level(c, o, &lv) || mib(c, o, "rss", &rss) ||
+        str(c, o, "name", &name))
+        return -1;
+    return gcp__tlr_add_enter(c, name, lv, t, rss);
+}
+
+static int exit_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    gcp_tlr_func f = {0};
+    const char *name;
+
+    if (num(c, o, "t", &f.end) || level(c, o, &f.level) || mib(c, o, "rss", &f.rss_end_mib) ||
+        str(c, o, "name", &name) || num(c, o, "start", &f.start) ||
+        mib(c, o, "rss_start", &f.rss_start_mib))
+        return -1;
+    f.name = (char *)name; /* copied by the adder */
+    return gcp__tlr_add_exit(c, &f);
+}
+
+static int label_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    const char *text;
+    double t;
+
+    if (num(c, o, "t", &t) || str(c, o, "text", &text))
+        return -1;
+    return gcp__tlr_add_label(c, t, text);
+}
+
+static int end_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    double t;
+
+    return num(c, o, "t", &t) ? -1 : gcp__tlr_set_end(c, t);
+}
+
+static const struct {
+    const char *type;
+    int (*parse)(gcp_tlr_ctx *c, const gcp_jobj *o);
+} types[] = {
+    {"sample", sample_rec}, {"gc", gc_rec},       {"enter", enter_rec}, {"exit", exit_rec},
+    {"label", label_rec},   {"meta", meta_rec},   {"end", end_rec},
+};
+
+int gcp__tlr_jsonl_line(gcp_tlr_ctx *c, char *line)
+{
+    gcp_jobj o;
+    const gcp_jpair *type;
+
+    if (gcp__json_object(&o, line) < 0)
+        return gcp__tlr_fail(c, "%s", o.err);
+    if (!(type = gcp__json_get(&o, "type")))
+        return gcp__tlr_fail(c, "object without a \"type\" key");
+    if (type->type != GCP_JV_STRING)
+        return gcp__tlr_fail(c, "\"type\" is not a string");
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(type->s, types[i].type) == 0)
+            return types[i].parse(c, &o);
+    return 0; /* a record type of a later version: skipped */
+}

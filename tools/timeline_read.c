@@ -1,0 +1,448 @@
+/*
+ * timeline_read.c - the timeline reader's core: reading lines safely,
+ * picking the format, storing records within limits, and the checks that
+ * span records (enter/exit pairing, "no samples").
+ */
+#include "timeline_parse.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* All names and labels together; beyond this the file is not a timeline. */
+#define MAX_TEXT_BYTES (512u * 1024 * 1024)
+/* How far back an exit looks for its enter (they nest, so it is near). */
+#define ENTER_SEARCH 4096
+
+int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* ---- numbers ---------------------------------------------------------- */
+
+static size_t digits(const char *s, size_t i, size_t n)
+{
+    size_t j = i;
+
+    while (j < n && s[j] >= '0' && s[j] <= '9')
+        j++;
+    return j - i;
+}
+
+int gcp__tlr_parse_double(const char *s, size_t n, double *out)
+{
+    char buf[64];
+    size_t i = 0, d;
+
+    /* JSON's number grammar; strtod alone would take "nan", "inf", "0x1p3". */
+    if (i < n && s[i] == '-')
+        i++;
+    if ((d = digits(s, i, n)) == 0)
+        return -1;
+    i += d;
+    if (i < n && s[i] == '.') {
+        if ((d = digits(s, i + 1, n)) == 0)
+            return -1;
+        i += 1 + d;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if ((d = digits(s, i, n)) == 0)
+            return -1;
+        i += d;
+    }
+    if (i != n || n >= sizeof buf)
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    *out = strtod(buf, NULL);
+    return isfinite(*out) ? 0 : -1;
+}
+
+int gcp__tlr_parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (n == 0 || digits(s, 0, n) != n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* ---- storage ---------------------------------------------------------- */
+
+/* Room for one more element in *arr, doubling; counts it as a record. */
+static int grow(gcp_tlr_ctx *c, void **arr, size_t *cap, size_t n, size_t elsize)
+{
+    if (c->records >= GCP_TLR_MAX_RECORDS)
+        return gcp__tlr_fail(c, "more than %u records: too big to be a timeline",
+                             GCP_TLR_MAX_RECORDS);
+    c->records++;
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *p = realloc(*arr, ncap * elsize);
+    if (!p)
+        return gcp__tlr_fail(c, "out of memory");
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static char *copy_text(gcp_tlr_ctx *c, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p;
+
+    if (c->text_bytes + n > MAX_TEXT_BYTES) {
+        gcp__tlr_fail(c, "more than %u bytes of names and labels", MAX_TEXT_BYTES);
+        return NULL;
+    }
+    if (!(p = malloc(n))) {
+        gcp__tlr_fail(c, "out of memory");
+        return NULL;
+    }
+    c->text_bytes += n;
+    return memcpy(p, s, n);
+}
+
+static void saw_time(gcp_tlr *tl, double t)
+{
+    if (t < tl->t_min)
+        tl->t_min = t;
+    if (t > tl->t_max)
+        tl->t_max = t;
+}
+
+int gcp__tlr_set_cmdline(gcp_tlr_ctx *c, const char *text)
+{
+    char *p = copy_text(c, text);
+
+    if (!p)
+        return -1;
+    free(c->tl->cmdline); /* mprof keeps the last one too */
+    c->tl->cmdline = p;
+    return 0;
+}
+
+int gcp__tlr_set_meta(gcp_tlr_ctx *c, long pid, double start, double interval)
+{
+    c->tl->has_meta = 1;
+    c->tl->pid = pid;
+    c->tl->start = start;
+    c->tl->interval = interval;
+    return 0;
+}
+
+int gcp__tlr_add_sample(gcp_tlr_ctx *c, const gcp_tlr_sample *s)
+{
+    gcp_tlr *tl = c->tl;
+
+    if (grow(c, (void **)&tl->samples, &c->cap_samples, tl->nsamples, sizeof *s) < 0)
+        return -1;
+    tl->samples[tl->nsamples++] = *s;
+    saw_time(tl, s->t);
+    return 0;
+}
+
+int gcp__tlr_add_gc(gcp_tlr_ctx *c, const gcp_tl_gc *gc)
+{
+    gcp_tlr *tl = c->tl;
+
+    if (grow(c, (void **)&tl->gcs, &c->cap_gcs, tl->ngcs, sizeof *gc) < 0)
+        return -1;
+    tl->gcs[tl->ngcs++] = *gc;
+    saw_time(tl, gc->t);
+    return 0;
+}
+
+int gcp__tlr_add_enter(gcp_tlr_ctx *c, const char *name, int level, double t, double rss_mib)
+{
+    gcp_tlr_enter *e;
+
+    if (grow(c, (void **)&c->enters, &c->cap_enters, c->nenters, sizeof *e) < 0)
+        return -1;
+    e = &c->enters[c->nenters];
+    if (!(e->name = copy_text(c, name)))
+        return -1;
+    e->level = level;
+    e->t = t;
+    e->rss_mib = rss_mib;
+    c->nenters++;
+    saw_time(c->tl, t);
+    return 0;
+}
+
+/* Same closure name, allowing for .dat's FUNC, which has '_' for ' '. */
+static int same_name(const char *enter, const char *exit)
+{
+    for (; *enter && *exit; enter++, exit++)
+        if (*enter != *exit && !(*enter == ' ' && *exit == '_'))
+            return 0;
+    return *enter == *exit;
+}
+
+/* An exit closes the latest open enter of its name and level, if any. */
+static void close_enter(gcp_tlr_ctx *c, const gcp_tlr_func *f)
+{
+    size_t stop = c->nenters > ENTER_SEARCH ? c->nenters - ENTER_SEARCH : 0;
+
+    for (size_t i = c->nenters; i-- > stop;) {
+        gcp_tlr_enter *e = &c->enters[i];
+        if (e->level == f->level && same_name(e->name, f->name)) {
+            c->text_bytes -= strlen(e->name) + 1;
+            free(e->name);
+            memmove(e, e + 1, (c->nenters - i - 1) * sizeof *e);
+            c->nenters--;
+            c->records--;
+            return;
+        }
+    }
+}
+
+int gcp__tlr_add_exit(gcp_tlr_ctx *c, const gcp_tlr_func *f)
+{
+    gcp_tlr *tl = c->tl;
+    gcp_tlr_func *d;
+
+    if (f->end < f->start)
+        return gcp__tlr_fail(c, "closure ends (%.4f) before it starts (%.4f)", f->end, f->start);
+    if (grow(c, (void **)&tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d) < 0)
+        return -1;
+    d = &tl->funcs[tl->nfuncs];
+    *d = *f;
+    if (!(d->name = copy_text(c, f->name)))
+        return -1;
+    tl->nfuncs++;
+    saw_time(tl, f->start);
+    saw_time(tl, f->end);
+    close_enter(c, f);
+    return 0;
+}
+
+int gcp__tlr_add_label(gcp_tlr_ctx *c, double t, const char *text)
+{
+    gcp_tlr *tl = c->tl;
+    gcp_tlr_label *l;
+
+    if (grow(c, (void **)&tl->labels, &c->cap_labels, tl->nlabels, sizeof *l) < 0)
+        return -1;
+    l = &tl->labels[tl->nlabels];
+    if (!(l->text = copy_text(c, text)))
+        return -1;
+    l->t = t;
+    tl->nlabels++;
+    saw_time(tl, t);
+    return 0;
+}
+
+int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
+{
+    gcp_tlr *tl = c->tl;
+    gcp_tlr_child *ch;
+
+    (void)t; /* not a time of this process: mprof plots children apart */
+    for (size_t i = 0; i < tl->nchildren; i++) {
+        if (strcmp(tl->children[i].id, id) == 0) {
+            if (mib > tl->children[i].peak_mib)
+                tl->children[i].peak_mib = mib;
+            return 0;
+        }
+    }
+    if (grow(c, (void **)&tl->children, &c->cap_children, tl->nchildren, sizeof *ch) < 0)
+        return -1;
+    ch = &tl->children[tl->nchildren];
+    if (!(ch->id = copy_text(c, id)))
+        return -1;
+    ch->peak_mib = mib;
+    tl->nchildren++;
+    return 0;
+}
+
+int gcp__tlr_set_end(gcp_tlr_ctx *c, double t)
+{
+    c->tl->has_end = 1;
+    c->tl->end_t = t;
+    saw_time(c->tl, t);
+    return 0;
+}
+
+/* ---- the file --------------------------------------------------------- */
+
+enum { LINE_EOF, LINE_OK, LINE_LONG, LINE_ERR };
+
+/* One line into buf (NUL-terminated, without '\n'), never more than
+ * GCP_TLR_MAX_LINE bytes, so a file without newlines cannot exhaust memory. */
+static int read_line(FILE *fp, char *buf, size_t *len, int *newline, int *nul)
+{
+    size_t n = 0;
+    int ch;
+
+    *newline = *nul = 0;
+    while ((ch = getc_unlocked(fp)) != EOF) {
+        if (ch == '\n') {
+            *newline = 1;
+            break;
+        }
+        if (n == GCP_TLR_MAX_LINE)
+            return LINE_LONG;
+        *nul |= ch == 0;
+        buf[n++] = (char)ch;
+    }
+    if (ferror(fp))
+        return LINE_ERR;
+    buf[n] = '\0';
+    *len = n;
+    return n == 0 && !*newline ? LINE_EOF : LINE_OK;
+}
+
+static int parse_line(gcp_tlr_ctx *c, char *buf, size_t len, int nul)
+{
+    if (nul)
+        return gcp__tlr_fail(c, "NUL byte in the line: binary data, not a timeline");
+    if (len > 0 && buf[len - 1] == '\r')
+        buf[--len] = '\0';
+    if (strspn(buf, " \t") == len)
+        return gcp__tlr_fail(c, "empty line (timelines have none; mprof cannot read them)");
+    if (c->tl->format == GCP_TL_JSONL)
+        return gcp__tlr_jsonl_line(c, buf);
+    return gcp__tlr_dat_line(c, buf);
+}
+
+/* Enters still open at the end become unfinished closures. */
+static int close_unfinished(gcp_tlr_ctx *c)
+{
+    gcp_tlr *tl = c->tl;
+
+    for (size_t i = 0; i < c->nenters; i++) {
+        gcp_tlr_enter *e = &c->enters[i];
+        gcp_tlr_func *f;
+        if (grow(c, (void **)&tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f) < 0)
+            return -1;
+        f = &tl->funcs[tl->nfuncs++];
+        f->name = e->name; /* moved */
+        e->name = NULL;
+        f->level = e->level;
+        f->start = e->t;
+        f->end = tl->t_max;
+        f->rss_start_mib = f->rss_end_mib = e->rss_mib;
+        f->unfinished = 1;
+    }
+    return 0;
+}
+
+static int finish(gcp_tlr_ctx *c)
+{
+    gcp_tlr *tl = c->tl;
+
+    if (tl->nsamples == 0)
+        return gcp__tlr_fail(c, "%s", tl->format == GCP_TL_JSONL
+                                          ? "no samples (no \"sample\" record)"
+                                          : "no samples (no MEM or GCPROF_HEAP line)");
+    if (close_unfinished(c) < 0)
+        return -1;
+    if (!tl->cmdline && !(tl->cmdline = copy_text(c, "")))
+        return -1;
+    tl->origin = tl->has_meta && tl->start < tl->t_min ? tl->start : tl->t_min;
+    return 0;
+}
+
+static void free_enters(gcp_tlr_ctx *c)
+{
+    for (size_t i = 0; i < c->nenters; i++)
+        free(c->enters[i].name);
+    free(c->enters);
+}
+
+/* Every line, stopping at the first bad one; a bad last line without a
+ * newline, in a file that never ended, was cut by a crash: dropped. */
+static int read_lines(gcp_tlr_ctx *c, FILE *fp, char *buf, unsigned long *lineno)
+{
+    size_t len;
+    int newline, nul, r;
+
+    while ((r = read_line(fp, buf, &len, &newline, &nul)) != LINE_EOF) {
+        ++*lineno;
+        if (r == LINE_LONG)
+            return gcp__tlr_fail(c, "line longer than %d bytes", GCP_TLR_MAX_LINE);
+        if (r == LINE_ERR)
+            return gcp__tlr_fail(c, "read error: %s", strerror(errno));
+        if (*lineno == 1)
+            c->tl->format = buf[strspn(buf, " \t\r")] == '{' ? GCP_TL_JSONL : GCP_TL_DAT;
+        if (parse_line(c, buf, len, nul) < 0) {
+            if (newline || c->tl->has_end)
+                return -1;
+            c->tl->dropped_last_line = 1;
+        }
+    }
+    return 0;
+}
+
+int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize)
+{
+    gcp_tlr_ctx c = {.tl = tl};
+    unsigned long lineno = 0;
+    char *buf;
+    FILE *fp;
+    int rc;
+
+    memset(tl, 0, sizeof *tl);
+    tl->t_min = INFINITY;
+    tl->t_max = -INFINITY;
+    if (!(fp = fopen(path, "r"))) {
+        snprintf(err, errsize, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!(buf = malloc(GCP_TLR_MAX_LINE + 1))) {
+        fclose(fp);
+        snprintf(err, errsize, "%s: out of memory", path);
+        return -1;
+    }
+    rc = read_lines(&c, fp, buf, &lineno);
+    if (rc == 0 && lineno == 0)
+        rc = gcp__tlr_fail(&c, "empty file: no samples");
+    else if (rc == 0)
+        rc = finish(&c);
+    free(buf);
+    fclose(fp);
+    free_enters(&c);
+    if (rc < 0) {
+        snprintf(err, errsize, "%s:%lu: %s", path, lineno ? lineno : 1, c.msg);
+        gcp__tlr_free(tl);
+    }
+    return rc;
+}
+
+void gcp__tlr_free(gcp_tlr *tl)
+{
+    free(tl->cmdline);
+    for (size_t i = 0; i < tl->nfuncs; i++)
+        free(tl->funcs[i].name);
+    for (size_t i = 0; i < tl->nlabels; i++)
+        free(tl->labels[i].text);
+    for (size_t i = 0; i < tl->nchildren; i++)
+        free(tl->children[i].id);
+    free(tl->samples);
+    free(tl->gcs);
+    free(tl->funcs);
+    free(tl->labels);
+    free(tl->children);
+    memset(tl, 0, sizeof *tl);
+}

@@ -1,0 +1,92 @@
+/*
+ * timeline_read.h - loading a timeline file (doc/timeline-formats.md), in
+ * either format, into arrays in memory, for `gcprof peak`, `summary` and
+ * `plot`. The reader is strict: a malformed line is an error naming the file
+ * and line, never a crash; input that would need unbounded memory is refused.
+ *
+ *     gcp_tlr tl;
+ *     char err[512];
+ *     if (gcp__tlr_read("run.dat", &tl, err, sizeof err) < 0)
+ *         fprintf(stderr, "gcprof plot: %s\n", err);   // "run.dat:7: ..."
+ *     ...
+ *     gcp__tlr_free(&tl);
+ */
+#ifndef GCP_TIMELINE_READ_H
+#define GCP_TIMELINE_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timeline.h" /* gcp_tl_format, gcp_tl_gc */
+
+/* Limits: a longer line, or more records in all, is an error. */
+#define GCP_TLR_MAX_LINE    65536
+#define GCP_TLR_MAX_RECORDS 50000000u
+
+/* One MEM / GCPROF_HEAP line, or one JSON "sample". */
+typedef struct gcp_tlr_sample {
+    double t;       /* Unix seconds */
+    int has_rss;    /* rss_mib is known */
+    double rss_mib; /* as written in .dat (so `peak` matches mprof); bytes/2^20 from JSON */
+    int has_heap;   /* the fields below are known */
+    uint64_t heap_size, free_bytes, unmapped_bytes, gc_no, bytes_allocated;
+} gcp_tlr_sample;
+
+/* A profiled closure: FUNC / "exit", or an enter that never exited. */
+typedef struct gcp_tlr_func {
+    char *name;          /* owned by the gcp_tlr */
+    int level;           /* nesting depth, 0 = outermost */
+    double start, end;   /* Unix seconds; unfinished: end = the file's last time */
+    double rss_start_mib;
+    double rss_end_mib;  /* unfinished: = rss_start_mib */
+    int unfinished;      /* entered, but the file ends before it returned */
+} gcp_tlr_func;
+
+typedef struct gcp_tlr_label {
+    double t;
+    char *text; /* owned by the gcp_tlr */
+} gcp_tlr_label;
+
+/* mprof's CHLD lines (mprof run --include-children): kept only so that
+ * `gcprof peak` prints what `mprof peak` prints for such files. */
+typedef struct gcp_tlr_child {
+    char *id;        /* the child's number, as written */
+    double peak_mib; /* max over its lines */
+} gcp_tlr_child;
+
+/* A whole file. Arrays are in file order (funcs: finished ones in the order
+ * they ended, then the unfinished ones). */
+typedef struct gcp_tlr {
+    gcp_tl_format format;
+    char *cmdline;            /* "" when the file has none */
+    int has_meta;             /* GCPROF_META / "meta" seen; then: */
+    long pid;
+    double start, interval;   /* Unix seconds, seconds */
+
+    gcp_tlr_sample *samples;
+    size_t nsamples;
+    gcp_tl_gc *gcs;           /* times in seconds, as in timeline.h */
+    size_t ngcs;
+    gcp_tlr_func *funcs;
+    size_t nfuncs;
+    gcp_tlr_label *labels;
+    size_t nlabels;
+    gcp_tlr_child *children;
+    size_t nchildren;
+
+    int has_end;              /* the end record was there: the run finished cleanly */
+    double end_t;
+    int dropped_last_line;    /* a cut-off last line (no newline, unparsable) was ignored */
+    double t_min, t_max;      /* earliest and latest time in any record */
+    double origin;            /* "0 s" in reports: the meta start, or t_min */
+} gcp_tlr;
+
+/* Load path into *tl (always initialised, so gcp__tlr_free is safe either
+ * way). Returns 0, or -1 with "FILE:LINE: what is wrong" (or "FILE: why it
+ * cannot be read") in err. A file without samples is an error. */
+int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize);
+
+/* Free what *tl owns and zero it. */
+void gcp__tlr_free(gcp_tlr *tl);
+
+#endif /* GCP_TIMELINE_READ_H */
