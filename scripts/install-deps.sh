@@ -4,8 +4,11 @@
 # called when something is missing.
 set -eu
 
+# guile-3.0 and python3-memory-profiler are for the integration tests:
+# a real bdwgc program to run under `gcprof run`, and mprof to read our
+# .dat files.
 packages="build-essential autoconf automake libtool pkg-config make
-libgc-dev check"
+libgc-dev check guile-3.0 python3-memory-profiler"
 
 missing=""
 for p in $packages; do

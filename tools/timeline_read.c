@@ -27,65 +27,6 @@ int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...)
     return -1;
 }
 
-/* ---- numbers ---------------------------------------------------------- */
-
-static size_t digits(const char *s, size_t i, size_t n)
-{
-    size_t j = i;
-
-    while (j < n && s[j] >= '0' && s[j] <= '9')
-        j++;
-    return j - i;
-}
-
-int gcp__tlr_parse_double(const char *s, size_t n, double *out)
-{
-    char buf[64];
-    size_t i = 0, d;
-
-    /* JSON's number grammar; strtod alone would take "nan", "inf", "0x1p3". */
-    if (i < n && s[i] == '-')
-        i++;
-    if ((d = digits(s, i, n)) == 0)
-        return -1;
-    i += d;
-    if (i < n && s[i] == '.') {
-        if ((d = digits(s, i + 1, n)) == 0)
-            return -1;
-        i += 1 + d;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        if ((d = digits(s, i, n)) == 0)
-            return -1;
-        i += d;
-    }
-    if (i != n || n >= sizeof buf)
-        return -1;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    *out = strtod(buf, NULL);
-    return isfinite(*out) ? 0 : -1;
-}
-
-int gcp__tlr_parse_u64(const char *s, size_t n, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (n == 0 || digits(s, 0, n) != n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
 /* ---- storage ---------------------------------------------------------- */
 
 /* Room for one more element in *arr, doubling; counts it as a record. */
@@ -120,7 +61,18 @@ static char *copy_text(gcp_tlr_ctx *c, const char *s)
         return NULL;
     }
     c->text_bytes += n;
-    return memcpy(p, s, n);
+    /* so that every report can print it as is: valid UTF-8, one line */
+    for (size_t i = 0; i < n - 1;) {
+        size_t len = gcp__tlr_utf8_len(s + i);
+        if (len == 0 || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            p[i++] = len == 0 ? '?' : ' ';
+            continue;
+        }
+        memcpy(p + i, s + i, len);
+        i += len;
+    }
+    p[n - 1] = '\0';
+    return p;
 }
 
 static void saw_time(gcp_tlr *tl, double t)

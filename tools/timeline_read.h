@@ -34,7 +34,7 @@ typedef struct gcp_tlr_sample {
 
 /* A profiled closure: FUNC / "exit", or an enter that never exited. */
 typedef struct gcp_tlr_func {
-    char *name;          /* owned by the gcp_tlr */
+    char *name;          /* owned by the gcp_tlr; like all its text, see gcp__tlr_utf8_len */
     int level;           /* nesting depth, 0 = outermost */
     double start, end;   /* Unix seconds; unfinished: end = the file's last time */
     double rss_start_mib;
@@ -88,5 +88,10 @@ int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize);
 
 /* Free what *tl owns and zero it. */
 void gcp__tlr_free(gcp_tlr *tl);
+
+/* The length of the valid UTF-8 character at s (1 to 4), or 0 if s is at its
+ * end or at a byte that starts no valid character. Text in a gcp_tlr is
+ * valid UTF-8 without control characters (bad bytes became '?'). */
+size_t gcp__tlr_utf8_len(const char *s);
 
 #endif /* GCP_TIMELINE_READ_H */
