@@ -16,7 +16,7 @@
 
 #include "timeline.h"
 
-#define GCP_GC_RING 256 /* collections buffered between two drains */
+#define GCP_GC_RING 1024 /* collections buffered between two drains */
 
 typedef struct gcp__gc_recorder {
     /* the collection in progress (hook only) */

@@ -153,8 +153,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
                 return -1;
             o->output = v;
         } else if (is_option(a, NULL, "--format")) {
-            if (!(v = option_value(argc, argv, &i, NULL, "--format")) ||
-                parse_format(v, o) != 0)
+            if (!(v = option_value(argc, argv, &i, NULL, "--format")) || parse_format(v, o) != 0)
                 return -1;
         } else {
             return bad_usage("unknown option", a);
@@ -199,8 +198,9 @@ static const char *find_preload(char *buf)
         return NULL;
     }
     if (strpbrk(buf, " :")) { /* LD_PRELOAD's separators */
-        fprintf(stderr, "gcprof run: warning: preload path '%s' has a space or ':'; recording "
-                        "RSS only\n",
+        fprintf(stderr,
+                "gcprof run: warning: preload path '%s' has a space or ':'; recording "
+                "RSS only\n",
                 buf);
         return NULL;
     }
@@ -215,8 +215,10 @@ static int open_output(run_output *out, const char *path, gcp_tl_format f)
 
     memset(out, 0, sizeof *out);
     out->format = f;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "gcprof run: cannot write '%s': %s\n", path, strerror(EISDIR));
+    /* The rename would replace a device or a pipe by a regular file. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "gcprof run: cannot write '%s': %s\n", path,
+                S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
         return -1;
     }
     if (asprintf(&out->tmp, "%s.tmp", path) < 0)
@@ -242,15 +244,20 @@ static void discard_output(run_output *out)
 static int finish_output(run_output *out)
 {
     gcp__tl_end(out->fp, out->format, gcp__tl_now());
-    int failed = ferror(out->fp) | fflush(out->fp);
+    int ok = !ferror(out->fp) && fflush(out->fp) == 0;
     int err = errno;
-    failed |= fclose(out->fp);
-    if (!failed && rename(out->tmp, out->path) == 0) {
+    if (fclose(out->fp) != 0 && ok) {
+        ok = 0;
+        err = errno;
+    }
+    if (ok && rename(out->tmp, out->path) == 0) {
         free(out->tmp);
         return 0;
     }
     fprintf(stderr, "gcprof run: cannot write '%s': %s\n", out->path,
-            strerror(failed && err ? err : errno));
+            strerror(ok    ? errno
+                     : err ? err
+                           : EIO));
     unlink(out->tmp);
     free(out->tmp);
     return -1;
@@ -273,9 +280,10 @@ static char *join_args(char **argv)
 
 static void report(const run_output *out, const run_opts *o, const char *preload, int wstatus)
 {
-    fprintf(stderr, "gcprof run: wrote %s (%lu samples, ", out->path, out->rss_samples);
+    fprintf(stderr, "gcprof run: wrote %s (%lu sample%s, ", out->path, out->rss_samples,
+            out->rss_samples == 1 ? "" : "s");
     if (out->collections || out->heap_samples)
-        fprintf(stderr, "%lu collections)\n", out->collections);
+        fprintf(stderr, "%lu collection%s)\n", out->collections, out->collections == 1 ? "" : "s");
     else if (!preload)
         fputs("RSS only)\n", stderr);
     else if (gcprof_child_exit_code(wstatus) > 128) /* killed early: cannot tell */

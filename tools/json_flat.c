@@ -205,8 +205,9 @@ static int value(gcp_jobj *o, char **pp, gcp_jpair *v)
             return 0;
         }
     }
-    return at(o, p, *p ? "expected a value (string, number, true, false, null)"
-                          : "the line ends inside the object");
+    return at(o, p,
+              *p ? "expected a value (string, number, true, false, null)"
+                 : "the line ends inside the object");
 }
 
 const gcp_jpair *gcp__json_get(const gcp_jobj *o, const char *key)
@@ -228,8 +229,11 @@ static int pair(gcp_jobj *o, char **pp)
         return at(o, p, *p ? "expected a key (a string)" : "the line ends inside the object");
     if (string(o, &p, &v->key) < 0)
         return -1;
-    if (gcp__json_get(o, v->key))
-        return at(o, *pp, "duplicate key");
+    if (gcp__json_get(o, v->key)) {
+        snprintf(o->err, sizeof o->err, "column %ld: duplicate key \"%.40s\"",
+                 (long)(*pp - o->line) + 1, v->key);
+        return -1;
+    }
     p = ws(p);
     if (*p != ':')
         return at(o, p, "expected ':' after a key");
@@ -266,4 +270,3 @@ int gcp__json_object(gcp_jobj *o, char *line)
         return at(o, p, "text after the object");
     return 0;
 }
-

@@ -13,11 +13,10 @@
  * children inherit the environment but record nothing, and a forked
  * child neither writes nor passes the pipe on through exec.
  *
- * Threads: the hook stores into a lock-free ring (gc_record.c); a reader
- * thread made with libc's own pthread_create, unknown to the collector
- * and touching no collected object, drains it every interval and does
- * all the writing, with every signal blocked (a dead reader makes its
- * writes fail with EPIPE instead of killing the program).
+ * The hook only stores into a lock-free ring (gc_record.c). A reader
+ * thread, made with libc's pthread_create so the collector never knows
+ * it, touches no collected object and does all the writing, with every
+ * signal blocked (if gcprof dies, writes fail with EPIPE, not SIGPIPE).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -37,8 +36,8 @@
 #include "timeline.h"
 
 #define EXPORT         __attribute__((visibility("default")))
-#define DRAIN_GAP      0.01  /* seconds between two drains of the ring */
-#define DRAIN_GAP_BUSY 0.001 /* ... when the last drain found it filling */
+#define DRAIN_GAP      0.01   /* seconds between two drains of the ring */
+#define DRAIN_GAP_BUSY 0.0005 /* ... at the shortest, when it fills fast */
 
 /* GC_on_collection_event_proc: GC_EventType is an enum, passed as int. */
 typedef void (*event_proc)(int);
@@ -73,7 +72,7 @@ static int reader_started;
 static join_fn real_join;
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
-static int stopping;        /* under wake_lock */
+static int stopping;         /* under wake_lock */
 static atomic_int shut_down; /* stop_reader ran */
 
 /* ---- the collection event hook ---------------------------------------- */
@@ -135,10 +134,9 @@ EXPORT void GC_gcollect(void);
 EXPORT void GC_gcollect_and_unmap(void);
 EXPORT int GC_try_to_collect(stop_func stop);
 
-EXPORT void GC_gcollect(void)
+static void call_forced(_Atomic(void *) *slot, const char *name)
 {
-    static _Atomic(void *) slot;
-    void (*f)(void) = (void (*)(void))real_fn(&slot, "GC_gcollect");
+    void (*f)(void) = (void (*)(void))real_fn(slot, name);
 
     forcing++;
     if (f)
@@ -146,15 +144,16 @@ EXPORT void GC_gcollect(void)
     forcing--;
 }
 
+EXPORT void GC_gcollect(void)
+{
+    static _Atomic(void *) slot;
+    call_forced(&slot, "GC_gcollect");
+}
+
 EXPORT void GC_gcollect_and_unmap(void)
 {
     static _Atomic(void *) slot;
-    void (*f)(void) = (void (*)(void))real_fn(&slot, "GC_gcollect_and_unmap");
-
-    forcing++;
-    if (f)
-        f();
-    forcing--;
+    call_forced(&slot, "GC_gcollect_and_unmap");
 }
 
 EXPORT int GC_try_to_collect(stop_func stop)
@@ -218,48 +217,58 @@ static double mono_s(void)
     return (double)mono_ns() / 1e9;
 }
 
-/* Sleeps until the monotonic time `until` or until told to stop. */
-static void wait_until(double until)
+/* Sleeps until the monotonic time `until`, or until told to stop:
+ * returns 1 then. */
+static int wait_until(double until)
 {
     struct timespec ts = {(time_t)until, (long)((until - floor(until)) * 1e9)};
 
     pthread_mutex_lock(&wake_lock);
     while (!stopping && pthread_cond_timedwait(&wake, &wake_lock, &ts) == 0)
         ;
+    int stop = stopping;
     pthread_mutex_unlock(&wake_lock);
+    return stop;
 }
 
-static int should_stop(void)
+/* The wait before the next drain: short enough that, at the rate just
+ * seen, the ring gets no more than 1/8 full (a small heap can collect
+ * every 20 us, and a full ring drops records). It grows back slowly. */
+static double drain_gap(size_t popped, double since_last)
 {
-    pthread_mutex_lock(&wake_lock);
-    int s = stopping;
-    pthread_mutex_unlock(&wake_lock);
-    return s;
+    double longest = fmin(interval, DRAIN_GAP);
+
+    if (popped == 0 || since_last <= 0)
+        return longest;
+    double gap = (GCP_GC_RING / 8.0) * since_last / (double)popped;
+    return fmax(DRAIN_GAP_BUSY, fmin(gap, longest));
 }
 
-/* Samples every interval. The ring is drained more often when it fills
- * fast (a small heap can collect every 50 us), since a full ring drops. */
+/* Drains the ring and samples the heap every interval. */
 static void *reader_main(void *arg)
 {
-    double next_sample = mono_s() + interval, gap = fmin(interval, DRAIN_GAP);
-    int last;
+    double last_drain = mono_s(), next_sample = last_drain + interval;
+    double gap = DRAIN_GAP_BUSY; /* start-up collects a tiny heap fast */
+    int last = 0;
 
     (void)arg;
-    do {
-        last = should_stop();
-        if (!last)
-            wait_until(fmin(next_sample, mono_s() + gap));
-        if (getpid() != owner)
-            break;
-        size_t n = write_collections();
-        gap = n >= GCP_GC_RING / 8 ? DRAIN_GAP_BUSY : fmin(interval, DRAIN_GAP);
-        if (last || mono_s() >= next_sample) {
+    while (!last && getpid() == owner) {
+        last = wait_until(fmin(next_sample, mono_s() + gap));
+        double now = mono_s();
+        gap = fmin(drain_gap(write_collections(), now - last_drain), 2 * gap);
+        last_drain = now;
+        if (last || now >= next_sample) { /* the last one drains all */
             write_sample();
             next_sample += interval;
-            if (next_sample < mono_s()) /* fell behind: no burst */
-                next_sample = mono_s() + interval;
+            if (next_sample < now) /* fell behind: no burst */
+                next_sample = now + interval;
         }
-    } while (!last);
+    }
+    if (last) { /* here, where a dead gcprof cannot raise SIGPIPE */
+        fclose(out);
+        if (trace && trace != stderr)
+            fclose(trace);
+    }
     return NULL;
 }
 
@@ -312,12 +321,9 @@ static void stop_reader(void)
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&wake_lock);
     real_join(reader, NULL);
-    fclose(out);
     unsigned long long lost = atomic_load(&recorder.dropped);
     if (lost) /* gaps in the GCPROF_GC numbers: say why */
         fprintf(stderr, "gcprof: %llu collections not recorded (buffer full)\n", lost);
-    if (trace && trace != stderr)
-        fclose(trace);
 }
 
 /* A forked child has no reader thread: drop the parent's unwritten bytes
@@ -378,13 +384,21 @@ static FILE *open_trace(void)
     return fp;
 }
 
+/* A non-negative integer from the environment, or -1. */
+static long env_long(const char *name)
+{
+    const char *s = getenv(name);
+    char *end;
+    long v = s && *s ? strtol(s, &end, 10) : -1;
+
+    return v >= 0 && *end == '\0' ? v : -1;
+}
+
 static int open_output(void)
 {
-    const char *s = getenv("GCPROF_FD");
-    char *end;
-    long fd = s && *s ? strtol(s, &end, 10) : -1;
+    long fd = env_long("GCPROF_FD");
 
-    if (fd < 0 || *end != '\0' || fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0)
+    if (fd < 0 || fd > 1 << 20 || fcntl((int)fd, F_GETFD) < 0)
         return -1;
     out = fdopen((int)fd, "w");
     if (!out)
@@ -393,20 +407,9 @@ static int open_output(void)
     return 0;
 }
 
-static int is_started_process(void)
-{
-    const char *s = getenv("GCPROF_PID");
-    char *end;
-
-    if (!s || !*s || !getenv("GCPROF_FD"))
-        return 0;
-    long pid = strtol(s, &end, 10);
-    return *end == '\0' && pid == (long)getpid();
-}
-
 __attribute__((constructor)) static void preload_start(void)
 {
-    if (!is_started_process() || !find_collector())
+    if (env_long("GCPROF_PID") != (long)getpid() || !find_collector())
         return;
     read_settings();
     if (open_output() != 0)

@@ -40,8 +40,12 @@ static void catch_signals(void)
     sa.sa_sigaction = forward;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
-        sigaction(fwd[i], &sa, NULL);
+    for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++) {
+        struct sigaction was;
+        /* ignored on entry (nohup, `cmd &`): stays so, for the program too */
+        if (sigaction(fwd[i], NULL, &was) == 0 && was.sa_handler != SIG_IGN)
+            sigaction(fwd[i], &sa, NULL);
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigchld;
     sa.sa_flags = SA_NOCLDSTOP;
@@ -102,8 +106,8 @@ static void child_exec(char **argv, int data_wr, int err_wr, const sigset_t *mas
     sigprocmask(SIG_SETMASK, mask, NULL);
     execvp(argv[0], argv);
     int err = errno;
-    if (write(err_wr, &err, sizeof err) < 0)
-        _exit(127);
+    while (write(err_wr, &err, sizeof err) < 0 && errno == EINTR)
+        ;
     _exit(127);
 }
 
@@ -165,6 +169,7 @@ int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
     c->pid = pid;
     c->data_fd = data[0];
     fcntl(c->data_fd, F_SETFL, O_NONBLOCK);
+    fcntl(c->data_fd, F_SETPIPE_SZ, 1 << 20); /* slack if we fall behind */
     child_pid = pid;
     return 0;
 }

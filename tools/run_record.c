@@ -147,13 +147,15 @@ void gcprof_record(gcprof_child *c, run_output *out, double interval, int *wstat
     linebuf lb = {NULL, 0, 0};
     double next = mono();
 
-    while (!gcprof_child_done(c, wstatus)) {
-        if (mono() >= next) {
+    for (;;) {
+        if (mono() >= next) { /* first at once: a short program gets one */
             sample_rss(statm, out);
             next += interval;
             if (next < mono()) /* fell behind (suspended?): no burst */
                 next = mono() + interval;
         }
+        if (gcprof_child_done(c, wstatus))
+            break;
         struct pollfd p = {fd, POLLIN, 0};
         struct timespec ts = until(next);
         if (ppoll(&p, 1, &ts, &c->waiting) > 0 && pump(fd, &lb, out) < 0)

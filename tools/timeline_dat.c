@@ -89,8 +89,10 @@ static int count(gcp_tlr_ctx *c, const fields *fl, int lo, int hi)
     if (fl->n >= lo && fl->n <= hi)
         return 0;
     if (lo == hi)
-        return gcp__tlr_fail(c, "%s: %d fields, expected %d", fl->tag, fl->n, lo);
-    return gcp__tlr_fail(c, "%s: %d fields, expected %d to %d", fl->tag, fl->n, lo, hi);
+        return gcp__tlr_fail(c, "%s: %d field%s, expected %d", fl->tag, fl->n,
+                             fl->n == 1 ? "" : "s", lo);
+    return gcp__tlr_fail(c, "%s: %d field%s, expected %d to %d", fl->tag, fl->n,
+                         fl->n == 1 ? "" : "s", lo, hi);
 }
 
 static int mem_line(gcp_tlr_ctx *c, const fields *fl)
@@ -209,8 +211,8 @@ static int is_tag(const char *s)
     if (!*s)
         return 0;
     for (; *s; s++)
-        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-              (*s >= '0' && *s <= '9') || *s == '_'))
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
             return 0;
     return 1;
 }
@@ -229,10 +231,11 @@ static const struct {
     int max_fields;
     int (*parse)(gcp_tlr_ctx *c, const fields *fl);
 } tags[] = {
-    {"MEM", 3, mem_line},         {"GCPROF_HEAP", 7, heap_line},   {"GCPROF_GC", 10, gc_line},
-    {"GCPROF_ENTER", 4, enter_line}, {"FUNC", 7, func_line},       {"GCPROF_LABEL", 2, label_line},
-    {"GCPROF_END", 2, end_line},  {"GCPROF_META", MAX_FIELD, meta_line},
-    {"CHLD", 4, chld_line},       {"CMDLINE", 1, cmdline_line},
+    {"MEM", 3, mem_line},        {"GCPROF_HEAP", 7, heap_line},
+    {"GCPROF_GC", 10, gc_line},  {"GCPROF_ENTER", 4, enter_line},
+    {"FUNC", 7, func_line},      {"GCPROF_LABEL", 2, label_line},
+    {"GCPROF_END", 2, end_line}, {"GCPROF_META", MAX_FIELD, meta_line},
+    {"CHLD", 4, chld_line},      {"CMDLINE", 1, cmdline_line},
 };
 
 int gcp__tlr_dat_line(gcp_tlr_ctx *c, char *line)
@@ -256,4 +259,22 @@ int gcp__tlr_dat_line(gcp_tlr_ctx *c, char *line)
         }
     }
     return 0; /* a tag we do not know: skipped, as mprof does */
+}
+
+/* A cut-off last line that mprof would still read as MEM: two fields, the
+ * RSS whole and the time cut inside (digits, maybe a '.' and digits), as
+ * in "MEM 34.085417 17953160". Only the RSS is worth anything. */
+int gcp__tlr_dat_cut_mem(char *line, double *rss_mib)
+{
+    char *f[3];
+    size_t digits;
+
+    if (strncmp(line, "MEM ", 4) != 0 || split(line + 4, f, 3) != 2)
+        return 0;
+    digits = strspn(f[1], "0123456789");
+    if (digits == 0 ||
+        (f[1][digits] != '\0' &&
+         (f[1][digits] != '.' || f[1][digits + 1 + strspn(f[1] + digits + 1, "0123456789")])))
+        return 0;
+    return gcp__tlr_parse_double(f[0], strlen(f[0]), rss_mib) == 0 && *rss_mib >= 0;
 }

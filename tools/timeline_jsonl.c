@@ -14,7 +14,7 @@
 /* ---- records ---------------------------------------------------------- */
 
 static const gcp_jpair *need(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, gcp_jv_type type,
-                         const char *what)
+                             const char *what)
 {
     const gcp_jpair *v = gcp__json_get(o, key);
 
@@ -86,7 +86,8 @@ static int boolean(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, int *out)
     const gcp_jpair *v = gcp__json_get(o, key);
 
     if (!v)
-        return gcp__tlr_fail(c, "\"%s\" record without the \"%s\" key", gcp__json_get(o, "type")->s, key);
+        return gcp__tlr_fail(c, "\"%s\" record without the \"%s\" key", gcp__json_get(o, "type")->s,
+                             key);
     if (v->type != GCP_JV_TRUE && v->type != GCP_JV_FALSE)
         return gcp__tlr_fail(c, "\"%s\" is not true or false", key);
     *out = v->type == GCP_JV_TRUE;
@@ -192,8 +193,8 @@ static const struct {
     const char *type;
     int (*parse)(gcp_tlr_ctx *c, const gcp_jobj *o);
 } types[] = {
-    {"sample", sample_rec}, {"gc", gc_rec},       {"enter", enter_rec}, {"exit", exit_rec},
-    {"label", label_rec},   {"meta", meta_rec},   {"end", end_rec},
+    {"sample", sample_rec}, {"gc", gc_rec},     {"enter", enter_rec}, {"exit", exit_rec},
+    {"label", label_rec},   {"meta", meta_rec}, {"end", end_rec},
 };
 
 int gcp__tlr_jsonl_line(gcp_tlr_ctx *c, char *line)

@@ -67,19 +67,14 @@ int gcp__tlr_parse_u64(const char *s, size_t n, uint64_t *out)
 
 size_t gcp__tlr_utf8_len(const char *str)
 {
+    static const unsigned min_cp[] = {0, 0, 0x80, 0x800, 0x10000}; /* shorter is overlong */
     const unsigned char *s = (const unsigned char *)str;
-    unsigned cp, min;
-    size_t len;
+    size_t len = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+    unsigned cp = s[0] & (0x7fu >> len); /* the lead byte's bits */
 
     if (s[0] < 0x80)
         return s[0] ? 1 : 0;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        len = 2, cp = s[0] & 0x1fu, min = 0x80;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        len = 3, cp = s[0] & 0x0fu, min = 0x800;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        len = 4, cp = s[0] & 0x07u, min = 0x10000;
-    else
+    if (len == 0 || s[0] > 0xf4)
         return 0;
     for (size_t i = 1; i < len; i++) {
         if ((s[i] & 0xc0) != 0x80)
@@ -87,7 +82,7 @@ size_t gcp__tlr_utf8_len(const char *str)
         cp = cp << 6 | (s[i] & 0x3fu);
     }
     /* overlong forms, surrogates, beyond Unicode, and XML's non-characters */
-    if (cp < min || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff || cp == 0xfffe ||
+    if (cp < min_cp[len] || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff || cp == 0xfffe ||
         cp == 0xffff)
         return 0;
     return len;

@@ -21,12 +21,12 @@ typedef struct gcp_tlr_enter {
 
 typedef struct gcp_tlr_ctx {
     gcp_tlr *tl;
-    size_t records;             /* all records so far, against GCP_TLR_MAX_RECORDS */
-    size_t text_bytes;          /* all names and labels so far */
-    gcp_tlr_enter *enters;      /* entered, not yet exited */
+    size_t records;        /* all records so far, against GCP_TLR_MAX_RECORDS */
+    size_t text_bytes;     /* all names and labels so far */
+    gcp_tlr_enter *enters; /* entered, not yet exited */
     size_t nenters;
     size_t cap_samples, cap_gcs, cap_funcs, cap_labels, cap_children, cap_enters;
-    char msg[256];              /* the reason, without "FILE:LINE: " */
+    char msg[256]; /* the reason, without "FILE:LINE: " */
 } gcp_tlr_ctx;
 
 int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,5 +50,9 @@ int gcp__tlr_set_end(gcp_tlr_ctx *c, double t);
 /* One line (NUL-terminated, without its newline, no NUL inside). */
 int gcp__tlr_dat_line(gcp_tlr_ctx *c, char *line);
 int gcp__tlr_jsonl_line(gcp_tlr_ctx *c, char *line);
+
+/* 1 if line, the cut-off last line of a .dat file, is a MEM line mprof
+ * would still read; *rss_mib is its RSS. */
+int gcp__tlr_dat_cut_mem(char *line, double *rss_mib);
 
 #endif /* GCP_TIMELINE_PARSE_H */

@@ -29,22 +29,25 @@ int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...)
 
 /* ---- storage ---------------------------------------------------------- */
 
-/* Room for one more element in *arr, doubling; counts it as a record. */
-static int grow(gcp_tlr_ctx *c, void **arr, size_t *cap, size_t n, size_t elsize)
+/* arr with room for element n, doubling *cap when full (NULL on failure);
+ * counts a record against the limit. */
+static void *grow(gcp_tlr_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize)
 {
-    if (c->records >= GCP_TLR_MAX_RECORDS)
-        return gcp__tlr_fail(c, "more than %u records: too big to be a timeline",
-                             GCP_TLR_MAX_RECORDS);
+    size_t ncap = *cap ? *cap * 2 : 64;
+
+    if (c->records >= GCP_TLR_MAX_RECORDS) {
+        gcp__tlr_fail(c, "more than %u records: too big to be a timeline", GCP_TLR_MAX_RECORDS);
+        return NULL;
+    }
     c->records++;
     if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void *p = realloc(*arr, ncap * elsize);
-    if (!p)
-        return gcp__tlr_fail(c, "out of memory");
-    *arr = p;
+        return arr;
+    if (ncap > SIZE_MAX / elsize || !(arr = realloc(arr, ncap * elsize))) {
+        gcp__tlr_fail(c, "out of memory");
+        return NULL;
+    }
     *cap = ncap;
-    return 0;
+    return arr;
 }
 
 static char *copy_text(gcp_tlr_ctx *c, const char *s)
@@ -107,8 +110,10 @@ int gcp__tlr_add_sample(gcp_tlr_ctx *c, const gcp_tlr_sample *s)
 {
     gcp_tlr *tl = c->tl;
 
-    if (grow(c, (void **)&tl->samples, &c->cap_samples, tl->nsamples, sizeof *s) < 0)
+    void *p = grow(c, tl->samples, &c->cap_samples, tl->nsamples, sizeof *s);
+    if (!p)
         return -1;
+    tl->samples = p;
     tl->samples[tl->nsamples++] = *s;
     saw_time(tl, s->t);
     return 0;
@@ -118,8 +123,10 @@ int gcp__tlr_add_gc(gcp_tlr_ctx *c, const gcp_tl_gc *gc)
 {
     gcp_tlr *tl = c->tl;
 
-    if (grow(c, (void **)&tl->gcs, &c->cap_gcs, tl->ngcs, sizeof *gc) < 0)
+    void *p = grow(c, tl->gcs, &c->cap_gcs, tl->ngcs, sizeof *gc);
+    if (!p)
         return -1;
+    tl->gcs = p;
     tl->gcs[tl->ngcs++] = *gc;
     saw_time(tl, gc->t);
     return 0;
@@ -129,8 +136,10 @@ int gcp__tlr_add_enter(gcp_tlr_ctx *c, const char *name, int level, double t, do
 {
     gcp_tlr_enter *e;
 
-    if (grow(c, (void **)&c->enters, &c->cap_enters, c->nenters, sizeof *e) < 0)
+    void *p = grow(c, c->enters, &c->cap_enters, c->nenters, sizeof *e);
+    if (!p)
         return -1;
+    c->enters = p;
     e = &c->enters[c->nenters];
     if (!(e->name = copy_text(c, name)))
         return -1;
@@ -176,8 +185,10 @@ int gcp__tlr_add_exit(gcp_tlr_ctx *c, const gcp_tlr_func *f)
 
     if (f->end < f->start)
         return gcp__tlr_fail(c, "closure ends (%.4f) before it starts (%.4f)", f->end, f->start);
-    if (grow(c, (void **)&tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d) < 0)
+    void *p = grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d);
+    if (!p)
         return -1;
+    tl->funcs = p;
     d = &tl->funcs[tl->nfuncs];
     *d = *f;
     if (!(d->name = copy_text(c, f->name)))
@@ -194,8 +205,10 @@ int gcp__tlr_add_label(gcp_tlr_ctx *c, double t, const char *text)
     gcp_tlr *tl = c->tl;
     gcp_tlr_label *l;
 
-    if (grow(c, (void **)&tl->labels, &c->cap_labels, tl->nlabels, sizeof *l) < 0)
+    void *p = grow(c, tl->labels, &c->cap_labels, tl->nlabels, sizeof *l);
+    if (!p)
         return -1;
+    tl->labels = p;
     l = &tl->labels[tl->nlabels];
     if (!(l->text = copy_text(c, text)))
         return -1;
@@ -218,8 +231,10 @@ int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
             return 0;
         }
     }
-    if (grow(c, (void **)&tl->children, &c->cap_children, tl->nchildren, sizeof *ch) < 0)
+    void *p = grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
+    if (!p)
         return -1;
+    tl->children = p;
     ch = &tl->children[tl->nchildren];
     if (!(ch->id = copy_text(c, id)))
         return -1;
@@ -286,8 +301,10 @@ static int close_unfinished(gcp_tlr_ctx *c)
     for (size_t i = 0; i < c->nenters; i++) {
         gcp_tlr_enter *e = &c->enters[i];
         gcp_tlr_func *f;
-        if (grow(c, (void **)&tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f) < 0)
+        void *p = grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f);
+        if (!p)
             return -1;
+        tl->funcs = p;
         f = &tl->funcs[tl->nfuncs++];
         f->name = e->name; /* moved */
         e->name = NULL;
@@ -305,9 +322,10 @@ static int finish(gcp_tlr_ctx *c)
     gcp_tlr *tl = c->tl;
 
     if (tl->nsamples == 0)
-        return gcp__tlr_fail(c, "%s", tl->format == GCP_TL_JSONL
-                                          ? "no samples (no \"sample\" record)"
-                                          : "no samples (no MEM or GCPROF_HEAP line)");
+        return gcp__tlr_fail(c, "%s",
+                             tl->format == GCP_TL_JSONL
+                                 ? "no samples (no \"sample\" record)"
+                                 : "no samples (no MEM or GCPROF_HEAP line)");
     if (close_unfinished(c) < 0)
         return -1;
     if (!tl->cmdline && !(tl->cmdline = copy_text(c, "")))
@@ -323,8 +341,9 @@ static void free_enters(gcp_tlr_ctx *c)
     free(c->enters);
 }
 
-/* Every line, stopping at the first bad one; a bad last line without a
- * newline, in a file that never ended, was cut by a crash: dropped. */
+/* Every line, stopping at the first bad one. A last line without its
+ * newline, in a file that never ended, was cut short by a crash (the
+ * writers end every line): dropped, even if it parses ("MEM 34.08 17953"). */
 static int read_lines(gcp_tlr_ctx *c, FILE *fp, char *buf, unsigned long *lineno)
 {
     size_t len;
@@ -338,11 +357,14 @@ static int read_lines(gcp_tlr_ctx *c, FILE *fp, char *buf, unsigned long *lineno
             return gcp__tlr_fail(c, "read error: %s", strerror(errno));
         if (*lineno == 1)
             c->tl->format = buf[strspn(buf, " \t\r")] == '{' ? GCP_TL_JSONL : GCP_TL_DAT;
-        if (parse_line(c, buf, len, nul) < 0) {
-            if (newline || c->tl->has_end)
-                return -1;
+        if (!newline && !c->tl->has_end) {
             c->tl->dropped_last_line = 1;
+            if (c->tl->format == GCP_TL_DAT && !nul)
+                c->tl->has_cut_rss = gcp__tlr_dat_cut_mem(buf, &c->tl->cut_rss_mib);
+            break;
         }
+        if (parse_line(c, buf, len, nul) < 0)
+            return -1;
     }
     return 0;
 }

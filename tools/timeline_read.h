@@ -34,12 +34,12 @@ typedef struct gcp_tlr_sample {
 
 /* A profiled closure: FUNC / "exit", or an enter that never exited. */
 typedef struct gcp_tlr_func {
-    char *name;          /* owned by the gcp_tlr; like all its text, see gcp__tlr_utf8_len */
-    int level;           /* nesting depth, 0 = outermost */
-    double start, end;   /* Unix seconds; unfinished: end = the file's last time */
+    char *name;        /* owned by the gcp_tlr; like all its text, see gcp__tlr_utf8_len */
+    int level;         /* nesting depth, 0 = outermost */
+    double start, end; /* Unix seconds; unfinished: end = the file's last time */
     double rss_start_mib;
-    double rss_end_mib;  /* unfinished: = rss_start_mib */
-    int unfinished;      /* entered, but the file ends before it returned */
+    double rss_end_mib; /* unfinished: = rss_start_mib */
+    int unfinished;     /* entered, but the file ends before it returned */
 } gcp_tlr_func;
 
 typedef struct gcp_tlr_label {
@@ -58,14 +58,14 @@ typedef struct gcp_tlr_child {
  * they ended, then the unfinished ones). */
 typedef struct gcp_tlr {
     gcp_tl_format format;
-    char *cmdline;            /* "" when the file has none */
-    int has_meta;             /* GCPROF_META / "meta" seen; then: */
+    char *cmdline; /* "" when the file has none */
+    int has_meta;  /* GCPROF_META / "meta" seen; then: */
     long pid;
-    double start, interval;   /* Unix seconds, seconds */
+    double start, interval; /* Unix seconds, seconds */
 
     gcp_tlr_sample *samples;
     size_t nsamples;
-    gcp_tl_gc *gcs;           /* times in seconds, as in timeline.h */
+    gcp_tl_gc *gcs; /* times in seconds, as in timeline.h */
     size_t ngcs;
     gcp_tlr_func *funcs;
     size_t nfuncs;
@@ -74,11 +74,13 @@ typedef struct gcp_tlr {
     gcp_tlr_child *children;
     size_t nchildren;
 
-    int has_end;              /* the end record was there: the run finished cleanly */
+    int has_end; /* the end record was there: the run finished cleanly */
     double end_t;
-    int dropped_last_line;    /* a cut-off last line (no newline, unparsable) was ignored */
-    double t_min, t_max;      /* earliest and latest time in any record */
-    double origin;            /* "0 s" in reports: the meta start, or t_min */
+    int dropped_last_line; /* a cut-off last line (no newline, no end record) was ignored */
+    int has_cut_rss;       /* ...and it was a MEM line with its RSS whole: */
+    double cut_rss_mib;    /* mprof counts it, so `peak` does too */
+    double t_min, t_max;   /* earliest and latest time in any record */
+    double origin;         /* "0 s" in reports: the meta start, or t_min */
 } gcp_tlr;
 
 /* Load path into *tl (always initialised, so gcp__tlr_free is safe either

@@ -1,0 +1,230 @@
+#!/bin/sh
+# gcprof peak / summary / plot on the hand-checked timelines of tests/data:
+# exact numbers, both formats alike, mprof's own output for `peak`, broken
+# files refused with FILE:LINE and status 1, and a plot that is whole XML and
+# never left half-written.
+set -u
+builddir=$(cd "${top_builddir:-.}" && pwd)
+srcdir=$(cd "${top_srcdir:-.}" && pwd)
+gcprof="$builddir/tools/gcprof"
+[ -x "$gcprof" ] || { echo "SKIP: $gcprof is not built"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+cd "$srcdir/tests/data" || exit 1 # relative names: messages are predictable
+failed=0
+tab=$(printf '\t')
+
+pass() { echo "PASS: $1"; }
+fail() {
+    echo "FAIL: $1"
+    failed=1
+}
+
+# expect_out NAME EXPECTED CMD...: status 0 and exactly EXPECTED on stdout.
+expect_out() {
+    name=$1 want=$2
+    shift 2
+    got=$("$@" 2>"$tmp/err") && [ "$got" = "$want" ] && pass "$name" && return
+    fail "$name: got [$got], want [$want]; stderr: $(cat "$tmp/err")"
+}
+
+# expect_lines NAME CMD...: status 0, and each line of $want somewhere on stdout.
+expect_lines() {
+    name=$1
+    shift
+    if ! "$@" >"$tmp/out" 2>"$tmp/err"; then
+        fail "$name: status $?: $(cat "$tmp/err")"
+        return
+    fi
+    echo "$want" | while IFS= read -r line; do
+        grep -qxF -- "$line" "$tmp/out" || { echo "  missing line: [$line]" && exit 1; }
+    done && pass "$name" && return
+    fail "$name"
+    sed 's/^/  | /' "$tmp/out"
+}
+
+# expect_err NAME STATUS PREFIX CMD...: that status, and one line on stderr
+# starting with PREFIX; nothing on stdout.
+expect_err() {
+    name=$1 want_status=$2 prefix=$3
+    shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    msg=$(cat "$tmp/err")
+    if [ "$status" -ne "$want_status" ]; then
+        fail "$name: status $status, want $want_status ($msg)"
+    elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || [ -s "$tmp/out" ]; then
+        fail "$name: want one line on stderr and none on stdout: [$msg]"
+    else
+        case $msg in
+        "$prefix"*) pass "$name: $msg" ;;
+        *) fail "$name: [$msg] does not start with [$prefix]" ;;
+        esac
+    fi
+}
+
+well_formed() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import xml.dom.minidom,sys; xml.dom.minidom.parse(sys.argv[1])' "$1"
+    else
+        tail -n 1 "$1" | grep -qx '</svg>'
+    fi
+}
+
+# ---- peak: mprof's line, from either format ---------------------------
+expect_out "peak .dat" "small.dat${tab}87.654 MiB" "$gcprof" peak small.dat
+expect_out "peak .jsonl" "small.jsonl${tab}87.654 MiB" "$gcprof" peak small.jsonl
+expect_out "peak, two files" "small.dat${tab}87.654 MiB
+one_sample.dat${tab}3.000 MiB" "$gcprof" peak small.dat one_sample.dat
+expect_out "peak of a cut-off file counts its last MEM, as mprof does" \
+    "truncated.dat${tab}95.500 MiB" "$gcprof" peak truncated.dat
+expect_out "peak of an mprof file with children" "mprof_native.dat${tab}12.004 MiB
+  Child 1234${tab}${tab}${tab}3.250 MiB
+  Child 1240${tab}${tab}${tab}1.000 MiB" "$gcprof" peak mprof_native.dat
+expect_out "peak --func" "small.dat${tab}87.654 MiB" "$gcprof" peak --func parse small.dat
+expect_out "peak --func of a missing closure" "small.dat${tab}NaN MiB" \
+    "$gcprof" peak --func=nothing small.dat
+
+mprof=$(command -v mprof || command -v python3-mprof || true)
+if [ -z "$mprof" ]; then
+    echo "SKIP: mprof (python3-memory-profiler) is not installed: not compared with mprof peak"
+else
+    for f in small.dat truncated.dat mprof_native.dat one_sample.dat; do
+        want=$("$mprof" peak "$f" 2>/dev/null)
+        expect_out "peak = mprof peak on $f" "$want" "$gcprof" peak "$f"
+    done
+    want=$("$mprof" peak --func parse small.dat 2>/dev/null)
+    expect_out "peak --func = mprof peak --func" "$want" "$gcprof" peak --func parse small.dat
+fi
+
+# ---- summary: the same numbers from both formats ----------------------
+want='duration        0.400 s
+samples         5 RSS, 4 GC heap (every 0.1 s)
+peak RSS        87.654 MiB at 0.200 s
+peak GC heap    7.629 MiB in use at 0.250 s
+collections     2 (1 forced)
+GC pauses       total 5.500 ms, max 4.000 ms, p99 4.000 ms
+time in GC      1.50% of wall time
+labels          2
+closures        2 names, 2 calls; by total time:'
+for f in small.dat small.jsonl; do
+    expect_lines "summary $f" "$gcprof" summary "$f"
+    if grep -q '^warning' "$tmp/out"; then fail "summary $f: warns about a complete file"; fi
+done
+"$gcprof" summary small.dat >"$tmp/out" 2>&1
+grep -Eq '^ +parse +1 +0\.080 +\+67\.404 MiB$' "$tmp/out" && pass "summary: closure row" ||
+    fail "summary: no closure row for parse"
+
+want='warning: truncated.dat ends without an end record: the run did not finish cleanly'
+expect_lines "summary of a cut-off file warns" "$gcprof" summary truncated.dat
+grep -q 'process data .*(1 unfinished)' "$tmp/out" && pass "summary: unfinished closure" ||
+    fail "summary: the unfinished closure is not shown"
+
+want='peak GC heap    none (no GC heap data: not a bdwgc program?)
+collections     none'
+expect_lines "summary without GC data" "$gcprof" summary rss_only.jsonl
+
+if "$gcprof" summary --json small.jsonl >"$tmp/json" 2>"$tmp/err" &&
+    [ "$(wc -l <"$tmp/json")" -eq 1 ] && grep -q '"peak_rss_mib":87.654,' "$tmp/json" &&
+    grep -q '"complete":true' "$tmp/json"; then
+    pass "summary --json"
+else
+    fail "summary --json: $(cat "$tmp/json" "$tmp/err")"
+fi
+if command -v python3 >/dev/null 2>&1; then
+    for f in small.dat truncated.dat rss_only.jsonl; do
+        "$gcprof" summary --json "$f" | python3 -c 'import json,sys; json.load(sys.stdin)' &&
+            pass "summary --json $f is JSON" || fail "summary --json $f is not JSON"
+    done
+fi
+"$gcprof" summary --json truncated.dat | grep -q '"complete":false' &&
+    pass "summary --json: complete false" || fail "summary --json: complete false"
+
+# ---- broken input: FILE:LINE, status 1 --------------------------------
+expect_err "bad number" 1 "gcprof summary: bad_number.dat:7: " "$gcprof" summary bad_number.dat
+expect_err "unterminated JSON string" 1 "gcprof peak: unterminated.jsonl:3: " \
+    "$gcprof" peak unterminated.jsonl
+expect_err "plot of a broken file" 1 "gcprof plot: bad_number.dat:7: " \
+    "$gcprof" plot bad_number.dat -o "$tmp/never.svg"
+[ ! -e "$tmp/never.svg" ] && [ ! -e "$tmp/never.svg.tmp" ] && pass "no SVG from a broken file" ||
+    fail "an SVG was written from a broken file"
+
+: >"$tmp/empty.dat"
+printf 'CMDLINE ./prog\n' >"$tmp/cmdline.dat"
+printf '\177ELF\002\001\001\000\000\000\000\000\n\003\000>\000\001\000\n' >"$tmp/garbage.dat"
+printf 'CMDLINE x\nMEM 1.0 1700000000.0\nMEM nan 1700000000.1\n' >"$tmp/nan.dat"
+printf 'CMDLINE x\nMEM 1.0 1700000000.0\nGCPROF_HEAP 1700000000.1 -5 0 0 0 0\n' >"$tmp/neg.dat"
+printf '{"type":"sample","t":1e999,"rss":100}\n' >"$tmp/inf.jsonl"
+printf '{"type":"sample","t":1.5,"rss":100,"free_bytes":7}\n' >"$tmp/partial.jsonl"
+printf 'MEM 1.0 1700000000.0\nMEM 1.0\n' >"$tmp/fields.dat"
+{
+    printf 'MEM 1.0 1700000000.0\nGCPROF_LABEL 1700000000.0 '
+    i=0
+    while [ $i -lt 1500 ]; do
+        printf 'a label far too long for any line of a timeline '
+        i=$((i + 1))
+    done
+    printf '\n'
+} >"$tmp/long.dat"
+for c in "empty.dat:1: " "cmdline.dat:1: no samples" "garbage.dat:1: " "nan.dat:3: " \
+    "neg.dat:3: " "inf.jsonl:1: " "partial.jsonl:1: " "fields.dat:2: " "long.dat:2: line longer"; do
+    f=${c%%:*}
+    expect_err "refused: $f" 1 "gcprof summary: $tmp/$c" "$gcprof" summary "$tmp/$f"
+done
+
+# ---- usage errors: status 2 -------------------------------------------
+expect_err "summary: unknown option" 2 "gcprof summary: " "$gcprof" summary --bogus small.dat
+expect_err "summary: no file" 2 "gcprof summary: " "$gcprof" summary
+expect_err "peak: no file" 2 "gcprof peak: " "$gcprof" peak
+expect_err "plot: no -o" 2 "gcprof plot: " "$gcprof" plot small.dat
+expect_err "plot: bad width" 2 "gcprof plot: " "$gcprof" plot small.dat -o "$tmp/x.svg" --width 12x
+expect_err "summary: missing file" 1 "gcprof summary: no-such-file.dat: " \
+    "$gcprof" summary no-such-file.dat
+
+# ---- plot -------------------------------------------------------------
+for f in small.dat small.jsonl truncated.dat rss_only.jsonl one_sample.dat mprof_native.dat; do
+    out="$tmp/$f.svg"
+    if "$gcprof" plot "$f" -o "$out" 2>"$tmp/err" && [ "$(head -c 4 "$out")" = "<svg" ] &&
+        well_formed "$out" && [ ! -e "$out.tmp" ]; then
+        pass "plot $f"
+    else
+        fail "plot $f: $(cat "$tmp/err")"
+    fi
+done
+grep -q './demo --batches 2 &lt;in.csv&gt;' "$tmp/small.dat.svg" && pass "plot: title" ||
+    fail "plot: no escaped title"
+grep -q 'peak 87.7 MiB' "$tmp/small.dat.svg" && pass "plot: peak annotated" ||
+    fail "plot: peak not annotated"
+grep -q 'done &amp; dusted' "$tmp/small.jsonl.svg" && pass "plot: labels" || fail "plot: labels"
+grep -q 'class="gc-forced"' "$tmp/small.dat.svg" && pass "plot: forced collection" ||
+    fail "plot: no forced collection"
+grep -q 'did not finish' "$tmp/truncated.dat.svg" && pass "plot: cut-off run marked" ||
+    fail "plot: cut-off run not marked"
+grep -q 'class="heap"' "$tmp/rss_only.jsonl.svg" && fail "plot: a heap line without heap data" ||
+    pass "plot: no heap line without heap data"
+"$gcprof" plot small.dat -o "$tmp/custom.svg" --title 'My <title>' --width 640 --height 400 &&
+    grep -q 'width="640"' "$tmp/custom.svg" && grep -q 'My &lt;title&gt;' "$tmp/custom.svg" &&
+    pass "plot --title --width --height" || fail "plot --title --width --height"
+
+# Unwritable: a missing directory, then an output that is a directory (the
+# rename fails after the whole file was written), then a full disk.
+expect_err "plot to a missing directory" 1 "gcprof plot: cannot write $tmp/no/dir/x.svg: " \
+    "$gcprof" plot small.dat -o "$tmp/no/dir/x.svg"
+mkdir "$tmp/adir" && : >"$tmp/adir/keep"
+expect_err "plot onto a directory" 1 "gcprof plot: cannot write $tmp/adir: " \
+    "$gcprof" plot small.dat -o "$tmp/adir"
+[ ! -e "$tmp/adir.tmp" ] && [ -e "$tmp/adir/keep" ] && pass "no temporary file left" ||
+    fail "a temporary file was left behind"
+echo "old picture" >"$tmp/full.svg"
+if (trap '' XFSZ && ulimit -f 2 && exec "$gcprof" plot small.dat -o "$tmp/full.svg") \
+    2>"$tmp/err"; then
+    fail "plot on a full disk succeeded"
+elif grep -q '^gcprof plot: cannot write' "$tmp/err" && [ "$(cat "$tmp/full.svg")" = "old picture" ] &&
+    [ ! -e "$tmp/full.svg.tmp" ]; then
+    pass "plot on a full disk: error, old file kept, no temporary file"
+else
+    fail "plot on a full disk: $(cat "$tmp/err")"
+fi
+
+exit $failed

@@ -1,0 +1,331 @@
+/*
+ * cmd_report.c - `gcprof peak` (what `mprof peak` prints, so scripts keep
+ * working) and `gcprof summary` (a readable block, or one JSON object).
+ */
+#include "commands.h"
+#include "summary.h"
+#include "timeline_read.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TOP_CLOSURES 10
+#define NAME_WIDTH   32
+
+static const char peak_usage[] = "usage: gcprof peak [--func NAME] FILE...";
+static const char summary_usage[] = "usage: gcprof summary [--json] FILE...";
+
+static int usage_error(const char *cmd, const char *what, const char *arg, const char *usage)
+{
+    fprintf(stderr, "gcprof %s: %s%s (%s)\n", cmd, what, arg, usage);
+    return 2;
+}
+
+/* ---- peak ------------------------------------------------------------- */
+
+/* The FUNC name as mprof keys it: spaces are '_' in .dat files. */
+static int func_is(const char *name, const char *want)
+{
+    for (; *name && *want; name++, want++)
+        if (*name != *want && !(*name == ' ' && *want == '_'))
+            return 0;
+    return *name == *want;
+}
+
+/* mprof peak --func: the samples inside any call of that closure. */
+static int in_func(const gcp_tlr *tl, const char *func, double t, int *found)
+{
+    int in = 0;
+
+    for (size_t i = 0; i < tl->nfuncs; i++) {
+        const gcp_tlr_func *f = &tl->funcs[i];
+        if (f->unfinished || !func_is(f->name, func))
+            continue;
+        *found = 1;
+        in |= f->start <= t && t <= f->end;
+    }
+    return in;
+}
+
+/* One file's lines, as mprof.py's peak_action prints them:
+ * "{}\t{:.3f} MiB", then "  Child {}\t\t\t{:.3f} MiB" per CHLD number. */
+static int peak_one(const char *path, const char *func)
+{
+    char err[512];
+    gcp_tlr tl;
+    int any = 0, found = func == NULL;
+    double peak = 0;
+
+    if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
+        fprintf(stderr, "gcprof peak: %s\n", err);
+        return 1;
+    }
+    for (size_t i = 0; i < tl.nsamples; i++) {
+        const gcp_tlr_sample *s = &tl.samples[i];
+        if (!s->has_rss || (func && !in_func(&tl, func, s->t, &found)))
+            continue;
+        if (!any || s->rss_mib > peak)
+            peak = s->rss_mib;
+        any = 1;
+    }
+    if (!func && tl.has_cut_rss && (!any || tl.cut_rss_mib > peak)) {
+        peak = tl.cut_rss_mib; /* mprof reads the cut-off last line too */
+        any = 1;
+    }
+    if (!func && !any) {
+        fprintf(stderr, "gcprof peak: %s: no RSS samples, only GC heap ones\n", path);
+        gcp__tlr_free(&tl);
+        return 1;
+    }
+    if (any && found)
+        printf("%s\t%.3f MiB\n", path, peak);
+    else
+        printf("%s\tNaN MiB\n", path); /* mprof's answer when the function is not there */
+    for (size_t i = 0; i < tl.nchildren; i++)
+        printf("  Child %s\t\t\t%.3f MiB\n", tl.children[i].id, tl.children[i].peak_mib);
+    gcp__tlr_free(&tl);
+    return 0;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; 1 if it matched. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(argv[*i], name, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *val = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    *val = *i + 1 < argc ? argv[++*i] : NULL;
+    return 1;
+}
+
+int gcprof_cmd_peak(int argc, char **argv)
+{
+    const char *func = NULL;
+    int i, status = 0;
+
+    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return puts(peak_usage) < 0;
+        if (opt_value(argc, argv, &i, "--func", &func)) {
+            if (!func)
+                return usage_error("peak", "--func needs a NAME", "", peak_usage);
+            continue;
+        }
+        return usage_error("peak", "unknown option ", argv[i], peak_usage);
+    }
+    if (i == argc)
+        return usage_error("peak", "no FILE given", "", peak_usage);
+    for (; i < argc; i++)
+        status |= peak_one(argv[i], func);
+    return status;
+}
+
+/* ---- summary ---------------------------------------------------------- */
+
+/* ---- summary ---------------------------------------------------------- */
+
+/* name in exactly width columns (one per character): cut with "..." or padded. */
+static void put_name(const char *name, int width)
+{
+    int cols = 0;
+    const char *p = name;
+
+    while (*p && cols < width) {
+        size_t len = gcp__tlr_utf8_len(p);
+        if (cols == width - 3 && strlen(p) > 3 && p[len] != '\0') {
+            fputs("...", stdout);
+            cols += 3;
+            break;
+        }
+        fwrite(p, 1, len ? len : 1, stdout);
+        p += len ? len : 1;
+        cols++;
+    }
+    printf("%*s", width - cols, "");
+}
+
+static void print_closures(const gcp_summary *sm)
+{
+    size_t calls = 0;
+
+    for (size_t i = 0; i < sm->nclosures; i++)
+        calls += sm->closures[i].calls;
+    printf("closures        %zu names, %zu calls; by total time:\n", sm->nclosures, calls);
+    printf("    %-*s %7s %10s %16s\n", NAME_WIDTH, "name", "calls", "total s", "max RSS rise");
+    for (size_t i = 0; i < sm->nclosures && i < TOP_CLOSURES; i++) {
+        const gcp_closure *c = &sm->closures[i];
+        fputs("    ", stdout);
+        put_name(c->name, NAME_WIDTH);
+        printf(" %7zu %10.3f ", c->calls, c->total);
+        if (c->has_rise)
+            printf("%+12.3f MiB", c->max_rise);
+        else
+            printf("%16s", "-");
+        if (c->unfinished)
+            printf("  (%zu unfinished)", c->unfinished);
+        putchar('\n');
+    }
+    if (sm->nclosures > TOP_CLOSURES)
+        printf("    ... and %zu more (--json lists all)\n", sm->nclosures - TOP_CLOSURES);
+}
+
+static void print_text(const char *path, const gcp_tlr *tl, const gcp_summary *sm)
+{
+    printf("file            %s (%s)\n", path,
+           tl->format == GCP_TL_JSONL ? "JSON lines" : "mprof .dat");
+    if (*tl->cmdline)
+        printf("command         %s\n", tl->cmdline);
+    printf("duration        %.3f s\nsamples         %zu RSS, %zu GC heap", sm->duration, sm->nrss,
+           sm->nheap);
+    if (tl->has_meta && tl->interval > 0)
+        printf(" (every %g s)", tl->interval);
+    if (sm->has_rss)
+        printf("\npeak RSS        %.3f MiB at %.3f s\n", sm->peak_rss, sm->peak_rss_t);
+    else
+        printf("\npeak RSS        unknown (no RSS samples)\n");
+    if (sm->has_heap)
+        printf("peak GC heap    %.3f MiB in use at %.3f s\n", sm->peak_heap, sm->peak_heap_t);
+    else
+        printf("peak GC heap    none (no GC heap data: not a bdwgc program?)\n");
+    if (tl->ngcs == 0) {
+        printf("collections     none\n");
+    } else {
+        printf("collections     %zu (%zu forced)\n", tl->ngcs, sm->nforced);
+        printf("GC pauses       total %.3f ms, max %.3f ms, p99 %.3f ms\n", sm->pause_total * 1e3,
+               sm->pause_max * 1e3, sm->pause_p99 * 1e3);
+        printf("time in GC      %.2f%% of wall time\n", sm->gc_share * 100);
+    }
+    printf("labels          %zu\n", tl->nlabels);
+    if (sm->nclosures == 0)
+        printf("closures        none\n");
+    else
+        print_closures(sm);
+}
+
+/* s as a JSON string: escaped, and valid UTF-8 (bad bytes of a path become U+FFFD). */
+static void json_str(const char *s)
+{
+    putchar('"');
+    while (*s) {
+        size_t len = gcp__tlr_utf8_len(s);
+        unsigned char c = (unsigned char)*s;
+        if (len == 0)
+            fputs("\\ufffd", stdout);
+        else if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            fwrite(s, 1, len, stdout);
+        s += len ? len : 1;
+    }
+    putchar('"');
+}
+
+static void json_num(const char *key, int known, double v, int decimals)
+{
+    if (known)
+        printf(",\"%s\":%.*f", key, decimals, v);
+    else
+        printf(",\"%s\":null", key);
+}
+
+static void print_json(const char *path, const gcp_tlr *tl, const gcp_summary *sm)
+{
+    int gcs = tl->ngcs > 0;
+
+    fputs("{\"file\":", stdout);
+    json_str(path);
+    printf(",\"format\":\"%s\",\"cmdline\":", tl->format == GCP_TL_JSONL ? "jsonl" : "dat");
+    json_str(tl->cmdline);
+    printf(",\"complete\":%s,\"rss_samples\":%zu,\"heap_samples\":%zu",
+           tl->has_end ? "true" : "false", sm->nrss, sm->nheap);
+    json_num("duration_s", 1, sm->duration, 4);
+    json_num("peak_rss_mib", sm->has_rss, sm->peak_rss, 3);
+    json_num("peak_rss_at_s", sm->has_rss, sm->peak_rss_t, 4);
+    json_num("peak_heap_mib", sm->has_heap, sm->peak_heap, 3);
+    json_num("peak_heap_at_s", sm->has_heap, sm->peak_heap_t, 4);
+    printf(",\"collections\":%zu,\"forced\":%zu", tl->ngcs, sm->nforced);
+    json_num("pause_total_ms", gcs, sm->pause_total * 1e3, 3);
+    json_num("pause_max_ms", gcs, sm->pause_max * 1e3, 3);
+    json_num("pause_p99_ms", gcs, sm->pause_p99 * 1e3, 3);
+    json_num("gc_time_share", gcs, sm->gc_share, 6);
+    printf(",\"labels\":%zu,\"closures\":[", tl->nlabels);
+    for (size_t i = 0; i < sm->nclosures; i++) {
+        const gcp_closure *c = &sm->closures[i];
+        fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+        json_str(c->name);
+        printf(",\"calls\":%zu,\"unfinished\":%zu", c->calls, c->unfinished);
+        json_num("total_s", 1, c->total, 4);
+        json_num("max_rss_rise_mib", c->has_rise, c->max_rise, 3);
+        putchar('}');
+    }
+    puts("]}");
+}
+
+static int summary_one(const char *path, int json)
+{
+    char err[512];
+    gcp_summary sm;
+    gcp_tlr tl;
+
+    if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
+        fprintf(stderr, "gcprof summary: %s\n", err);
+        return 1;
+    }
+    if (gcp__summary_make(&tl, &sm) < 0) {
+        fprintf(stderr, "gcprof summary: %s: out of memory\n", path);
+        gcp__summary_free(&sm);
+        gcp__tlr_free(&tl);
+        return 1;
+    }
+    if (json) {
+        print_json(path, &tl, &sm);
+    } else {
+        print_text(path, &tl, &sm);
+        if (tl.dropped_last_line)
+            printf("note: the last line of %s was cut off, and was ignored\n", path);
+        if (!tl.has_end)
+            printf("warning: %s ends without an end record: the run did not finish cleanly\n",
+                   path);
+    }
+    gcp__summary_free(&sm);
+    gcp__tlr_free(&tl);
+    return 0;
+}
+
+int gcprof_cmd_summary(int argc, char **argv)
+{
+    int i, json = 0, status = 0;
+
+    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return puts(summary_usage) < 0;
+        if (strcmp(argv[i], "--json") != 0)
+            return usage_error("summary", "unknown option ", argv[i], summary_usage);
+        json = 1;
+    }
+    if (i == argc)
+        return usage_error("summary", "no FILE given", "", summary_usage);
+    for (int first = i; i < argc; i++) {
+        if (i > first && !json)
+            putchar('\n');
+        status |= summary_one(argv[i], json);
+    }
+    return fflush(stdout) == 0 ? status : 1;
+}

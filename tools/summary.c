@@ -1,0 +1,137 @@
+/*
+ * summary.c - the numbers `gcprof summary` prints (and `plot` annotates),
+ * computed from a loaded timeline.
+ */
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static double heap_in_use_mib(const gcp_tlr_sample *s)
+{
+    return s->free_bytes < s->heap_size ? (double)(s->heap_size - s->free_bytes) / 1048576.0 : 0;
+}
+
+static void peaks(const gcp_tlr *tl, gcp_summary *sm)
+{
+    for (size_t i = 0; i < tl->nsamples; i++) {
+        const gcp_tlr_sample *s = &tl->samples[i];
+        sm->nrss += s->has_rss != 0;
+        sm->nheap += s->has_heap != 0;
+        if (s->has_rss && (!sm->has_rss || s->rss_mib > sm->peak_rss)) {
+            sm->has_rss = 1;
+            sm->peak_rss = s->rss_mib;
+            sm->peak_rss_t = s->t - tl->origin;
+        }
+        if (s->has_heap && (!sm->has_heap || heap_in_use_mib(s) > sm->peak_heap)) {
+            sm->has_heap = 1;
+            sm->peak_heap = heap_in_use_mib(s);
+            sm->peak_heap_t = s->t - tl->origin;
+        }
+    }
+    /* the heap is fullest just before a collection, between samples */
+    for (size_t i = 0; i < tl->ngcs; i++) {
+        double before = (double)tl->gcs[i].heap_before / 1048576.0;
+        if (!sm->has_heap || before > sm->peak_heap) {
+            sm->has_heap = 1;
+            sm->peak_heap = before;
+            sm->peak_heap_t = tl->gcs[i].t - tl->origin;
+        }
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int pauses(const gcp_tlr *tl, gcp_summary *sm)
+{
+    double *p, busy = 0;
+
+    if (tl->ngcs == 0)
+        return 0;
+    if (!(p = malloc(tl->ngcs * sizeof *p)))
+        return -1;
+    for (size_t i = 0; i < tl->ngcs; i++) {
+        const gcp_tl_gc *g = &tl->gcs[i];
+        p[i] = g->pause;
+        sm->pause_total += g->pause;
+        sm->nforced += g->forced != 0;
+        busy += g->total > g->pause ? g->total : g->pause;
+    }
+    qsort(p, tl->ngcs, sizeof *p, cmp_double);
+    sm->pause_max = p[tl->ngcs - 1];
+    sm->pause_p99 = p[(tl->ngcs * 99 + 99) / 100 - 1]; /* nearest rank */
+    sm->gc_share = sm->duration > 0 ? busy / sm->duration : 0;
+    free(p);
+    return 0;
+}
+
+static int cmp_func_name(const void *a, const void *b)
+{
+    return strcmp((*(const gcp_tlr_func *const *)a)->name, (*(const gcp_tlr_func *const *)b)->name);
+}
+
+static int cmp_closure_total(const void *a, const void *b)
+{
+    const gcp_closure *x = a, *y = b;
+
+    if (x->total != y->total)
+        return x->total < y->total ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+/* The calls of each closure name, longest total first. */
+static int closures(const gcp_tlr *tl, gcp_summary *sm)
+{
+    const gcp_tlr_func **by_name;
+    size_t n = tl->nfuncs;
+
+    if (n == 0)
+        return 0;
+    by_name = malloc(n * sizeof *by_name);
+    sm->closures = calloc(n, sizeof *sm->closures);
+    if (!by_name || !sm->closures) {
+        free(by_name);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        by_name[i] = &tl->funcs[i];
+    qsort(by_name, n, sizeof *by_name, cmp_func_name);
+    for (size_t i = 0; i < n; i++) {
+        const gcp_tlr_func *f = by_name[i];
+        gcp_closure *c = &sm->closures[sm->nclosures];
+        if (i > 0 && strcmp(f->name, by_name[i - 1]->name) == 0)
+            c--;
+        else
+            sm->nclosures++;
+        c->name = f->name;
+        c->calls++;
+        c->unfinished += f->unfinished != 0;
+        c->total += f->end - f->start;
+        if (!f->unfinished && (!c->has_rise || f->rss_end_mib - f->rss_start_mib > c->max_rise)) {
+            c->has_rise = 1;
+            c->max_rise = f->rss_end_mib - f->rss_start_mib;
+        }
+    }
+    free(by_name);
+    qsort(sm->closures, sm->nclosures, sizeof *sm->closures, cmp_closure_total);
+    return 0;
+}
+
+int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm)
+{
+    memset(sm, 0, sizeof *sm);
+    sm->duration = (tl->has_end ? tl->end_t : tl->t_max) - tl->origin;
+    peaks(tl, sm);
+    return pauses(tl, sm) < 0 || closures(tl, sm) < 0 ? -1 : 0;
+}
+
+void gcp__summary_free(gcp_summary *sm)
+{
+    free(sm->closures);
+    memset(sm, 0, sizeof *sm);
+}

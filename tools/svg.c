@@ -1,0 +1,109 @@
+/*
+ * svg.c - SVG text and axes for `gcprof plot`.
+ */
+#include "svg.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "timeline_read.h" /* gcp__tlr_utf8_len */
+
+/* Average advance of sans-serif text, in ems; digits and lowercase are
+ * near 0.55, so long names are rarely underestimated by much. */
+#define EM_ADVANCE 0.56
+
+size_t gcp__svg_chars(const char *s)
+{
+    size_t n = 0;
+
+    while (*s) {
+        size_t len = gcp__tlr_utf8_len(s);
+        s += len ? len : 1;
+        n++;
+    }
+    return n;
+}
+
+double gcp__svg_width(size_t n, double px_font)
+{
+    return (double)n * px_font * EM_ADVANCE;
+}
+
+size_t gcp__svg_fit(double px, double px_font)
+{
+    return px <= 0 ? 0 : (size_t)(px / (px_font * EM_ADVANCE));
+}
+
+static void put_char(FILE *fp, const char *s, size_t len)
+{
+    unsigned char c = (unsigned char)*s;
+
+    if (len == 0)
+        fputs("\xef\xbf\xbd", fp); /* U+FFFD */
+    else if (c < 0x20 || c == 0x7f)
+        fputc(' ', fp);
+    else if (c == '&')
+        fputs("&amp;", fp);
+    else if (c == '<')
+        fputs("&lt;", fp);
+    else if (c == '>')
+        fputs("&gt;", fp);
+    else if (c == '"')
+        fputs("&quot;", fp);
+    else
+        fwrite(s, 1, len, fp);
+}
+
+void gcp__svg_put_text(FILE *fp, const char *s, size_t max_chars)
+{
+    size_t n = gcp__svg_chars(s), shown = 0;
+
+    if (n > max_chars)
+        max_chars = max_chars > 0 ? max_chars - 1 : 0; /* room for the ellipsis */
+    while (*s && shown < max_chars) {
+        size_t len = gcp__tlr_utf8_len(s);
+        put_char(fp, s, len);
+        s += len ? len : 1;
+        shown++;
+    }
+    if (*s)
+        fputs("\xe2\x80\xa6", fp); /* U+2026 */
+}
+
+void gcp__svg_text(FILE *fp, double x, double y, const char *cls, const char *anchor,
+                   const char *text, size_t max_chars)
+{
+    fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" class=\"%s\" text-anchor=\"%s\">", x, y, cls, anchor);
+    gcp__svg_put_text(fp, text, max_chars);
+    fputs("</text>\n", fp);
+}
+
+void gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi)
+{
+    double raw, mag, f;
+
+    if (!(hi > lo))
+        hi = lo + 1;
+    raw = (hi - lo) / (want > 1 ? want : 1);
+    mag = pow(10, floor(log10(raw)));
+    f = raw / mag;
+    a->step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+    a->lo = lo;
+    a->hi = round_hi ? ceil(hi / a->step - 1e-9) * a->step : hi;
+    a->decimals = 0;
+    /* enough decimals that 0.25-like steps still print distinct ticks */
+    while (a->decimals < 9) {
+        double scaled = a->step * pow(10, a->decimals);
+        if (fabs(scaled - round(scaled)) < 1e-6 * scaled)
+            break;
+        a->decimals++;
+    }
+}
+
+const char *gcp__axis_label(const gcp_axis *a, double v, char *buf, size_t size)
+{
+    if (fabs(v) < a->step * 1e-9)
+        v = 0; /* no "-0.0" */
+    snprintf(buf, size, "%.*f", a->decimals, v);
+    return buf;
+}
