@@ -21,6 +21,20 @@ fail() {
     failed=1
 }
 
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+    name=$1
+    shift
+    if "$@"; then pass "$name"; else fail "$name"; fi
+}
+# Helpers for check (shellcheck cannot see those calls).
+# shellcheck disable=SC2317
+not() { ! "$@"; }
+# shellcheck disable=SC2317
+none() { # none FILE...: none of them exists
+    for file in "$@"; do [ ! -e "$file" ] || return 1; done
+}
+
 # expect_out NAME EXPECTED CMD...: status 0 and exactly EXPECTED on stdout.
 expect_out() {
     name=$1 want=$2
@@ -110,16 +124,14 @@ labels          2
 closures        2 names, 2 calls; by total time:'
 for f in small.dat small.jsonl; do
     expect_lines "summary $f" "$gcprof" summary "$f"
-    if grep -q '^warning' "$tmp/out"; then fail "summary $f: warns about a complete file"; fi
+    check "summary $f: no warning" not grep -q '^warning' "$tmp/out"
 done
 "$gcprof" summary small.dat >"$tmp/out" 2>&1
-grep -Eq '^ +parse +1 +0\.080 +\+67\.404 MiB$' "$tmp/out" && pass "summary: closure row" ||
-    fail "summary: no closure row for parse"
+check "summary: closure row" grep -Eq '^ +parse +1 +0\.080 +\+67\.404 MiB$' "$tmp/out"
 
 want='warning: truncated.dat ends without an end record: the run did not finish cleanly'
 expect_lines "summary of a cut-off file warns" "$gcprof" summary truncated.dat
-grep -q 'process data .*(1 unfinished)' "$tmp/out" && pass "summary: unfinished closure" ||
-    fail "summary: the unfinished closure is not shown"
+check "summary: unfinished closure" grep -q 'process data .*(1 unfinished)' "$tmp/out"
 
 want='peak GC heap    none (no GC heap data: not a bdwgc program?)
 collections     none'
@@ -134,12 +146,13 @@ else
 fi
 if command -v python3 >/dev/null 2>&1; then
     for f in small.dat truncated.dat rss_only.jsonl; do
-        "$gcprof" summary --json "$f" | python3 -c 'import json,sys; json.load(sys.stdin)' &&
-            pass "summary --json $f is JSON" || fail "summary --json $f is not JSON"
+        "$gcprof" summary --json "$f" >"$tmp/json"
+        check "summary --json $f is JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' \
+            "$tmp/json"
     done
 fi
-"$gcprof" summary --json truncated.dat | grep -q '"complete":false' &&
-    pass "summary --json: complete false" || fail "summary --json: complete false"
+"$gcprof" summary --json truncated.dat >"$tmp/json"
+check "summary --json: complete false" grep -q '"complete":false' "$tmp/json"
 
 # ---- broken input: FILE:LINE, status 1 --------------------------------
 expect_err "bad number" 1 "gcprof summary: bad_number.dat:7: " "$gcprof" summary bad_number.dat
@@ -147,8 +160,7 @@ expect_err "unterminated JSON string" 1 "gcprof peak: unterminated.jsonl:3: " \
     "$gcprof" peak unterminated.jsonl
 expect_err "plot of a broken file" 1 "gcprof plot: bad_number.dat:7: " \
     "$gcprof" plot bad_number.dat -o "$tmp/never.svg"
-[ ! -e "$tmp/never.svg" ] && [ ! -e "$tmp/never.svg.tmp" ] && pass "no SVG from a broken file" ||
-    fail "an SVG was written from a broken file"
+check "no SVG from a broken file" none "$tmp/never.svg" "$tmp/never.svg.tmp"
 
 : >"$tmp/empty.dat"
 printf 'CMDLINE ./prog\n' >"$tmp/cmdline.dat"
@@ -192,20 +204,15 @@ for f in small.dat small.jsonl truncated.dat rss_only.jsonl one_sample.dat mprof
         fail "plot $f: $(cat "$tmp/err")"
     fi
 done
-grep -q './demo --batches 2 &lt;in.csv&gt;' "$tmp/small.dat.svg" && pass "plot: title" ||
-    fail "plot: no escaped title"
-grep -q 'peak 87.7 MiB' "$tmp/small.dat.svg" && pass "plot: peak annotated" ||
-    fail "plot: peak not annotated"
-grep -q 'done &amp; dusted' "$tmp/small.jsonl.svg" && pass "plot: labels" || fail "plot: labels"
-grep -q 'class="gc-forced"' "$tmp/small.dat.svg" && pass "plot: forced collection" ||
-    fail "plot: no forced collection"
-grep -q 'did not finish' "$tmp/truncated.dat.svg" && pass "plot: cut-off run marked" ||
-    fail "plot: cut-off run not marked"
-grep -q 'class="heap"' "$tmp/rss_only.jsonl.svg" && fail "plot: a heap line without heap data" ||
-    pass "plot: no heap line without heap data"
-"$gcprof" plot small.dat -o "$tmp/custom.svg" --title 'My <title>' --width 640 --height 400 &&
-    grep -q 'width="640"' "$tmp/custom.svg" && grep -q 'My &lt;title&gt;' "$tmp/custom.svg" &&
-    pass "plot --title --width --height" || fail "plot --title --width --height"
+check "plot: escaped title" grep -q './demo --batches 2 &lt;in.csv&gt;' "$tmp/small.dat.svg"
+check "plot: peak annotated" grep -q 'peak 87.7 MiB' "$tmp/small.dat.svg"
+check "plot: labels" grep -q 'done &amp; dusted' "$tmp/small.jsonl.svg"
+check "plot: forced collection" grep -q 'class="gc-forced"' "$tmp/small.dat.svg"
+check "plot: cut-off run marked" grep -q 'did not finish' "$tmp/truncated.dat.svg"
+check "plot: no heap line without heap data" not grep -q 'class="heap"' "$tmp/rss_only.jsonl.svg"
+"$gcprof" plot small.dat -o "$tmp/custom.svg" --title 'My <title>' --width 640 --height 400
+check "plot --width" grep -q 'width="640"' "$tmp/custom.svg"
+check "plot --title" grep -q 'My &lt;title&gt;' "$tmp/custom.svg"
 
 # Unwritable: a missing directory, then an output that is a directory (the
 # rename fails after the whole file was written), then a full disk.
@@ -214,8 +221,7 @@ expect_err "plot to a missing directory" 1 "gcprof plot: cannot write $tmp/no/di
 mkdir "$tmp/adir" && : >"$tmp/adir/keep"
 expect_err "plot onto a directory" 1 "gcprof plot: cannot write $tmp/adir: " \
     "$gcprof" plot small.dat -o "$tmp/adir"
-[ ! -e "$tmp/adir.tmp" ] && [ -e "$tmp/adir/keep" ] && pass "no temporary file left" ||
-    fail "a temporary file was left behind"
+check "no temporary file left" none "$tmp/adir.tmp"
 echo "old picture" >"$tmp/full.svg"
 if (trap '' XFSZ && ulimit -f 2 && exec "$gcprof" plot small.dat -o "$tmp/full.svg") \
     2>"$tmp/err"; then

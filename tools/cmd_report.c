@@ -108,25 +108,24 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
 int gcprof_cmd_peak(int argc, char **argv)
 {
     const char *func = NULL;
-    int i, status = 0;
+    int nfiles = 0, status = 0, options = 1;
 
-    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options || a[0] != '-' || a[1] == '\0')
+            argv[1 + nfiles++] = argv[i]; /* files to the front; options anywhere */
+        else if (strcmp(a, "--") == 0)
+            options = 0;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return puts(peak_usage) < 0;
-        if (opt_value(argc, argv, &i, "--func", &func)) {
-            if (!func)
-                return usage_error("peak", "--func needs a NAME", "", peak_usage);
-            continue;
-        }
-        return usage_error("peak", "unknown option ", argv[i], peak_usage);
+        else if (!opt_value(argc, argv, &i, "--func", &func))
+            return usage_error("peak", "unknown option ", a, peak_usage);
+        else if (!func)
+            return usage_error("peak", "--func needs a NAME", "", peak_usage);
     }
-    if (i == argc)
+    if (nfiles == 0)
         return usage_error("peak", "no FILE given", "", peak_usage);
-    for (; i < argc; i++)
+    for (int i = 1; i <= nfiles; i++)
         status |= peak_one(argv[i], func);
     return status;
 }
@@ -307,23 +306,25 @@ static int summary_one(const char *path, int json)
 
 int gcprof_cmd_summary(int argc, char **argv)
 {
-    int i, json = 0, status = 0;
+    int nfiles = 0, json = 0, status = 0, options = 1;
 
-    for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options || a[0] != '-' || a[1] == '\0')
+            argv[1 + nfiles++] = argv[i]; /* files to the front; options anywhere */
+        else if (strcmp(a, "--") == 0)
+            options = 0;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return puts(summary_usage) < 0;
-        if (strcmp(argv[i], "--json") != 0)
-            return usage_error("summary", "unknown option ", argv[i], summary_usage);
-        json = 1;
+        else if (strcmp(a, "--json") == 0)
+            json = 1;
+        else
+            return usage_error("summary", "unknown option ", a, summary_usage);
     }
-    if (i == argc)
+    if (nfiles == 0)
         return usage_error("summary", "no FILE given", "", summary_usage);
-    for (int first = i; i < argc; i++) {
-        if (i > first && !json)
+    for (int i = 1; i <= nfiles; i++) {
+        if (i > 1 && !json)
             putchar('\n');
         status |= summary_one(argv[i], json);
     }

@@ -55,8 +55,7 @@ static void put_duration(char *buf, size_t size, double s)
     snprintf(buf, size, s < 10 ? "%.2f s" : s < 100 ? "%.1f s" : "%.0f s", s);
 }
 
-#define DOT " \xc2\xb7 " /* U+00B7 between facts */
-
+#define DOT  " \xc2\xb7 " /* U+00B7 between facts */
 #define WARN DOT "did not finish (no end record)"
 
 /* "run.dat · 3.00 s · peak RSS 76.8 MiB · 20 collections (2 forced), ...",
@@ -65,7 +64,8 @@ static void subtitle(FILE *fp, const gcp_plot *p)
 {
     const gcp_summary *sm = p->sm;
     char text[512], dur[32];
-    size_t fit = gcp__svg_fit(p->f.width - 32, 12), warn = p->tl->has_end ? 0 : 33;
+    size_t fit = gcp__svg_fit(p->f.width - 32, 12),
+           warn = p->tl->has_end ? 0 : gcp__svg_chars(WARN);
     int n;
 
     put_duration(dur, sizeof dur, sm->duration);
@@ -152,7 +152,7 @@ static int layout(gcp_plot *p, double width, double height)
     double xmax = p->sm->duration, ymax, top;
 
     f->width = width;
-    f->left = 76;
+    f->left = 88; /* room for the lane notes ("max 0.142 ms") */
     f->right = width - 28;
     if (p->tl->t_max - p->tl->origin > xmax)
         xmax = p->tl->t_max - p->tl->origin;
@@ -278,7 +278,7 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
     return 1;
 }
 
-static int pixels(const char *s, double lo, double hi, double *out)
+static int pixels(const char *s, long lo, long hi, double *out)
 {
     char *end;
     long v;

@@ -125,7 +125,7 @@ static int closures(const gcp_tlr *tl, gcp_summary *sm)
 int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm)
 {
     memset(sm, 0, sizeof *sm);
-    sm->duration = (tl->has_end ? tl->end_t : tl->t_max) - tl->origin;
+    sm->duration = tl->t_max - tl->origin; /* the end record's time, if it is the last */
     peaks(tl, sm);
     return pauses(tl, sm) < 0 || closures(tl, sm) < 0 ? -1 : 0;
 }
