@@ -182,6 +182,18 @@ if command -v guile >/dev/null 2>&1; then
     fi
     [ "$(awk '$1 == "GCPROF_GC" && $10 == 1' "$tmp/g.dat" | wc -l)" -ge 1 ] ||
         fail "guile: (gc) not marked forced"
+    # memory_profiler's own reader takes our file, and agrees on the peak.
+    mprof=$(command -v mprof || command -v python3-mprof || true)
+    if [ -n "$mprof" ]; then
+        theirs=$("$mprof" peak "$tmp/g.dat" 2>&1)
+        ours=$("$gcprof" peak "$tmp/g.dat")
+        [ "$theirs" = "$ours" ] || fail "mprof peak says '$theirs', gcprof peak '$ours'"
+        echo "guile: mprof peak and gcprof peak agree: $ours"
+    elif [ -n "${CI:-}" ]; then
+        fail "mprof (python3-memory-profiler) is missing in CI"
+    fi
+elif [ -n "${CI:-}" ]; then
+    fail "guile is missing in CI: scripts/install-deps.sh installs guile-3.0"
 else
     echo "guile not installed: skipping the Guile part (apt-get install guile-3.0)"
 fi
