@@ -129,7 +129,9 @@ typedef struct gcp_heap_counters {
 
 GCP_EXPORT void gcp_heap_counters_get(gcp_heap_counters *out);
 
-/* The collector's size of a managed object (>= what was requested). */
+/* The collector's size of the managed object obj points into (>= what was
+ * requested; a sited object's header is not counted). 0 for NULL or a
+ * pointer outside the GC heap. */
 GCP_EXPORT size_t gcp_sizeof(const void *obj);
 
 /* ---- containers ----------------------------------------------------- */
@@ -326,6 +328,10 @@ typedef struct gcp_report {
  * Returns 0, or GCP_EINVAL for NULL arguments, GCP_EIO on a write error. */
 GCP_EXPORT int gcp_report_print(FILE *fp, const gcp_report *report);
 
+/* The same one-line form into buf (always NUL-terminated, without the
+ * newline; truncated to len - 1 bytes). Returns 0, or GCP_EINVAL. */
+GCP_EXPORT int gcp_report_snprint(char *buf, size_t len, const gcp_report *report);
+
 /* Print every field and note, one per line, for people. */
 GCP_EXPORT int gcp_report_print_details(FILE *fp, const gcp_report *report);
 
@@ -407,6 +413,46 @@ GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
     static int fn##_gcp_body_(void *envname)
 #define GCP_PROFILED(fn, envname) GCP_PROFILED_WITH(fn, envname, NULL)
 #define GCP_LAST_REPORT(fn)       (fn##_gcp_last_report_)
+
+/* ---- where the memory goes: sizes and leak checks ------------------- */
+
+/* Bytes the collector holds for obj and for everything reachable from it
+ * through managed pointers, each object counted once (cycles are fine; no
+ * recursion, so depth is unlimited). Only the collector's view: memory
+ * from malloc is not seen. 0 for NULL or a pointer outside the GC heap.
+ * Takes the allocation lock for the walk; thread-safe. */
+GCP_EXPORT size_t gcp_deep_sizeof(const void *obj);
+
+/* Options of a leak check. Start from gcp_leak_options_init(). */
+typedef struct gcp_leak_options {
+    size_t iterations;      /* measured runs of the operation; default 30 */
+    size_t warmup;          /* runs first, not measured; default 3 */
+    double threshold_bytes; /* growth per iteration that is a leak; default 16 */
+} gcp_leak_options;
+
+GCP_EXPORT void gcp_leak_options_init(gcp_leak_options *opt);
+
+/* What a leak check found. live_bytes holds every measurement when the
+ * caller points it at an array of `iterations` slots (else NULL). */
+typedef struct gcp_leak_report {
+    char name[128];
+    int has_leak;               /* bytes_per_iteration > threshold_bytes */
+    double bytes_per_iteration; /* least-squares slope of live bytes */
+    double objects_per_iteration;
+    double r_squared;           /* goodness of fit of that line, 0..1 (1 when flat) */
+    size_t iterations;          /* measured */
+    uint64_t live_bytes_first, live_bytes_last; /* runtime objects after a full collection */
+    int status;                 /* first non-zero status of the operation, or 0 */
+    uint64_t *live_bytes;       /* in: optional array of `iterations` slots; out: filled */
+} gcp_leak_report;
+
+/* Run fn(env) warmup + iterations times; after each measured run collect
+ * fully and count the live runtime objects exactly; fit the growth per
+ * iteration. Returns 0 when the check ran (verdict in out->has_leak),
+ * GCP_EINVAL for bad arguments (named). Collection must be enabled. A
+ * failing run is recorded in out->status and the check goes on. */
+GCP_EXPORT int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_options *opt,
+                              gcp_leak_report *out);
 
 /* ---- memory over time: the monitor --------------------------------- */
 

@@ -27,7 +27,7 @@ static void GC_CALLBACK count_one(void *obj, size_t bytes, void *data)
     if (page != c->page) {
         int kind = GC_get_kind_and_size(obj, NULL);
         c->page = page;
-        c->page_ours = kind == gcp__kind_normal || kind == gcp__kind_atomic;
+        c->page_ours = gcp__kind_index(kind) >= 0;
     }
     if (c->page_ours) {
         c->live.objects++;

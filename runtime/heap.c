@@ -10,10 +10,11 @@
 #include "internal.h"
 
 #include <gc/gc_inline.h>
+#include <gc/gc_mark.h>
 #include <pthread.h>
 #include <string.h>
 
-enum { KIND_NORMAL = 0, KIND_ATOMIC = 1, N_KINDS = 2 };
+#define N_KINDS GCP__N_KINDS
 
 typedef struct thread_state {
     void *free_list[N_KINDS][GC_TINY_FREELISTS]; /* indexed by granules */
@@ -153,7 +154,7 @@ static void count_batch(thread_state *st, void *list, size_t object_bytes)
 
 static void *alloc_large(thread_state *st, int kind_ix, size_t size)
 {
-    void *op = GC_malloc_kind(size, kind_ix == KIND_NORMAL ? gcp__kind_normal : gcp__kind_atomic);
+    void *op = GC_malloc_kind(size, gcp__kinds[kind_ix]);
 
     if (!op)
         return out_of_memory(size);
@@ -179,8 +180,7 @@ static void *alloc_slow(int kind_ix, size_t size)
     void **list = &st->free_list[kind_ix][granules];
     size_t object_bytes = granules * GC_GRANULE_BYTES;
     if (!*list) {
-        int kind = kind_ix == KIND_NORMAL ? gcp__kind_normal : gcp__kind_atomic;
-        GC_generic_malloc_many(object_bytes, kind, list);
+        GC_generic_malloc_many(object_bytes, gcp__kinds[kind_ix], list);
         if (!*list)
             return out_of_memory(size);
         /* A batch is a block's free slots, all of this size, except when
@@ -218,24 +218,31 @@ static inline void *alloc_kind(int kind_ix, size_t size)
     return alloc_slow(kind_ix, size);
 }
 
-void *gcp_alloc(size_t size)
+void *gcp__alloc_kind(int kind_ix, size_t size)
 {
-    return alloc_kind(KIND_NORMAL, size);
+    return alloc_kind(kind_ix, size);
 }
 
-void *gcp_alloc_atomic(size_t size)
+/* The functions themselves; the header may wrap them in site-capturing
+ * macros, which the parentheses step around. */
+void *(gcp_alloc)(size_t size)
 {
-    return alloc_kind(KIND_ATOMIC, size);
+    return alloc_kind(GCP__NORMAL, size);
 }
 
-char *gcp_strdup(const char *s)
+void *(gcp_alloc_atomic)(size_t size)
+{
+    return alloc_kind(GCP__ATOMIC, size);
+}
+
+char *(gcp_strdup)(const char *s)
 {
     if (!s) {
         gcp__fail(GCP_EINVAL, "gcp_strdup: s is NULL");
         return NULL;
     }
     size_t n = strlen(s) + 1;
-    char *copy = gcp_alloc_atomic(n);
+    char *copy = alloc_kind(GCP__ATOMIC, n);
     if (copy)
         memcpy(copy, s, n);
     return copy;
@@ -255,7 +262,12 @@ int gcp_collect(void)
 
 size_t gcp_sizeof(const void *obj)
 {
-    if (!obj)
+    void *base = obj ? GC_base((void *)obj) : NULL;
+
+    if (!base)
         return 0;
-    return GC_size(obj);
+    int k = gcp__kind_index(GC_get_kind_and_size(base, NULL));
+    size_t size = GC_size(base);
+    /* A sited object's header is not the user's memory. */
+    return k == GCP__NORMAL_SITED || k == GCP__ATOMIC_SITED ? size - GCP__SITE_HEADER : size;
 }

@@ -6,8 +6,7 @@
 #include <gc/gc_mark.h>
 #include <pthread.h>
 
-int gcp__kind_normal = -1;
-int gcp__kind_atomic = -1;
+int gcp__kinds[GCP__N_KINDS] = {-1, -1, -1, -1};
 size_t gcp__extra_bytes = 1;
 int gcp__mmap_hint_excluded;
 
@@ -22,16 +21,30 @@ static void init_collector(void)
     gcp__extra_bytes = GC_get_all_interior_pointers() ? 1 : 0;
 
     /* Scanned whole (length descriptor 0 + object size), cleared on reuse. */
-    gcp__kind_normal = (int)GC_new_kind(GC_new_free_list(), GC_DS_LENGTH, 1, 1);
+    for (int k = GCP__NORMAL; k <= GCP__NORMAL_SITED; k += 2)
+        gcp__kinds[k] = (int)GC_new_kind(GC_new_free_list(), GC_DS_LENGTH, 1, 1);
     /* Only the first word is scanned: it links a parked object to the next
-     * one in our free lists, which must stay marked while parked. Once the
-     * object is handed out, one word of its data is scanned conservatively. */
-    gcp__kind_atomic = (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
+     * one in our free lists, which must stay marked while parked. Once an
+     * unsited object is handed out, one word of its data is scanned
+     * conservatively; a sited one has its site id there instead. */
+    for (int k = GCP__ATOMIC; k <= GCP__ATOMIC_SITED; k += 2)
+        gcp__kinds[k] = (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
+    /* Pointers to a sited object's memory point 16 bytes in: valid even
+     * where the program turned interior pointers off. */
+    GC_register_displacement(GCP__SITE_HEADER);
     /* Before anything of ours is allocated (see false_root.c). */
     gcp__mmap_hint_excluded = gcp__exclude_mmap_hint_root();
     if (!gcp__mmap_hint_excluded)
         gcp__log(GCP_LOG_INFO, "bdwgc's mmap-hint static was not found; an object starting "
                                "a heap section may stay pinned (doc/profiler.md)");
+}
+
+int gcp__kind_index(int collector_kind)
+{
+    for (int k = 0; k < GCP__N_KINDS; k++)
+        if (gcp__kinds[k] == collector_kind)
+            return k;
+    return -1;
 }
 
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;

@@ -44,12 +44,28 @@ size_t gcp__utf8_cut(const char *s, size_t max);
 
 /* ---- the collector's kinds for runtime objects (init.c) ------------ */
 
-/* Runtime objects live in two collector kinds of their own, so a census
- * of marked objects can tell them from everything else in the heap:
+/* Runtime objects live in collector kinds of their own, so a census of
+ * marked objects can tell them from everything else in the heap:
  * pointer-holding (scanned whole, zeroed) and atomic (only the first word
- * scanned, which holds the free-list link while an object is parked). */
-extern int gcp__kind_normal;
-extern int gcp__kind_atomic;
+ * scanned, which holds the free-list link while an object is parked), each
+ * also "sited": with a header word naming the allocation site (sites.c). */
+enum {
+    GCP__NORMAL = 0,
+    GCP__ATOMIC = 1,
+    GCP__NORMAL_SITED = 2,
+    GCP__ATOMIC_SITED = 3,
+    GCP__N_KINDS = 4
+};
+extern int gcp__kinds[GCP__N_KINDS];
+#define gcp__kind_normal gcp__kinds[GCP__NORMAL]
+#define gcp__kind_atomic gcp__kinds[GCP__ATOMIC]
+/* A sited object's header: the site id in its first word, the user's
+ * memory 16 bytes in (alignment kept). */
+#define GCP__SITE_HEADER 16
+/* Our index (GCP__*) of a collector kind, or -1 when not ours. */
+int gcp__kind_index(int collector_kind);
+/* Allocate from one of our kinds (heap.c); size counts any header. */
+void *gcp__alloc_kind(int kind_ix, size_t size);
 /* Extra bytes the collector adds to each request (1 when it recognises
  * pointers one past the end, as by default). */
 extern size_t gcp__extra_bytes;

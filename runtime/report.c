@@ -2,8 +2,12 @@
  * report.c - the printed forms of a report: the one-line ProfileReport
  * (as in docs/FORMATS.md), a multi-line description, and JSON.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* open_memstream */
+#endif
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -85,6 +89,25 @@ int gcp_report_print(FILE *fp, const gcp_report *r)
         fprintf(fp, ", peak_memory=%.1f", r->peak_memory);
     fputs(")\n", fp);
     return finish(fp);
+}
+
+int gcp_report_snprint(char *buf, size_t len, const gcp_report *r)
+{
+    char *text = NULL;
+    size_t n = 0;
+
+    if (!buf || len == 0 || !r)
+        return gcp__fail(GCP_EINVAL, "gcp_report_snprint: %s",
+                         !r ? "report is NULL" : "buf is NULL or len is 0");
+    FILE *fp = open_memstream(&text, &n); /* grows: no write error to log */
+    if (!fp)
+        return gcp__fail(GCP_ENOMEM, "gcp_report_snprint: no memory for a stream");
+    int rc = gcp_report_print(fp, r);
+    fclose(fp);
+    if (rc == 0)
+        snprintf(buf, len, "%.*s", (int)strcspn(text, "\n"), text);
+    free(text);
+    return rc;
 }
 
 static void put_notes(FILE *fp, unsigned notes, const char *sep)
