@@ -414,6 +414,85 @@ GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
 #define GCP_PROFILED(fn, envname) GCP_PROFILED_WITH(fn, envname, NULL)
 #define GCP_LAST_REPORT(fn)       (fn##_gcp_last_report_)
 
+/* ---- where the memory goes: allocation sites ------------------------ */
+
+/* An allocation site: one per call site, in static storage (the macros
+ * below make them). The counters are the library's; read them through
+ * snapshots. */
+typedef struct gcp_site {
+    const char *file;
+    int line;
+    const char *func;
+    /* private: */
+    int id_;                   /* 0 until first used */
+    uint64_t objects_, bytes_; /* allocated here while tracking */
+} gcp_site;
+
+#define GCP_SITE_INIT                                                                              \
+    {                                                                                              \
+        __FILE__, __LINE__, __func__, 0, 0, 0                                                      \
+    }
+
+/* Allocate as gcp_alloc / gcp_alloc_atomic / gcp_strdup do, recording site
+ * when tracking is on (then the object carries a 16-byte header naming
+ * its site; gcp_sizeof does not count it). With tracking off they are the
+ * plain functions plus one test. */
+GCP_EXPORT void *gcp_alloc_at(size_t size, gcp_site *site);
+GCP_EXPORT void *gcp_alloc_atomic_at(size_t size, gcp_site *site);
+GCP_EXPORT char *gcp_strdup_at(const char *s, gcp_site *site);
+
+/* Switch site tracking on or off for allocations from now on (objects
+ * keep what they were allocated with). Returns the previous setting.
+ * Environment: GCPROF_SITES=1 turns it on at gcp_init. */
+GCP_EXPORT int gcp_sites_track(int on);
+
+/* With GNU C, gcp_alloc(n), gcp_alloc_atomic(n) and gcp_strdup(s) name
+ * their call site (file, line, function) for free; define
+ * GCP_NO_SITE_MACROS before including this header to call the plain
+ * functions. Taking their address always gets the functions. */
+#if defined(__GNUC__) && !defined(GCP_NO_SITE_MACROS) && !defined(GCP_BUILDING_LIBRARY)
+#define GCP_AT_SITE_(call, arg)                                                                    \
+    __extension__({                                                                                \
+        static gcp_site gcp_site_ = GCP_SITE_INIT;                                                 \
+        call(arg, &gcp_site_);                                                                     \
+    })
+#define gcp_alloc(size)        GCP_AT_SITE_(gcp_alloc_at, size)
+#define gcp_alloc_atomic(size) GCP_AT_SITE_(gcp_alloc_atomic_at, size)
+#define gcp_strdup(s)          GCP_AT_SITE_(gcp_strdup_at, s)
+#endif
+
+/* Per site: what was allocated there while tracking, and what of it is
+ * live after a full collection. */
+typedef struct gcp_site_stats {
+    const char *file, *func; /* borrowed from the site: static strings */
+    int line;
+    int atomic; /* pointer-free memory (gcp_alloc_atomic) */
+    uint64_t objects_allocated, bytes_allocated;
+    uint64_t objects_live, bytes_live;
+} gcp_site_stats;
+
+/* A labelled record of the live heap by site, taken after a full
+ * collection. Caller-owned (malloc'd, outside the GC heap): free it with
+ * gcp_snapshot_free (NULL is fine). */
+typedef struct gcp_snapshot gcp_snapshot;
+
+/* Collect fully and record every site's counts. NULL when out of memory
+ * (GCP_ENOMEM) or collection is disabled (GCP_EINVAL). */
+GCP_EXPORT gcp_snapshot *gcp_snapshot_take(const char *label);
+GCP_EXPORT void gcp_snapshot_free(gcp_snapshot *snap);
+/* Sites in the snapshot, and the i-th (borrowed; NULL out of range). */
+GCP_EXPORT size_t gcp_snapshot_count(const gcp_snapshot *snap);
+GCP_EXPORT const gcp_site_stats *gcp_snapshot_site(const gcp_snapshot *snap, size_t i);
+/* A table of the snapshot's sites, largest live first. */
+GCP_EXPORT int gcp_snapshot_print(FILE *fp, const gcp_snapshot *snap);
+/* Growth of live bytes by site from before to after, largest first; sites
+ * new in after and sites whose objects all died are marked. JSON: one
+ * object with a "sites" array. Return 0, GCP_EINVAL, GCP_EIO. */
+GCP_EXPORT int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before,
+                                       const gcp_snapshot *after);
+GCP_EXPORT int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before,
+                                            const gcp_snapshot *after);
+
 /* ---- where the memory goes: sizes and leak checks ------------------- */
 
 /* Bytes the collector holds for obj and for everything reachable from it
@@ -439,11 +518,11 @@ typedef struct gcp_leak_report {
     int has_leak;               /* bytes_per_iteration > threshold_bytes */
     double bytes_per_iteration; /* least-squares slope of live bytes */
     double objects_per_iteration;
-    double r_squared;           /* goodness of fit of that line, 0..1 (1 when flat) */
-    size_t iterations;          /* measured */
+    double r_squared;  /* goodness of fit of that line, 0..1 (1 when flat) */
+    size_t iterations; /* measured */
     uint64_t live_bytes_first, live_bytes_last; /* runtime objects after a full collection */
-    int status;                 /* first non-zero status of the operation, or 0 */
-    uint64_t *live_bytes;       /* in: optional array of `iterations` slots; out: filled */
+    int status;                                 /* first non-zero status of the operation, or 0 */
+    uint64_t *live_bytes; /* in: optional array of `iterations` slots; out: filled */
 } gcp_leak_report;
 
 /* Run fn(env) warmup + iterations times; after each measured run collect

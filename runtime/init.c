@@ -49,6 +49,13 @@ int gcp__kind_index(int collector_kind)
 
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
+/* What the environment asks for: site tracking, a monitor. */
+static void start_from_env(void)
+{
+    gcp__sites_from_env();
+    gcp__monitor_from_env();
+}
+
 void gcp__init_collector(void)
 {
     pthread_once(&init_once, init_collector);
@@ -58,7 +65,7 @@ int gcp_init(void)
 {
     gcp__init_collector();
     /* Apart from the collector's set-up: starting a monitor calls back in. */
-    pthread_once(&env_once, gcp__monitor_from_env);
+    pthread_once(&env_once, start_from_env);
     return 0;
 }
 

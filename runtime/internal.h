@@ -66,6 +66,15 @@ extern int gcp__kinds[GCP__N_KINDS];
 int gcp__kind_index(int collector_kind);
 /* Allocate from one of our kinds (heap.c); size counts any header. */
 void *gcp__alloc_kind(int kind_ix, size_t size);
+
+/* ---- allocation sites (sites.c) ---------------------------------------- */
+
+/* Every site's counts, live ones read from the latest collection's mark
+ * bits (call right after a full collection). *out is malloc'd, indexed
+ * by site id - 1. Returns 0 or GCP_ENOMEM. */
+int gcp__sites_census(gcp_site_stats **out, size_t *n);
+/* GCPROF_SITES=1 turns tracking on (gcp_init calls it). */
+void gcp__sites_from_env(void);
 /* Extra bytes the collector adds to each request (1 when it recognises
  * pointers one past the end, as by default). */
 extern size_t gcp__extra_bytes;

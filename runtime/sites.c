@@ -1,0 +1,166 @@
+/*
+ * sites.c - allocation sites: which line allocated what, and what of it
+ * is still live after a full collection.
+ *
+ * While tracking is on, an allocation comes from a "sited" kind and its
+ * first word holds the site's id (the user's memory starts 16 bytes in).
+ * The collector never clears a live object's header, and a parked or
+ * freed slot's first word is a free-list link (an address) or 0, never a
+ * small id, so a census of marked objects can read live objects by site.
+ * The allocation counters live in the caller's static gcp_site, updated
+ * with relaxed atomic adds (no table to grow under other threads).
+ */
+#include "internal.h"
+
+#include <gc/gc_mark.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Atomic int tracking;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static gcp_site **sites;  /* sites[id - 1]; malloc'd, grows */
+static char *site_atomic; /* site_atomic[id - 1]: allocates pointer-free memory */
+static size_t n_sites, cap_sites;
+static _Atomic size_t published; /* ids up to this are in sites[] */
+
+int gcp_sites_track(int on)
+{
+    gcp_init();
+    return atomic_exchange(&tracking, on ? 1 : 0);
+}
+
+void gcp__sites_from_env(void)
+{
+    const char *v = getenv("GCPROF_SITES");
+
+    if (v && *v && strcmp(v, "0") != 0)
+        atomic_store(&tracking, 1);
+}
+
+/* The site's id, registering it on first use. Returns 0 when out of
+ * memory for the registry (the object is then allocated unsited). */
+static int site_id(gcp_site *site, int atomic)
+{
+    int id = __atomic_load_n(&site->id_, __ATOMIC_ACQUIRE);
+
+    if (id)
+        return id;
+    pthread_mutex_lock(&registry_lock);
+    id = site->id_;
+    if (!id && n_sites == cap_sites) {
+        size_t cap = cap_sites ? cap_sites * 2 : 64;
+        gcp_site **grown = realloc(sites, cap * sizeof *grown);
+        if (grown)
+            sites = grown;
+        char *flags = grown ? realloc(site_atomic, cap) : NULL;
+        if (flags) {
+            site_atomic = flags;
+            cap_sites = cap;
+        }
+    }
+    if (!id && n_sites < cap_sites) {
+        site_atomic[n_sites] = (char)atomic;
+        sites[n_sites++] = site;
+        id = (int)n_sites;
+        atomic_store(&published, n_sites);
+        __atomic_store_n(&site->id_, id, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return id;
+}
+
+static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
+{
+    int id = site ? site_id(site, kind_ix == GCP__ATOMIC_SITED) : 0;
+
+    if (!id || size > (size_t)-1 - GCP__SITE_HEADER)
+        return gcp__alloc_kind(kind_ix == GCP__NORMAL_SITED ? GCP__NORMAL : GCP__ATOMIC, size);
+    char *base = gcp__alloc_kind(kind_ix, size + GCP__SITE_HEADER);
+    if (!base)
+        return NULL;
+    *(uintptr_t *)base = (uintptr_t)id;
+    __atomic_fetch_add(&site->objects_, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&site->bytes_, GC_size(base), __ATOMIC_RELAXED);
+    return base + GCP__SITE_HEADER;
+}
+
+void *gcp_alloc_at(size_t size, gcp_site *site)
+{
+    if (__builtin_expect(!atomic_load_explicit(&tracking, memory_order_relaxed), 1))
+        return gcp__alloc_kind(GCP__NORMAL, size);
+    return alloc_sited(GCP__NORMAL_SITED, size, site);
+}
+
+void *gcp_alloc_atomic_at(size_t size, gcp_site *site)
+{
+    if (__builtin_expect(!atomic_load_explicit(&tracking, memory_order_relaxed), 1))
+        return gcp__alloc_kind(GCP__ATOMIC, size);
+    return alloc_sited(GCP__ATOMIC_SITED, size, site);
+}
+
+char *gcp_strdup_at(const char *s, gcp_site *site)
+{
+    if (!s) {
+        gcp__fail(GCP_EINVAL, "gcp_strdup: s is NULL");
+        return NULL;
+    }
+    size_t n = strlen(s) + 1;
+    char *copy = gcp_alloc_atomic_at(n, site);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+/* ---- census by site ----------------------------------------------------- */
+
+typedef struct by_site {
+    gcp_site_stats *stats; /* [0 .. n): index id - 1 */
+    size_t n;
+} by_site;
+
+static void GC_CALLBACK count_sited(void *obj, size_t bytes, void *data)
+{
+    by_site *b = data;
+    int k = gcp__kind_index(GC_get_kind_and_size(obj, NULL));
+
+    if (k != GCP__NORMAL_SITED && k != GCP__ATOMIC_SITED)
+        return;
+    uintptr_t id = *(const uintptr_t *)obj;
+    if (id == 0 || id > b->n) /* a free-list link, or a site newer than the walk */
+        return;
+    gcp_site_stats *s = &b->stats[id - 1];
+    s->objects_live++;
+    s->bytes_live += bytes;
+}
+
+static void *GC_CALLBACK census_locked(void *data)
+{
+    GC_enumerate_reachable_objects_inner(count_sited, data);
+    return NULL;
+}
+
+int gcp__sites_census(gcp_site_stats **out, size_t *n_out)
+{
+    by_site b;
+
+    b.n = atomic_load(&published);
+    b.stats = calloc(b.n ? b.n : 1, sizeof *b.stats);
+    if (!b.stats)
+        return gcp__fail(GCP_ENOMEM, "no memory for %zu site records", b.n);
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < b.n; i++) {
+        const gcp_site *site = sites[i];
+        b.stats[i].file = site->file;
+        b.stats[i].func = site->func;
+        b.stats[i].line = site->line;
+        b.stats[i].atomic = site_atomic[i];
+        b.stats[i].objects_allocated = __atomic_load_n(&site->objects_, __ATOMIC_RELAXED);
+        b.stats[i].bytes_allocated = __atomic_load_n(&site->bytes_, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    GC_call_with_alloc_lock(census_locked, &b);
+    *out = b.stats;
+    *n_out = b.n;
+    return 0;
+}

@@ -1,0 +1,271 @@
+/*
+ * check_sites.c - allocation sites: the counts by site against the test's
+ * own counts of what it allocated where and what it kept, and snapshot
+ * diffs against the changes it made.
+ */
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
+#include <check.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gcprof.h"
+#include "testutil.h"
+
+#define N_KEPT    300
+#define N_DROPPED 700
+
+/* Not static: the compiler may not drop stores to it (BDWGC-NOTES). */
+void *tu_kept[N_KEPT + 100];
+#define kept tu_kept
+static int line_kept, line_dropped, line_atomic, line_later;
+
+/* Allocates N_KEPT objects at one line (kept) and N_DROPPED at another. */
+static void allocate_two_sites(uint64_t *kept_bytes)
+{
+    *kept_bytes = 0;
+    for (int i = 0; i < N_KEPT; i++) {
+        line_kept = __LINE__ + 1;
+        kept[i] = gcp_alloc(40 + (size_t)(i % 5) * 16);
+        *kept_bytes += GC_size(GC_base(kept[i]));
+    }
+    for (int i = 0; i < N_DROPPED; i++) {
+        line_dropped = __LINE__ + 1;
+        tu_sink = gcp_alloc(24);
+    }
+    tu_sink = NULL;
+}
+
+static const gcp_site_stats *find_line(const gcp_snapshot *s, int line)
+{
+    for (size_t i = 0; i < gcp_snapshot_count(s); i++) {
+        const gcp_site_stats *st = gcp_snapshot_site(s, i);
+        if (st->line == line && strstr(st->file, "check_sites.c"))
+            return st;
+    }
+    return NULL;
+}
+
+static void track_on(void)
+{
+    gcp_sites_track(1);
+}
+
+static void track_off(void)
+{
+    gcp_sites_track(0);
+}
+
+START_TEST(test_untracked_objects_have_no_header)
+{
+    gcp_sites_track(0);
+    void *p = gcp_alloc(40);
+    ck_assert_ptr_eq(GC_base(p), p);
+    ck_assert_uint_eq(gcp_sizeof(p), GC_size(p));
+}
+END_TEST
+
+START_TEST(test_tracked_object_layout)
+{
+    char *p = gcp_alloc(40);
+    char *base = GC_base(p);
+
+    ck_assert_ptr_eq(p, base + 16);
+    ck_assert_uint_eq(((uintptr_t)p) % 16, 0);
+    ck_assert_uint_eq(gcp_sizeof(p), GC_size(base) - 16);
+    ck_assert_uint_ge(gcp_sizeof(p), 40);
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_eq(p[i], 0);
+    /* Held only through its user pointer (16 bytes in), it survives. */
+    memset(p, 0x5a, 40);
+    tu_sink = p;
+    gcp_collect();
+    gcp_collect();
+    for (int i = 0; i < 40; i++)
+        ck_assert_int_eq(((char *)tu_sink)[i], 0x5a);
+}
+END_TEST
+
+START_TEST(test_counts_by_site_exact)
+{
+    uint64_t kept_bytes;
+
+    allocate_two_sites(&kept_bytes);
+    gcp_snapshot *s = gcp_snapshot_take("after");
+    ck_assert_ptr_nonnull(s);
+    const gcp_site_stats *k = find_line(s, line_kept), *d = find_line(s, line_dropped);
+    ck_assert_ptr_nonnull(k);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_uint_eq(k->objects_allocated, N_KEPT);
+    ck_assert_uint_eq(k->objects_live, N_KEPT);
+    ck_assert_uint_eq(k->bytes_live, kept_bytes);
+    ck_assert_uint_eq(k->bytes_allocated, kept_bytes);
+    ck_assert_uint_eq(d->objects_allocated, N_DROPPED);
+    ck_assert_uint_eq(d->objects_live, 0);
+    ck_assert_str_eq(k->func, "allocate_two_sites");
+    ck_assert_int_eq(k->atomic, 0);
+    gcp_snapshot_free(s);
+}
+END_TEST
+
+START_TEST(test_atomic_sites_marked)
+{
+    line_atomic = __LINE__ + 1;
+    kept[0] = gcp_alloc_atomic(100);
+    gcp_snapshot *s = gcp_snapshot_take("atomic");
+    const gcp_site_stats *a = find_line(s, line_atomic);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(a->atomic, 1);
+    ck_assert_uint_eq(a->objects_live, 1);
+    gcp_snapshot_free(s);
+}
+END_TEST
+
+START_TEST(test_diff_shows_growth_new_and_gone)
+{
+    uint64_t kept_bytes;
+    char *text = NULL, *json = NULL;
+    size_t tlen = 0, jlen = 0;
+
+    allocate_two_sites(&kept_bytes);
+    gcp_snapshot *before = gcp_snapshot_take("before");
+    for (int i = 0; i < N_KEPT; i++)
+        kept[i] = NULL; /* the kept site's objects die */
+    for (int i = 0; i < 50; i++) {
+        line_later = __LINE__ + 1;
+        kept[N_KEPT + i] = gcp_alloc(64);
+    }
+    gcp_snapshot *after = gcp_snapshot_take("after");
+
+    FILE *fp = open_memstream(&text, &tlen);
+    ck_assert_int_eq(gcp_snapshot_diff_print(fp, before, after), 0);
+    fclose(fp);
+    fp = open_memstream(&json, &jlen);
+    ck_assert_int_eq(gcp_snapshot_diff_write_json(fp, before, after), 0);
+    fclose(fp);
+
+    char want[128];
+    snprintf(want, sizeof want, "%+13lld       -300  [gone]", -(long long)kept_bytes);
+    ck_assert_msg(strstr(text, want) != NULL, "text:\n%s", text);
+    snprintf(want, sizeof want, "check_sites.c:%d", line_later);
+    const char *later = strstr(text, want);
+    ck_assert_ptr_nonnull(later);
+    ck_assert_ptr_nonnull(strstr(text, "+50  [new]"));
+    /* Largest growth first: the new site comes before the gone one. */
+    ck_assert(later < strstr(text, "[gone]"));
+    snprintf(want, sizeof want,
+             "\"line\": %d, \"function\": \"test_diff_shows_growth_new_and_gone_fn\"", line_later);
+    ck_assert_ptr_nonnull(strstr(json, want));
+    ck_assert_ptr_nonnull(strstr(json, "\"objects\": 50, \"new\": true"));
+    free(text);
+    free(json);
+    gcp_snapshot_free(before);
+    gcp_snapshot_free(after);
+}
+END_TEST
+
+/* Two threads at one site: the site's count is exact. */
+static int line_threads;
+
+static void *thread_alloc(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 20000; i++) {
+        line_threads = __LINE__ + 1;
+        tu_sink = gcp_alloc(32);
+    }
+    return NULL;
+}
+
+START_TEST(test_threads_share_a_site)
+{
+    pthread_t t[2];
+
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, thread_alloc, NULL), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    tu_sink = NULL;
+    gcp_snapshot *s = gcp_snapshot_take("threads");
+    const gcp_site_stats *st = find_line(s, line_threads);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_uint_eq(st->objects_allocated, 40000);
+    gcp_snapshot_free(s);
+}
+END_TEST
+
+/* Sited objects are runtime objects: the profiler still counts exactly. */
+typedef struct node {
+    struct node *next;
+} node;
+
+static int ring_of_1000(void *env)
+{
+    node *first = GCP_NEW(node), *prev = first;
+
+    (void)env;
+    for (int i = 1; i < 1000; i++) {
+        node *x = GCP_NEW(node);
+        prev->next = x;
+        prev = x;
+    }
+    prev->next = first;
+    return 0;
+}
+
+START_TEST(test_profiler_counts_sited_objects)
+{
+    gcp_config c;
+    gcp_report r;
+
+    gcp_config_init(&c);
+    ck_assert_int_eq(gcp_profile("ring", ring_of_1000, NULL, &c, &r), 0);
+    ck_assert_uint_eq(r.objects_allocated, 1000);
+    ck_assert_int_eq(r.gc_objects_collected, 1000);
+}
+END_TEST
+
+START_TEST(test_snapshot_errors)
+{
+    ck_assert_int_eq(gcp_snapshot_print(NULL, NULL), GCP_EINVAL);
+    ck_assert_int_eq(gcp_snapshot_diff_print(stdout, NULL, NULL), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "before"));
+    ck_assert_uint_eq(gcp_snapshot_count(NULL), 0);
+    ck_assert_ptr_null(gcp_snapshot_site(NULL, 0));
+    GC_disable();
+    ck_assert_ptr_null(gcp_snapshot_take("disabled"));
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "disabled"));
+    GC_enable();
+    gcp_snapshot_free(NULL);
+}
+END_TEST
+
+static Suite *make_sites_suite(void)
+{
+    Suite *s = suite_create("sites");
+    TCase *off = tcase_create("off");
+    TCase *on = tcase_create("on");
+
+    tcase_add_test(off, test_untracked_objects_have_no_header);
+    tcase_add_test(off, test_snapshot_errors);
+    suite_add_tcase(s, off);
+
+    tcase_add_checked_fixture(on, track_on, track_off);
+    tcase_add_test(on, test_tracked_object_layout);
+    tcase_add_test(on, test_counts_by_site_exact);
+    tcase_add_test(on, test_atomic_sites_marked);
+    tcase_add_test(on, test_diff_shows_growth_new_and_gone);
+    tcase_add_test(on, test_threads_share_a_site);
+    tcase_add_test(on, test_profiler_counts_sited_objects);
+    suite_add_tcase(s, on);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_sites_suite());
+}
