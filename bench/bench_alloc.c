@@ -183,6 +183,38 @@ static int measure_all(const char *phase, int held)
     return failed;
 }
 
+/* Site tracking: the same gcp_alloc loop with tracking off and on, in
+ * interleaved rounds. Target: tracking adds under 10 ns an allocation
+ * (its object also grows by the 16-byte header naming the site). */
+#define SITE_TARGET_NS 10.0
+
+static int measure_sites(void)
+{
+    static const size_t sizes[] = {16, 64, 256};
+    int failed = 0;
+
+    printf("\nsite tracking (gcp_sites_track): ns per gcp_alloc, median of %d rounds\n", ROUNDS);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        bench_series off = {{0}, 0}, on = {{0}, 0};
+        long n = 400000;
+        for (int r = 0; r < ROUNDS; r++) {
+            for (int k = 0; k < 2; k++) {
+                int track = (r + k) % 2;
+                gcp_sites_track(track);
+                GC_gcollect();
+                bench_add(track ? &on : &off, time_gcp_alloc(sizes[i], n));
+            }
+        }
+        gcp_sites_track(0);
+        double added = bench_median(&on) - bench_median(&off);
+        printf("  gcp_alloc(%3zu): off %6.2f, on %6.2f => %+6.2f ns  target < %.0f  ", sizes[i],
+               bench_median(&off), bench_median(&on), added, SITE_TARGET_NS);
+        failed += bench_verdict(added < SITE_TARGET_NS);
+        putchar('\n');
+    }
+    return failed;
+}
+
 int main(void)
 {
     int failed = 0;
@@ -214,6 +246,7 @@ int main(void)
      * runs a marker thread anyway: held rows differ little by phase. */
     failed += measure_all("2 threads", 1);
     idle_finish(idle);
+    failed += measure_sites();
 
     printf("\ncollections during the run: %lu; heap %.1f MiB\n", (unsigned long)GC_get_gc_no(),
            (double)GC_get_heap_size() / 1048576.0);
