@@ -13,6 +13,7 @@
  */
 #include "internal.h"
 
+#include <gc/gc_inline.h> /* GC_I_PTRFREE, GC_I_NORMAL */
 #include <gc/gc_mark.h>
 #include <stdlib.h>
 
@@ -105,17 +106,19 @@ static void visit(walk *w, const void *p)
 static size_t scanned_bytes(const void *base, size_t *size)
 {
     int kind = GC_get_kind_and_size(base, size);
+    int ours = gcp__kind_index(kind);
 
-    if (kind == gcp__kind_atomic) /* the free-list link, or a word of data */
-        return *size < sizeof(void *) ? *size : sizeof(void *);
+    /* The free-list link, then a word of data (unsited) or the site id. */
+    if (ours == GCP__ATOMIC || ours == GCP__ATOMIC_SITED)
+        return sizeof(void *);
     if (kind == GC_I_PTRFREE || kind == KIND_AUNCOLLECTABLE)
         return 0;
     /* With the extra byte on, NORMAL's descriptor leaves out the last
      * word: it can never hold a pointer the program stored. */
     if (kind == GC_I_NORMAL && gcp__extra_bytes)
         return *size - sizeof(void *);
-    /* Ours, UNCOLLECTABLE, and kinds we do not know (typed, gcj, others'):
-     * the whole object, which can only overcount. */
+    /* Our normal kinds, UNCOLLECTABLE, and kinds we do not know (typed,
+     * gcj, others'): the whole object, which can only overcount. */
     return *size;
 }
 
