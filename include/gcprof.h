@@ -527,9 +527,13 @@ typedef struct gcp_leak_report {
 
 /* Run fn(env) warmup + iterations times; after each measured run collect
  * fully and count the live runtime objects exactly; fit the growth per
- * iteration. Returns 0 when the check ran (verdict in out->has_leak),
- * GCP_EINVAL for bad arguments (named). Collection must be enabled. A
- * failing run is recorded in out->status and the check goes on. */
+ * iteration (r_squared is the fit of live bytes). Returns 0 when the check
+ * ran (verdict in out->has_leak), GCP_EINVAL for bad arguments (named) or
+ * when collection is disabled, before or during the check. A failing run
+ * is recorded in out->status and the check goes on. The slope is over the
+ * whole measured window: growth that stops partway, such as a cache
+ * filling to its cap, still counts; set warmup past such fills. A positive
+ * slope with a low r_squared often means a plateau, not steady growth. */
 GCP_EXPORT int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_options *opt,
                               gcp_leak_report *out);
 

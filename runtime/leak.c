@@ -135,11 +135,11 @@ int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_option
             out->status = status;
         if (i < opt->warmup)
             continue;
+        /* Here, right where fn's frames were: wipe what it left there. */
+        gcp__clear_dead_stack();
         if (GC_is_disabled()) /* by fn: the census would repeat stale marks */
             return gcp__fail(GCP_EINVAL, "gcp_leak_check: collection was disabled during run %zu",
                              i + 1);
-        /* Here, right where fn's frames were: wipe what it left there. */
-        gcp__clear_dead_stack();
         gcp__counts live;
         collect_and_count(&live);
         size_t k = i - opt->warmup;

@@ -1,0 +1,448 @@
+/*
+ * check_leak.c - the leak check against what the test knows it leaks:
+ * the collector's size of each object it keeps (GC_size, measured here),
+ * how many it keeps per call, and how often the operation was called.
+ */
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gcprof.h"
+#include "testutil.h"
+
+#define EPS 1e-6
+
+typedef struct node {
+    struct node *next;
+    struct node *across; /* makes bigger cycles out of the rings */
+} node;
+
+/* ---- operations ------------------------------------------------------ */
+
+static size_t calls; /* runs of any operation below */
+
+/* About 1.3 MiB of garbage: 1024 rings of 16 objects of 64 bytes, each
+ * ring also pointing into the previous one. Each ring escapes through
+ * tu_sink while it is built, so the stores into it are real. */
+static void make_garbage(void)
+{
+    node *prev_ring = NULL;
+
+    for (int r = 0; r < 1024; r++) {
+        node *first = gcp_alloc(64), *last = first;
+        if (!first)
+            return;
+        for (int i = 1; i < 16; i++) {
+            node *x = gcp_alloc(64);
+            if (!x)
+                return;
+            x->across = prev_ring;
+            last->next = x;
+            last = x;
+        }
+        last->next = first; /* the cycle */
+        prev_ring = first;
+        tu_sink = first;
+    }
+    tu_sink = NULL;
+}
+
+/* The planted leak: one gcp_alloc(64) per call, kept on a global list. */
+static node *volatile leaked;
+static size_t leaked_size; /* GC_size of a leaked object; 0 if they differ */
+
+static int leak_one(void *env)
+{
+    (void)env;
+    calls++;
+    make_garbage();
+    node *x = gcp_alloc(64);
+    if (!x)
+        return 1;
+    size_t size = GC_size(x);
+    leaked_size = calls == 1 || size == leaked_size ? size : 0;
+    x->next = leaked;
+    leaked = x;
+    make_garbage();
+    return 0;
+}
+
+static int garbage_only(void *env)
+{
+    (void)env;
+    calls++;
+    make_garbage();
+    return 0;
+}
+
+/* A cache that keeps one ~1000-byte entry per call until it holds 10. */
+#define CACHE_CAP 10
+static void *volatile cache[CACHE_CAP];
+static size_t cache_len, entry_size;
+
+static int fill_cache(void *env)
+{
+    (void)env;
+    calls++;
+    make_garbage();
+    if (cache_len < CACHE_CAP) {
+        void *e = gcp_alloc_atomic(1000);
+        if (!e)
+            return 1;
+        entry_size = GC_size(e);
+        cache[cache_len++] = e;
+    }
+    return 0;
+}
+
+/* Returns 5 on its 4th call and 7 on its 9th, 0 otherwise. */
+static int fail_sometimes(void *env)
+{
+    (void)env;
+    calls++;
+    make_garbage();
+    return calls == 4 ? 5 : calls == 9 ? 7 : 0;
+}
+
+static int disable_at_5(void *env)
+{
+    (void)env;
+    if (++calls == 5)
+        GC_disable();
+    return 0;
+}
+
+static void reset(void)
+{
+    calls = 0;
+    leaked = NULL;
+    leaked_size = 0;
+    cache_len = entry_size = 0;
+    for (size_t i = 0; i < CACHE_CAP; i++)
+        cache[i] = NULL;
+    gcp_collect();
+}
+
+static gcp_leak_options options(size_t iterations, size_t warmup)
+{
+    gcp_leak_options opt;
+
+    gcp_leak_options_init(&opt);
+    opt.iterations = iterations;
+    opt.warmup = warmup;
+    return opt;
+}
+
+/* The test's own least-squares line through y against 0..n-1 (two-pass,
+ * plain double): slope and R². */
+static void own_fit(const double *y, size_t n, double *slope, double *r2)
+{
+    double mx = (double)(n - 1) / 2, my = 0, sxy = 0, sxx = 0, syy = 0;
+
+    for (size_t i = 0; i < n; i++)
+        my += y[i] / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        sxy += ((double)i - mx) * (y[i] - my);
+        sxx += ((double)i - mx) * ((double)i - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    *slope = sxy / sxx;
+    *r2 = sxy * sxy / (sxx * syy);
+}
+
+/* ---- verdicts ---------------------------------------------------------- */
+
+START_TEST(test_options_defaults)
+{
+    gcp_leak_options opt;
+
+    memset(&opt, 0xff, sizeof opt);
+    gcp_leak_options_init(&opt);
+    ck_assert_uint_eq(opt.iterations, 30);
+    ck_assert_uint_eq(opt.warmup, 3);
+    ck_assert(opt.threshold_bytes == 16);
+}
+END_TEST
+
+START_TEST(test_planted_leak_found)
+{
+    gcp_leak_report r = {0};
+    uint64_t live[30];
+
+    reset();
+    r.live_bytes = live;
+    ck_assert_int_eq(gcp_leak_check("leak_one", leak_one, NULL, NULL, &r), 0);
+    ck_assert_uint_eq(calls, 33);
+    ck_assert_uint_ne(leaked_size, 0); /* every leaked object had one size */
+    ck_assert_uint_ge(leaked_size, 64);
+    ck_assert(r.has_leak);
+    ck_assert_msg(fabs(r.bytes_per_iteration - (double)leaked_size) < EPS,
+                  "slope %.9f, leaked %zu bytes per call", r.bytes_per_iteration, leaked_size);
+    ck_assert_msg(fabs(r.objects_per_iteration - 1.0) < EPS, "objects slope %.9f",
+                  r.objects_per_iteration);
+    ck_assert_msg(r.r_squared > 0.999, "r2 %.9f", r.r_squared);
+    /* Each measurement is exactly one leaked object above the previous. */
+    for (size_t i = 1; i < 30; i++)
+        ck_assert_uint_eq(live[i] - live[i - 1], leaked_size);
+    ck_assert_str_eq(r.name, "leak_one");
+    ck_assert_int_eq(r.status, 0);
+}
+END_TEST
+
+/* Garbage only, cycles included: 20 checks, none may see growth. Counts
+ * are exact, so the live set must not move at all: no tolerance. */
+START_TEST(test_garbage_never_flagged)
+{
+    int flagged = 0, drifted = 0, first_drift = -1;
+    double first_slope = 0;
+
+    reset();
+    for (int rep = 0; rep < 20; rep++) {
+        gcp_leak_report r = {0};
+        calls = 0;
+        ck_assert_int_eq(gcp_leak_check("garbage", garbage_only, NULL, NULL, &r), 0);
+        ck_assert_uint_eq(calls, 33);
+        flagged += r.has_leak;
+        if (r.bytes_per_iteration != 0 || r.objects_per_iteration != 0 || r.r_squared != 1.0 ||
+            r.live_bytes_first != r.live_bytes_last) {
+            if (drifted++ == 0)
+                first_drift = rep, first_slope = r.bytes_per_iteration;
+        }
+    }
+    ck_assert_msg(flagged == 0 && drifted == 0,
+                  "%d of 20 flagged, %d of 20 drifted (first: run %d, slope %.3f)", flagged,
+                  drifted, first_drift, first_slope);
+}
+END_TEST
+
+/* Growth that stops within the window still counts: the slope is over all
+ * 30 measurements. 10 growing then 20 flat is a clear positive slope. */
+START_TEST(test_capped_cache_counts_over_window)
+{
+    gcp_leak_options opt = options(30, 0);
+    gcp_leak_report r = {0};
+    double model[30];
+
+    reset();
+    ck_assert_int_eq(gcp_leak_check("cache", fill_cache, NULL, &opt, &r), 0);
+    ck_assert_uint_eq(cache_len, CACHE_CAP);
+    for (size_t i = 0; i < 30; i++) /* entries held after measured run i */
+        model[i] = (double)entry_size * (double)(i + 1 < CACHE_CAP ? i + 1 : CACHE_CAP);
+    double slope, r2;
+    own_fit(model, 30, &slope, &r2);
+    ck_assert_msg(fabs(r.bytes_per_iteration - slope) < EPS, "slope %.9f, expected %.9f",
+                  r.bytes_per_iteration, slope);
+    ck_assert(r.has_leak); /* about 0.24 entries per run, far above 16 bytes */
+    ck_assert_msg(fabs(r.r_squared - r2) < EPS, "r2 %.9f, expected %.9f", r.r_squared, r2);
+    ck_assert_uint_eq(r.live_bytes_last - r.live_bytes_first, (CACHE_CAP - 1) * entry_size);
+}
+END_TEST
+
+/* The remedy: a warmup past the fill, and the same cache is flat. */
+START_TEST(test_capped_cache_warmed_up)
+{
+    gcp_leak_options opt = options(30, CACHE_CAP);
+    gcp_leak_report r = {0};
+
+    reset();
+    ck_assert_int_eq(gcp_leak_check("cache", fill_cache, NULL, &opt, &r), 0);
+    ck_assert(!r.has_leak);
+    ck_assert(r.bytes_per_iteration == 0);
+    ck_assert(r.r_squared == 1.0);
+}
+END_TEST
+
+/* ---- the report --------------------------------------------------------- */
+
+START_TEST(test_live_bytes_filled_warmup_not_measured)
+{
+    gcp_leak_options opt = options(7, 4);
+    gcp_leak_report r = {0};
+    uint64_t live[9];
+
+    reset();
+    for (size_t i = 0; i < 9; i++)
+        live[i] = UINT64_MAX;
+    r.live_bytes = live;
+    ck_assert_int_eq(gcp_leak_check("leak_one", leak_one, NULL, &opt, &r), 0);
+    ck_assert_uint_eq(calls, 4 + 7);
+    ck_assert_uint_eq(r.iterations, 7);
+    ck_assert(r.live_bytes == live);
+    ck_assert_uint_eq(r.live_bytes_first, live[0]);
+    ck_assert_uint_eq(r.live_bytes_last, live[6]);
+    for (size_t i = 0; i < 7; i++) /* measurement i follows i more leaks */
+        ck_assert_uint_eq(live[i] - live[0], i * leaked_size);
+    ck_assert(live[7] == UINT64_MAX && live[8] == UINT64_MAX); /* slots past n untouched */
+}
+END_TEST
+
+START_TEST(test_without_array)
+{
+    gcp_leak_options opt = options(5, 0);
+    gcp_leak_report r;
+
+    reset();
+    memset(&r, 0, sizeof r);
+    ck_assert_int_eq(gcp_leak_check(NULL, leak_one, NULL, &opt, &r), 0);
+    ck_assert(r.live_bytes == NULL);
+    ck_assert_uint_eq(calls, 5);
+    ck_assert_str_eq(r.name, "(anonymous)");
+    ck_assert_uint_eq(r.live_bytes_last - r.live_bytes_first, 4 * leaked_size);
+}
+END_TEST
+
+START_TEST(test_name_truncated_on_character)
+{
+    char name[200];
+    gcp_leak_options opt = options(3, 0);
+    gcp_leak_report r = {0};
+
+    memset(name, 'a', sizeof name);
+    memcpy(name + 126, "\xc3\xa9", 2); /* é across the 127-byte limit */
+    name[sizeof name - 1] = '\0';
+    ck_assert_int_eq(gcp_leak_check(name, garbage_only, NULL, &opt, &r), 0);
+    ck_assert_uint_eq(strlen(r.name), 126);
+}
+END_TEST
+
+START_TEST(test_failing_operation_recorded)
+{
+    gcp_leak_report r = {0};
+
+    reset();
+    ck_assert_int_eq(gcp_leak_check("fails", fail_sometimes, NULL, NULL, &r), 0);
+    ck_assert_int_eq(r.status, 5); /* the first failure, not the later 7 */
+    ck_assert_uint_eq(calls, 33);
+    ck_assert_uint_eq(r.iterations, 30);
+    ck_assert(!r.has_leak);
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------- */
+
+static void expect_einval(int rc, const char *word)
+{
+    ck_assert_int_eq(rc, GCP_EINVAL);
+    ck_assert_msg(strstr(gcp_last_error(), word) != NULL, "'%s' does not name %s", gcp_last_error(),
+                  word);
+    ck_assert_uint_eq(calls, 0);
+}
+
+START_TEST(test_null_arguments)
+{
+    gcp_leak_report r = {0};
+    tu_log log;
+
+    reset();
+    tu_log_capture(&log);
+    expect_einval(gcp_leak_check("x", NULL, NULL, NULL, &r), "fn is NULL");
+    expect_einval(gcp_leak_check("x", garbage_only, NULL, NULL, NULL), "out is NULL");
+    tu_log_restore();
+    ck_assert_int_eq(log.errors, 2);
+}
+END_TEST
+
+START_TEST(test_too_few_iterations)
+{
+    gcp_leak_options opt = options(2, 3);
+    gcp_leak_report r = {0};
+    tu_log log;
+
+    reset();
+    tu_log_capture(&log);
+    expect_einval(gcp_leak_check("x", garbage_only, NULL, &opt, &r), "iterations");
+    tu_log_restore();
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "2"));
+}
+END_TEST
+
+static const double bad_thresholds[] = {-1.0, NAN, INFINITY};
+
+START_TEST(test_bad_threshold)
+{
+    gcp_leak_options opt = options(30, 3);
+    gcp_leak_report r = {0};
+    tu_log log;
+
+    reset();
+    opt.threshold_bytes = bad_thresholds[_i];
+    tu_log_capture(&log);
+    expect_einval(gcp_leak_check("x", garbage_only, NULL, &opt, &r), "threshold_bytes");
+    tu_log_restore();
+}
+END_TEST
+
+START_TEST(test_collection_disabled)
+{
+    gcp_leak_report r = {0};
+    tu_log log;
+
+    reset();
+    tu_log_capture(&log);
+    GC_disable();
+    int rc = gcp_leak_check("x", garbage_only, NULL, NULL, &r);
+    GC_enable();
+    tu_log_restore();
+    expect_einval(rc, "collection is disabled");
+}
+END_TEST
+
+/* Disabled by the operation itself: stop rather than report stale counts. */
+START_TEST(test_operation_disables_collection)
+{
+    gcp_leak_options opt = options(10, 0);
+    gcp_leak_report r = {0};
+    tu_log log;
+
+    reset();
+    tu_log_capture(&log);
+    int rc = gcp_leak_check("x", disable_at_5, NULL, &opt, &r);
+    GC_enable();
+    tu_log_restore();
+    ck_assert_int_eq(rc, GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "disabled during run 5"));
+    ck_assert_uint_eq(calls, 5);
+}
+END_TEST
+
+static Suite *make_leak_suite(void)
+{
+    Suite *s = suite_create("leak");
+    TCase *verdicts = tcase_create("verdicts");
+    TCase *report = tcase_create("report");
+    TCase *errors = tcase_create("errors");
+
+    tcase_set_timeout(verdicts, 120);
+    tcase_set_timeout(report, 60);
+    tcase_add_test(verdicts, test_options_defaults);
+    tcase_add_test(verdicts, test_planted_leak_found);
+    tcase_add_test(verdicts, test_garbage_never_flagged);
+    tcase_add_test(verdicts, test_capped_cache_counts_over_window);
+    tcase_add_test(verdicts, test_capped_cache_warmed_up);
+    suite_add_tcase(s, verdicts);
+
+    tcase_add_test(report, test_live_bytes_filled_warmup_not_measured);
+    tcase_add_test(report, test_without_array);
+    tcase_add_test(report, test_name_truncated_on_character);
+    tcase_add_test(report, test_failing_operation_recorded);
+    suite_add_tcase(s, report);
+
+    tcase_add_test(errors, test_null_arguments);
+    tcase_add_test(errors, test_too_few_iterations);
+    tcase_add_loop_test(errors, test_bad_threshold, 0, 3);
+    tcase_add_test(errors, test_collection_disabled);
+    tcase_add_test(errors, test_operation_disables_collection);
+    suite_add_tcase(s, errors);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_leak_suite());
+}
