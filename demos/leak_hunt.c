@@ -10,6 +10,8 @@
  *     leak_hunt [--quick] [--iterations N] [--threshold-kb X] [--verbose]
  *               [--only leaky|fixed]
  *
+ * With GCPROF_SITES=1 (site tracking) a leak names the lines it grows at.
+ *
  * Exit status 1 when a checked handler leaks (so it can gate CI), 2 on a
  * usage error.
  */
@@ -149,6 +151,9 @@ static int check(const char *name, gcp_fn fn, server *s, const args *a)
            name, r.has_leak ? "LEAK" : "ok  ", r.bytes_per_iteration, r.objects_per_iteration,
            r.r_squared, (unsigned long long)r.live_bytes_first,
            (unsigned long long)r.live_bytes_last);
+    for (size_t i = 0; i < r.n_sites; i++)
+        printf("               grows %+.1f bytes/iteration at %s:%d (%s)\n",
+               r.sites[i].bytes_per_iteration, r.sites[i].file, r.sites[i].line, r.sites[i].func);
     if (a->verbose && series) {
         printf("               live bytes after each iteration:");
         for (size_t i = 0; i < r.iterations; i++)

@@ -441,9 +441,10 @@ GCP_EXPORT void *gcp_alloc_at(size_t size, gcp_site *site);
 GCP_EXPORT void *gcp_alloc_atomic_at(size_t size, gcp_site *site);
 GCP_EXPORT char *gcp_strdup_at(const char *s, gcp_site *site);
 
-/* Switch site tracking on or off for allocations from now on (objects
- * keep what they were allocated with). Returns the previous setting.
- * Environment: GCPROF_SITES=1 turns it on at gcp_init. */
+/* Switch site tracking on (1) or off (0) for allocations from now on
+ * (objects keep what they were allocated with), or only ask (-1). Returns
+ * the previous setting. Environment: GCPROF_SITES=1 turns it on at
+ * gcp_init. */
 GCP_EXPORT int gcp_sites_track(int on);
 
 /* With GNU C, gcp_alloc(n), gcp_alloc_atomic(n) and gcp_strdup(s) name
@@ -523,6 +524,14 @@ typedef struct gcp_leak_report {
     uint64_t live_bytes_first, live_bytes_last; /* runtime objects after a full collection */
     int status;                                 /* first non-zero status of the operation, or 0 */
     uint64_t *live_bytes; /* in: optional array of `iterations` slots; out: filled */
+    /* With site tracking on: the sites whose live bytes grew faster than
+     * threshold_bytes, fastest first (strings borrowed from the sites). */
+    size_t n_sites;
+    struct gcp_leak_site {
+        const char *file, *func;
+        int line;
+        double bytes_per_iteration;
+    } sites[8];
 } gcp_leak_report;
 
 /* Run fn(env) warmup + iterations times; after each measured run collect

@@ -27,6 +27,8 @@ static _Atomic size_t published; /* ids up to this are in sites[] */
 int gcp_sites_track(int on)
 {
     gcp_init();
+    if (on < 0)
+        return atomic_load(&tracking);
     return atomic_exchange(&tracking, on ? 1 : 0);
 }
 

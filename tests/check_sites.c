@@ -229,6 +229,47 @@ START_TEST(test_profiler_counts_sited_objects)
 }
 END_TEST
 
+/* A leak check names the line a leak grows at, with its exact rate. */
+typedef struct leak_node {
+    struct leak_node *next;
+    char payload[48];
+} leak_node;
+
+leak_node *tu_leaked_list; /* not static: a root the compiler must keep */
+static int line_leak;
+static uint64_t leaked_size;
+
+static int leak_one(void *env)
+{
+    (void)env;
+    for (int i = 0; i < 2000; i++) /* garbage at another line */
+        tu_sink = gcp_alloc(64);
+    tu_sink = NULL;
+    line_leak = __LINE__ + 1;
+    leak_node *n = GCP_NEW(leak_node);
+    n->next = tu_leaked_list;
+    tu_leaked_list = n;
+    leaked_size = GC_size(GC_base(n));
+    return 0;
+}
+
+START_TEST(test_leak_check_names_site)
+{
+    gcp_leak_options opt;
+    gcp_leak_report r;
+
+    gcp_leak_options_init(&opt);
+    memset(&r, 0, sizeof r);
+    ck_assert_int_eq(gcp_leak_check("leak_one", leak_one, NULL, &opt, &r), 0);
+    ck_assert(r.has_leak);
+    ck_assert_uint_eq(r.n_sites, 1); /* the garbage site does not grow */
+    ck_assert_int_eq(r.sites[0].line, line_leak);
+    ck_assert_str_eq(r.sites[0].func, "leak_one");
+    ck_assert_double_eq_tol(r.sites[0].bytes_per_iteration, (double)leaked_size, 1e-6);
+    ck_assert_double_eq_tol(r.bytes_per_iteration, (double)leaked_size, 1e-6);
+}
+END_TEST
+
 START_TEST(test_snapshot_errors)
 {
     ck_assert_int_eq(gcp_snapshot_print(NULL, NULL), GCP_EINVAL);
@@ -261,6 +302,7 @@ static Suite *make_sites_suite(void)
     tcase_add_test(on, test_diff_shows_growth_new_and_gone);
     tcase_add_test(on, test_threads_share_a_site);
     tcase_add_test(on, test_profiler_counts_sited_objects);
+    tcase_add_test(on, test_leak_check_names_site);
     suite_add_tcase(s, on);
     return s;
 }
