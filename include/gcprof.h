@@ -494,6 +494,30 @@ GCP_EXPORT int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before,
 GCP_EXPORT int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before,
                                             const gcp_snapshot *after);
 
+/* A line-by-line report: for each line of one source file that allocated
+ * during a profiled closure, what it allocated and what of that was still
+ * live after the forced collection (memory_profiler's table, from the
+ * collector's counts). Caller-owned; free with gcp_line_report_free. */
+typedef struct gcp_line_report gcp_line_report;
+
+/* gcp_profile(name, fn, env, cfg, out) with site tracking on for its
+ * duration (then restored), and *lines set to the report for the lines of
+ * `file` (the closure's file: GCP_PROFILE_LINES passes __FILE__). "Live
+ * after" is the change of live bytes at that line across the closure, so
+ * it is exact for lines only the closure runs. Returns as gcp_profile, or
+ * GCP_ENOMEM (then no report and *lines is NULL). */
+GCP_EXPORT int gcp_profile_lines(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
+                                 const char *file, gcp_report *out, gcp_line_report **lines);
+#define GCP_PROFILE_LINES(name, fn, env, cfg, out, lines)                                          \
+    gcp_profile_lines((name), (fn), (env), (cfg), __FILE__, (out), (lines))
+
+/* The table, sorted by line, with a total row; each line's source text is
+ * read from the file when it can be found (else the table says so). */
+GCP_EXPORT int gcp_line_report_print(FILE *fp, const gcp_line_report *lines);
+/* The same as one JSON object. */
+GCP_EXPORT int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lines);
+GCP_EXPORT void gcp_line_report_free(gcp_line_report *lines);
+
 /* ---- where the memory goes: sizes and leak checks ------------------- */
 
 /* Bytes the collector holds for obj and for everything reachable from it

@@ -270,6 +270,73 @@ START_TEST(test_leak_check_names_site)
 }
 END_TEST
 
+/* The line-by-line report of a closure: per line, what it allocated (the
+ * test's own sums of GC sizes), what stayed live, its source text. */
+static int line_a, line_b;
+static uint64_t bytes_a, bytes_b;
+
+static int two_lines(void *env)
+{
+    (void)env;
+    bytes_a = bytes_b = 0;
+    for (int i = 0; i < 100; i++) {
+        line_a = __LINE__ + 1;
+        kept[i] = gcp_alloc(64); /* kept: line A */
+        bytes_a += GC_size(GC_base(kept[i]));
+    }
+    for (int i = 0; i < 400; i++) {
+        line_b = __LINE__ + 1;
+        void *p = gcp_alloc(32); /* dropped: line B */
+        bytes_b += GC_size(GC_base(p));
+        tu_sink = p;
+    }
+    tu_sink = NULL;
+    return 0;
+}
+
+START_TEST(test_line_by_line_report)
+{
+    gcp_line_report *lines = NULL;
+    gcp_report r;
+    char *text = NULL, *json = NULL;
+    size_t tlen = 0, jlen = 0;
+
+    gcp_sites_track(0); /* the report turns tracking on itself, then back */
+    ck_assert_int_eq(GCP_PROFILE_LINES("two_lines", two_lines, NULL, NULL, &r, &lines), 0);
+    ck_assert_ptr_nonnull(lines);
+    ck_assert_int_eq(gcp_sites_track(-1), 0);
+    FILE *fp = open_memstream(&text, &tlen);
+    ck_assert_int_eq(gcp_line_report_print(fp, lines), 0);
+    fclose(fp);
+    fp = open_memstream(&json, &jlen);
+    ck_assert_int_eq(gcp_line_report_write_json(fp, lines), 0);
+    fclose(fp);
+
+    char want[256];
+    snprintf(want, sizeof want,
+             "{\"line\": %d, \"allocated\": %llu, \"live_after\": %llu, "
+             "\"allocations\": 100, \"source\": \"        kept[i] = gcp_alloc(64); /* kept: line A "
+             "*/\"}",
+             line_a, (unsigned long long)bytes_a, (unsigned long long)bytes_a);
+    ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
+    snprintf(want, sizeof want,
+             "{\"line\": %d, \"allocated\": %llu, \"live_after\": 0, "
+             "\"allocations\": 400, ",
+             line_b, (unsigned long long)bytes_b);
+    ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
+    /* The table: sorted by line, a total row with the sums. */
+    ck_assert(strstr(text, "Line #") != NULL);
+    ck_assert_ptr_nonnull(strstr(text, "/* dropped: line B */"));
+    snprintf(want, sizeof want, "  Total %12llu B %12llu B %11d",
+             (unsigned long long)(bytes_a + bytes_b), (unsigned long long)bytes_a, 500);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s", text);
+    ck_assert_int_eq(r.gc_objects_collected, 400);
+    free(text);
+    free(json);
+    gcp_line_report_free(lines);
+}
+END_TEST
+
 START_TEST(test_snapshot_errors)
 {
     ck_assert_int_eq(gcp_snapshot_print(NULL, NULL), GCP_EINVAL);
@@ -293,6 +360,7 @@ static Suite *make_sites_suite(void)
 
     tcase_add_test(off, test_untracked_objects_have_no_header);
     tcase_add_test(off, test_snapshot_errors);
+    tcase_add_test(off, test_line_by_line_report);
     suite_add_tcase(s, off);
 
     tcase_add_checked_fixture(on, track_on, track_off);
