@@ -137,6 +137,23 @@ START_TEST(test_failures_carry_figures)
 }
 END_TEST
 
+START_TEST(inner_leak_with_sites)
+{
+    gcp_sites_track(1);
+    gcp_ck_assert_no_leak(leaky, NULL, 20);
+}
+END_TEST
+
+/* With site tracking, the failure names the line the leak grows at. */
+START_TEST(test_failure_names_growing_site)
+{
+    char *m = run_inner(inner_leak_with_sites);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(strstr(m, "B/iteration at tests/check_assertions.c:") != NULL, "%s", m);
+    free(m);
+}
+END_TEST
+
 /* Collector counts, not samples: ten runs, ten identical verdicts. */
 START_TEST(test_same_verdict_every_run)
 {
@@ -159,6 +176,7 @@ static Suite *make_assertions_suite(void)
     tcase_add_test(tc, test_assertions_pass);
     tcase_add_test(tc, test_failures_carry_figures);
     tcase_add_test(tc, test_same_verdict_every_run);
+    tcase_add_test(tc, test_failure_names_growing_site);
     suite_add_tcase(s, tc);
     return s;
 }

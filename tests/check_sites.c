@@ -242,8 +242,8 @@ static uint64_t leaked_size;
 static int leak_one(void *env)
 {
     (void)env;
-    for (int i = 0; i < 2000; i++) /* garbage at another line */
-        tu_sink = gcp_alloc(64);
+    for (int i = 0; i < 16384; i++) /* 1 MiB of garbage at another line */
+        tu_sink = gcp_alloc(48);
     tu_sink = NULL;
     line_leak = __LINE__ + 1;
     leak_node *n = GCP_NEW(leak_node);

@@ -117,12 +117,16 @@ static inline int gcp_ck__no_leak(const char *name, gcp_fn fn, void *env, size_t
         snprintf(msg, GCP_CK_MSG, "%s: could not check for leaks: %s", name, gcp_last_error());
         return 0;
     }
-    snprintf(msg, GCP_CK_MSG,
-             "%s leaks %.1f bytes (%.2f objects) per iteration over %zu iterations "
-             "(R^2 %.3f, live %llu -> %llu bytes; threshold %.0f bytes)",
-             name, r.bytes_per_iteration, r.objects_per_iteration, r.iterations, r.r_squared,
-             (unsigned long long)r.live_bytes_first, (unsigned long long)r.live_bytes_last,
-             opt.threshold_bytes);
+    int len = snprintf(msg, GCP_CK_MSG,
+                       "%s leaks %.1f bytes (%.2f objects) per iteration over %zu iterations "
+                       "(R^2 %.3f, live %llu -> %llu bytes; threshold %.0f bytes)",
+                       name, r.bytes_per_iteration, r.objects_per_iteration, r.iterations,
+                       r.r_squared, (unsigned long long)r.live_bytes_first,
+                       (unsigned long long)r.live_bytes_last, opt.threshold_bytes);
+    /* With site tracking on (GCPROF_SITES=1): where it grows. */
+    for (size_t i = 0; i < r.n_sites && len > 0 && len < GCP_CK_MSG; i++)
+        len += snprintf(msg + len, GCP_CK_MSG - (size_t)len, "; grows %+.1f B/iteration at %s:%d",
+                        r.sites[i].bytes_per_iteration, r.sites[i].file, r.sites[i].line);
     return !r.has_leak;
 }
 
