@@ -223,6 +223,21 @@ void *gcp__alloc_kind(int kind_ix, size_t size)
     return alloc_kind(kind_ix, size);
 }
 
+/* The same, and the bytes the counters were charged for it (the
+ * collector's size), read from this thread's own counter: no GC_size. */
+void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes)
+{
+    thread_state *st = self;
+    uint64_t before = st ? atomic_load_explicit(&st->alloc_bytes, RELAXED) : 0;
+    void *op = alloc_kind(kind_ix, size);
+
+    if (op && st)
+        *bytes = atomic_load_explicit(&st->alloc_bytes, RELAXED) - before;
+    else
+        *bytes = op ? GC_size(op) : 0; /* this thread's first allocation */
+    return op;
+}
+
 /* The functions themselves; the header may wrap them in site-capturing
  * macros, which the parentheses step around. */
 void *(gcp_alloc)(size_t size)

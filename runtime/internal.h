@@ -66,6 +66,8 @@ extern int gcp__kinds[GCP__N_KINDS];
 int gcp__kind_index(int collector_kind);
 /* Allocate from one of our kinds (heap.c); size counts any header. */
 void *gcp__alloc_kind(int kind_ix, size_t size);
+/* The same, also giving the collector's size it counted for the object. */
+void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes);
 
 /* ---- allocation sites (sites.c) ---------------------------------------- */
 
