@@ -52,6 +52,7 @@ static void *volatile sink;
     }
 TIMED_LOOP(time_gc_malloc, GC_MALLOC)
 TIMED_LOOP(time_gcp_alloc, gcp_alloc)
+TIMED_LOOP(time_gcp_alloc_plain, (gcp_alloc))
 TIMED_LOOP(time_gc_malloc_atomic, GC_MALLOC_ATOMIC)
 TIMED_LOOP(time_gcp_alloc_atomic, gcp_alloc_atomic)
 
@@ -206,6 +207,17 @@ static int measure_sites(void)
             }
         }
         gcp_sites_track(0);
+        bench_series plain = {{0}, 0}, off2 = {{0}, 0};
+        for (int r = 0; r < ROUNDS; r++) { /* the site macro itself, tracking off */
+            GC_gcollect();
+            bench_add(&plain, time_gcp_alloc_plain(sizes[i], n));
+            GC_gcollect();
+            bench_add(&off2, time_gcp_alloc(sizes[i], n));
+        }
+        printf("  gcp_alloc(%3zu): the function %6.2f, the site macro (off) %6.2f => %+6.2f ns "
+               "(info)\n",
+               sizes[i], bench_median(&plain), bench_median(&off2),
+               bench_median(&off2) - bench_median(&plain));
         double added = bench_median(&on) - bench_median(&off);
         printf("  gcp_alloc(%3zu): off %6.2f, on %6.2f => %+6.2f ns  target < %.0f  ", sizes[i],
                bench_median(&off), bench_median(&on), added, SITE_TARGET_NS);
