@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "gcprof.h"
+#include "text.h"
 #include "timeline.h"
 
 /* ---- errors and logging (error.c) ---------------------------------- */
@@ -32,15 +33,6 @@ void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
 /* The collector and the runtime's kinds, without what gcp_init adds (a
  * monitor asked for by the environment). Idempotent. */
 void gcp__init_collector(void);
-
-/* ---- UTF-8 (utf8.c) ------------------------------------------------- */
-
-/* Decode the character at s: its length in bytes (1-4) and *cp, or 0 for
- * an invalid sequence or the terminating NUL. */
-size_t gcp__utf8_decode(const unsigned char *s, uint32_t *cp);
-/* The longest prefix of s, at most max bytes, that does not split a
- * character. */
-size_t gcp__utf8_cut(const char *s, size_t max);
 
 /* ---- the collector's kinds for runtime objects (init.c) ------------ */
 

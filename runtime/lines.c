@@ -190,20 +190,6 @@ int gcp_line_report_print(FILE *fp, const gcp_line_report *lr)
     return finish(fp, "gcp_line_report_print");
 }
 
-static void put_json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('"', fp);
-}
-
 int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lr)
 {
     size_t n_src;
@@ -212,9 +198,9 @@ int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lr)
         return gcp__fail(GCP_EINVAL, "gcp_line_report_write_json: %s is NULL", fp ? "lines" : "fp");
     char **src = read_source(lr->file, &n_src);
     fputs("{\"function\": ", fp);
-    put_json_str(fp, lr->name);
+    gcp__json_str(fp, lr->name);
     fputs(", \"file\": ", fp);
-    put_json_str(fp, lr->file);
+    gcp__json_str(fp, lr->file);
     fprintf(fp, ", \"source_found\": %s, \"lines\": [", src ? "true" : "false");
     for (size_t i = 0; i < lr->n; i++) {
         const line_row *r = &lr->rows[i];
@@ -225,7 +211,7 @@ int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lr)
                 (long long)r->bytes_live, (unsigned long long)r->allocations);
         int known = src && r->line >= 1 && (size_t)r->line <= n_src && src[r->line - 1];
         if (known)
-            put_json_str(fp, src[r->line - 1]);
+            gcp__json_str(fp, src[r->line - 1]);
         else
             fputs("null", fp);
         fputc('}', fp);

@@ -161,32 +161,6 @@ int gcp_report_print_details(FILE *fp, const gcp_report *r)
     return finish(fp);
 }
 
-/* A JSON string: valid UTF-8 is copied, a byte that is not becomes
- * U+FFFD, so the document always parses. */
-static void put_json_str(FILE *fp, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    fputc('"', fp);
-    while (*p) {
-        uint32_t cp;
-        size_t len = gcp__utf8_decode(p, &cp);
-        if (len == 0) {
-            fputs("\\ufffd", fp);
-            p++;
-            continue;
-        }
-        if (cp == '"' || cp == '\\')
-            fprintf(fp, "\\%c", (int)cp);
-        else if (cp < 0x20)
-            fprintf(fp, "\\u%04x", (unsigned)cp);
-        else
-            fwrite(p, 1, len, fp);
-        p += len;
-    }
-    fputc('"', fp);
-}
-
 /* JSON has no NaN or infinity; a double we print is always finite, but
  * say null rather than write an invalid document if one is not. */
 static void put_json_num(FILE *fp, const char *key, double v)
@@ -214,7 +188,7 @@ int gcp_report_write_json(FILE *fp, const gcp_report *r)
     if (!fp || !r)
         return gcp__fail(GCP_EINVAL, "gcp_report_write_json: %s is NULL", fp ? "report" : "fp");
     fputs("{\"function_name\": ", fp);
-    put_json_str(fp, r->function_name);
+    gcp__json_str(fp, r->function_name);
     fprintf(fp, ", \"status\": %d, \"depth\": %d", r->status, r->depth);
     put_json_num(fp, "execution_time", r->execution_time);
     put_json_num(fp, "memory_before", r->memory_before);

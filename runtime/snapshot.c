@@ -186,20 +186,6 @@ int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before, const gcp_snap
     return finish(fp, "gcp_snapshot_diff_print");
 }
 
-static void put_json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('"', fp);
-}
-
 int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before, const gcp_snapshot *after)
 {
     size_t n;
@@ -211,15 +197,15 @@ int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before, const gcp
     if (!c)
         return gcp__fail(GCP_ENOMEM, "gcp_snapshot_diff_write_json: no memory");
     fputs("{\"before\": ", fp);
-    put_json_str(fp, before->label);
+    gcp__json_str(fp, before->label);
     fputs(", \"after\": ", fp);
-    put_json_str(fp, after->label);
+    gcp__json_str(fp, after->label);
     fputs(", \"sites\": [", fp);
     for (size_t i = 0; i < n; i++) {
         fprintf(fp, "%s{\"file\": ", i ? ", " : "");
-        put_json_str(fp, c[i].site->file);
+        gcp__json_str(fp, c[i].site->file);
         fprintf(fp, ", \"line\": %d, \"function\": ", c[i].site->line);
-        put_json_str(fp, c[i].site->func);
+        gcp__json_str(fp, c[i].site->func);
         fprintf(fp, ", \"bytes\": %lld, \"objects\": %lld, \"new\": %s, \"gone\": %s}",
                 (long long)c[i].bytes, (long long)c[i].objects, c[i].is_new ? "true" : "false",
                 c[i].vanished ? "true" : "false");

@@ -4,6 +4,8 @@
  */
 #include "timeline.h"
 
+#include "text.h"
+
 #include <math.h>
 #include <time.h>
 
@@ -31,20 +33,6 @@ static void put_dat_text(FILE *fp, const char *s, int no_spaces)
     }
 }
 
-static void put_json_text(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('"', fp);
-}
-
 void gcp__tl_meta(FILE *fp, gcp_tl_format f, const char *cmdline, long pid, double start,
                   double interval)
 {
@@ -55,7 +43,7 @@ void gcp__tl_meta(FILE *fp, gcp_tl_format f, const char *cmdline, long pid, doub
         return;
     }
     fputs("{\"type\":\"meta\",\"version\":1,\"cmdline\":", fp);
-    put_json_text(fp, cmdline ? cmdline : "");
+    gcp__json_str(fp, cmdline ? cmdline : "");
     fprintf(fp, ",\"pid\":%ld,\"start\":%.4f,\"interval\":%.4f}\n", pid, start, interval);
 }
 
@@ -112,7 +100,7 @@ void gcp__tl_enter(FILE *fp, gcp_tl_format f, const gcp_tl_func *fn)
     }
     fprintf(fp, "{\"type\":\"enter\",\"t\":%.4f,\"level\":%d,\"rss\":%llu,\"name\":", fn->t,
             fn->level, (unsigned long long)fn->rss);
-    put_json_text(fp, fn->name);
+    gcp__json_str(fp, fn->name);
     fputs("}\n", fp);
 }
 
@@ -127,7 +115,7 @@ void gcp__tl_exit(FILE *fp, gcp_tl_format f, const gcp_tl_func *fn)
     }
     fprintf(fp, "{\"type\":\"exit\",\"t\":%.4f,\"level\":%d,\"rss\":%llu,\"name\":", fn->t,
             fn->level, (unsigned long long)fn->rss);
-    put_json_text(fp, fn->name);
+    gcp__json_str(fp, fn->name);
     fprintf(fp, ",\"start\":%.4f,\"rss_start\":%llu}\n", fn->start,
             (unsigned long long)fn->rss_start);
 }
@@ -141,7 +129,7 @@ void gcp__tl_label(FILE *fp, gcp_tl_format f, double t, const char *text)
         return;
     }
     fprintf(fp, "{\"type\":\"label\",\"t\":%.4f,\"text\":", t);
-    put_json_text(fp, text);
+    gcp__json_str(fp, text);
     fputs("}\n", fp);
 }
 

@@ -2,7 +2,7 @@
  * utf8.c - just enough UTF-8 to print names as Python would and as JSON
  * requires: decode one character, and cut a string on a character boundary.
  */
-#include "internal.h"
+#include "text.h"
 
 size_t gcp__utf8_decode(const unsigned char *s, uint32_t *cp)
 {
