@@ -223,6 +223,32 @@ void *gcp__alloc_kind(int kind_ix, size_t size)
     return alloc_kind(kind_ix, size);
 }
 
+/* A sited object: its header's first word set to id, and the bytes the
+ * counters were charged for it. The fast path is alloc_kind's, with the
+ * size it already knows. */
+void *gcp__alloc_headed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes)
+{
+    thread_state *st = self;
+
+    if (__builtin_expect(st != NULL && size <= SMALL_MAX, 1)) {
+        size_t granules = granules_for(size);
+        void **list = &st->free_list[kind_ix][granules];
+        void *op = *list;
+        if (__builtin_expect(op != NULL, 1)) {
+            *list = *(void **)op;
+            *(uintptr_t *)op = id; /* the link word becomes the header */
+            *bytes = granules * GC_GRANULE_BYTES;
+            bump(&st->alloc_objects, 1);
+            bump(&st->alloc_bytes, *bytes);
+            return op;
+        }
+    }
+    void *op = gcp__alloc_kind_sized(kind_ix, size, bytes);
+    if (op)
+        *(uintptr_t *)op = id;
+    return op;
+}
+
 /* The same, and the bytes the counters were charged for it (the
  * collector's size), read from this thread's own counter: no GC_size. */
 void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes)

@@ -60,6 +60,8 @@ int gcp__kind_index(int collector_kind);
 void *gcp__alloc_kind(int kind_ix, size_t size);
 /* The same, also giving the collector's size it counted for the object. */
 void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes);
+/* For a sited kind: the object with id in its first word (sites.c). */
+void *gcp__alloc_headed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes);
 
 /* ---- allocation sites (sites.c) ---------------------------------------- */
 

@@ -62,12 +62,19 @@ void gcp__sites_from_env(void)
 
 /* The site's id, registering it on first use. Returns 0 when out of
  * memory for the registry (the object is then allocated unsited). */
-static int site_id(gcp_site *site, int atomic)
+static int register_site(gcp_site *site, int atomic);
+
+static inline int site_id(gcp_site *site, int atomic)
 {
     int id = __atomic_load_n(&site->id_, __ATOMIC_ACQUIRE);
 
-    if (id)
-        return id;
+    return __builtin_expect(id != 0, 1) ? id : register_site(site, atomic);
+}
+
+static int register_site(gcp_site *site, int atomic)
+{
+    int id;
+
     pthread_mutex_lock(&registry_lock);
     id = site->id_;
     if (!id && n_sites == cap_sites) {
@@ -144,7 +151,7 @@ static site_cache *adopt_cache(void)
     return c;
 }
 
-static void count(gcp_site *site, int id, uint64_t bytes)
+static inline __attribute__((always_inline)) void count(gcp_site *site, int id, uint64_t bytes)
 {
     site_cache *c = my_cache ? my_cache : adopt_cache();
 
@@ -171,10 +178,9 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
 
     if (!id || size > (size_t)-1 - GCP__SITE_HEADER)
         return gcp__alloc_kind(kind_ix == GCP__NORMAL_SITED ? GCP__NORMAL : GCP__ATOMIC, size);
-    char *base = gcp__alloc_kind_sized(kind_ix, size + GCP__SITE_HEADER, &bytes);
+    char *base = gcp__alloc_headed(kind_ix, size + GCP__SITE_HEADER, (uintptr_t)id, &bytes);
     if (!base)
         return NULL;
-    *(uintptr_t *)base = (uintptr_t)id;
     count(site, id, bytes);
     return base + GCP__SITE_HEADER;
 }
