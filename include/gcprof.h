@@ -130,7 +130,7 @@ typedef struct gcp_heap_counters {
 GCP_EXPORT void gcp_heap_counters_get(gcp_heap_counters *out);
 
 /* The collector's size of the managed object obj points into (>= what was
- * requested; a sited object's header is not counted). 0 for NULL or a
+ * requested; a sited object's last word, its site id, is not counted). 0 for NULL or a
  * pointer outside the GC heap. */
 GCP_EXPORT size_t gcp_sizeof(const void *obj);
 
@@ -434,9 +434,9 @@ typedef struct gcp_site {
     }
 
 /* Allocate as gcp_alloc / gcp_alloc_atomic / gcp_strdup do, recording site
- * when tracking is on (then the object carries a 16-byte header naming
- * its site; gcp_sizeof does not count it). With tracking off they are the
- * plain functions plus one test. */
+ * when tracking is on (then the object's last word names its site, in the
+ * collector's rounding slack where there is room; gcp_sizeof does not
+ * count it). With tracking off they are the plain functions plus one test. */
 GCP_EXPORT void *gcp_alloc_at(size_t size, gcp_site *site);
 GCP_EXPORT void *gcp_alloc_atomic_at(size_t size, gcp_site *site);
 GCP_EXPORT char *gcp_strdup_at(const char *s, gcp_site *site);

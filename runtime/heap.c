@@ -223,29 +223,31 @@ void *gcp__alloc_kind(int kind_ix, size_t size)
     return alloc_kind(kind_ix, size);
 }
 
-/* A sited object: its header's first word set to id, and the bytes the
- * counters were charged for it. The fast path is alloc_kind's, with the
- * size it already knows. */
-void *gcp__alloc_headed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes)
+/* A sited object: id in its last word, and the bytes the counters were
+ * charged for it. The fast path is alloc_kind's, with the size it knows. */
+void *gcp__alloc_tailed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes)
 {
     thread_state *st = self;
+    char *op;
 
+    size += GCP__SITE_TAIL;
     if (__builtin_expect(st != NULL && size <= SMALL_MAX, 1)) {
         size_t granules = granules_for(size);
         void **list = &st->free_list[kind_ix][granules];
-        void *op = *list;
+        op = *list;
         if (__builtin_expect(op != NULL, 1)) {
             *list = *(void **)op;
-            *(uintptr_t *)op = id; /* the link word becomes the header */
+            *(void **)op = NULL;
             *bytes = granules * GC_GRANULE_BYTES;
             bump(&st->alloc_objects, 1);
             bump(&st->alloc_bytes, *bytes);
+            *(uintptr_t *)(op + *bytes - GCP__SITE_TAIL) = id;
             return op;
         }
     }
-    void *op = gcp__alloc_kind_sized(kind_ix, size, bytes);
+    op = gcp__alloc_kind_sized(kind_ix, size, bytes);
     if (op)
-        *(uintptr_t *)op = id;
+        *(uintptr_t *)(op + *bytes - GCP__SITE_TAIL) = id;
     return op;
 }
 
@@ -309,6 +311,6 @@ size_t gcp_sizeof(const void *obj)
         return 0;
     int k = gcp__kind_index(GC_get_kind_and_size(base, NULL));
     size_t size = GC_size(base);
-    /* A sited object's header is not the user's memory. */
-    return k == GCP__NORMAL_SITED || k == GCP__ATOMIC_SITED ? size - GCP__SITE_HEADER : size;
+    /* A sited object's last word is not the user's memory. */
+    return k == GCP__NORMAL_SITED || k == GCP__ATOMIC_SITED ? size - GCP__SITE_TAIL : size;
 }

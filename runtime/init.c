@@ -24,14 +24,14 @@ static void init_collector(void)
     for (int k = GCP__NORMAL; k <= GCP__NORMAL_SITED; k += 2)
         gcp__kinds[k] = (int)GC_new_kind(GC_new_free_list(), GC_DS_LENGTH, 1, 1);
     /* Only the first word is scanned: it links a parked object to the next
-     * one in our free lists, which must stay marked while parked. Once an
-     * unsited object is handed out, one word of its data is scanned
-     * conservatively; a sited one has its site id there instead. */
-    for (int k = GCP__ATOMIC; k <= GCP__ATOMIC_SITED; k += 2)
-        gcp__kinds[k] = (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
-    /* Pointers to a sited object's memory point 16 bytes in: valid even
-     * where the program turned interior pointers off. */
-    GC_register_displacement(GCP__SITE_HEADER);
+     * one in our free lists, which must stay marked while parked. Once
+     * handed out, one word of its data is scanned conservatively. The sited
+     * variant is cleared on reuse, so a parked slot's last word (where a
+     * live object keeps its site id) reads 0. */
+    gcp__kinds[GCP__ATOMIC] =
+        (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 0);
+    gcp__kinds[GCP__ATOMIC_SITED] =
+        (int)GC_new_kind(GC_new_free_list(), sizeof(void *) | GC_DS_LENGTH, 0, 1);
     /* Before anything of ours is allocated (see false_root.c). */
     gcp__mmap_hint_excluded = gcp__exclude_mmap_hint_root();
     if (!gcp__mmap_hint_excluded)

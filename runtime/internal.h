@@ -40,7 +40,7 @@ void gcp__init_collector(void);
  * marked objects can tell them from everything else in the heap:
  * pointer-holding (scanned whole, zeroed) and atomic (only the first word
  * scanned, which holds the free-list link while an object is parked), each
- * also "sited": with a header word naming the allocation site (sites.c). */
+ * also "sited": with a last word naming the allocation site (sites.c). */
 enum {
     GCP__NORMAL = 0,
     GCP__ATOMIC = 1,
@@ -51,17 +51,19 @@ enum {
 extern int gcp__kinds[GCP__N_KINDS];
 #define gcp__kind_normal gcp__kinds[GCP__NORMAL]
 #define gcp__kind_atomic gcp__kinds[GCP__ATOMIC]
-/* A sited object's header: the site id in its first word, the user's
- * memory 16 bytes in (alignment kept). */
-#define GCP__SITE_HEADER 16
+/* A sited object's site id sits in its last word: past the user's memory
+ * and the collector's extra byte, in a word bdwgc does not scan for a
+ * pointer-holding object (and an id is no pointer anyway). */
+#define GCP__SITE_TAIL 8
 /* Our index (GCP__*) of a collector kind, or -1 when not ours. */
 int gcp__kind_index(int collector_kind);
 /* Allocate from one of our kinds (heap.c); size counts any header. */
 void *gcp__alloc_kind(int kind_ix, size_t size);
 /* The same, also giving the collector's size it counted for the object. */
 void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes);
-/* For a sited kind: the object with id in its first word (sites.c). */
-void *gcp__alloc_headed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes);
+/* For a sited kind: size plus room for the tail, with id in its last word
+ * (sites.c). *bytes: the collector's size charged for it. */
+void *gcp__alloc_tailed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes);
 
 /* ---- allocation sites (sites.c) ---------------------------------------- */
 

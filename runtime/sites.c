@@ -3,10 +3,10 @@
  * is still live after a full collection.
  *
  * While tracking is on, an allocation comes from a "sited" kind and its
- * first word holds the site's id (the user's memory starts 16 bytes in).
- * The collector never clears a live object's header, and a parked or
- * freed slot's first word is a free-list link (an address) or 0, never a
- * small id, so a census of marked objects can read live objects by site.
+ * last word holds the site's id: past the user's memory and the
+ * collector's extra byte, so most sizes need no larger object. Sited kinds
+ * are cleared on reuse, so a parked slot's last word is 0, never an id,
+ * and a census of marked objects can read live objects by site.
  * Allocation counts gather in a small per-thread cache of site slots
  * (plain single-writer counters, no atomic instruction on the fast path)
  * and move to the caller's static gcp_site, with atomic adds, when a slot
@@ -176,13 +176,12 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
     int id = site ? site_id(site, kind_ix == GCP__ATOMIC_SITED) : 0;
     uint64_t bytes;
 
-    if (!id || size > (size_t)-1 - GCP__SITE_HEADER)
+    if (!id || size > (size_t)-1 - GCP__SITE_TAIL)
         return gcp__alloc_kind(kind_ix == GCP__NORMAL_SITED ? GCP__NORMAL : GCP__ATOMIC, size);
-    char *base = gcp__alloc_headed(kind_ix, size + GCP__SITE_HEADER, (uintptr_t)id, &bytes);
-    if (!base)
-        return NULL;
-    count(site, id, bytes);
-    return base + GCP__SITE_HEADER;
+    void *obj = gcp__alloc_tailed(kind_ix, size, (uintptr_t)id, &bytes);
+    if (obj)
+        count(site, id, bytes);
+    return obj;
 }
 
 void *gcp_alloc_at(size_t size, gcp_site *site)
@@ -226,8 +225,8 @@ static void GC_CALLBACK count_sited(void *obj, size_t bytes, void *data)
 
     if (k != GCP__NORMAL_SITED && k != GCP__ATOMIC_SITED)
         return;
-    uintptr_t id = *(const uintptr_t *)obj;
-    if (id == 0 || id > b->n) /* a free-list link, or a site newer than the walk */
+    uintptr_t id = *(const uintptr_t *)((const char *)obj + bytes - GCP__SITE_TAIL);
+    if (id == 0 || id > b->n) /* a parked slot, or a site newer than the walk */
         return;
     gcp_site_stats *s = &b->stats[id - 1];
     s->objects_live++;
