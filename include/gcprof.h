@@ -99,7 +99,8 @@ GCP_EXPORT int gcp_init(void);
 /* Allocate size bytes of managed, zeroed memory that may hold pointers to
  * other managed objects. Returns NULL (and logs an error) when out of
  * memory; never aborts. Every object is counted exactly (see
- * gcp_heap_counters). */
+ * gcp_heap_counters_get). With GNU C this name is a macro that also
+ * records the call site when site tracking is on (gcp_alloc_at). */
 GCP_EXPORT void *gcp_alloc(size_t size);
 
 /* Like gcp_alloc, for memory that never holds pointers (strings, numbers):
@@ -114,9 +115,9 @@ GCP_EXPORT char *gcp_strdup(const char *s);
 #define GCP_NEW(T) ((T *)gcp_alloc(sizeof(T)))
 
 /* Run a full collection now, after zeroing the unused stack below the
- * caller (64 KiB) so stale words there keep no garbage alive. Does nothing
- * if collection is disabled with GC_disable(); returns 1 if a collection
- * ran, 0 otherwise. */
+ * caller (64 KiB) so stale words there keep no garbage alive. A running
+ * monitor records it as forced. Does nothing if collection is disabled
+ * with GC_disable(); returns 1 if a collection ran, 0 otherwise. */
 GCP_EXPORT int gcp_collect(void);
 
 /* Process-wide totals of what the runtime allocated since start, summed
@@ -130,8 +131,8 @@ typedef struct gcp_heap_counters {
 GCP_EXPORT void gcp_heap_counters_get(gcp_heap_counters *out);
 
 /* The collector's size of the managed object obj points into (>= what was
- * requested; a sited object's last word, its site id, is not counted). 0 for NULL or a
- * pointer outside the GC heap. */
+ * requested; a sited object's last word, its site id, is not counted).
+ * 0 for NULL or a pointer outside the GC heap. */
 GCP_EXPORT size_t gcp_sizeof(const void *obj);
 
 /* ---- containers ----------------------------------------------------- */
