@@ -22,6 +22,7 @@ typedef struct thread_state {
     _Atomic uint64_t alloc_objects, alloc_bytes;   /* handed out */
     _Atomic uint64_t refill_objects, refill_bytes; /* put in free lists */
     _Atomic uint64_t large_objects, large_bytes;   /* handed out directly */
+    gcp__site_slot site_slots[GCP__SITE_SLOTS];    /* sites.c's counts */
     struct thread_state *next;                     /* registry link */
     int in_use;                                    /* owned by a thread */
 } thread_state;
@@ -117,6 +118,21 @@ void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked)
         *allocated = a;
     if (parked)
         *parked = p;
+}
+
+gcp__site_slot *gcp__thread_site_slots(void)
+{
+    thread_state *st = self ? self : adopt_state();
+
+    return st ? st->site_slots : NULL;
+}
+
+void gcp__each_site_slots(void (*fn)(const gcp__site_slot *slots, void *user), void *user)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (thread_state *st = registry; st; st = st->next)
+        fn(st->site_slots, user);
+    pthread_mutex_unlock(&registry_lock);
 }
 
 void gcp_heap_counters_get(gcp_heap_counters *out)

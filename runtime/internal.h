@@ -49,8 +49,6 @@ enum {
     GCP__N_KINDS = 4
 };
 extern int gcp__kinds[GCP__N_KINDS];
-#define gcp__kind_normal gcp__kinds[GCP__NORMAL]
-#define gcp__kind_atomic gcp__kinds[GCP__ATOMIC]
 /* A sited object's site id sits in its last word: past the user's memory
  * and the collector's extra byte, in a word bdwgc does not scan for a
  * pointer-holding object (and an id is no pointer anyway). */
@@ -64,6 +62,19 @@ void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes);
 /* For a sited kind: size plus room for the tail, with id in its last word
  * (sites.c). *bytes: the collector's size charged for it. */
 void *gcp__alloc_tailed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes);
+
+/* Allocation counts by site gather in slots of the thread's allocation
+ * state (sites.c owns what they mean): one writer, read relaxed. */
+#define GCP__SITE_SLOTS 64 /* a power of two: slot = id & (SLOTS - 1) */
+typedef struct gcp__site_slot {
+    gcp_site *site;
+    uint64_t objects, bytes;
+} gcp__site_slot;
+/* This thread's slots, or NULL when it has no state (out of memory). */
+gcp__site_slot *gcp__thread_site_slots(void);
+/* Visit every thread's slots, exited threads' too (their states are kept
+ * for the next thread), with the states' registry locked. */
+void gcp__each_site_slots(void (*fn)(const gcp__site_slot *slots, void *user), void *user);
 
 /* ---- allocation sites (sites.c) ---------------------------------------- */
 

@@ -7,10 +7,11 @@
  * collector's extra byte, so most sizes need no larger object. Sited kinds
  * are cleared on reuse, so a parked slot's last word is 0, never an id,
  * and a census of marked objects can read live objects by site.
- * Allocation counts gather in a small per-thread cache of site slots
- * (plain single-writer counters, no atomic instruction on the fast path)
- * and move to the caller's static gcp_site, with atomic adds, when a slot
- * is taken by another site or the thread exits. A census adds both.
+ * Allocation counts gather in site slots of the thread's allocation state
+ * (heap.c; plain single-writer counters, no lock or atomic instruction on
+ * the fast path) and move to the caller's static gcp_site, with atomic
+ * adds, when another site takes the slot. An exited thread's state, slots
+ * included, is kept for the next thread, so a census adds both.
  */
 #include "internal.h"
 
@@ -25,24 +26,6 @@ static gcp_site **sites;  /* sites[id - 1]; malloc'd, grows */
 static char *site_atomic; /* site_atomic[id - 1]: allocates pointer-free memory */
 static size_t n_sites, cap_sites;
 static _Atomic size_t published; /* ids up to this are in sites[] */
-
-#define SLOTS 64 /* a power of two: slot = id & (SLOTS - 1) */
-
-typedef struct slot {
-    gcp_site *site;
-    uint64_t objects, bytes; /* one writer (the owner); read relaxed */
-} slot;
-
-typedef struct site_cache {
-    slot slots[SLOTS];
-    struct site_cache *next; /* all caches, for the census */
-    int in_use;
-} site_cache;
-
-static site_cache *caches; /* never freed: exited threads' are reused */
-static pthread_key_t cache_key;
-static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
-static _Thread_local site_cache *my_cache __attribute__((tls_model("initial-exec")));
 
 int gcp_sites_track(int on)
 {
@@ -99,73 +82,34 @@ static int register_site(gcp_site *site, int atomic)
     return id;
 }
 
-/* Move a slot's counts into its site. */
-static void flush_slot(slot *sl)
+/* Move a slot's counts into its site, when another site takes the slot.
+ * A census running meanwhile may see them in both places: counts are
+ * exact when no thread allocates during the census. */
+static void flush_slot(gcp__site_slot *sl)
 {
-    if (!sl->site)
-        return;
     uint64_t objects = __atomic_load_n(&sl->objects, __ATOMIC_RELAXED);
     uint64_t bytes = __atomic_load_n(&sl->bytes, __ATOMIC_RELAXED);
-    __atomic_store_n(&sl->objects, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&sl->bytes, 0, __ATOMIC_RELAXED);
+
     __atomic_fetch_add(&sl->site->objects_, objects, __ATOMIC_RELAXED);
     __atomic_fetch_add(&sl->site->bytes_, bytes, __ATOMIC_RELAXED);
-    sl->site = NULL;
-}
-
-static void retire_cache(void *arg)
-{
-    site_cache *c = arg;
-
-    pthread_mutex_lock(&registry_lock);
-    for (int i = 0; i < SLOTS; i++)
-        flush_slot(&c->slots[i]);
-    c->in_use = 0;
-    pthread_mutex_unlock(&registry_lock);
-    my_cache = NULL;
-}
-
-static void make_cache_key(void)
-{
-    pthread_key_create(&cache_key, retire_cache);
-}
-
-static site_cache *adopt_cache(void)
-{
-    site_cache *c;
-
-    pthread_once(&cache_key_once, make_cache_key);
-    pthread_mutex_lock(&registry_lock);
-    for (c = caches; c && c->in_use; c = c->next)
-        ;
-    if (!c && (c = calloc(1, sizeof *c)) != NULL) {
-        c->next = caches;
-        caches = c;
-    }
-    if (c)
-        c->in_use = 1;
-    pthread_mutex_unlock(&registry_lock);
-    if (c)
-        pthread_setspecific(cache_key, c);
-    my_cache = c;
-    return c;
+    __atomic_store_n(&sl->objects, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sl->bytes, 0, __ATOMIC_RELAXED);
 }
 
 static inline __attribute__((always_inline)) void count(gcp_site *site, int id, uint64_t bytes)
 {
-    site_cache *c = my_cache ? my_cache : adopt_cache();
+    gcp__site_slot *slots = gcp__thread_site_slots();
 
-    if (!c) { /* no memory for a cache: count directly */
+    if (!slots) { /* no allocation state: count in the site directly */
         __atomic_fetch_add(&site->objects_, 1, __ATOMIC_RELAXED);
         __atomic_fetch_add(&site->bytes_, bytes, __ATOMIC_RELAXED);
         return;
     }
-    slot *sl = &c->slots[id & (SLOTS - 1)];
+    gcp__site_slot *sl = &slots[id & (GCP__SITE_SLOTS - 1)];
     if (sl->site != site) {
-        pthread_mutex_lock(&registry_lock); /* a census may be reading */
-        flush_slot(sl);
-        sl->site = site;
-        pthread_mutex_unlock(&registry_lock);
+        if (sl->site)
+            flush_slot(sl);
+        __atomic_store_n(&sl->site, site, __ATOMIC_RELEASE);
     }
     __atomic_store_n(&sl->objects, sl->objects + 1, __ATOMIC_RELAXED);
     __atomic_store_n(&sl->bytes, sl->bytes + bytes, __ATOMIC_RELAXED);
@@ -239,22 +183,19 @@ static void *GC_CALLBACK census_locked(void *data)
     return NULL;
 }
 
-/* Counts still in threads' caches. Caller holds registry_lock, so no slot
- * changes site meanwhile (a count may still arrive: the census is exact
- * when no thread allocates at that moment). */
-static void add_cached_counts(by_site *b)
+/* Counts still in threads' slots. */
+static void add_slot_counts(const gcp__site_slot *slots, void *data)
 {
-    for (site_cache *c = caches; c; c = c->next)
-        for (int i = 0; i < SLOTS; i++) {
-            const slot *sl = &c->slots[i];
-            if (!sl->site)
-                continue;
-            size_t id = (size_t)__atomic_load_n(&sl->site->id_, __ATOMIC_RELAXED);
-            if (id == 0 || id > b->n)
-                continue;
-            b->stats[id - 1].objects_allocated += __atomic_load_n(&sl->objects, __ATOMIC_RELAXED);
-            b->stats[id - 1].bytes_allocated += __atomic_load_n(&sl->bytes, __ATOMIC_RELAXED);
-        }
+    by_site *b = data;
+
+    for (int i = 0; i < GCP__SITE_SLOTS; i++) {
+        gcp_site *site = __atomic_load_n(&slots[i].site, __ATOMIC_ACQUIRE);
+        size_t id = site ? (size_t)__atomic_load_n(&site->id_, __ATOMIC_RELAXED) : 0;
+        if (id == 0 || id > b->n)
+            continue;
+        b->stats[id - 1].objects_allocated += __atomic_load_n(&slots[i].objects, __ATOMIC_RELAXED);
+        b->stats[id - 1].bytes_allocated += __atomic_load_n(&slots[i].bytes, __ATOMIC_RELAXED);
+    }
 }
 
 int gcp__sites_census(gcp_site_stats **out, size_t *n_out)
@@ -275,8 +216,8 @@ int gcp__sites_census(gcp_site_stats **out, size_t *n_out)
         b.stats[i].objects_allocated = __atomic_load_n(&site->objects_, __ATOMIC_RELAXED);
         b.stats[i].bytes_allocated = __atomic_load_n(&site->bytes_, __ATOMIC_RELAXED);
     }
-    add_cached_counts(&b);
     pthread_mutex_unlock(&registry_lock);
+    gcp__each_site_slots(add_slot_counts, &b);
     GC_call_with_alloc_lock(census_locked, &b);
     *out = b.stats;
     *n_out = b.n;
