@@ -85,12 +85,15 @@ int gcp_profile_lines(const char *name, gcp_fn fn, void *env, const gcp_config *
     *lines = NULL;
     gcp_init();
     int was_tracking = gcp_sites_track(1);
-    gcp_collect();
+    gcp_collect(); /* the census before needs fresh marks */
     int rc = gcp__sites_census(&before, &nb);
     if (rc == 0)
         rc = gcp_profile(name, fn, env, cfg, out);
     if (rc == 0) {
-        gcp_collect(); /* whatever cfg said, count after a full collection */
+        /* The census reads the latest collection's marks: the profile's
+         * own forced collection when it ran one, else one of ours. */
+        if (out->profiler_gc_time == 0 || (out->notes & GCP_NOTE_FORCED_GC_SKIPPED))
+            gcp_collect();
         rc = gcp__sites_census(&after, &na);
     }
     gcp_sites_track(was_tracking);

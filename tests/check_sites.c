@@ -335,6 +335,21 @@ START_TEST(test_line_by_line_report)
     free(text);
     free(json);
     gcp_line_report_free(lines);
+
+    /* Without auto_gc the report still counts after a full collection. */
+    gcp_config c;
+    gcp_config_init(&c);
+    c.auto_gc = 0;
+    ck_assert_int_eq(GCP_PROFILE_LINES("two_lines", two_lines, NULL, &c, &r, &lines), 0);
+    json = NULL;
+    fp = open_memstream(&json, &jlen);
+    ck_assert_int_eq(gcp_line_report_write_json(fp, lines), 0);
+    fclose(fp);
+    snprintf(want, sizeof want, "{\"line\": %d, \"allocated\": %llu, \"live_after\": 0, ", line_b,
+             (unsigned long long)bytes_b);
+    ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
+    free(json);
+    gcp_line_report_free(lines);
 }
 END_TEST
 
