@@ -18,22 +18,6 @@
 #include "gcprof.h"
 #include "testutil.h"
 
-#define NOINLINE __attribute__((noinline))
-
-/* A passing ck_assert writes its location to Check's log (a system call):
- * hot loops check plainly and call Check only on failure. */
-#define REQUIRE(cond)                                                                              \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            ck_abort_msg("Assertion '%s' failed", #cond);                                          \
-    } while (0)
-#define REQUIRE_EQ(x, y)                                                                           \
-    do {                                                                                           \
-        intmax_t x_ = (x), y_ = (y);                                                               \
-        if (x_ != y_)                                                                              \
-            ck_abort_msg("Assertion '%s == %s' failed: %jd != %jd", #x, #y, x_, y_);               \
-    } while (0)
-
 static void collect_clean(void)
 {
     tu_clear_dead_stack();

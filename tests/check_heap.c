@@ -24,7 +24,6 @@
 #include "gcprof.h"
 #include "testutil.h"
 
-#define NOINLINE   __attribute__((noinline))
 #define MIB        ((size_t)1 << 20)
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

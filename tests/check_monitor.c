@@ -151,6 +151,64 @@ START_TEST(test_collections_recorded)
 }
 END_TEST
 
+/* The values in the records against the test's own readings: RSS (VmRSS,
+ * another file and parser), the heap in use after a collection, the heap
+ * size, and the monitor's own counts. */
+START_TEST(test_values_match_own_readings)
+{
+    gcp_monitor_options o = options();
+    struct timespec wait = {0, 80 * 1000 * 1000};
+    size_t n = (size_t)48 << 20;
+    uint64_t recorded0, dropped0;
+
+    gcp_monitor_counts(&recorded0, &dropped0); /* totals since start */
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    char *block = gcp_alloc_atomic(n); /* RSS held high for several samples */
+    memset(block, 1, n);
+    tu_sink = block;
+    nanosleep(&wait, NULL);
+    double own_rss = (double)tu_rss_bytes() / 1048576.0;
+    tu_sink = NULL;
+    gcp_collect();
+    uint64_t own_heap_after = (uint64_t)GC_get_heap_size() - (uint64_t)GC_get_free_bytes();
+    uint64_t own_gc_no = GC_get_gc_no();
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    uint64_t own_heap_size = (uint64_t)GC_get_heap_size();
+
+    lines l = read_lines(path);
+    double mem_max = 0;
+    unsigned long long last_heap_size = 0, gc_no = 0, heap_after = 0, last_gc = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        double mib, t;
+        unsigned long long size, free_b, unmapped, no, allocated, before, after;
+        double pause, mark, reclaim, total;
+        int forced;
+        if (sscanf(l.line[i], "MEM %lf %lf", &mib, &t) == 2 && mib > mem_max)
+            mem_max = mib;
+        if (sscanf(l.line[i], "GCPROF_HEAP %lf %llu %llu %llu %llu %llu", &t, &size, &free_b,
+                   &unmapped, &no, &allocated) == 6)
+            last_heap_size = size;
+        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t, &pause,
+                   &mark, &reclaim, &total, &before, &after, &forced) == 9 &&
+            gc_no > last_gc) {
+            last_gc = gc_no;
+            heap_after = after;
+        }
+    }
+    /* Samples came while the block was held: the highest is the held RSS. */
+    ck_assert_msg(fabs(mem_max - own_rss) < 2.0, "MEM max %.1f MiB, own VmRSS %.1f MiB", mem_max,
+                  own_rss);
+    ck_assert_uint_eq(last_gc, own_gc_no);
+    ck_assert_uint_eq(heap_after, own_heap_after);
+    ck_assert_uint_eq(last_heap_size, own_heap_size);
+    uint64_t recorded, dropped;
+    gcp_monitor_counts(&recorded, &dropped);
+    ck_assert_uint_eq(recorded - recorded0, count_prefix(&l, "GCPROF_GC "));
+    ck_assert_uint_eq(dropped - dropped0, 0);
+    free_lines(&l);
+}
+END_TEST
+
 /* Pauses: the monitor's records against the profiler's own sums. */
 static int collect_three(void *env)
 {
@@ -184,8 +242,8 @@ START_TEST(test_pauses_match_profiler)
         unsigned long long gc_no, before, after;
         double t, pause, mark, reclaim, total;
         int forced;
-        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t,
-                   &pause, &mark, &reclaim, &total, &before, &after, &forced) == 9) {
+        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t, &pause,
+                   &mark, &reclaim, &total, &before, &after, &forced) == 9) {
             pause_ms += pause;
             total_ms += total;
             n_forced += forced;
@@ -429,6 +487,7 @@ static Suite *make_monitor_suite(void)
     tcase_add_test(records, test_file_shape);
     tcase_add_test(records, test_collections_recorded);
     tcase_add_test(records, test_pauses_match_profiler);
+    tcase_add_test(records, test_values_match_own_readings);
     tcase_add_test(records, test_markers_and_labels_in_place);
     tcase_add_test(records, test_jsonl_records);
     tcase_add_test(records, test_trace_lines);

@@ -24,7 +24,6 @@
 #include "gcprof.h"
 #include "testutil.h"
 
-#define NOINLINE   __attribute__((noinline))
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef int (*render_fn)(FILE *, const gcp_report *);

@@ -21,7 +21,6 @@
 
 /* Not static: the compiler may not drop stores to it (BDWGC-NOTES). */
 void *tu_kept[N_KEPT + 100];
-#define kept tu_kept
 static int line_kept, line_dropped, line_atomic, line_later;
 
 /* Allocates N_KEPT objects at one line (kept) and N_DROPPED at another. */
@@ -30,8 +29,8 @@ static void allocate_two_sites(uint64_t *kept_bytes)
     *kept_bytes = 0;
     for (int i = 0; i < N_KEPT; i++) {
         line_kept = __LINE__ + 1;
-        kept[i] = gcp_alloc(40 + (size_t)(i % 5) * 16);
-        *kept_bytes += GC_size(GC_base(kept[i]));
+        tu_kept[i] = gcp_alloc(40 + (size_t)(i % 5) * 16);
+        *kept_bytes += GC_size(GC_base(tu_kept[i]));
     }
     for (int i = 0; i < N_DROPPED; i++) {
         line_dropped = __LINE__ + 1;
@@ -116,7 +115,7 @@ END_TEST
 START_TEST(test_atomic_sites_marked)
 {
     line_atomic = __LINE__ + 1;
-    kept[0] = gcp_alloc_atomic(100);
+    tu_kept[0] = gcp_alloc_atomic(100);
     gcp_snapshot *s = gcp_snapshot_take("atomic");
     const gcp_site_stats *a = find_line(s, line_atomic);
     ck_assert_ptr_nonnull(a);
@@ -135,10 +134,10 @@ START_TEST(test_diff_shows_growth_new_and_gone)
     allocate_two_sites(&kept_bytes);
     gcp_snapshot *before = gcp_snapshot_take("before");
     for (int i = 0; i < N_KEPT; i++)
-        kept[i] = NULL; /* the kept site's objects die */
+        tu_kept[i] = NULL; /* the kept site's objects die */
     for (int i = 0; i < 50; i++) {
         line_later = __LINE__ + 1;
-        kept[N_KEPT + i] = gcp_alloc(64);
+        tu_kept[N_KEPT + i] = gcp_alloc(64);
     }
     gcp_snapshot *after = gcp_snapshot_take("after");
 
@@ -282,8 +281,8 @@ static int two_lines(void *env)
     bytes_a = bytes_b = 0;
     for (int i = 0; i < 100; i++) {
         line_a = __LINE__ + 1;
-        kept[i] = gcp_alloc(64); /* kept: line A */
-        bytes_a += GC_size(GC_base(kept[i]));
+        tu_kept[i] = gcp_alloc(64); /* kept: line A */
+        bytes_a += GC_size(GC_base(tu_kept[i]));
     }
     for (int i = 0; i < 400; i++) {
         line_b = __LINE__ + 1;
@@ -314,11 +313,12 @@ START_TEST(test_line_by_line_report)
     fclose(fp);
 
     char want[256];
-    snprintf(want, sizeof want,
-             "{\"line\": %d, \"allocated\": %llu, \"live_after\": %llu, "
-             "\"allocations\": 100, \"source\": \"        kept[i] = gcp_alloc(64); /* kept: line A "
-             "*/\"}",
-             line_a, (unsigned long long)bytes_a, (unsigned long long)bytes_a);
+    snprintf(
+        want, sizeof want,
+        "{\"line\": %d, \"allocated\": %llu, \"live_after\": %llu, "
+        "\"allocations\": 100, \"source\": \"        tu_kept[i] = gcp_alloc(64); /* kept: line A "
+        "*/\"}",
+        line_a, (unsigned long long)bytes_a, (unsigned long long)bytes_a);
     ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
     snprintf(want, sizeof want,
              "{\"line\": %d, \"allocated\": %llu, \"live_after\": 0, "

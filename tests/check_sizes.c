@@ -27,15 +27,6 @@
 #include "gcprof.h"
 #include "testutil.h"
 
-#define NOINLINE __attribute__((noinline))
-
-/* A passing ck_assert writes to Check's log: hot loops check plainly. */
-#define REQUIRE(cond)                                                                              \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            ck_abort_msg("Assertion '%s' failed", #cond);                                          \
-    } while (0)
-
 typedef struct node {
     struct node *next;
     uintptr_t payload; /* small odd numbers: never a heap address */
@@ -353,8 +344,7 @@ START_TEST(sited_objects_count_their_header)
 
     ck_assert(keep && buf);
     ck_assert_uint_eq(gcp_deep_sizeof(head), sum);
-    ck_assert_uint_eq(gcp_deep_sizeof(head->next->next),
-                      sum - GC_size(head) - GC_size(head->next));
+    ck_assert_uint_eq(gcp_deep_sizeof(head->next->next), sum - GC_size(head) - GC_size(head->next));
     ck_assert_uint_eq(gcp_sizeof(head) + 8, GC_size(head));
     tu_sink = keep;
     keep[0] = buf;

@@ -45,6 +45,23 @@ void tu_hidden_free(tu_hidden *h);
  * helpers keep no garbage alive through conservative scanning. */
 void tu_clear_dead_stack(void);
 
+/* A passing ck_assert writes its location to Check's log (a system call):
+ * hot loops check plainly and call Check only on failure. */
+#define REQUIRE(cond)                                                                              \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            ck_abort_msg("Assertion '%s' failed", #cond);                                          \
+    } while (0)
+#define REQUIRE_EQ(x, y)                                                                           \
+    do {                                                                                           \
+        intmax_t x_ = (x), y_ = (y);                                                               \
+        if (x_ != y_)                                                                              \
+            ck_abort_msg("Assertion '%s == %s' failed: %jd != %jd", #x, #y, x_, y_);               \
+    } while (0)
+
+/* Helpers that must stay separate calls (their frames, their stores). */
+#define NOINLINE __attribute__((noinline))
+
 /* Keeps test structures from being optimised away (see BDWGC-NOTES). */
 extern void *volatile tu_sink;
 
