@@ -343,17 +343,30 @@ START_TEST(test_trace_lines)
     o.path = NULL;
     o.trace = 1;
     o.trace_fp = trace;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_REALTIME, &t0);
     ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    uint64_t gc_before = GC_get_gc_no();
     gcp_collect();
     gcp_collect();
     ck_assert_int_eq(gcp_monitor_stop(), 0);
+    clock_gettime(CLOCK_REALTIME, &t1);
+    double elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    unsigned long long goal_mb = (unsigned long long)(GC_get_heap_size() / 1000000u);
     rewind(trace);
     while (fgets(line, sizeof line, trace)) {
-        unsigned long long n;
+        unsigned long long n, goal;
         double at;
         ck_assert_int_eq(sscanf(line, "gc %llu @%lfs", &n, &at), 2);
+        /* Its number and time against the test's own readings. */
+        ck_assert_uint_eq(n, gc_before + 1 + (unsigned long long)lines_seen);
+        ck_assert_msg(at >= 0 && at <= elapsed + 0.0005, /* printed to 1 ms */
+                      "at %f elapsed %f: %s", at, elapsed, line);
         ck_assert_ptr_nonnull(strstr(line, " ms clock, "));
-        ck_assert_ptr_nonnull(strstr(line, " MB goal, "));
+        const char *g = strstr(line, " MB, ");
+        ck_assert_ptr_nonnull(g);
+        ck_assert_int_eq(sscanf(g, " MB, %llu MB goal, ", &goal), 1);
+        ck_assert_uint_eq(goal, goal_mb);
         forced += strstr(line, "(forced)") != NULL;
         lines_seen++;
     }
