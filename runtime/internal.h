@@ -201,6 +201,9 @@ void gcp__forced_end(void);
 double gcp__monitor_enter(const char *name, int level, uint64_t rss);
 void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_real,
                        uint64_t rss_start);
+/* CPU seconds the running monitor's thread has used, or -1 (the bench
+ * measures its cost with it). */
+double gcp__monitor_thread_cpu(void);
 /* Start a monitor from the environment when GCPROF_MONITOR_OUT or
  * GCPROF_TRACE asks for one (gcp_init calls it); it stops at exit. */
 void gcp__monitor_from_env(void);

@@ -35,10 +35,10 @@ typedef struct monitor {
     pthread_mutex_t lock; /* the stream and the fields below */
     int wake_fd;          /* eventfd: stop wakes the sampler */
     pthread_t thread;
-    FILE *fp;          /* timeline, or NULL for trace only */
+    FILE *fp; /* timeline, or NULL for trace only */
     int owns_fp;
     gcp_tl_format format;
-    FILE *trace_fp;    /* or NULL */
+    FILE *trace_fp; /* or NULL */
     double interval;
     double start_real; /* Unix seconds */
     int write_error;
@@ -171,8 +171,8 @@ static int sleep_interval(struct timespec *next)
     struct pollfd pfd = {mon.wake_fd, POLLIN, 0};
 
     clock_gettime(CLOCK_MONOTONIC, &now);
-    long long ns = (long long)(next->tv_sec - now.tv_sec) * 1000000000LL +
-                   (next->tv_nsec - now.tv_nsec);
+    long long ns =
+        (long long)(next->tv_sec - now.tv_sec) * 1000000000LL + (next->tv_nsec - now.tv_nsec);
     if (ns < 0)
         ns = 0;
     left.tv_sec = (time_t)(ns / 1000000000LL);
@@ -325,6 +325,17 @@ int gcp_monitor_stop(void)
 int gcp_monitor_running(void)
 {
     return atomic_load(&running);
+}
+
+double gcp__monitor_thread_cpu(void)
+{
+    clockid_t clock;
+    struct timespec ts;
+
+    if (!atomic_load(&running) || pthread_getcpuclockid(mon.thread, &clock) != 0 ||
+        clock_gettime(clock, &ts) != 0)
+        return -1;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void gcp_monitor_counts(uint64_t *collections, uint64_t *dropped)

@@ -7,6 +7,7 @@
 #include "text.h"
 
 #include <math.h>
+#include <string.h>
 #include <time.h>
 
 #define MIB 1048576.0
@@ -72,13 +73,69 @@ void gcp__tl_sample(FILE *fp, gcp_tl_format f, const gcp_tl_sample *s)
     fputs("}\n", fp);
 }
 
+/* Number formatting for the one line written per collection: a program
+ * can collect thousands of times a second, and printf's %f costs about a
+ * microsecond, which the monitor's 1% CPU budget cannot pay. */
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* v >= 0 with `decimals` (1..6) places, rounded as %.Nf rounds all but
+ * exact binary ties. Scaled, it must stay an exact integer in a double
+ * (below 2^53; a Unix time in microseconds is); NaN, negatives and larger
+ * values fall back to printf. */
+static char *put_fixed(char *p, double v, int decimals)
+{
+    static const uint64_t scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+
+    if (!(v >= 0 && v * (double)scale[decimals] < 9e15))
+        return p + sprintf(p, "%.*f", decimals, v);
+    uint64_t q = (uint64_t)llround(v * (double)scale[decimals]);
+    p = put_u64(p, q / scale[decimals]);
+    *p++ = '.';
+    for (uint64_t s = scale[decimals] / 10, r = q % scale[decimals]; s; s /= 10) {
+        *p++ = (char)('0' + r / s);
+        r %= s;
+    }
+    return p;
+}
+
+static void put_dat_gc(FILE *fp, const gcp_tl_gc *gc)
+{
+    char line[256], *p = line;
+
+    p += sprintf(p, "GCPROF_GC ");
+    p = put_u64(p, gc->n);
+    *p++ = ' ';
+    p = put_fixed(p, gc->t, 6);
+    const double ms[] = {gc->pause, gc->mark, gc->reclaim, gc->total};
+    for (int i = 0; i < 4; i++) {
+        *p++ = ' ';
+        p = put_fixed(p, ms[i] * 1e3, 3);
+    }
+    *p++ = ' ';
+    p = put_u64(p, gc->heap_before);
+    *p++ = ' ';
+    p = put_u64(p, gc->heap_after);
+    *p++ = ' ';
+    *p++ = gc->forced ? '1' : '0';
+    *p++ = '\n';
+    fwrite(line, 1, (size_t)(p - line), fp);
+}
+
 void gcp__tl_gc(FILE *fp, gcp_tl_format f, const gcp_tl_gc *gc)
 {
     if (f == GCP_TL_DAT) {
-        fprintf(fp, "GCPROF_GC %llu %.6f %.3f %.3f %.3f %.3f %llu %llu %d\n",
-                (unsigned long long)gc->n, gc->t, gc->pause * 1e3, gc->mark * 1e3,
-                gc->reclaim * 1e3, gc->total * 1e3, (unsigned long long)gc->heap_before,
-                (unsigned long long)gc->heap_after, gc->forced ? 1 : 0);
+        put_dat_gc(fp, gc);
         return;
     }
     fprintf(fp,
@@ -150,10 +207,10 @@ static unsigned long long mb(uint64_t bytes)
 void gcp__tl_gctrace(FILE *fp, const gcp_tl_gc *gc, double since_start, double gc_share,
                      uint64_t heap_goal, int procs)
 {
-    fprintf(fp, "gc %llu @%.3fs %d%%: %.3g+%.3g+%.3g ms clock, %llu->%llu->%llu MB, %llu MB goal, "
-                "%d P%s\n",
-            (unsigned long long)gc->n, since_start, (int)lround(gc_share * 100.0),
-            gc->pause * 1e3, gc->mark * 1e3, gc->reclaim * 1e3, mb(gc->heap_before),
-            mb(gc->heap_after), mb(gc->heap_after), mb(heap_goal), procs,
-            gc->forced ? " (forced)" : "");
+    fprintf(fp,
+            "gc %llu @%.3fs %d%%: %.3g+%.3g+%.3g ms clock, %llu->%llu->%llu MB, %llu MB goal, "
+            "%d P%s\n",
+            (unsigned long long)gc->n, since_start, (int)lround(gc_share * 100.0), gc->pause * 1e3,
+            gc->mark * 1e3, gc->reclaim * 1e3, mb(gc->heap_before), mb(gc->heap_after),
+            mb(gc->heap_after), mb(heap_goal), procs, gc->forced ? " (forced)" : "");
 }
