@@ -203,6 +203,13 @@ GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
 
 /* ---- profiler: configuration -------------------------------------- */
 
+/* The auto_gc modes. */
+typedef enum {
+    GCP_AUTO_GC_OFF = 0,
+    GCP_AUTO_GC_ALWAYS = 1,
+    GCP_AUTO_GC_ADAPTIVE = 2
+} gcp_auto_gc;
+
 /* How to profile. Environment: GCPROF="auto_gc=1,track_peak=1,..." sets the
  * defaults that gcp_config_init_env() and a NULL config use; the variables
  * GCPROF_AUTO_GC, GCPROF_TRACK_PEAK, ... override single keys (an empty
@@ -212,9 +219,14 @@ GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
  * fail with GCP_EINVAL naming the variable. Fields may be added at the end
  * in later versions: always start from gcp_config_init(). */
 typedef struct gcp_config {
-    /* Full collection before (the baseline), automatic collection held off
-     * during, forced collection after. Needed for exact
-     * gc_objects_collected and for memory_saved. Default: on. */
+    /* What the profiler collects (gcp_auto_gc): GCP_AUTO_GC_ALWAYS (1):
+     * full collection before (the baseline), automatic collection held off
+     * during, forced collection after; needed for exact
+     * gc_objects_collected and for memory_saved. GCP_AUTO_GC_ADAPTIVE (2):
+     * collect before or after only when it pays (see gcp_gc_point), and
+     * hold collection off only while the heap grows by about its live size.
+     * GCP_AUTO_GC_OFF (0): never. Default: always. In specs: off, always,
+     * adaptive, or a boolean (true = always). */
     int auto_gc;
     /* Fill the collector statistics before/after and collection times.
      * Default: off. */
@@ -222,11 +234,16 @@ typedef struct gcp_config {
     /* True RSS and GC-heap high-water marks during the closure. Default: off. */
     int track_peak;
     /* Warn (log hook, once) and set exceeded_threshold when RSS rose above
-     * this many MiB. 0: no threshold. Default: 0. */
+     * this many MiB. 0: no threshold. Not with heap_only. Default: 0. */
     double threshold_mb;
     /* While collection is held off, allow it again once the GC heap has
      * grown by this many MiB (the report says so). Default: 1024. */
     double hold_limit_mb;
+    /* Heap figures only: no RSS reads (/proc/self/statm, ~1.5 us each);
+     * memory_* are then 0, GCP_NOTE_HEAP_ONLY is set, track_peak tracks the
+     * heap peak only, and a profiled call costs about two clock reads.
+     * Default: off (RSS is read). */
+    int heap_only;
 } gcp_config;
 
 /* Built-in defaults, ignoring the environment. */
@@ -238,8 +255,9 @@ GCP_EXPORT void gcp_config_init(gcp_config *cfg);
 GCP_EXPORT int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen);
 
 /* Apply a spec "key=value,key=value" on top of *cfg. Keys (case-sensitive):
- * auto_gc, detailed_stats, track_peak (true/false/1/0/yes/no/on/off, any
- * case), threshold_mb (>= 0, finite), hold_limit_mb (> 0, finite). MiB are
+ * auto_gc (off/always/adaptive or a boolean), detailed_stats, track_peak,
+ * heap_only (true/false/1/0/yes/no/on/off, any case), threshold_mb
+ * (>= 0, finite), hold_limit_mb (> 0, finite). MiB are
  * 2^20 bytes. Whitespace around keys and values and empty items are
  * ignored; a later duplicate wins; an empty spec changes nothing. On error
  * returns GCP_EINVAL and leaves *cfg unchanged; the message names the key,
@@ -249,7 +267,8 @@ GCP_EXPORT int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen);
 GCP_EXPORT int gcp_config_parse(const char *spec, gcp_config *cfg, char *err, size_t errlen);
 
 /* 0 when every field is usable, else GCP_EINVAL with a message naming the
- * field (kept by gcp_last_error(), not logged). Booleans must be 0 or 1. */
+ * field (kept by gcp_last_error(), not logged). Booleans must be 0 or 1,
+ * auto_gc a gcp_auto_gc, and threshold_mb 0 with heap_only. */
 GCP_EXPORT int gcp_config_validate(const gcp_config *cfg);
 
 /* ---- profiler: reports -------------------------------------------- */
@@ -281,8 +300,14 @@ enum {
      * (about 1 us): execution_time is an upper bound. */
     GCP_NOTE_BELOW_CLOCK_RESOLUTION = 1 << 3,
     /* gc_objects_collected / bytes_reclaimed are unknown (-1): collections
-     * ran that the profiler did not control (auto_gc off). */
-    GCP_NOTE_COLLECTED_UNKNOWN = 1 << 4
+     * ran that the profiler did not control (auto_gc off), or no baseline
+     * was taken (GCP_NOTE_NO_BASELINE). */
+    GCP_NOTE_COLLECTED_UNKNOWN = 1 << 4,
+    /* auto_gc adaptive found too little garbage to collect before the
+     * closure, so it took no baseline. */
+    GCP_NOTE_NO_BASELINE = 1 << 5,
+    /* heap_only: memory_* are 0, not measured. */
+    GCP_NOTE_HEAP_ONLY = 1 << 6
 };
 
 /* Everything one profile measured. A plain value: copy it freely.
@@ -319,13 +344,19 @@ typedef struct gcp_report {
     int has_detailed_stats;
     gcp_gc_stats stats_before; /* with detailed_stats */
     gcp_gc_stats stats_after;
+    int auto_gc;        /* the gcp_auto_gc mode applied */
+    int gc_collected;   /* the profiler collected after the closure */
+    char gc_reason[96]; /* why it did or did not, in one short phrase */
 } gcp_report;
 
 /* Print the one-line form
  *   ProfileReport(function_name='f', execution_time=0.045, memory_before=50.2,
  *   memory_after=45.1, memory_saved=5.1, gc_objects_collected=1000,
- *   exceeded_threshold=False[, peak_memory=60.3])
+ *   exceeded_threshold=False[, peak_memory=60.3][, gc_collected=True,
+ *   gc_reason='...'])
  * followed by a newline (on one line). An unknown count prints as None.
+ * peak_memory appears with track_peak, the gc_ fields with auto_gc
+ * adaptive (the other modes' decisions are fixed).
  * Returns 0, or GCP_EINVAL for NULL arguments, GCP_EIO on a write error. */
 GCP_EXPORT int gcp_report_print(FILE *fp, const gcp_report *report);
 
@@ -414,6 +445,34 @@ GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
     static int fn##_gcp_body_(void *envname)
 #define GCP_PROFILED(fn, envname) GCP_PROFILED_WITH(fn, envname, NULL)
 #define GCP_LAST_REPORT(fn)       (fn##_gcp_last_report_)
+
+/* ---- collecting when it pays ---------------------------------------- */
+
+/* What gcp_gc_point decided, and the signals it decided from. */
+typedef struct gcp_gc_decision {
+    int collected;         /* 1: a collection ran */
+    char reason[96];       /* why, or why not, in one short phrase */
+    uint64_t allocated;    /* bytes allocated since the last collection */
+    uint64_t live;         /* bytes in use the last collection left */
+    double predicted_cost; /* s, a full collection now (from recent ones) */
+    double since_last;     /* s since the last collection ended */
+    double cost;           /* s, what the collection took (0: none ran) */
+    double memory_saved;   /* MiB RSS it gave back (0 with heap_only) */
+} gcp_gc_decision;
+
+/* Mark a moment where a collection is cheap for the program (between
+ * requests, after a batch). A full collection (which also returns long-free
+ * memory to the OS) runs only when it pays:
+ *   - the collector is enabled, and at least 256 KiB were allocated since
+ *     the last collection;
+ *   - and RSS is within 10% of cfg's threshold_mb, or the program allocated
+ *     at least the live heap since the last collection (the heap would
+ *     grow), or at least a quarter of it and the predicted cost is at most
+ *     2% of the time since the last collection.
+ * The same rule decides auto_gc adaptive. cfg: NULL for the environment's
+ * (threshold_mb, heap_only). out may be NULL. Returns 1 when it
+ * collected, 0 when not, GCP_EINVAL for a bad config. */
+GCP_EXPORT int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out);
 
 /* ---- where the memory goes: allocation sites ------------------------ */
 

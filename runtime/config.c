@@ -28,21 +28,22 @@
 #define MSG_MAX  256 /* as long as the last-error buffer */
 #define SHOW_MAX 40  /* quote at most this much of a key or value */
 
-typedef enum { KIND_BOOL, KIND_NONNEG, KIND_POSITIVE } key_kind;
+typedef enum { KIND_BOOL, KIND_MODE, KIND_NONNEG, KIND_POSITIVE } key_kind;
 
 typedef struct key {
     const char *name; /* in a spec */
     const char *env;  /* its own variable */
-    size_t offset;    /* of an int (KIND_BOOL) or a double in gcp_config */
+    size_t offset;    /* of an int (KIND_BOOL, KIND_MODE) or a double in gcp_config */
     key_kind kind;
 } key;
 
 static const key keys[] = {
-    {"auto_gc", "GCPROF_AUTO_GC", offsetof(gcp_config, auto_gc), KIND_BOOL},
+    {"auto_gc", "GCPROF_AUTO_GC", offsetof(gcp_config, auto_gc), KIND_MODE},
     {"detailed_stats", "GCPROF_DETAILED_STATS", offsetof(gcp_config, detailed_stats), KIND_BOOL},
     {"track_peak", "GCPROF_TRACK_PEAK", offsetof(gcp_config, track_peak), KIND_BOOL},
     {"threshold_mb", "GCPROF_THRESHOLD_MB", offsetof(gcp_config, threshold_mb), KIND_NONNEG},
     {"hold_limit_mb", "GCPROF_HOLD_LIMIT_MB", offsetof(gcp_config, hold_limit_mb), KIND_POSITIVE},
+    {"heap_only", "GCPROF_HEAP_ONLY", offsetof(gcp_config, heap_only), KIND_BOOL},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -116,6 +117,20 @@ static int parse_bool(const char *v, size_t len, int *out)
     return -1;
 }
 
+/* auto_gc: a mode name, or a boolean (true meaning always). */
+static int parse_mode(const char *v, size_t len, int *out)
+{
+    static const char *const modes[] = {"off", "always", "adaptive"};
+
+    for (int i = 0; i < 3; i++) {
+        if (strlen(modes[i]) == len && strncasecmp(v, modes[i], len) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return parse_bool(v, len, out);
+}
+
 static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 
@@ -156,13 +171,15 @@ static int apply_value(gcp_config *cfg, const key *k, const char *label, const c
     double d;
     int b;
 
-    if (k->kind == KIND_BOOL) {
-        if (parse_bool(v, len, &b) == 0) {
+    if (k->kind == KIND_BOOL || k->kind == KIND_MODE) {
+        int ok = k->kind == KIND_BOOL ? parse_bool(v, len, &b) : parse_mode(v, len, &b);
+        if (ok == 0) {
             *int_field(cfg, k) = b;
             return 0;
         }
-        return msgf(msg, n, "%s: '%.*s%s' is not a boolean (true/false/1/0/yes/no/on/off)", label,
-                    shown(len), v, ellipsis(len));
+        return msgf(msg, n, "%s: '%.*s%s' is not %s", label, shown(len), v, ellipsis(len),
+                    k->kind == KIND_BOOL ? "a boolean (true/false/1/0/yes/no/on/off)"
+                                         : "off, always, adaptive or a boolean");
     }
     if (parse_double(v, len, &d) != 0)
         return msgf(msg, n, "%s: '%.*s%s' is not a number", label, shown(len), v, ellipsis(len));
@@ -267,6 +284,7 @@ void gcp_config_init(gcp_config *cfg)
     cfg->track_peak = 0;
     cfg->threshold_mb = 0;
     cfg->hold_limit_mb = 1024;
+    cfg->heap_only = 0;
 }
 
 int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen)
@@ -311,15 +329,18 @@ int gcp_config_validate(const gcp_config *cfg)
     for (size_t i = 0; i < NKEYS; i++) {
         const key *k = &keys[i];
 
-        if (k->kind == KIND_BOOL) {
-            int b = *int_field(&c, k);
+        if (k->kind == KIND_BOOL || k->kind == KIND_MODE) {
+            int b = *int_field(&c, k), top = k->kind == KIND_BOOL ? 1 : GCP_AUTO_GC_ADAPTIVE;
 
-            if (b != 0 && b != 1)
-                return gcp__fail_quiet(GCP_EINVAL, "%s must be 0 or 1, got %d", k->name, b);
+            if (b < 0 || b > top)
+                return gcp__fail_quiet(GCP_EINVAL, "%s must be 0..%d, got %d", k->name, top, b);
         } else if (check_range(k, k->name, *double_field(&c, k), msg, sizeof msg) != 0) {
             return gcp__fail_quiet(GCP_EINVAL, "%s", msg);
         }
     }
+    if (c.heap_only && c.threshold_mb > 0)
+        return gcp__fail_quiet(GCP_EINVAL, "threshold_mb=%g needs RSS, which heap_only turns off",
+                               c.threshold_mb);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * gc_events.c - the collector's event hook: collection count, pauses,
- * time in collections, and the heap high-water mark at each collection.
+ * time in collections, the heap high-water mark at each collection, and
+ * each collection's cost and the heap it left for the GC policy.
  *
  * The hook runs with the allocation lock held and sometimes with the
  * world stopped: no allocation, no stdio, no locks, no locking getters.
@@ -13,6 +14,7 @@
 
 #include "gc_record.h"
 #include "internal.h"
+#include "policy.h"
 
 #define RELAXED memory_order_relaxed
 
@@ -97,6 +99,8 @@ void gcp__events_feed(int type)
         }
         break;
     case GC_EVENT_END:
+        gcp__gc_policy_note(GC_get_gc_no(), now, gc_started_ns ? now - gc_started_ns : 0,
+                            gcp__heap_in_use());
         if (gc_started_ns)
             add(&total_gc_ns, now - gc_started_ns);
         gc_started_ns = 0;

@@ -17,8 +17,9 @@ static unsigned holds;
 static int saved_setting;
 static _Atomic uint64_t limit_now; /* 0: nothing to enforce */
 static _Atomic unsigned releases;
+static int quiet_release; /* adaptive holds expect to give way: no warning */
 
-void gcp__hold_acquire(uint64_t limit_bytes)
+void gcp__hold_acquire(uint64_t limit_bytes, int quiet)
 {
     pthread_mutex_lock(&hold_lock);
     if (holds++ == 0) {
@@ -27,6 +28,7 @@ void gcp__hold_acquire(uint64_t limit_bytes)
          * switch it back on through the bound. */
         if (!saved_setting) {
             GC_set_disable_automatic_collection(1);
+            quiet_release = quiet;
             atomic_store(&limit_now, limit_bytes);
         }
     }
@@ -59,10 +61,11 @@ void gcp__hold_check(void)
         atomic_store(&limit_now, 0);
         GC_set_disable_automatic_collection(0);
         atomic_fetch_add(&releases, 1);
-        gcp__log(GCP_LOG_WARN,
-                 "GC heap passed hold_limit_mb (%.1f MiB): automatic "
-                 "collection allowed again",
-                 (double)limit / 1048576.0);
+        if (!quiet_release)
+            gcp__log(GCP_LOG_WARN,
+                     "GC heap passed hold_limit_mb (%.1f MiB): automatic "
+                     "collection allowed again",
+                     (double)limit / 1048576.0);
     }
     pthread_mutex_unlock(&hold_lock);
 }

@@ -114,7 +114,7 @@ void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked);
 /* Hold automatic collection off (nesting; the first hold saves the
  * application's setting, the last release restores it). While held, once
  * the heap grows past limit_bytes, collection is allowed again. */
-void gcp__hold_acquire(uint64_t limit_bytes);
+void gcp__hold_acquire(uint64_t limit_bytes, int quiet);
 void gcp__hold_release(void);
 /* How many times a hold was released by its bound so far. */
 unsigned gcp__hold_releases(void);
@@ -197,8 +197,9 @@ void gcp__forced_end(void);
 
 /* Enter/exit markers from the profiler; no-ops unless a monitor runs.
  * enter returns its Unix time (0 when nothing was written), which exit
- * takes back as start_real. */
-double gcp__monitor_enter(const char *name, int level, uint64_t rss);
+ * takes back as start_real, with *rss as rss_start. An RSS of 0 means the
+ * caller did not read it: it is read here (enter: into *rss). */
+double gcp__monitor_enter(const char *name, int level, uint64_t *rss);
 void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_real,
                        uint64_t rss_start);
 /* CPU seconds the running monitor's thread has used, or -1 (the bench

@@ -358,11 +358,13 @@ int gcp_monitor_label(const char *text)
     return 0;
 }
 
-double gcp__monitor_enter(const char *name, int level, uint64_t rss)
+double gcp__monitor_enter(const char *name, int level, uint64_t *rss)
 {
     if (!atomic_load_explicit(&running, memory_order_relaxed))
         return 0;
-    gcp_tl_func fn = {name, level, gcp__tl_now(), rss, 0, 0};
+    if (*rss == 0) /* the profile does not read RSS: the timeline needs it */
+        *rss = gcp__rss_bytes();
+    gcp_tl_func fn = {name, level, gcp__tl_now(), *rss, 0, 0};
     pthread_mutex_lock(&mon.lock);
     if (mon.fp)
         gcp__tl_enter(mon.fp, mon.format, &fn);
@@ -375,6 +377,8 @@ void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_r
 {
     if (!atomic_load_explicit(&running, memory_order_relaxed) || start_real == 0)
         return; /* no monitor, or none when the closure entered */
+    if (rss == 0)
+        rss = gcp__rss_bytes();
     gcp_tl_func fn = {name, level, gcp__tl_now(), rss, start_real, rss_start};
     pthread_mutex_lock(&mon.lock);
     if (mon.fp)

@@ -1,50 +1,22 @@
 /*
  * profile.c - profiling a closure or a region: what to measure, in which
- * order, and how the collector is put back as it was.
- *
- * With auto_gc the sequence is: clear dead stack, full collection,
- * census of live runtime objects (the baseline), hold automatic
- * collection off, run, then a forced collection and a second census. To
- * measure memory given back, up to two more unmapping collections follow:
- * bdwgc unmaps a free block only when at least two collections have passed
- * since it was freed (allchblk.c, GC_unmap_old). Objects collected = live before +
- * allocated between - live after, exact across any number of collections
- * in between.
+ * order, and the report. The profiler's own collections, by auto_gc mode,
+ * are in profile_gc.c; the collector is put back as it was in both.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_internal.h"
-#include "internal.h"
+#include "profile_frame.h"
 
 #define MIB 1048576.0
-/* Mapped free blocks after the forced collection that make the unmapping
- * collections worth their cost. */
-#define UNMAP_WORTH_BYTES ((uint64_t)1 << 20)
 /* Shorter closures cannot be timed meaningfully (two clock reads ~40 ns,
  * scheduling noise beyond). */
 #define CLOCK_RESOLUTION_NS 1000
 #define REGION_MAGIC        0x67637066u
 
-typedef struct frame {
-    gcp_config cfg;
-    char name[sizeof(((gcp_report *)0)->function_name)];
-    int depth;
-    unsigned notes;
-    int baseline_ran, held;
-    unsigned releases_at_start;
-    uint64_t start_ns, end_ns;
-    uint64_t rss_before, rss_at_end;
-    uint64_t heap_before, gc_no_before;
-    gcp__counts allocated_before, live_before;
-    gcp__gc_totals gc_before;
-    gcp__marks marks;
-    uint64_t profiler_gc_ns;
-    double monitor_start; /* Unix time of its enter marker, or 0 */
-    gcp_gc_stats stats_before;
-    struct frame *parent;
-} frame;
+typedef gcp__frame frame;
 
 static _Thread_local frame *innermost;
 
@@ -62,45 +34,6 @@ static void read_gc_stats(gcp_gc_stats *s)
     s->obtained_from_os = ps.obtained_from_os_bytes;
 }
 
-/* A full collection the profiler itself runs, timed apart from the
- * closure's. unmap: also return free blocks to the OS. */
-static void profiler_collect(frame *f, int unmap)
-{
-    uint64_t t = gcp__now_ns();
-
-    gcp__clear_dead_stack();
-    gcp__forced_begin();
-    if (unmap)
-        GC_gcollect_and_unmap();
-    else
-        GC_gcollect();
-    gcp__forced_end();
-    f->profiler_gc_ns += gcp__now_ns() - t;
-}
-
-static void take_baseline(frame *f)
-{
-    if (GC_is_disabled()) {
-        f->notes |= GCP_NOTE_BASELINE_SKIPPED;
-        return;
-    }
-    profiler_collect(f, 0);
-    gcp__census(&f->live_before);
-    f->baseline_ran = 1;
-}
-
-/* The heap size at which a hold gives way: the current size plus the
- * allowed growth, saturating rather than wrapping for huge limits. */
-static uint64_t hold_limit_bytes(double growth_mb)
-{
-    uint64_t now = (uint64_t)GC_get_heap_size();
-    double growth = growth_mb * MIB;
-
-    if (growth >= (double)(UINT64_MAX - now))
-        return UINT64_MAX;
-    return now + (uint64_t)growth;
-}
-
 static void frame_init(frame *f, const char *name)
 {
     if (!name)
@@ -110,7 +43,7 @@ static void frame_init(frame *f, const char *name)
     f->name[len] = '\0';
     f->parent = innermost;
     f->depth = f->parent ? f->parent->depth + 1 : 0;
-    f->notes = 0;
+    f->notes = f->cfg.heap_only ? GCP_NOTE_HEAP_ONLY : 0;
     f->baseline_ran = f->held = 0;
     f->profiler_gc_ns = 0;
 }
@@ -124,7 +57,7 @@ static void take_start_readings(frame *f)
     gcp__heap_totals(&f->allocated_before, NULL);
     gcp__events_totals(&f->gc_before);
     f->gc_no_before = GC_get_gc_no();
-    f->rss_before = gcp__rss_bytes();
+    f->rss_before = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     f->heap_before = gcp__heap_in_use();
 }
 
@@ -137,19 +70,16 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
         return rc;
     }
     /* Without /proc every memory figure would be a made-up zero. */
-    if (!gcp__rss_available())
+    if (!f->cfg.heap_only && !gcp__rss_available())
         return gcp__fail(GCP_EIO, "cannot read RSS: /proc/self/statm did not open");
     gcp_init();
     frame_init(f, name);
     gcp__events_acquire();
-    if (f->cfg.auto_gc) {
-        take_baseline(f);
-        gcp__hold_acquire(hold_limit_bytes(f->cfg.hold_limit_mb));
-        f->held = 1;
-    }
+    gcp__profile_gc_begin(f);
     take_start_readings(f);
-    gcp__marks_begin(&f->marks, f->cfg.track_peak, f->rss_before);
-    f->monitor_start = gcp__monitor_enter(f->name, f->depth, f->rss_before);
+    gcp__marks_begin(&f->marks, f->cfg.track_peak && !f->cfg.heap_only, f->rss_before);
+    f->monitor_rss = f->rss_before;
+    f->monitor_start = gcp__monitor_enter(f->name, f->depth, &f->monitor_rss);
     innermost = f;
     f->start_ns = gcp__now_ns();
     return 0;
@@ -186,31 +116,6 @@ static void fill_closure_figures(const frame *f, gcp_report *r)
     r->peak_memory = mib(peak);
 }
 
-/* The forced collection, and what it tells: RSS given back, and the
- * exact count of runtime objects that died since the baseline. */
-static void collect_after(frame *f, gcp_report *r)
-{
-    if (GC_is_disabled()) {
-        r->notes |= GCP_NOTE_FORCED_GC_SKIPPED;
-        return;
-    }
-    profiler_collect(f, 1);
-    for (int i = 0; i < 2 && GC_get_free_bytes() >= UNMAP_WORTH_BYTES; i++)
-        profiler_collect(f, 1);
-    if (!f->baseline_ran)
-        return;
-    /* After the last collection: an object it freed counts as collected. */
-    gcp__counts live_after, allocated;
-    gcp__census(&live_after);
-    gcp__heap_totals(&allocated, NULL);
-    r->gc_objects_collected =
-        (int64_t)(f->live_before.objects + (allocated.objects - f->allocated_before.objects) -
-                  live_after.objects);
-    r->bytes_reclaimed =
-        (int64_t)(f->live_before.bytes + (allocated.bytes - f->allocated_before.bytes) -
-                  live_after.bytes);
-}
-
 static void check_threshold(const frame *f, gcp_report *r)
 {
     r->threshold_mb = f->cfg.threshold_mb;
@@ -226,15 +131,15 @@ static void check_threshold(const frame *f, gcp_report *r)
 static void frame_stop(frame *f)
 {
     f->end_ns = gcp__now_ns();
-    if (f->cfg.auto_gc)
+    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
         gcp__clear_dead_stack();
 }
 
 static void frame_end(frame *f, int status, gcp_report *r)
 {
     gcp__marks_end(&f->marks);
-    f->rss_at_end = gcp__rss_bytes();
-    gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->rss_before);
+    f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
+    gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
     innermost = f->parent;
 
     memset(r, 0, sizeof *r);
@@ -242,30 +147,17 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->status = status;
     r->depth = f->depth;
     r->notes = f->notes;
+    r->auto_gc = f->cfg.auto_gc;
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;
     fill_closure_figures(f, r);
+    int collected = gcp__profile_gc_end(f, r);
 
-    if (f->held) {
-        gcp__hold_release();
-        if (gcp__hold_releases() != f->releases_at_start)
-            r->notes |= GCP_NOTE_HOLD_RELEASED;
-    }
-    if (f->cfg.auto_gc) {
-        collect_after(f, r);
-    } else if (r->gc_count == 0) {
-        r->gc_objects_collected = 0; /* nothing ran that could collect */
-        r->bytes_reclaimed = 0;
-    }
-    if (r->gc_objects_collected < 0)
-        r->notes |= GCP_NOTE_COLLECTED_UNKNOWN;
-
-    /* Only a forced collection can have changed RSS since the closure's
-     * end: without one, that reading stands (a statm read costs ~1.5 us). */
-    int collected = f->cfg.auto_gc && !(r->notes & GCP_NOTE_FORCED_GC_SKIPPED);
-    uint64_t rss_after = collected ? gcp__rss_bytes() : f->rss_at_end;
+    /* Only a collection can have changed RSS since the closure's end:
+     * without one, that reading stands (a statm read costs ~1.5 us). */
+    uint64_t rss_after = collected && !f->cfg.heap_only ? gcp__rss_bytes() : f->rss_at_end;
     r->memory_after = mib(rss_after);
-    r->memory_saved = collected && f->rss_at_end > rss_after ? mib(f->rss_at_end - rss_after) : 0;
+    r->memory_saved = f->rss_at_end > rss_after ? mib(f->rss_at_end - rss_after) : 0;
     r->heap_after = gcp__heap_in_use();
     r->profiler_gc_time = (double)f->profiler_gc_ns / 1e9;
     if (f->cfg.detailed_stats) {

@@ -21,7 +21,16 @@ static const struct {
     {GCP_NOTE_HOLD_RELEASED, "hold_released"},
     {GCP_NOTE_BELOW_CLOCK_RESOLUTION, "below_clock_resolution"},
     {GCP_NOTE_COLLECTED_UNKNOWN, "collected_unknown"},
+    {GCP_NOTE_NO_BASELINE, "no_baseline"},
+    {GCP_NOTE_HEAP_ONLY, "heap_only"},
 };
+
+static const char *const auto_gc_names[] = {"off", "always", "adaptive"};
+
+static const char *auto_gc_name(int mode)
+{
+    return mode >= 0 && mode <= GCP_AUTO_GC_ADAPTIVE ? auto_gc_names[mode] : "unknown";
+}
 #define N_NOTES (sizeof note_names / sizeof note_names[0])
 
 /* Characters Python's str.isprintable() rejects in the Latin-1 range and
@@ -87,6 +96,10 @@ int gcp_report_print(FILE *fp, const gcp_report *r)
     fprintf(fp, ", exceeded_threshold=%s", r->exceeded_threshold ? "True" : "False");
     if (r->track_peak)
         fprintf(fp, ", peak_memory=%.1f", r->peak_memory);
+    if (r->auto_gc == GCP_AUTO_GC_ADAPTIVE) {
+        fprintf(fp, ", gc_collected=%s, gc_reason=", r->gc_collected ? "True" : "False");
+        put_python_str(fp, r->gc_reason);
+    }
     fputs(")\n", fp);
     return finish(fp);
 }
@@ -150,6 +163,8 @@ int gcp_report_print_details(FILE *fp, const gcp_report *r)
             "collections", (unsigned long long)r->gc_count, r->gc_time * 1e3,
             r->gc_pause_total * 1e3, r->gc_pause_max * 1e3);
     fprintf(fp, "  %-22s %.3f ms\n", "profiler collections", r->profiler_gc_time * 1e3);
+    fprintf(fp, "  %-22s %s: %s (%s)\n", "auto_gc", auto_gc_name(r->auto_gc),
+            r->gc_collected ? "collected after" : "no collection after", r->gc_reason);
     if (r->threshold_mb > 0)
         fprintf(fp, "  %-22s %.1f MiB%s\n", "threshold", r->threshold_mb,
                 r->exceeded_threshold ? " (exceeded)" : "");
@@ -213,6 +228,9 @@ int gcp_report_write_json(FILE *fp, const gcp_report *r)
     put_json_num(fp, "profiler_gc_time", r->profiler_gc_time);
     fprintf(fp, ", \"exceeded_threshold\": %s", r->exceeded_threshold ? "true" : "false");
     put_json_num(fp, "threshold_mb", r->threshold_mb);
+    fprintf(fp, ", \"auto_gc\": \"%s\", \"gc_collected\": %s, \"gc_reason\": ",
+            auto_gc_name(r->auto_gc), r->gc_collected ? "true" : "false");
+    gcp__json_str(fp, r->gc_reason);
     fputs(", \"notes\": [", fp);
     put_notes(fp, r->notes, ", ");
     fputc(']', fp);

@@ -48,14 +48,16 @@ static gcp_config defaults(void)
     return cfg;
 }
 
-/* A config unlike the defaults in every field, to see what a parse changed. */
+/* A config unlike the defaults in every field, to see what a parse changed
+ * (but heap_only: a threshold needs RSS). */
 static gcp_config odd_config(void)
 {
     gcp_config cfg = {.auto_gc = 0,
                       .detailed_stats = 1,
                       .track_peak = 1,
                       .threshold_mb = 7.5,
-                      .hold_limit_mb = 3};
+                      .hold_limit_mb = 3,
+                      .heap_only = 0};
     return cfg;
 }
 
@@ -64,7 +66,7 @@ static int config_eq(const gcp_config *a, const gcp_config *b)
 {
     return a->auto_gc == b->auto_gc && a->detailed_stats == b->detailed_stats &&
            a->track_peak == b->track_peak && a->threshold_mb == b->threshold_mb &&
-           a->hold_limit_mb == b->hold_limit_mb;
+           a->hold_limit_mb == b->hold_limit_mb && a->heap_only == b->heap_only;
 }
 
 /* Bit for bit (NaN and -0 included), for "not written at all"; field by
@@ -73,7 +75,7 @@ static int config_same(const gcp_config *a, const gcp_config *b)
 {
 #define SAME_(f) (memcmp(&a->f, &b->f, sizeof a->f) == 0)
     return SAME_(auto_gc) && SAME_(detailed_stats) && SAME_(track_peak) && SAME_(threshold_mb) &&
-           SAME_(hold_limit_mb);
+           SAME_(hold_limit_mb) && SAME_(heap_only);
 #undef SAME_
 }
 
@@ -389,10 +391,39 @@ START_TEST(test_out_of_range)
 }
 END_TEST
 
+/* auto_gc takes a mode name (any case) or a boolean; heap_only a boolean. */
+START_TEST(test_auto_gc_modes)
+{
+    static const struct {
+        const char *spec;
+        int mode;
+    } cases[] = {{"auto_gc=off", GCP_AUTO_GC_OFF},         {"auto_gc=always", GCP_AUTO_GC_ALWAYS},
+                 {"auto_gc=Adaptive", GCP_AUTO_GC_ADAPTIVE}, {"auto_gc=true", GCP_AUTO_GC_ALWAYS},
+                 {"auto_gc=no", GCP_AUTO_GC_OFF},          {"auto_gc = ADAPTIVE ", GCP_AUTO_GC_ADAPTIVE}};
+    char err[256];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gcp_config cfg = odd_config();
+        ck_assert_int_eq(gcp_config_parse(cases[i].spec, &cfg, err, sizeof err), 0);
+        ck_assert_msg(cfg.auto_gc == cases[i].mode, "%s gave %d", cases[i].spec, cfg.auto_gc);
+        ck_assert_int_eq(gcp_config_validate(&cfg), 0);
+    }
+    gcp_config cfg = defaults();
+    ck_assert_int_eq(cfg.heap_only, 0);
+    ck_assert_int_eq(gcp_config_parse("heap_only=yes", &cfg, err, sizeof err), 0);
+    ck_assert_int_eq(cfg.heap_only, 1);
+    setenv("GCPROF_AUTO_GC", "adaptive", 1);
+    ck_assert_int_eq(gcp_config_init_env(&cfg, err, sizeof err), 0);
+    ck_assert_int_eq(cfg.auto_gc, GCP_AUTO_GC_ADAPTIVE);
+    unsetenv("GCPROF_AUTO_GC");
+}
+END_TEST
+
 START_TEST(test_bad_boolean)
 {
-    expect_parse_error("auto_gc=maybe", "auto_gc: 'maybe' is not a boolean", "(at position 9)",
-                       NULL);
+    expect_parse_error("auto_gc=maybe", "auto_gc: 'maybe' is not off, always, adaptive or a boolean",
+                       "(at position 9)", NULL);
+    expect_parse_error("heap_only=adaptive", "heap_only: 'adaptive' is not a boolean", NULL);
     expect_parse_error("track_peak=2", "track_peak: '2' is not a boolean", NULL);
     expect_parse_error("detailed_stats=", "detailed_stats: ''", NULL);
     expect_parse_error("auto_gc=tru", "'tru'", NULL);
@@ -486,6 +517,15 @@ START_TEST(test_validate)
     cfg.track_peak = 7;
     ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "track_peak"));
+    cfg = defaults();
+    cfg.auto_gc = 3;
+    ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "auto_gc must be 0..2, got 3"));
+    cfg = defaults();
+    cfg.heap_only = 1;
+    cfg.threshold_mb = 5;
+    ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "threshold_mb=5 needs RSS"));
     ck_assert_int_eq(logged.count, 0); /* the caller decides whether to log */
 }
 END_TEST
@@ -668,7 +708,7 @@ START_TEST(test_long_value)
 
     spec = long_spec("auto_gc=", 'y', 10000, "");
     ck_assert_int_eq(gcp_config_parse(spec, &cfg, err, sizeof err), GCP_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err, "is not a boolean"));
+    ck_assert_ptr_nonnull(strstr(err, "is not off, always, adaptive or a boolean"));
     free(spec);
 
     /* Long but valid: 10 000 zeros then 1.5. */
@@ -751,6 +791,7 @@ static Suite *make_config_suite(void)
     tcase_add_test(core, test_all_keys_at_once);
     tcase_add_test(core, test_bool_spellings);
     tcase_add_test(core, test_numbers);
+    tcase_add_test(core, test_auto_gc_modes);
     tcase_add_test(core, test_whitespace);
     tcase_add_test(core, test_empty_items);
     tcase_add_test(core, test_later_item_wins);

@@ -10,7 +10,7 @@ GCP_PROFILED(header_probe, env)
 
 int main(void)
 {
-    gcp_config cfg = {1, 0, 0, 0.0, 1024.0};
+    gcp_config cfg = {1, 0, 0, 0.0, 1024.0, 0};
     (void)cfg;
     (void)&header_probe;
     (void)GCP_LAST_REPORT(header_probe).status;

@@ -1,0 +1,171 @@
+/*
+ * profile_gc.c - the profiler's own collections, by auto_gc mode.
+ *
+ * always: clear the dead stack, full collection, census of live runtime
+ * objects (the baseline), hold automatic collection off (bounded by
+ * hold_limit_mb), run, then a forced collection and a second census. To
+ * measure memory given back, up to two more unmapping collections
+ * follow: bdwgc unmaps a free block only when at least two collections
+ * have passed since it was freed (allchblk.c, GC_unmap_old). Objects
+ * collected = live before + allocated between - live after, exact across
+ * any number of collections in between.
+ *
+ * adaptive: the same steps, each only when the policy (policy.c) says it
+ * pays; the hold gives way once the heap has grown by about its live
+ * size; one collection after, which also unmaps blocks that stayed free
+ * for a whole cycle.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+#include "profile_frame.h"
+
+#define MIB ((uint64_t)1 << 20)
+/* Mapped free blocks after the forced collection that make the unmapping
+ * collections worth their cost. */
+#define UNMAP_WORTH_BYTES MIB
+
+/* A full collection the profiler itself runs, timed apart from the
+ * closure's. unmap: also return free blocks to the OS. */
+static void profiler_collect(gcp__frame *f, int unmap)
+{
+    uint64_t t = gcp__now_ns();
+
+    gcp__clear_dead_stack();
+    gcp__forced_begin();
+    if (unmap)
+        GC_gcollect_and_unmap();
+    else
+        GC_gcollect();
+    gcp__forced_end();
+    f->profiler_gc_ns += gcp__now_ns() - t;
+}
+
+static void take_baseline(gcp__frame *f)
+{
+    if (GC_is_disabled()) {
+        f->notes |= GCP_NOTE_BASELINE_SKIPPED;
+        return;
+    }
+    profiler_collect(f, 0);
+    gcp__census(&f->live_before);
+    f->baseline_ran = 1;
+}
+
+/* Bytes, saturating rather than wrapping for huge limits. */
+static uint64_t mib_bytes(double mb)
+{
+    double b = mb * (double)MIB;
+
+    return b >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)b;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+static void read_signals(const gcp__frame *f, gcp__gc_signals *s, uint64_t rss)
+{
+    gcp__gc_signals_read(s, rss, rss ? mib_bytes(f->cfg.threshold_mb) : 0);
+}
+
+static void adaptive_begin(gcp__frame *f)
+{
+    gcp__gc_signals s;
+    char why[96];
+
+    read_signals(f, &s, f->cfg.heap_only ? 0 : gcp__rss_bytes());
+    if (gcp__gc_decide(&s, why, sizeof why)) {
+        take_baseline(f);
+        read_signals(f, &s, s.rss ? gcp__rss_bytes() : 0); /* the live heap it left */
+    } else {
+        f->notes |= GCP_NOTE_NO_BASELINE;
+    }
+    /* The heap may grow to its live size plus the allowed growth, or stay
+     * as large as it already is. */
+    uint64_t growth = gcp__gc_hold_growth(&s, mib_bytes(f->cfg.hold_limit_mb));
+    uint64_t limit = add_sat(s.live, growth), heap = (uint64_t)GC_get_heap_size();
+    gcp__hold_acquire(limit > heap ? limit : heap + MIB, 1);
+    f->held = 1;
+}
+
+void gcp__profile_gc_begin(gcp__frame *f)
+{
+    if (f->cfg.auto_gc == GCP_AUTO_GC_ALWAYS) {
+        take_baseline(f);
+        gcp__hold_acquire(add_sat((uint64_t)GC_get_heap_size(), mib_bytes(f->cfg.hold_limit_mb)),
+                          0);
+        f->held = 1;
+    } else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE) {
+        adaptive_begin(f);
+    }
+}
+
+/* After the last collection: an object it freed counts as collected. */
+static void count_collected(const gcp__frame *f, gcp_report *r)
+{
+    gcp__counts live_after, allocated;
+
+    gcp__census(&live_after);
+    gcp__heap_totals(&allocated, NULL);
+    r->gc_objects_collected =
+        (int64_t)(f->live_before.objects + (allocated.objects - f->allocated_before.objects) -
+                  live_after.objects);
+    r->bytes_reclaimed =
+        (int64_t)(f->live_before.bytes + (allocated.bytes - f->allocated_before.bytes) -
+                  live_after.bytes);
+}
+
+/* always: the forced collection, and up to two unmapping ones. */
+static int collect_always(gcp__frame *f, gcp_report *r)
+{
+    if (GC_is_disabled()) {
+        r->notes |= GCP_NOTE_FORCED_GC_SKIPPED;
+        snprintf(r->gc_reason, sizeof r->gc_reason, "collection is disabled (GC_disable)");
+        return 0;
+    }
+    snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=always");
+    profiler_collect(f, 1);
+    for (int i = 0; i < 2 && GC_get_free_bytes() >= UNMAP_WORTH_BYTES; i++)
+        profiler_collect(f, 1);
+    return 1;
+}
+
+static int collect_adaptive(gcp__frame *f, gcp_report *r)
+{
+    gcp__gc_signals s;
+
+    read_signals(f, &s, f->rss_at_end);
+    if (!gcp__gc_decide(&s, r->gc_reason, sizeof r->gc_reason))
+        return 0;
+    profiler_collect(f, 1);
+    return 1;
+}
+
+int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
+{
+    int collected = 0;
+
+    if (f->held) {
+        gcp__hold_release();
+        if (gcp__hold_releases() != f->releases_at_start)
+            r->notes |= GCP_NOTE_HOLD_RELEASED;
+    }
+    if (f->cfg.auto_gc == GCP_AUTO_GC_ALWAYS)
+        collected = collect_always(f, r);
+    else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE)
+        collected = collect_adaptive(f, r);
+    else
+        snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=off");
+    r->gc_collected = collected;
+
+    if (collected && f->baseline_ran)
+        count_collected(f, r);
+    else if (f->cfg.auto_gc != GCP_AUTO_GC_ALWAYS && GC_get_gc_no() == f->gc_no_before)
+        r->gc_objects_collected = r->bytes_reclaimed = 0; /* nothing ran that could collect */
+    if (r->gc_objects_collected < 0)
+        r->notes |= GCP_NOTE_COLLECTED_UNKNOWN;
+    return collected;
+}
