@@ -16,10 +16,11 @@ static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned holds;
 static int saved_setting;
 static _Atomic uint64_t limit_now; /* 0: nothing to enforce */
+static _Atomic uint64_t min_free_now; /* 0: no floor on free space */
 static _Atomic unsigned releases;
 static int quiet_release; /* adaptive holds expect to give way: no warning */
 
-void gcp__hold_acquire(uint64_t limit_bytes, int quiet)
+void gcp__hold_acquire(uint64_t limit_bytes, uint64_t min_free, int quiet)
 {
     pthread_mutex_lock(&hold_lock);
     if (holds++ == 0) {
@@ -29,6 +30,7 @@ void gcp__hold_acquire(uint64_t limit_bytes, int quiet)
         if (!saved_setting) {
             GC_set_disable_automatic_collection(1);
             quiet_release = quiet;
+            atomic_store(&min_free_now, min_free);
             atomic_store(&limit_now, limit_bytes);
         }
     }
@@ -50,11 +52,23 @@ unsigned gcp__hold_releases(void)
     return atomic_load(&releases);
 }
 
+/* The heap grew past the limit, or is about to grow: with automatic
+ * collection off, bdwgc grows the heap (by a third of it at a time) when
+ * it runs out of free blocks, so a floor on free space must give way
+ * before that happens. */
+static int bound_reached(uint64_t limit)
+{
+    uint64_t min_free = atomic_load_explicit(&min_free_now, memory_order_relaxed);
+
+    return (uint64_t)GC_get_heap_size() > limit ||
+           (min_free > 0 && (uint64_t)GC_get_free_bytes() < min_free);
+}
+
 void gcp__hold_check(void)
 {
     uint64_t limit = atomic_load_explicit(&limit_now, memory_order_relaxed);
 
-    if (limit == 0 || (uint64_t)GC_get_heap_size() <= limit)
+    if (limit == 0 || !bound_reached(limit))
         return;
     pthread_mutex_lock(&hold_lock);
     if (atomic_load(&limit_now) != 0) {

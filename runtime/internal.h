@@ -113,8 +113,10 @@ void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked);
 
 /* Hold automatic collection off (nesting; the first hold saves the
  * application's setting, the last release restores it). While held, once
- * the heap grows past limit_bytes, collection is allowed again. */
-void gcp__hold_acquire(uint64_t limit_bytes, int quiet);
+ * the heap grows past limit_bytes, or its free space falls below min_free
+ * (0: no floor), collection is allowed again (quiet: without a warning).
+ * The first hold's bounds apply. */
+void gcp__hold_acquire(uint64_t limit_bytes, uint64_t min_free, int quiet);
 void gcp__hold_release(void);
 /* How many times a hold was released by its bound so far. */
 unsigned gcp__hold_releases(void);

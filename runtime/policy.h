@@ -13,6 +13,8 @@
 typedef struct gcp__gc_signals {
     uint64_t allocated;  /* bytes allocated since the last collection */
     uint64_t live;       /* heap in use that collection left */
+    uint64_t free;       /* free space in the mapped heap now */
+    uint64_t expected;   /* allocation expected before the next gc point */
     double predicted_s;  /* what a full collection would cost now */
     double since_s;      /* since the last collection ended */
     uint64_t rss;        /* bytes; 0 when not read */
@@ -20,11 +22,19 @@ typedef struct gcp__gc_signals {
     int disabled;        /* GC_disable is in force: nothing can run */
 } gcp__gc_signals;
 
-/* Read the signals now. rss and threshold are the caller's (0: none). */
-void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold);
+/* Read the signals now. rss and threshold are the caller's (0: none).
+ * at_point: at a gc point, whose call also closes an interval of the
+ * history `expected` comes from (the most allocated between recent gc
+ * points); elsewhere `expected` is 0 (nothing says what comes next). */
+void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, int at_point);
 
-/* 1 when a collection pays now, else 0; why, in one short phrase, goes to
- * reason (n bytes, always terminated). Pure: tests feed it signals. */
+/* What a decision says to do. Unmapping returns free blocks to the OS;
+ * it is worth it when memory is short or the program is idle, not when
+ * the heap only needs room (it would map the blocks again). */
+enum { GCP__SKIP = 0, GCP__COLLECT = 1, GCP__COLLECT_AND_UNMAP = 2 };
+
+/* What to do now (GCP__*); why, in one short phrase, goes to reason (n
+ * bytes, always terminated). Pure: tests feed it signals. */
 int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n);
 
 /* How far the heap may grow while a profile holds collection off in

@@ -12,8 +12,8 @@
  *
  * adaptive: the same steps, each only when the policy (policy.c) says it
  * pays; the hold gives way once the heap has grown by about its live
- * size; one collection after, which also unmaps blocks that stayed free
- * for a whole cycle.
+ * size; one collection after (unmapping blocks that stayed free for a
+ * whole cycle when RSS nears threshold_mb or the program was idle).
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +68,7 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 
 static void read_signals(const gcp__frame *f, gcp__gc_signals *s, uint64_t rss)
 {
-    gcp__gc_signals_read(s, rss, rss ? mib_bytes(f->cfg.threshold_mb) : 0);
+    gcp__gc_signals_read(s, rss, rss ? mib_bytes(f->cfg.threshold_mb) : 0, 0);
 }
 
 static void adaptive_begin(gcp__frame *f)
@@ -83,11 +83,12 @@ static void adaptive_begin(gcp__frame *f)
     } else {
         f->notes |= GCP_NOTE_NO_BASELINE;
     }
-    /* The heap may grow to its live size plus the allowed growth, or stay
-     * as large as it already is. */
+    /* Held only while the heap has room: the hold gives way before bdwgc
+     * would grow the heap, and in any case past the allowed growth. */
+    uint64_t heap = (uint64_t)GC_get_heap_size();
     uint64_t growth = gcp__gc_hold_growth(&s, mib_bytes(f->cfg.hold_limit_mb));
-    uint64_t limit = add_sat(s.live, growth), heap = (uint64_t)GC_get_heap_size();
-    gcp__hold_acquire(limit > heap ? limit : heap + MIB, 1);
+    uint64_t min_free = heap / 64 > MIB ? heap / 64 : MIB;
+    gcp__hold_acquire(add_sat(heap, growth), min_free, 1);
     f->held = 1;
 }
 
@@ -95,7 +96,7 @@ void gcp__profile_gc_begin(gcp__frame *f)
 {
     if (f->cfg.auto_gc == GCP_AUTO_GC_ALWAYS) {
         take_baseline(f);
-        gcp__hold_acquire(add_sat((uint64_t)GC_get_heap_size(), mib_bytes(f->cfg.hold_limit_mb)),
+        gcp__hold_acquire(add_sat((uint64_t)GC_get_heap_size(), mib_bytes(f->cfg.hold_limit_mb)), 0,
                           0);
         f->held = 1;
     } else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE) {
@@ -138,9 +139,10 @@ static int collect_adaptive(gcp__frame *f, gcp_report *r)
     gcp__gc_signals s;
 
     read_signals(f, &s, f->rss_at_end);
-    if (!gcp__gc_decide(&s, r->gc_reason, sizeof r->gc_reason))
+    int how = gcp__gc_decide(&s, r->gc_reason, sizeof r->gc_reason);
+    if (how == GCP__SKIP)
         return 0;
-    profiler_collect(f, 1);
+    profiler_collect(f, how == GCP__COLLECT_AND_UNMAP);
     return 1;
 }
 

@@ -850,7 +850,7 @@ START_TEST(test_profile_many_rejects_bad_task)
 }
 END_TEST
 
-static const gcp_config sugar_cfg = {1, 0, 0, 0.0, 1024.0};
+static const gcp_config sugar_cfg = {1, 0, 0, 0.0, 1024.0, 0};
 GCP_PROFILED_WITH(decorated, env, &sugar_cfg)
 {
     return alloc_n(env) + 5;

@@ -1,0 +1,1183 @@
+/*
+ * check_policy.c - when a collection pays (policy.c): the pure decision
+ * and hold bound fed crafted signals, gcp_gc_point on the real collector,
+ * auto_gc adaptive profiles, heap_only, and how reports print the
+ * decision. Figures are checked against the test's own measurements:
+ * GC_get_gc_no(), GC_get_heap_size(), GC_get_bytes_since_gc(), the
+ * collector's enabled state, flag and hook, its own /proc/self/statm
+ * reads, and counts it knows because it allocated them.
+ */
+#define _GNU_SOURCE /* open_memstream */
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
+#include <check.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gcprof.h"
+#include "policy.h"
+#include "testutil.h"
+
+#define KIB   ((uint64_t)1024)
+#define MIB   ((uint64_t)1 << 20)
+#define MIB_D 1048576.0
+#define CHUNK (64 * 1024)
+
+static gcp_config config(int auto_gc)
+{
+    gcp_config c;
+
+    gcp_config_init(&c);
+    c.auto_gc = auto_gc;
+    return c;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+#define ASSERT_HAS(text, part)                                                                     \
+    ck_assert_msg(strstr((text), (part)) != NULL, "'%s' lacks '%s'", (text), (part))
+#define ASSERT_LACKS(text, part)                                                                   \
+    ck_assert_msg(strstr((text), (part)) == NULL, "'%s' has '%s'", (text), (part))
+
+/* RSS in bytes from /proc/self/statm, read here (the library keeps its own
+ * descriptor and parser). */
+static uint64_t own_statm_rss(void)
+{
+    char buf[128];
+    unsigned long long size = 0, resident = 0;
+    int fd = open("/proc/self/statm", O_RDONLY);
+
+    ck_assert_int_ge(fd, 0);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    ck_assert_int_gt(n, 0);
+    buf[n] = '\0';
+    ck_assert_int_eq(sscanf(buf, "%llu %llu", &size, &resident), 2);
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static double own_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t heap_in_use(void)
+{
+    return (uint64_t)GC_get_heap_size() - (uint64_t)GC_get_free_bytes();
+}
+
+/* ---- garbage and live sets, made where no frame outlives them -------- */
+
+/* n 64 KiB atomic chunks, each dropped at once; returns the collector's
+ * bytes for them. */
+static NOINLINE uint64_t drop_chunks(size_t n)
+{
+    uint64_t bytes = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char *p = gcp_alloc_atomic(CHUNK);
+        REQUIRE(p != NULL);
+        p[0] = p[CHUNK - 1] = (char)i;
+        bytes += GC_size(p);
+        tu_sink = p;
+    }
+    tu_sink = NULL;
+    return bytes;
+}
+
+/* Garbage that no collection sees being made: every byte of it is still
+ * "allocated since the last collection" afterwards. */
+static NOINLINE uint64_t drop_garbage_unseen(size_t mib)
+{
+    uint64_t gc_no = GC_get_gc_no();
+
+    GC_disable();
+    uint64_t bytes = drop_chunks(mib * MIB / CHUNK);
+    GC_enable();
+    ck_assert_uint_eq(GC_get_gc_no(), gc_no);
+    tu_clear_dead_stack();
+    return bytes;
+}
+
+/* A live set the test keeps: an array of 64 KiB chunks. */
+static void **kept;
+
+static NOINLINE uint64_t make_live(size_t mib)
+{
+    size_t n = mib * MIB / CHUNK;
+    void **arr = gcp_alloc(n * sizeof *arr);
+    uint64_t bytes;
+
+    ck_assert_ptr_nonnull(arr);
+    bytes = GC_size(arr);
+    for (size_t i = 0; i < n; i++) {
+        arr[i] = gcp_alloc_atomic(CHUNK);
+        REQUIRE(arr[i] != NULL);
+        bytes += GC_size(arr[i]);
+    }
+    kept = arr;
+    return bytes;
+}
+
+static void teardown(void)
+{
+    kept = NULL;
+    tu_sink = NULL;
+    tu_log_restore();
+}
+
+/* ---- gcp__gc_decide: one rule at a time ----------------------------- */
+
+/* Signals that trigger no rule: little allocated against a large live
+ * heap, a costly collection, none long ago. Each test changes a field. */
+static gcp__gc_signals quiet_signals(void)
+{
+    gcp__gc_signals s;
+
+    memset(&s, 0, sizeof s);
+    s.allocated = 1 * MIB;
+    s.live = 100 * MIB;
+    s.predicted_s = 1.0;
+    s.since_s = 0.0;
+    return s;
+}
+
+static int decide(const gcp__gc_signals *s, char *reason, size_t n)
+{
+    return gcp__gc_decide(s, reason, n);
+}
+
+START_TEST(test_decide_disabled)
+{
+    gcp__gc_signals s = quiet_signals();
+    char why[96];
+
+    s.disabled = 1;
+    s.allocated = 500 * MIB;         /* growth would fire */
+    s.rss = s.threshold = 100 * MIB; /* and the threshold too */
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ASSERT_HAS(why, "disabled");
+    s.disabled = 0;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ASSERT_LACKS(why, "disabled");
+}
+END_TEST
+
+START_TEST(test_decide_little_garbage)
+{
+    gcp__gc_signals s = quiet_signals();
+    char why[96];
+
+    /* Even at the threshold and with no live heap, under 256 KiB waits. */
+    s.live = 0;
+    s.rss = s.threshold = 100 * MIB;
+    s.allocated = 256 * KIB - 1;
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ck_assert_msg(starts_with(why, "little garbage"), "reason '%s'", why);
+    ASSERT_HAS(why, "256 KiB"); /* 262143 bytes print as 256 KiB */
+    s.allocated = 256 * KIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_msg(!starts_with(why, "little garbage"), "reason '%s'", why);
+
+    s = quiet_signals();
+    s.allocated = 0;
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ck_assert_msg(starts_with(why, "little garbage"), "reason '%s'", why);
+    s.allocated = 256 * KIB; /* past the floor, but no other rule holds */
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ck_assert_msg(starts_with(why, "not worth it"), "reason '%s'", why);
+}
+END_TEST
+
+START_TEST(test_decide_threshold)
+{
+    gcp__gc_signals s = quiet_signals();
+    char why[96];
+
+    /* 90% of 100 MiB is 90 MiB exactly (0.9 * 104857600 rounds to it). */
+    s.threshold = 100 * MIB;
+    s.rss = 90 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ASSERT_HAS(why, "threshold_mb=100.0");
+    ASSERT_HAS(why, "90.0 MiB");
+    s.rss = 90 * MIB - 1;
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ck_assert_msg(starts_with(why, "not worth it"), "reason '%s'", why);
+    s.rss = 300 * MIB; /* far above: still this rule */
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ASSERT_HAS(why, "threshold_mb");
+    /* No threshold: RSS alone decides nothing. */
+    s.threshold = 0;
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ASSERT_LACKS(why, "threshold_mb");
+    /* RSS not read (0) with a threshold: not near it. */
+    s.threshold = 100 * MIB;
+    s.rss = 0;
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+}
+END_TEST
+
+START_TEST(test_decide_growth)
+{
+    gcp__gc_signals s = quiet_signals();
+    char why[96];
+
+    s.live = 8 * MIB;
+    s.allocated = 48 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
+    ASSERT_HAS(why, "allocated 6.0x the live heap");
+    s.allocated = 32 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
+    ASSERT_HAS(why, "allocated 4.0x the live heap");
+    s.allocated = 32 * MIB - 1;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    ck_assert_msg(starts_with(why, "not worth it"), "reason '%s'", why);
+
+    /* A small live heap counts as 4 MiB. */
+    s.live = 1 * MIB;
+    s.allocated = 16 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
+    ASSERT_HAS(why, "allocated 4.0x the live heap");
+    s.allocated = 16 * MIB - 1; /* 16x the real live heap, under the floor's 4x */
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    s.live = 0;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    s.allocated = 16 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
+}
+END_TEST
+
+/* At a gc point: collect when the expected allocation (with a 1.5x
+ * margin) does not fit the free space and the garbage could make up at
+ * least half of what is missing; otherwise say there is room. */
+START_TEST(test_decide_room)
+{
+    gcp__gc_signals s = quiet_signals();
+    char why[96];
+
+    s.expected = 10 * MIB; /* wants 15 MiB free */
+    s.free = 15 * MIB - 1;
+    s.allocated = 1 * MIB; /* garbage >= half of the 1-byte shortfall */
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
+    ck_assert_msg(starts_with(why, "the heap would grow"), "reason '%s'", why);
+    ASSERT_HAS(why, "15.0 MiB free, 10.0 MiB expected");
+    s.free = 15 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    ck_assert_msg(starts_with(why, "room for it"), "reason '%s'", why);
+    /* 5 MiB missing: 2.5 MiB of garbage is enough, a byte less is not. */
+    s.free = 10 * MIB;
+    s.allocated = 5 * MIB / 2;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
+    s.allocated = 5 * MIB / 2 - 1;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    /* Without an expectation (inside profiles) the rule never fires. */
+    s.expected = 0;
+    s.free = 0;
+    s.allocated = 50 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    ck_assert_msg(starts_with(why, "not worth it yet"), "reason '%s'", why);
+}
+END_TEST
+
+START_TEST(test_decide_cheap)
+{
+    gcp__gc_signals s = quiet_signals();
+    char why[96];
+
+    s.live = 40 * MIB;
+    s.allocated = 10 * MIB; /* 0.25x */
+    s.predicted_s = 0.02;   /* 2% of a second */
+    s.since_s = 1.0;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_msg(starts_with(why, "cheap"), "reason '%s'", why);
+    ASSERT_HAS(why, "20.00 ms");
+
+    s.allocated = 10 * MIB - 1; /* ratio just under 0.25 */
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ck_assert_msg(starts_with(why, "not worth it"), "reason '%s'", why);
+    ASSERT_HAS(why, "0.25x the live heap"); /* rounded: just under */
+
+    s.allocated = 10 * MIB;
+    s.predicted_s = nextafter(0.02, 1.0); /* costs just over 2% */
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ck_assert_msg(starts_with(why, "not worth it"), "reason '%s'", why);
+    ASSERT_HAS(why, "~20.00 ms to collect");
+
+    s.predicted_s = 0.02;
+    s.since_s = nextafter(1.0, 0.0); /* a moment too soon */
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    s.since_s = 1000.0;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+}
+END_TEST
+
+START_TEST(test_decide_not_worth_it)
+{
+    gcp__gc_signals s = quiet_signals();
+    char why[96];
+
+    ck_assert_int_eq(decide(&s, why, sizeof why), 0);
+    ck_assert_msg(starts_with(why, "not worth it"), "reason '%s'", why);
+    ASSERT_HAS(why, "0.01x the live heap"); /* 1 MiB of 100 MiB */
+    ASSERT_HAS(why, "1000.00 ms");
+}
+END_TEST
+
+/* Each rule's reason, cut to every small buffer size: always terminated,
+ * never a byte past n, and the verdict does not depend on n. */
+START_TEST(test_decide_reason_buffer)
+{
+    gcp__gc_signals cases[6];
+    for (int i = 0; i < 6; i++)
+        cases[i] = quiet_signals();
+    cases[0].disabled = 1;
+    cases[1].allocated = 0;
+    cases[2].rss = cases[2].threshold = 100 * MIB;
+    cases[3].allocated = 400 * MIB;
+    cases[4].allocated = 30 * MIB;
+    cases[4].predicted_s = 0.001;
+    cases[4].since_s = 10;
+    /* cases[5]: not worth it */
+    const int want[6] = {GCP__SKIP, GCP__SKIP, GCP__COLLECT_AND_UNMAP, GCP__COLLECT,
+                         GCP__COLLECT_AND_UNMAP, GCP__SKIP};
+
+    for (int i = 0; i < 6; i++) {
+        char full[96], buf[40];
+
+        ck_assert_int_eq(decide(&cases[i], full, sizeof full), want[i]);
+        ck_assert_uint_gt(strlen(full), 8);
+        ck_assert_int_eq(decide(&cases[i], NULL, 0), want[i]);
+        for (size_t n = 0; n <= 9; n++) {
+            memset(buf, 'Z', sizeof buf);
+            ck_assert_int_eq(decide(&cases[i], buf, n), want[i]);
+            for (size_t k = n; k < sizeof buf; k++)
+                ck_assert_msg(buf[k] == 'Z', "case %d, n %zu: byte %zu written", i, n, k);
+            if (n > 0) {
+                ck_assert_uint_eq(strlen(buf), n - 1);
+                ck_assert_int_eq(memcmp(buf, full, n - 1), 0);
+            }
+        }
+    }
+}
+END_TEST
+
+/* ---- gcp__gc_hold_growth ------------------------------------------- */
+
+static uint64_t growth(uint64_t live, uint64_t limit, uint64_t rss, uint64_t threshold)
+{
+    gcp__gc_signals s = quiet_signals();
+
+    s.live = live;
+    s.rss = rss;
+    s.threshold = threshold;
+    return gcp__gc_hold_growth(&s, limit);
+}
+
+START_TEST(test_hold_growth)
+{
+    const uint64_t big = 1024 * MIB;
+
+    /* At least 8 MiB; the live heap when larger. */
+    ck_assert_uint_eq(growth(0, big, 0, 0), 8 * MIB);
+    ck_assert_uint_eq(growth(1 * MIB, big, 0, 0), 8 * MIB);
+    ck_assert_uint_eq(growth(8 * MIB - 1, big, 0, 0), 8 * MIB);
+    ck_assert_uint_eq(growth(8 * MIB + 1, big, 0, 0), 8 * MIB + 1);
+    ck_assert_uint_eq(growth(300 * MIB, big, 0, 0), 300 * MIB);
+    /* Never past the hold limit, even below the minimum. */
+    ck_assert_uint_eq(growth(300 * MIB, 50 * MIB, 0, 0), 50 * MIB);
+    ck_assert_uint_eq(growth(1 * MIB, 4 * MIB, 0, 0), 4 * MIB);
+    ck_assert_uint_eq(growth(1 * MIB, 512 * KIB, 0, 0), 512 * KIB);
+    /* Nor past the room under the threshold, which counts as >= 1 MiB. */
+    ck_assert_uint_eq(growth(100 * MIB, big, 90 * MIB, 100 * MIB), 10 * MIB);
+    ck_assert_uint_eq(growth(1 * MIB, big, 97 * MIB, 100 * MIB), 3 * MIB);
+    ck_assert_uint_eq(growth(1 * MIB, big, 90 * MIB, 100 * MIB), 8 * MIB); /* room 10 */
+    ck_assert_uint_eq(growth(100 * MIB, big, 99 * MIB - 1, 100 * MIB), 1 * MIB + 1);
+    ck_assert_uint_eq(growth(100 * MIB, big, 99 * MIB, 100 * MIB), 1 * MIB);
+    ck_assert_uint_eq(growth(100 * MIB, big, 100 * MIB - 768 * KIB, 100 * MIB), 1 * MIB);
+    ck_assert_uint_eq(growth(100 * MIB, big, 100 * MIB - 1000, 100 * MIB), 1 * MIB);
+    ck_assert_uint_eq(growth(100 * MIB, big, 100 * MIB, 100 * MIB), 1 * MIB);
+    ck_assert_uint_eq(growth(100 * MIB, big, 400 * MIB, 100 * MIB), 1 * MIB);
+    ck_assert_uint_eq(growth(100 * MIB, 512 * KIB, 400 * MIB, 100 * MIB), 512 * KIB);
+    /* A threshold without an RSS reading, or RSS without a threshold. */
+    ck_assert_uint_eq(growth(100 * MIB, big, 0, 100 * MIB), 100 * MIB);
+    ck_assert_uint_eq(growth(100 * MIB, big, 400 * MIB, 0), 100 * MIB);
+}
+END_TEST
+
+/* ---- gcp_gc_point on the real collector ---------------------------- */
+
+START_TEST(test_point_after_collection)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_gc_decision d;
+
+    GC_gcollect();
+    uint64_t gc_no = GC_get_gc_no();
+    for (int i = 0; i < 10; i++)
+        tu_sink = gcp_alloc(100);
+    tu_sink = NULL;
+    ck_assert_int_eq(gcp_gc_point(&c, &d), 0);
+    uint64_t since_gc = (uint64_t)GC_get_bytes_since_gc();
+    ck_assert_uint_eq(GC_get_gc_no(), gc_no);
+    ck_assert_int_eq(d.collected, 0);
+    ck_assert_msg(starts_with(d.reason, "little garbage"), "reason '%s'", d.reason);
+    ck_assert_uint_lt(d.allocated, 256 * KIB);
+    ck_assert_uint_le(d.allocated, since_gc); /* read before, nothing collected since */
+    ck_assert(d.cost == 0);
+    ck_assert(d.memory_saved == 0);
+}
+END_TEST
+
+START_TEST(test_point_collects_garbage)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_gc_decision d;
+
+    GC_gcollect();
+    uint64_t live = heap_in_use();
+    uint64_t own = drop_garbage_unseen(16);
+    uint64_t gc_no = GC_get_gc_no();
+    uint64_t since_gc = (uint64_t)GC_get_bytes_since_gc();
+    uint64_t rss_before = own_statm_rss();
+    double t0 = own_seconds();
+    ck_assert_int_eq(gcp_gc_point(&c, &d), 1);
+    double outside = own_seconds() - t0;
+    uint64_t rss_after = own_statm_rss();
+
+    ck_assert_int_eq(d.collected, 1);
+    ck_assert_uint_ge(GC_get_gc_no(), gc_no + 1);
+    ASSERT_HAS(d.reason, "the live heap");
+    /* Nothing was allocated between the test's reading and the point's. */
+    ck_assert_uint_eq(d.allocated, since_gc);
+    ck_assert_uint_ge(d.allocated, own);
+    ck_assert_uint_le(d.allocated, own + 256 * KIB);
+    ck_assert_msg(d.live < live + 2 * MIB, "live %ju, heap in use after GC_gcollect %ju",
+                  (uintmax_t)d.live, (uintmax_t)live);
+    ck_assert(d.cost > 0 && d.cost <= outside);
+    ck_assert(d.predicted_cost > 0);
+    ck_assert(d.memory_saved >= 0);
+    double own_saved = rss_before > rss_after ? (double)(rss_before - rss_after) / MIB_D : 0;
+    ck_assert_msg(fabs(d.memory_saved - own_saved) < 2, "saved %.2f MiB, own reads %.2f MiB",
+                  d.memory_saved, own_saved);
+    /* The garbage is gone: the heap in use is back near the live set. */
+    ck_assert_uint_lt(heap_in_use(), live + 2 * MIB);
+    ck_assert_uint_lt((uint64_t)GC_get_bytes_since_gc(), 64 * KIB);
+}
+END_TEST
+
+static void idle_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+/* Garbage whose pages were all written, so freeing it can lower RSS. */
+static NOINLINE void drop_touched(size_t mib)
+{
+    GC_disable();
+    for (size_t i = 0; i < mib * MIB / CHUNK; i++) {
+        char *p = gcp_alloc_atomic(CHUNK);
+        REQUIRE(p != NULL);
+        memset(p, (int)i, CHUNK);
+        tu_sink = p;
+    }
+    tu_sink = NULL;
+    GC_enable();
+    tu_clear_dead_stack();
+}
+
+/* A point unmaps when the program was idle (a cheap collection), and only
+ * long-free blocks: the third point gives back what the first freed and
+ * the later garbage did not reuse (measured: 25.7 of the 32 MiB), except
+ * with heap_only, which reads no RSS. Each point follows 150 ms of
+ * idleness, so its collection costs under 2% of the time since the last. */
+START_TEST(test_point_memory_saved)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_gc_decision d;
+
+    c.heap_only = _i;
+    GC_gcollect();
+    drop_touched(32);
+    idle_ms(150);
+    ck_assert_int_eq(gcp_gc_point(&c, &d), 1);
+    drop_garbage_unseen(8);
+    idle_ms(150);
+    ck_assert_int_eq(gcp_gc_point(&c, &d), 1);
+    ck_assert_msg(starts_with(d.reason, "cheap"), "reason '%s'", d.reason);
+    drop_garbage_unseen(8);
+    idle_ms(150);
+    uint64_t gc_no = GC_get_gc_no();
+    uint64_t rss_before = own_statm_rss();
+    ck_assert_int_eq(gcp_gc_point(&c, &d), 1);
+    uint64_t rss_after = own_statm_rss();
+    ck_assert_uint_ge(GC_get_gc_no(), gc_no + 1);
+    ck_assert(d.cost > 0);
+    if (c.heap_only) {
+        ck_assert(d.memory_saved == 0);
+    } else {
+        double own_saved = rss_before > rss_after ? (double)(rss_before - rss_after) / MIB_D : 0;
+        ck_assert_msg(d.memory_saved > 8, "saved %.2f MiB", d.memory_saved);
+        ck_assert_msg(fabs(d.memory_saved - own_saved) < 2, "saved %.2f MiB, own reads %.2f MiB",
+                      d.memory_saved, own_saved);
+    }
+}
+END_TEST
+
+START_TEST(test_point_disabled)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_gc_decision d;
+
+    GC_gcollect();
+    drop_garbage_unseen(16);
+    uint64_t gc_no = GC_get_gc_no();
+    GC_disable();
+    ck_assert_int_eq(gcp_gc_point(&c, &d), 0);
+    ck_assert_int_eq(GC_is_disabled(), 1);
+    GC_enable();
+    ck_assert_uint_eq(GC_get_gc_no(), gc_no);
+    ck_assert_int_eq(d.collected, 0);
+    ASSERT_HAS(d.reason, "disabled");
+    ck_assert(d.cost == 0);
+    /* The same garbage with collection enabled again: it collects. */
+    ck_assert_int_eq(gcp_gc_point(&c, &d), 1);
+    ck_assert_uint_ge(GC_get_gc_no(), gc_no + 1);
+    ck_assert_int_eq(GC_is_disabled(), 0);
+}
+END_TEST
+
+START_TEST(test_point_null_out)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+
+    GC_gcollect();
+    drop_garbage_unseen(16);
+    uint64_t gc_no = GC_get_gc_no();
+    ck_assert_int_eq(gcp_gc_point(&c, NULL), 1);
+    ck_assert_uint_ge(GC_get_gc_no(), gc_no + 1);
+    gc_no = GC_get_gc_no();
+    ck_assert_int_eq(gcp_gc_point(&c, NULL), 0); /* just collected */
+    ck_assert_uint_eq(GC_get_gc_no(), gc_no);
+}
+END_TEST
+
+START_TEST(test_point_bad_config)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_gc_decision d;
+    tu_log log;
+
+    GC_gcollect();
+    drop_garbage_unseen(16); /* a valid config would collect */
+    uint64_t gc_no = GC_get_gc_no();
+    tu_log_capture(&log);
+    c.threshold_mb = -1;
+    ck_assert_int_eq(gcp_gc_point(&c, &d), GCP_EINVAL);
+    ASSERT_HAS(gcp_last_error(), "threshold_mb");
+    c.threshold_mb = NAN;
+    ck_assert_int_eq(gcp_gc_point(&c, NULL), GCP_EINVAL);
+    ASSERT_HAS(gcp_last_error(), "threshold_mb");
+    c.threshold_mb = 100;
+    c.heap_only = 1;
+    ck_assert_int_eq(gcp_gc_point(&c, &d), GCP_EINVAL);
+    ASSERT_HAS(gcp_last_error(), "threshold_mb");
+    tu_log_restore();
+    ck_assert_int_eq(log.errors, 3);
+    ck_assert_uint_eq(GC_get_gc_no(), gc_no);
+}
+END_TEST
+
+/* ---- auto_gc adaptive ---------------------------------------------- */
+
+typedef struct churn_job {
+    size_t chunks;
+    uint64_t heap_max; /* GC_get_heap_size(), seen by the closure */
+    uint64_t gc_no_start, gc_no_end;
+    int flag_inside; /* GC_get_disable_automatic_collection() inside */
+} churn_job;
+
+static int churn(void *env)
+{
+    churn_job *job = env;
+
+    job->gc_no_start = GC_get_gc_no();
+    job->flag_inside = GC_get_disable_automatic_collection();
+    job->heap_max = (uint64_t)GC_get_heap_size();
+    for (size_t i = 0; i < job->chunks; i++) {
+        char *p = gcp_alloc_atomic(CHUNK);
+        if (!p)
+            return 1;
+        p[0] = p[CHUNK - 1] = (char)i;
+        tu_sink = p;
+        uint64_t heap = (uint64_t)GC_get_heap_size();
+        if (heap > job->heap_max)
+            job->heap_max = heap;
+    }
+    tu_sink = NULL;
+    job->gc_no_end = GC_get_gc_no();
+    return 0;
+}
+
+/* 128 MiB of short-lived garbage against an 8 MiB live set: adaptive lets
+ * the hold go once the heap has grown by about the live size, quietly;
+ * always holds collection off (up to 1024 MiB) and the heap grows by all
+ * of it. */
+START_TEST(test_adaptive_bounds_heap)
+{
+    churn_job adaptive = {128 * MIB / CHUNK, 0, 0, 0, 0};
+    churn_job always = adaptive;
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report ra, rb;
+    tu_log log;
+
+    make_live(8);
+    tu_clear_dead_stack();
+    tu_log_capture(&log);
+    ck_assert_int_eq(gcp_profile("adaptive", churn, &adaptive, &c, &ra), 0);
+    tu_log_restore();
+    ck_assert_int_eq(ra.status, 0);
+    ck_assert_int_eq(log.warnings, 0);
+    ck_assert_msg(ra.notes & GCP_NOTE_HOLD_RELEASED, "notes %#x", ra.notes);
+    ck_assert_int_eq(adaptive.flag_inside, 1); /* held at first */
+    ck_assert_msg(adaptive.heap_max < 64 * MIB, "adaptive heap reached %.1f MiB",
+                  (double)adaptive.heap_max / MIB_D);
+    ck_assert_uint_ge(adaptive.gc_no_end, adaptive.gc_no_start + 1);
+    ck_assert_uint_eq(ra.gc_count, adaptive.gc_no_end - adaptive.gc_no_start);
+
+    c = config(GCP_AUTO_GC_ALWAYS);
+    ck_assert_int_eq(gcp_profile("always", churn, &always, &c, &rb), 0);
+    ck_assert_msg(always.heap_max > 100 * MIB, "always heap reached %.1f MiB",
+                  (double)always.heap_max / MIB_D);
+    ck_assert_uint_eq(always.gc_no_end, always.gc_no_start);
+    ck_assert_uint_eq(rb.gc_count, 0);
+    ck_assert(!(rb.notes & GCP_NOTE_HOLD_RELEASED));
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 0);
+    ck_assert_ptr_nonnull(kept);
+}
+END_TEST
+
+/* The control for the test above: a hold released in always mode does
+ * warn, so log.warnings == 0 there means adaptive's release was quiet. */
+START_TEST(test_always_release_warns)
+{
+    churn_job job = {48 * MIB / CHUNK, 0, 0, 0, 0};
+    gcp_config c = config(GCP_AUTO_GC_ALWAYS);
+    gcp_report r;
+    tu_log log;
+
+    c.hold_limit_mb = 16;
+    tu_log_capture(&log);
+    ck_assert_int_eq(gcp_profile("always", churn, &job, &c, &r), 0);
+    tu_log_restore();
+    ck_assert(r.notes & GCP_NOTE_HOLD_RELEASED);
+    ck_assert_int_eq(log.warnings, 1);
+    ASSERT_HAS(log.last, "hold_limit_mb");
+}
+END_TEST
+
+static int alloc_tiny(void *env)
+{
+    int *flag = env;
+
+    *flag = GC_get_disable_automatic_collection();
+    for (int i = 0; i < 10; i++)
+        tu_sink = gcp_alloc(100);
+    tu_sink = NULL;
+    return 0;
+}
+
+START_TEST(test_adaptive_tiny_no_collection)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+    int flag = -1;
+
+    GC_gcollect();
+    uint64_t gc_no = GC_get_gc_no();
+    ck_assert_int_eq(gcp_profile("tiny", alloc_tiny, &flag, &c, &r), 0);
+    ck_assert_uint_eq(GC_get_gc_no(), gc_no);
+    ck_assert_int_eq(flag, 1); /* automatic collection held off inside */
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 0);
+    ck_assert_int_eq(r.gc_collected, 0);
+    ck_assert_msg(starts_with(r.gc_reason, "little garbage"), "reason '%s'", r.gc_reason);
+    ck_assert(r.notes & GCP_NOTE_NO_BASELINE);
+    ck_assert(!(r.notes & GCP_NOTE_COLLECTED_UNKNOWN));
+    ck_assert_uint_eq(r.objects_allocated, 10);
+    ck_assert_uint_eq(r.gc_count, 0);
+    ck_assert_int_eq(r.gc_objects_collected, 0);
+    ck_assert_int_eq(r.bytes_reclaimed, 0);
+    ck_assert(r.profiler_gc_time == 0);
+    ck_assert_int_eq(r.auto_gc, GCP_AUTO_GC_ADAPTIVE);
+}
+END_TEST
+
+/* ---- exact counts when adaptive runs both collections --------------- */
+
+typedef struct many_job {
+    size_t n;
+    uint64_t bytes; /* the test's own sum of GC_size */
+    tu_hidden seen;
+} many_job;
+
+static NOINLINE int alloc_many(void *env)
+{
+    many_job *job = env;
+
+    job->bytes = 0;
+    for (size_t i = 0; i < job->n; i++) {
+        void *p = gcp_alloc(40);
+        if (!p)
+            return 1;
+        job->bytes += GC_size(p);
+        tu_hidden_add(&job->seen, p);
+        tu_sink = p;
+    }
+    tu_sink = NULL;
+    return 0;
+}
+
+START_TEST(test_adaptive_counts_exactly)
+{
+    many_job job = {200000, 0, {0}};
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+
+    GC_gcollect();
+    drop_garbage_unseen(16); /* garbage >= live: the baseline pays */
+    uint64_t gc_no = GC_get_gc_no();
+    ck_assert_int_eq(gcp_profile("many", alloc_many, &job, &c, &r), 0);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(!(r.notes & GCP_NOTE_NO_BASELINE), "notes %#x", r.notes);
+    ck_assert_int_eq(r.gc_collected, 1);
+    ck_assert_uint_ge(GC_get_gc_no(), gc_no + 2); /* baseline and after */
+    ck_assert(r.profiler_gc_time > 0);
+    ck_assert_uint_eq(r.objects_allocated, job.n);
+    ck_assert_uint_eq(r.bytes_allocated, job.bytes);
+    ck_assert_int_eq(r.gc_objects_collected, (int64_t)tu_hidden_collected(&job.seen));
+    ck_assert_int_eq(r.gc_objects_collected, (int64_t)job.n);
+    ck_assert_int_eq(r.bytes_reclaimed, (int64_t)job.bytes);
+    ck_assert(!(r.notes & GCP_NOTE_COLLECTED_UNKNOWN));
+    tu_hidden_free(&job.seen);
+}
+END_TEST
+
+/* ---- the collector is left as it was -------------------------------- */
+
+static int app_hook_ends;
+static void GC_CALLBACK app_hook(GC_EventType e)
+{
+    if (e == GC_EVENT_END)
+        app_hook_ends++;
+}
+
+/* Three adaptive profiles: tiny (no collection), garbage-heavy (hold
+ * released, collections during), and after unseen garbage (baseline). */
+static void run_adaptive_mix(churn_job *heavy)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+    int flag = -1;
+
+    GC_gcollect();
+    ck_assert_int_eq(gcp_profile("tiny", alloc_tiny, &flag, &c, &r), 0);
+    ck_assert_int_eq(gcp_profile("heavy", churn, heavy, &c, &r), 0);
+    drop_garbage_unseen(16);
+    ck_assert_int_eq(gcp_profile("tiny", alloc_tiny, &flag, &c, &r), 0);
+    ck_assert(!(r.notes & GCP_NOTE_NO_BASELINE));
+}
+
+START_TEST(test_adaptive_restores_collector)
+{
+    churn_job heavy = {64 * MIB / CHUNK, 0, 0, 0, 0};
+
+    /* The application's hook stays, and sees every collection. */
+    GC_set_on_collection_event(app_hook);
+    app_hook_ends = 0;
+    uint64_t gc_no = GC_get_gc_no();
+    run_adaptive_mix(&heavy);
+    ck_assert(GC_get_on_collection_event() == app_hook);
+    ck_assert_int_eq(app_hook_ends, (int)(GC_get_gc_no() - gc_no));
+    ck_assert_int_gt(app_hook_ends, 1);
+    ck_assert_int_eq(GC_is_disabled(), 0);
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 0);
+
+    /* No hook before: none after. */
+    GC_set_on_collection_event(NULL);
+    run_adaptive_mix(&heavy);
+    ck_assert(GC_get_on_collection_event() == NULL);
+    ck_assert_int_eq(GC_is_disabled(), 0);
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 0);
+}
+END_TEST
+
+/* Automatic collection off by the application's choice stays off: no
+ * bound switches it on, during or after. */
+START_TEST(test_adaptive_keeps_app_setting)
+{
+    churn_job heavy = {64 * MIB / CHUNK, 0, 0, 0, 0};
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+
+    GC_set_disable_automatic_collection(1);
+    run_adaptive_mix(&heavy);
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 1);
+    ck_assert_int_eq(heavy.flag_inside, 1);
+    /* 64 MiB against an 8 MiB bound, and no collection inside. */
+    ck_assert_uint_eq(heavy.gc_no_end, heavy.gc_no_start);
+
+    ck_assert_int_eq(gcp_profile("heavy", churn, &heavy, &c, &r), 0);
+    ck_assert(!(r.notes & GCP_NOTE_HOLD_RELEASED));
+    ck_assert_uint_eq(r.gc_count, 0);
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 1);
+    ck_assert_int_eq(GC_is_disabled(), 0);
+    GC_set_disable_automatic_collection(0);
+}
+END_TEST
+
+/* GC_disable() in force across an adaptive profile: nothing runs, and it
+ * is still in force after. */
+START_TEST(test_adaptive_under_gc_disable)
+{
+    churn_job job = {16 * MIB / CHUNK, 0, 0, 0, 0};
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+
+    drop_garbage_unseen(16);
+    uint64_t gc_no = GC_get_gc_no();
+    GC_disable();
+    ck_assert_int_eq(gcp_profile("disabled", churn, &job, &c, &r), 0);
+    ck_assert_int_eq(GC_is_disabled(), 1);
+    GC_enable();
+    ck_assert_int_eq(GC_is_disabled(), 0);
+    ck_assert_uint_eq(GC_get_gc_no(), gc_no);
+    ck_assert(r.notes & GCP_NOTE_NO_BASELINE);
+    ck_assert_int_eq(r.gc_collected, 0);
+    ASSERT_HAS(r.gc_reason, "disabled");
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 0);
+}
+END_TEST
+
+/* ---- threshold_mb ---------------------------------------------------- */
+
+START_TEST(test_adaptive_threshold)
+{
+    churn_job job = {8, 0, 0, 0, 0}; /* 8 chunks: ~544 KiB, > 256 KiB */
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+    tu_log log;
+
+    GC_gcollect();
+    /* Room in the heap: the closure's garbage needs no growth, so nothing
+     * can collect inside and the decision after sees all of it. */
+    ck_assert(GC_expand_hp(16 * MIB));
+
+    /* The control: the same garbage, no threshold, is not worth it. */
+    ck_assert_int_eq(gcp_profile("below", churn, &job, &c, &r), 0);
+    ck_assert_uint_eq(r.gc_count, 0);
+    ck_assert_int_eq(r.gc_collected, 0);
+    ck_assert_msg(starts_with(r.gc_reason, "not worth it"), "reason '%s'", r.gc_reason);
+
+    double rss_mb = (double)own_statm_rss() / MIB_D;
+    c.threshold_mb = rss_mb - 2;
+    uint64_t gc_no = GC_get_gc_no();
+    tu_log_capture(&log);
+    ck_assert_int_eq(gcp_profile("near", churn, &job, &c, &r), 0);
+    tu_log_restore();
+    ck_assert_uint_eq(r.gc_count, 0);
+    ck_assert_int_eq(r.gc_collected, 1);
+    ASSERT_HAS(r.gc_reason, "threshold_mb");
+    ck_assert_uint_ge(GC_get_gc_no(), gc_no + 1);
+    ck_assert(r.exceeded_threshold);
+    ck_assert_int_eq(log.warnings, 1); /* the threshold's, not the hold's */
+    ASSERT_HAS(log.last, "threshold_mb");
+}
+END_TEST
+
+/* ---- heap_only --------------------------------------------------------- */
+
+typedef struct mixed_job {
+    uint64_t objects, bytes; /* the test's own counts */
+} mixed_job;
+
+static NOINLINE int alloc_mixed(void *env)
+{
+    mixed_job *job = env;
+
+    job->objects = job->bytes = 0;
+    for (int i = 0; i < 1000; i++) {
+        void *p = gcp_alloc(100);
+        if (!p)
+            return 1;
+        job->bytes += GC_size(p);
+        job->objects++;
+        tu_sink = p;
+    }
+    for (int i = 0; i < 10; i++) {
+        void *p = gcp_alloc_atomic(5000);
+        if (!p)
+            return 1;
+        job->bytes += GC_size(p);
+        job->objects++;
+        tu_sink = p;
+    }
+    tu_sink = NULL;
+    return 0;
+}
+
+START_TEST(test_heap_only_report)
+{
+    const int modes[] = {GCP_AUTO_GC_ALWAYS, GCP_AUTO_GC_ADAPTIVE, GCP_AUTO_GC_OFF};
+    gcp_config c = config(modes[_i]);
+    mixed_job job;
+    gcp_report r;
+
+    /* Without heap_only, the memory figures are there. */
+    ck_assert_int_eq(gcp_profile("rss", alloc_mixed, &job, &c, &r), 0);
+    ck_assert(r.memory_before > 0 && r.memory_after > 0);
+    ck_assert(!(r.notes & GCP_NOTE_HEAP_ONLY));
+
+    c.heap_only = 1;
+    ck_assert_int_eq(gcp_profile("heap", alloc_mixed, &job, &c, &r), 0);
+    ck_assert(r.notes & GCP_NOTE_HEAP_ONLY);
+    ck_assert(r.memory_before == 0);
+    ck_assert(r.memory_after == 0);
+    ck_assert(r.memory_saved == 0);
+    ck_assert(r.peak_memory == 0);
+    ck_assert_uint_eq(r.objects_allocated, job.objects);
+    ck_assert_uint_eq(r.objects_allocated, 1010);
+    ck_assert_uint_eq(r.bytes_allocated, job.bytes);
+    if (modes[_i] == GCP_AUTO_GC_ALWAYS)
+        ck_assert_int_eq(r.gc_objects_collected, 1010);
+}
+END_TEST
+
+START_TEST(test_heap_only_rejects_threshold)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+    mixed_job job = {0, 0};
+    tu_log log;
+
+    c.heap_only = 1;
+    c.threshold_mb = 100;
+    tu_log_capture(&log);
+    ck_assert_int_eq(gcp_profile("bad", alloc_mixed, &job, &c, &r), GCP_EINVAL);
+    tu_log_restore();
+    ASSERT_HAS(gcp_last_error(), "threshold_mb");
+    ck_assert_uint_eq(job.objects, 0); /* not run */
+    ck_assert_int_eq(log.errors, 1);
+}
+END_TEST
+
+typedef struct peak_job {
+    uint64_t live_bytes;  /* held at once before the first collection */
+    uint64_t heap_at_end; /* heap in use as the closure returns */
+} peak_job;
+
+static NOINLINE void build_and_drop(peak_job *job)
+{
+    void **arr = gcp_alloc(128 * sizeof *arr);
+
+    job->live_bytes = GC_size(arr);
+    for (int i = 0; i < 128; i++) {
+        arr[i] = gcp_alloc_atomic(CHUNK);
+        job->live_bytes += GC_size(arr[i]);
+    }
+    tu_sink = arr;
+    gcp_collect(); /* all of it live here */
+    tu_sink = NULL;
+}
+
+static int peak_then_drop(void *env)
+{
+    peak_job *job = env;
+
+    build_and_drop(job);
+    tu_clear_dead_stack();
+    gcp_collect();
+    job->heap_at_end = heap_in_use();
+    return 0;
+}
+
+START_TEST(test_heap_only_peak)
+{
+    gcp_config c = config(GCP_AUTO_GC_ALWAYS);
+    peak_job job = {0, 0};
+    gcp_report r;
+
+    c.heap_only = 1;
+    c.track_peak = 1;
+    ck_assert_int_eq(gcp_profile("peak", peak_then_drop, &job, &c, &r), 0);
+    ck_assert_uint_ge(job.live_bytes, 8 * MIB);
+    ck_assert_uint_ge(r.peak_heap, r.heap_before + job.live_bytes);
+    /* The peak is the high-water mark, not the reading at the end. */
+    ck_assert_uint_lt(job.heap_at_end + job.live_bytes / 2, r.peak_heap);
+    ck_assert_uint_eq(r.gc_count, 2);
+    ck_assert(r.peak_memory == 0);
+}
+END_TEST
+
+/* ---- printed forms --------------------------------------------------- */
+
+static int alloc_20mib(void *env)
+{
+    (void)env;
+    drop_chunks(20 * MIB / CHUNK); /* over 4x the live heap's 4 MiB floor */
+    return 0;
+}
+
+/* An adaptive report whose collection after ran. */
+static void adaptive_collecting_report(gcp_report *r)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+
+    GC_gcollect();
+    ck_assert(GC_expand_hp(48 * MIB)); /* no growth, so no release inside */
+    ck_assert_int_eq(gcp_profile("collects", alloc_20mib, NULL, &c, r), 0);
+    ck_assert_int_eq(r->gc_collected, 1);
+}
+
+static char *json_of(const gcp_report *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(gcp_report_write_json(fp, r), 0);
+    ck_assert_int_eq(fclose(fp), 0);
+    ck_assert_ptr_nonnull(buf);
+    return buf;
+}
+
+START_TEST(test_print_adaptive)
+{
+    gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
+    gcp_report r;
+    char line[1024], want[256];
+    int flag;
+
+    adaptive_collecting_report(&r);
+    ck_assert_int_eq(gcp_report_snprint(line, sizeof line, &r), 0);
+    snprintf(want, sizeof want, ", gc_collected=True, gc_reason='%s')", r.gc_reason);
+    ASSERT_HAS(line, want);
+    char *json = json_of(&r);
+    ASSERT_HAS(json, "\"auto_gc\": \"adaptive\"");
+    ASSERT_HAS(json, "\"gc_collected\": true");
+    snprintf(want, sizeof want, "\"gc_reason\": \"%s\"", r.gc_reason);
+    ASSERT_HAS(json, want);
+    free(json);
+
+    GC_gcollect();
+    ck_assert_int_eq(gcp_profile("tiny", alloc_tiny, &flag, &c, &r), 0);
+    ck_assert_int_eq(r.gc_collected, 0);
+    ck_assert_int_eq(gcp_report_snprint(line, sizeof line, &r), 0);
+    snprintf(want, sizeof want, ", gc_collected=False, gc_reason='%s')", r.gc_reason);
+    ASSERT_HAS(line, want);
+    json = json_of(&r);
+    ASSERT_HAS(json, "\"gc_collected\": false");
+    ASSERT_HAS(json, "\"gc_reason\"");
+    free(json);
+}
+END_TEST
+
+START_TEST(test_print_other_modes)
+{
+    const int modes[] = {GCP_AUTO_GC_ALWAYS, GCP_AUTO_GC_OFF};
+    const char *names[] = {"\"auto_gc\": \"always\"", "\"auto_gc\": \"off\""};
+    gcp_config c = config(modes[_i]);
+    gcp_report r;
+    char line[1024];
+    int flag;
+
+    ck_assert_int_eq(gcp_profile("plain", alloc_tiny, &flag, &c, &r), 0);
+    ck_assert_int_eq(gcp_report_snprint(line, sizeof line, &r), 0);
+    ASSERT_HAS(line, "ProfileReport(");
+    ASSERT_LACKS(line, "gc_collected=");
+    ASSERT_LACKS(line, "gc_reason");
+    char *json = json_of(&r);
+    ASSERT_HAS(json, names[_i]);
+    ASSERT_HAS(json, "\"gc_collected\": ");
+    ASSERT_HAS(json, "\"gc_reason\"");
+    free(json);
+}
+END_TEST
+
+static Suite *make_policy_suite(void)
+{
+    Suite *s = suite_create("policy");
+    TCase *pure = tcase_create("pure");
+    TCase *point = tcase_create("point");
+    TCase *adaptive = tcase_create("adaptive");
+    TCase *heap_only = tcase_create("heap_only");
+    TCase *printed = tcase_create("printed");
+
+    tcase_add_test(pure, test_decide_disabled);
+    tcase_add_test(pure, test_decide_little_garbage);
+    tcase_add_test(pure, test_decide_threshold);
+    tcase_add_test(pure, test_decide_growth);
+    tcase_add_test(pure, test_decide_room);
+    tcase_add_test(pure, test_decide_room);
+    tcase_add_test(pure, test_decide_cheap);
+    tcase_add_test(pure, test_decide_not_worth_it);
+    tcase_add_test(pure, test_decide_reason_buffer);
+    tcase_add_test(pure, test_hold_growth);
+    suite_add_tcase(s, pure);
+
+    tcase_add_checked_fixture(point, NULL, teardown);
+    tcase_set_timeout(point, 60);
+    tcase_add_test(point, test_point_after_collection);
+    tcase_add_test(point, test_point_collects_garbage);
+    tcase_add_loop_test(point, test_point_memory_saved, 0, 2);
+    tcase_add_test(point, test_point_disabled);
+    tcase_add_test(point, test_point_null_out);
+    tcase_add_test(point, test_point_bad_config);
+    suite_add_tcase(s, point);
+
+    tcase_add_checked_fixture(adaptive, NULL, teardown);
+    tcase_set_timeout(adaptive, 60);
+    tcase_add_test(adaptive, test_adaptive_bounds_heap);
+    tcase_add_test(adaptive, test_always_release_warns);
+    tcase_add_test(adaptive, test_adaptive_tiny_no_collection);
+    tcase_add_test(adaptive, test_adaptive_counts_exactly);
+    tcase_add_test(adaptive, test_adaptive_restores_collector);
+    tcase_add_test(adaptive, test_adaptive_keeps_app_setting);
+    tcase_add_test(adaptive, test_adaptive_under_gc_disable);
+    tcase_add_test(adaptive, test_adaptive_threshold);
+    suite_add_tcase(s, adaptive);
+
+    tcase_add_checked_fixture(heap_only, NULL, teardown);
+    tcase_set_timeout(heap_only, 60);
+    tcase_add_loop_test(heap_only, test_heap_only_report, 0, 3);
+    tcase_add_test(heap_only, test_heap_only_rejects_threshold);
+    tcase_add_test(heap_only, test_heap_only_peak);
+    suite_add_tcase(s, heap_only);
+
+    tcase_add_checked_fixture(printed, NULL, teardown);
+    tcase_set_timeout(printed, 60);
+    tcase_add_test(printed, test_print_adaptive);
+    tcase_add_loop_test(printed, test_print_other_modes, 0, 2);
+    suite_add_tcase(s, printed);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_policy_suite());
+}
