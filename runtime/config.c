@@ -358,12 +358,26 @@ static void env_load_once(void)
         gcp_config_init(&env_cfg);
 }
 
+/* The common case in a few comparisons (a profiled call's budget is tens
+ * of nanoseconds); anything unusual goes through gcp_config_validate. */
+static int plainly_valid(const gcp_config *c)
+{
+    return (unsigned)c->auto_gc <= GCP_AUTO_GC_ADAPTIVE && (unsigned)c->detailed_stats <= 1 &&
+           (unsigned)c->track_peak <= 1 && (unsigned)c->heap_only <= 1 &&
+           (c->threshold_mb == 0 || (!c->heap_only && c->threshold_mb > 0 && c->threshold_mb < 1e300)) &&
+           c->hold_limit_mb > 0 && c->hold_limit_mb < 1e300;
+}
+
 int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
 {
     int rc;
 
     if (!out)
         return gcp__fail_quiet(GCP_EINVAL, "gcp__config_resolve: out is NULL");
+    if (cfg && plainly_valid(cfg)) {
+        *out = *cfg;
+        return 0;
+    }
     if (cfg) {
         rc = gcp_config_validate(cfg);
         if (rc == 0)

@@ -19,7 +19,7 @@
 #define RELAXED memory_order_relaxed
 
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned users;
+static _Atomic unsigned users; /* changes 0 <-> 1 only under install_lock */
 static GC_on_collection_event_proc chained;
 
 /* Written only inside the hook (under the collector's lock). */
@@ -126,11 +126,34 @@ static void GC_CALLBACK on_event(GC_EventType event)
     in_hook = 0;
 }
 
+/* Add one user when there already is one, without the lock. */
+static int join_users(unsigned at_least)
+{
+    unsigned u = atomic_load(&users);
+
+    while (u >= at_least)
+        if (atomic_compare_exchange_weak(&users, &u, u + 1))
+            return 1;
+    return 0;
+}
+
+static int leave_users(void)
+{
+    unsigned u = atomic_load(&users);
+
+    while (u > 1)
+        if (atomic_compare_exchange_weak(&users, &u, u - 1))
+            return 1;
+    return 0;
+}
+
 void gcp__events_acquire(void)
 {
     gcp__fast_clock_init();
+    if (join_users(1)) /* nested or concurrent: installed already */
+        return;
     pthread_mutex_lock(&install_lock);
-    if (users++ == 0) {
+    if (atomic_fetch_add(&users, 1) == 0) {
         GC_on_collection_event_proc current = GC_get_on_collection_event();
         if (current != on_event) {
             chained = current;
@@ -142,8 +165,10 @@ void gcp__events_acquire(void)
 
 void gcp__events_release(void)
 {
+    if (leave_users())
+        return;
     pthread_mutex_lock(&install_lock);
-    if (users > 0 && --users == 0) {
+    if (atomic_load(&users) > 0 && atomic_fetch_sub(&users, 1) == 1) {
         /* If someone installed a hook over ours meanwhile, theirs stays:
          * ours then only forwards when they chain to it. */
         if (GC_get_on_collection_event() == on_event)

@@ -31,7 +31,8 @@ typedef struct thread_state {
  * so counters stay summable without locks in the owner's path, and the
  * pool never holds more states than threads ever ran at once. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static thread_state *registry;
+static thread_state *_Atomic registry; /* read without the lock: states are
+                                          published whole, never unlinked */
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 /* initial-exec: the fast path reads it without a __tls_get_addr call (the
@@ -89,8 +90,8 @@ static thread_state *adopt_state(void)
             return NULL;
         st->in_use = 1;
         pthread_mutex_lock(&registry_lock);
-        st->next = registry;
-        registry = st;
+        st->next = atomic_load_explicit(&registry, RELAXED);
+        atomic_store_explicit(&registry, st, memory_order_release);
         pthread_mutex_unlock(&registry_lock);
     }
     pthread_setspecific(exit_key, st);
@@ -102,8 +103,9 @@ void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked)
 {
     gcp__counts a = {0, 0}, p = {0, 0};
 
-    pthread_mutex_lock(&registry_lock);
-    for (thread_state *st = registry; st; st = st->next) {
+    /* No lock: a profile reads this twice, and states are never unlinked. */
+    for (thread_state *st = atomic_load_explicit(&registry, memory_order_acquire); st;
+         st = st->next) {
         uint64_t ao = atomic_load_explicit(&st->alloc_objects, RELAXED);
         uint64_t ab = atomic_load_explicit(&st->alloc_bytes, RELAXED);
         uint64_t lo = atomic_load_explicit(&st->large_objects, RELAXED);
@@ -113,7 +115,6 @@ void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked)
         p.objects += atomic_load_explicit(&st->refill_objects, RELAXED) - (ao - lo);
         p.bytes += atomic_load_explicit(&st->refill_bytes, RELAXED) - (ab - lb);
     }
-    pthread_mutex_unlock(&registry_lock);
     if (allocated)
         *allocated = a;
     if (parked)

@@ -61,11 +61,16 @@ void gcp__init_collector(void)
     pthread_once(&init_once, init_collector);
 }
 
+static _Atomic int initialised; /* both onces ran: every profile asks */
+
 int gcp_init(void)
 {
+    if (atomic_load_explicit(&initialised, memory_order_acquire))
+        return 0;
     gcp__init_collector();
     /* Apart from the collector's set-up: starting a monitor calls back in. */
     pthread_once(&env_once, start_from_env);
+    atomic_store_explicit(&initialised, 1, memory_order_release);
     return 0;
 }
 

@@ -18,7 +18,7 @@
 
 typedef gcp__frame frame;
 
-static _Thread_local frame *innermost;
+static _Thread_local frame *innermost __attribute__((tls_model("initial-exec")));
 
 static void read_gc_stats(gcp_gc_stats *s)
 {
@@ -74,10 +74,20 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
         return gcp__fail(GCP_EIO, "cannot read RSS: /proc/self/statm did not open");
     gcp_init();
     frame_init(f, name);
-    gcp__events_acquire();
+    /* Heap-only profiles without collections of their own skip the hook
+     * (installing it takes the collector's lock four times, more than the
+     * rest of such a profile): their pause figures are then unknown if a
+     * collection ran. */
+    f->hooked = !(f->cfg.heap_only && f->cfg.auto_gc == GCP_AUTO_GC_OFF);
+    if (f->hooked)
+        gcp__events_acquire();
     gcp__profile_gc_begin(f);
     take_start_readings(f);
-    gcp__marks_begin(&f->marks, f->cfg.track_peak && !f->cfg.heap_only, f->rss_before);
+    /* Without the hook or RSS peaks, the only marks are the two ends. */
+    if (f->hooked)
+        gcp__marks_begin(&f->marks, f->cfg.track_peak && !f->cfg.heap_only, f->rss_before);
+    else
+        f->marks = (gcp__marks){0, f->heap_before, 0, 0, NULL};
     f->monitor_rss = f->rss_before;
     f->monitor_start = gcp__monitor_enter(f->name, f->depth, &f->monitor_rss);
     innermost = f;
@@ -106,6 +116,8 @@ static void fill_closure_figures(const frame *f, gcp_report *r)
     r->gc_pause_total = (double)(gc.pause_ns - f->gc_before.pause_ns) / 1e9;
     r->gc_time = (double)(gc.gc_ns - f->gc_before.gc_ns) / 1e9;
     r->gc_pause_max = (double)f->marks.pause_max_ns / 1e9;
+    if (!f->hooked && r->gc_count > 0) /* not measured: say so, not 0 */
+        r->gc_pause_total = r->gc_time = r->gc_pause_max = NAN;
     r->memory_before = mib(f->rss_before);
     r->heap_before = f->heap_before;
     r->peak_heap = f->marks.heap_peak;
@@ -137,7 +149,10 @@ static void frame_stop(frame *f)
 
 static void frame_end(frame *f, int status, gcp_report *r)
 {
-    gcp__marks_end(&f->marks);
+    if (f->hooked)
+        gcp__marks_end(&f->marks);
+    else if (gcp__heap_in_use() > f->marks.heap_peak)
+        f->marks.heap_peak = gcp__heap_in_use();
     f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
     innermost = f->parent;
@@ -166,7 +181,8 @@ static void frame_end(frame *f, int status, gcp_report *r)
         read_gc_stats(&r->stats_after);
     }
     check_threshold(f, r);
-    gcp__events_release();
+    if (f->hooked)
+        gcp__events_release();
 }
 
 int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)

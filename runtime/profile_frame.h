@@ -14,6 +14,7 @@ typedef struct gcp__frame {
     int depth;
     unsigned notes;
     int baseline_ran, held;
+    int hooked; /* our collection-event hook is installed for it */
     unsigned releases_at_start;
     uint64_t start_ns, end_ns;
     uint64_t rss_before, rss_at_end; /* 0 with heap_only */

@@ -2,6 +2,8 @@
  * utf8.c - just enough UTF-8 to print names as Python would and as JSON
  * requires: decode one character, and cut a string on a character boundary.
  */
+#include <string.h>
+
 #include "text.h"
 
 size_t gcp__utf8_decode(const unsigned char *s, uint32_t *cp)
@@ -36,9 +38,12 @@ size_t gcp__utf8_decode(const unsigned char *s, uint32_t *cp)
 size_t gcp__utf8_cut(const char *s, size_t max)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t n = 0;
+    size_t n = strnlen(s, max + 1);
     uint32_t cp;
 
+    if (n <= max) /* it all fits: no sequence to cut */
+        return n;
+    n = 0;
     while (u[n]) {
         size_t len = gcp__utf8_decode(u + n, &cp);
         if (len == 0)

@@ -1015,6 +1015,48 @@ static int peak_then_drop(void *env)
     return 0;
 }
 
+static char *json_of(const gcp_report *r);
+
+static int collect_once(void *env)
+{
+    (void)env;
+    GC_gcollect();
+    return 0;
+}
+
+static int do_nothing(void *env)
+{
+    (void)env;
+    return 0;
+}
+
+/* heap_only with auto_gc off installs no hook: pause figures are unknown
+ * (NaN, JSON null) when a collection ran, and exactly 0 when none did. */
+START_TEST(test_heap_only_pauses_unknown)
+{
+    gcp_config c = config(GCP_AUTO_GC_OFF);
+    gcp_report r;
+
+    c.heap_only = 1;
+    uint64_t gc_no = GC_get_gc_no();
+    ck_assert_int_eq(gcp_profile("collects", collect_once, NULL, &c, &r), 0);
+    ck_assert_uint_eq(r.gc_count, GC_get_gc_no() - gc_no);
+    ck_assert_uint_ge(r.gc_count, 1);
+    ck_assert(isnan(r.gc_time) && isnan(r.gc_pause_total) && isnan(r.gc_pause_max));
+    char *json = json_of(&r);
+    ASSERT_HAS(json, "\"gc_time\": null");
+    free(json);
+
+    ck_assert_int_eq(gcp_profile("idle", do_nothing, NULL, &c, &r), 0);
+    ck_assert_uint_eq(r.gc_count, 0);
+    ck_assert(r.gc_time == 0 && r.gc_pause_total == 0 && r.gc_pause_max == 0);
+    /* With the hook (auto_gc on), the same collection is timed. */
+    c.auto_gc = GCP_AUTO_GC_ALWAYS;
+    ck_assert_int_eq(gcp_profile("collects", collect_once, NULL, &c, &r), 0);
+    ck_assert(r.gc_count >= 1 && r.gc_time > 0);
+}
+END_TEST
+
 START_TEST(test_heap_only_peak)
 {
     gcp_config c = config(GCP_AUTO_GC_ALWAYS);
@@ -1167,6 +1209,7 @@ static Suite *make_policy_suite(void)
     tcase_add_loop_test(heap_only, test_heap_only_report, 0, 3);
     tcase_add_test(heap_only, test_heap_only_rejects_threshold);
     tcase_add_test(heap_only, test_heap_only_peak);
+    tcase_add_test(heap_only, test_heap_only_pauses_unknown);
     suite_add_tcase(s, heap_only);
 
     tcase_add_checked_fixture(printed, NULL, teardown);
