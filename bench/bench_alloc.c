@@ -164,11 +164,15 @@ static int measure(const char *phase, const alloc_case *c, int held)
            held ? "held" : "on", label, n, gcs, mb, mo, r, bench_median(&ratio),
            bench_quantile(&ratio, 0.25), bench_quantile(&ratio, 0.75));
     int failed = 0;
+    char name[128];
+    snprintf(name, sizeof name, "%s, %s, collection %s", label, phase, held ? "held" : "on");
     if (held) {
         fputs("(info)", stdout);
+        bench_json_result(name, r, "ratio", NULL, -1);
     } else {
         printf("<= %.2f  ", TARGET_RATIO);
         failed = bench_verdict(r <= TARGET_RATIO);
+        bench_json_result(name, r, "ratio", "<= 1.05", !failed);
     }
     putchar('\n');
     fflush(stdout);
@@ -221,7 +225,11 @@ static int measure_sites(void)
         double added = bench_median(&on) - bench_median(&off);
         printf("  gcp_alloc(%3zu): off %6.2f, on %6.2f => %+6.2f ns  target < %.0f  ", sizes[i],
                bench_median(&off), bench_median(&on), added, SITE_TARGET_NS);
-        failed += bench_verdict(added < SITE_TARGET_NS);
+        int missed = bench_verdict(added < SITE_TARGET_NS);
+        char name[64];
+        snprintf(name, sizeof name, "site tracking adds, gcp_alloc(%zu)", sizes[i]);
+        bench_json_result(name, added, "ns", "< 10 ns", !missed);
+        failed += missed;
         putchar('\n');
     }
     return failed;
@@ -229,6 +237,7 @@ static int measure_sites(void)
 
 int main(void)
 {
+    bench_json_begin("bench_alloc");
     int failed = 0;
     pthread_t idle;
 
@@ -262,6 +271,7 @@ int main(void)
 
     printf("\ncollections during the run: %lu; heap %.1f MiB\n", (unsigned long)GC_get_gc_no(),
            (double)GC_get_heap_size() / 1048576.0);
+    bench_json_end();
     printf("bench_alloc: %s (%d target%s missed)\n", failed ? "FAIL" : "PASS", failed,
            failed == 1 ? "" : "s");
     return failed ? 1 : 0;

@@ -1,18 +1,24 @@
 /*
- * bench_profile.c - what profiling one call costs.
+ * bench_profile.c - what profiling one call costs, next to its floor.
  *
- * Target: gcp_profile of an empty closure with auto_gc=0, track_peak=0,
- * detailed_stats=0 costs at most 2500 ns more than calling the closure
- * through a function pointer (medians of interleaved rounds), budgeted on
- * a machine where the floor, two RSS reads of /proc/self/statm, measured
- * 1.8 us. Reading statm costs what the kernel makes it cost, so the bench
- * times that floor itself, in the same run, and judges what the library
- * adds on top of it against the same allowance (2500 - 1800 ns). The
- * absolute figure is printed next to it.
- * For information: track_peak=1, and auto_gc=1 (full collections) with
- * 1 MiB and 10 MiB of live runtime objects.
+ * An empty closure is profiled (auto_gc off, detailed_stats off) in three
+ * modes: heap-only (no /proc reads), with RSS (two statm reads), and with
+ * the RSS peak (track_peak: clear_refs reset, ru_maxrss read). Each is
+ * timed next to its floor, measured in the same run: two clock reads,
+ * plus the same /proc reads done raw (pread of a kept-open statm, and for
+ * the peak a clear_refs write and getrusage). Single-threaded, then with
+ * THREADS threads profiling at once (each times its own calls).
  *
- * Exit status 1 when the target is missed (every line is printed first).
+ * Targets (medians of interleaved rounds): heap-only within 2x its floor;
+ * with RSS at most 2500 ns over the bare call. A statm read costs what
+ * the kernel makes it cost (1.5-1.7 us here, 0.9 where the budget was
+ * set), so when the floor alone exceeds 2500 ns the bench says so and
+ * judges what the library adds above the floor against the budget's
+ * allowance (2500 - 1800 ns). The peak mode is for information.
+ * For information too: auto_gc=1 (full collections) with 1 and 10 MiB of
+ * live runtime objects.
+ *
+ * Exit status 1 when a target is missed (every line is printed first).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pread, clock_gettime under -std=c99 */
@@ -22,16 +28,19 @@
 #endif
 #include <gc/gc.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "benchutil.h"
 #include "gcprof.h"
 
-#define ROUNDS            20
+#define ROUNDS            15
 #define CALLS             20000
+#define THREADS           2
 #define TARGET_NS         2500.0
-#define FLOOR_BUDGETED_NS 1800.0 /* the floor the target was set against */
+#define FLOOR_BUDGETED_NS 1800.0 /* the floor the 2500 ns target was set against */
+#define HEAP_ONLY_RATIO   2.0
 
 static int empty_closure(void *env)
 {
@@ -41,12 +50,12 @@ static int empty_closure(void *env)
 
 /* Called through a volatile pointer, as gcp_profile calls it. */
 static gcp_fn volatile closure = empty_closure;
-static volatile uint64_t sink;
-static gcp_config cfg_plain, cfg_peak, cfg_gc;
-static gcp_report report;
+static _Thread_local volatile uint64_t sink;
+static gcp_config cfg_heap, cfg_rss, cfg_peak, cfg_gc;
+static _Thread_local gcp_report report;
 static int statm_fd = -1, clear_refs_fd = -1;
 
-/* ---- the timed loops: each returns ns per call ---------------------- */
+/* ---- the timed calls ---------------------------------------------------- */
 
 static void call_bare(void)
 {
@@ -59,35 +68,19 @@ static void profile_with(const gcp_config *cfg)
         exit(2); /* the library has logged why */
 }
 
-static void call_profile_plain(void)
+static void call_heap_only(void)
 {
-    profile_with(&cfg_plain);
+    profile_with(&cfg_heap);
 }
 
-static void call_profile_peak(void)
+static void call_rss(void)
+{
+    profile_with(&cfg_rss);
+}
+
+static void call_peak(void)
 {
     profile_with(&cfg_peak);
-}
-
-/* The floor: what any profile does twice (before and after). */
-static void clock_pair(void)
-{
-    sink += bench_now_ns() + bench_now_ns();
-}
-
-static void counters_pair(void)
-{
-    gcp_heap_counters a, b;
-
-    gcp_heap_counters_get(&a);
-    gcp_heap_counters_get(&b);
-    sink += b.objects_allocated - a.objects_allocated;
-}
-
-static void gc_getters_pair(void)
-{
-    for (int i = 0; i < 2; i++)
-        sink += GC_get_heap_size() - GC_get_free_bytes() + GC_get_gc_no();
 }
 
 /* As the library reads RSS: pread on a kept-open fd, second field. */
@@ -103,83 +96,152 @@ static uint64_t statm_rss_pages(void)
     return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
-static void statm_pair(void)
+/* The floors: what each mode must do in any case, done raw. */
+static void floor_heap_only(void)
 {
-    sink += statm_rss_pages() + statm_rss_pages();
+    sink += bench_now_ns() + bench_now_ns();
 }
 
-/* What a per-call RSS peak needs: reset the mark, read it after. */
-static void peak_floor(void)
+static void floor_rss(void)
+{
+    sink += bench_now_ns() + statm_rss_pages() + bench_now_ns() + statm_rss_pages();
+}
+
+static void floor_peak(void)
 {
     struct rusage ru;
 
+    floor_rss();
     if (pwrite(clear_refs_fd, "5", 1, 0) != 1)
         sink++;
     getrusage(RUSAGE_SELF, &ru);
     sink += (uint64_t)ru.ru_maxrss;
 }
 
-/* ---- without collections ------------------------------------------ */
+enum { V_BARE, V_HEAP, V_RSS, V_PEAK, F_HEAP, F_RSS, F_PEAK, N_V };
 
-enum { V_BARE, V_PROFILE, V_PEAK, V_CLOCK, V_COUNTERS, V_GETTERS, V_STATM, V_PEAK_FLOOR, N_V };
+static const bench_call variant_fn[N_V] = {call_bare,       call_heap_only, call_rss, call_peak,
+                                           floor_heap_only, floor_rss,      floor_peak};
+static const char *const variant_name[N_V] = {
+    "bare call of the empty closure (fn pointer)",
+    "gcp_profile, heap_only=1",
+    "gcp_profile (RSS before and after)",
+    "gcp_profile, track_peak=1",
+    "floor: 2 clock reads",
+    "floor: 2 clock reads + 2 statm preads",
+    "floor: that + clear_refs write + getrusage",
+};
 
-static const bench_call variant_fn[N_V] = {call_bare,  call_profile_plain, call_profile_peak,
-                                           clock_pair, counters_pair,      gc_getters_pair,
-                                           statm_pair, peak_floor};
+/* ---- several threads at once ------------------------------------------ */
+
+typedef struct runner {
+    pthread_t thread;
+    bench_call fn;
+    double ns;
+} runner;
+
+static pthread_barrier_t start_line;
+
+static void *run_variant(void *arg)
+{
+    runner *r = arg;
+
+    pthread_barrier_wait(&start_line);
+    r->ns = bench_time_calls(r->fn, CALLS);
+    return NULL;
+}
+
+/* ns per call of fn with `threads` threads calling it at once: their mean. */
+static double time_parallel(bench_call fn, int threads)
+{
+    runner r[THREADS];
+    double sum = 0;
+
+    if (threads == 1)
+        return bench_time_calls(fn, CALLS);
+    pthread_barrier_init(&start_line, NULL, (unsigned)threads);
+    for (int i = 0; i < threads; i++) {
+        r[i].fn = fn;
+        if (pthread_create(&r[i].thread, NULL, run_variant, &r[i]) != 0)
+            exit(2);
+    }
+    for (int i = 0; i < threads; i++) {
+        pthread_join(r[i].thread, NULL);
+        sum += r[i].ns;
+    }
+    pthread_barrier_destroy(&start_line);
+    return sum / threads;
+}
+
+/* ---- the table --------------------------------------------------------- */
 
 static void row(const char *what, const bench_series *s)
 {
-    printf("  %-52s %9.1f  [%7.1f..%7.1f]\n", what, bench_median(s), bench_quantile(s, 0.25),
+    printf("  %-48s %9.1f  [%7.1f..%7.1f]\n", what, bench_median(s), bench_quantile(s, 0.25),
            bench_quantile(s, 0.75));
 }
 
-static int bench_no_gc(void)
+static void json_figure(const char *what, int threads, double v, const char *target, int pass)
 {
-    static bench_series s[N_V], over;
+    char name[96];
 
+    snprintf(name, sizeof name, "%s, %d thread%s", what, threads, threads == 1 ? "" : "s");
+    bench_json_result(name, v, "ns", target, pass);
+}
+
+/* Judge the heap-only and RSS modes; 1 per missed target. */
+static int verdicts(const bench_series *s, int threads)
+{
+    double bare = bench_median(&s[V_BARE]);
+    double heap = bench_median(&s[V_HEAP]) - bare, heap_floor = bench_median(&s[F_HEAP]);
+    double rss = bench_median(&s[V_RSS]) - bare, rss_floor = bench_median(&s[F_RSS]);
+    double peak = bench_median(&s[V_PEAK]) - bare;
+    int failed = 0;
+
+    printf("  heap-only: %.1f ns over the bare call = %.2fx its floor; target <= %.1fx: ", heap,
+           heap / heap_floor, HEAP_ONLY_RATIO);
+    int heap_ok = heap <= HEAP_ONLY_RATIO * heap_floor;
+    failed += bench_verdict(heap_ok);
+    printf("\n  with RSS: %.1f ns over the bare call; target <= %.0f ns: ", rss, TARGET_NS);
+    int rss_ok = rss <= TARGET_NS;
+    if (!rss_ok && rss_floor > TARGET_NS) {
+        /* The kernel's reads alone exceed the budget: judge our share. */
+        rss_ok = rss - rss_floor <= TARGET_NS - FLOOR_BUDGETED_NS;
+        printf("the floor alone is %.0f ns here, so judged: the library adds %.0f ns above it, "
+               "allowance %.0f: ",
+               rss_floor, rss - rss_floor, TARGET_NS - FLOOR_BUDGETED_NS);
+    }
+    failed += bench_verdict(rss_ok);
+    printf("\n  with the peak (info): %.1f ns over the bare call, floor %.1f\n\n", peak,
+           bench_median(&s[F_PEAK]));
+    json_figure("heap-only profile overhead", threads, heap, "<= 2x floor", heap_ok);
+    json_figure("heap-only floor", threads, heap_floor, NULL, -1);
+    json_figure("RSS profile overhead", threads, rss, "<= 2500 ns (or library share <= 700 ns)",
+                rss_ok);
+    json_figure("RSS floor", threads, rss_floor, NULL, -1);
+    json_figure("peak profile overhead", threads, peak, NULL, -1);
+    json_figure("peak floor", threads, bench_median(&s[F_PEAK]), NULL, -1);
+    return failed;
+}
+
+static int bench_calls(int threads)
+{
+    bench_series s[N_V];
+
+    memset(s, 0, sizeof s);
     for (size_t v = 0; v < N_V; v++)
-        bench_time_calls(variant_fn[v], CALLS / 10); /* warm-up */
-    for (size_t r = 0; r < ROUNDS; r++) {
-        double t[N_V];
+        time_parallel(variant_fn[v], threads); /* warm-up */
+    for (size_t r = 0; r < ROUNDS; r++)
         for (size_t i = 0; i < N_V; i++) {
             size_t v = bench_order(r, i, N_V);
-            t[v] = bench_time_calls(variant_fn[v], CALLS);
+            bench_add(&s[v], time_parallel(variant_fn[v], threads));
         }
-        for (size_t v = 0; v < N_V; v++)
-            bench_add(&s[v], t[v]);
-        bench_add(&over, t[V_PROFILE] - t[V_BARE]);
-    }
-    double bare = bench_median(&s[V_BARE]), prof = bench_median(&s[V_PROFILE]);
-    double overhead = prof - bare;
-    double floor = bench_median(&s[V_CLOCK]) + bench_median(&s[V_COUNTERS]) +
-                   bench_median(&s[V_GETTERS]) + bench_median(&s[V_STATM]);
-
-    printf("no collections (auto_gc=0, detailed_stats=0): ns per call, median [q1..q3] of %d "
+    printf("%d thread%s profiling at once (auto_gc=0): ns per call, median [q1..q3] of %d "
            "interleaved rounds of %d calls\n",
-           ROUNDS, CALLS);
-    row("bare call of the empty closure (fn pointer)", &s[V_BARE]);
-    row("gcp_profile, track_peak=0", &s[V_PROFILE]);
-    printf("  %-52s %9.1f  (paired %.1f)  budget %.0f  (info)\n",
-           "=> overhead of one profiled call", overhead, bench_median(&over), TARGET_NS);
-    printf("  floor, timed by the bench itself:\n");
-    row("  2x clock_gettime(CLOCK_MONOTONIC)", &s[V_CLOCK]);
-    row("  2x gcp_heap_counters_get", &s[V_COUNTERS]);
-    row("  2x GC heap getters (heap size, free bytes, gc_no)", &s[V_GETTERS]);
-    row("  2x pread /proc/self/statm (kept-open fd) + parse", &s[V_STATM]);
-    printf("  %-52s %9.1f\n", "  sum: the floor of a profile with two RSS reads", floor);
-    printf("  %-52s %9.1f  (%.2f statm reads' worth)  target <= %.0f  ",
-           "=> added by the library above the floor", overhead - floor,
-           (overhead - floor) / (bench_median(&s[V_STATM]) / 2.0), TARGET_NS - FLOOR_BUDGETED_NS);
-    int failed = bench_verdict(overhead - floor <= TARGET_NS - FLOOR_BUDGETED_NS);
-    putchar('\n');
-    printf("  (info) track_peak=1:\n");
-    row("  gcp_profile, track_peak=1", &s[V_PEAK]);
-    printf("  %-52s %9.1f\n", "  => overhead of one profiled call",
-           bench_median(&s[V_PEAK]) - bare);
-    row("  write clear_refs + getrusage (reset, read the peak)", &s[V_PEAK_FLOOR]);
-    printf("  %-52s %9.1f\n", "  floor: sum above + that", floor + bench_median(&s[V_PEAK_FLOOR]));
-    putchar('\n');
-    return failed;
+           threads, threads == 1 ? "" : "s", ROUNDS, CALLS);
+    for (size_t v = 0; v < N_V; v++)
+        row(variant_name[v], &s[v]);
+    return verdicts(s, threads);
 }
 
 /* ---- with collections (auto_gc=1), for information ------------------ */
@@ -244,15 +306,16 @@ int main(void)
     clear_refs_fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
     if (statm_fd < 0 || clear_refs_fd < 0)
         return 2;
-    gcp_config_init(&cfg_plain);
-    cfg_plain.auto_gc = cfg_plain.track_peak = cfg_plain.detailed_stats = 0;
-    cfg_peak = cfg_plain;
+    gcp_config_init(&cfg_rss);
+    cfg_rss.auto_gc = GCP_AUTO_GC_OFF;
+    cfg_heap = cfg_peak = cfg_gc = cfg_rss;
+    cfg_heap.heap_only = 1;
     cfg_peak.track_peak = 1;
-    cfg_gc = cfg_plain;
-    cfg_gc.auto_gc = 1;
+    cfg_gc.auto_gc = GCP_AUTO_GC_ALWAYS;
 
+    bench_json_begin("bench_profile");
     printf("bench_profile: cost of profiling an empty closure\n\n");
-    int failed = bench_no_gc();
+    int failed = bench_calls(1) + bench_calls(THREADS);
 
     printf("(info) auto_gc=1, track_peak=0, empty closure, live set of runtime objects: us per\n"
            "call, median of interleaved rounds; in GCs = profiler_gc_time (its collections),\n"
@@ -262,6 +325,7 @@ int main(void)
     bench_auto_gc(1.0, 15, 40);
     bench_auto_gc(10.0, 11, 5);
 
+    bench_json_end();
     printf("\nbench_profile: %s (%d target%s missed)\n", failed ? "FAIL" : "PASS", failed,
            failed == 1 ? "" : "s");
     return failed ? 1 : 0;

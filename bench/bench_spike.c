@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "gcprof.h"
 
 #define TRIALS     40
@@ -106,5 +107,10 @@ int main(void)
            caught_sampler, TRIALS);
     printf("  => target: the profiler catches every spike  %s\n",
            caught_profiler == TRIALS ? "PASS" : "FAIL");
+    bench_json_begin("bench_spike");
+    bench_json_result("spikes caught by peak tracking", caught_profiler, "of 40", "all",
+                      caught_profiler == TRIALS);
+    bench_json_result("spikes caught by a 100 ms sampler", caught_sampler, "of 40", NULL, -1);
+    bench_json_end();
     return caught_profiler == TRIALS ? 0 : 1;
 }

@@ -100,4 +100,52 @@ static inline int bench_verdict(int pass)
     return !pass;
 }
 
+/* ---- the figures as JSON ---------------------------------------------
+ * Each benchmark writes one object to $GCP_BENCH_JSON (default
+ * <name>.json): {"benchmark": name, "results": [{"name", "value", "unit",
+ * "target", "pass"}, ...]}, the same figures its table prints, for
+ * tracking over time. `make bench` gathers them into bench-results.json. */
+
+static FILE *bench_json_fp;
+static int bench_json_count;
+
+static inline void bench_json_begin(const char *name)
+{
+    char path[256];
+    const char *env = getenv("GCP_BENCH_JSON");
+
+    snprintf(path, sizeof path, "%s.json", name);
+    bench_json_fp = fopen(env && *env ? env : path, "w");
+    if (!bench_json_fp) {
+        fprintf(stderr, "%s: cannot write %s: no JSON figures\n", name, env && *env ? env : path);
+        return;
+    }
+    fprintf(bench_json_fp, "{\"benchmark\": \"%s\", \"results\": [", name);
+}
+
+/* One figure. target: its target in words, or NULL; pass: 1, 0, or -1
+ * when it has no target. Names and units are plain ASCII, no quotes. */
+static inline __attribute__((unused)) void bench_json_result(const char *name, double value,
+                                                             const char *unit, const char *target,
+                                                             int pass)
+{
+    if (!bench_json_fp)
+        return;
+    fprintf(bench_json_fp, "%s\n  {\"name\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"",
+            bench_json_count++ ? "," : "", name, value, unit);
+    if (target)
+        fprintf(bench_json_fp, ", \"target\": \"%s\", \"pass\": %s", target,
+                pass ? "true" : "false");
+    fputc('}', bench_json_fp);
+}
+
+static inline __attribute__((unused)) void bench_json_end(void)
+{
+    if (!bench_json_fp)
+        return;
+    fputs("\n]}\n", bench_json_fp);
+    fclose(bench_json_fp);
+    bench_json_fp = NULL;
+}
+
 #endif /* GCP_BENCHUTIL_H */
