@@ -118,10 +118,24 @@ static void floor_peak(void)
     sink += (uint64_t)ru.ru_maxrss;
 }
 
-enum { V_BARE, V_HEAP, V_RSS, V_PEAK, F_HEAP, F_RSS, F_PEAK, N_V };
+/* Plain computation (an LCG and a small memset), for what running threads
+ * side by side costs this machine by itself. */
+static void compute(void)
+{
+    char buf[512];
+    uint64_t x = sink;
 
-static const bench_call variant_fn[N_V] = {call_bare,       call_heap_only, call_rss, call_peak,
-                                           floor_heap_only, floor_rss,      floor_peak};
+    for (int i = 0; i < 64; i++)
+        x = x * 6364136223846793005u + 1442695040888963407u;
+    memset(buf, (int)x, sizeof buf);
+    __asm__ volatile("" : : "r"(buf) : "memory");
+    sink = x;
+}
+
+enum { V_BARE, V_HEAP, V_RSS, V_PEAK, F_HEAP, F_RSS, F_PEAK, V_COMPUTE, N_V };
+
+static const bench_call variant_fn[N_V] = {call_bare,       call_heap_only, call_rss,   call_peak,
+                                           floor_heap_only, floor_rss,      floor_peak, compute};
 static const char *const variant_name[N_V] = {
     "bare call of the empty closure (fn pointer)",
     "gcp_profile, heap_only=1",
@@ -130,6 +144,7 @@ static const char *const variant_name[N_V] = {
     "floor: 2 clock reads",
     "floor: 2 clock reads + 2 statm preads",
     "floor: that + clear_refs write + getrusage",
+    "(info) plain computation, no library",
 };
 
 /* ---- several threads at once ------------------------------------------ */
@@ -224,6 +239,8 @@ static int verdicts(const bench_series *s, int threads)
     return failed;
 }
 
+static double compute_alone; /* ns per compute() call, one thread */
+
 static int bench_calls(int threads)
 {
     bench_series s[N_V];
@@ -241,6 +258,11 @@ static int bench_calls(int threads)
            threads, threads == 1 ? "" : "s", ROUNDS, CALLS);
     for (size_t v = 0; v < N_V; v++)
         row(variant_name[v], &s[v]);
+    if (threads == 1)
+        compute_alone = bench_median(&s[V_COMPUTE]);
+    else
+        printf("  (this machine runs plain computation %.2fx slower per thread with %d threads)\n",
+               bench_median(&s[V_COMPUTE]) / compute_alone, threads);
     return verdicts(s, threads);
 }
 
