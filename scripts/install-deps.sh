@@ -2,6 +2,11 @@
 # Install what libgcprof needs to build, test and run its demos on Debian.
 # Idempotent: packages already present are left alone, and apt-get is only
 # called when something is missing.
+#
+#     install-deps.sh [--bench]
+#
+# --bench adds the peer tools `make bench` compares against (heaptrack,
+# valgrind); without them those rows are skipped with a message.
 set -eu
 
 # guile-3.0 and python3-memory-profiler are for the integration tests:
@@ -9,6 +14,12 @@ set -eu
 # .dat files.
 packages="build-essential autoconf automake libtool pkg-config make
 libgc-dev check guile-3.0 python3-memory-profiler"
+if [ "${1:-}" = "--bench" ]; then
+    packages="$packages heaptrack valgrind"
+elif [ $# -gt 0 ]; then
+    echo "usage: install-deps.sh [--bench]" >&2
+    exit 2
+fi
 
 missing=""
 for p in $packages; do
