@@ -55,7 +55,10 @@ static void take_start_readings(frame *f)
         read_gc_stats(&f->stats_before);
     f->releases_at_start = gcp__hold_releases();
     gcp__heap_totals(&f->allocated_before, NULL);
-    gcp__events_totals(&f->gc_before);
+    if (f->hooked)
+        gcp__events_totals(&f->gc_before);
+    else
+        f->gc_before = (gcp__gc_totals){0, 0, 0};
     f->gc_no_before = GC_get_gc_no();
     f->rss_before = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     f->heap_before = gcp__heap_in_use();
@@ -103,10 +106,11 @@ static double mib(uint64_t bytes)
 static void fill_closure_figures(const frame *f, gcp_report *r)
 {
     gcp__counts allocated;
-    gcp__gc_totals gc;
+    gcp__gc_totals gc = f->gc_before;
 
     gcp__heap_totals(&allocated, NULL);
-    gcp__events_totals(&gc);
+    if (f->hooked)
+        gcp__events_totals(&gc);
     r->execution_time = (double)(f->end_ns - f->start_ns) / 1e9;
     if (f->end_ns - f->start_ns < CLOCK_RESOLUTION_NS)
         r->notes |= GCP_NOTE_BELOW_CLOCK_RESOLUTION;
@@ -149,10 +153,11 @@ static void frame_stop(frame *f)
 
 static void frame_end(frame *f, int status, gcp_report *r)
 {
+    uint64_t heap_at_end = gcp__heap_in_use();
     if (f->hooked)
         gcp__marks_end(&f->marks);
-    else if (gcp__heap_in_use() > f->marks.heap_peak)
-        f->marks.heap_peak = gcp__heap_in_use();
+    else if (heap_at_end > f->marks.heap_peak)
+        f->marks.heap_peak = heap_at_end;
     f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
     innermost = f->parent;
@@ -173,7 +178,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     uint64_t rss_after = collected && !f->cfg.heap_only ? gcp__rss_bytes() : f->rss_at_end;
     r->memory_after = mib(rss_after);
     r->memory_saved = f->rss_at_end > rss_after ? mib(f->rss_at_end - rss_after) : 0;
-    r->heap_after = gcp__heap_in_use();
+    r->heap_after = collected ? gcp__heap_in_use() : heap_at_end;
     r->profiler_gc_time = (double)f->profiler_gc_ns / 1e9;
     if (f->cfg.detailed_stats) {
         r->has_detailed_stats = 1;
