@@ -55,11 +55,14 @@
 #define THRESHOLD_NEAR 0.9
 /* Least growth a hold allows in adaptive mode. */
 #define HOLD_MIN_GROWTH (8 * MIB)
-/* Cost model before any collection was seen (BDWGC-NOTES: about 15 us +
- * 0.2-0.45 ms per live MiB here). */
-#define COST_BASE_S         15e-6
-#define COST_PER_MIB_S      0.3e-3
-#define COST_WEIGHT_NEWEST  0.3
+/* The cost model: seconds per MiB of heap in use, a heap under 1 MiB
+ * counting as 1 MiB (a collection has a fixed cost: GC_gcollect with
+ * 1 MiB live took 0.43-0.56 ms here, 10 MiB 4.5 ms). Before any
+ * collection was seen: 0.3 ms a MiB. */
+#define COST_PER_MIB_S     0.3e-3
+#define COST_WEIGHT_NEWEST 0.3
+/* Idle this long since the last collection: also give memory back. */
+#define IDLE_S 1.0
 
 /* Written by the hook (one writer, under the collector's lock). */
 static _Atomic uint64_t seen_gc_no, seen_end_ns, seen_live;
@@ -76,7 +79,9 @@ void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64
 {
     double mib = (double)heap_in_use / (double)MIB;
 
-    if (mib >= 1.0 && gc_ns > 0) {
+    if (mib < 1.0)
+        mib = 1.0;
+    if (gc_ns > 0) {
         double newest = (double)gc_ns / 1e9 / mib;
         double old = atomic_load_explicit(&cost_per_mib_s, memory_order_relaxed);
         atomic_store_explicit(&cost_per_mib_s,
@@ -89,9 +94,9 @@ void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64
 
 static double predicted_cost(uint64_t live)
 {
-    return COST_BASE_S +
-           atomic_load_explicit(&cost_per_mib_s, memory_order_relaxed) * (double)live /
-               (double)MIB;
+    double mib = (double)live / (double)MIB;
+
+    return atomic_load_explicit(&cost_per_mib_s, memory_order_relaxed) * (mib > 1.0 ? mib : 1.0);
 }
 
 /* When the collection numbered gc_no was first noticed here. */
@@ -187,7 +192,7 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
         return say(GCP__COLLECT, reason, n, "allocated %.1fx the live heap since the last collection",
                    ratio);
     if (ratio >= CHEAP_RATIO && s->predicted_s <= CHEAP_SHARE * s->since_s)
-        return say(GCP__COLLECT_AND_UNMAP, reason, n, "cheap: ~%.2f ms after %.2f s without a collection (%.1fx live)",
+        return say(s->since_s >= IDLE_S ? GCP__COLLECT_AND_UNMAP : GCP__COLLECT, reason, n, "cheap: ~%.2f ms after %.2f s without a collection (%.1fx live)",
                    ms, s->since_s, ratio);
     if (s->expected > 0)
         return say(GCP__SKIP, reason, n, "room for it: %.1f MiB free, %.1f MiB expected", 
