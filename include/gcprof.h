@@ -307,7 +307,16 @@ enum {
      * closure, so it took no baseline. */
     GCP_NOTE_NO_BASELINE = 1 << 5,
     /* heap_only: memory_* are 0, not measured. */
-    GCP_NOTE_HEAP_ONLY = 1 << 6
+    GCP_NOTE_HEAP_ONLY = 1 << 6,
+    /* A profile on another thread was active at some moment during this
+     * one: RSS, heap, collection and pause figures and bytes_allocated
+     * (all threads) include that thread's work, and its profiler's
+     * collections count as collections during this closure. */
+    GCP_NOTE_OVERLAPPED = 1 << 7,
+    /* Regions begun inside this one were still open when it ended (a
+     * non-local exit skipped their gcp_profile_end): they were ended with
+     * it and their reports discarded. */
+    GCP_NOTE_UNWOUND = 1 << 8
 };
 
 /* Everything one profile measured. A plain value: copy it freely.

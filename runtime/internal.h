@@ -211,6 +211,18 @@ double gcp__monitor_thread_cpu(void);
  * GCPROF_TRACE asks for one (gcp_init calls it); it stops at exit. */
 void gcp__monitor_from_env(void);
 
+/* ---- profiles on other threads (overlap.c) ---------------------------- */
+
+typedef struct gcp__overlap {
+    int others_at_start;   /* another thread's profile was active */
+    uint64_t others_begun; /* profiles other threads had begun */
+} gcp__overlap;
+
+/* Bracket one profile; exit returns 1 when a profile on another thread
+ * was active at any moment in between. */
+void gcp__overlap_enter(gcp__overlap *o);
+int gcp__overlap_exit(const gcp__overlap *o);
+
 /* ---- high-water marks shared by nested profiles (watermark.c) -------- */
 
 /* Process-wide high-water marks (RSS, GC heap, single pause) have one

@@ -14,7 +14,6 @@
 /* Shorter closures cannot be timed meaningfully (two clock reads ~40 ns,
  * scheduling noise beyond). */
 #define CLOCK_RESOLUTION_NS 1000
-#define REGION_MAGIC        0x67637066u
 
 typedef gcp__frame frame;
 
@@ -44,6 +43,7 @@ static void frame_init(frame *f, const char *name)
     f->parent = innermost;
     f->depth = f->parent ? f->parent->depth + 1 : 0;
     f->notes = f->cfg.heap_only ? GCP_NOTE_HEAP_ONLY : 0;
+    f->is_region = 0;
     f->baseline_ran = f->held = 0;
     f->profiler_gc_ns = 0;
 }
@@ -93,6 +93,7 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
         f->marks = (gcp__marks){0, f->heap_before, 0, 0, NULL};
     f->monitor_rss = f->rss_before;
     f->monitor_start = gcp__monitor_enter(f->name, f->depth, &f->monitor_rss);
+    gcp__overlap_enter(&f->overlap);
     innermost = f;
     f->start_ns = gcp__now_ns();
     return 0;
@@ -167,6 +168,8 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->status = status;
     r->depth = f->depth;
     r->notes = f->notes;
+    if (gcp__overlap_exit(&f->overlap))
+        r->notes |= GCP_NOTE_OVERLAPPED;
     r->auto_gc = f->cfg.auto_gc;
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;
@@ -246,8 +249,40 @@ int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cf
         free(f);
         return rc;
     }
+    /* A serial, not a constant: a freed frame's address may come back for
+     * a later region, and must not be taken for the old one. */
+    static _Atomic unsigned serials = 1;
+    f->is_region = atomic_fetch_add(&serials, 1) | 1u;
     region->frame_ = f;
-    region->magic_ = REGION_MAGIC;
+    region->magic_ = f->is_region;
+    return 0;
+}
+
+/* f is one of this thread's open profiles. Only pointers are compared:
+ * a frame that is not in the chain is never read. */
+static int open_on_this_thread(const frame *f)
+{
+    for (const frame *g = innermost; g; g = g->parent)
+        if (g == f)
+            return 1;
+    return 0;
+}
+
+/* Regions inside f that a non-local exit left open: end them, discarding
+ * their reports. 0, or -1 when a closure's profile lies in between (its
+ * gcp_profile is still running: ending f now would be out of order). */
+static int unwind_inside(frame *f)
+{
+    for (frame *g = innermost; g != f; g = g->parent)
+        if (!g->is_region)
+            return -1;
+    while (innermost != f) {
+        frame *g = innermost;
+        gcp_report discarded;
+        frame_stop(g);
+        frame_end(g, -1, &discarded);
+        free(g);
+    }
     return 0;
 }
 
@@ -256,15 +291,19 @@ int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
     if (!region || !out)
         return gcp__fail(GCP_EINVAL, "gcp_profile_end: %s is NULL", region ? "out" : "region");
     frame *f = region->frame_;
-    if (region->magic_ != REGION_MAGIC || !f)
-        return gcp__fail(GCP_ESTATE, "gcp_profile_end: region was not begun or already ended");
-    if (f != innermost)
+    if (!f || !open_on_this_thread(f) || f->is_region != region->magic_)
+        return gcp__fail(GCP_ESTATE, "gcp_profile_end: region was not begun, already ended, "
+                                     "or begun on another thread");
+    int unwound = f != innermost;
+    if (unwound && unwind_inside(f) != 0)
         return gcp__fail(GCP_ESTATE,
-                         "gcp_profile_end: region '%s' is not the innermost "
-                         "profile on this thread",
+                         "gcp_profile_end: region '%s' is not the innermost profile on this "
+                         "thread (a gcp_profile inside it is still running)",
                          f->name);
     frame_stop(f);
     frame_end(f, status, out);
+    if (unwound)
+        out->notes |= GCP_NOTE_UNWOUND;
     region->magic_ = 0;
     region->frame_ = NULL;
     free(f);

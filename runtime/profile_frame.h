@@ -23,6 +23,9 @@ typedef struct gcp__frame {
     gcp__counts allocated_before, live_before;
     gcp__gc_totals gc_before;
     gcp__marks marks;
+    gcp__overlap overlap;
+    unsigned is_region; /* non-zero (its serial): allocated by gcp_profile_begin,
+                           so it may be unwound */
     uint64_t profiler_gc_ns;
     double monitor_start; /* Unix time of its enter marker, or 0 */
     gcp_gc_stats stats_before;

@@ -23,6 +23,8 @@ static const struct {
     {GCP_NOTE_COLLECTED_UNKNOWN, "collected_unknown"},
     {GCP_NOTE_NO_BASELINE, "no_baseline"},
     {GCP_NOTE_HEAP_ONLY, "heap_only"},
+    {GCP_NOTE_OVERLAPPED, "overlapped"},
+    {GCP_NOTE_UNWOUND, "unwound"},
 };
 
 static const char *const auto_gc_names[] = {"off", "always", "adaptive"};

@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <setjmp.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -876,15 +877,79 @@ START_TEST(test_region_begin_end)
     alloc_n((void *)(uintptr_t)70);
     ck_assert_int_eq(gcp_profile_begin(&inner, "inner", &c), 0);
     alloc_n((void *)(uintptr_t)30);
-    /* Out of order: the outer region is not innermost. */
-    ck_assert_int_eq(gcp_profile_end(&outer, 0, &r), GCP_ESTATE);
     ck_assert_int_eq(gcp_profile_end(&inner, 0, &r), 0);
+    ck_assert(!(r.notes & GCP_NOTE_UNWOUND));
     ck_assert_int_eq(r.gc_objects_collected, 30);
     ck_assert_int_eq(r.depth, 1);
     ck_assert_int_eq(gcp_profile_end(&outer, 2, &r), 0);
     ck_assert_int_eq(r.status, 2);
     ck_assert_int_eq(r.gc_objects_collected, 100);
     ck_assert_int_eq(gcp_profile_end(&outer, 0, &r), GCP_ESTATE); /* twice */
+}
+END_TEST
+
+/* A non-local exit out of a region: ending the outer region ends the inner
+ * one it skipped, and everything is put back. */
+static jmp_buf escape;
+
+static NOINLINE void begin_inner_and_escape(gcp_region *inner, const gcp_config *c)
+{
+    ck_assert_int_eq(gcp_profile_begin(inner, "inner", c), 0);
+    alloc_n((void *)(uintptr_t)30);
+    longjmp(escape, 1);
+}
+
+START_TEST(test_region_unwound)
+{
+    gcp_region outer, inner;
+    gcp_report r;
+    gcp_config c = config(1, 0);
+    GC_on_collection_event_proc hook = GC_get_on_collection_event();
+
+    ck_assert_int_eq(gcp_profile_begin(&outer, "outer", &c), 0);
+    if (setjmp(escape) == 0)
+        begin_inner_and_escape(&inner, &c);
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 1); /* both holds still on */
+    ck_assert_int_eq(gcp_profile_end(&outer, 0, &r), 0);
+    ck_assert(r.notes & GCP_NOTE_UNWOUND);
+    ck_assert_int_eq(r.depth, 0);
+    ck_assert_int_eq(r.gc_objects_collected, 30); /* the inner region's garbage */
+    ck_assert_int_eq(GC_get_disable_automatic_collection(), 0);
+    ck_assert(GC_get_on_collection_event() == hook);
+    ck_assert_int_eq(gcp_profile_end(&inner, 0, &r), GCP_ESTATE);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "already ended"));
+    /* The thread profiles normally afterwards. */
+    ck_assert_int_eq(gcp_profile("after", alloc_n, (void *)(uintptr_t)5, &c, &r), 0);
+    ck_assert_int_eq(r.depth, 0);
+    ck_assert_int_eq(r.gc_objects_collected, 5);
+}
+END_TEST
+
+/* Ending a region from inside a closure profiled within it is out of
+ * order: the closure's profile is still running. */
+static gcp_region *outer_region;
+
+static int end_outer_inside(void *env)
+{
+    gcp_report r;
+
+    (void)env;
+    return gcp_profile_end(outer_region, 0, &r) == GCP_ESTATE ? 0 : 1;
+}
+
+START_TEST(test_region_end_inside_closure)
+{
+    gcp_region outer;
+    gcp_report r;
+    gcp_config c = config(0, 0);
+
+    ck_assert_int_eq(gcp_profile_begin(&outer, "outer", &c), 0);
+    outer_region = &outer;
+    ck_assert_int_eq(gcp_profile("inside", end_outer_inside, NULL, &c, &r), 0);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "still running"));
+    ck_assert_int_eq(gcp_profile_end(&outer, 0, &r), 0);
+    ck_assert(!(r.notes & GCP_NOTE_UNWOUND));
 }
 END_TEST
 
@@ -993,6 +1058,8 @@ static Suite *make_profile_suite(void)
     tcase_add_test(api, test_profile_many_rejects_bad_task);
     tcase_add_test(api, test_decorator_keeps_last_report);
     tcase_add_test(api, test_region_begin_end);
+    tcase_add_test(api, test_region_unwound);
+    tcase_add_test(api, test_region_end_inside_closure);
     tcase_add_test(api, test_null_arguments);
     tcase_add_test(api, test_concurrent_profiles);
     suite_add_tcase(s, api);
