@@ -6,6 +6,12 @@
  * sweep time would miss objects). We walk the marked objects, keep those of
  * the runtime's kinds, and subtract the ones parked in free lists, which
  * are marked too but were never handed out.
+ *
+ * That is exact only until a thread refills a free list: the objects of a
+ * refill are unmarked, live or parked. With other threads allocating, the
+ * profiler therefore asks for the census inside its own collection: the
+ * event hook takes it at the collection's end, still under the
+ * allocation lock, before any refill can happen.
  */
 #include "internal.h"
 
@@ -14,6 +20,7 @@
 
 typedef struct census {
     gcp__counts live;
+    gcp__counts allocated; /* read with the parked counts */
     uintptr_t page; /* 4 KiB page of the previous object, and its kind: */
     int page_ours;  /* objects come block by block, and a block (at least
                        a page, page-aligned) holds one kind */
@@ -41,19 +48,75 @@ static void *GC_CALLBACK census_locked(void *data)
     gcp__counts parked;
 
     GC_enumerate_reachable_objects_inner(count_one, c);
-    /* Read parked counts while no collection can run. */
-    gcp__heap_totals(NULL, &parked);
+    /* Read parked counts while no collection can run, and the allocation
+     * totals with them: a thread that hands out a parked object meanwhile
+     * moves it from one to the other, and the pair stays consistent. */
+    gcp__heap_totals(&c->allocated, &parked);
     c->live.objects -= parked.objects;
     c->live.bytes -= parked.bytes;
     return NULL;
 }
 
-void gcp__census(gcp__counts *live)
+/* ---- the census taken by the event hook ----------------------------- */
+
+static _Atomic int requests;
+/* Written by the hook and read by taken_locked, both under the lock. */
+static uint64_t taken_gc_no;
+static gcp__counts taken_live, taken_allocated;
+
+void gcp__census_request(int on)
 {
-    census c = {{0, 0}, 0, 0};
+    atomic_fetch_add(&requests, on ? 1 : -1);
+}
+
+void gcp__census_in_hook(void)
+{
+    census c = {{0, 0}, {0, 0}, 0, 0};
+
+    if (atomic_load_explicit(&requests, memory_order_relaxed) == 0)
+        return;
+    census_locked(&c);
+    taken_live = c.live;
+    taken_allocated = c.allocated;
+    taken_gc_no = GC_get_gc_no();
+}
+
+typedef struct taken {
+    uint64_t min_gc_no;
+    gcp__counts live, allocated;
+    int found;
+} taken;
+
+static void *GC_CALLBACK taken_locked(void *data)
+{
+    taken *t = data;
+
+    t->found = taken_gc_no >= t->min_gc_no && taken_gc_no != 0;
+    t->live = taken_live;
+    t->allocated = taken_allocated;
+    return NULL;
+}
+
+int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *allocated)
+{
+    taken t = {min_gc_no, {0, 0}, {0, 0}, 0};
+
+    GC_call_with_alloc_lock(taken_locked, &t);
+    if (t.found) {
+        *live = t.live;
+        *allocated = t.allocated;
+    }
+    return t.found;
+}
+
+void gcp__census(gcp__counts *live, gcp__counts *allocated)
+{
+    census c = {{0, 0}, {0, 0}, 0, 0};
 
     GC_call_with_alloc_lock(census_locked, &c);
     *live = c.live;
+    if (allocated)
+        *allocated = c.allocated;
 }
 
 /* 64 KiB covers the frames of any ordinary closure. A word it misses keeps

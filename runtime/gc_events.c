@@ -99,6 +99,7 @@ void gcp__events_feed(int type)
         }
         break;
     case GC_EVENT_END:
+        gcp__census_in_hook();
         gcp__gc_policy_note(GC_get_gc_no(), now, gc_started_ns ? now - gc_started_ns : 0,
                             gcp__heap_in_use());
         if (gc_started_ns)

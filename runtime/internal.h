@@ -128,7 +128,15 @@ void gcp__hold_check(void);
 /* Count runtime objects marked by the latest collection, less those
  * parked in free lists: the exact live set right after a full collection.
  * Takes the allocation lock. */
-void gcp__census(gcp__counts *live);
+void gcp__census(gcp__counts *live, gcp__counts *allocated);
+/* The same census taken by the event hook at the end of each collection
+ * while a request is on (exact even while other threads allocate):
+ * request on/off around the collection, then read the latest one taken by
+ * collection min_gc_no or later (1), or learn that none was (0: the hook
+ * did not run; use gcp__census). */
+void gcp__census_request(int on);
+void gcp__census_in_hook(void); /* the hook, at GC_EVENT_END, lock held */
+int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *allocated);
 
 /* Zero the unused stack below the caller so stale words left by finished
  * code do not keep garbage alive through conservative scanning. */

@@ -75,7 +75,7 @@ static void collect_and_count(gcp__counts *live)
     gcp__forced_begin();
     GC_gcollect();
     gcp__forced_end();
-    gcp__census(live);
+    gcp__census(live, NULL);
 }
 
 static int check_options(const gcp_leak_options *opt)

@@ -21,6 +21,7 @@ typedef struct gcp__frame {
     uint64_t monitor_rss;            /* RSS the timeline's enter marker shows */
     uint64_t heap_before, gc_no_before;
     gcp__counts allocated_before, live_before;
+    gcp__counts allocated_at_census; /* all threads, with live_before */
     gcp__gc_totals gc_before;
     gcp__marks marks;
     gcp__overlap overlap;

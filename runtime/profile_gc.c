@@ -42,14 +42,28 @@ static void profiler_collect(gcp__frame *f, int unmap)
     f->profiler_gc_ns += gcp__now_ns() - t;
 }
 
+/* Collect, with the census taken inside the collection (exact while
+ * other threads allocate). The census is of the latest collection that
+ * took one: this one's, or a later one's on another thread. */
+static void collect_with_census(gcp__frame *f, int unmap, gcp__counts *live,
+                                gcp__counts *allocated)
+{
+    uint64_t gc_no = GC_get_gc_no();
+
+    gcp__census_request(1);
+    profiler_collect(f, unmap);
+    gcp__census_request(0);
+    if (!gcp__census_taken(gc_no + 1, live, allocated))
+        gcp__census(live, allocated); /* the hook was replaced: after the fact */
+}
+
 static void take_baseline(gcp__frame *f)
 {
     if (GC_is_disabled()) {
         f->notes |= GCP_NOTE_BASELINE_SKIPPED;
         return;
     }
-    profiler_collect(f, 0);
-    gcp__census(&f->live_before);
+    collect_with_census(f, 0, &f->live_before, &f->allocated_at_census);
     f->baseline_ran = 1;
 }
 
@@ -104,23 +118,26 @@ void gcp__profile_gc_begin(gcp__frame *f)
     }
 }
 
-/* After the last collection: an object it freed counts as collected. */
-static void count_collected(const gcp__frame *f, gcp_report *r)
+/* After the last collection: an object it freed counts as collected.
+ * Each census reads the allocation totals at its own instant, so objects
+ * other threads allocate meanwhile are counted exactly once. */
+static void count_collected(const gcp__frame *f, const gcp__counts *census_live,
+                            const gcp__counts *census_allocated, gcp_report *r)
 {
-    gcp__counts live_after, allocated;
+    gcp__counts live_after = *census_live, allocated = *census_allocated;
 
-    gcp__census(&live_after);
-    gcp__heap_totals(&allocated, NULL);
     r->gc_objects_collected =
-        (int64_t)(f->live_before.objects + (allocated.objects - f->allocated_before.objects) -
+        (int64_t)(f->live_before.objects + (allocated.objects - f->allocated_at_census.objects) -
                   live_after.objects);
     r->bytes_reclaimed =
-        (int64_t)(f->live_before.bytes + (allocated.bytes - f->allocated_before.bytes) -
+        (int64_t)(f->live_before.bytes + (allocated.bytes - f->allocated_at_census.bytes) -
                   live_after.bytes);
 }
 
-/* always: the forced collection, and up to two unmapping ones. */
-static int collect_always(gcp__frame *f, gcp_report *r)
+/* always: the forced collection, and up to two unmapping ones; each takes
+ * the census, and the last one's counts. */
+static int collect_always(gcp__frame *f, gcp__counts *live, gcp__counts *allocated,
+                          gcp_report *r)
 {
     if (GC_is_disabled()) {
         r->notes |= GCP_NOTE_FORCED_GC_SKIPPED;
@@ -128,13 +145,14 @@ static int collect_always(gcp__frame *f, gcp_report *r)
         return 0;
     }
     snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=always");
-    profiler_collect(f, 1);
+    collect_with_census(f, 1, live, allocated);
     for (int i = 0; i < 2 && GC_get_free_bytes() >= UNMAP_WORTH_BYTES; i++)
-        profiler_collect(f, 1);
+        collect_with_census(f, 1, live, allocated);
     return 1;
 }
 
-static int collect_adaptive(gcp__frame *f, gcp_report *r)
+static int collect_adaptive(gcp__frame *f, gcp__counts *live, gcp__counts *allocated,
+                            gcp_report *r)
 {
     gcp__gc_signals s;
 
@@ -142,12 +160,13 @@ static int collect_adaptive(gcp__frame *f, gcp_report *r)
     int how = gcp__gc_decide(&s, r->gc_reason, sizeof r->gc_reason);
     if (how == GCP__SKIP)
         return 0;
-    profiler_collect(f, how == GCP__COLLECT_AND_UNMAP);
+    collect_with_census(f, how == GCP__COLLECT_AND_UNMAP, live, allocated);
     return 1;
 }
 
 int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
 {
+    gcp__counts live = {0, 0}, allocated = {0, 0};
     int collected = 0;
 
     if (f->held) {
@@ -156,15 +175,15 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
             r->notes |= GCP_NOTE_HOLD_RELEASED;
     }
     if (f->cfg.auto_gc == GCP_AUTO_GC_ALWAYS)
-        collected = collect_always(f, r);
+        collected = collect_always(f, &live, &allocated, r);
     else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE)
-        collected = collect_adaptive(f, r);
+        collected = collect_adaptive(f, &live, &allocated, r);
     else
         snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=off");
     r->gc_collected = collected;
 
     if (collected && f->baseline_ran)
-        count_collected(f, r);
+        count_collected(f, &live, &allocated, r);
     else if (f->cfg.auto_gc != GCP_AUTO_GC_ALWAYS && GC_get_gc_no() == f->gc_no_before)
         r->gc_objects_collected = r->bytes_reclaimed = 0; /* nothing ran that could collect */
     if (r->gc_objects_collected < 0)
