@@ -316,7 +316,11 @@ enum {
     /* Regions begun inside this one were still open when it ended (a
      * non-local exit skipped their gcp_profile_end): they were ended with
      * it and their reports discarded. */
-    GCP_NOTE_UNWOUND = 1 << 8
+    GCP_NOTE_UNWOUND = 1 << 8,
+    /* A runtime allocation returned NULL during the closure: the heap hit
+     * its limit (GC_set_max_heap_size, GC_MAXIMUM_HEAP_SIZE) or the system
+     * refused memory. */
+    GCP_NOTE_OUT_OF_MEMORY = 1 << 9
 };
 
 /* Everything one profile measured. A plain value: copy it freely.
@@ -391,7 +395,11 @@ typedef int (*gcp_fn)(void *env);
  * was not run (bad config: GCP_EINVAL naming the field; NULL fn or out:
  * GCP_EINVAL). Profiles nest and recurse; each level gets its own figures.
  * On return the collector's enabled state, its automatic-collection
- * setting and its event hook are as they were before. */
+ * setting and its event hook are as they were before. Profiles may run on
+ * several threads at once; figures are process-wide, and a report that
+ * overlapped another thread's profile says so (GCP_NOTE_OVERLAPPED). The
+ * closure must return (a non-zero status to bail out): a longjmp out of it
+ * is not supported; code that unwinds should use regions. */
 GCP_EXPORT int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
                            gcp_report *out);
 
@@ -426,8 +434,11 @@ typedef struct gcp_region {
 /* Begin a region: returns 0, or GCP_EINVAL (bad config, NULL region). */
 GCP_EXPORT int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg);
 
-/* End it, with status as the report's status. Returns 0, GCP_EINVAL, or
- * GCP_ESTATE for a region not begun, already ended, or not innermost. */
+/* End it, with status as the report's status. Regions begun inside it and
+ * left open (a non-local exit skipped their end) are ended with it, their
+ * reports discarded (GCP_NOTE_UNWOUND). Returns 0, GCP_EINVAL, or
+ * GCP_ESTATE for a region not begun, already ended, begun on another
+ * thread, or with a gcp_profile inside it still running. */
 GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
 
 /* Decorator-like sugar, as Python's @profile keeps `last_report`:

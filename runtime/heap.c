@@ -147,8 +147,16 @@ void gcp_heap_counters_get(gcp_heap_counters *out)
     out->bytes_allocated = a.bytes;
 }
 
+static _Atomic unsigned long failed_allocations;
+
+unsigned long gcp__failed_allocations(void)
+{
+    return atomic_load_explicit(&failed_allocations, RELAXED);
+}
+
 static void *out_of_memory(size_t size)
 {
+    atomic_fetch_add_explicit(&failed_allocations, 1, RELAXED);
     gcp__fail(GCP_ENOMEM, "gcp_alloc: out of memory allocating %zu bytes", size);
     return NULL;
 }

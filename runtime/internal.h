@@ -106,6 +106,9 @@ typedef struct gcp__counts {
     uint64_t bytes;
 } gcp__counts;
 
+/* Runtime allocations that returned NULL so far (out of memory). */
+unsigned long gcp__failed_allocations(void);
+
 /* Totals over all threads, including threads that have exited. */
 void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked);
 

@@ -60,6 +60,8 @@ static void take_start_readings(frame *f)
     else
         f->gc_before = (gcp__gc_totals){0, 0, 0};
     f->gc_no_before = GC_get_gc_no();
+    f->failed_before = gcp__failed_allocations();
+    f->disabled_before = GC_is_disabled();
     f->rss_before = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     f->heap_before = gcp__heap_in_use();
 }
@@ -170,6 +172,12 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->notes = f->notes;
     if (gcp__overlap_exit(&f->overlap))
         r->notes |= GCP_NOTE_OVERLAPPED;
+    if (gcp__failed_allocations() != f->failed_before)
+        r->notes |= GCP_NOTE_OUT_OF_MEMORY;
+    if (GC_is_disabled() && !f->disabled_before)
+        gcp__log(GCP_LOG_WARN, "%s returned with collection disabled (GC_disable without "
+                               "GC_enable): the collector stays disabled",
+                 f->name);
     r->auto_gc = f->cfg.auto_gc;
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;

@@ -25,6 +25,8 @@ typedef struct gcp__frame {
     gcp__gc_totals gc_before;
     gcp__marks marks;
     gcp__overlap overlap;
+    unsigned long failed_before; /* runtime allocations that had failed */
+    int disabled_before;         /* GC_disable was in force at the start */
     unsigned is_region; /* non-zero (its serial): allocated by gcp_profile_begin,
                            so it may be unwound */
     uint64_t profiler_gc_ns;

@@ -25,6 +25,7 @@ static const struct {
     {GCP_NOTE_HEAP_ONLY, "heap_only"},
     {GCP_NOTE_OVERLAPPED, "overlapped"},
     {GCP_NOTE_UNWOUND, "unwound"},
+    {GCP_NOTE_OUT_OF_MEMORY, "out_of_memory"},
 };
 
 static const char *const auto_gc_names[] = {"off", "always", "adaptive"};
