@@ -34,6 +34,10 @@ not() { ! "$@"; }
 none() { # none FILE...: none of them exists
     for file in "$@"; do [ ! -e "$file" ] || return 1; done
 }
+# shellcheck disable=SC2317
+no_tmp_for() { # no_tmp_for OUT: no temporary OUT.tmp.XXXXXX left beside OUT
+    for file in "$1".tmp*; do [ ! -e "$file" ] || return 1; done
+}
 
 # expect_out NAME EXPECTED CMD...: status 0 and exactly EXPECTED on stdout.
 expect_out() {
@@ -160,7 +164,8 @@ expect_err "unterminated JSON string" 1 "gcprof peak: unterminated.jsonl:3: " \
     "$gcprof" peak unterminated.jsonl
 expect_err "plot of a broken file" 1 "gcprof plot: bad_number.dat:7: " \
     "$gcprof" plot bad_number.dat -o "$tmp/never.svg"
-check "no SVG from a broken file" none "$tmp/never.svg" "$tmp/never.svg.tmp"
+check "no SVG from a broken file" none "$tmp/never.svg"
+check "no temporary file from a broken file" no_tmp_for "$tmp/never.svg"
 
 : >"$tmp/empty.dat"
 printf 'CMDLINE ./prog\n' >"$tmp/cmdline.dat"
@@ -198,7 +203,7 @@ expect_err "summary: missing file" 1 "gcprof summary: no-such-file.dat: " \
 for f in small.dat small.jsonl truncated.dat rss_only.jsonl one_sample.dat mprof_native.dat; do
     out="$tmp/$f.svg"
     if "$gcprof" plot "$f" -o "$out" 2>"$tmp/err" && [ "$(head -c 4 "$out")" = "<svg" ] &&
-        well_formed "$out" && [ ! -e "$out.tmp" ]; then
+        well_formed "$out" && no_tmp_for "$out"; then
         pass "plot $f"
     else
         fail "plot $f: $(cat "$tmp/err")"
@@ -221,13 +226,13 @@ expect_err "plot to a missing directory" 1 "gcprof plot: cannot write $tmp/no/di
 mkdir "$tmp/adir" && : >"$tmp/adir/keep"
 expect_err "plot onto a directory" 1 "gcprof plot: cannot write $tmp/adir: " \
     "$gcprof" plot small.dat -o "$tmp/adir"
-check "no temporary file left" none "$tmp/adir.tmp"
+check "no temporary file left" no_tmp_for "$tmp/adir"
 echo "old picture" >"$tmp/full.svg"
 if (trap '' XFSZ && ulimit -f 2 && exec "$gcprof" plot small.dat -o "$tmp/full.svg") \
     2>"$tmp/err"; then
     fail "plot on a full disk succeeded"
 elif grep -q '^gcprof plot: cannot write' "$tmp/err" && [ "$(cat "$tmp/full.svg")" = "old picture" ] &&
-    [ ! -e "$tmp/full.svg.tmp" ]; then
+    no_tmp_for "$tmp/full.svg"; then
     pass "plot on a full disk: error, old file kept, no temporary file"
 else
     fail "plot on a full disk: $(cat "$tmp/err")"

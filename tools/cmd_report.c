@@ -6,6 +6,7 @@
 #include "summary.h"
 #include "timeline_read.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,25 @@
 
 static const char peak_usage[] = "usage: gcprof peak [--func NAME] FILE...";
 static const char summary_usage[] = "usage: gcprof summary [--json] FILE...";
+static const char statuses[] = "Exit status: 0 success, 1 a FILE cannot be read or is not a "
+                               "recording, 2 bad arguments.";
 
-static int usage_error(const char *cmd, const char *what, const char *arg, const char *usage)
+/* One line, "gcprof CMD: <what> (usage: ...)"; returns the status. */
+__attribute__((format(printf, 3, 4))) static int usage_error(const char *cmd, const char *usage,
+                                                             const char *fmt, ...)
 {
-    fprintf(stderr, "gcprof %s: %s%s (%s)\n", cmd, what, arg, usage);
-    return 2;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gcprof_vsay(cmd, usage, fmt, ap);
+    va_end(ap);
+    return GCPROF_EXIT_USAGE;
+}
+
+static int help(const char *cmd, const char *usage)
+{
+    printf("%s\n%s\n", usage, statuses);
+    return gcprof_stdout_done(cmd);
 }
 
 /* ---- peak ------------------------------------------------------------- */
@@ -58,8 +73,8 @@ static int peak_one(const char *path, const char *func)
     double peak = 0;
 
     if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
-        fprintf(stderr, "gcprof peak: %s\n", err);
-        return 1;
+        gcprof_say("peak", "%s", err);
+        return GCPROF_EXIT_FAIL;
     }
     for (size_t i = 0; i < tl.nsamples; i++) {
         const gcp_tlr_sample *s = &tl.samples[i];
@@ -74,9 +89,9 @@ static int peak_one(const char *path, const char *func)
         any = 1;
     }
     if (!func && !any) {
-        fprintf(stderr, "gcprof peak: %s: no RSS samples, only GC heap ones\n", path);
+        gcprof_say("peak", "%s: no RSS samples, only GC heap ones", path);
         gcp__tlr_free(&tl);
-        return 1;
+        return GCPROF_EXIT_FAIL;
     }
     if (any && found)
         printf("%s\t%.3f MiB\n", path, peak);
@@ -85,7 +100,7 @@ static int peak_one(const char *path, const char *func)
     for (size_t i = 0; i < tl.nchildren; i++)
         printf("  Child %s\t\t\t%.3f MiB\n", tl.children[i].id, tl.children[i].peak_mib);
     gcp__tlr_free(&tl);
-    return 0;
+    return GCPROF_EXIT_OK;
 }
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]; 1 if it matched. */
@@ -105,6 +120,21 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
     return 1;
 }
 
+/* --func NAME at argv[*i], once: 0, or the exit status of a usage error. */
+static int func_option(int argc, char **argv, int *i, const char **func)
+{
+    const char *a = argv[*i], *v = NULL;
+
+    if (!opt_value(argc, argv, i, "--func", &v))
+        return usage_error("peak", peak_usage, "unknown option '%s'", a);
+    if (!v || !*v)
+        return usage_error("peak", peak_usage, "missing value for --func: want a closure NAME");
+    if (*func)
+        return usage_error("peak", peak_usage, "--func given twice: '%s', then '%s'", *func, v);
+    *func = v;
+    return 0;
+}
+
 int gcprof_cmd_peak(int argc, char **argv)
 {
     const char *func = NULL;
@@ -117,20 +147,16 @@ int gcprof_cmd_peak(int argc, char **argv)
         else if (strcmp(a, "--") == 0)
             options = 0;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return puts(peak_usage) < 0;
-        else if (!opt_value(argc, argv, &i, "--func", &func))
-            return usage_error("peak", "unknown option ", a, peak_usage);
-        else if (!func)
-            return usage_error("peak", "--func needs a NAME", "", peak_usage);
+            return help("peak", peak_usage);
+        else if ((status = func_option(argc, argv, &i, &func)) != 0)
+            return status;
     }
     if (nfiles == 0)
-        return usage_error("peak", "no FILE given", "", peak_usage);
+        return usage_error("peak", peak_usage, "no FILE given");
     for (int i = 1; i <= nfiles; i++)
         status |= peak_one(argv[i], func);
-    return status;
+    return gcprof_stdout_done("peak") ? GCPROF_EXIT_FAIL : status;
 }
-
-/* ---- summary ---------------------------------------------------------- */
 
 /* ---- summary ---------------------------------------------------------- */
 
@@ -280,14 +306,14 @@ static int summary_one(const char *path, int json)
     gcp_tlr tl;
 
     if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
-        fprintf(stderr, "gcprof summary: %s\n", err);
-        return 1;
+        gcprof_say("summary", "%s", err);
+        return GCPROF_EXIT_FAIL;
     }
     if (gcp__summary_make(&tl, &sm) < 0) {
-        fprintf(stderr, "gcprof summary: %s: out of memory\n", path);
+        gcprof_say("summary", "%s: out of memory", path);
         gcp__summary_free(&sm);
         gcp__tlr_free(&tl);
-        return 1;
+        return GCPROF_EXIT_FAIL;
     }
     if (json) {
         print_json(path, &tl, &sm);
@@ -315,18 +341,18 @@ int gcprof_cmd_summary(int argc, char **argv)
         else if (strcmp(a, "--") == 0)
             options = 0;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return puts(summary_usage) < 0;
+            return help("summary", summary_usage);
         else if (strcmp(a, "--json") == 0)
             json = 1;
         else
-            return usage_error("summary", "unknown option ", a, summary_usage);
+            return usage_error("summary", summary_usage, "unknown option '%s'", a);
     }
     if (nfiles == 0)
-        return usage_error("summary", "no FILE given", "", summary_usage);
+        return usage_error("summary", summary_usage, "no FILE given");
     for (int i = 1; i <= nfiles; i++) {
         if (i > 1 && !json)
             putchar('\n');
         status |= summary_one(argv[i], json);
     }
-    return fflush(stdout) == 0 ? status : 1;
+    return gcprof_stdout_done("summary") ? GCPROF_EXIT_FAIL : status;
 }

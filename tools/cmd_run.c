@@ -4,18 +4,20 @@
  *
  * gcprof samples the program's RSS from outside (/proc/PID/statm); the
  * preload library (preload.c) sends collections and heap samples from
- * inside, as whole lines on a pipe. Both go into FILE.tmp, renamed to
- * FILE when the program ends, so a file under its final name is complete.
+ * inside, as whole lines on a pipe. Both go into a temporary file beside
+ * FILE, renamed to FILE when the program ends, so a file under its final
+ * name is complete (commands.h: gcprof_out). The program is exec'd
+ * directly, never through a shell (run_child.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@
 #define GCPROF_PKGLIBDIR "/usr/local/lib/gcprof"
 #endif
 
+#define MIN_INTERVAL 0.001 /* times are written to 0.1 ms; finer is a busy loop */
 #define MAX_INTERVAL 3600.0
 
 typedef struct run_opts {
@@ -48,7 +51,7 @@ static void usage(FILE *fp)
           "when it uses bdwgc (the Boehm collector), the collector's heap and every\n"
           "collection, through a library preloaded into it.\n"
           "\n"
-          "  -i, --interval SECONDS  sampling interval (default 0.01; at most 3600)\n"
+          "  -i, --interval SECONDS  sampling interval (default 0.01; 0.001 to 3600)\n"
           "  -o, --output FILE       where to write (default mprofile_YYYYMMDDhhmmss.dat)\n"
           "      --format dat|jsonl  mprof's .dat lines (default) or JSON lines;\n"
           "                          jsonl is the default when FILE ends in .jsonl\n"
@@ -56,80 +59,121 @@ static void usage(FILE *fp)
           "                          (or to the file named by GCPROF_TRACE_FILE)\n"
           "  -h, --help              show this text\n"
           "\n"
-          "Only PROGRAM's own process is recorded: processes it starts are not\n"
-          "followed, and the RSS is that of PROGRAM's process alone. The file is\n"
-          "written as FILE.tmp and renamed to FILE when PROGRAM ends. The exit\n"
-          "status is PROGRAM's (128+N when signal N killed it).\n",
+          "An option given twice is an error. PROGRAM is run with execvp(3), with its\n"
+          "arguments exactly as given: no shell is involved. Only PROGRAM's own process\n"
+          "is recorded: processes it starts are not followed, and the RSS is that of\n"
+          "PROGRAM's process alone. The file is written beside FILE, as\n"
+          "FILE.tmp.XXXXXX (mode 0644 & ~umask), and renamed to FILE when PROGRAM ends.\n"
+          "\n"
+          "Exit status: PROGRAM's (128+N when signal N killed it); 125 when gcprof run\n"
+          "fails (bad arguments, the recording cannot be written), 126 when PROGRAM\n"
+          "cannot be executed, 127 when it is not found.\n",
           fp);
 }
 
-static int bad_usage(const char *what, const char *arg)
+/* One line, "gcprof run: <what> (see gcprof run --help)"; returns -1. */
+__attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
 {
-    fprintf(stderr, "gcprof run: %s%s%s%s (see gcprof run --help)\n", what, arg ? " '" : "",
-            arg ? arg : "", arg ? "'" : "");
+    va_list ap;
+
+    va_start(ap, fmt);
+    gcprof_vsay("run", "see gcprof run --help", fmt, ap);
+    va_end(ap);
     return -1;
 }
 
-static int parse_interval(const char *s, double *out)
+static int parse_interval(const char *opt, const char *s, double *out)
 {
     char *end;
     double v = strtod(s, &end);
 
-    if (end == s || *end != '\0' || !isfinite(v) || v <= 0 || v > MAX_INTERVAL) {
-        fprintf(stderr,
-                "gcprof run: bad interval for -i: '%s' (want seconds, more than 0 and at "
-                "most 3600)\n",
-                s);
-        return -1;
-    }
+    if (end == s || *end != '\0' || !isfinite(v) || v < MIN_INTERVAL || v > MAX_INTERVAL)
+        return bad_usage("bad interval for %s: '%s': want seconds from %g to %g", opt, s,
+                         MIN_INTERVAL, MAX_INTERVAL);
     *out = v;
     return 0;
 }
 
-static int parse_format(const char *s, run_opts *o)
+static int parse_format(const char *opt, const char *s, run_opts *o)
 {
     if (strcmp(s, "dat") != 0 && strcmp(s, "jsonl") != 0)
-        return bad_usage("unknown format for --format (want dat or jsonl):", s);
+        return bad_usage("bad format for %s: '%s': want dat or jsonl", opt, s);
     o->format = strcmp(s, "jsonl") == 0 ? GCP_TL_JSONL : GCP_TL_DAT;
     o->format_set = 1;
     return 0;
 }
 
-/* The value of an option: attached ("-i0.5", "--interval=0.5") or the
- * next argument. NULL (reported) when missing. */
-static const char *option_value(int argc, char **argv, int *i, const char *s, const char *l)
+/* Standard output is the program's; "" names nothing. */
+static int check_output_name(const char *opt, const char *s)
+{
+    if (!*s)
+        return bad_usage("empty file name for %s", opt);
+    if (strcmp(s, "-") == 0)
+        return bad_usage("bad file name for %s: '-': standard output is the program's "
+                         "(./- names a file)",
+                         opt);
+    return 0;
+}
+
+/* Whether argv[*i] is the option s ("-i", or NULL) or l ("--interval").
+ * If so, *name is the option as typed and *val its value: attached ("-i0.5",
+ * "--interval=0.5") or the next argument, NULL when there is none. */
+static int match(int argc, char **argv, int *i, const char *s, const char *l, const char **name,
+                 const char **val)
 {
     const char *a = argv[*i];
     size_t ll = strlen(l);
 
-    if ((s && strcmp(a, s) == 0) || strcmp(a, l) == 0) {
-        if (*i + 1 >= argc) {
-            bad_usage("missing value for", a);
-            return NULL;
-        }
-        return argv[++*i];
+    if (strncmp(a, l, ll) == 0 && (a[ll] == '\0' || a[ll] == '=')) {
+        *name = l;
+        *val = a[ll] == '=' ? a + ll + 1 : NULL;
+    } else if (s && strncmp(a, s, 2) == 0) {
+        *name = s;
+        *val = a[2] ? a + 2 : NULL;
+    } else {
+        return 0;
     }
-    if (strncmp(a, l, ll) == 0 && a[ll] == '=')
-        return a + ll + 1;
-    return a + strlen(s); /* "-i0.5" */
+    if (!*val && *i + 1 < argc)
+        *val = argv[++*i];
+    return 1;
 }
 
-/* s: the short form ("-i"), or NULL; l: the long one. */
-static int is_option(const char *a, const char *s, const char *l)
+/* One valued option at argv[*i]: 0 taken, -1 error shown. seen[]: the
+ * values given so far, in the order -i, -o, --format. */
+static int parse_option(int argc, char **argv, int *i, run_opts *o, const char *seen[3])
 {
-    size_t ll = strlen(l);
+    const char *a = argv[*i], *name, *v;
+    int k;
 
-    return (s && strncmp(a, s, strlen(s)) == 0) ||
-           (strncmp(a, l, ll) == 0 && (a[ll] == '\0' || a[ll] == '='));
+    if (match(argc, argv, i, "-i", "--interval", &name, &v))
+        k = 0;
+    else if (match(argc, argv, i, "-o", "--output", &name, &v))
+        k = 1;
+    else if (match(argc, argv, i, NULL, "--format", &name, &v))
+        k = 2;
+    else
+        return bad_usage("unknown option '%s'", a);
+    if (!v)
+        return bad_usage("missing value for %s", name);
+    if (seen[k])
+        return bad_usage("%s given twice: '%s', then '%s'", name, seen[k], v);
+    seen[k] = v;
+    if (k == 0)
+        return parse_interval(name, v, &o->interval);
+    if (k == 2)
+        return parse_format(name, v, o);
+    o->output = v;
+    return check_output_name(name, v);
 }
 
 /* 0: run; 1: help shown; -1: error shown. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
+    const char *seen[3] = {NULL, NULL, NULL};
     int i;
 
     for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
             i++;
             break;
@@ -140,27 +184,13 @@ static int parse_args(int argc, char **argv, run_opts *o)
             usage(stdout);
             return 1;
         }
-        if (strcmp(a, "--trace") == 0) {
+        if (strcmp(a, "--trace") == 0)
             o->trace = 1;
-            continue;
-        }
-        if (is_option(a, "-i", "--interval")) {
-            if (!(v = option_value(argc, argv, &i, "-i", "--interval")) ||
-                parse_interval(v, &o->interval) != 0)
-                return -1;
-        } else if (is_option(a, "-o", "--output")) {
-            if (!(v = option_value(argc, argv, &i, "-o", "--output")))
-                return -1;
-            o->output = v;
-        } else if (is_option(a, NULL, "--format")) {
-            if (!(v = option_value(argc, argv, &i, NULL, "--format")) || parse_format(v, o) != 0)
-                return -1;
-        } else {
-            return bad_usage("unknown option", a);
-        }
+        else if (parse_option(argc, argv, &i, o, seen) != 0)
+            return -1;
     }
     if (i >= argc)
-        return bad_usage("no program to run", NULL);
+        return bad_usage("no program to run: name it after --");
     o->argv = argv + i;
     return 0;
 }
@@ -193,74 +223,38 @@ static const char *find_preload(char *buf)
     const char *path = env && *env ? env : GCPROF_PKGLIBDIR "/libgcprof-preload.so";
 
     if (!realpath(path, buf)) {
-        fprintf(stderr, "gcprof run: warning: no preload library '%s' (%s); recording RSS only\n",
-                path, strerror(errno));
+        gcprof_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
+                   strerror(errno));
         return NULL;
     }
     if (strpbrk(buf, " :")) { /* LD_PRELOAD's separators */
-        fprintf(stderr,
-                "gcprof run: warning: preload path '%s' has a space or ':'; recording "
-                "RSS only\n",
-                buf);
+        gcprof_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
         return NULL;
     }
     return buf;
 }
 
-/* FILE.tmp, created now so that an unwritable place fails before the
- * program runs. */
+/* The temporary file, created now so that an unwritable place fails
+ * before the program runs. */
 static int open_output(run_output *out, const char *path, gcp_tl_format f)
 {
-    struct stat st;
-
     memset(out, 0, sizeof *out);
     out->format = f;
-    /* The rename would replace a device or a pipe by a regular file. */
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "gcprof run: cannot write '%s': %s\n", path,
-                S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
-        return -1;
-    }
-    if (asprintf(&out->tmp, "%s.tmp", path) < 0)
-        return -1;
-    out->path = path;
-    out->fp = fopen(out->tmp, "we");
-    if (!out->fp) {
-        fprintf(stderr, "gcprof run: cannot write '%s': %s\n", path, strerror(errno));
-        free(out->tmp);
-        return -1;
-    }
-    return 0;
+    const char *why = gcprof_out_open(&out->file, path);
+    if (why)
+        gcprof_say("run", "cannot write '%s': %s", path, why);
+    return why ? -1 : 0;
 }
 
-static void discard_output(run_output *out)
+/* The end mark, then the file takes its name. */
+static int finish_output(run_output *out, int code)
 {
-    fclose(out->fp);
-    unlink(out->tmp);
-    free(out->tmp);
-}
-
-/* The end mark, then FILE.tmp becomes FILE. */
-static int finish_output(run_output *out)
-{
-    gcp__tl_end(out->fp, out->format, gcp__tl_now());
-    int ok = !ferror(out->fp) && fflush(out->fp) == 0;
-    int err = errno;
-    if (fclose(out->fp) != 0 && ok) {
-        ok = 0;
-        err = errno;
-    }
-    if (ok && rename(out->tmp, out->path) == 0) {
-        free(out->tmp);
-        return 0;
-    }
-    fprintf(stderr, "gcprof run: cannot write '%s': %s\n", out->path,
-            strerror(ok    ? errno
-                     : err ? err
-                           : EIO));
-    unlink(out->tmp);
-    free(out->tmp);
-    return -1;
+    gcp__tl_end(out->file.fp, out->format, gcp__tl_now());
+    const char *path = out->file.path, *why = gcprof_out_commit(&out->file);
+    if (why)
+        gcprof_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
+                   code);
+    return why ? -1 : 0;
 }
 
 static char *join_args(char **argv)
@@ -280,16 +274,19 @@ static char *join_args(char **argv)
 
 static void report(const run_output *out, const run_opts *o, const char *preload, int wstatus)
 {
-    fprintf(stderr, "gcprof run: wrote %s (%lu sample%s, ", out->path, out->rss_samples,
-            out->rss_samples == 1 ? "" : "s");
-    if (out->collections || out->heap_samples)
-        fprintf(stderr, "%lu collection%s)\n", out->collections, out->collections == 1 ? "" : "s");
+    const char *path = out->file.path, *s = out->rss_samples == 1 ? "" : "s";
+    unsigned long n = out->rss_samples, gcs = out->collections;
+
+    if (gcs || out->heap_samples)
+        gcprof_say("run", "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
+                   gcs == 1 ? "" : "s");
     else if (!preload)
-        fputs("RSS only)\n", stderr);
+        gcprof_say("run", "wrote %s (%lu sample%s, RSS only)", path, n, s);
     else if (gcprof_child_exit_code(wstatus) > 128) /* killed early: cannot tell */
-        fputs("0 collections)\n", stderr);
+        gcprof_say("run", "wrote %s (%lu sample%s, 0 collections)", path, n, s);
     else
-        fprintf(stderr, "RSS only: %s does not use bdwgc)\n", o->argv[0]);
+        gcprof_say("run", "wrote %s (%lu sample%s, RSS only: %s does not use bdwgc)", path, n, s,
+                   o->argv[0]);
 }
 
 /* Runs the program into an open output; returns the exit status. */
@@ -304,20 +301,19 @@ static int run(const run_opts *o, run_output *out)
     int r = gcprof_child_start(&child, o->argv, &co), wstatus = 0;
 
     if (r != 0) {
-        fprintf(stderr, "gcprof run: cannot run '%s': %s\n", o->argv[0],
-                strerror(r > 0 ? r : errno));
-        discard_output(out);
+        gcprof_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
+        gcprof_out_discard(&out->file);
         if (r < 0) /* no fork or pipe: our failure, not the program's */
-            return 1;
-        return r == ENOENT ? 127 : 126; /* as a shell does */
+            return GCPROF_EXIT_RUN_FAILED;
+        return r == ENOENT ? GCPROF_EXIT_NOT_FOUND : GCPROF_EXIT_CANNOT_EXEC; /* as a shell */
     }
     char *cmdline = join_args(o->argv);
-    gcp__tl_meta(out->fp, out->format, cmdline, (long)child.pid, start, o->interval);
+    gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
     free(cmdline);
     gcprof_record(&child, out, o->interval, &wstatus);
     int code = gcprof_child_exit_code(wstatus);
-    if (finish_output(out) != 0)
-        return code ? code : 1;
+    if (finish_output(out, code) != 0)
+        return GCPROF_EXIT_RUN_FAILED; /* the recording is what was asked for */
     report(out, o, preload, wstatus);
     return code;
 }
@@ -329,12 +325,16 @@ int gcprof_cmd_run(int argc, char **argv)
 
     int p = parse_args(argc, argv, &o);
     if (p != 0)
-        return p > 0 ? 0 : 2;
+        return p > 0 ? gcprof_stdout_done("run") : GCPROF_EXIT_RUN_FAILED;
     choose_format(&o);
     char *path = o.output ? strdup(o.output) : default_output(o.format);
-    if (!path || open_output(&out, path, o.format) != 0) {
+    if (!path) {
+        gcprof_say("run", "out of memory");
+        return GCPROF_EXIT_RUN_FAILED;
+    }
+    if (open_output(&out, path, o.format) != 0) {
         free(path);
-        return 1;
+        return GCPROF_EXIT_RUN_FAILED;
     }
     int code = run(&o, &out);
     free(path);

@@ -1,14 +1,69 @@
 /*
- * commands.h - the gcprof command's subcommands. Each takes the arguments
- * after "gcprof" (argv[0] is the subcommand's name) and returns the exit
- * status. Errors are one line on stderr, "gcprof <cmd>: <what>".
+ * commands.h - the gcprof command's subcommands, and what they share
+ * (gcprof.c): the exit statuses, the one-line messages, the output files.
+ * Each subcommand takes the arguments after "gcprof" (argv[0] is its name)
+ * and returns the exit status. Errors are one line on stderr,
+ * "gcprof <cmd>: <what>", naming the option and the value at fault.
  */
 #ifndef GCPROF_COMMANDS_H
 #define GCPROF_COMMANDS_H
+
+#include <stdarg.h>
+#include <stdio.h>
 
 int gcprof_cmd_run(int argc, char **argv);     /* cmd_run.c */
 int gcprof_cmd_peak(int argc, char **argv);    /* cmd_report.c */
 int gcprof_cmd_summary(int argc, char **argv); /* cmd_report.c */
 int gcprof_cmd_plot(int argc, char **argv);    /* plot.c */
+
+/* ---- exit statuses (listed by gcprof --help) ---------------------------
+ * `run` passes its program's status on, 128+N for signal N, so its own
+ * failures use the statuses of timeout(1) and env(1), which programs
+ * rarely return: 125, 126, 127. */
+enum {
+    GCPROF_EXIT_OK = 0,
+    GCPROF_EXIT_FAIL = 1,          /* peak, summary, plot: unreadable input, unwritable output */
+    GCPROF_EXIT_USAGE = 2,         /* bad arguments (gcprof, peak, summary, plot) */
+    GCPROF_EXIT_RUN_FAILED = 125,  /* run: bad arguments, the recording cannot be written */
+    GCPROF_EXIT_CANNOT_EXEC = 126, /* run: the program was found but cannot be executed */
+    GCPROF_EXIT_NOT_FOUND = 127,   /* run: no such program */
+};
+
+/* ---- messages ---------------------------------------------------------- */
+
+/* "gcprof CMD: <formatted>\n" on stderr (CMD NULL: "gcprof: "), with control
+ * characters shown as '?': a value with a newline stays on one line. */
+void gcprof_say(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The same, ending in " (HINT)" unless hint is NULL. */
+void gcprof_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* Flushes standard output: 0, or GCPROF_EXIT_FAIL after saying why. */
+int gcprof_stdout_done(const char *cmd);
+
+/* ---- output files -------------------------------------------------------
+ * Written to a new file beside the target, PATH.tmp.XXXXXX, created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW and mode 0644 & ~umask, then renamed over PATH.
+ * So PATH is whole or untouched, a symlink planted at PATH is replaced and
+ * never written through, and no file is group- or world-writable. A PATH
+ * that is a directory, a device, a FIFO, or a link to one of those or into
+ * /proc (/dev/stdout) is refused: the rename would replace it. */
+typedef struct gcprof_out {
+    const char *path; /* the target, not owned */
+    char *tmp;        /* the file being written */
+    FILE *fp;
+} gcprof_out;
+
+/* Creates the temporary file. Returns NULL, or why PATH cannot be written
+ * (a static string; nothing is left behind). */
+const char *gcprof_out_open(gcprof_out *o, const char *path);
+
+/* Closes the file and renames it to PATH. Returns NULL, or why it failed
+ * (the temporary file is removed, PATH left as it was). */
+const char *gcprof_out_commit(gcprof_out *o);
+
+/* Closes and removes the temporary file; PATH is left as it was. */
+void gcprof_out_discard(gcprof_out *o);
 
 #endif

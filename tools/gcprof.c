@@ -1,19 +1,32 @@
 /*
  * gcprof.c - the gcprof command: runs a program and records its memory
- * (run), and reads the recordings back (peak, summary, plot).
+ * (run), and reads the recordings back (peak, summary, plot). Also what
+ * the subcommands share (commands.h): messages and output files.
  */
+#define _GNU_SOURCE
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
+
+#define TMP_TRIES 100 /* names tried for a temporary file */
 
 typedef struct command {
     const char *name;
@@ -30,7 +43,162 @@ static const command commands[] = {
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static void usage(FILE *fp)
+/* ---- messages ---------------------------------------------------------- */
+
+void gcprof_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
+{
+    char *msg;
+
+    if (vasprintf(&msg, fmt, ap) < 0) {
+        fprintf(stderr, "gcprof%s%s: out of memory\n", cmd ? " " : "", cmd ? cmd : "");
+        return;
+    }
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    fprintf(stderr, "gcprof%s%s: %s%s%s%s\n", cmd ? " " : "", cmd ? cmd : "", msg, hint ? " (" : "",
+            hint ? hint : "", hint ? ")" : "");
+    free(msg);
+}
+
+void gcprof_say(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    gcprof_vsay(cmd, NULL, fmt, ap);
+    va_end(ap);
+}
+
+int gcprof_stdout_done(const char *cmd)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return GCPROF_EXIT_OK;
+    gcprof_say(cmd, "cannot write standard output: %s", strerror(errno ? errno : EIO));
+    return GCPROF_EXIT_FAIL;
+}
+
+/* ---- output files ------------------------------------------------------ */
+
+/* A link whose target is in /proc names an open file (/dev/stdout is
+ * /proc/self/fd/1), not a place for a new one. */
+static int links_into_proc(const char *path)
+{
+    char target[16];
+    ssize_t n = readlink(path, target, sizeof target - 1);
+
+    if (n < 0)
+        return 0;
+    target[n] = '\0';
+    return strncmp(target, "/proc/", 6) == 0;
+}
+
+/* NULL when a new file may replace whatever is at path. */
+static const char *check_target(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? NULL : strerror(errno); /* ENOENT: the open says why */
+    if (S_ISLNK(st.st_mode)) {
+        if (links_into_proc(path))
+            return "a link to an open file, not a file name";
+        if (stat(path, &st) != 0)
+            return NULL; /* a dangling link: replaced */
+    }
+    if (S_ISDIR(st.st_mode))
+        return strerror(EISDIR);
+    if (!S_ISREG(st.st_mode))
+        return "not a regular file";
+    return NULL;
+}
+
+/* Six letters and digits for a temporary name. A guessed name costs an
+ * attacker nothing but us a retry: the open is O_EXCL. */
+static void random_tag(char tag[7])
+{
+    static const char digits[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    static unsigned counter;
+    unsigned char bytes[6];
+
+    if (getrandom(bytes, sizeof bytes, GRND_NONBLOCK) != (ssize_t)sizeof bytes) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t x = ((uint64_t)ts.tv_nsec * 2654435761u) ^ ((uint64_t)getpid() << 32) ^ ++counter;
+        for (size_t i = 0; i < sizeof bytes; i++)
+            bytes[i] = (unsigned char)(x >> (8 * i));
+    }
+    for (size_t i = 0; i < sizeof bytes; i++)
+        tag[i] = digits[bytes[i] % (sizeof digits - 1)];
+    tag[sizeof bytes] = '\0';
+}
+
+const char *gcprof_out_open(gcprof_out *o, const char *path)
+{
+    const char *why = check_target(path);
+    size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
+    char tag[7];
+    int fd = -1, err;
+
+    memset(o, 0, sizeof *o);
+    if (why)
+        return why;
+    if (!(o->tmp = malloc(n)))
+        return strerror(ENOMEM);
+    for (int i = 0; i < TMP_TRIES; i++) {
+        random_tag(tag);
+        snprintf(o->tmp, n, "%s.tmp.%s", path, tag);
+        /* the kernel applies the umask: 0644 & ~umask */
+        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0 || errno != EEXIST)
+            break;
+    }
+    if (fd >= 0 && (o->fp = fdopen(fd, "w")) != NULL) {
+        o->path = path;
+        return NULL;
+    }
+    err = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlink(o->tmp);
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    return strerror(err);
+}
+
+const char *gcprof_out_commit(gcprof_out *o)
+{
+    int err = 0;
+
+    /* A failed write left errno set; a later flush sets it again. */
+    if (fflush(o->fp) != 0 || ferror(o->fp))
+        err = errno ? errno : EIO;
+    if (fclose(o->fp) != 0 && !err)
+        err = errno;
+    o->fp = NULL;
+    if (!err && rename(o->tmp, o->path) != 0)
+        err = errno;
+    if (err)
+        unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return err ? strerror(err) : NULL;
+}
+
+void gcprof_out_discard(gcprof_out *o)
+{
+    if (o->fp)
+        fclose(o->fp);
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- the command ------------------------------------------------------- */
+
+static void usage(void)
 {
     fputs("Usage: gcprof COMMAND [ARGS...]\n"
           "       gcprof --help | --version\n"
@@ -39,30 +207,51 @@ static void usage(FILE *fp)
           "Recordings are mprof .dat files (or JSON lines), readable by mprof.\n"
           "\n"
           "Commands:\n",
-          fp);
+          stdout);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].what);
-    fputs("\n'gcprof COMMAND --help' describes each one.\n", fp);
+        printf("  %-9s %s\n", commands[i].name, commands[i].what);
+    fputs("\n'gcprof COMMAND --help' describes each one.\n"
+          "\n"
+          "Exit status:\n"
+          "  0    success\n"
+          "  1    peak, summary, plot: a FILE cannot be read or is not a recording,\n"
+          "       or the output cannot be written\n"
+          "  2    bad arguments: unknown command or option, missing or bad value\n"
+          "  run exits with PROGRAM's status (128+N when signal N killed it), or,\n"
+          "  as timeout(1) and env(1) do:\n"
+          "  125  gcprof run failed: bad arguments, or the recording cannot be written\n"
+          "  126  PROGRAM was found but cannot be executed\n"
+          "  127  PROGRAM was not found\n"
+          "\n"
+          "Errors are one line on stderr: 'gcprof COMMAND: what is wrong'.\n"
+          "Output files are written beside the target and renamed over it: never\n"
+          "half-written, never written through a symlink, mode 0644 & ~umask.\n",
+          stdout);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
-        return 2;
+        gcprof_say(NULL, "no command given: want run, peak, summary or plot (see gcprof --help)");
+        return GCPROF_EXIT_USAGE;
     }
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-        usage(stdout);
-        return 0;
+        usage();
+        return gcprof_stdout_done(NULL);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("gcprof %s\n", PACKAGE_VERSION);
-        return 0;
+        return gcprof_stdout_done(NULL);
     }
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(name, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "gcprof: unknown command '%s' (see gcprof --help)\n", name);
-    return 2;
+    if (name[0] == '-')
+        gcprof_say(NULL, "unknown option '%s' (see gcprof --help)", name);
+    else
+        gcprof_say(NULL,
+                   "unknown command '%s': want run, peak, summary or plot (see gcprof --help)",
+                   name);
+    return GCPROF_EXIT_USAGE;
 }

@@ -1,17 +1,20 @@
 /*
  * plot.c - `gcprof plot FILE -o OUT.svg`: one self-contained SVG of a
  * timeline (RSS and GC heap over time, collections, closures, labels), to
- * paste into a bug report. Written to OUT.svg.tmp, then renamed, so a
- * failed run never leaves half a picture.
+ * paste into a bug report. Written to a temporary file beside OUT.svg, then
+ * renamed (commands.h: gcprof_out), so a failed run never leaves half a
+ * picture.
  */
 #include "commands.h"
 #include "plot.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char usage[] =
     "usage: gcprof plot FILE -o OUT.svg [--title TEXT] [--width PX] [--height PX]";
@@ -258,16 +261,23 @@ static int render(FILE *fp, gcp_plot *p)
 
 typedef struct opts {
     const char *in, *out, *title;
+    const char *width_arg, *height_arg; /* as given */
     double width, height;
 } opts;
 
-static int usage_error(const char *what, const char *arg)
+/* One line, "gcprof plot: <what> (usage: ...)"; returns the status. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
-    fprintf(stderr, "gcprof plot: %s%s (%s)\n", what, arg, usage);
-    return 2;
+    va_list ap;
+
+    va_start(ap, fmt);
+    gcprof_vsay("plot", usage, fmt, ap);
+    va_end(ap);
+    return GCPROF_EXIT_USAGE;
 }
 
-/* "--name VALUE" or "--name=VALUE" (and "-o VALUE") at argv[*i]; 1 if it matched. */
+/* "--name VALUE" or "--name=VALUE" (and "-o VALUE") at argv[*i]; 1 if it
+ * matched, *val NULL when the value is missing. */
 static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 {
     size_t n = strlen(name);
@@ -284,77 +294,118 @@ static int pixels(const char *s, long lo, long hi, double *out)
     long v;
 
     errno = 0;
-    v = s ? strtol(s, &end, 10) : 0;
-    if (!s || errno || end == s || *end || v < lo || v > hi)
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
         return -1;
     *out = (double)v;
     return 0;
 }
 
-/* Returns -1 to go on, or the exit status. */
-static int parse_args(int argc, char **argv, opts *o)
+/* A valued option at argv[*i], given once: 1 taken, 0 not one, -1 an
+ * error shown. */
+static int take_option(int argc, char **argv, int *i, opts *o)
 {
-    const char *v;
+    static const char *const names[] = {"-o", "--output", "--title", "--width", "--height"};
+    const char **slots[] = {&o->out, &o->out, &o->title, &o->width_arg, &o->height_arg};
+    const char *a = argv[*i], *v;
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return puts(usage) < 0;
-        if (opt_value(argc, argv, &i, "-o", &o->out) ||
-            opt_value(argc, argv, &i, "--output", &o->out)) {
-            if (!o->out || !*o->out)
-                return usage_error("-o needs a file name", "");
-        } else if (opt_value(argc, argv, &i, "--title", &o->title)) {
-            if (!o->title)
-                return usage_error("--title needs a TEXT", "");
-        } else if (opt_value(argc, argv, &i, "--width", &v)) {
-            if (pixels(v, 320, 20000, &o->width) < 0)
-                return usage_error("--width needs a number of pixels from 320 to 20000", "");
-        } else if (opt_value(argc, argv, &i, "--height", &v)) {
-            if (pixels(v, 240, 20000, &o->height) < 0)
-                return usage_error("--height needs a number of pixels from 240 to 20000", "");
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error("unknown option ", a);
-        } else if (o->in) {
-            return usage_error("more than one FILE: ", a);
-        } else {
-            o->in = a;
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (!opt_value(argc, argv, i, names[k], &v))
+            continue;
+        size_t len = strcspn(a, "="); /* the option as typed */
+        if (!v) {
+            usage_error("missing value for %.*s", (int)len, a);
+            return -1;
         }
+        if (*slots[k]) {
+            usage_error("%.*s given twice: '%s', then '%s'", (int)len, a, *slots[k], v);
+            return -1;
+        }
+        *slots[k] = v;
+        return 1;
     }
+    return 0;
+}
+
+/* What the values say, once all are in. -1 to go on, or the status. */
+static int check_values(opts *o)
+{
     if (!o->in)
-        return usage_error("no FILE given", "");
+        return usage_error("no FILE given");
     if (!o->out)
-        return usage_error("no output given: -o OUT.svg", "");
+        return usage_error("no output given: -o OUT.svg");
+    if (!*o->out)
+        return usage_error("empty file name for -o");
+    if (o->width_arg && pixels(o->width_arg, 320, 20000, &o->width) < 0)
+        return usage_error("bad width for --width: '%s': want pixels from 320 to 20000",
+                           o->width_arg);
+    if (o->height_arg && pixels(o->height_arg, 240, 20000, &o->height) < 0)
+        return usage_error("bad height for --height: '%s': want pixels from 240 to 20000",
+                           o->height_arg);
+    struct stat in, out; /* a plot over its own recording loses the recording */
+    if (stat(o->in, &in) == 0 && stat(o->out, &out) == 0 && in.st_dev == out.st_dev &&
+        in.st_ino == out.st_ino)
+        return usage_error("-o '%s' is the input FILE '%s'", o->out, o->in);
     return -1;
 }
 
-/* Into out.tmp, renamed to out once complete; "-" is standard output. */
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, opts *o)
+{
+    int options = 1;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = 0;
+        if (options && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            printf("%s\nExit status: 0 success, 1 FILE cannot be read or is not a recording, "
+                   "or OUT.svg cannot be written; 2 bad arguments.\n",
+                   usage);
+            return gcprof_stdout_done("plot");
+        }
+        if (options && strcmp(a, "--") == 0)
+            options = 0;
+        else if (options && (r = take_option(argc, argv, &i, o)) != 0) {
+            if (r < 0)
+                return GCPROF_EXIT_USAGE;
+        } else if (options && a[0] == '-' && a[1] != '\0')
+            return usage_error("unknown option '%s'", a);
+        else if (o->in)
+            return usage_error("more than one FILE: '%s', then '%s'", o->in, a);
+        else
+            o->in = a;
+    }
+    return check_values(o);
+}
+
+/* Into a temporary file renamed to out once complete (commands.h:
+ * gcprof_out); "-" is standard output. */
 static int write_svg(gcp_plot *p, const char *out)
 {
-    size_t n = strlen(out) + sizeof ".tmp";
-    char *tmp = strcmp(out, "-") == 0 ? NULL : malloc(n);
-    FILE *fp = tmp ? (snprintf(tmp, n, "%s.tmp", out), fopen(tmp, "w")) : stdout;
-    int rc, err;
+    gcprof_out file = {0};
+    FILE *fp = stdout;
+    const char *why;
 
-    if (!fp) {
-        fprintf(stderr, "gcprof plot: cannot write %s: %s\n", out, strerror(errno));
-        free(tmp);
-        return 1;
+    if (strcmp(out, "-") != 0) {
+        if ((why = gcprof_out_open(&file, out)) != NULL) {
+            gcprof_say("plot", "cannot write %s: %s", out, why);
+            return GCPROF_EXIT_FAIL;
+        }
+        fp = file.fp;
     }
-    rc = render(fp, p);
-    err = ferror(fp) ? errno : 0;
-    if ((fp == stdout ? fflush(fp) : fclose(fp)) != 0 && !err)
-        err = errno ? errno : EIO;
-    if (rc == 0 && !err && tmp && rename(tmp, out) != 0)
-        err = errno;
-    if (rc < 0 || err) {
-        if (tmp)
-            remove(tmp);
-        fprintf(stderr, "gcprof plot: cannot write %s: %s\n", out,
-                rc < 0 ? "out of memory" : strerror(err));
+    if (render(fp, p) < 0) {
+        if (fp != stdout)
+            gcprof_out_discard(&file);
+        gcprof_say("plot", "cannot write %s: out of memory", out);
+        return GCPROF_EXIT_FAIL;
     }
-    free(tmp);
-    return rc < 0 || err ? 1 : 0;
+    if (fp == stdout)
+        return gcprof_stdout_done("plot");
+    if ((why = gcprof_out_commit(&file)) != NULL) {
+        gcprof_say("plot", "cannot write %s: %s", out, why);
+        return GCPROF_EXIT_FAIL;
+    }
+    return GCPROF_EXIT_OK;
 }
 
 static int plot_file(const opts *o)
@@ -363,18 +414,18 @@ static int plot_file(const opts *o)
     gcp_summary sm = {0};
     gcp_tlr tl;
     char err[512];
-    int status = 1;
+    int status = GCPROF_EXIT_FAIL;
 
     if (gcp__tlr_read(o->in, &tl, err, sizeof err) < 0) {
-        fprintf(stderr, "gcprof plot: %s\n", err);
-        return 1;
+        gcprof_say("plot", "%s", err);
+        return GCPROF_EXIT_FAIL;
     }
     p.tl = &tl;
     p.sm = &sm;
     p.title = o->title ? o->title : *tl.cmdline ? tl.cmdline : o->in;
     if (gcp__summary_make(&tl, &sm) < 0 || gcp__series_rss(&tl, &p.rss) < 0 ||
         gcp__series_heap(&tl, &p.heap) < 0 || layout(&p, o->width, o->height) < 0) {
-        fprintf(stderr, "gcprof plot: %s: out of memory\n", o->in);
+        gcprof_say("plot", "%s: out of memory", o->in);
     } else {
         gcp__series_thin(&p.rss, GCP_PLOT_MAX_POINTS);
         gcp__series_thin(&p.heap, GCP_PLOT_MAX_POINTS);

@@ -9,6 +9,11 @@
  * the collector (Guile, for one, configures it before GC_INIT); setting
  * the event hook and the lock-free getters are safe before that.
  *
+ * In a secure-execution process (setuid, setgid, file capabilities: the
+ * kernel's AT_SECURE), it does nothing at all: no environment read, no
+ * file, no thread, and the interposed functions only pass the call on.
+ * Its environment is not to be trusted there.
+ *
  * Only the process gcprof started is followed (GCPROF_PID == getpid()):
  * children inherit the environment but record nothing, and a forked
  * child neither writes nor passes the pipe on through exec.
@@ -29,6 +34,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +80,16 @@ static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static int stopping;         /* under wake_lock */
 static atomic_int shut_down; /* stop_reader ran */
+
+/* ---- secure execution -------------------------------------------------- */
+
+/* First thing in every entry point: a setuid/setgid/capability process
+ * gets a pure pass-through. Asked each time, not cached: an interposed
+ * function can run before the constructor. */
+static int secure_process(void)
+{
+    return getauxval(AT_SECURE) != 0;
+}
 
 /* ---- the collection event hook ---------------------------------------- */
 
@@ -136,12 +152,15 @@ EXPORT int GC_try_to_collect(stop_func stop);
 
 static void call_forced(_Atomic(void *) *slot, const char *name)
 {
+    int secure = secure_process(); /* then a pure pass-through */
     void (*f)(void) = (void (*)(void))real_fn(slot, name);
 
-    forcing++;
+    if (!secure)
+        forcing++;
     if (f)
         f();
-    forcing--;
+    if (!secure)
+        forcing--;
 }
 
 EXPORT void GC_gcollect(void)
@@ -159,13 +178,16 @@ EXPORT void GC_gcollect_and_unmap(void)
 EXPORT int GC_try_to_collect(stop_func stop)
 {
     static _Atomic(void *) slot;
+    int secure = secure_process(); /* then a pure pass-through */
     int (*f)(stop_func) = (int (*)(stop_func))real_fn(&slot, "GC_try_to_collect");
     int done = 0;
 
-    forcing++;
+    if (!secure)
+        forcing++;
     if (f)
         done = f(stop);
-    forcing--;
+    if (!secure)
+        forcing--;
     return done;
 }
 
@@ -375,8 +397,13 @@ static FILE *open_trace(void)
         return NULL;
     if (!path || !*path)
         return stderr;
-    FILE *fp = fopen(path, "we");
+    /* Like a shell's 2>: a stream, so links are followed (/dev/stderr);
+     * never group- or world-writable. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!fp) {
+        if (fd >= 0)
+            close(fd);
         fprintf(stderr, "gcprof: cannot write trace to '%s'; using stderr\n", path);
         return stderr;
     }
@@ -409,6 +436,8 @@ static int open_output(void)
 
 __attribute__((constructor)) static void preload_start(void)
 {
+    if (secure_process())
+        return;
     if (env_long("GCPROF_PID") != (long)getpid() || !find_collector())
         return;
     read_settings();
@@ -429,5 +458,7 @@ __attribute__((constructor)) static void preload_start(void)
 
 __attribute__((destructor)) static void preload_stop(void)
 {
+    if (secure_process())
+        return;
     stop_reader();
 }

@@ -22,9 +22,11 @@ typedef struct gcprof_child {
     sigset_t waiting; /* the signal mask to wait with (SIGCHLD let in) */
 } gcprof_child;
 
-/* Forks and execs argv[0] (searched in PATH) with argv. Returns 0, or the
- * errno of what failed (-1 for fork or pipe, with errno set; exec errors
- * come back from the child through a close-on-exec pipe). */
+/* Forks and execs argv[0] (searched in PATH) with argv, by execvp: no
+ * shell, and the arguments reach the program exactly as given (only a file
+ * without a #! line runs under /bin/sh, as POSIX's execvp does). Returns 0,
+ * or the errno of what failed (-1 for fork or pipe, with errno set; exec
+ * errors come back from the child through a close-on-exec pipe). */
 int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o);
 
 /* 1 once the program has exited (status in *wstatus), 0 while it runs. */

@@ -69,7 +69,7 @@ static void sample_rss(int statm, run_output *out)
     s.rss = read_rss(statm);
     if (s.rss == 0)
         return;
-    gcp__tl_sample(out->fp, out->format, &s);
+    gcp__tl_sample(out->file.fp, out->format, &s);
     out->rss_samples++;
 }
 
@@ -100,7 +100,7 @@ static void write_lines(linebuf *lb, run_output *out)
     for (char *nl; (nl = memchr(lb->buf + done, '\n', lb->len - done)) != NULL;) {
         size_t n = (size_t)(nl - (lb->buf + done)) + 1;
         count_line(out, lb->buf + done, n);
-        fwrite(lb->buf + done, 1, n, out->fp);
+        fwrite(lb->buf + done, 1, n, out->file.fp);
         done += n;
     }
     memmove(lb->buf, lb->buf + done, lb->len - done);
@@ -166,7 +166,7 @@ void gcprof_record(gcprof_child *c, run_output *out, double interval, int *wstat
     if (fd >= 0)
         pump(fd, &lb, out);
     if (lb.len) /* the program died mid-line: never write half a record */
-        fprintf(stderr, "gcprof run: dropped an incomplete last line (%zu bytes)\n", lb.len);
+        gcprof_say("run", "dropped an incomplete last line (%zu bytes)", lb.len);
     free(lb.buf);
     close(c->data_fd);
     if (statm >= 0)

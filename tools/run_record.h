@@ -7,13 +7,12 @@
 
 #include <stdio.h>
 
+#include "commands.h"
 #include "run_child.h"
 #include "timeline.h"
 
 typedef struct run_output {
-    const char *path; /* the final name */
-    char *tmp;        /* path.tmp, written until the end */
-    FILE *fp;
+    gcprof_out file; /* written to file.fp until the program ends */
     gcp_tl_format format;
     unsigned long rss_samples, heap_samples, collections; /* written so far */
 } run_output;
