@@ -283,6 +283,16 @@ START_TEST(test_decide_room)
     ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
     s.allocated = 5 * MIB / 2 - 1;
     ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    /* A live heap under 4 MiB may grow instead. */
+    s.free = 10 * MIB;
+    s.allocated = 5 * MIB;
+    s.live = 4 * MIB - 1;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__SKIP);
+    ck_assert_msg(starts_with(why, "room for it"), "reason '%s'", why);
+    s.live = 4 * MIB;
+    ck_assert_int_eq(decide(&s, why, sizeof why), GCP__COLLECT);
+    ck_assert_msg(starts_with(why, "the heap would grow"), "reason '%s'", why);
+    s.live = 100 * MIB;
     /* Without an expectation (inside profiles) the rule never fires. */
     s.expected = 0;
     s.free = 0;
