@@ -322,10 +322,12 @@ static int finish(gcp_tlr_ctx *c)
     gcp_tlr *tl = c->tl;
 
     if (tl->nsamples == 0)
-        return gcp__tlr_fail(c, "%s",
-                             tl->format == GCP_TL_JSONL
-                                 ? "no samples (no \"sample\" record)"
-                                 : "no samples (no MEM or GCPROF_HEAP line)");
+        return gcp__tlr_fail(c, "no samples (no %s)%s",
+                             tl->format == GCP_TL_JSONL ? "\"sample\" record"
+                                                        : "MEM or GCPROF_HEAP line",
+                             tl->dropped_last_line
+                                 ? "; the last line has no newline: taken as cut short, ignored"
+                                 : "");
     if (close_unfinished(c) < 0)
         return -1;
     if (!tl->cmdline && !(tl->cmdline = copy_text(c, "")))
