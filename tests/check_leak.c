@@ -173,7 +173,9 @@ END_TEST
 START_TEST(test_planted_leak_found)
 {
     gcp_leak_report r = {0};
-    uint64_t live[30];
+    /* Zeroed: stale stack words in unwritten slots would pin earlier
+     * garbage until the measurements overwrite them (seen under ASan). */
+    uint64_t live[30] = {0};
 
     reset();
     r.live_bytes = live;

@@ -405,6 +405,21 @@ START_TEST(test_hook_chained_and_restored)
 }
 END_TEST
 
+/* MEM lines in the file so far; 0 while it does not exist yet. */
+static size_t mem_lines_now(const char *file)
+{
+    char buf[4096];
+    size_t n = 0;
+    FILE *fp = fopen(file, "r");
+
+    if (!fp)
+        return 0;
+    while (fgets(buf, sizeof buf, fp))
+        n += strncmp(buf, "MEM ", 4) == 0;
+    fclose(fp);
+    return n;
+}
+
 /* A killed program loses at most its last interval: the file is flushed
  * every interval and, having no end record, reads as cut short. */
 START_TEST(test_killed_program_keeps_timeline)
@@ -419,8 +434,11 @@ START_TEST(test_killed_program_keeps_timeline)
         for (;;)
             churn(1000);
     }
-    struct timespec wait = {0, 150 * 1000 * 1000};
-    nanosleep(&wait, NULL);
+    /* Five samples take about 150 ms, far longer under valgrind or a
+     * loaded machine: wait for them (30 s at most), then kill. */
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 3000 && mem_lines_now(path) < 5; i++)
+        nanosleep(&tick, NULL);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
 

@@ -141,6 +141,7 @@ START_TEST(test_kept_objects_not_counted)
     for (node *x = tu_sink; x; x = x->next)
         ck_assert_int_eq(x->payload, (long)len++);
     ck_assert_uint_eq(len, 1200);
+    tu_hidden_free(&job.seen);
 }
 END_TEST
 
