@@ -90,6 +90,9 @@ if [ $# -gt 1 ]; then
     exit 2
 fi
 build=${1:-$(mktemp -d "${TMPDIR:-/tmp}/gcprof-sanitizers.XXXXXX")}
+# Readable by all: tests/check_gcprof_args.sh runs gcprof as nobody on the
+# test data (mktemp -d makes a 0700 directory).
+chmod 755 "$build"
 mkdir -p "$build"
 build=$(cd "$build" && pwd)
 src="$build/src"
