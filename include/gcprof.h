@@ -309,9 +309,11 @@ enum {
     /* heap_only: memory_* are 0, not measured. */
     GCP_NOTE_HEAP_ONLY = 1 << 6,
     /* A profile on another thread was active at some moment during this
-     * one: RSS, heap, collection and pause figures and bytes_allocated
-     * (all threads) include that thread's work, and its profiler's
-     * collections count as collections during this closure. */
+     * one, or another thread allocated runtime objects: RSS, heap,
+     * collection and pause figures and bytes_allocated (all threads)
+     * include that thread's work, its profiler's collections count as
+     * collections during this closure, and gc_objects_collected can be
+     * off by a free-list batch that thread was refilling. */
     GCP_NOTE_OVERLAPPED = 1 << 7,
     /* Regions begun inside this one were still open when it ended (a
      * non-local exit skipped their gcp_profile_end): they were ended with

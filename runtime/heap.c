@@ -121,6 +121,14 @@ void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked)
         *parked = p;
 }
 
+void gcp__heap_mine(gcp__counts *allocated)
+{
+    thread_state *st = self;
+
+    allocated->objects = st ? atomic_load_explicit(&st->alloc_objects, RELAXED) : 0;
+    allocated->bytes = st ? atomic_load_explicit(&st->alloc_bytes, RELAXED) : 0;
+}
+
 gcp__site_slot *gcp__thread_site_slots(void)
 {
     thread_state *st = self ? self : adopt_state();

@@ -109,6 +109,9 @@ typedef struct gcp__counts {
 /* Runtime allocations that returned NULL so far (out of memory). */
 unsigned long gcp__failed_allocations(void);
 
+/* This thread's own allocation totals (0 before its first allocation). */
+void gcp__heap_mine(gcp__counts *allocated);
+
 /* Totals over all threads, including threads that have exited. */
 void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked);
 

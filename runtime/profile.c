@@ -55,6 +55,9 @@ static void take_start_readings(frame *f)
         read_gc_stats(&f->stats_before);
     f->releases_at_start = gcp__hold_releases();
     gcp__heap_totals(&f->allocated_before, NULL);
+    gcp__counts mine;
+    gcp__heap_mine(&mine);
+    f->others_before = f->allocated_before.objects - mine.objects;
     if (f->hooked)
         gcp__events_totals(&f->gc_before);
     else
@@ -178,7 +181,11 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->status = status;
     r->depth = f->depth;
     r->notes = f->notes;
-    if (gcp__overlap_exit(&f->overlap))
+    gcp__counts all, mine;
+    gcp__heap_totals(&all, NULL);
+    gcp__heap_mine(&mine);
+    /* Another thread's profile, or its allocations, shared the window. */
+    if (gcp__overlap_exit(&f->overlap) || all.objects - mine.objects != f->others_before)
         r->notes |= GCP_NOTE_OVERLAPPED;
     if (gcp__failed_allocations() != f->failed_before)
         r->notes |= GCP_NOTE_OUT_OF_MEMORY;

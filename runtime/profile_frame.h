@@ -22,6 +22,7 @@ typedef struct gcp__frame {
     uint64_t heap_before, gc_no_before;
     gcp__counts allocated_before, live_before;
     gcp__counts allocated_at_census; /* all threads, with live_before */
+    uint64_t others_before; /* objects other threads had allocated */
     gcp__gc_totals gc_before;
     gcp__marks marks;
     gcp__overlap overlap;
