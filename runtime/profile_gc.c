@@ -184,14 +184,14 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
 
     if (collected && f->baseline_ran)
         count_collected(f, &live, &allocated, r);
+    else if (f->cfg.auto_gc != GCP_AUTO_GC_ALWAYS && GC_get_gc_no() == f->gc_no_before)
+        r->gc_objects_collected = r->bytes_reclaimed = 0; /* nothing ran that could collect */
     /* A thread between a free-list refill and counting it (no lock covers
      * both) holds marked objects of ours that no count knows yet: with
      * other threads allocating, the count can be off by such a batch. A
      * negative count is the sure sign: unknown rather than wrong. */
     if (r->gc_objects_collected < 0 || r->bytes_reclaimed < 0)
         r->gc_objects_collected = r->bytes_reclaimed = -1;
-    else if (f->cfg.auto_gc != GCP_AUTO_GC_ALWAYS && GC_get_gc_no() == f->gc_no_before)
-        r->gc_objects_collected = r->bytes_reclaimed = 0; /* nothing ran that could collect */
     if (r->gc_objects_collected < 0)
         r->notes |= GCP_NOTE_COLLECTED_UNKNOWN;
     return collected;
