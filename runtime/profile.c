@@ -138,7 +138,10 @@ static void fill_closure_figures(const frame *f, gcp_report *r)
         r->gc_pause_total = r->gc_time = r->gc_pause_max = NAN;
     r->memory_before = mib(f->rss_before);
     r->heap_before = f->heap_before;
-    r->peak_heap = f->marks.heap_peak;
+    /* The heap is read at the start twice (here and for the marks); with
+     * other threads collecting, the second can be lower: the peak covers
+     * both. */
+    r->peak_heap = f->marks.heap_peak > f->heap_before ? f->marks.heap_peak : f->heap_before;
     r->track_peak = f->marks.track_rss;
     uint64_t peak = f->rss_before > f->rss_at_end ? f->rss_before : f->rss_at_end;
     if (f->marks.track_rss && f->marks.rss_peak > peak)
