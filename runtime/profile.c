@@ -160,8 +160,11 @@ static void check_threshold(const frame *f, gcp_report *r)
 }
 
 /* The closure's figures stop here: call right after it returns, before
- * anything of the profiler's own (such as clearing the stack) runs. */
-static void frame_stop(frame *f)
+ * anything of the profiler's own (such as clearing the stack) runs.
+ * Inlined, so the clearing starts at gcp_profile's own frame: a frame of
+ * its own would sit where the closure's outermost frame was and keep its
+ * words (seen under ASan at -O1: one of 400,000 objects pinned). */
+static inline __attribute__((always_inline)) void frame_stop(frame *f)
 {
     f->end_ns = gcp__now_ns();
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)

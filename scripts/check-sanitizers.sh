@@ -37,16 +37,20 @@
 #                            thread N was not suspended. False leaks are
 #                            possible.": LSan's registry still holds the
 #                            parent's thread id after fork(), so the child's
-#                            own stack is not scanned. Those lines are noise
-#                            and are filtered; a leak reported only in a
-#                            forked child should be rerun with CK_FORK=no.
-#     log_path=DIR/asan      reports go to files, not to stderr: the shell
-#                            tests compare stderr, and programs run inside
-#                            them (demos, gcprof run's children) would have
-#                            their reports swallowed by redirections.
-#   UBSAN_OPTIONS            print_stacktrace=1:halt_on_error=1 (and the
-#                            same log_path): with -fno-sanitize-recover, the
-#                            first undefined behaviour ends the program.
+#                            own stack may go unscanned. Those lines are
+#                            filtered; a leak reported only in a forked
+#                            child should be rerun with CK_FORK=no.
+#     log_path=DIR/asan      ASan and LSan reports go to files, not to
+#                            stderr: the shell tests compare stderr, and
+#                            programs run inside them (demos, gcprof run's
+#                            children) would have their reports swallowed
+#                            by redirections.
+#   UBSAN_OPTIONS            print_stacktrace=1:halt_on_error=1: with
+#                            -fno-sanitize-recover, the first undefined
+#                            behaviour ends the program (status 1). GCC 12's
+#                            UBSan writes to stderr whatever log_path says,
+#                            so the test logs are searched for
+#                            "runtime error:" as well.
 #   LD_BIND_NOW=1            lazy PLT binding runs _dl_runtime_resolve, which
 #                            saves all registers (xsavec) on the stack below
 #                            the caller: on the profiler's first call into
@@ -90,10 +94,10 @@ if [ $# -gt 1 ]; then
     exit 2
 fi
 build=${1:-$(mktemp -d "${TMPDIR:-/tmp}/gcprof-sanitizers.XXXXXX")}
+mkdir -p "$build"
 # Readable by all: tests/check_gcprof_args.sh runs gcprof as nobody on the
 # test data (mktemp -d makes a 0700 directory).
 chmod 755 "$build"
-mkdir -p "$build"
 build=$(cd "$build" && pwd)
 src="$build/src"
 obj="$build/obj"
@@ -136,7 +140,7 @@ make -j"$jobs" >build.log 2>&1 || {
 # ---- make check under the sanitizers ---------------------------------------
 ASAN_OPTIONS="detect_stack_use_after_return=0:verify_asan_link_order=0"
 ASAN_OPTIONS="$ASAN_OPTIONS:allocator_may_return_null=1:detect_leaks=1:log_path=$logs/asan"
-UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/asan"
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 LD_BIND_NOW=1
 CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}
 export ASAN_OPTIONS UBSAN_OPTIONS LD_BIND_NOW CK_TIMEOUT_MULTIPLIER
@@ -162,12 +166,25 @@ for f in "$logs"/asan.*; do
         grep -v 'was not suspended. False leaks are possible' "$f"
     fi
 done
-echo "check-sanitizers: $reports sanitizer report(s); logs in $obj/tests, reports in $logs"
+for log in tests/*.log; do
+    case $log in tests/test-suite.log | "tests/*.log") continue ;; esac
+    if grep -q -e 'runtime error:' -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' "$log"; then
+        reports=$((reports + 1))
+        echo "== sanitizer report in $log:"
+        grep -A 12 -e 'runtime error:' -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' "$log"
+    fi
+done
+echo "check-sanitizers: $reports sanitizer report(s)"
 
-if [ "$status" -ne 0 ]; then
-    grep -E "^(FAIL|ERROR|XPASS)" check.log || tail -n 30 check.log
-    echo "check-sanitizers: make check failed (status $status)"
+if [ "$status" -ne 0 ] || [ "$reports" -ne 0 ]; then
+    if [ "$status" -ne 0 ]; then
+        grep -E "^(FAIL|ERROR|XPASS)" check.log || tail -n 30 check.log
+        echo "check-sanitizers: make check failed (status $status)"
+    fi
+    echo "check-sanitizers: test logs in $obj/tests, sanitizer logs in $logs"
     exit 1
 fi
-[ "$reports" -eq 0 ] || exit 1
 echo "check-sanitizers: PASS"
+if [ $# -eq 0 ]; then
+    rm -rf "$build" # our own temporary directory; a BUILD_DIR given is kept
+fi

@@ -13,57 +13,75 @@
 # own); the logs of processes with errors are printed, suppression
 # templates included (--gen-suppressions=all).
 #
-# What runs, and how (seconds measured here under valgrind, one at a time;
-# 3 m 10 s in all):
+# What runs, and how (seconds measured here, one at a time, with
+# --track-origins=yes, which about doubles them; 3 m 40 s in all):
 #
-#   suite            case(s)                      fork  s
-#   check_config     all                          no    1
-#   check_sites      all                          no    2
-#   check_report     all                          no    5
-#   check_assertions all                          no    2
-#   check_containers all                          no    9
-#   check_timeline   all                          no   16
-#   check_sizes      all                          no    7
-#   check_heap       all                          no   50
-#   check_monitor    all                          no    2
-#   check_faults     all                          no    7
-#   check_stress     all                          no   29
-#   check_leak       report, errors               no    3
-#   check_profile    exact, edges, api            yes   7
-#   check_policy     pure, point, heap_only, printed  yes  8
+#   suite            case(s)                   fork   s
+#   check_config     all                       no     2
+#   check_sites      all                       no     2
+#   check_report     all                       no     7
+#   check_assertions all                       no     4
+#   check_containers all                       no    21
+#   check_timeline   all                       no    36
+#   check_sizes      all                       no    14
+#   check_heap       all                       no   102
+#   check_monitor    all                       no     3
+#   check_leak       report, errors            yes    6
+#   check_profile    exact, edges, api         yes   12
+#   check_policy     pure, heap_only, printed  yes    9
 #
-# Left out, because the assertions measure what valgrind itself changes,
-# not because of memory errors (none were reported in them either):
+# Left out. No error in our code was reported in any of them; they fail
+# under valgrind for what valgrind changes, or make libgc's own
+# uninitialised words surface (below):
+#   check_stress          8 profiling threads and 2 allocating ones,
+#                         serialised by valgrind: 30 s when it works, but
+#                         twice in five runs bdwgc's heap growth went wrong
+#                         (below) and it hung until the 600 s timeout.
+#   check_faults          exhausts a capped heap (GC_set_max_heap_size):
+#                         bdwgc's expansion path then works with the
+#                         uninitialised words (below) in four runs of five.
 #   check_false_root      valgrind places bdwgc's mmaps itself, so the
 #                         probe for bdwgc's mmap-hint static finds nothing.
 #   check_profile memory  memory_saved and exact counts after 200 MiB of
-#                         garbage: valgrind's own mappings and its replaced
+#                         garbage: valgrind's mappings and its replaced
 #                         malloc/memcpy leave other stale stack words, and a
 #                         few objects stay pinned (195 of 200 collected).
-#   check_policy adaptive the cost model sees collections ~30x slower and
-#                         decides not to collect (gc_collected 0).
+#   check_policy point, adaptive  the cost model sees collections ~30x
+#                         slower: a point after 150 ms idle, or the
+#                         adaptive end, decides not to collect.
 #   check_leak verdicts   test_garbage_never_flagged allows no drift at all;
 #                         a stray word held one run's garbage (1 of 20).
+#
+# libgc's uninitialised words: memcheck marks a new stack frame undefined,
+# and the collector scans its own frames conservatively too. Words never
+# written in GC_stopped_mark's frame (the origin --track-origins gives for
+# every such report here: "created by a stack allocation" at libgc+0x18100,
+# GC_stopped_mark with GC_push_roots inlined, as a debug build of 8.2.2
+# shows) go through the black list into the block addresses and heap
+# sizes the collector computes. The reads inside libgc are suppressed; the
+# results come out through its API, and memcheck then reports where they
+# are used: mmap() called with "uninitialised" length and start ("Failed to
+# expand heap by -4096 bytes"), and our comparisons of GC_get_heap_size()
+# and friends (watermark.c raise_to, hold.c bound_reached, policy.c).
+# Those are not bugs of ours and the suppressions may not hide them (their
+# innermost frame is not in libgc), so the suites where they appear are
+# left out. check_heap shows them when forked, never with CK_FORK=no (four
+# runs); GC_MARKERS=1 (no parallel marking) moved them, did not end them.
 #
 # The environment:
 #   CK_FORK=no            for every suite that does not need a process per
 #                         test: faster, and no fork under valgrind. The
-#                         profile and policy cases need one (their tests
-#                         leave state behind: kept objects, the collector's
-#                         settings), so they run case by case, forked.
-#   GC_MARKERS=1          no parallel marker threads. In children forked
-#                         while marker threads existed, bdwgc computed heap
-#                         growth from uninitialised words (memcheck's origin:
-#                         a stack frame inside libgc): "Failed to expand heap
-#                         by -4096 bytes", mmap() called with uninitialised
-#                         arguments, and heap sizes that our code then
-#                         compares (watermark.c, hold.c) reported there
-#                         (check_heap, check_faults, check_policy, forked).
+#                         leak, profile and policy cases need one (their
+#                         tests leave state behind: kept objects, the
+#                         collector's settings), so they run case by case,
+#                         forked (valgrind follows fork() by itself).
 #   CK_TIMEOUT_MULTIPLIER=20  forked tests run ~20-50x slower; the 4 s
 #                         default (check_profile, check_policy) is too short.
 #                         With CK_FORK=no Check enforces no timeout, so each
 #                         run is also bounded by timeout(1), 600 s.
-# VALGRIND_FLAGS adds options (e.g. --track-origins=yes).
+#   --track-origins=yes   so that a report says where its undefined value
+#                         came from (our code, or libgc's frame as above).
+# VALGRIND_FLAGS adds options.
 set -eu
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -151,7 +169,11 @@ printf '%s\n' "$plan" | {
         fi
     done
     echo "check-valgrind: $(($(date +%s) - start_all)) s; $failed run(s) failed," \
-        "$errors process(es) with valgrind errors; logs in $logs"
-    [ "$failed" -eq 0 ] && [ "$errors" -eq 0 ] || exit 1
+        "$errors process(es) with valgrind errors"
+    if [ "$failed" -ne 0 ] || [ "$errors" -ne 0 ]; then
+        echo "check-valgrind: logs in $logs"
+        exit 1
+    fi
 }
+rm -rf "$logs"
 echo "check-valgrind: PASS"
