@@ -18,26 +18,6 @@
 
 #define MIB (1024 * 1024)
 
-typedef struct state {
-    int disabled, no_auto;
-    GC_on_collection_event_proc hook;
-} state;
-
-static state state_now(void)
-{
-    state s = {GC_is_disabled(), GC_get_disable_automatic_collection(),
-               GC_get_on_collection_event()};
-    return s;
-}
-
-static void assert_state(const state *before)
-{
-    state now = state_now();
-
-    ck_assert_int_eq(now.disabled, before->disabled);
-    ck_assert_int_eq(now.no_auto, before->no_auto);
-    ck_assert(now.hook == before->hook);
-}
 
 static gcp_config mode(int auto_gc)
 {
@@ -82,7 +62,7 @@ START_TEST(test_out_of_memory)
     gcp_report r;
     gcp_config c = mode(_i);
     long got = 0;
-    state before = state_now();
+    tu_collector_state before = tu_collector_state_now();
 
     GC_gcollect();
     GC_set_max_heap_size(GC_get_heap_size() + 16 * MIB);
@@ -95,7 +75,7 @@ START_TEST(test_out_of_memory)
     ck_assert_uint_ge(r.objects_allocated, (uint64_t)got);
     ck_assert_int_ge(log.errors, 1);
     ck_assert_ptr_nonnull(strstr(log.last, "out of memory allocating 4096 bytes"));
-    assert_state(&before);
+    tu_assert_collector_state(&before);
 
     /* The process keeps working. */
     GC_set_max_heap_size(0);
@@ -103,7 +83,7 @@ START_TEST(test_out_of_memory)
     ck_assert_int_eq(gcp_profile("after", alloc_some, NULL, &c, &r), 0);
     ck_assert_int_eq(r.status, 0);
     ck_assert(!(r.notes & GCP_NOTE_OUT_OF_MEMORY));
-    assert_state(&before);
+    tu_assert_collector_state(&before);
 }
 END_TEST
 
@@ -137,7 +117,7 @@ START_TEST(test_closure_leaves_collector_disabled)
     tu_log log;
     gcp_report r;
     gcp_config c = mode(_i == 0 ? GCP_AUTO_GC_ALWAYS : GCP_AUTO_GC_ADAPTIVE);
-    state before = state_now();
+    tu_collector_state before = tu_collector_state_now();
 
     tu_log_capture(&log);
     ck_assert_int_eq(gcp_profile("disabler", disable_and_return, NULL, &c, &r), 0);
@@ -153,7 +133,7 @@ START_TEST(test_closure_leaves_collector_disabled)
     ck_assert_int_eq(GC_is_disabled(), 1);
     ck_assert_int_eq(GC_get_disable_automatic_collection(), before.no_auto);
     GC_enable();
-    assert_state(&before);
+    tu_assert_collector_state(&before);
     /* And profiling goes on normally. */
     ck_assert_int_eq(gcp_profile("some", alloc_some, NULL, &c, &r), 0);
     ck_assert_int_eq(r.status, 0);
@@ -173,7 +153,7 @@ START_TEST(test_failing_closure)
     gcp_task tasks[3] = {{"ok", alloc_some, NULL}, {"fails", fail_midway, NULL},
                          {"ok again", alloc_some, NULL}};
     gcp_report reports[3];
-    state before = state_now();
+    tu_collector_state before = tu_collector_state_now();
 
     ck_assert_int_eq(gcp_profile_many(tasks, 3, NULL, reports), 1);
     ck_assert_int_eq(reports[0].status, 0);
@@ -181,7 +161,7 @@ START_TEST(test_failing_closure)
     ck_assert_int_eq(reports[2].status, 0);
     ck_assert_uint_eq(reports[1].objects_allocated, 1000);
     ck_assert_int_eq(reports[1].gc_objects_collected, 1000);
-    assert_state(&before);
+    tu_assert_collector_state(&before);
 }
 END_TEST
 

@@ -39,26 +39,6 @@ static void GC_CALLBACK app_hook(GC_EventType event)
     atomic_fetch_add_explicit(&app_hook_events, 1, memory_order_relaxed);
 }
 
-typedef struct collector_state {
-    int disabled, no_auto;
-    GC_on_collection_event_proc hook;
-} collector_state;
-
-static collector_state state_now(void)
-{
-    collector_state s = {GC_is_disabled(), GC_get_disable_automatic_collection(),
-                         GC_get_on_collection_event()};
-    return s;
-}
-
-static void assert_state(const collector_state *before)
-{
-    collector_state now = state_now();
-
-    ck_assert_int_eq(now.disabled, before->disabled);
-    ck_assert_int_eq(now.no_auto, before->no_auto);
-    ck_assert(now.hook == before->hook);
-}
 
 /* ---- closures and their known allocation ------------------------------ */
 
@@ -206,10 +186,10 @@ START_TEST(test_eight_threads)
     GC_on_collection_event_proc saved = GC_get_on_collection_event();
 
     GC_set_on_collection_event(app_hook);
-    collector_state before = state_now();
+    tu_collector_state before = tu_collector_state_now();
     unsigned long events = atomic_load(&app_hook_events);
     run_stress();
-    assert_state(&before);
+    tu_assert_collector_state(&before);
     /* The chain held: the application's hook saw the collections. */
     ck_assert_uint_gt(atomic_load(&app_hook_events), events);
     GC_set_on_collection_event(saved);
@@ -220,9 +200,9 @@ END_TEST
 START_TEST(test_eight_threads_app_setting_kept)
 {
     GC_set_disable_automatic_collection(1);
-    collector_state before = state_now();
+    tu_collector_state before = tu_collector_state_now();
     run_stress();
-    assert_state(&before);
+    tu_assert_collector_state(&before);
     GC_set_disable_automatic_collection(0);
 }
 END_TEST
@@ -274,7 +254,7 @@ static void *foreign_loop(void *arg)
 START_TEST(test_foreign_threads)
 {
     profiler p[4];
-    collector_state before = state_now();
+    tu_collector_state before = tu_collector_state_now();
 
     GC_allow_register_threads();
     for (int i = 0; i < 4; i++) {
@@ -287,7 +267,7 @@ START_TEST(test_foreign_threads)
         ck_assert_msg(p[i].bad == 0, "%s", p[i].first_bad);
         ck_assert_int_eq(p[i].reports, ITERATIONS);
     }
-    assert_state(&before);
+    tu_assert_collector_state(&before);
 }
 END_TEST
 

@@ -118,3 +118,22 @@ __attribute__((noinline, no_sanitize_address)) void tu_clear_dead_stack(void)
     memset(buf, 0, sizeof buf);
     __asm__ volatile("" : : "r"(buf) : "memory"); /* the memset must stay */
 }
+
+tu_collector_state tu_collector_state_now(void)
+{
+    tu_collector_state s;
+
+    s.disabled = GC_is_disabled();
+    s.no_auto = GC_get_disable_automatic_collection();
+    s.hook = (void (*)(int))GC_get_on_collection_event();
+    return s;
+}
+
+void tu_assert_collector_state(const tu_collector_state *before)
+{
+    tu_collector_state now = tu_collector_state_now();
+
+    ck_assert_int_eq(now.disabled, before->disabled);
+    ck_assert_int_eq(now.no_auto, before->no_auto);
+    ck_assert(now.hook == before->hook);
+}

@@ -41,6 +41,16 @@ void tu_hidden_add(tu_hidden *h, const void *obj); /* one writer per set */
 size_t tu_hidden_collected(const tu_hidden *h);
 void tu_hidden_free(tu_hidden *h);
 
+/* What the library must leave as it found it: the collector's enabled
+ * state, its automatic-collection setting and its event hook. */
+typedef struct tu_collector_state {
+    int disabled, no_auto;
+    void (*hook)(int); /* compared as an address only */
+} tu_collector_state;
+tu_collector_state tu_collector_state_now(void);
+/* Fails the test when anything differs from before. */
+void tu_assert_collector_state(const tu_collector_state *before);
+
 /* Zero 64 KiB of stack below the caller, so stale words left by finished
  * helpers keep no garbage alive through conservative scanning. */
 void tu_clear_dead_stack(void);
