@@ -251,9 +251,10 @@ typedef struct gcp__marks {
     struct gcp__marks *next; /* private to watermark.c */
 } gcp__marks;
 
-/* Start tracking m (track_rss: also reset the RSS mark, ~1 us); rss_now is
- * the caller's fresh RSS reading. */
-void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now);
+/* Start tracking m (track_rss: also reset the RSS mark, ~1 us); rss_now and
+ * heap_now are the caller's fresh readings (the profile's own start
+ * figures, so its peak can never be below its start). */
+void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now, uint64_t heap_now);
 /* Fold the current marks into m and stop tracking it. */
 void gcp__marks_end(gcp__marks *m);
 

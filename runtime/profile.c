@@ -69,15 +69,22 @@ static void take_start_readings(frame *f)
     f->heap_before = gcp__heap_in_use();
 }
 
+/* gcp__config_resolve, logging a failure (the entry points' callers may
+ * not check gcp_last_error). */
+static int resolve_logged(const gcp_config *cfg, gcp_config *out)
+{
+    int rc = gcp__config_resolve(cfg, out);
+
+    if (rc < 0)
+        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    return rc;
+}
+
+/* cfg: resolved already (resolve_logged). */
 static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
 {
-    gcp_config resolved;
-    int rc = gcp__config_resolve(cfg, &resolved);
+    gcp_config resolved = *cfg;
 
-    if (rc < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
-        return rc;
-    }
     /* The frame lives on the stack the collector scans: with the counts
      * exact, no field may hold a stale pointer from earlier calls that would
      * keep their garbage alive through the baseline (measured: 75 nodes of
@@ -101,7 +108,8 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
     take_start_readings(f);
     /* Without the hook or RSS peaks, the only marks are the two ends. */
     if (f->hooked)
-        gcp__marks_begin(&f->marks, f->cfg.track_peak && !f->cfg.heap_only, f->rss_before);
+        gcp__marks_begin(&f->marks, f->cfg.track_peak && !f->cfg.heap_only, f->rss_before,
+                         f->heap_before);
     else
         f->marks = (gcp__marks){0, f->heap_before, 0, 0, NULL};
     f->monitor_rss = f->rss_before;
@@ -117,12 +125,12 @@ static double mib(uint64_t bytes)
     return (double)bytes / MIB;
 }
 
-static void fill_closure_figures(const frame *f, gcp_report *r)
+/* end_totals: the all-threads allocation totals at the end. */
+static void fill_closure_figures(const frame *f, const gcp__counts *end_totals, gcp_report *r)
 {
-    gcp__counts allocated;
+    gcp__counts allocated = *end_totals;
     gcp__gc_totals gc = f->gc_before;
 
-    gcp__heap_totals(&allocated, NULL);
     if (f->hooked)
         gcp__events_totals(&gc);
     r->execution_time = (double)(f->end_ns - f->start_ns) / 1e9;
@@ -138,10 +146,7 @@ static void fill_closure_figures(const frame *f, gcp_report *r)
         r->gc_pause_total = r->gc_time = r->gc_pause_max = NAN;
     r->memory_before = mib(f->rss_before);
     r->heap_before = f->heap_before;
-    /* The heap is read at the start twice (here and for the marks); with
-     * other threads collecting, the second can be lower: the peak covers
-     * both. */
-    r->peak_heap = f->marks.heap_peak > f->heap_before ? f->marks.heap_peak : f->heap_before;
+    r->peak_heap = f->marks.heap_peak;
     r->track_peak = f->marks.track_rss;
     uint64_t peak = f->rss_before > f->rss_at_end ? f->rss_before : f->rss_at_end;
     if (f->marks.track_rss && f->marks.rss_peak > peak)
@@ -202,7 +207,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->auto_gc = f->cfg.auto_gc;
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;
-    fill_closure_figures(f, r);
+    fill_closure_figures(f, &all, r);
     int collected = gcp__profile_gc_end(f, r);
 
     /* Only a collection can have changed RSS since the closure's end:
@@ -231,11 +236,9 @@ int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, g
         return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
     if (!out)
         return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
-    int rc = gcp__config_resolve(cfg, &resolved);
-    if (rc < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    int rc = resolve_logged(cfg, &resolved);
+    if (rc < 0)
         return rc;
-    }
     /* Where the profiler's frames are about to go, an earlier closure ran:
      * words it left in slots our frames never write would keep its garbage
      * alive through the baseline (measured: 75 nodes of an earlier ring,
@@ -285,7 +288,10 @@ int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cf
     frame *f = malloc(sizeof *f); /* outside the GC heap: not counted */
     if (!f)
         return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
-    int rc = frame_begin(f, name, cfg);
+    gcp_config resolved;
+    int rc = resolve_logged(cfg, &resolved);
+    if (rc == 0)
+        rc = frame_begin(f, name, &resolved);
     if (rc < 0) {
         free(f);
         return rc;

@@ -55,10 +55,8 @@ static int any_tracks_rss(void)
     return 0;
 }
 
-void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now)
+void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now, uint64_t heap)
 {
-    uint64_t heap = gcp__heap_in_use();
-
     pthread_mutex_lock(&marks_lock);
     uint64_t rss_peak = track_rss && any_tracks_rss() ? gcp__rss_peak_bytes() : 0;
     for (gcp__marks *a = active; a; a = a->next)
