@@ -456,6 +456,7 @@ START_TEST(test_point_collects_garbage)
     gcp_config c = config(GCP_AUTO_GC_ADAPTIVE);
     gcp_gc_decision d;
 
+    double t_gc = own_seconds(); /* before the last collection began */
     GC_gcollect();
     uint64_t live = heap_in_use();
     uint64_t own = drop_garbage_unseen(16);
@@ -478,6 +479,9 @@ START_TEST(test_point_collects_garbage)
                   (uintmax_t)d.live, (uintmax_t)live);
     ck_assert(d.cost > 0 && d.cost <= outside);
     ck_assert(d.predicted_cost > 0);
+    /* The last collection ended after t_gc and before the point. */
+    ck_assert_msg(d.since_last >= 0 && d.since_last <= t0 + outside - t_gc,
+                  "since_last %.6f s, own clock %.6f s", d.since_last, t0 + outside - t_gc);
     ck_assert(d.memory_saved >= 0);
     double own_saved = rss_before > rss_after ? (double)(rss_before - rss_after) / MIB_D : 0;
     ck_assert_msg(fabs(d.memory_saved - own_saved) < 2, "saved %.2f MiB, own reads %.2f MiB",
