@@ -42,6 +42,9 @@
 #                         uninitialised words (below) in four runs of five.
 #   check_false_root      valgrind places bdwgc's mmaps itself, so the
 #                         probe for bdwgc's mmap-hint static finds nothing.
+#   check_profile exact   whole rings counted collected 20 times in 20:
+#                         under valgrind a stray word kept one ring (19 of
+#                         20, once in three CI runs); no memcheck errors.
 #   check_profile memory  memory_saved and exact counts after 200 MiB of
 #                         garbage: valgrind's mappings and its replaced
 #                         malloc/memcpy leave other stale stack words, and a
@@ -113,7 +116,7 @@ check_sizes - no
 check_heap - no
 check_monitor - no
 check_leak report,errors yes
-check_profile exact,edges,api yes
+check_profile edges,api yes
 check_policy pure,heap_only,printed yes"
 
 suites=$(printf '%s\n' "$plan" | awk '{print "tests/" $1}' | sort -u)
