@@ -27,7 +27,7 @@
 #   check_heap       all                       no   102
 #   check_monitor    all                       no     3
 #   check_leak       report, errors            yes    6
-#   check_profile    exact, edges, api         yes   12
+#   check_profile    edges, api                yes    8
 #   check_policy     pure, heap_only, printed  yes    9
 #
 # Left out. No error in our code was reported in any of them; they fail
