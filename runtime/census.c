@@ -118,16 +118,3 @@ void gcp__census(gcp__counts *live, gcp__counts *allocated)
     if (allocated)
         *allocated = c.allocated;
 }
-
-/* 64 KiB covers the frames of any ordinary closure. A word it misses keeps
- * its garbage alive: the collector then frees less, and the census still
- * counts exactly what it freed. noinline keeps the buffer below our caller. */
-/* no_sanitize_address: ASan's redzone around buf would stay unzeroed. */
-__attribute__((noinline, no_sanitize_address)) void gcp__clear_dead_stack(void)
-{
-    char buf[64 * 1024];
-
-    memset(buf, 0, sizeof buf);
-    /* The buffer "escapes", so the compiler cannot drop the memset. */
-    __asm__ volatile("" : : "r"(buf) : "memory");
-}

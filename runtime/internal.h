@@ -144,8 +144,11 @@ void gcp__census_request(int on);
 void gcp__census_in_hook(void); /* the hook, at GC_EVENT_END, lock held */
 int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *allocated);
 
-/* Zero the unused stack below the caller so stale words left by finished
- * code do not keep garbage alive through conservative scanning. */
+/* ---- before a measured collection (scrub.c) --------------------------- */
+
+/* Zero the unused stack below the caller, and the vector registers a
+ * lazy-binding trampoline would save there, so stale words left by
+ * finished code do not keep garbage alive through conservative scanning. */
 void gcp__clear_dead_stack(void);
 
 /* ---- /proc readings (procfs.c) --------------------------------------- */
