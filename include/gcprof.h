@@ -322,7 +322,16 @@ enum {
     /* A runtime allocation returned NULL during the closure: the heap hit
      * its limit (GC_set_max_heap_size, GC_MAXIMUM_HEAP_SIZE) or the system
      * refused memory. */
-    GCP_NOTE_OUT_OF_MEMORY = 1 << 9
+    GCP_NOTE_OUT_OF_MEMORY = 1 << 9,
+    /* Garbage outlived the forced collection: a later collection of the
+     * profiler's (run to return memory to the OS) freed heap blocks or
+     * runtime objects the forced one had kept, through a stale word on the
+     * stack or in a register (conservative retention), or, with other
+     * threads running, garbage they made meanwhile. memory_saved and
+     * gc_objects_collected include what the later collections freed.
+     * Retention that outlives the profiler's last collection cannot be
+     * seen, and is not noted. */
+    GCP_NOTE_RETAINED = 1 << 10
 };
 
 /* Everything one profile measured. A plain value: copy it freely.

@@ -15,6 +15,7 @@
 #include "gc_record.h"
 #include "internal.h"
 #include "policy.h"
+#include "scrub.h"
 
 #define RELAXED memory_order_relaxed
 
@@ -114,6 +115,13 @@ void gcp__events_feed(int type)
         record(event, now, heap);
 }
 
+/* Events the collector sends before it scans the stack. */
+static int before_stack_scan(GC_EventType event)
+{
+    return event == GC_EVENT_START || event == GC_EVENT_PRE_STOP_WORLD ||
+           event == GC_EVENT_POST_STOP_WORLD || event == GC_EVENT_MARK_START;
+}
+
 static void GC_CALLBACK on_event(GC_EventType event)
 {
     GC_on_collection_event_proc next = chained;
@@ -125,6 +133,10 @@ static void GC_CALLBACK on_event(GC_EventType event)
     if (next)
         next(event);
     in_hook = 0;
+    /* Before the collector scans the stack, take back what our calls
+     * left on it (scrub.h). */
+    if (before_stack_scan(event))
+        gcp__wipe_below_sp();
 }
 
 /* Add one user when there already is one, without the lock. */

@@ -4,9 +4,8 @@
  * always: clear the dead stack, full collection, census of live runtime
  * objects (the baseline), hold automatic collection off (bounded by
  * hold_limit_mb), run, then a forced collection and a second census. To
- * measure memory given back, up to two more unmapping collections
- * follow: bdwgc unmaps a free block only when at least two collections
- * have passed since it was freed (allchblk.c, GC_unmap_old). Objects
+ * measure memory given back, unmapping collections follow until every
+ * free block has aged enough to be returned (return_free_memory). Objects
  * collected = live before + allocated between - live after, exact across
  * any number of collections in between.
  *
@@ -134,8 +133,52 @@ static void count_collected(const gcp__frame *f, const gcp__counts *census_live,
                   live_after.bytes);
 }
 
-/* always: the forced collection, and up to two unmapping ones; each takes
- * the census, and the last one's counts. */
+/* Did the collection that took census (live, allocated) free anything
+ * that was still there at the census before it (live0, allocated0) and
+ * at heap_in_use0? Heap blocks freed, or runtime objects dead. */
+static int freed_since(uint64_t heap_in_use0, const gcp__counts *live0,
+                       const gcp__counts *allocated0, const gcp__counts *live,
+                       const gcp__counts *allocated)
+{
+    uint64_t expected = live0->objects + (allocated->objects - allocated0->objects);
+
+    return gcp__heap_in_use() < heap_in_use0 || live->objects < expected;
+}
+
+/* After the forced collection: unmapping collections until the free
+ * blocks are back with the OS. bdwgc 8.2.2 unmaps a block only once it
+ * has been free for two collections (GC_unmap_old), and a block freed
+ * later (garbage a stale word kept through the forced collection) that
+ * coalesces with free neighbours restarts the whole run's age
+ * (GC_freehblk). So no fixed number of rounds is enough: we go on until
+ * two rounds in a row freed nothing, after which every free block has
+ * aged past the threshold. Bounded: each round either frees something or
+ * counts toward the two quiet ones, and MAX_UNMAP_ROUNDS caps a program
+ * whose other threads keep making garbage. Nothing to give back (under
+ * UNMAP_WORTH_BYTES mapped and free): no round at all. */
+#define MAX_UNMAP_ROUNDS 8
+static void return_free_memory(gcp__frame *f, gcp__counts *live, gcp__counts *allocated,
+                               gcp_report *r)
+{
+    int quiet = 0;
+
+    for (int i = 0; i < MAX_UNMAP_ROUNDS && quiet < 2; i++) {
+        if (GC_get_free_bytes() < UNMAP_WORTH_BYTES)
+            return;
+        gcp__counts live0 = *live, allocated0 = *allocated;
+        uint64_t heap_in_use0 = gcp__heap_in_use();
+        collect_with_census(f, 1, live, allocated);
+        if (freed_since(heap_in_use0, &live0, &allocated0, live, allocated)) {
+            r->notes |= GCP_NOTE_RETAINED;
+            quiet = 0;
+        } else {
+            quiet++;
+        }
+    }
+}
+
+/* always: the forced collection, then unmapping ones; each takes the
+ * census, and the last one's counts. */
 static int collect_always(gcp__frame *f, gcp__counts *live, gcp__counts *allocated,
                           gcp_report *r)
 {
@@ -146,8 +189,7 @@ static int collect_always(gcp__frame *f, gcp__counts *live, gcp__counts *allocat
     }
     snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=always");
     collect_with_census(f, 1, live, allocated);
-    for (int i = 0; i < 2 && GC_get_free_bytes() >= UNMAP_WORTH_BYTES; i++)
-        collect_with_census(f, 1, live, allocated);
+    return_free_memory(f, live, allocated, r);
     return 1;
 }
 

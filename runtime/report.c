@@ -26,6 +26,7 @@ static const struct {
     {GCP_NOTE_OVERLAPPED, "overlapped"},
     {GCP_NOTE_UNWOUND, "unwound"},
     {GCP_NOTE_OUT_OF_MEMORY, "out_of_memory"},
+    {GCP_NOTE_RETAINED, "retained"},
 };
 
 static const char *const auto_gc_names[] = {"off", "always", "adaptive"};
