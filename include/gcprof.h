@@ -516,9 +516,11 @@ typedef struct gcp_site {
     }
 
 /* Allocate as gcp_alloc / gcp_alloc_atomic / gcp_strdup do, recording site
- * when tracking is on (then the object's last word names its site, in the
- * collector's rounding slack where there is room; gcp_sizeof does not
- * count it). With tracking off they are the plain functions plus one test. */
+ * when tracking is on (then the object's last word names its site and the
+ * allocation window, in the collector's rounding slack where there is
+ * room; gcp_sizeof does not count it). With tracking off they are the
+ * plain functions plus one test. The plain functions, called while
+ * tracking is on, record a site of their own: file "(no site)", line 0. */
 GCP_EXPORT void *gcp_alloc_at(size_t size, gcp_site *site);
 GCP_EXPORT void *gcp_alloc_atomic_at(size_t size, gcp_site *site);
 GCP_EXPORT char *gcp_strdup_at(const char *s, gcp_site *site);
