@@ -525,9 +525,11 @@ typedef struct gcp_site {
     }
 
 /* Allocate as gcp_alloc / gcp_alloc_atomic / gcp_strdup do, recording site
- * when tracking is on (then the object's last word names its site, in the
- * collector's rounding slack where there is room; gcp_sizeof does not
- * count it). With tracking off they are the plain functions plus one test. */
+ * when tracking is on (then the object's last word names its site and the
+ * allocation window, in the collector's rounding slack where there is
+ * room; gcp_sizeof does not count it). With tracking off they are the
+ * plain functions plus one test. The plain functions, called while
+ * tracking is on, record a site of their own: file "(no site)", line 0. */
 GCP_EXPORT void *gcp_alloc_at(size_t size, gcp_site *site);
 GCP_EXPORT void *gcp_alloc_atomic_at(size_t size, gcp_site *site);
 GCP_EXPORT char *gcp_strdup_at(const char *s, gcp_site *site);
@@ -585,27 +587,83 @@ GCP_EXPORT int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before,
 GCP_EXPORT int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before,
                                             const gcp_snapshot *after);
 
-/* A line-by-line report: for each line of one source file that allocated
- * during a profiled closure, what it allocated and what of that was still
- * live after the forced collection (memory_profiler's table, from the
- * collector's counts). Caller-owned; free with gcp_line_report_free. */
+/* A line-by-line report of one profiled closure: for every source line
+ * whose allocation site allocated during the closure, in every file,
+ * grouped by file, what it allocated and what of that was still live
+ * after the forced collection (memory_profiler's table, from the runtime's
+ * exact counts). Caller-owned; free with gcp_line_report_free.
+ *   Allocated    bytes (collector sizes) allocated at the line during the
+ *                closure, by any thread.
+ *   Live after   of those objects, the bytes still live after the forced
+ *                collection. Objects the line allocated before the
+ *                closure are not counted, dead or alive: a rebuilt cache
+ *                shows what the new one keeps.
+ *   Allocations  objects allocated at the line during the closure.
+ * Only runtime allocations (gcp_alloc & co.) are seen: GC_MALLOC and
+ * malloc are not. Calls of gcp_alloc, gcp_alloc_atomic and gcp_strdup as
+ * functions (no site macro, e.g. the library's containers) are counted
+ * under the file "(no site)", line 0. */
 typedef struct gcp_line_report gcp_line_report;
 
 /* gcp_profile(name, fn, env, cfg, out) with site tracking on for its
- * duration (then restored), and *lines set to the report for the lines of
- * `file` (the closure's file: GCP_PROFILE_LINES passes __FILE__). "Live
- * after" is the change of live bytes at that line across the closure, so
- * it is exact for lines only the closure runs. Returns as gcp_profile, or
- * GCP_ENOMEM (then no report and *lines is NULL). */
+ * duration (then restored), and *lines set to its line report. `file` is
+ * the caller's file (GCP_PROFILE_LINES passes __FILE__): its lines come
+ * first, and when none of them allocated the report says so
+ * (GCP_LINES_FILE_UNMATCHED and a warning line), as when the closure is
+ * defined in another file. Returns as gcp_profile, GCP_EINVAL for a NULL
+ * file, out or lines, or GCP_ENOMEM (then no report and *lines is NULL).
+ * Profiles may run on several threads; allocations of other threads
+ * during the closure are counted too. */
 GCP_EXPORT int gcp_profile_lines(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
                                  const char *file, gcp_report *out, gcp_line_report **lines);
 #define GCP_PROFILE_LINES(name, fn, env, cfg, out, lines)                                          \
     gcp_profile_lines((name), (fn), (env), (cfg), __FILE__, (out), (lines))
 
-/* The table, sorted by line, with a total row; each line's source text is
- * read from the file when it can be found (else the table says so). */
+/* What a line report covers (gcp_line_summary.flags). */
+enum {
+    /* No line of the caller's file allocated during the closure (the
+     * closure's code is in another file, or it allocated nothing). */
+    GCP_LINES_FILE_UNMATCHED = 1 << 0,
+    /* No line at all allocated during the closure: the report has no row. */
+    GCP_LINES_EMPTY = 1 << 1,
+    /* The profile report counted more runtime bytes allocated than all
+     * lines together: some were allocated while site tracking was off
+     * (the closure switched it off) or no site could be recorded. */
+    GCP_LINES_UNATTRIBUTED = 1 << 2
+};
+
+/* A line report's totals. Fields may be added at the end: pass sizeof. */
+typedef struct gcp_line_summary {
+    unsigned flags;  /* GCP_LINES_* */
+    size_t n_files;  /* files with rows ("(no site)" included) */
+    size_t n_rows;   /* lines */
+    /* The rows of the caller's file (0 with GCP_LINES_FILE_UNMATCHED). */
+    uint64_t file_allocations, file_bytes_allocated, file_bytes_live;
+    /* Every row, all files. */
+    uint64_t allocations, bytes_allocated, bytes_live;
+    /* The whole closure: the profile report's objects_allocated and
+     * bytes_allocated (every runtime allocation, all threads), and the
+     * live-after bytes of every object it allocated on any line. */
+    uint64_t closure_allocations, closure_bytes_allocated, closure_bytes_live;
+} gcp_line_summary;
+
+/* Copy the first size bytes of the report's summary into *out (size is
+ * sizeof *out as the caller was compiled; more than the library knows is
+ * left untouched). Returns 0 or GCP_EINVAL. */
+GCP_EXPORT int gcp_line_report_summary(const gcp_line_report *lines, gcp_line_summary *out,
+                                       size_t size);
+
+/* The table: any warnings first, then one block per file (the caller's
+ * file first, "(no site)" last, the others by bytes allocated) sorted by
+ * line with each line's source text when the file can be read (else the
+ * block says so) and a "Total" row for the file; then an "All" row (every
+ * line) and a "Closure" row (the profile report's figures, see
+ * gcp_line_summary). Returns 0, GCP_EINVAL or GCP_EIO. */
 GCP_EXPORT int gcp_line_report_print(FILE *fp, const gcp_line_report *lines);
-/* The same as one JSON object. */
+/* The same as one JSON object and a newline: "function", "file" (the
+ * caller's), "file_matched", "files" (each: "file", "source_found",
+ * "lines", "total"), "total" (every line), "closure" and "warnings". Each
+ * row and total has "allocated", "live_after" and "allocations". */
 GCP_EXPORT int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lines);
 GCP_EXPORT void gcp_line_report_free(gcp_line_report *lines);
 

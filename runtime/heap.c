@@ -256,9 +256,9 @@ void *gcp__alloc_kind(int kind_ix, size_t size)
     return alloc_kind(kind_ix, size);
 }
 
-/* A sited object: id in its last word, and the bytes the counters were
+/* A sited object: its site word last, and the bytes the counters were
  * charged for it. The fast path is alloc_kind's, with the size it knows. */
-void *gcp__alloc_tailed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes)
+void *gcp__alloc_tailed(int kind_ix, size_t size, uint64_t word, uint64_t *bytes)
 {
     thread_state *st = self;
     char *op;
@@ -274,13 +274,13 @@ void *gcp__alloc_tailed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes)
             *bytes = granules * GC_GRANULE_BYTES;
             bump(&st->alloc_objects, 1);
             bump(&st->alloc_bytes, *bytes);
-            *(uintptr_t *)(op + *bytes - GCP__SITE_TAIL) = id;
+            *(uint64_t *)(op + *bytes - GCP__SITE_TAIL) = word;
             return op;
         }
     }
     op = gcp__alloc_kind_sized(kind_ix, size, bytes);
     if (op)
-        *(uintptr_t *)(op + *bytes - GCP__SITE_TAIL) = id;
+        *(uint64_t *)(op + *bytes - GCP__SITE_TAIL) = word;
     return op;
 }
 
@@ -300,14 +300,19 @@ void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes)
 }
 
 /* The functions themselves; the header may wrap them in site-capturing
- * macros, which the parentheses step around. */
+ * macros, which the parentheses step around. While tracking is on they
+ * record the "(no site)" sites, so a line report still counts them. */
 void *(gcp_alloc)(size_t size)
 {
+    if (__builtin_expect(gcp__sites_tracking(), 0))
+        return gcp_alloc_at(size, &gcp__site_unknown);
     return alloc_kind(GCP__NORMAL, size);
 }
 
 void *(gcp_alloc_atomic)(size_t size)
 {
+    if (__builtin_expect(gcp__sites_tracking(), 0))
+        return gcp_alloc_atomic_at(size, &gcp__site_unknown_atomic);
     return alloc_kind(GCP__ATOMIC, size);
 }
 
@@ -318,7 +323,7 @@ char *(gcp_strdup)(const char *s)
         return NULL;
     }
     size_t n = strlen(s) + 1;
-    char *copy = alloc_kind(GCP__ATOMIC, n);
+    char *copy = (gcp_alloc_atomic)(n);
     if (copy)
         memcpy(copy, s, n);
     return copy;

@@ -49,9 +49,11 @@ enum {
     GCP__N_KINDS = 4
 };
 extern int gcp__kinds[GCP__N_KINDS];
-/* A sited object's site id sits in its last word: past the user's memory
- * and the collector's extra byte, in a word bdwgc does not scan for a
- * pointer-holding object (and an id is no pointer anyway). */
+/* A sited object's site word sits in its last 8 bytes: past the user's
+ * memory and the collector's extra byte, in a word bdwgc does not scan for
+ * a pointer-holding object. It holds the site id (low 32 bits) and the
+ * allocation window it was made in (sites.c), with the top bit set, so it
+ * is never a user-space address either. */
 #define GCP__SITE_TAIL 8
 /* Our index (GCP__*) of a collector kind, or -1 when not ours. */
 int gcp__kind_index(int collector_kind);
@@ -61,7 +63,7 @@ void *gcp__alloc_kind(int kind_ix, size_t size);
 void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes);
 /* For a sited kind: size plus room for the tail, with id in its last word
  * (sites.c). *bytes: the collector's size charged for it. */
-void *gcp__alloc_tailed(int kind_ix, size_t size, uintptr_t id, uint64_t *bytes);
+void *gcp__alloc_tailed(int kind_ix, size_t size, uint64_t word, uint64_t *bytes);
 
 /* Allocation counts by site gather in slots of the thread's allocation
  * state (sites.c owns what they mean): one writer, read relaxed. */
@@ -82,6 +84,33 @@ void gcp__each_site_slots(void (*fn)(const gcp__site_slot *slots, void *user), v
  * bits (call right after a full collection). *out is malloc'd, indexed
  * by site id - 1. Returns 0 or GCP_ENOMEM. */
 int gcp__sites_census(gcp_site_stats **out, size_t *n);
+
+/* Allocation windows: every sited object records the window current when
+ * it was allocated. gcp__sites_window_begin() starts a new one (windows
+ * nest and overlap: each is "everything allocated since it began", all
+ * threads) and returns its number. */
+uint32_t gcp__sites_window_begin(void);
+/* Per site, what of it was allocated in window `since` or later and is
+ * live after the latest collection. */
+typedef struct gcp__site_window {
+    uint64_t objects_live, bytes_live;
+} gcp__site_window;
+/* gcp__sites_census, also filling *win (malloc'd, same indices) for
+ * window `since`. With walk 0 the heap is not walked: only allocation
+ * counts are read (live figures and *win are 0; win may be NULL). */
+int gcp__sites_census_since(uint32_t since, int walk, gcp_site_stats **out,
+                            gcp__site_window **win, size_t *n);
+/* Tracking is on (gcp_sites_track), read relaxed. */
+extern _Atomic int gcp__tracking;
+static inline int gcp__sites_tracking(void)
+{
+    return atomic_load_explicit(&gcp__tracking, memory_order_relaxed);
+}
+/* The sites that gcp_alloc, gcp_alloc_atomic and gcp_strdup use when
+ * called as functions (no call site known) while tracking is on. */
+extern gcp_site gcp__site_unknown, gcp__site_unknown_atomic;
+/* The file name those sites carry. */
+#define GCP__UNKNOWN_SITE_FILE "(no site)"
 /* GCPROF_SITES=1 turns tracking on (gcp_init calls it). */
 void gcp__sites_from_env(void);
 /* Extra bytes the collector adds to each request (1 when it recognises

@@ -7,6 +7,9 @@
  * collector's extra byte, so most sizes need no larger object. Sited kinds
  * are cleared on reuse, so a parked slot's last word is 0, never an id,
  * and a census of marked objects can read live objects by site.
+ * The word also holds the allocation window the object was made in: a
+ * counter that gcp__sites_window_begin advances, so a census can tell the
+ * objects a profiled closure allocated from older ones of the same site.
  * Allocation counts gather in site slots of the thread's allocation state
  * (heap.c; plain single-writer counters, no lock or atomic instruction on
  * the fast path) and move to the caller's static gcp_site, with atomic
@@ -20,19 +23,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-static _Atomic int tracking;
+_Atomic int gcp__tracking;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static gcp_site **sites;  /* sites[id - 1]; malloc'd, grows */
 static char *site_atomic; /* site_atomic[id - 1]: allocates pointer-free memory */
 static size_t n_sites, cap_sites;
 static _Atomic size_t published; /* ids up to this are in sites[] */
+static _Atomic uint32_t window;   /* the current allocation window */
+
+gcp_site gcp__site_unknown = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc", 0, 0, 0};
+gcp_site gcp__site_unknown_atomic = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc_atomic", 0, 0, 0};
+
+/* The site word: the id in the low 32 bits, the window in bits 32-62, and
+ * bit 63 set (never a user-space address, should anything scan it). */
+#define WORD_TAG     ((uint64_t)1 << 63)
+#define WINDOW_MASK  0x7fffffffu
+#define WORD_ID(w)   ((uint32_t)(w))
+#define WORD_WIN(w)  ((uint32_t)((w) >> 32) & WINDOW_MASK)
+
+uint32_t gcp__sites_window_begin(void)
+{
+    return (atomic_fetch_add(&window, 1) + 1) & WINDOW_MASK;
+}
+
+/* Window w is `since` or later: modulo 2^31, so numbers may wrap (an
+ * object older than 2^30 windows would read as new). */
+static inline int in_window(uint32_t w, uint32_t since)
+{
+    return ((w - since) & WINDOW_MASK) < (1u << 30);
+}
 
 int gcp_sites_track(int on)
 {
     gcp_init();
     if (on < 0)
-        return atomic_load(&tracking);
-    return atomic_exchange(&tracking, on ? 1 : 0);
+        return atomic_load(&gcp__tracking);
+    return atomic_exchange(&gcp__tracking, on ? 1 : 0);
 }
 
 void gcp__sites_from_env(void)
@@ -40,7 +66,7 @@ void gcp__sites_from_env(void)
     const char *v = getenv("GCPROF_SITES");
 
     if (v && *v && strcmp(v, "0") != 0)
-        atomic_store(&tracking, 1);
+        atomic_store(&gcp__tracking, 1);
 }
 
 /* The site's id, registering it on first use. Returns 0 when out of
@@ -122,7 +148,9 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
 
     if (!id || size > (size_t)-1 - GCP__SITE_TAIL)
         return gcp__alloc_kind(kind_ix == GCP__NORMAL_SITED ? GCP__NORMAL : GCP__ATOMIC, size);
-    void *obj = gcp__alloc_tailed(kind_ix, size, (uintptr_t)id, &bytes);
+    uint32_t w = atomic_load_explicit(&window, memory_order_relaxed) & WINDOW_MASK;
+    uint64_t word = WORD_TAG | (uint64_t)w << 32 | (uint32_t)id;
+    void *obj = gcp__alloc_tailed(kind_ix, size, word, &bytes);
     if (obj)
         count(site, id, bytes);
     return obj;
@@ -130,14 +158,14 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
 
 void *gcp_alloc_at(size_t size, gcp_site *site)
 {
-    if (__builtin_expect(!atomic_load_explicit(&tracking, memory_order_relaxed), 1))
+    if (__builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1))
         return gcp__alloc_kind(GCP__NORMAL, size);
     return alloc_sited(GCP__NORMAL_SITED, size, site);
 }
 
 void *gcp_alloc_atomic_at(size_t size, gcp_site *site)
 {
-    if (__builtin_expect(!atomic_load_explicit(&tracking, memory_order_relaxed), 1))
+    if (__builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1))
         return gcp__alloc_kind(GCP__ATOMIC, size);
     return alloc_sited(GCP__ATOMIC_SITED, size, site);
 }
@@ -159,6 +187,8 @@ char *gcp_strdup_at(const char *s, gcp_site *site)
 
 typedef struct by_site {
     gcp_site_stats *stats; /* [0 .. n): index id - 1 */
+    gcp__site_window *win; /* the same, for objects of window since on */
+    uint32_t since;
     size_t n;
 } by_site;
 
@@ -169,12 +199,17 @@ static void GC_CALLBACK count_sited(void *obj, size_t bytes, void *data)
 
     if (k != GCP__NORMAL_SITED && k != GCP__ATOMIC_SITED)
         return;
-    uintptr_t id = *(const uintptr_t *)((const char *)obj + bytes - GCP__SITE_TAIL);
+    uint64_t word = *(const uint64_t *)((const char *)obj + bytes - GCP__SITE_TAIL);
+    uint32_t id = WORD_ID(word);
     if (id == 0 || id > b->n) /* a parked slot, or a site newer than the walk */
         return;
     gcp_site_stats *s = &b->stats[id - 1];
     s->objects_live++;
     s->bytes_live += bytes;
+    if (b->win && in_window(WORD_WIN(word), b->since)) {
+        b->win[id - 1].objects_live++;
+        b->win[id - 1].bytes_live += bytes;
+    }
 }
 
 static void *GC_CALLBACK census_locked(void *data)
@@ -200,12 +235,23 @@ static void add_slot_counts(const gcp__site_slot *slots, void *data)
 
 int gcp__sites_census(gcp_site_stats **out, size_t *n_out)
 {
+    return gcp__sites_census_since(0, 1, out, NULL, n_out);
+}
+
+int gcp__sites_census_since(uint32_t since, int walk, gcp_site_stats **out,
+                            gcp__site_window **win, size_t *n_out)
+{
     by_site b;
 
     b.n = atomic_load(&published);
+    b.since = since;
     b.stats = calloc(b.n ? b.n : 1, sizeof *b.stats);
-    if (!b.stats)
+    b.win = win ? calloc(b.n ? b.n : 1, sizeof *b.win) : NULL;
+    if (!b.stats || (win && !b.win)) {
+        free(b.stats);
+        free(b.win);
         return gcp__fail(GCP_ENOMEM, "no memory for %zu site records", b.n);
+    }
     pthread_mutex_lock(&registry_lock);
     for (size_t i = 0; i < b.n; i++) {
         const gcp_site *site = sites[i];
@@ -218,8 +264,11 @@ int gcp__sites_census(gcp_site_stats **out, size_t *n_out)
     }
     pthread_mutex_unlock(&registry_lock);
     gcp__each_site_slots(add_slot_counts, &b);
-    GC_call_with_alloc_lock(census_locked, &b);
+    if (walk)
+        GC_call_with_alloc_lock(census_locked, &b);
     *out = b.stats;
+    if (win)
+        *win = b.win;
     *n_out = b.n;
     return 0;
 }

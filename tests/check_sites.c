@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gcprof.h"
+#include "lines_other.h"
 #include "testutil.h"
 
 #define N_KEPT    300
@@ -328,8 +329,8 @@ START_TEST(test_line_by_line_report)
     /* The table: sorted by line, a total row with the sums. */
     ck_assert(strstr(text, "Line #") != NULL);
     ck_assert_ptr_nonnull(strstr(text, "/* dropped: line B */"));
-    snprintf(want, sizeof want, "  Total %12llu B %12llu B %11d",
-             (unsigned long long)(bytes_a + bytes_b), (unsigned long long)bytes_a, 500);
+    snprintf(want, sizeof want, "  Total %12llu B %12llu B %11d  lines of %s",
+             (unsigned long long)(bytes_a + bytes_b), (unsigned long long)bytes_a, 500, __FILE__);
     ck_assert_msg(strstr(text, want) != NULL, "table:\n%s", text);
     ck_assert_int_eq(r.gc_objects_collected, 400);
     free(text);
@@ -349,6 +350,235 @@ START_TEST(test_line_by_line_report)
              (unsigned long long)bytes_b);
     ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
     free(json);
+    gcp_line_report_free(lines);
+}
+END_TEST
+
+/* Print and JSON of a line report, as strings (free both). */
+static void render(const gcp_line_report *lines, char **text, char **json)
+{
+    size_t len;
+
+    *text = *json = NULL;
+    FILE *fp = open_memstream(text, &len);
+    ck_assert_int_eq(gcp_line_report_print(fp, lines), 0);
+    fclose(fp);
+    fp = open_memstream(json, &len);
+    ck_assert_int_eq(gcp_line_report_write_json(fp, lines), 0);
+    fclose(fp);
+}
+
+/* A closure defined in another file: its lines are shown (under their
+ * file), and the report says none of the caller's file allocated. */
+START_TEST(test_lines_closure_in_other_file)
+{
+    gcp_line_report *lines = NULL;
+    gcp_line_summary sum;
+    gcp_report r;
+    char *text, *json, want[512];
+    size_t keep = 200;
+
+    ck_assert_int_eq(GCP_PROFILE_LINES("other", tu_other_closure, &keep, NULL, &r, &lines), 0);
+    ck_assert_ptr_nonnull(lines);
+    ck_assert_int_eq(gcp_line_report_summary(lines, &sum, sizeof sum), 0);
+    ck_assert(sum.flags & GCP_LINES_FILE_UNMATCHED);
+    ck_assert(!(sum.flags & GCP_LINES_EMPTY));
+    ck_assert_uint_eq(sum.file_bytes_allocated, 0);
+    ck_assert_uint_eq(sum.n_files, 1);
+    ck_assert_uint_eq(sum.n_rows, 2);
+    ck_assert_uint_eq(sum.bytes_allocated, tu_other.kept_bytes + tu_other.dropped_bytes);
+    ck_assert_uint_eq(sum.allocations, 2 * keep);
+    ck_assert_uint_eq(sum.bytes_live, tu_other.kept_bytes);
+    render(lines, &text, &json);
+    snprintf(want, sizeof want, "warning: no line of %s allocated during the closure", __FILE__);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s", text);
+    snprintf(want, sizeof want, "\nFile: %s\n", tu_other_file);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s", text);
+    snprintf(want, sizeof want, "%7d %12llu B %12llu B %11llu  ", tu_other.line_kept,
+             (unsigned long long)tu_other.kept_bytes, (unsigned long long)tu_other.kept_bytes,
+             (unsigned long long)keep);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s\nwant: %s", text, want);
+    ck_assert_ptr_nonnull(strstr(json, "\"file_matched\": false"));
+    ck_assert_ptr_nonnull(strstr(json, "\"warnings\": [\"no line of "));
+    free(text);
+    free(json);
+    gcp_line_report_free(lines);
+
+    /* Nothing allocated at all: no row, and a warning that says so. */
+    keep = 0;
+    ck_assert_int_eq(GCP_PROFILE_LINES("none", tu_other_closure, &keep, NULL, &r, &lines), 0);
+    ck_assert_int_eq(gcp_line_report_summary(lines, &sum, sizeof sum), 0);
+    ck_assert(sum.flags & GCP_LINES_EMPTY);
+    ck_assert(sum.flags & GCP_LINES_FILE_UNMATCHED);
+    ck_assert_uint_eq(sum.n_rows, 0);
+    render(lines, &text, &json);
+    ck_assert_msg(strstr(text, "warning: no line allocated during the closure") != NULL,
+                  "table:\n%s", text);
+    free(text);
+    free(json);
+    gcp_line_report_free(lines);
+}
+END_TEST
+
+/* A cache rebuilt inside the closure, replacing an equally big old one:
+ * "Live after" is what the new cache keeps, not the net change (~0). */
+#define CACHE_N 1000
+typedef struct cache_entry {
+    char data[100];
+} cache_entry;
+cache_entry **tu_cache; /* not static: a root */
+static int line_cache_array, line_cache_entry;
+static uint64_t cache_array_bytes, cache_entry_bytes;
+
+static NOINLINE int rebuild_cache(void *env)
+{
+    (void)env;
+    line_cache_array = __LINE__ + 1;
+    cache_entry **fresh = gcp_alloc(CACHE_N * sizeof *fresh);
+    cache_array_bytes = GC_size(GC_base(fresh));
+    cache_entry_bytes = 0;
+    for (int i = 0; i < CACHE_N; i++) {
+        line_cache_entry = __LINE__ + 1;
+        fresh[i] = gcp_alloc(sizeof(cache_entry));
+        cache_entry_bytes += GC_size(GC_base(fresh[i]));
+    }
+    tu_cache = fresh; /* the old cache is garbage now */
+    return 0;
+}
+
+START_TEST(test_lines_live_after_counts_the_closures_objects)
+{
+    gcp_line_report *lines = NULL;
+    gcp_line_summary sum;
+    gcp_report r;
+    char *text, *json, want[512];
+
+    gcp_sites_track(1);
+    rebuild_cache(NULL); /* the first build, sited at the same lines */
+    gcp_sites_track(0);
+    ck_assert_int_eq(GCP_PROFILE_LINES("rebuild", rebuild_cache, NULL, NULL, &r, &lines), 0);
+    ck_assert_int_eq(gcp_line_report_summary(lines, &sum, sizeof sum), 0);
+    ck_assert_uint_eq(sum.file_bytes_allocated, cache_array_bytes + cache_entry_bytes);
+    ck_assert_uint_eq(sum.file_bytes_live, cache_array_bytes + cache_entry_bytes);
+    render(lines, &text, &json);
+    snprintf(want, sizeof want, "{\"line\": %d, \"allocated\": %llu, \"live_after\": %llu, ",
+             line_cache_entry, (unsigned long long)cache_entry_bytes,
+             (unsigned long long)cache_entry_bytes);
+    ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
+    snprintf(want, sizeof want, "{\"line\": %d, \"allocated\": %llu, \"live_after\": %llu, ",
+             line_cache_array, (unsigned long long)cache_array_bytes,
+             (unsigned long long)cache_array_bytes);
+    ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
+    snprintf(want, sizeof want, "%7d %12llu B %12llu B %11d  ", line_cache_entry,
+             (unsigned long long)cache_entry_bytes, (unsigned long long)cache_entry_bytes,
+             CACHE_N);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s\nwant: %s", text, want);
+    free(text);
+    free(json);
+    gcp_line_report_free(lines);
+    tu_cache = NULL;
+}
+END_TEST
+
+/* A closure here that calls a helper in another file, and the library's
+ * containers: the table shows every file, the caller's file's total is
+ * labelled as such, and the whole closure's figures stand beside it. */
+#define OWN_N 400
+static int line_own;
+static uint64_t own_bytes, vec_bytes;
+void *tu_own[OWN_N]; /* not static: a root */
+gcp_vec *tu_vec;
+
+static NOINLINE int with_helper(void *env)
+{
+    (void)env;
+    own_bytes = 0;
+    for (int i = 0; i < OWN_N; i++) {
+        line_own = __LINE__ + 1;
+        tu_own[i] = gcp_alloc(100);
+        own_bytes += GC_size(GC_base(tu_own[i]));
+    }
+    tu_other_helper(1000, 128, 250); /* 1000 objects, 250 kept, in lines_other.c */
+    tu_vec = gcp_vec_new(0); /* no site: the library's own allocations */
+    return 0;
+}
+
+START_TEST(test_lines_totals_show_the_whole_closure)
+{
+    gcp_line_report *lines = NULL;
+    gcp_line_summary sum;
+    gcp_report r;
+    char *text, *json, want[512];
+    gcp_config c;
+
+    gcp_config_init(&c);
+    ck_assert_int_eq(GCP_PROFILE_LINES("with_helper", with_helper, NULL, &c, &r, &lines), 0);
+    vec_bytes = GC_size(GC_base(tu_vec)); /* capacity 0: the header only */
+    uint64_t other_bytes = tu_other.kept_bytes + tu_other.dropped_bytes;
+    uint64_t all_bytes = own_bytes + other_bytes + vec_bytes;
+    uint64_t all_live = own_bytes + tu_other.kept_bytes + vec_bytes;
+    ck_assert_int_eq(gcp_line_report_summary(lines, &sum, sizeof sum), 0);
+    ck_assert_uint_eq(sum.flags, 0);
+    ck_assert_uint_eq(sum.n_files, 3);
+    ck_assert_uint_eq(sum.file_bytes_allocated, own_bytes);
+    ck_assert_uint_eq(sum.file_bytes_live, own_bytes);
+    ck_assert_uint_eq(sum.file_allocations, OWN_N);
+    ck_assert_uint_eq(sum.closure_bytes_allocated, r.bytes_allocated);
+    ck_assert_uint_eq(sum.closure_bytes_allocated, all_bytes);
+    ck_assert_uint_eq(sum.bytes_allocated, all_bytes);
+    ck_assert_uint_eq(sum.closure_bytes_live, all_live);
+    ck_assert_uint_eq(sum.closure_allocations, r.objects_allocated);
+    render(lines, &text, &json);
+    snprintf(want, sizeof want, "  Total %12llu B %12llu B %11d  lines of %s",
+             (unsigned long long)own_bytes, (unsigned long long)own_bytes, OWN_N, __FILE__);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s\nwant: %s", text, want);
+    snprintf(want, sizeof want, "  Total %12llu B %12llu B %11llu  lines of %s",
+             (unsigned long long)other_bytes, (unsigned long long)tu_other.kept_bytes,
+             (unsigned long long)(tu_other.kept_objects + tu_other.dropped_objects),
+             tu_other_file);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s\nwant: %s", text, want);
+    snprintf(want, sizeof want, "Closure %12llu B %12llu B %11llu  the whole closure",
+             (unsigned long long)all_bytes, (unsigned long long)all_live,
+             (unsigned long long)r.objects_allocated);
+    ck_assert_msg(strstr(text, want) != NULL, "table:\n%s\nwant: %s", text, want);
+    ck_assert_ptr_nonnull(strstr(text, "\nFile: (no site)"));
+    /* The caller's file comes first. */
+    snprintf(want, sizeof want, "File: %s\n", __FILE__);
+    ck_assert(strstr(text, want) < strstr(text, "File: (no site)"));
+    snprintf(want, sizeof want,
+             "\"closure\": {\"allocated\": %llu, \"live_after\": %llu, \"allocations\": %llu}",
+             (unsigned long long)all_bytes, (unsigned long long)all_live,
+             (unsigned long long)r.objects_allocated);
+    ck_assert_msg(strstr(json, want) != NULL, "json: %s\nwant: %s", json, want);
+    ck_assert_ptr_nonnull(strstr(json, "\"file_matched\": true"));
+    ck_assert_ptr_nonnull(strstr(json, "\"warnings\": []}"));
+    free(text);
+    free(json);
+    gcp_line_report_free(lines);
+    tu_vec = NULL;
+    for (int i = 0; i < OWN_N; i++)
+        tu_own[i] = NULL;
+}
+END_TEST
+
+/* An old caller's smaller struct is filled only as far as it goes. */
+START_TEST(test_lines_summary_size)
+{
+    gcp_line_report *lines = NULL;
+    gcp_line_summary sum;
+    gcp_report r;
+    size_t keep = 10;
+
+    ck_assert_int_eq(GCP_PROFILE_LINES("other", tu_other_closure, &keep, NULL, &r, &lines), 0);
+    memset(&sum, 0xab, sizeof sum);
+    ck_assert_int_eq(gcp_line_report_summary(lines, &sum, sizeof sum.flags), 0);
+    ck_assert(sum.flags & GCP_LINES_FILE_UNMATCHED);
+    ck_assert_uint_eq(sum.n_rows, (size_t)0xabababababababab);
+    ck_assert_int_eq(gcp_line_report_summary(NULL, &sum, sizeof sum), GCP_EINVAL);
+    ck_assert_int_eq(gcp_line_report_summary(lines, NULL, sizeof sum), GCP_EINVAL);
+    ck_assert_int_eq(gcp_profile_lines("x", tu_other_closure, &keep, NULL, NULL, &r, &lines),
+                     GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "file"));
     gcp_line_report_free(lines);
 }
 END_TEST
@@ -377,6 +607,10 @@ static Suite *make_sites_suite(void)
     tcase_add_test(off, test_untracked_objects_have_no_header);
     tcase_add_test(off, test_snapshot_errors);
     tcase_add_test(off, test_line_by_line_report);
+    tcase_add_test(off, test_lines_closure_in_other_file);
+    tcase_add_test(off, test_lines_live_after_counts_the_closures_objects);
+    tcase_add_test(off, test_lines_totals_show_the_whole_closure);
+    tcase_add_test(off, test_lines_summary_size);
     suite_add_tcase(s, off);
 
     tcase_add_checked_fixture(on, track_on, track_off);
