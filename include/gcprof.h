@@ -231,17 +231,25 @@ typedef struct gcp_config {
     /* Fill the collector statistics before/after and collection times.
      * Default: off. */
     int detailed_stats;
-    /* True RSS and GC-heap high-water marks during the closure. Default: off. */
+    /* The true RSS high-water mark during the closure, from the kernel's
+     * (/proc/self/clear_refs and getrusage, about 1 us). Implied by
+     * threshold_mb. The GC heap's high-water mark is read at collection
+     * starts whatever this says, except in heap_only profiles with auto_gc
+     * off, which read it only at the two ends unless this is set.
+     * Default: off. */
     int track_peak;
     /* Warn (log hook, once) and set exceeded_threshold when RSS rose above
-     * this many MiB. 0: no threshold. Not with heap_only. Default: 0. */
+     * this many MiB at any moment of the closure (the RSS high-water mark is
+     * tracked for it, as with track_peak). 0: no threshold. Not with
+     * heap_only. Default: 0. */
     double threshold_mb;
     /* While collection is held off, allow it again once the GC heap has
      * grown by this many MiB (the report says so). Default: 1024. */
     double hold_limit_mb;
     /* Heap figures only: no RSS reads (/proc/self/statm, ~1.5 us each);
      * memory_* are then 0, GCP_NOTE_HEAP_ONLY is set, track_peak tracks the
-     * heap peak only, and a profiled call costs about two clock reads.
+     * heap peak only (at collection starts: with auto_gc off it installs
+     * the event hook), and a profiled call costs about two clock reads.
      * Default: off (RSS is read). */
     int heap_only;
 } gcp_config;
@@ -331,7 +339,17 @@ enum {
      * gc_objects_collected include what the later collections freed.
      * Retention that outlives the profiler's last collection cannot be
      * seen, and is not noted. */
-    GCP_NOTE_RETAINED = 1 << 10
+    GCP_NOTE_RETAINED = 1 << 10,
+    /* Memory was freed explicitly during the closure (GC_FREE, or a
+     * GC_REALLOC that moved an object). The heap in use is read at each
+     * collection's start and at the two ends, and an explicit free lowers
+     * it unseen in between, so peak_heap counts the bytes freed in each
+     * stretch between readings as in use at the stretch's end: exact when
+     * the frees came after the allocations (a block allocated and freed, a
+     * realloc that grows), higher than reached when freed memory was
+     * allocated again, or when small objects were freed (they leave their
+     * block in use). */
+    GCP_NOTE_EXPLICIT_FREES = 1 << 11
 };
 
 /* Everything one profile measured. A plain value: copy it freely.
@@ -344,11 +362,15 @@ typedef struct gcp_report {
     double memory_before;     /* MiB RSS before the closure (after baseline) */
     double memory_after;      /* MiB RSS at the end (after forced collection) */
     double memory_saved;      /* MiB RSS the forced collection gave back to the OS */
-    double peak_memory;       /* MiB RSS high-water mark during the closure
-                                 (track_peak; else max(before, end)) */
+    double peak_memory;       /* MiB RSS high-water mark during the closure, from
+                                 the kernel's (with track_peak or threshold_mb;
+                                 else max(before, end)) */
     uint64_t heap_before;     /* bytes in use in the GC heap before the closure */
     uint64_t heap_after;      /* ... after the forced collection */
-    uint64_t peak_heap;       /* ... high-water mark during the closure */
+    uint64_t peak_heap;       /* ... high-water mark during the closure: read at
+                                 each collection's start and at both ends (the
+                                 ends only with heap_only, auto_gc off and no
+                                 track_peak); see GCP_NOTE_EXPLICIT_FREES */
     uint64_t bytes_allocated; /* by the runtime during the closure, all threads */
     uint64_t objects_allocated;
     int64_t gc_objects_collected; /* runtime objects that died and were
@@ -360,9 +382,10 @@ typedef struct gcp_report {
     double gc_pause_max;          /* s, longest single pause among them */
     double gc_time;               /* s, inside those collections */
     double profiler_gc_time;      /* s, the profiler's own baseline/forced collections */
-    int exceeded_threshold;       /* RSS went above threshold_mb */
+    int exceeded_threshold;       /* RSS went above threshold_mb at some moment of
+                                     the closure (its high-water mark) */
     double threshold_mb;          /* the threshold applied (0: none) */
-    int track_peak;               /* peak_memory / peak_heap are true high-water marks */
+    int track_peak;               /* peak_memory is the kernel's RSS high-water mark */
     unsigned notes;               /* GCP_NOTE_* bits */
     int depth;                    /* nesting depth: 0 for an outermost profile */
     int has_detailed_stats;

@@ -280,6 +280,7 @@ typedef struct gcp__marks {
     uint64_t heap_peak;
     uint64_t pause_max_ns;
     int track_rss;
+    int explicit_frees; /* heap_peak is a bound (watermark.c) */
     struct gcp__marks *next; /* private to watermark.c */
 } gcp__marks;
 
@@ -290,7 +291,8 @@ void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now, uint64_t h
 /* Fold the current marks into m and stop tracking it. */
 void gcp__marks_end(gcp__marks *m);
 
-/* Called by the event hook (lock held, no locks or stdio allowed). */
+/* Called by the event hook (lock held, no locks or stdio allowed):
+ * the heap in use at a collection's start. */
 void gcp__marks_note_heap(uint64_t heap_in_use);
 void gcp__marks_note_pause(uint64_t pause_ns);
 

@@ -67,6 +67,23 @@ static void take_start_readings(frame *f)
     f->disabled_before = GC_is_disabled();
     f->rss_before = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     f->heap_before = gcp__heap_in_use();
+    if (!f->hooked)
+        f->freed_before = GC_get_expl_freed_bytes_since_gc();
+}
+
+/* Without the hook, the heap is read at the two ends only: explicit frees
+ * in between bound the peak as the hook's readings do (watermark.c), while
+ * no collection reset the collector's count of them. */
+static void unhooked_peak(frame *f, uint64_t heap_at_end)
+{
+    uint64_t freed = GC_get_expl_freed_bytes_since_gc();
+
+    if (GC_get_gc_no() == f->gc_no_before && freed > f->freed_before) {
+        heap_at_end += freed - f->freed_before;
+        f->marks.explicit_frees = 1;
+    }
+    if (heap_at_end > f->marks.heap_peak)
+        f->marks.heap_peak = heap_at_end;
 }
 
 /* gcp__config_resolve, logging a failure (the entry points' callers may
@@ -78,6 +95,14 @@ static int resolve_logged(const gcp_config *cfg, gcp_config *out)
     if (rc < 0)
         gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
     return rc;
+}
+
+/* The RSS high-water mark is tracked when asked for, and whenever a
+ * threshold is set: a spike above it between the two ends must not go
+ * unseen (about 1 us: a clear_refs write and a getrusage). */
+static int tracks_rss_peak(const gcp_config *cfg)
+{
+    return !cfg->heap_only && (cfg->track_peak || cfg->threshold_mb > 0);
 }
 
 /* cfg: resolved already (resolve_logged). */
@@ -97,21 +122,21 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
         return gcp__fail(GCP_EIO, "cannot read RSS: /proc/self/statm did not open");
     gcp_init();
     frame_init(f, name);
-    /* Heap-only profiles without collections of their own skip the hook
-     * (installing it takes the collector's lock four times, more than the
-     * rest of such a profile): their pause figures are then unknown if a
-     * collection ran. */
-    f->hooked = !(f->cfg.heap_only && f->cfg.auto_gc == GCP_AUTO_GC_OFF);
+    /* Heap-only profiles without collections of their own or track_peak
+     * skip the hook (installing it takes the collector's lock four times,
+     * more than the rest of such a profile): their pause figures are then
+     * unknown if a collection ran, their heap peak the two ends'. */
+    f->hooked = !(f->cfg.heap_only && f->cfg.auto_gc == GCP_AUTO_GC_OFF && !f->cfg.track_peak);
     if (f->hooked)
         gcp__events_acquire();
     gcp__profile_gc_begin(f);
     take_start_readings(f);
     /* Without the hook or RSS peaks, the only marks are the two ends. */
     if (f->hooked)
-        gcp__marks_begin(&f->marks, f->cfg.track_peak && !f->cfg.heap_only, f->rss_before,
+        gcp__marks_begin(&f->marks, tracks_rss_peak(&f->cfg), f->rss_before,
                          f->heap_before);
     else
-        f->marks = (gcp__marks){0, f->heap_before, 0, 0, NULL};
+        f->marks = (gcp__marks){0, f->heap_before, 0, 0, 0, NULL};
     f->monitor_rss = f->rss_before;
     f->monitor_start = gcp__monitor_enter(f->name, f->depth, &f->monitor_rss);
     gcp__overlap_enter(&f->overlap);
@@ -181,8 +206,8 @@ static void frame_end(frame *f, int status, gcp_report *r)
     uint64_t heap_at_end = gcp__heap_in_use();
     if (f->hooked)
         gcp__marks_end(&f->marks);
-    else if (heap_at_end > f->marks.heap_peak)
-        f->marks.heap_peak = heap_at_end;
+    else
+        unhooked_peak(f, heap_at_end);
     f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
     innermost = f->parent;
@@ -191,7 +216,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     memcpy(r->function_name, f->name, sizeof r->function_name);
     r->status = status;
     r->depth = f->depth;
-    r->notes = f->notes;
+    r->notes = f->notes | (f->marks.explicit_frees ? GCP_NOTE_EXPLICIT_FREES : 0);
     gcp__counts all, mine;
     gcp__heap_totals(&all, NULL);
     gcp__heap_mine(&mine);

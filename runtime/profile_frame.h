@@ -20,6 +20,7 @@ typedef struct gcp__frame {
     uint64_t rss_before, rss_at_end; /* 0 with heap_only */
     uint64_t monitor_rss;            /* RSS the timeline's enter marker shows */
     uint64_t heap_before, gc_no_before;
+    uint64_t freed_before; /* explicitly freed bytes, unhooked profiles only */
     gcp__counts allocated_before, live_before;
     gcp__counts allocated_at_census; /* all threads, with live_before */
     uint64_t others_before; /* objects other threads had allocated */

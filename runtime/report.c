@@ -27,6 +27,7 @@ static const struct {
     {GCP_NOTE_UNWOUND, "unwound"},
     {GCP_NOTE_OUT_OF_MEMORY, "out_of_memory"},
     {GCP_NOTE_RETAINED, "retained"},
+    {GCP_NOTE_EXPLICIT_FREES, "explicit_frees"},
 };
 
 static const char *const auto_gc_names[] = {"off", "always", "adaptive"};
