@@ -671,6 +671,21 @@ typedef struct gcp_leak_report {
 GCP_EXPORT int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_options *opt,
                               gcp_leak_report *out);
 
+/* Live runtime objects right after a full collection, counted exactly. */
+typedef struct gcp_live_counts {
+    uint64_t objects;
+    uint64_t bytes; /* the collector's sizes (GC_size) */
+} gcp_live_counts;
+
+/* Count the live runtime objects exactly into *before (the census of
+ * gcp_leak_check: dead stack cleared, full collection, marked objects of
+ * the runtime's kinds), run fn(env) once, and count again into *after;
+ * fn's return value goes to *status (NULL: dropped). Exact while no other
+ * thread allocates runtime objects. Returns 0, or GCP_EINVAL for a NULL
+ * fn, before or after, or when collection is disabled (before, or by fn). */
+GCP_EXPORT int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before,
+                               gcp_live_counts *after, int *status);
+
 /* ---- memory over time: the monitor --------------------------------- */
 
 /* The monitor records a timeline (doc/timeline-formats.md): RSS and the GC

@@ -270,3 +270,32 @@ int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_option
     gcp__site_growth_free(&sites);
     return 0;
 }
+
+int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before, gcp_live_counts *after,
+                    int *status)
+{
+    gcp__counts live;
+
+    if (!fn)
+        return gcp__fail(GCP_EINVAL, "gcp_live_growth: fn is NULL");
+    if (!before || !after)
+        return gcp__fail(GCP_EINVAL, "gcp_live_growth: %s is NULL", before ? "after" : "before");
+    gcp_init();
+    if (GC_is_disabled())
+        return gcp__fail(GCP_EINVAL, "gcp_live_growth: collection is disabled (GC_disable), "
+                                     "nothing can be measured");
+    gcp__clear_dead_stack(); /* what earlier code left where fn will run */
+    collect_and_count(&live);
+    before->objects = live.objects;
+    before->bytes = live.bytes;
+    int rc = fn(env);
+    gcp__clear_dead_stack(); /* right where fn's frames were */
+    if (GC_is_disabled())
+        return gcp__fail(GCP_EINVAL, "gcp_live_growth: collection was disabled by fn");
+    collect_and_count(&live);
+    after->objects = live.objects;
+    after->bytes = live.bytes;
+    if (status)
+        *status = rc;
+    return 0;
+}
