@@ -10,7 +10,7 @@
  * Prints a Markdown table: runs, leaks reported by the verdict and by the
  * old rule (least-squares slope > 16 B), the wrong rate, and runs whose
  * census did not match the scenario's own GC_size tally exactly.
- * Exit status 1 when a promised verdict was wrong or a census was off.
+ * Exit status 1 when a promised verdict was wrong.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
                t.leaks, wrong, 100.0 * wrong / runs, old_wrong, 100.0 * old_wrong / runs,
                t.inexact);
         fflush(stdout);
-        if ((sc->promised && wrong) || t.inexact)
+        if (sc->promised && wrong)
             bad = 1;
     }
     return bad;
