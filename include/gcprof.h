@@ -703,7 +703,9 @@ GCP_EXPORT size_t gcp_deep_sizeof(const void *obj);
 typedef struct gcp_leak_options {
     size_t iterations;      /* measured runs of the operation; default 30 */
     size_t warmup;          /* runs first, not measured; default 3 */
-    double threshold_bytes; /* growth per iteration that is a leak; default 16 */
+    double threshold_bytes; /* persistent growth per iteration that is a leak
+                               (>=, so a leak of exactly this much is found);
+                               default 16 */
 } gcp_leak_options;
 
 GCP_EXPORT void gcp_leak_options_init(gcp_leak_options *opt);
@@ -712,8 +714,9 @@ GCP_EXPORT void gcp_leak_options_init(gcp_leak_options *opt);
  * caller points it at an array of `iterations` slots (else NULL). */
 typedef struct gcp_leak_report {
     char name[128];
-    int has_leak;               /* bytes_per_iteration > threshold_bytes */
-    double bytes_per_iteration; /* least-squares slope of live bytes */
+    int has_leak;               /* persistent growth (below) >= threshold_bytes */
+    double bytes_per_iteration; /* least-squares slope of live bytes over all
+                                   iterations: describes, does not decide */
     double objects_per_iteration;
     double r_squared;  /* goodness of fit of that line, 0..1 (1 when flat) */
     size_t iterations; /* measured */
@@ -728,6 +731,17 @@ typedef struct gcp_leak_report {
         int line;
         double bytes_per_iteration;
     } sites[8];
+    /* The verdict. E is the second quarter of the iterations (the first is
+     * left for caches to fill), L the last quarter, q of them each
+     * (q = max(1, iterations / 4)). has_leak when persistent_per_iteration
+     * > 0 and >= threshold_bytes. A steady leak of k bytes per iteration
+     * gives exactly k. */
+    int64_t persistent_bytes;        /* least live bytes over L minus most over E */
+    uint64_t fall_bytes;             /* largest drop of live bytes from E on */
+    size_t persistent_span;          /* iterations from E's last to L's first */
+    double persistent_per_iteration; /* (persistent - fall) bytes / span */
+    double p_value; /* at most this chance that live bytes with no trend, in
+                       random order, pass: 1 / C(2q, q); 1/3432 at 30 */
 } gcp_leak_report;
 
 /* Run fn(env) warmup + iterations times; after each measured run collect
@@ -735,12 +749,32 @@ typedef struct gcp_leak_report {
  * iteration (r_squared is the fit of live bytes). Returns 0 when the check
  * ran (verdict in out->has_leak), GCP_EINVAL for bad arguments (named) or
  * when collection is disabled, before or during the check. A failing run
- * is recorded in out->status and the check goes on. The slope is over the
- * whole measured window: growth that stops partway, such as a cache
- * filling to its cap, still counts; set warmup past such fills. A positive
- * slope with a low r_squared often means a plateau, not steady growth. */
+ * is recorded in out->status and the check goes on. The verdict asks for
+ * growth that persists over the second half: every measurement of the last
+ * quarter above every one of the second by threshold_bytes per iteration
+ * between them, beyond the largest drop seen meanwhile. So a cache that
+ * fills within the first half, a plateau, or a live set that alternates or
+ * varies within a bound is no leak; a steady leak of k bytes per iteration
+ * is found when k >= threshold_bytes, and under a live set varying by R
+ * bytes once (k - threshold_bytes) * persistent_span exceeds about 2R
+ * (doc/profiler.md, "Leak checks"). */
 GCP_EXPORT int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_options *opt,
                               gcp_leak_report *out);
+
+/* Live runtime objects right after a full collection, counted exactly. */
+typedef struct gcp_live_counts {
+    uint64_t objects;
+    uint64_t bytes; /* the collector's sizes (GC_size) */
+} gcp_live_counts;
+
+/* Count the live runtime objects exactly into *before (the census of
+ * gcp_leak_check: dead stack cleared, full collection, marked objects of
+ * the runtime's kinds), run fn(env) once, and count again into *after;
+ * fn's return value goes to *status (NULL: dropped). Exact while no other
+ * thread allocates runtime objects. Returns 0, or GCP_EINVAL for a NULL
+ * fn, before or after, or when collection is disabled (before, or by fn). */
+GCP_EXPORT int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before,
+                               gcp_live_counts *after, int *status);
 
 /* ---- memory over time: the monitor --------------------------------- */
 

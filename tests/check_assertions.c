@@ -3,6 +3,11 @@
  * memory behaves, fail with the figures in Check's message where it does
  * not, and give the same verdict run after run.
  */
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
 #include <check.h>
 #include <gcprof/check.h>
 #include <stdlib.h>
@@ -52,6 +57,44 @@ static int keep_100_kib(void *env)
     return 0;
 }
 
+/* 1 KiB kept per call on a list of its own (linked through a header word),
+ * and the collector's size of what it kept, tallied by itself. */
+typedef struct kib_node {
+    struct kib_node *next;
+    char data[1024 - sizeof(struct kib_node *)];
+} kib_node;
+
+static kib_node *volatile kib_list;
+static size_t kib_kept; /* GC_size of the latest kept node */
+
+static int keep_1_kib(void *env)
+{
+    kib_node *n = gcp_alloc(sizeof *n);
+
+    (void)env;
+    if (!n)
+        return 1;
+    for (int i = 0; i < 200; i++) /* garbage around it */
+        tu_sink = gcp_alloc(64);
+    tu_sink = NULL;
+    kib_kept = GC_size(n); /* what the census counts */
+    n->next = kib_list;
+    kib_list = n;
+    return 0;
+}
+
+/* Grow the GC heap by 16 MiB of live data, then drop it. */
+static void *volatile big[256];
+
+static void grow_heap_then_drop(void)
+{
+    for (int i = 0; i < 256; i++)
+        big[i] = gcp_alloc(64 * 1024);
+    gcp_collect();
+    for (int i = 0; i < 256; i++)
+        big[i] = NULL;
+}
+
 /* ---- passing ------------------------------------------------------------ */
 
 START_TEST(test_assertions_pass)
@@ -86,6 +129,16 @@ END_TEST
 START_TEST(inner_growth)
 {
     gcp_ck_assert_heap_growth_below(keep_100_kib, NULL, 4096);
+}
+END_TEST
+
+/* One byte under what keep_1_kib keeps: must fail, naming the growth. */
+START_TEST(inner_growth_1_kib)
+{
+    tu_sink = gcp_alloc(sizeof(kib_node));
+    size_t size = GC_size(tu_sink);
+    tu_sink = NULL;
+    gcp_ck_assert_heap_growth_below(keep_1_kib, NULL, size - 1);
 }
 END_TEST
 
@@ -132,8 +185,57 @@ START_TEST(test_failures_carry_figures)
 
     m = run_inner(inner_growth);
     ck_assert_ptr_nonnull(m);
-    ck_assert_ptr_nonnull(strstr(m, "GC heap in use grew by"));
+    ck_assert_ptr_nonnull(strstr(m, "live runtime bytes grew by"));
     free(m);
+}
+END_TEST
+
+/* A 1 KiB leak reads its exact size, whatever ran before: first in a fresh
+ * process, after the heap grew by 16 MiB and shrank, and between other
+ * closures' garbage. (Heap-in-use figures moved in 4 KiB blocks: 0 or
+ * 4096 for the same leak depending on what ran before.) */
+START_TEST(test_growth_exact)
+{
+    for (int round = 0; round < 6; round++) {
+        gcp_live_counts before, after;
+        int status = -1;
+
+        ck_assert_int_eq(gcp_live_growth(keep_1_kib, NULL, &before, &after, &status), 0);
+        ck_assert_int_eq(status, 0);
+        ck_assert_uint_ge(kib_kept, sizeof(kib_node));
+        ck_assert_msg(after.bytes - before.bytes == kib_kept && after.objects == before.objects + 1,
+                      "round %d: grew %llu bytes, %llu objects; kept one of %zu", round,
+                      (unsigned long long)(after.bytes - before.bytes),
+                      (unsigned long long)(after.objects - before.objects), kib_kept);
+        gcp_ck_assert_heap_growth_below(keep_1_kib, NULL, kib_kept);
+        char *m = run_inner(inner_growth_1_kib);
+        ck_assert_ptr_nonnull(m);
+        char want[64];
+        snprintf(want, sizeof want, "grew by %zu (", kib_kept);
+        ck_assert_msg(strstr(m, want) != NULL, "'%s' lacks '%s'", m, want);
+        free(m);
+        if (round % 2 == 0)
+            grow_heap_then_drop();
+        else
+            clean(NULL);
+    }
+}
+END_TEST
+
+START_TEST(test_growth_errors)
+{
+    gcp_live_counts c;
+    tu_log log;
+
+    tu_log_capture(&log);
+    ck_assert_int_eq(gcp_live_growth(NULL, NULL, &c, &c, NULL), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "fn is NULL"));
+    ck_assert_int_eq(gcp_live_growth(clean, NULL, &c, NULL, NULL), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "after is NULL"));
+    ck_assert_int_eq(gcp_live_growth(clean, NULL, NULL, &c, NULL), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "before is NULL"));
+    tu_log_restore();
+    ck_assert_int_eq(log.errors, 3);
 }
 END_TEST
 
@@ -173,10 +275,15 @@ static Suite *make_assertions_suite(void)
     TCase *tc = tcase_create("core");
 
     tcase_set_timeout(tc, 60);
+    /* First and last: before and after the other tests grew the heap (in
+     * one process with CK_FORK=no). */
+    tcase_add_test(tc, test_growth_exact);
     tcase_add_test(tc, test_assertions_pass);
     tcase_add_test(tc, test_failures_carry_figures);
     tcase_add_test(tc, test_same_verdict_every_run);
     tcase_add_test(tc, test_failure_names_growing_site);
+    tcase_add_test(tc, test_growth_errors);
+    tcase_add_test(tc, test_growth_exact);
     suite_add_tcase(s, tc);
     return s;
 }
