@@ -135,7 +135,7 @@ static BENCH_NOINLINE void record_collections(long n)
     for (long i = 0; i < n; i++) {
         for (size_t e = 0; e < sizeof events / sizeof events[0]; e++)
             gcp__events_feed(events[e]);
-        gcp__events_pop(&gc); /* as the monitor thread drains */
+        gcp__events_pop(&gc, NULL); /* as the monitor thread drains */
     }
 }
 
@@ -144,7 +144,7 @@ static BENCH_NOINLINE void drain_only(long n)
     gcp_tl_gc gc;
 
     for (long i = 0; i < n; i++)
-        sink = (void *)(uintptr_t)gcp__events_pop(&gc);
+        sink = (void *)(uintptr_t)gcp__events_pop(&gc, NULL);
 }
 
 static int record_cost(void)

@@ -190,9 +190,24 @@ void gcp__events_record(int on)
     atomic_store(&recording, on);
 }
 
-int gcp__events_pop(gcp_tl_gc *out)
+static void *GC_CALLBACK begin_locked(void *origin)
 {
-    return gcp__gc_record_pop(&recorder, out);
+    gcp__gc_record_begin(&recorder, *(const uint64_t *)origin);
+    return NULL;
+}
+
+void gcp__events_begin(void)
+{
+    uint64_t origin = gcp__fast_ns(); /* the hook's clock */
+
+    /* under the collector's lock: no hook of an earlier recording is
+     * still writing the recorder */
+    GC_call_with_alloc_lock(begin_locked, &origin);
+}
+
+int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures)
+{
+    return gcp__gc_record_pop(&recorder, out, figures);
 }
 
 void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds)

@@ -136,18 +136,17 @@ static void write_sample(void)
 static void write_collections(void)
 {
     gcp_tl_gc gc;
-    double gc_seconds;
+    gcp__gc_trace_figures fig;
 
-    while (gcp__events_pop(&gc)) {
+    /* The figures were taken by the hook when each collection ended: a
+     * drain pops many collections at once, and its own now is none of
+     * theirs. */
+    while (gcp__events_pop(&gc, &fig)) {
         if (mon.fp)
             gcp__tl_gc(mon.fp, mon.format, &gc);
-        if (!mon.trace_fp)
-            continue;
-        gcp__events_record_counts(NULL, NULL, &gc_seconds);
-        double since = gc.t + gc.total - mon.start_real;
-        gcp__tl_gctrace(mon.trace_fp, &gc, gc.t - mon.start_real,
-                        since > 0 ? gc_seconds / since : 0, GC_get_heap_size(),
-                        GC_get_parallel() + 1);
+        if (mon.trace_fp)
+            gcp__tl_gctrace(mon.trace_fp, &gc, fig.since, fig.share, GC_get_heap_size(),
+                            GC_get_parallel() + 1);
     }
 }
 
@@ -273,6 +272,7 @@ int gcp_monitor_start(const gcp_monitor_options *o)
         return gcp__fail(GCP_EIO, "gcp_monitor_start: no eventfd: %s", strerror(errno));
     }
     gcp__events_acquire();
+    gcp__events_begin();
     gcp__events_record(1);
     atomic_store(&running, 1);
     if (pthread_create(&mon.thread, NULL, sampler, NULL) != 0) {

@@ -376,6 +376,89 @@ START_TEST(test_trace_lines)
 }
 END_TEST
 
+/* The trace's share of time in collections, against the figures it comes
+ * from (the records' totals over the time since the monitor started) and
+ * the test's own clock. A long interval makes one drain pop them all at
+ * the end, long after they ended; a burst of back-to-back collections
+ * after a quiet start is where a share taken at drain time went past 100%. */
+static double mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(test_trace_share_is_of_wall_time)
+{
+    gcp_monitor_options o = options();
+    struct timespec quiet = {0, 20 * 1000 * 1000}, gap = {0, 5 * 1000 * 1000};
+    FILE *trace = tmpfile();
+    void **keep = GC_MALLOC(20000 * sizeof *keep);
+    char line[256];
+
+    for (size_t i = 0; i < 20000; i++) /* a live heap: collections take a while */
+        keep[i] = GC_MALLOC(200);
+    o.interval = 5.0;
+    o.trace = 1;
+    o.trace_fp = trace;
+    double t0 = mono_now();
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    nanosleep(&quiet, NULL);
+    for (int i = 0; i < 30; i++)
+        GC_gcollect();
+    for (int i = 0; i < 5; i++) {
+        nanosleep(&gap, NULL);
+        GC_gcollect();
+    }
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    double own_elapsed = mono_now() - t0;
+    tu_sink = keep;
+
+    lines l = read_lines(path);
+    long meta = find(&l, "GCPROF_META ", NULL);
+    double start = 0, gc_sum = 0, pause_sum = 0, share[64];
+    int pid, n = 0;
+    ck_assert_int_ge(meta, 0);
+    ck_assert_int_eq(sscanf(l.line[meta], "GCPROF_META 1 %d %lf", &pid, &start), 2);
+    for (size_t i = 0; i < l.n && n < 64; i++) {
+        unsigned long long gc_no, before, after;
+        double t, pause, mark, reclaim, total;
+        int forced;
+        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t, &pause,
+                   &mark, &reclaim, &total, &before, &after, &forced) != 9)
+            continue;
+        gc_sum += total / 1e3;
+        pause_sum += pause / 1e3;
+        share[n++] = gc_sum / (t + total / 1e3 - start); /* its figures' own ratio */
+    }
+    free_lines(&l);
+    ck_assert_int_ge(n, 35);
+    ck_assert_msg(gc_sum <= own_elapsed, "%.6f s in collections in %.6f s", gc_sum, own_elapsed);
+    ck_assert(pause_sum <= gc_sum + 1e-5);
+
+    rewind(trace);
+    int k = 0, pct = -1;
+    while (fgets(line, sizeof line, trace)) {
+        unsigned long long gc_no;
+        double at;
+        ck_assert_int_eq(sscanf(line, "gc %llu @%lfs %d%%:", &gc_no, &at, &pct), 3);
+        ck_assert_msg(pct >= 0 && pct <= 100, "%s", line);
+        ck_assert_int_lt(k, n);
+        /* The start time is written to 0.1 ms, the totals to 1 us. */
+        double want = 100 * share[k], slack = 1 + want * 0.01;
+        ck_assert_msg(fabs(pct - want) <= slack, "line %d: %d%%, its figures give %.2f%%: %s", k,
+                      pct, want, line);
+        k++;
+    }
+    ck_assert_int_eq(k, n);
+    /* The last share is at least the whole run's, on the test's clock. */
+    ck_assert_msg(pct + 1 >= 100 * gc_sum / own_elapsed, "last %d%%, own %.2f%%", pct,
+                  100 * gc_sum / own_elapsed);
+    fclose(trace);
+}
+END_TEST
+
 /* ---- hooks and crashes ------------------------------------------------- */
 
 static int app_events;
@@ -522,6 +605,7 @@ static Suite *make_monitor_suite(void)
     tcase_add_test(records, test_markers_and_labels_in_place);
     tcase_add_test(records, test_jsonl_records);
     tcase_add_test(records, test_trace_lines);
+    tcase_add_test(records, test_trace_share_is_of_wall_time);
     tcase_add_test(records, test_hook_chained_and_restored);
     tcase_add_test(records, test_killed_program_keeps_timeline);
     suite_add_tcase(s, records);
