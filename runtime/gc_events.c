@@ -29,6 +29,7 @@ static _Atomic uint64_t total_collections, total_pause_ns, total_gc_ns;
 
 static _Atomic int recording;        /* the monitor wants records */
 static _Atomic int forcing;          /* gcp__forced_begin/end depth */
+static int start_forced;             /* the START being fed was asked for (hook only) */
 static gcp__gc_recorder recorder;    /* hook writes, monitor reads */
 
 static void add(_Atomic uint64_t *v, uint64_t by)
@@ -63,7 +64,7 @@ static void record(GC_EventType event, uint64_t now, uint64_t heap_in_use)
 
     if (event == GC_EVENT_START) {
         ev.real = gcp__fast_to_real(now);
-        ev.forced = atomic_load_explicit(&forcing, RELAXED) > 0;
+        ev.forced = start_forced;
     }
     if (event == GC_EVENT_END) {
         ev.heap_in_use = gcp__heap_in_use();
@@ -114,6 +115,20 @@ void gcp__events_feed(int type)
         record(event, now, heap);
 }
 
+/* Whether the program asked for the collection starting now: only records
+ * carry it, so only while recording. Where the call came from tells
+ * (explicit_gc.c: one walk of a few frames). Without that, the profiler's
+ * own collections are known by its bracket, which also catches another
+ * thread's collection in the meantime. */
+static int asked_for(const void *hook_return)
+{
+    if (!atomic_load_explicit(&recording, RELAXED))
+        return 0;
+    if (gcp__explicit_learnt())
+        return gcp__explicit_collection(hook_return);
+    return atomic_load_explicit(&forcing, RELAXED) > 0;
+}
+
 static void GC_CALLBACK on_event(GC_EventType event)
 {
     GC_on_collection_event_proc next = chained;
@@ -121,6 +136,8 @@ static void GC_CALLBACK on_event(GC_EventType event)
     if (in_hook) /* a replaced hook chaining back to us: stop the loop */
         return;
     in_hook = 1;
+    if (event == GC_EVENT_START)
+        start_forced = asked_for(__builtin_return_address(0));
     gcp__events_feed((int)event);
     if (next)
         next(event);

@@ -151,6 +151,86 @@ START_TEST(test_collections_recorded)
 }
 END_TEST
 
+/* The program's own GC_gcollect, GC_gcollect_and_unmap and
+ * GC_try_to_collect, among collections the collector starts in allocation:
+ * exactly the asked-for ones are forced, in the records and in the trace.
+ * The test knows which they are: gc_no right after each of its calls. */
+static int GC_CALLBACK never_stop(void)
+{
+    return 0;
+}
+
+static void garbage(size_t bytes) /* plain GC_MALLOC: the collector runs on its own */
+{
+    for (size_t i = 0; i < bytes / 256; i++)
+        tu_sink = GC_MALLOC(256);
+    tu_sink = NULL;
+}
+
+START_TEST(test_program_collections_forced)
+{
+    gcp_monitor_options o = options();
+    FILE *trace = tmpfile();
+    unsigned long long asked[16];
+    int nasked = 0;
+
+    o.trace = 1;
+    o.trace_fp = trace;
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    uint64_t gc_before = GC_get_gc_no();
+    for (int round = 0; round < 4; round++) {
+        garbage((size_t)8 << 20);
+        uint64_t before = GC_get_gc_no();
+        if (round % 3 == 0)
+            GC_gcollect();
+        else if (round % 3 == 1)
+            GC_gcollect_and_unmap();
+        else
+            ck_assert_int_eq(GC_try_to_collect(never_stop), 1);
+        ck_assert_uint_eq(GC_get_gc_no(), before + 1); /* one collection per call */
+        asked[nasked++] = (unsigned long long)GC_get_gc_no();
+    }
+    garbage((size_t)8 << 20);
+    uint64_t gc_delta = GC_get_gc_no() - gc_before;
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    ck_assert_uint_gt(gc_delta, (uint64_t)nasked); /* automatic ones too */
+
+    lines l = read_lines(path);
+    size_t records = 0, forced_records = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        unsigned long long gc_no, before, after;
+        double t, pause, mark, reclaim, total;
+        int forced, was_asked = 0;
+        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t, &pause,
+                   &mark, &reclaim, &total, &before, &after, &forced) != 9)
+            continue;
+        for (int k = 0; k < nasked; k++)
+            was_asked |= asked[k] == gc_no;
+        ck_assert_msg(forced == was_asked, "%s: asked for: %d", l.line[i], was_asked);
+        records++;
+        forced_records += forced;
+    }
+    free_lines(&l);
+    ck_assert_uint_eq(records, gc_delta);
+    ck_assert_uint_eq(forced_records, (size_t)nasked);
+
+    char line[256];
+    size_t trace_forced = 0;
+    rewind(trace);
+    while (fgets(line, sizeof line, trace)) {
+        unsigned long long gc_no;
+        int was_asked = 0;
+        ck_assert_int_eq(sscanf(line, "gc %llu ", &gc_no), 1);
+        for (int k = 0; k < nasked; k++)
+            was_asked |= asked[k] == gc_no;
+        ck_assert_msg((strstr(line, " (forced)\n") != NULL) == was_asked, "%s", line);
+        trace_forced += was_asked;
+    }
+    ck_assert_uint_eq(trace_forced, (size_t)nasked);
+    fclose(trace);
+}
+END_TEST
+
 /* The values in the records against the test's own readings: RSS (VmRSS,
  * another file and parser), the heap in use after a collection, the heap
  * size, and the monitor's own counts. */
@@ -600,6 +680,7 @@ static Suite *make_monitor_suite(void)
     tcase_set_timeout(records, 30);
     tcase_add_test(records, test_file_shape);
     tcase_add_test(records, test_collections_recorded);
+    tcase_add_test(records, test_program_collections_forced);
     tcase_add_test(records, test_pauses_match_profiler);
     tcase_add_test(records, test_values_match_own_readings);
     tcase_add_test(records, test_markers_and_labels_in_place);
