@@ -82,7 +82,7 @@ typedef struct gcp_tlr {
      * newline. mprof's own files have no end record at all, so for them
      * only a cut-off last line tells. */
     int cut_short;
-    int has_enter_rss;   /* the highest RSS of any enter record (enters */
+    int has_enter_rss;    /* the highest RSS of any enter record (enters */
     double enter_rss_mib; /* that an exit closed are not kept), and when */
     double enter_rss_t;
     int dropped_last_line; /* a cut-off last line (no newline, no end record) was ignored */
