@@ -135,7 +135,7 @@ static BENCH_NOINLINE void record_collections(long n)
     for (long i = 0; i < n; i++) {
         for (size_t e = 0; e < sizeof events / sizeof events[0]; e++)
             gcp__events_feed(events[e]);
-        gcp__events_pop(&gc); /* as the monitor thread drains */
+        gcp__events_pop(&gc, NULL); /* as the monitor thread drains */
     }
 }
 
@@ -144,7 +144,7 @@ static BENCH_NOINLINE void drain_only(long n)
     gcp_tl_gc gc;
 
     for (long i = 0; i < n; i++)
-        sink = (void *)(uintptr_t)gcp__events_pop(&gc);
+        sink = (void *)(uintptr_t)gcp__events_pop(&gc, NULL);
 }
 
 static int record_cost(void)
@@ -175,6 +175,43 @@ static int record_cost(void)
     return failed;
 }
 
+/* The stack walk at each START that tells the program's own collections
+ * (explicit_gc.c): from a frame as deep as the hook's, one frame above. */
+static BENCH_NOINLINE int walk_from_here(void)
+{
+    return gcp__explicit_collection(__builtin_return_address(0));
+}
+
+static BENCH_NOINLINE int walk_once(void)
+{
+    return walk_from_here() + 1;
+}
+
+static int explicit_cost(void)
+{
+    bench_series walk = {{0}, 0};
+    const long n = 20000;
+    int found = 0;
+
+    gcp__explicit_learn();
+    if (!gcp__explicit_learnt()) {
+        printf("\nfinding the program's own collections: not learnt here (no unwinder?)\n");
+        return 0;
+    }
+    for (int r = 0; r < 21; r++) {
+        uint64_t t0 = bench_now_ns();
+        for (long i = 0; i < n; i++)
+            found += walk_once();
+        bench_add(&walk, (double)(bench_now_ns() - t0) / (double)n);
+    }
+    sink = (void *)(uintptr_t)found;
+    double cost = bench_median(&walk);
+    printf("\nfinding the program's own collections (one stack walk per START), ns\n");
+    printf("  %-44s %9.1f  (no target: added to the above)\n", "=> per collection", cost);
+    bench_json_result("stack walk per collection", cost, "ns", NULL, -1);
+    return 0;
+}
+
 int main(void)
 {
     gcp_init();
@@ -182,6 +219,7 @@ int main(void)
     printf("bench_monitor: what the timeline monitor costs\n\n");
     int failed = cpu_overhead();
     failed += record_cost();
+    failed += explicit_cost();
     bench_json_end();
     printf("\nbench_monitor: %s (%d target%s missed)\n", failed ? "FAIL" : "PASS", failed,
            failed == 1 ? "" : "s");

@@ -30,6 +30,7 @@ static _Atomic uint64_t total_collections, total_pause_ns, total_gc_ns;
 
 static _Atomic int recording;        /* the monitor wants records */
 static _Atomic int forcing;          /* gcp__forced_begin/end depth */
+static int start_forced;             /* the START being fed was asked for (hook only) */
 static gcp__gc_recorder recorder;    /* hook writes, monitor reads */
 
 static void add(_Atomic uint64_t *v, uint64_t by)
@@ -64,7 +65,7 @@ static void record(GC_EventType event, uint64_t now, uint64_t heap_in_use)
 
     if (event == GC_EVENT_START) {
         ev.real = gcp__fast_to_real(now);
-        ev.forced = atomic_load_explicit(&forcing, RELAXED) > 0;
+        ev.forced = start_forced;
     }
     if (event == GC_EVENT_END) {
         ev.heap_in_use = gcp__heap_in_use();
@@ -115,11 +116,25 @@ void gcp__events_feed(int type)
         record(event, now, heap);
 }
 
-/* Events the collector sends before it scans the stack. */
+/* Events the collector sends before it scans the stack, after START. */
 static int before_stack_scan(GC_EventType event)
 {
-    return event == GC_EVENT_START || event == GC_EVENT_PRE_STOP_WORLD ||
-           event == GC_EVENT_POST_STOP_WORLD || event == GC_EVENT_MARK_START;
+    return event == GC_EVENT_PRE_STOP_WORLD || event == GC_EVENT_POST_STOP_WORLD ||
+           event == GC_EVENT_MARK_START;
+}
+
+/* Whether the program asked for the collection starting now: only records
+ * carry it, so only while recording. Where the call came from tells
+ * (explicit_gc.c: one walk of a few frames). Without that, the profiler's
+ * own collections are known by its bracket, which also catches another
+ * thread's collection in the meantime. */
+static int asked_for(const void *hook_return)
+{
+    if (!atomic_load_explicit(&recording, RELAXED))
+        return 0;
+    if (gcp__explicit_learnt())
+        return gcp__explicit_collection(hook_return);
+    return atomic_load_explicit(&forcing, RELAXED) > 0;
 }
 
 static void GC_CALLBACK on_event(GC_EventType event)
@@ -129,14 +144,18 @@ static void GC_CALLBACK on_event(GC_EventType event)
     if (in_hook) /* a replaced hook chaining back to us: stop the loop */
         return;
     in_hook = 1;
+    if (event == GC_EVENT_START)
+        start_forced = asked_for(__builtin_return_address(0));
     gcp__events_feed((int)event);
     if (next)
         next(event);
     in_hook = 0;
     /* Before the collector scans the stack, take back what our calls
      * left on it (scrub.h). */
-    if (before_stack_scan(event))
-        gcp__wipe_below_sp();
+    if (event == GC_EVENT_START)
+        gcp__wipe_below_sp(GCP__HOOK_UNWIND_STACK_BYTES);
+    else if (before_stack_scan(event))
+        gcp__wipe_below_sp(GCP__HOOK_STACK_BYTES);
 }
 
 /* Add one user when there already is one, without the lock. */
@@ -202,9 +221,24 @@ void gcp__events_record(int on)
     atomic_store(&recording, on);
 }
 
-int gcp__events_pop(gcp_tl_gc *out)
+static void *GC_CALLBACK begin_locked(void *origin)
 {
-    return gcp__gc_record_pop(&recorder, out);
+    gcp__gc_record_begin(&recorder, *(const uint64_t *)origin);
+    return NULL;
+}
+
+void gcp__events_begin(void)
+{
+    uint64_t origin = gcp__fast_ns(); /* the hook's clock */
+
+    /* under the collector's lock: no hook of an earlier recording is
+     * still writing the recorder */
+    GC_call_with_alloc_lock(begin_locked, &origin);
+}
+
+int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures)
+{
+    return gcp__gc_record_pop(&recorder, out, figures);
 }
 
 void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds)

@@ -25,11 +25,28 @@ static double seconds(uint64_t from, uint64_t to)
     return from && to > from ? (double)(to - from) / 1e9 : 0.0;
 }
 
+/* The trace figures of the collection ending at end_ns, which lasted total
+ * seconds: it is counted (and so are dropped records) whatever happens to
+ * its record. */
+static gcp__gc_trace_figures figures(gcp__gc_recorder *r, uint64_t end_ns, double total)
+{
+    gcp__gc_trace_figures f = {0, 0};
+
+    if (!r->origin_ns || r->t_start < r->origin_ns)
+        return f; /* not begun, or it started before the origin */
+    r->session_gc += total;
+    f.since = seconds(r->origin_ns, r->t_start);
+    double elapsed = seconds(r->origin_ns, end_ns);
+    f.share = elapsed > 0 ? r->session_gc / elapsed : 0;
+    return f;
+}
+
 static void finish(gcp__gc_recorder *r, const gcp__gc_event *ev)
 {
     uint64_t head = atomic_load_explicit(&r->head, RELAXED);
     uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
     double total = seconds(r->t_start, ev->mono_ns);
+    gcp__gc_trace_figures fig = figures(r, ev->mono_ns, total);
 
     atomic_store_explicit(&r->recorded, atomic_load_explicit(&r->recorded, RELAXED) + 1, RELAXED);
     atomic_store_explicit(&r->gc_seconds, atomic_load_explicit(&r->gc_seconds, RELAXED) + total,
@@ -49,6 +66,7 @@ static void finish(gcp__gc_recorder *r, const gcp__gc_event *ev)
     gc->heap_before = r->heap_before;
     gc->heap_after = ev->heap_in_use;
     gc->forced = r->forced;
+    r->figures[head % GCP_GC_RING] = fig;
     atomic_store_explicit(&r->head, head + 1, memory_order_release);
 }
 
@@ -92,13 +110,21 @@ void gcp__gc_record_event(gcp__gc_recorder *r, const gcp__gc_event *ev)
     }
 }
 
-int gcp__gc_record_pop(gcp__gc_recorder *r, gcp_tl_gc *out)
+void gcp__gc_record_begin(gcp__gc_recorder *r, uint64_t origin_ns)
+{
+    r->origin_ns = origin_ns;
+    r->session_gc = 0;
+}
+
+int gcp__gc_record_pop(gcp__gc_recorder *r, gcp_tl_gc *out, gcp__gc_trace_figures *figures)
 {
     uint64_t tail = atomic_load_explicit(&r->tail, RELAXED);
 
     if (tail == atomic_load_explicit(&r->head, memory_order_acquire))
         return 0;
     *out = r->ring[tail % GCP_GC_RING];
+    if (figures)
+        *figures = r->figures[tail % GCP_GC_RING];
     atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
     return 1;
 }

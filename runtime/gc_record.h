@@ -18,6 +18,18 @@
 
 #define GCP_GC_RING 1024 /* collections buffered between two drains */
 
+/* The Go-style trace's figures for one record, computed in the hook when
+ * the collection ends, all on the hook's own clock: since is from the
+ * recorder's origin to the collection's start; share is the time spent in
+ * collections that started after the origin (each from START to END),
+ * this one included, over the time from the origin to its END. Collections
+ * hold the allocation lock, so their intervals never overlap and lie in
+ * [origin, END]: share is within [0, 1] for any number of collections
+ * between two drains. */
+typedef struct gcp__gc_trace_figures {
+    double since, share; /* seconds, fraction */
+} gcp__gc_trace_figures;
+
 typedef struct gcp__gc_recorder {
     /* the collection in progress (hook only) */
     uint64_t t_start, t_stopped, t_mark, t_reclaim; /* monotonic ns */
@@ -25,11 +37,15 @@ typedef struct gcp__gc_recorder {
     double pause, mark, reclaim;                     /* seconds */
     uint64_t heap_before;
     int forced;
+    /* since gcp__gc_record_begin (hook only, once begun) */
+    uint64_t origin_ns; /* 0: not begun, no trace figures */
+    double session_gc;  /* seconds in collections since the origin */
     /* completed collections */
     gcp_tl_gc ring[GCP_GC_RING];
+    gcp__gc_trace_figures figures[GCP_GC_RING];
     _Atomic uint64_t head, tail; /* written by hook / reader */
     _Atomic uint64_t recorded, dropped;
-    _Atomic double gc_seconds;   /* sum of totals, for the trace's share */
+    _Atomic double gc_seconds;   /* sum of totals, ever */
 } gcp__gc_recorder;
 
 /* What the hook passes with each event. heap_in_use is read at START and
@@ -50,7 +66,14 @@ int gcp__gc_event_wants_real(int type);
 
 void gcp__gc_record_event(gcp__gc_recorder *r, const gcp__gc_event *ev);
 
-/* Take the oldest completed record: 1, or 0 when there is none. */
-int gcp__gc_record_pop(gcp__gc_recorder *r, gcp_tl_gc *out);
+/* Start the trace figures' count at origin_ns (a reading of the clock the
+ * hook passes in mono_ns): collections that started before it are left
+ * out. Call it when the hook cannot run on r at the same time (before
+ * recording is switched on, or holding the collector's lock). */
+void gcp__gc_record_begin(gcp__gc_recorder *r, uint64_t origin_ns);
+
+/* Take the oldest completed record: 1, or 0 when there is none. figures
+ * (may be NULL) gets its trace figures, zero when not begun. */
+int gcp__gc_record_pop(gcp__gc_recorder *r, gcp_tl_gc *out, gcp__gc_trace_figures *figures);
 
 #endif /* GCP_GC_RECORD_H */

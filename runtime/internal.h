@@ -17,7 +17,7 @@
 
 #include "gcprof.h"
 #include "text.h"
-#include "timeline.h"
+#include "gc_record.h" /* and timeline.h */
 
 /* ---- errors and logging (error.c) ---------------------------------- */
 
@@ -230,13 +230,25 @@ void gcp__events_acquire(void);
 void gcp__events_release(void);
 void gcp__events_totals(gcp__gc_totals *out);
 
-/* Per-collection records for the monitor: switch recording on/off, take
- * the oldest record (1, or 0 when none), and counts so far. */
+/* Per-collection records for the monitor: switch recording on/off, start
+ * the trace figures' count now (before switching on), take the oldest
+ * record (1, or 0 when none) with its trace figures (may be NULL), and
+ * counts so far. */
 void gcp__events_record(int on);
+void gcp__events_begin(void);
 /* What the hook does for one event while recording (the bench times it). */
 void gcp__events_feed(int event);
-int gcp__events_pop(gcp_tl_gc *out);
+int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures);
 void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds);
+/* Collections the program asked for (explicit_gc.c). _learn: once, from a
+ * thread of the program's, not holding the collector's lock (it calls
+ * GC_try_to_collect with a stop function that stops it at once); until it
+ * has worked, nothing is found explicit. _collection: in the hook at
+ * START, given the hook's return address; 1 when GC_gcollect,
+ * GC_gcollect_and_unmap or GC_try_to_collect started it. */
+void gcp__explicit_learn(void);
+int gcp__explicit_learnt(void);
+int gcp__explicit_collection(const void *hook_return);
 /* Bracket a collection the program asked for (marked "forced"). */
 void gcp__forced_begin(void);
 void gcp__forced_end(void);

@@ -136,18 +136,17 @@ static void write_sample(void)
 static void write_collections(void)
 {
     gcp_tl_gc gc;
-    double gc_seconds;
+    gcp__gc_trace_figures fig;
 
-    while (gcp__events_pop(&gc)) {
+    /* The figures were taken by the hook when each collection ended: a
+     * drain pops many collections at once, and its own now is none of
+     * theirs. */
+    while (gcp__events_pop(&gc, &fig)) {
         if (mon.fp)
             gcp__tl_gc(mon.fp, mon.format, &gc);
-        if (!mon.trace_fp)
-            continue;
-        gcp__events_record_counts(NULL, NULL, &gc_seconds);
-        double since = gc.t + gc.total - mon.start_real;
-        gcp__tl_gctrace(mon.trace_fp, &gc, gc.t - mon.start_real,
-                        since > 0 ? gc_seconds / since : 0, GC_get_heap_size(),
-                        GC_get_parallel() + 1);
+        if (mon.trace_fp)
+            gcp__tl_gctrace(mon.trace_fp, &gc, fig.since, fig.share, GC_get_heap_size(),
+                            GC_get_parallel() + 1);
     }
 }
 
@@ -257,14 +256,9 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     mon.format = o->format == GCP_MONITOR_JSONL ? GCP_TL_JSONL : GCP_TL_DAT;
     mon.trace_fp = o->trace ? (o->trace_fp ? o->trace_fp : stderr) : NULL;
     mon.interval = o->interval;
-    mon.start_real = gcp__tl_now();
     mon.write_error = 0;
-    if (mon.fp) {
-        if (!o->cmdline)
-            read_cmdline(cmdline, sizeof cmdline);
-        gcp__tl_meta(mon.fp, mon.format, o->cmdline ? o->cmdline : cmdline, (long)getpid(),
-                     mon.start_real, mon.interval);
-    }
+    if (mon.fp && !o->cmdline)
+        read_cmdline(cmdline, sizeof cmdline);
     mon.wake_fd = eventfd(0, EFD_CLOEXEC);
     if (mon.wake_fd < 0) {
         if (mon.owns_fp)
@@ -272,7 +266,15 @@ int gcp_monitor_start(const gcp_monitor_options *o)
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_EIO, "gcp_monitor_start: no eventfd: %s", strerror(errno));
     }
+    gcp__explicit_learn(); /* GC_gcollect & co from the records' START */
     gcp__events_acquire();
+    /* The trace's origin and the file's start, read together: the share of
+     * time in collections is over the time since the start in the file. */
+    gcp__events_begin();
+    mon.start_real = gcp__tl_now();
+    if (mon.fp)
+        gcp__tl_meta(mon.fp, mon.format, o->cmdline ? o->cmdline : cmdline, (long)getpid(),
+                     mon.start_real, mon.interval);
     gcp__events_record(1);
     atomic_store(&running, 1);
     if (pthread_create(&mon.thread, NULL, sampler, NULL) != 0) {

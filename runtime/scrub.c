@@ -108,7 +108,7 @@ __attribute__((noinline, no_sanitize_address)) void gcp__clear_dead_stack(void)
 /* The portable fallback of gcp__wipe_below_sp. */
 __attribute__((noinline, no_sanitize_address)) void gcp__clear_below(void)
 {
-    char buf[GCP__HOOK_STACK_BYTES];
+    char buf[GCP__HOOK_UNWIND_STACK_BYTES];
 
     memset(buf, 0, sizeof buf);
     __asm__ volatile("" : : "r"(buf) : "memory");

@@ -137,6 +137,54 @@ want='warning: truncated.dat ends without an end record: the run did not finish 
 expect_lines "summary of a cut-off file warns" "$gcprof" summary truncated.dat
 check "summary: unfinished closure" grep -q 'process data .*(1 unfinished)' "$tmp/out"
 
+# ---- summary's peak RSS: every record that carries RSS ------------------
+# A closure that allocates and frees between two samples peaks only in its
+# own exit record (67.25 MiB; the samples reach 58.125): summary says so,
+# while peak prints what mprof peak prints, the samples' maximum.
+for f in peak_in_exit.dat peak_in_exit.jsonl; do
+    want="peak RSS        67.250 MiB at 0.080 s (in a closure's record; samples: 58.125 MiB)"
+    expect_lines "summary peak RSS from an exit record: $f" "$gcprof" summary "$f"
+    "$gcprof" summary --json "$f" >"$tmp/json"
+    check "summary --json peak from an exit record: $f" \
+        grep -q '"peak_rss_mib":67.250,"peak_rss_at_s":0.0800,"peak_rss_sampled_mib":58.125,' \
+        "$tmp/json"
+    expect_out "peak of $f: the samples, as mprof" "$f${tab}58.125 MiB" "$gcprof" peak "$f"
+done
+want="peak RSS        80.000 MiB at 0.050 s (in a closure's record; samples: 20.000 MiB)"
+expect_lines "summary peak RSS from an enter record" "$gcprof" summary peak_in_enter.jsonl
+if [ -n "$mprof" ]; then
+    want=$("$mprof" peak peak_in_exit.dat 2>/dev/null)
+    expect_out "peak = mprof peak on peak_in_exit.dat" "$want" "$gcprof" peak peak_in_exit.dat
+fi
+
+# ---- the end-of-run warning: gcprof recordings only ---------------------
+# mprof's own files never have an end record; only a cut-off last line
+# shows that one was cut short. A gcprof recording always ends with one.
+for f in mprof_run.dat mprof_native.dat; do
+    "$gcprof" summary "$f" >"$tmp/out" 2>&1
+    check "summary of mprof's own $f: no warning" not grep -q '^warning' "$tmp/out"
+    "$gcprof" summary --json "$f" >"$tmp/json"
+    check "summary --json of mprof's own $f: complete" grep -q '"complete":true' "$tmp/json"
+    "$gcprof" peak "$f" >"$tmp/out" 2>&1
+    check "peak of mprof's own $f: no warning" not grep -qi 'warning' "$tmp/out"
+done
+head -c 100 mprof_run.dat >"$tmp/mprof_cut.dat" # ends in the middle of a MEM line
+want="warning: $tmp/mprof_cut.dat ends in a cut-off line: the run did not finish cleanly"
+expect_lines "summary of a cut-off mprof file warns" "$gcprof" summary "$tmp/mprof_cut.dat"
+grep -v '^GCPROF_END' small.dat >"$tmp/no_end.dat" # whole lines, no end record
+want="warning: $tmp/no_end.dat ends without an end record: the run did not finish cleanly"
+expect_lines "summary of a gcprof recording without its end warns" "$gcprof" summary "$tmp/no_end.dat"
+if [ -n "$mprof" ] && command -v python3 >/dev/null 2>&1; then
+    (cd "$tmp" && "$mprof" run -o live.dat python3 -c 'x = [0] * 10**6' >/dev/null 2>&1)
+    if [ -s "$tmp/live.dat" ]; then
+        "$gcprof" summary "$tmp/live.dat" >"$tmp/out" 2>&1
+        check "summary of a file mprof run just wrote: no warning" \
+            not grep -q '^warning' "$tmp/out"
+    else
+        echo "SKIP: mprof run wrote no file"
+    fi
+fi
+
 want='peak GC heap    none (no GC heap data: not a bdwgc program?)
 collections     none'
 expect_lines "summary without GC data" "$gcprof" summary rss_only.jsonl

@@ -108,6 +108,23 @@ for fmt in dat jsonl; do
         fail "$fmt: closing note: $(cat "$tmp/stderr")"
 done
 
+# ---- --trace: one Go-style line per collection -----------------------------
+# Its share of time in collections is of the wall time since the recording
+# began: never above 100%, however many collections one drain writes.
+GCPROF_TRACE_FILE="$tmp/trace" "$gcprof" run --trace -o "$tmp/trace.dat" -- "$tmp/gcprog" \
+    >"$tmp/stdout" 2>"$tmp/stderr" || fail "--trace: exit $?: $(cat "$tmp/stderr")"
+if [ -s "$tmp/trace" ]; then
+    lines=$(wc -l <"$tmp/trace")
+    [ "$lines" -eq "$(count '^GCPROF_GC ' "$tmp/trace.dat")" ] ||
+        fail "--trace: $lines lines, $(count '^GCPROF_GC ' "$tmp/trace.dat") records"
+    bad=$(awk '$1 != "gc" || $4 !~ /^[0-9]+%:$/ || $4 + 0 > 100' "$tmp/trace")
+    [ -z "$bad" ] || fail "--trace: share outside 0..100% or bad line: $bad"
+    [ "$(count '(forced)$' "$tmp/trace")" -eq 3 ] ||
+        fail "--trace: $(count '(forced)$' "$tmp/trace") lines marked (forced), want 3"
+else
+    fail "--trace: no trace lines: $(cat "$tmp/stderr")"
+fi
+
 # ---- exit statuses pass through, like a shell's -----------------------------
 "$gcprof" run -o "$tmp/x3.dat" -- "$tmp/gcprog" 3 >/dev/null 2>&1
 rc=$?

@@ -151,6 +151,86 @@ START_TEST(test_collections_recorded)
 }
 END_TEST
 
+/* The program's own GC_gcollect, GC_gcollect_and_unmap and
+ * GC_try_to_collect, among collections the collector starts in allocation:
+ * exactly the asked-for ones are forced, in the records and in the trace.
+ * The test knows which they are: gc_no right after each of its calls. */
+static int GC_CALLBACK never_stop(void)
+{
+    return 0;
+}
+
+static void garbage(size_t bytes) /* plain GC_MALLOC: the collector runs on its own */
+{
+    for (size_t i = 0; i < bytes / 256; i++)
+        tu_sink = GC_MALLOC(256);
+    tu_sink = NULL;
+}
+
+START_TEST(test_program_collections_forced)
+{
+    gcp_monitor_options o = options();
+    FILE *trace = tmpfile();
+    unsigned long long asked[16];
+    int nasked = 0;
+
+    o.trace = 1;
+    o.trace_fp = trace;
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    uint64_t gc_before = GC_get_gc_no();
+    for (int round = 0; round < 4; round++) {
+        garbage((size_t)8 << 20);
+        uint64_t before = GC_get_gc_no();
+        if (round % 3 == 0)
+            GC_gcollect();
+        else if (round % 3 == 1)
+            GC_gcollect_and_unmap();
+        else
+            ck_assert_int_eq(GC_try_to_collect(never_stop), 1);
+        ck_assert_uint_eq(GC_get_gc_no(), before + 1); /* one collection per call */
+        asked[nasked++] = (unsigned long long)GC_get_gc_no();
+    }
+    garbage((size_t)8 << 20);
+    uint64_t gc_delta = GC_get_gc_no() - gc_before;
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    ck_assert_uint_gt(gc_delta, (uint64_t)nasked); /* automatic ones too */
+
+    lines l = read_lines(path);
+    size_t records = 0, forced_records = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        unsigned long long gc_no, before, after;
+        double t, pause, mark, reclaim, total;
+        int forced, was_asked = 0;
+        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t, &pause,
+                   &mark, &reclaim, &total, &before, &after, &forced) != 9)
+            continue;
+        for (int k = 0; k < nasked; k++)
+            was_asked |= asked[k] == gc_no;
+        ck_assert_msg(forced == was_asked, "%s: asked for: %d", l.line[i], was_asked);
+        records++;
+        forced_records += forced;
+    }
+    free_lines(&l);
+    ck_assert_uint_eq(records, gc_delta);
+    ck_assert_uint_eq(forced_records, (size_t)nasked);
+
+    char line[256];
+    size_t trace_forced = 0;
+    rewind(trace);
+    while (fgets(line, sizeof line, trace)) {
+        unsigned long long gc_no;
+        int was_asked = 0;
+        ck_assert_int_eq(sscanf(line, "gc %llu ", &gc_no), 1);
+        for (int k = 0; k < nasked; k++)
+            was_asked |= asked[k] == gc_no;
+        ck_assert_msg((strstr(line, " (forced)\n") != NULL) == was_asked, "%s", line);
+        trace_forced += was_asked;
+    }
+    ck_assert_uint_eq(trace_forced, (size_t)nasked);
+    fclose(trace);
+}
+END_TEST
+
 /* The values in the records against the test's own readings: RSS (VmRSS,
  * another file and parser), the heap in use after a collection, the heap
  * size, and the monitor's own counts. */
@@ -376,6 +456,89 @@ START_TEST(test_trace_lines)
 }
 END_TEST
 
+/* The trace's share of time in collections, against the figures it comes
+ * from (the records' totals over the time since the monitor started) and
+ * the test's own clock. A long interval makes one drain pop them all at
+ * the end, long after they ended; a burst of back-to-back collections
+ * after a quiet start is where a share taken at drain time went past 100%. */
+static double mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(test_trace_share_is_of_wall_time)
+{
+    gcp_monitor_options o = options();
+    struct timespec quiet = {0, 20 * 1000 * 1000}, gap = {0, 5 * 1000 * 1000};
+    FILE *trace = tmpfile();
+    void **keep = GC_MALLOC(20000 * sizeof *keep);
+    char line[256];
+
+    for (size_t i = 0; i < 20000; i++) /* a live heap: collections take a while */
+        keep[i] = GC_MALLOC(200);
+    o.interval = 5.0;
+    o.trace = 1;
+    o.trace_fp = trace;
+    double t0 = mono_now();
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    nanosleep(&quiet, NULL);
+    for (int i = 0; i < 30; i++)
+        GC_gcollect();
+    for (int i = 0; i < 5; i++) {
+        nanosleep(&gap, NULL);
+        GC_gcollect();
+    }
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+    double own_elapsed = mono_now() - t0;
+    tu_sink = keep;
+
+    lines l = read_lines(path);
+    long meta = find(&l, "GCPROF_META ", NULL);
+    double start = 0, gc_sum = 0, pause_sum = 0, share[64];
+    int pid, n = 0;
+    ck_assert_int_ge(meta, 0);
+    ck_assert_int_eq(sscanf(l.line[meta], "GCPROF_META 1 %d %lf", &pid, &start), 2);
+    for (size_t i = 0; i < l.n && n < 64; i++) {
+        unsigned long long gc_no, before, after;
+        double t, pause, mark, reclaim, total;
+        int forced;
+        if (sscanf(l.line[i], "GCPROF_GC %llu %lf %lf %lf %lf %lf %llu %llu %d", &gc_no, &t, &pause,
+                   &mark, &reclaim, &total, &before, &after, &forced) != 9)
+            continue;
+        gc_sum += total / 1e3;
+        pause_sum += pause / 1e3;
+        share[n++] = gc_sum / (t + total / 1e3 - start); /* its figures' own ratio */
+    }
+    free_lines(&l);
+    ck_assert_int_ge(n, 35);
+    ck_assert_msg(gc_sum <= own_elapsed, "%.6f s in collections in %.6f s", gc_sum, own_elapsed);
+    ck_assert(pause_sum <= gc_sum + 1e-5);
+
+    rewind(trace);
+    int k = 0, pct = -1;
+    while (fgets(line, sizeof line, trace)) {
+        unsigned long long gc_no;
+        double at;
+        ck_assert_int_eq(sscanf(line, "gc %llu @%lfs %d%%:", &gc_no, &at, &pct), 3);
+        ck_assert_msg(pct >= 0 && pct <= 100, "%s", line);
+        ck_assert_int_lt(k, n);
+        /* The start time is written to 0.1 ms, the totals to 1 us. */
+        double want = 100 * share[k], slack = 1 + want * 0.01;
+        ck_assert_msg(fabs(pct - want) <= slack, "line %d: %d%%, its figures give %.2f%%: %s", k,
+                      pct, want, line);
+        k++;
+    }
+    ck_assert_int_eq(k, n);
+    /* The last share is at least the whole run's, on the test's clock. */
+    ck_assert_msg(pct + 1 >= 100 * gc_sum / own_elapsed, "last %d%%, own %.2f%%", pct,
+                  100 * gc_sum / own_elapsed);
+    fclose(trace);
+}
+END_TEST
+
 /* ---- hooks and crashes ------------------------------------------------- */
 
 static int app_events;
@@ -517,11 +680,13 @@ static Suite *make_monitor_suite(void)
     tcase_set_timeout(records, 30);
     tcase_add_test(records, test_file_shape);
     tcase_add_test(records, test_collections_recorded);
+    tcase_add_test(records, test_program_collections_forced);
     tcase_add_test(records, test_pauses_match_profiler);
     tcase_add_test(records, test_values_match_own_readings);
     tcase_add_test(records, test_markers_and_labels_in_place);
     tcase_add_test(records, test_jsonl_records);
     tcase_add_test(records, test_trace_lines);
+    tcase_add_test(records, test_trace_share_is_of_wall_time);
     tcase_add_test(records, test_hook_chained_and_restored);
     tcase_add_test(records, test_killed_program_keeps_timeline);
     suite_add_tcase(s, records);

@@ -215,7 +215,13 @@ static void print_text(const char *path, const gcp_tlr *tl, const gcp_summary *s
            sm->nheap);
     if (tl->has_meta && tl->interval > 0)
         printf(" (every %g s)", tl->interval);
-    if (sm->has_rss)
+    if (sm->has_rss && sm->peak_rss_closure && sm->has_sampled_rss)
+        printf("\npeak RSS        %.3f MiB at %.3f s (in a closure's record; samples: %.3f MiB)\n",
+               sm->peak_rss, sm->peak_rss_t, sm->sampled_rss);
+    else if (sm->has_rss && sm->peak_rss_closure)
+        printf("\npeak RSS        %.3f MiB at %.3f s (in a closure's record; no samples)\n",
+               sm->peak_rss, sm->peak_rss_t);
+    else if (sm->has_rss)
         printf("\npeak RSS        %.3f MiB at %.3f s\n", sm->peak_rss, sm->peak_rss_t);
     else
         printf("\npeak RSS        unknown (no RSS samples)\n");
@@ -275,10 +281,11 @@ static void print_json(const char *path, const gcp_tlr *tl, const gcp_summary *s
     printf(",\"format\":\"%s\",\"cmdline\":", tl->format == GCP_TL_JSONL ? "jsonl" : "dat");
     json_str(tl->cmdline);
     printf(",\"complete\":%s,\"rss_samples\":%zu,\"heap_samples\":%zu",
-           tl->has_end ? "true" : "false", sm->nrss, sm->nheap);
+           tl->cut_short ? "false" : "true", sm->nrss, sm->nheap);
     json_num("duration_s", 1, sm->duration, 4);
     json_num("peak_rss_mib", sm->has_rss, sm->peak_rss, 3);
     json_num("peak_rss_at_s", sm->has_rss, sm->peak_rss_t, 4);
+    json_num("peak_rss_sampled_mib", sm->has_sampled_rss, sm->sampled_rss, 3);
     json_num("peak_heap_mib", sm->has_heap, sm->peak_heap, 3);
     json_num("peak_heap_at_s", sm->has_heap, sm->peak_heap_t, 4);
     printf(",\"collections\":%zu,\"forced\":%zu", tl->ngcs, sm->nforced);
@@ -321,9 +328,11 @@ static int summary_one(const char *path, int json)
         print_text(path, &tl, &sm);
         if (tl.dropped_last_line)
             printf("note: the last line of %s was cut off, and was ignored\n", path);
-        if (!tl.has_end)
+        if (tl.has_meta && !tl.has_end)
             printf("warning: %s ends without an end record: the run did not finish cleanly\n",
                    path);
+        else if (tl.cut_short) /* an mprof file: it never has one */
+            printf("warning: %s ends in a cut-off line: the run did not finish cleanly\n", path);
     }
     gcp__summary_free(&sm);
     gcp__tlr_free(&tl);

@@ -59,7 +59,7 @@ static void put_duration(char *buf, size_t size, double s)
 }
 
 #define DOT  " \xc2\xb7 " /* U+00B7 between facts */
-#define WARN DOT "did not finish (no end record)"
+#define WARN DOT "did not finish (recording cut short)"
 
 /* "run.dat · 3.00 s · peak RSS 76.8 MiB · 20 collections (2 forced), ...",
  * cut to the width, keeping the warning of a run that did not finish. */
@@ -68,7 +68,7 @@ static void subtitle(FILE *fp, const gcp_plot *p)
     const gcp_summary *sm = p->sm;
     char text[512], dur[32];
     size_t fit = gcp__svg_fit(p->f.width - 32, 12),
-           warn = p->tl->has_end ? 0 : gcp__svg_chars(WARN);
+           warn = p->tl->cut_short ? gcp__svg_chars(WARN) : 0;
     int n;
 
     put_duration(dur, sizeof dur, sm->duration);

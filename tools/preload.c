@@ -69,7 +69,7 @@ static __thread int forcing __attribute__((tls_model("initial-exec"))); /* in GC
 
 static FILE *out, *trace;
 static gcp_tl_format format;
-static double interval = 0.01, t_begin, gc_seconds;
+static double interval = 0.01;
 static pid_t owner;
 static char out_buf[1 << 16], trace_buf[1 << 12]; /* static: no malloc on our thread */
 
@@ -193,24 +193,17 @@ EXPORT int GC_try_to_collect(stop_func stop)
 
 /* ---- the reader thread ------------------------------------------------- */
 
-static void write_trace(const gcp_tl_gc *rec)
-{
-    double since = rec->t - t_begin, span = since + rec->total;
-
-    gc_seconds += rec->total;
-    gcp__tl_gctrace(trace, rec, since, span > 0 ? gc_seconds / span : 0.0, gc.heap_size(),
-                    gc.parallel ? gc.parallel() + 1 : 1);
-}
-
 static size_t write_collections(void)
 {
     gcp_tl_gc rec;
+    gcp__gc_trace_figures fig; /* the hook's, on its monotonic clock */
     size_t n = 0;
 
-    for (; gcp__gc_record_pop(&recorder, &rec); n++) {
+    for (; gcp__gc_record_pop(&recorder, &rec, &fig); n++) {
         gcp__tl_gc(out, format, &rec);
         if (trace)
-            write_trace(&rec);
+            gcp__tl_gctrace(trace, &rec, fig.since, fig.share, gc.heap_size(),
+                            gc.parallel ? gc.parallel() + 1 : 1);
     }
     return n;
 }
@@ -444,7 +437,7 @@ __attribute__((constructor)) static void preload_start(void)
     if (open_output() != 0)
         return;
     owner = getpid();
-    t_begin = gcp__tl_now();
+    gcp__gc_record_begin(&recorder, mono_ns()); /* before the hook is set */
     trace = open_trace();
     chained = gc.get_hook();
     gc.set_hook(on_event);

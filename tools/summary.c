@@ -12,17 +12,43 @@ static double heap_in_use_mib(const gcp_tlr_sample *s)
     return s->free_bytes < s->heap_size ? (double)(s->heap_size - s->free_bytes) / 1048576.0 : 0;
 }
 
+/* An RSS reading at Unix time t: the peak if it is the highest so far. */
+static void rss_at(const gcp_tlr *tl, gcp_summary *sm, double mib, double t, int closure)
+{
+    if (sm->has_rss && mib <= sm->peak_rss)
+        return;
+    sm->has_rss = 1;
+    sm->peak_rss = mib;
+    sm->peak_rss_t = t - tl->origin;
+    sm->peak_rss_closure = closure;
+}
+
+/* RSS is in samples and in closures' enter and exit records: a closure
+ * that allocates and frees between two samples peaks only in its own. */
+static void rss_peak(const gcp_tlr *tl, gcp_summary *sm)
+{
+    for (size_t i = 0; i < tl->nsamples; i++)
+        if (tl->samples[i].has_rss)
+            rss_at(tl, sm, tl->samples[i].rss_mib, tl->samples[i].t, 0);
+    sm->has_sampled_rss = sm->has_rss;
+    sm->sampled_rss = sm->peak_rss;
+    for (size_t i = 0; i < tl->nfuncs; i++) {
+        const gcp_tlr_func *f = &tl->funcs[i];
+        rss_at(tl, sm, f->rss_start_mib, f->start, 1);
+        if (!f->unfinished) /* else: its end is the file's, not a reading */
+            rss_at(tl, sm, f->rss_end_mib, f->end, 1);
+    }
+    if (tl->has_enter_rss)
+        rss_at(tl, sm, tl->enter_rss_mib, tl->enter_rss_t, 1);
+}
+
 static void peaks(const gcp_tlr *tl, gcp_summary *sm)
 {
+    rss_peak(tl, sm);
     for (size_t i = 0; i < tl->nsamples; i++) {
         const gcp_tlr_sample *s = &tl->samples[i];
         sm->nrss += s->has_rss != 0;
         sm->nheap += s->has_heap != 0;
-        if (s->has_rss && (!sm->has_rss || s->rss_mib > sm->peak_rss)) {
-            sm->has_rss = 1;
-            sm->peak_rss = s->rss_mib;
-            sm->peak_rss_t = s->t - tl->origin;
-        }
         if (s->has_heap && (!sm->has_heap || heap_in_use_mib(s) > sm->peak_heap)) {
             sm->has_heap = 1;
             sm->peak_heap = heap_in_use_mib(s);

@@ -20,6 +20,12 @@ typedef struct gcp_summary {
     size_t nrss, nheap; /* samples carrying RSS, the GC heap */
     int has_rss, has_heap;
     double peak_rss, peak_rss_t, peak_heap, peak_heap_t; /* MiB; s from origin */
+    /* peak_rss is the highest RSS in any record: samples, and the enter and
+     * exit records of closures. When no sample reached it, it came from a
+     * closure (peak_rss_closure) and sampled_rss is the samples' own peak
+     * (what `gcprof peak` and `mprof peak` print), if any. */
+    int peak_rss_closure, has_sampled_rss;
+    double sampled_rss;
     size_t nforced;
     double pause_total, pause_max, pause_p99; /* s */
     double gc_share;                          /* collections' time (start to end) / duration */

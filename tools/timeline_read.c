@@ -147,6 +147,11 @@ int gcp__tlr_add_enter(gcp_tlr_ctx *c, const char *name, int level, double t, do
     e->t = t;
     e->rss_mib = rss_mib;
     c->nenters++;
+    if (!c->tl->has_enter_rss || rss_mib > c->tl->enter_rss_mib) {
+        c->tl->has_enter_rss = 1;
+        c->tl->enter_rss_mib = rss_mib;
+        c->tl->enter_rss_t = t;
+    }
     saw_time(c->tl, t);
     return 0;
 }
@@ -333,6 +338,7 @@ static int finish(gcp_tlr_ctx *c)
     if (!tl->cmdline && !(tl->cmdline = copy_text(c, "")))
         return -1;
     tl->origin = tl->has_meta && tl->start < tl->t_min ? tl->start : tl->t_min;
+    tl->cut_short = (tl->has_meta && !tl->has_end) || tl->dropped_last_line;
     return 0;
 }
 

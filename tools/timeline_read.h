@@ -76,6 +76,15 @@ typedef struct gcp_tlr {
 
     int has_end; /* the end record was there: the run finished cleanly */
     double end_t;
+    /* The file shows that its recording was cut short: a gcprof recording
+     * (it has a meta record, and gcprof's writers always end with an end
+     * record) without its end record, or any file whose last line has no
+     * newline. mprof's own files have no end record at all, so for them
+     * only a cut-off last line tells. */
+    int cut_short;
+    int has_enter_rss;    /* the highest RSS of any enter record (enters */
+    double enter_rss_mib; /* that an exit closed are not kept), and when */
+    double enter_rss_t;
     int dropped_last_line; /* a cut-off last line (no newline, no end record) was ignored */
     int has_cut_rss;       /* ...and it was a MEM line with its RSS whole: */
     double cut_rss_mib;    /* mprof counts it, so `peak` does too */
