@@ -18,8 +18,10 @@ int example_circular_refs(void *env);
  * with status 2 and a message when the environment is invalid. */
 void example_config(gcp_config *cfg);
 
-/* Profile fn under the environment's config and print its ProfileReport;
- * the exit status for main(): the closure's status, or 1 on error. */
-int example_main(const char *name, gcp_fn fn);
+/* Profile fn under the environment's config and print its ProfileReport
+ * (main's arguments: none, or --verify to check it against the program's
+ * own record, verify.h); the exit status for main(): the closure's
+ * status, 1 on error or a wrong figure, 2 for bad arguments. */
+int example_main(int argc, char **argv, const char *name, gcp_fn fn);
 
 #endif

@@ -3,15 +3,21 @@
  * batch of closures with one config, a nested profile, a threshold
  * warning. Settings come from GCPROF (e.g. GCPROF=track_peak=1).
  *
- *     gcprof-demo [--details] [--json]
+ *     gcprof-demo [--details] [--json] [--verify]
+ *
+ * --verify checks each report against the program's own record of what
+ * its closures dropped and kept (verify.h); the exit status is 1 when a
+ * figure is wrong.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "examples.h"
+#include "verify.h"
 
 static gcp_config cfg;
 static int show_details, show_json;
+static int wrong; /* --verify found a wrong figure */
 
 static void show(const gcp_report *r)
 {
@@ -34,11 +40,13 @@ static int run(const char *explanation, const char *name, gcp_fn fn, void *env,
         return -1;
     }
     show(&r);
+    wrong |= verify_report(&r, 0);
     return 0;
 }
 
 /* Batch members: garbage strings, a failure, and a cache that is kept. */
 static gcp_vec *kept_cache;
+#define CACHE_ENTRIES 2000
 
 static int make_garbage_strings(void *env)
 {
@@ -66,9 +74,13 @@ static int fill_cache(void *env)
 {
     (void)env;
     kept_cache = gcp_vec_new(0);
-    for (int i = 0; kept_cache && i < 2000; i++)
-        if (gcp_vec_push(kept_cache, gcp_alloc(64)) < 0)
+    verify_watch(kept_cache);
+    for (int i = 0; kept_cache && i < CACHE_ENTRIES; i++) {
+        void *entry = gcp_alloc(64);
+        verify_watch(entry);
+        if (gcp_vec_push(kept_cache, entry) < 0)
             return 1;
+    }
     return 0;
 }
 
@@ -92,7 +104,11 @@ static int run_batch(void)
     for (int i = 0; i < 3; i++) {
         printf("status=%d  ", reports[i].status);
         show(&reports[i]);
+        wrong |= verify_counts(&reports[i], i == 2 ? CACHE_ENTRIES + 1 : 0);
     }
+    /* The cache and its entries stay alive. (The garbage tasks' objects
+     * are not watched: later tasks reuse their addresses.) */
+    wrong |= verify_deaths(CACHE_ENTRIES + 1);
     printf("%d of 3 tasks failed\n", failed);
     return 0;
 }
@@ -107,6 +123,7 @@ static int outer_job(void *env)
         return 1;
     printf("  inner: ");
     show(&inner);
+    wrong |= verify_report(&inner, 0);
     return example_process_data(NULL);
 }
 
@@ -118,6 +135,7 @@ static int spike(void *env)
     char *block = gcp_alloc_atomic(n);
     if (!block)
         return 1;
+    verify_watch(block);
     memset(block, 1, n);
     return block[n - 1] != 1;
 }
@@ -129,8 +147,10 @@ int main(int argc, char **argv)
             show_details = 1;
         else if (strcmp(argv[i], "--json") == 0)
             show_json = 1;
+        else if (strcmp(argv[i], "--verify") == 0)
+            verify_enable();
         else {
-            fprintf(stderr, "usage: gcprof-demo [--details] [--json]\n");
+            fprintf(stderr, "usage: gcprof-demo [--details] [--json] [--verify]\n");
             return 2;
         }
     }
@@ -155,6 +175,7 @@ int main(int argc, char **argv)
         return 1;
     printf("  outer: ");
     show(&outer);
+    wrong |= verify_report(&outer, 0);
 
     gcp_config warn = cfg;
     warn.track_peak = 1;
@@ -166,5 +187,5 @@ int main(int argc, char **argv)
         warn.threshold_mb);
     if (run(why, "spike", spike, NULL, &warn) < 0)
         return 1;
-    return 0;
+    return wrong;
 }

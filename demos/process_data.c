@@ -1,10 +1,11 @@
 /*
  * process_data - the design's first example: profile a closure that
- * builds and drops a 1000 x 1000 matrix. Settings come from GCPROF.
+ * builds and drops a 1000 x 1000 matrix. Settings come from GCPROF;
+ * --verify checks the report against the program's own record (verify.h).
  */
 #include "examples.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-    return example_main("process_data", example_process_data);
+    return example_main(argc, argv, "process_data", example_process_data);
 }
