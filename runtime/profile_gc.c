@@ -145,8 +145,8 @@ static int freed_since(uint64_t heap_in_use0, const gcp__counts *live0,
     return gcp__heap_in_use() < heap_in_use0 || live->objects < expected;
 }
 
-/* After the forced collection: unmapping collections until the free
- * blocks are back with the OS. bdwgc 8.2.2 unmaps a block only once it
+/* After the forced collection, when the profile freed blocks: unmapping
+ * collections until the free blocks are back with the OS. bdwgc 8.2.2 unmaps a block only once it
  * has been free for two collections (GC_unmap_old), and a block freed
  * later (garbage a stale word kept through the forced collection) that
  * coalesces with free neighbours restarts the whole run's age
@@ -188,8 +188,15 @@ static int collect_always(gcp__frame *f, gcp__counts *live, gcp__counts *allocat
         return 0;
     }
     snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=always");
+    uint64_t heap_in_use0 = gcp__heap_in_use();
     collect_with_census(f, 1, live, allocated);
-    return_free_memory(f, live, allocated, r);
+    /* Only blocks freed during the profile are this closure's to return:
+     * free space the heap had before (an initial heap never touched,
+     * what earlier work left) is no figure of ours, and not worth a
+     * collection. */
+    if (heap_in_use0 >= gcp__heap_in_use() + UNMAP_WORTH_BYTES || r->gc_count > 0 ||
+        (r->notes & GCP_NOTE_EXPLICIT_FREES))
+        return_free_memory(f, live, allocated, r);
     return 1;
 }
 

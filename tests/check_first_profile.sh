@@ -5,7 +5,7 @@
 # checks each figure against the program's own measurements. What a stale word keeps alive depends
 # on the CPU, ASLR and frame layout, so each case runs RUNS times: a dead
 # 1000 MiB block used to be kept in about 1 run in 4 (so 6 runs per case
-# catch that with 82% chance, and the 18 lazily bound ones together 99%), the first cycle
+# catch that with 82% chance, and its 18 runs together 99%), the first cycle
 # count was wrong in every lazily bound run on AVX-512 CPUs.
 set -u
 builddir="${top_builddir:-.}"

@@ -169,7 +169,10 @@ START_TEST(test_nothing_to_return)
     gcp_config c = always();
     gcp_report r;
 
+    GC_word gc_no = GC_get_gc_no();
     ck_assert_int_eq(gcp_profile("nothing", make_garbage, &job, &c, &r), 0);
+    /* The baseline and the forced collection, and no unmapping round. */
+    ck_assert_uint_eq(GC_get_gc_no() - gc_no, 2);
     ck_assert(!(r.notes & GCP_NOTE_RETAINED));
     ck_assert(r.memory_saved < 2);
     tu_hidden_free(&job.seen);
