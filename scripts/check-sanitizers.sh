@@ -51,14 +51,6 @@
 #                            UBSan writes to stderr whatever log_path says,
 #                            so the test logs are searched for
 #                            "runtime error:" as well.
-#   LD_BIND_NOW=1            lazy PLT binding runs _dl_runtime_resolve, which
-#                            saves all registers (xsavec) on the stack below
-#                            the caller: on the profiler's first call into
-#                            GC_gcollect_and_unmap that spilled stale heap
-#                            pointers after the dead stack was cleared, and
-#                            the blocks they pinned were never unmapped
-#                            (tests/check_profile memory_saved: 0 MiB under
-#                            ASan). Not a memory error; bind at load.
 #   CK_TIMEOUT_MULTIPLIER=5  ASan costs ~2-3x, and the 4 s default timeout
 #                            of tests/check_timeline (200,000 fmemopen calls)
 #                            ran out with two suites in parallel.
@@ -141,13 +133,12 @@ make -j"$jobs" >build.log 2>&1 || {
 ASAN_OPTIONS="detect_stack_use_after_return=0:verify_asan_link_order=0"
 ASAN_OPTIONS="$ASAN_OPTIONS:allocator_may_return_null=1:detect_leaks=1:log_path=$logs/asan"
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-LD_BIND_NOW=1
 CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}
-export ASAN_OPTIONS UBSAN_OPTIONS LD_BIND_NOW CK_TIMEOUT_MULTIPLIER
+export ASAN_OPTIONS UBSAN_OPTIONS CK_TIMEOUT_MULTIPLIER
 status=0
 make -j"$jobs" check TESTS_ENVIRONMENT="CC='$cc $san'; export CC;" >check.log 2>&1 ||
     status=$?
-unset ASAN_OPTIONS UBSAN_OPTIONS LD_BIND_NOW
+unset ASAN_OPTIONS UBSAN_OPTIONS
 
 for log in tests/*.log; do
     case $log in tests/test-suite.log | "tests/*.log") continue ;; esac
