@@ -70,10 +70,18 @@ set -eu
 # The truth tests: commands relative to the build directory (a script not
 # built there is looked for in the sources, as make check does).
 truth_tests="tests/check_profile
+tests/check_returned
+tests/check_peaks
 tests/check_leak
 tests/check_heap
 tests/check_policy
+tests/check_first_profile.sh
 tests/check_demos.sh"
+# Fewer fresh processes per shell-test cell than make check runs: the
+# matrix has 24 rows.
+FIRST_PROFILE_RUNS="${FIRST_PROFILE_RUNS:-3}"
+DEMO_RUNS="${DEMO_RUNS:-2}"
+export FIRST_PROFILE_RUNS DEMO_RUNS
 
 conditions="baseline bind-now lazy aslr-off heap-small heap-large fragmented
 cpu-noavx512 cpu-xsave cpu-fxsave thp-always thp-never"
