@@ -433,7 +433,9 @@ typedef int (*gcp_fn)(void *env);
  * several threads at once; figures are process-wide, and a report that
  * overlapped another thread's profile says so (GCP_NOTE_OVERLAPPED). The
  * closure must return (a non-zero status to bail out): a longjmp out of it
- * is not supported; code that unwinds should use regions. */
+ * is not supported; code that unwinds should use regions. Unless auto_gc
+ * is off, *out is cleared before the closure runs (an old word in it
+ * would be a root that keeps garbage alive). */
 GCP_EXPORT int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
                            gcp_report *out);
 

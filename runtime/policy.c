@@ -32,6 +32,7 @@
 #include "config_internal.h"
 #include "internal.h"
 #include "policy.h"
+#include "unmap.h"
 
 #define MIB ((uint64_t)1 << 20)
 /* Below this, a heap's ratios mean nothing: a collection costs ~0.1 ms. */
@@ -222,19 +223,39 @@ uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes
 
 /* ---- gcp_gc_point -------------------------------------------------- */
 
+/* One collection of a gc point's; unmap: also return free blocks. */
+static void point_gc(int unmap)
+{
+    gcp__clear_dead_stack();
+    gcp__forced_begin();
+    if (unmap)
+        GC_gcollect_and_unmap();
+    else
+        GC_gcollect();
+    gcp__forced_end();
+}
+
+/* An unmapping round after the point's collection: did it free blocks? */
+static int point_unmap_round(void *unused)
+{
+    uint64_t heap_in_use0 = gcp__heap_in_use();
+
+    (void)unused;
+    point_gc(1);
+    return gcp__heap_in_use() < heap_in_use0;
+}
+
+/* A point that unmaps (memory is short, or the program idle) returns
+ * what it can, not just the blocks that happen to have aged (unmap.c). */
 static void point_collect(gcp_gc_decision *d, int how, int read_rss)
 {
     uint64_t rss_before = read_rss ? gcp__rss_bytes() : 0, t;
 
     gcp__events_acquire();
     t = gcp__now_ns();
-    gcp__clear_dead_stack();
-    gcp__forced_begin();
+    point_gc(how == GCP__COLLECT_AND_UNMAP);
     if (how == GCP__COLLECT_AND_UNMAP)
-        GC_gcollect_and_unmap();
-    else
-        GC_gcollect();
-    gcp__forced_end();
+        gcp__unmap_until_quiet(point_unmap_round, NULL);
     d->cost = (double)(gcp__now_ns() - t) / 1e9;
     gcp__events_release();
     if (read_rss) {

@@ -267,9 +267,15 @@ int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, g
     /* Where the profiler's frames are about to go, an earlier closure ran:
      * words it left in slots our frames never write would keep its garbage
      * alive through the baseline (measured: 75 nodes of an earlier ring,
-     * then counted as collected during this profile). */
-    if (resolved.auto_gc != GCP_AUTO_GC_OFF)
+     * then counted as collected during this profile). The report we are
+     * about to write is often an uninitialised local of the caller's,
+     * with old words in it just the same (measured: a demo built -O0 kept
+     * one string alive through its forced collection from an unwritten
+     * report). */
+    if (resolved.auto_gc != GCP_AUTO_GC_OFF) {
+        memset(out, 0, sizeof *out);
         gcp__clear_dead_stack();
+    }
     rc = frame_begin(&f, name, &resolved);
     if (rc < 0)
         return rc;
@@ -295,6 +301,10 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
         gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
         return rc;
     }
+    /* The reports still to be written hold whatever the caller's stack
+     * held: no stale word there may keep an earlier task's garbage. */
+    if (resolved.auto_gc != GCP_AUTO_GC_OFF && n > 0)
+        memset(reports, 0, n * sizeof *reports);
     for (size_t i = 0; i < n; i++) {
         rc = gcp_profile(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i]);
         if (rc < 0)

@@ -5,7 +5,7 @@
  * objects (the baseline), hold automatic collection off (bounded by
  * hold_limit_mb), run, then a forced collection and a second census. To
  * measure memory given back, unmapping collections follow until every
- * free block has aged enough to be returned (return_free_memory). Objects
+ * free block has aged enough to be returned (unmap.c). Objects
  * collected = live before + allocated between - live after, exact across
  * any number of collections in between.
  *
@@ -19,11 +19,9 @@
 
 #include "policy.h"
 #include "profile_frame.h"
+#include "unmap.h"
 
 #define MIB ((uint64_t)1 << 20)
-/* Mapped free blocks after the forced collection that make the unmapping
- * collections worth their cost. */
-#define UNMAP_WORTH_BYTES MIB
 
 /* A full collection the profiler itself runs, timed apart from the
  * closure's. unmap: also return free blocks to the OS. */
@@ -145,36 +143,21 @@ static int freed_since(uint64_t heap_in_use0, const gcp__counts *live0,
     return gcp__heap_in_use() < heap_in_use0 || live->objects < expected;
 }
 
-/* After the forced collection, when the profile freed blocks: unmapping
- * collections until the free blocks are back with the OS. bdwgc 8.2.2 unmaps a block only once it
- * has been free for two collections (GC_unmap_old), and a block freed
- * later (garbage a stale word kept through the forced collection) that
- * coalesces with free neighbours restarts the whole run's age
- * (GC_freehblk). So no fixed number of rounds is enough: we go on until
- * two rounds in a row freed nothing, after which every free block has
- * aged past the threshold. Bounded: each round either frees something or
- * counts toward the two quiet ones, and MAX_UNMAP_ROUNDS caps a program
- * whose other threads keep making garbage. Nothing to give back (under
- * UNMAP_WORTH_BYTES mapped and free): no round at all. */
-#define MAX_UNMAP_ROUNDS 8
-static void return_free_memory(gcp__frame *f, gcp__counts *live, gcp__counts *allocated,
-                               gcp_report *r)
-{
-    int quiet = 0;
+typedef struct census_round {
+    gcp__frame *f;
+    gcp__counts *live, *allocated;
+} census_round;
 
-    for (int i = 0; i < MAX_UNMAP_ROUNDS && quiet < 2; i++) {
-        if (GC_get_free_bytes() < UNMAP_WORTH_BYTES)
-            return;
-        gcp__counts live0 = *live, allocated0 = *allocated;
-        uint64_t heap_in_use0 = gcp__heap_in_use();
-        collect_with_census(f, 1, live, allocated);
-        if (freed_since(heap_in_use0, &live0, &allocated0, live, allocated)) {
-            r->notes |= GCP_NOTE_RETAINED;
-            quiet = 0;
-        } else {
-            quiet++;
-        }
-    }
+/* One unmapping round of the profiler's: its census, and whether it
+ * freed anything the previous collection had kept. */
+static int census_unmap_round(void *ctx)
+{
+    census_round *c = ctx;
+    gcp__counts live0 = *c->live, allocated0 = *c->allocated;
+    uint64_t heap_in_use0 = gcp__heap_in_use();
+
+    collect_with_census(c->f, 1, c->live, c->allocated);
+    return freed_since(heap_in_use0, &live0, &allocated0, c->live, c->allocated);
 }
 
 /* always: the forced collection, then unmapping ones; each takes the
@@ -194,9 +177,11 @@ static int collect_always(gcp__frame *f, gcp__counts *live, gcp__counts *allocat
      * free space the heap had before (an initial heap never touched,
      * what earlier work left) is no figure of ours, and not worth a
      * collection. */
-    if (heap_in_use0 >= gcp__heap_in_use() + UNMAP_WORTH_BYTES || r->gc_count > 0 ||
-        (r->notes & GCP_NOTE_EXPLICIT_FREES))
-        return_free_memory(f, live, allocated, r);
+    census_round c = {f, live, allocated};
+    if ((heap_in_use0 >= gcp__heap_in_use() + GCP__UNMAP_WORTH_BYTES || r->gc_count > 0 ||
+         (r->notes & GCP_NOTE_EXPLICIT_FREES)) &&
+        gcp__unmap_until_quiet(census_unmap_round, &c) > 0)
+        r->notes |= GCP_NOTE_RETAINED; /* garbage outlived the forced collection */
     return 1;
 }
 

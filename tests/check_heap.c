@@ -701,9 +701,16 @@ static void run_in_child(child_fn fn)
                   WIFEXITED(status) ? WEXITSTATUS(status) : -1, msg);
 }
 
-#define CAP_BYTES  ((size_t)64 << 20)
-#define MAX_BLOCKS 1024 /* 1 GiB: far past the cap */
+/* The cap is 64 MiB above the heap the test starts with: bdwgc never
+ * shrinks a heap to a cap, so a cap below an initial heap made large by
+ * GC_INITIAL_HEAP_SIZE would not bite. */
+#define CAP_ROOM   ((size_t)64 << 20)
+#define MAX_BLOCKS 4096 /* 4 GiB: far past any cap here */
 static void *volatile g_blocks[MAX_BLOCKS];
+static size_t cap_bytes(void)
+{
+    return GC_get_heap_size() + CAP_ROOM;
+}
 
 static int child_fail(char *msg, size_t n, int code, const char *fmt, ...) GCP_PRINTF(4, 5);
 static int child_fail(char *msg, size_t n, int code, const char *fmt, ...)
@@ -724,10 +731,13 @@ static int capped_large_blocks(char *msg, size_t n)
     uint64_t my_bytes = 0;
 
     gcp_init();
-    GC_set_max_heap_size(CAP_BYTES);
+    size_t cap = cap_bytes(), max_blocks = (cap >> 20) + 64;
+    if (max_blocks > MAX_BLOCKS)
+        return child_fail(msg, n, 10, "the initial heap is too large for this test");
+    GC_set_max_heap_size(cap);
     tu_log_capture(&log);
     gcp_heap_counters before = counters_now();
-    for (; ok < MAX_BLOCKS; ok++) {
+    for (; ok < max_blocks; ok++) {
         void *p = gcp_alloc(MIB);
         if (!p)
             break;
@@ -737,14 +747,14 @@ static int capped_large_blocks(char *msg, size_t n)
     }
     gcp_heap_counters after = counters_now();
     tu_log_restore();
-    if (ok == MAX_BLOCKS)
-        return child_fail(msg, n, 2, "no NULL after %d blocks of 1 MiB under a %zu-byte cap",
-                          MAX_BLOCKS, CAP_BYTES);
+    if (ok == max_blocks)
+        return child_fail(msg, n, 2, "no NULL after %zu blocks of 1 MiB under a %zu-byte cap",
+                          max_blocks, cap);
     if (ok == 0)
         return child_fail(msg, n, 3, "not even one 1 MiB block fit under the cap");
-    if (my_bytes > CAP_BYTES)
+    if (my_bytes > cap)
         return child_fail(msg, n, 4, "%llu bytes handed out under a %zu-byte cap",
-                          (unsigned long long)my_bytes, CAP_BYTES);
+                          (unsigned long long)my_bytes, cap);
     snprintf(num, sizeof num, "%zu", MIB);
     const char *err = gcp_last_error();
     if (!strstr(err, num) || !strstr(err, gcp_strerror(GCP_ENOMEM)))
@@ -794,10 +804,10 @@ static int capped_small_objects(char *msg, size_t n)
     tu_log log;
     size_t ok = 0;
     uint64_t my_bytes = 0;
-    const size_t limit = 2 * CAP_BYTES / 16; /* far more than can fit */
-
     gcp_init();
-    GC_set_max_heap_size(CAP_BYTES);
+    size_t cap = cap_bytes();
+    const size_t limit = 2 * cap / 16; /* far more than can fit */
+    GC_set_max_heap_size(cap);
     tu_log_capture(&log);
     gcp_heap_counters before = counters_now();
     for (; ok < limit; ok++) {
@@ -812,8 +822,7 @@ static int capped_small_objects(char *msg, size_t n)
     gcp_heap_counters after = counters_now();
     tu_log_restore();
     if (ok == limit)
-        return child_fail(msg, n, 2, "no NULL after %zu objects under a %zu-byte cap", ok,
-                          CAP_BYTES);
+        return child_fail(msg, n, 2, "no NULL after %zu objects under a %zu-byte cap", ok, cap);
     if (log.errors < 1 || !strstr(gcp_last_error(), gcp_strerror(GCP_ENOMEM)))
         return child_fail(msg, n, 3, "no out-of-memory error logged ('%s')", gcp_last_error());
     if (after.objects_allocated - before.objects_allocated != ok ||
