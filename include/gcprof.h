@@ -334,8 +334,9 @@ enum {
     /* Garbage outlived the forced collection: a later collection of the
      * profiler's (run to return memory to the OS) freed heap blocks or
      * runtime objects the forced one had kept, through a stale word on the
-     * stack or in a register (conservative retention), or, with other
-     * threads running, garbage they made meanwhile. memory_saved and
+     * stack or in a register (conservative retention), because objects
+     * with finalizers (and what they reach) live one collection longer, or,
+     * with other threads running, garbage they made meanwhile. memory_saved and
      * gc_objects_collected include what the later collections freed.
      * Retention that outlives the profiler's last collection cannot be
      * seen, and is not noted. */
@@ -344,11 +345,11 @@ enum {
      * GC_REALLOC that moved an object). The heap in use is read at each
      * collection's start and at the two ends, and an explicit free lowers
      * it unseen in between, so peak_heap counts the bytes freed in each
-     * stretch between readings as in use at the stretch's end: exact when
-     * the frees came after the allocations (a block allocated and freed, a
-     * realloc that grows), higher than reached when freed memory was
-     * allocated again, or when small objects were freed (they leave their
-     * block in use). */
+     * stretch between readings as in use at the stretch's end, but never
+     * more than the heap's size then: exact when the frees came after the
+     * allocations (a block allocated and freed, a realloc that grows),
+     * higher than reached when freed memory was allocated again, or when
+     * small objects were freed (they leave their block in use). */
     GCP_NOTE_EXPLICIT_FREES = 1 << 11
 };
 

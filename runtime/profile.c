@@ -79,7 +79,8 @@ static void unhooked_peak(frame *f, uint64_t heap_at_end)
     uint64_t freed = GC_get_expl_freed_bytes_since_gc();
 
     if (GC_get_gc_no() == f->gc_no_before && freed > f->freed_before) {
-        heap_at_end += freed - f->freed_before;
+        uint64_t bound = heap_at_end + (freed - f->freed_before), heap_size = GC_get_heap_size();
+        heap_at_end = bound < heap_size ? bound : heap_size;
         f->marks.explicit_frees = 1;
     }
     if (heap_at_end > f->marks.heap_peak)
@@ -252,10 +253,31 @@ static void frame_end(frame *f, int status, gcp_report *r)
         gcp__events_release();
 }
 
+/* The profile proper, in a frame of its own that gcp_profile creates only
+ * after clearing the dead stack: on a lazily bound program's first call,
+ * the dynamic linker's trampoline saved the caller's registers exactly
+ * where this large frame goes, and its unwritten slots would keep them
+ * (measured with glibc's fxsave trampoline: a heap section's address,
+ * left from the heap's growth, pinned a ring of 20,000 nodes built at
+ * the start of that section). */
+static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, void *env,
+                                                 const gcp_config *resolved, gcp_report *out)
+{
+    frame f;
+
+    int rc = frame_begin(&f, name, resolved);
+    if (rc < 0)
+        return rc;
+    int status = fn(env);
+    /* Right where the closure's frames were: wipe what it left there. */
+    frame_stop(&f);
+    frame_end(&f, status, out);
+    return 0;
+}
+
 int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
 {
     gcp_config resolved;
-    frame f;
 
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
@@ -264,26 +286,19 @@ int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, g
     int rc = resolve_logged(cfg, &resolved);
     if (rc < 0)
         return rc;
-    /* Where the profiler's frames are about to go, an earlier closure ran:
-     * words it left in slots our frames never write would keep its garbage
-     * alive through the baseline (measured: 75 nodes of an earlier ring,
-     * then counted as collected during this profile). The report we are
-     * about to write is often an uninitialised local of the caller's,
-     * with old words in it just the same (measured: a demo built -O0 kept
-     * one string alive through its forced collection from an unwritten
-     * report). */
+    /* Where the profiler's frames are about to go, an earlier closure ran
+     * (or the trampoline, above): words left in slots our frames never
+     * write would keep garbage alive through the baseline (measured: 75
+     * nodes of an earlier ring, then counted as collected during this
+     * profile). The report we are about to write is often an
+     * uninitialised local of the caller's, with old words in it just the
+     * same (measured: a demo built -O0 kept one string alive through its
+     * forced collection from an unwritten report). */
     if (resolved.auto_gc != GCP_AUTO_GC_OFF) {
         memset(out, 0, sizeof *out);
         gcp__clear_dead_stack();
     }
-    rc = frame_begin(&f, name, &resolved);
-    if (rc < 0)
-        return rc;
-    int status = fn(env);
-    /* Right where the closure's frames were: wipe what it left there. */
-    frame_stop(&f);
-    frame_end(&f, status, out);
-    return 0;
+    return profile_run(name, fn, env, &resolved, out);
 }
 
 int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp_report *reports)

@@ -41,15 +41,20 @@ static void raise_to(_Atomic uint64_t *mark, uint64_t value)
         ;
 }
 
-/* The stretch since the previous reading ends here with heap_in_use. */
+/* The stretch since the previous reading ends here with heap_in_use. Its
+ * peak is at most the heap in use now plus what was freed explicitly in
+ * it, and at most the heap's size now (which only grows between
+ * collections): the smaller bound is kept. */
 static void end_stretch(uint64_t heap_in_use)
 {
     uint64_t freed = GC_get_expl_freed_bytes_since_gc();
     uint64_t base = atomic_load_explicit(&freed_base, memory_order_relaxed);
 
     if (freed > base) {
+        uint64_t heap_size = GC_get_heap_size();
+        uint64_t bound = heap_in_use + (freed - base);
         atomic_store_explicit(&freed_since_reset, 1, memory_order_relaxed);
-        heap_in_use += freed - base;
+        heap_in_use = bound < heap_size ? bound : heap_size;
     }
     raise_to(&heap_peak_now, heap_in_use);
 }
@@ -87,6 +92,10 @@ static int any_tracks_rss(void)
 void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now, uint64_t heap)
 {
     pthread_mutex_lock(&marks_lock);
+    /* The active profiles' stretch ends here: their explicit frees so far
+     * count before the reset below forgets them. */
+    if (active)
+        end_stretch(gcp__heap_in_use());
     uint64_t rss_peak = track_rss && any_tracks_rss() ? gcp__rss_peak_bytes() : 0;
     for (gcp__marks *a = active; a; a = a->next)
         fold_into(a, rss_peak);

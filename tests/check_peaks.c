@@ -246,6 +246,77 @@ START_TEST(test_peak_heap_sees_realloc_growth)
 }
 END_TEST
 
+/* Freed again and again: the bound never passes the heap's own size,
+ * which between collections only grows (read at the closure's end). */
+static uint64_t rounds_heap_size;
+static int alloc_free_rounds(void *env)
+{
+    free_job *job = env;
+    size_t n = job->mib << 20;
+
+    job->heap_top = 0;
+    for (int i = 0; i < 10; i++) {
+        char *p = GC_MALLOC_ATOMIC(n);
+        if (!p)
+            return 1;
+        memset(p, 1, n);
+        uint64_t in_use = own_heap_in_use();
+        if (in_use > job->heap_top)
+            job->heap_top = in_use;
+        GC_FREE(p);
+    }
+    rounds_heap_size = GC_get_heap_size();
+    return 0;
+}
+
+START_TEST(test_peak_heap_bound_by_heap_size)
+{
+    free_job job = {64, 0, 0};
+    gcp_config c = config(GCP_AUTO_GC_ALWAYS, 0);
+    gcp_report r;
+
+    ck_assert_int_eq(gcp_profile("rounds", alloc_free_rounds, &job, &c, &r), 0);
+    ck_assert(r.notes & GCP_NOTE_EXPLICIT_FREES);
+    ck_assert_uint_ge(r.peak_heap, job.heap_top);
+    /* Ten times 64 MiB were freed; the heap never held more than its
+     * size, and that is at most a block or two over the top seen. */
+    ck_assert_msg(r.peak_heap <= rounds_heap_size, "peak_heap %llu, heap %llu",
+                  (unsigned long long)r.peak_heap, (unsigned long long)rounds_heap_size);
+    ck_assert_msg(r.peak_heap < job.heap_top + (job.mib << 20), "peak_heap %llu, own top %llu",
+                  (unsigned long long)r.peak_heap, (unsigned long long)job.heap_top);
+}
+END_TEST
+
+/* A profile begun inside one that freed memory: the outer peak keeps
+ * the frees made before the inner one reset the shared marks. */
+static int free_then_nest(void *env)
+{
+    free_job *job = env;
+    free_job inner = {1, 0, 0};
+    gcp_config c = config(GCP_AUTO_GC_OFF, 0);
+    gcp_report *ir = GC_MALLOC_UNCOLLECTABLE(sizeof *ir);
+
+    if (!ir || alloc_and_free(job) != 0)
+        return 1;
+    ck_assert_int_eq(gcp_profile("inner", alloc_and_free, &inner, &c, ir), 0);
+    GC_FREE(ir);
+    return 0;
+}
+
+START_TEST(test_nested_keeps_outer_frees)
+{
+    free_job job = {64, 0, 0};
+    gcp_config c = config(GCP_AUTO_GC_ALWAYS, 0);
+    gcp_report r;
+
+    ck_assert_int_eq(gcp_profile("outer", free_then_nest, &job, &c, &r), 0);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert(r.notes & GCP_NOTE_EXPLICIT_FREES);
+    ck_assert_msg(r.peak_heap + 4096 > job.heap_top, "peak_heap %llu, own %llu",
+                  (unsigned long long)r.peak_heap, (unsigned long long)job.heap_top);
+}
+END_TEST
+
 START_TEST(test_no_explicit_free_no_note)
 {
     spike_job job = {16, 0, 0};
@@ -322,6 +393,8 @@ static Suite *make_peaks_suite(void)
     tcase_add_test(frees, test_peak_heap_sees_gc_free_unhooked);
     tcase_add_test(frees, test_peak_heap_sees_realloc_growth);
     tcase_add_test(frees, test_no_explicit_free_no_note);
+    tcase_add_test(frees, test_peak_heap_bound_by_heap_size);
+    tcase_add_test(frees, test_nested_keeps_outer_frees);
     suite_add_tcase(s, frees);
 
     tcase_add_test(thresholds, test_threshold_exceeded_warns_once);
