@@ -175,10 +175,13 @@ int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *alloca
 
 /* ---- before a measured collection (scrub.c) --------------------------- */
 
-/* Zero the unused stack below the caller, and the vector registers a
- * lazy-binding trampoline would save there, so stale words left by
- * finished code do not keep garbage alive through conservative scanning. */
-void gcp__clear_dead_stack(void);
+/* Zero the unused stack below the caller (up to 64 KiB, as much as the
+ * thread's stack has room for), and the vector registers a lazy-binding
+ * trampoline would save there, so stale words left by finished code do
+ * not keep garbage alive through conservative scanning. */
+size_t gcp__dead_stack_bytes(void);
+void gcp__wipe_dead_stack(size_t bytes);
+#define gcp__clear_dead_stack() gcp__wipe_dead_stack(gcp__dead_stack_bytes())
 
 /* ---- /proc readings (procfs.c) --------------------------------------- */
 

@@ -234,6 +234,11 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;
     fill_closure_figures(f, &all, r);
+    /* The profiler's collections run from frames made from here on: on
+     * cleared stack, not on what the bookkeeping above left (profile_gc.c,
+     * collect_with_census). */
+    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
+        gcp__clear_dead_stack();
     int collected = gcp__profile_gc_end(f, r);
 
     /* Only a collection can have changed RSS since the closure's end:

@@ -25,9 +25,13 @@
  * register wipe covers what it cannot control (libgc's own lazy calls, a
  * static libgcprof.a in a lazily bound program).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pthread_getattr_np */
+#endif
 #include "internal.h"
 #include "scrub.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -93,46 +97,100 @@ void gcp__zero_vector_registers(void)
 }
 #endif
 
+/* ---- the dead stack --------------------------------------------------- */
+
 /* 64 KiB covers the frames of any ordinary closure. A word it misses keeps
  * its garbage alive: the collector then frees less, and the census still
- * counts exactly what it freed.
- *
- * On x86-64 this is a stub without a frame of its own: zero the vector
+ * counts exactly what it freed. */
+#define DEAD_STACK_BYTES ((size_t)64 << 10)
+/* Left alone above the thread's lowest stack address: its guard page and
+ * room for a signal handler. */
+#define STACK_MARGIN ((size_t)16 << 10)
+/* When the thread's stack bounds are unknown (or we run on a stack of
+ * someone else's making, a coroutine's), a little is still safe. */
+#define UNKNOWN_STACK_BYTES ((size_t)4 << 10)
+
+typedef struct stack_bounds {
+    uintptr_t lo, hi; /* 0, 0: not looked up yet; 1, 1: unknown */
+} stack_bounds;
+
+static _Thread_local stack_bounds bounds __attribute__((tls_model("initial-exec")));
+
+static void look_up_bounds(void)
+{
+    pthread_attr_t attr;
+    void *addr = NULL;
+    size_t size = 0;
+
+    bounds.lo = bounds.hi = 1;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr && size) {
+        bounds.lo = (uintptr_t)addr;
+        bounds.hi = (uintptr_t)addr + size;
+    }
+    pthread_attr_destroy(&attr);
+}
+
+size_t gcp__dead_stack_bytes(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+    if (!bounds.lo)
+        look_up_bounds(); /* once per thread */
+    if (sp <= bounds.lo + STACK_MARGIN || sp > bounds.hi)
+        return UNKNOWN_STACK_BYTES;
+    size_t room = (size_t)(sp - bounds.lo - STACK_MARGIN);
+    return (room < DEAD_STACK_BYTES ? room : DEAD_STACK_BYTES) & ~(size_t)7;
+}
+
+/* On x86-64 the wipe is a stub without a frame of its own: zero the vector
  * registers (a call, whose return address the wipe then covers), then
- * zero the 64 KiB right below our return address. A C function's frame
- * would sit on top of the dead stack and keep whatever its unwritten
- * slots held: built -O0, the library kept a whole matrix of 1002 objects
- * alive that way, and a -O2 frame's alignment padding is no better. */
+ * zero `bytes` right below our return address, touching its pages from
+ * the top down first (as gcp__wipe_below_sp does, for the guard page's
+ * sake; a backwards rep stosq would do it too, at 7 us instead of 1). A C function's
+ * frame would sit on top of the dead stack and keep whatever its
+ * unwritten slots held: built -O0, the library kept a whole matrix of 1002
+ * objects alive that way, and a -O2 frame's alignment padding is no
+ * better. */
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
-__asm__(".text\n"
-        ".globl gcp__clear_dead_stack\n"
-        ".hidden gcp__clear_dead_stack\n"
-        ".type gcp__clear_dead_stack, @function\n"
-        "gcp__clear_dead_stack:\n"
+__asm__(".pushsection .text\n"
+        ".globl gcp__wipe_dead_stack\n"
+        ".hidden gcp__wipe_dead_stack\n"
+        ".type gcp__wipe_dead_stack, @function\n"
+        "gcp__wipe_dead_stack:\n"
         "    .cfi_startproc\n"
-        "    sub $8, %rsp\n" /* 16-byte alignment for the call */
+        "    push %rdi\n" /* bytes; and 16-byte alignment for the call */
         "    .cfi_adjust_cfa_offset 8\n"
         "    call gcp__zero_vector_registers\n"
-        "    add $8, %rsp\n"
+        "    pop %rdx\n"
         "    .cfi_adjust_cfa_offset -8\n"
-        "    sub $" GCP__STR(GCP__DEAD_STACK_BYTES) ", %rsp\n"
-        "    .cfi_adjust_cfa_offset " GCP__STR(GCP__DEAD_STACK_BYTES) "\n"
+        "    mov %rsp, %r9\n"
+        "    .cfi_def_cfa_register %r9\n"
+        "    sub %rdx, %rsp\n"
+        "    lea -8(%r9), %rdi\n"
+        "1:  movq $0, (%rdi)\n" /* a word a page, from the top down */
+        "    sub $4096, %rdi\n"
+        "    cmp %rsp, %rdi\n"
+        "    jae 1b\n"
         "    mov %rsp, %rdi\n"
-        "    mov $" GCP__STR(GCP__DEAD_STACK_WORDS) ", %ecx\n"
+        "    mov %rdx, %rcx\n"
+        "    shr $3, %rcx\n"
         "    xor %eax, %eax\n"
         "    rep stosq\n"
-        "    add $" GCP__STR(GCP__DEAD_STACK_BYTES) ", %rsp\n"
-        "    .cfi_adjust_cfa_offset -" GCP__STR(GCP__DEAD_STACK_BYTES) "\n"
+        "    mov %r9, %rsp\n"
+        "    .cfi_def_cfa_register %rsp\n"
         "    ret\n"
         "    .cfi_endproc\n"
-        ".size gcp__clear_dead_stack, .-gcp__clear_dead_stack\n");
+        ".size gcp__wipe_dead_stack, .-gcp__wipe_dead_stack\n"
+        ".popsection\n");
 #else
 /* no_sanitize_address: ASan's redzones would stay unzeroed. */
-__attribute__((noinline, no_sanitize_address)) void gcp__clear_dead_stack(void)
+__attribute__((noinline, no_sanitize_address)) void gcp__wipe_dead_stack(size_t bytes)
 {
-    char buf[GCP__DEAD_STACK_BYTES];
+    char buf[bytes];
 
-    memset(buf, 0, sizeof buf);
+    memset(buf, 0, bytes);
     /* The buffer "escapes", so the compiler cannot drop the memset. */
     __asm__ volatile("" : : "r"(buf) : "memory");
     gcp__zero_vector_registers();

@@ -11,12 +11,6 @@
  * deepest part. */
 #define GCP__HOOK_STACK_BYTES 2048
 #define GCP__HOOK_UNWIND_STACK_BYTES 8192
-/* Dead stack cleared before a measured collection (gcp__clear_dead_stack),
- * as literals: the assembly stub spells them out. */
-#define GCP__DEAD_STACK_BYTES 65536
-#define GCP__DEAD_STACK_WORDS 8192
-#define GCP__STR_(x) #x
-#define GCP__STR(x) GCP__STR_(x)
 
 void gcp__clear_below(void);
 
@@ -35,16 +29,24 @@ static inline __attribute__((always_inline)) void gcp__wipe_below_sp(unsigned lo
     unsigned long n = bytes / 8;
     void *dst;
 
-    /* The stack pointer goes down first, so every store is to the stack
-     * in use (memcheck reports stores below it), and comes back after. */
+    /* The stack pointer goes down first, so every store is to the stack in
+     * use (memcheck reports stores below it), and comes back after. A word
+     * a page is written from the top down before the rest, so a thread
+     * short of stack meets its guard page (a fault) before anything
+     * below it. */
     __asm__ volatile("sub %2, %%rsp\n\t"
+                     "lea -8(%%rsp,%2), %%rdi\n"
+                     "1:\tmovq $0, (%%rdi)\n\t"
+                     "sub $4096, %%rdi\n\t"
+                     "cmp %%rsp, %%rdi\n\t"
+                     "jae 1b\n\t"
                      "mov %%rsp, %%rdi\n\t"
                      "xor %%eax, %%eax\n\t"
                      "rep stosq\n\t"
                      "add %2, %%rsp"
                      : "=&D"(dst), "+c"(n)
                      : "r"(bytes)
-                     : "rax", "memory");
+                     : "rax", "memory", "cc");
 #else
     (void)bytes;
     gcp__clear_below(); /* leaves one return address: the best portable C can do */
