@@ -24,7 +24,8 @@
  *
  * The stack is walked with libgcc's unwinder (_Unwind_Backtrace), which
  * needs only the unwind tables every x86-64 and AArch64 object carries:
- * it allocates nothing and, with glibc 2.35 and later, takes no lock.
+ * it allocates nothing and, with glibc 2.35 and later and GCC 12's libgcc
+ * (_dl_find_object), takes no lock.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dladdr1 */

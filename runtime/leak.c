@@ -290,12 +290,12 @@ int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before, gcp_live_coun
     before->bytes = live.bytes;
     int rc = fn(env);
     gcp__clear_dead_stack(); /* right where fn's frames were */
+    if (status)
+        *status = rc; /* fn ran: its status stands whatever follows */
     if (GC_is_disabled())
         return gcp__fail(GCP_EINVAL, "gcp_live_growth: collection was disabled by fn");
     collect_and_count(&live);
     after->objects = live.objects;
     after->bytes = live.bytes;
-    if (status)
-        *status = rc;
     return 0;
 }

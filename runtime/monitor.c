@@ -243,6 +243,10 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     if (rc < 0)
         return rc;
     gcp__init_collector();
+    /* Learning runs GC_try_to_collect, which runs pending finalizers: not
+     * under our lock, where a finalizer that starts or stops the monitor
+     * would wait for itself. */
+    gcp__explicit_learn(); /* GC_gcollect & co from the records' START */
     pthread_mutex_lock(&start_stop);
     if (atomic_load(&running)) {
         pthread_mutex_unlock(&start_stop);
@@ -266,7 +270,6 @@ int gcp_monitor_start(const gcp_monitor_options *o)
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_EIO, "gcp_monitor_start: no eventfd: %s", strerror(errno));
     }
-    gcp__explicit_learn(); /* GC_gcollect & co from the records' START */
     gcp__events_acquire();
     /* The trace's origin and the file's start, read together: the share of
      * time in collections is over the time since the start in the file. */

@@ -72,6 +72,7 @@ set -eu
 # built there is looked for in the sources, as make check does).
 truth_tests="tests/check_profile
 tests/check_returned
+tests/check_monitor
 tests/check_peaks
 tests/check_leak
 tests/check_heap
