@@ -116,11 +116,11 @@ void gcp__events_feed(int type)
         record(event, now, heap);
 }
 
-/* Events the collector sends before it scans the stack, after START. */
+/* Events the collector sends before it scans the stack. */
 static int before_stack_scan(GC_EventType event)
 {
-    return event == GC_EVENT_PRE_STOP_WORLD || event == GC_EVENT_POST_STOP_WORLD ||
-           event == GC_EVENT_MARK_START;
+    return event == GC_EVENT_START || event == GC_EVENT_PRE_STOP_WORLD ||
+           event == GC_EVENT_POST_STOP_WORLD || event == GC_EVENT_MARK_START;
 }
 
 /* Whether the program asked for the collection starting now: only records
@@ -128,12 +128,14 @@ static int before_stack_scan(GC_EventType event)
  * (explicit_gc.c: one walk of a few frames). Without that, the profiler's
  * own collections are known by its bracket, which also catches another
  * thread's collection in the meantime. */
-static int asked_for(const void *hook_return)
+static int asked_for(const void *hook_return, int *walked)
 {
     if (!atomic_load_explicit(&recording, RELAXED))
         return 0;
-    if (gcp__explicit_learnt())
+    if (gcp__explicit_learnt()) {
+        *walked = 1;
         return gcp__explicit_collection(hook_return);
+    }
     return atomic_load_explicit(&forcing, RELAXED) > 0;
 }
 
@@ -144,15 +146,16 @@ static void GC_CALLBACK on_event(GC_EventType event)
     if (in_hook) /* a replaced hook chaining back to us: stop the loop */
         return;
     in_hook = 1;
+    int walked = 0;
     if (event == GC_EVENT_START)
-        start_forced = asked_for(__builtin_return_address(0));
+        start_forced = asked_for(__builtin_return_address(0), &walked);
     gcp__events_feed((int)event);
     if (next)
         next(event);
     in_hook = 0;
     /* Before the collector scans the stack, take back what our calls
      * left on it (scrub.h). */
-    if (event == GC_EVENT_START)
+    if (walked)
         gcp__wipe_below_sp(GCP__HOOK_UNWIND_STACK_BYTES);
     else if (before_stack_scan(event))
         gcp__wipe_below_sp(GCP__HOOK_STACK_BYTES);

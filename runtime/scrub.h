@@ -6,11 +6,12 @@
 #define GCP_SCRUB_H
 
 /* Bytes below the stack pointer the hook's own calls can have written:
- * its bookkeeping, and at a collection's start libgcc's unwinder
- * (explicit_gc.c), whose context and frame-state structures are the
- * deepest part. */
-#define GCP__HOOK_STACK_BYTES 2048
-#define GCP__HOOK_UNWIND_STACK_BYTES 8192
+ * its bookkeeping (measured: 208 bytes at most), and at a collection's
+ * start while the monitor records, libgcc's unwinder (explicit_gc.c),
+ * whose context and frame-state structures take about 1.5 KiB. Wiped at
+ * each event before the stack scan, about twice that. */
+#define GCP__HOOK_STACK_BYTES 512
+#define GCP__HOOK_UNWIND_STACK_BYTES 4096
 
 void gcp__clear_below(void);
 
