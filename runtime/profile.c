@@ -266,11 +266,15 @@ static void frame_end(frame *f, int status, gcp_report *r)
  * left from the heap's growth, pinned a ring of 20,000 nodes built at
  * the start of that section). */
 static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, void *env,
-                                                 const gcp_config *resolved, gcp_report *out)
+                                                 const gcp_config *cfg, gcp_report *out)
 {
+    gcp_config resolved;
     frame f;
 
-    int rc = frame_begin(&f, name, resolved);
+    int rc = resolve_logged(cfg, &resolved);
+    if (rc < 0)
+        return rc;
+    rc = frame_begin(&f, name, &resolved);
     if (rc < 0)
         return rc;
     int status = fn(env);
@@ -280,15 +284,27 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
     return 0;
 }
 
-int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
+/* Whether cfg (resolved) has the profiler collect: the config is resolved
+ * in this function's frame, below gcp_profile's and wiped with the dead
+ * stack, so gcp_profile's own frame holds no struct with unwritten
+ * padding (or, under ASan, redzones) that could keep old words. */
+static __attribute__((noinline)) int collects(const gcp_config *cfg, int *rc)
 {
     gcp_config resolved;
+
+    *rc = resolve_logged(cfg, &resolved);
+    return *rc == 0 && resolved.auto_gc != GCP_AUTO_GC_OFF;
+}
+
+int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
+{
+    int rc;
 
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
     if (!out)
         return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
-    int rc = resolve_logged(cfg, &resolved);
+    int collecting = collects(cfg, &rc);
     if (rc < 0)
         return rc;
     /* Where the profiler's frames are about to go, an earlier closure ran
@@ -299,11 +315,11 @@ int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, g
      * uninitialised local of the caller's, with old words in it just the
      * same (measured: a demo built -O0 kept one string alive through its
      * forced collection from an unwritten report). */
-    if (resolved.auto_gc != GCP_AUTO_GC_OFF) {
+    if (collecting) {
         memset(out, 0, sizeof *out);
         gcp__clear_dead_stack();
     }
-    rc = profile_run(name, fn, env, &resolved, out);
+    rc = profile_run(name, fn, env, cfg, out);
     __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
     return rc;
 }
