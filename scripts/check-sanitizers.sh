@@ -134,11 +134,19 @@ ASAN_OPTIONS="detect_stack_use_after_return=0:verify_asan_link_order=0"
 ASAN_OPTIONS="$ASAN_OPTIONS:allocator_may_return_null=1:detect_leaks=1:log_path=$logs/asan"
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-5}
-export ASAN_OPTIONS UBSAN_OPTIONS CK_TIMEOUT_MULTIPLIER
+# The two fresh-process retention tests (tests/check_first_profile.sh,
+# tests/check_demos.sh) are skipped here: they ask that nothing dead be
+# kept, and under ASan a dead 1000 MiB block or one demo object was kept in
+# about 1 run in 10, through scanned memory the library does not own (the
+# ASan runtime's, or the calling program's instrumented frames; which word
+# was not established). They run in plain make check and in every cell of
+# scripts/check-portability.sh. The exact counts here still hold.
+GCPROF_SKIP_RETENTION_TESTS=1
+export ASAN_OPTIONS UBSAN_OPTIONS CK_TIMEOUT_MULTIPLIER GCPROF_SKIP_RETENTION_TESTS
 status=0
 make -j"$jobs" check TESTS_ENVIRONMENT="CC='$cc $san'; export CC;" >check.log 2>&1 ||
     status=$?
-unset ASAN_OPTIONS UBSAN_OPTIONS
+unset ASAN_OPTIONS UBSAN_OPTIONS GCPROF_SKIP_RETENTION_TESTS
 
 for log in tests/*.log; do
     case $log in tests/test-suite.log | "tests/*.log") continue ;; esac

@@ -6,6 +6,15 @@
 # the first profile of a process is checked every time, under lazy and
 # eager binding.
 set -u
+# scripts/check-sanitizers.sh skips this (77: automake's SKIP): under ASan
+# the runtime's own memory and its instrumentation of the calling program
+# add scanned words the library cannot clear, and a dead 1000 MiB block or a
+# demo's object was kept in about 1 run in 10 there. The portability matrix
+# and plain make check run it.
+if [ "${GCPROF_SKIP_RETENTION_TESTS:-}" = 1 ]; then
+    echo "skipped: GCPROF_SKIP_RETENTION_TESTS=1"
+    exit 77
+fi
 builddir="${top_builddir:-.}"
 RUNS="${DEMO_RUNS:-5}"
 tmp=$(mktemp -d)
