@@ -35,8 +35,8 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#define CLOBBER_0_15                                                                              \
-    "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",      \
+#define CLOBBER_0_15                                                                               \
+    "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",       \
         "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
 
 /* vzeroall: ymm0-15 (and zmm0-15's upper halves) to zero. */
@@ -66,15 +66,16 @@ __attribute__((target("avx512f"), noinline)) static void zero_avx512_high(void)
 /* Without AVX: the sixteen SSE registers (x86-64 always has SSE2). */
 __attribute__((noinline)) static void zero_sse(void)
 {
-    __asm__ volatile("pxor %%xmm0, %%xmm0\n\tmovdqa %%xmm0, %%xmm1\n\tmovdqa %%xmm0, %%xmm2\n\t"
-                     "movdqa %%xmm0, %%xmm3\n\tmovdqa %%xmm0, %%xmm4\n\tmovdqa %%xmm0, %%xmm5\n\t"
-                     "movdqa %%xmm0, %%xmm6\n\tmovdqa %%xmm0, %%xmm7\n\tmovdqa %%xmm0, %%xmm8\n\t"
-                     "movdqa %%xmm0, %%xmm9\n\tmovdqa %%xmm0, %%xmm10\n\tmovdqa %%xmm0, %%xmm11\n\t"
-                     "movdqa %%xmm0, %%xmm12\n\tmovdqa %%xmm0, %%xmm13\n\tmovdqa %%xmm0, %%xmm14\n\t"
-                     "movdqa %%xmm0, %%xmm15"
-                     :
-                     :
-                     : CLOBBER_0_15);
+    __asm__ volatile(
+        "pxor %%xmm0, %%xmm0\n\tmovdqa %%xmm0, %%xmm1\n\tmovdqa %%xmm0, %%xmm2\n\t"
+        "movdqa %%xmm0, %%xmm3\n\tmovdqa %%xmm0, %%xmm4\n\tmovdqa %%xmm0, %%xmm5\n\t"
+        "movdqa %%xmm0, %%xmm6\n\tmovdqa %%xmm0, %%xmm7\n\tmovdqa %%xmm0, %%xmm8\n\t"
+        "movdqa %%xmm0, %%xmm9\n\tmovdqa %%xmm0, %%xmm10\n\tmovdqa %%xmm0, %%xmm11\n\t"
+        "movdqa %%xmm0, %%xmm12\n\tmovdqa %%xmm0, %%xmm13\n\tmovdqa %%xmm0, %%xmm14\n\t"
+        "movdqa %%xmm0, %%xmm15"
+        :
+        :
+        : CLOBBER_0_15);
 }
 
 /* Vector registers are caller-saved in the x86-64 ABI: no caller expects

@@ -10,7 +10,7 @@
  * start while the monitor records, libgcc's unwinder (explicit_gc.c),
  * whose context and frame-state structures take about 1.5 KiB. Wiped at
  * each event before the stack scan, about twice that. */
-#define GCP__HOOK_STACK_BYTES 512
+#define GCP__HOOK_STACK_BYTES        512
 #define GCP__HOOK_UNWIND_STACK_BYTES 4096
 
 void gcp__clear_below(void);

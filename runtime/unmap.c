@@ -20,7 +20,7 @@
 #include "internal.h"
 #include "unmap.h"
 
-#define MAX_ROUNDS 8
+#define MAX_ROUNDS   8
 #define QUIET_ROUNDS 2 /* GC_unmap_old's age, with the threshold at 1 */
 
 int gcp__unmap_until_quiet(gcp__unmap_round round, void *ctx)

@@ -18,16 +18,6 @@
 
 #define MIB (1024.0 * 1024.0)
 
-static gcp_config config(int auto_gc, int track_peak)
-{
-    gcp_config c;
-
-    gcp_config_init(&c);
-    c.auto_gc = auto_gc;
-    c.track_peak = track_peak;
-    return c;
-}
-
 static uint64_t own_heap_in_use(void)
 {
     return (uint64_t)GC_get_heap_size() - (uint64_t)GC_get_free_bytes();
@@ -59,7 +49,7 @@ static int rss_spike(void *env)
 START_TEST(test_peak_catches_short_spike)
 {
     spike_job job = {100, 0, 0};
-    gcp_config c = config(0, 1);
+    gcp_config c = tu_config(0, 1);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("spike", rss_spike, &job, &c, &r), 0);
@@ -93,7 +83,7 @@ static int heap_spike(void *env)
 START_TEST(test_peak_heap_is_high_water)
 {
     spike_job job = {48, 0, 0};
-    gcp_config c = config(1, 1);
+    gcp_config c = tu_config(1, 1);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("heap-spike", heap_spike, &job, &c, &r), 0);
@@ -111,7 +101,7 @@ static int outer_with_inner(void *env)
 {
     spike_job *outer = env;
     spike_job inner = {40, 0, 0};
-    gcp_config c = config(0, 1);
+    gcp_config c = tu_config(0, 1);
     gcp_report *ir = GC_MALLOC_UNCOLLECTABLE(sizeof *ir);
 
     if (rss_spike(outer) != 0)
@@ -129,7 +119,7 @@ static int outer_with_inner(void *env)
 START_TEST(test_nested_peaks_separate)
 {
     spike_job job = {120, 0, 0};
-    gcp_config c = config(0, 1);
+    gcp_config c = tu_config(0, 1);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("outer", outer_with_inner, &job, &c, &r), 0);
@@ -145,7 +135,7 @@ END_TEST
 START_TEST(test_threshold_exceeded_warns_once)
 {
     spike_job job = {80, 0, 0};
-    gcp_config c = config(0, 1);
+    gcp_config c = tu_config(0, 1);
     gcp_report r;
     tu_log log;
 
@@ -163,7 +153,7 @@ END_TEST
 START_TEST(test_threshold_not_exceeded)
 {
     spike_job job = {10, 0, 0};
-    gcp_config c = config(0, 1);
+    gcp_config c = tu_config(0, 1);
     gcp_report r;
     tu_log log;
 
@@ -175,7 +165,6 @@ START_TEST(test_threshold_not_exceeded)
     ck_assert_int_eq(log.warnings, 0);
 }
 END_TEST
-
 
 /* ---- explicit frees: the heap falls without a collection ----------- */
 
@@ -214,7 +203,7 @@ static int alloc_and_free(void *env)
 static void check_explicit_free(int auto_gc, int heap_only, int grow_by_realloc)
 {
     free_job job = {64, grow_by_realloc, 0};
-    gcp_config c = config(auto_gc, 0);
+    gcp_config c = tu_config(auto_gc, 0);
     gcp_report r;
 
     c.heap_only = heap_only;
@@ -277,7 +266,7 @@ static int alloc_free_rounds(void *env)
 START_TEST(test_peak_heap_bound_by_heap_size)
 {
     free_job job = {64, 0, 0};
-    gcp_config c = config(GCP_AUTO_GC_ALWAYS, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("rounds", alloc_free_rounds, &job, &c, &r), 0);
@@ -300,7 +289,7 @@ static int free_then_nest(void *env)
 {
     free_job *job = env;
     free_job inner = {1, 0, 0};
-    gcp_config c = config(GCP_AUTO_GC_OFF, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 0);
     gcp_report *ir = GC_MALLOC_UNCOLLECTABLE(sizeof *ir);
 
     if (!ir || alloc_and_free(job) != 0)
@@ -313,7 +302,7 @@ static int free_then_nest(void *env)
 START_TEST(test_nested_keeps_outer_frees)
 {
     free_job job = {64, 0, 0};
-    gcp_config c = config(GCP_AUTO_GC_ALWAYS, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("outer", free_then_nest, &job, &c, &r), 0);
@@ -327,7 +316,7 @@ END_TEST
 START_TEST(test_no_explicit_free_no_note)
 {
     spike_job job = {16, 0, 0};
-    gcp_config c = config(1, 0);
+    gcp_config c = tu_config(1, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("heap-spike", heap_spike, &job, &c, &r), 0);
@@ -340,7 +329,7 @@ END_TEST
 START_TEST(test_heap_only_track_peak_reads_collections)
 {
     spike_job job = {32, 0, 0};
-    gcp_config c = config(0, 1);
+    gcp_config c = tu_config(0, 1);
     gcp_report r;
 
     c.heap_only = 1;
@@ -360,7 +349,7 @@ START_TEST(test_threshold_spike_without_track_peak)
 {
     for (int i = 0; i < 10; i++) {
         spike_job job = {100, 0, 0};
-        gcp_config c = config(0, 0);
+        gcp_config c = tu_config(0, 0);
         gcp_report r;
         tu_log log;
 
@@ -371,8 +360,8 @@ START_TEST(test_threshold_spike_without_track_peak)
         ck_assert_msg((double)job.rss_top / MIB > c.threshold_mb, "own top %.1f",
                       (double)job.rss_top / MIB);
         ck_assert_msg(r.memory_after < c.threshold_mb, "the spike is over at the end");
-        ck_assert_msg(r.exceeded_threshold, "run %d: peak %.1f, threshold %.1f", i,
-                      r.peak_memory, c.threshold_mb);
+        ck_assert_msg(r.exceeded_threshold, "run %d: peak %.1f, threshold %.1f", i, r.peak_memory,
+                      c.threshold_mb);
         ck_assert(r.track_peak);
         ck_assert_msg(r.peak_memory >= (double)job.rss_top / MIB - 0.5, "peak %.1f < own %.1f",
                       r.peak_memory, (double)job.rss_top / MIB);

@@ -21,19 +21,15 @@
 
 static gcp_config always(void)
 {
-    gcp_config c;
-
-    gcp_config_init(&c);
-    c.auto_gc = GCP_AUTO_GC_ALWAYS;
-    return c;
+    return tu_config(GCP_AUTO_GC_ALWAYS, 0);
 }
 
 typedef struct garbage_job {
-    size_t mib;          /* garbage to make */
-    size_t object_bytes; /* in objects of this size */
-    size_t keep_every;   /* 0, or keep every Nth object until the forced collection */
+    size_t mib;                        /* garbage to make */
+    size_t object_bytes;               /* in objects of this size */
+    size_t keep_every;                 /* 0, or keep every Nth object until the forced collection */
     uint64_t rss_at_start, rss_at_end; /* the test's own VmRSS reads */
-    tu_hidden seen;      /* the objects, for the collector's own verdict */
+    tu_hidden seen;                    /* the objects, for the collector's own verdict */
 } garbage_job;
 
 /* Objects the closure keeps alive until the end of the first collection

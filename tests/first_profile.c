@@ -24,7 +24,7 @@
 #include "gcprof.h"
 #include "testutil.h"
 
-#define MIB (1024.0 * 1024.0)
+#define MIB     (1024.0 * 1024.0)
 #define RECORDS 100
 #define BIG_MIB 1000
 

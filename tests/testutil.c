@@ -55,6 +55,16 @@ static void capture(gcp_log_level level, const char *msg, void *user)
     snprintf(log->last, sizeof log->last, "%s", msg);
 }
 
+gcp_config tu_config(int auto_gc, int track_peak)
+{
+    gcp_config c;
+
+    gcp_config_init(&c);
+    c.auto_gc = auto_gc;
+    c.track_peak = track_peak;
+    return c;
+}
+
 void tu_log_capture(tu_log *log)
 {
     memset(log, 0, sizeof *log);
