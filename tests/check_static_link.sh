@@ -1,0 +1,46 @@
+#!/bin/sh
+# Link mode: the design's circular_refs linked against the static
+# libgcprof.a, in a program bound lazily (no -z now of ours applies there:
+# the library's calls into libgc go through the program's own PLT), run
+# in fresh processes with --verify (the program's own record, checked by
+# the collector's mark bits). Before the vector registers were cleared
+# with the dead stack, every such run counted 5 of 407.
+set -u
+builddir="${top_builddir:-.}"
+srcdir="${top_srcdir:-.}"
+RUNS="${STATIC_LINK_RUNS:-5}"
+if [ "${GCPROF_SKIP_RETENTION_TESTS:-}" = 1 ]; then
+    echo "skipped: GCPROF_SKIP_RETENTION_TESTS=1 (see tests/check_first_profile.sh)"
+    exit 77
+fi
+archive="$builddir/.libs/libgcprof.a"
+[ -f "$archive" ] || { echo "FAIL: no $archive (built with --disable-static?)"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# shellcheck disable=SC2046,SC2086 # pkg-config's words are flags
+${CC:-cc} -O2 -I"$srcdir/include" -I"$srcdir/demos" -o "$tmp/circular_refs" \
+    "$srcdir/demos/circular_refs.c" "$srcdir/demos/examples.c" "$srcdir/demos/verify.c" \
+    "$archive" $(pkg-config --libs bdw-gc) -lpthread -ldl -lm || {
+    echo "FAIL: could not link circular_refs against $archive"
+    exit 1
+}
+if readelf -d "$tmp/circular_refs" | grep -q 'BIND_NOW\|FLAGS_1.*NOW'; then
+    echo "FAIL: the test program is bound eagerly; it must be lazy"
+    exit 1
+fi
+bad=0
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+    out=$(env -u LD_BIND_NOW "$tmp/circular_refs" --verify) || bad=$((bad + 1))
+    case "$out" in
+    *"kept 0: ok"*) ;;
+    *)
+        echo "$out"
+        bad=$((bad + 1))
+        ;;
+    esac
+    i=$((i + 1))
+done
+echo "static libgcprof.a, lazy binding: $((RUNS - bad))/$RUNS right"
+[ "$bad" -eq 0 ]
