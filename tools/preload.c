@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,7 +62,18 @@ static struct {
     int (*parallel)(void);        /* optional: marker threads - 1 */
 } gc;
 
-static gcp__gc_recorder recorder;
+/* The collection ring and the stdio buffers live in an anonymous mapping
+ * of our own, not in our .bss: the collector scans every writable data
+ * segment of every loaded library as a root, and the size of the roots
+ * enters its collection trigger (min_bytes_allocd). With ~160 KiB of them
+ * there, poke collected 3454 times instead of 2272 in 10 of 24 recorded
+ * runs, and w3m 28 times instead of 30. No malloc either: it could be the
+ * collector's (a program built with malloc redirected to it). */
+typedef struct preload_mem {
+    gcp__gc_recorder recorder;
+    char out_buf[1 << 16], trace_buf[1 << 12];
+} preload_mem;
+static preload_mem *mem;
 static event_proc chained; /* the hook we found: chained to */
 /* initial-exec: no lazy TLS allocation when the hook first touches them */
 static __thread int in_hook __attribute__((tls_model("initial-exec")));
@@ -71,7 +83,6 @@ static FILE *out, *trace;
 static gcp_tl_format format;
 static double interval = 0.01;
 static pid_t owner;
-static char out_buf[1 << 16], trace_buf[1 << 12]; /* static: no malloc on our thread */
 
 static pthread_t reader;
 static int reader_started;
@@ -124,7 +135,7 @@ static void on_event(int type)
         ev.heap_in_use = heap_in_use();
         ev.gc_no = gc.gc_no();
     }
-    gcp__gc_record_event(&recorder, &ev);
+    gcp__gc_record_event(&mem->recorder, &ev);
     if (next)
         next(type);
     in_hook = 0;
@@ -199,7 +210,7 @@ static size_t write_collections(void)
     gcp__gc_trace_figures fig; /* the hook's, on its monotonic clock */
     size_t n = 0;
 
-    for (; gcp__gc_record_pop(&recorder, &rec, &fig); n++) {
+    for (; gcp__gc_record_pop(&mem->recorder, &rec, &fig); n++) {
         gcp__tl_gc(out, format, &rec);
         if (trace)
             gcp__tl_gctrace(trace, &rec, fig.since, fig.share, gc.heap_size(),
@@ -336,7 +347,7 @@ static void stop_reader(void)
     pthread_cond_signal(&wake);
     pthread_mutex_unlock(&wake_lock);
     real_join(reader, NULL);
-    unsigned long long lost = atomic_load(&recorder.dropped);
+    unsigned long long lost = atomic_load(&mem->recorder.dropped);
     if (lost) /* gaps in the GCPROF_GC numbers: say why */
         fprintf(stderr, "gcprof: %llu collections not recorded (buffer full)\n", lost);
 }
@@ -400,7 +411,7 @@ static FILE *open_trace(void)
         fprintf(stderr, "gcprof: cannot write trace to '%s'; using stderr\n", path);
         return stderr;
     }
-    setvbuf(fp, trace_buf, _IOFBF, sizeof trace_buf);
+    setvbuf(fp, mem->trace_buf, _IOFBF, sizeof mem->trace_buf);
     return fp;
 }
 
@@ -423,7 +434,7 @@ static int open_output(void)
     out = fdopen((int)fd, "w");
     if (!out)
         return -1;
-    setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
+    setvbuf(out, mem->out_buf, _IOFBF, sizeof mem->out_buf);
     return 0;
 }
 
@@ -434,10 +445,15 @@ __attribute__((constructor)) static void preload_start(void)
     if (env_long("GCPROF_PID") != (long)getpid() || !find_collector())
         return;
     read_settings();
+    mem = mmap(NULL, sizeof *mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        mem = NULL;
+        return;
+    }
     if (open_output() != 0)
         return;
     owner = getpid();
-    gcp__gc_record_begin(&recorder, mono_ns()); /* before the hook is set */
+    gcp__gc_record_begin(&mem->recorder, mono_ns()); /* before the hook is set */
     trace = open_trace();
     chained = gc.get_hook();
     gc.set_hook(on_event);
