@@ -138,10 +138,32 @@ rc=$?
 "$gcprof" run -o "$tmp/sleep.dat" -- /bin/sleep 0.3 2>"$tmp/stderr"
 rc=$?
 [ "$rc" -eq 0 ] || fail "sleep: exit $rc"
-grep -q 'RSS only: /bin/sleep does not use bdwgc' "$tmp/stderr" ||
+grep -q 'RSS only: no dynamically linked libgc in /bin/sleep' "$tmp/stderr" ||
     fail "sleep: no RSS-only note: $(cat "$tmp/stderr")"
 [ "$(count '^MEM ' "$tmp/sleep.dat")" -gt 0 ] || fail "sleep: no MEM lines"
 [ "$(count '^GCPROF_GC' "$tmp/sleep.dat")" -eq 0 ] || fail "sleep: has GCPROF_GC lines"
+
+# ---- libgc linked in statically: said so, not "does not use bdwgc" ----------
+cat >"$tmp/static_gc.c" <<'C'
+#include <gc/gc.h>
+int main(void)
+{
+    GC_INIT();
+    for (int i = 0; i < 100000; i++)
+        (void)GC_MALLOC(64);
+    GC_gcollect();
+    return 0;
+}
+C
+if ${CC:-cc} -o "$tmp/static_gc" "$tmp/static_gc.c" -Wl,-Bstatic -lgc -Wl,-Bdynamic -lpthread \
+    2>"$tmp/cc.err"; then
+    "$gcprof" run -o "$tmp/static.dat" -- "$tmp/static_gc" 2>"$tmp/stderr" ||
+        fail "static libgc: gcprof run failed: $(cat "$tmp/stderr")"
+    grep -q 'RSS only: no dynamically linked libgc in .*static_gc; a program with libgc linked in statically' \
+        "$tmp/stderr" || fail "static libgc: no note: $(cat "$tmp/stderr")"
+else
+    fail "static libgc: cannot link against libgc.a: $(cat "$tmp/cc.err")"
+fi
 
 # ---- an output path with spaces works ---------------------------------------
 "$gcprof" run -o "$tmp/with space.dat" -- /bin/sleep 0.05 2>/dev/null ||

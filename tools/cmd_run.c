@@ -284,9 +284,11 @@ static void report(const run_output *out, const run_opts *o, const char *preload
         gcprof_say("run", "wrote %s (%lu sample%s, RSS only)", path, n, s);
     else if (gcprof_child_exit_code(wstatus) > 128) /* killed early: cannot tell */
         gcprof_say("run", "wrote %s (%lu sample%s, 0 collections)", path, n, s);
-    else
-        gcprof_say("run", "wrote %s (%lu sample%s, RSS only: %s does not use bdwgc)", path, n, s,
-                   o->argv[0]);
+    else /* the preload found no GC_* symbols to hook */
+        gcprof_say("run",
+                   "wrote %s (%lu sample%s, RSS only: no dynamically linked libgc in %s; a "
+                   "program with libgc linked in statically cannot be recorded from inside)",
+                   path, n, s, o->argv[0]);
 }
 
 /* Runs the program into an open output; returns the exit status. */
