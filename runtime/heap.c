@@ -334,10 +334,7 @@ int gcp_collect(void)
     gcp_init();
     if (GC_is_disabled())
         return 0;
-    gcp__clear_dead_stack(); /* so stale words below us keep nothing alive */
-    gcp__forced_begin();
-    GC_gcollect();
-    gcp__forced_end();
+    gcp__collect_forced(0); /* stale words below us keep nothing alive */
     return 1;
 }
 

@@ -164,13 +164,10 @@ static void persist_result(const persist *p, double threshold, gcp_leak_report *
 
 /* ---- measuring ----------------------------------------------------- */
 
-/* A full collection (marked forced for the monitor), then the census. The
- * caller has cleared the dead stack. */
+/* A full collection (marked forced for the monitor), then the census. */
 static void collect_and_count(gcp__counts *live)
 {
-    gcp__forced_begin();
-    GC_gcollect();
-    gcp__forced_end();
+    gcp__collect_forced(0);
     gcp__census(live, NULL);
 }
 
@@ -235,7 +232,7 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
         if (i < opt->warmup)
             continue;
         /* Here, right where fn's frames were: wipe what it left there. */
-        gcp__clear_dead_stack();
+        gcp__clear_own_frames();
         if (GC_is_disabled()) { /* by fn: the census would repeat stale marks */
             gcp__site_growth_free(&sites);
             return gcp__fail(GCP_EINVAL, "gcp_leak_check: collection was disabled during run %zu",
@@ -284,7 +281,7 @@ int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_option
     if (GC_is_disabled())
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: collection is disabled (GC_disable), "
                                      "nothing can be measured");
-    gcp__clear_dead_stack(); /* where leak_run's frame goes */
+    gcp__clear_own_frames(); /* where leak_run's frame goes */
     int rc = leak_run(name, fn, env, opt, out);
     __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
     return rc;
@@ -302,7 +299,7 @@ static __attribute__((noinline)) int live_growth_run(gcp_fn fn, void *env, gcp_l
     before->objects = live.objects;
     before->bytes = live.bytes;
     int rc = fn(env);
-    gcp__clear_dead_stack(); /* right where fn's frames were */
+    gcp__clear_own_frames(); /* right where fn's frames were */
     if (status)
         *status = rc; /* fn ran: its status stands whatever follows */
     if (GC_is_disabled())
@@ -324,7 +321,7 @@ int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before, gcp_live_coun
     if (GC_is_disabled())
         return gcp__fail(GCP_EINVAL, "gcp_live_growth: collection is disabled (GC_disable), "
                                      "nothing can be measured");
-    gcp__clear_dead_stack(); /* what earlier code left where fn and our frame will run */
+    gcp__clear_own_frames(); /* what earlier code left where fn and our frame will run */
     int rc = live_growth_run(fn, env, before, after, status);
     __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
     return rc;

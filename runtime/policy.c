@@ -223,25 +223,13 @@ uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes
 
 /* ---- gcp_gc_point -------------------------------------------------- */
 
-/* One collection of a gc point's; unmap: also return free blocks. */
-static void point_gc(int unmap)
-{
-    gcp__clear_dead_stack();
-    gcp__forced_begin();
-    if (unmap)
-        GC_gcollect_and_unmap();
-    else
-        GC_gcollect();
-    gcp__forced_end();
-}
-
 /* An unmapping round after the point's collection: did it free blocks? */
 static int point_unmap_round(void *unused)
 {
     uint64_t heap_in_use0 = gcp__heap_in_use();
 
     (void)unused;
-    point_gc(1);
+    gcp__collect_forced(1);
     return gcp__heap_in_use() < heap_in_use0;
 }
 
@@ -253,7 +241,7 @@ static void point_collect(gcp_gc_decision *d, int how, int read_rss)
 
     gcp__events_acquire();
     t = gcp__now_ns();
-    point_gc(how == GCP__COLLECT_AND_UNMAP);
+    gcp__collect_forced(how == GCP__COLLECT_AND_UNMAP);
     if (how == GCP__COLLECT_AND_UNMAP)
         gcp__unmap_until_quiet(point_unmap_round, NULL);
     d->cost = (double)(gcp__now_ns() - t) / 1e9;

@@ -29,13 +29,7 @@ static void profiler_collect(gcp__frame *f, int unmap)
 {
     uint64_t t = gcp__now_ns();
 
-    gcp__clear_dead_stack();
-    gcp__forced_begin();
-    if (unmap)
-        GC_gcollect_and_unmap();
-    else
-        GC_gcollect();
-    gcp__forced_end();
+    gcp__collect_forced(unmap);
     f->profiler_gc_ns += gcp__now_ns() - t;
 }
 
@@ -61,7 +55,7 @@ static void collect_with_census_(gcp__frame *f, int unmap, gcp__counts *live,
  * 0x7fXX'00000000 (measured with the monitor on: a dead 1000 MiB block kept
  * in 8 of 30 runs). */
 #define collect_with_census(f, unmap, live, allocated)                                             \
-    (gcp__clear_dead_stack(), collect_with_census_((f), (unmap), (live), (allocated)))
+    (gcp__clear_own_frames(), collect_with_census_((f), (unmap), (live), (allocated)))
 
 static void take_baseline(gcp__frame *f)
 {

@@ -100,10 +100,6 @@ void gcp__zero_vector_registers(void)
 
 /* ---- the dead stack --------------------------------------------------- */
 
-/* 64 KiB covers the frames of any ordinary closure. A word it misses keeps
- * its garbage alive: the collector then frees less, and the census still
- * counts exactly what it freed. */
-#define DEAD_STACK_BYTES ((size_t)64 << 10)
 /* Left alone above the thread's lowest stack address: its guard page and
  * room for a signal handler. */
 #define STACK_MARGIN ((size_t)16 << 10)
@@ -133,16 +129,16 @@ static void look_up_bounds(void)
     pthread_attr_destroy(&attr);
 }
 
-size_t gcp__dead_stack_bytes(void)
+size_t gcp__dead_stack_bytes(size_t at_most)
 {
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    size_t room = UNKNOWN_STACK_BYTES;
 
     if (!bounds.lo)
         look_up_bounds(); /* once per thread */
-    if (sp <= bounds.lo + STACK_MARGIN || sp > bounds.hi)
-        return UNKNOWN_STACK_BYTES;
-    size_t room = (size_t)(sp - bounds.lo - STACK_MARGIN);
-    return (room < DEAD_STACK_BYTES ? room : DEAD_STACK_BYTES) & ~(size_t)7;
+    if (sp > bounds.lo + STACK_MARGIN && sp <= bounds.hi)
+        room = (size_t)(sp - bounds.lo - STACK_MARGIN);
+    return (room < at_most ? room : at_most) & ~(size_t)7;
 }
 
 /* On x86-64 the wipe is a stub without a frame of its own: zero the vector
