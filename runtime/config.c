@@ -368,6 +368,14 @@ static int plainly_valid(const gcp_config *c)
            c->hold_limit_mb > 0 && c->hold_limit_mb < 1e300;
 }
 
+int gcp__config_may_collect(const gcp_config *cfg)
+{
+    if (cfg)
+        return cfg->auto_gc != GCP_AUTO_GC_OFF;
+    pthread_once(&env_once, env_load_once);
+    return env_bad || env_cfg.auto_gc != GCP_AUTO_GC_OFF;
+}
+
 int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
 {
     int rc;

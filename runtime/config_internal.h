@@ -14,4 +14,9 @@
  * (not logged); *out is then untouched. Thread-safe. */
 int gcp__config_resolve(const gcp_config *cfg, gcp_config *out);
 
+/* Whether a profile under cfg (NULL: the environment's) may run the
+ * profiler's collections: auto_gc is not off, or cfg is not yet known to
+ * be valid. Cheaper than resolving (no copy, no validation). */
+int gcp__config_may_collect(const gcp_config *cfg);
+
 #endif /* GCP_CONFIG_INTERNAL_H */

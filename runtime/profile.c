@@ -79,8 +79,7 @@ static void unhooked_peak(frame *f, uint64_t heap_at_end)
     uint64_t freed = GC_get_expl_freed_bytes_since_gc();
 
     if (GC_get_gc_no() == f->gc_no_before && freed > f->freed_before) {
-        uint64_t bound = heap_at_end + (freed - f->freed_before), heap_size = GC_get_heap_size();
-        heap_at_end = bound < heap_size ? bound : heap_size;
+        heap_at_end = gcp__freed_bound(heap_at_end, freed - f->freed_before);
         f->marks.explicit_frees = 1;
     }
     if (heap_at_end > f->marks.heap_peak)
@@ -199,7 +198,7 @@ static inline __attribute__((always_inline)) void frame_stop(frame *f)
 {
     f->end_ns = gcp__now_ns();
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
-        gcp__clear_dead_stack();
+        gcp__clear_own_frames();
 }
 
 static void frame_end(frame *f, int status, gcp_report *r)
@@ -238,7 +237,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
      * cleared stack, not on what the bookkeeping above left (profile_gc.c,
      * collect_with_census). */
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
-        gcp__clear_dead_stack();
+        gcp__clear_own_frames();
     int collected = gcp__profile_gc_end(f, r);
 
     /* Only a collection can have changed RSS since the closure's end:
@@ -274,6 +273,12 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
     int rc = resolve_logged(cfg, &resolved);
     if (rc < 0)
         return rc;
+    /* The report we are about to write is often an uninitialised local of
+     * the caller's, with old words in it (measured: a demo built -O0 kept
+     * one string alive through its forced collection from an unwritten
+     * report). */
+    if (resolved.auto_gc != GCP_AUTO_GC_OFF)
+        memset(out, 0, sizeof *out);
     rc = frame_begin(&f, name, &resolved);
     if (rc < 0)
         return rc;
@@ -284,42 +289,21 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
     return 0;
 }
 
-/* Whether cfg (resolved) has the profiler collect: the config is resolved
- * in this function's frame, below gcp_profile's and wiped with the dead
- * stack, so gcp_profile's own frame holds no struct with unwritten
- * padding (or, under ASan, redzones) that could keep old words. */
-static __attribute__((noinline)) int collects(const gcp_config *cfg, int *rc)
-{
-    gcp_config resolved;
-
-    *rc = resolve_logged(cfg, &resolved);
-    return *rc == 0 && resolved.auto_gc != GCP_AUTO_GC_OFF;
-}
-
 int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
 {
-    int rc;
-
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
     if (!out)
         return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
-    int collecting = collects(cfg, &rc);
-    if (rc < 0)
-        return rc;
     /* Where the profiler's frames are about to go, an earlier closure ran
      * (or the trampoline, above): words left in slots our frames never
      * write would keep garbage alive through the baseline (measured: 75
      * nodes of an earlier ring, then counted as collected during this
-     * profile). The report we are about to write is often an
-     * uninitialised local of the caller's, with old words in it just the
-     * same (measured: a demo built -O0 kept one string alive through its
-     * forced collection from an unwritten report). */
-    if (collecting) {
-        memset(out, 0, sizeof *out);
-        gcp__clear_dead_stack();
-    }
-    rc = profile_run(name, fn, env, cfg, out);
+     * profile). Decided without resolving cfg (profile_run does that, once)
+     * and without a struct in this frame. */
+    if (gcp__config_may_collect(cfg))
+        gcp__clear_own_frames();
+    int rc = profile_run(name, fn, env, cfg, out);
     __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
     return rc;
 }

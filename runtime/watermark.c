@@ -45,16 +45,21 @@ static void raise_to(_Atomic uint64_t *mark, uint64_t value)
  * peak is at most the heap in use now plus what was freed explicitly in
  * it, and at most the heap's size now (which only grows between
  * collections): the smaller bound is kept. */
+uint64_t gcp__freed_bound(uint64_t heap_in_use, uint64_t freed)
+{
+    uint64_t bound = heap_in_use + freed, heap_size = GC_get_heap_size();
+
+    return bound < heap_size ? bound : heap_size;
+}
+
 static void end_stretch(uint64_t heap_in_use)
 {
     uint64_t freed = GC_get_expl_freed_bytes_since_gc();
     uint64_t base = atomic_load_explicit(&freed_base, memory_order_relaxed);
 
     if (freed > base) {
-        uint64_t heap_size = GC_get_heap_size();
-        uint64_t bound = heap_in_use + (freed - base);
         atomic_store_explicit(&freed_since_reset, 1, memory_order_relaxed);
-        heap_in_use = bound < heap_size ? bound : heap_size;
+        heap_in_use = gcp__freed_bound(heap_in_use, freed - base);
     }
     raise_to(&heap_peak_now, heap_in_use);
 }
