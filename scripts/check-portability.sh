@@ -118,25 +118,8 @@ rm -rf "$src" "$build/O0" "$build/O2" "$logs" "$probe"
 mkdir -p "$src" "$logs" "$probe"
 echo "check-portability: building in $build"
 
-# ---- a source tree of our own (as check-sanitizers.sh) ----------------------
-if git -C "$srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    (cd "$srcdir" && git ls-files -co --exclude-standard | tar -cf - -T -) | tar -xf - -C "$src"
-    for f in configure aclocal.m4 config.h.in Makefile.in build-aux m4; do
-        [ -e "$srcdir/$f" ] && cp -pR "$srcdir/$f" "$src/"
-    done
-elif [ -f "$srcdir/Makefile" ]; then
-    make -s -C "$srcdir" distdir distdir="$src" >/dev/null
-else
-    rmdir "$src"
-    src=$srcdir
-fi
-if [ ! -x "$src/configure" ]; then
-    (cd "$src" && autoreconf -fi) >"$build/autoreconf.log" 2>&1 || {
-        tail -n 30 "$build/autoreconf.log"
-        echo "check-portability: autoreconf failed"
-        exit 1
-    }
-fi
+# ---- a source tree of our own ---------------------------------------------------
+src=$("$srcdir/scripts/source-tree.sh" "$srcdir" "$src")
 
 # ---- the two builds ------------------------------------------------------------
 for b in $builds; do

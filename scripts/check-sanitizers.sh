@@ -99,21 +99,7 @@ mkdir -p "$src" "$obj" "$logs"
 echo "check-sanitizers: building in $build"
 
 # ---- a source tree of our own ------------------------------------------
-if git -C "$srcdir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    (cd "$srcdir" && git ls-files -co --exclude-standard | tar -cf - -T -) | tar -xf - -C "$src"
-    # autoreconf's output, when it is there (ignored by git).
-    for f in configure aclocal.m4 config.h.in Makefile.in build-aux m4; do
-        [ -e "$srcdir/$f" ] && cp -pR "$srcdir/$f" "$src/"
-    done
-elif [ -f "$srcdir/Makefile" ]; then
-    make -s -C "$srcdir" distdir distdir="$src" >/dev/null
-else
-    rmdir "$src"
-    src=$srcdir # never configured in place: build from it directly
-fi
-if [ ! -x "$src/configure" ]; then
-    (cd "$src" && autoreconf -fi)
-fi
+src=$("$srcdir/scripts/source-tree.sh" "$srcdir" "$src")
 
 # ---- configure and build -------------------------------------------------
 cd "$obj"
