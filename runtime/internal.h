@@ -190,8 +190,9 @@ void gcp__wipe_dead_stack(size_t bytes);
 
 /* Before making frames that stay live while the profiler collects (a
  * profile's, the leak check's): only as deep as those frames reach before
- * the next full clearing, right before the collection. Measured: under
- * 2 KiB at -O0 from gcp_profile to the baseline's collect_with_census_. */
+ * the next full clearing, right before the collection. Measured at -O0:
+ * 976 bytes from gcp_profile's clearing to the baseline's full one, 400
+ * from the closure's end to the forced collection's. */
 #define GCP__OWN_FRAMES_BYTES ((size_t)8 << 10)
 #define gcp__clear_own_frames() gcp__wipe_dead_stack(gcp__dead_stack_bytes(GCP__OWN_FRAMES_BYTES))
 

@@ -1121,6 +1121,34 @@ START_TEST(json_valid_for_varied_reports)
 }
 END_TEST
 
+/* Each note bit is written under its documented name (the header's
+ * GCP_NOTE_* comments), the two issue 10 added included. */
+START_TEST(json_note_names)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } notes[] = {
+        {GCP_NOTE_COLLECTED_UNKNOWN, "\"collected_unknown\""},
+        {GCP_NOTE_OVERLAPPED, "\"overlapped\""},
+        {GCP_NOTE_RETAINED, "\"retained\""},
+        {GCP_NOTE_EXPLICIT_FREES, "\"explicit_frees\""},
+    };
+    gcp_report r;
+    int rc;
+
+    example_report(&r);
+    for (size_t i = 0; i < N_ELEMS(notes); i++) {
+        r.notes = notes[i].bit;
+        char *doc = render(gcp_report_write_json, &r, &rc);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_msg(strstr(doc, notes[i].name) != NULL, "%s not in %s", notes[i].name, doc);
+        free(doc);
+        check_json(&r);
+    }
+}
+END_TEST
+
 START_TEST(json_names_with_quotes_and_controls)
 {
     gcp_report r;
@@ -1453,6 +1481,7 @@ Suite *make_report_suite(void)
     tcase_add_test(json, json_validator_self_test);
     tcase_add_test(json, json_valid_for_varied_reports);
     tcase_add_test(json, json_names_with_quotes_and_controls);
+    tcase_add_test(json, json_note_names);
     tcase_add_test(json, json_detailed_stats_and_unknown_counts);
     tcase_add_test(json, json_non_finite_doubles);
     tcase_add_test(json, json_valid_after_name_truncation);
