@@ -103,9 +103,12 @@ void gcp__zero_vector_registers(void)
 /* Left alone above the thread's lowest stack address: its guard page and
  * room for a signal handler. */
 #define STACK_MARGIN ((size_t)16 << 10)
-/* When the thread's stack bounds are unknown (or we run on a stack of
- * someone else's making, a coroutine's), a little is still safe. */
-#define UNKNOWN_STACK_BYTES ((size_t)4 << 10)
+/* When the stack pointer is outside the thread's known stack (a
+ * coroutine's stack, an alternate signal stack) or the bounds cannot be
+ * learnt, nothing below it is known to be ours: nothing is cleared (the
+ * counts may then include what a stale word keeps; no memory of the
+ * program's is ever written). */
+#define UNKNOWN_STACK_BYTES 0
 
 typedef struct stack_bounds {
     uintptr_t lo, hi; /* 0, 0: not looked up yet; 1, 1: unknown */
@@ -185,6 +188,8 @@ __asm__(".pushsection .text\n"
 /* no_sanitize_address: ASan's redzones would stay unzeroed. */
 __attribute__((noinline, no_sanitize_address)) void gcp__wipe_dead_stack(size_t bytes)
 {
+    if (bytes == 0)
+        return;
     char buf[bytes];
 
     memset(buf, 0, bytes);
