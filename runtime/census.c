@@ -16,7 +16,6 @@
 #include "internal.h"
 
 #include <gc/gc_mark.h>
-#include <string.h>
 
 typedef struct census {
     gcp__counts live;
