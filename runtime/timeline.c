@@ -6,7 +6,6 @@
 
 #include "text.h"
 
-#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -89,6 +88,16 @@ static char *put_u64(char *p, uint64_t v)
     return p;
 }
 
+/* v >= 0 to the nearest integer, halves away from zero, as llround: the
+ * preload library shares this file and must not pull libm into programs
+ * (its data would be one more root). v below 2^53: both steps are exact. */
+static uint64_t round_half_up(double v)
+{
+    uint64_t whole = (uint64_t)v;
+
+    return whole + (v - (double)whole >= 0.5);
+}
+
 /* v >= 0 with `decimals` (1..6) places, rounded as %.Nf rounds all but
  * exact binary ties. Scaled, it must stay an exact integer in a double
  * (below 2^53; a Unix time in microseconds is); NaN, negatives and larger
@@ -99,7 +108,7 @@ static char *put_fixed(char *p, double v, int decimals)
 
     if (!(v >= 0 && v * (double)scale[decimals] < 9e15))
         return p + sprintf(p, "%.*f", decimals, v);
-    uint64_t q = (uint64_t)llround(v * (double)scale[decimals]);
+    uint64_t q = round_half_up(v * (double)scale[decimals]);
     p = put_u64(p, q / scale[decimals]);
     *p++ = '.';
     for (uint64_t s = scale[decimals] / 10, r = q % scale[decimals]; s; s /= 10) {
@@ -210,7 +219,7 @@ void gcp__tl_gctrace(FILE *fp, const gcp_tl_gc *gc, double since_start, double g
     fprintf(fp,
             "gc %llu @%.3fs %d%%: %.3g+%.3g+%.3g ms clock, %llu->%llu->%llu MB, %llu MB goal, "
             "%d P%s\n",
-            (unsigned long long)gc->n, since_start, (int)lround(gc_share * 100.0), gc->pause * 1e3,
+            (unsigned long long)gc->n, since_start, (int)round_half_up(gc_share >= 0 ? gc_share * 100.0 : 0), gc->pause * 1e3,
             gc->mark * 1e3, gc->reclaim * 1e3, mb(gc->heap_before), mb(gc->heap_after),
             mb(gc->heap_after), mb(heap_goal), procs, gc->forced ? " (forced)" : "");
 }

@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -202,6 +201,53 @@ EXPORT int GC_try_to_collect(stop_func stop)
     return done;
 }
 
+/* ---- our data is not a root ------------------------------------------- */
+
+/* GC_has_static_roots_func: whether the collector scans a writable segment
+ * of a loaded library as a root. */
+typedef int (*roots_filter)(const char *, void *, size_t);
+static _Atomic(roots_filter) program_filter; /* the program's, chained to */
+
+/* Whether [start, start + size) holds our writable data: program_filter
+ * lies in our .bss, in the one writable segment the linker made. */
+static int our_segment(const void *start, size_t size)
+{
+    const char *p = (const char *)&program_filter, *s = start;
+
+    return p >= s && p < s + size;
+}
+
+/* Leaves our own data out of the roots, so that their size, which enters
+ * the collector's trigger (alloc.c, min_bytes_allocd), is what it would be
+ * without us; every other segment is the program's filter's call. */
+static int filter_roots(const char *name, void *start, size_t size)
+{
+    roots_filter f = atomic_load(&program_filter);
+
+    if (our_segment(start, size))
+        return 0;
+    return f ? f(name, start, size) : 1;
+}
+
+/* Interposed: bdwgc keeps one filter, so the program's is kept here and
+ * chained, and ours stays in place. Before our constructor too. */
+EXPORT void GC_register_has_static_roots_callback(roots_filter f);
+EXPORT void GC_register_has_static_roots_callback(roots_filter f)
+{
+    static _Atomic(void *) slot;
+    void (*real)(roots_filter) = (void (*)(roots_filter))real_fn(
+        &slot, "GC_register_has_static_roots_callback");
+
+    if (secure_process()) {
+        if (real)
+            real(f);
+        return;
+    }
+    atomic_store(&program_filter, f);
+    if (real)
+        real(filter_roots);
+}
+
 /* ---- the reader thread ------------------------------------------------- */
 
 static size_t write_collections(void)
@@ -247,7 +293,7 @@ static double mono_s(void)
  * returns 1 then. */
 static int wait_until(double until)
 {
-    struct timespec ts = {(time_t)until, (long)((until - floor(until)) * 1e9)};
+    struct timespec ts = {(time_t)until, (long)((until - (double)(time_t)until) * 1e9)};
 
     pthread_mutex_lock(&wake_lock);
     while (!stopping && pthread_cond_timedwait(&wake, &wake_lock, &ts) == 0)
@@ -260,14 +306,25 @@ static int wait_until(double until)
 /* The wait before the next drain: short enough that, at the rate just
  * seen, the ring gets no more than 1/8 full (a small heap can collect
  * every 20 us, and a full ring drops records). It grows back slowly. */
+static double min_d(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+/* No libm (its data would be one more root in the program): min, max. */
+static double max_d(double a, double b)
+{
+    return a > b ? a : b;
+}
+
 static double drain_gap(size_t popped, double since_last)
 {
-    double longest = fmin(interval, DRAIN_GAP);
+    double longest = min_d(interval, DRAIN_GAP);
 
     if (popped == 0 || since_last <= 0)
         return longest;
     double gap = (GCP_GC_RING / 8.0) * since_last / (double)popped;
-    return fmax(DRAIN_GAP_BUSY, fmin(gap, longest));
+    return max_d(DRAIN_GAP_BUSY, min_d(gap, longest));
 }
 
 /* Drains the ring and samples the heap every interval. */
@@ -279,9 +336,9 @@ static void *reader_main(void *arg)
 
     (void)arg;
     while (!last && getpid() == owner) {
-        last = wait_until(fmin(next_sample, mono_s() + gap));
+        last = wait_until(min_d(next_sample, mono_s() + gap));
         double now = mono_s();
-        gap = fmin(drain_gap(write_collections(), now - last_drain), 2 * gap);
+        gap = min_d(drain_gap(write_collections(), now - last_drain), 2 * gap);
         last_drain = now;
         if (last || now >= next_sample) { /* the last one drains all */
             write_sample();
@@ -386,7 +443,7 @@ static void read_settings(void)
 
     if (s && *s) {
         double v = strtod(s, &end);
-        if (*end == '\0' && isfinite(v) && v > 0 && v <= 3600)
+        if (*end == '\0' && __builtin_isfinite(v) && v > 0 && v <= 3600)
             interval = v;
     }
     s = getenv("GCPROF_FORMAT");
@@ -440,9 +497,11 @@ static int open_output(void)
 
 __attribute__((constructor)) static void preload_start(void)
 {
-    if (secure_process())
+    if (secure_process() || !find_collector())
         return;
-    if (env_long("GCPROF_PID") != (long)getpid() || !find_collector())
+    /* in every process the preload is loaded in, recorded or not */
+    GC_register_has_static_roots_callback(atomic_load(&program_filter));
+    if (env_long("GCPROF_PID") != (long)getpid())
         return;
     read_settings();
     mem = mmap(NULL, sizeof *mem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
