@@ -10,6 +10,7 @@
  * put it back on uninstall. While the monitor records, each event also
  * feeds a per-collection record (gc_record.c) that its thread drains.
  */
+#include <gc/gc_mark.h> /* GC_enumerate_reachable_objects_inner */
 #include <pthread.h>
 
 #include "gc_record.h"
@@ -59,17 +60,32 @@ static int timed(GC_EventType event, int rec)
     }
 }
 
+static void GC_CALLBACK add_marked(void *obj, size_t bytes, void *sum)
+{
+    (void)obj;
+    *(uint64_t *)sum += bytes;
+}
+
 static void record(GC_EventType event, uint64_t now, uint64_t heap_in_use)
 {
-    gcp__gc_event ev = {(int)event, now, 0, heap_in_use, 0, 0};
+    gcp__gc_event ev = {.type = (int)event, .mono_ns = now, .heap_in_use = heap_in_use};
 
     if (event == GC_EVENT_START) {
         ev.real = gcp__fast_to_real(now);
         ev.forced = start_forced;
     }
+    if (gcp__gc_event_wants_live((int)event)) {
+        /* the bytes in marked objects: one pass over the mark bits, its
+         * time taken out of the collection's (gc_record.h) */
+        GC_enumerate_reachable_objects_inner(add_marked, &ev.live);
+        ev.has_live = 1;
+        ev.own_ns = gcp__fast_ns() - now;
+    }
     if (event == GC_EVENT_END) {
         ev.heap_in_use = gcp__heap_in_use();
         ev.gc_no = GC_get_gc_no();
+        ev.heap_size = GC_get_heap_size();
+        ev.markers = GC_get_parallel() + 1;
     }
     gcp__gc_record_event(&recorder, &ev);
 }

@@ -130,6 +130,7 @@ static void write_sample(void)
     s.unmapped_bytes = GC_get_unmapped_bytes();
     s.gc_no = GC_get_gc_no();
     s.bytes_allocated = allocated.bytes;
+    s.pid = (long)getpid();
     gcp__tl_sample(mon.fp, mon.format, &s);
 }
 
@@ -142,11 +143,11 @@ static void write_collections(void)
      * drain pops many collections at once, and its own now is none of
      * theirs. */
     while (gcp__events_pop(&gc, &fig)) {
+        gc.pid = (long)getpid();
         if (mon.fp)
             gcp__tl_gc(mon.fp, mon.format, &gc);
         if (mon.trace_fp)
-            gcp__tl_gctrace(mon.trace_fp, &gc, fig.since, fig.share, GC_get_heap_size(),
-                            GC_get_parallel() + 1);
+            gcp__tl_gctrace(mon.trace_fp, &gc, &fig);
     }
 }
 

@@ -39,10 +39,10 @@ void gcp__tl_meta(FILE *fp, gcp_tl_format f, const char *cmdline, long pid, doub
     if (f == GCP_TL_DAT) {
         fputs("CMDLINE ", fp);
         put_dat_text(fp, cmdline && *cmdline ? cmdline : "(unknown)", 0);
-        fprintf(fp, "\nGCPROF_META 1 %ld %.4f %.4f\n", pid, start, interval);
+        fprintf(fp, "\nGCPROF_META 2 %ld %.4f %.4f\n", pid, start, interval);
         return;
     }
-    fputs("{\"type\":\"meta\",\"version\":1,\"cmdline\":", fp);
+    fputs("{\"type\":\"meta\",\"version\":2,\"cmdline\":", fp);
     gcp__json_str(fp, cmdline ? cmdline : "");
     fprintf(fp, ",\"pid\":%ld,\"start\":%.4f,\"interval\":%.4f}\n", pid, start, interval);
 }
@@ -52,11 +52,15 @@ void gcp__tl_sample(FILE *fp, gcp_tl_format f, const gcp_tl_sample *s)
     if (f == GCP_TL_DAT) {
         if (s->has_rss)
             fprintf(fp, "MEM %.6f %.4f\n", (double)s->rss / MIB, s->t);
-        if (s->has_heap)
-            fprintf(fp, "GCPROF_HEAP %.4f %llu %llu %llu %llu %llu\n", s->t,
+        if (s->has_heap) {
+            fprintf(fp, "GCPROF_HEAP %.4f %llu %llu %llu %llu %llu", s->t,
                     (unsigned long long)s->heap_size, (unsigned long long)s->free_bytes,
                     (unsigned long long)s->unmapped_bytes, (unsigned long long)s->gc_no,
                     (unsigned long long)s->bytes_allocated);
+            if (s->pid > 0)
+                fprintf(fp, " %ld", s->pid);
+            fputc('\n', fp);
+        }
         return;
     }
     fprintf(fp, "{\"type\":\"sample\",\"t\":%.4f", s->t);
@@ -69,6 +73,8 @@ void gcp__tl_sample(FILE *fp, gcp_tl_format f, const gcp_tl_sample *s)
                 (unsigned long long)s->heap_size, (unsigned long long)s->free_bytes,
                 (unsigned long long)s->unmapped_bytes, (unsigned long long)s->gc_no,
                 (unsigned long long)s->bytes_allocated);
+    if (s->has_heap && s->pid > 0)
+        fprintf(fp, ",\"pid\":%ld", s->pid);
     fputs("}\n", fp);
 }
 
@@ -137,6 +143,15 @@ static void put_dat_gc(FILE *fp, const gcp_tl_gc *gc)
     p = put_u64(p, gc->heap_after);
     *p++ = ' ';
     *p++ = gc->forced ? '1' : '0';
+    if (gc->has_live || gc->pid > 0) { /* both, or neither: live is '-' when unknown */
+        *p++ = ' ';
+        if (gc->has_live)
+            p = put_u64(p, gc->live);
+        else
+            *p++ = '-';
+        *p++ = ' ';
+        p = put_u64(p, (uint64_t)(gc->pid > 0 ? gc->pid : 0));
+    }
     *p++ = '\n';
     fwrite(line, 1, (size_t)(p - line), fp);
 }
@@ -150,10 +165,15 @@ void gcp__tl_gc(FILE *fp, gcp_tl_format f, const gcp_tl_gc *gc)
     fprintf(fp,
             "{\"type\":\"gc\",\"n\":%llu,\"t\":%.6f,\"pause\":%.9f,\"mark\":%.9f,"
             "\"reclaim\":%.9f,\"total\":%.9f,\"heap_before\":%llu,\"heap_after\":%llu,"
-            "\"forced\":%s}\n",
+            "\"forced\":%s",
             (unsigned long long)gc->n, gc->t, gc->pause, gc->mark, gc->reclaim, gc->total,
             (unsigned long long)gc->heap_before, (unsigned long long)gc->heap_after,
             gc->forced ? "true" : "false");
+    if (gc->has_live)
+        fprintf(fp, ",\"live\":%llu", (unsigned long long)gc->live);
+    if (gc->pid > 0)
+        fprintf(fp, ",\"pid\":%ld", gc->pid);
+    fputs("}\n", fp);
 }
 
 void gcp__tl_enter(FILE *fp, gcp_tl_format f, const gcp_tl_func *fn)
@@ -207,19 +227,81 @@ void gcp__tl_end(FILE *fp, gcp_tl_format f, double t)
         fprintf(fp, "{\"type\":\"end\",\"t\":%.4f}\n", t);
 }
 
-/* Megabytes as Go prints them in gctrace (10^6 bytes, whole numbers). */
-static unsigned long long mb(uint64_t bytes)
+void gcp__tl_image(FILE *fp, gcp_tl_format f, const gcp_tl_image *im)
 {
-    return (unsigned long long)(bytes / 1000000u);
+    const char *exe = im->exe && *im->exe ? im->exe : "-";
+
+    if (f == GCP_TL_DAT) {
+        fprintf(fp, "GCPROF_IMAGE %.6f %ld %ld ", im->t, im->pid, im->ppid);
+        put_dat_text(fp, exe, 0);
+        fputc('\n', fp);
+        return;
+    }
+    fprintf(fp, "{\"type\":\"image\",\"t\":%.6f,\"pid\":%ld,\"ppid\":%ld,\"exe\":", im->t,
+            im->pid, im->ppid);
+    gcp__json_str(fp, exe);
+    fputs("}\n", fp);
 }
 
-void gcp__tl_gctrace(FILE *fp, const gcp_tl_gc *gc, double since_start, double gc_share,
-                     uint64_t heap_goal, int procs)
+void gcp__tl_status(FILE *fp, gcp_tl_format f, const gcp_tl_status *st)
 {
+    const char *how = st->signaled ? "signal" : "exit";
+
+    if (f == GCP_TL_DAT) {
+        fprintf(fp, "GCPROF_STATUS %.6f %ld %s %d %llu %d\n", st->t, st->pid, how, st->code,
+                (unsigned long long)st->maxrss, st->core);
+        return;
+    }
     fprintf(fp,
-            "gc %llu @%.3fs %d%%: %.3g+%.3g+%.3g ms clock, %llu->%llu->%llu MB, %llu MB goal, "
-            "%d P%s\n",
-            (unsigned long long)gc->n, since_start, (int)round_half_up(gc_share >= 0 ? gc_share * 100.0 : 0), gc->pause * 1e3,
-            gc->mark * 1e3, gc->reclaim * 1e3, mb(gc->heap_before), mb(gc->heap_after),
-            mb(gc->heap_after), mb(heap_goal), procs, gc->forced ? " (forced)" : "");
+            "{\"type\":\"status\",\"t\":%.6f,\"pid\":%ld,\"%s\":%d,\"maxrss\":%llu,"
+            "\"core\":%s}\n",
+            st->t, st->pid, how, st->code, (unsigned long long)st->maxrss,
+            st->core ? "true" : "false");
+}
+
+void gcp__tl_lost(FILE *fp, gcp_tl_format f, double t, long pid, const char *why)
+{
+    if (f == GCP_TL_DAT)
+        fprintf(fp, "GCPROF_LOST %.6f %ld %s\n", t, pid, why);
+    else
+        fprintf(fp, "{\"type\":\"lost\",\"t\":%.6f,\"pid\":%ld,\"why\":\"%s\"}\n", t, pid,
+                why);
+}
+
+void gcp__tl_child(FILE *fp, gcp_tl_format f, const gcp_tl_child *ch)
+{
+    const char *name = ch->name && *ch->name ? ch->name : "-";
+
+    if (f == GCP_TL_DAT) {
+        fprintf(fp, "GCPROF_CHILD %.6f %ld %ld %d ", ch->t, ch->pid, ch->ppid, ch->followed);
+        put_dat_text(fp, name, 0);
+        fputc('\n', fp);
+        return;
+    }
+    fprintf(fp, "{\"type\":\"child\",\"t\":%.6f,\"pid\":%ld,\"ppid\":%ld,\"followed\":%s,"
+                "\"name\":",
+            ch->t, ch->pid, ch->ppid, ch->followed ? "true" : "false");
+    gcp__json_str(fp, name);
+    fputs("}\n", fp);
+}
+
+/* Megabytes as Go's gctrace prints them: 2^20 bytes, whole numbers. */
+static unsigned long long mib(uint64_t bytes)
+{
+    return (unsigned long long)(bytes >> 20);
+}
+
+void gcp__tl_gctrace(FILE *fp, const gcp_tl_gc *gc, const gcp_tl_trace *tr)
+{
+    char live[32] = "?";
+
+    if (gc->has_live)
+        snprintf(live, sizeof live, "%llu", mib(gc->live));
+    fprintf(fp,
+            "gc %llu @%.3fs %d%%: %.3g+%.3g+%.3g ms clock, %llu->%llu->%s MB, %llu MB heap, "
+            "%d markers%s\n",
+            (unsigned long long)gc->n, tr->since,
+            (int)round_half_up(tr->share >= 0 ? tr->share * 100.0 : 0), tr->phase[0] * 1e3,
+            tr->phase[1] * 1e3, tr->phase[2] * 1e3, mib(gc->heap_before), mib(gc->heap_after),
+            live, mib(tr->heap_size), tr->markers, gc->forced ? " (forced)" : "");
 }

@@ -21,7 +21,7 @@ gcs=$(grep -c '^GCPROF_GC ' "$tmp/run.dat")
 traces=$(grep -c '^gc [0-9]* @' "$tmp/trace")
 [ "$gcs" -ge 2 ] || fail "expected collections, got $gcs"
 [ "$gcs" -eq "$traces" ] || fail "$gcs GC lines but $traces trace lines"
-[ "$(grep -c '(forced)$' "$tmp/trace")" -eq "$(grep '^GCPROF_GC ' "$tmp/run.dat" | grep -c ' 1$')" ] ||
+[ "$(grep -c '(forced)$' "$tmp/trace")" -eq "$(awk '$1 == "GCPROF_GC" && $10 == 1' "$tmp/run.dat" | wc -l)" ] ||
     fail "forced marks differ between trace and timeline"
 
 # A bad setting is reported, and the program still runs.

@@ -23,19 +23,26 @@ START_TEST(test_gc_line_matches_printf)
                        rand() / 1e11,
                        (uint64_t)rand(),
                        (uint64_t)rand(),
-                       i & 1};
+                       i & 1, 0, 0, 0};
+        g.pid = i % 3 ? rand() % 4194304 + 1 : 0; /* none: the version-1 line */
+        g.has_live = g.pid && i % 2;
+        g.live = (uint64_t)rand() * 4096;
         if (i % 7 == 0) { /* rounding that carries into the whole seconds */
             g.pause = 0;
             g.t = 1795318880.9999996;
         }
-        char ours[256], want[256];
+        char ours[256], want[256], tail[64] = "";
         FILE *f = fmemopen(ours, sizeof ours, "w");
         gcp__tl_gc(f, GCP_TL_DAT, &g);
         fclose(f);
-        snprintf(want, sizeof want, "GCPROF_GC %llu %.6f %.3f %.3f %.3f %.3f %llu %llu %d\n",
+        if (g.has_live)
+            snprintf(tail, sizeof tail, " %llu %ld", (unsigned long long)g.live, g.pid);
+        else if (g.pid)
+            snprintf(tail, sizeof tail, " - %ld", g.pid);
+        snprintf(want, sizeof want, "GCPROF_GC %llu %.6f %.3f %.3f %.3f %.3f %llu %llu %d%s\n",
                  (unsigned long long)g.n, g.t, g.pause * 1e3, g.mark * 1e3, g.reclaim * 1e3,
                  g.total * 1e3, (unsigned long long)g.heap_before, (unsigned long long)g.heap_after,
-                 g.forced);
+                 g.forced, tail);
         if (strcmp(ours, want) != 0)
             ck_abort_msg("ours: %s printf: %s", ours, want);
     }

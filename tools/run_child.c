@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,7 +72,15 @@ static void set_env_long(const char *name, long v)
 /* In the child: what the preload reads. LD_PRELOAD keeps what was there. */
 static void child_env(int data_fd, const gcprof_child_opts *o)
 {
+    struct stat st;
+    char id[64];
+
     set_env_long("GCPROF_FD", data_fd);
+    if (fstat(data_fd, &st) == 0) { /* the preload writes only to this pipe */
+        snprintf(id, sizeof id, "%llu:%llu", (unsigned long long)st.st_dev,
+                 (unsigned long long)st.st_ino);
+        setenv("GCPROF_FD_ID", id, 1);
+    }
     set_env_long("GCPROF_PID", (long)getpid());
     setenv("GCPROF_FORMAT", o->format, 1);
     set_env_double("GCPROF_INTERVAL", o->interval);

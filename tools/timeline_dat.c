@@ -10,7 +10,7 @@
 
 #define MIB       1048576.0
 #define MAX_LEVEL 100000
-#define MAX_FIELD 10
+#define MAX_FIELD 12
 
 typedef struct fields {
     const char *tag;
@@ -104,15 +104,38 @@ static int mem_line(gcp_tlr_ctx *c, const fields *fl)
     return gcp__tlr_add_sample(c, &s);
 }
 
+/* A process id field. */
+static int pid_field(gcp_tlr_ctx *c, const fields *fl, int i, long *out)
+{
+    uint64_t v;
+
+    if (u64(c, fl, i, &v) < 0)
+        return -1;
+    if (v > 0x7fffffff)
+        return bad_field(c, fl, i, "a process id");
+    *out = (long)v;
+    return 0;
+}
+
 static int heap_line(gcp_tlr_ctx *c, const fields *fl)
 {
     gcp_tlr_sample s = {.has_heap = 1};
 
-    if (count(c, fl, 6, 6) || num(c, fl, 0, &s.t) || u64(c, fl, 1, &s.heap_size) ||
+    /* the pid came with version 2 */
+    if (count(c, fl, 6, 7) || (fl->n == 7 && pid_field(c, fl, 6, &s.pid)) || num(c, fl, 0, &s.t) || u64(c, fl, 1, &s.heap_size) ||
         u64(c, fl, 2, &s.free_bytes) || u64(c, fl, 3, &s.unmapped_bytes) ||
         u64(c, fl, 4, &s.gc_no) || u64(c, fl, 5, &s.bytes_allocated))
         return -1;
     return gcp__tlr_add_sample(c, &s);
+}
+
+/* Bytes in marked objects, or '-': not measured. */
+static int live_field(gcp_tlr_ctx *c, const fields *fl, int i, gcp_tl_gc *g)
+{
+    if (strcmp(fl->f[i], "-") == 0)
+        return 0;
+    g->has_live = 1;
+    return u64(c, fl, i, &g->live);
 }
 
 static int gc_line(gcp_tlr_ctx *c, const fields *fl)
@@ -120,7 +143,9 @@ static int gc_line(gcp_tlr_ctx *c, const fields *fl)
     gcp_tl_gc g = {0};
     const char *forced;
 
-    if (count(c, fl, 9, 9) || u64(c, fl, 0, &g.n) || num(c, fl, 1, &g.t) ||
+    /* live and pid came with version 2 */
+    if (count(c, fl, 9, 11) || (fl->n >= 10 && live_field(c, fl, 9, &g)) ||
+        (fl->n == 11 && pid_field(c, fl, 10, &g.pid)) || u64(c, fl, 0, &g.n) || num(c, fl, 1, &g.t) ||
         num(c, fl, 2, &g.pause) || num(c, fl, 3, &g.mark) || num(c, fl, 4, &g.reclaim) ||
         num(c, fl, 5, &g.total) || u64(c, fl, 6, &g.heap_before) || u64(c, fl, 7, &g.heap_after))
         return -1;
@@ -165,7 +190,7 @@ static int meta_line(gcp_tlr_ctx *c, const fields *fl)
     if (count(c, fl, 4, MAX_FIELD) || u64(c, fl, 0, &version) || u64(c, fl, 1, &pid) ||
         num(c, fl, 2, &start) || num(c, fl, 3, &interval))
         return -1;
-    if (version == 0 || (version == 1 && fl->n != 4))
+    if (version == 0 || (version <= 2 && fl->n != 4))
         return gcp__tlr_fail(c, "GCPROF_META: bad version %llu with %d fields",
                              (unsigned long long)version, fl->n);
     if (pid > 0x7fffffff)
@@ -205,6 +230,61 @@ static int chld_line(gcp_tlr_ctx *c, const fields *fl)
     return gcp__tlr_add_child(c, fl->f[0], mib, t);
 }
 
+static int image_line(gcp_tlr_ctx *c, const fields *fl)
+{
+    double t;
+    long pid = 0, ppid = 0;
+
+    if (count(c, fl, 4, 4) || num(c, fl, 0, &t) || pid_field(c, fl, 1, &pid) ||
+        pid_field(c, fl, 2, &ppid))
+        return -1;
+    return gcp__tlr_add_image(c, t, pid, ppid, fl->f[3]);
+}
+
+static int child_line(gcp_tlr_ctx *c, const fields *fl)
+{
+    gcp_tlr_proc p = {0};
+
+    if (count(c, fl, 5, 5) || num(c, fl, 0, &p.t) || pid_field(c, fl, 1, &p.pid) ||
+        pid_field(c, fl, 2, &p.ppid))
+        return -1;
+    if (strcmp(fl->f[3], "0") != 0 && strcmp(fl->f[3], "1") != 0)
+        return bad_field(c, fl, 3, "0 or 1");
+    p.followed = fl->f[3][0] == '1';
+    p.name = fl->f[4];
+    return gcp__tlr_add_proc(c, &p);
+}
+
+static int lost_line(gcp_tlr_ctx *c, const fields *fl)
+{
+    double t;
+    long pid = 0;
+
+    if (count(c, fl, 3, 3) || num(c, fl, 0, &t) || pid_field(c, fl, 1, &pid))
+        return -1;
+    return gcp__tlr_add_lost(c, t, pid);
+}
+
+static int status_line(gcp_tlr_ctx *c, const fields *fl)
+{
+    gcp_tl_status st = {0};
+    uint64_t code, core;
+
+    if (count(c, fl, 6, 6) || num(c, fl, 0, &st.t) || pid_field(c, fl, 1, &st.pid) ||
+        u64(c, fl, 3, &code) || u64(c, fl, 4, &st.maxrss) || u64(c, fl, 5, &core))
+        return -1;
+    if (strcmp(fl->f[2], "exit") != 0 && strcmp(fl->f[2], "signal") != 0)
+        return bad_field(c, fl, 2, "exit or signal");
+    st.signaled = fl->f[2][0] == 's';
+    if (code > (st.signaled ? 127u : 255u))
+        return bad_field(c, fl, 3, st.signaled ? "a signal number" : "an exit status (0 to 255)");
+    if (core > 1)
+        return bad_field(c, fl, 5, "0 or 1");
+    st.code = (int)code;
+    st.core = (int)core;
+    return gcp__tlr_set_status(c, &st);
+}
+
 /* Tags: letters, digits, '_' (mprof would take any text; garbage is not a tag). */
 static int is_tag(const char *s)
 {
@@ -231,8 +311,10 @@ static const struct {
     int max_fields;
     int (*parse)(gcp_tlr_ctx *c, const fields *fl);
 } tags[] = {
-    {"MEM", 3, mem_line},        {"GCPROF_HEAP", 7, heap_line},
-    {"GCPROF_GC", 10, gc_line},  {"GCPROF_ENTER", 4, enter_line},
+    {"MEM", 3, mem_line},        {"GCPROF_HEAP", 8, heap_line},
+    {"GCPROF_GC", 12, gc_line},  {"GCPROF_ENTER", 4, enter_line},
+    {"GCPROF_IMAGE", 4, image_line}, {"GCPROF_CHILD", 5, child_line},
+    {"GCPROF_LOST", 4, lost_line},   {"GCPROF_STATUS", 7, status_line},
     {"FUNC", 7, func_line},      {"GCPROF_LABEL", 2, label_line},
     {"GCPROF_END", 2, end_line}, {"GCPROF_META", MAX_FIELD, meta_line},
     {"CHLD", 4, chld_line},      {"CMDLINE", 1, cmdline_line},

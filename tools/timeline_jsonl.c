@@ -94,6 +94,24 @@ static int boolean(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, int *out)
     return 0;
 }
 
+static int pid_key(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, long *out)
+{
+    uint64_t v;
+
+    if (u64(c, o, key, &v) < 0)
+        return -1;
+    if (v > 0x7fffffff)
+        return gcp__tlr_fail(c, "\"%s\" is not a process id", key);
+    *out = (long)v;
+    return 0;
+}
+
+/* An optional pid: absent is fine (left 0), present must be right. */
+static int opt_pid(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, long *out)
+{
+    return gcp__json_get(o, key) ? pid_key(c, o, key, out) : 0;
+}
+
 static int meta_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
 {
     uint64_t version, pid;
@@ -132,13 +150,19 @@ static int sample_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
     }
     if (!s.has_rss && !s.has_heap)
         return gcp__tlr_fail(c, "\"sample\" record with neither \"rss\" nor the heap keys");
+    if (opt_pid(c, o, "pid", &s.pid) < 0)
+        return -1;
     return gcp__tlr_add_sample(c, &s);
 }
 
 static int gc_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
 {
-    gcp_tl_gc g;
+    gcp_tl_gc g = {0};
 
+    if ((g.has_live = gcp__json_get(o, "live") != NULL) && u64(c, o, "live", &g.live) < 0)
+        return -1;
+    if (opt_pid(c, o, "pid", &g.pid) < 0)
+        return -1;
     if (u64(c, o, "n", &g.n) || num(c, o, "t", &g.t) || num(c, o, "pause", &g.pause) ||
         num(c, o, "mark", &g.mark) || num(c, o, "reclaim", &g.reclaim) ||
         num(c, o, "total", &g.total) || u64(c, o, "heap_before", &g.heap_before) ||
@@ -189,12 +213,66 @@ static int end_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
     return num(c, o, "t", &t) ? -1 : gcp__tlr_set_end(c, t);
 }
 
+static int image_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    const char *exe;
+    double t;
+    long pid = 0, ppid = 0;
+
+    if (num(c, o, "t", &t) || pid_key(c, o, "pid", &pid) || pid_key(c, o, "ppid", &ppid) ||
+        str(c, o, "exe", &exe))
+        return -1;
+    return gcp__tlr_add_image(c, t, pid, ppid, exe);
+}
+
+static int child_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    gcp_tlr_proc p = {0};
+    const char *name;
+
+    if (num(c, o, "t", &p.t) || pid_key(c, o, "pid", &p.pid) || pid_key(c, o, "ppid", &p.ppid) ||
+        boolean(c, o, "followed", &p.followed) || str(c, o, "name", &name))
+        return -1;
+    p.name = (char *)name; /* copied by the adder */
+    return gcp__tlr_add_proc(c, &p);
+}
+
+static int lost_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    double t;
+    long pid = 0;
+
+    if (num(c, o, "t", &t) || pid_key(c, o, "pid", &pid))
+        return -1;
+    return gcp__tlr_add_lost(c, t, pid);
+}
+
+static int status_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+{
+    gcp_tl_status st = {0};
+    uint64_t code;
+
+    if (num(c, o, "t", &st.t) || pid_key(c, o, "pid", &st.pid) ||
+        u64(c, o, "maxrss", &st.maxrss) || boolean(c, o, "core", &st.core))
+        return -1;
+    st.signaled = gcp__json_get(o, "signal") != NULL;
+    if (!st.signaled && !gcp__json_get(o, "exit"))
+        return gcp__tlr_fail(c, "\"status\" record with neither \"exit\" nor \"signal\"");
+    if (u64(c, o, st.signaled ? "signal" : "exit", &code) < 0)
+        return -1;
+    if (code > (st.signaled ? 127u : 255u))
+        return gcp__tlr_fail(c, "\"%s\" is out of range", st.signaled ? "signal" : "exit");
+    st.code = (int)code;
+    return gcp__tlr_set_status(c, &st);
+}
+
 static const struct {
     const char *type;
     int (*parse)(gcp_tlr_ctx *c, const gcp_jobj *o);
 } types[] = {
     {"sample", sample_rec}, {"gc", gc_rec},     {"enter", enter_rec}, {"exit", exit_rec},
-    {"label", label_rec},   {"meta", meta_rec}, {"end", end_rec},
+    {"label", label_rec},   {"meta", meta_rec}, {"end", end_rec},     {"image", image_rec},
+    {"child", child_rec},   {"lost", lost_rec}, {"status", status_rec},
 };
 
 int gcp__tlr_jsonl_line(gcp_tlr_ctx *c, char *line)

@@ -26,6 +26,7 @@ typedef struct gcp_tlr_ctx {
     gcp_tlr_enter *enters; /* entered, not yet exited */
     size_t nenters;
     size_t cap_samples, cap_gcs, cap_funcs, cap_labels, cap_children, cap_enters;
+    size_t cap_images, cap_procs, cap_losts;
     char msg[256]; /* the reason, without "FILE:LINE: " */
 } gcp_tlr_ctx;
 
@@ -46,6 +47,18 @@ int gcp__tlr_add_exit(gcp_tlr_ctx *c, const gcp_tlr_func *f); /* f->name is copi
 int gcp__tlr_add_label(gcp_tlr_ctx *c, double t, const char *text);
 int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t);
 int gcp__tlr_set_end(gcp_tlr_ctx *c, double t);
+
+/* Process records (timeline_procs.c). */
+int gcp__tlr_add_image(gcp_tlr_ctx *c, double t, long pid, long ppid, const char *exe);
+int gcp__tlr_add_proc(gcp_tlr_ctx *c, const gcp_tlr_proc *p); /* p->name is copied */
+int gcp__tlr_add_lost(gcp_tlr_ctx *c, double t, long pid);
+int gcp__tlr_set_status(gcp_tlr_ctx *c, const gcp_tl_status *st);
+void gcp__tlr_free_procs(gcp_tlr *tl);
+
+/* Shared by the record adders (timeline_read.c). */
+void *gcp__tlr_grow(gcp_tlr_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize);
+char *gcp__tlr_copy_text(gcp_tlr_ctx *c, const char *s);
+void gcp__tlr_saw_time(gcp_tlr *tl, double t);
 
 /* One line (NUL-terminated, without its newline, no NUL inside). */
 int gcp__tlr_dat_line(gcp_tlr_ctx *c, char *line);

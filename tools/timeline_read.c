@@ -31,7 +31,7 @@ int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...)
 
 /* arr with room for element n, doubling *cap when full (NULL on failure);
  * counts a record against the limit. */
-static void *grow(gcp_tlr_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize)
+void *gcp__tlr_grow(gcp_tlr_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize)
 {
     size_t ncap = *cap ? *cap * 2 : 64;
 
@@ -50,7 +50,7 @@ static void *grow(gcp_tlr_ctx *c, void *arr, size_t *cap, size_t n, size_t elsiz
     return arr;
 }
 
-static char *copy_text(gcp_tlr_ctx *c, const char *s)
+char *gcp__tlr_copy_text(gcp_tlr_ctx *c, const char *s)
 {
     size_t n = strlen(s) + 1;
     char *p;
@@ -78,7 +78,7 @@ static char *copy_text(gcp_tlr_ctx *c, const char *s)
     return p;
 }
 
-static void saw_time(gcp_tlr *tl, double t)
+void gcp__tlr_saw_time(gcp_tlr *tl, double t)
 {
     if (t < tl->t_min)
         tl->t_min = t;
@@ -88,7 +88,7 @@ static void saw_time(gcp_tlr *tl, double t)
 
 int gcp__tlr_set_cmdline(gcp_tlr_ctx *c, const char *text)
 {
-    char *p = copy_text(c, text);
+    char *p = gcp__tlr_copy_text(c, text);
 
     if (!p)
         return -1;
@@ -110,12 +110,12 @@ int gcp__tlr_add_sample(gcp_tlr_ctx *c, const gcp_tlr_sample *s)
 {
     gcp_tlr *tl = c->tl;
 
-    void *p = grow(c, tl->samples, &c->cap_samples, tl->nsamples, sizeof *s);
+    void *p = gcp__tlr_grow(c, tl->samples, &c->cap_samples, tl->nsamples, sizeof *s);
     if (!p)
         return -1;
     tl->samples = p;
     tl->samples[tl->nsamples++] = *s;
-    saw_time(tl, s->t);
+    gcp__tlr_saw_time(tl, s->t);
     return 0;
 }
 
@@ -123,12 +123,12 @@ int gcp__tlr_add_gc(gcp_tlr_ctx *c, const gcp_tl_gc *gc)
 {
     gcp_tlr *tl = c->tl;
 
-    void *p = grow(c, tl->gcs, &c->cap_gcs, tl->ngcs, sizeof *gc);
+    void *p = gcp__tlr_grow(c, tl->gcs, &c->cap_gcs, tl->ngcs, sizeof *gc);
     if (!p)
         return -1;
     tl->gcs = p;
     tl->gcs[tl->ngcs++] = *gc;
-    saw_time(tl, gc->t);
+    gcp__tlr_saw_time(tl, gc->t);
     return 0;
 }
 
@@ -136,12 +136,12 @@ int gcp__tlr_add_enter(gcp_tlr_ctx *c, const char *name, int level, double t, do
 {
     gcp_tlr_enter *e;
 
-    void *p = grow(c, c->enters, &c->cap_enters, c->nenters, sizeof *e);
+    void *p = gcp__tlr_grow(c, c->enters, &c->cap_enters, c->nenters, sizeof *e);
     if (!p)
         return -1;
     c->enters = p;
     e = &c->enters[c->nenters];
-    if (!(e->name = copy_text(c, name)))
+    if (!(e->name = gcp__tlr_copy_text(c, name)))
         return -1;
     e->level = level;
     e->t = t;
@@ -152,7 +152,7 @@ int gcp__tlr_add_enter(gcp_tlr_ctx *c, const char *name, int level, double t, do
         c->tl->enter_rss_mib = rss_mib;
         c->tl->enter_rss_t = t;
     }
-    saw_time(c->tl, t);
+    gcp__tlr_saw_time(c->tl, t);
     return 0;
 }
 
@@ -190,17 +190,17 @@ int gcp__tlr_add_exit(gcp_tlr_ctx *c, const gcp_tlr_func *f)
 
     if (f->end < f->start)
         return gcp__tlr_fail(c, "closure ends (%.4f) before it starts (%.4f)", f->end, f->start);
-    void *p = grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d);
+    void *p = gcp__tlr_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d);
     if (!p)
         return -1;
     tl->funcs = p;
     d = &tl->funcs[tl->nfuncs];
     *d = *f;
-    if (!(d->name = copy_text(c, f->name)))
+    if (!(d->name = gcp__tlr_copy_text(c, f->name)))
         return -1;
     tl->nfuncs++;
-    saw_time(tl, f->start);
-    saw_time(tl, f->end);
+    gcp__tlr_saw_time(tl, f->start);
+    gcp__tlr_saw_time(tl, f->end);
     close_enter(c, f);
     return 0;
 }
@@ -210,16 +210,16 @@ int gcp__tlr_add_label(gcp_tlr_ctx *c, double t, const char *text)
     gcp_tlr *tl = c->tl;
     gcp_tlr_label *l;
 
-    void *p = grow(c, tl->labels, &c->cap_labels, tl->nlabels, sizeof *l);
+    void *p = gcp__tlr_grow(c, tl->labels, &c->cap_labels, tl->nlabels, sizeof *l);
     if (!p)
         return -1;
     tl->labels = p;
     l = &tl->labels[tl->nlabels];
-    if (!(l->text = copy_text(c, text)))
+    if (!(l->text = gcp__tlr_copy_text(c, text)))
         return -1;
     l->t = t;
     tl->nlabels++;
-    saw_time(tl, t);
+    gcp__tlr_saw_time(tl, t);
     return 0;
 }
 
@@ -236,12 +236,12 @@ int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
             return 0;
         }
     }
-    void *p = grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
+    void *p = gcp__tlr_grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
     if (!p)
         return -1;
     tl->children = p;
     ch = &tl->children[tl->nchildren];
-    if (!(ch->id = copy_text(c, id)))
+    if (!(ch->id = gcp__tlr_copy_text(c, id)))
         return -1;
     ch->peak_mib = mib;
     tl->nchildren++;
@@ -252,7 +252,7 @@ int gcp__tlr_set_end(gcp_tlr_ctx *c, double t)
 {
     c->tl->has_end = 1;
     c->tl->end_t = t;
-    saw_time(c->tl, t);
+    gcp__tlr_saw_time(c->tl, t);
     return 0;
 }
 
@@ -306,7 +306,7 @@ static int close_unfinished(gcp_tlr_ctx *c)
     for (size_t i = 0; i < c->nenters; i++) {
         gcp_tlr_enter *e = &c->enters[i];
         gcp_tlr_func *f;
-        void *p = grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f);
+        void *p = gcp__tlr_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f);
         if (!p)
             return -1;
         tl->funcs = p;
@@ -335,7 +335,7 @@ static int finish(gcp_tlr_ctx *c)
                                  : "");
     if (close_unfinished(c) < 0)
         return -1;
-    if (!tl->cmdline && !(tl->cmdline = copy_text(c, "")))
+    if (!tl->cmdline && !(tl->cmdline = gcp__tlr_copy_text(c, "")))
         return -1;
     tl->origin = tl->has_meta && tl->start < tl->t_min ? tl->start : tl->t_min;
     tl->cut_short = (tl->has_meta && !tl->has_end) || tl->dropped_last_line;
@@ -426,5 +426,6 @@ void gcp__tlr_free(gcp_tlr *tl)
     free(tl->funcs);
     free(tl->labels);
     free(tl->children);
+    gcp__tlr_free_procs(tl);
     memset(tl, 0, sizeof *tl);
 }

@@ -30,6 +30,7 @@ typedef struct gcp_tlr_sample {
     double rss_mib; /* as written in .dat (so `peak` matches mprof); bytes/2^20 from JSON */
     int has_heap;   /* the fields below are known */
     uint64_t heap_size, free_bytes, unmapped_bytes, gc_no, bytes_allocated;
+    long pid;       /* the heap's process; 0: the file does not say (the program's) */
 } gcp_tlr_sample;
 
 /* A profiled closure: FUNC / "exit", or an enter that never exited. */
@@ -54,6 +55,28 @@ typedef struct gcp_tlr_child {
     double peak_mib; /* max over its lines */
 } gcp_tlr_child;
 
+/* A process image that recorded its collector (GCPROF_IMAGE): the
+ * program, an image it exec'd (same pid, later t), a followed child. */
+typedef struct gcp_tlr_image {
+    double t;
+    long pid, ppid;
+    char *exe; /* owned by the gcp_tlr */
+} gcp_tlr_image;
+
+/* A process the program started, as gcprof saw it (GCPROF_CHILD). */
+typedef struct gcp_tlr_proc {
+    double t;
+    long pid, ppid;
+    int followed;
+    char *name; /* owned by the gcp_tlr */
+} gcp_tlr_proc;
+
+/* The collector's records of a process stopped here (GCPROF_LOST). */
+typedef struct gcp_tlr_lost {
+    double t;
+    long pid;
+} gcp_tlr_lost;
+
 /* A whole file. Arrays are in file order (funcs: finished ones in the order
  * they ended, then the unfinished ones). */
 typedef struct gcp_tlr {
@@ -73,6 +96,14 @@ typedef struct gcp_tlr {
     size_t nlabels;
     gcp_tlr_child *children;
     size_t nchildren;
+    gcp_tlr_image *images;
+    size_t nimages;
+    gcp_tlr_proc *procs;
+    size_t nprocs;
+    gcp_tlr_lost *losts;
+    size_t nlosts;
+    int has_status;       /* GCPROF_STATUS: how the program ended */
+    gcp_tl_status status; /* times in seconds, maxrss in bytes */
 
     int has_end; /* the end record was there: the run finished cleanly */
     double end_t;

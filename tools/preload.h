@@ -1,0 +1,99 @@
+/*
+ * preload.h - what the files of the preload library share (preload.c,
+ * preload_hook.c, preload_channel.c, preload_reader.c, preload_exec.c).
+ * Everything here is hidden: the library exports only the functions it
+ * interposes (EXPORT).
+ */
+#ifndef GCPROF_PRELOAD_H
+#define GCPROF_PRELOAD_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "gc_record.h"
+#include "timeline.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* GC_on_collection_event_proc: GC_EventType is an enum, passed as int. */
+typedef void (*preload_event_proc)(int);
+/* GC_reachable_object_proc */
+typedef void (*preload_object_proc)(void *obj, size_t bytes, void *data);
+
+/* The program's collector: all NULL when it has none. */
+typedef struct preload_gc {
+    void (*set_hook)(preload_event_proc);
+    preload_event_proc (*get_hook)(void);
+    size_t (*heap_size)(void), (*free_bytes)(void), (*unmapped_bytes)(void);
+    size_t (*total_bytes)(void);
+    unsigned long (*gc_no)(void); /* GC_word */
+    int (*parallel)(void);        /* optional: marker threads - 1 */
+    void (*enumerate_marked)(preload_object_proc, void *); /* optional */
+} preload_gc;
+
+/* The channel's line assembler: whole lines go out in writes of at most
+ * PIPE_BUF bytes, which a pipe keeps whole among other writers' (-f). */
+typedef struct preload_channel {
+    int fd;             /* -1: none, or lost */
+    dev_t dev;          /* the pipe gcprof made, as it told us */
+    ino_t ino;
+    char stdio_buf[PIPE_BUF];
+    char pending[2 * PIPE_BUF];
+    size_t pending_len;
+} preload_channel;
+
+/* Everything big or written often lives in an anonymous mapping, not in
+ * our .bss: a smaller data segment is less to lose if a program replaces
+ * the collector's roots filter behind our back (preload_hook.c). No malloc
+ * either: it could be the collector's (malloc redirected to it). */
+typedef struct preload_mem {
+    gcp__gc_recorder recorder;
+    preload_channel channel;
+    char trace_buf[1 << 12];
+    pthread_mutex_t out_lock; /* the reader's writing vs. exec and _exit */
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
+    int stopping; /* under wake_lock */
+} preload_mem;
+
+/* Shared state (preload.c). */
+extern preload_gc preload_collector;
+extern preload_mem *preload_state;
+extern FILE *preload_out, *preload_trace; /* NULL: not recording */
+extern gcp_tl_format preload_format;
+extern double preload_interval;
+extern int preload_live; /* measure live bytes after each collection */
+
+/* preload.c */
+int preload_secure(void);     /* AT_SECURE: a pure pass-through */
+int preload_recording(void);  /* this process records now */
+uint64_t preload_mono_ns(void);
+
+/* preload_hook.c: the collection event hook and the interposed collects */
+void preload_hook_install(void);
+void preload_hook_remove(void);
+void preload_roots_filter_install(void);
+void *preload_real(_Atomic(void *) *slot, const char *name);
+
+/* preload_channel.c */
+int preload_channel_open(preload_channel *ch);
+FILE *preload_channel_stream(preload_channel *ch);
+void preload_channel_drop(preload_channel *ch); /* a forked child's copy */
+
+/* preload_reader.c */
+int preload_reader_start(void);
+void preload_reader_stop(void);   /* drains, writes the last sample, joins */
+void preload_flush_all(void);     /* from any thread: out_lock held after it */
+void preload_flush_release(void); /* after preload_flush_all, if still running */
+void preload_write_image(void);   /* the GCPROF_IMAGE record of this process */
+void preload_reader_forked(int follow);
+extern pid_t preload_owner;       /* the process the reader writes for */
+
+/* preload_exec.c */
+void preload_fork_watch(void);
+
+#endif
