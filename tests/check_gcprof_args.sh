@@ -468,17 +468,28 @@ EOF
         fail "cannot build the secure-execution test programs"
     else
         # preloaded NAME SECURE LD_PRELOAD: gcsec as `gcprof run` starts it
-        # (GCPROF_PID its pid, GCPROF_FD 9, a trace file asked for).
+        # (GCPROF_PID its pid, GCPROF_FD 9 a pipe named by GCPROF_FD_ID, a
+        # trace file asked for); what comes through the pipe goes to NAME.out.
+        # pipe_to NAME: the named pipe NAME.fifo, read into NAME.out by $reader.
+        pipe_to() {
+            mkfifo "$tmp/sec/$1.fifo"
+            cat "$tmp/sec/$1.fifo" >"$tmp/sec/$1.out" &
+            reader=$!
+        }
         preloaded() {
             name=$1
+            pipe_to "$name"
             (
                 cd "$tmp/sec" || exit 1
-                export GCPROF_FD=9 GCPROF_FORMAT=dat GCPROF_INTERVAL=0.01 GCPROF_TRACE=1
+                GCPROF_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
+                export GCPROF_FD=9 GCPROF_FD_ID GCPROF_FORMAT=dat GCPROF_INTERVAL=0.01 GCPROF_TRACE=1
                 export GCPROF_TRACE_FILE="$tmp/sec/$name.trace" SHIM_SECURE="$2" LD_PRELOAD="$3"
                 exec sh -c 'GCPROF_PID=$$; export GCPROF_PID; exec "$0" -' "$tmp/gcsec"
-            ) 9>"$tmp/sec/$name.out" 8>"$tmp/sec/$name.getenv" >"$tmp/sec/$name.stdout" \
+            ) 9>"$tmp/sec/$name.fifo" 8>"$tmp/sec/$name.getenv" >"$tmp/sec/$name.stdout" \
                 2>"$tmp/sec/$name.stderr"
-            echo $?
+            rc=$?
+            wait "$reader"
+            echo $rc
         }
         field() { # field NAME KEY: KEY's number in NAME's line
             sed -n "s/.*$2 \([0-9]*\).*/\1/p" "$tmp/sec/$1.stdout"
@@ -513,13 +524,17 @@ EOF
         suid() {
             name=$1 lib=$2
             shift 2
+            pipe_to "$name"
             (
                 cd "$tmp/sec" || exit 1
-                export GCPROF_FD=9 GCPROF_FORMAT=dat GCPROF_INTERVAL=0.01 GCPROF_TRACE=1
+                GCPROF_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
+                export GCPROF_FD=9 GCPROF_FD_ID GCPROF_FORMAT=dat GCPROF_INTERVAL=0.01 GCPROF_TRACE=1
                 export GCPROF_TRACE_FILE="$tmp/sec/$name.trace"
                 exec sh -c 'GCPROF_PID=$$; export GCPROF_PID; exec "$@"' sh "$@" "$tmp/sec/gcsec-suid" "$lib"
-            ) 9>"$tmp/sec/$name.out" >"$tmp/sec/$name.stdout" 2>"$tmp/sec/$name.stderr"
-            echo $?
+            ) 9>"$tmp/sec/$name.fifo" >"$tmp/sec/$name.stdout" 2>"$tmp/sec/$name.stderr"
+            rc=$?
+            wait "$reader"
+            echo $rc
         }
         nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
         if [ "$(id -u)" -ne 0 ] || [ -z "$as_user" ]; then

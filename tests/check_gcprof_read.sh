@@ -118,9 +118,10 @@ fi
 
 # ---- summary: the same numbers from both formats ----------------------
 want='duration        0.400 s
-samples         5 RSS, 4 GC heap (every 0.1 s)
+samples         5 RSS, 4 GC heap (every 0.1 s asked, 0.1 s measured: the median gap)
 peak RSS        87.654 MiB at 0.200 s
-peak GC heap    7.629 MiB in use at 0.250 s
+peak GC heap    7.629 MiB in use (heap size - free, before sweeping) at 0.250 s
+allocated       12.000 MiB in 0.300 s (40.000 MiB/s, the collector'"'"'s count)
 collections     2 (1 forced)
 GC pauses       total 5.500 ms, max 4.000 ms, p99 4.000 ms
 time in GC      1.50% of wall time
@@ -136,6 +137,36 @@ check "summary: closure row" grep -Eq '^ +parse +1 +0\.080 +\+67\.404 MiB$' "$tm
 want='warning: truncated.dat ends without an end record: the run did not finish cleanly'
 expect_lines "summary of a cut-off file warns" "$gcprof" summary truncated.dat
 check "summary: unfinished closure" grep -q 'process data .*(1 unfinished)' "$tmp/out"
+
+# ---- version 2: processes, how it ended, live bytes ----------------------
+# v2.dat: the program (pid 100) execs once (a second GCPROF_IMAGE of pid
+# 100), starts one child it does not follow, loses its channel at 0.3 s, is
+# killed by signal 9; its samples come every 0.02 s although 0.01 s was
+# asked; live bytes are 1 MiB after the first collection and 3 MiB after the
+# last, unknown ('-') in between.
+want='samples         4 RSS, 2 GC heap (every 0.01 s asked, 0.02 s measured: the median gap)
+kernel peak RSS 64.000 MiB (ru_maxrss: the program and the children it waited for)
+live after GC   3.000 MiB after the last collection, 3.000 MiB at most (at 0.250 s)
+allocated       2.000 MiB in 0.020 s (100.000 MiB/s, the collector'"'"'s count)
+collections     3 (0 forced)
+ended           killed by signal 9 (SIGKILL)
+execs           1: collection numbers start again after each (GCPROF_IMAGE)
+children        1 started, 0 followed (not followed: their memory is not in here)
+warning: the collector'"'"'s records of process 100 stop at 0.300 s: it closed or replaced their descriptor'
+for f in v2.dat v2.jsonl; do
+    expect_lines "summary $f" "$gcprof" summary "$f"
+    "$gcprof" summary --json "$f" >"$tmp/json"
+    check "summary --json $f: status, processes, live" grep -q \
+        '"signal":9,"execs":1,"children":1,"followed":0,"channel_lost":true' "$tmp/json"
+    check "summary --json $f: kernel peak, live" grep -q \
+        '"kernel_peak_rss_mib":64.000,"interval_measured_s":0.020000,.*"live_last_mib":3.000,"live_peak_mib":3.000' \
+        "$tmp/json"
+done
+for bad in 'GCPROF_STATUS 1.0 100 exit 256 0 0' 'GCPROF_STATUS 1.0 100 died 1 0 0' \
+    'GCPROF_GC 1 1.0 0 0 0 0 1 1 0 x 100' 'GCPROF_IMAGE 1.0 -1 1 /bin/x'; do
+    printf 'GCPROF_META 2 100 1.0 0.01\nMEM 1.0 1.0\n%s\n' "$bad" >"$tmp/bad2.dat"
+    check "rejects '$bad'" not "$gcprof" summary "$tmp/bad2.dat"
+done
 
 # ---- summary's peak RSS: every record that carries RSS ------------------
 # A closure that allocates and frees between two samples peaks only in its

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -39,13 +40,15 @@ typedef struct run_opts {
     gcp_tl_format format;
     int format_set;
     int trace;
+    int follow;  /* -f */
+    int no_live; /* --no-live */
     char **argv; /* the program and its arguments */
 } run_opts;
 
 static void usage(FILE *fp)
 {
-    fputs("Usage: gcprof run [-i SECONDS] [-o FILE] [--format dat|jsonl] [--trace]"
-          " -- PROGRAM [ARGS...]\n"
+    fputs("Usage: gcprof run [-f] [-i SECONDS] [-o FILE] [--format dat|jsonl] [--trace]"
+          " [--no-live] -- PROGRAM [ARGS...]\n"
           "\n"
           "Runs PROGRAM and records its memory over time: its RSS every interval and,\n"
           "when it uses bdwgc (the Boehm collector), the collector's heap and every\n"
@@ -55,15 +58,23 @@ static void usage(FILE *fp)
           "  -o, --output FILE       where to write (default mprofile_YYYYMMDDhhmmss.dat)\n"
           "      --format dat|jsonl  mprof's .dat lines (default) or JSON lines;\n"
           "                          jsonl is the default when FILE ends in .jsonl\n"
+          "  -f, --follow            record the processes PROGRAM starts too (their\n"
+          "                          collections, and their RSS as mprof's CHLD lines),\n"
+          "                          and wait for every one of them to end\n"
           "      --trace             print a Go-style line per collection on stderr\n"
           "                          (or to the file named by GCPROF_TRACE_FILE)\n"
+          "      --no-live           do not count the bytes in marked objects after\n"
+          "                          each collection (a pass over the mark bits)\n"
           "  -h, --help              show this text\n"
           "\n"
           "An option given twice is an error. PROGRAM is run with execvp(3), with its\n"
-          "arguments exactly as given: no shell is involved. Only PROGRAM's own process\n"
-          "is recorded: processes it starts are not followed, and the RSS is that of\n"
-          "PROGRAM's process alone. The file is written beside FILE, as\n"
-          "FILE.tmp.XXXXXX (mode 0644 & ~umask), and renamed to FILE when PROGRAM ends.\n"
+          "arguments exactly as given: no shell is involved. Without -f, only PROGRAM's\n"
+          "own process is recorded (and what it execs); the processes it starts are\n"
+          "named in the file, not followed. The RSS is that of PROGRAM's process alone;\n"
+          "the file also holds how it ended and the kernel's peak RSS (ru_maxrss) of\n"
+          "it and the children it waited for. The file is written beside FILE, as\n"
+          "FILE.tmp.XXXXXX (mode 0644 & ~umask), and renamed to FILE when PROGRAM ends;\n"
+          "the default name never replaces a file (-2, -3, ... are added).\n"
           "\n"
           "Exit status: PROGRAM's (128+N when signal N killed it); 125 when gcprof run\n"
           "fails (bad arguments, the recording cannot be written), 126 when PROGRAM\n"
@@ -186,6 +197,10 @@ static int parse_args(int argc, char **argv, run_opts *o)
         }
         if (strcmp(a, "--trace") == 0)
             o->trace = 1;
+        else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
+            o->follow = 1;
+        else if (strcmp(a, "--no-live") == 0)
+            o->no_live = 1;
         else if (parse_option(argc, argv, &i, o, seen) != 0)
             return -1;
     }
@@ -246,14 +261,38 @@ static int open_output(run_output *out, const char *path, gcp_tl_format f)
     return why ? -1 : 0;
 }
 
-/* The end mark, then the file takes its name. */
-static int finish_output(run_output *out, int code)
+/* How the program ended, a sample if none could be taken, the end mark;
+ * then the file takes its name. */
+static int finish_output(run_output *out, const run_opts *o, long pid, const run_result *res)
 {
+    gcp_tl_status st = {.t = res->end, .pid = pid, .maxrss = res->maxrss};
+
+    if (WIFSIGNALED(res->wstatus)) {
+        st.signaled = 1;
+        st.code = WTERMSIG(res->wstatus);
+        st.core = WCOREDUMP(res->wstatus) != 0;
+    } else {
+        st.code = WIFEXITED(res->wstatus) ? WEXITSTATUS(res->wstatus) : 0;
+    }
+    gcp__tl_status(out->file.fp, out->format, &st);
+    if (out->rss_samples == 0 && res->maxrss > 0) {
+        /* It ended before the first sample: its one RSS figure is the
+         * kernel's peak, at its end, so every reader (mprof too) has one. */
+        gcp_tl_sample s = {.t = res->end, .has_rss = 1, .rss = res->maxrss};
+        gcp__tl_sample(out->file.fp, out->format, &s);
+        out->rss_samples++;
+    }
     gcp__tl_end(out->file.fp, out->format, gcp__tl_now());
-    const char *path = out->file.path, *why = gcprof_out_commit(&out->file);
+    const char *path = out->file.path, *why;
+    char *final = NULL;
+    if (o->output)
+        why = gcprof_out_commit(&out->file);
+    else
+        why = gcprof_out_commit_new(&out->file, &final);
     if (why)
         gcprof_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
-                   code);
+                   gcprof_child_exit_code(res->wstatus));
+    out->final = final ? final : strdup(path);
     return why ? -1 : 0;
 }
 
@@ -272,9 +311,23 @@ static char *join_args(char **argv)
     return s;
 }
 
+/* What the file says beyond its counts: what was not recorded, and why. */
+static void report_gaps(const run_output *out, const run_opts *o)
+{
+    if (out->lost)
+        gcprof_say("run", "note: the collector's records stop early: %s closed or replaced "
+                          "the descriptor they came through (GCPROF_LOST in the file)",
+                   o->argv[0]);
+    if (out->children && !o->follow)
+        gcprof_say("run", "note: %lu process%s %s started %s not followed (-f follows them)",
+                   out->children, out->children == 1 ? "" : "es", o->argv[0],
+                   out->children == 1 ? "was" : "were");
+}
+
 static void report(const run_output *out, const run_opts *o, const char *preload, int wstatus)
 {
-    const char *path = out->file.path, *s = out->rss_samples == 1 ? "" : "s";
+    const char *path = out->final ? out->final : out->file.path;
+    const char *s = out->rss_samples == 1 ? "" : "s";
     unsigned long n = out->rss_samples, gcs = out->collections;
 
     if (gcs || out->heap_samples)
@@ -289,6 +342,7 @@ static void report(const run_output *out, const run_opts *o, const char *preload
                    "wrote %s (%lu sample%s, RSS only: no dynamically linked libgc in %s; a "
                    "program with libgc linked in statically cannot be recorded from inside)",
                    path, n, s, o->argv[0]);
+    report_gaps(out, o);
 }
 
 /* Runs the program into an open output; returns the exit status. */
@@ -297,10 +351,11 @@ static int run(const run_opts *o, run_output *out)
     char preload_buf[PATH_MAX];
     const char *preload = find_preload(preload_buf);
     gcprof_child_opts co = {preload, o->format == GCP_TL_JSONL ? "jsonl" : "dat", o->interval,
-                            o->trace};
+                            o->trace, o->follow, !o->no_live};
     gcprof_child child;
     double start = gcp__tl_now();
-    int r = gcprof_child_start(&child, o->argv, &co), wstatus = 0;
+    int r = gcprof_child_start(&child, o->argv, &co);
+    run_result res = {0};
 
     if (r != 0) {
         gcprof_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
@@ -312,11 +367,12 @@ static int run(const run_opts *o, run_output *out)
     char *cmdline = join_args(o->argv);
     gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
     free(cmdline);
-    gcprof_record(&child, out, o->interval, &wstatus);
-    int code = gcprof_child_exit_code(wstatus);
-    if (finish_output(out, code) != 0)
+    gcprof_record(&child, out, o->interval, o->follow, &res);
+    int code = gcprof_child_exit_code(res.wstatus);
+    if (finish_output(out, o, (long)child.pid, &res) != 0)
         return GCPROF_EXIT_RUN_FAILED; /* the recording is what was asked for */
-    report(out, o, preload, wstatus);
+    report(out, o, preload, res.wstatus);
+    free(out->final);
     return code;
 }
 

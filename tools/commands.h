@@ -63,6 +63,11 @@ const char *gcprof_out_open(gcprof_out *o, const char *path);
  * (the temporary file is removed, PATH left as it was). */
 const char *gcprof_out_commit(gcprof_out *o);
 
+/* As gcprof_out_commit, but never replaces a file: when PATH exists, the
+ * first free PATH-2, PATH-3, ... (numbered before the extension) is taken.
+ * *final: the name used (malloc'd), or NULL on failure. */
+const char *gcprof_out_commit_new(gcprof_out *o, char **final);
+
 /* Closes and removes the temporary file; PATH is left as it was. */
 void gcprof_out_discard(gcprof_out *o);
 

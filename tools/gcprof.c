@@ -186,6 +186,59 @@ const char *gcprof_out_commit(gcprof_out *o)
     return err ? strerror(err) : NULL;
 }
 
+/* PATH with "-N" before its extension: mprofile_X.dat -> mprofile_X-2.dat. */
+static char *numbered(const char *path, unsigned n)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - path) : strlen(path);
+    size_t size = strlen(path) + 16;
+    char *s = malloc(size);
+
+    if (s)
+        snprintf(s, size, "%.*s-%u%s", (int)stem, path, n, path + stem);
+    return s;
+}
+
+const char *gcprof_out_commit_new(gcprof_out *o, char **final)
+{
+    int err = 0;
+
+    *final = NULL;
+    if (fflush(o->fp) != 0 || ferror(o->fp))
+        err = errno ? errno : EIO;
+    if (fclose(o->fp) != 0 && !err)
+        err = errno;
+    o->fp = NULL;
+    /* link(2) never replaces: the first free name is ours, atomically */
+    for (unsigned n = 1; !err && n <= 1000; n++) {
+        char *name = n == 1 ? strdup(o->path) : numbered(o->path, n);
+        if (!name) {
+            err = ENOMEM;
+            break;
+        }
+        if (link(o->tmp, name) == 0) {
+            *final = name;
+            break;
+        }
+        err = errno == EEXIST ? 0 : errno;
+        if (err == EPERM || err == EOPNOTSUPP) { /* no hard links here (vfat...) */
+            err = renameat2(AT_FDCWD, o->tmp, AT_FDCWD, name, RENAME_NOREPLACE) == 0 ? 0 : errno;
+            if (!err) {
+                *final = name;
+                break;
+            }
+            err = err == EEXIST ? 0 : err;
+        }
+        free(name);
+    }
+    if (!err && !*final)
+        err = EEXIST;
+    unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return err ? strerror(err) : NULL;
+}
+
 void gcprof_out_discard(gcprof_out *o)
 {
     if (o->fp)

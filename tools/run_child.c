@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +87,10 @@ static void child_env(int data_fd, const gcprof_child_opts *o)
     set_env_double("GCPROF_INTERVAL", o->interval);
     if (o->trace)
         setenv("GCPROF_TRACE", "1", 1);
+    if (o->follow)
+        setenv("GCPROF_FOLLOW", "1", 1);
+    if (!o->live)
+        setenv("GCPROF_LIVE", "0", 1);
     if (!o->preload)
         return;
     const char *old = getenv("LD_PRELOAD");
@@ -183,17 +188,20 @@ int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
     return 0;
 }
 
-int gcprof_child_done(gcprof_child *c, int *wstatus)
+int gcprof_child_done(gcprof_child *c, int *wstatus, uint64_t *maxrss)
 {
+    struct rusage ru;
     pid_t r;
 
+    memset(&ru, 0, sizeof ru);
     do
-        r = waitpid(c->pid, wstatus, WNOHANG);
+        r = wait4(c->pid, wstatus, WNOHANG, &ru);
     while (r < 0 && errno == EINTR);
     if (r == 0)
         return 0;
     if (r < 0) /* cannot happen for our own child; do not spin */
         *wstatus = 127 << 8;
+    *maxrss = (uint64_t)ru.ru_maxrss * 1024u; /* KiB on Linux */
     child_pid = 0;
     return 1;
 }

@@ -7,6 +7,7 @@
 #define GCPROF_RUN_CHILD_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct gcprof_child_opts {
@@ -14,6 +15,8 @@ typedef struct gcprof_child_opts {
     const char *format;  /* "dat" or "jsonl" */
     double interval;     /* seconds */
     int trace;           /* --trace */
+    int follow;          /* -f: children record too */
+    int live;            /* measure live bytes after each collection */
 } gcprof_child_opts;
 
 typedef struct gcprof_child {
@@ -29,8 +32,10 @@ typedef struct gcprof_child {
  * errors come back from the child through a close-on-exec pipe). */
 int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o);
 
-/* 1 once the program has exited (status in *wstatus), 0 while it runs. */
-int gcprof_child_done(gcprof_child *c, int *wstatus);
+/* 1 once the program has exited (status in *wstatus, and the kernel's
+ * peak RSS of it and the descendants it waited for, in bytes, in *maxrss),
+ * 0 while it runs. */
+int gcprof_child_done(gcprof_child *c, int *wstatus, uint64_t *maxrss);
 
 /* The program's exit status as a shell reports it (128+N if signal N). */
 int gcprof_child_exit_code(int wstatus);

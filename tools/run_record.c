@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "run_record.h"
+#include "run_procs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +91,8 @@ static void count_line(run_output *out, const char *line, size_t n)
         out->collections++;
     else if (starts(line, n, dat ? "GCPROF_HEAP " : "{\"type\":\"sample\""))
         out->heap_samples++;
+    else if (starts(line, n, dat ? "GCPROF_IMAGE " : "{\"type\":\"image\""))
+        out->images++;
 }
 
 /* Writes the complete lines in lb and keeps the partial one. */
@@ -141,29 +144,87 @@ static int pump(int fd, linebuf *lb, run_output *out)
     }
 }
 
-void gcprof_record(gcprof_child *c, run_output *out, double interval, int *wstatus)
+#define PF_EXITING 0x4 /* include/linux/sched.h: the task has begun to exit */
+
+/* Whether pid has begun to exit (or is gone): its descriptors close then,
+ * and the pipe's end of file is no loss. From /proc/PID/stat: the state
+ * (3rd field) and the kernel's task flags (9th), after the command name. */
+static int exiting(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    char state;
+    unsigned long flags;
+
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 1;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the name may hold anything */
+    if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+        return 1;
+    return state == 'Z' || state == 'X' || (flags & PF_EXITING) != 0;
+}
+
+/* The pipe closed while the program runs: it closed or replaced the
+ * descriptor (a daemon closing every descriptor does). Said once, and only
+ * when the preload was recording (it had sent its image record). */
+static void channel_closed(run_output *out, long pid)
+{
+    if (out->lost || out->images == 0 || exiting(pid))
+        return;
+    out->lost = 1;
+    gcp__tl_lost(out->file.fp, out->format, gcp__tl_now(), pid, "closed");
+}
+
+/* Following, the pipe stays open in every process that inherited it: read
+ * until the last one has closed it (they have all ended). */
+static void drain_to_end(int fd, linebuf *lb, run_output *out)
+{
+    while (fd >= 0) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            break;
+        if (pump(fd, lb, out) < 0)
+            break;
+    }
+}
+
+void gcprof_record(gcprof_child *c, run_output *out, double interval, int follow,
+                   run_result *res)
 {
     int statm = open_statm(c->pid), fd = c->data_fd;
     linebuf lb = {NULL, 0, 0};
     double next = mono();
+    run_procs procs = {.n = 0};
 
     for (;;) {
         if (mono() >= next) { /* first at once: a short program gets one */
             sample_rss(statm, out);
+            gcprof_procs_scan(&procs, (long)c->pid, out, follow);
             next += interval;
             if (next < mono()) /* fell behind (suspended?): no burst */
                 next = mono() + interval;
         }
-        if (gcprof_child_done(c, wstatus))
+        if (gcprof_child_done(c, &res->wstatus, &res->maxrss))
             break;
         struct pollfd p = {fd, POLLIN, 0};
         struct timespec ts = until(next);
-        if (ppoll(&p, 1, &ts, &c->waiting) > 0 && pump(fd, &lb, out) < 0)
+        if (ppoll(&p, 1, &ts, &c->waiting) > 0 && pump(fd, &lb, out) < 0) {
             fd = -1; /* poll ignores it from now on */
+            channel_closed(out, (long)c->pid);
+        }
     }
+    res->end = gcp__tl_now();
     /* The preload flushed before the program exited: all is in the pipe.
-     * Not waiting for end of file: the program's children may hold it. */
-    if (fd >= 0)
+     * Not waiting for end of file, unless following: the program's
+     * children may hold it. */
+    if (fd >= 0 && follow)
+        drain_to_end(fd, &lb, out);
+    else if (fd >= 0)
         pump(fd, &lb, out);
     if (lb.len) /* the program died mid-line: never write half a record */
         gcprof_say("run", "dropped an incomplete last line (%zu bytes)", lb.len);

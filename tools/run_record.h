@@ -15,10 +15,23 @@ typedef struct run_output {
     gcprof_out file; /* written to file.fp until the program ends */
     gcp_tl_format format;
     unsigned long rss_samples, heap_samples, collections; /* written so far */
+    unsigned long images;   /* process images that recorded their collector */
+    unsigned long children; /* processes the program started, seen */
+    int lost;               /* the collector's channel closed early */
+    char *final;            /* the name the file took (malloc'd) */
 } run_output;
 
-/* Samples the program's RSS every interval and copies the preload's lines
- * until the program exits; then drains the pipe. *wstatus: its status. */
-void gcprof_record(gcprof_child *c, run_output *out, double interval, int *wstatus);
+typedef struct run_result {
+    int wstatus;     /* as wait(2) gives it */
+    uint64_t maxrss; /* bytes: the kernel's peak RSS (ru_maxrss) */
+    double end;      /* Unix seconds, when its exit was seen */
+} run_result;
+
+/* Samples the program's RSS every interval, notes the processes it starts
+ * (and samples them when following), and copies the preload's lines until
+ * the program exits; then drains the pipe (following: until every process
+ * holding it has closed it). */
+void gcprof_record(gcprof_child *c, run_output *out, double interval, int follow,
+                   run_result *res);
 
 #endif

@@ -148,12 +148,99 @@ static int closures(const gcp_tlr *tl, gcp_summary *sm)
     return 0;
 }
 
+/* The median gap between consecutive RSS samples of the program. */
+static int real_interval(const gcp_tlr *tl, gcp_summary *sm)
+{
+    double *t = malloc((tl->nsamples ? tl->nsamples : 1) * sizeof *t);
+    size_t n = 0;
+
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < tl->nsamples; i++)
+        if (tl->samples[i].has_rss)
+            t[n++] = tl->samples[i].t;
+    qsort(t, n, sizeof *t, cmp_double); /* records are not in time order */
+    for (size_t i = 1; i < n; i++)
+        t[i - 1] = t[i] - t[i - 1];
+    if (n >= 2) {
+        qsort(t, n - 1, sizeof *t, cmp_double);
+        sm->has_interval = 1;
+        sm->interval = t[(n - 1) / 2];
+    }
+    free(t);
+    return 0;
+}
+
+/* Whether a heap or collection record with this pid is the program's own
+ * (0: a file that does not say, version 1). */
+static int own_pid(const gcp_tlr *tl, long pid)
+{
+    return pid == 0 || !tl->has_meta || pid == tl->pid;
+}
+
+static void allocation(const gcp_tlr *tl, gcp_summary *sm)
+{
+    const gcp_tlr_sample *first = NULL, *last = NULL;
+
+    for (size_t i = 0; i < tl->nsamples; i++) {
+        const gcp_tlr_sample *s = &tl->samples[i];
+        if (!s->has_heap || !own_pid(tl, s->pid))
+            continue;
+        if (!first || s->t < first->t)
+            first = s;
+        if (!last || s->t > last->t)
+            last = s;
+    }
+    if (!first || first == last || last->bytes_allocated < first->bytes_allocated)
+        return;
+    sm->has_allocated = 1;
+    sm->allocated = (double)(last->bytes_allocated - first->bytes_allocated) / 1048576.0;
+    sm->allocated_span = last->t - first->t;
+}
+
+static void live(const gcp_tlr *tl, gcp_summary *sm)
+{
+    double last_t = 0;
+
+    for (size_t i = 0; i < tl->ngcs; i++) {
+        const gcp_tl_gc *g = &tl->gcs[i];
+        double mib = (double)g->live / 1048576.0;
+        if (!g->has_live)
+            continue;
+        if (!sm->has_live || g->t >= last_t) {
+            last_t = g->t;
+            sm->live_last = mib;
+        }
+        if (!sm->has_live || mib > sm->live_peak) {
+            sm->live_peak = mib;
+            sm->live_peak_t = g->t - tl->origin;
+        }
+        sm->has_live = 1;
+    }
+}
+
+static void processes(const gcp_tlr *tl, gcp_summary *sm)
+{
+    size_t own = 0;
+
+    sm->nimages = tl->nimages;
+    for (size_t i = 0; i < tl->nimages; i++)
+        own += tl->has_meta && tl->images[i].pid == tl->pid;
+    sm->nexecs = own > 1 ? own - 1 : 0;
+    sm->nchildren = tl->nprocs;
+    for (size_t i = 0; i < tl->nprocs; i++)
+        sm->nfollowed += tl->procs[i].followed != 0;
+}
+
 int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm)
 {
     memset(sm, 0, sizeof *sm);
     sm->duration = tl->t_max - tl->origin; /* the end record's time, if it is the last */
     peaks(tl, sm);
-    return pauses(tl, sm) < 0 || closures(tl, sm) < 0 ? -1 : 0;
+    allocation(tl, sm);
+    live(tl, sm);
+    processes(tl, sm);
+    return pauses(tl, sm) < 0 || closures(tl, sm) < 0 || real_interval(tl, sm) < 0 ? -1 : 0;
 }
 
 void gcp__summary_free(gcp_summary *sm)

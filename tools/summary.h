@@ -31,11 +31,32 @@ typedef struct gcp_summary {
     double gc_share;                          /* collections' time (start to end) / duration */
     gcp_closure *closures;                    /* longest total first */
     size_t nclosures;
+
+    /* The interval the samples really came at: the median gap between
+     * consecutive RSS samples (a busy machine stretches the asked one). */
+    int has_interval;
+    double interval;
+    /* The collector's allocation count (GC_get_total_bytes) over the
+     * recording: the last heap sample's less the first's, of the program's
+     * own process, and the seconds between them. */
+    int has_allocated;
+    double allocated, allocated_span; /* MiB; s */
+    /* Bytes in marked objects after collections (when measured): after
+     * the last one, and the highest. */
+    int has_live;
+    double live_last, live_peak, live_peak_t; /* MiB; s from origin */
+    /* Processes: images that recorded their collector, execs among them
+     * (a later image of the program's pid), children seen, followed. */
+    size_t nimages, nexecs, nchildren, nfollowed;
 } gcp_summary;
 
 /* Fill *sm from tl (which must outlive it: names point into tl).
  * Returns 0, or -1 when out of memory. */
 int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm);
+
+/* Print it (summary_print.c): a block for people, or one JSON object. */
+void gcp__summary_print_text(const char *path, const gcp_tlr *tl, const gcp_summary *sm);
+void gcp__summary_print_json(const char *path, const gcp_tlr *tl, const gcp_summary *sm);
 
 /* Free what *sm owns; safe on a zeroed or failed one. */
 void gcp__summary_free(gcp_summary *sm);

@@ -1,0 +1,122 @@
+/*
+ * run_procs.c - the processes the program starts, seen from outside
+ * through /proc (each task's "children" file): each is noted once in the
+ * recording (GCPROF_CHILD), so a file says when a child ran that was not
+ * followed; following (-f), each one's RSS is sampled too, as mprof's
+ * CHLD lines. A child that starts and ends between two samples is not
+ * seen; the kernel's peak (GCPROF_STATUS) still counts it when the
+ * program waited for it.
+ */
+#define _GNU_SOURCE
+#include "run_procs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MIB 1048576.0
+
+static int seen_before(run_procs *p, long pid)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->pid[i] == pid)
+            return 1;
+    if (p->n >= RUN_PROCS_MAX)
+        return 1; /* the table is full: not named again and again */
+    p->pid[p->n++] = pid;
+    return 0;
+}
+
+/* A small /proc file into buf (NUL-terminated); 0 bytes when unreadable. */
+static size_t read_small(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return n > 0 ? (size_t)n : 0;
+}
+
+static void note_child(long pid, long ppid, const run_output *out, int follow)
+{
+    char path[64], name[64];
+    gcp_tl_child ch = {.t = gcp__tl_now(), .pid = pid, .ppid = ppid, .followed = follow};
+
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    size_t n = read_small(path, name, sizeof name);
+    if (n && name[n - 1] == '\n')
+        name[n - 1] = '\0';
+    ch.name = name;
+    gcp__tl_child(out->file.fp, out->format, &ch);
+}
+
+/* mprof's CHLD line (or a JSON "child_rss" record): the child's RSS now. */
+static void sample_child(long pid, const run_output *out)
+{
+    char path[64], buf[128];
+    unsigned long size, resident;
+
+    snprintf(path, sizeof path, "/proc/%ld/statm", pid);
+    if (!read_small(path, buf, sizeof buf) || sscanf(buf, "%lu %lu", &size, &resident) != 2 ||
+        resident == 0)
+        return;
+    double t = gcp__tl_now(), bytes = (double)resident * (double)sysconf(_SC_PAGESIZE);
+    if (out->format == GCP_TL_DAT)
+        fprintf(out->file.fp, "CHLD %ld %.6f %.4f\n", pid, bytes / MIB, t);
+    else
+        fprintf(out->file.fp, "{\"type\":\"child_rss\",\"t\":%.4f,\"pid\":%ld,\"rss\":%.0f}\n", t,
+                pid, bytes);
+}
+
+/* The children of every thread of pid, appended to list (up to max). */
+static size_t children_of(long pid, long *list, size_t n, size_t max)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%ld/task", pid);
+    DIR *d = opendir(path);
+
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/task/%.20s/children", pid, e->d_name);
+        read_small(path, buf, sizeof buf);
+        for (char *s = buf, *end; n < max; s = end) {
+            long child = strtol(s, &end, 10);
+            if (end == s)
+                break;
+            list[n++] = child;
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+void gcprof_procs_scan(run_procs *p, long root, run_output *out, int follow)
+{
+    long list[RUN_PROCS_MAX], parent[RUN_PROCS_MAX];
+    size_t n = 0, done = 0;
+
+    list[n] = root;
+    parent[n++] = 0;
+    /* breadth first: list[done] is the next process whose children to add */
+    for (; done < n; done++) {
+        size_t from = n;
+        n = children_of(list[done], list, n, RUN_PROCS_MAX);
+        for (size_t i = from; i < n; i++)
+            parent[i] = list[done];
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (!seen_before(p, list[i])) {
+            note_child(list[i], parent[i], out, follow);
+            out->children++;
+        }
+        if (follow)
+            sample_child(list[i], out);
+    }
+}
