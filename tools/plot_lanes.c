@@ -1,7 +1,8 @@
 /*
  * plot_lanes.c - the parts of `gcprof plot` drawn along the time axis:
- * a bar per collection (height: its pause), profiled closures as bars
- * stacked by nesting level, and labels as dashed lines with their text.
+ * a bar per collection (height: its pause, on a scale in ms), profiled
+ * closures as bars stacked by nesting level, and labels as dashed lines
+ * with their text.
  * Whatever would fall on the same pixels is drawn once, so a file with a
  * million events still makes a small picture.
  */
@@ -132,29 +133,24 @@ static void gc_tooltip(FILE *fp, const gcp_plot *p, const column *c)
             (double)g->heap_after / 1048576.0);
 }
 
-static void gc_lane_frame(FILE *fp, const gcp_plot *p)
+/* Its scale in ms, from 0 to at least the longest pause; where several
+ * collections share a pixel column, its bar is their longest. */
+static void gc_lane_frame(FILE *fp, const gcp_plot *p, gcp_lane *l, int crowded)
 {
-    const gcp_frame *f = &p->f;
-    char max[48];
+    char note[80];
 
-    fprintf(fp, "<rect class=\"lane-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
-            f->left, f->gc_top, f->right - f->left, f->gc_bottom - f->gc_top);
-    gcp__svg_text(fp, f->left - 8, f->gc_top + 12, "lane-title", "end", "GC pause", 20);
-    snprintf(max, sizeof max, "max %.3g ms", p->sm->pause_max * 1e3);
-    gcp__svg_text(fp, f->left - 8, f->gc_top + 26, "lane-note", "end", max, 20);
+    snprintf(note, sizeof note, "%slongest %.3g ms",
+             crowded ? "a bar per pixel column: its longest pause \xc2\xb7 " : "",
+             p->sm->pause_max * 1e3);
+    gcp__plot_lane(fp, &p->f, l, p->sm->pause_max * 1e3, "GC pause (world stopped), ms", note);
 }
 
-int gcp__plot_gcs(FILE *fp, const gcp_plot *p)
+/* Collections into pixel columns; returns whether any column has several. */
+static int gc_columns(const gcp_plot *p, column *cols, size_t ncols)
 {
     const gcp_frame *f = &p->f;
-    size_t ncols = (size_t)(f->right - f->left) + 1;
-    double maxh = f->gc_bottom - f->gc_top - 8, top = p->sm->pause_max;
-    column *cols;
+    int crowded = 0;
 
-    if (p->tl->ngcs == 0)
-        return 0;
-    if (!(cols = calloc(ncols, sizeof *cols)))
-        return -1;
     for (size_t i = 0; i < p->tl->ngcs; i++) {
         const gcp_tl_gc *g = &p->tl->gcs[i];
         double x = gcp__px_x(f, g->t - p->tl->origin) - f->left;
@@ -164,22 +160,39 @@ int gcp__plot_gcs(FILE *fp, const gcp_plot *p)
             c->which = i;
         }
         c->forced |= g->forced;
+        crowded |= c->n > 1;
     }
-    gc_lane_frame(fp, p);
+    return crowded;
+}
+
+int gcp__plot_gcs(FILE *fp, const gcp_plot *p)
+{
+    const gcp_frame *f = &p->f;
+    size_t ncols = (size_t)(f->right - f->left) + 1;
+    gcp_lane l = f->gc;
+    column *cols;
+
+    if (p->tl->ngcs == 0)
+        return 0;
+    if (!(cols = calloc(ncols, sizeof *cols)))
+        return -1;
+    fputs("<g id=\"pauses\">\n", fp);
+    gc_lane_frame(fp, p, &l, gc_columns(p, cols, ncols));
     for (size_t i = 0; i < ncols; i++) {
         const column *c = &cols[i];
-        double h = top > 0 ? c->pause / top * maxh : 0;
+        double h = l.bottom - gcp__lane_y(&l, c->pause * 1e3);
         if (c->n == 0)
             continue;
-        h = h < 2 ? 2 : h;
+        h = h < 2 ? 2 : h; /* a pause too short to see is still a collection */
         fprintf(fp, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"2.2\" height=\"%.1f\">",
-                c->forced ? "gc-forced" : "gc", f->left + (double)i - 1.1, f->gc_bottom - h, h);
+                c->forced ? "gc-forced" : "gc", f->left + (double)i - 1.1, l.bottom - h, h);
         gc_tooltip(fp, p, c);
         fputs("</rect>\n", fp);
         if (c->forced)
             fprintf(fp, "<circle class=\"gc-forced\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\"/>\n",
-                    f->left + (double)i, f->gc_bottom - h - 3.5);
+                    f->left + (double)i, l.bottom - h - 3.5);
     }
+    fputs("</g>\n", fp);
     free(cols);
     return 0;
 }

@@ -1,13 +1,11 @@
 /*
- * plot_series.c - the lines of `gcprof plot`: RSS, and the GC heap in use
- * with each collection's drop, thinned so huge files stay small and their
- * spikes stay visible.
+ * plot_series.c - the lines of `gcprof plot` (RSS; the GC heap's builds on
+ * them in plot_heap.c), thinned so huge files stay small and their spikes
+ * stay visible.
  */
 #include "plot.h"
 
 #include <stdlib.h>
-
-#define MIB 1048576.0
 
 /* By time; at the same time the higher value first, so a collection that
  * took no measurable time still draws its drop from before to after. */
@@ -20,7 +18,7 @@ static int cmp_pt(const void *a, const void *b)
     return (x->v < y->v) - (x->v > y->v);
 }
 
-static void sort_pts(gcp_series *s)
+void gcp__series_sort(gcp_series *s)
 {
     for (size_t i = 1; i < s->n; i++) {
         if (cmp_pt(&s->pts[i - 1], &s->pts[i]) > 0) {
@@ -46,35 +44,7 @@ int gcp__series_rss(const gcp_tlr *tl, gcp_series *s)
         if (sa->has_rss)
             s->pts[s->n++] = (gcp_pt){sa->t - tl->origin, sa->rss_mib};
     }
-    sort_pts(s);
-    return 0;
-}
-
-int gcp__series_heap(const gcp_tlr *tl, gcp_series *s)
-{
-    size_t n = 2 * tl->ngcs;
-
-    s->n = 0;
-    for (size_t i = 0; i < tl->nsamples; i++)
-        n += tl->samples[i].has_heap != 0;
-    if (n == 0)
-        return (s->pts = NULL), 0;
-    if (!(s->pts = malloc(n * sizeof *s->pts)))
-        return -1;
-    for (size_t i = 0; i < tl->nsamples; i++) {
-        const gcp_tlr_sample *sa = &tl->samples[i];
-        if (!sa->has_heap)
-            continue;
-        uint64_t used = sa->free_bytes < sa->heap_size ? sa->heap_size - sa->free_bytes : 0;
-        s->pts[s->n++] = (gcp_pt){sa->t - tl->origin, (double)used / MIB};
-    }
-    /* samples miss the peaks: the heap is fullest just before a collection */
-    for (size_t i = 0; i < tl->ngcs; i++) {
-        const gcp_tl_gc *g = &tl->gcs[i];
-        s->pts[s->n++] = (gcp_pt){g->t - tl->origin, (double)g->heap_before / MIB};
-        s->pts[s->n++] = (gcp_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
-    }
-    sort_pts(s);
+    gcp__series_sort(s);
     return 0;
 }
 
