@@ -167,7 +167,8 @@ const char *gcprof_out_open(gcprof_out *o, const char *path)
     return strerror(err);
 }
 
-const char *gcprof_out_commit(gcprof_out *o)
+/* Flushes and closes the temporary file: 0, or the errno of what failed. */
+static int close_out(gcprof_out *o)
 {
     int err = 0;
 
@@ -177,6 +178,13 @@ const char *gcprof_out_commit(gcprof_out *o)
     if (fclose(o->fp) != 0 && !err)
         err = errno;
     o->fp = NULL;
+    return err;
+}
+
+const char *gcprof_out_commit(gcprof_out *o)
+{
+    int err = close_out(o);
+
     if (!err && rename(o->tmp, o->path) != 0)
         err = errno;
     if (err)
@@ -201,14 +209,9 @@ static char *numbered(const char *path, unsigned n)
 
 const char *gcprof_out_commit_new(gcprof_out *o, char **final)
 {
-    int err = 0;
+    int err = close_out(o);
 
     *final = NULL;
-    if (fflush(o->fp) != 0 || ferror(o->fp))
-        err = errno ? errno : EIO;
-    if (fclose(o->fp) != 0 && !err)
-        err = errno;
-    o->fp = NULL;
     /* link(2) never replaces: the first free name is ours, atomically */
     for (unsigned n = 1; !err && n <= 1000; n++) {
         char *name = n == 1 ? strdup(o->path) : numbered(o->path, n);

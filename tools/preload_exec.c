@@ -115,6 +115,8 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 
 /* execl, execlp, execle: their arguments as an array (as glibc builds
  * it, on the stack), then the array form, interposed above. */
+enum { BY_PATH, BY_SEARCH, WITH_ENV };
+
 static size_t count_args(const char *arg, va_list ap)
 {
     size_t n = 1;
@@ -125,47 +127,46 @@ static size_t count_args(const char *arg, va_list ap)
     return n;
 }
 
-#define ARGV_FROM(argv, arg, ap, n)                                                      \
-    char *argv[n + 1];                                                                   \
-    argv[0] = (char *)(arg);                                                             \
-    for (size_t i_ = 1; i_ <= n; i_++)                                                   \
-        argv[i_] = i_ < n ? va_arg(ap, char *) : NULL;
+/* ap: the n - 1 arguments after arg, the NULL (arg itself, when NULL),
+ * and for WITH_ENV envp. */
+static int exec_list(int how, const char *file, const char *arg, size_t n, va_list ap)
+{
+    char *argv[n + 1];
+
+    argv[0] = (char *)arg;
+    for (size_t i = 1; i <= n; i++)
+        argv[i] = i < n ? va_arg(ap, char *) : NULL;
+    if (how == WITH_ENV) {
+        if (arg)
+            (void)va_arg(ap, char *); /* the NULL after the arguments */
+        return execve(file, argv, va_arg(ap, char *const *));
+    }
+    return how == BY_SEARCH ? execvp(file, argv) : execv(file, argv);
+}
+
+#define EXEC_LIST(how, file, arg)                                                        \
+    va_list ap;                                                                          \
+    va_start(ap, arg);                                                                   \
+    size_t n = count_args(arg, ap);                                                      \
+    va_end(ap);                                                                          \
+    va_start(ap, arg);                                                                   \
+    int r = exec_list(how, file, arg, n, ap);                                            \
+    va_end(ap);                                                                          \
+    return r
 
 EXPORT int execl(const char *path, const char *arg, ...)
 {
-    va_list ap;
-    va_start(ap, arg);
-    size_t n = count_args(arg, ap);
-    va_end(ap);
-    va_start(ap, arg);
-    ARGV_FROM(argv, arg, ap, n);
-    va_end(ap);
-    return execv(path, argv);
+    EXEC_LIST(BY_PATH, path, arg);
 }
 
 EXPORT int execlp(const char *file, const char *arg, ...)
 {
-    va_list ap;
-    va_start(ap, arg);
-    size_t n = count_args(arg, ap);
-    va_end(ap);
-    va_start(ap, arg);
-    ARGV_FROM(argv, arg, ap, n);
-    va_end(ap);
-    return execvp(file, argv);
+    EXEC_LIST(BY_SEARCH, file, arg);
 }
 
 EXPORT int execle(const char *path, const char *arg, ...)
 {
-    va_list ap;
-    va_start(ap, arg);
-    size_t n = count_args(arg, ap);
-    va_end(ap);
-    va_start(ap, arg);
-    ARGV_FROM(argv, arg, ap, n);
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    return execve(path, argv, envp);
+    EXEC_LIST(WITH_ENV, path, arg);
 }
 
 /* ---- _exit ------------------------------------------------------------- */
