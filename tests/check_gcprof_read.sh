@@ -162,6 +162,19 @@ for f in v2.dat v2.jsonl; do
         '"kernel_peak_rss_mib":64.000,"interval_measured_s":0.020000,.*"live_last_mib":3.000,"live_peak_mib":3.000' \
         "$tmp/json"
 done
+# v2_procs.dat: two followed children (pids 201, 202) of a shell (200): each
+# one's figures apart; allocation and live bytes are of the process with
+# the most records (202: 20 MiB allocated between its samples 0.05 s apart).
+want='live after GC   2.000 MiB after the last collection, 2.000 MiB at most (at 0.040 s) in pid 202
+allocated       20.000 MiB in 0.050 s (400.000 MiB/s, the collector'"'"'s count) in pid 202
+time in GC      3.60% of wall time, summed over the processes
+by process      pid 201 a: 1 collection, peak GC heap 3.000 MiB in use
+                pid 202 b: 2 collections, peak GC heap 8.000 MiB in use
+children        2 started, 2 followed'
+expect_lines "summary of two processes" "$gcprof" summary v2_procs.dat
+"$gcprof" plot v2_procs.dat -o "$tmp/procs.svg" || fail "plot of two processes"
+check "plot names the process whose heap it draws" \
+    grep -q 'GC heap of pid 202 (b), 1 of 2 processes' "$tmp/procs.svg"
 for bad in 'GCPROF_STATUS 1.0 100 exit 256 0 0' 'GCPROF_STATUS 1.0 100 died 1 0 0' \
     'GCPROF_GC 1 1.0 0 0 0 0 1 1 0 x 100' 'GCPROF_IMAGE 1.0 -1 1 /bin/x'; do
     printf 'GCPROF_META 2 100 1.0 0.01\nMEM 1.0 1.0\n%s\n' "$bad" >"$tmp/bad2.dat"

@@ -202,6 +202,7 @@ static int plot_file(const opts *o)
     p.tl = &tl;
     p.sm = &sm;
     p.title = o->title ? o->title : *tl.cmdline ? tl.cmdline : o->in;
+    p.heap_pid = gcp__tlr_heap_pid(&tl, &p.heap_procs); /* heaps of processes do not add up */
     if (gcp__summary_make(&tl, &sm) < 0 || gcp__series_rss(&tl, &p.rss) < 0 ||
         gcp__heap_make(&tl, &p) < 0 || gcp__alloc_make(&tl, &p) < 0 ||
         gcp__plot_layout(&p, o->width, o->height) < 0) {

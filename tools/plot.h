@@ -76,6 +76,8 @@ typedef struct gcp_plot {
     size_t nalloc;
     double allocated; /* MiB the program allocated in all, by the last heap sample */
     int *label_row;   /* per label: its text row, or -1 for a line only */
+    long heap_pid;    /* the heap and allocation drawn are this process's: */
+    size_t heap_procs; /* the one with the most records, of this many */
 } gcp_plot;
 
 static inline double gcp__px_x(const gcp_frame *f, double t)

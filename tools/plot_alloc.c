@@ -25,19 +25,19 @@ static int cmp_mark(const void *a, const void *b)
 
 /* The heap samples' totals, in time order; *n of them. NULL: none or no
  * memory (then *n is not 0). */
-static mark *marks(const gcp_tlr *tl, size_t *n)
+static mark *marks(const gcp_tlr *tl, long pid, size_t *n)
 {
     mark *m;
     size_t k = 0;
 
     *n = 0;
-    for (size_t i = 0; i < tl->nsamples; i++)
-        *n += tl->samples[i].has_heap != 0;
+    for (size_t i = 0; i < tl->nsamples; i++) /* one process's: totals do not mix */
+        *n += tl->samples[i].has_heap && gcp__tlr_pid_of(tl, tl->samples[i].pid) == pid;
     if (*n == 0 || !(m = malloc(*n * sizeof *m)))
         return NULL;
     for (size_t i = 0; i < tl->nsamples; i++) {
         const gcp_tlr_sample *sa = &tl->samples[i];
-        if (sa->has_heap)
+        if (sa->has_heap && gcp__tlr_pid_of(tl, sa->pid) == pid)
             m[k++] = (mark){sa->t - tl->origin, sa->bytes_allocated, sa->gc_no};
     }
     qsort(m, *n, sizeof *m, cmp_mark);
@@ -56,7 +56,7 @@ static gcp_span span(const mark *a, const mark *b)
 int gcp__alloc_make(const gcp_tlr *tl, gcp_plot *p)
 {
     size_t n, from = 0;
-    mark *m = marks(tl, &n);
+    mark *m = marks(tl, p->heap_pid, &n);
 
     p->nalloc = 0;
     if (!m)

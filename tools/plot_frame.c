@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char style[] =
     "svg{font-family:" GCP_SVG_FONTS "}\n"
@@ -74,6 +75,11 @@ static void subtitle(FILE *fp, const gcp_plot *p)
                  sm->nforced, sm->pause_max * 1e3);
     else if (sm->has_heap)
         snprintf(text + n, sizeof text - (size_t)n, DOT "no collections");
+    n = (int)strlen(text);
+    if (p->heap_procs > 1) /* heaps of processes do not add up: one is drawn */
+        snprintf(text + n, sizeof text - (size_t)n,
+                 DOT "GC heap of pid %ld (%.40s), 1 of %zu processes", p->heap_pid,
+                 gcp__tlr_proc_name(p->tl, p->heap_pid), p->heap_procs);
     fputs("<text x=\"16\" y=\"46\" class=\"sub\">", fp);
     gcp__svg_put_text(fp, text, fit > warn + 10 ? fit - warn : 10);
     if (warn)

@@ -17,7 +17,7 @@
 
 /* Heap in use at each sample, and before and after each collection: the
  * samples miss the peaks, as the heap is fullest just before a collection. */
-static int make_curve(const gcp_tlr *tl, gcp_series *s)
+static int make_curve(const gcp_tlr *tl, long pid, gcp_series *s)
 {
     size_t n = 2 * tl->ngcs;
 
@@ -30,13 +30,15 @@ static int make_curve(const gcp_tlr *tl, gcp_series *s)
         return -1;
     for (size_t i = 0; i < tl->nsamples; i++) {
         const gcp_tlr_sample *sa = &tl->samples[i];
-        if (!sa->has_heap)
+        if (!sa->has_heap || gcp__tlr_pid_of(tl, sa->pid) != pid)
             continue;
         uint64_t used = sa->free_bytes < sa->heap_size ? sa->heap_size - sa->free_bytes : 0;
         s->pts[s->n++] = (gcp_pt){sa->t - tl->origin, (double)used / MIB};
     }
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
+        if (gcp__tlr_pid_of(tl, g->pid) != pid)
+            continue;
         s->pts[s->n++] = (gcp_pt){g->t - tl->origin, (double)g->heap_before / MIB};
         s->pts[s->n++] = (gcp_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
     }
@@ -45,7 +47,7 @@ static int make_curve(const gcp_tlr *tl, gcp_series *s)
 }
 
 /* Heap in use after each collection, from its end (timeline-formats.md). */
-static int make_floor(const gcp_tlr *tl, gcp_series *s)
+static int make_floor(const gcp_tlr *tl, long pid, gcp_series *s)
 {
     s->n = 0;
     if (tl->ngcs == 0)
@@ -54,7 +56,8 @@ static int make_floor(const gcp_tlr *tl, gcp_series *s)
         return -1;
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
-        s->pts[s->n++] = (gcp_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
+        if (gcp__tlr_pid_of(tl, g->pid) == pid)
+            s->pts[s->n++] = (gcp_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
     }
     gcp__series_sort(s);
     return 0;
@@ -62,7 +65,9 @@ static int make_floor(const gcp_tlr *tl, gcp_series *s)
 
 int gcp__heap_make(const gcp_tlr *tl, gcp_plot *p)
 {
-    return make_curve(tl, &p->heap) < 0 || make_floor(tl, &p->floor) < 0 ? -1 : 0;
+    return make_curve(tl, p->heap_pid, &p->heap) < 0 || make_floor(tl, p->heap_pid, &p->floor) < 0
+               ? -1
+               : 0;
 }
 
 /* ---- fitting to the pixels -------------------------------------------- */

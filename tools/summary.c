@@ -171,20 +171,13 @@ static int real_interval(const gcp_tlr *tl, gcp_summary *sm)
     return 0;
 }
 
-/* Whether a heap or collection record with this pid is the program's own
- * (0: a file that does not say, version 1). */
-static int own_pid(const gcp_tlr *tl, long pid)
-{
-    return pid == 0 || !tl->has_meta || pid == tl->pid;
-}
-
 static void allocation(const gcp_tlr *tl, gcp_summary *sm)
 {
     const gcp_tlr_sample *first = NULL, *last = NULL;
 
     for (size_t i = 0; i < tl->nsamples; i++) {
         const gcp_tlr_sample *s = &tl->samples[i];
-        if (!s->has_heap || !own_pid(tl, s->pid))
+        if (!s->has_heap || gcp__tlr_pid_of(tl, s->pid) != sm->heap_pid)
             continue;
         if (!first || s->t < first->t)
             first = s;
@@ -205,7 +198,7 @@ static void live(const gcp_tlr *tl, gcp_summary *sm)
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
         double mib = (double)g->live / 1048576.0;
-        if (!g->has_live)
+        if (!g->has_live || gcp__tlr_pid_of(tl, g->pid) != sm->heap_pid)
             continue;
         if (!sm->has_live || g->t >= last_t) {
             last_t = g->t;
@@ -237,6 +230,7 @@ int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm)
     memset(sm, 0, sizeof *sm);
     sm->duration = tl->t_max - tl->origin; /* the end record's time, if it is the last */
     peaks(tl, sm);
+    sm->heap_pid = gcp__tlr_heap_pid(tl, &sm->heap_procs);
     allocation(tl, sm);
     live(tl, sm);
     processes(tl, sm);

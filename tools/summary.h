@@ -37,14 +37,18 @@ typedef struct gcp_summary {
     int has_interval;
     double interval;
     /* The collector's allocation count (GC_get_total_bytes) over the
-     * recording: the last heap sample's less the first's, of the program's
-     * own process, and the seconds between them. */
+     * recording: the last heap sample's less the first's, and the seconds
+     * between them. */
     int has_allocated;
     double allocated, allocated_span; /* MiB; s */
     /* Bytes in marked objects after collections (when measured): after
      * the last one, and the highest. */
     int has_live;
     double live_last, live_peak, live_peak_t; /* MiB; s from origin */
+    /* Allocation and live bytes are of one process, the one with the most
+     * heap and collection records, of heap_procs processes that have some. */
+    long heap_pid;
+    size_t heap_procs;
     /* Processes: images that recorded their collector, execs among them
      * (a later image of the program's pid), children seen, followed. */
     size_t nimages, nexecs, nchildren, nfollowed;

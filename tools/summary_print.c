@@ -6,6 +6,7 @@
 #include "summary.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #define TOP_CLOSURES 10
@@ -73,9 +74,33 @@ static void print_status(const gcp_tlr *tl)
         printf("                (core dumped)\n");
 }
 
+/* With more than one process recorded, each one's own figures: heaps of
+ * processes do not add up. */
+static void print_by_process(const gcp_tlr *tl)
+{
+    long pids[GCP_TLR_MAX_PROCS];
+    size_t n = gcp__tlr_heap_procs(tl, pids, GCP_TLR_MAX_PROCS);
+
+    for (size_t k = 0; n > 1 && k < n; k++) {
+        size_t gcs = 0;
+        uint64_t peak = 0;
+        for (size_t i = 0; i < tl->ngcs; i++) {
+            const gcp_tl_gc *g = &tl->gcs[i];
+            if (gcp__tlr_pid_of(tl, g->pid) != pids[k])
+                continue;
+            gcs++;
+            peak = g->heap_before > peak ? g->heap_before : peak;
+        }
+        printf("%s pid %ld %s: %zu collection%s, peak GC heap %.3f MiB in use\n",
+               k ? "               " : "by process     ", pids[k], gcp__tlr_proc_name(tl, pids[k]),
+               gcs, gcs == 1 ? "" : "s", (double)peak / 1048576.0);
+    }
+}
+
 /* Images, execs, children: what was recorded beyond the program itself. */
 static void print_processes(const gcp_tlr *tl, const gcp_summary *sm)
 {
+    print_by_process(tl);
     print_status(tl);
     if (sm->nexecs)
         printf("execs           %zu: collection numbers start again after each (GCPROF_IMAGE)\n",
@@ -122,20 +147,24 @@ void gcp__summary_print_text(const char *path, const gcp_tlr *tl, const gcp_summ
                sm->peak_heap, sm->peak_heap_t);
     else
         printf("peak GC heap    none (no GC heap data: not a bdwgc program?)\n");
+    char of[64] = ""; /* which process, when there are several */
+    if (sm->heap_procs > 1)
+        snprintf(of, sizeof of, " in pid %ld", sm->heap_pid);
     if (sm->has_live)
-        printf("live after GC   %.3f MiB after the last collection, %.3f MiB at most (at %.3f s)\n",
-               sm->live_last, sm->live_peak, sm->live_peak_t);
+        printf("live after GC   %.3f MiB after the last collection, %.3f MiB at most (at %.3f s)%s\n",
+               sm->live_last, sm->live_peak, sm->live_peak_t, of);
     if (sm->has_allocated)
-        printf("allocated       %.3f MiB in %.3f s (%.3f MiB/s, the collector's count)\n",
+        printf("allocated       %.3f MiB in %.3f s (%.3f MiB/s, the collector's count)%s\n",
                sm->allocated, sm->allocated_span,
-               sm->allocated_span > 0 ? sm->allocated / sm->allocated_span : 0);
+               sm->allocated_span > 0 ? sm->allocated / sm->allocated_span : 0, of);
     if (tl->ngcs == 0) {
         printf("collections     none\n");
     } else {
         printf("collections     %zu (%zu forced)\n", tl->ngcs, sm->nforced);
         printf("GC pauses       total %.3f ms, max %.3f ms, p99 %.3f ms\n", sm->pause_total * 1e3,
                sm->pause_max * 1e3, sm->pause_p99 * 1e3);
-        printf("time in GC      %.2f%% of wall time\n", sm->gc_share * 100);
+        printf("time in GC      %.2f%% of wall time%s\n", sm->gc_share * 100,
+               sm->heap_procs > 1 ? ", summed over the processes" : "");
     }
     print_processes(tl, sm);
     printf("labels          %zu\n", tl->nlabels);

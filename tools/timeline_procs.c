@@ -6,6 +6,7 @@
 #include "timeline_parse.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int gcp__tlr_add_image(gcp_tlr_ctx *c, double t, long pid, long ppid, const char *exe)
 {
@@ -72,4 +73,70 @@ void gcp__tlr_free_procs(gcp_tlr *tl)
     free(tl->images);
     free(tl->procs);
     free(tl->losts);
+}
+
+long gcp__tlr_pid_of(const gcp_tlr *tl, long pid)
+{
+    return pid ? pid : tl->pid;
+}
+
+/* The distinct pids of heap and collection records, with their counts. */
+static size_t heap_pids(const gcp_tlr *tl, long *pids, size_t *counts, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < tl->ngcs + tl->nsamples; i++) {
+        int gc = i < tl->ngcs;
+        if (!gc && !tl->samples[i - tl->ngcs].has_heap)
+            continue;
+        long pid = gcp__tlr_pid_of(tl, gc ? tl->gcs[i].pid : tl->samples[i - tl->ngcs].pid);
+        size_t k = 0;
+        while (k < n && pids[k] != pid)
+            k++;
+        if (k == n && n == max)
+            continue; /* more processes than we name: not counted */
+        if (k == n) {
+            pids[n] = pid;
+            counts[n++] = 0;
+        }
+        counts[k]++;
+    }
+    return n;
+}
+
+long gcp__tlr_heap_pid(const gcp_tlr *tl, size_t *nprocs)
+{
+    long pids[GCP_TLR_MAX_PROCS];
+    size_t counts[GCP_TLR_MAX_PROCS], best = 0;
+    size_t n = heap_pids(tl, pids, counts, GCP_TLR_MAX_PROCS);
+
+    for (size_t k = 1; k < n; k++)
+        if (counts[k] > counts[best])
+            best = k;
+    *nprocs = n;
+    return n ? pids[best] : 0;
+}
+
+size_t gcp__tlr_heap_procs(const gcp_tlr *tl, long *pids, size_t max)
+{
+    size_t counts[GCP_TLR_MAX_PROCS];
+
+    return heap_pids(tl, pids, counts, max < GCP_TLR_MAX_PROCS ? max : GCP_TLR_MAX_PROCS);
+}
+
+const char *gcp__tlr_proc_name(const gcp_tlr *tl, long pid)
+{
+    const char *name = NULL;
+    double t = 0;
+
+    for (size_t i = 0; i < tl->nimages; i++) /* its latest image */
+        if (tl->images[i].pid == pid && (!name || tl->images[i].t >= t)) {
+            const char *slash = strrchr(tl->images[i].exe, '/');
+            name = slash ? slash + 1 : tl->images[i].exe;
+            t = tl->images[i].t;
+        }
+    for (size_t i = 0; !name && i < tl->nprocs; i++)
+        if (tl->procs[i].pid == pid)
+            name = tl->procs[i].name;
+    return name ? name : "?";
 }

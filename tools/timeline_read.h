@@ -128,6 +128,18 @@ typedef struct gcp_tlr {
  * cannot be read") in err. A file without samples is an error. */
 int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize);
 
+/* Processes (timeline_procs.c). A record's process: its pid, or the meta
+ * record's when it has none (version 1). */
+#define GCP_TLR_MAX_PROCS 64 /* processes told apart; more are left out */
+long gcp__tlr_pid_of(const gcp_tlr *tl, long pid);
+/* The process with the most heap and collection records (0: none), and
+ * how many processes have such records. */
+long gcp__tlr_heap_pid(const gcp_tlr *tl, size_t *nprocs);
+/* Those processes, in file order (collections first), up to max. */
+size_t gcp__tlr_heap_procs(const gcp_tlr *tl, long *pids, size_t max);
+/* A process's name: its latest image's executable, or its command name. */
+const char *gcp__tlr_proc_name(const gcp_tlr *tl, long pid);
+
 /* Free what *tl owns and zero it. */
 void gcp__tlr_free(gcp_tlr *tl);
 
