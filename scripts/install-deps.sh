@@ -9,11 +9,11 @@
 # valgrind); without them those rows are skipped with a message.
 set -eu
 
-# guile-3.0, ecl and python3-memory-profiler are for the integration tests:
+# guile-3.0, ecl, poke and python3-memory-profiler are for the integration tests:
 # real bdwgc programs to run under `gcprof run`, and mprof to read our
 # .dat files.
 packages="build-essential autoconf automake libtool pkg-config make
-libgc-dev check guile-3.0 ecl python3-memory-profiler"
+libgc-dev check guile-3.0 ecl poke python3-memory-profiler"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack valgrind"
 elif [ $# -gt 0 ]; then

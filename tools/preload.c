@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -131,14 +132,41 @@ static FILE *open_trace(void)
     return fp;
 }
 
+/* Where our memory goes: far from where the program's mappings go (top
+ * down from below the stack, and up from the executable's brk), so that
+ * the collector's heap lands at the addresses it would have without us.
+ * It scans conservatively: a heap one mapping lower meets other false
+ * pointers, and poke, with address randomisation off, collected 836 times
+ * instead of 834 when 8 MiB were mapped the usual way (the reader's stack),
+ * and 834 with them here. 16 TiB, or 256 GiB where the address space is
+ * smaller (39-bit arm64); else wherever the kernel puts it. */
+static void *map_far(size_t size)
+{
+    static const uintptr_t hints[] = {(uintptr_t)1 << 44, (uintptr_t)1 << 38};
+    int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0] && sizeof(void *) == 8; i++) {
+        void *p = mmap((void *)hints[i], size, prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == (void *)hints[i])
+            return p;
+        if (p != MAP_FAILED) /* a kernel before 4.17 took it as a hint */
+            munmap(p, size);
+    }
+    return mmap(NULL, size, prot, flags, -1, 0);
+}
+
+/* One mapping: our state, a guard page, the reader thread's stack. */
 static int map_state(void)
 {
-    void *p = mmap(NULL, sizeof *preload_state, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t state = (sizeof *preload_state + page - 1) / page * page;
+    char *p = map_far(state + page + PRELOAD_STACK);
 
     if (p == MAP_FAILED)
         return -1;
-    preload_state = p;
+    mprotect(p + state, page, PROT_NONE);
+    preload_state = (preload_mem *)p;
+    preload_state->stack = p + state + page;
     pthread_mutex_init(&preload_state->out_lock, NULL);
     return 0;
 }

@@ -46,10 +46,11 @@ typedef struct preload_channel {
     size_t pending_len;
 } preload_channel;
 
-/* Everything big or written often lives in an anonymous mapping, not in
- * our .bss: a smaller data segment is less to lose if a program replaces
- * the collector's roots filter behind our back (preload_hook.c). No malloc
- * either: it could be the collector's (malloc redirected to it). */
+/* Everything big or written often lives in an anonymous mapping of ours,
+ * away from the program's (preload.c, map_far), not in our .bss: a smaller
+ * data segment is less to lose if a program replaces the collector's roots
+ * filter behind our back (preload_hook.c). No malloc either: it could be
+ * the collector's (malloc redirected to it). */
 typedef struct preload_mem {
     gcp__gc_recorder recorder;
     preload_channel channel;
@@ -58,7 +59,10 @@ typedef struct preload_mem {
     pthread_mutex_t wake_lock;
     pthread_cond_t wake;
     int stopping; /* under wake_lock */
+    void *stack;  /* the reader's, PRELOAD_STACK bytes, in the same mapping */
 } preload_mem;
+
+#define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */
 
 /* Shared state (preload.c). */
 extern preload_gc preload_collector;

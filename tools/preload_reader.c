@@ -186,10 +186,16 @@ int preload_reader_start(void)
     pthread_condattr_destroy(&ca);
     m->stopping = 0;
     atomic_store(&shut_down, 0);
+    /* its stack is ours (preload.c, map_state): no mapping of libc's in
+     * the program's address space */
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstack(&attr, m->stack, PRELOAD_STACK);
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits it */
-    int err = create(&reader, NULL, reader_main, NULL);
+    int err = create(&reader, &attr, reader_main, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
     reader_started = err == 0;
     return reader_started ? 0 : -1;
 }
