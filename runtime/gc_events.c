@@ -33,6 +33,7 @@ static _Atomic int recording;        /* the monitor wants records */
 static _Atomic int forcing;          /* gcp__forced_begin/end depth */
 static int start_forced;             /* the START being fed was asked for (hook only) */
 static gcp__gc_recorder recorder;    /* hook writes, monitor reads */
+static uint64_t live_count_ns;       /* hook only: this collection's live count */
 
 static void add(_Atomic uint64_t *v, uint64_t by)
 {
@@ -80,6 +81,7 @@ static void record(GC_EventType event, uint64_t now, uint64_t heap_in_use)
         GC_enumerate_reachable_objects_inner(add_marked, &ev.live);
         ev.has_live = 1;
         ev.own_ns = gcp__fast_ns() - now;
+        live_count_ns += ev.own_ns;
     }
     if (event == GC_EVENT_END) {
         ev.heap_in_use = gcp__heap_in_use();
@@ -116,15 +118,20 @@ void gcp__events_feed(int type)
             world_stopped_ns = 0;
         }
         break;
-    case GC_EVENT_END:
+    case GC_EVENT_END: {
+        /* the collector's own time: without the record's live count */
+        uint64_t spent = gc_started_ns && now - gc_started_ns > live_count_ns
+                             ? now - gc_started_ns - live_count_ns
+                             : 0;
         gcp__census_in_hook();
-        gcp__gc_policy_note(GC_get_gc_no(), now, gc_started_ns ? now - gc_started_ns : 0,
-                            gcp__heap_in_use());
+        gcp__gc_policy_note(GC_get_gc_no(), now, spent, gcp__heap_in_use());
         if (gc_started_ns)
-            add(&total_gc_ns, now - gc_started_ns);
+            add(&total_gc_ns, spent);
         gc_started_ns = 0;
+        live_count_ns = 0;
         add(&total_collections, 1);
         break;
+    }
     default:
         break;
     }

@@ -143,11 +143,12 @@ check "summary: unfinished closure" grep -q 'process data .*(1 unfinished)' "$tm
 # 100), starts one child it does not follow, loses its channel at 0.3 s, is
 # killed by signal 9; its samples come every 0.02 s although 0.01 s was
 # asked; live bytes are 1 MiB after the first collection and 3 MiB after the
-# last, unknown ('-') in between.
-want='samples         4 RSS, 2 GC heap (every 0.01 s asked, 0.02 s measured: the median gap)
+# last, unknown ('-') in between. Its images allocate 2 MiB, then 5 MiB (the
+# collector's count starts again after the exec): 7 MiB from 0.01 to 0.26 s.
+want='samples         4 RSS, 4 GC heap (every 0.01 s asked, 0.02 s measured: the median gap)
 kernel peak RSS 64.000 MiB (ru_maxrss: the program and the children it waited for)
 live after GC   3.000 MiB after the last collection, 3.000 MiB at most (at 0.250 s)
-allocated       2.000 MiB in 0.020 s (100.000 MiB/s, the collector'"'"'s count)
+allocated       7.000 MiB in 0.250 s (28.000 MiB/s, the collector'"'"'s count)
 collections     3 (0 forced)
 ended           killed by signal 9 (SIGKILL)
 execs           1: collection numbers start again after each (GCPROF_IMAGE)

@@ -289,7 +289,11 @@ static int finish_output(run_output *out, const run_opts *o, long pid, const run
         why = gcprof_out_commit(&out->file);
     else
         why = gcprof_out_commit_new(&out->file, &final);
-    if (why)
+    if (why && final) /* written, but not under its name */
+        gcprof_say("run", "cannot name the recording '%s': %s; it is in '%s' (the program's "
+                          "exit status was %d)",
+                   path, why, final, gcprof_child_exit_code(res->wstatus));
+    else if (why)
         gcprof_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
                    gcprof_child_exit_code(res->wstatus));
     out->final = final ? final : strdup(path);
@@ -345,6 +349,19 @@ static void report(const run_output *out, const run_opts *o, const char *preload
     report_gaps(out, o);
 }
 
+/* The trace file the preload appends to, in every image and followed
+ * child: emptied once here. Like a shell's 2>: links are followed. */
+static void empty_trace_file(const run_opts *o)
+{
+    const char *path = getenv("GCPROF_TRACE_FILE");
+
+    if (!o->trace || !path || !*path)
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd); /* else the preload says it cannot write there */
+}
+
 /* Runs the program into an open output; returns the exit status. */
 static int run(const run_opts *o, run_output *out)
 {
@@ -354,6 +371,8 @@ static int run(const run_opts *o, run_output *out)
                             o->trace, o->follow, !o->no_live};
     gcprof_child child;
     double start = gcp__tl_now();
+
+    empty_trace_file(o);
     int r = gcprof_child_start(&child, o->argv, &co);
     run_result res = {0};
 

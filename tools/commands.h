@@ -65,7 +65,9 @@ const char *gcprof_out_commit(gcprof_out *o);
 
 /* As gcprof_out_commit, but never replaces a file: when PATH exists, the
  * first free PATH-2, PATH-3, ... (numbered before the extension) is taken.
- * *final: the name used (malloc'd), or NULL on failure. */
+ * *final: the name used (malloc'd), or NULL. When the file was written but
+ * could not be given a name, it is kept: the error is returned and *final
+ * is the temporary file's name. */
 const char *gcprof_out_commit_new(gcprof_out *o, char **final);
 
 /* Closes and removes the temporary file; PATH is left as it was. */

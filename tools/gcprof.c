@@ -207,36 +207,43 @@ static char *numbered(const char *path, unsigned n)
     return s;
 }
 
+/* Gives the temporary file the first free name: link(2) never replaces,
+ * so it is ours atomically; where there are no hard links (vfat...), a
+ * rename that does not replace. 0, or the errno of what failed. */
+static int take_free_name(gcprof_out *o, char **final)
+{
+    for (unsigned n = 1; n <= 1000; n++) {
+        char *name = n == 1 ? strdup(o->path) : numbered(o->path, n);
+        if (!name)
+            return ENOMEM;
+        int err = link(o->tmp, name) == 0 ? 0 : errno;
+        if (err == EPERM || err == EOPNOTSUPP)
+            err = renameat2(AT_FDCWD, o->tmp, AT_FDCWD, name, RENAME_NOREPLACE) == 0 ? 0 : errno;
+        if (!err) {
+            *final = name;
+            return 0;
+        }
+        free(name);
+        if (err != EEXIST)
+            return err;
+    }
+    return EEXIST;
+}
+
 const char *gcprof_out_commit_new(gcprof_out *o, char **final)
 {
     int err = close_out(o);
 
     *final = NULL;
-    /* link(2) never replaces: the first free name is ours, atomically */
-    for (unsigned n = 1; !err && n <= 1000; n++) {
-        char *name = n == 1 ? strdup(o->path) : numbered(o->path, n);
-        if (!name) {
-            err = ENOMEM;
-            break;
-        }
-        if (link(o->tmp, name) == 0) {
-            *final = name;
-            break;
-        }
-        err = errno == EEXIST ? 0 : errno;
-        if (err == EPERM || err == EOPNOTSUPP) { /* no hard links here (vfat...) */
-            err = renameat2(AT_FDCWD, o->tmp, AT_FDCWD, name, RENAME_NOREPLACE) == 0 ? 0 : errno;
-            if (!err) {
-                *final = name;
-                break;
-            }
-            err = err == EEXIST ? 0 : err;
-        }
-        free(name);
+    if (!err)
+        err = take_free_name(o, final);
+    if (err && err != EEXIST && o->tmp) { /* written, but no name: say where it is */
+        *final = o->tmp;
+        o->tmp = NULL;
+        return strerror(err);
     }
-    if (!err && !*final)
-        err = EEXIST;
-    unlink(o->tmp);
+    if (o->tmp)
+        unlink(o->tmp); /* linked under its name, or never whole */
     free(o->tmp);
     o->tmp = NULL;
     return err ? strerror(err) : NULL;

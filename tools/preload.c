@@ -118,9 +118,10 @@ static FILE *open_trace(void)
         return NULL;
     if (!path || !*path)
         return stderr;
-    /* Like a shell's 2>: a stream, so links are followed (/dev/stderr);
-     * never group- or world-writable. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* Like a shell's 2>>: a stream, so links are followed (/dev/stderr);
+     * never group- or world-writable. Appended to, a line a write: every
+     * image and followed child adds its lines (gcprof run empties it). */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!fp) {
         if (fd >= 0)
@@ -128,7 +129,7 @@ static FILE *open_trace(void)
         fprintf(stderr, "gcprof: cannot write trace to '%s'; using stderr\n", path);
         return stderr;
     }
-    setvbuf(fp, preload_state->trace_buf, _IOFBF, sizeof preload_state->trace_buf);
+    setvbuf(fp, preload_state->trace_buf, _IOLBF, sizeof preload_state->trace_buf);
     return fp;
 }
 
@@ -142,16 +143,18 @@ static FILE *open_trace(void)
  * smaller (39-bit arm64); else wherever the kernel puts it. */
 static void *map_far(size_t size)
 {
-    static const uintptr_t hints[] = {(uintptr_t)1 << 44, (uintptr_t)1 << 38};
     int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+#if UINTPTR_MAX > 0xffffffffu
+    static const uintptr_t hints[] = {(uintptr_t)1 << 44, (uintptr_t)1 << 38};
 
-    for (size_t i = 0; i < sizeof hints / sizeof hints[0] && sizeof(void *) == 8; i++) {
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
         void *p = mmap((void *)hints[i], size, prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
         if (p == (void *)hints[i])
             return p;
         if (p != MAP_FAILED) /* a kernel before 4.17 took it as a hint */
             munmap(p, size);
     }
+#endif
     return mmap(NULL, size, prot, flags, -1, 0);
 }
 
@@ -173,6 +176,7 @@ static int map_state(void)
 
 __attribute__((constructor)) static void preload_start(void)
 {
+    preload_exec_bind(); /* a pass-through needs them too */
     if (preload_secure() || !find_collector())
         return;
     preload_roots_filter_install(); /* recorded or not: we are loaded */

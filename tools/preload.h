@@ -44,13 +44,18 @@ typedef struct preload_channel {
     char stdio_buf[PIPE_BUF];
     char pending[2 * PIPE_BUF];
     size_t pending_len;
+    int skipping; /* dropping a line longer than PIPE_BUF, up to its end */
 } preload_channel;
 
 /* Everything big or written often lives in an anonymous mapping of ours,
  * away from the program's (preload.c, map_far), not in our .bss: a smaller
  * data segment is less to lose if a program replaces the collector's roots
- * filter behind our back (preload_hook.c). No malloc either: it could be
- * the collector's (malloc redirected to it). */
+ * filter behind our back (preload_hook.c). Our buffers are not malloc'd
+ * either: it could be the collector's (malloc redirected to it). libc
+ * still mallocs the two FILE objects (fopencookie, the trace's fdopen) and
+ * the reader thread's TLS vector: a few hundred bytes, which a collector
+ * redirecting malloc must not free (bdwgc does so with uncollectable
+ * objects, GC_malloc_uncollectable). */
 typedef struct preload_mem {
     gcp__gc_recorder recorder;
     preload_channel channel;
@@ -63,6 +68,7 @@ typedef struct preload_mem {
 } preload_mem;
 
 #define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */
+#define PRELOAD_EXE_MAX 1024       /* bytes of a path in an image record */
 
 /* Shared state (preload.c). */
 extern preload_gc preload_collector;
@@ -91,7 +97,8 @@ void preload_channel_drop(preload_channel *ch); /* a forked child's copy */
 /* preload_reader.c */
 int preload_reader_start(void);
 void preload_reader_stop(void);   /* drains, writes the last sample, joins */
-void preload_flush_all(void);     /* from any thread: out_lock held after it */
+int preload_flush_all(void);      /* from any thread: 1 and out_lock held after it,
+                                     0 if this thread held it already */
 void preload_flush_release(void); /* after preload_flush_all, if still running */
 void preload_write_image(void);   /* the GCPROF_IMAGE record of this process */
 void preload_reader_forked(int follow);
@@ -99,5 +106,6 @@ extern pid_t preload_owner;       /* the process the reader writes for */
 
 /* preload_exec.c */
 void preload_fork_watch(void);
+void preload_exec_bind(void); /* the functions it passes calls on to */
 
 #endif

@@ -17,6 +17,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,6 +35,30 @@ static int still_ours(const preload_channel *ch)
            st.st_dev == ch->dev && st.st_ino == ch->ino;
 }
 
+/* write(2) with SIGPIPE blocked: if gcprof is gone, the write fails with
+ * EPIPE, and the signal it raised is taken back, unless one was pending
+ * already (then it is the program's). The reader thread blocks every
+ * signal anyway; this is for a thread flushing before exec or _exit. */
+static ssize_t write_quietly(int fd, const char *p, size_t n)
+{
+    sigset_t pipe_only, old, pending;
+
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    ssize_t w = write(fd, p, n);
+    int err = errno;
+    if (w < 0 && err == EPIPE && !was_pending) {
+        struct timespec now = {0, 0};
+        sigtimedwait(&pipe_only, NULL, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = err;
+    return w;
+}
+
 /* One write of n <= PIPE_BUF bytes: whole, or the channel is lost. A
  * blocking pipe takes such a write in one piece. */
 static void send_chunk(preload_channel *ch, const char *p, size_t n)
@@ -42,10 +68,10 @@ static void send_chunk(preload_channel *ch, const char *p, size_t n)
         return;
     }
     while (n > 0) {
-        ssize_t w = write(ch->fd, p, n);
+        ssize_t w = write_quietly(ch->fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) { /* gcprof is gone (EPIPE, with SIGPIPE blocked) */
+        if (w <= 0) { /* gcprof is gone */
             ch->fd = -1;
             return;
         }
@@ -70,8 +96,22 @@ static void send_lines(preload_channel *ch)
     }
     memmove(ch->pending, ch->pending + done, ch->pending_len - done);
     ch->pending_len -= done;
-    if (ch->pending_len >= PIPE_BUF) /* no newline in PIPE_BUF bytes: not a record of ours */
-        ch->pending_len = 0;
+    if (ch->pending_len >= PIPE_BUF) { /* no newline in PIPE_BUF bytes: too long to */
+        ch->pending_len = 0;           /* send whole; dropped, to its end */
+        ch->skipping = 1;
+    }
+}
+
+/* Drops buf up to and with the end of the line being skipped: the number
+ * of bytes dropped. */
+static size_t skip_line(preload_channel *ch, const char *buf, size_t size)
+{
+    const char *nl = memchr(buf, '\n', size);
+
+    if (!nl)
+        return size;
+    ch->skipping = 0;
+    return (size_t)(nl - buf) + 1;
 }
 
 /* fopencookie's write: stdio hands over its buffer; always "written", so
@@ -83,6 +123,10 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
     size_t taken = 0;
 
     while (taken < size) {
+        if (ch->skipping) {
+            taken += skip_line(ch, buf + taken, size - taken);
+            continue;
+        }
         size_t room = sizeof ch->pending - ch->pending_len, n = size - taken;
         if (n > room)
             n = room;

@@ -27,12 +27,12 @@ static int own_recorder(void)
     return !preload_secure() && preload_out && getpid() == preload_owner;
 }
 
+/* 1 if it wrote everything and took out_lock (to hold across the exec);
+ * 0 if not recording, or if this thread holds it already (a signal handler
+ * that execs or exits while this thread was writing: no second lock). */
 static int exec_begin(void)
 {
-    if (!own_recorder())
-        return 0;
-    preload_flush_all();
-    return 1;
+    return own_recorder() && preload_flush_all();
 }
 
 /* The exec failed: the image goes on, and so does the reader. */
@@ -45,9 +45,21 @@ static void exec_failed(int held)
     errno = e;
 }
 
-#define REAL(type, name)                                                                 \
-    static _Atomic(void *) slot_##name;                                                  \
-    type real_##name = (type)preload_real(&slot_##name, #name);                          \
+/* The functions passed on to, bound at start-up (preload_exec_bind): a
+ * signal handler may exec or _exit, and dlsym is no call for one. */
+enum { F_EXECVE, F_EXECV, F_EXECVP, F_EXECVPE, F_FEXECVE, F_EXECVEAT, F_EXIT, F_EXIT2, NFUNCS };
+static const char *const names[NFUNCS] = {"execve",  "execv",    "execvp", "execvpe",
+                                          "fexecve", "execveat", "_exit",  "_Exit"};
+static _Atomic(void *) slots[NFUNCS];
+
+void preload_exec_bind(void)
+{
+    for (int i = 0; i < NFUNCS; i++)
+        preload_real(&slots[i], names[i]);
+}
+
+#define REAL(type, name, k)                                                              \
+    type real_##name = (type)preload_real(&slots[k], names[k]);                          \
     if (!real_##name) {                                                                  \
         errno = ENOSYS;                                                                  \
         return -1;                                                                       \
@@ -60,7 +72,7 @@ typedef int (*execveat_fn)(int, const char *, char *const[], char *const[], int)
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-    REAL(execve_fn, execve);
+    REAL(execve_fn, execve, F_EXECVE);
     int held = exec_begin();
     int r = real_execve(path, argv, envp);
     exec_failed(held);
@@ -69,7 +81,7 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 
 EXPORT int execv(const char *path, char *const argv[])
 {
-    REAL(execv_fn, execv);
+    REAL(execv_fn, execv, F_EXECV);
     int held = exec_begin();
     int r = real_execv(path, argv);
     exec_failed(held);
@@ -78,7 +90,7 @@ EXPORT int execv(const char *path, char *const argv[])
 
 EXPORT int execvp(const char *file, char *const argv[])
 {
-    REAL(execv_fn, execvp);
+    REAL(execv_fn, execvp, F_EXECVP);
     int held = exec_begin();
     int r = real_execvp(file, argv);
     exec_failed(held);
@@ -87,7 +99,7 @@ EXPORT int execvp(const char *file, char *const argv[])
 
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-    REAL(execve_fn, execvpe);
+    REAL(execve_fn, execvpe, F_EXECVPE);
     int held = exec_begin();
     int r = real_execvpe(file, argv, envp);
     exec_failed(held);
@@ -96,7 +108,7 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-    REAL(fexecve_fn, fexecve);
+    REAL(fexecve_fn, fexecve, F_FEXECVE);
     int held = exec_begin();
     int r = real_fexecve(fd, argv, envp);
     exec_failed(held);
@@ -106,7 +118,7 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
                     int flags)
 {
-    REAL(execveat_fn, execveat);
+    REAL(execveat_fn, execveat, F_EXECVEAT);
     int held = exec_begin();
     int r = real_execveat(dirfd, path, argv, envp, flags);
     exec_failed(held);
@@ -173,12 +185,14 @@ EXPORT int execle(const char *path, const char *arg, ...)
 
 typedef void (*exit_fn)(int);
 
-static _Noreturn void end_image(_Atomic(void *) *slot, const char *name, int status)
+/* The lock stays held: nothing is written after this. Unbound (called
+ * before our constructor), the system call itself: no dlsym here. */
+static _Noreturn void end_image(int k, int status)
 {
-    exit_fn real = (exit_fn)preload_real(slot, name);
+    exit_fn real = (exit_fn)atomic_load(&slots[k]);
 
     if (own_recorder())
-        preload_flush_all(); /* the lock stays held: nothing after this */
+        preload_flush_all();
     if (real)
         real(status);
     syscall(SYS_exit_group, status);
@@ -187,14 +201,12 @@ static _Noreturn void end_image(_Atomic(void *) *slot, const char *name, int sta
 
 EXPORT _Noreturn void _exit(int status)
 {
-    static _Atomic(void *) slot;
-    end_image(&slot, "_exit", status);
+    end_image(F_EXIT, status);
 }
 
 EXPORT _Noreturn void _Exit(int status)
 {
-    static _Atomic(void *) slot;
-    end_image(&slot, "_Exit", status);
+    end_image(F_EXIT2, status);
 }
 
 /* ---- fork -------------------------------------------------------------- */

@@ -28,6 +28,9 @@ static pthread_t reader;
 static int reader_started;
 static join_fn real_join;
 static atomic_int shut_down; /* stop ran */
+/* this thread holds out_lock (taken in preload_flush_all): a signal
+ * handler on it that execs or exits must not take it again */
+static __thread int holding __attribute__((tls_model("initial-exec")));
 pid_t preload_owner;         /* the process the reader writes for */
 
 /* No libm (its data would be one more root in the program): min, max. */
@@ -91,6 +94,7 @@ void preload_write_image(void)
     gcp_tl_image im = {.t = gcp__tl_now(), .pid = (long)getpid(), .ppid = (long)getppid()};
 
     exe[n > 0 ? n : 0] = '\0';
+    exe[PRELOAD_EXE_MAX] = '\0'; /* the record stays one write (PIPE_BUF) */
     im.exe = exe;
     preload_owner = getpid();
     gcp__tl_image(preload_out, preload_format, &im);
@@ -206,7 +210,8 @@ void preload_reader_stop(void)
 {
     preload_mem *m = preload_state;
 
-    if (atomic_exchange(&shut_down, 1) || !reader_started || getpid() != preload_owner)
+    /* the owner first: a vfork child shares this memory, flag included */
+    if (getpid() != preload_owner || !reader_started || atomic_exchange(&shut_down, 1))
         return;
     pthread_mutex_lock(&m->wake_lock);
     m->stopping = 1;
@@ -221,15 +226,20 @@ void preload_reader_stop(void)
 /* Before exec or _exit, from the calling thread: everything recorded so
  * far goes out, and out_lock stays held so that nothing is half-written
  * when the image goes. */
-void preload_flush_all(void)
+int preload_flush_all(void)
 {
+    if (holding)
+        return 0;
     pthread_mutex_lock(&preload_state->out_lock);
+    holding = 1;
     write_collections();
     write_sample();
+    return 1;
 }
 
 void preload_flush_release(void)
 {
+    holding = 0;
     pthread_mutex_unlock(&preload_state->out_lock);
 }
 
@@ -252,7 +262,10 @@ void preload_reader_forked(int follow)
         return;
     }
     pthread_mutex_init(&m->out_lock, NULL); /* may have been held at the fork */
+    holding = 0;
     atomic_store(&m->recorder.tail, atomic_load(&m->recorder.head));
+    atomic_store(&m->recorder.dropped, 0); /* the parent's to report */
+    atomic_store(&m->recorder.recorded, 0);
     gcp__gc_record_begin(&m->recorder, preload_mono_ns());
     preload_write_image();
     if (preload_reader_start() != 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -17,15 +18,35 @@
 #define FD_FLOOR 64 /* the pipe's fd in the program: clear of the low fds it uses */
 
 static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t stop_asked; /* a signal after the program ended */
 
 /* Signals sent to gcprof go on to the program, which decides what they
  * mean; gcprof writes the file when it ends. A terminal's ^C already
- * reaches the whole foreground group (si_code SI_KERNEL): not twice. */
+ * reaches the whole foreground group (si_code SI_KERNEL): not twice. Once
+ * the program has ended (-f waits for its children), a signal tells gcprof
+ * to stop waiting and write the file. */
 static void forward(int sig, siginfo_t *info, void *ctx)
 {
     (void)ctx;
-    if (child_pid > 0 && info->si_code != SI_KERNEL)
+    if (child_pid <= 0)
+        stop_asked = 1;
+    else if (info->si_code != SI_KERNEL)
         kill((pid_t)child_pid, sig);
+}
+
+int gcprof_child_stop_asked(void)
+{
+    return stop_asked != 0;
+}
+
+int gcprof_child_orphans(void)
+{
+    pid_t r;
+
+    do
+        r = waitpid(-1, NULL, WNOHANG);
+    while (r > 0 || (r < 0 && errno == EINTR));
+    return r == 0; /* children left, none ended yet */
 }
 
 static void on_sigchld(int sig)
@@ -157,6 +178,8 @@ int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
     c->waiting = old;
     sigdelset(&c->waiting, SIGCHLD);
     catch_signals(); /* forwarding starts once child_pid is set */
+    if (o->follow) /* the program's orphans become ours: -f waits for them */
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {

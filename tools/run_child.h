@@ -37,6 +37,13 @@ int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
  * 0 while it runs. */
 int gcprof_child_done(gcprof_child *c, int *wstatus, uint64_t *maxrss);
 
+/* Whether SIGINT, SIGTERM or SIGHUP came after the program had ended. */
+int gcprof_child_stop_asked(void);
+
+/* Following (the subreaper of the program's descendants), after it ended:
+ * reaps those that have ended; 1 while some still run. */
+int gcprof_child_orphans(void);
+
 /* The program's exit status as a shell reports it (128+N if signal N). */
 int gcprof_child_exit_code(int wstatus);
 

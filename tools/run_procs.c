@@ -76,7 +76,7 @@ static void sample_child(long pid, const run_output *out)
 /* The children of every thread of pid, appended to list (up to max). */
 static size_t children_of(long pid, long *list, size_t n, size_t max)
 {
-    char path[64], buf[4096];
+    char path[64], buf[1 << 15]; /* RUN_PROCS_MAX pids of 7 digits and a space, and more */
     snprintf(path, sizeof path, "/proc/%ld/task", pid);
     DIR *d = opendir(path);
 
@@ -84,7 +84,11 @@ static size_t children_of(long pid, long *list, size_t n, size_t max)
         if (e->d_name[0] == '.')
             continue;
         snprintf(path, sizeof path, "/proc/%ld/task/%.20s/children", pid, e->d_name);
-        read_small(path, buf, sizeof buf);
+        if (read_small(path, buf, sizeof buf) == sizeof buf - 1) {
+            char *cut = strrchr(buf, ' '); /* full: the last pid may be cut */
+            if (cut)
+                *cut = '\0';
+        }
         for (char *s = buf, *end; n < max; s = end) {
             long child = strtol(s, &end, 10);
             if (end == s)

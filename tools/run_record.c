@@ -180,17 +180,28 @@ static void channel_closed(run_output *out, long pid)
     gcp__tl_lost(out->file.fp, out->format, gcp__tl_now(), pid, "closed");
 }
 
-/* Following, the pipe stays open in every process that inherited it: read
- * until the last one has closed it (they have all ended). */
-static void drain_to_end(int fd, linebuf *lb, run_output *out)
+/* Following: the processes the program started are gcprof's children
+ * once it has ended (gcprof is their subreaper): sample them and read the
+ * pipe until none is left, or a signal asks gcprof to stop. */
+static void drain_followed(int fd, linebuf *lb, run_output *out, run_procs *procs,
+                           double interval)
 {
-    while (fd >= 0) {
+    for (;;) {
+        if (fd >= 0 && pump(fd, lb, out) < 0)
+            fd = -1;
+        if (gcprof_child_stop_asked()) {
+            gcprof_say("run", "stopped waiting for the processes the program started (signal)");
+            break;
+        }
+        if (!gcprof_child_orphans())
+            break;
+        gcprof_procs_scan(procs, (long)getpid(), out, 1);
         struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, -1) < 0 && errno != EINTR)
-            break;
-        if (pump(fd, lb, out) < 0)
-            break;
+        struct timespec ts = {(time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9)};
+        ppoll(&p, fd >= 0 ? 1 : 0, &ts, NULL);
     }
+    if (fd >= 0)
+        pump(fd, lb, out);
 }
 
 void gcprof_record(gcprof_child *c, run_output *out, double interval, int follow,
@@ -222,8 +233,8 @@ void gcprof_record(gcprof_child *c, run_output *out, double interval, int follow
     /* The preload flushed before the program exited: all is in the pipe.
      * Not waiting for end of file, unless following: the program's
      * children may hold it. */
-    if (fd >= 0 && follow)
-        drain_to_end(fd, &lb, out);
+    if (follow)
+        drain_followed(fd, &lb, out, &procs, interval);
     else if (fd >= 0)
         pump(fd, &lb, out);
     if (lb.len) /* the program died mid-line: never write half a record */

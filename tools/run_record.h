@@ -29,8 +29,9 @@ typedef struct run_result {
 
 /* Samples the program's RSS every interval, notes the processes it starts
  * (and samples them when following), and copies the preload's lines until
- * the program exits; then drains the pipe (following: until every process
- * holding it has closed it). */
+ * the program exits; then drains the pipe. Following, it goes on until
+ * every process the program started has ended too (gcprof is their
+ * subreaper: run_child.c), or a signal asks it to stop. */
 void gcprof_record(gcprof_child *c, run_output *out, double interval, int follow,
                    run_result *res);
 

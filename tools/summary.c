@@ -171,24 +171,54 @@ static int real_interval(const gcp_tlr *tl, gcp_summary *sm)
     return 0;
 }
 
-static void allocation(const gcp_tlr *tl, gcp_summary *sm)
+/* The image of process pid that sample time t falls in: how many of its
+ * image records came at or before t. */
+static size_t image_at(const gcp_tlr *tl, long pid, double t)
 {
-    const gcp_tlr_sample *first = NULL, *last = NULL;
+    size_t k = 0;
 
+    for (size_t i = 0; i < tl->nimages; i++)
+        k += tl->images[i].pid == pid && tl->images[i].t <= t;
+    return k;
+}
+
+/* The collector's count starts again in each image (exec): the total is
+ * the sum of each image's last sample less its first. */
+static int allocation(const gcp_tlr *tl, gcp_summary *sm)
+{
+    size_t nseg = tl->nimages + 1;
+    const gcp_tlr_sample **first = calloc(nseg, sizeof *first), **last = calloc(nseg, sizeof *last);
+
+    if (!first || !last) {
+        free(first);
+        free(last);
+        return -1;
+    }
     for (size_t i = 0; i < tl->nsamples; i++) {
         const gcp_tlr_sample *s = &tl->samples[i];
         if (!s->has_heap || gcp__tlr_pid_of(tl, s->pid) != sm->heap_pid)
             continue;
-        if (!first || s->t < first->t)
-            first = s;
-        if (!last || s->t > last->t)
-            last = s;
+        size_t k = image_at(tl, sm->heap_pid, s->t);
+        if (!first[k] || s->t < first[k]->t)
+            first[k] = s;
+        if (!last[k] || s->t > last[k]->t)
+            last[k] = s;
     }
-    if (!first || first == last || last->bytes_allocated < first->bytes_allocated)
-        return;
-    sm->has_allocated = 1;
-    sm->allocated = (double)(last->bytes_allocated - first->bytes_allocated) / 1048576.0;
-    sm->allocated_span = last->t - first->t;
+    double t0 = 0, t1 = 0;
+    for (size_t k = 0; k < nseg; k++) {
+        if (!first[k] || first[k] == last[k] || last[k]->bytes_allocated < first[k]->bytes_allocated)
+            continue;
+        if (!sm->has_allocated || first[k]->t < t0)
+            t0 = first[k]->t;
+        if (!sm->has_allocated || last[k]->t > t1)
+            t1 = last[k]->t;
+        sm->has_allocated = 1;
+        sm->allocated += (double)(last[k]->bytes_allocated - first[k]->bytes_allocated) / 1048576.0;
+    }
+    sm->allocated_span = t1 - t0;
+    free(first);
+    free(last);
+    return 0;
 }
 
 static void live(const gcp_tlr *tl, gcp_summary *sm)
@@ -231,10 +261,12 @@ int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm)
     sm->duration = tl->t_max - tl->origin; /* the end record's time, if it is the last */
     peaks(tl, sm);
     sm->heap_pid = gcp__tlr_heap_pid(tl, &sm->heap_procs);
-    allocation(tl, sm);
     live(tl, sm);
     processes(tl, sm);
-    return pauses(tl, sm) < 0 || closures(tl, sm) < 0 || real_interval(tl, sm) < 0 ? -1 : 0;
+    return allocation(tl, sm) < 0 || pauses(tl, sm) < 0 || closures(tl, sm) < 0 ||
+                   real_interval(tl, sm) < 0
+               ? -1
+               : 0;
 }
 
 void gcp__summary_free(gcp_summary *sm)

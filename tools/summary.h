@@ -37,8 +37,9 @@ typedef struct gcp_summary {
     int has_interval;
     double interval;
     /* The collector's allocation count (GC_get_total_bytes) over the
-     * recording: the last heap sample's less the first's, and the seconds
-     * between them. */
+     * recording: in each process image (it starts again at an exec), the
+     * last heap sample's less the first's, added up; and the seconds from
+     * the first of them to the last. */
     int has_allocated;
     double allocated, allocated_span; /* MiB; s */
     /* Bytes in marked objects after collections (when measured): after
