@@ -271,6 +271,27 @@ echo "kernel peak $maxrss bytes; the program's own VmHWM $hwm KiB"
     fail "kernel peak '$maxrss' bytes below the 8 MiB the program touched"
 "$gcprof" summary h.dat | grep -q '^kernel peak RSS' || fail "summary shows no kernel peak"
 
+# ---- the interval the samples really came at ---------------------------------
+# Asked 1 ms; the summary's measured figure is the median gap between the
+# MEM lines, as the test computes it itself.
+"$gcprof" run -i 0.001 -o iv.dat -- sleep 0.2 2>/dev/null
+gaps=$(awk '$1 == "MEM" { print $3 }' iv.dat | sort -n |
+    awk 'NR > 1 { printf "%.6f\n", $1 - prev } { prev = $1 }' | sort -n)
+n=$(printf '%s\n' "$gaps" | wc -l)
+median=$(printf '%s\n' "$gaps" | sed -n "$(((n + 1) / 2))p")
+shown=$("$gcprof" summary iv.dat | sed -n 's/.*0.001 s asked, \([0-9.e-]*\) s measured.*/\1/p')
+awk -v a="$median" -v b="$shown" 'BEGIN { d = a - b; exit !(d < 0.00005 && d > -0.00005) }' ||
+    fail "interval: summary says ${shown:-nothing} s measured, the median gap is $median s"
+
+# ---- the default name never replaces a file ---------------------------------
+# Runs in the same second (or not) leave one file each: mprof's name, then
+# the same with -2, -3 before the extension.
+mkdir names && (cd names && for i in 1 2 3; do "$gcprof" run -- true 2>/dev/null; done)
+[ "$(ls names | wc -l)" -eq 3 ] || fail "three runs without -o left $(ls names | wc -l) files: $(ls names)"
+for f in names/*; do
+    "$gcprof" summary "$f" >/dev/null 2>&1 || fail "default-named $f is not readable"
+done
+
 # ---- how it ended -----------------------------------------------------------
 "$gcprof" run -o k9.dat -- ./gcprog kill9 2 >/dev/null 2>&1
 [ "$(count '^GCPROF_STATUS .* signal 9 ' k9.dat)" -eq 1 ] || fail "kill9: no signal status"

@@ -165,7 +165,8 @@ static int real_interval(const gcp_tlr *tl, gcp_summary *sm)
     if (n >= 2) {
         qsort(t, n - 1, sizeof *t, cmp_double);
         sm->has_interval = 1;
-        sm->interval = t[(n - 1) / 2];
+        /* sample times are written to 0.1 ms: no finer than that */
+        sm->interval = (double)(long long)(t[(n - 1) / 2] * 1e4 + 0.5) / 1e4;
     }
     free(t);
     return 0;

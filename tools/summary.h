@@ -33,7 +33,8 @@ typedef struct gcp_summary {
     size_t nclosures;
 
     /* The interval the samples really came at: the median gap between
-     * consecutive RSS samples (a busy machine stretches the asked one). */
+     * consecutive RSS samples (a busy machine stretches the asked one), to
+     * 0.1 ms, the resolution of their times in the file. */
     int has_interval;
     double interval;
     /* The collector's allocation count (GC_get_total_bytes) over the
