@@ -13,7 +13,9 @@
 #       the file records them;
 #   (d) records are not lost at _exit, never go into the program's own
 #       file, a child started through a shell is named (and followed with
-#       -f), and a run too short to sample gives a file every reader takes.
+#       -f), and a run too short to sample gives a file every reader takes;
+#   (e) live bytes are never above libgc's own In-use figure, and the
+#       Go-style trace has a line per record whose phases add up.
 # Exit 0 pass, 1 fail, 77 skip (none of them installed; in CI a missing one
 # fails: scripts/install-deps.sh installs them).
 # Run alone: top_builddir=. top_srcdir=. sh tests/check_real_programs.sh
@@ -262,6 +264,35 @@ case " $tested " in *" guile "*)
         fail "-f sh -c guile: $(grep -c '^GCPROF_GC ' "$tmp/f.dat") records, libgc logged $(gc_count "$tmp/f.log")"
     ;;
 esac
+# (e) live bytes and the Go-style trace, on each program's recorded run:
+# ours never above the collector's own In-use figure (its per-block mark
+# counts, rounded down to KiB each; they can read above the mark bits), and
+# one trace line per record whose three phases add up to its total.
+for p in $tested; do
+    case $p in
+    guile) set -- guile --no-auto-compile "$programs/churn.scm" ;;
+    ecl) set -- ecl --norc --load "$programs/churn.lisp" ;;
+    poke) set -- poke --quiet -L "$programs/churn.pk" ;;
+    esac
+    rm -f "$tmp/e.log" # libgc appends to its log file
+    GC_PRINT_STATS=1 GC_LOG_FILE="$tmp/e.log" GCPROF_TRACE_FILE="$tmp/e.trace" \
+        "$gcprof" run --trace -o "$tmp/e.dat" -- "$@" >/dev/null 2>"$tmp/stderr" ||
+        fail "$p --trace: $(cat "$tmp/stderr")"
+    sed -n 's/^In-use heap: [0-9]*% (\([0-9]*\) KiB pointers + \([0-9]*\) KiB other)$/\1 \2/p' \
+        "$tmp/e.log" >"$tmp/kib"
+    awk '$1 == "GCPROF_GC" { print $11 }' "$tmp/e.dat" >"$tmp/live"
+    bad=$(paste "$tmp/kib" "$tmp/live" | awk '$3 == "-" || $3 == "" || int($3 / 1024) > $1 + $2 + 1')
+    [ "$(wc -l <"$tmp/kib")" -ge 10 ] || fail "$p: only $(wc -l <"$tmp/kib") In-use lines in libgc's log"
+    [ "$(wc -l <"$tmp/kib")" -eq "$(wc -l <"$tmp/live")" ] && [ -z "$bad" ] ||
+        fail "$p: live bytes against libgc's In-use lines (KiB, KiB, ours): $(echo "$bad" | head -3)"
+    [ "$(wc -l <"$tmp/e.trace")" -eq "$(wc -l <"$tmp/live")" ] ||
+        fail "$p: $(wc -l <"$tmp/e.trace") trace lines for $(wc -l <"$tmp/live") records"
+    bad=$(awk '$1 == "GCPROF_GC" { print $7 }' "$tmp/e.dat" | paste -d ' ' "$tmp/e.trace" - | awk '{
+        split($5, ph, "+"); sum = ph[1] + ph[2] + ph[3]
+        if (sum < $NF * 0.99 - 0.002 || sum > $NF * 1.01 + 0.002) print $0 }')
+    [ -z "$bad" ] || fail "$p: trace phases do not add up to the record's total: $(echo "$bad" | head -2)"
+done
+
 case " $tested " in *" ecl "*)
     # a run too short for a sample still gives a file every reader takes
     "$gcprof" run -o "$tmp/short.dat" -- ecl --norc --eval '(ext:quit 0)' >/dev/null 2>&1
