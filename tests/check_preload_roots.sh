@@ -97,15 +97,17 @@ fi
 
 # ---- what the preload brings into the process --------------------------------
 needed=$(readelf -dW "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-for n in $needed; do
-    case $n in
-    libc.so.*) ;;
-    # a sanitizer build (scripts/check-sanitizers.sh) links its runtimes
-    libasan.so.* | libubsan.so.* | libclang_rt.*) ;;
-    *) fail "the preload needs $n: its writable data would be a root in every program" ;;
-    esac
-done
 echo "preload needs: $needed"
+if [ "$asan" = 1 ]; then
+    echo "note: a sanitizer build links its runtimes and theirs (libm...); not checked"
+else
+    for n in $needed; do
+        case $n in
+        libc.so.*) ;;
+        *) fail "the preload needs $n: its writable data would be a root in every program" ;;
+        esac
+    done
+fi
 
 # ---- its own data, when the program replaces the filter ---------------------
 if [ "$asan" = 1 ]; then

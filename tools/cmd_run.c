@@ -298,7 +298,7 @@ static int finish_output(run_output *out, const run_opts *o, long pid, const run
     else if (why)
         gcprof_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
                    gcprof_child_exit_code(res->wstatus));
-    out->final = final ? final : strdup(path);
+    out->final = final ? final : why ? NULL : strdup(path);
     return why ? -1 : 0;
 }
 
@@ -390,11 +390,12 @@ static int run(const run_opts *o, run_output *out)
     free(cmdline);
     gcprof_record(&child, out, o->interval, o->follow, &res);
     int code = gcprof_child_exit_code(res.wstatus);
-    if (finish_output(out, o, (long)child.pid, &res) != 0)
-        return GCPROF_EXIT_RUN_FAILED; /* the recording is what was asked for */
-    report(out, o, preload, res.wstatus);
+    int written = finish_output(out, o, (long)child.pid, &res) == 0;
+    if (written)
+        report(out, o, preload, res.wstatus);
     free(out->final);
-    return code;
+    /* the recording is what was asked for: without it, gcprof failed */
+    return written ? code : GCPROF_EXIT_RUN_FAILED;
 }
 
 int gcprof_cmd_run(int argc, char **argv)
