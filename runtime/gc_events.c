@@ -27,6 +27,10 @@ static GC_on_collection_event_proc chained;
 /* Written only inside the hook (under the collector's lock). */
 static uint64_t gc_started_ns, world_stopped_ns;
 static int in_hook;
+/* This thread is inside our hook, the program's chained one included: the
+ * collector's lock is held, and a profile, collection or allocation here
+ * would wait for it forever. */
+static _Thread_local int hook_here __attribute__((tls_model("initial-exec")));
 static _Atomic uint64_t total_collections, total_pause_ns, total_gc_ns;
 
 static _Atomic int recording;        /* the monitor wants records */
@@ -162,6 +166,11 @@ static int asked_for(const void *hook_return, int *walked)
     return atomic_load_explicit(&forcing, RELAXED) > 0;
 }
 
+int gcp__in_collector_hook(void)
+{
+    return hook_here;
+}
+
 static void GC_CALLBACK on_event(GC_EventType event)
 {
     GC_on_collection_event_proc next = chained;
@@ -169,12 +178,14 @@ static void GC_CALLBACK on_event(GC_EventType event)
     if (in_hook) /* a replaced hook chaining back to us: stop the loop */
         return;
     in_hook = 1;
+    hook_here = 1;
     int walked = 0;
     if (event == GC_EVENT_START)
         start_forced = asked_for(__builtin_return_address(0), &walked);
     gcp__events_feed((int)event);
     if (next)
         next(event);
+    hook_here = 0;
     in_hook = 0;
     /* Before the collector scans the stack, take back what our calls
      * left on it (scrub.h). */

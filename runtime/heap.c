@@ -201,6 +201,13 @@ static void *alloc_large(thread_state *st, int kind_ix, size_t size)
 
 static void *alloc_slow(int kind_ix, size_t size)
 {
+    /* A refill takes the collector's lock, which the hook holds: refused
+     * there (a parked object, on the fast path, is still handed out). */
+    if (gcp__in_collector_hook()) {
+        gcp__fail(GCP_ESTATE, "gcp_alloc: called from inside the collector's event hook, which "
+                              "holds the collector's lock: it would wait for itself");
+        return NULL;
+    }
     thread_state *st = self ? self : adopt_state();
 
     if (!st)
@@ -331,6 +338,7 @@ char *(gcp_strdup)(const char *s)
 
 int gcp_collect(void)
 {
+    GCP__REFUSE_IN_HOOK("gcp_collect");
     gcp_init();
     if (GC_is_disabled())
         return 0;

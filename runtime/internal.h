@@ -33,6 +33,23 @@ void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
 /* The collector and the runtime's kinds, without what gcp_init adds (a
  * monitor asked for by the environment). Idempotent. */
 void gcp__init_collector(void);
+/* The calling thread is known to the collector, registered by us if need
+ * be (threads.c): 1, or 0 when it could not be registered. */
+int gcp__thread_known(void);
+/* This thread runs inside the collector's event hook (ours, or the
+ * program's that ours chains to): the collector's lock is held there
+ * (gc_events.c). */
+int gcp__in_collector_hook(void);
+/* GCP_ESTATE, named, when called from inside that hook: what a library
+ * entry point that would take the collector's lock returns there. */
+#define GCP__REFUSE_IN_HOOK(what)                                                          \
+    do {                                                                                   \
+        if (gcp__in_collector_hook())                                                      \
+            return gcp__fail(GCP_ESTATE, "%s: called from inside the collector's event "   \
+                                         "hook, which holds the collector's lock: it "   \
+                                         "would wait for itself",                          \
+                             what);                                                        \
+    } while (0)
 
 /* ---- the collector's kinds for runtime objects (init.c) ------------ */
 

@@ -10,6 +10,8 @@
 #include "config_internal.h"
 #include "profile_frame.h"
 
+#include <pthread.h>
+
 #define MIB 1048576.0
 /* Shorter closures cannot be timed meaningfully (two clock reads ~40 ns,
  * scheduling noise beyond). */
@@ -18,6 +20,51 @@
 typedef gcp__frame frame;
 
 static _Thread_local frame *innermost __attribute__((tls_model("initial-exec")));
+
+/* ---- a thread that exits with profiles open ----------------------------- */
+
+/* A region begun and never ended, or pthread_exit inside a closure: at the
+ * thread's exit, each open profile gives back what it holds (the hold on
+ * automatic collection, the event hook, the overlap count) and a region's
+ * frame is freed; no report is written and nothing is collected (the
+ * thread may already be unknown to the collector). Without this, one
+ * forgotten region kept automatic collection off for the rest of the
+ * process: 2 GiB of garbage, no collection. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static int exit_key_made;
+
+static void abandon_open_profiles(void *arg)
+{
+    (void)arg;
+    while (innermost) {
+        frame *f = innermost;
+        innermost = f->parent;
+        gcp__log(GCP_LOG_WARN, "%s: its thread exited with the profile open: abandoned, no "
+                               "report (collection is allowed again)",
+                 f->name);
+        if (f->held)
+            gcp__hold_release();
+        if (f->hooked)
+            gcp__events_release();
+        gcp__overlap_exit(&f->overlap);
+        if (f->is_region)
+            free(f);
+    }
+}
+
+static void make_exit_key(void)
+{
+    exit_key_made = pthread_key_create(&exit_key, abandon_open_profiles) == 0;
+}
+
+/* The first profile open on this thread arms the destructor. */
+static void watch_thread_exit(void)
+{
+    pthread_once(&exit_key_once, make_exit_key);
+    if (exit_key_made)
+        pthread_setspecific(exit_key, &exit_key); /* any non-NULL */
+}
 
 static void read_gc_stats(gcp_gc_stats *s)
 {
@@ -140,6 +187,8 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
     f->monitor_rss = f->rss_before;
     f->monitor_start = gcp__monitor_enter(f->name, f->depth, &f->monitor_rss);
     gcp__overlap_enter(&f->overlap);
+    if (!innermost)
+        watch_thread_exit();
     innermost = f;
     f->start_ns = gcp__now_ns();
     return 0;
@@ -291,6 +340,7 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
 
 int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
 {
+    GCP__REFUSE_IN_HOOK("gcp_profile");
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
     if (!out)
@@ -313,6 +363,7 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
     gcp_config resolved;
     int failed = 0;
 
+    GCP__REFUSE_IN_HOOK("gcp_profile_many");
     if (n > 0 && (!tasks || !reports))
         return gcp__fail(GCP_EINVAL, "gcp_profile_many: %s is NULL", tasks ? "reports" : "tasks");
     for (size_t i = 0; i < n; i++)
@@ -338,6 +389,7 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
 
 int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg)
 {
+    GCP__REFUSE_IN_HOOK("gcp_profile_begin");
     if (!region)
         return gcp__fail(GCP_EINVAL, "gcp_profile_begin: region is NULL");
     region->frame_ = NULL;
@@ -392,6 +444,7 @@ static int unwind_inside(frame *f)
 
 int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
 {
+    GCP__REFUSE_IN_HOOK("gcp_profile_end");
     if (!region || !out)
         return gcp__fail(GCP_EINVAL, "gcp_profile_end: %s is NULL", region ? "out" : "region");
     frame *f = region->frame_;
