@@ -250,6 +250,16 @@ static inline __attribute__((always_inline)) void frame_stop(frame *f)
         gcp__clear_own_frames();
 }
 
+/* This thread allocated during the profiler's collections: only the
+ * program's finalizers, run by bdwgc right after a collection asked for,
+ * can have (GCP_NOTE_ALLOCATED_IN_COLLECTION). */
+static void finalizers_allocated(gcp_report *r)
+{
+    r->notes |= GCP_NOTE_ALLOCATED_IN_COLLECTION | GCP_NOTE_COLLECTED_UNKNOWN;
+    r->gc_objects_collected = -1;
+    r->bytes_reclaimed = -1;
+}
+
 static void frame_end(frame *f, int status, gcp_report *r)
 {
     uint64_t heap_at_end = gcp__heap_in_use();
@@ -288,6 +298,10 @@ static void frame_end(frame *f, int status, gcp_report *r)
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
         gcp__clear_own_frames();
     int collected = gcp__profile_gc_end(f, r);
+    gcp__counts mine_after;
+    gcp__heap_mine(&mine_after);
+    if (mine_after.objects != mine.objects) /* finalizers our collections ran */
+        finalizers_allocated(r);
 
     /* Only a collection can have changed RSS since the closure's end:
      * without one, that reading stands (a statm read costs ~1.5 us). */

@@ -28,6 +28,7 @@ static const struct {
     {GCP_NOTE_OUT_OF_MEMORY, "out_of_memory"},
     {GCP_NOTE_RETAINED, "retained"},
     {GCP_NOTE_EXPLICIT_FREES, "explicit_frees"},
+    {GCP_NOTE_ALLOCATED_IN_COLLECTION, "allocated_in_collection"},
 };
 
 static const char *const auto_gc_names[] = {"off", "always", "adaptive"};

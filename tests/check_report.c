@@ -1133,6 +1133,7 @@ START_TEST(json_note_names)
         {GCP_NOTE_OVERLAPPED, "\"overlapped\""},
         {GCP_NOTE_RETAINED, "\"retained\""},
         {GCP_NOTE_EXPLICIT_FREES, "\"explicit_frees\""},
+        {GCP_NOTE_ALLOCATED_IN_COLLECTION, "\"allocated_in_collection\""},
     };
     gcp_report r;
     int rc;
