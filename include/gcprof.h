@@ -792,7 +792,11 @@ GCP_EXPORT int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before,
 /* The monitor records a timeline (doc/timeline-formats.md): RSS and the GC
  * heap every interval from a thread of its own, every collection with its
  * pause, mark and reclaim times, profiled closures as enter/exit markers,
- * and labels. One monitor per process. */
+ * and labels. One monitor per process, owned by the process that started
+ * it: in a child made by fork() it is not running (no thread, nothing
+ * written; gcp_monitor_stop and gcp_monitor_label return GCP_ESTATE naming
+ * the owner), and the child may start a monitor of its own. A sample
+ * whose RSS cannot be read (no /proc) has the heap and no RSS. */
 typedef enum { GCP_MONITOR_DAT = 0, GCP_MONITOR_JSONL = 1 } gcp_monitor_format;
 
 typedef struct gcp_monitor_options {
@@ -809,18 +813,29 @@ typedef struct gcp_monitor_options {
 /* Defaults, then the environment: GCPROF_MONITOR_INTERVAL (seconds),
  * GCPROF_MONITOR_OUT (path), GCPROF_MONITOR_FORMAT (dat|jsonl),
  * GCPROF_TRACE=1, GCPROF_TRACE_FILE. Returns 0, or GCP_EINVAL naming the
- * variable (opts then holds the defaults). */
+ * variable (opts then holds the defaults). In a secure-execution process
+ * (setuid, setgid, capabilities: AT_SECURE) no variable is read: the
+ * defaults. A monitor the environment starts (at the first gcp_init) in a
+ * process other than the one GCPROF_MONITOR_PID names (set by the first
+ * to start one, so inherited by its children) writes FILE.PID.ext instead
+ * of FILE.ext, and likewise for GCPROF_TRACE_FILE. */
 GCP_EXPORT int gcp_monitor_options_init(gcp_monitor_options *opts);
 
-/* Start recording. Needs a timeline (path or fp) or trace on. The file is
- * flushed every interval, so a crash loses at most the last one; a file
- * whose monitor did not stop cleanly has no end record. Returns 0,
- * GCP_EINVAL (bad option, named), GCP_ESTATE (already running), GCP_EIO
- * (cannot open path). Installs the collector's event hook, chained. */
+/* Start recording. Needs a timeline (path or fp) or trace on; interval
+ * from 0.001 to 3600 s. path is written as a new PATH.tmp.XXXXXX beside it
+ * (O_EXCL|O_NOFOLLOW, mode 0644 & ~umask), renamed over path at stop: a
+ * link there is replaced, never followed; directories, devices, FIFOs and
+ * links into /proc are refused. The file is flushed every interval, so a
+ * crash loses at most the last one and leaves the temporary file, with no
+ * end record. Returns 0, GCP_EINVAL (bad option, named), GCP_ESTATE
+ * (already running), GCP_EIO (cannot create the file). Installs the
+ * collector's event hook, chained. */
 GCP_EXPORT int gcp_monitor_start(const gcp_monitor_options *opts);
 
-/* Stop: write the end record, close the file it opened, put the event hook
- * back. Returns 0, GCP_ESTATE when not running, GCP_EIO on a write error. */
+/* Stop: write the end record, close the file it opened and rename it into
+ * place, put the event hook back. Returns 0, GCP_ESTATE when this process
+ * runs no monitor (a forked child's is its parent's: untouched), GCP_EIO
+ * on a write or rename error (the temporary file is then removed). */
 GCP_EXPORT int gcp_monitor_stop(void);
 
 /* 1 while a monitor runs. */

@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "env.h"
 #include "internal.h"
 
 #define MSG_MAX  256 /* as long as the last-error buffer */
@@ -253,14 +254,14 @@ static int apply_spec(gcp_config *cfg, const char *spec, char *msg, size_t n)
  * variable counts as unset, as an empty spec changes nothing. */
 static int load_env(gcp_config *cfg, char *msg, size_t n)
 {
-    const char *spec = getenv("GCPROF");
+    const char *spec = gcp__env("GCPROF");
     char why[MSG_MAX - 10];
 
     gcp_config_init(cfg);
     if (spec && apply_spec(cfg, spec, why, sizeof why) != 0)
         return msgf(msg, n, "GCPROF: %s", why);
     for (size_t i = 0; i < NKEYS; i++) {
-        const char *v = getenv(keys[i].env), *ve;
+        const char *v = gcp__env(keys[i].env), *ve;
 
         if (!v)
             continue;

@@ -8,11 +8,17 @@
  * getters, so the collector need not stop or scan it. One mutex guards
  * the stream; the hook never takes it (it hands records over through a
  * lock-free ring, gc_record.c).
+ *
+ * The file is written as a new temporary file beside the target and
+ * renamed over it at stop (safe_file.c). The monitor belongs to the
+ * process that started it: a forked child gets an inert copy (no thread,
+ * no writes; see fork_child).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ppoll */
 #endif
 #include "internal.h"
+#include "safe_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,14 +35,16 @@
 #undef pthread_create
 #undef pthread_join
 
+#define MIN_INTERVAL 0.001 /* as gcprof run: times are written to 0.1 ms; finer is a busy loop */
 #define MAX_INTERVAL 3600.0
 
 typedef struct monitor {
     pthread_mutex_t lock; /* the stream and the fields below */
     int wake_fd;          /* eventfd: stop wakes the sampler */
     pthread_t thread;
-    FILE *fp; /* timeline, or NULL for trace only */
-    int owns_fp;
+    FILE *fp;     /* timeline, or NULL for trace only */
+    gcp__file out; /* the file fp writes, when it opened one */
+    pid_t owner;   /* the process that started it */
     gcp_tl_format format;
     FILE *trace_fp; /* or NULL */
     double interval;
@@ -47,64 +55,18 @@ typedef struct monitor {
 static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
 static _Atomic int running;
 static pthread_mutex_t start_stop = PTHREAD_MUTEX_INITIALIZER;
+static pid_t inherited_from; /* in a forked child: the owner's pid */
 
-/* ---- options --------------------------------------------------------- */
-
-static int env_double(const char *name, double *out)
-{
-    const char *v = getenv(name);
-    char *end;
-
-    if (!v || !*v)
-        return 0;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || *end || !isfinite(d))
-        return gcp__fail_quiet(GCP_EINVAL, "%s: '%s' is not a number", name, v);
-    *out = d;
-    return 0;
-}
-
-static int env_format(gcp_monitor_format *out)
-{
-    const char *v = getenv("GCPROF_MONITOR_FORMAT");
-
-    if (!v || !*v || strcmp(v, "dat") == 0)
-        return 0;
-    if (strcmp(v, "jsonl") != 0)
-        return gcp__fail_quiet(GCP_EINVAL, "GCPROF_MONITOR_FORMAT: '%s' is not dat or jsonl", v);
-    *out = GCP_MONITOR_JSONL;
-    return 0;
-}
-
-int gcp_monitor_options_init(gcp_monitor_options *o)
-{
-    if (!o)
-        return gcp__fail(GCP_EINVAL, "gcp_monitor_options_init: opts is NULL");
-    memset(o, 0, sizeof *o);
-    o->interval = 0.01;
-    gcp_monitor_options env = *o;
-    const char *trace = getenv("GCPROF_TRACE");
-    env.path = getenv("GCPROF_MONITOR_OUT");
-    if (env.path && !*env.path)
-        env.path = NULL;
-    env.trace = trace && *trace && strcmp(trace, "0") != 0;
-    int rc = env_double("GCPROF_MONITOR_INTERVAL", &env.interval);
-    if (rc == 0)
-        rc = env_format(&env.format);
-    if (rc < 0)
-        return rc;
-    *o = env;
-    return 0;
-}
+/* ---- options (the environment's: monitor_env.c) ---------------------- */
 
 static int validate(const gcp_monitor_options *o)
 {
     if (!o)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_start: opts is NULL");
-    if (!isfinite(o->interval) || o->interval <= 0 || o->interval > MAX_INTERVAL)
-        return gcp__fail(GCP_EINVAL, "gcp_monitor_start: interval must be > 0 and <= %g s, got %g",
-                         MAX_INTERVAL, o->interval);
+    if (!isfinite(o->interval) || o->interval < MIN_INTERVAL || o->interval > MAX_INTERVAL)
+        return gcp__fail(GCP_EINVAL,
+                         "gcp_monitor_start: interval must be from %g to %g s, got %g",
+                         MIN_INTERVAL, MAX_INTERVAL, o->interval);
     if (o->format != GCP_MONITOR_DAT && o->format != GCP_MONITOR_JSONL)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_start: format %d is not DAT or JSONL",
                          (int)o->format);
@@ -115,23 +77,23 @@ static int validate(const gcp_monitor_options *o)
 
 /* ---- writing (caller holds mon.lock) ---------------------------------- */
 
-static void write_sample(void)
+/* Read before taking mon.lock: the collector's getters take its lock, and
+ * mon.lock must nest no other lock (fork_prepare takes it). */
+static void read_sample(gcp_tl_sample *s)
 {
     gcp__counts allocated;
-    gcp_tl_sample s;
 
     gcp__heap_totals(&allocated, NULL);
-    s.t = gcp__tl_now();
-    s.has_rss = 1;
-    s.rss = gcp__rss_bytes();
-    s.has_heap = 1;
-    s.heap_size = GC_get_heap_size();
-    s.free_bytes = GC_get_free_bytes();
-    s.unmapped_bytes = GC_get_unmapped_bytes();
-    s.gc_no = GC_get_gc_no();
-    s.bytes_allocated = allocated.bytes;
-    s.pid = (long)getpid();
-    gcp__tl_sample(mon.fp, mon.format, &s);
+    s->t = gcp__tl_now();
+    s->rss = gcp__rss_bytes();
+    s->has_rss = s->rss != 0; /* 0: unknown (no /proc), never written as a figure */
+    s->has_heap = 1;
+    s->heap_size = GC_get_heap_size();
+    s->free_bytes = GC_get_free_bytes();
+    s->unmapped_bytes = GC_get_unmapped_bytes();
+    s->gc_no = GC_get_gc_no();
+    s->bytes_allocated = allocated.bytes;
+    s->pid = (long)getpid();
 }
 
 static void write_collections(void)
@@ -151,11 +113,11 @@ static void write_collections(void)
     }
 }
 
-/* One interval's work: a sample, the collections since the last, flush. */
-static void write_interval(void)
+/* One interval's work: the sample, the collections since the last, flush. */
+static void write_interval(const gcp_tl_sample *s)
 {
     if (mon.fp)
-        write_sample();
+        gcp__tl_sample(mon.fp, mon.format, s);
     write_collections();
     if (mon.fp && (fflush(mon.fp) != 0 || ferror(mon.fp)))
         mon.write_error = 1;
@@ -195,14 +157,66 @@ static void *sampler(void *arg)
     (void)arg;
     clock_gettime(CLOCK_MONOTONIC, &next);
     for (;;) {
+        gcp_tl_sample s = {0};
         advance(&next, mon.interval);
         if (sleep_interval(&next))
             break;
+        if (mon.fp)
+            read_sample(&s);
         pthread_mutex_lock(&mon.lock);
-        write_interval();
+        write_interval(&s);
         pthread_mutex_unlock(&mon.lock);
     }
     return NULL;
+}
+
+/* ---- fork ------------------------------------------------------------- */
+
+/* The child of a fork has no sampler thread, and shares the file and the
+ * eventfd with its parent: a write or a stop there would land in the
+ * parent's file or stop the parent's sampler. So the child's copy is made
+ * inert: not running, its descriptors closed without a write. Buffers are
+ * flushed before the fork, so that the child's exit() cannot write the
+ * parent's records a second time. mon.lock nests no lock, so taking it
+ * here cannot deadlock with the collector's own fork handlers. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&mon.lock);
+    if (mon.fp)
+        fflush(mon.fp);
+    if (mon.trace_fp)
+        fflush(mon.trace_fp);
+}
+
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&mon.lock);
+}
+
+static void fork_child(void)
+{
+    pthread_mutex_unlock(&mon.lock); /* the forking thread took it */
+    /* A thread of the parent may have been starting or stopping. */
+    pthread_mutex_init(&start_stop, NULL);
+    if (atomic_load(&running) || mon.fp)
+        inherited_from = mon.owner;
+    atomic_store(&running, 0);
+    gcp__events_record(0);
+    if (mon.wake_fd >= 0)
+        close(mon.wake_fd);
+    mon.wake_fd = -1;
+    if (mon.out.fp)
+        gcp__file_forget(&mon.out);
+    mon.fp = NULL;
+    mon.trace_fp = NULL;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void register_atfork(void)
+{
+    if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0)
+        gcp__log(GCP_LOG_WARN, "pthread_atfork failed: a forked child may disturb the monitor");
 }
 
 /* ---- start / stop ---------------------------------------------------- */
@@ -210,15 +224,21 @@ static void *sampler(void *arg)
 static int open_stream(const gcp_monitor_options *o)
 {
     mon.fp = o->fp;
-    mon.owns_fp = 0;
     if (o->path && !o->fp) {
-        mon.fp = fopen(o->path, "we");
-        if (!mon.fp)
-            return gcp__fail(GCP_EIO, "gcp_monitor_start: cannot open '%s': %s", o->path,
-                             strerror(errno));
-        mon.owns_fp = 1;
+        const char *why = gcp__file_open(&mon.out, o->path);
+        if (why)
+            return gcp__fail(GCP_EIO, "gcp_monitor_start: cannot write '%s': %s", o->path, why);
+        mon.fp = mon.out.fp;
     }
     return 0;
+}
+
+/* Drops the file start opened (start failed): the target is untouched. */
+static void close_stream(void)
+{
+    if (mon.out.fp)
+        gcp__file_discard(&mon.out);
+    mon.fp = NULL;
 }
 
 static void read_cmdline(char *buf, size_t len)
@@ -248,6 +268,7 @@ int gcp_monitor_start(const gcp_monitor_options *o)
      * under our lock, where a finalizer that starts or stops the monitor
      * would wait for itself. */
     gcp__explicit_learn(); /* GC_gcollect & co from the records' START */
+    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&start_stop);
     if (atomic_load(&running)) {
         pthread_mutex_unlock(&start_stop);
@@ -262,12 +283,13 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     mon.trace_fp = o->trace ? (o->trace_fp ? o->trace_fp : stderr) : NULL;
     mon.interval = o->interval;
     mon.write_error = 0;
+    mon.owner = getpid();
+    inherited_from = 0;
     if (mon.fp && !o->cmdline)
         read_cmdline(cmdline, sizeof cmdline);
     mon.wake_fd = eventfd(0, EFD_CLOEXEC);
     if (mon.wake_fd < 0) {
-        if (mon.owns_fp)
-            fclose(mon.fp);
+        close_stream();
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_EIO, "gcp_monitor_start: no eventfd: %s", strerror(errno));
     }
@@ -285,8 +307,7 @@ int gcp_monitor_start(const gcp_monitor_options *o)
         atomic_store(&running, 0);
         gcp__events_record(0);
         gcp__events_release();
-        if (mon.owns_fp)
-            fclose(mon.fp);
+        close_stream();
         close(mon.wake_fd);
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_ENOMEM, "gcp_monitor_start: cannot start its thread");
@@ -295,12 +316,47 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     return 0;
 }
 
+/* GCP_ESTATE unless this process runs a monitor; the message says when
+ * the one seen is a parent's (a forked child's copy is inert). */
+static int not_running(const char *fn)
+{
+    if (atomic_load(&running) && mon.owner == getpid())
+        return 0;
+    if (inherited_from || atomic_load(&running))
+        return gcp__fail_quiet(GCP_ESTATE, "%s: the monitor belongs to process %ld, not this child",
+                               fn, (long)(inherited_from ? inherited_from : mon.owner));
+    return gcp__fail_quiet(GCP_ESTATE, "%s: no monitor is running", fn);
+}
+
+/* The end record, then the file closed (and renamed into place when the
+ * monitor created it). 1 when anything failed. */
+static int finish_stream(const char **why)
+{
+    int failed = mon.write_error;
+
+    *why = NULL;
+    if (!mon.fp)
+        return failed;
+    gcp__tl_end(mon.fp, mon.format, gcp__tl_now());
+    if (mon.out.fp) {
+        *why = gcp__file_commit(&mon.out);
+        failed |= *why != NULL;
+    } else {
+        failed |= fflush(mon.fp) != 0 || ferror(mon.fp);
+    }
+    mon.fp = NULL;
+    return failed;
+}
+
 int gcp_monitor_stop(void)
 {
+    const char *why;
+    gcp_tl_sample s = {0};
+
     pthread_mutex_lock(&start_stop);
-    if (!atomic_load(&running)) {
+    if (not_running("gcp_monitor_stop") < 0) {
         pthread_mutex_unlock(&start_stop);
-        return gcp__fail_quiet(GCP_ESTATE, "gcp_monitor_stop: no monitor is running");
+        return GCP_ESTATE;
     }
     uint64_t one = 1;
     if (write(mon.wake_fd, &one, sizeof one) != sizeof one)
@@ -312,20 +368,18 @@ int gcp_monitor_stop(void)
     /* Nothing is recorded any more: the final interval and the end mark. */
     gcp__events_record(0);
     gcp__events_release();
+    if (mon.fp)
+        read_sample(&s);
     pthread_mutex_lock(&mon.lock);
     atomic_store(&running, 0);
-    write_interval();
-    int failed = mon.write_error;
-    if (mon.fp) {
-        gcp__tl_end(mon.fp, mon.format, gcp__tl_now());
-        failed |= fflush(mon.fp) != 0 || ferror(mon.fp);
-        if (mon.owns_fp)
-            failed |= fclose(mon.fp) != 0;
-    }
-    mon.fp = NULL;
+    write_interval(&s);
+    int failed = finish_stream(&why);
     pthread_mutex_unlock(&mon.lock);
     pthread_mutex_unlock(&start_stop);
-    return failed ? gcp__fail(GCP_EIO, "gcp_monitor_stop: writing the timeline failed") : 0;
+    if (!failed)
+        return 0;
+    return gcp__fail(GCP_EIO, "gcp_monitor_stop: writing the timeline failed%s%s", why ? ": " : "",
+                     why ? why : "");
 }
 
 int gcp_monitor_running(void)
@@ -355,8 +409,8 @@ int gcp_monitor_label(const char *text)
 {
     if (!text)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_label: text is NULL");
-    if (!atomic_load(&running))
-        return gcp__fail_quiet(GCP_ESTATE, "gcp_monitor_label: no monitor is running");
+    if (not_running("gcp_monitor_label") < 0)
+        return GCP_ESTATE;
     pthread_mutex_lock(&mon.lock);
     if (mon.fp)
         gcp__tl_label(mon.fp, mon.format, gcp__tl_now(), text);
@@ -392,28 +446,3 @@ void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_r
     pthread_mutex_unlock(&mon.lock);
 }
 
-/* ---- started by the environment --------------------------------------- */
-
-static void stop_at_exit(void)
-{
-    if (atomic_load(&running))
-        gcp_monitor_stop();
-}
-
-void gcp__monitor_from_env(void)
-{
-    gcp_monitor_options o;
-
-    if (!getenv("GCPROF_MONITOR_OUT") && !getenv("GCPROF_TRACE"))
-        return;
-    if (gcp_monitor_options_init(&o) < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
-        return;
-    }
-    const char *trace_file = getenv("GCPROF_TRACE_FILE");
-    if (o.trace && trace_file && *trace_file && !(o.trace_fp = fopen(trace_file, "we")))
-        gcp__log(GCP_LOG_ERROR, "GCPROF_TRACE_FILE: cannot open '%s': %s", trace_file,
-                 strerror(errno));
-    if ((o.path || o.trace) && gcp_monitor_start(&o) == 0)
-        atexit(stop_at_exit);
-}

@@ -17,6 +17,7 @@
  * included, is kept for the next thread, so a census adds both.
  */
 #include "internal.h"
+#include "env.h"
 
 #include <gc/gc_mark.h>
 #include <pthread.h>
@@ -63,7 +64,7 @@ int gcp_sites_track(int on)
 
 void gcp__sites_from_env(void)
 {
-    const char *v = getenv("GCPROF_SITES");
+    const char *v = gcp__env("GCPROF_SITES");
 
     if (v && *v && strcmp(v, "0") != 0)
         atomic_store(&gcp__tracking, 1);

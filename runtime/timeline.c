@@ -19,11 +19,21 @@ double gcp__tl_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Text fields are cut to this many bytes as written (JSON escapes
+ * counted), at a character boundary, and end in CUT_MARK: with the other
+ * fields of its record, every line then fits what the reader accepts
+ * (GCP_TLR_MAX_LINE, 65536 bytes: tools/timeline_read.h). A 70 KB command
+ * line or label would otherwise give a file gcprof cannot read. */
+#define MAX_TEXT 32768
+#define CUT_MARK "\xe2\x80\xa6" /* U+2026 */
+
 /* Text for a one-line .dat record: control characters become spaces;
  * with no_spaces (mprof's FUNC name) spaces become '_'. */
 static void put_dat_text(FILE *fp, const char *s, int no_spaces)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    size_t n = strlen(s), keep = n > MAX_TEXT ? gcp__utf8_cut(s, MAX_TEXT - 3) : n;
+
+    for (const unsigned char *p = (const unsigned char *)s; keep--; p++) {
         unsigned char c = *p;
         if (c < 0x20 || c == 0x7f)
             c = ' ';
@@ -31,6 +41,37 @@ static void put_dat_text(FILE *fp, const char *s, int no_spaces)
             c = '_';
         fputc(c, fp);
     }
+    if (n > MAX_TEXT)
+        fputs(CUT_MARK, fp);
+}
+
+/* s as a JSON string, as gcp__json_str writes it, cut like put_dat_text. */
+static void put_json_text(FILE *fp, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t used = 0;
+
+    fputc('"', fp);
+    while (*p) {
+        uint32_t cp;
+        size_t len = gcp__utf8_decode(p, &cp);
+        size_t out = len == 0 || cp < 0x20 ? 6 : cp == '"' || cp == '\\' ? 2 : len;
+        if (used + out > MAX_TEXT - 3) {
+            fputs(CUT_MARK, fp);
+            break;
+        }
+        used += out;
+        if (len == 0)
+            fputs("\\ufffd", fp);
+        else if (cp == '"' || cp == '\\')
+            fprintf(fp, "\\%c", (int)cp);
+        else if (cp < 0x20)
+            fprintf(fp, "\\u%04x", (unsigned)cp);
+        else
+            fwrite(p, 1, len, fp);
+        p += len ? len : 1;
+    }
+    fputc('"', fp);
 }
 
 void gcp__tl_meta(FILE *fp, gcp_tl_format f, const char *cmdline, long pid, double start,
@@ -43,7 +84,7 @@ void gcp__tl_meta(FILE *fp, gcp_tl_format f, const char *cmdline, long pid, doub
         return;
     }
     fputs("{\"type\":\"meta\",\"version\":2,\"cmdline\":", fp);
-    gcp__json_str(fp, cmdline ? cmdline : "");
+    put_json_text(fp, cmdline ? cmdline : "");
     fprintf(fp, ",\"pid\":%ld,\"start\":%.4f,\"interval\":%.4f}\n", pid, start, interval);
 }
 
@@ -186,7 +227,7 @@ void gcp__tl_enter(FILE *fp, gcp_tl_format f, const gcp_tl_func *fn)
     }
     fprintf(fp, "{\"type\":\"enter\",\"t\":%.4f,\"level\":%d,\"rss\":%llu,\"name\":", fn->t,
             fn->level, (unsigned long long)fn->rss);
-    gcp__json_str(fp, fn->name);
+    put_json_text(fp, fn->name);
     fputs("}\n", fp);
 }
 
@@ -201,7 +242,7 @@ void gcp__tl_exit(FILE *fp, gcp_tl_format f, const gcp_tl_func *fn)
     }
     fprintf(fp, "{\"type\":\"exit\",\"t\":%.4f,\"level\":%d,\"rss\":%llu,\"name\":", fn->t,
             fn->level, (unsigned long long)fn->rss);
-    gcp__json_str(fp, fn->name);
+    put_json_text(fp, fn->name);
     fprintf(fp, ",\"start\":%.4f,\"rss_start\":%llu}\n", fn->start,
             (unsigned long long)fn->rss_start);
 }
@@ -215,7 +256,7 @@ void gcp__tl_label(FILE *fp, gcp_tl_format f, double t, const char *text)
         return;
     }
     fprintf(fp, "{\"type\":\"label\",\"t\":%.4f,\"text\":", t);
-    gcp__json_str(fp, text);
+    put_json_text(fp, text);
     fputs("}\n", fp);
 }
 
@@ -239,7 +280,7 @@ void gcp__tl_image(FILE *fp, gcp_tl_format f, const gcp_tl_image *im)
     }
     fprintf(fp, "{\"type\":\"image\",\"t\":%.6f,\"pid\":%ld,\"ppid\":%ld,\"exe\":", im->t,
             im->pid, im->ppid);
-    gcp__json_str(fp, exe);
+    put_json_text(fp, exe);
     fputs("}\n", fp);
 }
 
@@ -281,7 +322,7 @@ void gcp__tl_child(FILE *fp, gcp_tl_format f, const gcp_tl_child *ch)
     fprintf(fp, "{\"type\":\"child\",\"t\":%.6f,\"pid\":%ld,\"ppid\":%ld,\"followed\":%s,"
                 "\"name\":",
             ch->t, ch->pid, ch->ppid, ch->followed ? "true" : "false");
-    gcp__json_str(fp, name);
+    put_json_text(fp, name);
     fputs("}\n", fp);
 }
 

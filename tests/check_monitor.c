@@ -10,11 +10,13 @@
 #include <gc/gc.h>
 
 #include <check.h>
+#include <glob.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -581,12 +583,27 @@ START_TEST(test_hook_chained_and_restored)
 }
 END_TEST
 
+/* The file a monitor is writing: PATH.tmp.XXXXXX beside PATH until it
+ * stops (malloc'd), or NULL while there is none or more than one. */
+static char *temp_file_of(const char *target)
+{
+    char pattern[128];
+    glob_t g;
+    char *found = NULL;
+
+    snprintf(pattern, sizeof pattern, "%s.tmp.??????", target);
+    if (glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc == 1)
+        found = strdup(g.gl_pathv[0]);
+    globfree(&g);
+    return found;
+}
+
 /* MEM lines in the file so far; 0 while it does not exist yet. */
 static size_t mem_lines_now(const char *file)
 {
     char buf[4096];
     size_t n = 0;
-    FILE *fp = fopen(file, "r");
+    FILE *fp = file ? fopen(file, "r") : NULL;
 
     if (!fp)
         return 0;
@@ -597,10 +614,12 @@ static size_t mem_lines_now(const char *file)
 }
 
 /* A killed program loses at most its last interval: the file is flushed
- * every interval and, having no end record, reads as cut short. */
+ * every interval and, having no end record, reads as cut short. It keeps
+ * its temporary name (the target is replaced only by a clean stop). */
 START_TEST(test_killed_program_keeps_timeline)
 {
     pid_t child = fork();
+    char *tmp = NULL;
 
     ck_assert_int_ne(child, -1);
     if (child == 0) {
@@ -613,15 +632,22 @@ START_TEST(test_killed_program_keeps_timeline)
     /* Five samples take about 150 ms, far longer under valgrind or a
      * loaded machine: wait for them (30 s at most), then kill. */
     struct timespec tick = {0, 10 * 1000 * 1000};
-    for (int i = 0; i < 3000 && mem_lines_now(path) < 5; i++)
+    for (int i = 0; i < 3000 && mem_lines_now(tmp) < 5; i++) {
         nanosleep(&tick, NULL);
+        if (!tmp)
+            tmp = temp_file_of(path);
+    }
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
 
-    lines l = read_lines(path);
+    ck_assert_ptr_nonnull(tmp);
+    ck_assert_int_ne(access(path, F_OK), 0); /* never renamed: no clean stop */
+    lines l = read_lines(tmp);
     ck_assert_uint_ge(count_prefix(&l, "MEM "), 5);
     ck_assert_int_eq(find(&l, "GCPROF_END", NULL), -1);
     free_lines(&l);
+    unlink(tmp);
+    free(tmp);
 }
 END_TEST
 
@@ -630,7 +656,8 @@ END_TEST
 START_TEST(test_bad_options)
 {
     gcp_monitor_options o = options();
-    const double bad[] = {0, -1, NAN, INFINITY, 1e9};
+    /* 1e-9 was a busy loop writing 33 MB/s: the floor is gcprof run's 1 ms. */
+    const double bad[] = {0, -1, NAN, INFINITY, 1e9, 1e-9, 0.0009};
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         o.interval = bad[i];
@@ -645,6 +672,80 @@ START_TEST(test_bad_options)
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "/nonexistent-dir/timeline.dat"));
     ck_assert(!gcp_monitor_running());
     ck_assert_int_eq(gcp_monitor_start(NULL), GCP_EINVAL);
+    o = options();
+    o.interval = 0.001;
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+}
+END_TEST
+
+/* ---- the file ---------------------------------------------------------- */
+
+static void write_text(const char *file, const char *text)
+{
+    FILE *fp = fopen(file, "w");
+
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    ck_assert_int_eq(fclose(fp), 0);
+}
+
+static int has_text(const char *file, const char *text)
+{
+    char buf[256] = "";
+    FILE *fp = fopen(file, "r");
+
+    if (!fp)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return strcmp(buf, text) == 0;
+}
+
+/* A symlink planted at the path is replaced, never written through; the
+ * file appears whole at stop, with mode 0644 & ~umask even under umask 0. */
+START_TEST(test_link_replaced_not_followed)
+{
+    char victim[80];
+    struct stat st;
+    gcp_monitor_options o = options();
+
+    snprintf(victim, sizeof victim, "%s.victim", path);
+    write_text(victim, "precious\n");
+    ck_assert_int_eq(symlink(victim, path), 0);
+    mode_t old = umask(0);
+    ck_assert_int_eq(gcp_monitor_start(&o), 0);
+    umask(old);
+    ck_assert_int_eq(lstat(path, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode)); /* untouched until the stop */
+    ck_assert_int_eq(gcp_monitor_stop(), 0);
+
+    ck_assert(has_text(victim, "precious\n"));
+    ck_assert_int_eq(lstat(path, &st), 0);
+    ck_assert(S_ISREG(st.st_mode));
+    ck_assert_int_eq(st.st_mode & 07777, 0644);
+    lines l = read_lines(path);
+    ck_assert_int_eq(find(&l, "GCPROF_END ", NULL), (long)l.n - 1);
+    free_lines(&l);
+    char *left = temp_file_of(path);
+    ck_assert_ptr_null(left);
+    unlink(victim);
+}
+END_TEST
+
+/* Directories, FIFOs and links into /proc are no place for a new file. */
+START_TEST(test_unsuitable_targets_refused)
+{
+    gcp_monitor_options o = options();
+    const char *bad[] = {"/tmp", "/dev/null", "/dev/stdout"};
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.path = bad[i];
+        ck_assert_int_eq(gcp_monitor_start(&o), GCP_EIO);
+        ck_assert_ptr_nonnull(strstr(gcp_last_error(), bad[i]));
+        ck_assert(!gcp_monitor_running());
+    }
 }
 END_TEST
 
@@ -708,6 +809,8 @@ static Suite *make_monitor_suite(void)
     tcase_add_test(errors, test_bad_options);
     tcase_add_test(errors, test_out_of_order_calls);
     tcase_add_test(errors, test_options_from_environment);
+    tcase_add_test(errors, test_link_replaced_not_followed);
+    tcase_add_test(errors, test_unsuitable_targets_refused);
     suite_add_tcase(s, errors);
     return s;
 }

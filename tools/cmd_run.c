@@ -251,6 +251,15 @@ static const char *find_preload(char *buf)
     return buf;
 }
 
+/* A full disk midway: said at once; the program goes on, and what was
+ * written before is kept (a file cut short is still readable). */
+static void write_failed(gcprof_out *o, int err)
+{
+    gcprof_say("run", "cannot write '%s': %s; keeping what was written so far, the program "
+                      "goes on unrecorded",
+                o->path, strerror(err));
+}
+
 /* The temporary file, created now so that an unwritable place fails
  * before the program runs. */
 static int open_output(run_output *out, const char *path, gcp_tl_format f)
@@ -260,6 +269,8 @@ static int open_output(run_output *out, const char *path, gcp_tl_format f)
     const char *why = gcprof_out_open(&out->file, path);
     if (why)
         gcprof_say("run", "cannot write '%s': %s", path, why);
+    else
+        out->file.on_write_error = write_failed;
     return why ? -1 : 0;
 }
 
@@ -288,9 +299,10 @@ static int finish_output(run_output *out, const run_opts *o, long pid, const run
     const char *path = out->file.path, *why;
     char *final = NULL;
     if (o->output)
-        why = gcprof_out_commit(&out->file);
+        why = gcprof_out_commit_cut(&out->file, 1);
     else
-        why = gcprof_out_commit_new(&out->file, &final);
+        why = gcprof_out_commit_new(&out->file, 1, &final);
+    int write_err = out->file.write_err; /* the last flush may be the one that failed */
     if (why && final) /* written, but not under its name */
         gcprof_say("run", "cannot name the recording '%s': %s; it is in '%s' (the program's "
                           "exit status was %d)",
@@ -298,8 +310,12 @@ static int finish_output(run_output *out, const run_opts *o, long pid, const run
     else if (why)
         gcprof_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
                    gcprof_child_exit_code(res->wstatus));
+    else if (write_err) /* kept, but cut short: not the recording asked for */
+        gcprof_say("run", "the recording in '%s' is cut short: %s (the program's exit status "
+                          "was %d)",
+                   final ? final : path, strerror(write_err), gcprof_child_exit_code(res->wstatus));
     out->final = final ? final : why ? NULL : strdup(path);
-    return why ? -1 : 0;
+    return why || write_err ? -1 : 0;
 }
 
 static char *join_args(char **argv)

@@ -43,32 +43,48 @@ void gcprof_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
 int gcprof_stdout_done(const char *cmd);
 
 /* ---- output files -------------------------------------------------------
- * Written to a new file beside the target, PATH.tmp.XXXXXX, created with
+ * Written to a new file beside the target, PATH.tmp.XXXXXX (its last
+ * component cut to fit NAME_MAX when PATH's is long), created with
  * O_CREAT|O_EXCL|O_NOFOLLOW and mode 0644 & ~umask, then renamed over PATH.
  * So PATH is whole or untouched, a symlink planted at PATH is replaced and
  * never written through, and no file is group- or world-writable. A PATH
  * that is a directory, a device, a FIFO, or a link to one of those or into
- * /proc (/dev/stdout) is refused: the rename would replace it. */
-typedef struct gcprof_out {
+ * /proc (/dev/stdout) is refused: the rename would replace it.
+ * SIGINT, SIGTERM and SIGHUP (unless ignored or caught when the file is
+ * opened) remove the temporary file before they end gcprof.
+ * Once a write fails (a full disk), the file keeps what was written before
+ * and later writes are dropped: it never gets a hole or a later line after
+ * a cut one. */
+typedef struct gcprof_out gcprof_out;
+struct gcprof_out {
     const char *path; /* the target, not owned */
     char *tmp;        /* the file being written */
     FILE *fp;
-} gcprof_out;
+    int write_err;    /* read-only: the errno of the first failed write, or 0 */
+    /* Set by the caller if it wants to hear of the first failed write at
+     * once (called from inside a write to fp, once). */
+    void (*on_write_error)(gcprof_out *o, int err);
+    int fd; /* private */
+};
 
 /* Creates the temporary file. Returns NULL, or why PATH cannot be written
  * (a static string; nothing is left behind). */
 const char *gcprof_out_open(gcprof_out *o, const char *path);
 
 /* Closes the file and renames it to PATH. Returns NULL, or why it failed
- * (the temporary file is removed, PATH left as it was). */
+ * (the temporary file is removed, PATH left as it was). A failed write is
+ * a failure, unless keep_cut: then what was written before it is renamed
+ * to PATH all the same (readers take such a file as cut short), and NULL
+ * returned; write_err says so. */
 const char *gcprof_out_commit(gcprof_out *o);
+const char *gcprof_out_commit_cut(gcprof_out *o, int keep_cut);
 
-/* As gcprof_out_commit, but never replaces a file: when PATH exists, the
- * first free PATH-2, PATH-3, ... (numbered before the extension) is taken.
- * *final: the name used (malloc'd), or NULL. When the file was written but
- * could not be given a name, it is kept: the error is returned and *final
- * is the temporary file's name. */
-const char *gcprof_out_commit_new(gcprof_out *o, char **final);
+/* As gcprof_out_commit_cut, but never replaces a file: when PATH exists,
+ * the first free PATH-2, PATH-3, ... (numbered before the extension) is
+ * taken. *final: the name used (malloc'd), or NULL. When the file was
+ * written but could not be given a name, it is kept: the error is returned
+ * and *final is the temporary file's name. */
+const char *gcprof_out_commit_new(gcprof_out *o, int keep_cut, char **final);
 
 /* Closes and removes the temporary file; PATH is left as it was. */
 void gcprof_out_discard(gcprof_out *o);

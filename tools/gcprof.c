@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,27 +135,121 @@ static void random_tag(char tag[7])
     tag[sizeof bytes] = '\0';
 }
 
+/* ---- removed at a signal ---- */
+
+/* The temporary file a fatal signal removes: one output at a time. */
+static char *volatile pending_tmp;
+
+/* Async-signal-safe: unlink, then the signal's default action (the
+ * handler was reset on entry, SA_RESETHAND; the signal is raised again
+ * and delivered when the handler returns). */
+static void remove_pending(int sig)
+{
+    char *tmp = pending_tmp;
+
+    if (tmp)
+        unlink(tmp);
+    raise(sig);
+}
+
+static void remove_at_signals(char *tmp)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    static int installed;
+    struct sigaction sa;
+
+    pending_tmp = tmp;
+    if (installed || !tmp)
+        return;
+    installed = 1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = remove_pending;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction was;
+        /* ignored (nohup) stays ignored; a handler of ours stays ours */
+        if (sigaction(sigs[i], NULL, &was) == 0 && was.sa_handler == SIG_DFL)
+            sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+/* ---- the stream ---- */
+
+/* The file's writes, through stdio: the first that fails is kept in
+ * write_err (and told once); from then on nothing is written, so the file
+ * ends where the failure left it, and stdio sees no error to retry. */
+static ssize_t out_write(void *cookie, const char *buf, size_t n)
+{
+    gcprof_out *o = cookie;
+    size_t done = 0;
+
+    while (!o->write_err && done < n) {
+        ssize_t w = write(o->fd, buf + done, n - done);
+        if (w > 0)
+            done += (size_t)w;
+        else if (w < 0 && errno == EINTR)
+            continue;
+        else {
+            o->write_err = w < 0 ? errno : EIO;
+            if (o->on_write_error)
+                o->on_write_error(o, o->write_err);
+        }
+    }
+    return (ssize_t)n;
+}
+
+static int out_close(void *cookie)
+{
+    gcprof_out *o = cookie;
+    int rc = close(o->fd);
+
+    o->fd = -1;
+    return rc;
+}
+
+/* The temporary name: PATH.tmp.TAG in PATH's directory, its last component
+ * cut (at a UTF-8 character) so that it fits NAME_MAX. */
+static void tmp_name(char *buf, size_t size, const char *path, const char *tag)
+{
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t keep = strlen(base), room = NAME_MAX - (sizeof ".tmp." - 1) - strlen(tag);
+
+    if (keep > room) {
+        keep = room;
+        while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
+            keep--; /* base[keep] starts the first character left out */
+    }
+    snprintf(buf, size, "%.*s%.*s.tmp.%s", (int)(base - path), path, (int)keep, base, tag);
+}
+
 const char *gcprof_out_open(gcprof_out *o, const char *path)
 {
+    static const cookie_io_functions_t io = {.write = out_write, .close = out_close};
     const char *why = check_target(path);
     size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
     char tag[7];
     int fd = -1, err;
 
     memset(o, 0, sizeof *o);
+    o->fd = -1;
     if (why)
         return why;
     if (!(o->tmp = malloc(n)))
         return strerror(ENOMEM);
     for (int i = 0; i < TMP_TRIES; i++) {
         random_tag(tag);
-        snprintf(o->tmp, n, "%s.tmp.%s", path, tag);
+        tmp_name(o->tmp, n, path, tag);
         /* the kernel applies the umask: 0644 & ~umask */
         fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd >= 0 || errno != EEXIST)
             break;
     }
-    if (fd >= 0 && (o->fp = fdopen(fd, "w")) != NULL) {
+    if (fd >= 0) {
+        o->fd = fd;
+        remove_at_signals(o->tmp);
+    }
+    if (fd >= 0 && (o->fp = fopencookie(o, "w", io)) != NULL) {
         o->path = path;
         return NULL;
     }
@@ -161,37 +257,53 @@ const char *gcprof_out_open(gcprof_out *o, const char *path)
     if (fd >= 0) {
         close(fd);
         unlink(o->tmp);
+        remove_at_signals(NULL);
     }
     free(o->tmp);
     o->tmp = NULL;
+    o->fd = -1;
     return strerror(err);
 }
 
-/* Flushes and closes the temporary file: 0, or the errno of what failed. */
-static int close_out(gcprof_out *o)
+/* Flushes and closes the temporary file: 0, or the errno of what failed
+ * (a failed write counts unless keep_cut). */
+static int close_out(gcprof_out *o, int keep_cut)
 {
     int err = 0;
 
-    /* A failed write left errno set; a later flush sets it again. */
     if (fflush(o->fp) != 0 || ferror(o->fp))
         err = errno ? errno : EIO;
     if (fclose(o->fp) != 0 && !err)
         err = errno;
     o->fp = NULL;
+    if (!err && o->write_err && !keep_cut)
+        err = o->write_err;
     return err;
 }
 
-const char *gcprof_out_commit(gcprof_out *o)
+/* The temporary file is gone or has its name: no signal removes it now. */
+static void forget_tmp(gcprof_out *o)
 {
-    int err = close_out(o);
+    remove_at_signals(NULL);
+    free(o->tmp);
+    o->tmp = NULL;
+}
+
+const char *gcprof_out_commit_cut(gcprof_out *o, int keep_cut)
+{
+    int err = close_out(o, keep_cut);
 
     if (!err && rename(o->tmp, o->path) != 0)
         err = errno;
     if (err)
         unlink(o->tmp);
-    free(o->tmp);
-    o->tmp = NULL;
+    forget_tmp(o);
     return err ? strerror(err) : NULL;
+}
+
+const char *gcprof_out_commit(gcprof_out *o)
+{
+    return gcprof_out_commit_cut(o, 0);
 }
 
 /* PATH with "-N" before its extension: mprofile_X.dat -> mprofile_X-2.dat. */
@@ -230,9 +342,9 @@ static int take_free_name(gcprof_out *o, char **final)
     return EEXIST;
 }
 
-const char *gcprof_out_commit_new(gcprof_out *o, char **final)
+const char *gcprof_out_commit_new(gcprof_out *o, int keep_cut, char **final)
 {
-    int err = close_out(o);
+    int err = close_out(o, keep_cut);
 
     *final = NULL;
     if (!err)
@@ -240,12 +352,12 @@ const char *gcprof_out_commit_new(gcprof_out *o, char **final)
     if (err && err != EEXIST && o->tmp) { /* written, but no name: say where it is */
         *final = o->tmp;
         o->tmp = NULL;
+        remove_at_signals(NULL);
         return strerror(err);
     }
     if (o->tmp)
         unlink(o->tmp); /* linked under its name, or never whole */
-    free(o->tmp);
-    o->tmp = NULL;
+    forget_tmp(o);
     return err ? strerror(err) : NULL;
 }
 
@@ -255,8 +367,9 @@ void gcprof_out_discard(gcprof_out *o)
         fclose(o->fp);
     if (o->tmp)
         unlink(o->tmp);
-    free(o->tmp);
+    forget_tmp(o);
     memset(o, 0, sizeof *o);
+    o->fd = -1;
 }
 
 /* ---- the command ------------------------------------------------------- */

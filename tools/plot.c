@@ -18,24 +18,6 @@
 static const char usage[] =
     "usage: gcprof plot FILE -o OUT.svg [--title TEXT] [--width PX] [--height PX]";
 
-static int render(FILE *fp, const gcp_plot *p)
-{
-    gcp__plot_header(fp, p);
-    gcp__plot_axes(fp, &p->f);
-    gcp__series_draw(fp, &p->f, &p->rss, "rss", 1);
-    if (gcp__heap_draw(fp, p) < 0)
-        return -1;
-    gcp__plot_peak(fp, p);
-    if (gcp__plot_gcs(fp, p) < 0)
-        return -1;
-    gcp__alloc_draw(fp, p);
-    if (gcp__plot_funcs(fp, p) < 0)
-        return -1;
-    gcp__plot_labels(fp, p);
-    fputs("</svg>\n", fp);
-    return 0;
-}
-
 /* ---- the command ------------------------------------------------------ */
 
 typedef struct opts {
@@ -172,7 +154,7 @@ static int write_svg(const gcp_plot *p, const char *out)
         }
         fp = file.fp;
     }
-    if (render(fp, p) < 0) {
+    if (gcp__plot_render(fp, p) < 0) {
         if (fp != stdout)
             gcprof_out_discard(&file);
         gcprof_say("plot", "cannot write %s: out of memory", out);
@@ -189,33 +171,25 @@ static int write_svg(const gcp_plot *p, const char *out)
 
 static int plot_file(const opts *o)
 {
-    gcp_plot p = {.path = o->in};
-    gcp_summary sm = {0};
+    gcp_plot p;
+    gcp_summary sm;
     gcp_tlr tl;
     char err[512];
-    int status = GCPROF_EXIT_FAIL;
+    int status = GCPROF_EXIT_FAIL, r;
 
     if (gcp__tlr_read(o->in, &tl, err, sizeof err) < 0) {
         gcprof_say("plot", "%s", err);
         return GCPROF_EXIT_FAIL;
     }
-    p.tl = &tl;
-    p.sm = &sm;
-    p.title = o->title ? o->title : *tl.cmdline ? tl.cmdline : o->in;
-    p.heap_pid = gcp__tlr_heap_pid(&tl, &p.heap_procs); /* heaps of processes do not add up */
-    if (gcp__summary_make(&tl, &sm) < 0 || gcp__series_rss(&tl, &p.rss) < 0 ||
-        gcp__heap_make(&tl, &p) < 0 || gcp__alloc_make(&tl, &p) < 0 ||
-        gcp__plot_layout(&p, o->width, o->height) < 0) {
+    r = gcp__plot_make(&p, &sm, &tl, o->in, o->title, o->width, o->height);
+    if (r == -2)
+        gcprof_say("plot", "%s: cannot plot: its times or sizes span more than an axis can show",
+                   o->in);
+    else if (r < 0)
         gcprof_say("plot", "%s: out of memory", o->in);
-    } else {
-        gcp__series_thin(&p.rss, GCP_PLOT_MAX_POINTS);
+    else
         status = write_svg(&p, o->out);
-    }
-    free(p.label_row);
-    free(p.alloc);
-    gcp__series_free(&p.rss);
-    gcp__series_free(&p.heap);
-    gcp__series_free(&p.floor);
+    gcp__plot_free(&p);
     gcp__summary_free(&sm);
     gcp__tlr_free(&tl);
     return status;

@@ -80,25 +80,47 @@ typedef struct gcp_plot {
     size_t heap_procs; /* the one with the most records, of this many */
 } gcp_plot;
 
+/* A value far off the axis (a collection of 1e10 s on an axis of 1e-300 s)
+ * lands far off the picture, never at infinity: pixels are printed and
+ * cast to integers. */
+static inline double gcp__px_clamp(double px)
+{
+    return px >= -1e9 && px <= 1e9 ? px : px > 1e9 ? 1e9 : -1e9; /* NaN: -1e9 */
+}
+
 static inline double gcp__px_x(const gcp_frame *f, double t)
 {
-    return f->left + (t - f->x.lo) / (f->x.hi - f->x.lo) * (f->right - f->left);
+    return gcp__px_clamp(f->left + (t - f->x.lo) / (f->x.hi - f->x.lo) * (f->right - f->left));
 }
 
 static inline double gcp__px_y(const gcp_frame *f, double v)
 {
-    return f->chart_bottom - (v - f->y.lo) / (f->y.hi - f->y.lo) * (f->chart_bottom - f->chart_top);
+    return gcp__px_clamp(f->chart_bottom - (v - f->y.lo) / (f->y.hi - f->y.lo) *
+                                               (f->chart_bottom - f->chart_top));
 }
 
 /* In a lane: its scale's top tick stays 8 px below the lane's top, room for
  * the forced collections' marks. */
 static inline double gcp__lane_y(const gcp_lane *l, double v)
 {
-    return l->bottom - (v - l->y.lo) / (l->y.hi - l->y.lo) * (l->bottom - l->top - 8);
+    return gcp__px_clamp(l->bottom - (v - l->y.lo) / (l->y.hi - l->y.lo) * (l->bottom - l->top - 8));
 }
 
+/* plot_render.c: the whole picture, apart from the command (plot.c), so the
+ * fuzz target (fuzz/fuzz_plot.c) draws what `gcprof plot` draws.
+ * gcp__plot_make fills *p from tl (sm: its summary, filled too; both must
+ * outlive p) and returns 0, -1 when out of memory, or -2 when tl cannot be
+ * drawn (a time or size range no axis can show); gcp__plot_render writes
+ * the SVG (0, or -1: no memory); gcp__plot_free frees what p owns, made or
+ * not. Not thread-safe only in that p is not shared. */
+int gcp__plot_make(gcp_plot *p, gcp_summary *sm, const gcp_tlr *tl, const char *path,
+                   const char *title, double width, double height);
+int gcp__plot_render(FILE *fp, const gcp_plot *p);
+void gcp__plot_free(gcp_plot *p);
+
 /* plot_frame.c */
-int gcp__plot_layout(gcp_plot *p, double width, double height); /* -1: no memory */
+/* -1: no memory; -2: times or sizes beyond what an axis can show */
+int gcp__plot_layout(gcp_plot *p, double width, double height);
 void gcp__plot_header(FILE *fp, const gcp_plot *p);             /* title, legend */
 void gcp__plot_axes(FILE *fp, const gcp_frame *f);
 void gcp__plot_peak(FILE *fp, const gcp_plot *p);

@@ -89,9 +89,13 @@ static gcp_span next_bar(const gcp_plot *p, size_t *i)
     return b;
 }
 
+/* Capped: a span of 1e-300 s (the file's times are any decimals) would
+ * make it infinite, and the lane's scale with it. */
 static double rate(const gcp_span *b)
 {
-    return b->bytes / (b->t1 - b->t0) / MIB;
+    double r = b->bytes / (b->t1 - b->t0) / MIB;
+
+    return r < 1e300 ? r : 1e300;
 }
 
 static void bar(FILE *fp, const gcp_plot *p, const gcp_lane *l, const gcp_span *b)

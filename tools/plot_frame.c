@@ -181,7 +181,8 @@ int gcp__plot_layout(gcp_plot *p, double width, double height)
     f->right = width - 28;
     if (p->tl->t_max - p->tl->origin > xmax)
         xmax = p->tl->t_max - p->tl->origin;
-    gcp__axis_make(&f->x, 0, xmax > 0 ? xmax : 1, (int)((f->right - f->left) / 110), 0);
+    if (gcp__axis_make(&f->x, 0, xmax > 0 ? xmax : 1, (int)((f->right - f->left) / 110), 0) < 0)
+        return -2;
     if (gcp__plot_place_labels(p) < 0)
         return -1;
     gcp__heap_fit(p); /* before the legend, which names what it chose */
@@ -199,16 +200,17 @@ int gcp__plot_layout(gcp_plot *p, double width, double height)
     f->chart_bottom = y < f->axis_y ? y - 4 : f->axis_y;
     ymax = p->sm->peak_rss > p->sm->peak_heap ? p->sm->peak_rss : p->sm->peak_heap;
     /* headroom for the peak's annotation */
-    gcp__axis_make(&f->y, 0, ymax > 0 ? ymax * 1.12 : 1,
-                   (int)((f->chart_bottom - f->chart_top) / 48), 1);
-    return 0;
+    return gcp__axis_make(&f->y, 0, ymax > 0 ? ymax * 1.12 : 1,
+                          (int)((f->chart_bottom - f->chart_top) / 48), 1) < 0
+               ? -2
+               : 0;
 }
 
 static void y_axis(FILE *fp, const gcp_frame *f)
 {
     char buf[40];
 
-    for (int k = 0;; k++) {
+    for (int k = 0; k <= GCP_SVG_MAX_TICKS; k++) {
         double v = f->y.lo + k * f->y.step, y = gcp__px_y(f, v);
         if (v > f->y.hi + f->y.step * 1e-6)
             break;
@@ -228,7 +230,7 @@ static void x_axis(FILE *fp, const gcp_frame *f)
 {
     char buf[40];
 
-    for (int k = 0;; k++) {
+    for (int k = 0; k <= GCP_SVG_MAX_TICKS; k++) {
         double t = ceil(f->x.lo / f->x.step) * f->x.step + k * f->x.step, x = gcp__px_x(f, t);
         if (t > f->x.hi + f->x.step * 1e-6)
             break;
@@ -278,7 +280,7 @@ static void lane_ticks(FILE *fp, const gcp_frame *f, const gcp_lane *l)
 {
     char buf[40];
 
-    for (int k = 0;; k++) {
+    for (int k = 0; k <= GCP_SVG_MAX_TICKS; k++) {
         double v = l->y.lo + k * l->y.step, y = gcp__lane_y(l, v);
         if (v > l->y.hi + l->y.step * 1e-6)
             break;
@@ -297,7 +299,9 @@ void gcp__plot_lane(FILE *fp, const gcp_frame *f, gcp_lane *l, double max, const
 
     /* 60.00006 is 60: rates divide by times that the file rounds */
     max *= 1 - 1e-5;
-    gcp__axis_make(&l->y, 0, max > 0 ? max : 1, (int)((l->bottom - l->top - 8) / 16), 1);
+    /* a rate over a span too short for its digits is huge: the scale keeps finite */
+    if (gcp__axis_make(&l->y, 0, max > 0 ? max : 1, (int)((l->bottom - l->top - 8) / 16), 1) < 0)
+        gcp__axis_make(&l->y, 0, max > 0 && max < 1e300 ? max : 1e300, 4, 1);
     fprintf(fp, "<rect class=\"lane-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
             f->left, l->top, w, l->bottom - l->top);
     lane_ticks(fp, f, l);

@@ -18,6 +18,7 @@
 #define FD_FLOOR 64 /* the pipe's fd in the program: clear of the low fds it uses */
 
 static volatile sig_atomic_t child_pid;
+static int xfsz_ignored; /* SIGXFSZ was ignored when gcprof started */
 static volatile sig_atomic_t stop_asked; /* a signal after the program ended */
 
 /* Signals sent to gcprof go on to the program, which decides what they
@@ -69,6 +70,11 @@ static void catch_signals(void)
         if (sigaction(fwd[i], NULL, &was) == 0 && was.sa_handler != SIG_IGN)
             sigaction(fwd[i], &sa, NULL);
     }
+    /* A file-size limit (ulimit -f) is a full disk to gcprof: its write
+     * fails with EFBIG, it keeps what it wrote, rather than die of it. */
+    struct sigaction was;
+    xfsz_ignored = sigaction(SIGXFSZ, NULL, &was) == 0 && was.sa_handler == SIG_IGN;
+    signal(SIGXFSZ, SIG_IGN);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigchld;
     sa.sa_flags = SA_NOCLDSTOP;
@@ -133,6 +139,9 @@ static void child_exec(char **argv, int data_wr, int err_wr, const sigset_t *mas
 {
     int fd = fcntl(data_wr, F_DUPFD, FD_FLOOR);
 
+    if (!xfsz_ignored)
+        signal(SIGXFSZ, SIG_DFL);
+
     if (fd < 0)
         fd = data_wr;
     else
@@ -181,8 +190,13 @@ int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
     if (o->follow) /* the program's orphans become ours: -f waits for them */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
+        /* The program dies with gcprof: a gcprof killed by SIGKILL (no
+         * handler runs) leaves no program running unrecorded. If gcprof
+         * died before the prctl, the parent is already someone else. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(127);
         close(data[0]);
         close(err[0]);
         fcntl(data[1], F_SETFD, 0); /* this one crosses the exec */

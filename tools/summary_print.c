@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* sigabbrev_np */
 #include "summary.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -194,9 +195,11 @@ static void json_str(const char *s)
     putchar('"');
 }
 
+/* A number JSON can hold: not known, or not finite (a sum of huge values,
+ * a rate over no time), is null; printf's "inf" and "nan" are not JSON. */
 static void json_num(const char *key, int known, double v, int decimals)
 {
-    if (known)
+    if (known && isfinite(v))
         printf(",\"%s\":%.*f", key, decimals, v);
     else
         printf(",\"%s\":null", key);

@@ -78,13 +78,23 @@ void gcp__svg_text(FILE *fp, double x, double y, const char *cls, const char *an
     fputs("</text>\n", fp);
 }
 
-void gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi)
+int gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi)
 {
     double raw, mag, f;
+    int bad = !isfinite(lo) || !isfinite(hi);
 
-    if (!(hi > lo))
+    if (!bad && !(hi > lo))
         hi = lo + 1;
-    raw = (hi - lo) / (want > 1 ? want : 1);
+    if (want < 1)
+        want = 1;
+    if (want > GCP_SVG_MAX_TICKS / 2)
+        want = GCP_SVG_MAX_TICKS / 2;
+    raw = bad ? 0 : (hi - lo) / want;
+    /* a step too small to move lo (lo + 1 at 1e17) never reaches hi */
+    if (bad || !isfinite(raw) || !(raw > 0) || lo + raw == lo || hi - raw == hi) {
+        *a = (gcp_axis){0, 1, 0.2, 1};
+        return -1;
+    }
     mag = pow(10, floor(log10(raw)));
     f = raw / mag;
     a->step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
@@ -98,6 +108,7 @@ void gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi)
             break;
         a->decimals++;
     }
+    return isfinite(a->hi) && isfinite(a->step) ? 0 : ((*a = (gcp_axis){0, 1, 0.2, 1}), -1);
 }
 
 const char *gcp__axis_label(const gcp_axis *a, double v, char *buf, size_t size)

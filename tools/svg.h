@@ -36,7 +36,12 @@ typedef struct gcp_axis {
     int decimals; /* for printing ticks: enough to tell them apart */
 } gcp_axis;
 
-void gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi);
+/* Ticks an axis draws at most: a loop over them ends whatever the values. */
+#define GCP_SVG_MAX_TICKS 1000
+
+/* Returns 0, or -1 when lo or hi is not finite or the range too wide for a
+ * double's steps (then the axis is 0 to 1, so drawing it still ends). */
+int gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi);
 
 /* The tick value v as the axis prints it, into buf. */
 const char *gcp__axis_label(const gcp_axis *a, double v, char *buf, size_t size);

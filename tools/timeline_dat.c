@@ -55,13 +55,15 @@ static int bad_field(gcp_tlr_ctx *c, const fields *fl, int i, const char *what)
                          shown(fl->f[i], buf, sizeof buf));
 }
 
-/* A time, size (MiB) or duration: a finite number, not negative. */
+/* A time, size (MiB) or duration: a finite number, 0 to GCP_TLR_MAX_VALUE. */
 static int num(gcp_tlr_ctx *c, const fields *fl, int i, double *out)
 {
     if (gcp__tlr_parse_double(fl->f[i], strlen(fl->f[i]), out) < 0)
         return bad_field(c, fl, i, "a finite decimal number");
     if (*out < 0)
         return bad_field(c, fl, i, "a number >= 0");
+    if (*out > GCP_TLR_MAX_VALUE)
+        return bad_field(c, fl, i, "a number up to 1e13");
     return 0;
 }
 
@@ -358,5 +360,6 @@ int gcp__tlr_dat_cut_mem(char *line, double *rss_mib)
         (f[1][digits] != '\0' &&
          (f[1][digits] != '.' || f[1][digits + 1 + strspn(f[1] + digits + 1, "0123456789")])))
         return 0;
-    return gcp__tlr_parse_double(f[0], strlen(f[0]), rss_mib) == 0 && *rss_mib >= 0;
+    return gcp__tlr_parse_double(f[0], strlen(f[0]), rss_mib) == 0 && *rss_mib >= 0 &&
+           *rss_mib <= GCP_TLR_MAX_VALUE;
 }

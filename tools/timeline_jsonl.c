@@ -27,7 +27,7 @@ static const gcp_jpair *need(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key,
     return NULL;
 }
 
-/* A time, duration or MiB value: finite, not negative. */
+/* A time, duration or MiB value: finite, 0 to GCP_TLR_MAX_VALUE. */
 static int num(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, double *out)
 {
     const gcp_jpair *v = need(c, o, key, GCP_JV_NUMBER, "a number");
@@ -38,6 +38,8 @@ static int num(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, double *out)
         return gcp__tlr_fail(c, "\"%s\" is out of range", key);
     if (*out < 0)
         return gcp__tlr_fail(c, "\"%s\" is negative", key);
+    if (*out > GCP_TLR_MAX_VALUE)
+        return gcp__tlr_fail(c, "\"%s\" is above 1e13", key);
     return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,21 @@
 #define MAX_TEXT_BYTES (512u * 1024 * 1024)
 /* How far back an exit looks for its enter (they nest, so it is near). */
 #define ENTER_SEARCH 4096
+
+/* The context of one read, with what only this file needs: the children
+ * (mprof's CHLD ids) by id, an open-addressing table of their indices + 1
+ * (0: empty), at most half full. Every gcp_tlr_ctx is the first member of
+ * one of these (gcp__tlr_read makes them). */
+typedef struct reader {
+    gcp_tlr_ctx c;
+    size_t *child_slots;
+    size_t child_cap; /* a power of two, or 0 */
+} reader;
+
+static reader *reader_of(gcp_tlr_ctx *c)
+{
+    return (reader *)(void *)((char *)c - offsetof(reader, c));
+}
 
 int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...)
 {
@@ -223,19 +239,62 @@ int gcp__tlr_add_label(gcp_tlr_ctx *c, double t, const char *text)
     return 0;
 }
 
+/* FNV-1a: ids are short decimal numbers. */
+static size_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot of id in the table: where it is, or the empty one it would take. */
+static size_t *child_slot(reader *r, const gcp_tlr *tl, const char *id)
+{
+    size_t mask = r->child_cap - 1, i = hash_id(id) & mask;
+
+    while (r->child_slots[i] && strcmp(tl->children[r->child_slots[i] - 1].id, id) != 0)
+        i = (i + 1) & mask;
+    return &r->child_slots[i];
+}
+
+/* Room for one more child with the table at most half full; -1: no memory. */
+static int child_room(reader *r, const gcp_tlr *tl)
+{
+    size_t cap = r->child_cap ? r->child_cap * 2 : 256, *old = r->child_slots;
+
+    if (2 * (tl->nchildren + 1) <= r->child_cap)
+        return 0;
+    if (cap > SIZE_MAX / 2 / sizeof *old || !(r->child_slots = calloc(cap, sizeof *old))) {
+        r->child_slots = old;
+        return -1;
+    }
+    r->child_cap = cap;
+    for (size_t i = 0; i < tl->nchildren; i++)
+        *child_slot(r, tl, tl->children[i].id) = i + 1;
+    free(old);
+    return 0;
+}
+
+/* Each child's peak: a hash table by id, so that many distinct ids (mprof
+ * writes one per child process) take linear time, not quadratic. */
 int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
 {
+    reader *r = reader_of(c);
     gcp_tlr *tl = c->tl;
     gcp_tlr_child *ch;
+    size_t *slot;
 
     (void)t; /* not a time of this process: mprof plots children apart */
-    for (size_t i = 0; i < tl->nchildren; i++) {
-        if (strcmp(tl->children[i].id, id) == 0) {
-            if (mib > tl->children[i].peak_mib)
-                tl->children[i].peak_mib = mib;
-            return 0;
-        }
+    if (r->child_cap && *(slot = child_slot(r, tl, id))) {
+        ch = &tl->children[*slot - 1];
+        if (mib > ch->peak_mib)
+            ch->peak_mib = mib;
+        return 0;
     }
+    if (child_room(r, tl) < 0)
+        return gcp__tlr_fail(c, "out of memory");
     void *p = gcp__tlr_grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
     if (!p)
         return -1;
@@ -244,7 +303,8 @@ int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
     if (!(ch->id = gcp__tlr_copy_text(c, id)))
         return -1;
     ch->peak_mib = mib;
-    tl->nchildren++;
+    /* stored as copied: copy_text turns bad bytes into '?', so look up that */
+    *child_slot(r, tl, ch->id) = ++tl->nchildren;
     return 0;
 }
 
@@ -379,7 +439,8 @@ static int read_lines(gcp_tlr_ctx *c, FILE *fp, char *buf, unsigned long *lineno
 
 int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize)
 {
-    gcp_tlr_ctx c = {.tl = tl};
+    reader r = {.c = {.tl = tl}};
+    gcp_tlr_ctx *c = &r.c;
     unsigned long lineno = 0;
     char *buf;
     FILE *fp;
@@ -397,16 +458,17 @@ int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize)
         snprintf(err, errsize, "%s: out of memory", path);
         return -1;
     }
-    rc = read_lines(&c, fp, buf, &lineno);
+    rc = read_lines(c, fp, buf, &lineno);
     if (rc == 0 && lineno == 0)
-        rc = gcp__tlr_fail(&c, "empty file: no samples");
+        rc = gcp__tlr_fail(c, "empty file: no samples");
     else if (rc == 0)
-        rc = finish(&c);
+        rc = finish(c);
     free(buf);
     fclose(fp);
-    free_enters(&c);
+    free_enters(c);
+    free(r.child_slots);
     if (rc < 0) {
-        snprintf(err, errsize, "%s:%lu: %s", path, lineno ? lineno : 1, c.msg);
+        snprintf(err, errsize, "%s:%lu: %s", path, lineno ? lineno : 1, c->msg);
         gcp__tlr_free(tl);
     }
     return rc;

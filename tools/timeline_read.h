@@ -22,6 +22,10 @@
 /* Limits: a longer line, or more records in all, is an error. */
 #define GCP_TLR_MAX_LINE    65536
 #define GCP_TLR_MAX_RECORDS 50000000u
+/* Times (Unix seconds), sizes (MiB) and durations above this are refused:
+ * 1e13 s is 300,000 years, 1e13 MiB more than 2^64 bytes. So every sum and
+ * difference a report or a plot takes of them stays finite. */
+#define GCP_TLR_MAX_VALUE 1e13
 
 /* One MEM / GCPROF_HEAP line, or one JSON "sample". */
 typedef struct gcp_tlr_sample {
