@@ -217,6 +217,9 @@ void gcp__wipe_dead_stack(size_t bytes);
 
 /* Whether /proc/self/statm could be opened (once, kept open). */
 int gcp__rss_available(void);
+/* Why RSS cannot be read: the errno of the last failed open of
+ * /proc/self/statm (0 when it opened). */
+int gcp__rss_errno(void);
 /* Resident set size in bytes (kept-open /proc/self/statm); 0 on failure. */
 uint64_t gcp__rss_bytes(void);
 /* Reset the kernel's RSS high-water mark (/proc/self/clear_refs); rss_now

@@ -91,6 +91,11 @@ int gcp__rss_available(void)
     return proc_fd(&statm) >= 0;
 }
 
+int gcp__rss_errno(void)
+{
+    return atomic_load(&statm.err);
+}
+
 uint64_t gcp__rss_bytes(void)
 {
     char buf[128];

@@ -164,10 +164,11 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
     if (resolved.auto_gc != GCP_AUTO_GC_OFF)
         memset(f, 0, sizeof *f);
     f->cfg = resolved;
+    gcp_init(); /* first: a monitor the environment asks for starts either way */
     /* Without /proc every memory figure would be a made-up zero. */
     if (!f->cfg.heap_only && !gcp__rss_available())
-        return gcp__fail(GCP_EIO, "cannot read RSS: /proc/self/statm did not open");
-    gcp_init();
+        return gcp__fail(GCP_EIO, "cannot read RSS: /proc/self/statm: %s",
+                         strerror(gcp__rss_errno()));
     frame_init(f, name);
     /* Heap-only profiles without collections of their own or track_peak
      * skip the hook (installing it takes the collector's lock four times,
