@@ -133,24 +133,38 @@ static int func_option(int argc, char **argv, int *i, const char **func)
     return 0;
 }
 
-int gcprof_cmd_peak(int argc, char **argv)
+/* peak's options: -1 to go on, with the files moved to argv[1..*nfiles]
+ * (options anywhere, files to the front); else the exit status (help
+ * shown, or an error). */
+static int parse_peak(int argc, char **argv, int *nfiles, const char **func)
 {
-    const char *func = NULL;
-    int nfiles = 0, status = 0, options = 1;
+    int options = 1, status;
 
+    *nfiles = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!options || a[0] != '-' || a[1] == '\0')
-            argv[1 + nfiles++] = argv[i]; /* files to the front; options anywhere */
+            argv[1 + (*nfiles)++] = argv[i];
         else if (strcmp(a, "--") == 0)
             options = 0;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return help("peak", peak_usage);
-        else if ((status = func_option(argc, argv, &i, &func)) != 0)
+        else if ((status = func_option(argc, argv, &i, func)) != 0)
             return status;
     }
-    if (nfiles == 0)
+    if (*nfiles == 0)
         return usage_error("peak", peak_usage, "no FILE given");
+    return -1;
+}
+
+int gcprof_cmd_peak(int argc, char **argv)
+{
+    const char *func = NULL;
+    int nfiles, status = parse_peak(argc, argv, &nfiles, &func);
+
+    if (status >= 0)
+        return status;
+    status = 0;
     for (int i = 1; i <= nfiles; i++)
         status |= peak_one(argv[i], func);
     return gcprof_stdout_done("peak") ? GCPROF_EXIT_FAIL : status;
@@ -191,25 +205,37 @@ static int summary_one(const char *path, int json)
     return 0;
 }
 
-int gcprof_cmd_summary(int argc, char **argv)
+/* summary's options, as parse_peak's. */
+static int parse_summary(int argc, char **argv, int *nfiles, int *json)
 {
-    int nfiles = 0, json = 0, status = 0, options = 1;
+    int options = 1;
 
+    *nfiles = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!options || a[0] != '-' || a[1] == '\0')
-            argv[1 + nfiles++] = argv[i]; /* files to the front; options anywhere */
+            argv[1 + (*nfiles)++] = argv[i];
         else if (strcmp(a, "--") == 0)
             options = 0;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return help("summary", summary_usage);
         else if (strcmp(a, "--json") == 0)
-            json = 1;
+            *json = 1;
         else
             return usage_error("summary", summary_usage, "unknown option '%s'", a);
     }
-    if (nfiles == 0)
+    if (*nfiles == 0)
         return usage_error("summary", summary_usage, "no FILE given");
+    return -1;
+}
+
+int gcprof_cmd_summary(int argc, char **argv)
+{
+    int nfiles, json = 0, status = parse_summary(argc, argv, &nfiles, &json);
+
+    if (status >= 0)
+        return status;
+    status = 0;
     for (int i = 1; i <= nfiles; i++) {
         if (i > 1 && !json)
             putchar('\n');
