@@ -50,6 +50,7 @@ typedef struct monitor {
     double interval;
     double start_real; /* Unix seconds */
     int write_error;
+    int said_no_rss; /* the "closures not marked" label is written */
 } monitor;
 
 static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
@@ -283,6 +284,7 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     mon.trace_fp = o->trace ? (o->trace_fp ? o->trace_fp : stderr) : NULL;
     mon.interval = o->interval;
     mon.write_error = 0;
+    mon.said_no_rss = 0;
     mon.owner = getpid();
     inherited_from = 0;
     if (mon.fp && !o->cmdline)
@@ -418,12 +420,31 @@ int gcp_monitor_label(const char *text)
     return 0;
 }
 
+/* Markers carry RSS, and mprof's FUNC line has no way to say "unknown": without
+ * RSS (no /proc) the closures are not marked, and one label says so, rather
+ * than a made-up 0. Returns 0, the "no enter marker" start time. */
+static double no_marker_without_rss(void)
+{
+    char text[128];
+
+    snprintf(text, sizeof text, "closures not marked: no RSS (/proc/self/statm: %s)",
+             strerror(gcp__rss_errno()));
+    pthread_mutex_lock(&mon.lock);
+    if (mon.fp && !mon.said_no_rss)
+        gcp__tl_label(mon.fp, mon.format, gcp__tl_now(), text);
+    mon.said_no_rss = 1;
+    pthread_mutex_unlock(&mon.lock);
+    return 0;
+}
+
 double gcp__monitor_enter(const char *name, int level, uint64_t *rss)
 {
     if (!atomic_load_explicit(&running, memory_order_relaxed))
         return 0;
     if (*rss == 0) /* the profile does not read RSS: the timeline needs it */
         *rss = gcp__rss_bytes();
+    if (*rss == 0)
+        return no_marker_without_rss();
     gcp_tl_func fn = {name, level, gcp__tl_now(), *rss, 0, 0};
     pthread_mutex_lock(&mon.lock);
     if (mon.fp)
@@ -439,6 +460,8 @@ void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_r
         return; /* no monitor, or none when the closure entered */
     if (rss == 0)
         rss = gcp__rss_bytes();
+    if (rss == 0)
+        return; /* RSS lost since the enter marker: an open marker is read as unfinished */
     gcp_tl_func fn = {name, level, gcp__tl_now(), rss, start_real, rss_start};
     pthread_mutex_lock(&mon.lock);
     if (mon.fp)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Without /proc (issue 12, item 10), a monitor started by the environment
 # writes no RSS: its samples have the heap and no MEM line (never a made-up
-# "MEM 0.000000"), the file ends cleanly and gcprof summary reads it, and
+# "MEM 0.000000"), closures are not marked (a marker's RSS would be a
+# made-up 0) and one label says why, the file ends cleanly and gcprof summary reads it, and
 # the warning names the real errno. /proc is unmounted in a mount namespace
 # of the test's own (unshare -m, as root); exits 77 where that cannot be.
 # Exit 0 pass, 1 fail. Run alone: top_builddir=. sh tests/check_monitor_noproc.sh
@@ -45,7 +46,11 @@ check "no RSS written: no MEM line" [ "$(grep -c '^MEM ' "$tmp/run.dat")" -eq 0 
 check "the end record last" sh -c "tail -n 1 '$tmp/run.dat' | grep -q '^GCPROF_END '"
 check "gcprof summary reads it" "$gcprof" summary "$tmp/run.dat"
 check "the warning names the errno" grep -q 'cannot open /proc/self/statm: No such file or directory' "$tmp/err"
-check "a profile that needs RSS says it cannot have it" grep -q ' profile=-5$' "$tmp/out"
+check "a profile that needs RSS says it cannot have it" grep -q ' profile=-5 ' "$tmp/out"
+check "a heap-only profile runs" grep -q ' heap_only=0$' "$tmp/out"
+check "no closure marker (its RSS would be 0)" \
+    [ "$(grep -c -e '^FUNC ' -e '^GCPROF_ENTER ' "$tmp/run.dat")" -eq 0 ]
+check "one label says why" [ "$(grep -c '^GCPROF_LABEL .*closures not marked: no RSS (/proc/self/statm: No such file or directory)$' "$tmp/run.dat")" -eq 1 ]
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
 echo "all passed"

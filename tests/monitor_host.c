@@ -5,6 +5,7 @@
  * with the environment's config, collects over ten intervals, and prints
  * what the library made of the environment:
  *   secure=<AT_SECURE> sites=<tracking> monitor=<running> profile=<rc>
+ *   heap_only=<rc of a heap-only profile>
  */
 #ifndef GC_THREADS
 #define GC_THREADS
@@ -32,15 +33,19 @@ int main(void)
 {
     struct timespec tick = {0, 10 * 1000 * 1000};
     gcp_report report;
+    gcp_config heap_only;
 
     gcp_init();
     int rc = gcp_profile("host", work, NULL, NULL, &report);
+    gcp_config_init(&heap_only);
+    heap_only.heap_only = 1;
+    int rc_heap = gcp_profile("host_heap", work, NULL, &heap_only, &report);
     for (int i = 0; i < 10; i++) {
         work(NULL);
         GC_gcollect();
         nanosleep(&tick, NULL);
     }
-    printf("secure=%lu sites=%d monitor=%d profile=%d\n", getauxval(AT_SECURE),
-           gcp_sites_track(-1), gcp_monitor_running(), rc);
+    printf("secure=%lu sites=%d monitor=%d profile=%d heap_only=%d\n", getauxval(AT_SECURE),
+           gcp_sites_track(-1), gcp_monitor_running(), rc, rc_heap);
     return 0;
 }
