@@ -110,8 +110,13 @@ void gcp__zero_vector_registers(void)
  * program's is ever written). */
 #define UNKNOWN_STACK_BYTES 0
 
+/* Kept hidden (complemented, as GC_HIDE_POINTER does): the collector scans
+ * this TLS on a thread the library registered (its stack base is the top of
+ * the mapping, static TLS included), and hi, the first byte past the stack,
+ * is the first object of a heap block mapped right above it. Stored plain,
+ * it kept that object alive: 99,999 of 100,000 collected. */
 typedef struct stack_bounds {
-    uintptr_t lo, hi; /* 0, 0: not looked up yet; 1, 1: unknown */
+    uintptr_t hidden_lo, hidden_hi; /* 0, 0: not looked up yet; ~1, ~1: unknown */
 } stack_bounds;
 
 static _Thread_local stack_bounds bounds __attribute__((tls_model("initial-exec")));
@@ -122,12 +127,12 @@ static void look_up_bounds(void)
     void *addr = NULL;
     size_t size = 0;
 
-    bounds.lo = bounds.hi = 1;
+    bounds.hidden_lo = bounds.hidden_hi = ~(uintptr_t)1;
     if (pthread_getattr_np(pthread_self(), &attr) != 0)
         return;
     if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr && size) {
-        bounds.lo = (uintptr_t)addr;
-        bounds.hi = (uintptr_t)addr + size;
+        bounds.hidden_lo = ~(uintptr_t)addr;
+        bounds.hidden_hi = ~((uintptr_t)addr + size);
     }
     pthread_attr_destroy(&attr);
 }
@@ -137,10 +142,11 @@ size_t gcp__dead_stack_bytes(size_t at_most)
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     size_t room = UNKNOWN_STACK_BYTES;
 
-    if (!bounds.lo)
+    if (!bounds.hidden_lo)
         look_up_bounds(); /* once per thread */
-    if (sp > bounds.lo + STACK_MARGIN && sp <= bounds.hi)
-        room = (size_t)(sp - bounds.lo - STACK_MARGIN);
+    uintptr_t lo = ~bounds.hidden_lo, hi = ~bounds.hidden_hi;
+    if (sp > lo + STACK_MARGIN && sp <= hi)
+        room = (size_t)(sp - lo - STACK_MARGIN);
     return (room < at_most ? room : at_most) & ~(size_t)7;
 }
 
