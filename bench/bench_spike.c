@@ -81,7 +81,7 @@ int main(void)
 
     gcp_init();
     gcp_config_init(&cfg);
-    cfg.auto_gc = 0;
+    cfg.auto_gc = GCP_AUTO_GC_OFF;
     cfg.track_peak = 1;
     if (fd < 0 || pthread_create(&t, NULL, sampler, &fd) != 0)
         return 2;

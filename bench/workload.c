@@ -72,7 +72,7 @@ static int run_profiled(long iterations, int which, uint64_t *bytes_min, uint64_
 
     gcp_config_init(&cfg);
     if (which == STATS_MODE) {
-        cfg.auto_gc = 0; /* no collections by the profiler */
+        cfg.auto_gc = GCP_AUTO_GC_OFF; /* no collections by the profiler */
         cfg.track_peak = 0;
         cfg.detailed_stats = 0;
     }

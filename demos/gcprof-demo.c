@@ -88,9 +88,9 @@ static int run_batch(void)
 {
     int n = 10000;
     gcp_task tasks[] = {
-        {"make_garbage_strings", make_garbage_strings, &n},
-        {"fail_halfway", fail_halfway, NULL},
-        {"fill_cache", fill_cache, NULL},
+        {.name = "make_garbage_strings", .fn = make_garbage_strings, .env = &n},
+        {.name = "fail_halfway", .fn = fail_halfway},
+        {.name = "fill_cache", .fn = fill_cache},
     };
     gcp_report reports[3];
 
@@ -156,8 +156,10 @@ int main(int argc, char **argv)
     }
     example_config(&cfg);
     gcp_init();
-    printf("libgcprof %s demo (settings: auto_gc=%d track_peak=%d threshold_mb=%g)\n",
-           gcp_version(), cfg.auto_gc, cfg.track_peak, cfg.threshold_mb);
+    static const char *const modes[] = {"always (default)", "always", "adaptive", "off"};
+    printf("libgcprof %s demo (settings: auto_gc=%s track_peak=%d threshold_mb=%g)\n",
+           gcp_version(), (unsigned)cfg.auto_gc < 4 ? modes[cfg.auto_gc] : "?", cfg.track_peak,
+           cfg.threshold_mb);
 
     if (run("process_data: a 1000 x 1000 matrix, built and dropped; the forced collection reclaims "
             "it.",

@@ -103,7 +103,10 @@ static int usage(void)
 
 static int parse_args(int argc, char **argv, args *a)
 {
-    gcp_leak_options_init(&a->opt);
+    gcp_leak_options_init(&a->opt); /* all zero: the defaults; spelled out for the banner */
+    a->opt.iterations = 30;
+    a->opt.warmup = 3;
+    a->opt.threshold_bytes = 16;
     a->verbose = 0;
     a->only = NULL;
     for (int i = 1; i < argc; i++) {

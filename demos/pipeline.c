@@ -36,10 +36,12 @@
 #include "pipeline.h"
 
 #define MODES      4 /* the auto_gc modes, and adaptive without gc points */
-#define NO_POINTS  3
 #define MAX_ROUNDS 15
 
 static const char *const mode_names[MODES] = {"off", "always", "adaptive", "adaptive-no-points"};
+static const int mode_auto_gc[MODES] = {GCP_AUTO_GC_OFF, GCP_AUTO_GC_ALWAYS, GCP_AUTO_GC_ADAPTIVE,
+                                        GCP_AUTO_GC_ADAPTIVE};
+#define ADAPTIVE 2 /* the mode with gc points */
 
 typedef struct args {
     int rounds, check, verbose;
@@ -285,7 +287,7 @@ int main(int argc, char **argv)
         return usage();
     if (run_mode < 0)
         return compare(&a);
-    a.opts.auto_gc = run_mode == NO_POINTS ? GCP_AUTO_GC_ADAPTIVE : run_mode;
-    a.opts.gc_points = run_mode == GCP_AUTO_GC_ADAPTIVE;
+    a.opts.auto_gc = mode_auto_gc[run_mode];
+    a.opts.gc_points = run_mode == ADAPTIVE;
     return run_one(&a.opts);
 }

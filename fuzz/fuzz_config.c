@@ -199,9 +199,9 @@ static void check_small_errlen(const char *spec, int rc, const char *msg)
 
 static int plausible(const gcp_config *c)
 {
-    return c->auto_gc >= 0 && c->auto_gc <= GCP_AUTO_GC_ADAPTIVE && (c->detailed_stats & ~1) == 0 &&
+    return c->auto_gc >= 0 && c->auto_gc <= GCP_AUTO_GC_OFF && (c->detailed_stats & ~1) == 0 &&
            (c->track_peak & ~1) == 0 && (c->heap_only & ~1) == 0 && isfinite(c->threshold_mb) &&
-           c->threshold_mb >= 0 && isfinite(c->hold_limit_mb) && c->hold_limit_mb > 0;
+           c->threshold_mb >= 0 && isfinite(c->hold_limit_mb) && c->hold_limit_mb >= 0;
 }
 
 /* The profiler's fast path (plainly_valid in config.c) must agree with

@@ -10,6 +10,19 @@
  * Thread safety: every function may be called from any thread that the
  * collector knows about (created through its pthread wrappers, or
  * registered), unless its comment says otherwise.
+ *
+ * Zero is initialisation: every field of an options struct (gcp_config,
+ * gcp_leak_options, gcp_monitor_options) means its documented default when
+ * 0, so `gcp_config c = {0};`, designated initialisers and memset all
+ * work, and keep working when fields are added.
+ *
+ * ABI (doc/abi.md): within one SONAME a struct never changes size or moves
+ * a field. Structs you allocate end in reserved_ words (or hold only an
+ * opaque private_ blob); a later version takes new fields from them, so
+ * leave them zero ({0}, memset or the _init functions do) - the library
+ * refuses options whose reserved_ words are not, with GCP_EINVAL. Structs
+ * the library fills clear their reserved_ words. Anything else changes the
+ * SONAME.
  */
 #ifndef GCPROF_H
 #define GCPROF_H
@@ -126,6 +139,7 @@ GCP_EXPORT int gcp_collect(void);
 typedef struct gcp_heap_counters {
     uint64_t objects_allocated;
     uint64_t bytes_allocated;
+    uint64_t reserved_[6]; /* cleared */
 } gcp_heap_counters;
 
 GCP_EXPORT void gcp_heap_counters_get(gcp_heap_counters *out);
@@ -203,11 +217,12 @@ GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
 
 /* ---- profiler: configuration -------------------------------------- */
 
-/* The auto_gc modes. */
+/* The auto_gc modes. 0 is the default, which is always. */
 typedef enum {
-    GCP_AUTO_GC_OFF = 0,
+    GCP_AUTO_GC_DEFAULT = 0,
     GCP_AUTO_GC_ALWAYS = 1,
-    GCP_AUTO_GC_ADAPTIVE = 2
+    GCP_AUTO_GC_ADAPTIVE = 2,
+    GCP_AUTO_GC_OFF = 3
 } gcp_auto_gc;
 
 /* How to profile. Environment: GCPROF="auto_gc=1,track_peak=1,..." sets the
@@ -216,8 +231,11 @@ typedef enum {
  * variable counts as unset). Explicit values > environment > built-in
  * defaults. A NULL config reads the environment once per process, at the
  * first profile; a bad environment then makes every NULL-config profile
- * fail with GCP_EINVAL naming the variable. Fields may be added at the end
- * in later versions: always start from gcp_config_init(). */
+ * fail with GCP_EINVAL naming the variable. Zero is every field's default:
+ *     gcp_config c = {0};
+ *     c.track_peak = 1;                      // @memory_profiler(track_peak=True)
+ *     gcp_profile("f", f, env, &c, &report);
+ */
 typedef struct gcp_config {
     /* What the profiler collects (gcp_auto_gc): GCP_AUTO_GC_ALWAYS (1):
      * full collection before (the baseline), automatic collection held off
@@ -225,8 +243,8 @@ typedef struct gcp_config {
      * gc_objects_collected and for memory_saved. GCP_AUTO_GC_ADAPTIVE (2):
      * collect before or after only when it pays (see gcp_gc_point), and
      * hold collection off only while the heap grows by about its live size.
-     * GCP_AUTO_GC_OFF (0): never. Default: always. In specs: off, always,
-     * adaptive, or a boolean (true = always). */
+     * GCP_AUTO_GC_OFF (3): never. 0 (GCP_AUTO_GC_DEFAULT): always. In specs:
+     * off, always, adaptive, or a boolean (true = always, false = off). */
     int auto_gc;
     /* Fill the collector statistics before/after and collection times.
      * Default: off. */
@@ -244,7 +262,7 @@ typedef struct gcp_config {
      * heap_only. Default: 0. */
     double threshold_mb;
     /* While collection is held off, allow it again once the GC heap has
-     * grown by this many MiB (the report says so). Default: 1024. */
+     * grown by this many MiB (the report says so). 0: the default, 1024. */
     double hold_limit_mb;
     /* Heap figures only: no RSS reads (/proc/self/statm, ~1.5 us each);
      * memory_* are then 0, GCP_NOTE_HEAP_ONLY is set, track_peak tracks the
@@ -252,9 +270,10 @@ typedef struct gcp_config {
      * the event hook), and a profiled call costs about two clock reads.
      * Default: off (RSS is read). */
     int heap_only;
+    uint64_t reserved_[8]; /* zero */
 } gcp_config;
 
-/* Built-in defaults, ignoring the environment. */
+/* Built-in defaults, ignoring the environment: all zero, as {0}. */
 GCP_EXPORT void gcp_config_init(gcp_config *cfg);
 
 /* Built-in defaults, then GCPROF and GCPROF_<KEY>. Returns 0, or
@@ -265,7 +284,7 @@ GCP_EXPORT int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen);
 /* Apply a spec "key=value,key=value" on top of *cfg. Keys (case-sensitive):
  * auto_gc (off/always/adaptive or a boolean), detailed_stats, track_peak,
  * heap_only (true/false/1/0/yes/no/on/off, any case), threshold_mb
- * (>= 0, finite), hold_limit_mb (> 0, finite). MiB are
+ * (0 to 2^40), hold_limit_mb (above 0 and up to 2^40). MiB are
  * 2^20 bytes. Whitespace around keys and values and empty items are
  * ignored; a later duplicate wins; an empty spec changes nothing. On error
  * returns GCP_EINVAL and leaves *cfg unchanged; the message names the key,
@@ -276,7 +295,9 @@ GCP_EXPORT int gcp_config_parse(const char *spec, gcp_config *cfg, char *err, si
 
 /* 0 when every field is usable, else GCP_EINVAL with a message naming the
  * field (kept by gcp_last_error(), not logged). Booleans must be 0 or 1,
- * auto_gc a gcp_auto_gc, and threshold_mb 0 with heap_only. */
+ * auto_gc a gcp_auto_gc, threshold_mb and hold_limit_mb from 0 to 2^40
+ * MiB (a number of bytes that fits 64 bits), threshold_mb 0 with
+ * heap_only, and reserved_ zero. */
 GCP_EXPORT int gcp_config_validate(const gcp_config *cfg);
 
 /* ---- profiler: reports -------------------------------------------- */
@@ -290,6 +311,7 @@ typedef struct gcp_gc_stats {
     uint64_t total_bytes;      /* allocated since start (batched per thread) */
     uint64_t gc_no;            /* collections so far */
     uint64_t obtained_from_os; /* bytes ever obtained from the OS */
+    uint64_t reserved_[3];     /* cleared */
 } gcp_gc_stats;
 
 /* Why a figure is missing or what happened on the way (report.notes). */
@@ -400,9 +422,11 @@ typedef struct gcp_report {
     int has_detailed_stats;
     gcp_gc_stats stats_before; /* with detailed_stats */
     gcp_gc_stats stats_after;
-    int auto_gc;        /* the gcp_auto_gc mode applied */
+    int auto_gc;        /* the gcp_auto_gc mode applied (never 0: the default
+                           resolved) */
     int gc_collected;   /* the profiler collected after the closure */
     char gc_reason[96]; /* why it did or did not, in one short phrase */
+    uint64_t reserved_[16]; /* cleared */
 } gcp_report;
 
 /* Print the one-line form
@@ -453,13 +477,14 @@ typedef struct gcp_task {
     const char *name;
     gcp_fn fn;
     void *env;
+    void *reserved_[2]; /* NULL */
 } gcp_task;
 
 /* Profile each task in order with one config, filling reports[i]. A task
  * that fails (non-zero status) still gets its report and the batch goes
  * on. Returns the number of tasks whose closure returned non-zero, or a
  * negative error before anything ran (bad config, NULL arrays, a task
- * without fn: GCP_EINVAL naming its index). */
+ * without fn or with reserved_ set: GCP_EINVAL naming its index). */
 GCP_EXPORT int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg,
                                 gcp_report *reports);
 
@@ -469,11 +494,10 @@ GCP_EXPORT int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_confi
  *     ... code ...
  *     gcp_profile_end(&r, 0, &report);
  * Regions nest (end them in reverse order, on the thread that began them).
- * The struct is caller-owned storage; its fields are private. */
+ * The struct is caller-owned storage, opaque: its contents are the
+ * library's. */
 typedef struct gcp_region {
-    /* private */
-    void *frame_;
-    unsigned magic_;
+    void *private_[4];
 } gcp_region;
 
 /* Begin a region: returns 0, or GCP_EINVAL (bad config, NULL region). */
@@ -523,6 +547,7 @@ typedef struct gcp_gc_decision {
     double since_last;     /* s since the last collection ended */
     double cost;           /* s, what the collection took (0: none ran) */
     double memory_saved;   /* MiB RSS it gave back (0 with heap_only) */
+    uint64_t reserved_[4]; /* cleared */
 } gcp_gc_decision;
 
 /* Mark a moment where a collection is cheap for the program (between
@@ -542,20 +567,19 @@ GCP_EXPORT int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out);
 /* ---- where the memory goes: allocation sites ------------------------ */
 
 /* An allocation site: one per call site, in static storage (the macros
- * below make them). The counters are the library's; read them through
- * snapshots. */
+ * below make them, with GCP_SITE_INIT). private_ is the library's (its
+ * counters: read them through snapshots), zero until the site is used. */
 typedef struct gcp_site {
     const char *file;
     int line;
     const char *func;
-    /* private: */
-    int id_;                   /* 0 until first used */
-    uint64_t objects_, bytes_; /* allocated here while tracking */
+    void *reserved_[2]; /* NULL */
+    uint64_t private_[4];
 } gcp_site;
 
 #define GCP_SITE_INIT                                                                              \
     {                                                                                              \
-        __FILE__, __LINE__, __func__, 0, 0, 0                                                      \
+        __FILE__, __LINE__, __func__, {0}, {0}                                                     \
     }
 
 /* Allocate as gcp_alloc / gcp_alloc_atomic / gcp_strdup do, recording site
@@ -710,15 +734,20 @@ GCP_EXPORT void gcp_line_report_free(gcp_line_report *lines);
  * Takes the allocation lock for the walk; thread-safe. */
 GCP_EXPORT size_t gcp_deep_sizeof(const void *obj);
 
-/* Options of a leak check. Start from gcp_leak_options_init(). */
+/* Options of a leak check; {0} (or NULL) is the defaults. */
 typedef struct gcp_leak_options {
-    size_t iterations;      /* measured runs of the operation; default 30 */
-    size_t warmup;          /* runs first, not measured; default 3 */
+    size_t iterations;      /* measured runs of the operation; 0: 30 */
+    size_t warmup;          /* runs first, not measured; 0: 3;
+                               GCP_LEAK_NO_WARMUP: none */
     double threshold_bytes; /* persistent growth per iteration that is a leak
                                (>=, so a leak of exactly this much is found);
-                               default 16 */
+                               0: 16 */
+    uint64_t reserved_[4];  /* zero */
 } gcp_leak_options;
 
+#define GCP_LEAK_NO_WARMUP ((size_t)-1)
+
+/* The defaults: all zero, as {0}. */
 GCP_EXPORT void gcp_leak_options_init(gcp_leak_options *opt);
 
 /* What a leak check found. live_bytes holds every measurement when the
@@ -753,6 +782,7 @@ typedef struct gcp_leak_report {
     double persistent_per_iteration; /* (persistent - fall) bytes / span */
     double p_value; /* at most this chance that live bytes with no trend, in
                        random order, pass: 1 / C(2q, q); 1/3432 at 30 */
+    uint64_t reserved_[8]; /* cleared */
 } gcp_leak_report;
 
 /* Run fn(env) warmup + iterations times; after each measured run collect
@@ -775,7 +805,8 @@ GCP_EXPORT int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_
 /* Live runtime objects right after a full collection, counted exactly. */
 typedef struct gcp_live_counts {
     uint64_t objects;
-    uint64_t bytes; /* the collector's sizes (GC_size) */
+    uint64_t bytes;        /* the collector's sizes (GC_size) */
+    uint64_t reserved_[2]; /* cleared */
 } gcp_live_counts;
 
 /* Count the live runtime objects exactly into *before (the census of
@@ -799,8 +830,9 @@ GCP_EXPORT int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before,
  * whose RSS cannot be read (no /proc) has the heap and no RSS. */
 typedef enum { GCP_MONITOR_DAT = 0, GCP_MONITOR_JSONL = 1 } gcp_monitor_format;
 
+/* {0} is the defaults, with nothing to record: set path, fp or trace. */
 typedef struct gcp_monitor_options {
-    double interval;           /* seconds between samples; default 0.01 */
+    double interval;           /* seconds between samples; 0: 0.01 */
     const char *path;          /* timeline file (replaced), or NULL */
     FILE *fp;                  /* ... or a stream of yours (not closed) */
     gcp_monitor_format format; /* default GCP_MONITOR_DAT (mprof .dat) */
@@ -808,6 +840,7 @@ typedef struct gcp_monitor_options {
     FILE *trace_fp;            /* where: default stderr */
     const char *cmdline;       /* for the CMDLINE line; default: read from
                                   /proc/self/cmdline */
+    uint64_t reserved_[4];     /* zero */
 } gcp_monitor_options;
 
 /* Defaults, then the environment: GCPROF_MONITOR_INTERVAL (seconds),
@@ -822,8 +855,9 @@ typedef struct gcp_monitor_options {
 GCP_EXPORT int gcp_monitor_options_init(gcp_monitor_options *opts);
 
 /* Start recording. Needs a timeline (path or fp) or trace on; interval
- * from 0.001 to 3600 s. path is written as a new PATH.tmp.XXXXXX beside it
- * (O_EXCL|O_NOFOLLOW, mode 0644 & ~umask), renamed over path at stop: a
+ * 0 (the default, 0.01 s) or from 0.001 to 3600 s. path is written as a
+ * new PATH.tmp.XXXXXX beside it (O_EXCL|O_NOFOLLOW, mode 0644 & ~umask),
+ * renamed over path at stop: a
  * link there is replaced, never followed; directories, devices, FIFOs and
  * links into /proc are refused. The file is flushed every interval, so a
  * crash loses at most the last one and leaves the temporary file, with no

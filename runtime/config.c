@@ -29,7 +29,13 @@
 #define MSG_MAX  256 /* as long as the last-error buffer */
 #define SHOW_MAX 40  /* quote at most this much of a key or value */
 
-typedef enum { KIND_BOOL, KIND_MODE, KIND_NONNEG, KIND_POSITIVE } key_kind;
+/* KIND_MIB: 0 (the key's default) up to MAX_MIB. */
+typedef enum { KIND_BOOL, KIND_MODE, KIND_MIB } key_kind;
+
+/* MiB as a number of bytes must fit 64 bits, with room: 2^40 MiB is 1 EiB. */
+#define MAX_MIB 1099511627776.0
+
+#define DEFAULT_HOLD_LIMIT_MB 1024.0
 
 typedef struct key {
     const char *name; /* in a spec */
@@ -42,8 +48,8 @@ static const key keys[] = {
     {"auto_gc", "GCPROF_AUTO_GC", offsetof(gcp_config, auto_gc), KIND_MODE},
     {"detailed_stats", "GCPROF_DETAILED_STATS", offsetof(gcp_config, detailed_stats), KIND_BOOL},
     {"track_peak", "GCPROF_TRACK_PEAK", offsetof(gcp_config, track_peak), KIND_BOOL},
-    {"threshold_mb", "GCPROF_THRESHOLD_MB", offsetof(gcp_config, threshold_mb), KIND_NONNEG},
-    {"hold_limit_mb", "GCPROF_HOLD_LIMIT_MB", offsetof(gcp_config, hold_limit_mb), KIND_POSITIVE},
+    {"threshold_mb", "GCPROF_THRESHOLD_MB", offsetof(gcp_config, threshold_mb), KIND_MIB},
+    {"hold_limit_mb", "GCPROF_HOLD_LIMIT_MB", offsetof(gcp_config, hold_limit_mb), KIND_MIB},
     {"heap_only", "GCPROF_HEAP_ONLY", offsetof(gcp_config, heap_only), KIND_BOOL},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -118,18 +124,27 @@ static int parse_bool(const char *v, size_t len, int *out)
     return -1;
 }
 
-/* auto_gc: a mode name, or a boolean (true meaning always). */
+/* auto_gc: a mode name, or a boolean (true meaning always, false off). */
 static int parse_mode(const char *v, size_t len, int *out)
 {
-    static const char *const modes[] = {"off", "always", "adaptive"};
+    static const struct {
+        const char *name;
+        int mode;
+    } modes[] = {{"off", GCP_AUTO_GC_OFF},
+                 {"always", GCP_AUTO_GC_ALWAYS},
+                 {"adaptive", GCP_AUTO_GC_ADAPTIVE}};
+    int b;
 
-    for (int i = 0; i < 3; i++) {
-        if (strlen(modes[i]) == len && strncasecmp(v, modes[i], len) == 0) {
-            *out = i;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        if (strlen(modes[i].name) == len && strncasecmp(v, modes[i].name, len) == 0) {
+            *out = modes[i].mode;
             return 0;
         }
     }
-    return parse_bool(v, len, out);
+    if (parse_bool(v, len, &b) != 0)
+        return -1;
+    *out = b ? GCP_AUTO_GC_ALWAYS : GCP_AUTO_GC_OFF;
+    return 0;
 }
 
 static locale_t c_locale;
@@ -157,10 +172,8 @@ static int parse_double(const char *v, size_t len, double *out)
 /* 0 when v suits k, else -1 and why not in msg (without a position). */
 static int check_range(const key *k, const char *label, double v, char *msg, size_t n)
 {
-    if (k->kind == KIND_NONNEG && !(isfinite(v) && v >= 0))
-        return msgf(msg, n, "%s must be finite and >= 0, got %g", label, v);
-    if (k->kind == KIND_POSITIVE && !(isfinite(v) && v > 0))
-        return msgf(msg, n, "%s must be finite and > 0, got %g", label, v);
+    if (k->kind == KIND_MIB && !(v >= 0 && v <= MAX_MIB)) /* NaN fails too */
+        return msgf(msg, n, "%s must be from 0 to 2^40 (MiB), got %g", label, v);
     return 0;
 }
 
@@ -275,17 +288,22 @@ static int load_env(gcp_config *cfg, char *msg, size_t n)
 
 /* ---- public functions ------------------------------------------------ */
 
+/* Zero is every field's default (auto_gc always, hold_limit_mb 1024, the
+ * rest off): memset, padding too, so copies compare equal. */
 void gcp_config_init(gcp_config *cfg)
 {
-    if (!cfg)
-        return;
-    memset(cfg, 0, sizeof *cfg); /* padding too, so copies compare equal */
-    cfg->auto_gc = 1;
-    cfg->detailed_stats = 0;
-    cfg->track_peak = 0;
-    cfg->threshold_mb = 0;
-    cfg->hold_limit_mb = 1024;
-    cfg->heap_only = 0;
+    if (cfg)
+        memset(cfg, 0, sizeof *cfg);
+}
+
+/* A valid config with its zeros made the defaults they stand for: what
+ * the profiler runs with, and what reports show. */
+static void apply_defaults(gcp_config *c)
+{
+    if (c->auto_gc == GCP_AUTO_GC_DEFAULT)
+        c->auto_gc = GCP_AUTO_GC_ALWAYS;
+    if (c->hold_limit_mb == 0)
+        c->hold_limit_mb = DEFAULT_HOLD_LIMIT_MB;
 }
 
 int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen)
@@ -331,7 +349,7 @@ int gcp_config_validate(const gcp_config *cfg)
         const key *k = &keys[i];
 
         if (k->kind == KIND_BOOL || k->kind == KIND_MODE) {
-            int b = *int_field(&c, k), top = k->kind == KIND_BOOL ? 1 : GCP_AUTO_GC_ADAPTIVE;
+            int b = *int_field(&c, k), top = k->kind == KIND_BOOL ? 1 : GCP_AUTO_GC_OFF;
 
             if (b < 0 || b > top)
                 return gcp__fail_quiet(GCP_EINVAL, "%s must be 0..%d, got %d", k->name, top, b);
@@ -342,6 +360,9 @@ int gcp_config_validate(const gcp_config *cfg)
     if (c.heap_only && c.threshold_mb > 0)
         return gcp__fail_quiet(GCP_EINVAL, "threshold_mb=%g needs RSS, which heap_only turns off",
                                c.threshold_mb);
+    if (!gcp__zero(c.reserved_, sizeof c.reserved_))
+        return gcp__fail_quiet(GCP_EINVAL, "reserved_ is not zero (start from {0} or "
+                                           "gcp_config_init)");
     return 0;
 }
 
@@ -363,10 +384,12 @@ static void env_load_once(void)
  * of nanoseconds); anything unusual goes through gcp_config_validate. */
 static int plainly_valid(const gcp_config *c)
 {
-    return (unsigned)c->auto_gc <= GCP_AUTO_GC_ADAPTIVE && (unsigned)c->detailed_stats <= 1 &&
+    return (unsigned)c->auto_gc <= GCP_AUTO_GC_OFF && (unsigned)c->detailed_stats <= 1 &&
            (unsigned)c->track_peak <= 1 && (unsigned)c->heap_only <= 1 &&
-           (c->threshold_mb == 0 || (!c->heap_only && c->threshold_mb > 0 && c->threshold_mb < 1e300)) &&
-           c->hold_limit_mb > 0 && c->hold_limit_mb < 1e300;
+           (c->threshold_mb == 0 ||
+            (!c->heap_only && c->threshold_mb > 0 && c->threshold_mb <= MAX_MIB)) &&
+           c->hold_limit_mb >= 0 && c->hold_limit_mb <= MAX_MIB &&
+           gcp__zero(c->reserved_, sizeof c->reserved_);
 }
 
 int gcp__config_may_collect(const gcp_config *cfg)
@@ -385,17 +408,21 @@ int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
         return gcp__fail_quiet(GCP_EINVAL, "gcp__config_resolve: out is NULL");
     if (cfg && plainly_valid(cfg)) {
         *out = *cfg;
+        apply_defaults(out);
         return 0;
     }
     if (cfg) {
         rc = gcp_config_validate(cfg);
-        if (rc == 0)
+        if (rc == 0) {
             *out = *cfg;
+            apply_defaults(out);
+        }
         return rc;
     }
     pthread_once(&env_once, env_load_once);
     if (env_bad)
         return gcp__fail_quiet(GCP_EINVAL, "%s", env_msg);
     *out = env_cfg;
+    apply_defaults(out);
     return 0;
 }

@@ -151,6 +151,7 @@ void gcp_heap_counters_get(gcp_heap_counters *out)
     if (!out)
         return;
     gcp__heap_totals(&a, NULL);
+    memset(out, 0, sizeof *out);
     out->objects_allocated = a.objects;
     out->bytes_allocated = a.bytes;
 }

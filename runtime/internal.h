@@ -28,6 +28,20 @@ int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
 int gcp__fail_quiet(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
 
+/* ---- the ABI (doc/abi.md) --------------------------------------------- */
+
+/* 1 when the n bytes at p are all zero: a caller's reserved_ words, which
+ * a later version gives meaning, must be. */
+static inline int gcp__zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return 0;
+    return 1;
+}
+
 /* ---- initialisation (init.c) ------------------------------------------ */
 
 /* The collector and the runtime's kinds, without what gcp_init adds (a

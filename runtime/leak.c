@@ -48,13 +48,32 @@
 #include "internal.h"
 #include "leak_sites.h"
 
+#define DEFAULT_ITERATIONS 30
+#define DEFAULT_WARMUP     3
+#define DEFAULT_THRESHOLD  16.0
+
 void gcp_leak_options_init(gcp_leak_options *opt)
 {
-    if (!opt)
-        return;
-    opt->iterations = 30;
-    opt->warmup = 3;
-    opt->threshold_bytes = 16;
+    if (opt)
+        memset(opt, 0, sizeof *opt); /* zero is every field's default */
+}
+
+/* The options with each 0 replaced by its default (opt NULL: all). */
+static gcp_leak_options resolve_options(const gcp_leak_options *opt)
+{
+    gcp_leak_options o = {0};
+
+    if (opt)
+        o = *opt;
+    if (o.iterations == 0)
+        o.iterations = DEFAULT_ITERATIONS;
+    if (o.warmup == 0)
+        o.warmup = DEFAULT_WARMUP;
+    else if (o.warmup == GCP_LEAK_NO_WARMUP)
+        o.warmup = 0;
+    if (o.threshold_bytes == 0)
+        o.threshold_bytes = DEFAULT_THRESHOLD;
+    return o;
 }
 
 /* ---- the line ------------------------------------------------------ */
@@ -182,6 +201,8 @@ static int check_options(const gcp_leak_options *opt)
                          opt->threshold_bytes);
     if (opt->warmup > SIZE_MAX - opt->iterations)
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: warmup + iterations overflows size_t");
+    if (!gcp__zero(opt->reserved_, sizeof opt->reserved_))
+        return gcp__fail(GCP_EINVAL, "gcp_leak_check: opt->reserved_ is not zero (start from {0})");
     return 0;
 }
 
@@ -209,16 +230,11 @@ static void report_init(gcp_leak_report *out, const char *name)
 static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void *env,
                                               const gcp_leak_options *opt, gcp_leak_report *out)
 {
-    gcp_leak_options defaults;
     fit bytes = {0}, objects = {0};
     persist growth;
     gcp__site_growth sites;
     int by_site;
 
-    if (!opt) {
-        gcp_leak_options_init(&defaults);
-        opt = &defaults;
-    }
     report_init(out, name);
     gcp__site_growth_init(&sites);
     by_site = gcp_sites_track(-1);
@@ -272,17 +288,16 @@ int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_option
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: fn is NULL");
     if (!out)
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: out is NULL");
-    if (opt) { /* the defaults are valid */
-        int rc = check_options(opt);
-        if (rc < 0)
-            return rc;
-    }
+    gcp_leak_options o = resolve_options(opt);
+    int rc = check_options(&o);
+    if (rc < 0)
+        return rc;
     gcp_init();
     if (GC_is_disabled())
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: collection is disabled (GC_disable), "
                                      "nothing can be measured");
     gcp__clear_own_frames(); /* where leak_run's frame goes */
-    int rc = leak_run(name, fn, env, opt, out);
+    rc = leak_run(name, fn, env, &o, out);
     __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
     return rc;
 }
@@ -296,6 +311,7 @@ static __attribute__((noinline)) int live_growth_run(gcp_fn fn, void *env, gcp_l
     gcp__counts live;
 
     collect_and_count(&live);
+    memset(before, 0, sizeof *before);
     before->objects = live.objects;
     before->bytes = live.bytes;
     int rc = fn(env);
@@ -305,6 +321,7 @@ static __attribute__((noinline)) int live_growth_run(gcp_fn fn, void *env, gcp_l
     if (GC_is_disabled())
         return gcp__fail(GCP_EINVAL, "gcp_live_growth: collection was disabled by fn");
     collect_and_count(&live);
+    memset(after, 0, sizeof *after);
     after->objects = live.objects;
     after->bytes = live.bytes;
     return 0;

@@ -37,6 +37,7 @@
 
 #define MIN_INTERVAL 0.001 /* as gcprof run: times are written to 0.1 ms; finer is a busy loop */
 #define MAX_INTERVAL 3600.0
+#define DEFAULT_INTERVAL 0.01 /* what an interval of 0 means */
 
 typedef struct monitor {
     pthread_mutex_t lock; /* the stream and the fields below */
@@ -64,10 +65,15 @@ static int validate(const gcp_monitor_options *o)
 {
     if (!o)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_start: opts is NULL");
-    if (!isfinite(o->interval) || o->interval < MIN_INTERVAL || o->interval > MAX_INTERVAL)
+    if (o->interval != 0 &&
+        (!isfinite(o->interval) || o->interval < MIN_INTERVAL || o->interval > MAX_INTERVAL))
         return gcp__fail(GCP_EINVAL,
-                         "gcp_monitor_start: interval must be from %g to %g s, got %g",
-                         MIN_INTERVAL, MAX_INTERVAL, o->interval);
+                         "gcp_monitor_start: interval must be 0 (the default, %g s) or from %g "
+                         "to %g s, got %g",
+                         DEFAULT_INTERVAL, MIN_INTERVAL, MAX_INTERVAL, o->interval);
+    if (!gcp__zero(o->reserved_, sizeof o->reserved_))
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_start: opts->reserved_ is not zero (start "
+                                     "from {0})");
     if (o->format != GCP_MONITOR_DAT && o->format != GCP_MONITOR_JSONL)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_start: format %d is not DAT or JSONL",
                          (int)o->format);
@@ -282,7 +288,7 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     }
     mon.format = o->format == GCP_MONITOR_JSONL ? GCP_TL_JSONL : GCP_TL_DAT;
     mon.trace_fp = o->trace ? (o->trace_fp ? o->trace_fp : stderr) : NULL;
-    mon.interval = o->interval;
+    mon.interval = o->interval != 0 ? o->interval : DEFAULT_INTERVAL;
     mon.write_error = 0;
     mon.said_no_rss = 0;
     mon.owner = getpid();

@@ -390,9 +390,12 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
     GCP__REFUSE_IN_HOOK("gcp_profile_many");
     if (n > 0 && (!tasks || !reports))
         return gcp__fail(GCP_EINVAL, "gcp_profile_many: %s is NULL", tasks ? "reports" : "tasks");
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!tasks[i].fn)
             return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].fn is NULL", i);
+        if (!gcp__zero(tasks[i].reserved_, sizeof tasks[i].reserved_))
+            return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].reserved_ is not NULL", i);
+    }
     int rc = gcp__config_resolve(cfg, &resolved);
     if (rc < 0) {
         gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
@@ -411,13 +414,31 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
     return failed;
 }
 
+/* A region's opaque storage: its frame and the serial that proves the
+ * frame is still the one begun there. */
+static void region_set(gcp_region *region, frame *f, unsigned serial)
+{
+    memset(region, 0, sizeof *region);
+    region->private_[0] = f;
+    region->private_[1] = (void *)(uintptr_t)serial;
+}
+
+static frame *region_frame(const gcp_region *region)
+{
+    return region->private_[0];
+}
+
+static unsigned region_serial(const gcp_region *region)
+{
+    return (unsigned)(uintptr_t)region->private_[1];
+}
+
 int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg)
 {
     GCP__REFUSE_IN_HOOK("gcp_profile_begin");
     if (!region)
         return gcp__fail(GCP_EINVAL, "gcp_profile_begin: region is NULL");
-    region->frame_ = NULL;
-    region->magic_ = 0;
+    region_set(region, NULL, 0);
     frame *f = malloc(sizeof *f); /* outside the GC heap: not counted */
     if (!f)
         return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
@@ -433,8 +454,7 @@ int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cf
      * a later region, and must not be taken for the old one. */
     static _Atomic unsigned serials = 1;
     f->is_region = atomic_fetch_add(&serials, 1) | 1u;
-    region->frame_ = f;
-    region->magic_ = f->is_region;
+    region_set(region, f, f->is_region);
     return 0;
 }
 
@@ -471,8 +491,8 @@ int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
     GCP__REFUSE_IN_HOOK("gcp_profile_end");
     if (!region || !out)
         return gcp__fail(GCP_EINVAL, "gcp_profile_end: %s is NULL", region ? "out" : "region");
-    frame *f = region->frame_;
-    if (!f || !open_on_this_thread(f) || f->is_region != region->magic_)
+    frame *f = region_frame(region);
+    if (!f || !open_on_this_thread(f) || f->is_region != region_serial(region))
         return gcp__fail(GCP_ESTATE, "gcp_profile_end: region was not begun, already ended, "
                                      "or begun on another thread");
     int unwound = f != innermost;
@@ -485,8 +505,7 @@ int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
     frame_end(f, status, out);
     if (unwound)
         out->notes |= GCP_NOTE_UNWOUND;
-    region->magic_ = 0;
-    region->frame_ = NULL;
+    region_set(region, NULL, 0);
     free(f);
     return 0;
 }

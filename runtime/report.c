@@ -31,11 +31,19 @@ static const struct {
     {GCP_NOTE_ALLOCATED_IN_COLLECTION, "allocated_in_collection"},
 };
 
-static const char *const auto_gc_names[] = {"off", "always", "adaptive"};
-
 static const char *auto_gc_name(int mode)
 {
-    return mode >= 0 && mode <= GCP_AUTO_GC_ADAPTIVE ? auto_gc_names[mode] : "unknown";
+    switch (mode) {
+    case GCP_AUTO_GC_DEFAULT: /* a report holds the mode applied: never this */
+    case GCP_AUTO_GC_ALWAYS:
+        return "always";
+    case GCP_AUTO_GC_ADAPTIVE:
+        return "adaptive";
+    case GCP_AUTO_GC_OFF:
+        return "off";
+    default:
+        return "unknown";
+    }
 }
 #define N_NOTES (sizeof note_names / sizeof note_names[0])
 

@@ -32,8 +32,8 @@ static size_t n_sites, cap_sites;
 static _Atomic size_t published; /* ids up to this are in sites[] */
 static _Atomic uint32_t window;   /* the current allocation window */
 
-gcp_site gcp__site_unknown = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc", 0, 0, 0};
-gcp_site gcp__site_unknown_atomic = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc_atomic", 0, 0, 0};
+gcp_site gcp__site_unknown = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc", {0}, {0}};
+gcp_site gcp__site_unknown_atomic = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc_atomic", {0}, {0}};
 
 /* The site word: the id in the low 32 bits, the window in bits 32-62, and
  * bit 63 set (never a user-space address, should anything scan it). */
@@ -70,13 +70,19 @@ void gcp__sites_from_env(void)
         atomic_store(&gcp__tracking, 1);
 }
 
+/* A site's private_ words (gcprof.h): its id (0 until registered) and what
+ * was allocated there while tracking. */
+#define SITE_ID(site)      ((site)->private_[0])
+#define SITE_OBJECTS(site) ((site)->private_[1])
+#define SITE_BYTES(site)   ((site)->private_[2])
+
 /* The site's id, registering it on first use. Returns 0 when out of
  * memory for the registry (the object is then allocated unsited). */
 static int register_site(gcp_site *site, int atomic);
 
 static inline int site_id(gcp_site *site, int atomic)
 {
-    int id = __atomic_load_n(&site->id_, __ATOMIC_ACQUIRE);
+    int id = (int)__atomic_load_n(&SITE_ID(site), __ATOMIC_ACQUIRE);
 
     return __builtin_expect(id != 0, 1) ? id : register_site(site, atomic);
 }
@@ -86,7 +92,7 @@ static int register_site(gcp_site *site, int atomic)
     int id;
 
     pthread_mutex_lock(&registry_lock);
-    id = site->id_;
+    id = (int)SITE_ID(site);
     if (!id && n_sites == cap_sites) {
         size_t cap = cap_sites ? cap_sites * 2 : 64;
         gcp_site **grown = realloc(sites, cap * sizeof *grown);
@@ -103,7 +109,7 @@ static int register_site(gcp_site *site, int atomic)
         sites[n_sites++] = site;
         id = (int)n_sites;
         atomic_store(&published, n_sites);
-        __atomic_store_n(&site->id_, id, __ATOMIC_RELEASE);
+        __atomic_store_n(&SITE_ID(site), (uint64_t)id, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&registry_lock);
     return id;
@@ -117,8 +123,8 @@ static void flush_slot(gcp__site_slot *sl)
     uint64_t objects = __atomic_load_n(&sl->objects, __ATOMIC_RELAXED);
     uint64_t bytes = __atomic_load_n(&sl->bytes, __ATOMIC_RELAXED);
 
-    __atomic_fetch_add(&sl->site->objects_, objects, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&sl->site->bytes_, bytes, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&SITE_OBJECTS(sl->site), objects, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&SITE_BYTES(sl->site), bytes, __ATOMIC_RELAXED);
     __atomic_store_n(&sl->objects, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&sl->bytes, 0, __ATOMIC_RELAXED);
 }
@@ -128,8 +134,8 @@ static inline __attribute__((always_inline)) void count(gcp_site *site, int id, 
     gcp__site_slot *slots = gcp__thread_site_slots();
 
     if (!slots) { /* no allocation state: count in the site directly */
-        __atomic_fetch_add(&site->objects_, 1, __ATOMIC_RELAXED);
-        __atomic_fetch_add(&site->bytes_, bytes, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&SITE_OBJECTS(site), 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&SITE_BYTES(site), bytes, __ATOMIC_RELAXED);
         return;
     }
     gcp__site_slot *sl = &slots[id & (GCP__SITE_SLOTS - 1)];
@@ -226,7 +232,7 @@ static void add_slot_counts(const gcp__site_slot *slots, void *data)
 
     for (int i = 0; i < GCP__SITE_SLOTS; i++) {
         gcp_site *site = __atomic_load_n(&slots[i].site, __ATOMIC_ACQUIRE);
-        size_t id = site ? (size_t)__atomic_load_n(&site->id_, __ATOMIC_RELAXED) : 0;
+        size_t id = site ? (size_t)__atomic_load_n(&SITE_ID(site), __ATOMIC_RELAXED) : 0;
         if (id == 0 || id > b->n)
             continue;
         b->stats[id - 1].objects_allocated += __atomic_load_n(&slots[i].objects, __ATOMIC_RELAXED);
@@ -260,8 +266,8 @@ int gcp__sites_census_since(uint32_t since, int walk, gcp_site_stats **out,
         b.stats[i].func = site->func;
         b.stats[i].line = site->line;
         b.stats[i].atomic = site_atomic[i];
-        b.stats[i].objects_allocated = __atomic_load_n(&site->objects_, __ATOMIC_RELAXED);
-        b.stats[i].bytes_allocated = __atomic_load_n(&site->bytes_, __ATOMIC_RELAXED);
+        b.stats[i].objects_allocated = __atomic_load_n(&SITE_OBJECTS(site), __ATOMIC_RELAXED);
+        b.stats[i].bytes_allocated = __atomic_load_n(&SITE_BYTES(site), __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&registry_lock);
     gcp__each_site_slots(add_slot_counts, &b);

@@ -52,7 +52,7 @@ static gcp_config defaults(void)
  * (but heap_only: a threshold needs RSS). */
 static gcp_config odd_config(void)
 {
-    gcp_config cfg = {.auto_gc = 0,
+    gcp_config cfg = {.auto_gc = GCP_AUTO_GC_OFF,
                       .detailed_stats = 1,
                       .track_peak = 1,
                       .threshold_mb = 7.5,
@@ -120,15 +120,78 @@ static void in_child(int (*fn)(void))
 
 START_TEST(test_defaults)
 {
-    gcp_config cfg = defaults();
+    gcp_config cfg = defaults(), zero = {0}, out;
 
-    ck_assert_int_eq(cfg.auto_gc, 1);
-    ck_assert_int_eq(cfg.detailed_stats, 0);
-    ck_assert_int_eq(cfg.track_peak, 0);
-    ck_assert_double_eq(cfg.threshold_mb, 0);
-    ck_assert_double_eq(cfg.hold_limit_mb, 1024);
+    /* gcp_config_init is {0}, byte for byte */
+    ck_assert_int_eq(memcmp(&cfg, &zero, sizeof cfg), 0);
     ck_assert_int_eq(gcp_config_validate(&cfg), 0);
+    /* and the zeros stand for the documented defaults */
+    ck_assert_int_eq(gcp__config_resolve(&cfg, &out), 0);
+    ck_assert_int_eq(out.auto_gc, GCP_AUTO_GC_ALWAYS);
+    ck_assert_int_eq(out.detailed_stats, 0);
+    ck_assert_int_eq(out.track_peak, 0);
+    ck_assert_double_eq(out.threshold_mb, 0);
+    ck_assert_double_eq(out.hold_limit_mb, 1024);
+    ck_assert_int_eq(out.heap_only, 0);
     gcp_config_init(NULL); /* a no-op */
+}
+END_TEST
+
+/* Issue 13: {0}, designated initialisers and memset are configs: each
+ * profiles (the closure runs) with the defaults, and a field set on top
+ * takes effect. Before, each failed: "hold_limit_mb must be finite and >
+ * 0, got 0", and the closure did not run. */
+static int ran_zero;
+static int zero_body(void *env)
+{
+    (void)env;
+    ran_zero++;
+    for (int i = 0; i < 1000; i++)
+        tu_sink = gcp_alloc(32);
+    tu_sink = NULL;
+    return 0;
+}
+
+START_TEST(test_zero_is_initialisation)
+{
+    gcp_config braces = {0}, by_memset;
+    gcp_report r;
+
+    memset(&by_memset, 0, sizeof by_memset);
+    braces.track_peak = 1; /* @memory_profiler(track_peak=True) */
+    ran_zero = 0;
+    ck_assert_int_eq(gcp_profile("braces", zero_body, NULL, &braces, &r), 0);
+    ck_assert_int_eq(r.track_peak, 1);
+    ck_assert_int_eq(r.auto_gc, GCP_AUTO_GC_ALWAYS);
+    ck_assert_int_eq(r.gc_objects_collected, 1000); /* always: exact */
+    ck_assert_int_eq(gcp_profile("memset", zero_body, NULL, &by_memset, &r), 0);
+    ck_assert_int_eq(r.auto_gc, GCP_AUTO_GC_ALWAYS);
+    ck_assert_int_eq(gcp_profile("designated", zero_body, NULL,
+                                 &(gcp_config){.auto_gc = GCP_AUTO_GC_OFF, .heap_only = 1}, &r),
+                     0);
+    ck_assert_int_eq(r.auto_gc, GCP_AUTO_GC_OFF);
+    ck_assert(r.profiler_gc_time == 0); /* off: the profiler did not collect */
+    ck_assert_int_eq(gcp_profile("adaptive", zero_body, NULL,
+                                 &(gcp_config){.auto_gc = GCP_AUTO_GC_ADAPTIVE}, &r),
+                     0);
+    ck_assert_int_eq(r.auto_gc, GCP_AUTO_GC_ADAPTIVE);
+    ck_assert_int_eq(ran_zero, 4);
+}
+END_TEST
+
+/* A caller's reserved_ words are refused unless zero: a later version
+ * gives them meaning, so garbage there would change behaviour silently. */
+START_TEST(test_reserved_must_be_zero)
+{
+    gcp_config cfg = {0};
+    gcp_report r;
+
+    cfg.reserved_[7] = 1;
+    ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "reserved_"));
+    ran_zero = 0;
+    ck_assert_int_eq(gcp_profile("reserved", zero_body, NULL, &cfg, &r), GCP_EINVAL);
+    ck_assert_int_eq(ran_zero, 0);
 }
 END_TEST
 
@@ -138,7 +201,7 @@ START_TEST(test_each_key)
     char err[128] = "";
 
     ck_assert_int_eq(gcp_config_parse("auto_gc=0", &cfg, err, sizeof err), 0);
-    ck_assert_int_eq(cfg.auto_gc, 0);
+    ck_assert_int_eq(cfg.auto_gc, GCP_AUTO_GC_OFF); /* a boolean: false is off */
     ck_assert_int_eq(gcp_config_parse("detailed_stats=1", &cfg, err, sizeof err), 0);
     ck_assert_int_eq(cfg.detailed_stats, 1);
     ck_assert_int_eq(gcp_config_parse("track_peak=1", &cfg, err, sizeof err), 0);
@@ -180,10 +243,14 @@ START_TEST(test_bool_spellings)
             int *field = k == 0 ? &cfg.auto_gc : k == 1 ? &cfg.detailed_stats : &cfg.track_peak;
             char spec[64];
 
-            *field = !words[i].value;
+            /* auto_gc: true is always, false is off */
+            int want = k > 0 ? words[i].value
+                             : words[i].value ? GCP_AUTO_GC_ALWAYS : GCP_AUTO_GC_OFF;
+
+            *field = k > 0 ? !words[i].value : GCP_AUTO_GC_DEFAULT;
             snprintf(spec, sizeof spec, "%s=%s", keys[k], words[i].word);
             ck_assert_int_eq(gcp_config_parse(spec, &cfg, NULL, 0), 0);
-            ck_assert_msg(*field == words[i].value, "%s gave %d", spec, *field);
+            ck_assert_msg(*field == want, "%s gave %d", spec, *field);
         }
     }
 }
@@ -229,7 +296,7 @@ START_TEST(test_empty_items)
     }
     cfg = defaults();
     ck_assert_int_eq(gcp_config_parse(",auto_gc=0,,track_peak=1,", &cfg, NULL, 0), 0);
-    ck_assert_int_eq(cfg.auto_gc, 0);
+    ck_assert_int_eq(cfg.auto_gc, GCP_AUTO_GC_OFF);
     ck_assert_int_eq(cfg.track_peak, 1);
 }
 END_TEST
@@ -290,7 +357,7 @@ START_TEST(test_env_precedence)
     ck_assert_int_eq(cfg.track_peak, 1);       /* per-key variable beats GCPROF */
     ck_assert_double_eq(cfg.threshold_mb, 7);  /* likewise */
     ck_assert_double_eq(cfg.hold_limit_mb, 9); /* GCPROF beats the default */
-    ck_assert_int_eq(cfg.auto_gc, 1);          /* untouched: the default */
+    ck_assert_int_eq(cfg.auto_gc, GCP_AUTO_GC_DEFAULT); /* untouched */
     /* An explicit spec applied afterwards beats both. */
     ck_assert_int_eq(gcp_config_parse("track_peak=0", &cfg, NULL, 0), 0);
     ck_assert_int_eq(cfg.track_peak, 0);
@@ -328,6 +395,8 @@ static int resolve_env_child(void)
     setenv("GCPROF_THRESHOLD_MB", "64", 1);
     want.track_peak = 1;
     want.threshold_mb = 64;
+    want.auto_gc = GCP_AUTO_GC_ALWAYS; /* the defaults, resolved */
+    want.hold_limit_mb = 1024;
     if (gcp__config_resolve(NULL, &out) != 0 || !config_eq(&out, &want))
         return 1;
     /* Read once per process: later changes are not seen. */
@@ -380,12 +449,15 @@ END_TEST
 
 START_TEST(test_out_of_range)
 {
-    expect_parse_error("threshold_mb=-1", "threshold_mb must be finite and >= 0, got -1",
+    expect_parse_error("threshold_mb=-1", "threshold_mb must be from 0 to 2^40 (MiB), got -1",
                        "(at position 14)", NULL);
-    expect_parse_error("threshold_mb=nan", "threshold_mb must be finite", "got nan", NULL);
-    expect_parse_error("threshold_mb=inf", "threshold_mb must be finite", "got inf", NULL);
-    expect_parse_error("threshold_mb=1e999", "threshold_mb must be finite", "got inf", NULL);
-    expect_parse_error("hold_limit_mb=0", "hold_limit_mb must be finite and > 0, got 0", NULL);
+    expect_parse_error("threshold_mb=nan", "threshold_mb must be from 0", "got nan", NULL);
+    expect_parse_error("threshold_mb=inf", "threshold_mb must be from 0", "got inf", NULL);
+    expect_parse_error("threshold_mb=1e999", "threshold_mb must be from 0", "got inf", NULL);
+    /* in bytes beyond 64 bits: 1e300 was accepted, and overflowed */
+    expect_parse_error("threshold_mb=1e300", "threshold_mb must be from 0 to 2^40", NULL);
+    expect_parse_error("hold_limit_mb=1099511627777", "hold_limit_mb must be from 0 to 2^40",
+                       NULL);
     expect_parse_error("hold_limit_mb=-5", "hold_limit_mb", "got -5", NULL);
     expect_parse_error("hold_limit_mb=-inf", "hold_limit_mb", "got -inf", NULL);
 }
@@ -481,8 +553,8 @@ END_TEST
 
 START_TEST(test_validate)
 {
-    static const double bad_threshold[] = {NAN, INFINITY, -INFINITY, -1, -1e-9};
-    static const double bad_hold[] = {0, -1, NAN, INFINITY};
+    static const double bad_threshold[] = {NAN, INFINITY, -INFINITY, -1, -1e-9, 1e300};
+    static const double bad_hold[] = {-1, NAN, INFINITY, 1e300, 1099511627776.5};
     gcp_config cfg;
 
     for (size_t i = 0; i < sizeof bad_threshold / sizeof bad_threshold[0]; i++) {
@@ -491,7 +563,7 @@ START_TEST(test_validate)
         ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
         ck_assert_msg(strstr(gcp_last_error(), "threshold_mb"), "'%s'", gcp_last_error());
     }
-    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "got -1e-09"));
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "got 1e+300"));
     cfg.threshold_mb = NAN;
     gcp_config_validate(&cfg);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "nan"));
@@ -518,9 +590,13 @@ START_TEST(test_validate)
     ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "track_peak"));
     cfg = defaults();
-    cfg.auto_gc = 3;
+    cfg.auto_gc = 4;
     ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
-    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "auto_gc must be 0..2, got 3"));
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "auto_gc must be 0..3, got 4"));
+    cfg = defaults();
+    cfg.hold_limit_mb = 1099511627776.0; /* the largest allowed */
+    cfg.threshold_mb = 1099511627776.0;
+    ck_assert_int_eq(gcp_config_validate(&cfg), 0);
     cfg = defaults();
     cfg.heap_only = 1;
     cfg.threshold_mb = 5;
@@ -575,14 +651,14 @@ START_TEST(test_env_errors)
     expect_env_error("GCPROF_THRESHOLD_MB", "got -2", NULL);
     unsetenv("GCPROF_THRESHOLD_MB");
 
-    setenv("GCPROF_HOLD_LIMIT_MB", "0", 1);
-    expect_env_error("GCPROF_HOLD_LIMIT_MB", "> 0", NULL);
+    setenv("GCPROF_HOLD_LIMIT_MB", "-1", 1);
+    expect_env_error("GCPROF_HOLD_LIMIT_MB", "from 0 to 2^40", NULL);
     unsetenv("GCPROF_HOLD_LIMIT_MB");
 
     setenv("GCPROF_TRACK_PEAK", "maybe", 1);
     expect_env_error("GCPROF_TRACK_PEAK: 'maybe' is not a boolean", NULL);
     unsetenv("GCPROF_TRACK_PEAK");
-    setenv("GCPROF_AUTO_GC", "2", 1);
+    setenv("GCPROF_AUTO_GC", "3", 1); /* a name or a boolean, not a number */
     expect_env_error("GCPROF_AUTO_GC", NULL);
     unsetenv("GCPROF_AUTO_GC");
     setenv("GCPROF_DETAILED_STATS", "yess", 1);
@@ -623,7 +699,8 @@ static int resolve_bad_env_child(void)
     if (!strstr(gcp_last_error(), "GCPROF_THRESHOLD_MB: 'lots' is not a number"))
         return 6;
     /* An explicit config still works. */
-    if (gcp__config_resolve(&good, &out) != 0 || !config_eq(&out, &good))
+    if (gcp__config_resolve(&good, &out) != 0 || out.auto_gc != GCP_AUTO_GC_ALWAYS ||
+        out.hold_limit_mb != 1024)
         return 7;
     return logged.count == 0 ? 0 : 8;
 }
@@ -765,15 +842,16 @@ START_TEST(test_extreme_numbers)
 {
     gcp_config cfg = defaults();
 
-    ck_assert_int_eq(gcp_config_parse("threshold_mb=1e308", &cfg, NULL, 0), 0);
-    ck_assert_double_eq(cfg.threshold_mb, 1e308);
+    ck_assert_int_eq(gcp_config_parse("threshold_mb=1e308", &cfg, NULL, 0), GCP_EINVAL);
+    ck_assert_int_eq(gcp_config_parse("threshold_mb=1099511627776", &cfg, NULL, 0), 0);
+    ck_assert_double_eq(cfg.threshold_mb, 1099511627776.0);
     ck_assert_int_eq(gcp_config_parse("threshold_mb=-0", &cfg, NULL, 0), 0);
     ck_assert_double_eq(cfg.threshold_mb, 0);
     ck_assert_int_eq(gcp_config_parse("hold_limit_mb=1e-300", &cfg, NULL, 0), 0);
     ck_assert_double_eq(cfg.hold_limit_mb, 1e-300);
-    /* Underflows to 0, which hold_limit_mb does not allow. */
-    ck_assert_int_eq(gcp_config_parse("hold_limit_mb=1e-400", &cfg, NULL, 0), GCP_EINVAL);
-    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "got 0"));
+    /* Underflows to 0: the default. */
+    ck_assert_int_eq(gcp_config_parse("hold_limit_mb=1e-400", &cfg, NULL, 0), 0);
+    ck_assert_double_eq(cfg.hold_limit_mb, 0);
     ck_assert_int_eq(gcp_config_validate(&cfg), 0);
 }
 END_TEST
@@ -787,6 +865,8 @@ static Suite *make_config_suite(void)
 
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_add_test(core, test_defaults);
+    tcase_add_test(core, test_zero_is_initialisation);
+    tcase_add_test(core, test_reserved_must_be_zero);
     tcase_add_test(core, test_each_key);
     tcase_add_test(core, test_all_keys_at_once);
     tcase_add_test(core, test_bool_spellings);

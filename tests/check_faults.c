@@ -150,8 +150,9 @@ static int fail_midway(void *env)
 /* A failing closure: its status is the report's, and a batch goes on. */
 START_TEST(test_failing_closure)
 {
-    gcp_task tasks[3] = {{"ok", alloc_some, NULL}, {"fails", fail_midway, NULL},
-                         {"ok again", alloc_some, NULL}};
+    gcp_task tasks[3] = {{.name = "ok", .fn = alloc_some},
+                         {.name = "fails", .fn = fail_midway},
+                         {.name = "ok again", .fn = alloc_some}};
     gcp_report reports[3];
     tu_collector_state before = tu_collector_state_now();
 

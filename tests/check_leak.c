@@ -136,7 +136,7 @@ static gcp_leak_options options(size_t iterations, size_t warmup)
 
     gcp_leak_options_init(&opt);
     opt.iterations = iterations;
-    opt.warmup = warmup;
+    opt.warmup = warmup ? warmup : GCP_LEAK_NO_WARMUP; /* 0 would be the default */
     return opt;
 }
 
@@ -181,15 +181,41 @@ static double own_p(size_t q)
 
 /* ---- verdicts ---------------------------------------------------------- */
 
+static int runs;
+static int count_run(void *env)
+{
+    (void)env;
+    runs++;
+    return 0;
+}
+
+/* gcp_leak_options_init is {0}, and {0} (or NULL) runs the documented
+ * defaults: 3 warm-up runs and 30 measured (counted here, independently),
+ * threshold 16 bytes; GCP_LEAK_NO_WARMUP runs none. */
 START_TEST(test_options_defaults)
 {
-    gcp_leak_options opt;
+    gcp_leak_options opt, zero = {0};
+    gcp_leak_report r;
 
     memset(&opt, 0xff, sizeof opt);
     gcp_leak_options_init(&opt);
-    ck_assert_uint_eq(opt.iterations, 30);
-    ck_assert_uint_eq(opt.warmup, 3);
-    ck_assert(opt.threshold_bytes == 16);
+    ck_assert_int_eq(memcmp(&opt, &zero, sizeof opt), 0);
+    for (int with_null = 0; with_null < 2; with_null++) {
+        memset(&r, 0, sizeof r);
+        runs = 0;
+        ck_assert_int_eq(gcp_leak_check("defaults", count_run, NULL, with_null ? NULL : &opt, &r),
+                         0);
+        ck_assert_int_eq(runs, 33);
+        ck_assert_uint_eq(r.iterations, 30);
+    }
+    opt.warmup = GCP_LEAK_NO_WARMUP;
+    opt.iterations = 4;
+    runs = 0;
+    ck_assert_int_eq(gcp_leak_check("no warm-up", count_run, NULL, &opt, &r), 0);
+    ck_assert_int_eq(runs, 4);
+    opt.reserved_[0] = 1;
+    ck_assert_int_eq(gcp_leak_check("reserved", count_run, NULL, &opt, &r), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "reserved_"));
 }
 END_TEST
 

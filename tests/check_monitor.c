@@ -322,7 +322,7 @@ START_TEST(test_pauses_match_profiler)
 
     gcp_config_init(&c);
     uint64_t gc_delta = 0;
-    c.auto_gc = 0; /* only the closure's collections */
+    c.auto_gc = GCP_AUTO_GC_OFF; /* only the closure's collections */
     ck_assert_int_eq(gcp_monitor_start(&o), 0);
     ck_assert_int_eq(gcp_profile("three", collect_three, &gc_delta, &c, &r), 0);
     ck_assert_int_eq(gcp_monitor_stop(), 0);
@@ -656,14 +656,19 @@ END_TEST
 START_TEST(test_bad_options)
 {
     gcp_monitor_options o = options();
-    /* 1e-9 was a busy loop writing 33 MB/s: the floor is gcprof run's 1 ms. */
-    const double bad[] = {0, -1, NAN, INFINITY, 1e9, 1e-9, 0.0009};
+    /* 1e-9 was a busy loop writing 33 MB/s: the floor is gcprof run's 1 ms
+     * (0 is the default). */
+    const double bad[] = {-1, NAN, INFINITY, 1e9, 1e-9, 0.0009};
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         o.interval = bad[i];
         ck_assert_int_eq(gcp_monitor_start(&o), GCP_EINVAL);
         ck_assert_ptr_nonnull(strstr(gcp_last_error(), "interval"));
     }
+    o = options();
+    o.reserved_[3] = 1;
+    ck_assert_int_eq(gcp_monitor_start(&o), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "reserved_"));
     o = options();
     o.path = NULL;
     ck_assert_int_eq(gcp_monitor_start(&o), GCP_EINVAL);

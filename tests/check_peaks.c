@@ -49,7 +49,7 @@ static int rss_spike(void *env)
 START_TEST(test_peak_catches_short_spike)
 {
     spike_job job = {100, 0, 0};
-    gcp_config c = tu_config(0, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("spike", rss_spike, &job, &c, &r), 0);
@@ -83,7 +83,7 @@ static int heap_spike(void *env)
 START_TEST(test_peak_heap_is_high_water)
 {
     spike_job job = {48, 0, 0};
-    gcp_config c = tu_config(1, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 1);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("heap-spike", heap_spike, &job, &c, &r), 0);
@@ -101,7 +101,7 @@ static int outer_with_inner(void *env)
 {
     spike_job *outer = env;
     spike_job inner = {40, 0, 0};
-    gcp_config c = tu_config(0, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
     gcp_report *ir = GC_MALLOC_UNCOLLECTABLE(sizeof *ir);
 
     if (rss_spike(outer) != 0)
@@ -119,7 +119,7 @@ static int outer_with_inner(void *env)
 START_TEST(test_nested_peaks_separate)
 {
     spike_job job = {120, 0, 0};
-    gcp_config c = tu_config(0, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("outer", outer_with_inner, &job, &c, &r), 0);
@@ -135,7 +135,7 @@ END_TEST
 START_TEST(test_threshold_exceeded_warns_once)
 {
     spike_job job = {80, 0, 0};
-    gcp_config c = tu_config(0, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
     gcp_report r;
     tu_log log;
 
@@ -153,7 +153,7 @@ END_TEST
 START_TEST(test_threshold_not_exceeded)
 {
     spike_job job = {10, 0, 0};
-    gcp_config c = tu_config(0, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
     gcp_report r;
     tu_log log;
 
@@ -316,7 +316,7 @@ END_TEST
 START_TEST(test_no_explicit_free_no_note)
 {
     spike_job job = {16, 0, 0};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("heap-spike", heap_spike, &job, &c, &r), 0);
@@ -329,7 +329,7 @@ END_TEST
 START_TEST(test_heap_only_track_peak_reads_collections)
 {
     spike_job job = {32, 0, 0};
-    gcp_config c = tu_config(0, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
     gcp_report r;
 
     c.heap_only = 1;
@@ -349,7 +349,7 @@ START_TEST(test_threshold_spike_without_track_peak)
 {
     for (int i = 0; i < 10; i++) {
         spike_job job = {100, 0, 0};
-        gcp_config c = tu_config(0, 0);
+        gcp_config c = tu_config(GCP_AUTO_GC_OFF, 0);
         gcp_report r;
         tu_log log;
 

@@ -84,7 +84,7 @@ static int build_cycle(void *env)
 static int64_t profile_cycle(size_t n)
 {
     cycle_job job = {n, 0, 0, {0}};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("cycle", build_cycle, &job, &c, &r), 0);
@@ -108,7 +108,7 @@ END_TEST
 START_TEST(test_cycle_bytes_reclaimed)
 {
     cycle_job job = {5000, 0, 0, {0}};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("cycle", build_cycle, &job, &c, &r), 0);
@@ -121,7 +121,7 @@ END_TEST
 START_TEST(test_kept_objects_not_counted)
 {
     cycle_job job = {5000, 1200, 0, {0}};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("keep", build_cycle, &job, &c, &r), 0);
@@ -166,7 +166,7 @@ static int vector_of_strings(void *env)
 
 START_TEST(test_structure_built_as_heap_grows)
 {
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("vector", vector_of_strings, NULL, &c, &r), 0);
@@ -211,7 +211,7 @@ static int spawn_threads(void *env)
 START_TEST(test_threads_counted_exactly)
 {
     thread_job jobs[3] = {{30000, {0}}, {30000, {0}}, {30000, {0}}};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("threads", spawn_threads, jobs, &c, &r), 0);
@@ -253,7 +253,7 @@ static int churn(void *env)
 START_TEST(test_collection_held_off)
 {
     hold_job job = {64, 0, 0, 0, 0};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("held", churn, &job, &c, &r), 0);
@@ -297,7 +297,7 @@ static int objects_with_finalizers(void *env)
 
 START_TEST(test_finalizers_that_allocate)
 {
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     runs_in_closure = runs_after = 0;
@@ -317,7 +317,7 @@ START_TEST(test_hold_released_past_bound)
     /* 400 MiB more than the heap has free, whatever its initial size
      * (GC_INITIAL_HEAP_SIZE): the hold bounds growth, not allocation. */
     hold_job job = {(size_t)(GC_get_free_bytes() >> 20) + 400, 0, 0, 0, 0};
-    gcp_config c = tu_config(1, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 1);
     gcp_report r;
     tu_log log;
 
@@ -341,7 +341,7 @@ END_TEST
 START_TEST(test_app_setting_kept)
 {
     hold_job job = {8, 0, 0, 0, 0};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     GC_set_disable_automatic_collection(1);
@@ -364,7 +364,7 @@ static int mark_ran(void *env)
 START_TEST(test_bad_threshold_rejected)
 {
     const double bad[] = {-1.0, NAN, INFINITY};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     c.threshold_mb = bad[_i];
@@ -379,7 +379,7 @@ END_TEST
 
 START_TEST(test_allocates_nothing)
 {
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("nothing", mark_ran, NULL, &c, &r), 0);
@@ -403,7 +403,7 @@ static int sleep_50ms(void *env)
 
 START_TEST(test_execution_time_matches_own_clock)
 {
-    gcp_config c = tu_config(0, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 0);
     gcp_report r;
 
     double t0 = own_seconds();
@@ -414,7 +414,7 @@ START_TEST(test_execution_time_matches_own_clock)
     ck_assert(!(r.notes & GCP_NOTE_BELOW_CLOCK_RESOLUTION));
 
     /* With auto_gc the profiler's own collections are timed apart. */
-    c = tu_config(1, 0);
+    c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     t0 = own_seconds();
     ck_assert_int_eq(gcp_profile("sleep", sleep_50ms, NULL, &c, &r), 0);
     outside = own_seconds() - t0;
@@ -446,7 +446,7 @@ static int note_heap(void *env)
 START_TEST(test_heap_figures_match_collector)
 {
     heap_seen seen;
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     c.detailed_stats = 1;
@@ -474,7 +474,7 @@ static int fail_with_7(void *env)
 
 START_TEST(test_failing_closure_reported)
 {
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(gcp_profile("fails", fail_with_7, NULL, &c, &r), 0);
@@ -499,7 +499,7 @@ static int recurse(void *env)
         tu_sink = GCP_NEW(node);
     tu_sink = NULL;
     if (me + 1 < job->levels) {
-        gcp_config c = tu_config(1, 0);
+        gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
         job->level = me + 1;
         if (gcp_profile("recurse", recurse, job, &c, &job->reports[me + 1]) != 0)
             return 1;
@@ -510,7 +510,7 @@ static int recurse(void *env)
 START_TEST(test_recursive_profiles)
 {
     rec_job *job = GC_MALLOC_UNCOLLECTABLE(sizeof *job);
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
 
     job->levels = 6;
     ck_assert_int_eq(gcp_profile("recurse", recurse, job, &c, &job->reports[0]), 0);
@@ -539,7 +539,7 @@ static int disable_gc(void *env)
 
 START_TEST(test_closure_disables_collection)
 {
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     ck_assert_int_eq(GC_is_disabled(), 0);
@@ -554,7 +554,7 @@ END_TEST
 
 START_TEST(test_caller_disabled_collection)
 {
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     GC_disable();
@@ -617,7 +617,7 @@ static int collect_n(void *env)
 START_TEST(test_collections_counted_and_hook_chained)
 {
     collect_job job = {3, 0};
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     GC_set_on_collection_event(app_hook);
@@ -645,7 +645,7 @@ END_TEST
 
 START_TEST(test_hook_absent_after)
 {
-    gcp_config c = tu_config(1, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 1);
     gcp_report r;
 
     ck_assert(GC_get_on_collection_event() == NULL);
@@ -657,7 +657,7 @@ END_TEST
 START_TEST(test_no_auto_gc_runs_no_collection)
 {
     collect_job none = {0, 0}, two = {2, 0};
-    gcp_config c = tu_config(0, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 0);
     gcp_report r;
 
     uint64_t before = GC_get_gc_no();
@@ -688,12 +688,12 @@ static int alloc_n(void *env)
 START_TEST(test_profile_many)
 {
     gcp_task tasks[] = {
-        {"a", alloc_n, (void *)(uintptr_t)100},
-        {"b", fail_with_7, NULL},
-        {"c", alloc_n, (void *)(uintptr_t)300},
+        {.name = "a", .fn = alloc_n, .env = (void *)(uintptr_t)100},
+        {.name = "b", .fn = fail_with_7},
+        {.name = "c", .fn = alloc_n, .env = (void *)(uintptr_t)300},
     };
     gcp_report reports[3];
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
 
     ck_assert_int_eq(gcp_profile_many(tasks, 3, &c, reports), 1);
     ck_assert_str_eq(reports[0].function_name, "a");
@@ -706,7 +706,7 @@ END_TEST
 
 START_TEST(test_profile_many_rejects_bad_task)
 {
-    gcp_task tasks[] = {{"ok", mark_ran, NULL}, {"bad", NULL, NULL}};
+    gcp_task tasks[] = {{.name = "ok", .fn = mark_ran}, {.name = "bad"}};
     gcp_report reports[2];
 
     ran_flag = 0;
@@ -718,7 +718,7 @@ START_TEST(test_profile_many_rejects_bad_task)
 }
 END_TEST
 
-static const gcp_config sugar_cfg = {1, 0, 0, 0.0, 1024.0, 0};
+static const gcp_config sugar_cfg = {.auto_gc = GCP_AUTO_GC_ALWAYS};
 GCP_PROFILED_WITH(decorated, env, &sugar_cfg)
 {
     return alloc_n(env) + 5;
@@ -738,7 +738,7 @@ START_TEST(test_region_begin_end)
 {
     gcp_region outer, inner;
     gcp_report r;
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
 
     ck_assert_int_eq(gcp_profile_begin(&outer, "outer", &c), 0);
     alloc_n((void *)(uintptr_t)70);
@@ -770,7 +770,7 @@ START_TEST(test_region_unwound)
 {
     gcp_region outer, inner;
     gcp_report r;
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     GC_on_collection_event_proc hook = GC_get_on_collection_event();
 
     ck_assert_int_eq(gcp_profile_begin(&outer, "outer", &c), 0);
@@ -808,7 +808,7 @@ START_TEST(test_region_end_inside_closure)
 {
     gcp_region outer;
     gcp_report r;
-    gcp_config c = tu_config(0, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 0);
 
     ck_assert_int_eq(gcp_profile_begin(&outer, "outer", &c), 0);
     outer_region = &outer;
@@ -847,7 +847,7 @@ typedef struct concurrent_job {
 static void *profile_repeatedly(void *arg)
 {
     concurrent_job *job = arg;
-    gcp_config c = tu_config(1, 1);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 1);
 
     for (int i = 0; i < 40; i++) {
         gcp_report r;

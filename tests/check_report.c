@@ -1273,7 +1273,7 @@ START_TEST(profile_end_to_end_printed)
     e2e_env env = {0, 0};
 
     gcp_config_init(&cfg);
-    cfg.auto_gc = 1;
+    cfg.auto_gc = GCP_AUTO_GC_ALWAYS;
     ck_assert_int_eq(gcp_profile("alloc_1000", alloc_1000, &env, &cfg, &r), 0);
     ck_assert_int_eq(r.status, 0);
     ck_assert_uint_eq(env.objects, 1001);
@@ -1320,7 +1320,7 @@ START_TEST(json_valid_after_name_truncation)
     }
     name[n] = '\0';
     gcp_config_init(&cfg);
-    cfg.auto_gc = 0;
+    cfg.auto_gc = GCP_AUTO_GC_OFF;
     ck_assert_int_eq(gcp_profile(name, do_nothing, NULL, &cfg, &r), 0);
     ck_assert_uint_lt(strlen(r.function_name), sizeof r.function_name);
     ck_assert(strncmp(r.function_name, name, strlen(r.function_name) - 1) == 0);

@@ -340,7 +340,7 @@ START_TEST(test_line_by_line_report)
     /* Without auto_gc the report still counts after a full collection. */
     gcp_config c;
     gcp_config_init(&c);
-    c.auto_gc = 0;
+    c.auto_gc = GCP_AUTO_GC_OFF;
     ck_assert_int_eq(GCP_PROFILE_LINES("two_lines", two_lines, NULL, &c, &r, &lines), 0);
     json = NULL;
     fp = open_memstream(&json, &jlen);

@@ -41,7 +41,7 @@ typedef struct thread_result {
 static void *profile_in_thread(void *arg)
 {
     thread_result *res = arg;
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
 
     res->rc = gcp_profile("in a plain thread", allocate, NULL, &c, &res->r);
     return NULL;
@@ -106,7 +106,7 @@ static void GC_CALLBACK app_hook(GC_EventType e)
 
 START_TEST(test_refused_inside_the_hook)
 {
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
     gcp_report r;
 
     saved_hook = GC_get_on_collection_event();
@@ -126,7 +126,7 @@ END_TEST
 static void *open_region_and_exit(void *arg)
 {
     gcp_region *g = arg;
-    gcp_config c = tu_config(1, 0);
+    gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
 
     ck_assert_int_eq(gcp_profile_begin(g, "left open", &c), 0);
     return NULL; /* without gcp_profile_end */

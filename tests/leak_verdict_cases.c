@@ -47,7 +47,7 @@ static int run_one(const lks_scenario *sc, unsigned run, tally *t)
         sc->fn(&st);
     gcp_leak_options_init(&opt);
     opt.iterations = ITERATIONS;
-    opt.warmup = sc->warmup;
+    opt.warmup = sc->warmup ? sc->warmup : GCP_LEAK_NO_WARMUP; /* 0: the default */
     memset(&r, 0, sizeof r);
     r.live_bytes = live;
     if (gcp_leak_check(sc->name, sc->fn, &st, &opt, &r) < 0 || r.status != 0) {

@@ -415,8 +415,9 @@ static void region(context *c)
 
 static void batch(context *c)
 {
-    gcp_task tasks[3] = {
-        {"batch_empty", empty, c}, {"batch_garbage", garbage, c}, {"batch_keep", keep, c}};
+    gcp_task tasks[3] = {{.name = "batch_empty", .fn = empty, .env = c},
+                         {.name = "batch_garbage", .fn = garbage, .env = c},
+                         {.name = "batch_keep", .fn = keep, .env = c}};
     gcp_report reports[3];
 
     atomic_fetch_add(&profiles_begun, 3);
@@ -747,7 +748,7 @@ static void take_sample(sample *s, unsigned long calls, double t0, int n_workers
      * garbage in one). */
     gcp_leak_options_init(&lo);
     lo.iterations = 3;
-    lo.warmup = 0;
+    lo.warmup = GCP_LEAK_NO_WARMUP;
     lr.live_bytes = live;
     if (gcp_leak_check("soak sample", empty, NULL, &lo, &lr) < 0) {
         fail("census: %s", gcp_last_error());

@@ -51,7 +51,7 @@ tu_collector_state tu_collector_state_now(void);
 /* Fails the test when anything differs from before. */
 void tu_assert_collector_state(const tu_collector_state *before);
 
-/* The built-in defaults with auto_gc and track_peak set. */
+/* The built-in defaults with auto_gc (a gcp_auto_gc) and track_peak set. */
 gcp_config tu_config(int auto_gc, int track_peak);
 
 /* Zero 64 KiB of stack below the caller, so stale words left by finished
