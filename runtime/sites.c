@@ -32,8 +32,8 @@ static size_t n_sites, cap_sites;
 static _Atomic size_t published; /* ids up to this are in sites[] */
 static _Atomic uint32_t window;   /* the current allocation window */
 
-gcp_site gcp__site_unknown = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc", {0}, {0}};
-gcp_site gcp__site_unknown_atomic = {GCP__UNKNOWN_SITE_FILE, 0, "gcp_alloc_atomic", {0}, {0}};
+gcp_site gcp__site_unknown = {.file = GCP__UNKNOWN_SITE_FILE, .func = "gcp_alloc"};
+gcp_site gcp__site_unknown_atomic = {.file = GCP__UNKNOWN_SITE_FILE, .func = "gcp_alloc_atomic"};
 
 /* The site word: the id in the low 32 bits, the window in bits 32-62, and
  * bit 63 set (never a user-space address, should anything scan it). */
