@@ -510,30 +510,74 @@ GCP_EXPORT int gcp_profile_begin(gcp_region *region, const char *name, const gcp
  * thread, or with a gcp_profile inside it still running. */
 GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
 
-/* Decorator-like sugar, as Python's @profile keeps `last_report`:
+/* Decorator-like sugar, as the design's @memory_profiler keeps
+ * `last_report` and every report in `profile_reports`:
  *
  *     GCP_PROFILED(process_data, env)
  *     {
  *         ... body using void *env, returning int ...
  *     }
- *     process_data(NULL);          // profiled call
- *     GCP_LAST_REPORT(process_data) // its latest report
+ *     process_data(NULL);            // profiled call: the body's status
+ *     GCP_LAST_REPORT(process_data)  // its latest report
+ *     GCP_HISTORY(process_data)      // its latest GCP_HISTORY_MAX reports
+ *     GCP_PROFILE_ERROR(process_data)
  *
- * defines static int process_data(void *env), which returns the body's
- * status, or a negative error when the profile could not run.
- * GCP_PROFILED_WITH(fn, env, cfgptr) uses an explicit config. Latest report
- * is per function, not per thread. */
+ * defines static int process_data(void *env). Like the decorator, a call
+ * always runs the body and returns its status: when the profile cannot run
+ * (a bad config or environment, a call from the collector's hook), the
+ * body runs unprofiled, the failure is logged once per function (the
+ * caller of process_data cannot see it otherwise) and
+ * GCP_PROFILE_ERROR(fn) is its negative code (0 when the latest call was
+ * profiled); gcp_history_profile_error gives the message. Latest report
+ * and history are per function, not per thread. GCP_PROFILED_WITH(fn, env,
+ * cfgptr) uses an explicit config. */
 #define GCP_PROFILED_WITH(fn, envname, cfgptr)                                                     \
     static int fn##_gcp_body_(void *envname);                                                      \
     static gcp_report fn##_gcp_last_report_;                                                       \
+    static gcp_history *fn##_gcp_history_;                                                         \
     static int fn(void *envname)                                                                   \
     {                                                                                              \
-        int gcp_rc_ = gcp_profile(#fn, fn##_gcp_body_, envname, (cfgptr), &fn##_gcp_last_report_); \
-        return gcp_rc_ < 0 ? gcp_rc_ : fn##_gcp_last_report_.status;                               \
+        return gcp_profiled_call(#fn, fn##_gcp_body_, envname, (cfgptr), &fn##_gcp_last_report_, \
+                                 &fn##_gcp_history_);                                              \
     }                                                                                              \
     static int fn##_gcp_body_(void *envname)
 #define GCP_PROFILED(fn, envname) GCP_PROFILED_WITH(fn, envname, NULL)
 #define GCP_LAST_REPORT(fn)       (fn##_gcp_last_report_)
+#define GCP_HISTORY(fn)           (fn##_gcp_history_)
+#define GCP_PROFILE_ERROR(fn)     gcp_history_profile_error(fn##_gcp_history_, NULL, 0)
+
+/* A profiled function's reports: the latest GCP_HISTORY_MAX, oldest
+ * first, and how its latest call went. Opaque; the library allocates it
+ * (outside the GC heap) at the function's first call and keeps it for the
+ * life of the process. Every function takes NULL as an empty history.
+ * Thread-safe. */
+typedef struct gcp_history gcp_history;
+
+#define GCP_HISTORY_MAX 64
+
+/* What GCP_PROFILED's functions do: profile body(env) under cfg into *last
+ * and the history *history (created here when NULL), or, when the profile
+ * cannot run, run body(env) unprofiled (*last untouched) and record why.
+ * Returns the body's status, always. */
+GCP_EXPORT int gcp_profiled_call(const char *name, gcp_fn body, void *env, const gcp_config *cfg,
+                                 gcp_report *last, gcp_history **history);
+/* Reports kept (at most GCP_HISTORY_MAX), and calls made (profiled or
+ * not) since the history began or was cleared. */
+GCP_EXPORT size_t gcp_history_count(const gcp_history *h);
+GCP_EXPORT uint64_t gcp_history_calls(const gcp_history *h);
+/* Copy the i-th kept report (0: the oldest) into *out. 0, GCP_EINVAL for
+ * a NULL out, GCP_ERANGE when i >= gcp_history_count(h). */
+GCP_EXPORT int gcp_history_get(const gcp_history *h, size_t i, gcp_report *out);
+/* 0 when the latest call was profiled (or none was made), else the
+ * negative code its profile failed with; msg (may be NULL) gets the
+ * message, NUL-terminated within len. */
+GCP_EXPORT int gcp_history_profile_error(const gcp_history *h, char *msg, size_t len);
+/* Drop the kept reports and counts. */
+GCP_EXPORT void gcp_history_clear(gcp_history *h);
+/* Every kept report in the one-line form, oldest first, then a line of
+ * totals (calls, calls not profiled, time, objects collected). Returns 0,
+ * GCP_EINVAL for a NULL fp, GCP_EIO on a write error. */
+GCP_EXPORT int gcp_history_print(FILE *fp, const gcp_history *h);
 
 /* ---- collecting when it pays ---------------------------------------- */
 
