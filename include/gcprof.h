@@ -124,7 +124,9 @@ GCP_EXPORT void *gcp_alloc_atomic(size_t size);
  * s (GCP_EINVAL) or when out of memory. */
 GCP_EXPORT char *gcp_strdup(const char *s);
 
-/* Allocate one zeroed T. */
+/* Allocate one zeroed T. With GNU C and site macros (below), its site also
+ * records the type's name, so snapshots and leak reports can group by it
+ * (gcp_snapshot_print_types). */
 #define GCP_NEW(T) ((T *)gcp_alloc(sizeof(T)))
 
 /* Run a full collection now, after zeroing the unused stack below the
@@ -617,13 +619,19 @@ typedef struct gcp_site {
     const char *file;
     int line;
     const char *func;
+    const char *type;   /* what is allocated there (GCP_NEW's T), or NULL */
     void *reserved_[2]; /* NULL */
     uint64_t private_[4];
 } gcp_site;
 
 #define GCP_SITE_INIT                                                                              \
     {                                                                                              \
-        __FILE__, __LINE__, __func__, {0}, {0}                                                     \
+        __FILE__, __LINE__, __func__, NULL, {0}, {0}                                               \
+    }
+/* A site that allocates objects of the type named tname (a string). */
+#define GCP_SITE_INIT_TYPED(tname)                                                                 \
+    {                                                                                              \
+        __FILE__, __LINE__, __func__, tname, {0}, {0}                                              \
     }
 
 /* Allocate as gcp_alloc / gcp_alloc_atomic / gcp_strdup do, recording site
@@ -655,6 +663,12 @@ GCP_EXPORT int gcp_sites_track(int on);
 #define gcp_alloc(size)        GCP_AT_SITE_(gcp_alloc_at, size)
 #define gcp_alloc_atomic(size) GCP_AT_SITE_(gcp_alloc_atomic_at, size)
 #define gcp_strdup(s)          GCP_AT_SITE_(gcp_strdup_at, s)
+#undef GCP_NEW
+#define GCP_NEW(T)                                                                                 \
+    __extension__({                                                                                \
+        static gcp_site gcp_site_ = GCP_SITE_INIT_TYPED(#T);                                       \
+        (T *)gcp_alloc_at(sizeof(T), &gcp_site_);                                                  \
+    })
 #endif
 
 /* Per site: what was allocated there while tracking, and what of it is
@@ -665,6 +679,7 @@ typedef struct gcp_site_stats {
     int atomic; /* pointer-free memory (gcp_alloc_atomic) */
     uint64_t objects_allocated, bytes_allocated;
     uint64_t objects_live, bytes_live;
+    const char *type; /* the site's type (GCP_NEW's T), or NULL */
 } gcp_site_stats;
 
 /* A labelled record of the live heap by site, taken after a full
@@ -681,6 +696,15 @@ GCP_EXPORT size_t gcp_snapshot_count(const gcp_snapshot *snap);
 GCP_EXPORT const gcp_site_stats *gcp_snapshot_site(const gcp_snapshot *snap, size_t i);
 /* A table of the snapshot's sites, largest live first. */
 GCP_EXPORT int gcp_snapshot_print(FILE *fp, const gcp_snapshot *snap);
+/* The same counts grouped by type, largest live first: a row per type that
+ * GCP_NEW named (sites of the same type added up), and one "(untyped)" row
+ * for every other site (gcp_alloc and co.). "A count of each class": the
+ * objects and bytes allocated and live of each. Returns 0, GCP_EINVAL,
+ * GCP_ENOMEM or GCP_EIO. The JSON form is one object with a "types" array
+ * (each: "type", "objects_allocated", "bytes_allocated", "objects_live",
+ * "bytes_live"; "type" null for the untyped row). */
+GCP_EXPORT int gcp_snapshot_print_types(FILE *fp, const gcp_snapshot *snap);
+GCP_EXPORT int gcp_snapshot_types_write_json(FILE *fp, const gcp_snapshot *snap);
 /* Growth of live bytes by site from before to after, largest first; sites
  * new in after and sites whose objects all died are marked. JSON: one
  * object with a "sites" array. Return 0, GCP_EINVAL, GCP_EIO. */
@@ -814,6 +838,7 @@ typedef struct gcp_leak_report {
         const char *file, *func;
         int line;
         double bytes_per_iteration;
+        const char *type; /* the site's type (GCP_NEW's T), or NULL */
     } sites[8];
     /* The verdict. E is the second quarter of the iterations (the first is
      * left for caches to fill), L the last quarter, q of them each

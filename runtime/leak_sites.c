@@ -96,6 +96,7 @@ void gcp__site_growth_result(const gcp__site_growth *g, double threshold, gcp_le
         top[kept].file = g->last[i].file;
         top[kept].func = g->last[i].func;
         top[kept].line = g->last[i].line;
+        top[kept].type = g->last[i].type;
         top[kept].bytes_per_iteration = slope;
         kept++;
         qsort(top, kept, sizeof top[0], by_slope_desc);

@@ -265,6 +265,7 @@ int gcp__sites_census_since(uint32_t since, int walk, gcp_site_stats **out,
         b.stats[i].file = site->file;
         b.stats[i].func = site->func;
         b.stats[i].line = site->line;
+        b.stats[i].type = site->type;
         b.stats[i].atomic = site_atomic[i];
         b.stats[i].objects_allocated = __atomic_load_n(&SITE_OBJECTS(site), __ATOMIC_RELAXED);
         b.stats[i].bytes_allocated = __atomic_load_n(&SITE_BYTES(site), __ATOMIC_RELAXED);
