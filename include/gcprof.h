@@ -787,6 +787,92 @@ typedef struct gcp_live_counts {
 GCP_EXPORT int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before,
                                gcp_live_counts *after, int *status);
 
+/* A leak check's report for people: the verdict, then every field (the
+ * persistent growth it decided from, the fitted growth per iteration, the
+ * first and last live bytes, the growing sites, and the live bytes of each
+ * iteration when the report has the array), bytes as bytes. Doubles are
+ * printed to 3 decimals (R^2 to 4, p_value to 3 significant digits).
+ * Returns 0, GCP_EINVAL for a NULL fp or report, GCP_EIO on a write
+ * error. */
+GCP_EXPORT int gcp_leak_report_print(FILE *fp, const gcp_leak_report *report);
+
+/* The same as one JSON object on one line and a newline: every field
+ * under its own name ("has_leak" a boolean, "live_bytes" an array of
+ * `iterations` numbers or null, "sites" an array of {"file", "function",
+ * "line", "bytes_per_iteration"}). Doubles are written with as many
+ * digits (15 to 17) as they need to read back equal; one that is not
+ * finite is null.
+ * Returns 0, GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_leak_report_write_json(FILE *fp, const gcp_leak_report *report);
+
+/* The label a snapshot was taken with (borrowed from it; "" for NULL). */
+GCP_EXPORT const char *gcp_snapshot_label(const gcp_snapshot *snap);
+
+/* A leak verdict from two snapshots (a leak kit's check_for_leaks): did
+ * the live bytes of sited runtime objects (allocated while site tracking
+ * was on) grow by at least a threshold from `before` to `after`, and at
+ * which sites. Each snapshot is taken after a full collection, so the
+ * figures are the collector's exact live counts (GC_size bytes), not
+ * estimates. Caller-owned; free with gcp_snapshot_leaks_free (NULL is
+ * fine). It keeps copies of what it reports: the snapshots may be freed
+ * first. */
+typedef struct gcp_snapshot_leaks gcp_snapshot_leaks;
+
+/* The totals of a verdict, over every site either snapshot has. Filled by
+ * the library (reserved_ zeroed). Strings are borrowed from the verdict. */
+typedef struct gcp_snapshot_verdict {
+    const char *before_label, *after_label;
+    int has_leak;            /* growth_bytes > 0 and >= threshold_bytes */
+    double threshold_bytes;  /* as given */
+    uint64_t bytes_before, bytes_after;     /* live bytes, all sites */
+    uint64_t objects_before, objects_after; /* live objects, all sites */
+    int64_t growth_bytes, growth_objects;   /* after - before (may be < 0) */
+    size_t n_sites;                         /* sites whose live bytes grew */
+    uint64_t reserved_[4];
+} gcp_snapshot_verdict;
+
+/* One site whose live bytes grew. Filled by the library (reserved_
+ * zeroed); file and func are the site's static strings. */
+typedef struct gcp_snapshot_leak_site {
+    const char *file, *func;
+    int line;
+    int atomic;       /* pointer-free memory (gcp_alloc_atomic) */
+    int is_new;       /* no live bytes in before */
+    uint64_t bytes_before, bytes_after;
+    uint64_t objects_before, objects_after;
+    int64_t growth_bytes, growth_objects; /* after - before; bytes > 0 */
+    uint64_t reserved_[4];
+} gcp_snapshot_leak_site;
+
+/* Compare two snapshots of one process (sites are the same by id in
+ * both). A leak when the live bytes of all sites together grew by more
+ * than 0 and by at least threshold_bytes (>=: a growth of exactly the
+ * threshold is a leak; 0: any growth). The sites whose live bytes grew
+ * are listed, largest growth first. *out (may be NULL: the verdict only)
+ * gets the caller-owned result. Returns 1 (a leak), 0 (none), or
+ * GCP_EINVAL for a NULL snapshot or a threshold that is negative or not
+ * finite, GCP_ENOMEM (then *out is NULL). Thread-safe. */
+GCP_EXPORT int gcp_snapshot_check_leaks(const gcp_snapshot *before, const gcp_snapshot *after,
+                                        double threshold_bytes, gcp_snapshot_leaks **out);
+/* Copy the totals into *out: 0, or GCP_EINVAL for NULL. */
+GCP_EXPORT int gcp_snapshot_leaks_verdict(const gcp_snapshot_leaks *leaks,
+                                          gcp_snapshot_verdict *out);
+/* Sites that grew (0 for NULL), and the i-th, largest first, copied into
+ * *out: 0, GCP_EINVAL for NULL, GCP_ERANGE when i >= the count. */
+GCP_EXPORT size_t gcp_snapshot_leaks_count(const gcp_snapshot_leaks *leaks);
+GCP_EXPORT int gcp_snapshot_leaks_site(const gcp_snapshot_leaks *leaks, size_t i,
+                                       gcp_snapshot_leak_site *out);
+/* The verdict for people: one line with the verdict and the growth, the
+ * totals before and after, then a row per site that grew (bytes, objects,
+ * [new], file:line function). Returns 0, GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_snapshot_leaks_print(FILE *fp, const gcp_snapshot_leaks *leaks);
+/* The same as one JSON object and a newline: the verdict's fields under
+ * their names ("before" and "after" the labels) and "sites", an array of
+ * the site fields ("function" for func, "new" for is_new). Returns 0,
+ * GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_snapshot_leaks_write_json(FILE *fp, const gcp_snapshot_leaks *leaks);
+GCP_EXPORT void gcp_snapshot_leaks_free(gcp_snapshot_leaks *leaks);
+
 /* ---- memory over time: the monitor --------------------------------- */
 
 /* The monitor records a timeline (doc/timeline-formats.md): RSS and the GC
