@@ -887,6 +887,176 @@ typedef struct gcp_live_counts {
 GCP_EXPORT int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before,
                                gcp_live_counts *after, int *status);
 
+/* A leak check's report for people: the verdict, then every field (the
+ * persistent growth it decided from, the fitted growth per iteration, the
+ * first and last live bytes, the growing sites, and the live bytes of each
+ * iteration when the report has the array), bytes as bytes. Doubles are
+ * printed to 3 decimals (R^2 to 4, p_value to 3 significant digits).
+ * Returns 0, GCP_EINVAL for a NULL fp or report, GCP_EIO on a write
+ * error. */
+GCP_EXPORT int gcp_leak_report_print(FILE *fp, const gcp_leak_report *report);
+
+/* The same as one JSON object on one line and a newline: every field
+ * under its own name ("has_leak" a boolean, "live_bytes" an array of
+ * `iterations` numbers or null, "sites" an array of {"file", "function",
+ * "line", "bytes_per_iteration"}). Doubles are written with as many
+ * digits (15 to 17) as they need to read back equal; one that is not
+ * finite is null.
+ * Returns 0, GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_leak_report_write_json(FILE *fp, const gcp_leak_report *report);
+
+/* The label a snapshot was taken with (borrowed from it; "" for NULL). */
+GCP_EXPORT const char *gcp_snapshot_label(const gcp_snapshot *snap);
+
+/* A leak verdict from two snapshots (a leak kit's check_for_leaks): did
+ * the live bytes of sited runtime objects (allocated while site tracking
+ * was on) grow by at least a threshold from `before` to `after`, and at
+ * which sites. Each snapshot is taken after a full collection, so the
+ * figures are the collector's exact live counts (GC_size bytes), not
+ * estimates. Caller-owned; free with gcp_snapshot_leaks_free (NULL is
+ * fine). It keeps copies of what it reports: the snapshots may be freed
+ * first. */
+typedef struct gcp_snapshot_leaks gcp_snapshot_leaks;
+
+/* The totals of a verdict, over every site either snapshot has. Filled by
+ * the library (reserved_ zeroed). Strings are borrowed from the verdict. */
+typedef struct gcp_snapshot_verdict {
+    const char *before_label, *after_label;
+    int has_leak;            /* growth_bytes > 0 and >= threshold_bytes */
+    double threshold_bytes;  /* as given */
+    uint64_t bytes_before, bytes_after;     /* live bytes, all sites */
+    uint64_t objects_before, objects_after; /* live objects, all sites */
+    int64_t growth_bytes, growth_objects;   /* after - before (may be < 0) */
+    size_t n_sites;                         /* sites whose live bytes grew */
+    uint64_t reserved_[4];
+} gcp_snapshot_verdict;
+
+/* One site whose live bytes grew. Filled by the library (reserved_
+ * zeroed); file and func are the site's static strings. */
+typedef struct gcp_snapshot_leak_site {
+    const char *file, *func;
+    int line;
+    int atomic;       /* pointer-free memory (gcp_alloc_atomic) */
+    int is_new;       /* no live bytes in before */
+    uint64_t bytes_before, bytes_after;
+    uint64_t objects_before, objects_after;
+    int64_t growth_bytes, growth_objects; /* after - before; bytes > 0 */
+    uint64_t reserved_[4];
+} gcp_snapshot_leak_site;
+
+/* Compare two snapshots of one process (sites are the same by id in
+ * both). A leak when the live bytes of all sites together grew by more
+ * than 0 and by at least threshold_bytes (>=: a growth of exactly the
+ * threshold is a leak; 0: any growth). The sites whose live bytes grew
+ * are listed, largest growth first. *out (may be NULL: the verdict only)
+ * gets the caller-owned result. Returns 1 (a leak), 0 (none), or
+ * GCP_EINVAL for a NULL snapshot or a threshold that is negative or not
+ * finite, GCP_ENOMEM (then *out is NULL). Thread-safe. */
+GCP_EXPORT int gcp_snapshot_check_leaks(const gcp_snapshot *before, const gcp_snapshot *after,
+                                        double threshold_bytes, gcp_snapshot_leaks **out);
+/* Copy the totals into *out: 0, or GCP_EINVAL for NULL. */
+GCP_EXPORT int gcp_snapshot_leaks_verdict(const gcp_snapshot_leaks *leaks,
+                                          gcp_snapshot_verdict *out);
+/* Sites that grew (0 for NULL), and the i-th, largest first, copied into
+ * *out: 0, GCP_EINVAL for NULL, GCP_ERANGE when i >= the count. */
+GCP_EXPORT size_t gcp_snapshot_leaks_count(const gcp_snapshot_leaks *leaks);
+GCP_EXPORT int gcp_snapshot_leaks_site(const gcp_snapshot_leaks *leaks, size_t i,
+                                       gcp_snapshot_leak_site *out);
+/* The verdict for people: one line with the verdict and the growth, the
+ * totals before and after, then a row per site that grew (bytes, objects,
+ * [new], file:line function). Returns 0, GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_snapshot_leaks_print(FILE *fp, const gcp_snapshot_leaks *leaks);
+/* The same as one JSON object and a newline: the verdict's fields under
+ * their names ("before" and "after" the labels) and "sites", an array of
+ * the site fields ("function" for func, "new" for is_new). Returns 0,
+ * GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_snapshot_leaks_write_json(FILE *fp, const gcp_snapshot_leaks *leaks);
+GCP_EXPORT void gcp_snapshot_leaks_free(gcp_snapshot_leaks *leaks);
+
+/* ---- memory over one call: gcp_memory_usage ----------------------- */
+
+/* memory_profiler's memory_usage((f, args), interval) in process: run a
+ * closure while a thread of the library's samples RSS and the GC heap
+ * every interval, and hand the samples back. Nothing is collected or held
+ * off: the closure runs as it would without it. The sampler thread is not
+ * the collector's (it is neither stopped nor scanned): it only reads
+ * /proc/self/statm and the collector's lock-free getters
+ * (GC_get_heap_size, GC_get_free_bytes: plain reads of two counters in
+ * bdwgc 8.2.2) and never allocates in the GC heap; its signals are
+ * blocked. */
+
+/* Options: all zero is the defaults, field by field
+ *     gcp_usage_options o = {0};   or   {.interval = 0.001}
+ * and NULL means the same. Fields may be added from reserved_: leave it
+ * zero (a non-zero word is refused, GCP_EINVAL). */
+typedef struct gcp_usage_options {
+    double interval;       /* seconds between samples: 0 = 0.01 (default),
+                              else 0.001 to 3600 */
+    int heap_only;         /* 1: no RSS reads (every has_rss 0); 0: RSS too */
+    size_t max_samples;    /* samples kept, start and end included: 0 =
+                              100000 (default), else 2 to 10000000. When full,
+                              every second sample is dropped and the spacing
+                              doubles (gcp_usage_interval), so the samples
+                              always span the whole call */
+    uint64_t reserved_[4]; /* leave zero */
+} gcp_usage_options;
+
+/* The samples of one call. Caller-owned (malloc'd, outside the GC heap);
+ * free with gcp_usage_free (NULL is fine). */
+typedef struct gcp_usage gcp_usage;
+
+/* One sample, copied out by gcp_usage_get (reserved_ zeroed). */
+typedef struct gcp_usage_sample {
+    double t;              /* seconds since the start sample (which has 0) */
+    uint64_t rss;          /* bytes resident; 0 when has_rss is 0 */
+    int has_rss;           /* 0 with heap_only, or when /proc cannot be read */
+    uint64_t heap_in_use;  /* bytes in use in the GC heap (size minus free) */
+    uint64_t heap_size;    /* bytes the GC heap holds from the OS */
+    uint64_t reserved_[4];
+} gcp_usage_sample;
+
+/* Take a sample, run fn(env) on this thread while the sampler thread adds
+ * one every interval, take a last sample when fn returns, and set *out to
+ * the samples (at least two: the start and the end), with fn's return
+ * value as gcp_usage_status. Returns 0 when *out is set, or a negative
+ * error, in which case fn was not run and *out is NULL: GCP_EINVAL for a
+ * NULL fn or out or a bad option (named), GCP_ENOMEM (no memory, or no
+ * thread). A child made by fork() inside fn has no sampler: it gets at
+ * most the samples taken before the fork, and its own end sample.
+ * Thread-safe; calls nest. */
+GCP_EXPORT int gcp_memory_usage(gcp_fn fn, void *env, const gcp_usage_options *opt,
+                                gcp_usage **out);
+
+/* Samples kept (0 for NULL), and the i-th, in time order, copied into
+ * *out: 0, GCP_EINVAL for NULL, GCP_ERANGE when i >= the count. */
+GCP_EXPORT size_t gcp_usage_count(const gcp_usage *usage);
+GCP_EXPORT int gcp_usage_get(const gcp_usage *usage, size_t i, gcp_usage_sample *out);
+/* The highest RSS and heap in use (bytes) of every reading taken, kept or
+ * not (0 for NULL; max RSS 0 when no reading had RSS). */
+GCP_EXPORT uint64_t gcp_usage_max_rss(const gcp_usage *usage);
+GCP_EXPORT uint64_t gcp_usage_max_heap(const gcp_usage *usage);
+/* Readings taken, start and end included (>= the count: more once
+ * samples were dropped); 0 for NULL. */
+GCP_EXPORT uint64_t gcp_usage_readings(const gcp_usage *usage);
+/* Seconds between kept samples: the interval asked for, doubled each
+ * time samples were dropped (0 for NULL). */
+GCP_EXPORT double gcp_usage_interval(const gcp_usage *usage);
+/* fn's return value (0 for NULL). */
+GCP_EXPORT int gcp_usage_status(const gcp_usage *usage);
+
+/* A table as memory_profiler prints: a heading line (samples, spacing,
+ * duration, status), one row per sample (time in s, RSS, heap in use and
+ * heap size in MiB = 2^20 bytes, to 3 decimals; "-" for no RSS), then the
+ * maxima. Returns 0, GCP_EINVAL or GCP_EIO. */
+GCP_EXPORT int gcp_usage_print(FILE *fp, const gcp_usage *usage);
+/* The same as one JSON object and a newline, in bytes and seconds:
+ * "status", "interval", "count", "readings", "max_rss" (null without
+ * RSS), "max_heap_in_use", and "samples", an array of {"t", "rss" (null
+ * without RSS), "heap_in_use", "heap_size"}. Returns 0, GCP_EINVAL or
+ * GCP_EIO. */
+GCP_EXPORT int gcp_usage_write_json(FILE *fp, const gcp_usage *usage);
+GCP_EXPORT void gcp_usage_free(gcp_usage *usage);
+
 /* ---- memory over time: the monitor --------------------------------- */
 
 /* The monitor records a timeline (doc/timeline-formats.md): RSS and the GC

@@ -214,3 +214,8 @@ int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before, const gcp
     free(c);
     return finish(fp, "gcp_snapshot_diff_write_json");
 }
+
+const char *gcp_snapshot_label(const gcp_snapshot *snap)
+{
+    return snap ? snap->label : "";
+}

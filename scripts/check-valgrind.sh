@@ -29,6 +29,9 @@
 #   check_leak       report, errors            yes    6
 #   check_profile    edges, api                yes    8
 #   check_policy     pure, heap_only, printed  yes    9
+#   check_types      all                       no     -
+#   check_leak_report all                      yes    -
+#   check_abi        all                       no     -
 #
 # check_assertions runs forked: its tests run inner suites of their own
 # (forked, to see an assertion fail), and with the outer suite not forked
@@ -122,7 +125,10 @@ check_heap - no
 check_monitor - no
 check_leak report,errors yes
 check_profile edges,api yes
-check_policy pure,heap_only,printed yes"
+check_policy pure,heap_only,printed yes
+check_types - no
+check_leak_report - yes
+check_abi - no"
 
 suites=$(printf '%s\n' "$plan" | awk '{print "tests/" $1}' | sort -u)
 # shellcheck disable=SC2086 # one word per program
