@@ -941,6 +941,7 @@ typedef struct gcp_snapshot_leak_site {
     uint64_t bytes_before, bytes_after;
     uint64_t objects_before, objects_after;
     int64_t growth_bytes, growth_objects; /* after - before; bytes > 0 */
+    const char *type; /* the site's type (GCP_NEW's T), or NULL */
     uint64_t reserved_[4];
 } gcp_snapshot_leak_site;
 

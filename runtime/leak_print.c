@@ -73,7 +73,12 @@ int gcp_leak_report_print(FILE *fp, const gcp_leak_report *r)
         put_line_text(fp, s->file);
         fprintf(fp, ":%d (", s->line);
         put_line_text(fp, s->func);
-        fputs(")\n", fp);
+        fputc(')', fp);
+        if (s->type) {
+            fputc(' ', fp);
+            put_line_text(fp, s->type);
+        }
+        fputc('\n', fp);
     }
     return finish(fp, "gcp_leak_report_print");
 }
@@ -122,6 +127,10 @@ int gcp_leak_report_write_json(FILE *fp, const gcp_leak_report *r)
         put_str_or_null(fp, s->func);
         fprintf(fp, ", \"line\": %d", s->line);
         put_double(fp, "bytes_per_iteration", s->bytes_per_iteration);
+        if (s->type) { /* only sites GCP_NEW made have one */
+            fputs(", \"type\": ", fp);
+            put_str_or_null(fp, s->type);
+        }
         fputc('}', fp);
     }
     fputs("], \"live_bytes\": ", fp);

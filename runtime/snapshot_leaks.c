@@ -52,6 +52,7 @@ static void fill_site(gcp_snapshot_leak_site *s, const gcp_site_stats *b, const 
     s->func = named->func;
     s->line = named->line;
     s->atomic = named->atomic;
+    s->type = named->type;
     s->bytes_before = b ? b->bytes_live : 0;
     s->bytes_after = a ? a->bytes_live : 0;
     s->objects_before = b ? b->objects_live : 0;
@@ -197,9 +198,9 @@ int gcp_snapshot_leaks_print(FILE *fp, const gcp_snapshot_leaks *l)
         fprintf(fp, "  %13s %10s  %-5s %s\n", "bytes", "objects", "", "site");
     for (size_t i = 0; i < l->n; i++) {
         const gcp_snapshot_leak_site *s = &l->sites[i];
-        fprintf(fp, "  %+13lld %+10lld  %-5s %s:%d %s\n", (long long)s->growth_bytes,
+        fprintf(fp, "  %+13lld %+10lld  %-5s %s:%d %s%s%s\n", (long long)s->growth_bytes,
                 (long long)s->growth_objects, s->is_new ? "[new]" : "", s->file, s->line,
-                s->func);
+                s->func, s->type ? " " : "", s->type ? s->type : "");
     }
     return finish(fp, "gcp_snapshot_leaks_print");
 }
@@ -233,11 +234,16 @@ int gcp_snapshot_leaks_write_json(FILE *fp, const gcp_snapshot_leaks *l)
         fprintf(fp,
                 ", \"atomic\": %s, \"new\": %s, \"bytes_before\": %llu, \"bytes_after\": %llu, "
                 "\"objects_before\": %llu, \"objects_after\": %llu, \"growth_bytes\": %lld, "
-                "\"growth_objects\": %lld}",
+                "\"growth_objects\": %lld",
                 s->atomic ? "true" : "false", s->is_new ? "true" : "false",
                 (unsigned long long)s->bytes_before, (unsigned long long)s->bytes_after,
                 (unsigned long long)s->objects_before, (unsigned long long)s->objects_after,
                 (long long)s->growth_bytes, (long long)s->growth_objects);
+        if (s->type) { /* only sites GCP_NEW made have one */
+            fputs(", \"type\": ", fp);
+            gcp__json_str(fp, s->type);
+        }
+        fputc('}', fp);
     }
     fputs("]}\n", fp);
     return finish(fp, "gcp_snapshot_leaks_write_json");

@@ -104,6 +104,38 @@ START_TEST(test_types)
 }
 END_TEST
 
+/* A leak verdict's sites carry the type. */
+static node *volatile more[2]; /* volatile: stores to a static never read would be dropped */
+
+START_TEST(test_leak_sites_typed)
+{
+    gcp_sites_track(1);
+    gcp_snapshot *before = gcp_snapshot_take("before");
+    for (int i = 0; i < 2; i++)
+        more[i] = GCP_NEW(node);
+    gcp_snapshot *after = gcp_snapshot_take("after");
+    gcp_sites_track(0);
+    gcp_snapshot_leaks *l = NULL;
+    gcp_snapshot_leak_site site;
+
+    ck_assert_int_eq(gcp_snapshot_check_leaks(before, after, 1, &l), 1);
+    ck_assert_int_eq(gcp_snapshot_leaks_site(l, 0, &site), 0);
+    ck_assert_ptr_nonnull(site.type);
+    ck_assert_str_eq(site.type, "node");
+    ck_assert_int_eq(site.growth_objects, 2);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    ck_assert_int_eq(gcp_snapshot_leaks_write_json(fp, l), 0);
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(buf, "\"type\": \"node\"}"));
+    free(buf);
+    gcp_snapshot_leaks_free(l);
+    gcp_snapshot_free(before);
+    gcp_snapshot_free(after);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("types");
@@ -113,6 +145,7 @@ int main(void)
 
     gcp_init();
     tcase_add_test(tc, test_types);
+    tcase_add_test(tc, test_leak_sites_typed);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
