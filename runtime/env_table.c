@@ -48,6 +48,25 @@ const gcp__env_var gcp__env_vars[] = {
     /* ---- the gcprof command */
     {"GCPROF_PRELOAD", GCP__ENV_PATH, "PKGLIBDIR/libgcprof-preload.so", 0, 0, NULL, 0, GCP__ENV_RUN,
      "the preload library gcprof run loads into the program"},
+    /* ---- gcprof run -> its preload library (tools/run_child.c sets them) */
+    {"GCPROF_PRELOAD_FD", GCP__ENV_NUMBER, NONE, 0, 1 << 20, NULL, GCP__ENV_WHOLE,
+     GCP__ENV_INTERNAL, "the pipe's descriptor"},
+    {"GCPROF_PRELOAD_FD_ID", GCP__ENV_TEXT, NONE, 0, 0, NULL, 0, GCP__ENV_INTERNAL,
+     "the pipe's identity, \"device:inode\": nothing else is written to"},
+    {"GCPROF_PRELOAD_PID", GCP__ENV_NUMBER, NONE, 1, 2147483647, NULL, GCP__ENV_WHOLE,
+     GCP__ENV_INTERNAL, "the process gcprof started: it and the images it execs record"},
+    {"GCPROF_PRELOAD_FOLLOW", GCP__ENV_BOOL, "0", 0, 0, NULL, 0, GCP__ENV_INTERNAL,
+     "every descendant records too (gcprof run -f)"},
+    {"GCPROF_PRELOAD_INTERVAL", GCP__ENV_NUMBER, "0.01", 0, 3600, NULL, GCP__ENV_ABOVE_MIN,
+     GCP__ENV_INTERNAL, "seconds between heap samples (gcprof run -i)"},
+    {"GCPROF_PRELOAD_FORMAT", GCP__ENV_ENUM, "dat", 0, 0, "dat|jsonl", 0, GCP__ENV_INTERNAL,
+     "the records' format (gcprof run --format)"},
+    {"GCPROF_PRELOAD_LIVE", GCP__ENV_BOOL, "1", 0, 0, NULL, 0, GCP__ENV_INTERNAL,
+     "count the live heap after each collection (0: gcprof run --no-live)"},
+    {"GCPROF_PRELOAD_TRACE", GCP__ENV_BOOL, "0", 0, 0, NULL, 0, GCP__ENV_INTERNAL,
+     "trace lines (gcprof run --trace)"},
+    {"GCPROF_PRELOAD_TRACE_FILE", GCP__ENV_PATH, NONE, 0, 0, NULL, 0, GCP__ENV_INTERNAL,
+     "the file trace lines are appended to (gcprof run's GCPROF_TRACE_FILE); default stderr"},
 };
 
 const size_t gcp__env_nvars = sizeof gcp__env_vars / sizeof gcp__env_vars[0];
