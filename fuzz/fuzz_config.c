@@ -105,7 +105,7 @@ static void check_message(const char *spec, size_t len, const char *msg)
 {
     static const char *const value_tails[] = {
         "' is not a number",
-        "' is not a boolean (true/false/1/0/yes/no/on/off)",
+        "' is not a boolean (true/false, 1/0, yes/no, on/off)",
         "' is not off, always, adaptive or a boolean",
     };
     const char *tail = strrchr(msg, '(');

@@ -646,8 +646,9 @@ GCP_EXPORT char *gcp_strdup_at(const char *s, gcp_site *site);
 
 /* Switch site tracking on (1) or off (0) for allocations from now on
  * (objects keep what they were allocated with), or only ask (-1). Returns
- * the previous setting. Environment: GCPROF_SITES=1 turns it on at
- * gcp_init. */
+ * the previous setting. Environment: GCPROF_SITES (a boolean, as in config
+ * specs) turns it on at gcp_init; a bad value is a warning naming it, and
+ * tracking stays off. */
 GCP_EXPORT int gcp_sites_track(int on);
 
 /* With GNU C, gcp_alloc(n), gcp_alloc_atomic(n) and gcp_strdup(s) name
@@ -1083,16 +1084,23 @@ typedef struct gcp_monitor_options {
     uint64_t reserved_[4];     /* zero */
 } gcp_monitor_options;
 
-/* Defaults, then the environment: GCPROF_MONITOR_INTERVAL (seconds),
- * GCPROF_MONITOR_OUT (path), GCPROF_MONITOR_FORMAT (dat|jsonl),
- * GCPROF_TRACE=1, GCPROF_TRACE_FILE. Returns 0, or GCP_EINVAL naming the
- * variable (opts then holds the defaults). In a secure-execution process
- * (setuid, setgid, capabilities: AT_SECURE) no variable is read: the
- * defaults. A monitor the environment starts (at the first gcp_init) in a
- * process other than the one GCPROF_MONITOR_PID names (set by the first
- * to start one, so inherited by its children) writes FILE.PID.ext instead
- * of FILE.ext, and likewise for GCPROF_TRACE_FILE. */
+/* Built-in defaults (interval 0.01 s, .dat, no file, no trace), ignoring
+ * the environment. Returns 0, or GCP_EINVAL for a NULL opts. */
 GCP_EXPORT int gcp_monitor_options_init(gcp_monitor_options *opts);
+
+/* Built-in defaults, then the environment (doc/environment.md):
+ * GCPROF_MONITOR_OUT (path), GCPROF_MONITOR_INTERVAL (seconds, 0.001 to
+ * 3600), GCPROF_MONITOR_FORMAT (dat|jsonl), GCPROF_TRACE (a boolean).
+ * Returns 0, or GCP_EINVAL naming the variable and its value (opts then
+ * holds the defaults). In a secure-execution process (setuid, setgid,
+ * capabilities: AT_SECURE) no variable is read: the defaults. gcp_init
+ * starts a monitor with these when GCPROF_MONITOR_OUT or GCPROF_TRACE is
+ * set (a bad value: a warning, and no monitor), tracing to
+ * GCPROF_TRACE_FILE if set; in a process other than the one
+ * GCPROF_MONITOR_PID names (set by the first to start one, so inherited by
+ * its children) it writes FILE.PID.ext instead of FILE.ext, and likewise
+ * for GCPROF_TRACE_FILE. */
+GCP_EXPORT int gcp_monitor_options_init_env(gcp_monitor_options *opts);
 
 /* Start recording. Needs a timeline (path or fp) or trace on; interval
  * 0 (the default, 0.01 s) or from 0.001 to 3600 s. path is written as a

@@ -107,23 +107,6 @@ static void trim(const char **s, const char **e)
 
 /* ---- values -------------------------------------------------------- */
 
-static int parse_bool(const char *v, size_t len, int *out)
-{
-    static const struct {
-        const char *word;
-        int value;
-    } words[] = {{"true", 1}, {"false", 0}, {"1", 1},  {"0", 0},
-                 {"yes", 1},  {"no", 0},    {"on", 1}, {"off", 0}};
-
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
-        if (strlen(words[i].word) == len && strncasecmp(v, words[i].word, len) == 0) {
-            *out = words[i].value;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* auto_gc: a mode name, or a boolean (true meaning always, false off). */
 static int parse_mode(const char *v, size_t len, int *out)
 {
@@ -141,7 +124,7 @@ static int parse_mode(const char *v, size_t len, int *out)
             return 0;
         }
     }
-    if (parse_bool(v, len, &b) != 0)
+    if (gcp__parse_bool(v, len, &b) != 0) /* env.c: the one vocabulary */
         return -1;
     *out = b ? GCP_AUTO_GC_ALWAYS : GCP_AUTO_GC_OFF;
     return 0;
@@ -186,13 +169,13 @@ static int apply_value(gcp_config *cfg, const key *k, const char *label, const c
     int b;
 
     if (k->kind == KIND_BOOL || k->kind == KIND_MODE) {
-        int ok = k->kind == KIND_BOOL ? parse_bool(v, len, &b) : parse_mode(v, len, &b);
+        int ok = k->kind == KIND_BOOL ? gcp__parse_bool(v, len, &b) : parse_mode(v, len, &b);
         if (ok == 0) {
             *int_field(cfg, k) = b;
             return 0;
         }
         return msgf(msg, n, "%s: '%.*s%s' is not %s", label, shown(len), v, ellipsis(len),
-                    k->kind == KIND_BOOL ? "a boolean (true/false/1/0/yes/no/on/off)"
+                    k->kind == KIND_BOOL ? "a boolean (" GCP__BOOL_WORDS ")"
                                          : "off, always, adaptive or a boolean");
     }
     if (parse_double(v, len, &d) != 0)
@@ -263,26 +246,45 @@ static int apply_spec(gcp_config *cfg, const char *spec, char *msg, size_t n)
 
 /* ---- environment ----------------------------------------------------- */
 
+/* k's own variable, read by env.c as its row in env_table.c says: 1 set
+ * (the field too), 0 unset, GCP_EINVAL (the message in the last error). */
+static int read_key_var(gcp_config *cfg, const key *k)
+{
+    /* GCPROF_AUTO_GC's words, "off|always|adaptive" (a boolean: off, always) */
+    static const int modes[] = {GCP_AUTO_GC_OFF, GCP_AUTO_GC_ALWAYS, GCP_AUTO_GC_ADAPTIVE};
+    double d;
+    int b, rc;
+
+    if (k->kind == KIND_MIB) {
+        rc = gcp__env_number(k->env, &d);
+        if (rc > 0)
+            *double_field(cfg, k) = d;
+        return rc;
+    }
+    if (k->kind == KIND_BOOL) {
+        rc = gcp__env_bool(k->env, &b);
+    } else {
+        rc = gcp__env_enum(k->env, &b);
+        b = rc > 0 ? modes[b] : b;
+    }
+    if (rc > 0)
+        *int_field(cfg, k) = b;
+    return rc;
+}
+
 /* Defaults, then GCPROF, then each GCPROF_<KEY>. An empty (or blank)
  * variable counts as unset, as an empty spec changes nothing. */
 static int load_env(gcp_config *cfg, char *msg, size_t n)
 {
-    const char *spec = gcp__env("GCPROF");
+    const char *spec = gcp__env_text("GCPROF");
     char why[MSG_MAX - 10];
 
     gcp_config_init(cfg);
     if (spec && apply_spec(cfg, spec, why, sizeof why) != 0)
         return msgf(msg, n, "GCPROF: %s", why);
-    for (size_t i = 0; i < NKEYS; i++) {
-        const char *v = gcp__env(keys[i].env), *ve;
-
-        if (!v)
-            continue;
-        ve = v + strlen(v);
-        trim(&v, &ve);
-        if (v < ve && apply_value(cfg, &keys[i], keys[i].env, v, (size_t)(ve - v), msg, n) != 0)
-            return -1;
-    }
+    for (size_t i = 0; i < NKEYS; i++)
+        if (read_key_var(cfg, &keys[i]) < 0)
+            return msgf(msg, n, "%s", gcp_last_error());
     return 0;
 }
 

@@ -142,7 +142,8 @@ static inline int gcp__sites_tracking(void)
 extern gcp_site gcp__site_unknown, gcp__site_unknown_atomic;
 /* The file name those sites carry. */
 #define GCP__UNKNOWN_SITE_FILE "(no site)"
-/* GCPROF_SITES=1 turns tracking on (gcp_init calls it). */
+/* GCPROF_SITES (a boolean) turns tracking on (gcp_init calls it); a bad
+ * value is a warning, and tracking stays off. */
 void gcp__sites_from_env(void);
 /* Extra bytes the collector adds to each request (1 when it recognises
  * pointers one past the end, as by default). */

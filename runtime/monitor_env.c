@@ -7,12 +7,12 @@
  * GCPROF_MONITOR_PID to its pid; a process that finds another pid there
  * writes FILE with its own pid before the extension (run.dat ->
  * run.4242.dat), so no two processes write, or replace, one file.
- * Nothing is read in a secure-execution process (env.c).
+ * Nothing is read in a secure-execution process (env.c). A bad value
+ * here, at gcp_init, is a warning naming the variable: no caller could see
+ * a return code, and the monitor and the trace stay off.
  */
 #include "internal.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,50 +22,52 @@
 
 /* ---- options --------------------------------------------------------- */
 
-static int env_double(const char *name, double *out)
-{
-    const char *v = gcp__env(name);
-    char *end;
-
-    if (!v || !*v)
-        return 0;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || *end || !isfinite(d))
-        return gcp__fail_quiet(GCP_EINVAL, "%s: '%s' is not a number", name, v);
-    *out = d;
-    return 0;
-}
-
-static int env_format(gcp_monitor_format *out)
-{
-    const char *v = gcp__env("GCPROF_MONITOR_FORMAT");
-
-    if (!v || !*v || strcmp(v, "dat") == 0)
-        return 0;
-    if (strcmp(v, "jsonl") != 0)
-        return gcp__fail_quiet(GCP_EINVAL, "GCPROF_MONITOR_FORMAT: '%s' is not dat or jsonl", v);
-    *out = GCP_MONITOR_JSONL;
-    return 0;
-}
-
 int gcp_monitor_options_init(gcp_monitor_options *o)
 {
     if (!o)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_options_init: opts is NULL");
     memset(o, 0, sizeof *o);
     o->interval = 0.01;
-    gcp_monitor_options env = *o;
-    const char *trace = gcp__env("GCPROF_TRACE");
-    env.path = gcp__env("GCPROF_MONITOR_OUT");
-    if (env.path && !*env.path)
-        env.path = NULL;
-    env.trace = trace && *trace && strcmp(trace, "0") != 0;
-    int rc = env_double("GCPROF_MONITOR_INTERVAL", &env.interval);
-    if (rc == 0)
-        rc = env_format(&env.format);
-    if (rc < 0)
+    return 0;
+}
+
+/* The environment's settings on top of *o, through env.c's readers (kinds
+ * and ranges: env_table.c). Stops at the first bad one, *o half-set. */
+static int read_env(gcp_monitor_options *o)
+{
+    const char *path = gcp__env_text("GCPROF_MONITOR_OUT");
+    double interval;
+    int format, trace, rc;
+
+    if (path)
+        o->path = path;
+    if ((rc = gcp__env_number("GCPROF_MONITOR_INTERVAL", &interval)) < 0)
         return rc;
+    if (rc > 0)
+        o->interval = interval;
+    if ((rc = gcp__env_enum("GCPROF_MONITOR_FORMAT", &format)) < 0)
+        return rc;
+    if (rc > 0)
+        o->format = format == 1 ? GCP_MONITOR_JSONL : GCP_MONITOR_DAT; /* "dat|jsonl" */
+    if ((rc = gcp__env_bool("GCPROF_TRACE", &trace)) < 0)
+        return rc;
+    if (rc > 0)
+        o->trace = trace;
+    return 0;
+}
+
+int gcp_monitor_options_init_env(gcp_monitor_options *o)
+{
+    gcp_monitor_options env;
+    int rc;
+
+    if (!o)
+        return gcp__fail(GCP_EINVAL, "gcp_monitor_options_init_env: opts is NULL");
+    gcp_monitor_options_init(o);
+    env = *o;
+    rc = read_env(&env);
+    if (rc < 0)
+        return rc; /* *o: the defaults */
     *o = env;
     return 0;
 }
@@ -76,14 +78,16 @@ int gcp_monitor_options_init(gcp_monitor_options *o)
  * is unset (then it becomes ours, for the children to see) or our pid. */
 static int meant_for_us(void)
 {
-    const char *v = gcp__env("GCPROF_MONITOR_PID");
-    char *end, me[24];
+    double pid;
+    char me[24];
+    int rc = gcp__env_number("GCPROF_MONITOR_PID", &pid);
 
-    if (v && *v) {
-        errno = 0;
-        long pid = strtol(v, &end, 10);
-        return !errno && !*end && pid == (long)getpid();
+    if (rc < 0) { /* whose it is cannot be told: not ours, so no file is shared */
+        gcp__log(GCP_LOG_WARN, "%s; this process writes files of its own", gcp_last_error());
+        return 0;
     }
+    if (rc > 0)
+        return pid == (double)getpid();
     snprintf(me, sizeof me, "%ld", (long)getpid());
     setenv("GCPROF_MONITOR_PID", me, 1);
     return 1;
@@ -116,11 +120,11 @@ static gcp__file trace_file; /* the stream GCPROF_TRACE_FILE opened, if any */
 /* GCPROF_TRACE_FILE, opened safely; NULL (stderr) when unset or refused. */
 static FILE *open_trace(int ours)
 {
-    const char *v = gcp__env("GCPROF_TRACE_FILE"), *why;
+    const char *v = gcp__env_text("GCPROF_TRACE_FILE"), *why;
     int owned;
     FILE *fp;
 
-    if (!v || !*v)
+    if (!v)
         return NULL;
     int shared = !strcmp(v, "/dev/stderr") || !strcmp(v, "/dev/stdout");
     char *name = shared ? strdup(v) : own_name(v, ours);
@@ -148,11 +152,14 @@ void gcp__monitor_from_env(void)
 {
     gcp_monitor_options o;
     char *path = NULL;
+    int trace;
 
-    if (!gcp__env("GCPROF_MONITOR_OUT") && !gcp__env("GCPROF_TRACE"))
+    /* set, even to a bad value: read again below, and reported */
+    if (!gcp__env_text("GCPROF_MONITOR_OUT") && gcp__env_bool("GCPROF_TRACE", &trace) == 0)
         return;
-    if (gcp_monitor_options_init(&o) < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    if (gcp_monitor_options_init_env(&o) < 0) { /* no caller to tell: warn */
+        gcp__log(GCP_LOG_WARN, "%s; no monitor or trace from the environment",
+                 gcp_last_error());
         return;
     }
     if (!o.path && !o.trace)

@@ -64,9 +64,11 @@ int gcp_sites_track(int on)
 
 void gcp__sites_from_env(void)
 {
-    const char *v = gcp__env("GCPROF_SITES");
+    int on;
 
-    if (v && *v && strcmp(v, "0") != 0)
+    if (gcp__env_bool("GCPROF_SITES", &on) < 0) /* no caller to tell: warn */
+        gcp__log(GCP_LOG_WARN, "%s; site tracking stays off", gcp_last_error());
+    else if (on)
         atomic_store(&gcp__tracking, 1);
 }
 

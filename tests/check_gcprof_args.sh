@@ -14,7 +14,7 @@ gcprof="$top_builddir/tools/gcprof"
 GCPROF_PRELOAD=${GCPROF_PRELOAD:-$top_builddir/.libs/libgcprof-preload.so}
 case $GCPROF_PRELOAD in /*) ;; *) GCPROF_PRELOAD="$PWD/$GCPROF_PRELOAD" ;; esac
 export GCPROF_PRELOAD
-unset GCPROF_TRACE GCPROF_TRACE_FILE GCPROF_PID GCPROF_FD
+unset GCPROF_TRACE GCPROF_TRACE_FILE GCPROF_PRELOAD_PID GCPROF_PRELOAD_FD
 data="$top_srcdir/tests/data"
 for f in "$gcprof" "$GCPROF_PRELOAD"; do
     [ -f "$f" ] || { echo "FAIL: $f not built"; exit 1; }
@@ -470,8 +470,8 @@ EOF
         fail "cannot build the secure-execution test programs"
     else
         # preloaded NAME SECURE LD_PRELOAD: gcsec as `gcprof run` starts it
-        # (GCPROF_PID its pid, GCPROF_FD 9 a pipe named by GCPROF_FD_ID, a
-        # trace file asked for); what comes through the pipe goes to NAME.out.
+        # (GCPROF_PRELOAD_PID its pid, GCPROF_PRELOAD_FD 9 a pipe named by
+        # GCPROF_PRELOAD_FD_ID, a trace file asked for); what comes through the pipe goes to NAME.out.
         # pipe_to NAME: the named pipe NAME.fifo, read into NAME.out by $reader.
         pipe_to() {
             mkfifo "$tmp/sec/$1.fifo"
@@ -483,10 +483,11 @@ EOF
             pipe_to "$name"
             (
                 cd "$tmp/sec" || exit 1
-                GCPROF_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
-                export GCPROF_FD=9 GCPROF_FD_ID GCPROF_FORMAT=dat GCPROF_INTERVAL=0.01 GCPROF_TRACE=1
-                export GCPROF_TRACE_FILE="$tmp/sec/$name.trace" SHIM_SECURE="$2" LD_PRELOAD="$3"
-                exec sh -c 'GCPROF_PID=$$; export GCPROF_PID; exec "$0" -' "$tmp/gcsec"
+                GCPROF_PRELOAD_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
+                export GCPROF_PRELOAD_FD=9 GCPROF_PRELOAD_FD_ID GCPROF_PRELOAD_FORMAT=dat
+                export GCPROF_PRELOAD_INTERVAL=0.01 GCPROF_PRELOAD_TRACE=1
+                export GCPROF_PRELOAD_TRACE_FILE="$tmp/sec/$name.trace" SHIM_SECURE="$2" LD_PRELOAD="$3"
+                exec sh -c 'GCPROF_PRELOAD_PID=$$; export GCPROF_PRELOAD_PID; exec "$0" -' "$tmp/gcsec"
             ) 9>"$tmp/sec/$name.fifo" 8>"$tmp/sec/$name.getenv" >"$tmp/sec/$name.stdout" \
                 2>"$tmp/sec/$name.stderr"
             rc=$?
@@ -510,7 +511,7 @@ EOF
             check "control: opens the trace file" [ -e "$tmp/sec/on.trace" ]
             check "control: starts one thread ($base -> $on)" [ "$on" -eq $((base + 1)) ]
             check "AT_SECURE (shim): no GCPROF_ variable read" [ ! -s "$tmp/sec/sec.getenv" ]
-            check "AT_SECURE (shim): nothing written to GCPROF_FD" [ ! -s "$tmp/sec/sec.out" ]
+            check "AT_SECURE (shim): nothing written to GCPROF_PRELOAD_FD" [ ! -s "$tmp/sec/sec.out" ]
             check "AT_SECURE (shim): no trace file created" [ ! -e "$tmp/sec/sec.trace" ]
             check "AT_SECURE (shim): no thread ($base -> $sec)" [ "$sec" -eq "$base" ]
             check "AT_SECURE (shim): GC_gcollect still collects ($(field sec gcs) collections)" \
@@ -529,10 +530,11 @@ EOF
             pipe_to "$name"
             (
                 cd "$tmp/sec" || exit 1
-                GCPROF_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
-                export GCPROF_FD=9 GCPROF_FD_ID GCPROF_FORMAT=dat GCPROF_INTERVAL=0.01 GCPROF_TRACE=1
-                export GCPROF_TRACE_FILE="$tmp/sec/$name.trace"
-                exec sh -c 'GCPROF_PID=$$; export GCPROF_PID; exec "$@"' sh "$@" "$tmp/sec/gcsec-suid" "$lib"
+                GCPROF_PRELOAD_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
+                export GCPROF_PRELOAD_FD=9 GCPROF_PRELOAD_FD_ID GCPROF_PRELOAD_FORMAT=dat
+                export GCPROF_PRELOAD_INTERVAL=0.01 GCPROF_PRELOAD_TRACE=1
+                export GCPROF_PRELOAD_TRACE_FILE="$tmp/sec/$name.trace"
+                exec sh -c 'GCPROF_PRELOAD_PID=$$; export GCPROF_PRELOAD_PID; exec "$@"' sh "$@" "$tmp/sec/gcsec-suid" "$lib"
             ) 9>"$tmp/sec/$name.fifo" >"$tmp/sec/$name.stdout" 2>"$tmp/sec/$name.stderr"
             rc=$?
             wait "$reader"
@@ -558,7 +560,7 @@ EOF
                     [ "$(field ron threads)" -eq $(($(field rbase threads) + 1)) ]
                 check "setuid control: trace file created" [ -e "$tmp/sec/ron.trace" ]
                 check "AT_SECURE (setuid as nobody): the kernel says secure" [ "$(field usec secure)" = 1 ]
-                check "AT_SECURE (setuid): nothing written to GCPROF_FD" [ ! -s "$tmp/sec/usec.out" ]
+                check "AT_SECURE (setuid): nothing written to GCPROF_PRELOAD_FD" [ ! -s "$tmp/sec/usec.out" ]
                 check "AT_SECURE (setuid): no trace file, though euid is root" [ ! -e "$tmp/sec/usec.trace" ]
                 check "AT_SECURE (setuid): no thread" [ "$(field usec threads)" -eq "$(field ubase threads)" ]
                 check "AT_SECURE (setuid): nothing on stderr" [ ! -s "$tmp/sec/usec.stderr" ]

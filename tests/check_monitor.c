@@ -775,17 +775,24 @@ START_TEST(test_options_from_environment)
     setenv("GCPROF_MONITOR_INTERVAL", "0.25", 1);
     setenv("GCPROF_MONITOR_FORMAT", "jsonl", 1);
     setenv("GCPROF_MONITOR_OUT", "/tmp/x.jsonl", 1);
-    ck_assert_int_eq(gcp_monitor_options_init(&o), 0);
+    ck_assert_int_eq(gcp_monitor_options_init_env(&o), 0);
     ck_assert_double_eq(o.interval, 0.25);
     ck_assert_int_eq(o.format, GCP_MONITOR_JSONL);
     ck_assert_str_eq(o.path, "/tmp/x.jsonl");
     setenv("GCPROF_MONITOR_INTERVAL", "soon", 1);
-    ck_assert_int_eq(gcp_monitor_options_init(&o), GCP_EINVAL);
+    ck_assert_int_eq(gcp_monitor_options_init_env(&o), GCP_EINVAL);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "GCPROF_MONITOR_INTERVAL"));
     setenv("GCPROF_MONITOR_INTERVAL", "0.25", 1);
     setenv("GCPROF_MONITOR_FORMAT", "xml", 1);
-    ck_assert_int_eq(gcp_monitor_options_init(&o), GCP_EINVAL);
+    ck_assert_int_eq(gcp_monitor_options_init_env(&o), GCP_EINVAL);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "GCPROF_MONITOR_FORMAT"));
+    ck_assert_ptr_null(o.path); /* the defaults after a bad variable */
+    ck_assert_int_eq(o.format, GCP_MONITOR_DAT);
+    /* plain _init is the built-in defaults, whatever the environment */
+    setenv("GCPROF_MONITOR_FORMAT", "jsonl", 1);
+    ck_assert_int_eq(gcp_monitor_options_init(&o), 0);
+    ck_assert_ptr_null(o.path);
+    ck_assert_int_eq(o.format, GCP_MONITOR_DAT);
     /* CK_FORK=no (scripts/check-valgrind.sh) runs the later tests in this
      * process: leave no setting behind */
     unsetenv("GCPROF_MONITOR_INTERVAL");

@@ -60,7 +60,7 @@ gcprof="$top_builddir/tools/gcprof"
 GCPROF_PRELOAD=${GCPROF_PRELOAD:-$top_builddir/.libs/libgcprof-preload.so}
 case $GCPROF_PRELOAD in /*) ;; *) GCPROF_PRELOAD="$PWD/$GCPROF_PRELOAD" ;; esac
 export GCPROF_PRELOAD
-unset GCPROF_TRACE GCPROF_TRACE_FILE GCPROF_FOLLOW
+unset GCPROF_TRACE GCPROF_TRACE_FILE GCPROF_PRELOAD_FOLLOW
 programs="$top_srcdir/tests/programs"
 runs=${REAL_RUNS:-5}
 
@@ -247,7 +247,7 @@ case " $tested " in *" guile "*)
         fail "guile _exit: $(grep -c '^GCPROF_GC ' "$tmp/x.dat") records, libgc logged $(gc_count "$tmp/x.log")"
     # the program puts a file of its own at the recorder's descriptor number
     GC_PRINT_STATS=1 GC_LOG_FILE="$tmp/t.log" "$gcprof" run -o "$tmp/t.dat" -- \
-        guile -c "(let ((p (open-output-file \"$tmp/own.txt\"))) (dup2 (port->fdes p) (string->number (getenv \"GCPROF_FD\"))) $churn (gc) (force-output p))" \
+        guile -c "(let ((p (open-output-file \"$tmp/own.txt\"))) (dup2 (port->fdes p) (string->number (getenv \"GCPROF_PRELOAD_FD\"))) $churn (gc) (force-output p))" \
         >/dev/null 2>"$tmp/stderr" || fail "guile takeover: $(cat "$tmp/stderr")"
     [ -f "$tmp/own.txt" ] && ! grep -q GCPROF_ "$tmp/own.txt" ||
         fail "guile takeover: our records went into the program's file"

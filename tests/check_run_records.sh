@@ -31,7 +31,7 @@ count() { grep -c -- "$1" "$2" || true; }
 
 # gcprog MODE N: N collections (each after some garbage), then MODE:
 #   exit, _exit, exec (runs itself with "_exit N": a second image), kill9,
-#   takeover (first puts a file of its own at GCPROF_FD's number),
+#   takeover (first puts a file of its own at GCPROF_PRELOAD_FD's number),
 #   closeall (first closes descriptors 10 to 255), child (runs itself as a
 #   child with "exit N", waits), hwm (touches 8 MiB; no collection),
 #   sigexit (a SIGALRM handler calls _exit(3) while the program retries an
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
         return 0;
     }
     GC_INIT();
-    const char *fd_s = getenv("GCPROF_FD");
+    const char *fd_s = getenv("GCPROF_PRELOAD_FD");
     if (strcmp(mode, "takeover") == 0 && fd_s) { /* the number is the program's now */
         int fd = open("own.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
         dup2(fd, atoi(fd_s));

@@ -367,13 +367,21 @@ static void report(const run_output *out, const run_opts *o, const char *preload
     report_gaps(out, o);
 }
 
+/* The user's GCPROF_TRACE_FILE (doc/environment.md), or NULL: stderr. */
+static const char *trace_file(void)
+{
+    const char *path = getenv("GCPROF_TRACE_FILE");
+
+    return path && *path ? path : NULL;
+}
+
 /* The trace file the preload appends to, in every image and followed
  * child: emptied once here. Like a shell's 2>: links are followed. */
 static void empty_trace_file(const run_opts *o)
 {
-    const char *path = getenv("GCPROF_TRACE_FILE");
+    const char *path = trace_file();
 
-    if (!o->trace || !path || !*path)
+    if (!o->trace || !path)
         return;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0)
@@ -386,7 +394,7 @@ static int run(const run_opts *o, run_output *out)
     char preload_buf[PATH_MAX];
     const char *preload = find_preload(preload_buf);
     gcprof_child_opts co = {preload, o->format == GCP_TL_JSONL ? "jsonl" : "dat", o->interval,
-                            o->trace, o->follow, !o->no_live};
+                            o->trace, o->follow, !o->no_live, trace_file()};
     gcprof_child child;
     double start = gcp__tl_now();
 

@@ -3,7 +3,7 @@
  * with LD_PRELOAD to record the collector's side of the timeline (one
  * GCPROF_GC record per collection, one GCPROF_HEAP sample per interval,
  * one GCPROF_IMAGE record per process image) and send it up the pipe
- * GCPROF_FD to gcprof, which adds RSS samples.
+ * GCPROF_PRELOAD_FD to gcprof, which adds RSS samples.
  *
  * It links no libgc: the program's collector, if any, is found with
  * dlsym, so a program without bdwgc is left alone. It never initialises
@@ -11,14 +11,16 @@
  * the event hook and the lock-free getters are safe before that. It adds
  * no root (preload_hook.c), no library (not even libm), and writes only to
  * the pipe gcprof made, checked before each write (preload_channel.c).
+ * It reads only GCPROF_PRELOAD_* variables, which gcprof run sets for it
+ * (doc/environment.md): the program's own GCPROF_* are the program's.
  *
  * In a secure-execution process (setuid, setgid, file capabilities: the
  * kernel's AT_SECURE), it does nothing at all: no environment read, no
  * file, no thread, and the interposed functions only pass the call on.
  * Its environment is not to be trusted there.
  *
- * The process gcprof started records (GCPROF_PID == getpid()); so do the
- * processes it execs, and, with GCPROF_FOLLOW (gcprof run -f), every
+ * The process gcprof started records (GCPROF_PRELOAD_PID == getpid()); so
+ * do the processes it execs, and, with GCPROF_PRELOAD_FOLLOW (-f), every
  * descendant. Records go out before an exec or _exit (preload_exec.c).
  *
  * This file: start-up, settings and the state the other files share.
@@ -91,13 +93,14 @@ static long env_long(const char *name)
  * (same pid), or any process when gcprof follows children. */
 int preload_recording(void)
 {
-    return env_long("GCPROF_PID") == (long)getpid() || env_long("GCPROF_FOLLOW") == 1;
+    return env_long("GCPROF_PRELOAD_PID") == (long)getpid() ||
+           env_long("GCPROF_PRELOAD_FOLLOW") == 1;
 }
 
 /* Settings from gcprof run; bad values fall back to the defaults. */
 static void read_settings(void)
 {
-    const char *s = getenv("GCPROF_INTERVAL");
+    const char *s = getenv("GCPROF_PRELOAD_INTERVAL");
     char *end;
 
     if (s && *s) {
@@ -105,16 +108,17 @@ static void read_settings(void)
         if (*end == '\0' && __builtin_isfinite(v) && v > 0 && v <= 3600)
             preload_interval = v;
     }
-    s = getenv("GCPROF_FORMAT");
+    s = getenv("GCPROF_PRELOAD_FORMAT");
     preload_format = s && strcmp(s, "jsonl") == 0 ? GCP_TL_JSONL : GCP_TL_DAT;
-    preload_live = env_long("GCPROF_LIVE") != 0; /* on unless "0" */
+    preload_live = env_long("GCPROF_PRELOAD_LIVE") != 0; /* on unless "0" */
 }
 
 static FILE *open_trace(void)
 {
-    const char *on = getenv("GCPROF_TRACE"), *path = getenv("GCPROF_TRACE_FILE");
+    const char *on = getenv("GCPROF_PRELOAD_TRACE");
+    const char *path = getenv("GCPROF_PRELOAD_TRACE_FILE");
 
-    if (!on || !*on || strcmp(on, "0") == 0)
+    if (!on || strcmp(on, "1") != 0) /* gcprof run writes "1" or "0" */
         return NULL;
     if (!path || !*path)
         return stderr;

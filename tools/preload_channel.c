@@ -2,8 +2,8 @@
  * preload_channel.c - the pipe to gcprof, as a stdio stream that cannot
  * write into the program's files or lose lines among other writers.
  *
- * gcprof passes the pipe's descriptor (GCPROF_FD) and its identity
- * (GCPROF_FD_ID, "device:inode" of the pipe it made). Before every write
+ * gcprof passes the pipe's descriptor (GCPROF_PRELOAD_FD) and its identity
+ * (GCPROF_PRELOAD_FD_ID, "device:inode" of the pipe it made). Before every write
  * the descriptor is checked against that identity: a program that closed
  * it (a daemon closing every descriptor, say) and opened a file of its own
  * that got the same number is never written to. Once the check fails the
@@ -144,7 +144,7 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
 /* "device:inode" from the environment. */
 static int read_identity(preload_channel *ch)
 {
-    const char *s = getenv("GCPROF_FD_ID");
+    const char *s = getenv("GCPROF_PRELOAD_FD_ID");
     char *end;
 
     if (!s)
@@ -162,7 +162,7 @@ static int read_identity(preload_channel *ch)
 
 int preload_channel_open(preload_channel *ch)
 {
-    const char *s = getenv("GCPROF_FD");
+    const char *s = getenv("GCPROF_PRELOAD_FD");
     char *end;
     long fd = s && *s ? strtol(s, &end, 10) : -1;
 

@@ -214,7 +214,8 @@ EXPORT _Noreturn void _Exit(int status)
 static void in_child(void)
 {
     if (preload_out)
-        preload_reader_forked(getenv("GCPROF_FOLLOW") && getenv("GCPROF_FOLLOW")[0] == '1');
+        preload_reader_forked(getenv("GCPROF_PRELOAD_FOLLOW") &&
+                              getenv("GCPROF_PRELOAD_FOLLOW")[0] == '1');
 }
 
 void preload_fork_watch(void)

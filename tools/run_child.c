@@ -97,27 +97,38 @@ static void set_env_long(const char *name, long v)
     setenv(name, buf, 1);
 }
 
-/* In the child: what the preload reads. LD_PRELOAD keeps what was there. */
+static void set_env_flag(const char *name, int on)
+{
+    setenv(name, on ? "1" : "0", 1);
+}
+
+/* In the child: what the preload reads, GCPROF_PRELOAD_* (internal, in
+ * runtime/env_table.c and doc/environment.md), each one set or unset, so
+ * nothing of an outer gcprof run's is left. The program's own variables
+ * (GCPROF_TRACE, ...) stay the program's. LD_PRELOAD keeps what was there. */
 static void child_env(int data_fd, const gcprof_child_opts *o)
 {
     struct stat st;
     char id[64];
 
-    set_env_long("GCPROF_FD", data_fd);
+    set_env_long("GCPROF_PRELOAD_FD", data_fd);
     if (fstat(data_fd, &st) == 0) { /* the preload writes only to this pipe */
         snprintf(id, sizeof id, "%llu:%llu", (unsigned long long)st.st_dev,
                  (unsigned long long)st.st_ino);
-        setenv("GCPROF_FD_ID", id, 1);
+        setenv("GCPROF_PRELOAD_FD_ID", id, 1);
+    } else {
+        unsetenv("GCPROF_PRELOAD_FD_ID");
     }
-    set_env_long("GCPROF_PID", (long)getpid());
-    setenv("GCPROF_FORMAT", o->format, 1);
-    set_env_double("GCPROF_INTERVAL", o->interval);
-    if (o->trace)
-        setenv("GCPROF_TRACE", "1", 1);
-    if (o->follow)
-        setenv("GCPROF_FOLLOW", "1", 1);
-    if (!o->live)
-        setenv("GCPROF_LIVE", "0", 1);
+    set_env_long("GCPROF_PRELOAD_PID", (long)getpid());
+    setenv("GCPROF_PRELOAD_FORMAT", o->format, 1);
+    set_env_double("GCPROF_PRELOAD_INTERVAL", o->interval);
+    set_env_flag("GCPROF_PRELOAD_TRACE", o->trace);
+    if (o->trace && o->trace_file)
+        setenv("GCPROF_PRELOAD_TRACE_FILE", o->trace_file, 1);
+    else
+        unsetenv("GCPROF_PRELOAD_TRACE_FILE");
+    set_env_flag("GCPROF_PRELOAD_FOLLOW", o->follow);
+    set_env_flag("GCPROF_PRELOAD_LIVE", o->live);
     if (!o->preload)
         return;
     const char *old = getenv("LD_PRELOAD");

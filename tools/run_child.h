@@ -17,6 +17,7 @@ typedef struct gcprof_child_opts {
     int trace;           /* --trace */
     int follow;          /* -f: children record too */
     int live;            /* measure live bytes after each collection */
+    const char *trace_file; /* where trace lines go (GCPROF_TRACE_FILE), or NULL: stderr */
 } gcprof_child_opts;
 
 typedef struct gcprof_child {
