@@ -146,7 +146,7 @@ static void check_message(const char *spec, size_t len, const char *msg)
         if (strncmp(msg, keys[i].name, klen) != 0)
             continue;
         CHECK((p = strstr(spec, keys[i].name)) != NULL && p < at);
-        if (starts_with(msg + klen, " must be finite and ")) {
+        if (starts_with(msg + klen, " must be from 0 to 2^40 (MiB), got ")) {
             CHECK(strcmp(keys[i].name, "threshold_mb") == 0 ||
                   strcmp(keys[i].name, "hold_limit_mb") == 0);
             return;
@@ -214,7 +214,17 @@ static void check_resolve(const gcp_config *cfg)
     memset(&out, 0x5a, sizeof out);
     untouched = out;
     CHECK(gcp__config_resolve(cfg, &out) == rc);
-    CHECK(rc == 0 ? same_fields(&out, cfg) : memcmp(&out, &untouched, sizeof out) == 0);
+    if (rc != 0) {
+        CHECK(memcmp(&out, &untouched, sizeof out) == 0);
+        return;
+    }
+    /* copied, with its zeros made the defaults they stand for */
+    gcp_config want = *cfg;
+    if (want.auto_gc == GCP_AUTO_GC_DEFAULT)
+        want.auto_gc = GCP_AUTO_GC_ALWAYS;
+    if (want.hold_limit_mb == 0)
+        want.hold_limit_mb = 1024;
+    CHECK(same_fields(&out, &want));
 }
 
 /* After a successful parse: usable, but for the one cross-field rule
