@@ -1084,8 +1084,9 @@ typedef struct gcp_monitor_options {
     uint64_t reserved_[4];     /* zero */
 } gcp_monitor_options;
 
-/* Built-in defaults (interval 0.01 s, .dat, no file, no trace), ignoring
- * the environment. Returns 0, or GCP_EINVAL for a NULL opts. */
+/* Built-in defaults, ignoring the environment: all zero, as {0} (interval
+ * 0.01 s, .dat, no file, no trace). Returns 0, or GCP_EINVAL for a NULL
+ * opts. */
 GCP_EXPORT int gcp_monitor_options_init(gcp_monitor_options *opts);
 
 /* Built-in defaults, then the environment (doc/environment.md):

@@ -26,8 +26,7 @@ int gcp_monitor_options_init(gcp_monitor_options *o)
 {
     if (!o)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_options_init: opts is NULL");
-    memset(o, 0, sizeof *o);
-    o->interval = 0.01;
+    memset(o, 0, sizeof *o); /* {0}: interval 0 is the default, 0.01 s */
     return 0;
 }
 
