@@ -23,6 +23,12 @@
  * refuses options whose reserved_ words are not, with GCP_EINVAL. Structs
  * the library fills clear their reserved_ words. Anything else changes the
  * SONAME.
+ *
+ * Environment (doc/environment.md, one table of every GCPROF_* variable):
+ * read only through secure_getenv (nothing in a setuid process); empty means
+ * unset; booleans are true/false, 1/0, yes/no, on/off in any case; a bad
+ * value is GCP_EINVAL naming the variable from a call that reads it, and a
+ * warning (the default kept) when read at start-up, where no caller sees.
  */
 #ifndef GCPROF_H
 #define GCPROF_H
