@@ -8,11 +8,7 @@
  * Messages are built in a local buffer first, then copied to the caller's
  * err and recorded as the thread's last error, so both say the same.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* strtod_l, newlocale */
-#endif
 #include <ctype.h>
-#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -130,28 +126,6 @@ static int parse_mode(const char *v, size_t len, int *out)
     return 0;
 }
 
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-
-static void make_c_locale(void)
-{
-    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
-
-/* v..v+len is trimmed and followed by a space, ',' or NUL, none of which
- * can continue a number, so strtod can read it in place. Specs are read
- * with '.' as the decimal point whatever the program's locale. */
-static int parse_double(const char *v, size_t len, double *out)
-{
-    char *end;
-
-    if (len == 0)
-        return -1;
-    pthread_once(&c_locale_once, make_c_locale);
-    *out = c_locale ? strtod_l(v, &end, c_locale) : strtod(v, &end);
-    return end == v + len ? 0 : -1;
-}
-
 /* 0 when v suits k, else -1 and why not in msg (without a position). */
 static int check_range(const key *k, const char *label, double v, char *msg, size_t n)
 {
@@ -178,7 +152,7 @@ static int apply_value(gcp_config *cfg, const key *k, const char *label, const c
                     k->kind == KIND_BOOL ? "a boolean (" GCP__BOOL_WORDS ")"
                                          : "off, always, adaptive or a boolean");
     }
-    if (parse_double(v, len, &d) != 0)
+    if (gcp__parse_number(v, len, &d) != 0) /* env.c */
         return msgf(msg, n, "%s: '%.*s%s' is not a number", label, shown(len), v, ellipsis(len));
     if (check_range(k, label, d, msg, n) != 0)
         return -1;

@@ -87,7 +87,7 @@ static void make_c_locale(void)
 /* s[0..len) is followed by a blank or NUL, neither of which continues a
  * number: strtod reads it in place, with '.' whatever the locale (as the
  * config spec's numbers). */
-static int parse_number(const char *s, size_t len, double *out)
+int gcp__parse_number(const char *s, size_t len, double *out)
 {
     char *end;
 
@@ -234,10 +234,10 @@ int gcp__env_number(const char *name, double *out)
     if (!row)
         return GCP_EINVAL;
     if (row->def)
-        parse_number(row->def, strlen(row->def), out);
+        gcp__parse_number(row->def, strlen(row->def), out);
     if (!value_of(row, &s, &len))
         return 0;
-    if (parse_number(s, len, &v) != 0)
+    if (gcp__parse_number(s, len, &v) != 0)
         return not_a(row, s, len, "a number");
     if (!isfinite(v) || (above ? v <= row->min : v < row->min) || v > row->max) {
         char lo[32], hi[32];

@@ -73,4 +73,9 @@ const char *gcp__env_text(const char *name);
  * Returns 0 with *out 1 or 0, or -1. */
 int gcp__parse_bool(const char *s, size_t len, int *out);
 
+/* A number, s[0..len) (not empty, and followed by a blank, ',' or NUL,
+ * which cannot continue it), with '.' as the decimal point in every
+ * locale: the specs' and the variables' one reader. 0, or -1. */
+int gcp__parse_number(const char *s, size_t len, double *out);
+
 #endif
