@@ -43,8 +43,10 @@ GCP_EXPORT const char *gcp_version(void);
 /* ---- errors ------------------------------------------------------- */
 
 /* Every function that can fail returns 0 (or a count) on success and one
- * of these negative codes on failure. The message of the latest failure
- * on the calling thread is kept by gcp_last_error(). */
+ * of these negative codes on failure (or NULL, or a documented value, with
+ * the code's message set). The message of the latest failure on the
+ * calling thread is kept by gcp_last_error(). A failure goes only to its
+ * caller: it is never logged. */
 /* clang-format off */
 #define GCP_ERRNO_MAP(X)                                                        \
     X(EINVAL,    -22,   "invalid argument")                                     \
@@ -77,13 +79,19 @@ GCP_EXPORT const char *gcp_last_error(void);
 
 typedef enum { GCP_LOG_ERROR = 0, GCP_LOG_WARN = 1, GCP_LOG_INFO = 2 } gcp_log_level;
 
-/* A log hook receives each message with its level and your user data.
- * It may be called from any thread, never from inside a collection. */
+/* The log hook carries what no return value can: warnings about a
+ * closure (threshold_mb exceeded, hold_limit_mb reached, collection left
+ * disabled), a profile abandoned when its thread exited, the monitor
+ * thread's write errors, /proc files that cannot be opened, and failures
+ * of what the environment starts (GCPROF_MONITOR_OUT). A failing call is
+ * not logged (see errors). A hook receives each message with its level
+ * and your user data. It may be called from any thread, never from inside
+ * a collection. */
 typedef void (*gcp_log_fn)(gcp_log_level level, const char *msg, void *user);
 
 /* Install a log hook; NULL restores the default, which writes errors and
- * warnings to stderr as "gcprof: warning: ...". Not thread-safe against
- * concurrent logging: set it once, early. */
+ * warnings (not info) to stderr as "gcprof: warning: ...". Not thread-safe
+ * against concurrent logging: set it once, early. */
 GCP_EXPORT void gcp_set_log_fn(gcp_log_fn fn, void *user);
 
 /* ---- initialisation ----------------------------------------------- */
@@ -97,8 +105,10 @@ GCP_EXPORT int gcp_init(void);
 /* ---- allocation --------------------------------------------------- */
 
 /* Allocate size bytes of managed, zeroed memory that may hold pointers to
- * other managed objects. Returns NULL (and logs an error) when out of
- * memory; never aborts. Every object is counted exactly (see
+ * other managed objects. Returns NULL when out of memory (GCP_ENOMEM in
+ * gcp_last_error(); a profile's report notes GCP_NOTE_OUT_OF_MEMORY) or
+ * inside the collector's event hook (GCP_ESTATE); never aborts. Every
+ * object is counted exactly (see
  * gcp_heap_counters_get). With GNU C this name is a macro that also
  * records the call site when site tracking is on (gcp_alloc_at). */
 GCP_EXPORT void *gcp_alloc(size_t size);

@@ -21,12 +21,21 @@
 
 /* ---- errors and logging (error.c) ---------------------------------- */
 
-/* Record err and a formatted message as this thread's last error, log it
- * at GCP_LOG_ERROR, and return err (so callers can `return gcp__fail(...)`). */
+/* Record err and a formatted message as this thread's last error and
+ * return err (so callers can `return gcp__fail(...)`). Not logged: a
+ * failure the caller gets back is the caller's to report. */
 int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
-/* Same, without logging (for errors the caller reports itself). */
-int gcp__fail_quiet(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* The former name, from when gcp__fail logged: the same function now. */
+#define gcp__fail_quiet gcp__fail
+/* The log hook, for what no caller sees in a return value: warnings about
+ * a closure, the monitor's thread, the environment's start-up, a profile
+ * abandoned at thread exit. */
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* Set (1) and cleared (0) around the environment's start-up on this thread
+ * (init.c); gcp__env_starting() says whether it is running, so that what
+ * it calls logs the failures it would otherwise return to no one. */
+void gcp__env_startup(int on);
+int gcp__env_starting(void);
 
 /* ---- initialisation (init.c) ------------------------------------------ */
 

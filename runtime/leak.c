@@ -249,8 +249,13 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
         fit_add(&bytes, (double)live.bytes);
         fit_add(&objects, (double)live.objects);
         persist_add(&growth, k, live.bytes);
-        if (by_site && gcp__site_growth_add(&sites, k) < 0)
+        if (by_site && gcp__site_growth_add(&sites, k) < 0) {
             by_site = 0; /* out of memory: the verdict stands, unnamed */
+            gcp__log(GCP_LOG_WARN,
+                     "gcp_leak_check '%s': out of memory for the site records: "
+                     "the verdict names no site",
+                     out->name);
+        }
     }
 
     double unused_r2;

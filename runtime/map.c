@@ -166,7 +166,7 @@ int gcp_map_set_ptr(gcp_map *map, const char *key, void *p)
 }
 
 /* The lookup behind every getter; fn names the public caller. A type
- * other than NONE must match (a mismatch is recorded, not logged). */
+ * other than NONE must match. */
 static int lookup(const char *fn, const gcp_map *map, const char *key, gcp_value_type type,
                   gcp_value *out)
 {
@@ -178,10 +178,10 @@ static int lookup(const char *fn, const gcp_map *map, const char *key, gcp_value
         return gcp__fail(GCP_EINVAL, "%s: key is NULL", fn);
     ptrdiff_t found = find(map, key, NULL);
     if (found < 0)
-        return gcp__fail_quiet(GCP_ENOTFOUND, "%s: no key \"%.64s\"", fn, key);
+        return gcp__fail(GCP_ENOTFOUND, "%s: no key \"%.64s\"", fn, key);
     if (type != GCP_VALUE_NONE && map->entries[found].value.type != type)
-        return gcp__fail_quiet(GCP_EINVAL, "%s: key \"%.64s\" does not hold %s", fn, key,
-                               type_names[type]);
+        return gcp__fail(GCP_EINVAL, "%s: key \"%.64s\" does not hold %s", fn, key,
+                         type_names[type]);
     *out = map->entries[found].value;
     return 0;
 }
@@ -222,7 +222,7 @@ int gcp_map_remove(gcp_map *map, const char *key)
         return gcp__fail(GCP_EINVAL, "gcp_map_remove: key is NULL");
     ptrdiff_t found = find(map, key, NULL);
     if (found < 0)
-        return gcp__fail_quiet(GCP_ENOTFOUND, "gcp_map_remove: no key \"%.64s\"", key);
+        return gcp__fail(GCP_ENOTFOUND, "gcp_map_remove: no key \"%.64s\"", key);
     entry *e = &map->entries[found];
     /* Drop the references too, so the key and value can be collected. */
     e->key = TOMBSTONE;

@@ -260,10 +260,8 @@ int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out)
     gcp_gc_decision d;
     int rc = gcp__config_resolve(cfg, &c);
 
-    if (rc < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    if (rc < 0)
         return rc;
-    }
     gcp_init();
     memset(&d, 0, sizeof d);
     int read_rss = !c.heap_only && gcp__rss_available();

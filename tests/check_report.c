@@ -1372,15 +1372,12 @@ START_TEST(errors_null_arguments)
         ck_assert_int_eq(writers[i].fn(NULL, &r), GCP_EINVAL);
         ck_assert_msg(names_word(gcp_last_error(), "fp"), "%s: '%s' does not name fp",
                       writers[i].name, gcp_last_error());
-        ck_assert_int_eq(log.errors, 1);
-        ck_assert_str_eq(log.last, gcp_last_error());
 
         FILE *fp = tmpfile();
         ck_assert_ptr_nonnull(fp);
         ck_assert_int_eq(writers[i].fn(fp, NULL), GCP_EINVAL);
         ck_assert_msg(names_word(gcp_last_error(), "report"), "%s: '%s' does not name report",
                       writers[i].name, gcp_last_error());
-        ck_assert_int_eq(log.errors, 2);
         /* Nothing written for a refused call. */
         ck_assert_int_eq(fflush(fp), 0);
         ck_assert_int_eq(ftell(fp), 0);
@@ -1388,6 +1385,7 @@ START_TEST(errors_null_arguments)
 
         ck_assert_int_eq(writers[i].fn(NULL, NULL), GCP_EINVAL);
         tu_log_restore();
+        ck_assert_int_eq(log.count, 0); /* returned, so not logged */
     }
 }
 END_TEST
@@ -1406,8 +1404,8 @@ START_TEST(errors_read_only_stream)
         tu_log_restore();
         ck_assert_msg(rc == GCP_EIO, "%s on a read-only stream: %d (%s)", writers[i].name, rc,
                       gcp_err_name(rc));
-        ck_assert_int_eq(log.errors, 1);
-        ck_assert_str_eq(log.last, gcp_last_error());
+        ck_assert_int_eq(log.count, 0);
+        ck_assert_ptr_nonnull(strstr(gcp_last_error(), "cannot write"));
         fclose(fp);
     }
 }
@@ -1429,7 +1427,7 @@ START_TEST(errors_full_device_unbuffered)
         tu_log_restore();
         ck_assert_msg(rc == GCP_EIO, "%s to /dev/full: %d (%s)", writers[i].name, rc,
                       gcp_err_name(rc));
-        ck_assert_int_eq(log.errors, 1);
+        ck_assert_int_eq(log.count, 0);
         fclose(fp);
     }
 }
