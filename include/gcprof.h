@@ -621,7 +621,9 @@ GCP_EXPORT void gcp_snapshot_free(gcp_snapshot *snap);
 /* Sites in the snapshot, and the i-th (borrowed; NULL out of range). */
 GCP_EXPORT size_t gcp_snapshot_count(const gcp_snapshot *snap);
 GCP_EXPORT const gcp_site_stats *gcp_snapshot_site(const gcp_snapshot *snap, size_t i);
-/* A table of the snapshot's sites, largest live first. */
+/* A table of the snapshot's sites, largest live bytes first (ties in site
+ * order). Returns 0, GCP_EINVAL (NULL fp or snap), GCP_ENOMEM or GCP_EIO
+ * (a write error). */
 GCP_EXPORT int gcp_snapshot_print(FILE *fp, const gcp_snapshot *snap);
 /* Growth of live bytes by site from before to after, largest first; sites
  * new in after and sites whose objects all died are marked. JSON: one
