@@ -430,7 +430,10 @@ GCP_EXPORT int gcp_report_print(FILE *fp, const gcp_report *report);
  * newline; truncated to len - 1 bytes). Returns 0, or GCP_EINVAL. */
 GCP_EXPORT int gcp_report_snprint(char *buf, size_t len, const gcp_report *report);
 
-/* Print every field and note, one per line, for people. */
+/* Print every field and note for people, one per line; with
+ * has_detailed_stats, then the collector's statistics (every gcp_gc_stats
+ * field, "before -> after"). Returns 0, GCP_EINVAL (NULL fp or report) or
+ * GCP_EIO (a write error). */
 GCP_EXPORT int gcp_report_print_details(FILE *fp, const gcp_report *report);
 
 /* Write the report as one JSON object (every field, notes as names) and a
