@@ -548,8 +548,11 @@ typedef struct gcp_gc_decision {
  *     grow), or at least a quarter of it and the predicted cost is at most
  *     2% of the time since the last collection.
  * The same rule decides auto_gc adaptive. cfg: NULL for the environment's
- * (threshold_mb, heap_only). out may be NULL. Returns 1 when it
- * collected, 0 when not, GCP_EINVAL for a bad config. */
+ * (threshold_mb, heap_only). out may be NULL; its reason starts with the
+ * verdict ("collected: " or "no collection: ") and says what was compared
+ * with what (doc/profiler.md lists the phrases). Returns 1 when it
+ * collected, 0 when not, GCP_EINVAL for a bad config (or a bad
+ * environment with a NULL cfg). */
 GCP_EXPORT int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out);
 
 /* ---- where the memory goes: allocation sites ------------------------ */

@@ -193,8 +193,8 @@ int gcp_report_print_details(FILE *fp, const gcp_report *r)
             "collections", (unsigned long long)r->gc_count, r->gc_time * 1e3,
             r->gc_pause_total * 1e3, r->gc_pause_max * 1e3);
     fprintf(fp, "  %-22s %.3f ms\n", "profiler collections", r->profiler_gc_time * 1e3);
-    fprintf(fp, "  %-22s %s: %s (%s)\n", "auto_gc", auto_gc_name(r->auto_gc),
-            r->gc_collected ? "collected after" : "no collection after", r->gc_reason);
+    /* The reason says whether the profiler collected after the closure. */
+    fprintf(fp, "  %-22s %s, %s\n", "auto_gc", auto_gc_name(r->auto_gc), r->gc_reason);
     if (r->threshold_mb > 0)
         fprintf(fp, "  %-22s %.1f MiB%s\n", "threshold", r->threshold_mb,
                 r->exceeded_threshold ? " (exceeded)" : "");
