@@ -49,15 +49,25 @@ int gcp__thread_known(void);
  * program's that ours chains to): the collector's lock is held there
  * (gc_events.c). */
 int gcp__in_collector_hook(void);
-/* GCP_ESTATE, named, when called from inside that hook: what a library
- * entry point that would take the collector's lock returns there. */
-#define GCP__REFUSE_IN_HOOK(what)                                                          \
-    do {                                                                                   \
-        if (gcp__in_collector_hook())                                                      \
-            return gcp__fail(GCP_ESTATE, "%s: called from inside the collector's event "   \
-                                         "hook, which holds the collector's lock: it "   \
-                                         "would wait for itself",                          \
-                             what);                                                        \
+/* The code for a runtime allocation that returned NULL: inside the hook
+ * only the collector's lock could have been missing (GCP_ESTATE, refused),
+ * elsewhere memory (GCP_ENOMEM). */
+#define GCP__ALLOC_FAILED() (gcp__in_collector_hook() ? GCP_ESTATE : GCP_ENOMEM)
+/* Inside that hook, a library entry point that would take the collector's
+ * lock records GCP_ESTATE, naming itself, instead of waiting for itself:
+ * GCP__REFUSED_IN_HOOK is that code there and 0 elsewhere (for entry
+ * points that return a pointer or a size), GCP__REFUSE_IN_HOOK returns it. */
+#define GCP__REFUSED_IN_HOOK(what)                                                                 \
+    (gcp__in_collector_hook() ? gcp__fail(GCP_ESTATE,                                              \
+                                          "%s: called from inside the collector's event hook, "    \
+                                          "which holds the collector's lock: it would wait for "   \
+                                          "itself",                                                \
+                                          what)                                                    \
+                              : 0)
+#define GCP__REFUSE_IN_HOOK(what)                                                                  \
+    do {                                                                                           \
+        if (GCP__REFUSED_IN_HOOK(what))                                                            \
+            return GCP_ESTATE;                                                                     \
     } while (0)
 
 /* ---- the collector's kinds for runtime objects (init.c) ------------ */

@@ -273,6 +273,7 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
 int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_options *opt,
                    gcp_leak_report *out)
 {
+    GCP__REFUSE_IN_HOOK("gcp_leak_check");
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: fn is NULL");
     if (!out)
@@ -318,6 +319,7 @@ static __attribute__((noinline)) int live_growth_run(gcp_fn fn, void *env, gcp_l
 int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before, gcp_live_counts *after,
                     int *status)
 {
+    GCP__REFUSE_IN_HOOK("gcp_live_growth");
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_live_growth: fn is NULL");
     if (!before || !after)

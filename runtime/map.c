@@ -98,7 +98,7 @@ static int rehash(gcp_map *map)
         cap *= 2;
     entry *entries = alloc_entries(cap);
     if (!entries)
-        return GCP_ENOMEM;
+        return GCP__ALLOC_FAILED();
     for (size_t i = 0; i < map->cap; i++) {
         const entry *e = &map->entries[i];
         if (!IS_LIVE(e))
@@ -134,7 +134,7 @@ int gcp_map_set(gcp_map *map, const char *key, gcp_value value)
     /* Copy the key first: on failure the map is unchanged. */
     char *copy = gcp_strdup(key);
     if (!copy)
-        return GCP_ENOMEM;
+        return GCP__ALLOC_FAILED();
     if ((map->len + map->tombstones + 1) * 10 > map->cap * 7) {
         int rc = rehash(map);
         if (rc < 0)

@@ -276,6 +276,8 @@ static void read_cmdline(char *buf, size_t len)
 static int start(const gcp_monitor_options *o, int from_env)
 {
     char cmdline[1024];
+
+    GCP__REFUSE_IN_HOOK("gcp_monitor_start"); /* learning collects */
     int rc = validate(o);
 
     if (rc < 0)

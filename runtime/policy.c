@@ -301,8 +301,9 @@ int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out)
     gcp_config c;
     gcp__gc_signals s;
     gcp_gc_decision d;
-    int rc = gcp__config_resolve(cfg, &c);
 
+    GCP__REFUSE_IN_HOOK("gcp_gc_point");
+    int rc = gcp__config_resolve(cfg, &c);
     if (rc < 0)
         return rc;
     gcp_init();

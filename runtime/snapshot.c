@@ -16,6 +16,8 @@ struct gcp_snapshot {
 
 gcp_snapshot *gcp_snapshot_take(const char *label)
 {
+    if (GCP__REFUSED_IN_HOOK("gcp_snapshot_take"))
+        return NULL;
     gcp_init();
     if (GC_is_disabled()) {
         gcp__fail(GCP_EINVAL, "gcp_snapshot_take: collection is disabled");

@@ -54,7 +54,7 @@ static int grow(gcp_vec *vec)
     }
     void **items = alloc_items("gcp_vec_push", cap);
     if (!items)
-        return GCP_ENOMEM;
+        return GCP__ALLOC_FAILED();
     if (vec->len)
         memcpy(items, vec->items, vec->len * sizeof(void *));
     vec->items = items;
