@@ -360,6 +360,53 @@ START_TEST(test_failures_not_given_to_hook)
 }
 END_TEST
 
+/* ---- what the header documents for NULL arguments ---------------------------- */
+
+/* The audit of issue 13, item 6: each documented NULL case holds (these
+ * held before; they pin what the comments now say). */
+START_TEST(test_documented_null_handling)
+{
+    char buf[16];
+    char *text = NULL;
+    size_t len = 0;
+
+    gcp_heap_counters_get(NULL);
+    gcp_leak_options_init(NULL);
+    gcp_monitor_counts(NULL, NULL);
+    gcp_line_report_free(NULL);
+    gcp_snapshot_free(NULL);
+    ck_assert_uint_eq(gcp_map_len(NULL), 0);
+    ck_assert_uint_eq(gcp_vec_len(NULL), 0);
+    ck_assert_uint_eq(gcp_snapshot_count(NULL), 0);
+    ck_assert_ptr_null(gcp_snapshot_site(NULL, 0));
+    ck_assert_uint_eq(gcp_sizeof(NULL), 0);
+    ck_assert_uint_eq(gcp_deep_sizeof(NULL), 0);
+
+    gcp_vec_clear(NULL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "gcp_vec_clear: vec is NULL"));
+    ck_assert_ptr_null(gcp_vec_pop(gcp_vec_new(0)));
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "empty"));
+    ck_assert_int_eq(gcp_map_get_int(NULL, "k"), 0);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "map is NULL"));
+    ck_assert(gcp_map_get_double(gcp_map_new(), "k") == 0.0);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "no key"));
+
+    memcpy(buf, "untouched", 10);
+    ck_assert_int_eq(gcp_report_snprint(buf, sizeof buf, NULL), GCP_EINVAL);
+    ck_assert_str_eq(buf, "untouched");
+    ck_assert_int_eq(gcp_monitor_options_init(NULL), GCP_EINVAL);
+
+    gcp_snapshot *snap = gcp_snapshot_take(NULL); /* label "" */
+    ck_assert_ptr_nonnull(snap);
+    FILE *fp = open_memstream(&text, &len);
+    ck_assert_int_eq(gcp_snapshot_print(fp, snap), 0);
+    fclose(fp);
+    ck_assert_msg(strncmp(text, "snapshot '':", 12) == 0, "%s", text);
+    free(text);
+    gcp_snapshot_free(snap);
+}
+END_TEST
+
 /* ---- what no caller sees: still logged ---------------------------------------- */
 
 static int grow_rss(void *env)
@@ -537,6 +584,7 @@ static Suite *make_errors_suite(void)
     tcase_set_timeout(returned, 60);
     tcase_add_loop_test(returned, test_failures_not_on_stderr, 0, (int)N_FAILING);
     tcase_add_loop_test(returned, test_failures_not_given_to_hook, 0, (int)N_FAILING);
+    tcase_add_test(returned, test_documented_null_handling);
     suite_add_tcase(s, returned);
     tcase_set_timeout(logged, 60);
     tcase_add_test(logged, test_threshold_warning_on_stderr);
