@@ -788,7 +788,6 @@ typedef struct gcp_leak_options {
                                default 16 */
 } gcp_leak_options;
 
-/* The defaults above (NULL: nothing). */
 GCP_EXPORT void gcp_leak_options_init(gcp_leak_options *opt);
 
 /* What a leak check found. live_bytes holds every measurement when the
