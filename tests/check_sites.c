@@ -674,7 +674,7 @@ static void *print_tables(void *arg)
 START_TEST(test_snapshot_print_two_threads)
 {
     for (int i = 0; i < N_TABLE_SITES; i++)
-        table_sites[i] = (gcp_site){"table_site.c", i + 1, "table_site", 0, 0, 0};
+        table_sites[i] = (gcp_site){.file = "table_site.c", .line = i + 1, .func = "table_site"};
     gcp_snapshot *up = table_snapshot(0, "up"), *down = table_snapshot(1, "down");
     ck_assert_ptr_nonnull(up);
     ck_assert_ptr_nonnull(down);
