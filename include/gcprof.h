@@ -62,8 +62,10 @@ GCP_EXPORT const char *gcp_version(void);
 /* ---- errors ------------------------------------------------------- */
 
 /* Every function that can fail returns 0 (or a count) on success and one
- * of these negative codes on failure. The message of the latest failure
- * on the calling thread is kept by gcp_last_error(). */
+ * of these negative codes on failure (or NULL, or a documented value, with
+ * the code's message set). The message of the latest failure on the
+ * calling thread is kept by gcp_last_error(). A failure goes only to its
+ * caller: it is never logged. */
 /* clang-format off */
 #define GCP_ERRNO_MAP(X)                                                        \
     X(EINVAL,    -22,   "invalid argument")                                     \
@@ -96,13 +98,19 @@ GCP_EXPORT const char *gcp_last_error(void);
 
 typedef enum { GCP_LOG_ERROR = 0, GCP_LOG_WARN = 1, GCP_LOG_INFO = 2 } gcp_log_level;
 
-/* A log hook receives each message with its level and your user data.
- * It may be called from any thread, never from inside a collection. */
+/* The log hook carries what no return value can: warnings about a
+ * closure (threshold_mb exceeded, hold_limit_mb reached, collection left
+ * disabled), a profile abandoned when its thread exited, the monitor
+ * thread's write errors, /proc files that cannot be opened, and failures
+ * of what the environment starts (GCPROF_MONITOR_OUT). A failing call is
+ * not logged (see errors). A hook receives each message with its level
+ * and your user data. It may be called from any thread, never from inside
+ * a collection. */
 typedef void (*gcp_log_fn)(gcp_log_level level, const char *msg, void *user);
 
 /* Install a log hook; NULL restores the default, which writes errors and
- * warnings to stderr as "gcprof: warning: ...". Not thread-safe against
- * concurrent logging: set it once, early. */
+ * warnings (not info) to stderr as "gcprof: warning: ...". Not thread-safe
+ * against concurrent logging: set it once, early. */
 GCP_EXPORT void gcp_set_log_fn(gcp_log_fn fn, void *user);
 
 /* ---- initialisation ----------------------------------------------- */
@@ -110,14 +118,17 @@ GCP_EXPORT void gcp_set_log_fn(gcp_log_fn fn, void *user);
 /* Initialise the collector (with thread support) and the runtime. Safe to
  * call more than once and from several threads; allocation functions call
  * it themselves, so calling it is only needed to control when it happens.
- * Returns 0. */
+ * Returns 0, or GCP_ESTATE when this thread cannot be registered with the
+ * collector (GC_register_my_thread failed: it must not allocate). */
 GCP_EXPORT int gcp_init(void);
 
 /* ---- allocation --------------------------------------------------- */
 
 /* Allocate size bytes of managed, zeroed memory that may hold pointers to
- * other managed objects. Returns NULL (and logs an error) when out of
- * memory; never aborts. Every object is counted exactly (see
+ * other managed objects. Returns NULL when out of memory (GCP_ENOMEM in
+ * gcp_last_error(); a profile's report notes GCP_NOTE_OUT_OF_MEMORY) or,
+ * inside the collector's event hook, when it would need a new batch
+ * (GCP_ESTATE); never aborts. Every object is counted exactly (see
  * gcp_heap_counters_get). With GNU C this name is a macro that also
  * records the call site when site tracking is on (gcp_alloc_at). */
 GCP_EXPORT void *gcp_alloc(size_t size);
@@ -127,7 +138,7 @@ GCP_EXPORT void *gcp_alloc(size_t size);
 GCP_EXPORT void *gcp_alloc_atomic(size_t size);
 
 /* A managed copy of the NUL-terminated string s (atomic). NULL for a NULL
- * s (GCP_EINVAL) or when out of memory. */
+ * s (GCP_EINVAL) or when gcp_alloc would fail (GCP_ENOMEM, GCP_ESTATE). */
 GCP_EXPORT char *gcp_strdup(const char *s);
 
 /* Allocate one zeroed T. With GNU C and site macros (below), its site also
@@ -138,7 +149,8 @@ GCP_EXPORT char *gcp_strdup(const char *s);
 /* Run a full collection now, after zeroing the unused stack below the
  * caller (64 KiB) so stale words there keep no garbage alive. A running
  * monitor records it as forced. Does nothing if collection is disabled
- * with GC_disable(); returns 1 if a collection ran, 0 otherwise. */
+ * with GC_disable(); returns 1 if a collection ran, 0 otherwise, and
+ * GCP_ESTATE inside the collector's event hook. */
 GCP_EXPORT int gcp_collect(void);
 
 /* Process-wide totals of what the runtime allocated since start, summed
@@ -150,6 +162,7 @@ typedef struct gcp_heap_counters {
     uint64_t reserved_[6]; /* cleared */
 } gcp_heap_counters;
 
+/* Fill *out with those totals (NULL: nothing). Lock-free. */
 GCP_EXPORT void gcp_heap_counters_get(gcp_heap_counters *out);
 
 /* The collector's size of the managed object obj points into (>= what was
@@ -165,28 +178,36 @@ GCP_EXPORT size_t gcp_sizeof(const void *obj);
 typedef struct gcp_vec gcp_vec;
 
 /* A new vector with room for capacity elements (0 is fine). NULL when out
- * of memory. */
+ * of memory (GCP_ENOMEM, also for a capacity whose size overflows) or as
+ * gcp_alloc fails inside the collector's event hook (GCP_ESTATE). */
 GCP_EXPORT gcp_vec *gcp_vec_new(size_t capacity);
-/* Append item; returns 0, GCP_EINVAL for a NULL vec, GCP_ENOMEM. */
+/* Append item; returns 0, GCP_EINVAL for a NULL vec, GCP_ENOMEM, or
+ * GCP_ESTATE when it must grow inside the collector's event hook. */
 GCP_EXPORT int gcp_vec_push(gcp_vec *vec, void *item);
-/* Element i, or NULL when out of range (borrowed). A stored NULL also
- * reads as NULL: compare i with gcp_vec_len() to tell them apart. */
+/* Element i (borrowed), or NULL when out of range (GCP_ERANGE in
+ * gcp_last_error()) or vec is NULL (GCP_EINVAL). A stored NULL also reads
+ * as NULL: compare i with gcp_vec_len() to tell them apart. */
 GCP_EXPORT void *gcp_vec_get(const gcp_vec *vec, size_t i);
-/* Replace element i; GCP_ERANGE when i >= length. */
+/* Replace element i; 0, GCP_EINVAL for a NULL vec, GCP_ERANGE when
+ * i >= length. */
 GCP_EXPORT int gcp_vec_set(gcp_vec *vec, size_t i, void *item);
 /* Remove and return the last element (its slot is cleared, so the vector
- * no longer keeps it alive); NULL when empty. */
+ * no longer keeps it alive); NULL when empty (GCP_ERANGE in
+ * gcp_last_error()) or vec is NULL (GCP_EINVAL). */
 GCP_EXPORT void *gcp_vec_pop(gcp_vec *vec);
 /* Number of elements (0 for NULL). */
 GCP_EXPORT size_t gcp_vec_len(const gcp_vec *vec);
-/* Drop every element (capacity is kept). */
+/* Drop every element (capacity is kept). A NULL vec records GCP_EINVAL in
+ * gcp_last_error() and does nothing. */
 GCP_EXPORT void gcp_vec_clear(gcp_vec *vec);
 
-/* A map from strings to values, managed like gcp_vec. Keys are copied into
- * the managed heap; a value is an integer, a double, or a pointer to a
- * managed object (which the map keeps alive; NULL is a valid pointer
- * value). Not thread-safe: one writer at a time. Missing keys and wrong
- * types are recorded in gcp_last_error() but not logged. */
+/* A map from strings to values, managed like gcp_vec: no _free, it is
+ * reclaimed when unreachable. Keys are copied into the managed heap (the
+ * caller's string is not kept); a value is an integer, a double, or a
+ * pointer, stored as given: a managed object it points to is kept alive,
+ * other memory stays the caller's (NULL is a valid pointer value). Not
+ * thread-safe: a writer needs the map to itself; readers may share it.
+ * Every failure is recorded in gcp_last_error(). */
 typedef struct gcp_map gcp_map;
 
 typedef enum { GCP_VALUE_NONE = 0, GCP_VALUE_INT, GCP_VALUE_DOUBLE, GCP_VALUE_PTR } gcp_value_type;
@@ -200,26 +221,44 @@ typedef struct gcp_value {
     } as;
 } gcp_value;
 
+/* A new, empty map (managed). NULL when out of memory (GCP_ENOMEM) or as
+ * gcp_alloc fails inside the collector's event hook (GCP_ESTATE). */
 GCP_EXPORT gcp_map *gcp_map_new(void);
-/* Set key to value (replacing any old value). 0, GCP_EINVAL, GCP_ENOMEM. */
+/* Set key to value, replacing any old value (a new key is copied). Returns
+ * 0, GCP_EINVAL for a NULL map or key or a value.type other than INT,
+ * DOUBLE or PTR, GCP_ENOMEM, or GCP_ESTATE when it must allocate inside
+ * the collector's event hook. On failure the map is unchanged. */
 GCP_EXPORT int gcp_map_set(gcp_map *map, const char *key, gcp_value value);
+/* gcp_map_set with an INT value v; returns as gcp_map_set. */
 GCP_EXPORT int gcp_map_set_int(gcp_map *map, const char *key, int64_t v);
+/* gcp_map_set with a DOUBLE value v; returns as gcp_map_set. */
 GCP_EXPORT int gcp_map_set_double(gcp_map *map, const char *key, double v);
+/* gcp_map_set with a PTR value p (kept alive when managed; not owned);
+ * returns as gcp_map_set. */
 GCP_EXPORT int gcp_map_set_ptr(gcp_map *map, const char *key, void *p);
-/* Look key up: 0 and *out set, or GCP_ENOTFOUND / GCP_EINVAL. */
+/* Look key up: 0 and *out set (a PTR value is borrowed), or GCP_ENOTFOUND
+ * (*out untouched), or GCP_EINVAL for a NULL map, key or out. */
 GCP_EXPORT int gcp_map_get(const gcp_map *map, const char *key, gcp_value *out);
-/* Convenience getters: the value, or 0 / 0.0 / NULL when missing or of
- * another type (use gcp_map_get to tell those from a stored zero). */
+/* key's INT value, or 0 when it is missing (GCP_ENOTFOUND in
+ * gcp_last_error()), holds another type or map or key is NULL (GCP_EINVAL).
+ * Use gcp_map_get to tell those from a stored 0. */
 GCP_EXPORT int64_t gcp_map_get_int(const gcp_map *map, const char *key);
+/* key's DOUBLE value, or 0.0 on the same failures as gcp_map_get_int. */
 GCP_EXPORT double gcp_map_get_double(const gcp_map *map, const char *key);
+/* key's PTR value (borrowed), or NULL on the same failures as
+ * gcp_map_get_int; a stored NULL reads the same. */
 GCP_EXPORT void *gcp_map_get_ptr(const gcp_map *map, const char *key);
-/* Remove key: 0, or GCP_ENOTFOUND. */
+/* Remove key and its value (the map keeps neither alive any more): 0,
+ * GCP_ENOTFOUND, or GCP_EINVAL for a NULL map or key. */
 GCP_EXPORT int gcp_map_remove(gcp_map *map, const char *key);
+/* Number of keys (0 for NULL). */
 GCP_EXPORT size_t gcp_map_len(const gcp_map *map);
-/* Visit every entry in unspecified order; stop early when fn returns non-zero
- * (that value is returned: use positive values, as negative ones read as
- * library errors). GCP_EINVAL for a NULL map or fn. The map must not change
- * during the visit. */
+/* Visit every entry in unspecified order: fn gets the map's copy of the key
+ * (managed; do not modify it) and the value. Returns 0 when every entry
+ * was visited, the first non-zero value fn returned (it stops there: use
+ * positive values, as negative ones read as library errors), or
+ * GCP_EINVAL for a NULL map or fn. The map must not change during the
+ * visit. */
 GCP_EXPORT int gcp_map_foreach(const gcp_map *map,
                                int (*fn)(const char *key, gcp_value value, void *user), void *user);
 
@@ -449,14 +488,20 @@ typedef struct gcp_report {
 GCP_EXPORT int gcp_report_print(FILE *fp, const gcp_report *report);
 
 /* The same one-line form into buf (always NUL-terminated, without the
- * newline; truncated to len - 1 bytes). Returns 0, or GCP_EINVAL. */
+ * newline; truncated to len - 1 bytes). Returns 0, GCP_EINVAL (NULL buf
+ * or report, len 0; buf untouched) or GCP_ENOMEM (no memory to format it
+ * in). */
 GCP_EXPORT int gcp_report_snprint(char *buf, size_t len, const gcp_report *report);
 
-/* Print every field and note, one per line, for people. */
+/* Print every field and note for people, one per line; with
+ * has_detailed_stats, then the collector's statistics (every gcp_gc_stats
+ * field, "before -> after"). Returns 0, GCP_EINVAL (NULL fp or report) or
+ * GCP_EIO (a write error). */
 GCP_EXPORT int gcp_report_print_details(FILE *fp, const gcp_report *report);
 
 /* Write the report as one JSON object (every field, notes as names) and a
- * newline. Returns 0, GCP_EINVAL or GCP_EIO. */
+ * newline. Returns 0, GCP_EINVAL (NULL fp or report) or GCP_EIO (a write
+ * error). */
 GCP_EXPORT int gcp_report_write_json(FILE *fp, const gcp_report *report);
 
 /* ---- profiler: running closures ----------------------------------- */
@@ -467,8 +512,10 @@ typedef int (*gcp_fn)(void *env);
 /* Profile one call fn(env) under cfg (NULL: defaults from the
  * environment). Returns 0 when *out holds a report (the closure's own
  * result is out->status), or a negative error, in which case the closure
- * was not run (bad config: GCP_EINVAL naming the field; NULL fn or out:
- * GCP_EINVAL). Profiles nest and recurse; each level gets its own figures.
+ * was not run: GCP_EINVAL (a bad config, or environment, naming the field;
+ * NULL fn or out), GCP_EIO (RSS cannot be read, e.g. without /proc; a
+ * heap_only profile needs none), GCP_ESTATE (inside the collector's event
+ * hook). Profiles nest and recurse; each level gets its own figures.
  * On return the collector's enabled state, its automatic-collection
  * setting and its event hook are as they were before. Profiles may run on
  * several threads at once; figures are process-wide, and a report that
@@ -491,8 +538,9 @@ typedef struct gcp_task {
 /* Profile each task in order with one config, filling reports[i]. A task
  * that fails (non-zero status) still gets its report and the batch goes
  * on. Returns the number of tasks whose closure returned non-zero, or a
- * negative error before anything ran (bad config, NULL arrays, a task
- * without fn or with reserved_ set: GCP_EINVAL naming its index). */
+ * negative error: GCP_EINVAL before anything ran (bad config, NULL arrays,
+ * a task without fn or with reserved_ set, naming its index), or
+ * gcp_profile's GCP_EIO or GCP_ESTATE, which stop the batch at that task. */
 GCP_EXPORT int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg,
                                 gcp_report *reports);
 
@@ -508,14 +556,17 @@ typedef struct gcp_region {
     void *private_[4];
 } gcp_region;
 
-/* Begin a region: returns 0, or GCP_EINVAL (bad config, NULL region). */
+/* Begin a region: returns 0, GCP_EINVAL (bad config, NULL region),
+ * GCP_ENOMEM (no memory for its record), or gcp_profile's GCP_EIO and
+ * GCP_ESTATE. */
 GCP_EXPORT int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg);
 
 /* End it, with status as the report's status. Regions begun inside it and
  * left open (a non-local exit skipped their end) are ended with it, their
- * reports discarded (GCP_NOTE_UNWOUND). Returns 0, GCP_EINVAL, or
- * GCP_ESTATE for a region not begun, already ended, begun on another
- * thread, or with a gcp_profile inside it still running. */
+ * reports discarded (GCP_NOTE_UNWOUND). Returns 0, GCP_EINVAL (NULL region
+ * or out), or GCP_ESTATE (a region not begun, already ended, begun on
+ * another thread, or with a gcp_profile inside it still running; or
+ * inside the collector's event hook). */
 GCP_EXPORT int gcp_profile_end(gcp_region *region, int status, gcp_report *out);
 
 /* Decorator-like sugar, as the design's @memory_profiler keeps
@@ -612,8 +663,12 @@ typedef struct gcp_gc_decision {
  *     grow), or at least a quarter of it and the predicted cost is at most
  *     2% of the time since the last collection.
  * The same rule decides auto_gc adaptive. cfg: NULL for the environment's
- * (threshold_mb, heap_only). out may be NULL. Returns 1 when it
- * collected, 0 when not, GCP_EINVAL for a bad config. */
+ * (threshold_mb, heap_only). out may be NULL; its reason starts with the
+ * verdict ("collected: " or "no collection: ") and says what was compared
+ * with what (doc/profiler.md lists the phrases). Returns 1 when it
+ * collected, 0 when not, GCP_EINVAL for a bad config (or a bad
+ * environment with a NULL cfg), GCP_ESTATE inside the collector's event
+ * hook. */
 GCP_EXPORT int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out);
 
 /* ---- where the memory goes: allocation sites ------------------------ */
@@ -645,7 +700,10 @@ typedef struct gcp_site {
  * allocation window, in the collector's rounding slack where there is
  * room; gcp_sizeof does not count it). With tracking off they are the
  * plain functions plus one test. The plain functions, called while
- * tracking is on, record a site of their own: file "(no site)", line 0. */
+ * tracking is on, record a site of their own: file "(no site)", line 0.
+ * They fail as the plain ones do (NULL; GCP_ENOMEM, GCP_ESTATE, and
+ * GCP_EINVAL for a NULL s); a NULL site, or no memory to register one,
+ * allocates unsited. */
 GCP_EXPORT void *gcp_alloc_at(size_t size, gcp_site *site);
 GCP_EXPORT void *gcp_alloc_atomic_at(size_t size, gcp_site *site);
 GCP_EXPORT char *gcp_strdup_at(const char *s, gcp_site *site);
@@ -694,14 +752,18 @@ typedef struct gcp_site_stats {
  * gcp_snapshot_free (NULL is fine). */
 typedef struct gcp_snapshot gcp_snapshot;
 
-/* Collect fully and record every site's counts. NULL when out of memory
- * (GCP_ENOMEM) or collection is disabled (GCP_EINVAL). */
+/* Collect fully and record every site's counts (label may be NULL: "").
+ * NULL when out of memory (GCP_ENOMEM), collection is disabled
+ * (GCP_EINVAL), or inside the collector's event hook (GCP_ESTATE). */
 GCP_EXPORT gcp_snapshot *gcp_snapshot_take(const char *label);
 GCP_EXPORT void gcp_snapshot_free(gcp_snapshot *snap);
-/* Sites in the snapshot, and the i-th (borrowed; NULL out of range). */
+/* Sites in the snapshot (0 for NULL), and the i-th (borrowed; NULL out of
+ * range or for a NULL snap). */
 GCP_EXPORT size_t gcp_snapshot_count(const gcp_snapshot *snap);
 GCP_EXPORT const gcp_site_stats *gcp_snapshot_site(const gcp_snapshot *snap, size_t i);
-/* A table of the snapshot's sites, largest live first. */
+/* A table of the snapshot's sites, largest live bytes first (ties in site
+ * order). Returns 0, GCP_EINVAL (NULL fp or snap), GCP_ENOMEM or GCP_EIO
+ * (a write error). */
 GCP_EXPORT int gcp_snapshot_print(FILE *fp, const gcp_snapshot *snap);
 /* The same counts grouped by type, largest live first: a row per type that
  * GCP_NEW named (sites of the same type added up), and one "(untyped)" row
@@ -714,7 +776,8 @@ GCP_EXPORT int gcp_snapshot_print_types(FILE *fp, const gcp_snapshot *snap);
 GCP_EXPORT int gcp_snapshot_types_write_json(FILE *fp, const gcp_snapshot *snap);
 /* Growth of live bytes by site from before to after, largest first; sites
  * new in after and sites whose objects all died are marked. JSON: one
- * object with a "sites" array. Return 0, GCP_EINVAL, GCP_EIO. */
+ * object with a "sites" array. Return 0, GCP_EINVAL (a NULL argument),
+ * GCP_ENOMEM or GCP_EIO (a write error). */
 GCP_EXPORT int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before,
                                        const gcp_snapshot *after);
 GCP_EXPORT int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before,
@@ -791,13 +854,16 @@ GCP_EXPORT int gcp_line_report_summary(const gcp_line_report *lines, gcp_line_su
  * line with each line's source text when the file can be read (else the
  * block says so) and a "Total" row for the file; then an "All" row (every
  * line) and a "Closure" row (the profile report's figures, see
- * gcp_line_summary). Returns 0, GCP_EINVAL or GCP_EIO. */
+ * gcp_line_summary). Returns 0, GCP_EINVAL (NULL fp or lines) or GCP_EIO
+ * (a write error). */
 GCP_EXPORT int gcp_line_report_print(FILE *fp, const gcp_line_report *lines);
 /* The same as one JSON object and a newline: "function", "file" (the
  * caller's), "file_matched", "files" (each: "file", "source_found",
  * "lines", "total"), "total" (every line), "closure" and "warnings". Each
- * row and total has "allocated", "live_after" and "allocations". */
+ * row and total has "allocated", "live_after" and "allocations". Returns
+ * as gcp_line_report_print. */
 GCP_EXPORT int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lines);
+/* Free a line report (NULL is fine). */
 GCP_EXPORT void gcp_line_report_free(gcp_line_report *lines);
 
 /* ---- where the memory goes: sizes and leak checks ------------------- */
@@ -805,8 +871,11 @@ GCP_EXPORT void gcp_line_report_free(gcp_line_report *lines);
 /* Bytes the collector holds for obj and for everything reachable from it
  * through managed pointers, each object counted once (cycles are fine; no
  * recursion, so depth is unlimited). Only the collector's view: memory
- * from malloc is not seen. 0 for NULL or a pointer outside the GC heap.
- * Takes the allocation lock for the walk; thread-safe. */
+ * from malloc is not seen. 0 for NULL or a pointer outside the GC heap,
+ * and, with the reason in gcp_last_error(), when out of memory for the
+ * walk (GCP_ENOMEM: a partial sum is never returned) or inside the
+ * collector's event hook (GCP_ESTATE). Takes the allocation lock for the
+ * walk; thread-safe. */
 GCP_EXPORT size_t gcp_deep_sizeof(const void *obj);
 
 /* Options of a leak check; {0} (or NULL) is the defaults. */
@@ -865,7 +934,8 @@ typedef struct gcp_leak_report {
  * fully and count the live runtime objects exactly; fit the growth per
  * iteration (r_squared is the fit of live bytes). Returns 0 when the check
  * ran (verdict in out->has_leak), GCP_EINVAL for bad arguments (named) or
- * when collection is disabled, before or during the check. A failing run
+ * when collection is disabled, before or during the check, GCP_ESTATE
+ * inside the collector's event hook. opt NULL: the defaults. A failing run
  * is recorded in out->status and the check goes on. The verdict asks for
  * growth that persists over the second half: every measurement of the last
  * quarter above every one of the second by threshold_bytes per iteration
@@ -889,8 +959,9 @@ typedef struct gcp_live_counts {
  * gcp_leak_check: dead stack cleared, full collection, marked objects of
  * the runtime's kinds), run fn(env) once, and count again into *after;
  * fn's return value goes to *status (NULL: dropped). Exact while no other
- * thread allocates runtime objects. Returns 0, or GCP_EINVAL for a NULL
- * fn, before or after, or when collection is disabled (before, or by fn). */
+ * thread allocates runtime objects. Returns 0, GCP_EINVAL for a NULL
+ * fn, before or after, or when collection is disabled (before, or by fn),
+ * or GCP_ESTATE inside the collector's event hook. */
 GCP_EXPORT int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before,
                                gcp_live_counts *after, int *status);
 
@@ -1106,7 +1177,8 @@ GCP_EXPORT int gcp_monitor_options_init(gcp_monitor_options *opts);
  * GCPROF_TRACE_FILE if set; in a process other than the one
  * GCPROF_MONITOR_PID names (set by the first to start one, so inherited by
  * its children) it writes FILE.PID.ext instead of FILE.ext, and likewise
- * for GCPROF_TRACE_FILE. */
+ * for GCPROF_TRACE_FILE. That monitor's failures, when it starts and when
+ * it stops at exit, go to the log hook: no caller sees them. */
 GCP_EXPORT int gcp_monitor_options_init_env(gcp_monitor_options *opts);
 
 /* Start recording. Needs a timeline (path or fp) or trace on; interval
@@ -1117,8 +1189,11 @@ GCP_EXPORT int gcp_monitor_options_init_env(gcp_monitor_options *opts);
  * links into /proc are refused. The file is flushed every interval, so a
  * crash loses at most the last one and leaves the temporary file, with no
  * end record. Returns 0, GCP_EINVAL (bad option, named), GCP_ESTATE
- * (already running), GCP_EIO (cannot create the file). Installs the
- * collector's event hook, chained. */
+ * (already running, or inside the collector's event hook), GCP_EIO
+ * (cannot create the file, or no eventfd), GCP_ENOMEM (cannot start its
+ * thread). Installs the collector's event hook, chained. A write error of
+ * its thread is logged once when it happens (and returned by
+ * gcp_monitor_stop). */
 GCP_EXPORT int gcp_monitor_start(const gcp_monitor_options *opts);
 
 /* Stop: write the end record, close the file it opened and rename it into
@@ -1134,7 +1209,8 @@ GCP_EXPORT int gcp_monitor_running(void);
  * monitor runs, GCP_EINVAL for NULL. Thread-safe. */
 GCP_EXPORT int gcp_monitor_label(const char *text);
 
-/* Collections recorded and records dropped (its queue full) so far. */
+/* Collections recorded and records dropped (its queue full) so far; either
+ * pointer may be NULL. */
 GCP_EXPORT void gcp_monitor_counts(uint64_t *collections, uint64_t *dropped);
 
 #ifdef __cplusplus

@@ -147,7 +147,7 @@ size_t gcp_deep_sizeof(const void *obj)
 {
     walk w = {.root = obj};
 
-    if (!obj)
+    if (!obj || GCP__REFUSED_IN_HOOK("gcp_deep_sizeof"))
         return 0;
     gcp__init_collector(); /* GC_base answers NULL before that */
     GC_call_with_alloc_lock(walk_locked, &w);

@@ -76,29 +76,29 @@ void gcp__log(gcp_log_level level, const char *fmt, ...)
     emit(level, msg);
 }
 
-static int record(int err, const char *fmt, va_list ap)
-{
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
-    return err;
-}
-
-int gcp__fail_quiet(int err, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    record(err, fmt, ap);
-    va_end(ap);
-    return err;
-}
-
+/* A failure goes to the caller, as its return value and gcp_last_error(),
+ * and never to the log hook: that carries only what no caller sees (see
+ * gcp__log's callers). */
 int gcp__fail(int err, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    record(err, fmt, ap);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
     va_end(ap);
-    emit(GCP_LOG_ERROR, last_error);
     return err;
+}
+
+/* Set around the environment's start-up (init.c), whose failures have no
+ * caller to return to. Per thread: it runs once, on the first caller's. */
+static _Thread_local int starting_from_env;
+
+void gcp__env_startup(int on)
+{
+    starting_from_env = on;
+}
+
+int gcp__env_starting(void)
+{
+    return starting_from_env;
 }

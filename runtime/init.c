@@ -49,11 +49,14 @@ int gcp__kind_index(int collector_kind)
 
 static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 
-/* What the environment asks for: site tracking, a monitor. */
+/* What the environment asks for: site tracking, a monitor. No caller
+ * sees its failures: they are logged (gcp__env_starting). */
 static void start_from_env(void)
 {
+    gcp__env_startup(1);
     gcp__sites_from_env();
     gcp__monitor_from_env();
+    gcp__env_startup(0);
 }
 
 void gcp__init_collector(void)

@@ -21,12 +21,21 @@
 
 /* ---- errors and logging (error.c) ---------------------------------- */
 
-/* Record err and a formatted message as this thread's last error, log it
- * at GCP_LOG_ERROR, and return err (so callers can `return gcp__fail(...)`). */
+/* Record err and a formatted message as this thread's last error and
+ * return err (so callers can `return gcp__fail(...)`). Not logged: a
+ * failure the caller gets back is the caller's to report. */
 int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
-/* Same, without logging (for errors the caller reports itself). */
-int gcp__fail_quiet(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* The former name, from when gcp__fail logged: the same function now. */
+#define gcp__fail_quiet gcp__fail
+/* The log hook, for what no caller sees in a return value: warnings about
+ * a closure, the monitor's thread, the environment's start-up, a profile
+ * abandoned at thread exit. */
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* Set (1) and cleared (0) around the environment's start-up on this thread
+ * (init.c); gcp__env_starting() says whether it is running, so that what
+ * it calls logs the failures it would otherwise return to no one. */
+void gcp__env_startup(int on);
+int gcp__env_starting(void);
 
 /* ---- the ABI (doc/abi.md) --------------------------------------------- */
 
@@ -54,15 +63,25 @@ int gcp__thread_known(void);
  * program's that ours chains to): the collector's lock is held there
  * (gc_events.c). */
 int gcp__in_collector_hook(void);
-/* GCP_ESTATE, named, when called from inside that hook: what a library
- * entry point that would take the collector's lock returns there. */
-#define GCP__REFUSE_IN_HOOK(what)                                                          \
-    do {                                                                                   \
-        if (gcp__in_collector_hook())                                                      \
-            return gcp__fail(GCP_ESTATE, "%s: called from inside the collector's event "   \
-                                         "hook, which holds the collector's lock: it "   \
-                                         "would wait for itself",                          \
-                             what);                                                        \
+/* The code for a runtime allocation that returned NULL: inside the hook
+ * only the collector's lock could have been missing (GCP_ESTATE, refused),
+ * elsewhere memory (GCP_ENOMEM). */
+#define GCP__ALLOC_FAILED() (gcp__in_collector_hook() ? GCP_ESTATE : GCP_ENOMEM)
+/* Inside that hook, a library entry point that would take the collector's
+ * lock records GCP_ESTATE, naming itself, instead of waiting for itself:
+ * GCP__REFUSED_IN_HOOK is that code there and 0 elsewhere (for entry
+ * points that return a pointer or a size), GCP__REFUSE_IN_HOOK returns it. */
+#define GCP__REFUSED_IN_HOOK(what)                                                                 \
+    (gcp__in_collector_hook() ? gcp__fail(GCP_ESTATE,                                              \
+                                          "%s: called from inside the collector's event hook, "    \
+                                          "which holds the collector's lock: it would wait for "   \
+                                          "itself",                                                \
+                                          what)                                                    \
+                              : 0)
+#define GCP__REFUSE_IN_HOOK(what)                                                                  \
+    do {                                                                                           \
+        if (GCP__REFUSED_IN_HOOK(what))                                                            \
+            return GCP_ESTATE;                                                                     \
     } while (0)
 
 /* ---- the collector's kinds for runtime objects (init.c) ------------ */

@@ -265,8 +265,13 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
         fit_add(&bytes, (double)live.bytes);
         fit_add(&objects, (double)live.objects);
         persist_add(&growth, k, live.bytes);
-        if (by_site && gcp__site_growth_add(&sites, k) < 0)
+        if (by_site && gcp__site_growth_add(&sites, k) < 0) {
             by_site = 0; /* out of memory: the verdict stands, unnamed */
+            gcp__log(GCP_LOG_WARN,
+                     "gcp_leak_check '%s': out of memory for the site records: "
+                     "the verdict names no site",
+                     out->name);
+        }
     }
 
     double unused_r2;
@@ -284,6 +289,7 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
 int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_options *opt,
                    gcp_leak_report *out)
 {
+    GCP__REFUSE_IN_HOOK("gcp_leak_check");
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: fn is NULL");
     if (!out)
@@ -330,6 +336,7 @@ static __attribute__((noinline)) int live_growth_run(gcp_fn fn, void *env, gcp_l
 int gcp_live_growth(gcp_fn fn, void *env, gcp_live_counts *before, gcp_live_counts *after,
                     int *status)
 {
+    GCP__REFUSE_IN_HOOK("gcp_live_growth");
     if (!fn)
         return gcp__fail(GCP_EINVAL, "gcp_live_growth: fn is NULL");
     if (!before || !after)

@@ -98,7 +98,7 @@ static int rehash(gcp_map *map)
         cap *= 2;
     entry *entries = alloc_entries(cap);
     if (!entries)
-        return GCP_ENOMEM;
+        return GCP__ALLOC_FAILED();
     for (size_t i = 0; i < map->cap; i++) {
         const entry *e = &map->entries[i];
         if (!IS_LIVE(e))
@@ -134,7 +134,7 @@ int gcp_map_set(gcp_map *map, const char *key, gcp_value value)
     /* Copy the key first: on failure the map is unchanged. */
     char *copy = gcp_strdup(key);
     if (!copy)
-        return GCP_ENOMEM;
+        return GCP__ALLOC_FAILED();
     if ((map->len + map->tombstones + 1) * 10 > map->cap * 7) {
         int rc = rehash(map);
         if (rc < 0)
@@ -166,7 +166,7 @@ int gcp_map_set_ptr(gcp_map *map, const char *key, void *p)
 }
 
 /* The lookup behind every getter; fn names the public caller. A type
- * other than NONE must match (a mismatch is recorded, not logged). */
+ * other than NONE must match. */
 static int lookup(const char *fn, const gcp_map *map, const char *key, gcp_value_type type,
                   gcp_value *out)
 {
@@ -178,10 +178,10 @@ static int lookup(const char *fn, const gcp_map *map, const char *key, gcp_value
         return gcp__fail(GCP_EINVAL, "%s: key is NULL", fn);
     ptrdiff_t found = find(map, key, NULL);
     if (found < 0)
-        return gcp__fail_quiet(GCP_ENOTFOUND, "%s: no key \"%.64s\"", fn, key);
+        return gcp__fail(GCP_ENOTFOUND, "%s: no key \"%.64s\"", fn, key);
     if (type != GCP_VALUE_NONE && map->entries[found].value.type != type)
-        return gcp__fail_quiet(GCP_EINVAL, "%s: key \"%.64s\" does not hold %s", fn, key,
-                               type_names[type]);
+        return gcp__fail(GCP_EINVAL, "%s: key \"%.64s\" does not hold %s", fn, key,
+                         type_names[type]);
     *out = map->entries[found].value;
     return 0;
 }
@@ -222,7 +222,7 @@ int gcp_map_remove(gcp_map *map, const char *key)
         return gcp__fail(GCP_EINVAL, "gcp_map_remove: key is NULL");
     ptrdiff_t found = find(map, key, NULL);
     if (found < 0)
-        return gcp__fail_quiet(GCP_ENOTFOUND, "gcp_map_remove: no key \"%.64s\"", key);
+        return gcp__fail(GCP_ENOTFOUND, "gcp_map_remove: no key \"%.64s\"", key);
     entry *e = &map->entries[found];
     /* Drop the references too, so the key and value can be collected. */
     e->key = TOMBSTONE;

@@ -43,7 +43,7 @@ typedef struct monitor {
     pthread_mutex_t lock; /* the stream and the fields below */
     int wake_fd;          /* eventfd: stop wakes the sampler */
     pthread_t thread;
-    FILE *fp;     /* timeline, or NULL for trace only */
+    FILE *fp;      /* timeline, or NULL for trace only */
     gcp__file out; /* the file fp writes, when it opened one */
     pid_t owner;   /* the process that started it */
     gcp_tl_format format;
@@ -51,7 +51,10 @@ typedef struct monitor {
     double interval;
     double start_real; /* Unix seconds */
     int write_error;
-    int said_no_rss; /* the "closures not marked" label is written */
+    int write_errno;      /* of the first write error */
+    int said_write_error; /* the sampler logged it */
+    int said_no_rss;      /* the "closures not marked" label is written */
+    int from_env;         /* the environment started it: nobody reads its return codes */
 } monitor;
 
 static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
@@ -123,11 +126,14 @@ static void write_collections(void)
 /* One interval's work: the sample, the collections since the last, flush. */
 static void write_interval(const gcp_tl_sample *s)
 {
+    errno = 0; /* what a failed write below sets */
     if (mon.fp)
         gcp__tl_sample(mon.fp, mon.format, s);
     write_collections();
-    if (mon.fp && (fflush(mon.fp) != 0 || ferror(mon.fp)))
+    if (mon.fp && (fflush(mon.fp) != 0 || ferror(mon.fp)) && !mon.write_error) {
         mon.write_error = 1;
+        mon.write_errno = errno;
+    }
     if (mon.trace_fp)
         fflush(mon.trace_fp);
 }
@@ -172,7 +178,17 @@ static void *sampler(void *arg)
             read_sample(&s);
         pthread_mutex_lock(&mon.lock);
         write_interval(&s);
+        int say = mon.write_error && !mon.said_write_error, err = mon.write_errno;
+        mon.said_write_error |= say;
         pthread_mutex_unlock(&mon.lock);
+        /* No caller is there to be told now: the log hook is (once; and
+         * gcp_monitor_stop returns GCP_EIO). Not under mon.lock: the hook
+         * may call gcp_monitor_label. */
+        if (say)
+            gcp__log(GCP_LOG_ERROR,
+                     "monitor: cannot write the timeline: %s; it goes on, and "
+                     "gcp_monitor_stop will return GCP_EIO",
+                     err ? strerror(err) : "write error");
     }
     return NULL;
 }
@@ -263,9 +279,11 @@ static void read_cmdline(char *buf, size_t len)
             buf[i] = ' ';
 }
 
-int gcp_monitor_start(const gcp_monitor_options *o)
+static int start(const gcp_monitor_options *o, int from_env)
 {
     char cmdline[1024];
+
+    GCP__REFUSE_IN_HOOK("gcp_monitor_start"); /* learning collects */
     int rc = validate(o);
 
     if (rc < 0)
@@ -290,7 +308,10 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     mon.trace_fp = o->trace ? (o->trace_fp ? o->trace_fp : stderr) : NULL;
     mon.interval = o->interval != 0 ? o->interval : DEFAULT_INTERVAL;
     mon.write_error = 0;
+    mon.write_errno = 0;
+    mon.said_write_error = 0;
     mon.said_no_rss = 0;
+    mon.from_env = from_env;
     mon.owner = getpid();
     inherited_from = 0;
     if (mon.fp && !o->cmdline)
@@ -324,6 +345,17 @@ int gcp_monitor_start(const gcp_monitor_options *o)
     return 0;
 }
 
+int gcp_monitor_start(const gcp_monitor_options *o)
+{
+    int from_env = gcp__env_starting();
+    int rc = start(o, from_env);
+
+    /* Asked for by GCPROF_MONITOR_OUT at gcp_init: no caller reads rc. */
+    if (rc < 0 && from_env)
+        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    return rc;
+}
+
 /* GCP_ESTATE unless this process runs a monitor; the message says when
  * the one seen is a parent's (a forked child's copy is inert). */
 static int not_running(const char *fn)
@@ -331,9 +363,9 @@ static int not_running(const char *fn)
     if (atomic_load(&running) && mon.owner == getpid())
         return 0;
     if (inherited_from || atomic_load(&running))
-        return gcp__fail_quiet(GCP_ESTATE, "%s: the monitor belongs to process %ld, not this child",
-                               fn, (long)(inherited_from ? inherited_from : mon.owner));
-    return gcp__fail_quiet(GCP_ESTATE, "%s: no monitor is running", fn);
+        return gcp__fail(GCP_ESTATE, "%s: the monitor belongs to process %ld, not this child", fn,
+                         (long)(inherited_from ? inherited_from : mon.owner));
+    return gcp__fail(GCP_ESTATE, "%s: no monitor is running", fn);
 }
 
 /* The end record, then the file closed (and renamed into place when the
@@ -381,13 +413,17 @@ int gcp_monitor_stop(void)
     pthread_mutex_lock(&mon.lock);
     atomic_store(&running, 0);
     write_interval(&s);
-    int failed = finish_stream(&why);
+    int failed = finish_stream(&why), from_env = mon.from_env;
     pthread_mutex_unlock(&mon.lock);
     pthread_mutex_unlock(&start_stop);
     if (!failed)
         return 0;
-    return gcp__fail(GCP_EIO, "gcp_monitor_stop: writing the timeline failed%s%s", why ? ": " : "",
-                     why ? why : "");
+    int rc = gcp__fail(GCP_EIO, "gcp_monitor_stop: writing the timeline failed%s%s",
+                       why ? ": " : "", why ? why : "");
+    /* The environment's monitor is stopped at exit, where no one reads rc. */
+    if (from_env)
+        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    return rc;
 }
 
 int gcp_monitor_running(void)

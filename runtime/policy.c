@@ -169,6 +169,22 @@ static int say(int verdict, char *reason, size_t n, const char *fmt, ...)
     return verdict;
 }
 
+/* MiB to one decimal, rounded down or up: a printed comparison then reads
+ * the way it went ("14.9 MiB free is short of the 15.0 MiB needed", never
+ * 15.0 of 15.0). */
+static double mib_down(uint64_t bytes)
+{
+    return floor((double)bytes / (double)MIB * 10) / 10;
+}
+
+static double mib_up(uint64_t bytes)
+{
+    return ceil((double)bytes / (double)MIB * 10) / 10;
+}
+
+/* Each phrase says which way the decision went ("collected" or "no
+ * collection"), then what was compared with what; every one fits the
+ * reports' 96 bytes with figures up to 99999.9 (tests/check_policy). */
 int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
 {
     uint64_t base = s->live > LIVE_FLOOR ? s->live : LIVE_FLOOR;
@@ -176,12 +192,14 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
     double ms = s->predicted_s * 1e3;
 
     if (s->disabled)
-        return say(GCP__SKIP, reason, n, "collection is disabled (GC_disable)");
+        return say(GCP__SKIP, reason, n, "%s", GCP__REASON_DISABLED);
     if (s->allocated < TRIVIAL_BYTES)
-        return say(GCP__SKIP, reason, n, "little garbage: %.0f KiB allocated since the last collection",
-                   (double)s->allocated / 1024.0);
+        return say(GCP__SKIP, reason, n,
+                   "no collection: only %llu KiB allocated since the last collection, under %d KiB",
+                   (unsigned long long)(s->allocated / 1024), TRIVIAL_BYTES / 1024);
     if (s->threshold > 0 && (double)s->rss >= THRESHOLD_NEAR * (double)s->threshold)
-        return say(GCP__COLLECT_AND_UNMAP, reason, n, "RSS %.1f MiB is within 10%% of threshold_mb=%.1f",
+        return say(GCP__COLLECT_AND_UNMAP, reason, n,
+                   "collected: RSS %.1f MiB is at or above 90%% of threshold_mb=%.1f",
                    (double)s->rss / (double)MIB, (double)s->threshold / (double)MIB);
     /* The heap would grow, and the garbage could make up at least half
      * of what is missing. */
@@ -190,19 +208,44 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
      * test's gc points collected 8 times in 10 for a 2.3 MiB live heap). */
     uint64_t want = (uint64_t)(ROOM_MARGIN * (double)s->expected);
     if (s->live >= LIVE_FLOOR && s->free < want && 2 * s->allocated >= want - s->free)
-        return say(GCP__COLLECT, reason, n, "the heap would grow: %.1f MiB free, %.1f MiB expected",
-                   (double)s->free / (double)MIB, (double)s->expected / (double)MIB);
+        return say(GCP__COLLECT, reason, n,
+                   "collected: %.1f MiB free is short of the %.1f MiB needed until the next gc "
+                   "point",
+                   mib_down(s->free), mib_up(want));
     if (ratio >= GROWTH_RATIO)
-        return say(GCP__COLLECT, reason, n, "allocated %.1fx the live heap since the last collection",
-                   ratio);
+        return say(GCP__COLLECT, reason, n,
+                   "collected: allocated %.1fx the live heap since the last collection (%.0fx or "
+                   "more)",
+                   ratio, GROWTH_RATIO);
     if (ratio >= CHEAP_RATIO && s->predicted_s <= CHEAP_SHARE * s->since_s)
-        return say(s->since_s >= IDLE_S ? GCP__COLLECT_AND_UNMAP : GCP__COLLECT, reason, n, "cheap: ~%.2f ms after %.2f s without a collection (%.1fx live)",
-                   ms, s->since_s, ratio);
+        return say(s->since_s >= IDLE_S ? GCP__COLLECT_AND_UNMAP : GCP__COLLECT, reason, n,
+                   "collected: ~%.2f ms to collect is at most %.0f%% of the %.1f s since the last "
+                   "collection",
+                   ms, CHEAP_SHARE * 100, s->since_s);
+    if (s->expected > 0 && s->free >= want)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: %.1f MiB free covers the %.1f MiB needed until the next gc "
+                   "point",
+                   mib_down(s->free), mib_down(want));
+    if (s->expected > 0 && s->live < LIVE_FLOOR)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: short of room, but the %.1f MiB live heap is under %llu MiB: "
+                   "let it grow",
+                   mib_down(s->live), (unsigned long long)(LIVE_FLOOR / MIB));
     if (s->expected > 0)
-        return say(GCP__SKIP, reason, n, "room for it: %.1f MiB free, %.1f MiB expected", 
-                   (double)s->free / (double)MIB, (double)s->expected / (double)MIB);
-    return say(GCP__SKIP, reason, n, "not worth it yet: %.2fx the live heap allocated, ~%.2f ms to collect",
-               ratio, ms);
+        return say(GCP__SKIP, reason, n,
+                   "no collection: heap %.1f MiB short, and the %.1f MiB allocated could not "
+                   "cover half",
+                   mib_up(want - s->free), mib_down(s->allocated));
+    if (ratio < CHEAP_RATIO)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: allocated %.2fx the live heap since the last collection, "
+                   "under %.2fx",
+                   floor(ratio * 100) / 100, CHEAP_RATIO);
+    return say(GCP__SKIP, reason, n,
+               "no collection: ~%.2f ms to collect is over %.0f%% of the %.1f s since the last "
+               "collection",
+               ms, CHEAP_SHARE * 100, s->since_s);
 }
 
 uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes)
@@ -258,12 +301,11 @@ int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out)
     gcp_config c;
     gcp__gc_signals s;
     gcp_gc_decision d;
-    int rc = gcp__config_resolve(cfg, &c);
 
-    if (rc < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    GCP__REFUSE_IN_HOOK("gcp_gc_point");
+    int rc = gcp__config_resolve(cfg, &c);
+    if (rc < 0)
         return rc;
-    }
     gcp_init();
     memset(&d, 0, sizeof d);
     int read_rss = !c.heap_only && gcp__rss_available();

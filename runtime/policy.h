@@ -35,6 +35,7 @@ enum { GCP__SKIP = 0, GCP__COLLECT = 1, GCP__COLLECT_AND_UNMAP = 2 };
 
 /* What to do now (GCP__*); why, in one short phrase, goes to reason (n
  * bytes, always terminated). Pure: tests feed it signals. */
+#define GCP__REASON_DISABLED "no collection: collection is disabled (GC_disable)"
 int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n);
 
 /* How far the heap may grow while a profile holds collection off in

@@ -150,8 +150,8 @@ int gcp__rss_peak_reset(uint64_t rss_now)
     int fd = proc_fd(&clear_refs);
 
     if (fd < 0 || pwrite(fd, "5", 1, 0) != 1)
-        return gcp__fail_quiet(GCP_EIO, "cannot reset the RSS peak via /proc/self/clear_refs: %s",
-                               strerror(fd < 0 ? atomic_load(&clear_refs.err) : errno));
+        return gcp__fail(GCP_EIO, "cannot reset the RSS peak via /proc/self/clear_refs: %s",
+                         strerror(fd < 0 ? atomic_load(&clear_refs.err) : errno));
     /* A page of slack: RSS may grow between the two reads. */
     atomic_store(&maxrss_exact, maxrss_bytes() <= rss_now + page_bytes() * 16);
     return 0;

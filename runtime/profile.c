@@ -141,17 +141,6 @@ static void unhooked_peak(frame *f, uint64_t heap_at_end)
         f->marks.heap_peak = heap_at_end;
 }
 
-/* gcp__config_resolve, logging a failure (the entry points' callers may
- * not check gcp_last_error). */
-static int resolve_logged(const gcp_config *cfg, gcp_config *out)
-{
-    int rc = gcp__config_resolve(cfg, out);
-
-    if (rc < 0)
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
-    return rc;
-}
-
 /* The RSS high-water mark is tracked when asked for, and whenever a
  * threshold is set: a spike above it between the two ends must not go
  * unseen (about 1 us: a clear_refs write and a getrusage). */
@@ -160,7 +149,7 @@ static int tracks_rss_peak(const gcp_config *cfg)
     return !cfg->heap_only && (cfg->track_peak || cfg->threshold_mb > 0);
 }
 
-/* cfg: resolved already (resolve_logged). */
+/* cfg: resolved already (gcp__config_resolve). */
 static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
 {
     gcp_config resolved = *cfg;
@@ -343,7 +332,7 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
     gcp_config resolved;
     frame f;
 
-    int rc = resolve_logged(cfg, &resolved);
+    int rc = gcp__config_resolve(cfg, &resolved);
     if (rc < 0)
         return rc;
     /* The report we are about to write is often an uninitialised local of
@@ -397,10 +386,8 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
             return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].reserved_ is not NULL", i);
     }
     int rc = gcp__config_resolve(cfg, &resolved);
-    if (rc < 0) {
-        gcp__log(GCP_LOG_ERROR, "%s", gcp_last_error());
+    if (rc < 0)
         return rc;
-    }
     /* The reports still to be written hold whatever the caller's stack
      * held: no stale word there may keep an earlier task's garbage. */
     if (resolved.auto_gc != GCP_AUTO_GC_OFF && n > 0)
@@ -443,7 +430,7 @@ int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cf
     if (!f)
         return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
     gcp_config resolved;
-    int rc = resolve_logged(cfg, &resolved);
+    int rc = gcp__config_resolve(cfg, &resolved);
     if (rc == 0)
         rc = frame_begin(f, name, &resolved);
     if (rc < 0) {

@@ -170,10 +170,11 @@ static int collect_always(gcp__frame *f, gcp__counts *live, gcp__counts *allocat
 {
     if (GC_is_disabled()) {
         r->notes |= GCP_NOTE_FORCED_GC_SKIPPED;
-        snprintf(r->gc_reason, sizeof r->gc_reason, "collection is disabled (GC_disable)");
+        snprintf(r->gc_reason, sizeof r->gc_reason, "%s", GCP__REASON_DISABLED);
         return 0;
     }
-    snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=always");
+    snprintf(r->gc_reason, sizeof r->gc_reason,
+             "collected: auto_gc=always collects after every closure");
     uint64_t heap_in_use0 = gcp__heap_in_use();
     collect_with_census(f, 1, live, allocated);
     /* Only blocks freed during the profile are this closure's to return:
@@ -216,7 +217,7 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
     else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE)
         collected = collect_adaptive(f, &live, &allocated, r);
     else
-        snprintf(r->gc_reason, sizeof r->gc_reason, "auto_gc=off");
+        snprintf(r->gc_reason, sizeof r->gc_reason, "no collection: auto_gc=off");
     r->gc_collected = collected;
 
     if (collected && f->baseline_ran)

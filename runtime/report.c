@@ -157,6 +157,30 @@ static void put_count(FILE *fp, const char *label, int64_t v)
         fprintf(fp, "  %-22s %lld\n", label, (long long)v);
 }
 
+/* The collector's statistics before and after (detailed_stats): one row
+ * per gcp_gc_stats field, in the JSON's order. */
+static void put_stats_rows(FILE *fp, const gcp_gc_stats *b, const gcp_gc_stats *a)
+{
+    const struct {
+        const char *label;
+        uint64_t before, after;
+        const char *unit;
+    } rows[] = {
+        {"heap size", b->heap_size, a->heap_size, " bytes"},
+        {"free", b->free_bytes, a->free_bytes, " bytes"},
+        {"unmapped", b->unmapped_bytes, a->unmapped_bytes, " bytes"},
+        {"allocated since GC", b->bytes_since_gc, a->bytes_since_gc, " bytes"},
+        {"allocated in total", b->total_bytes, a->total_bytes, " bytes"},
+        {"collections so far", b->gc_no, a->gc_no, ""},
+        {"obtained from the OS", b->obtained_from_os, a->obtained_from_os, " bytes"},
+    };
+
+    fprintf(fp, "  %-22s before -> after\n", "collector statistics");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        fprintf(fp, "    %-20s %llu -> %llu%s\n", rows[i].label, (unsigned long long)rows[i].before,
+                (unsigned long long)rows[i].after, rows[i].unit);
+}
+
 int gcp_report_print_details(FILE *fp, const gcp_report *r)
 {
     if (!fp || !r)
@@ -177,8 +201,8 @@ int gcp_report_print_details(FILE *fp, const gcp_report *r)
             "collections", (unsigned long long)r->gc_count, r->gc_time * 1e3,
             r->gc_pause_total * 1e3, r->gc_pause_max * 1e3);
     fprintf(fp, "  %-22s %.3f ms\n", "profiler collections", r->profiler_gc_time * 1e3);
-    fprintf(fp, "  %-22s %s: %s (%s)\n", "auto_gc", auto_gc_name(r->auto_gc),
-            r->gc_collected ? "collected after" : "no collection after", r->gc_reason);
+    /* The reason says whether the profiler collected after the closure. */
+    fprintf(fp, "  %-22s %s, %s\n", "auto_gc", auto_gc_name(r->auto_gc), r->gc_reason);
     if (r->threshold_mb > 0)
         fprintf(fp, "  %-22s %.1f MiB%s\n", "threshold", r->threshold_mb,
                 r->exceeded_threshold ? " (exceeded)" : "");
@@ -187,6 +211,8 @@ int gcp_report_print_details(FILE *fp, const gcp_report *r)
         put_notes(fp, r->notes, ", ");
         fputc('\n', fp);
     }
+    if (r->has_detailed_stats)
+        put_stats_rows(fp, &r->stats_before, &r->stats_after);
     return finish(fp);
 }
 

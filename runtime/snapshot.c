@@ -16,6 +16,8 @@ struct gcp_snapshot {
 
 gcp_snapshot *gcp_snapshot_take(const char *label)
 {
+    if (GCP__REFUSED_IN_HOOK("gcp_snapshot_take"))
+        return NULL;
     gcp_init();
     if (GC_is_disabled()) {
         gcp__fail(GCP_EINVAL, "gcp_snapshot_take: collection is disabled");
@@ -56,28 +58,17 @@ const gcp_site_stats *gcp_snapshot_site(const gcp_snapshot *snap, size_t i)
 
 /* ---- one snapshot as a table ------------------------------------------- */
 
-static const gcp_site_stats *sort_base;
-
+/* Largest live bytes first; ties in site order (their place in the one
+ * stats array). Sorts pointers, so it needs no state of its own: thread-
+ * safe, as the header promises. */
 static int by_live_desc(const void *a, const void *b)
 {
-    const gcp_site_stats *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
+    const gcp_site_stats *x = *(const gcp_site_stats *const *)a;
+    const gcp_site_stats *y = *(const gcp_site_stats *const *)b;
 
-    return (x->bytes_live < y->bytes_live) - (x->bytes_live > y->bytes_live);
-}
-
-/* Indices of stats ordered by key (a qsort comparator on indices). Not
- * thread-safe (sort_base); callers run it under no lock of ours. */
-static size_t *sorted(const gcp_site_stats *stats, size_t n, int (*cmp)(const void *, const void *))
-{
-    size_t *order = malloc((n ? n : 1) * sizeof *order);
-
-    if (!order)
-        return NULL;
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    sort_base = stats;
-    qsort(order, n, sizeof *order, cmp);
-    return order;
+    if (x->bytes_live != y->bytes_live)
+        return x->bytes_live < y->bytes_live ? 1 : -1;
+    return (x > y) - (x < y);
 }
 
 static int finish(FILE *fp, const char *who)
@@ -91,14 +82,17 @@ int gcp_snapshot_print(FILE *fp, const gcp_snapshot *snap)
 {
     if (!fp || !snap)
         return gcp__fail(GCP_EINVAL, "gcp_snapshot_print: %s is NULL", fp ? "snap" : "fp");
-    size_t *order = sorted(snap->stats, snap->n, by_live_desc);
+    const gcp_site_stats **order = malloc((snap->n ? snap->n : 1) * sizeof *order);
     if (!order)
         return gcp__fail(GCP_ENOMEM, "gcp_snapshot_print: no memory");
+    for (size_t i = 0; i < snap->n; i++)
+        order[i] = &snap->stats[i];
+    qsort(order, snap->n, sizeof *order, by_live_desc);
     fprintf(fp, "snapshot '%s': live runtime objects by allocation site\n", snap->label);
     fprintf(fp, "%12s %9s %14s %10s  %-7s %s\n", "live bytes", "objects", "allocated", "objects",
             "memory", "site");
     for (size_t i = 0; i < snap->n; i++) {
-        const gcp_site_stats *s = &snap->stats[order[i]];
+        const gcp_site_stats *s = order[i];
         fprintf(fp, "%12llu %9llu %14llu %10llu  %-7s %s:%d %s\n",
                 (unsigned long long)s->bytes_live, (unsigned long long)s->objects_live,
                 (unsigned long long)s->bytes_allocated, (unsigned long long)s->objects_allocated,

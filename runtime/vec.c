@@ -24,7 +24,7 @@ static void **alloc_items(const char *fn, size_t cap)
         gcp__fail(GCP_ENOMEM, "%s: capacity %zu overflows size_t", fn, cap);
         return NULL;
     }
-    return gcp_alloc(cap * sizeof(void *)); /* zeroed; logs when out of memory */
+    return gcp_alloc(cap * sizeof(void *)); /* zeroed; records its failure */
 }
 
 gcp_vec *gcp_vec_new(size_t capacity)
@@ -54,7 +54,7 @@ static int grow(gcp_vec *vec)
     }
     void **items = alloc_items("gcp_vec_push", cap);
     if (!items)
-        return GCP_ENOMEM;
+        return GCP__ALLOC_FAILED();
     if (vec->len)
         memcpy(items, vec->items, vec->len * sizeof(void *));
     vec->items = items;
@@ -82,9 +82,7 @@ void *gcp_vec_get(const gcp_vec *vec, size_t i)
         return NULL;
     }
     if (i >= vec->len) {
-        /* Documented as a plain NULL result: recorded, not logged. */
-        gcp__fail_quiet(GCP_ERANGE, "gcp_vec_get: index %zu out of range (length %zu)", i,
-                        vec->len);
+        gcp__fail(GCP_ERANGE, "gcp_vec_get: index %zu out of range (length %zu)", i, vec->len);
         return NULL;
     }
     return vec->items[i];
@@ -108,7 +106,7 @@ void *gcp_vec_pop(gcp_vec *vec)
         return NULL;
     }
     if (vec->len == 0) {
-        gcp__fail_quiet(GCP_ERANGE, "gcp_vec_pop: vec is empty");
+        gcp__fail(GCP_ERANGE, "gcp_vec_pop: vec is empty");
         return NULL;
     }
     void *item = vec->items[--vec->len];

@@ -529,16 +529,8 @@ static void capture_teardown(void)
     tu_log_restore();
 }
 
-/* The last call failed, logged one error, and its message names needle. */
-static void expect_logged(const char *needle)
-{
-    ck_assert_int_eq(log_.errors, 1);
-    ck_assert_msg(strstr(log_.last, needle), "log \"%s\" lacks \"%s\"", log_.last, needle);
-    ck_assert_str_eq(gcp_last_error(), log_.last);
-    tu_log_capture(&log_);
-}
-
-/* The last call failed quietly: nothing logged, the message recorded. */
+/* The last call failed: nothing logged (a failure is the caller's to
+ * report), and gcp_last_error() names needle. */
 static void expect_quiet(const char *needle)
 {
     ck_assert_int_eq(log_.count, 0);
@@ -552,25 +544,25 @@ START_TEST(vec_errors)
 
     tu_sink = vec;
     ck_assert_int_eq(gcp_vec_push(NULL, NULL), GCP_EINVAL);
-    expect_logged("gcp_vec_push: vec is NULL");
+    expect_quiet("gcp_vec_push: vec is NULL");
     ck_assert_ptr_null(gcp_vec_get(NULL, 0));
-    expect_logged("gcp_vec_get: vec is NULL");
+    expect_quiet("gcp_vec_get: vec is NULL");
     ck_assert_int_eq(gcp_vec_set(NULL, 0, NULL), GCP_EINVAL);
-    expect_logged("gcp_vec_set: vec is NULL");
+    expect_quiet("gcp_vec_set: vec is NULL");
     ck_assert_ptr_null(gcp_vec_pop(NULL));
-    expect_logged("gcp_vec_pop: vec is NULL");
+    expect_quiet("gcp_vec_pop: vec is NULL");
     gcp_vec_clear(NULL);
-    expect_logged("gcp_vec_clear: vec is NULL");
+    expect_quiet("gcp_vec_clear: vec is NULL");
     ck_assert_uint_eq(gcp_vec_len(NULL), 0); /* documented, not an error */
     ck_assert_int_eq(log_.count, 0);
 
     ck_assert_int_eq(gcp_vec_set(vec, 0, int_item(1)), GCP_ERANGE);
-    expect_logged("index 0 out of range");
+    expect_quiet("index 0 out of range");
     gcp_vec_push(vec, int_item(1));
     ck_assert_int_eq(gcp_vec_set(vec, 1, int_item(2)), GCP_ERANGE);
-    expect_logged("index 1 out of range (length 1)");
+    expect_quiet("index 1 out of range (length 1)");
     ck_assert_int_eq(gcp_vec_set(vec, SIZE_MAX, int_item(2)), GCP_ERANGE);
-    expect_logged("out of range");
+    expect_quiet("out of range");
     ck_assert_ptr_eq(gcp_vec_get(vec, 0), int_item(1));
 
     /* Out-of-range reads and popping an empty vec are documented NULLs. */
@@ -591,46 +583,46 @@ START_TEST(map_null_arguments)
 
     tu_sink = map;
     ck_assert_int_eq(gcp_map_set(NULL, "k", v), GCP_EINVAL);
-    expect_logged("gcp_map_set: map is NULL");
+    expect_quiet("gcp_map_set: map is NULL");
     ck_assert_int_eq(gcp_map_set(map, NULL, v), GCP_EINVAL);
-    expect_logged("gcp_map_set: key is NULL");
+    expect_quiet("gcp_map_set: key is NULL");
     ck_assert_int_eq(gcp_map_set_int(NULL, "k", 1), GCP_EINVAL);
-    expect_logged("map is NULL");
+    expect_quiet("map is NULL");
     ck_assert_int_eq(gcp_map_set_int(map, NULL, 1), GCP_EINVAL);
-    expect_logged("key is NULL");
+    expect_quiet("key is NULL");
     ck_assert_int_eq(gcp_map_set_double(NULL, "k", 1.0), GCP_EINVAL);
-    expect_logged("map is NULL");
+    expect_quiet("map is NULL");
     ck_assert_int_eq(gcp_map_set_double(map, NULL, 1.0), GCP_EINVAL);
-    expect_logged("key is NULL");
+    expect_quiet("key is NULL");
     ck_assert_int_eq(gcp_map_set_ptr(NULL, "k", map), GCP_EINVAL);
-    expect_logged("map is NULL");
+    expect_quiet("map is NULL");
     ck_assert_int_eq(gcp_map_set_ptr(map, NULL, map), GCP_EINVAL);
-    expect_logged("key is NULL");
+    expect_quiet("key is NULL");
     ck_assert_uint_eq(gcp_map_len(map), 0);
 
     gcp_map_set_int(map, "k", 1);
     ck_assert_int_eq(gcp_map_get(NULL, "k", &v), GCP_EINVAL);
-    expect_logged("gcp_map_get: map is NULL");
+    expect_quiet("gcp_map_get: map is NULL");
     ck_assert_int_eq(gcp_map_get(map, NULL, &v), GCP_EINVAL);
-    expect_logged("gcp_map_get: key is NULL");
+    expect_quiet("gcp_map_get: key is NULL");
     ck_assert_int_eq(gcp_map_get(map, "k", NULL), GCP_EINVAL);
-    expect_logged("gcp_map_get: out is NULL");
+    expect_quiet("gcp_map_get: out is NULL");
     ck_assert_int_eq(gcp_map_get_int(NULL, "k"), 0);
-    expect_logged("gcp_map_get_int: map is NULL");
+    expect_quiet("gcp_map_get_int: map is NULL");
     ck_assert_int_eq(gcp_map_get_int(map, NULL), 0);
-    expect_logged("gcp_map_get_int: key is NULL");
+    expect_quiet("gcp_map_get_int: key is NULL");
     ck_assert_ptr_null(gcp_map_get_ptr(NULL, "k"));
-    expect_logged("gcp_map_get_ptr: map is NULL");
+    expect_quiet("gcp_map_get_ptr: map is NULL");
     ck_assert_ptr_null(gcp_map_get_ptr(map, NULL));
-    expect_logged("gcp_map_get_ptr: key is NULL");
+    expect_quiet("gcp_map_get_ptr: key is NULL");
     ck_assert_int_eq(gcp_map_remove(NULL, "k"), GCP_EINVAL);
-    expect_logged("gcp_map_remove: map is NULL");
+    expect_quiet("gcp_map_remove: map is NULL");
     ck_assert_int_eq(gcp_map_remove(map, NULL), GCP_EINVAL);
-    expect_logged("gcp_map_remove: key is NULL");
+    expect_quiet("gcp_map_remove: key is NULL");
     ck_assert_int_eq(gcp_map_foreach(NULL, visit_entry, NULL), GCP_EINVAL);
-    expect_logged("gcp_map_foreach: map is NULL");
+    expect_quiet("gcp_map_foreach: map is NULL");
     ck_assert_int_eq(gcp_map_foreach(map, NULL, NULL), GCP_EINVAL);
-    expect_logged("gcp_map_foreach: fn is NULL");
+    expect_quiet("gcp_map_foreach: fn is NULL");
     ck_assert_uint_eq(gcp_map_len(NULL), 0);
     ck_assert_int_eq(log_.count, 0);
     ck_assert_int_eq(gcp_map_get_int(map, "k"), 1); /* untouched throughout */
@@ -643,14 +635,14 @@ START_TEST(map_bad_value_type)
 
     tu_sink = map;
     ck_assert_int_eq(gcp_map_set(map, "k", (gcp_value){.type = GCP_VALUE_NONE}), GCP_EINVAL);
-    expect_logged("value.type 0");
+    expect_quiet("value.type 0");
     ck_assert_int_eq(gcp_map_set(map, "k", (gcp_value){.type = (gcp_value_type)42}), GCP_EINVAL);
-    expect_logged("value.type 42");
+    expect_quiet("value.type 42");
     ck_assert_uint_eq(gcp_map_len(map), 0);
     /* Nor may a bad value replace a good one. */
     gcp_map_set_int(map, "k", 3);
     ck_assert_int_eq(gcp_map_set(map, "k", (gcp_value){.type = (gcp_value_type)-1}), GCP_EINVAL);
-    expect_logged("value.type -1");
+    expect_quiet("value.type -1");
     ck_assert_int_eq(gcp_map_get_int(map, "k"), 3);
 }
 END_TEST
@@ -695,10 +687,10 @@ START_TEST(vec_capacity_overflow)
 
     tu_log_capture(&log);
     ck_assert_ptr_null(gcp_vec_new(SIZE_MAX / sizeof(void *) + 1));
-    ck_assert_int_eq(log.errors, 1);
-    ck_assert_ptr_nonnull(strstr(log.last, "capacity"));
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "capacity"));
     ck_assert_ptr_null(gcp_vec_new(SIZE_MAX));
-    ck_assert_int_eq(log.errors, 2);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "capacity"));
+    ck_assert_int_eq(log.count, 0);
     tu_log_restore();
 }
 END_TEST

@@ -501,6 +501,93 @@ START_TEST(print_details_names_and_counts)
 }
 END_TEST
 
+/* The row labelled label under "collector statistics": its before and
+ * after. 0 when there is no such row. */
+static int stats_row(const char *text, const char *label, unsigned long long *before,
+                     unsigned long long *after)
+{
+    char *row = xasprintf("\n    %-20s ", label);
+    const char *at = strstr(text, row);
+    size_t len = strlen(row);
+
+    free(row);
+    return at && sscanf(at + len, "%llu -> %llu", before, after) == 2;
+}
+
+/* Every gcp_gc_stats field of the report, printed under its label. */
+static void assert_stats_printed(const char *text, const gcp_report *r)
+{
+    const struct {
+        const char *label;
+        uint64_t before, after;
+    } want[] = {
+        {"heap size", r->stats_before.heap_size, r->stats_after.heap_size},
+        {"free", r->stats_before.free_bytes, r->stats_after.free_bytes},
+        {"unmapped", r->stats_before.unmapped_bytes, r->stats_after.unmapped_bytes},
+        {"allocated since GC", r->stats_before.bytes_since_gc, r->stats_after.bytes_since_gc},
+        {"allocated in total", r->stats_before.total_bytes, r->stats_after.total_bytes},
+        {"collections so far", r->stats_before.gc_no, r->stats_after.gc_no},
+        {"obtained from the OS", r->stats_before.obtained_from_os, r->stats_after.obtained_from_os},
+    };
+
+    ck_assert_msg(strstr(text, "\n  collector statistics   before -> after\n"), "no header in %s",
+                  text);
+    for (size_t i = 0; i < N_ELEMS(want); i++) {
+        unsigned long long b, a;
+        ck_assert_msg(stats_row(text, want[i].label, &b, &a), "no '%s' row in %s", want[i].label,
+                      text);
+        ck_assert_msg(b == want[i].before && a == want[i].after,
+                      "%s: %llu -> %llu, want %llu -> %llu", want[i].label, b, a,
+                      (unsigned long long)want[i].before, (unsigned long long)want[i].after);
+    }
+}
+
+/* detailed_stats figures were in the JSON only. */
+START_TEST(print_details_detailed_stats)
+{
+    gcp_report r;
+    int rc;
+
+    for (int i = 0; i < 40; i++) {
+        random_report(&r, i);
+        char *got = render(gcp_report_print_details, &r, &rc);
+        ck_assert_int_eq(rc, 0);
+        if (r.has_detailed_stats)
+            assert_stats_printed(got, &r);
+        else
+            ck_assert_msg(!strstr(got, "collector statistics"), "stats without them: %s", got);
+        free(got);
+    }
+}
+END_TEST
+
+static int alloc_some_objects(void *env)
+{
+    (void)env;
+    for (int i = 0; i < 1000; i++)
+        tu_sink = gcp_alloc(64);
+    tu_sink = NULL;
+    return 0;
+}
+
+START_TEST(print_details_detailed_stats_of_a_profile)
+{
+    gcp_config cfg;
+    gcp_report r;
+    int rc;
+
+    gcp_config_init(&cfg);
+    cfg.detailed_stats = 1;
+    ck_assert_int_eq(gcp_profile("detailed", alloc_some_objects, NULL, &cfg, &r), 0);
+    ck_assert_int_eq(r.has_detailed_stats, 1);
+    ck_assert_uint_gt(r.stats_after.gc_no, r.stats_before.gc_no);
+    char *got = render(gcp_report_print_details, &r, &rc);
+    ck_assert_int_eq(rc, 0);
+    assert_stats_printed(got, &r);
+    free(got);
+}
+END_TEST
+
 /* ---- a strict JSON validator (RFC 8259) ------------------------------------ */
 
 typedef struct jfield {
@@ -1372,15 +1459,12 @@ START_TEST(errors_null_arguments)
         ck_assert_int_eq(writers[i].fn(NULL, &r), GCP_EINVAL);
         ck_assert_msg(names_word(gcp_last_error(), "fp"), "%s: '%s' does not name fp",
                       writers[i].name, gcp_last_error());
-        ck_assert_int_eq(log.errors, 1);
-        ck_assert_str_eq(log.last, gcp_last_error());
 
         FILE *fp = tmpfile();
         ck_assert_ptr_nonnull(fp);
         ck_assert_int_eq(writers[i].fn(fp, NULL), GCP_EINVAL);
         ck_assert_msg(names_word(gcp_last_error(), "report"), "%s: '%s' does not name report",
                       writers[i].name, gcp_last_error());
-        ck_assert_int_eq(log.errors, 2);
         /* Nothing written for a refused call. */
         ck_assert_int_eq(fflush(fp), 0);
         ck_assert_int_eq(ftell(fp), 0);
@@ -1388,6 +1472,7 @@ START_TEST(errors_null_arguments)
 
         ck_assert_int_eq(writers[i].fn(NULL, NULL), GCP_EINVAL);
         tu_log_restore();
+        ck_assert_int_eq(log.count, 0); /* returned, so not logged */
     }
 }
 END_TEST
@@ -1406,8 +1491,8 @@ START_TEST(errors_read_only_stream)
         tu_log_restore();
         ck_assert_msg(rc == GCP_EIO, "%s on a read-only stream: %d (%s)", writers[i].name, rc,
                       gcp_err_name(rc));
-        ck_assert_int_eq(log.errors, 1);
-        ck_assert_str_eq(log.last, gcp_last_error());
+        ck_assert_int_eq(log.count, 0);
+        ck_assert_ptr_nonnull(strstr(gcp_last_error(), "cannot write"));
         fclose(fp);
     }
 }
@@ -1429,7 +1514,7 @@ START_TEST(errors_full_device_unbuffered)
         tu_log_restore();
         ck_assert_msg(rc == GCP_EIO, "%s to /dev/full: %d (%s)", writers[i].name, rc,
                       gcp_err_name(rc));
-        ck_assert_int_eq(log.errors, 1);
+        ck_assert_int_eq(log.count, 0);
         fclose(fp);
     }
 }
@@ -1474,6 +1559,8 @@ Suite *make_report_suite(void)
     tcase_add_test(print, print_quote_choice_like_python);
     tcase_add_test(print, print_rounding);
     tcase_add_test(print, print_details_names_and_counts);
+    tcase_add_test(print, print_details_detailed_stats);
+    tcase_add_test(print, print_details_detailed_stats_of_a_profile);
     tcase_add_test(print, profile_end_to_end_printed);
     suite_add_tcase(s, print);
 

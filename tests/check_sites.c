@@ -583,6 +583,130 @@ START_TEST(test_lines_summary_size)
 }
 END_TEST
 
+/* ---- one table per snapshot, printed from two threads at once ----------- */
+
+#define N_TABLE_SITES 200
+#define N_PRINTS      4000
+
+static gcp_site table_sites[N_TABLE_SITES];
+static void *table_kept[N_TABLE_SITES * (N_TABLE_SITES + 1) / 2];
+
+/* A snapshot where site i keeps i + 1 objects (or N - i when reversed):
+ * every site's live bytes differ, in opposite orders for the two. */
+static gcp_snapshot *table_snapshot(int reversed, const char *label)
+{
+    size_t k = 0;
+
+    for (int i = 0; i < N_TABLE_SITES; i++) {
+        int n = reversed ? N_TABLE_SITES - i : i + 1;
+        for (int j = 0; j < n; j++)
+            table_kept[k++] = gcp_alloc_at(48, &table_sites[i]);
+    }
+    gcp_snapshot *snap = gcp_snapshot_take(label);
+    memset(table_kept, 0, sizeof table_kept);
+    return snap;
+}
+
+/* The table as the header documents it, built from the snapshot's sites:
+ * largest live bytes first, ties in site order. malloc'd. */
+static char *expected_table(const gcp_snapshot *snap, const char *label)
+{
+    size_t n = gcp_snapshot_count(snap), len = 0;
+    size_t *order = malloc(n * sizeof *order);
+    char *text = NULL;
+    FILE *fp = open_memstream(&text, &len);
+
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        uint64_t live = gcp_snapshot_site(snap, i)->bytes_live;
+        for (; j > 0 && gcp_snapshot_site(snap, order[j - 1])->bytes_live < live; j--)
+            order[j] = order[j - 1];
+        order[j] = i; /* after the ones with as many bytes: stable */
+    }
+    fprintf(fp, "snapshot '%s': live runtime objects by allocation site\n", label);
+    fprintf(fp, "%12s %9s %14s %10s  %-7s %s\n", "live bytes", "objects", "allocated", "objects",
+            "memory", "site");
+    for (size_t i = 0; i < n; i++) {
+        const gcp_site_stats *s = gcp_snapshot_site(snap, order[i]);
+        fprintf(fp, "%12llu %9llu %14llu %10llu  %-7s %s:%d %s\n",
+                (unsigned long long)s->bytes_live, (unsigned long long)s->objects_live,
+                (unsigned long long)s->bytes_allocated, (unsigned long long)s->objects_allocated,
+                s->atomic ? "atomic" : "scanned", s->file, s->line, s->func);
+    }
+    fclose(fp);
+    free(order);
+    return text;
+}
+
+typedef struct table_job {
+    const gcp_snapshot *snap;
+    const char *want;
+    int wrong; /* prints that differed from want */
+    char first_wrong[256];
+} table_job;
+
+static void *print_tables(void *arg)
+{
+    table_job *job = arg;
+
+    for (int i = 0; i < N_PRINTS; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *fp = open_memstream(&text, &len);
+        int rc = gcp_snapshot_print(fp, job->snap);
+        fclose(fp);
+        if (rc != 0 || strcmp(text, job->want) != 0) {
+            if (job->wrong++ == 0) {
+                size_t at = 0;
+                while (text[at] && text[at] == job->want[at])
+                    at++;
+                snprintf(job->first_wrong, sizeof job->first_wrong, "rc %d, from byte %zu: %.120s",
+                         rc, at, text + at);
+            }
+        }
+        free(text);
+    }
+    return NULL;
+}
+
+/* gcp_snapshot_print sorted through a file-static: two threads printing
+ * at once sorted one snapshot's rows by the other's bytes. */
+START_TEST(test_snapshot_print_two_threads)
+{
+    for (int i = 0; i < N_TABLE_SITES; i++)
+        table_sites[i] = (gcp_site){.file = "table_site.c", .line = i + 1, .func = "table_site"};
+    gcp_snapshot *up = table_snapshot(0, "up"), *down = table_snapshot(1, "down");
+    ck_assert_ptr_nonnull(up);
+    ck_assert_ptr_nonnull(down);
+    table_job jobs[2] = {{up, expected_table(up, "up"), 0, ""},
+                         {down, expected_table(down, "down"), 0, ""}};
+    /* The two orders differ, and one thread alone prints them right. */
+    ck_assert_str_ne(strchr(jobs[0].want, '\n'), strchr(jobs[1].want, '\n'));
+    for (int i = 0; i < 2; i++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *fp = open_memstream(&text, &len);
+        ck_assert_int_eq(gcp_snapshot_print(fp, jobs[i].snap), 0);
+        fclose(fp);
+        ck_assert_str_eq(text, jobs[i].want);
+        free(text);
+    }
+
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, print_tables, &jobs[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_msg(jobs[i].wrong == 0, "%s: %d of %d tables wrong; first: %s", i ? "down" : "up",
+                      jobs[i].wrong, N_PRINTS, jobs[i].first_wrong);
+        free((char *)jobs[i].want);
+    }
+    gcp_snapshot_free(up);
+    gcp_snapshot_free(down);
+}
+END_TEST
+
 START_TEST(test_snapshot_errors)
 {
     ck_assert_int_eq(gcp_snapshot_print(NULL, NULL), GCP_EINVAL);
@@ -621,6 +745,7 @@ static Suite *make_sites_suite(void)
     tcase_add_test(on, test_threads_share_a_site);
     tcase_add_test(on, test_profiler_counts_sited_objects);
     tcase_add_test(on, test_leak_check_names_site);
+    tcase_add_test(on, test_snapshot_print_two_threads);
     suite_add_tcase(s, on);
     return s;
 }

@@ -444,7 +444,7 @@ static int walk_out_of_memory(node *head)
         return 10;
     if (gcp_deep_sizeof(head) != 0)
         return 11;
-    if (log.errors != 1 || !strstr(gcp_last_error(), "out of memory"))
+    if (log.count != 0 || !strstr(gcp_last_error(), "out of memory"))
         return 12;
     return 0;
 }

@@ -5,7 +5,9 @@
  *     process: "Collecting from unknown thread"), on stacks down to 32 KiB,
  *     and every object it made dies (its stack's end kept one alive);
  *   - a profile, collection or allocation from inside the collector's
- *     event hook returns GCP_ESTATE instead of waiting for itself;
+ *     event hook returns GCP_ESTATE instead of waiting for itself (and,
+ *     issue 13, so do gcp_gc_point, snapshots, leak checks, heap walks,
+ *     gcp_monitor_start and a container that must grow);
  *   - a region left open by a thread that exits gives collection back.
  * Each checked against the collector's own figures (GC_get_gc_no,
  * GC_is_disabled) or the test's own counts.
@@ -18,6 +20,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gcprof.h"
 #include "testutil.h"
@@ -121,6 +124,80 @@ START_TEST(test_refused_inside_the_hook)
 }
 END_TEST
 
+/* Each of these takes the collector's lock (a collection, a census, a
+ * heap walk) or needs a new batch of memory: inside the hook, which holds
+ * the lock, they waited for themselves or failed as out of memory. One
+ * per run, so that one that hangs times out alone. */
+static int in_hook_rc, in_hook_ran, in_hook_call;
+static void *in_hook_obj;    /* a managed object, for gcp_deep_sizeof */
+static gcp_vec *in_hook_vec; /* full: the next push needs a large array */
+
+static int call_in_hook(int which)
+{
+    gcp_leak_report lr = {0};
+    gcp_live_counts lc;
+    gcp_monitor_options mo;
+    gcp_snapshot *snap;
+    gcp_line_report *lines;
+    gcp_report r;
+
+    switch (which) {
+    case 0:
+        return gcp_gc_point(NULL, NULL);
+    case 1:
+        snap = gcp_snapshot_take("in the hook");
+        gcp_snapshot_free(snap);
+        return snap ? 0 : GCP_ESTATE;
+    case 2:
+        return gcp_leak_check("in the hook", nothing, NULL, NULL, &lr);
+    case 3:
+        return gcp_live_growth(nothing, NULL, &lc, &lc, NULL);
+    case 4:
+        return gcp_deep_sizeof(in_hook_obj) ? 0 : GCP_ESTATE;
+    case 5:
+        gcp_monitor_options_init(&mo);
+        mo.trace = 1;
+        mo.trace_fp = stdout;
+        return gcp_monitor_start(&mo);
+    case 6:
+        return gcp_profile_lines("in the hook", nothing, NULL, NULL, __FILE__, &r, &lines);
+    default:
+        return gcp_vec_push(in_hook_vec, NULL);
+    }
+}
+#define N_IN_HOOK 8
+
+static void GC_CALLBACK call_hook(GC_EventType e)
+{
+    if (e != GC_EVENT_MARK_END || in_hook_ran)
+        return;
+    in_hook_ran = 1;
+    in_hook_rc = call_in_hook(in_hook_call);
+}
+
+START_TEST(test_more_refused_inside_the_hook)
+{
+    gcp_config c = tu_config(1, 0);
+    gcp_report r;
+
+    in_hook_obj = gcp_alloc(64);
+    in_hook_vec = gcp_vec_new(1 << 17); /* 1 MiB of slots: 2 MiB when it grows */
+    for (int i = 0; i < 1 << 17; i++)
+        gcp_vec_push(in_hook_vec, NULL);
+    saved_hook = GC_get_on_collection_event();
+    GC_set_on_collection_event(call_hook);
+    in_hook_ran = 0;
+    in_hook_call = _i;
+    ck_assert_int_eq(gcp_profile("outer", nothing, NULL, &c, &r), 0);
+    GC_set_on_collection_event(saved_hook);
+    ck_assert_int_eq(in_hook_ran, 1);
+    ck_assert_msg(in_hook_rc == GCP_ESTATE, "call %d inside the hook: %d (%s)", _i, in_hook_rc,
+                  gcp_last_error());
+    ck_assert_msg(strstr(gcp_last_error(), "event hook"), "call %d: '%s'", _i, gcp_last_error());
+    ck_assert_int_eq(gcp_monitor_running(), 0);
+}
+END_TEST
+
 /* ---- a region left open -------------------------------------------- */
 
 static void *open_region_and_exit(void *arg)
@@ -159,6 +236,10 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_refused_inside_the_hook);
     tcase_add_test(tc, test_region_left_open_by_exiting_thread);
     suite_add_tcase(s, tc);
+    TCase *hook = tcase_create("hook");
+    tcase_set_timeout(hook, 10);
+    tcase_add_loop_test(hook, test_more_refused_inside_the_hook, 0, N_IN_HOOK);
+    suite_add_tcase(s, hook);
     return s;
 }
 

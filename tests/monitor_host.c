@@ -6,6 +6,7 @@
  * what the library made of the environment:
  *   secure=<AT_SECURE> sites=<tracking> monitor=<running> profile=<rc>
  *   heap_only=<rc of a heap-only profile>
+ * and, on stderr, why the first profile failed if it did.
  */
 #ifndef GC_THREADS
 #define GC_THREADS
@@ -37,6 +38,8 @@ int main(void)
 
     gcp_init();
     int rc = gcp_profile("host", work, NULL, NULL, &report);
+    if (rc < 0) /* the library logs no failure it returns: saying it is ours */
+        fprintf(stderr, "monitor_host: profile: %s\n", gcp_last_error());
     gcp_config_init(&heap_only);
     heap_only.heap_only = 1;
     int rc_heap = gcp_profile("host_heap", work, NULL, &heap_only, &report);

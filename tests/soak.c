@@ -1064,9 +1064,10 @@ static int start_monitor(const options *o, const char *dat)
     return 0;
 }
 
-/* What the gc points decided, by the reason's words before its figures. */
+/* What the gc points decided, by the reason's words: its figures (runs
+ * of digits, '.' and '~') each become '#'. */
 typedef struct reason_tally {
-    char reason[48];
+    char reason[96];
     int collected;
     unsigned long n;
 } reason_tally;
@@ -1075,10 +1076,15 @@ static reason_tally tallies[12];
 
 static void tally_decision(const gcp_gc_decision *d)
 {
-    char key[48];
-    size_t len = strcspn(d->reason, ":0123456789~");
+    char key[96];
+    size_t k = 0;
 
-    snprintf(key, sizeof key, "%.*s", (int)len, d->reason);
+    for (const char *p = d->reason; *p && k + 1 < sizeof key;) {
+        size_t figure = strspn(p, "0123456789.~");
+        key[k++] = figure ? '#' : *p;
+        p += figure ? figure : 1;
+    }
+    key[k] = '\0';
     for (size_t i = 0; i < sizeof tallies / sizeof *tallies; i++) {
         reason_tally *t = &tallies[i];
         if (t->n == 0) {
