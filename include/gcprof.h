@@ -860,8 +860,10 @@ GCP_EXPORT int gcp_line_report_print(FILE *fp, const gcp_line_report *lines);
 /* The same as one JSON object and a newline: "function", "file" (the
  * caller's), "file_matched", "files" (each: "file", "source_found",
  * "lines", "total"), "total" (every line), "closure" and "warnings". Each
- * row and total has "allocated", "live_after" and "allocations". Returns
- * as gcp_line_report_print. */
+ * row and total has "allocated", "live_after" and "allocations"; a row of a
+ * line that allocates with GCP_NEW(T) has "type" too, and "types" adds up
+ * those rows per type (each: "type", "total"), as the printed table's "By
+ * type" block does. Returns as gcp_line_report_print. */
 GCP_EXPORT int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lines);
 /* Free a line report (NULL is fine). */
 GCP_EXPORT void gcp_line_report_free(gcp_line_report *lines);

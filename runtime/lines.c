@@ -86,6 +86,9 @@ static int build_rows(gcp_line_report *lr, const gcp_site_stats *before, size_t 
             r = &lr->rows[lr->n++];
             r->file = (size_t)f;
             r->line = a->line;
+            r->type = a->type;
+        } else if (r->type != a->type && (!r->type || !a->type || strcmp(r->type, a->type) != 0)) {
+            r->type = GCP__SEVERAL_TYPES;
         }
         r->allocations += allocs;
         r->bytes_allocated += bytes;

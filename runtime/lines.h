@@ -12,7 +12,11 @@ typedef struct line_row {
     int line;
     uint64_t allocations, bytes_allocated;
     uint64_t bytes_live; /* of those bytes, live after the forced collection */
+    const char *type;    /* what GCP_NEW allocated there, or NULL */
 } line_row;
+
+/* Two sites of different types on one line. */
+#define GCP__SEVERAL_TYPES "(several types)"
 
 typedef struct file_group {
     char *name;

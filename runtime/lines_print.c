@@ -94,6 +94,73 @@ static void print_total(FILE *fp, const char *label, uint64_t bytes, uint64_t li
             (unsigned long long)live, (unsigned long long)allocs, what);
 }
 
+/* ---- by type: the rows of typed lines (GCP_NEW) added up per type ---- */
+
+typedef struct type_total {
+    const char *type;
+    uint64_t allocations, bytes_allocated, bytes_live;
+} type_total;
+
+/* The types, in order of first appearance, in *out (malloc'd, NULL when
+ * no row has a type or out of memory: the block is then left out). */
+static size_t type_totals(const gcp_line_report *lr, type_total **out)
+{
+    size_t n = 0;
+    type_total *t = NULL;
+
+    *out = NULL;
+    for (size_t r = 0; r < lr->n; r++) {
+        const line_row *row = &lr->rows[r];
+        if (!row->type)
+            continue;
+        if (!t && !(t = calloc(lr->n, sizeof *t)))
+            return 0;
+        size_t k = 0;
+        while (k < n && strcmp(t[k].type, row->type) != 0)
+            k++;
+        if (k == n)
+            t[n++].type = row->type;
+        t[k].allocations += row->allocations;
+        t[k].bytes_allocated += row->bytes_allocated;
+        t[k].bytes_live += row->bytes_live;
+    }
+    *out = t;
+    return n;
+}
+
+static void print_types(FILE *fp, const gcp_line_report *lr)
+{
+    type_total *t;
+    size_t n = type_totals(lr, &t);
+
+    if (n == 0)
+        return;
+    fputs("\nBy type (lines that allocate with GCP_NEW):\n", fp);
+    for (size_t k = 0; k < n; k++)
+        print_total(fp, "Type", t[k].bytes_allocated, t[k].bytes_live, t[k].allocations,
+                    t[k].type);
+    free(t);
+}
+
+static void json_total(FILE *fp, uint64_t bytes, uint64_t live, uint64_t allocs);
+
+static void json_types(FILE *fp, const gcp_line_report *lr)
+{
+    type_total *t;
+    size_t n = type_totals(lr, &t);
+
+    fputs(", \"types\": [", fp);
+    for (size_t k = 0; k < n; k++) {
+        fputs(k ? ", {\"type\": " : "{\"type\": ", fp);
+        gcp__json_str(fp, t[k].type);
+        fputs(", \"total\": ", fp);
+        json_total(fp, t[k].bytes_allocated, t[k].bytes_live, t[k].allocations);
+        fputc('}', fp);
+    }
+    fputc(']', fp);
+    free(t);
+}
+
 int gcp_line_report_print(FILE *fp, const gcp_line_report *lr)
 {
     char buf[1024];
@@ -134,6 +201,7 @@ int gcp_line_report_print(FILE *fp, const gcp_line_report *lr)
         if (src)
             free_source(src, n_src);
     }
+    print_types(fp, lr);
     const gcp_line_summary *s = &lr->sum;
     fputc('\n', fp);
     snprintf(buf, sizeof buf, "every line above (%zu file%s)", s->n_files,
@@ -184,6 +252,10 @@ int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lr)
                 gcp__json_str(fp, text);
             else
                 fputs("null", fp);
+            if (row->type) {
+                fputs(", \"type\": ", fp);
+                gcp__json_str(fp, row->type);
+            }
             fputc('}', fp);
         }
         fputs("], \"total\": ", fp);
@@ -196,6 +268,7 @@ int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lr)
     json_total(fp, s->bytes_allocated, s->bytes_live, s->allocations);
     fputs(", \"closure\": ", fp);
     json_total(fp, s->closure_bytes_allocated, s->closure_bytes_live, s->closure_allocations);
+    json_types(fp, lr);
     fputs(", \"warnings\": [", fp);
     for (int i = 0; warning(lr, i, buf, sizeof buf); i++) {
         if (i)

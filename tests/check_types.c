@@ -136,6 +136,50 @@ START_TEST(test_leak_sites_typed)
 }
 END_TEST
 
+/* Line tables group by type too: a "By type" block and "types" in JSON,
+ * the test's own counts (and GC_size of what it keeps). */
+static node *volatile kept_in_closure[2];
+
+static int typed_closure(void *env)
+{
+    (void)env;
+    for (int i = 0; i < 4; i++)
+        tu_sink = GCP_NEW(point);
+    for (int i = 0; i < 2; i++)
+        kept_in_closure[i] = GCP_NEW(node);
+    tu_sink = NULL;
+    return 0;
+}
+
+START_TEST(test_line_table_by_type)
+{
+    gcp_report r;
+    gcp_line_report *lines = NULL;
+    char *buf = NULL, want[160];
+    size_t len = 0;
+
+    ck_assert_int_eq(GCP_PROFILE_LINES("typed", typed_closure, NULL, NULL, &r, &lines), 0);
+    uint64_t node_bytes = GC_size(kept_in_closure[0]) + GC_size(kept_in_closure[1]);
+    FILE *fp = open_memstream(&buf, &len);
+    ck_assert_int_eq(gcp_line_report_write_json(fp, lines), 0);
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(buf, "{\"type\": \"point\", \"total\": {\"allocated\": "));
+    snprintf(want, sizeof want, "\"type\": \"node\", \"total\": {\"allocated\": %llu, "
+             "\"live_after\": %llu, \"allocations\": 2}", (unsigned long long)node_bytes,
+             (unsigned long long)node_bytes);
+    ck_assert_msg(strstr(buf, want), "no '%s' in %s", want, buf);
+    ck_assert_ptr_nonnull(strstr(buf, "\"live_after\": 0, \"allocations\": 4}"));
+    free(buf);
+    buf = NULL;
+    fp = open_memstream(&buf, &len);
+    ck_assert_int_eq(gcp_line_report_print(fp, lines), 0);
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(buf, "By type (lines that allocate with GCP_NEW):"));
+    free(buf);
+    gcp_line_report_free(lines);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("types");
@@ -146,6 +190,7 @@ int main(void)
     gcp_init();
     tcase_add_test(tc, test_types);
     tcase_add_test(tc, test_leak_sites_typed);
+    tcase_add_test(tc, test_line_table_by_type);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
