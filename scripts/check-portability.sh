@@ -77,6 +77,10 @@ tests/check_peaks
 tests/check_leak
 tests/check_heap
 tests/check_policy
+tests/check_threads
+tests/check_profiled
+tests/check_types
+tests/check_leak_report
 tests/check_first_profile.sh
 tests/check_demos.sh"
 # Fewer fresh processes per shell-test cell than make check runs: the

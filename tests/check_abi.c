@@ -22,6 +22,7 @@
 
 #include "abi_layout.h"
 #include "gcprof.h"
+#include "testutil.h"
 
 #define GUARD_WORD 0x5a5aa5a55a5aa5a5ull
 #define N_GUARD    4
@@ -205,14 +206,11 @@ START_TEST(test_filled_structs)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("abi");
     TCase *tc = tcase_create("a later library");
-    SRunner *sr;
-    int failed;
 
-    gcp_init();
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_layout);
     tcase_add_test(tc, test_profile);
@@ -221,9 +219,10 @@ int main(void)
     tcase_add_test(tc, test_site);
     tcase_add_test(tc, test_filled_structs);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_suite());
 }

@@ -167,23 +167,21 @@ START_TEST(test_history_two_threads)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("profiled");
     TCase *tc = tcase_create("decorator");
-    SRunner *sr;
-    int failed;
 
-    gcp_init();
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_body_runs_when_profile_cannot);
     tcase_add_test(tc, test_history_keeps_reports_in_order);
     tcase_add_test(tc, test_history_print);
     tcase_add_test(tc, test_history_two_threads);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_suite());
 }

@@ -180,21 +180,19 @@ START_TEST(test_line_table_by_type)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
     Suite *s = suite_create("types");
     TCase *tc = tcase_create("by type");
-    SRunner *sr;
-    int failed;
 
-    gcp_init();
     tcase_add_test(tc, test_types);
     tcase_add_test(tc, test_leak_sites_typed);
     tcase_add_test(tc, test_line_table_by_type);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_suite());
 }
