@@ -158,7 +158,7 @@ static int profile_bad_config(void)
 
 static int profile_many_bad_task(void)
 {
-    gcp_task t[2] = {{"a", nothing, NULL}, {"b", NULL, NULL}};
+    gcp_task t[2] = {{.name = "a", .fn = nothing}, {.name = "b"}};
     gcp_report r[2];
 
     return gcp_profile_many(t, 2, NULL, r);
