@@ -205,6 +205,7 @@ static void *open_region_and_exit(void *arg)
     gcp_region *g = arg;
     gcp_config c = tu_config(GCP_AUTO_GC_ALWAYS, 0);
 
+    c.hold_limit_mb = 1 << 20; /* 1 TiB: the hold is never released by its bound here */
     ck_assert_int_eq(gcp_profile_begin(g, "left open", &c), 0);
     return NULL; /* without gcp_profile_end */
 }
@@ -216,9 +217,11 @@ START_TEST(test_region_left_open_by_exiting_thread)
 
     ck_assert_int_eq(pthread_create(&t, NULL, open_region_and_exit, &g), 0);
     ck_assert_int_eq(pthread_join(t, NULL), 0);
-    /* the collector runs again by itself: 256 MiB of garbage collect */
+    /* the collector runs again by itself: garbage of twice the heap, and
+     * more (whatever GC_INITIAL_HEAP_SIZE made it), sets it off */
     uint64_t before = GC_get_gc_no();
-    for (int i = 0; i < 4096; i++)
+    size_t garbage = 2 * GC_get_heap_size() + ((size_t)64 << 20);
+    for (size_t done = 0; done < garbage && GC_get_gc_no() == before; done += 64 << 10)
         tu_sink = gcp_alloc(64 << 10);
     tu_sink = NULL;
     ck_assert_msg(GC_get_gc_no() > before, "no collection after the thread's exit");
