@@ -420,12 +420,11 @@ static unsigned region_serial(const gcp_region *region)
     return (unsigned)(uintptr_t)region->private_[1];
 }
 
-int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg)
+/* The region's baseline collection runs in this frame: made only after
+ * gcp_profile_begin cleared where it goes, as profile_run's is. */
+static __attribute__((noinline)) int region_begin(gcp_region *region, const char *name,
+                                                  const gcp_config *cfg)
 {
-    GCP__REFUSE_IN_HOOK("gcp_profile_begin");
-    if (!region)
-        return gcp__fail(GCP_EINVAL, "gcp_profile_begin: region is NULL");
-    region_set(region, NULL, 0);
     frame *f = malloc(sizeof *f); /* outside the GC heap: not counted */
     if (!f)
         return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
@@ -443,6 +442,23 @@ int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cf
     f->is_region = atomic_fetch_add(&serials, 1) | 1u;
     region_set(region, f, f->is_region);
     return 0;
+}
+
+int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg)
+{
+    GCP__REFUSE_IN_HOOK("gcp_profile_begin");
+    if (!region)
+        return gcp__fail(GCP_EINVAL, "gcp_profile_begin: region is NULL");
+    region_set(region, NULL, 0);
+    /* As gcp_profile: what the caller's earlier calls left where our
+     * frames go would be a root through the baseline (built -O0 with a 1
+     * GiB initial heap, an object of the code before the region was kept
+     * by the baseline and counted as collected in it: 31 of 30). */
+    if (gcp__config_may_collect(cfg))
+        gcp__clear_own_frames();
+    int rc = region_begin(region, name, cfg);
+    __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
+    return rc;
 }
 
 /* f is one of this thread's open profiles. Only pointers are compared:
