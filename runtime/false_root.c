@@ -101,19 +101,32 @@ static int first_round(const search *s, size_t grown, uintptr_t *found)
     return n;
 }
 
+/* libgc's load address, from two functions of it that no one interposes:
+ * gcprof's preload library defines GC_gcollect & co, and searching its
+ * data instead of libgc's found nothing (and, built with ASan, read its
+ * redzones). If the two disagree, libgc cannot be told: 0. */
+static int libgc_base(uintptr_t *base)
+{
+    Dl_info a, b;
+
+    if (!dladdr((void *)GC_expand_hp, &a) || !dladdr((void *)GC_is_heap_ptr, &b) ||
+        a.dli_fbase != b.dli_fbase)
+        return 0;
+    *base = (uintptr_t)a.dli_fbase;
+    return 1;
+}
+
 int gcp__exclude_mmap_hint_root(void)
 {
     /* bdwgc aborts on overlapping exclusions: exclude the word only once. */
     static int excluded;
     search s = {0};
-    Dl_info info;
     uintptr_t found[MAX_CANDIDATES];
 
     if (excluded)
         return 1;
-    if (!dladdr((void *)GC_gcollect, &info))
+    if (!libgc_base(&s.base))
         return 0;
-    s.base = (uintptr_t)info.dli_fbase;
     dl_iterate_phdr(find_segments, &s);
     int n = first_round(&s, grow_heap(), found);
     if (n <= 0)
