@@ -102,3 +102,10 @@ int gcp__env_starting(void)
 {
     return starting_from_env;
 }
+
+int gcp__write_done(FILE *fp, const char *who)
+{
+    if (fflush(fp) != 0 || ferror(fp))
+        return gcp__fail(GCP_EIO, "%s: cannot write", who);
+    return 0;
+}

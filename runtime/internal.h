@@ -31,6 +31,9 @@ int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
  * a closure, the monitor's thread, the environment's start-up, a profile
  * abandoned at thread exit. */
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* The end of every writer: flush, so a write error shows now and not at
+ * fclose; 0, or GCP_EIO naming who ("gcp_report_print: cannot write"). */
+int gcp__write_done(FILE *fp, const char *who);
 /* Set (1) and cleared (0) around the environment's start-up on this thread
  * (init.c); gcp__env_starting() says whether it is running, so that what
  * it calls logs the failures it would otherwise return to no one. */

@@ -10,13 +10,6 @@
 
 #define N_SITE_SLOTS (sizeof ((gcp_leak_report *)0)->sites / sizeof ((gcp_leak_report *)0)->sites[0])
 
-static int finish(FILE *fp, const char *who)
-{
-    if (fflush(fp) != 0 || ferror(fp))
-        return gcp__fail(GCP_EIO, "%s: cannot write", who);
-    return 0;
-}
-
 static int args(FILE *fp, const gcp_leak_report *r, const char *who)
 {
     if (!fp || !r)
@@ -80,7 +73,7 @@ int gcp_leak_report_print(FILE *fp, const gcp_leak_report *r)
         }
         fputc('\n', fp);
     }
-    return finish(fp, "gcp_leak_report_print");
+    return gcp__write_done(fp, "gcp_leak_report_print");
 }
 
 static void put_double(FILE *fp, const char *key, double v)
@@ -143,5 +136,5 @@ int gcp_leak_report_write_json(FILE *fp, const gcp_leak_report *r)
         fputs("null", fp);
     }
     fputs("}\n", fp);
-    return finish(fp, "gcp_leak_report_write_json");
+    return gcp__write_done(fp, "gcp_leak_report_write_json");
 }

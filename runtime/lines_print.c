@@ -46,13 +46,6 @@ static const char *source_line(char **src, size_t n_src, int line)
     return src && line >= 1 && (size_t)line <= n_src ? src[line - 1] : NULL;
 }
 
-static int finish(FILE *fp, const char *who)
-{
-    if (fflush(fp) != 0 || ferror(fp))
-        return gcp__fail(GCP_EIO, "%s: cannot write", who);
-    return 0;
-}
-
 static int is_unknown(const file_group *g)
 {
     return strcmp(g->name, GCP__UNKNOWN_SITE_FILE) == 0;
@@ -210,7 +203,7 @@ int gcp_line_report_print(FILE *fp, const gcp_line_report *lr)
     print_total(fp, "Closure", s->closure_bytes_allocated, s->closure_bytes_live,
                 s->closure_allocations,
                 "the whole closure (profile report: runtime allocations, all threads)");
-    return finish(fp, "gcp_line_report_print");
+    return gcp__write_done(fp, "gcp_line_report_print");
 }
 
 static void json_total(FILE *fp, uint64_t bytes, uint64_t live, uint64_t allocs)
@@ -276,5 +269,5 @@ int gcp_line_report_write_json(FILE *fp, const gcp_line_report *lr)
         gcp__json_str(fp, buf);
     }
     fputs("]}\n", fp);
-    return finish(fp, "gcp_line_report_write_json");
+    return gcp__write_done(fp, "gcp_line_report_write_json");
 }

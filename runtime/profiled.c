@@ -202,5 +202,5 @@ int gcp_history_print(FILE *fp, const gcp_history *h)
         fprintf(fp, "objects collected unknown in some\n");
     else
         fprintf(fp, "%lld objects collected\n", (long long)collected);
-    return ferror(fp) ? gcp__fail_quiet(GCP_EIO, "gcp_history_print: write error") : 0;
+    return gcp__write_done(fp, "gcp_history_print");
 }

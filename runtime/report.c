@@ -87,14 +87,6 @@ static void put_python_str(FILE *fp, const char *s)
     fputc(quote, fp);
 }
 
-/* Flush, so a write error shows now rather than at fclose. */
-static int finish(FILE *fp)
-{
-    if (fflush(fp) != 0 || ferror(fp))
-        return gcp__fail(GCP_EIO, "cannot write the report");
-    return 0;
-}
-
 int gcp_report_print(FILE *fp, const gcp_report *r)
 {
     if (!fp || !r)
@@ -115,7 +107,7 @@ int gcp_report_print(FILE *fp, const gcp_report *r)
         put_python_str(fp, r->gc_reason);
     }
     fputs(")\n", fp);
-    return finish(fp);
+    return gcp__write_done(fp, "gcp_report_print");
 }
 
 int gcp_report_snprint(char *buf, size_t len, const gcp_report *r)
@@ -213,7 +205,7 @@ int gcp_report_print_details(FILE *fp, const gcp_report *r)
     }
     if (r->has_detailed_stats)
         put_stats_rows(fp, &r->stats_before, &r->stats_after);
-    return finish(fp);
+    return gcp__write_done(fp, "gcp_report_print_details");
 }
 
 /* JSON has no NaN or infinity; a double we print is always finite, but
@@ -279,5 +271,5 @@ int gcp_report_write_json(FILE *fp, const gcp_report *r)
         put_json_stats(fp, "stats_after", &r->stats_after);
     }
     fputs("}\n", fp);
-    return finish(fp);
+    return gcp__write_done(fp, "gcp_report_write_json");
 }

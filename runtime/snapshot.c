@@ -71,13 +71,6 @@ static int by_live_desc(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int finish(FILE *fp, const char *who)
-{
-    if (fflush(fp) != 0 || ferror(fp))
-        return gcp__fail(GCP_EIO, "%s: cannot write", who);
-    return 0;
-}
-
 int gcp_snapshot_print(FILE *fp, const gcp_snapshot *snap)
 {
     if (!fp || !snap)
@@ -99,7 +92,7 @@ int gcp_snapshot_print(FILE *fp, const gcp_snapshot *snap)
                 s->atomic ? "atomic" : "scanned", s->file, s->line, s->func);
     }
     free(order);
-    return finish(fp, "gcp_snapshot_print");
+    return gcp__write_done(fp, "gcp_snapshot_print");
 }
 
 /* ---- the difference of two --------------------------------------------- */
@@ -177,7 +170,7 @@ int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before, const gcp_snap
                 c[i].site->file, c[i].site->line, c[i].site->func);
     }
     free(c);
-    return finish(fp, "gcp_snapshot_diff_print");
+    return gcp__write_done(fp, "gcp_snapshot_diff_print");
 }
 
 int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before, const gcp_snapshot *after)
@@ -206,7 +199,7 @@ int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before, const gcp
     }
     fputs("]}\n", fp);
     free(c);
-    return finish(fp, "gcp_snapshot_diff_write_json");
+    return gcp__write_done(fp, "gcp_snapshot_diff_write_json");
 }
 
 const char *gcp_snapshot_label(const gcp_snapshot *snap)

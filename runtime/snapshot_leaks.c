@@ -166,13 +166,6 @@ int gcp_snapshot_leaks_site(const gcp_snapshot_leaks *l, size_t i, gcp_snapshot_
 
 /* ---- printed ------------------------------------------------------------- */
 
-static int finish(FILE *fp, const char *who)
-{
-    if (fflush(fp) != 0 || ferror(fp))
-        return gcp__fail(GCP_EIO, "%s: cannot write", who);
-    return 0;
-}
-
 static int args(FILE *fp, const gcp_snapshot_leaks *l, const char *who)
 {
     if (!fp || !l)
@@ -202,7 +195,7 @@ int gcp_snapshot_leaks_print(FILE *fp, const gcp_snapshot_leaks *l)
                 (long long)s->growth_objects, s->is_new ? "[new]" : "", s->file, s->line,
                 s->func, s->type ? " " : "", s->type ? s->type : "");
     }
-    return finish(fp, "gcp_snapshot_leaks_print");
+    return gcp__write_done(fp, "gcp_snapshot_leaks_print");
 }
 
 int gcp_snapshot_leaks_write_json(FILE *fp, const gcp_snapshot_leaks *l)
@@ -246,5 +239,5 @@ int gcp_snapshot_leaks_write_json(FILE *fp, const gcp_snapshot_leaks *l)
         fputc('}', fp);
     }
     fputs("]}\n", fp);
-    return finish(fp, "gcp_snapshot_leaks_write_json");
+    return gcp__write_done(fp, "gcp_snapshot_leaks_write_json");
 }

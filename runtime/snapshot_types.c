@@ -68,13 +68,6 @@ static long rows_for(FILE *fp, const gcp_snapshot *snap, const char *who, type_r
     return n;
 }
 
-static int written(FILE *fp, const char *who)
-{
-    if (fflush(fp) != 0 || ferror(fp))
-        return gcp__fail_quiet(GCP_EIO, "%s: cannot write", who);
-    return 0;
-}
-
 int gcp_snapshot_print_types(FILE *fp, const gcp_snapshot *snap)
 {
     type_row *r;
@@ -89,7 +82,7 @@ int gcp_snapshot_print_types(FILE *fp, const gcp_snapshot *snap)
                 (unsigned long long)r[i].objects_live, (unsigned long long)r[i].bytes_allocated,
                 (unsigned long long)r[i].objects_allocated, r[i].type ? r[i].type : "(untyped)");
     free(r);
-    return written(fp, "gcp_snapshot_print_types");
+    return gcp__write_done(fp, "gcp_snapshot_print_types");
 }
 
 int gcp_snapshot_types_write_json(FILE *fp, const gcp_snapshot *snap)
@@ -114,5 +107,5 @@ int gcp_snapshot_types_write_json(FILE *fp, const gcp_snapshot *snap)
     }
     fputs("]}\n", fp);
     free(r);
-    return written(fp, "gcp_snapshot_types_write_json");
+    return gcp__write_done(fp, "gcp_snapshot_types_write_json");
 }

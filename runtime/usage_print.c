@@ -9,13 +9,6 @@
 
 #define MIB (1024.0 * 1024.0)
 
-static int finish(FILE *fp, const char *who)
-{
-    if (fflush(fp) != 0 || ferror(fp))
-        return gcp__fail(GCP_EIO, "%s: cannot write", who);
-    return 0;
-}
-
 static int args(FILE *fp, const gcp_usage *u, const char *who)
 {
     if (!fp || !u)
@@ -60,7 +53,7 @@ int gcp_usage_print(FILE *fp, const gcp_usage *u)
     else
         fputs("max RSS - (not read)", fp);
     fprintf(fp, ", max heap in use %.3f MiB\n", (double)gcp_usage_max_heap(u) / MIB);
-    return finish(fp, "gcp_usage_print");
+    return gcp__write_done(fp, "gcp_usage_print");
 }
 
 int gcp_usage_write_json(FILE *fp, const gcp_usage *u)
@@ -95,5 +88,5 @@ int gcp_usage_write_json(FILE *fp, const gcp_usage *u)
                 (unsigned long long)s.heap_in_use, (unsigned long long)s.heap_size);
     }
     fputs("]}\n", fp);
-    return finish(fp, "gcp_usage_write_json");
+    return gcp__write_done(fp, "gcp_usage_write_json");
 }
