@@ -13,6 +13,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #include "gcprof.h"
@@ -43,15 +44,14 @@ int gcp__env_starting(void);
 /* ---- the ABI (doc/abi.md) --------------------------------------------- */
 
 /* 1 when the n bytes at p are all zero: a caller's reserved_ words, which
- * a later version gives meaning, must be. */
+ * a later version gives meaning, must be. On a profiled call's path: n is a
+ * constant at every caller, and memcmp with one is a few word loads (a
+ * byte loop over gcp_config's 64 cost ~20 ns of a ~100 ns call). */
 static inline int gcp__zero(const void *p, size_t n)
 {
-    const unsigned char *b = p;
+    static const unsigned char zeros[128];
 
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
+    return n <= sizeof zeros ? memcmp(p, zeros, n) == 0 : 0;
 }
 
 /* ---- initialisation (init.c) ------------------------------------------ */
