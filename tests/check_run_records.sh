@@ -135,10 +135,12 @@ int main(int argc, char **argv)
         for (;;)
             execl("/nonexistent/gcprof-test", "x", (char *)NULL);
     }
-    if (strcmp(mode, "child") == 0) {
+    if (strcmp(mode, "child") == 0 || strcmp(mode, "childsleep") == 0) {
         pid_t pid = fork();
         if (pid == 0) {
             usleep(200000); /* alive across a sample or more: gcprof looks every 10 ms */
+            if (mode[5]) /* childsleep: another image, seen under both names */
+                execl("/bin/sleep", "sleep", "0.2", (char *)NULL);
             execl("/proc/self/exe", argv[0], "exit", argv[2], (char *)NULL);
             _exit(99);
         }
@@ -221,6 +223,16 @@ elif nm -D "$top_builddir/.libs/libgcprof.so" 2>/dev/null | grep -q ' U __asan_i
 else
     grep -q "1 process ./gcprog started was not followed" err || fail "child: no note: $(cat err)"
 fi
+# first seen between fork and exec (its parent's name), then as itself: named
+# again, one process to the readers, with the later name
+"$gcprof" run -o cs.dat -- ./gcprog childsleep 2 >out 2>err || fail "childsleep run: $(cat err)"
+names=$(awk '$1 == "GCPROF_CHILD" { print $3, $6 }' cs.dat | tr '\n' ' ')
+[ "$(awk '$1 == "GCPROF_CHILD" { print $3 }' cs.dat | sort -u | wc -l)" -eq 1 ] &&
+    [ "$(awk '$1 == "GCPROF_CHILD" { print $6 }' cs.dat | tr '\n' ' ')" = "gcprog sleep " ] ||
+    fail "childsleep: one pid named gcprog then sleep, got: $names"
+"$gcprof" summary --json cs.dat | grep -q '"children":1,' ||
+    fail "childsleep: not one child to the reader: $("$gcprof" summary --json cs.dat)"
+grep -q "1 process ./gcprog started was not followed" err || fail "childsleep: no note: $(cat err)"
 "$gcprof" run -f -o f.dat -- ./gcprog child 6 >out 2>err || fail "-f run: $(cat err)"
 # -f waits for what the program started, even orphaned: the second image's
 # collections are in (the child runs on after its parent exited)...

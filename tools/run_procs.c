@@ -5,7 +5,9 @@
  * followed; following (-f), each one's RSS is sampled too, as mprof's
  * CHLD lines. A child that starts and ends between two samples is not
  * seen; the kernel's peak (GCPROF_STATUS) still counts it when the
- * program waited for it.
+ * program waited for it. A child first seen between its fork and its exec
+ * bears its parent's name ("sh"): when a later sample finds another name
+ * for the same pid, it is named again (readers keep the later name).
  */
 #define _GNU_SOURCE
 #include "run_procs.h"
@@ -19,15 +21,20 @@
 
 #define MIB 1048576.0
 
-static int seen_before(run_procs *p, long pid)
+/* pid's slot in the table, added when new (*added set); -1 when full:
+ * not named again and again. */
+static long slot_of(run_procs *p, long pid, int *added)
 {
+    *added = 0;
     for (size_t i = 0; i < p->n; i++)
         if (p->pid[i] == pid)
-            return 1;
+            return (long)i;
     if (p->n >= RUN_PROCS_MAX)
-        return 1; /* the table is full: not named again and again */
-    p->pid[p->n++] = pid;
-    return 0;
+        return -1;
+    p->pid[p->n] = pid;
+    p->name[p->n][0] = '\0';
+    *added = 1;
+    return (long)p->n++;
 }
 
 /* A small /proc file into buf (NUL-terminated); 0 bytes when unreadable. */
@@ -42,17 +49,27 @@ static size_t read_small(const char *path, char *buf, size_t size)
     return n > 0 ? (size_t)n : 0;
 }
 
-static void note_child(long pid, long ppid, const run_output *out, int follow)
+/* Names pid in the recording when it is new, or its name changed since
+ * (an exec). Returns 1 for a process not seen before. */
+static int note_child(run_procs *p, long pid, long ppid, const run_output *out, int follow)
 {
     char path[64], name[64];
+    int added;
+    long i = slot_of(p, pid, &added);
     gcp_tl_child ch = {.t = gcp__tl_now(), .pid = pid, .ppid = ppid, .followed = follow};
 
+    if (i < 0)
+        return 0;
     snprintf(path, sizeof path, "/proc/%ld/comm", pid);
     size_t n = read_small(path, name, sizeof name);
     if (n && name[n - 1] == '\n')
         name[n - 1] = '\0';
+    if (!added && (n == 0 || strncmp(p->name[i], name, sizeof p->name[i] - 1) == 0))
+        return 0; /* seen, same image (or gone) */
+    snprintf(p->name[i], sizeof p->name[i], "%s", name);
     ch.name = name;
     gcp__tl_child(out->file.fp, out->format, &ch);
+    return added;
 }
 
 /* mprof's CHLD line (or a JSON "child_rss" record): the child's RSS now. */
@@ -116,10 +133,8 @@ void gcprof_procs_scan(run_procs *p, long root, run_output *out, int follow)
             parent[i] = list[done];
     }
     for (size_t i = 1; i < n; i++) {
-        if (!seen_before(p, list[i])) {
-            note_child(list[i], parent[i], out, follow);
+        if (note_child(p, list[i], parent[i], out, follow))
             out->children++;
-        }
         if (follow)
             sample_child(list[i], out);
     }

@@ -9,7 +9,8 @@
 #define RUN_PROCS_MAX 1024 /* descendants looked at, and named, at most */
 
 typedef struct run_procs {
-    long pid[RUN_PROCS_MAX]; /* seen so far */
+    long pid[RUN_PROCS_MAX];     /* seen so far */
+    char name[RUN_PROCS_MAX][16]; /* each one's comm when last named */
     size_t n;
 } run_procs;
 

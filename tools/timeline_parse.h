@@ -51,6 +51,8 @@ int gcp__tlr_set_end(gcp_tlr_ctx *c, double t);
 /* Process records (timeline_procs.c). */
 int gcp__tlr_add_image(gcp_tlr_ctx *c, double t, long pid, long ppid, const char *exe);
 int gcp__tlr_add_proc(gcp_tlr_ctx *c, const gcp_tlr_proc *p); /* p->name is copied */
+/* One entry per pid, with its last name (after reading). */
+int gcp__tlr_merge_procs(gcp_tlr_ctx *c);
 int gcp__tlr_add_lost(gcp_tlr_ctx *c, double t, long pid);
 int gcp__tlr_set_status(gcp_tlr_ctx *c, const gcp_tl_status *st);
 void gcp__tlr_free_procs(gcp_tlr *tl);

@@ -3,6 +3,7 @@
  * that recorded their collector, the processes the program started, the
  * channels lost, and how the program ended (doc/timeline-formats.md).
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "timeline_parse.h"
 
 #include <stdlib.h>
@@ -35,9 +36,51 @@ int gcp__tlr_add_proc(gcp_tlr_ctx *c, const gcp_tlr_proc *pr)
     tl->procs = p;
     if (!text)
         return -1;
+    gcp__tlr_saw_time(tl, pr->t);
     tl->procs[tl->nprocs] = *pr;
     tl->procs[tl->nprocs++].name = text;
-    gcp__tlr_saw_time(tl, pr->t);
+    return 0;
+}
+
+/* By pid, then by place in the file (qsort_r: no file-static base). */
+static int by_pid_then_place(const void *a, const void *b, void *procs)
+{
+    const gcp_tlr_proc *p = procs;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+    if (p[x].pid != p[y].pid)
+        return (p[x].pid > p[y].pid) - (p[x].pid < p[y].pid);
+    return (x > y) - (x < y);
+}
+
+/* A pid named twice is one process that exec'd after it was first seen
+ * (under its parent's name): one entry, at its first sighting, with the
+ * last name. Sorting, not a search per line: a file may name many. */
+int gcp__tlr_merge_procs(gcp_tlr_ctx *c)
+{
+    gcp_tlr *tl = c->tl;
+    size_t n = tl->nprocs, *idx = malloc((n ? n : 1) * sizeof *idx), kept = 0;
+    char *drop = calloc(n ? n : 1, 1);
+
+    if (!idx || !drop) {
+        free(idx);
+        free(drop);
+        return gcp__tlr_fail(c, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    qsort_r(idx, n, sizeof *idx, by_pid_then_place, tl->procs);
+    for (size_t s = 0, e; s < n; s = e) {
+        for (e = s + 1; e < n && tl->procs[idx[e]].pid == tl->procs[idx[s]].pid; e++)
+            drop[idx[e]] = 1;
+        tl->procs[idx[s]].name = tl->procs[idx[e - 1]].name;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!drop[i])
+            tl->procs[kept++] = tl->procs[i];
+    tl->nprocs = kept;
+    free(idx);
+    free(drop);
     return 0;
 }
 

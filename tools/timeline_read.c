@@ -395,6 +395,8 @@ static int finish(gcp_tlr_ctx *c)
                                  : "");
     if (close_unfinished(c) < 0)
         return -1;
+    if (gcp__tlr_merge_procs(c) < 0)
+        return -1;
     if (!tl->cmdline && !(tl->cmdline = gcp__tlr_copy_text(c, "")))
         return -1;
     tl->origin = tl->has_meta && tl->start < tl->t_min ? tl->start : tl->t_min;
