@@ -89,6 +89,12 @@ START_TEST(test_types)
     const char *n = strstr(buf, " node\n"), *p = strstr(buf, " point\n"), *u = strstr(buf, " (untyped)\n");
     ck_assert(n && p && u);
     ck_assert(n < p);
+    /* the printed figures are the same counts: live bytes, live objects,
+     * allocated bytes, allocated objects */
+    char want_row[160];
+    snprintf(want_row, sizeof want_row, "%12llu %9d %14llu %10d  node\n",
+             (unsigned long long)node_bytes, N_NODES, (unsigned long long)node_bytes, N_NODES);
+    ck_assert_msg(strstr(buf, want_row), "no '%s' in:\n%s", want_row, buf);
     free(buf);
 
     /* the sites say their type too */
@@ -129,6 +135,12 @@ START_TEST(test_leak_sites_typed)
     ck_assert_int_eq(gcp_snapshot_leaks_write_json(fp, l), 0);
     fclose(fp);
     ck_assert_ptr_nonnull(strstr(buf, "\"type\": \"node\"}"));
+    free(buf);
+    buf = NULL;
+    fp = open_memstream(&buf, &len);
+    ck_assert_int_eq(gcp_snapshot_leaks_print(fp, l), 0);
+    fclose(fp);
+    ck_assert_msg(strstr(buf, " node\n") && strstr(buf, "+2 "), "printed: %s", buf);
     free(buf);
     gcp_snapshot_leaks_free(l);
     gcp_snapshot_free(before);
@@ -175,6 +187,9 @@ START_TEST(test_line_table_by_type)
     ck_assert_int_eq(gcp_line_report_print(fp, lines), 0);
     fclose(fp);
     ck_assert_ptr_nonnull(strstr(buf, "By type (lines that allocate with GCP_NEW):"));
+    snprintf(want, sizeof want, "   Type %12llu B %12llu B %11d  node\n",
+             (unsigned long long)node_bytes, (unsigned long long)node_bytes, 2);
+    ck_assert_msg(strstr(buf, want), "no '%s' in:\n%s", want, buf);
     free(buf);
     gcp_line_report_free(lines);
 }
