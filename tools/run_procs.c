@@ -66,7 +66,9 @@ static int note_child(run_procs *p, long pid, long ppid, const run_output *out, 
         name[n - 1] = '\0';
     if (!added && (n == 0 || strncmp(p->name[i], name, sizeof p->name[i] - 1) == 0))
         return 0; /* seen, same image (or gone) */
-    snprintf(p->name[i], sizeof p->name[i], "%s", name);
+    size_t k = strnlen(name, sizeof p->name[i] - 1); /* comm: at most 15 bytes */
+    memcpy(p->name[i], name, k);
+    p->name[i][k] = '\0';
     ch.name = name;
     gcp__tl_child(out->file.fp, out->format, &ch);
     return added;
