@@ -227,9 +227,11 @@ fi
 # again, one process to the readers, with the later name
 "$gcprof" run -o cs.dat -- ./gcprog childsleep 2 >out 2>err || fail "childsleep run: $(cat err)"
 names=$(awk '$1 == "GCPROF_CHILD" { print $3, $6 }' cs.dat | tr '\n' ' ')
+# (seen only once, after the exec, it is named sleep at once: said, not failed)
+[ "$names" = "${names#* gcprog }" ] && echo "note: childsleep: not seen before its exec: $names"
 [ "$(awk '$1 == "GCPROF_CHILD" { print $3 }' cs.dat | sort -u | wc -l)" -eq 1 ] &&
-    [ "$(awk '$1 == "GCPROF_CHILD" { print $6 }' cs.dat | tr '\n' ' ')" = "gcprog sleep " ] ||
-    fail "childsleep: one pid named gcprog then sleep, got: $names"
+    [ "$(awk '$1 == "GCPROF_CHILD" { last = $6 } END { print last }' cs.dat)" = sleep ] ||
+    fail "childsleep: one pid, last named sleep, got: $names"
 "$gcprof" summary --json cs.dat | grep -q '"children":1,' ||
     fail "childsleep: not one child to the reader: $("$gcprof" summary --json cs.dat)"
 grep -q "1 process ./gcprog started was not followed" err || fail "childsleep: no note: $(cat err)"
