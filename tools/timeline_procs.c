@@ -73,6 +73,8 @@ int gcp__tlr_merge_procs(gcp_tlr_ctx *c)
     for (size_t s = 0, e; s < n; s = e) {
         for (e = s + 1; e < n && tl->procs[idx[e]].pid == tl->procs[idx[s]].pid; e++)
             drop[idx[e]] = 1;
+        for (size_t k = s; k + 1 < e; k++) /* earlier names give way to the last */
+            free(tl->procs[idx[k]].name);
         tl->procs[idx[s]].name = tl->procs[idx[e - 1]].name;
     }
     for (size_t i = 0; i < n; i++)
