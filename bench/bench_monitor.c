@@ -16,7 +16,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "internal.h"
+#include "collect.h"
 
 #include <sys/resource.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 /*
  * check_env.c - the environment: the table of every GCPROF_* variable
- * (runtime/env_table.c) against doc/environment.md and the built-in
- * defaults, the typed readers (runtime/env.c), one boolean vocabulary for
+ * (runtime/heap/env_table.c) against doc/environment.md and the built-in
+ * defaults, the typed readers (runtime/heap/env.c), one boolean vocabulary for
  * the environment and config specs, named errors, and
  * gcp_monitor_options_init (defaults only) against _init_env.
  * Start-up (gcp_init) in fresh processes: tests/check_env.sh.

@@ -1,14 +1,14 @@
 #!/bin/sh
 # No GCPROF_* variable goes undocumented (issue 13): every GCPROF name that
-# starts a string in runtime/ and tools/ (the timeline formats' record tags
-# aside) is a row of runtime/env_table.c and of doc/environment.md; every
+# starts a string in runtime/, common/ and tools/ (the timeline formats' record tags
+# aside) is a row of runtime/heap/env_table.c and of doc/environment.md; every
 # row of the table is used somewhere; every variable the page lists is in
 # the table, or read by the tests and scripts (its test-harness table).
 # Kinds and defaults, row by row: tests/check_env.c.
 # Exit 0 pass, 1 fail. Run alone: top_srcdir=. sh tests/check_env_names.sh
 set -u
 src=${top_srcdir:-.}
-table="$src/runtime/env_table.c"
+table="$src/runtime/heap/env_table.c"
 doc="$src/doc/environment.md"
 # Record tags written into files (doc/timeline-formats.md), not variables.
 is_tag() {
@@ -28,15 +28,15 @@ for f in "$table" "$doc"; do
 done
 
 # Names that start a string, outside the table itself.
-used=$(for f in "$src"/runtime/*.[ch] "$src"/tools/*.[ch]; do
+used=$(for f in "$src"/runtime/*/*.[ch] "$src"/common/*.[ch] "$src"/tools/*.[ch]; do
     case $f in */env_table.c) ;; *) grep -o '"GCPROF[A-Z0-9_]*' "$f" ;; esac
 done | tr -d '"' | grep -v '_$' | sort -u)
-[ -n "$used" ] || fail "no GCPROF name found in runtime/ and tools/"
+[ -n "$used" ] || fail "no GCPROF name found in runtime/, common/ and tools/"
 n=0
 for name in $used; do
     is_tag "$name" && continue
     n=$((n + 1))
-    grep -q "{\"$name\"," "$table" || fail "$name is used but not a row of runtime/env_table.c"
+    grep -q "{\"$name\"," "$table" || fail "$name is used but not a row of runtime/heap/env_table.c"
     grep -q "^| \`$name\` |" "$doc" || fail "$name is used but not in doc/environment.md"
 done
 
@@ -57,4 +57,4 @@ if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)"
     exit 1
 fi
-echo "PASS: $n variables used in runtime/ and tools/, each in the table and the docs"
+echo "PASS: $n variables used in runtime/, common/ and tools/, each in the table and the docs"

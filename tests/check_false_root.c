@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "collect.h"
 #include "testutil.h"
 
 START_TEST(test_hint_found_on_this_collector)

@@ -1,0 +1,148 @@
+/*
+ * collect.h - the runtime's collection-control layer (doc/architecture.md):
+ * the one routine every caller collects with, the collection-event hook
+ * and what it feeds (explicit collections, per-collection records, the
+ * policy's cost model, high-water marks), profiles' overlap, and the
+ * monitor. Built on heap.h; includes nothing of the layers above.
+ */
+#ifndef GCP_COLLECT_H
+#define GCP_COLLECT_H
+
+#include "heap.h"
+#include "gc_record.h" /* and timeline.h */
+
+/* ---- collection events (gc_events.c) --------------------------------- */
+
+/* Running totals kept by our collection-event hook, which chains to any
+ * hook installed before it. */
+typedef struct gcp__gc_totals {
+    uint64_t collections; /* END events seen */
+    uint64_t pause_ns;    /* PRE_STOP_WORLD .. POST_START_WORLD */
+    uint64_t gc_ns;       /* START .. END */
+} gcp__gc_totals;
+
+/* Install the hook (first call) / uninstall it (matching last call). The
+ * previous hook is restored unless someone replaced ours meanwhile. */
+void gcp__events_acquire(void);
+void gcp__events_release(void);
+void gcp__events_totals(gcp__gc_totals *out);
+
+/* Per-collection records for the monitor: switch recording on/off, start
+ * the trace figures' count now (before switching on), take the oldest
+ * record (1, or 0 when none) with its trace figures (may be NULL), and
+ * counts so far. */
+void gcp__events_record(int on);
+void gcp__events_begin(void);
+/* What the hook does for one event while recording (the bench times it). */
+void gcp__events_feed(int event);
+int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures);
+void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds);
+/* Collections the program asked for (explicit_gc.c). _learn: once, from a
+ * thread of the program's, not holding the collector's lock (it calls
+ * GC_try_to_collect with a stop function that stops it at once); until it
+ * has worked, nothing is found explicit. _collection: in the hook at
+ * START, given the hook's return address; 1 when GC_gcollect,
+ * GC_gcollect_and_unmap or GC_try_to_collect started it. */
+void gcp__explicit_learn(void);
+int gcp__explicit_learnt(void);
+int gcp__explicit_collection(const void *hook_return);
+/* Bracket a collection the program asked for (marked "forced"). */
+void gcp__forced_begin(void);
+void gcp__forced_end(void);
+
+/* The library's own full collection (unmap: GC_gcollect_and_unmap),
+ * marked forced for the monitor, with the dead stack cleared right before
+ * the call, after our last call of our own. Always inlined: a frame of its
+ * own would lie on stack our calls had just used. Callers use
+ * gcp__collect; only collect.c calls this. */
+static inline __attribute__((always_inline)) void gcp__collect_forced(int unmap)
+{
+    gcp__forced_begin();
+    gcp__clear_dead_stack();
+    if (unmap)
+        GC_gcollect_and_unmap();
+    else
+        GC_gcollect();
+    gcp__forced_end();
+}
+
+/* ---- the one collect routine (collect.c) ------------------------------ */
+
+typedef struct gcp__collection {
+    int unmap;                    /* in: GC_gcollect_and_unmap */
+    int census;                   /* in: count live runtime objects */
+    uint64_t ns;                  /* out: the collection's time */
+    gcp__counts live, allocated;  /* out, with census: gcp__census's */
+} gcp__collection;
+
+/* One full collection, forced, as *c asks (census: inside the collection
+ * when our hook runs, after it otherwise). Through gcp__collect: the
+ * routine's frame stays live while the collector scans the stack, so it
+ * is made on stack cleared just before. Without that, return addresses
+ * of the calls since the last clearing stay there, and a 32-bit store
+ * into such a slot leaves the address's upper half beside it, a pointer
+ * to 0x7fXX'00000000 (measured with the monitor on: a dead 1000 MiB block
+ * kept in 8 of 30 runs). The same holds for a helper around it: always
+ * inline it, so the live frame is the caller's. */
+void gcp__collect_(gcp__collection *c);
+#define gcp__collect(c) (gcp__clear_own_frames(), gcp__collect_(c))
+
+/* ---- the monitor (monitor.c) ----------------------------------------- */
+
+/* Enter/exit markers from the profiler; no-ops unless a monitor runs.
+ * enter returns its Unix time (0 when nothing was written), which exit
+ * takes back as start_real, with *rss as rss_start. An RSS of 0 means the
+ * caller did not read it: it is read here (enter: into *rss). */
+double gcp__monitor_enter(const char *name, int level, uint64_t *rss);
+void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_real,
+                       uint64_t rss_start);
+/* CPU seconds the running monitor's thread has used, or -1 (the bench
+ * measures its cost with it). */
+double gcp__monitor_thread_cpu(void);
+
+/* ---- profiles on other threads (overlap.c) ---------------------------- */
+
+typedef struct gcp__overlap {
+    int others_at_start;   /* another thread's profile was active */
+    uint64_t others_begun; /* profiles other threads had begun */
+} gcp__overlap;
+
+/* Bracket one profile; exit returns 1 when a profile on another thread
+ * was active at any moment in between. */
+void gcp__overlap_enter(gcp__overlap *o);
+int gcp__overlap_exit(const gcp__overlap *o);
+
+/* ---- high-water marks shared by nested profiles (watermark.c) -------- */
+
+/* Process-wide high-water marks (RSS, GC heap, single pause) have one
+ * reset each; nested and concurrent profiles share them. Each active
+ * profile owns a gcp__marks; resetting folds the current marks into all
+ * active ones first, so none loses its peak. */
+typedef struct gcp__marks {
+    uint64_t rss_peak;
+    uint64_t heap_peak;
+    uint64_t pause_max_ns;
+    int track_rss;
+    int explicit_frees; /* heap_peak is a bound (watermark.c) */
+    struct gcp__marks *next; /* private to watermark.c */
+} gcp__marks;
+
+/* Start tracking m (track_rss: also reset the RSS mark, ~1 us); rss_now and
+ * heap_now are the caller's fresh readings (the profile's own start
+ * figures, so its peak can never be below its start). */
+void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now, uint64_t heap_now);
+/* Fold the current marks into m and stop tracking it. */
+void gcp__marks_end(gcp__marks *m);
+
+/* The most the heap can have had in use over a stretch that ends with
+ * heap_in_use after `freed` bytes were freed explicitly in it (GC_FREE,
+ * GC_REALLOC; nothing reports when): as if every free came last, and no
+ * more than the heap's size now, which only grows between collections. */
+uint64_t gcp__freed_bound(uint64_t heap_in_use, uint64_t freed);
+
+/* Called by the event hook (lock held, no locks or stdio allowed):
+ * the heap in use at a collection's start. */
+void gcp__marks_note_heap(uint64_t heap_in_use);
+void gcp__marks_note_pause(uint64_t pause_ns);
+
+#endif /* GCP_COLLECT_H */

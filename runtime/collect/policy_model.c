@@ -1,0 +1,263 @@
+/*
+ * policy.c - when a collection pays. The adaptive auto_gc mode and
+ * gcp_gc_point() ask the same question from cheap signals: how much was
+ * allocated since the last collection against the live heap it left
+ * (garbage can be at most that), what a collection would cost now (the
+ * recent collections' time per MiB of heap, times the heap), how close RSS
+ * is to threshold_mb, how long ago the last collection was (a cost paid
+ * rarely is cheap per second of work), and at a gc point whether the
+ * heap has room for what the program allocates until the next one (the
+ * most it allocated between recent gc points).
+ *
+ * Room is what keeps the peak down: garbage that fits in free space the
+ * heap already has costs no RSS and can wait, while a collection that
+ * saves the heap from growing lowers the peak. A gc point marks the end of
+ * a unit of work, where the live heap is smallest and a collection
+ * cheapest, and the units' allocation predicts the next one's. Inside a
+ * profile nothing says what comes next, so the room rule is not used
+ * there (measured on demos/pipeline: it added collections and saved no
+ * peak).
+ *
+ * The event hook leaves each collection's figures here. Collections it
+ * did not see (no profile was running) are noticed through GC_get_gc_no;
+ * their live heap is then estimated as the heap in use minus what was
+ * allocated since.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collect.h"
+#include "units.h"
+#include "policy.h"
+
+/* Below this, a heap's ratios mean nothing: a collection costs ~0.1 ms. */
+#define LIVE_FLOOR (4 * GCP__MIB)
+/* Less garbage than this is not worth a collection at all. */
+#define TRIVIAL_BYTES (256 * 1024)
+/* Allocated this many times the live heap: collect even with room. */
+#define GROWTH_RATIO 4.0
+/* Room wanted for the expected allocation: blocks do not fill perfectly
+ * (measured on demos/pipeline: 1.0 let the heap ratchet up, 1.5 held the
+ * peak with fewer collections than 2.0). */
+#define ROOM_MARGIN 1.5
+/* Intervals between gc points whose allocation predicts the next one's
+ * (the most of them). */
+#define HISTORY 8
+/* Allocated at least this share of the live heap, and a collection costs
+ * at most CHEAP_SHARE of the time since the last one: collect. */
+#define CHEAP_RATIO 0.25
+#define CHEAP_SHARE 0.02
+/* RSS this close to threshold_mb: collect whatever it costs. */
+#define THRESHOLD_NEAR 0.9
+/* Least growth a hold allows in adaptive mode. */
+#define HOLD_MIN_GROWTH (8 * GCP__MIB)
+/* The cost model: seconds per MiB of heap in use, a heap under 1 MiB
+ * counting as 1 MiB (a collection has a fixed cost: GC_gcollect with
+ * 1 MiB live took 0.43-0.56 ms here, 10 MiB 4.5 ms). Before any
+ * collection was seen: 0.3 ms a MiB. */
+#define COST_PER_MIB_S     0.3e-3
+#define COST_WEIGHT_NEWEST 0.3
+/* Idle this long since the last collection: also give memory back. */
+#define IDLE_S 1.0
+
+/* Written by the hook (one writer, under the collector's lock). */
+static _Atomic uint64_t seen_gc_no, seen_end_ns, seen_live;
+static _Atomic double cost_per_mib_s = COST_PER_MIB_S;
+
+/* A collection the hook missed: when we first noticed it. And how much
+ * was allocated between recent decisions. */
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t unseen_gc_no, unseen_since_ns;
+static uint64_t history[HISTORY], last_total;
+static unsigned history_next;
+
+void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64_t heap_in_use)
+{
+    double mib = (double)heap_in_use / (double)GCP__MIB;
+
+    if (mib < 1.0)
+        mib = 1.0;
+    if (gc_ns > 0) {
+        double newest = (double)gc_ns / 1e9 / mib;
+        double old = atomic_load_explicit(&cost_per_mib_s, memory_order_relaxed);
+        atomic_store_explicit(&cost_per_mib_s,
+                              old + COST_WEIGHT_NEWEST * (newest - old), memory_order_relaxed);
+    }
+    atomic_store(&seen_end_ns, end_ns);
+    atomic_store(&seen_live, heap_in_use);
+    atomic_store(&seen_gc_no, gc_no);
+}
+
+static double predicted_cost(uint64_t live)
+{
+    double mib = (double)live / (double)GCP__MIB;
+
+    return atomic_load_explicit(&cost_per_mib_s, memory_order_relaxed) * (mib > 1.0 ? mib : 1.0);
+}
+
+/* When the collection numbered gc_no was first noticed here. */
+static uint64_t noticed_at(uint64_t gc_no, uint64_t now)
+{
+    uint64_t since;
+
+    pthread_mutex_lock(&state_lock);
+    if (unseen_gc_no != gc_no) {
+        unseen_gc_no = gc_no;
+        unseen_since_ns = now;
+    }
+    since = unseen_since_ns;
+    pthread_mutex_unlock(&state_lock);
+    return since;
+}
+
+/* Close the interval since the previous gc point; the most allocated in
+ * the recent ones. */
+static uint64_t expected_at_point(void)
+{
+    uint64_t total = (uint64_t)GC_get_total_bytes(), most = 0;
+
+    pthread_mutex_lock(&state_lock);
+    if (last_total != 0 && total > last_total)
+        history[history_next++ % HISTORY] = total - last_total;
+    last_total = total;
+    for (int i = 0; i < HISTORY; i++)
+        most = history[i] > most ? history[i] : most;
+    pthread_mutex_unlock(&state_lock);
+    return most;
+}
+
+void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, int at_point)
+{
+    uint64_t gc_no = GC_get_gc_no(), now;
+
+    gcp__fast_clock_init();
+    now = gcp__fast_ns();
+    memset(s, 0, sizeof *s);
+    s->allocated = (uint64_t)GC_get_bytes_since_gc();
+    s->free = (uint64_t)GC_get_free_bytes();
+    s->expected = at_point ? expected_at_point() : 0;
+    s->disabled = GC_is_disabled();
+    s->rss = rss;
+    s->threshold = threshold;
+    if (gc_no == atomic_load(&seen_gc_no)) {
+        uint64_t end = atomic_load(&seen_end_ns);
+        s->live = atomic_load(&seen_live);
+        s->since_s = now > end ? (double)(now - end) / 1e9 : 0;
+    } else {
+        uint64_t in_use = gcp__heap_in_use();
+        s->live = in_use > s->allocated ? in_use - s->allocated : 0;
+        s->since_s = (double)(now - noticed_at(gc_no, now)) / 1e9;
+    }
+    s->predicted_s = predicted_cost(s->live);
+}
+
+static int say(int verdict, char *reason, size_t n, const char *fmt, ...) GCP_PRINTF(4, 5);
+static int say(int verdict, char *reason, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (n > 0) {
+        va_start(ap, fmt);
+        vsnprintf(reason, n, fmt, ap);
+        va_end(ap);
+    }
+    return verdict;
+}
+
+/* MiB to one decimal, rounded down or up: a printed comparison then reads
+ * the way it went ("14.9 MiB free is short of the 15.0 MiB needed", never
+ * 15.0 of 15.0). */
+static double mib_down(uint64_t bytes)
+{
+    return floor((double)bytes / (double)GCP__MIB * 10) / 10;
+}
+
+static double mib_up(uint64_t bytes)
+{
+    return ceil((double)bytes / (double)GCP__MIB * 10) / 10;
+}
+
+/* Each phrase says which way the decision went ("collected" or "no
+ * collection"), then what was compared with what; every one fits the
+ * reports' 96 bytes with figures up to 99999.9 (tests/check_policy). */
+int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
+{
+    uint64_t base = s->live > LIVE_FLOOR ? s->live : LIVE_FLOOR;
+    double ratio = (double)s->allocated / (double)base;
+    double ms = s->predicted_s * 1e3;
+
+    if (s->disabled)
+        return say(GCP__SKIP, reason, n, "%s", GCP__REASON_DISABLED);
+    if (s->allocated < TRIVIAL_BYTES)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: only %llu KiB allocated since the last collection, under %d KiB",
+                   (unsigned long long)(s->allocated / 1024), TRIVIAL_BYTES / 1024);
+    if (s->threshold > 0 && (double)s->rss >= THRESHOLD_NEAR * (double)s->threshold)
+        return say(GCP__COLLECT_AND_UNMAP, reason, n,
+                   "collected: RSS %.1f MiB is at or above 90%% of threshold_mb=%.1f",
+                   (double)s->rss / (double)GCP__MIB, (double)s->threshold / (double)GCP__MIB);
+    /* The heap would grow, and the garbage could make up at least half
+     * of what is missing. */
+    /* Under LIVE_FLOOR the heap is small enough to let grow: collecting
+     * every few calls to save it a MiB costs more than the MiB (the soak
+     * test's gc points collected 8 times in 10 for a 2.3 MiB live heap). */
+    uint64_t want = (uint64_t)(ROOM_MARGIN * (double)s->expected);
+    if (s->live >= LIVE_FLOOR && s->free < want && 2 * s->allocated >= want - s->free)
+        return say(GCP__COLLECT, reason, n,
+                   "collected: %.1f MiB free is short of the %.1f MiB needed until the next gc "
+                   "point",
+                   mib_down(s->free), mib_up(want));
+    if (ratio >= GROWTH_RATIO)
+        return say(GCP__COLLECT, reason, n,
+                   "collected: allocated %.1fx the live heap since the last collection (%.0fx or "
+                   "more)",
+                   ratio, GROWTH_RATIO);
+    if (ratio >= CHEAP_RATIO && s->predicted_s <= CHEAP_SHARE * s->since_s)
+        return say(s->since_s >= IDLE_S ? GCP__COLLECT_AND_UNMAP : GCP__COLLECT, reason, n,
+                   "collected: ~%.2f ms to collect is at most %.0f%% of the %.1f s since the last "
+                   "collection",
+                   ms, CHEAP_SHARE * 100, s->since_s);
+    if (s->expected > 0 && s->free >= want)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: %.1f MiB free covers the %.1f MiB needed until the next gc "
+                   "point",
+                   mib_down(s->free), mib_down(want));
+    if (s->expected > 0 && s->live < LIVE_FLOOR)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: short of room, but the %.1f MiB live heap is under %llu MiB: "
+                   "let it grow",
+                   mib_down(s->live), (unsigned long long)(LIVE_FLOOR / GCP__MIB));
+    if (s->expected > 0)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: heap %.1f MiB short, and the %.1f MiB allocated could not "
+                   "cover half",
+                   mib_up(want - s->free), mib_down(s->allocated));
+    if (ratio < CHEAP_RATIO)
+        return say(GCP__SKIP, reason, n,
+                   "no collection: allocated %.2fx the live heap since the last collection, "
+                   "under %.2fx",
+                   floor(ratio * 100) / 100, CHEAP_RATIO);
+    return say(GCP__SKIP, reason, n,
+               "no collection: ~%.2f ms to collect is over %.0f%% of the %.1f s since the last "
+               "collection",
+               ms, CHEAP_SHARE * 100, s->since_s);
+}
+
+uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes)
+{
+    uint64_t growth = s->live > HOLD_MIN_GROWTH ? s->live : HOLD_MIN_GROWTH;
+
+    if (growth > hold_limit_bytes)
+        growth = hold_limit_bytes;
+    if (s->threshold > 0 && s->rss > 0) {
+        uint64_t room = s->threshold > s->rss ? s->threshold - s->rss : 0;
+        if (room < GCP__MIB)
+            room = GCP__MIB;
+        if (growth > room)
+            growth = room;
+    }
+    return growth;
+}

@@ -1,0 +1,514 @@
+/*
+ * profile.c - profiling a closure or a region: what to measure, in which
+ * order, and the report. The profiler's own collections, by auto_gc mode,
+ * are in profile_gc.c; the collector is put back as it was in both.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+#include "units.h"
+#include "profile_frame.h"
+
+#include <pthread.h>
+
+/* Shorter closures cannot be timed meaningfully (two clock reads ~40 ns,
+ * scheduling noise beyond). */
+#define CLOCK_RESOLUTION_NS 1000
+
+typedef gcp__frame frame;
+
+static _Thread_local frame *innermost __attribute__((tls_model("initial-exec")));
+
+/* ---- a thread that exits with profiles open ----------------------------- */
+
+/* A region begun and never ended, or pthread_exit inside a closure: at the
+ * thread's exit, each open profile gives back what it holds (the hold on
+ * automatic collection, the event hook, the overlap count) and a region's
+ * frame is freed; no report is written and nothing is collected (the
+ * thread may already be unknown to the collector). Without this, one
+ * forgotten region kept automatic collection off for the rest of the
+ * process: 2 GiB of garbage, no collection. */
+static pthread_key_t exit_key;
+static _Thread_local int exit_watched __attribute__((tls_model("initial-exec"))); /* armed here */
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static int exit_key_made;
+
+static void abandon_open_profiles(void *arg)
+{
+    (void)arg;
+    exit_watched = 0; /* a later destructor's profile arms it again */
+    while (innermost) {
+        frame *f = innermost;
+        innermost = f->parent;
+        gcp__log(GCP_LOG_WARN, "%s: its thread exited with the profile open: abandoned, no "
+                               "report (collection is allowed again)",
+                 f->name);
+        if (f->held)
+            gcp__hold_release();
+        if (f->hooked)
+            gcp__events_release();
+        gcp__overlap_exit(&f->overlap);
+        if (f->is_region)
+            free(f);
+    }
+}
+
+static void make_exit_key(void)
+{
+    exit_key_made = pthread_key_create(&exit_key, abandon_open_profiles) == 0;
+}
+
+/* The first profile open on this thread arms the destructor, once: the
+ * once and the setspecific cost 4.8-5.0 ns (10M calls, -O2), an eighth
+ * of a heap-only profile. */
+
+static void watch_thread_exit(void)
+{
+    if (exit_watched)
+        return;
+    pthread_once(&exit_key_once, make_exit_key);
+    if (exit_key_made)
+        pthread_setspecific(exit_key, &exit_key); /* any non-NULL */
+    exit_watched = 1;
+}
+
+static void read_gc_stats(gcp_gc_stats *s)
+{
+    struct GC_prof_stats_s ps;
+
+    GC_get_prof_stats(&ps, sizeof ps);
+    s->heap_size = ps.heapsize_full - ps.unmapped_bytes;
+    s->free_bytes = ps.free_bytes_full - ps.unmapped_bytes;
+    s->unmapped_bytes = ps.unmapped_bytes;
+    s->bytes_since_gc = ps.bytes_allocd_since_gc;
+    s->total_bytes = ps.allocd_bytes_before_gc + ps.bytes_allocd_since_gc;
+    s->gc_no = ps.gc_no;
+    s->obtained_from_os = ps.obtained_from_os_bytes;
+}
+
+static void frame_init(frame *f, const char *name)
+{
+    if (!name)
+        name = "(anonymous)";
+    size_t len = gcp__utf8_cut(name, sizeof f->name - 1);
+    memcpy(f->name, name, len);
+    f->name[len] = '\0';
+    f->parent = innermost;
+    f->depth = f->parent ? f->parent->depth + 1 : 0;
+    f->notes = f->cfg.heap_only ? GCP_NOTE_HEAP_ONLY : 0;
+    f->is_region = 0;
+    f->baseline_ran = f->held = 0;
+    f->profiler_gc_ns = 0;
+}
+
+/* The readings the closure's figures are differences from. */
+static void take_start_readings(frame *f)
+{
+    if (f->cfg.detailed_stats)
+        read_gc_stats(&f->stats_before);
+    f->releases_at_start = gcp__hold_releases();
+    gcp__heap_totals(&f->allocated_before, NULL);
+    gcp__counts mine;
+    gcp__heap_mine(&mine);
+    f->others_before = f->allocated_before.objects - mine.objects;
+    if (f->hooked)
+        gcp__events_totals(&f->gc_before);
+    else
+        f->gc_before = (gcp__gc_totals){0, 0, 0};
+    f->gc_no_before = GC_get_gc_no();
+    f->failed_before = gcp__failed_allocations();
+    f->disabled_before = GC_is_disabled();
+    f->rss_before = f->cfg.heap_only ? 0 : gcp__rss_bytes();
+    f->heap_before = gcp__heap_in_use();
+    if (!f->hooked)
+        f->freed_before = GC_get_expl_freed_bytes_since_gc();
+}
+
+/* Without the hook, the heap is read at the two ends only: explicit frees
+ * in between bound the peak as the hook's readings do (watermark.c), while
+ * no collection reset the collector's count of them. */
+static void unhooked_peak(frame *f, uint64_t heap_at_end)
+{
+    uint64_t freed = GC_get_expl_freed_bytes_since_gc();
+
+    if (GC_get_gc_no() == f->gc_no_before && freed > f->freed_before) {
+        heap_at_end = gcp__freed_bound(heap_at_end, freed - f->freed_before);
+        f->marks.explicit_frees = 1;
+    }
+    if (heap_at_end > f->marks.heap_peak)
+        f->marks.heap_peak = heap_at_end;
+}
+
+/* The RSS high-water mark is tracked when asked for, and whenever a
+ * threshold is set: a spike above it between the two ends must not go
+ * unseen (about 1 us: a clear_refs write and a getrusage). */
+static int tracks_rss_peak(const gcp_config *cfg)
+{
+    return !cfg->heap_only && (cfg->track_peak || cfg->threshold_mb > 0);
+}
+
+/* cfg: resolved already (gcp__config_resolve). */
+static int frame_begin(frame *f, const char *name, const gcp_config *cfg)
+{
+    gcp_config resolved = *cfg;
+
+    /* The frame lives on the stack the collector scans: with the counts
+     * exact, no field may hold a stale pointer from earlier calls that would
+     * keep their garbage alive through the baseline (measured: 75 nodes of
+     * an earlier ring, counted as collected when the word was overwritten). */
+    if (resolved.auto_gc != GCP_AUTO_GC_OFF)
+        memset(f, 0, sizeof *f);
+    f->cfg = resolved;
+    gcp_init(); /* first: a monitor the environment asks for starts either way */
+    /* Without /proc every memory figure would be a made-up zero. */
+    if (!f->cfg.heap_only && !gcp__rss_available())
+        return gcp__fail(GCP_EIO, "cannot read RSS: /proc/self/statm: %s",
+                         strerror(gcp__rss_errno()));
+    frame_init(f, name);
+    /* Heap-only profiles without collections of their own or track_peak
+     * skip the hook (installing it takes the collector's lock four times,
+     * more than the rest of such a profile): their pause figures are then
+     * unknown if a collection ran, their heap peak the two ends'. */
+    f->hooked = !(f->cfg.heap_only && f->cfg.auto_gc == GCP_AUTO_GC_OFF && !f->cfg.track_peak);
+    if (f->hooked)
+        gcp__events_acquire();
+    gcp__profile_gc_begin(f);
+    take_start_readings(f);
+    /* Without the hook or RSS peaks, the only marks are the two ends. */
+    if (f->hooked)
+        gcp__marks_begin(&f->marks, tracks_rss_peak(&f->cfg), f->rss_before,
+                         f->heap_before);
+    else
+        f->marks = (gcp__marks){0, f->heap_before, 0, 0, 0, NULL};
+    f->monitor_rss = f->rss_before;
+    f->monitor_start = gcp__monitor_enter(f->name, f->depth, &f->monitor_rss);
+    gcp__overlap_enter(&f->overlap);
+    if (!innermost)
+        watch_thread_exit();
+    innermost = f;
+    f->start_ns = gcp__now_ns();
+    return 0;
+}
+
+static double mib(uint64_t bytes)
+{
+    return (double)bytes / GCP__MIB_F;
+}
+
+/* end_totals: the all-threads allocation totals at the end. */
+static void fill_closure_figures(const frame *f, const gcp__counts *end_totals, gcp_report *r)
+{
+    gcp__counts allocated = *end_totals;
+    gcp__gc_totals gc = f->gc_before;
+
+    if (f->hooked)
+        gcp__events_totals(&gc);
+    r->execution_time = (double)(f->end_ns - f->start_ns) / 1e9;
+    if (f->end_ns - f->start_ns < CLOCK_RESOLUTION_NS)
+        r->notes |= GCP_NOTE_BELOW_CLOCK_RESOLUTION;
+    r->objects_allocated = allocated.objects - f->allocated_before.objects;
+    r->bytes_allocated = allocated.bytes - f->allocated_before.bytes;
+    r->gc_count = GC_get_gc_no() - f->gc_no_before;
+    r->gc_pause_total = (double)(gc.pause_ns - f->gc_before.pause_ns) / 1e9;
+    r->gc_time = (double)(gc.gc_ns - f->gc_before.gc_ns) / 1e9;
+    r->gc_pause_max = (double)f->marks.pause_max_ns / 1e9;
+    if (!f->hooked && r->gc_count > 0) /* not measured: say so, not 0 */
+        r->gc_pause_total = r->gc_time = r->gc_pause_max = NAN;
+    r->memory_before = mib(f->rss_before);
+    r->heap_before = f->heap_before;
+    r->peak_heap = f->marks.heap_peak;
+    r->track_peak = f->marks.track_rss;
+    uint64_t peak = f->rss_before > f->rss_at_end ? f->rss_before : f->rss_at_end;
+    if (f->marks.track_rss && f->marks.rss_peak > peak)
+        peak = f->marks.rss_peak;
+    r->peak_memory = mib(peak);
+}
+
+static void check_threshold(const frame *f, gcp_report *r)
+{
+    r->threshold_mb = f->cfg.threshold_mb;
+    if (f->cfg.threshold_mb <= 0 || r->peak_memory <= f->cfg.threshold_mb)
+        return;
+    r->exceeded_threshold = 1;
+    gcp__log(GCP_LOG_WARN, "%s: RSS reached %.1f MiB, above threshold_mb=%.1f%s", r->function_name,
+             r->peak_memory, f->cfg.threshold_mb, r->track_peak ? "" : " (no peak tracking)");
+}
+
+/* The closure's figures stop here: call right after it returns, before
+ * anything of the profiler's own (such as clearing the stack) runs.
+ * Inlined, so the clearing starts at gcp_profile's own frame: a frame of
+ * its own would sit where the closure's outermost frame was and keep its
+ * words (seen under ASan at -O1: one of 400,000 objects pinned). */
+static inline __attribute__((always_inline)) void frame_stop(frame *f)
+{
+    f->end_ns = gcp__now_ns();
+    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
+        gcp__clear_own_frames();
+}
+
+/* This thread allocated during the profiler's collections: only the
+ * program's finalizers, run by bdwgc right after a collection asked for,
+ * can have (GCP_NOTE_ALLOCATED_IN_COLLECTION). */
+static void finalizers_allocated(gcp_report *r)
+{
+    r->notes |= GCP_NOTE_ALLOCATED_IN_COLLECTION | GCP_NOTE_COLLECTED_UNKNOWN;
+    r->gc_objects_collected = -1;
+    r->bytes_reclaimed = -1;
+}
+
+static void frame_end(frame *f, int status, gcp_report *r)
+{
+    uint64_t heap_at_end = gcp__heap_in_use();
+    if (f->hooked)
+        gcp__marks_end(&f->marks);
+    else
+        unhooked_peak(f, heap_at_end);
+    f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
+    gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
+    innermost = f->parent;
+
+    memset(r, 0, sizeof *r);
+    memcpy(r->function_name, f->name, sizeof r->function_name);
+    r->status = status;
+    r->depth = f->depth;
+    r->notes = f->notes | (f->marks.explicit_frees ? GCP_NOTE_EXPLICIT_FREES : 0);
+    gcp__counts all, mine;
+    gcp__heap_totals(&all, NULL);
+    gcp__heap_mine(&mine);
+    /* Another thread's profile, or its allocations, shared the window. */
+    if (gcp__overlap_exit(&f->overlap) || all.objects - mine.objects != f->others_before)
+        r->notes |= GCP_NOTE_OVERLAPPED;
+    if (gcp__failed_allocations() != f->failed_before)
+        r->notes |= GCP_NOTE_OUT_OF_MEMORY;
+    if (GC_is_disabled() && !f->disabled_before)
+        gcp__log(GCP_LOG_WARN, "%s returned with collection disabled (GC_disable without "
+                               "GC_enable): the collector stays disabled",
+                 f->name);
+    r->auto_gc = f->cfg.auto_gc;
+    r->gc_objects_collected = -1;
+    r->bytes_reclaimed = -1;
+    fill_closure_figures(f, &all, r);
+    /* The profiler's collections run from frames made from here on: on
+     * cleared stack, not on what the bookkeeping above left (profile_gc.c,
+     * collect_with_census). */
+    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
+        gcp__clear_own_frames();
+    int collected = gcp__profile_gc_end(f, r);
+    gcp__counts mine_after = mine;
+    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF) /* only our collections run finalizers here */
+        gcp__heap_mine(&mine_after);
+    if (mine_after.objects != mine.objects)
+        finalizers_allocated(r);
+
+    /* Only a collection can have changed RSS since the closure's end:
+     * without one, that reading stands (a statm read costs ~1.5 us). */
+    uint64_t rss_after = collected && !f->cfg.heap_only ? gcp__rss_bytes() : f->rss_at_end;
+    r->memory_after = mib(rss_after);
+    r->memory_saved = f->rss_at_end > rss_after ? mib(f->rss_at_end - rss_after) : 0;
+    r->heap_after = collected ? gcp__heap_in_use() : heap_at_end;
+    r->profiler_gc_time = (double)f->profiler_gc_ns / 1e9;
+    if (f->cfg.detailed_stats) {
+        r->has_detailed_stats = 1;
+        r->stats_before = f->stats_before;
+        read_gc_stats(&r->stats_after);
+    }
+    check_threshold(f, r);
+    if (f->hooked)
+        gcp__events_release();
+}
+
+/* The profile proper, in a frame of its own that gcp_profile creates only
+ * after clearing the dead stack: on a lazily bound program's first call,
+ * the dynamic linker's trampoline saved the caller's registers exactly
+ * where this large frame goes, and its unwritten slots would keep them
+ * (measured with glibc's fxsave trampoline: a heap section's address,
+ * left from the heap's growth, pinned a ring of 20,000 nodes built at
+ * the start of that section). */
+static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, void *env,
+                                                 const gcp_config *cfg, gcp_report *out)
+{
+    gcp_config resolved;
+    frame f;
+
+    int rc = gcp__config_resolve(cfg, &resolved);
+    if (rc < 0)
+        return rc;
+    /* The report we are about to write is often an uninitialised local of
+     * the caller's, with old words in it (measured: a demo built -O0 kept
+     * one string alive through its forced collection from an unwritten
+     * report). */
+    if (resolved.auto_gc != GCP_AUTO_GC_OFF)
+        memset(out, 0, sizeof *out);
+    rc = frame_begin(&f, name, &resolved);
+    if (rc < 0)
+        return rc;
+    int status = fn(env);
+    /* Right where the closure's frames were: wipe what it left there. */
+    frame_stop(&f);
+    frame_end(&f, status, out);
+    return 0;
+}
+
+int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
+{
+    GCP__REFUSE_IN_HOOK("gcp_profile");
+    if (!fn)
+        return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
+    if (!out)
+        return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
+    /* Where the profiler's frames are about to go, an earlier closure ran
+     * (or the trampoline, above): words left in slots our frames never
+     * write would keep garbage alive through the baseline (measured: 75
+     * nodes of an earlier ring, then counted as collected during this
+     * profile). Decided without resolving cfg (profile_run does that, once)
+     * and without a struct in this frame. */
+    if (gcp__config_may_collect(cfg))
+        gcp__clear_own_frames();
+    int rc = profile_run(name, fn, env, cfg, out);
+    __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
+    return rc;
+}
+
+int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp_report *reports)
+{
+    gcp_config resolved;
+    int failed = 0;
+
+    GCP__REFUSE_IN_HOOK("gcp_profile_many");
+    if (n > 0 && (!tasks || !reports))
+        return gcp__fail(GCP_EINVAL, "gcp_profile_many: %s is NULL", tasks ? "reports" : "tasks");
+    for (size_t i = 0; i < n; i++) {
+        if (!tasks[i].fn)
+            return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].fn is NULL", i);
+        if (!gcp__zero(tasks[i].reserved_, sizeof tasks[i].reserved_))
+            return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].reserved_ is not NULL", i);
+    }
+    int rc = gcp__config_resolve(cfg, &resolved);
+    if (rc < 0)
+        return rc;
+    /* The reports still to be written hold whatever the caller's stack
+     * held: no stale word there may keep an earlier task's garbage. */
+    if (resolved.auto_gc != GCP_AUTO_GC_OFF && n > 0)
+        memset(reports, 0, n * sizeof *reports);
+    for (size_t i = 0; i < n; i++) {
+        rc = gcp_profile(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i]);
+        if (rc < 0)
+            return rc;
+        failed += reports[i].status != 0;
+    }
+    return failed;
+}
+
+/* A region's opaque storage: its frame and the serial that proves the
+ * frame is still the one begun there. */
+static void region_set(gcp_region *region, frame *f, unsigned serial)
+{
+    memset(region, 0, sizeof *region);
+    region->private_[0] = f;
+    region->private_[1] = (void *)(uintptr_t)serial;
+}
+
+static frame *region_frame(const gcp_region *region)
+{
+    return region->private_[0];
+}
+
+static unsigned region_serial(const gcp_region *region)
+{
+    return (unsigned)(uintptr_t)region->private_[1];
+}
+
+/* The region's baseline collection runs in this frame: made only after
+ * gcp_profile_begin cleared where it goes, as profile_run's is. */
+static __attribute__((noinline)) int region_begin(gcp_region *region, const char *name,
+                                                  const gcp_config *cfg)
+{
+    frame *f = malloc(sizeof *f); /* outside the GC heap: not counted */
+    if (!f)
+        return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
+    gcp_config resolved;
+    int rc = gcp__config_resolve(cfg, &resolved);
+    if (rc == 0)
+        rc = frame_begin(f, name, &resolved);
+    if (rc < 0) {
+        free(f);
+        return rc;
+    }
+    /* A serial, not a constant: a freed frame's address may come back for
+     * a later region, and must not be taken for the old one. */
+    static _Atomic unsigned serials = 1;
+    f->is_region = atomic_fetch_add(&serials, 1) | 1u;
+    region_set(region, f, f->is_region);
+    return 0;
+}
+
+int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg)
+{
+    GCP__REFUSE_IN_HOOK("gcp_profile_begin");
+    if (!region)
+        return gcp__fail(GCP_EINVAL, "gcp_profile_begin: region is NULL");
+    region_set(region, NULL, 0);
+    /* As gcp_profile: what the caller's earlier calls left where our
+     * frames go would be a root through the baseline (built -O0 with a 1
+     * GiB initial heap, an object of the code before the region was kept
+     * by the baseline and counted as collected in it: 31 of 30). */
+    if (gcp__config_may_collect(cfg))
+        gcp__clear_own_frames();
+    int rc = region_begin(region, name, cfg);
+    __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
+    return rc;
+}
+
+/* f is one of this thread's open profiles. Only pointers are compared:
+ * a frame that is not in the chain is never read. */
+static int open_on_this_thread(const frame *f)
+{
+    for (const frame *g = innermost; g; g = g->parent)
+        if (g == f)
+            return 1;
+    return 0;
+}
+
+/* Regions inside f that a non-local exit left open: end them, discarding
+ * their reports. 0, or -1 when a closure's profile lies in between (its
+ * gcp_profile is still running: ending f now would be out of order). */
+static int unwind_inside(frame *f)
+{
+    for (frame *g = innermost; g != f; g = g->parent)
+        if (!g->is_region)
+            return -1;
+    while (innermost != f) {
+        frame *g = innermost;
+        gcp_report discarded;
+        frame_stop(g);
+        frame_end(g, -1, &discarded);
+        free(g);
+    }
+    return 0;
+}
+
+int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
+{
+    GCP__REFUSE_IN_HOOK("gcp_profile_end");
+    if (!region || !out)
+        return gcp__fail(GCP_EINVAL, "gcp_profile_end: %s is NULL", region ? "out" : "region");
+    frame *f = region_frame(region);
+    if (!f || !open_on_this_thread(f) || f->is_region != region_serial(region))
+        return gcp__fail(GCP_ESTATE, "gcp_profile_end: region was not begun, already ended, "
+                                     "or begun on another thread");
+    int unwound = f != innermost;
+    if (unwound && unwind_inside(f) != 0)
+        return gcp__fail(GCP_ESTATE,
+                         "gcp_profile_end: region '%s' is not the innermost profile on this "
+                         "thread (a gcp_profile inside it is still running)",
+                         f->name);
+    frame_stop(f);
+    frame_end(f, status, out);
+    if (unwound)
+        out->notes |= GCP_NOTE_UNWOUND;
+    region_set(region, NULL, 0);
+    free(f);
+    return 0;
+}

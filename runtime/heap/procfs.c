@@ -1,0 +1,163 @@
+/*
+ * procfs.c - RSS and its high-water mark from /proc, cheaply.
+ *
+ * /proc/self/statm is kept open and read with pread (reopening costs
+ * ~9 us a read). The peak comes from the kernel's own high-water mark,
+ * reset by writing 5 to /proc/self/clear_refs, so a spike of a few
+ * milliseconds is caught, which no sampler does. A reading that cannot
+ * be made is 0, never a made-up figure: callers write no RSS then.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "heap.h"
+
+/* A /proc file kept open. A failed open is retried at the next call while
+ * its cause may pass (out of descriptors or memory): one EMFILE at the
+ * first profile must not cost RSS for the life of the process. Any other
+ * error (no /proc, no permission) is final, so a process without /proc
+ * tries once. err: the errno of the last failure, 0 once open. */
+typedef struct proc_file {
+    const char *path;
+    int flags;
+    const char *lost; /* what its absence costs, for the log; NULL: quiet */
+    _Atomic int fd;
+    _Atomic int err;
+} proc_file;
+
+static proc_file statm = {"/proc/self/statm", O_RDONLY | O_CLOEXEC, "RSS is unknown", -1, 0};
+/* quiet: gcp__rss_peak_reset's caller says what it costs */
+static proc_file clear_refs = {"/proc/self/clear_refs", O_WRONLY | O_CLOEXEC, NULL, -1, 0};
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic uint64_t page_size;
+
+static int transient(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOMEM || err == EINTR || err == EAGAIN;
+}
+
+/* Says why once per cause, naming the errno: the caller's message cannot. */
+static void report(const proc_file *f, int err, int was)
+{
+    if (err == was || !f->lost)
+        return;
+    if (!err)
+        gcp__log(GCP_LOG_INFO, "%s opened after all", f->path);
+    else
+        gcp__log(GCP_LOG_WARN, "cannot open %s: %s%s; %s%s", f->path, strerror(err),
+                 err == ENOENT ? " (is /proc mounted?)" : "", f->lost,
+                 transient(err) ? " until it opens (retried at each reading)" : "");
+}
+
+static int proc_fd(proc_file *f)
+{
+    int fd = atomic_load_explicit(&f->fd, memory_order_acquire);
+    int was = atomic_load(&f->err), err;
+
+    if (fd >= 0 || (was && !transient(was)))
+        return fd;
+    pthread_mutex_lock(&open_lock);
+    was = atomic_load(&f->err);
+    fd = atomic_load(&f->fd);
+    if (fd < 0 && (!was || transient(was))) {
+        fd = open(f->path, f->flags);
+        err = fd < 0 ? errno : 0;
+        if (fd >= 0)
+            atomic_store_explicit(&f->fd, fd, memory_order_release);
+        atomic_store(&f->err, err);
+        report(f, err, was);
+    }
+    pthread_mutex_unlock(&open_lock);
+    return fd;
+}
+
+static uint64_t page_bytes(void)
+{
+    uint64_t p = atomic_load_explicit(&page_size, memory_order_relaxed);
+
+    if (!p)
+        atomic_store(&page_size, p = (uint64_t)sysconf(_SC_PAGESIZE));
+    return p;
+}
+
+int gcp__rss_available(void)
+{
+    return proc_fd(&statm) >= 0;
+}
+
+int gcp__rss_errno(void)
+{
+    return atomic_load(&statm.err);
+}
+
+uint64_t gcp__rss_bytes(void)
+{
+    char buf[128];
+
+    int fd = proc_fd(&statm);
+
+    if (fd < 0)
+        return 0;
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* "size resident shared ...": the second field, in pages. */
+    char *p = strchr(buf, ' ');
+    return p ? strtoull(p + 1, NULL, 10) * page_bytes() : 0;
+}
+
+/* ru_maxrss (0.5 us) is max(this mm's high-water mark, S), where S is a
+ * peak the kernel kept from exec and from exiting threads, which
+ * clear_refs does not reset. A thread exiting later raises S only to the
+ * high-water mark of that moment, so ru_maxrss is exact until the next
+ * reset whenever S was no higher than RSS at the reset. Otherwise we read
+ * VmHWM from /proc/self/status (7 us). */
+static _Atomic int maxrss_exact;
+
+static uint64_t maxrss_bytes(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (uint64_t)ru.ru_maxrss * 1024;
+}
+
+static uint64_t status_hwm_bytes(void)
+{
+    char line[256];
+    unsigned long long kib = 0;
+    FILE *fp = fopen("/proc/self/status", "re");
+
+    if (!fp)
+        return 0;
+    while (fgets(line, sizeof line, fp))
+        if (sscanf(line, "VmHWM: %llu", &kib) == 1)
+            break;
+    fclose(fp);
+    return (uint64_t)kib * 1024;
+}
+
+int gcp__rss_peak_reset(uint64_t rss_now)
+{
+    int fd = proc_fd(&clear_refs);
+
+    if (fd < 0 || pwrite(fd, "5", 1, 0) != 1)
+        return gcp__fail(GCP_EIO, "cannot reset the RSS peak via /proc/self/clear_refs: %s",
+                         strerror(fd < 0 ? atomic_load(&clear_refs.err) : errno));
+    /* A page of slack: RSS may grow between the two reads. */
+    atomic_store(&maxrss_exact, maxrss_bytes() <= rss_now + page_bytes() * 16);
+    return 0;
+}
+
+uint64_t gcp__rss_peak_bytes(void)
+{
+    return atomic_load(&maxrss_exact) ? maxrss_bytes() : status_hwm_bytes();
+}
