@@ -164,28 +164,25 @@ static char *run_inner(const TTest *test)
     return msg;
 }
 
+/* Each failing inner test, and what its failure message carries. */
+static const struct {
+    const TTest *const *test;
+    const char *says[2]; /* the second may be NULL */
+} inner_failures[] = {
+    {&inner_leak, {"leaky leaks ", "bytes (1.00 objects) per iteration"}},
+    {&inner_peak, {"peak RSS", "ProfileReport(function_name='spike_80_mib'"}},
+    {&inner_collected, {"wanted at least 5", NULL}},
+    {&inner_growth, {"live runtime bytes grew by", NULL}},
+};
+
 START_TEST(test_failures_carry_figures)
 {
-    char *m = run_inner(inner_leak);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_ptr_nonnull(strstr(m, "leaky leaks "));
-    ck_assert_ptr_nonnull(strstr(m, "bytes (1.00 objects) per iteration"));
-    free(m);
+    char *m = run_inner(*inner_failures[_i].test);
 
-    m = run_inner(inner_peak);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_ptr_nonnull(strstr(m, "peak RSS"));
-    ck_assert_ptr_nonnull(strstr(m, "ProfileReport(function_name='spike_80_mib'"));
-    free(m);
-
-    m = run_inner(inner_collected);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_ptr_nonnull(strstr(m, "wanted at least 5"));
-    free(m);
-
-    m = run_inner(inner_growth);
-    ck_assert_ptr_nonnull(m);
-    ck_assert_ptr_nonnull(strstr(m, "live runtime bytes grew by"));
+    ck_assert_msg(m != NULL, "%s passed", (*inner_failures[_i].test)->name);
+    for (size_t k = 0; k < 2 && inner_failures[_i].says[k]; k++)
+        ck_assert_msg(strstr(m, inner_failures[_i].says[k]) != NULL, "'%s' lacks '%s'", m,
+                      inner_failures[_i].says[k]);
     free(m);
 }
 END_TEST
@@ -279,7 +276,7 @@ static Suite *make_assertions_suite(void)
      * one process with CK_FORK=no). */
     tcase_add_test(tc, test_growth_exact);
     tcase_add_test(tc, test_assertions_pass);
-    tcase_add_test(tc, test_failures_carry_figures);
+    tcase_add_loop_test(tc, test_failures_carry_figures, 0, TU_ROWS(inner_failures));
     tcase_add_test(tc, test_same_verdict_every_run);
     tcase_add_test(tc, test_failure_names_growing_site);
     tcase_add_test(tc, test_growth_errors);

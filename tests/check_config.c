@@ -215,14 +215,19 @@ START_TEST(test_each_key)
 }
 END_TEST
 
+/* Every key in one spec: odd_config(), written plainly, then with white
+ * space around keys, values and commas. */
+static const char *const all_keys_specs[] = {
+    "auto_gc=0,detailed_stats=1,track_peak=1,threshold_mb=7.5,hold_limit_mb=3",
+    "  auto_gc = off ,\tdetailed_stats\t=\tyes\t,\n"
+    "track_peak= on,threshold_mb =7.5 , hold_limit_mb = 3 ",
+};
+
 START_TEST(test_all_keys_at_once)
 {
     gcp_config cfg = defaults(), want = odd_config();
 
-    ck_assert_int_eq(gcp_config_parse("auto_gc=0,detailed_stats=1,track_peak=1,"
-                                      "threshold_mb=7.5,hold_limit_mb=3",
-                                      &cfg, NULL, 0),
-                     0);
+    ck_assert_int_eq(gcp_config_parse(all_keys_specs[_i], &cfg, NULL, 0), 0);
     ck_assert(config_eq(&cfg, &want));
 }
 END_TEST
@@ -273,18 +278,6 @@ START_TEST(test_numbers)
 }
 END_TEST
 
-START_TEST(test_whitespace)
-{
-    gcp_config cfg = defaults(), want = odd_config();
-
-    ck_assert_int_eq(gcp_config_parse("  auto_gc = off ,\tdetailed_stats\t=\tyes\t,\n"
-                                      "track_peak= on,threshold_mb =7.5 , hold_limit_mb = 3 ",
-                                      &cfg, NULL, 0),
-                     0);
-    ck_assert(config_eq(&cfg, &want));
-}
-END_TEST
-
 START_TEST(test_empty_items)
 {
     static const char *const empty[] = {"", " ", ",", ",,,", " , \t, ", "\n"};
@@ -313,36 +306,39 @@ START_TEST(test_later_item_wins)
 }
 END_TEST
 
-START_TEST(test_env_none)
+/* The environment as gcp_config_init_env reads it: the variables set (the
+ * rest unset by setup), and the config they give: the defaults, or
+ * odd_config(). cfg starts as the other, so every field must be written. */
+static const struct {
+    const char *what;
+    const char *vars[6][2]; /* name, value; the first NULL name ends them */
+    int odd;
+} env_cases[] = {
+    {"none set", {{NULL, NULL}}, 0},
+    {"GCPROF",
+     {{"GCPROF", "auto_gc=0,detailed_stats=1,track_peak=1,threshold_mb=7.5,hold_limit_mb=3"}},
+     1},
+    {"one variable a key",
+     {{"GCPROF_AUTO_GC", "no"},
+      {"GCPROF_DETAILED_STATS", "1"},
+      {"GCPROF_TRACK_PEAK", " On "},
+      {"GCPROF_THRESHOLD_MB", "7.5"},
+      {"GCPROF_HOLD_LIMIT_MB", "3"}},
+     1},
+    {"empty or blank is unset",
+     {{"GCPROF", ""}, {"GCPROF_TRACK_PEAK", ""}, {"GCPROF_THRESHOLD_MB", "  "}},
+     0},
+};
+
+START_TEST(test_env)
 {
-    gcp_config cfg = odd_config(), want = defaults();
+    gcp_config want = env_cases[_i].odd ? odd_config() : defaults();
+    gcp_config cfg = env_cases[_i].odd ? defaults() : odd_config();
 
+    for (size_t i = 0; i < 6 && env_cases[_i].vars[i][0]; i++)
+        setenv(env_cases[_i].vars[i][0], env_cases[_i].vars[i][1], 1);
     ck_assert_int_eq(gcp_config_init_env(&cfg, NULL, 0), 0);
-    ck_assert(config_eq(&cfg, &want));
-}
-END_TEST
-
-START_TEST(test_env_spec)
-{
-    gcp_config cfg, want = odd_config();
-
-    setenv("GCPROF", "auto_gc=0,detailed_stats=1,track_peak=1,threshold_mb=7.5,hold_limit_mb=3", 1);
-    ck_assert_int_eq(gcp_config_init_env(&cfg, NULL, 0), 0);
-    ck_assert(config_eq(&cfg, &want));
-}
-END_TEST
-
-START_TEST(test_env_per_key)
-{
-    gcp_config cfg, want = odd_config();
-
-    setenv("GCPROF_AUTO_GC", "no", 1);
-    setenv("GCPROF_DETAILED_STATS", "1", 1);
-    setenv("GCPROF_TRACK_PEAK", " On ", 1);
-    setenv("GCPROF_THRESHOLD_MB", "7.5", 1);
-    setenv("GCPROF_HOLD_LIMIT_MB", "3", 1);
-    ck_assert_int_eq(gcp_config_init_env(&cfg, NULL, 0), 0);
-    ck_assert(config_eq(&cfg, &want));
+    ck_assert_msg(config_eq(&cfg, &want), "%s", env_cases[_i].what);
 }
 END_TEST
 
@@ -361,18 +357,6 @@ START_TEST(test_env_precedence)
     /* An explicit spec applied afterwards beats both. */
     ck_assert_int_eq(gcp_config_parse("track_peak=0", &cfg, NULL, 0), 0);
     ck_assert_int_eq(cfg.track_peak, 0);
-}
-END_TEST
-
-START_TEST(test_env_empty_is_unset)
-{
-    gcp_config cfg, want = defaults();
-
-    setenv("GCPROF", "", 1);
-    setenv("GCPROF_TRACK_PEAK", "", 1);
-    setenv("GCPROF_THRESHOLD_MB", "  ", 1);
-    ck_assert_int_eq(gcp_config_init_env(&cfg, NULL, 0), 0);
-    ck_assert(config_eq(&cfg, &want));
 }
 END_TEST
 
@@ -868,18 +852,14 @@ static Suite *make_config_suite(void)
     tcase_add_test(core, test_zero_is_initialisation);
     tcase_add_test(core, test_reserved_must_be_zero);
     tcase_add_test(core, test_each_key);
-    tcase_add_test(core, test_all_keys_at_once);
+    tcase_add_loop_test(core, test_all_keys_at_once, 0, TU_ROWS(all_keys_specs));
     tcase_add_test(core, test_bool_spellings);
     tcase_add_test(core, test_numbers);
     tcase_add_test(core, test_auto_gc_modes);
-    tcase_add_test(core, test_whitespace);
     tcase_add_test(core, test_empty_items);
     tcase_add_test(core, test_later_item_wins);
-    tcase_add_test(core, test_env_none);
-    tcase_add_test(core, test_env_spec);
-    tcase_add_test(core, test_env_per_key);
+    tcase_add_loop_test(core, test_env, 0, TU_ROWS(env_cases));
     tcase_add_test(core, test_env_precedence);
-    tcase_add_test(core, test_env_empty_is_unset);
     tcase_add_test(core, test_resolve_explicit);
     tcase_add_test(core, test_resolve_env);
     suite_add_tcase(s, core);

@@ -6,19 +6,11 @@
 # the first profile of a process is checked every time, under lazy and
 # eager binding.
 set -u
-# scripts/check-sanitizers.sh skips this (77: automake's SKIP): under ASan
-# the runtime's own memory and its instrumentation of the calling program
-# add scanned words the library cannot clear, and a dead 1000 MiB block or a
-# demo's object was kept in about 1 run in 10 there. The portability matrix
-# and plain make check run it.
-if [ "${GCPROF_SKIP_RETENTION_TESTS:-}" = 1 ]; then
-    echo "skipped: GCPROF_SKIP_RETENTION_TESTS=1"
-    exit 77
-fi
-builddir="${top_builddir:-.}"
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+retention_test
 RUNS="${DEMO_RUNS:-5}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 
 failed=0
 for demo in process_data circular_refs gcprof-demo; do
@@ -27,9 +19,9 @@ for demo in process_data circular_refs gcprof-demo; do
         i=0
         while [ "$i" -lt "$RUNS" ]; do
             if [ "$binding" = now ]; then
-                LD_BIND_NOW=1 "$builddir/demos/$demo" --verify >"$tmp/out" 2>"$tmp/err"
+                LD_BIND_NOW=1 "$top_builddir/demos/$demo" --verify >"$tmp/out" 2>"$tmp/err"
             else
-                env -u LD_BIND_NOW "$builddir/demos/$demo" --verify >"$tmp/out" 2>"$tmp/err"
+                env -u LD_BIND_NOW "$top_builddir/demos/$demo" --verify >"$tmp/out" 2>"$tmp/err"
             fi
             status=$?
             checks=$(grep -c '^verify: .*: ok$' "$tmp/out")

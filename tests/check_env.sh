@@ -10,22 +10,15 @@
 # program's own GCPROF_TRACE. tests/monitor_host prints what it got.
 # Exit 0 pass, 1 fail. Run alone: top_builddir=. sh tests/check_env.sh
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 host="$top_builddir/tests/monitor_host"
-gcprof="$top_builddir/tools/gcprof"
-preload=${GCPROF_PRELOAD:-$top_builddir/.libs/libgcprof-preload.so}
-case $preload in /*) ;; *) preload="$PWD/$preload" ;; esac
+preload=$(preload_path) # not exported: the host gets no GCPROF variable of ours
 for v in $(env | sed -n 's/^\(GCPROF[A-Z0-9_]*\)=.*/\1/p'); do
     unset "$v"
 done
-[ -x "$host" ] || { echo "FAIL: $host not built"; exit 1; }
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+[ -x "$host" ] || die "$host not built"
+make_tmp
 vocab='(true/false, 1/0, yes/no, on/off)'
 
 # host VAR=VALUE...: run the host with these set; its line in $tmp/out,
@@ -41,16 +34,18 @@ warned() { # warned TEXT: stderr has a warning with TEXT
 }
 
 # ---- GCPROF_SITES ----------------------------------------------------------
-for w in true TRUE True 1 yes YES on On ' on '; do
-    host GCPROF_SITES="$w"
-    [ "$(field sites)" = 1 ] || fail "GCPROF_SITES='$w': sites=$(field sites), want 1"
-    [ ! -s "$tmp/err" ] || fail "GCPROF_SITES='$w': $(cat "$tmp/err")"
-done
-for w in false FALSE False 0 no NO off Off '' ' '; do
-    host GCPROF_SITES="$w"
-    [ "$(field sites)" = 0 ] || fail "GCPROF_SITES='$w': sites=$(field sites), want 0"
-    [ ! -s "$tmp/err" ] || fail "GCPROF_SITES='$w': $(cat "$tmp/err")"
-done
+# sites_read WANT WORD...: GCPROF_SITES=WORD gives sites=WANT, and no message.
+sites_read() {
+    want=$1
+    shift
+    for w in "$@"; do
+        host GCPROF_SITES="$w"
+        [ "$(field sites)" = "$want" ] || fail "GCPROF_SITES='$w': sites=$(field sites), want $want"
+        [ ! -s "$tmp/err" ] || fail "GCPROF_SITES='$w': $(cat "$tmp/err")"
+    done
+}
+sites_read 1 true TRUE True 1 yes YES on On ' on '
+sites_read 0 false FALSE False 0 no NO off Off '' ' '
 for w in ture 2 enable; do
     host GCPROF_SITES="$w"
     [ "$(field sites)" = 0 ] || fail "GCPROF_SITES='$w' (a typo): sites=$(field sites), want 0"
@@ -111,8 +106,4 @@ else
     echo "SKIP: gcprof run (no $gcprof or $preload)"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "PASS: GCPROF_SITES, GCPROF_TRACE, the monitor's and the config's variables at start-up"
+finish "PASS: GCPROF_SITES, GCPROF_TRACE, the monitor's and the config's variables at start-up"

@@ -7,7 +7,9 @@
 # Kinds and defaults, row by row: tests/check_env.c.
 # Exit 0 pass, 1 fail. Run alone: top_srcdir=. sh tests/check_env_names.sh
 set -u
-src=${top_srcdir:-.}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+src=$top_srcdir
 table="$src/runtime/heap/env_table.c"
 doc="$src/doc/environment.md"
 # Record tags written into files (doc/timeline-formats.md), not variables.
@@ -18,13 +20,8 @@ is_tag() {
     esac
     return 1
 }
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
 for f in "$table" "$doc"; do
-    [ -f "$f" ] || { echo "FAIL: no $f"; exit 1; }
+    [ -f "$f" ] || die "no $f"
 done
 
 # Names that start a string, outside the table itself.
@@ -53,8 +50,4 @@ for name in $(grep -o '^| `GCPROF[A-Z0-9_]*`' "$doc" | tr -d '|` '); do
         fail "$name: in doc/environment.md, but neither in the table nor read by a test or script"
 done
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "PASS: $n variables used in runtime/, common/ and tools/, each in the table and the docs"
+finish "PASS: $n variables used in runtime/, common/ and tools/, each in the table and the docs"

@@ -8,20 +8,12 @@
 # catch that with 82% chance, and its 18 runs together 99%), the first cycle
 # count was wrong in every lazily bound run on AVX-512 CPUs.
 set -u
-# scripts/check-sanitizers.sh skips this (77: automake's SKIP): under ASan
-# the runtime's own memory and its instrumentation of the calling program
-# add scanned words the library cannot clear, and a dead 1000 MiB block or a
-# demo's object was kept in about 1 run in 10 there. The portability matrix
-# and plain make check run it.
-if [ "${GCPROF_SKIP_RETENTION_TESTS:-}" = 1 ]; then
-    echo "skipped: GCPROF_SKIP_RETENTION_TESTS=1"
-    exit 77
-fi
-builddir="${top_builddir:-.}"
-prog="$builddir/tests/first_profile"
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+retention_test
+prog="$top_builddir/tests/first_profile"
 RUNS="${FIRST_PROFILE_RUNS:-6}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 
 failed=0
 for binding in lazy now monitor; do

@@ -8,34 +8,17 @@
 # in a secure-execution (setuid) process.
 # Exit 0 pass, 1 fail. Run alone: top_builddir=. sh tests/check_gcprof_args.sh
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
-top_srcdir=$(cd "${top_srcdir:-.}" && pwd) || exit 1
-gcprof="$top_builddir/tools/gcprof"
-GCPROF_PRELOAD=${GCPROF_PRELOAD:-$top_builddir/.libs/libgcprof-preload.so}
-case $GCPROF_PRELOAD in /*) ;; *) GCPROF_PRELOAD="$PWD/$GCPROF_PRELOAD" ;; esac
-export GCPROF_PRELOAD
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+use_preload
 unset GCPROF_TRACE GCPROF_TRACE_FILE GCPROF_PRELOAD_PID GCPROF_PRELOAD_FD
 data="$top_srcdir/tests/data"
-for f in "$gcprof" "$GCPROF_PRELOAD"; do
-    [ -f "$f" ] || { echo "FAIL: $f not built"; exit 1; }
-done
+need_built "$gcprof" "$GCPROF_PRELOAD"
 
-tmp=$(mktemp -d) || exit 1
+make_tmp
+# Some tests leave directories unreadable: made readable again to be removed.
 trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
 umask 022
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-# check NAME CMD...: passes when CMD succeeds.
-check() {
-    name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
 no_temp_files() { # no_temp_files DIR: nothing of ours left half-written
     [ -z "$(find "$1" -name '*.tmp*' 2>/dev/null)" ]
 }
@@ -385,7 +368,7 @@ no_temp_files "$tmp" && pass "no temporary file left anywhere" ||
 # gcsec: a bdwgc program that collects three times (GC_gcollect, which the
 # preload interposes), then prints the kernel's AT_SECURE, its thread count
 # and its collections. Argument: a library to dlopen, or "-".
-if ! command -v cc >/dev/null 2>&1 || ! pkg-config --exists bdw-gc 2>/dev/null; then
+if ! have_cc_and_bdwgc; then
     echo "SKIP: no cc or no bdw-gc pkg-config: the secure-execution tests need them"
     [ -n "${CI:-}" ] && fail "cc and bdw-gc are missing in CI (scripts/install-deps.sh)"
 else
@@ -478,15 +461,23 @@ EOF
             cat "$tmp/sec/$1.fifo" >"$tmp/sec/$1.out" &
             reader=$!
         }
+        # as_run NAME: in the subshell that becomes the program, in $tmp/sec,
+        # what `gcprof run` sets: the pipe NAME.fifo as descriptor 9 (named
+        # by its device and inode), .dat records every 0.01 s, a trace to
+        # NAME.trace.
+        as_run() {
+            cd "$tmp/sec" || exit 1
+            GCPROF_PRELOAD_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$1.fifo")
+            export GCPROF_PRELOAD_FD=9 GCPROF_PRELOAD_FD_ID GCPROF_PRELOAD_FORMAT=dat
+            export GCPROF_PRELOAD_INTERVAL=0.01 GCPROF_PRELOAD_TRACE=1
+            export GCPROF_PRELOAD_TRACE_FILE="$tmp/sec/$1.trace"
+        }
         preloaded() {
             name=$1
             pipe_to "$name"
             (
-                cd "$tmp/sec" || exit 1
-                GCPROF_PRELOAD_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
-                export GCPROF_PRELOAD_FD=9 GCPROF_PRELOAD_FD_ID GCPROF_PRELOAD_FORMAT=dat
-                export GCPROF_PRELOAD_INTERVAL=0.01 GCPROF_PRELOAD_TRACE=1
-                export GCPROF_PRELOAD_TRACE_FILE="$tmp/sec/$name.trace" SHIM_SECURE="$2" LD_PRELOAD="$3"
+                as_run "$name"
+                export SHIM_SECURE="$2" LD_PRELOAD="$3"
                 exec sh -c 'GCPROF_PRELOAD_PID=$$; export GCPROF_PRELOAD_PID; exec "$0" -' "$tmp/gcsec"
             ) 9>"$tmp/sec/$name.fifo" 8>"$tmp/sec/$name.getenv" >"$tmp/sec/$name.stdout" \
                 2>"$tmp/sec/$name.stderr"
@@ -529,11 +520,7 @@ EOF
             shift 2
             pipe_to "$name"
             (
-                cd "$tmp/sec" || exit 1
-                GCPROF_PRELOAD_FD_ID=$(stat -L -c '%d:%i' "$tmp/sec/$name.fifo")
-                export GCPROF_PRELOAD_FD=9 GCPROF_PRELOAD_FD_ID GCPROF_PRELOAD_FORMAT=dat
-                export GCPROF_PRELOAD_INTERVAL=0.01 GCPROF_PRELOAD_TRACE=1
-                export GCPROF_PRELOAD_TRACE_FILE="$tmp/sec/$name.trace"
+                as_run "$name"
                 exec sh -c 'GCPROF_PRELOAD_PID=$$; export GCPROF_PRELOAD_PID; exec "$@"' sh "$@" "$tmp/sec/gcsec-suid" "$lib"
             ) 9>"$tmp/sec/$name.fifo" >"$tmp/sec/$name.stdout" 2>"$tmp/sec/$name.stderr"
             rc=$?
@@ -569,9 +556,4 @@ EOF
     fi
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "PASS"
-exit 0
+finish PASS

@@ -7,20 +7,9 @@
 # took 39 s); no timing is asserted.
 # Exit 0 pass, 1 fail.
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
-gcprof="$top_builddir/tools/gcprof"
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-# FILE: no temporary file of ours is left in $tmp
-no_tmp() {
-    left=$(ls -a "$tmp" | grep '\.tmp\.' || true)
-    [ -z "$left" ] || fail "$1: temporary file left: $left"
-}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+make_tmp
 
 # ---- item 4: the 26-byte file that plotted forever ----------------------
 printf 'MEM 1.7e308 1700000000.01\n' >"$tmp/huge.dat"
@@ -83,5 +72,4 @@ n=$(grep -c '2\.500 MiB' "$tmp/peak")
 grep -q '^  Child 100007	*2\.500 MiB' "$tmp/peak" || fail "peak: child 100007 not at its peak"
 grep -q '^  Child 100001	*1\.500 MiB' "$tmp/peak" || fail "peak: child 100001 not at 1.5 MiB"
 
-[ $failures -eq 0 ] && echo "PASS: gcprof on hostile recordings"
-exit $((failures > 0))
+finish "PASS: gcprof on hostile recordings"

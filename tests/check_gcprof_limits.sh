@@ -8,15 +8,9 @@
 set -u
 LC_ALL=C # awk and grep count and match bytes
 export LC_ALL
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
-gcprof="$top_builddir/tools/gcprof"
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+make_tmp
 
 # 70,000 bytes: 'é' (2 bytes) 35,000 times, so a cut can fall inside one
 long=$(awk 'BEGIN { for (i = 0; i < 35000; i++) printf "\303\251" }')
@@ -57,5 +51,4 @@ GCPROF_PRELOAD=/nonexistent "$gcprof" run -o "$tmp/$name" -- /bin/true 2>"$tmp/e
 left=$(ls -a "$tmp" | grep '\.tmp\.' || true)
 [ -z "$left" ] || fail "temporary files left: $left"
 
-[ $failures -eq 0 ] && echo "PASS: writers and reader agree on limits"
-exit $((failures > 0))
+finish "PASS: writers and reader agree on limits"

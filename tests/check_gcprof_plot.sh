@@ -6,29 +6,10 @@
 # scale in ms for pauses from 0.01 ms to seconds; the allocation lane's
 # rates, equal to the test's own from the heap samples.
 set -u
-builddir=$(cd "${top_builddir:-.}" && pwd)
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-gcprof="$builddir/tools/gcprof"
-[ -x "$gcprof" ] || { echo "SKIP: $gcprof is not built"; exit 77; }
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failed=0
-
-pass() { echo "PASS: $1"; }
-fail() {
-    echo "FAIL: $1"
-    failed=1
-}
-# check NAME CMD...: passes when CMD succeeds.
-check() {
-    name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
-# Helpers for check (shellcheck cannot see those calls).
-# shellcheck disable=SC2317
-not() { ! "$@"; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+[ -x "$gcprof" ] || skip "$gcprof is not built"
+make_tmp
 
 # gen N SECONDS PAUSE_MS [HEAP_STEP]: a recording of N collections, evenly
 # spread, the longest pause PAUSE_MS; MEM and heap samples every HEAP_STEP
@@ -284,7 +265,7 @@ if plot dense; then
 fi
 
 # No lane without two heap samples: none, or one.
-if "$gcprof" plot "$srcdir/tests/data/rss_only.jsonl" -o "$tmp/rss.svg"; then
+if "$gcprof" plot "$top_srcdir/tests/data/rss_only.jsonl" -o "$tmp/rss.svg"; then
     check "no allocation lane without heap samples" not grep -q '<g id="allocation">' "$tmp/rss.svg"
 else
     fail "plot rss_only.jsonl"
@@ -295,4 +276,4 @@ if plot one; then
     check "no pause lane without collections" not grep -q '<g id="pauses">' "$tmp/one.svg"
 fi
 
-exit $failed
+exit $((failures > 0))

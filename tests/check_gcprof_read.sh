@@ -4,32 +4,14 @@
 # files refused with FILE:LINE and status 1, and a plot that is whole XML and
 # never left half-written.
 set -u
-builddir=$(cd "${top_builddir:-.}" && pwd)
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-gcprof="$builddir/tools/gcprof"
-[ -x "$gcprof" ] || { echo "SKIP: $gcprof is not built"; exit 77; }
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-cd "$srcdir/tests/data" || exit 1 # relative names: messages are predictable
-failed=0
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+[ -x "$gcprof" ] || skip "$gcprof is not built"
+make_tmp
+cd "$top_srcdir/tests/data" || exit 1 # relative names: messages are predictable
 tab=$(printf '\t')
 
-pass() { echo "PASS: $1"; }
-fail() {
-    echo "FAIL: $1"
-    failed=1
-}
-
-# check NAME CMD...: passes when CMD succeeds.
-check() {
-    name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
 # Helpers for check (shellcheck cannot see those calls).
-# shellcheck disable=SC2317
-not() { ! "$@"; }
 # shellcheck disable=SC2317
 none() { # none FILE...: none of them exists
     for file in "$@"; do [ ! -e "$file" ] || return 1; done
@@ -331,4 +313,4 @@ else
     fail "plot on a full disk: $(cat "$tmp/err")"
 fi
 
-exit $failed
+exit $((failures > 0))

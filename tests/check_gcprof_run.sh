@@ -5,31 +5,15 @@
 # collection count matches its own (gc-stats).
 # Exit 0 pass, 1 fail, 77 skip. Run alone: top_builddir=. sh tests/check_gcprof_run.sh
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1 # absolute: some runs cd
-gcprof="$top_builddir/tools/gcprof"
-GCPROF_PRELOAD=${GCPROF_PRELOAD:-$top_builddir/.libs/libgcprof-preload.so}
-case $GCPROF_PRELOAD in /*) ;; *) GCPROF_PRELOAD="$PWD/$GCPROF_PRELOAD" ;; esac
-export GCPROF_PRELOAD
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+use_preload
 unset GCPROF_TRACE GCPROF_TRACE_FILE
 
-if ! command -v cc >/dev/null 2>&1 || ! pkg-config --exists bdw-gc 2>/dev/null; then
-    echo "SKIP: no cc or no bdw-gc pkg-config to build the test program"
-    exit 77
-fi
-for f in "$gcprof" "$GCPROF_PRELOAD"; do
-    [ -f "$f" ] || { echo "FAIL: $f not built"; exit 1; }
-done
+have_cc_and_bdwgc || skip "no cc or no bdw-gc pkg-config to build the test program"
+need_built "$gcprof" "$GCPROF_PRELOAD"
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-count() { # count PATTERN FILE: matching lines (0 when none)
-    grep -c -- "$1" "$2" || true
-}
+make_tmp
 
 # Garbage in a loop, exactly 3 GC_gcollect() calls; prints gc_no at its
 # start and at its end. Argument: exit status, or -N to die of signal N.
@@ -237,9 +221,4 @@ else
     echo "guile not installed: skipping the Guile part (apt-get install guile-3.0)"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "PASS"
-exit 0
+finish PASS

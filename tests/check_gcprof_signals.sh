@@ -7,21 +7,11 @@
 # SIGINT leaves no temporary file. Timeouts only detect a hang.
 # Exit 0 pass, 1 fail.
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
-gcprof="$top_builddir/tools/gcprof"
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 GCPROF_PRELOAD=/nonexistent # RSS only: the program is a shell
 export GCPROF_PRELOAD
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-no_tmp() {
-    left=$(ls -a "$tmp" | grep '\.tmp\.' || true)
-    [ -z "$left" ] || fail "$1: temporary file left: $left"
-}
+make_tmp
 # wait_for CMD...: up to 20 s for CMD to succeed
 wait_for() {
     i=0
@@ -126,5 +116,4 @@ else
     echo "note: no cc: SIGINT to plot not tried"
 fi
 
-[ $failures -eq 0 ] && echo "PASS: gcprof at a full disk and at signals"
-exit $((failures > 0))
+finish "PASS: gcprof at a full disk and at signals"

@@ -505,33 +505,34 @@ START_TEST(test_null_arguments)
 }
 END_TEST
 
-START_TEST(test_too_few_iterations)
-{
-    gcp_leak_options opt = options(2, 3);
-    gcp_leak_report r = {0};
-    tu_log log;
-
-    reset();
-    tu_log_capture(&log);
-    expect_einval(gcp_leak_check("x", garbage_only, NULL, &opt, &r), "iterations");
-    tu_log_restore();
-    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "2"));
-}
-END_TEST
-
+/* Options refused, the field named: too few iterations (the count said
+ * too), and thresholds that are no byte count. */
 static const double bad_thresholds[] = {-1.0, NAN, INFINITY};
+static const struct {
+    size_t iterations;
+    const double *threshold_bytes; /* NULL: the default */
+    const char *field, *value;     /* in the last error; value NULL: not looked for */
+} bad_options[] = {
+    {2, NULL, "iterations", "2"},
+    {30, &bad_thresholds[0], "threshold_bytes", NULL},
+    {30, &bad_thresholds[1], "threshold_bytes", NULL},
+    {30, &bad_thresholds[2], "threshold_bytes", NULL},
+};
 
-START_TEST(test_bad_threshold)
+START_TEST(test_bad_options)
 {
-    gcp_leak_options opt = options(30, 3);
+    gcp_leak_options opt = options(bad_options[_i].iterations, 3);
     gcp_leak_report r = {0};
     tu_log log;
 
     reset();
-    opt.threshold_bytes = bad_thresholds[_i];
+    if (bad_options[_i].threshold_bytes)
+        opt.threshold_bytes = *bad_options[_i].threshold_bytes;
     tu_log_capture(&log);
-    expect_einval(gcp_leak_check("x", garbage_only, NULL, &opt, &r), "threshold_bytes");
+    expect_einval(gcp_leak_check("x", garbage_only, NULL, &opt, &r), bad_options[_i].field);
     tu_log_restore();
+    if (bad_options[_i].value)
+        ck_assert_ptr_nonnull(strstr(gcp_last_error(), bad_options[_i].value));
 }
 END_TEST
 
@@ -593,8 +594,7 @@ static Suite *make_leak_suite(void)
     suite_add_tcase(s, report);
 
     tcase_add_test(errors, test_null_arguments);
-    tcase_add_test(errors, test_too_few_iterations);
-    tcase_add_loop_test(errors, test_bad_threshold, 0, 3);
+    tcase_add_loop_test(errors, test_bad_options, 0, TU_ROWS(bad_options));
     tcase_add_test(errors, test_collection_disabled);
     tcase_add_test(errors, test_operation_disables_collection);
     suite_add_tcase(s, errors);

@@ -7,38 +7,24 @@
 # of the test's own (unshare -m, as root); exits 77 where that cannot be.
 # Exit 0 pass, 1 fail. Run alone: top_builddir=. sh tests/check_monitor_noproc.sh
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 host="$top_builddir/tests/monitor_host"
-gcprof="$top_builddir/tools/gcprof"
 unset GCPROF_MONITOR_PID GCPROF_MONITOR_FORMAT GCPROF_TRACE GCPROF_TRACE_FILE GCPROF GCPROF_SITES
 if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null 2>&1; then
-    echo "SKIP: needs root and unshare -m (a mount namespace without /proc)"
-    exit 77
+    skip "needs root and unshare -m (a mount namespace without /proc)"
 fi
 # A sanitizer build (scripts/check-sanitizers.sh): ASan's runtime reads
 # /proc itself, and fails without it before the library is reached.
-if nm -D "$top_builddir/.libs/libgcprof.so" 2>/dev/null | grep -q ' U __asan_init'; then
-    echo "SKIP: an ASan build: its runtime needs /proc"
-    exit 77
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-check() {
-    name=$1
-    shift
-    if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; failures=$((failures + 1)); fi
-}
+asan_built "$top_builddir/.libs/libgcprof.so" && skip "an ASan build: its runtime needs /proc"
+make_tmp
 
 # shellcheck disable=SC2016 # expanded by the inner shell
 unshare -m sh -c 'umount -l /proc 2>/dev/null && [ ! -e /proc/self/statm ] || exit 77
     GCPROF_MONITOR_OUT="$1" GCPROF_MONITOR_INTERVAL=0.005 exec "$2"' sh "$tmp/run.dat" "$host" \
     >"$tmp/out" 2>"$tmp/err"
 rc=$?
-if [ "$rc" -eq 77 ]; then
-    echo "SKIP: /proc cannot be unmounted in a mount namespace here"
-    exit 77
-fi
+[ "$rc" -ne 77 ] || skip "/proc cannot be unmounted in a mount namespace here"
 check "the program runs without /proc (status $rc)" [ "$rc" -eq 0 ]
 check "a monitor ran" grep -q ' monitor=1 ' "$tmp/out"
 check "samples taken (heap lines)" [ "$(grep -c '^GCPROF_HEAP ' "$tmp/run.dat")" -ge 5 ]
@@ -52,5 +38,4 @@ check "no closure marker (its RSS would be 0)" \
     [ "$(grep -c -e '^FUNC ' -e '^GCPROF_ENTER ' "$tmp/run.dat")" -eq 0 ]
 check "one label says why" [ "$(grep -c '^GCPROF_LABEL .*closures not marked: no RSS (/proc/self/statm: No such file or directory)$' "$tmp/run.dat")" -eq 1 ]
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
-echo "all passed"
+finish "all passed"

@@ -9,31 +9,18 @@
 # Needs root, setpriv and a filesystem without nosuid; exits 77 otherwise.
 # Exit 0 pass, 1 fail. Run alone: top_builddir=. sh tests/check_monitor_secure.sh
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 host="$top_builddir/tests/monitor_host"
 unset GCPROF_MONITOR_PID GCPROF_MONITOR_FORMAT GCPROF_MONITOR_INTERVAL GCPROF_TRACE GCPROF_TRACE_FILE
-[ -x "$host" ] || { echo "FAIL: $host not built"; exit 1; }
+[ -x "$host" ] || die "$host not built"
 if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null 2>&1; then
-    echo "SKIP: needs root and setpriv (a setuid-root program run as nobody)"
-    exit 77
+    skip "needs root and setpriv (a setuid-root program run as nobody)"
 fi
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
+make_tmp
 umask 022
 chmod 755 "$tmp"
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-check() {
-    name=$1
-    shift
-    if "$@"; then pass "$name"; else fail "$name"; fi
-}
 same() { cmp -s "$1" "$2"; }
 listing() { (cd "$tmp/$1" && ls -A | LC_ALL=C sort); }
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
@@ -109,8 +96,4 @@ GCPROF_TRACE=1 GCPROF_TRACE_FILE=/dev/stderr "$tmp/ln/host" >/dev/null 2>>"$tmp/
 check "GCPROF_TRACE_FILE=/dev/stderr appends to the stream" \
     sh -c "head -n 1 '$tmp/ln/err' | grep -q 'said this first' && grep -q '^gc [0-9]* @' '$tmp/ln/err'"
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "all passed"
+finish "all passed"

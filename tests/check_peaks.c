@@ -132,37 +132,37 @@ END_TEST
 
 /* ---- thresholds: a spike above, with and without track_peak -------- */
 
-START_TEST(test_threshold_exceeded_warns_once)
+/* A spike of mib MiB against a threshold margin_mb above the RSS at the
+ * start: past it, the report says so and one warning names the profile and
+ * threshold_mb; short of it, neither. */
+static const struct {
+    size_t mib;
+    double margin_mb;
+    const char *name;
+    int exceeded;
+} threshold_cases[] = {
+    {80, 40, "over", 1},
+    {10, 200, "under", 0},
+};
+
+START_TEST(test_threshold)
 {
-    spike_job job = {80, 0, 0};
+    spike_job job = {threshold_cases[_i].mib, 0, 0};
+    const char *name = threshold_cases[_i].name;
     gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
     gcp_report r;
     tu_log log;
 
-    c.threshold_mb = (double)tu_rss_bytes() / MIB + 40;
+    c.threshold_mb = (double)tu_rss_bytes() / MIB + threshold_cases[_i].margin_mb;
     tu_log_capture(&log);
-    ck_assert_int_eq(gcp_profile("over", rss_spike, &job, &c, &r), 0);
+    ck_assert_int_eq(gcp_profile(name, rss_spike, &job, &c, &r), 0);
     tu_log_restore();
-    ck_assert(r.exceeded_threshold);
-    ck_assert_int_eq(log.warnings, 1);
-    ck_assert_ptr_nonnull(strstr(log.last, "over"));
-    ck_assert_ptr_nonnull(strstr(log.last, "threshold_mb"));
-}
-END_TEST
-
-START_TEST(test_threshold_not_exceeded)
-{
-    spike_job job = {10, 0, 0};
-    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 1);
-    gcp_report r;
-    tu_log log;
-
-    c.threshold_mb = (double)tu_rss_bytes() / MIB + 200;
-    tu_log_capture(&log);
-    ck_assert_int_eq(gcp_profile("under", rss_spike, &job, &c, &r), 0);
-    tu_log_restore();
-    ck_assert(!r.exceeded_threshold);
-    ck_assert_int_eq(log.warnings, 0);
+    ck_assert_int_eq(r.exceeded_threshold, threshold_cases[_i].exceeded);
+    ck_assert_int_eq(log.warnings, threshold_cases[_i].exceeded);
+    if (threshold_cases[_i].exceeded) {
+        ck_assert_ptr_nonnull(strstr(log.last, name));
+        ck_assert_ptr_nonnull(strstr(log.last, "threshold_mb"));
+    }
 }
 END_TEST
 
@@ -217,21 +217,18 @@ static void check_explicit_free(int auto_gc, int heap_only, int grow_by_realloc)
                   (unsigned long long)job.heap_top);
 }
 
-START_TEST(test_peak_heap_sees_gc_free)
-{
-    check_explicit_free(GCP_AUTO_GC_ALWAYS, 0, 0);
-}
-END_TEST
+static const struct {
+    int auto_gc, heap_only, grow_by_realloc;
+} explicit_free_cases[] = {
+    {GCP_AUTO_GC_ALWAYS, 0, 0}, /* GC_FREE */
+    {GCP_AUTO_GC_OFF, 1, 0},    /* GC_FREE, heap_only and off: no hook */
+    {GCP_AUTO_GC_ALWAYS, 0, 1}, /* GC_REALLOC to twice the size */
+};
 
-START_TEST(test_peak_heap_sees_gc_free_unhooked)
+START_TEST(test_peak_heap_sees_explicit_frees)
 {
-    check_explicit_free(GCP_AUTO_GC_OFF, 1, 0); /* heap_only, off: no hook */
-}
-END_TEST
-
-START_TEST(test_peak_heap_sees_realloc_growth)
-{
-    check_explicit_free(GCP_AUTO_GC_ALWAYS, 0, 1);
+    check_explicit_free(explicit_free_cases[_i].auto_gc, explicit_free_cases[_i].heap_only,
+                        explicit_free_cases[_i].grow_by_realloc);
 }
 END_TEST
 
@@ -385,16 +382,13 @@ static Suite *make_peaks_suite(void)
     tcase_add_test(peaks, test_heap_only_track_peak_reads_collections);
     suite_add_tcase(s, peaks);
 
-    tcase_add_test(frees, test_peak_heap_sees_gc_free);
-    tcase_add_test(frees, test_peak_heap_sees_gc_free_unhooked);
-    tcase_add_test(frees, test_peak_heap_sees_realloc_growth);
+    tcase_add_loop_test(frees, test_peak_heap_sees_explicit_frees, 0, TU_ROWS(explicit_free_cases));
     tcase_add_test(frees, test_no_explicit_free_no_note);
     tcase_add_test(frees, test_peak_heap_bound_by_heap_size);
     tcase_add_test(frees, test_nested_keeps_outer_frees);
     suite_add_tcase(s, frees);
 
-    tcase_add_test(thresholds, test_threshold_exceeded_warns_once);
-    tcase_add_test(thresholds, test_threshold_not_exceeded);
+    tcase_add_loop_test(thresholds, test_threshold, 0, TU_ROWS(threshold_cases));
     tcase_add_test(thresholds, test_threshold_spike_without_track_peak);
     suite_add_tcase(s, thresholds);
     return s;

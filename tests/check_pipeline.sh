@@ -2,54 +2,54 @@
 # demos/pipeline under each auto_gc mode: what each run reports against the
 # collector's own trace (GCPROF_TRACE), and the comparison's table and JSON.
 set -eu
-demo="${top_builddir:-.}/demos/pipeline"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+demo="$top_builddir/demos/pipeline"
+make_tmp
 small="--batches 6 --scale 0.2"
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" "$2"; }
 
 # always: a collection after each of the 18 stages, and a baseline before.
 # shellcheck disable=SC2086
 GCPROF_TRACE=1 "$demo" run always $small >"$tmp/always" 2>"$tmp/always.trace"
-[ "$(field stages "$tmp/always")" -eq 18 ] || fail "always: stages"
-[ "$(field collected_after "$tmp/always")" -eq 18 ] || fail "always: not every stage collected"
+[ "$(field stages "$tmp/always")" -eq 18 ] || die "always: stages"
+[ "$(field collected_after "$tmp/always")" -eq 18 ] || die "always: not every stage collected"
 forced=$(grep -c '(forced)$' "$tmp/always.trace")
-[ "$forced" -ge 36 ] || fail "always: $forced forced collections in the trace, expected >= 36"
+[ "$forced" -ge 36 ] || die "always: $forced forced collections in the trace, expected >= 36"
 last=$(grep '^gc [0-9]* @' "$tmp/always.trace" | tail -n 1 | cut -d' ' -f2)
 [ "$(field collections "$tmp/always")" -eq "$last" ] ||
-    fail "always: $(field collections "$tmp/always") collections, the trace's last is gc $last"
+    die "always: $(field collections "$tmp/always") collections, the trace's last is gc $last"
 
 # off: the profiler never collects.
 # shellcheck disable=SC2086
 GCPROF_TRACE=1 "$demo" run off $small >"$tmp/off" 2>"$tmp/off.trace"
-[ "$(field collected_after "$tmp/off")" -eq 0 ] || fail "off collected"
-! grep -q '(forced)$' "$tmp/off.trace" || fail "off: forced collections in the trace"
+[ "$(field collected_after "$tmp/off")" -eq 0 ] || die "off collected"
+! grep -q '(forced)$' "$tmp/off.trace" || die "off: forced collections in the trace"
 
 # adaptive: one decision per batch at the gc point; the points that
 # collected are forced collections in the trace.
 # shellcheck disable=SC2086
 GCPROF_TRACE=1 "$demo" run adaptive $small --verbose >"$tmp/adaptive" 2>"$tmp/adaptive.err"
-[ "$(grep -c 'gc point: ' "$tmp/adaptive.err")" -eq 6 ] || fail "adaptive: not 6 gc points"
+[ "$(grep -c 'gc point: ' "$tmp/adaptive.err")" -eq 6 ] || die "adaptive: not 6 gc points"
 points=$(field points "$tmp/adaptive")
 after=$(field collected_after "$tmp/adaptive")
 [ "$(grep -c '(forced)$' "$tmp/adaptive.err")" -ge $((points + after)) ] ||
-    fail "adaptive: fewer forced collections than decisions to collect"
+    die "adaptive: fewer forced collections than decisions to collect"
 [ "$(grep -c 'batch .* MiB allocated, heap ' "$tmp/adaptive.err")" -eq 18 ] ||
-    fail "adaptive: not 18 stage decisions"
+    die "adaptive: not 18 stage decisions"
 
 # The comparison: every variant in the table and in valid JSON.
 # shellcheck disable=SC2086
 "$demo" compare --rounds 1 $small --json "$tmp/p.json" >"$tmp/table"
 for m in off always adaptive adaptive-no-points; do
-    grep -q "^$m " "$tmp/table" || fail "no $m row"
+    grep -q "^$m " "$tmp/table" || die "no $m row"
 done
-grep -q 'adaptive wall time .* off, fastest runs .* (target <= 1.05): \(PASS\|FAIL\)' "$tmp/table" || fail "no verdict"
+grep -q 'adaptive wall time .* off, fastest runs .* (target <= 1.05): \(PASS\|FAIL\)' "$tmp/table" || die "no verdict"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["adaptive"]["peak_rss_mib"] > 0' \
-    "$tmp/p.json" || fail "bad JSON"
+    "$tmp/p.json" || die "bad JSON"
 
 # Bad arguments: a usage message and status 2.
-if "$demo" run sometimes >/dev/null 2>"$tmp/err"; then fail "bad mode accepted"; fi
-"$demo" run sometimes 2>/dev/null || [ $? -eq 2 ] || fail "bad mode: status not 2"
-grep -q usage "$tmp/err" || fail "no usage message"
+if "$demo" run sometimes >/dev/null 2>"$tmp/err"; then die "bad mode accepted"; fi
+"$demo" run sometimes 2>/dev/null || [ $? -eq 2 ] || die "bad mode: status not 2"
+grep -q usage "$tmp/err" || die "no usage message"
 echo "PASS: pipeline"

@@ -2,16 +2,15 @@
 # libgcprof.pc is well-formed and a program builds against the installed
 # layout with nothing but `pkg-config --cflags --libs libgcprof`.
 set -eu
-builddir="${top_builddir:-.}"
-srcdir="${top_srcdir:-.}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+make_tmp
 
-make -C "$builddir" install DESTDIR="$tmp/root" >/dev/null
-prefix=$(sed -n 's/^prefix=//p' "$builddir/libgcprof.pc")
+make -C "$top_builddir" install DESTDIR="$tmp/root" >/dev/null
+prefix=$(sed -n 's/^prefix=//p' "$top_builddir/libgcprof.pc")
 pcdir=$(find "$tmp/root" -name libgcprof.pc -exec dirname {} \;)
-[ -n "$pcdir" ] || { echo "FAIL: libgcprof.pc not installed"; exit 1; }
-grep -q '^Requires.private: bdw-gc' "$pcdir/libgcprof.pc" || { echo "FAIL: no Requires.private: bdw-gc"; exit 1; }
+[ -n "$pcdir" ] || die "libgcprof.pc not installed"
+grep -q '^Requires.private: bdw-gc' "$pcdir/libgcprof.pc" || die "no Requires.private: bdw-gc"
 
 export PKG_CONFIG_PATH="$pcdir"
 export PKG_CONFIG_SYSROOT_DIR="$tmp/root"
@@ -32,6 +31,5 @@ ${CC:-cc} -o "$tmp/use" "$tmp/use.c" $flags -Wl,-rpath,"$tmp/root$prefix/lib"
 out=$(LD_LIBRARY_PATH="$tmp/root$prefix/lib" "$tmp/use")
 case "$out" in
     "ProfileReport(function_name='work'"*) echo "PASS: $out" ;;
-    *) echo "FAIL: unexpected output: $out"; exit 1 ;;
+    *) die "unexpected output: $out" ;;
 esac
-: "$srcdir"

@@ -11,26 +11,20 @@
 # of its own); and its own writable data stays small, for a program that
 # sets the collector's one root filter behind the preload's back.
 set -eu
-top_builddir=$(cd "${top_builddir:-.}" && pwd)
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 lib="$top_builddir/.libs/libgcprof-preload.so"
-gcprof="$top_builddir/tools/gcprof"
 limit=1024
 
-[ -f "$lib" ] || { echo "FAIL: no $lib"; exit 1; }
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+[ -f "$lib" ] || die "no $lib"
 
 # A sanitizer build (scripts/check-sanitizers.sh) instruments the preload:
 # it brings libasan, whose data is a root of its own, and ASan's redzones.
 asan=0
-nm -D "$lib" 2>/dev/null | grep -q ' U __asan_init' && asan=1
+asan_built "$lib" && asan=1
 
 # ---- the collector's own root table ----------------------------------------
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 cat >"$tmp/roots.c" <<'EOC'
 #include <gc/gc.h>
 int main(void)
@@ -44,7 +38,7 @@ EOC
 # shellcheck disable=SC2046 # pkg-config's flags are words
 if [ "$asan" = 1 ]; then
     echo "note: an ASan build of the preload (libasan's data is a root); root table not compared"
-elif command -v cc >/dev/null 2>&1 && pkg-config --exists bdw-gc &&
+elif have_cc_and_bdwgc &&
     cc -o "$tmp/roots" "$tmp/roots.c" $(pkg-config --cflags --libs bdw-gc); then
     root_size() { awk -F'= ' '/^GC_root_size=/ { print $2 }'; }
     plain=$("$tmp/roots" | root_size)
@@ -121,5 +115,4 @@ else
     echo "preload: $scanned bytes of writable data outside RELRO (limit $limit)"
     [ "$scanned" -le "$limit" ] || fail "the preload has $scanned bytes of writable data"
 fi
-[ "$failures" -eq 0 ] || exit 1
-echo PASS
+finish PASS

@@ -54,28 +54,28 @@
 # to 213 KiB in Guile, 12 KiB in ECL: the collections fall a little earlier
 # or later); the count and the heap sizes are what is compared.
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1 # absolute: some runs cd
-top_srcdir=$(cd "${top_srcdir:-$(dirname "$0")/..}" && pwd) || exit 1
-gcprof="$top_builddir/tools/gcprof"
-GCPROF_PRELOAD=${GCPROF_PRELOAD:-$top_builddir/.libs/libgcprof-preload.so}
-case $GCPROF_PRELOAD in /*) ;; *) GCPROF_PRELOAD="$PWD/$GCPROF_PRELOAD" ;; esac
-export GCPROF_PRELOAD
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+use_preload
 unset GCPROF_TRACE GCPROF_TRACE_FILE GCPROF_PRELOAD_FOLLOW
 programs="$top_srcdir/tests/programs"
 runs=${REAL_RUNS:-5}
 
-for f in "$gcprof" "$GCPROF_PRELOAD"; do
-    [ -f "$f" ] || { echo "FAIL: $f not built"; exit 1; }
-done
+need_built "$gcprof" "$GCPROF_PRELOAD"
 for f in churn.scm churn.lisp churn.pk; do
-    [ -f "$programs/$f" ] || { echo "FAIL: no $programs/$f"; exit 1; }
+    [ -f "$programs/$f" ] || die "no $programs/$f"
 done
-
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
+# workload P CMD...: CMD with program P's workload (tests/programs) as its last words.
+workload() {
+    p_=$1
+    shift
+    case $p_ in
+    guile) "$@" guile --no-auto-compile "$programs/churn.scm" ;;
+    ecl) "$@" ecl --norc --load "$programs/churn.lisp" ;;
+    poke) "$@" poke --quiet -L "$programs/churn.pk" ;;
+    esac
 }
+
 tested=""
 for p in guile ecl poke; do
     if command -v "$p" >/dev/null 2>&1; then
@@ -88,12 +88,10 @@ for p in guile ecl poke; do
 done
 if [ -z "$tested" ]; then
     [ "$failures" -ne 0 ] && exit 1
-    echo "SKIP: none of guile, ecl, poke is installed (apt-get install guile-3.0 ecl poke)"
-    exit 77
+    skip "none of guile, ecl, poke is installed (apt-get install guile-3.0 ecl poke)"
 fi
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 trap 'exit 130' INT TERM
 mkdir "$tmp/cache"
 
@@ -146,11 +144,6 @@ signature() {
 
 # ---- (a) and (b): plain and recorded runs of each workload -------------------
 for p in $tested; do
-    case $p in
-    guile) set -- guile --no-auto-compile "$programs/churn.scm" ;;
-    ecl) set -- ecl --norc --load "$programs/churn.lisp" ;;
-    poke) set -- poke --quiet -L "$programs/churn.pk" ;;
-    esac
     first="" differ=0 summary=""
     i=0
     while [ "$i" -lt $((2 * runs)) ]; do
@@ -158,10 +151,12 @@ for p in $tested; do
         log="$tmp/$p.$i.log" out="$tmp/$p.$i.dat"
         if [ "$i" -le "$runs" ]; then
             kind=plain
-            GC_PRINT_STATS=1 GC_LOG_FILE="$log" $norand "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+            # shellcheck disable=SC2086 # $norand is words
+            workload "$p" env GC_PRINT_STATS=1 GC_LOG_FILE="$log" $norand >"$tmp/stdout" 2>"$tmp/stderr"
         else
             kind=recorded
-            GC_PRINT_STATS=1 GC_LOG_FILE="$log" $norand "$gcprof" run -o "$out" -- "$@" \
+            # shellcheck disable=SC2086 # $norand is words
+            workload "$p" env GC_PRINT_STATS=1 GC_LOG_FILE="$log" $norand "$gcprof" run -o "$out" -- \
                 >"$tmp/stdout" 2>"$tmp/stderr"
         fi
         rc=$?
@@ -269,14 +264,9 @@ esac
 # counts, rounded down to KiB each; they can read above the mark bits), and
 # one trace line per record whose three phases add up to its total.
 for p in $tested; do
-    case $p in
-    guile) set -- guile --no-auto-compile "$programs/churn.scm" ;;
-    ecl) set -- ecl --norc --load "$programs/churn.lisp" ;;
-    poke) set -- poke --quiet -L "$programs/churn.pk" ;;
-    esac
     rm -f "$tmp/e.log" # libgc appends to its log file
-    GC_PRINT_STATS=1 GC_LOG_FILE="$tmp/e.log" GCPROF_TRACE_FILE="$tmp/e.trace" \
-        "$gcprof" run --trace -o "$tmp/e.dat" -- "$@" >/dev/null 2>"$tmp/stderr" ||
+    workload "$p" env GC_PRINT_STATS=1 GC_LOG_FILE="$tmp/e.log" GCPROF_TRACE_FILE="$tmp/e.trace" \
+        "$gcprof" run --trace -o "$tmp/e.dat" -- >/dev/null 2>"$tmp/stderr" ||
         fail "$p --trace: $(cat "$tmp/stderr")"
     sed -n 's/^In-use heap: [0-9]*% (\([0-9]*\) KiB pointers + \([0-9]*\) KiB other)$/\1 \2/p' \
         "$tmp/e.log" >"$tmp/kib"
@@ -337,9 +327,4 @@ for p in $tested; do
     esac
 done
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "PASS"
-exit 0
+finish PASS

@@ -370,63 +370,28 @@ static const struct {
     {"caf\xc3\xa9 \xe2\x82\xac", "'caf\xc3\xa9 \xe2\x82\xac'"},
     {"all'\"\\\n\x01", "'all\\'\"\\\\\\n\\x01'"},
     {"", "''"},
+    /* Python writes a carriage return as \r (like \n and \t), not \x0d. */
+    {"cr\rhere", "'cr\\rhere'"},
+    /* Python's repr picks double quotes for a text with ' and no ". */
+    {"it's", "\"it's\""},
 };
 
+/* The name py_cases[_i] printed as Python prints it. */
 START_TEST(print_escapes_like_python)
 {
     gcp_report r;
+    char *mine = py_repr(py_cases[_i].name);
 
-    example_report(&r);
-    for (size_t i = 0; i < N_ELEMS(py_cases); i++) {
-        char *mine = py_repr(py_cases[i].name);
-        ck_assert_str_eq(mine, py_cases[i].repr); /* the reference itself */
-        free(mine);
-        set_name(&r, py_cases[i].name);
-        char *want = xasprintf("ProfileReport(function_name=%s, execution_time=0.045, "
-                               "memory_before=50.2, memory_after=45.1, memory_saved=5.1, "
-                               "gc_objects_collected=1000, exceeded_threshold=False)\n",
-                               py_cases[i].repr);
-        assert_prints(&r, want);
-        free(want);
-    }
-}
-END_TEST
-
-/* Python writes a carriage return as \r (like \n and \t), not \x0d. */
-START_TEST(print_escapes_carriage_return)
-{
-    gcp_report r;
-
-    example_report(&r);
-    set_name(&r, "cr\rhere");
-    char *mine = py_repr(r.function_name);
-    ck_assert_str_eq(mine, "'cr\\rhere'");
+    ck_assert_str_eq(mine, py_cases[_i].repr); /* the reference itself */
     free(mine);
-    int rc;
-    char *got = render(gcp_report_print, &r, &rc);
-    ck_assert_int_eq(rc, 0);
-    ck_assert_msg(strstr(got, "function_name='cr\\rhere',") != NULL,
-                  "carriage return not written as Python does ('cr\\rhere'): %s", got);
-    free(got);
-}
-END_TEST
-
-/* Python's repr picks double quotes for a text with ' and no ". */
-START_TEST(print_quote_choice_like_python)
-{
-    gcp_report r;
-
     example_report(&r);
-    set_name(&r, "it's");
-    char *mine = py_repr(r.function_name);
-    ck_assert_str_eq(mine, "\"it's\"");
-    free(mine);
-    int rc;
-    char *got = render(gcp_report_print, &r, &rc);
-    ck_assert_int_eq(rc, 0);
-    ck_assert_msg(strstr(got, "function_name=\"it's\",") != NULL,
-                  "Python writes function_name=\"it's\"; got: %s", got);
-    free(got);
+    set_name(&r, py_cases[_i].name);
+    char *want = xasprintf("ProfileReport(function_name=%s, execution_time=0.045, "
+                           "memory_before=50.2, memory_after=45.1, memory_saved=5.1, "
+                           "gc_objects_collected=1000, exceeded_threshold=False)\n",
+                           py_cases[_i].repr);
+    assert_prints(&r, want);
+    free(want);
 }
 END_TEST
 
@@ -1477,44 +1442,36 @@ START_TEST(errors_null_arguments)
 }
 END_TEST
 
-START_TEST(errors_read_only_stream)
+/* Streams that take no byte: every writer returns GCP_EIO and logs nothing. */
+static const struct {
+    const char *path, *mode, *what;
+    int unbuffered;    /* every write reaches the device */
+    const char *error; /* in the last error, or NULL */
+} unwritable[] = {
+    {"/dev/null", "r", "on a read-only stream", 0, "cannot write"},
+    {"/dev/full", "w", "to /dev/full", 1, NULL},
+};
+
+START_TEST(errors_unwritable_stream)
 {
     gcp_report r;
     tu_log log;
 
     example_report(&r);
     for (size_t i = 0; i < N_ELEMS(writers); i++) {
-        FILE *fp = fopen("/dev/null", "r");
-        ck_assert_ptr_nonnull(fp);
-        tu_log_capture(&log);
-        int rc = writers[i].fn(fp, &r);
-        tu_log_restore();
-        ck_assert_msg(rc == GCP_EIO, "%s on a read-only stream: %d (%s)", writers[i].name, rc,
-                      gcp_err_name(rc));
-        ck_assert_int_eq(log.count, 0);
-        ck_assert_ptr_nonnull(strstr(gcp_last_error(), "cannot write"));
-        fclose(fp);
-    }
-}
-END_TEST
-
-START_TEST(errors_full_device_unbuffered)
-{
-    gcp_report r;
-    tu_log log;
-
-    example_report(&r);
-    for (size_t i = 0; i < N_ELEMS(writers); i++) {
-        FILE *fp = fopen("/dev/full", "w");
+        FILE *fp = fopen(unwritable[_i].path, unwritable[_i].mode);
         if (!fp)
-            ck_abort_msg("/dev/full: cannot open");
-        ck_assert_int_eq(setvbuf(fp, NULL, _IONBF, 0), 0); /* every write reaches it */
+            ck_abort_msg("%s: cannot open", unwritable[_i].path);
+        if (unwritable[_i].unbuffered)
+            ck_assert_int_eq(setvbuf(fp, NULL, _IONBF, 0), 0);
         tu_log_capture(&log);
         int rc = writers[i].fn(fp, &r);
         tu_log_restore();
-        ck_assert_msg(rc == GCP_EIO, "%s to /dev/full: %d (%s)", writers[i].name, rc,
+        ck_assert_msg(rc == GCP_EIO, "%s %s: %d (%s)", writers[i].name, unwritable[_i].what, rc,
                       gcp_err_name(rc));
         ck_assert_int_eq(log.count, 0);
+        if (unwritable[_i].error)
+            ck_assert_ptr_nonnull(strstr(gcp_last_error(), unwritable[_i].error));
         fclose(fp);
     }
 }
@@ -1554,9 +1511,7 @@ Suite *make_report_suite(void)
     tcase_add_test(print, print_booleans);
     tcase_add_test(print, print_peak_only_when_tracked);
     tcase_add_test(print, print_unknown_count_is_none);
-    tcase_add_test(print, print_escapes_like_python);
-    tcase_add_test(print, print_escapes_carriage_return);
-    tcase_add_test(print, print_quote_choice_like_python);
+    tcase_add_loop_test(print, print_escapes_like_python, 0, TU_ROWS(py_cases));
     tcase_add_test(print, print_rounding);
     tcase_add_test(print, print_details_names_and_counts);
     tcase_add_test(print, print_details_detailed_stats);
@@ -1578,8 +1533,7 @@ Suite *make_report_suite(void)
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, NULL, teardown);
     tcase_add_test(errors, errors_null_arguments);
-    tcase_add_test(errors, errors_read_only_stream);
-    tcase_add_test(errors, errors_full_device_unbuffered);
+    tcase_add_loop_test(errors, errors_unwritable_stream, 0, TU_ROWS(unwritable));
     tcase_add_test(errors, errors_then_success_on_a_good_stream);
     suite_add_tcase(s, errors);
     return s;

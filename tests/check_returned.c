@@ -118,18 +118,12 @@ static void check_returned(garbage_job *job, gcp_report *r)
     tu_hidden_free(&job->seen);
 }
 
-START_TEST(test_large_blocks_all_returned)
-{
-    garbage_job job = {200, 1 << 20, 0, 0, 0, {0}};
-    gcp_report r;
+/* 200 MiB of garbage in large blocks, then in small objects. */
+static const size_t all_returned_sizes[] = {1 << 20, 4000};
 
-    check_returned(&job, &r);
-}
-END_TEST
-
-START_TEST(test_small_objects_all_returned)
+START_TEST(test_all_returned)
 {
-    garbage_job job = {200, 4000, 0, 0, 0, {0}};
+    garbage_job job = {200, all_returned_sizes[_i], 0, 0, 0, {0}};
     gcp_report r;
 
     check_returned(&job, &r);
@@ -196,8 +190,7 @@ static Suite *make_returned_suite(void)
     TCase *tc = tcase_create("returned");
 
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_large_blocks_all_returned);
-    tcase_add_test(tc, test_small_objects_all_returned);
+    tcase_add_loop_test(tc, test_all_returned, 0, TU_ROWS(all_returned_sizes));
     tcase_add_test(tc, test_late_garbage_converges);
     tcase_add_test(tc, test_nothing_to_return);
     tcase_add_test(tc, test_second_profile_returns_too);

@@ -9,25 +9,13 @@
 # up. Each against the program's or the collector's own count.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
-top_builddir=$(cd "${top_builddir:-.}" && pwd) || exit 1
-gcprof="$top_builddir/tools/gcprof"
-GCPROF_PRELOAD=${GCPROF_PRELOAD:-$top_builddir/.libs/libgcprof-preload.so}
-case $GCPROF_PRELOAD in /*) ;; *) GCPROF_PRELOAD="$PWD/$GCPROF_PRELOAD" ;; esac
-export GCPROF_PRELOAD
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+use_preload
 unset GCPROF_TRACE GCPROF_TRACE_FILE GC_PRINT_STATS GC_MARKERS
 
-if ! command -v cc >/dev/null 2>&1 || ! pkg-config --exists bdw-gc 2>/dev/null; then
-    echo "SKIP: no cc or no bdw-gc pkg-config to build the test program"
-    exit 77
-fi
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-count() { grep -c -- "$1" "$2" || true; }
+have_cc_and_bdwgc || skip "no cc or no bdw-gc pkg-config to build the test program"
+make_tmp
 
 # gcprog MODE N: N collections (each after some garbage), then MODE:
 #   exit, _exit, exec (runs itself with "_exit N": a second image), kill9,
@@ -216,7 +204,7 @@ own=$(awk -v p="$(awk '$1 == "GCPROF_META" { print $3 }' ch.dat)" \
 if [ "$(count '^GCPROF_CHILD .* 0 gcprog$' ch.dat)" -ne 1 ]; then
     # seen only if it lived across a sample: make it so, and say if not
     echo "note: the child was not seen between two samples"
-elif nm -D "$top_builddir/.libs/libgcprof.so" 2>/dev/null | grep -q ' U __asan_init'; then
+elif asan_built "$top_builddir/.libs/libgcprof.so"; then
     # Under ASan (scripts/check-sanitizers.sh) the note went missing twice
     # while the file named the child: not explained yet (issue 13 note).
     echo "note: an ASan build: the stderr note is not checked"
@@ -364,8 +352,4 @@ bad=$(paste -d '|' trace gc | awk -F'|' '{
 }')
 [ -z "$bad" ] || fail "trace vs records: $bad"
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo PASS
+finish PASS

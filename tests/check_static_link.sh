@@ -6,21 +6,17 @@
 # the collector's mark bits). Before the vector registers were cleared
 # with the dead stack, every such run counted 5 of 407.
 set -u
-builddir="${top_builddir:-.}"
-srcdir="${top_srcdir:-.}"
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS="${STATIC_LINK_RUNS:-5}"
-if [ "${GCPROF_SKIP_RETENTION_TESTS:-}" = 1 ]; then
-    echo "skipped: GCPROF_SKIP_RETENTION_TESTS=1 (see tests/check_first_profile.sh)"
-    exit 77
-fi
-archive="$builddir/.libs/libgcprof.a"
-[ -f "$archive" ] || { echo "FAIL: no $archive (built with --disable-static?)"; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+retention_test
+archive="$top_builddir/.libs/libgcprof.a"
+[ -f "$archive" ] || die "no $archive (built with --disable-static?)"
+make_tmp
 
 # shellcheck disable=SC2046,SC2086 # pkg-config's words are flags
-${CC:-cc} -O2 -I"$srcdir/include" -I"$srcdir/demos" -o "$tmp/circular_refs" \
-    "$srcdir/demos/circular_refs.c" "$srcdir/demos/examples.c" "$srcdir/demos/verify.c" \
+${CC:-cc} -O2 -I"$top_srcdir/include" -I"$top_srcdir/demos" -o "$tmp/circular_refs" \
+    "$top_srcdir/demos/circular_refs.c" "$top_srcdir/demos/examples.c" "$top_srcdir/demos/verify.c" \
     "$archive" $(pkg-config --libs bdw-gc) -lpthread -ldl -lm || {
     echo "FAIL: could not link circular_refs against $archive"
     exit 1

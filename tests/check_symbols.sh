@@ -4,38 +4,26 @@
 # list is the header's GCP_EXPORT declarations, so a function cannot be
 # added to, or dropped from, the ABI by accident.
 set -eu
-top_builddir=${top_builddir:-.}
-top_srcdir=${top_srcdir:-${srcdir:-.}}
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/lib.sh"
 lib="$top_builddir/.libs/libgcprof.so"
 list="$top_srcdir/include/gcprof.exports"
 header="$top_srcdir/include/gcprof.h"
-if [ ! -f "$lib" ]; then
-    echo "SKIP: $lib not built (static-only build)"
-    exit 77
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+[ -f "$lib" ] || skip "$lib not built (static-only build)"
+make_tmp
 
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort >"$tmp/exported"
 sort "$list" >"$tmp/list"
 grep -v '^#' "$header" | grep -o 'GCP_EXPORT[^(]*(' | sed 's/($//; s/.*[ *]//' | sort >"$tmp/declared"
 
 bad=$(grep -v '^gcp_' "$tmp/exported" || true)
-if [ -n "$bad" ]; then
-    echo "FAIL: symbols exported without the gcp_ prefix:"
-    echo "$bad"
-    failures=$((failures + 1))
-fi
-if ! diff -u "$tmp/list" "$tmp/exported" >"$tmp/d1"; then
-    echo "FAIL: the library's exports differ from include/gcprof.exports (- list, + library):"
-    cat "$tmp/d1"
-    failures=$((failures + 1))
-fi
-if ! diff -u "$tmp/list" "$tmp/declared" >"$tmp/d2"; then
-    echo "FAIL: include/gcprof.exports differs from the header's GCP_EXPORT lines (- list, + header):"
-    cat "$tmp/d2"
-    failures=$((failures + 1))
-fi
-[ "$failures" -eq 0 ] || exit 1
-echo "PASS: $(wc -l <"$tmp/exported") symbols, all gcp_, as listed and declared"
+[ -z "$bad" ] || fail "symbols exported without the gcp_ prefix:
+$bad"
+# same A B WHAT: the sorted lists A and B are the same, else their diff follows WHAT.
+same() {
+    diff -u "$tmp/$1" "$tmp/$2" >"$tmp/diff" || fail "$3:
+$(cat "$tmp/diff")"
+}
+same list exported "the library's exports differ from include/gcprof.exports (- list, + library)"
+same list declared "include/gcprof.exports differs from the header's GCP_EXPORT lines (- list, + header)"
+finish "PASS: $(wc -l <"$tmp/exported") symbols, all gcp_, as listed and declared"

@@ -670,7 +670,7 @@ static Suite *make_usage_suite(void)
     tcase_add_test(printed, test_json_is_the_samples);
     suite_add_tcase(s, printed);
 
-    tcase_add_loop_test(errors, test_bad_options, 0, (int)(sizeof bad / sizeof bad[0]));
+    tcase_add_loop_test(errors, test_bad_options, 0, TU_ROWS(bad));
     tcase_add_test(errors, test_null_arguments);
     suite_add_tcase(s, errors);
     return s;

@@ -72,6 +72,10 @@ void tu_clear_dead_stack(void);
             ck_abort_msg("Assertion '%s == %s' failed: %jd != %jd", #x, #y, x_, y_);               \
     } while (0)
 
+/* The rows of a loop test's table, as the end of its loop:
+ * tcase_add_loop_test(tc, test, 0, TU_ROWS(table)) runs test with _i each row. */
+#define TU_ROWS(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
 /* Helpers that must stay separate calls (their frames, their stores). */
 #define NOINLINE __attribute__((noinline))
 
