@@ -144,7 +144,7 @@ const char *gcp__file_commit(gcp__file *f)
     int err = 0;
 
     /* A failed write left errno set; a later flush sets it again. */
-    if (fflush(f->fp) != 0 || ferror(f->fp))
+    if (!gcp__flushed(f->fp))
         err = errno ? errno : EIO;
     if (fclose(f->fp) != 0 && !err)
         err = errno;

@@ -7,6 +7,14 @@
 
 #include <stdio.h>
 
+/* Everything written to fp so far reached the kernel: flushed, and no
+ * write failed (a failed write sets the stream's error, which a later
+ * successful flush does not clear). The end of every writer. */
+static inline int gcp__flushed(FILE *fp)
+{
+    return fflush(fp) == 0 && !ferror(fp);
+}
+
 typedef struct gcp__file {
     char *path; /* the target (a copy) */
     char *tmp;  /* the file being written, NULL once renamed */

@@ -16,6 +16,9 @@ size_t gcp__utf8_decode(const unsigned char *s, uint32_t *cp);
 /* The longest prefix of s, at most max bytes, that does not split a
  * character. */
 size_t gcp__utf8_cut(const char *s, size_t max);
+/* Copy into dst[size] as much of src as fits without splitting a
+ * character, terminated; returns the bytes copied. */
+size_t gcp__utf8_copy(char *dst, size_t size, const char *src);
 
 /* s as a JSON string, quotes included: valid UTF-8 is copied, a byte that
  * is not becomes U+FFFD, so the document always parses. */

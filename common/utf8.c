@@ -54,3 +54,12 @@ size_t gcp__utf8_cut(const char *s, size_t max)
     }
     return n;
 }
+
+size_t gcp__utf8_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = gcp__utf8_cut(src, size - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return n;
+}

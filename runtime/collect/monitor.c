@@ -105,7 +105,7 @@ static void write_interval(const gcp_tl_sample *s)
     if (mon.fp)
         gcp__tl_sample(mon.fp, mon.format, s);
     write_collections();
-    if (mon.fp && (fflush(mon.fp) != 0 || ferror(mon.fp)) && !mon.write_error) {
+    if (mon.fp && !gcp__flushed(mon.fp) && !mon.write_error) {
         mon.write_error = 1;
         mon.write_errno = errno;
     }
@@ -357,7 +357,7 @@ static int finish_stream(const char **why)
         *why = gcp__file_commit(&mon.out);
         failed |= *why != NULL;
     } else {
-        failed |= fflush(mon.fp) != 0 || ferror(mon.fp);
+        failed |= !gcp__flushed(mon.fp);
     }
     mon.fp = NULL;
     return failed;

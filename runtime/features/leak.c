@@ -216,9 +216,7 @@ static void report_init(gcp_leak_report *out, const char *name)
     out->live_bytes = live_bytes;
     if (!name)
         name = "(anonymous)";
-    size_t len = gcp__utf8_cut(name, sizeof out->name - 1);
-    memcpy(out->name, name, len);
-    out->name[len] = '\0';
+    gcp__utf8_copy(out->name, sizeof out->name, name);
 }
 
 /* The check proper, in a frame of its own that gcp_leak_check creates only

@@ -165,8 +165,7 @@ static gcp_line_report *new_report(const char *name, const char *file)
         free(lr);
         return NULL;
     }
-    size_t len = gcp__utf8_cut(name ? name : "(anonymous)", sizeof lr->name - 1);
-    memcpy(lr->name, name ? name : "(anonymous)", len);
+    gcp__utf8_copy(lr->name, sizeof lr->name, name ? name : "(anonymous)");
     return lr;
 }
 

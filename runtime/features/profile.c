@@ -92,9 +92,7 @@ static void frame_init(frame *f, const char *name)
 {
     if (!name)
         name = "(anonymous)";
-    size_t len = gcp__utf8_cut(name, sizeof f->name - 1);
-    memcpy(f->name, name, len);
-    f->name[len] = '\0';
+    gcp__utf8_copy(f->name, sizeof f->name, name);
     f->parent = innermost;
     f->depth = f->parent ? f->parent->depth + 1 : 0;
     f->notes = f->cfg.heap_only ? GCP_NOTE_HEAP_ONLY : 0;

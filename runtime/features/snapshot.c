@@ -28,8 +28,7 @@ gcp_snapshot *gcp_snapshot_take(const char *label)
         gcp__fail(GCP_ENOMEM, "gcp_snapshot_take: no memory");
         return NULL;
     }
-    size_t len = gcp__utf8_cut(label ? label : "", sizeof snap->label - 1);
-    memcpy(snap->label, label ? label : "", len);
+    gcp__utf8_copy(snap->label, sizeof snap->label, label ? label : "");
     gcp_collect(); /* clears the dead stack and marks it forced */
     if (gcp__sites_census(&snap->stats, &snap->n) < 0) {
         free(snap);

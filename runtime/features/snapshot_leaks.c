@@ -35,14 +35,6 @@ static int by_growth_desc(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-static void copy_label(char *dst, size_t len, const char *label)
-{
-    size_t n = gcp__utf8_cut(label, len - 1);
-
-    memcpy(dst, label, n);
-    dst[n] = '\0';
-}
-
 static void fill_site(gcp_snapshot_leak_site *s, const gcp_site_stats *b, const gcp_site_stats *a)
 {
     const gcp_site_stats *named = a ? a : b;
@@ -118,8 +110,8 @@ int gcp_snapshot_check_leaks(const gcp_snapshot *before, const gcp_snapshot *aft
         gcp_snapshot_leaks_free(l);
         return gcp__fail(GCP_ENOMEM, "gcp_snapshot_check_leaks: no memory");
     }
-    copy_label(l->before_label, sizeof l->before_label, gcp_snapshot_label(before));
-    copy_label(l->after_label, sizeof l->after_label, gcp_snapshot_label(after));
+    gcp__utf8_copy(l->before_label, sizeof l->before_label, gcp_snapshot_label(before));
+    gcp__utf8_copy(l->after_label, sizeof l->after_label, gcp_snapshot_label(after));
     gcp_snapshot_verdict *v = &l->verdict;
     v->threshold_bytes = threshold_bytes;
     v->has_leak = v->growth_bytes > 0 && (double)v->growth_bytes >= threshold_bytes;

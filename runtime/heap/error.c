@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "heap.h"
+#include "safe_file.h"
 
 static _Thread_local char last_error[256];
 
@@ -105,7 +106,7 @@ int gcp__env_starting(void)
 
 int gcp__write_done(FILE *fp, const char *who)
 {
-    if (fflush(fp) != 0 || ferror(fp))
+    if (!gcp__flushed(fp))
         return gcp__fail(GCP_EIO, "%s: cannot write", who);
     return 0;
 }
