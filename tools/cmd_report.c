@@ -24,15 +24,15 @@ __attribute__((format(printf, 3, 4))) static int usage_error(const char *cmd, co
     va_list ap;
 
     va_start(ap, fmt);
-    gcprof_vsay(cmd, usage, fmt, ap);
+    tool_vsay(cmd, usage, fmt, ap);
     va_end(ap);
-    return GCPROF_EXIT_USAGE;
+    return TOOL_EXIT_USAGE;
 }
 
 static int help(const char *cmd, const char *usage)
 {
     printf("%s\n%s\n", usage, statuses);
-    return gcprof_stdout_done(cmd);
+    return tool_stdout_done(cmd);
 }
 
 /* ---- peak ------------------------------------------------------------- */
@@ -47,12 +47,12 @@ static int func_is(const char *name, const char *want)
 }
 
 /* mprof peak --func: the samples inside any call of that closure. */
-static int in_func(const gcp_tlr *tl, const char *func, double t, int *found)
+static int in_func(const tool_tl *tl, const char *func, double t, int *found)
 {
     int in = 0;
 
     for (size_t i = 0; i < tl->nfuncs; i++) {
-        const gcp_tlr_func *f = &tl->funcs[i];
+        const tool_tl_func *f = &tl->funcs[i];
         if (f->unfinished || !func_is(f->name, func))
             continue;
         *found = 1;
@@ -66,16 +66,16 @@ static int in_func(const gcp_tlr *tl, const char *func, double t, int *found)
 static int peak_one(const char *path, const char *func)
 {
     char err[512];
-    gcp_tlr tl;
+    tool_tl tl;
     int any = 0, found = func == NULL;
     double peak = 0;
 
-    if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
-        gcprof_say("peak", "%s", err);
-        return GCPROF_EXIT_FAIL;
+    if (tool_tl_read(path, &tl, err, sizeof err) < 0) {
+        tool_say("peak", "%s", err);
+        return TOOL_EXIT_FAIL;
     }
     for (size_t i = 0; i < tl.nsamples; i++) {
-        const gcp_tlr_sample *s = &tl.samples[i];
+        const tool_tl_sample *s = &tl.samples[i];
         if (!s->has_rss || (func && !in_func(&tl, func, s->t, &found)))
             continue;
         if (!any || s->rss_mib > peak)
@@ -87,9 +87,9 @@ static int peak_one(const char *path, const char *func)
         any = 1;
     }
     if (!func && !any) {
-        gcprof_say("peak", "%s: no RSS samples, only GC heap ones", path);
-        gcp__tlr_free(&tl);
-        return GCPROF_EXIT_FAIL;
+        tool_say("peak", "%s: no RSS samples, only GC heap ones", path);
+        tool_tl_free(&tl);
+        return TOOL_EXIT_FAIL;
     }
     if (any && found)
         printf("%s\t%.3f MiB\n", path, peak);
@@ -97,8 +97,8 @@ static int peak_one(const char *path, const char *func)
         printf("%s\tNaN MiB\n", path); /* mprof's answer when the function is not there */
     for (size_t i = 0; i < tl.nchildren; i++)
         printf("  Child %s\t\t\t%.3f MiB\n", tl.children[i].id, tl.children[i].peak_mib);
-    gcp__tlr_free(&tl);
-    return GCPROF_EXIT_OK;
+    tool_tl_free(&tl);
+    return TOOL_EXIT_OK;
 }
 
 /* "--name VALUE" or "--name=VALUE" at argv[*i]; 1 if it matched. */
@@ -157,7 +157,7 @@ static int parse_peak(int argc, char **argv, int *nfiles, const char **func)
     return -1;
 }
 
-int gcprof_cmd_peak(int argc, char **argv)
+int tool_cmd_peak(int argc, char **argv)
 {
     const char *func = NULL;
     int nfiles, status = parse_peak(argc, argv, &nfiles, &func);
@@ -167,7 +167,7 @@ int gcprof_cmd_peak(int argc, char **argv)
     status = 0;
     for (int i = 1; i <= nfiles; i++)
         status |= peak_one(argv[i], func);
-    return gcprof_stdout_done("peak") ? GCPROF_EXIT_FAIL : status;
+    return tool_stdout_done("peak") ? TOOL_EXIT_FAIL : status;
 }
 
 /* ---- summary ---------------------------------------------------------- */
@@ -175,23 +175,23 @@ int gcprof_cmd_peak(int argc, char **argv)
 static int summary_one(const char *path, int json)
 {
     char err[512];
-    gcp_summary sm;
-    gcp_tlr tl;
+    tool_summary sm;
+    tool_tl tl;
 
-    if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
-        gcprof_say("summary", "%s", err);
-        return GCPROF_EXIT_FAIL;
+    if (tool_tl_read(path, &tl, err, sizeof err) < 0) {
+        tool_say("summary", "%s", err);
+        return TOOL_EXIT_FAIL;
     }
-    if (gcp__summary_make(&tl, &sm) < 0) {
-        gcprof_say("summary", "%s: out of memory", path);
-        gcp__summary_free(&sm);
-        gcp__tlr_free(&tl);
-        return GCPROF_EXIT_FAIL;
+    if (tool_summary_make(&tl, &sm) < 0) {
+        tool_say("summary", "%s: out of memory", path);
+        tool_summary_free(&sm);
+        tool_tl_free(&tl);
+        return TOOL_EXIT_FAIL;
     }
     if (json) {
-        gcp__summary_print_json(path, &tl, &sm);
+        tool_summary_print_json(path, &tl, &sm);
     } else {
-        gcp__summary_print_text(path, &tl, &sm);
+        tool_summary_print_text(path, &tl, &sm);
         if (tl.dropped_last_line)
             printf("note: the last line of %s was cut off, and was ignored\n", path);
         if (tl.has_meta && !tl.has_end)
@@ -200,8 +200,8 @@ static int summary_one(const char *path, int json)
         else if (tl.cut_short) /* an mprof file: it never has one */
             printf("warning: %s ends in a cut-off line: the run did not finish cleanly\n", path);
     }
-    gcp__summary_free(&sm);
-    gcp__tlr_free(&tl);
+    tool_summary_free(&sm);
+    tool_tl_free(&tl);
     return 0;
 }
 
@@ -229,7 +229,7 @@ static int parse_summary(int argc, char **argv, int *nfiles, int *json)
     return -1;
 }
 
-int gcprof_cmd_summary(int argc, char **argv)
+int tool_cmd_summary(int argc, char **argv)
 {
     int nfiles, json = 0, status = parse_summary(argc, argv, &nfiles, &json);
 
@@ -241,5 +241,5 @@ int gcprof_cmd_summary(int argc, char **argv)
             putchar('\n');
         status |= summary_one(argv[i], json);
     }
-    return gcprof_stdout_done("summary") ? GCPROF_EXIT_FAIL : status;
+    return tool_stdout_done("summary") ? TOOL_EXIT_FAIL : status;
 }

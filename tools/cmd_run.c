@@ -6,7 +6,7 @@
  * preload library (preload.c) sends collections and heap samples from
  * inside, as whole lines on a pipe. Both go into a temporary file beside
  * FILE, renamed to FILE when the program ends, so a file under its final
- * name is complete (commands.h: gcprof_out). The program is exec'd
+ * name is complete (commands.h: tool_out). The program is exec'd
  * directly, never through a shell (run_child.c).
  */
 #define _GNU_SOURCE
@@ -90,7 +90,7 @@ __attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    gcprof_vsay("run", "see gcprof run --help", fmt, ap);
+    tool_vsay("run", "see gcprof run --help", fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -240,12 +240,12 @@ static const char *find_preload(char *buf)
     const char *path = env && *env ? env : GCPROF_PKGLIBDIR "/libgcprof-preload.so";
 
     if (!realpath(path, buf)) {
-        gcprof_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
-                   strerror(errno));
+        tool_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
+                 strerror(errno));
         return NULL;
     }
     if (strpbrk(buf, " :")) { /* LD_PRELOAD's separators */
-        gcprof_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
+        tool_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
         return NULL;
     }
     return buf;
@@ -253,22 +253,23 @@ static const char *find_preload(char *buf)
 
 /* A full disk midway: said at once; the program goes on, and what was
  * written before is kept (a file cut short is still readable). */
-static void write_failed(gcprof_out *o, int err)
+static void write_failed(tool_out *o, int err)
 {
-    gcprof_say("run", "cannot write '%s': %s; keeping what was written so far, the program "
-                      "goes on unrecorded",
-                o->path, strerror(err));
+    tool_say("run",
+             "cannot write '%s': %s; keeping what was written so far, the program "
+             "goes on unrecorded",
+             o->path, strerror(err));
 }
 
 /* The temporary file, created now so that an unwritable place fails
  * before the program runs. */
-static int open_output(run_output *out, const char *path, gcp_tl_format f)
+static int open_output(tool_run_output *out, const char *path, gcp_tl_format f)
 {
     memset(out, 0, sizeof *out);
     out->format = f;
-    const char *why = gcprof_out_open(&out->file, path);
+    const char *why = tool_out_open(&out->file, path);
     if (why)
-        gcprof_say("run", "cannot write '%s': %s", path, why);
+        tool_say("run", "cannot write '%s': %s", path, why);
     else
         out->file.on_write_error = write_failed;
     return why ? -1 : 0;
@@ -276,7 +277,8 @@ static int open_output(run_output *out, const char *path, gcp_tl_format f)
 
 /* How the program ended, a sample if none could be taken, the end mark;
  * then the file takes its name. */
-static int finish_output(run_output *out, const run_opts *o, long pid, const run_result *res)
+static int finish_output(tool_run_output *out, const run_opts *o, long pid,
+                         const tool_run_result *res)
 {
     gcp_tl_status st = {.t = res->end, .pid = pid, .maxrss = res->maxrss};
 
@@ -299,21 +301,23 @@ static int finish_output(run_output *out, const run_opts *o, long pid, const run
     const char *path = out->file.path, *why;
     char *final = NULL;
     if (o->output)
-        why = gcprof_out_commit_cut(&out->file, 1);
+        why = tool_out_commit_cut(&out->file, 1);
     else
-        why = gcprof_out_commit_new(&out->file, 1, &final);
+        why = tool_out_commit_new(&out->file, 1, &final);
     int write_err = out->file.write_err; /* the last flush may be the one that failed */
     if (why && final) /* written, but not under its name */
-        gcprof_say("run", "cannot name the recording '%s': %s; it is in '%s' (the program's "
-                          "exit status was %d)",
-                   path, why, final, gcprof_child_exit_code(res->wstatus));
+        tool_say("run",
+                 "cannot name the recording '%s': %s; it is in '%s' (the program's "
+                 "exit status was %d)",
+                 path, why, final, tool_child_exit_code(res->wstatus));
     else if (why)
-        gcprof_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
-                   gcprof_child_exit_code(res->wstatus));
+        tool_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
+                 tool_child_exit_code(res->wstatus));
     else if (write_err) /* kept, but cut short: not the recording asked for */
-        gcprof_say("run", "the recording in '%s' is cut short: %s (the program's exit status "
-                          "was %d)",
-                   final ? final : path, strerror(write_err), gcprof_child_exit_code(res->wstatus));
+        tool_say("run",
+                 "the recording in '%s' is cut short: %s (the program's exit status "
+                 "was %d)",
+                 final ? final : path, strerror(write_err), tool_child_exit_code(res->wstatus));
     out->final = final ? final : why ? NULL : strdup(path);
     return why || write_err ? -1 : 0;
 }
@@ -334,36 +338,37 @@ static char *join_args(char **argv)
 }
 
 /* What the file says beyond its counts: what was not recorded, and why. */
-static void report_gaps(const run_output *out, const run_opts *o)
+static void report_gaps(const tool_run_output *out, const run_opts *o)
 {
     if (out->lost)
-        gcprof_say("run", "note: the collector's records stop early: %s closed or replaced "
-                          "the descriptor they came through (GCPROF_LOST in the file)",
-                   o->argv[0]);
+        tool_say("run",
+                 "note: the collector's records stop early: %s closed or replaced "
+                 "the descriptor they came through (GCPROF_LOST in the file)",
+                 o->argv[0]);
     if (out->children && !o->follow)
-        gcprof_say("run", "note: %lu process%s %s started %s not followed (-f follows them)",
-                   out->children, out->children == 1 ? "" : "es", o->argv[0],
-                   out->children == 1 ? "was" : "were");
+        tool_say("run", "note: %lu process%s %s started %s not followed (-f follows them)",
+                 out->children, out->children == 1 ? "" : "es", o->argv[0],
+                 out->children == 1 ? "was" : "were");
 }
 
-static void report(const run_output *out, const run_opts *o, const char *preload, int wstatus)
+static void report(const tool_run_output *out, const run_opts *o, const char *preload, int wstatus)
 {
     const char *path = out->final ? out->final : out->file.path;
     const char *s = out->rss_samples == 1 ? "" : "s";
     unsigned long n = out->rss_samples, gcs = out->collections;
 
     if (gcs || out->heap_samples)
-        gcprof_say("run", "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
-                   gcs == 1 ? "" : "s");
+        tool_say("run", "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
+                 gcs == 1 ? "" : "s");
     else if (!preload)
-        gcprof_say("run", "wrote %s (%lu sample%s, RSS only)", path, n, s);
-    else if (gcprof_child_exit_code(wstatus) > 128) /* killed early: cannot tell */
-        gcprof_say("run", "wrote %s (%lu sample%s, 0 collections)", path, n, s);
+        tool_say("run", "wrote %s (%lu sample%s, RSS only)", path, n, s);
+    else if (tool_child_exit_code(wstatus) > 128) /* killed early: cannot tell */
+        tool_say("run", "wrote %s (%lu sample%s, 0 collections)", path, n, s);
     else /* the preload found no GC_* symbols to hook */
-        gcprof_say("run",
-                   "wrote %s (%lu sample%s, RSS only: no dynamically linked libgc in %s; a "
-                   "program with libgc linked in statically cannot be recorded from inside)",
-                   path, n, s, o->argv[0]);
+        tool_say("run",
+                 "wrote %s (%lu sample%s, RSS only: no dynamically linked libgc in %s; a "
+                 "program with libgc linked in statically cannot be recorded from inside)",
+                 path, n, s, o->argv[0]);
     report_gaps(out, o);
 }
 
@@ -389,56 +394,56 @@ static void empty_trace_file(const run_opts *o)
 }
 
 /* Runs the program into an open output; returns the exit status. */
-static int run(const run_opts *o, run_output *out)
+static int run(const run_opts *o, tool_run_output *out)
 {
     char preload_buf[PATH_MAX];
     const char *preload = find_preload(preload_buf);
-    gcprof_child_opts co = {preload, o->format == GCP_TL_JSONL ? "jsonl" : "dat", o->interval,
-                            o->trace, o->follow, !o->no_live, trace_file()};
-    gcprof_child child;
+    tool_child_opts co = {preload, o->format == GCP_TL_JSONL ? "jsonl" : "dat", o->interval,
+                          o->trace, o->follow, !o->no_live, trace_file()};
+    tool_child child;
     double start = gcp__tl_now();
 
     empty_trace_file(o);
-    int r = gcprof_child_start(&child, o->argv, &co);
-    run_result res = {0};
+    int r = tool_child_start(&child, o->argv, &co);
+    tool_run_result res = {0};
 
     if (r != 0) {
-        gcprof_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
-        gcprof_out_discard(&out->file);
+        tool_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
+        tool_out_discard(&out->file);
         if (r < 0) /* no fork or pipe: our failure, not the program's */
-            return GCPROF_EXIT_RUN_FAILED;
-        return r == ENOENT ? GCPROF_EXIT_NOT_FOUND : GCPROF_EXIT_CANNOT_EXEC; /* as a shell */
+            return TOOL_EXIT_RUN_FAILED;
+        return r == ENOENT ? TOOL_EXIT_NOT_FOUND : TOOL_EXIT_CANNOT_EXEC; /* as a shell */
     }
     char *cmdline = join_args(o->argv);
     gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
     free(cmdline);
-    gcprof_record(&child, out, o->interval, o->follow, &res);
-    int code = gcprof_child_exit_code(res.wstatus);
+    tool_run_record(&child, out, o->interval, o->follow, &res);
+    int code = tool_child_exit_code(res.wstatus);
     int written = finish_output(out, o, (long)child.pid, &res) == 0;
     if (written)
         report(out, o, preload, res.wstatus);
     free(out->final);
     /* the recording is what was asked for: without it, gcprof failed */
-    return written ? code : GCPROF_EXIT_RUN_FAILED;
+    return written ? code : TOOL_EXIT_RUN_FAILED;
 }
 
-int gcprof_cmd_run(int argc, char **argv)
+int tool_cmd_run(int argc, char **argv)
 {
     run_opts o = {.interval = 0.01, .format = GCP_TL_DAT};
-    run_output out;
+    tool_run_output out;
 
     int p = parse_args(argc, argv, &o);
     if (p != 0)
-        return p > 0 ? gcprof_stdout_done("run") : GCPROF_EXIT_RUN_FAILED;
+        return p > 0 ? tool_stdout_done("run") : TOOL_EXIT_RUN_FAILED;
     choose_format(&o);
     char *path = o.output ? strdup(o.output) : default_output(o.format);
     if (!path) {
-        gcprof_say("run", "out of memory");
-        return GCPROF_EXIT_RUN_FAILED;
+        tool_say("run", "out of memory");
+        return TOOL_EXIT_RUN_FAILED;
     }
     if (open_output(&out, path, o.format) != 0) {
         free(path);
-        return GCPROF_EXIT_RUN_FAILED;
+        return TOOL_EXIT_RUN_FAILED;
     }
     int code = run(&o, &out);
     free(path);

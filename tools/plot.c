@@ -3,7 +3,7 @@
  * timeline (RSS and GC heap over time, collections and their pauses, the
  * allocation rate, closures, labels), to paste into a bug report. Written
  * to a temporary file beside OUT.svg, then renamed (commands.h:
- * gcprof_out), so a failed run never leaves half a picture.
+ * tool_out), so a failed run never leaves half a picture.
  */
 #include "commands.h"
 #include "plot.h"
@@ -32,9 +32,9 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     va_list ap;
 
     va_start(ap, fmt);
-    gcprof_vsay("plot", usage, fmt, ap);
+    tool_vsay("plot", usage, fmt, ap);
     va_end(ap);
-    return GCPROF_EXIT_USAGE;
+    return TOOL_EXIT_USAGE;
 }
 
 /* "--name VALUE" or "--name=VALUE" (and "-o VALUE") at argv[*i]; 1 if it
@@ -122,13 +122,13 @@ static int parse_args(int argc, char **argv, opts *o)
             printf("%s\nExit status: 0 success, 1 FILE cannot be read or is not a recording, "
                    "or OUT.svg cannot be written; 2 bad arguments.\n",
                    usage);
-            return gcprof_stdout_done("plot");
+            return tool_stdout_done("plot");
         }
         if (options && strcmp(a, "--") == 0)
             options = 0;
         else if (options && (r = take_option(argc, argv, &i, o)) != 0) {
             if (r < 0)
-                return GCPROF_EXIT_USAGE;
+                return TOOL_EXIT_USAGE;
         } else if (options && a[0] == '-' && a[1] != '\0')
             return usage_error("unknown option '%s'", a);
         else if (o->in)
@@ -140,62 +140,62 @@ static int parse_args(int argc, char **argv, opts *o)
 }
 
 /* Into a temporary file renamed to out once complete (commands.h:
- * gcprof_out); "-" is standard output. */
-static int write_svg(const gcp_plot *p, const char *out)
+ * tool_out); "-" is standard output. */
+static int write_svg(const tool_plot *p, const char *out)
 {
-    gcprof_out file = {0};
+    tool_out file = {0};
     FILE *fp = stdout;
     const char *why;
 
     if (strcmp(out, "-") != 0) {
-        if ((why = gcprof_out_open(&file, out)) != NULL) {
-            gcprof_say("plot", "cannot write %s: %s", out, why);
-            return GCPROF_EXIT_FAIL;
+        if ((why = tool_out_open(&file, out)) != NULL) {
+            tool_say("plot", "cannot write %s: %s", out, why);
+            return TOOL_EXIT_FAIL;
         }
         fp = file.fp;
     }
-    if (gcp__plot_render(fp, p) < 0) {
+    if (tool_plot_render(fp, p) < 0) {
         if (fp != stdout)
-            gcprof_out_discard(&file);
-        gcprof_say("plot", "cannot write %s: out of memory", out);
-        return GCPROF_EXIT_FAIL;
+            tool_out_discard(&file);
+        tool_say("plot", "cannot write %s: out of memory", out);
+        return TOOL_EXIT_FAIL;
     }
     if (fp == stdout)
-        return gcprof_stdout_done("plot");
-    if ((why = gcprof_out_commit(&file)) != NULL) {
-        gcprof_say("plot", "cannot write %s: %s", out, why);
-        return GCPROF_EXIT_FAIL;
+        return tool_stdout_done("plot");
+    if ((why = tool_out_commit(&file)) != NULL) {
+        tool_say("plot", "cannot write %s: %s", out, why);
+        return TOOL_EXIT_FAIL;
     }
-    return GCPROF_EXIT_OK;
+    return TOOL_EXIT_OK;
 }
 
 static int plot_file(const opts *o)
 {
-    gcp_plot p;
-    gcp_summary sm;
-    gcp_tlr tl;
+    tool_plot p;
+    tool_summary sm;
+    tool_tl tl;
     char err[512];
-    int status = GCPROF_EXIT_FAIL, r;
+    int status = TOOL_EXIT_FAIL, r;
 
-    if (gcp__tlr_read(o->in, &tl, err, sizeof err) < 0) {
-        gcprof_say("plot", "%s", err);
-        return GCPROF_EXIT_FAIL;
+    if (tool_tl_read(o->in, &tl, err, sizeof err) < 0) {
+        tool_say("plot", "%s", err);
+        return TOOL_EXIT_FAIL;
     }
-    r = gcp__plot_make(&p, &sm, &tl, o->in, o->title, o->width, o->height);
+    r = tool_plot_make(&p, &sm, &tl, o->in, o->title, o->width, o->height);
     if (r == -2)
-        gcprof_say("plot", "%s: cannot plot: its times or sizes span more than an axis can show",
-                   o->in);
+        tool_say("plot", "%s: cannot plot: its times or sizes span more than an axis can show",
+                 o->in);
     else if (r < 0)
-        gcprof_say("plot", "%s: out of memory", o->in);
+        tool_say("plot", "%s: out of memory", o->in);
     else
         status = write_svg(&p, o->out);
-    gcp__plot_free(&p);
-    gcp__summary_free(&sm);
-    gcp__tlr_free(&tl);
+    tool_plot_free(&p);
+    tool_summary_free(&sm);
+    tool_tl_free(&tl);
     return status;
 }
 
-int gcprof_cmd_plot(int argc, char **argv)
+int tool_cmd_plot(int argc, char **argv)
 {
     opts o = {.width = 1000, .height = 600};
     int rc = parse_args(argc, argv, &o);
