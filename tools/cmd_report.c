@@ -3,6 +3,7 @@
  * working) and `gcprof summary` (a readable block, or one JSON object).
  */
 #include "commands.h"
+#include "options.h"
 #include "summary.h"
 #include "timeline_read.h"
 
@@ -101,57 +102,35 @@ static int peak_one(const char *path, const char *func)
     return TOOL_EXIT_OK;
 }
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]; 1 if it matched. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+/* The options of peak and summary (table, ending in --help): -1 to go on,
+ * with the files moved to argv[1..*nfiles] (options and files in any
+ * order); else the exit status (help shown, or an error). */
+static int parse(const char *cmd, const char *usage, tool_opt *table, int argc, char **argv,
+                 int *nfiles)
 {
-    size_t n = strlen(name);
+    tool_opts how = {cmd, usage, table, 0};
+    int r = tool_opts_parse(&how, argc, argv, nfiles);
 
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *val = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    *val = *i + 1 < argc ? argv[++*i] : NULL;
-    return 1;
+    if (r == TOOL_OPTS_STOP)
+        return help(cmd, usage);
+    return r == TOOL_OPTS_OK ? -1 : TOOL_EXIT_USAGE;
 }
 
-/* --func NAME at argv[*i], once: 0, or the exit status of a usage error. */
-static int func_option(int argc, char **argv, int *i, const char **func)
-{
-    const char *a = argv[*i], *v = NULL;
-
-    if (!opt_value(argc, argv, i, "--func", &v))
-        return usage_error("peak", peak_usage, "unknown option '%s'", a);
-    if (!v || !*v)
-        return usage_error("peak", peak_usage, "missing value for --func: want a closure NAME");
-    if (*func)
-        return usage_error("peak", peak_usage, "--func given twice: '%s', then '%s'", *func, v);
-    *func = v;
-    return 0;
-}
-
-/* peak's options: -1 to go on, with the files moved to argv[1..*nfiles]
- * (options anywhere, files to the front); else the exit status (help
- * shown, or an error). */
+/* peak's options, as parse's. */
 static int parse_peak(int argc, char **argv, int *nfiles, const char **func)
 {
-    int options = 1, status;
+    int show_help = 0;
+    tool_opt table[] = {
+        TOOL_OPT_VALUE("--func", 0, func),
+        TOOL_OPT_STOP("--help", 'h', &show_help),
+        TOOL_OPT_END,
+    };
+    int status = parse("peak", peak_usage, table, argc, argv, nfiles);
 
-    *nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options || a[0] != '-' || a[1] == '\0')
-            argv[1 + (*nfiles)++] = argv[i];
-        else if (strcmp(a, "--") == 0)
-            options = 0;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return help("peak", peak_usage);
-        else if ((status = func_option(argc, argv, &i, func)) != 0)
-            return status;
-    }
+    if (status >= 0)
+        return status;
+    if (*func && !**func)
+        return usage_error("peak", peak_usage, "missing value for --func: want a closure NAME");
     if (*nfiles == 0)
         return usage_error("peak", peak_usage, "no FILE given");
     return -1;
@@ -205,25 +184,19 @@ static int summary_one(const char *path, int json)
     return 0;
 }
 
-/* summary's options, as parse_peak's. */
+/* summary's options, as parse's. */
 static int parse_summary(int argc, char **argv, int *nfiles, int *json)
 {
-    int options = 1;
+    int show_help = 0;
+    tool_opt table[] = {
+        TOOL_OPT_FLAG("--json", 0, json),
+        TOOL_OPT_STOP("--help", 'h', &show_help),
+        TOOL_OPT_END,
+    };
+    int status = parse("summary", summary_usage, table, argc, argv, nfiles);
 
-    *nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options || a[0] != '-' || a[1] == '\0')
-            argv[1 + (*nfiles)++] = argv[i];
-        else if (strcmp(a, "--") == 0)
-            options = 0;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return help("summary", summary_usage);
-        else if (strcmp(a, "--json") == 0)
-            *json = 1;
-        else
-            return usage_error("summary", summary_usage, "unknown option '%s'", a);
-    }
+    if (status >= 0)
+        return status;
     if (*nfiles == 0)
         return usage_error("summary", summary_usage, "no FILE given");
     return -1;

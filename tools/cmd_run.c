@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "options.h"
 #include "run_child.h"
 #include "run_record.h"
 #include "timeline.h"
@@ -128,87 +129,49 @@ static int check_output_name(const char *opt, const char *s)
     return 0;
 }
 
-/* Whether argv[*i] is the option s ("-i", or NULL) or l ("--interval").
- * If so, *name is the option as typed and *val its value: attached ("-i0.5",
- * "--interval=0.5") or the next argument, NULL when there is none. */
-static int match(int argc, char **argv, int *i, const char *s, const char *l, const char **name,
-                 const char **val)
-{
-    const char *a = argv[*i];
-    size_t ll = strlen(l);
+enum { OPT_INTERVAL, OPT_OUTPUT, OPT_FORMAT }; /* the valued options, in the table */
 
-    if (strncmp(a, l, ll) == 0 && (a[ll] == '\0' || a[ll] == '=')) {
-        *name = l;
-        *val = a[ll] == '=' ? a + ll + 1 : NULL;
-    } else if (s && strncmp(a, s, 2) == 0) {
-        *name = s;
-        *val = a[2] ? a + 2 : NULL;
-    } else {
-        return 0;
-    }
-    if (!*val && *i + 1 < argc)
-        *val = argv[++*i];
-    return 1;
+/* The values, once all are in: -1 at the first bad one (said). t: the
+ * table, for the options as typed. */
+static int check_values(const tool_opt *t, const char *interval, const char *format, run_opts *o)
+{
+    if (interval && parse_interval(t[OPT_INTERVAL].given, interval, &o->interval) < 0)
+        return -1;
+    if (o->output && check_output_name(t[OPT_OUTPUT].given, o->output) < 0)
+        return -1;
+    if (format && parse_format(t[OPT_FORMAT].given, format, o) < 0)
+        return -1;
+    return 0;
 }
 
-/* One valued option at argv[*i]: 0 taken, -1 error shown. seen[]: the
- * values given so far, in the order -i, -o, --format. */
-static int parse_option(int argc, char **argv, int *i, run_opts *o, const char *seen[3])
-{
-    const char *a = argv[*i], *name, *v;
-    int k;
-
-    if (match(argc, argv, i, "-i", "--interval", &name, &v))
-        k = 0;
-    else if (match(argc, argv, i, "-o", "--output", &name, &v))
-        k = 1;
-    else if (match(argc, argv, i, NULL, "--format", &name, &v))
-        k = 2;
-    else
-        return bad_usage("unknown option '%s'", a);
-    if (!v)
-        return bad_usage("missing value for %s", name);
-    if (seen[k])
-        return bad_usage("%s given twice: '%s', then '%s'", name, seen[k], v);
-    seen[k] = v;
-    if (k == 0)
-        return parse_interval(name, v, &o->interval);
-    if (k == 2)
-        return parse_format(name, v, o);
-    o->output = v;
-    return check_output_name(name, v);
-}
-
-/* 0: run; 1: help shown; -1: error shown. */
+/* 0: run; 1: help shown; -1: error shown. Options end at PROGRAM: the
+ * rest is its command line, untouched. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
-    const char *seen[3] = {NULL, NULL, NULL};
-    int i;
+    const char *interval = NULL, *format = NULL;
+    int help = 0, n;
+    tool_opt table[] = {
+        [OPT_INTERVAL] = TOOL_OPT_VALUE("--interval", 'i', &interval),
+        [OPT_OUTPUT] = TOOL_OPT_VALUE("--output", 'o', &o->output),
+        [OPT_FORMAT] = TOOL_OPT_VALUE("--format", 0, &format),
+        TOOL_OPT_FLAG("--follow", 'f', &o->follow),
+        TOOL_OPT_FLAG("--trace", 0, &o->trace),
+        TOOL_OPT_FLAG("--no-live", 0, &o->no_live),
+        TOOL_OPT_STOP("--help", 'h', &help),
+        TOOL_OPT_END,
+    };
+    tool_opts how = {"run", "see gcprof run --help", table, 1};
+    int r = tool_opts_parse(&how, argc, argv, &n);
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (a[0] != '-' || a[1] == '\0')
-            break;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (strcmp(a, "--trace") == 0)
-            o->trace = 1;
-        else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
-            o->follow = 1;
-        else if (strcmp(a, "--no-live") == 0)
-            o->no_live = 1;
-        else if (parse_option(argc, argv, &i, o, seen) != 0)
-            return -1;
+    if (r == TOOL_OPTS_STOP) {
+        usage(stdout);
+        return 1;
     }
-    if (i >= argc)
+    if (r != TOOL_OPTS_OK || check_values(table, interval, format, o) < 0)
+        return -1;
+    if (n == 0)
         return bad_usage("no program to run: name it after --");
-    o->argv = argv + i;
+    o->argv = argv + 1;
     return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "options.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -405,28 +406,42 @@ static void usage(void)
           stdout);
 }
 
-int main(int argc, char **argv)
+static int no_command(const char *name)
 {
-    if (argc < 2) {
+    if (!name)
         tool_say(NULL, "no command given: want run, peak, summary or plot (see gcprof --help)");
-        return TOOL_EXIT_USAGE;
-    }
-    const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-        usage();
-        return tool_stdout_done(NULL);
-    }
-    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-        printf("gcprof %s\n", PACKAGE_VERSION);
-        return tool_stdout_done(NULL);
-    }
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(name, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    if (name[0] == '-')
-        tool_say(NULL, "unknown option '%s' (see gcprof --help)", name);
     else
         tool_say(NULL, "unknown command '%s': want run, peak, summary or plot (see gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
+}
+
+/* Options end at the command: what follows is the command's. */
+int main(int argc, char **argv)
+{
+    int help = 0, version = 0, n;
+    tool_opt table[] = {
+        TOOL_OPT_STOP("--help", 'h', &help),
+        TOOL_OPT_STOP("--version", 'V', &version),
+        TOOL_OPT_END,
+    };
+    tool_opts how = {NULL, "see gcprof --help", table, 1};
+    int r = tool_opts_parse(&how, argc, argv, &n);
+
+    if (r == TOOL_OPTS_ERROR)
+        return TOOL_EXIT_USAGE;
+    if (help || (n > 0 && strcmp(argv[1], "help") == 0)) {
+        usage();
+        return tool_stdout_done(NULL);
+    }
+    if (version) {
+        printf("gcprof %s\n", PACKAGE_VERSION);
+        return tool_stdout_done(NULL);
+    }
+    if (n == 0)
+        return no_command(NULL);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(n, argv + 1);
+    return no_command(argv[1]);
 }
