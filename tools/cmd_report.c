@@ -38,23 +38,15 @@ static int help(const char *cmd, const char *usage)
 
 /* ---- peak ------------------------------------------------------------- */
 
-/* The FUNC name as mprof keys it: spaces are '_' in .dat files. */
-static int func_is(const char *name, const char *want)
-{
-    for (; *name && *want; name++, want++)
-        if (*name != *want && !(*name == ' ' && *want == '_'))
-            return 0;
-    return *name == *want;
-}
-
-/* mprof peak --func: the samples inside any call of that closure. */
+/* mprof peak --func: the samples inside any call of that closure (named
+ * as mprof keys it: spaces are '_' in .dat files). */
 static int in_func(const tool_tl *tl, const char *func, double t, int *found)
 {
     int in = 0;
 
     for (size_t i = 0; i < tl->nfuncs; i++) {
         const tool_tl_func *f = &tl->funcs[i];
-        if (f->unfinished || !func_is(f->name, func))
+        if (f->unfinished || !tool_tl_same_name(f->name, func))
             continue;
         *found = 1;
         in |= f->start <= t && t <= f->end;

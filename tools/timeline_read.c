@@ -172,13 +172,13 @@ int tool_tl_add_enter(tool_tl_ctx *c, const char *name, int level, double t, dou
     return 0;
 }
 
-/* Same closure name, allowing for .dat's FUNC, which has '_' for ' '. */
-static int same_name(const char *enter, const char *exit)
+/* Also how `gcprof peak --func` finds its closure (cmd_report.c). */
+int tool_tl_same_name(const char *name, const char *keyed)
 {
-    for (; *enter && *exit; enter++, exit++)
-        if (*enter != *exit && !(*enter == ' ' && *exit == '_'))
+    for (; *name && *keyed; name++, keyed++)
+        if (*name != *keyed && !(*name == ' ' && *keyed == '_'))
             return 0;
-    return *enter == *exit;
+    return *name == *keyed;
 }
 
 /* An exit closes the latest open enter of its name and level, if any. */
@@ -188,7 +188,7 @@ static void close_enter(tool_tl_ctx *c, const tool_tl_func *f)
 
     for (size_t i = c->nenters; i-- > stop;) {
         tool_tl_enter *e = &c->enters[i];
-        if (e->level == f->level && same_name(e->name, f->name)) {
+        if (e->level == f->level && tool_tl_same_name(e->name, f->name)) {
             c->text_bytes -= strlen(e->name) + 1;
             free(e->name);
             memmove(e, e + 1, (c->nenters - i - 1) * sizeof *e);

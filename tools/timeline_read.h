@@ -144,6 +144,10 @@ size_t tool_tl_heap_procs(const tool_tl *tl, long *pids, size_t max);
 /* A process's name: its latest image's executable, or its command name. */
 const char *tool_tl_proc_name(const tool_tl *tl, long pid);
 
+/* 1 if name and keyed are one closure's name, allowing for .dat's FUNC
+ * (and mprof's --func), which has '_' where the name has ' '. */
+int tool_tl_same_name(const char *name, const char *keyed);
+
 /* Free what *tl owns and zero it. */
 void tool_tl_free(tool_tl *tl);
 
