@@ -94,12 +94,14 @@ static int peak_one(const char *path, const char *func)
     return TOOL_EXIT_OK;
 }
 
-/* The options of peak and summary (table, ending in --help): -1 to go on,
- * with the files moved to argv[1..*nfiles] (options and files in any
- * order); else the exit status (help shown, or an error). */
-static int parse(const char *cmd, const char *usage, tool_opt *table, int argc, char **argv,
+/* The options of peak or summary: opt, and --help. -1 to go on, with the
+ * files moved to argv[1..*nfiles] (options and files in any order); else
+ * the exit status (help shown, or an error). */
+static int parse(const char *cmd, const char *usage, tool_opt opt, int argc, char **argv,
                  int *nfiles)
 {
+    int show_help = 0;
+    tool_opt table[] = {opt, TOOL_OPT_STOP("--help", 'h', &show_help), TOOL_OPT_END};
     tool_opts how = {cmd, usage, table, 0};
     int r = tool_opts_parse(&how, argc, argv, nfiles);
 
@@ -108,24 +110,17 @@ static int parse(const char *cmd, const char *usage, tool_opt *table, int argc, 
     return r == TOOL_OPTS_OK ? -1 : TOOL_EXIT_USAGE;
 }
 
-/* peak's options, as parse's. */
+/* peak's options, as parse's, and at least one FILE. */
 static int parse_peak(int argc, char **argv, int *nfiles, const char **func)
 {
-    int show_help = 0;
-    tool_opt table[] = {
-        TOOL_OPT_VALUE("--func", 0, func),
-        TOOL_OPT_STOP("--help", 'h', &show_help),
-        TOOL_OPT_END,
-    };
-    int status = parse("peak", peak_usage, table, argc, argv, nfiles);
+    tool_opt opt = TOOL_OPT_VALUE("--func", 0, func);
+    int status = parse("peak", peak_usage, opt, argc, argv, nfiles);
 
     if (status >= 0)
         return status;
     if (*func && !**func)
         return usage_error("peak", peak_usage, "missing value for --func: want a closure NAME");
-    if (*nfiles == 0)
-        return usage_error("peak", peak_usage, "no FILE given");
-    return -1;
+    return *nfiles ? -1 : usage_error("peak", peak_usage, "no FILE given");
 }
 
 int tool_cmd_peak(int argc, char **argv)
@@ -176,22 +171,15 @@ static int summary_one(const char *path, int json)
     return 0;
 }
 
-/* summary's options, as parse's. */
+/* summary's options, as parse's, and at least one FILE. */
 static int parse_summary(int argc, char **argv, int *nfiles, int *json)
 {
-    int show_help = 0;
-    tool_opt table[] = {
-        TOOL_OPT_FLAG("--json", 0, json),
-        TOOL_OPT_STOP("--help", 'h', &show_help),
-        TOOL_OPT_END,
-    };
-    int status = parse("summary", summary_usage, table, argc, argv, nfiles);
+    tool_opt opt = TOOL_OPT_FLAG("--json", 0, json);
+    int status = parse("summary", summary_usage, opt, argc, argv, nfiles);
 
-    if (status >= 0)
+    if (status >= 0 || *nfiles)
         return status;
-    if (*nfiles == 0)
-        return usage_error("summary", summary_usage, "no FILE given");
-    return -1;
+    return usage_error("summary", summary_usage, "no FILE given");
 }
 
 int tool_cmd_summary(int argc, char **argv)

@@ -132,6 +132,7 @@ void tool_plot_lane(FILE *fp, const tool_frame *f, tool_lane *l, double max, con
                     const char *note);
 
 /* plot_series.c. The builders return 0, or -1 when out of memory. */
+int tool_series_room(tool_series *s, size_t n); /* s emptied, room for n points */
 int tool_series_rss(const tool_tl *tl, tool_series *s);
 void tool_series_sort(tool_series *s);
 void tool_series_thin(tool_series *s, size_t max_points);

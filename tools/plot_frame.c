@@ -206,18 +206,25 @@ int tool_plot_layout(tool_plot *p, double width, double height)
                : 0;
 }
 
+/* A value's line across the plotting area at y (the first, k == 0, is the
+ * axis; the others grid), and the value left of it: the memory axis and
+ * the lanes' scales. */
+static void y_tick(FILE *fp, const tool_frame *f, int k, double y, const char *label)
+{
+    fprintf(fp, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+            k == 0 ? "axis" : "grid", f->left, y, f->right, y);
+    tool_svg_text(fp, f->left - 8, y + 4, "tick", "end", label, 20);
+}
+
 static void y_axis(FILE *fp, const tool_frame *f)
 {
     char buf[40];
 
     for (int k = 0; k <= TOOL_SVG_MAX_TICKS; k++) {
-        double v = f->y.lo + k * f->y.step, y = tool_px_y(f, v);
+        double v = f->y.lo + k * f->y.step;
         if (v > f->y.hi + f->y.step * 1e-6)
             break;
-        fprintf(fp, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                k == 0 ? "axis" : "grid", f->left, y, f->right, y);
-        tool_svg_text(fp, f->left - 8, y + 4, "tick", "end",
-                      tool_axis_label(&f->y, v, buf, sizeof buf), 20);
+        y_tick(fp, f, k, tool_px_y(f, v), tool_axis_label(&f->y, v, buf, sizeof buf));
     }
     fprintf(fp,
             "<text class=\"axis-title\" text-anchor=\"middle\" "
@@ -281,13 +288,11 @@ static void lane_ticks(FILE *fp, const tool_frame *f, const tool_lane *l)
     char buf[40];
 
     for (int k = 0; k <= TOOL_SVG_MAX_TICKS; k++) {
-        double v = l->y.lo + k * l->y.step, y = tool_lane_y(l, v);
+        double v = l->y.lo + k * l->y.step;
         if (v > l->y.hi + l->y.step * 1e-6)
             break;
-        fprintf(fp, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                k == 0 ? "axis" : "grid", f->left, y, f->right, y);
-        tool_svg_text(fp, f->left - 8, y + 4, "tick", "end",
-                      k == 0 ? "0" : tool_axis_label(&l->y, v, buf, sizeof buf), 20);
+        y_tick(fp, f, k, tool_lane_y(l, v),
+               k == 0 ? "0" : tool_axis_label(&l->y, v, buf, sizeof buf));
     }
 }
 

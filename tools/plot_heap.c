@@ -21,12 +21,9 @@ static int make_curve(const tool_tl *tl, long pid, tool_series *s)
 {
     size_t n = 2 * tl->ngcs;
 
-    s->n = 0;
     for (size_t i = 0; i < tl->nsamples; i++)
         n += tl->samples[i].has_heap != 0;
-    if (n == 0)
-        return (s->pts = NULL), 0;
-    if (!(s->pts = malloc(n * sizeof *s->pts)))
+    if (tool_series_room(s, n) < 0)
         return -1;
     for (size_t i = 0; i < tl->nsamples; i++) {
         const tool_tl_sample *sa = &tl->samples[i];
@@ -49,10 +46,7 @@ static int make_curve(const tool_tl *tl, long pid, tool_series *s)
 /* Heap in use after each collection, from its end (timeline-formats.md). */
 static int make_floor(const tool_tl *tl, long pid, tool_series *s)
 {
-    s->n = 0;
-    if (tl->ngcs == 0)
-        return (s->pts = NULL), 0;
-    if (!(s->pts = malloc(tl->ngcs * sizeof *s->pts)))
+    if (tool_series_room(s, tl->ngcs) < 0)
         return -1;
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];

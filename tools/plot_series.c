@@ -28,16 +28,20 @@ void tool_series_sort(tool_series *s)
     }
 }
 
+int tool_series_room(tool_series *s, size_t n)
+{
+    s->n = 0;
+    s->pts = n ? malloc(n * sizeof *s->pts) : NULL;
+    return n && !s->pts ? -1 : 0;
+}
+
 int tool_series_rss(const tool_tl *tl, tool_series *s)
 {
     size_t n = 0;
 
-    s->n = 0;
     for (size_t i = 0; i < tl->nsamples; i++)
         n += tl->samples[i].has_rss != 0;
-    if (n == 0)
-        return (s->pts = NULL), 0;
-    if (!(s->pts = malloc(n * sizeof *s->pts)))
+    if (tool_series_room(s, n) < 0)
         return -1;
     for (size_t i = 0; i < tl->nsamples; i++) {
         const tool_tl_sample *sa = &tl->samples[i];
