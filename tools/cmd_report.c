@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 
 static const char peak_usage[] = "usage: gcprof peak [--func NAME] FILE...";
