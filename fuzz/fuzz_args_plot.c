@@ -12,7 +12,7 @@ int fuzz_args_plot(int argc, char **argv)
     opts o = {.width = 1000, .height = 600};
     int rc = parse_args(argc, argv, &o);
 
-    if (!(rc == -1 || rc == GCPROF_EXIT_OK || rc == GCPROF_EXIT_FAIL || rc == GCPROF_EXIT_USAGE))
+    if (!(rc == -1 || rc == TOOL_EXIT_OK || rc == TOOL_EXIT_FAIL || rc == TOOL_EXIT_USAGE))
         __builtin_trap();
     if (rc == -1 && !(o.in && o.out && *o.out && o.width >= 320 && o.width <= 20000 &&
                       o.height >= 240 && o.height <= 20000))

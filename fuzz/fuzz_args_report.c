@@ -20,7 +20,7 @@ int fuzz_args_report(int argc, char **argv, int summary)
     memcpy(given, argv, (size_t)argc * sizeof *given);
     rc = summary ? parse_summary(argc, argv, &nfiles, &json)
                  : parse_peak(argc, argv, &nfiles, &func);
-    if (!(rc == -1 || rc == GCPROF_EXIT_OK || rc == GCPROF_EXIT_FAIL || rc == GCPROF_EXIT_USAGE))
+    if (!(rc == -1 || rc == TOOL_EXIT_OK || rc == TOOL_EXIT_FAIL || rc == TOOL_EXIT_USAGE))
         __builtin_trap();
     for (int i = 1; rc == -1 && i <= nfiles; i++) {
         int found = 0;

@@ -3,7 +3,7 @@
  * plot` do with a recording: the input is read as a timeline (through a
  * memfd, as fuzz_timeline.c does), and an accepted one is summarised,
  * printed (text and JSON) and drawn, as the commands do it
- * (gcp__plot_make/render, tools/plot_render.c), into /dev/null.
+ * (tool_plot_make/render, tools/plot_render.c), into /dev/null.
  * Properties, beyond the sanitizers' (and -timeout: a loop that never
  * ends, issue 12 item 4):
  * - making the plot gives 0, or -2 (a range no axis shows), never -1;
@@ -52,7 +52,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void check_axis(const gcp_axis *a)
+static void check_axis(const tool_axis *a)
 {
     CHECK(isfinite(a->lo) && isfinite(a->hi) && isfinite(a->step));
     CHECK(a->lo < a->hi && a->step > 0);
@@ -61,7 +61,7 @@ static void check_axis(const gcp_axis *a)
 /* The JSON summary, into memory: no printf "inf"/"nan" outside strings
  * (the file name is ours; the command line is the input's, so look only
  * after it: the numbers follow "complete"). */
-static void check_json(const gcp_tlr *tl, const gcp_summary *sm)
+static void check_json(const tool_tl *tl, const tool_summary *sm)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -70,8 +70,8 @@ static void check_json(const gcp_tlr *tl, const gcp_summary *sm)
 
     CHECK(mem != NULL);
     stdout = mem; /* the printers write to stdout */
-    gcp__summary_print_json(path, tl, sm);
-    gcp__summary_print_text(path, tl, sm);
+    tool_summary_print_json(path, tl, sm);
+    tool_summary_print_text(path, tl, sm);
     stdout = saved;
     CHECK(fclose(mem) == 0);
     const char *nums = strstr(buf, "\"complete\":"), *end = strstr(buf, "\"closures\":[");
@@ -85,27 +85,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const double sizes[][2] = {{1000, 600}, {320, 240}};
     char err[512];
-    gcp_tlr tl;
+    tool_tl tl;
 
     CHECK(ftruncate(fd, 0) == 0);
     CHECK(size == 0 || pwrite(fd, data, size, 0) == (ssize_t)size);
-    if (gcp__tlr_read(path, &tl, err, sizeof err) < 0)
+    if (tool_tl_read(path, &tl, err, sizeof err) < 0)
         return 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        gcp_plot p;
-        gcp_summary sm;
-        int r = gcp__plot_make(&p, &sm, &tl, path, k ? "t" : NULL, sizes[k][0], sizes[k][1]);
+        tool_plot p;
+        tool_summary sm;
+        int r = tool_plot_make(&p, &sm, &tl, path, k ? "t" : NULL, sizes[k][0], sizes[k][1]);
         CHECK(r == 0 || r == -2);
         if (k == 0)
             check_json(&tl, &sm);
         if (r == 0) {
             check_axis(&p.f.x);
             check_axis(&p.f.y);
-            CHECK(gcp__plot_render(devnull, &p) == 0);
+            CHECK(tool_plot_render(devnull, &p) == 0);
         }
-        gcp__plot_free(&p);
-        gcp__summary_free(&sm);
+        tool_plot_free(&p);
+        tool_summary_free(&sm);
     }
-    gcp__tlr_free(&tl);
+    tool_tl_free(&tl);
     return 0;
 }

@@ -1,11 +1,11 @@
 /*
  * fuzz_timeline.c - libFuzzer target for the timeline reader behind
- * `gcprof peak`, `summary` and `plot` (gcp__tlr_read, both formats: it
+ * `gcprof peak`, `summary` and `plot` (tool_tl_read, both formats: it
  * picks one from the first line, as the tools do).
  *
  * The reader takes a path, so the input goes to a memfd read through
  * /proc/self/fd/N: no disk traffic, one file per process. Properties:
- * - a rejected input gives -1, a zeroed gcp_tlr and "PATH:N: why", where
+ * - a rejected input gives -1, a zeroed tool_tl and "PATH:N: why", where
  *   N is the line at fault: the first N lines alone fail the same way,
  *   the first N - 1 alone do not (unless only for "no samples"); errors
  *   about the whole file ("no samples", "empty file") give the last line
@@ -86,15 +86,15 @@ static int whole_file_error(const char *why)
     return strncmp(why, "no samples", 10) == 0 || strncmp(why, "empty file", 10) == 0;
 }
 
-/* Read data[0..size) into a fresh gcp_tlr; returns the result and err. */
-static int read_input(const uint8_t *data, size_t size, gcp_tlr *tl, char *err)
+/* Read data[0..size) into a fresh tool_tl; returns the result and err. */
+static int read_input(const uint8_t *data, size_t size, tool_tl *tl, char *err)
 {
     unsigned char buf[ERR_SIZE + NCANARY];
     int rc;
 
     put_file(data, size);
     memset(buf, CANARY, sizeof buf);
-    rc = gcp__tlr_read(path, tl, (char *)buf, ERR_SIZE);
+    rc = tool_tl_read(path, tl, (char *)buf, ERR_SIZE);
     for (size_t i = ERR_SIZE; i < sizeof buf; i++)
         CHECK(buf[i] == CANARY);
     CHECK(rc == 0 || rc == -1);
@@ -127,9 +127,9 @@ static unsigned long parse_err(const char *err, const char **why)
     return n;
 }
 
-static int all_zero(const gcp_tlr *tl)
+static int all_zero(const tool_tl *tl)
 {
-    static const gcp_tlr zero;
+    static const tool_tl zero;
 
     return memcmp(tl, &zero, sizeof zero) == 0;
 }
@@ -153,7 +153,7 @@ static void check_rejected(const uint8_t *data, size_t size, const char *err)
     unsigned long lines = count_lines(data, size), n, n_before;
     char again[ERR_SIZE];
     const char *why;
-    gcp_tlr tl;
+    tool_tl tl;
     size_t cut;
 
     n = parse_err(err, &why);
@@ -172,7 +172,7 @@ static void check_rejected(const uint8_t *data, size_t size, const char *err)
     /* ...and cut before it, only for want of samples, if at all. */
     cut = line_start(data, size, n);
     if (read_input(data, cut, &tl, again) == 0) {
-        gcp__tlr_free(&tl);
+        tool_tl_free(&tl);
         return;
     }
     CHECK(all_zero(&tl));
@@ -186,18 +186,18 @@ static void check_text(const char *s)
 {
     CHECK(s != NULL);
     while (*s) {
-        size_t len = gcp__tlr_utf8_len(s);
+        size_t len = tool_tl_utf8_len(s);
         CHECK(len > 0 && (unsigned char)*s >= 0x20 && *s != 0x7f);
         s += len;
     }
 }
 
-static int in_span(const gcp_tlr *tl, double t)
+static int in_span(const tool_tl *tl, double t)
 {
     return isfinite(t) && t >= tl->t_min && t <= tl->t_max;
 }
 
-static void check_accepted(const uint8_t *data, size_t size, const gcp_tlr *tl)
+static void check_accepted(const uint8_t *data, size_t size, const tool_tl *tl)
 {
     size_t first = strspn((const char *)data, " \t\r");
 
@@ -207,14 +207,14 @@ static void check_accepted(const uint8_t *data, size_t size, const gcp_tlr *tl)
     CHECK(isfinite(tl->origin) && tl->origin <= tl->t_min);
     check_text(tl->cmdline);
     for (size_t i = 0; i < tl->nsamples; i++) {
-        const gcp_tlr_sample *s = &tl->samples[i];
+        const tool_tl_sample *s = &tl->samples[i];
         CHECK(in_span(tl, s->t) && (s->has_rss || s->has_heap));
         CHECK(!s->has_rss || (isfinite(s->rss_mib) && s->rss_mib >= 0));
     }
     for (size_t i = 0; i < tl->ngcs; i++)
         CHECK(in_span(tl, tl->gcs[i].t) && (tl->gcs[i].forced & ~1) == 0);
     for (size_t i = 0; i < tl->nfuncs; i++) {
-        const gcp_tlr_func *f = &tl->funcs[i];
+        const tool_tl_func *f = &tl->funcs[i];
         CHECK(in_span(tl, f->start) && in_span(tl, f->end) && f->start <= f->end);
         CHECK(f->level >= 0 && f->level <= 100000 && (f->unfinished & ~1) == 0);
         check_text(f->name);
@@ -234,26 +234,26 @@ static void check_accepted(const uint8_t *data, size_t size, const gcp_tlr *tl)
 /* ---- once, at start ------------------------------------------------------ */
 
 /* The line limit is beyond the fuzzer's input sizes: a line of exactly
- * GCP_TLR_MAX_LINE bytes is read, one byte more is an error at its line. */
+ * TOOL_TL_MAX_LINE bytes is read, one byte more is an error at its line. */
 static void check_line_limit(void)
 {
     static const char tail[] = "\nMEM 1.0 1700000000.0\n";
-    size_t size = GCP_TLR_MAX_LINE + 1 + sizeof tail;
+    size_t size = TOOL_TL_MAX_LINE + 1 + sizeof tail;
     uint8_t *big = malloc(size);
     char err[ERR_SIZE];
     const char *why;
-    gcp_tlr tl;
+    tool_tl tl;
 
     CHECK(big != NULL);
     for (int extra = 0; extra <= 1; extra++) {
-        size_t n = GCP_TLR_MAX_LINE + (size_t)extra;
+        size_t n = TOOL_TL_MAX_LINE + (size_t)extra;
 
         memcpy(big, "UNKNOWN ", 8);
         memset(big + 8, 'a', n - 8);        /* an unknown tag: skipped when read */
         memcpy(big + n, tail, sizeof tail); /* with its NUL, for the checks */
         if (!extra) {
             CHECK(read_input(big, n + sizeof tail - 1, &tl, err) == 0 && tl.nsamples == 1);
-            gcp__tlr_free(&tl);
+            tool_tl_free(&tl);
             continue;
         }
         CHECK(read_input(big, n + sizeof tail - 1, &tl, err) < 0 && all_zero(&tl));
@@ -277,7 +277,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[ERR_SIZE];
-    gcp_tlr tl;
+    tool_tl tl;
     uint8_t *copy;
 
     /* The checks treat the input as text: give them a terminated copy. */
@@ -290,7 +290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_rejected(copy, size, err);
     } else {
         check_accepted(copy, size, &tl);
-        gcp__tlr_free(&tl);
+        tool_tl_free(&tl);
         CHECK(all_zero(&tl));
     }
     free(copy);

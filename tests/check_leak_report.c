@@ -51,44 +51,44 @@ static char *next_line(char **p)
 }
 
 /* One JSON line parsed by the project's parser (tools/json_flat.c). */
-static void parse_json(gcp_jobj *o, char *text)
+static void parse_json(tool_jobj *o, char *text)
 {
     ck_assert_ptr_eq(strchr(text, '\n'), text + strlen(text) - 1); /* one line */
     text[strlen(text) - 1] = '\0';
-    ck_assert_msg(gcp__json_object(o, text) == 0, "%s", o->err);
+    ck_assert_msg(tool_json_object(o, text) == 0, "%s", o->err);
 }
 
-static const gcp_jpair *json_get(const gcp_jobj *o, const char *key, gcp_jv_type type)
+static const tool_jpair *json_get(const tool_jobj *o, const char *key, tool_jv_type type)
 {
-    const gcp_jpair *p = gcp__json_get(o, key);
+    const tool_jpair *p = tool_json_get(o, key);
 
     ck_assert_msg(p != NULL, "no \"%s\"", key);
     ck_assert_msg(p->type == type, "\"%s\" has type %d, not %d", key, (int)p->type, (int)type);
     return p;
 }
 
-static long long json_int(const gcp_jobj *o, const char *key)
+static long long json_int(const tool_jobj *o, const char *key)
 {
-    return strtoll(json_get(o, key, GCP_JV_NUMBER)->s, NULL, 10);
+    return strtoll(json_get(o, key, TOOL_JV_NUMBER)->s, NULL, 10);
 }
 
-static unsigned long long json_uint(const gcp_jobj *o, const char *key)
+static unsigned long long json_uint(const tool_jobj *o, const char *key)
 {
-    return strtoull(json_get(o, key, GCP_JV_NUMBER)->s, NULL, 10);
+    return strtoull(json_get(o, key, TOOL_JV_NUMBER)->s, NULL, 10);
 }
 
-static double json_double(const gcp_jobj *o, const char *key)
+static double json_double(const tool_jobj *o, const char *key)
 {
-    return strtod(json_get(o, key, GCP_JV_NUMBER)->s, NULL);
+    return strtod(json_get(o, key, TOOL_JV_NUMBER)->s, NULL);
 }
 
-static int json_bool(const gcp_jobj *o, const char *key)
+static int json_bool(const tool_jobj *o, const char *key)
 {
-    const gcp_jpair *p = gcp__json_get(o, key);
+    const tool_jpair *p = tool_json_get(o, key);
 
-    ck_assert_msg(p && (p->type == GCP_JV_TRUE || p->type == GCP_JV_FALSE), "no boolean \"%s\"",
+    ck_assert_msg(p && (p->type == TOOL_JV_TRUE || p->type == TOOL_JV_FALSE), "no boolean \"%s\"",
                   key);
-    return p->type == GCP_JV_TRUE;
+    return p->type == TOOL_JV_TRUE;
 }
 
 /* Printed to `decimals` places: within half a unit of the last. */
@@ -218,10 +218,10 @@ static void assert_json_is(const gcp_leak_report *r)
 {
     char *text = PRINTED(gcp_leak_report_write_json, r);
     char *raw = strdup(text);
-    gcp_jobj o;
+    tool_jobj o;
 
     parse_json(&o, text);
-    ck_assert_str_eq(json_get(&o, "name", GCP_JV_STRING)->s, r->name);
+    ck_assert_str_eq(json_get(&o, "name", TOOL_JV_STRING)->s, r->name);
     ck_assert_int_eq(json_bool(&o, "has_leak"), r->has_leak);
     ck_assert_int_eq(json_int(&o, "status"), r->status);
     ck_assert_uint_eq(json_uint(&o, "iterations"), r->iterations);
@@ -236,8 +236,8 @@ static void assert_json_is(const gcp_leak_report *r)
     ck_assert(json_double(&o, "persistent_per_iteration") == r->persistent_per_iteration);
     ck_assert(json_double(&o, "p_value") == r->p_value);
     ck_assert_uint_eq(json_uint(&o, "n_sites"), r->n_sites);
-    json_get(&o, "sites", GCP_JV_NESTED);
-    json_get(&o, "live_bytes", r->live_bytes ? GCP_JV_NESTED : GCP_JV_NULL);
+    json_get(&o, "sites", TOOL_JV_NESTED);
+    json_get(&o, "live_bytes", r->live_bytes ? TOOL_JV_NESTED : TOOL_JV_NULL);
 
     /* The arrays, element by element. */
     const char *p = strstr(raw, "\"sites\": [");
@@ -361,7 +361,7 @@ START_TEST(test_report_name_with_control_characters)
     free(text);
     text = PRINTED(gcp_leak_report_write_json, &r);
     ck_assert_ptr_nonnull(strstr(text, "\"name\": \"two\\u000alines\\u0009and 'quote'\""));
-    gcp_jobj o;
+    tool_jobj o;
     parse_json(&o, text);
     free(text);
     r.bytes_per_iteration = NAN;
@@ -640,10 +640,10 @@ START_TEST(test_verdict_printed_and_json)
     /* JSON */
     text = PRINTED(gcp_snapshot_leaks_write_json, l);
     char *raw = strdup(text);
-    gcp_jobj o;
+    tool_jobj o;
     parse_json(&o, text);
-    ck_assert_str_eq(json_get(&o, "before", GCP_JV_STRING)->s, "warm \"cache\"");
-    ck_assert_str_eq(json_get(&o, "after", GCP_JV_STRING)->s, "after");
+    ck_assert_str_eq(json_get(&o, "before", TOOL_JV_STRING)->s, "warm \"cache\"");
+    ck_assert_str_eq(json_get(&o, "after", TOOL_JV_STRING)->s, "after");
     ck_assert_int_eq(json_bool(&o, "has_leak"), v.has_leak);
     ck_assert(json_double(&o, "threshold_bytes") == 2.5);
     ck_assert_uint_eq(json_uint(&o, "bytes_before"), v.bytes_before);
@@ -653,7 +653,7 @@ START_TEST(test_verdict_printed_and_json)
     ck_assert_int_eq(json_int(&o, "growth_bytes"), v.growth_bytes);
     ck_assert_int_eq(json_int(&o, "growth_objects"), v.growth_objects);
     ck_assert_uint_eq(json_uint(&o, "n_sites"), n);
-    json_get(&o, "sites", GCP_JV_NESTED);
+    json_get(&o, "sites", TOOL_JV_NESTED);
     p = strstr(raw, "\"sites\": [") + strlen("\"sites\": [");
     for (size_t i = 0; i < n; i++) {
         gcp_snapshot_leak_site s = site_of(l, i);

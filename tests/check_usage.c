@@ -505,11 +505,11 @@ START_TEST(test_print_is_the_samples)
 }
 END_TEST
 
-static uint64_t json_u64(const gcp_jobj *o, const char *key)
+static uint64_t json_u64(const tool_jobj *o, const char *key)
 {
-    const gcp_jpair *p = gcp__json_get(o, key);
+    const tool_jpair *p = tool_json_get(o, key);
 
-    ck_assert_msg(p && p->type == GCP_JV_NUMBER, "no number \"%s\"", key);
+    ck_assert_msg(p && p->type == TOOL_JV_NUMBER, "no number \"%s\"", key);
     return strtoull(p->s, NULL, 10);
 }
 
@@ -519,20 +519,20 @@ START_TEST(test_json_is_the_samples)
 {
     gcp_usage *u = some_usage();
     char *text = print_to_string(gcp_usage_write_json, u);
-    gcp_jobj o;
+    tool_jobj o;
     size_t n = gcp_usage_count(u);
 
     ck_assert_ptr_eq(strchr(text, '\n'), text + strlen(text) - 1); /* one line */
     char *copy = strdup(text);
     copy[strcspn(copy, "\n")] = '\0';
-    ck_assert_msg(gcp__json_object(&o, copy) == 0, "%s", o.err);
+    ck_assert_msg(tool_json_object(&o, copy) == 0, "%s", o.err);
     ck_assert_uint_eq(json_u64(&o, "status"), (uint64_t)gcp_usage_status(u));
-    ck_assert(strtod(gcp__json_get(&o, "interval")->s, NULL) == gcp_usage_interval(u));
+    ck_assert(strtod(tool_json_get(&o, "interval")->s, NULL) == gcp_usage_interval(u));
     ck_assert_uint_eq(json_u64(&o, "count"), n);
     ck_assert_uint_eq(json_u64(&o, "readings"), gcp_usage_readings(u));
     ck_assert_uint_eq(json_u64(&o, "max_rss"), gcp_usage_max_rss(u));
     ck_assert_uint_eq(json_u64(&o, "max_heap_in_use"), gcp_usage_max_heap(u));
-    ck_assert_int_eq(gcp__json_get(&o, "samples")->type, GCP_JV_NESTED);
+    ck_assert_int_eq(tool_json_get(&o, "samples")->type, TOOL_JV_NESTED);
 
     const char *p = strstr(text, "\"samples\": [");
     ck_assert_ptr_nonnull(p);

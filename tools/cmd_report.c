@@ -3,13 +3,13 @@
  * working) and `gcprof summary` (a readable block, or one JSON object).
  */
 #include "commands.h"
+#include "options.h"
 #include "summary.h"
 #include "timeline_read.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 
 static const char peak_usage[] = "usage: gcprof peak [--func NAME] FILE...";
@@ -24,36 +24,28 @@ __attribute__((format(printf, 3, 4))) static int usage_error(const char *cmd, co
     va_list ap;
 
     va_start(ap, fmt);
-    gcprof_vsay(cmd, usage, fmt, ap);
+    tool_vsay(cmd, usage, fmt, ap);
     va_end(ap);
-    return GCPROF_EXIT_USAGE;
+    return TOOL_EXIT_USAGE;
 }
 
 static int help(const char *cmd, const char *usage)
 {
     printf("%s\n%s\n", usage, statuses);
-    return gcprof_stdout_done(cmd);
+    return tool_stdout_done(cmd);
 }
 
 /* ---- peak ------------------------------------------------------------- */
 
-/* The FUNC name as mprof keys it: spaces are '_' in .dat files. */
-static int func_is(const char *name, const char *want)
-{
-    for (; *name && *want; name++, want++)
-        if (*name != *want && !(*name == ' ' && *want == '_'))
-            return 0;
-    return *name == *want;
-}
-
-/* mprof peak --func: the samples inside any call of that closure. */
-static int in_func(const gcp_tlr *tl, const char *func, double t, int *found)
+/* mprof peak --func: the samples inside any call of that closure (named
+ * as mprof keys it: spaces are '_' in .dat files). */
+static int in_func(const tool_tl *tl, const char *func, double t, int *found)
 {
     int in = 0;
 
     for (size_t i = 0; i < tl->nfuncs; i++) {
-        const gcp_tlr_func *f = &tl->funcs[i];
-        if (f->unfinished || !func_is(f->name, func))
+        const tool_tl_func *f = &tl->funcs[i];
+        if (f->unfinished || !tool_tl_same_name(f->name, func))
             continue;
         *found = 1;
         in |= f->start <= t && t <= f->end;
@@ -66,16 +58,16 @@ static int in_func(const gcp_tlr *tl, const char *func, double t, int *found)
 static int peak_one(const char *path, const char *func)
 {
     char err[512];
-    gcp_tlr tl;
+    tool_tl tl;
     int any = 0, found = func == NULL;
     double peak = 0;
 
-    if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
-        gcprof_say("peak", "%s", err);
-        return GCPROF_EXIT_FAIL;
+    if (tool_tl_read(path, &tl, err, sizeof err) < 0) {
+        tool_say("peak", "%s", err);
+        return TOOL_EXIT_FAIL;
     }
     for (size_t i = 0; i < tl.nsamples; i++) {
-        const gcp_tlr_sample *s = &tl.samples[i];
+        const tool_tl_sample *s = &tl.samples[i];
         if (!s->has_rss || (func && !in_func(&tl, func, s->t, &found)))
             continue;
         if (!any || s->rss_mib > peak)
@@ -87,9 +79,9 @@ static int peak_one(const char *path, const char *func)
         any = 1;
     }
     if (!func && !any) {
-        gcprof_say("peak", "%s: no RSS samples, only GC heap ones", path);
-        gcp__tlr_free(&tl);
-        return GCPROF_EXIT_FAIL;
+        tool_say("peak", "%s: no RSS samples, only GC heap ones", path);
+        tool_tl_free(&tl);
+        return TOOL_EXIT_FAIL;
     }
     if (any && found)
         printf("%s\t%.3f MiB\n", path, peak);
@@ -97,67 +89,40 @@ static int peak_one(const char *path, const char *func)
         printf("%s\tNaN MiB\n", path); /* mprof's answer when the function is not there */
     for (size_t i = 0; i < tl.nchildren; i++)
         printf("  Child %s\t\t\t%.3f MiB\n", tl.children[i].id, tl.children[i].peak_mib);
-    gcp__tlr_free(&tl);
-    return GCPROF_EXIT_OK;
+    tool_tl_free(&tl);
+    return TOOL_EXIT_OK;
 }
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]; 1 if it matched. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+/* The options of peak or summary: opt, and --help. -1 to go on, with the
+ * files moved to argv[1..*nfiles] (options and files in any order); else
+ * the exit status (help shown, or an error). */
+static int parse(const char *cmd, const char *usage, tool_opt opt, int argc, char **argv,
+                 int *nfiles)
 {
-    size_t n = strlen(name);
+    int show_help = 0;
+    tool_opt table[] = {opt, TOOL_OPT_STOP("--help", 'h', &show_help), TOOL_OPT_END};
+    tool_opts how = {cmd, usage, table, 0};
+    int r = tool_opts_parse(&how, argc, argv, nfiles);
 
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *val = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    *val = *i + 1 < argc ? argv[++*i] : NULL;
-    return 1;
+    if (r == TOOL_OPTS_STOP)
+        return help(cmd, usage);
+    return r == TOOL_OPTS_OK ? -1 : TOOL_EXIT_USAGE;
 }
 
-/* --func NAME at argv[*i], once: 0, or the exit status of a usage error. */
-static int func_option(int argc, char **argv, int *i, const char **func)
-{
-    const char *a = argv[*i], *v = NULL;
-
-    if (!opt_value(argc, argv, i, "--func", &v))
-        return usage_error("peak", peak_usage, "unknown option '%s'", a);
-    if (!v || !*v)
-        return usage_error("peak", peak_usage, "missing value for --func: want a closure NAME");
-    if (*func)
-        return usage_error("peak", peak_usage, "--func given twice: '%s', then '%s'", *func, v);
-    *func = v;
-    return 0;
-}
-
-/* peak's options: -1 to go on, with the files moved to argv[1..*nfiles]
- * (options anywhere, files to the front); else the exit status (help
- * shown, or an error). */
+/* peak's options, as parse's, and at least one FILE. */
 static int parse_peak(int argc, char **argv, int *nfiles, const char **func)
 {
-    int options = 1, status;
+    tool_opt opt = TOOL_OPT_VALUE("--func", 0, func);
+    int status = parse("peak", peak_usage, opt, argc, argv, nfiles);
 
-    *nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options || a[0] != '-' || a[1] == '\0')
-            argv[1 + (*nfiles)++] = argv[i];
-        else if (strcmp(a, "--") == 0)
-            options = 0;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return help("peak", peak_usage);
-        else if ((status = func_option(argc, argv, &i, func)) != 0)
-            return status;
-    }
-    if (*nfiles == 0)
-        return usage_error("peak", peak_usage, "no FILE given");
-    return -1;
+    if (status >= 0)
+        return status;
+    if (*func && !**func)
+        return usage_error("peak", peak_usage, "missing value for --func: want a closure NAME");
+    return *nfiles ? -1 : usage_error("peak", peak_usage, "no FILE given");
 }
 
-int gcprof_cmd_peak(int argc, char **argv)
+int tool_cmd_peak(int argc, char **argv)
 {
     const char *func = NULL;
     int nfiles, status = parse_peak(argc, argv, &nfiles, &func);
@@ -167,7 +132,7 @@ int gcprof_cmd_peak(int argc, char **argv)
     status = 0;
     for (int i = 1; i <= nfiles; i++)
         status |= peak_one(argv[i], func);
-    return gcprof_stdout_done("peak") ? GCPROF_EXIT_FAIL : status;
+    return tool_stdout_done("peak") ? TOOL_EXIT_FAIL : status;
 }
 
 /* ---- summary ---------------------------------------------------------- */
@@ -175,23 +140,23 @@ int gcprof_cmd_peak(int argc, char **argv)
 static int summary_one(const char *path, int json)
 {
     char err[512];
-    gcp_summary sm;
-    gcp_tlr tl;
+    tool_summary sm;
+    tool_tl tl;
 
-    if (gcp__tlr_read(path, &tl, err, sizeof err) < 0) {
-        gcprof_say("summary", "%s", err);
-        return GCPROF_EXIT_FAIL;
+    if (tool_tl_read(path, &tl, err, sizeof err) < 0) {
+        tool_say("summary", "%s", err);
+        return TOOL_EXIT_FAIL;
     }
-    if (gcp__summary_make(&tl, &sm) < 0) {
-        gcprof_say("summary", "%s: out of memory", path);
-        gcp__summary_free(&sm);
-        gcp__tlr_free(&tl);
-        return GCPROF_EXIT_FAIL;
+    if (tool_summary_make(&tl, &sm) < 0) {
+        tool_say("summary", "%s: out of memory", path);
+        tool_summary_free(&sm);
+        tool_tl_free(&tl);
+        return TOOL_EXIT_FAIL;
     }
     if (json) {
-        gcp__summary_print_json(path, &tl, &sm);
+        tool_summary_print_json(path, &tl, &sm);
     } else {
-        gcp__summary_print_text(path, &tl, &sm);
+        tool_summary_print_text(path, &tl, &sm);
         if (tl.dropped_last_line)
             printf("note: the last line of %s was cut off, and was ignored\n", path);
         if (tl.has_meta && !tl.has_end)
@@ -200,36 +165,23 @@ static int summary_one(const char *path, int json)
         else if (tl.cut_short) /* an mprof file: it never has one */
             printf("warning: %s ends in a cut-off line: the run did not finish cleanly\n", path);
     }
-    gcp__summary_free(&sm);
-    gcp__tlr_free(&tl);
+    tool_summary_free(&sm);
+    tool_tl_free(&tl);
     return 0;
 }
 
-/* summary's options, as parse_peak's. */
+/* summary's options, as parse's, and at least one FILE. */
 static int parse_summary(int argc, char **argv, int *nfiles, int *json)
 {
-    int options = 1;
+    tool_opt opt = TOOL_OPT_FLAG("--json", 0, json);
+    int status = parse("summary", summary_usage, opt, argc, argv, nfiles);
 
-    *nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!options || a[0] != '-' || a[1] == '\0')
-            argv[1 + (*nfiles)++] = argv[i];
-        else if (strcmp(a, "--") == 0)
-            options = 0;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return help("summary", summary_usage);
-        else if (strcmp(a, "--json") == 0)
-            *json = 1;
-        else
-            return usage_error("summary", summary_usage, "unknown option '%s'", a);
-    }
-    if (*nfiles == 0)
-        return usage_error("summary", summary_usage, "no FILE given");
-    return -1;
+    if (status >= 0 || *nfiles)
+        return status;
+    return usage_error("summary", summary_usage, "no FILE given");
 }
 
-int gcprof_cmd_summary(int argc, char **argv)
+int tool_cmd_summary(int argc, char **argv)
 {
     int nfiles, json = 0, status = parse_summary(argc, argv, &nfiles, &json);
 
@@ -241,5 +193,5 @@ int gcprof_cmd_summary(int argc, char **argv)
             putchar('\n');
         status |= summary_one(argv[i], json);
     }
-    return gcprof_stdout_done("summary") ? GCPROF_EXIT_FAIL : status;
+    return tool_stdout_done("summary") ? TOOL_EXIT_FAIL : status;
 }

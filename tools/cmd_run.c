@@ -6,7 +6,7 @@
  * preload library (preload.c) sends collections and heap samples from
  * inside, as whole lines on a pipe. Both go into a temporary file beside
  * FILE, renamed to FILE when the program ends, so a file under its final
- * name is complete (commands.h: gcprof_out). The program is exec'd
+ * name is complete (commands.h: tool_out). The program is exec'd
  * directly, never through a shell (run_child.c).
  */
 #define _GNU_SOURCE
@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "options.h"
 #include "run_child.h"
 #include "run_record.h"
 #include "timeline.h"
@@ -90,7 +91,7 @@ __attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    gcprof_vsay("run", "see gcprof run --help", fmt, ap);
+    tool_vsay("run", "see gcprof run --help", fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -128,87 +129,49 @@ static int check_output_name(const char *opt, const char *s)
     return 0;
 }
 
-/* Whether argv[*i] is the option s ("-i", or NULL) or l ("--interval").
- * If so, *name is the option as typed and *val its value: attached ("-i0.5",
- * "--interval=0.5") or the next argument, NULL when there is none. */
-static int match(int argc, char **argv, int *i, const char *s, const char *l, const char **name,
-                 const char **val)
-{
-    const char *a = argv[*i];
-    size_t ll = strlen(l);
+enum { OPT_INTERVAL, OPT_OUTPUT, OPT_FORMAT }; /* the valued options, in the table */
 
-    if (strncmp(a, l, ll) == 0 && (a[ll] == '\0' || a[ll] == '=')) {
-        *name = l;
-        *val = a[ll] == '=' ? a + ll + 1 : NULL;
-    } else if (s && strncmp(a, s, 2) == 0) {
-        *name = s;
-        *val = a[2] ? a + 2 : NULL;
-    } else {
-        return 0;
-    }
-    if (!*val && *i + 1 < argc)
-        *val = argv[++*i];
-    return 1;
+/* The values, once all are in: -1 at the first bad one (said). t: the
+ * table, for the options as typed. */
+static int check_values(const tool_opt *t, const char *interval, const char *format, run_opts *o)
+{
+    if (interval && parse_interval(t[OPT_INTERVAL].given, interval, &o->interval) < 0)
+        return -1;
+    if (o->output && check_output_name(t[OPT_OUTPUT].given, o->output) < 0)
+        return -1;
+    if (format && parse_format(t[OPT_FORMAT].given, format, o) < 0)
+        return -1;
+    return 0;
 }
 
-/* One valued option at argv[*i]: 0 taken, -1 error shown. seen[]: the
- * values given so far, in the order -i, -o, --format. */
-static int parse_option(int argc, char **argv, int *i, run_opts *o, const char *seen[3])
-{
-    const char *a = argv[*i], *name, *v;
-    int k;
-
-    if (match(argc, argv, i, "-i", "--interval", &name, &v))
-        k = 0;
-    else if (match(argc, argv, i, "-o", "--output", &name, &v))
-        k = 1;
-    else if (match(argc, argv, i, NULL, "--format", &name, &v))
-        k = 2;
-    else
-        return bad_usage("unknown option '%s'", a);
-    if (!v)
-        return bad_usage("missing value for %s", name);
-    if (seen[k])
-        return bad_usage("%s given twice: '%s', then '%s'", name, seen[k], v);
-    seen[k] = v;
-    if (k == 0)
-        return parse_interval(name, v, &o->interval);
-    if (k == 2)
-        return parse_format(name, v, o);
-    o->output = v;
-    return check_output_name(name, v);
-}
-
-/* 0: run; 1: help shown; -1: error shown. */
+/* 0: run; 1: help shown; -1: error shown. Options end at PROGRAM: the
+ * rest is its command line, untouched. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
-    const char *seen[3] = {NULL, NULL, NULL};
-    int i;
+    const char *interval = NULL, *format = NULL;
+    int help = 0, n;
+    tool_opt table[] = {
+        [OPT_INTERVAL] = TOOL_OPT_VALUE("--interval", 'i', &interval),
+        [OPT_OUTPUT] = TOOL_OPT_VALUE("--output", 'o', &o->output),
+        [OPT_FORMAT] = TOOL_OPT_VALUE("--format", 0, &format),
+        TOOL_OPT_FLAG("--follow", 'f', &o->follow),
+        TOOL_OPT_FLAG("--trace", 0, &o->trace),
+        TOOL_OPT_FLAG("--no-live", 0, &o->no_live),
+        TOOL_OPT_STOP("--help", 'h', &help),
+        TOOL_OPT_END,
+    };
+    tool_opts how = {"run", "see gcprof run --help", table, 1};
+    int r = tool_opts_parse(&how, argc, argv, &n);
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (a[0] != '-' || a[1] == '\0')
-            break;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if (strcmp(a, "--trace") == 0)
-            o->trace = 1;
-        else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0)
-            o->follow = 1;
-        else if (strcmp(a, "--no-live") == 0)
-            o->no_live = 1;
-        else if (parse_option(argc, argv, &i, o, seen) != 0)
-            return -1;
+    if (r == TOOL_OPTS_STOP) {
+        usage(stdout);
+        return 1;
     }
-    if (i >= argc)
+    if (r != TOOL_OPTS_OK || check_values(table, interval, format, o) < 0)
+        return -1;
+    if (n == 0)
         return bad_usage("no program to run: name it after --");
-    o->argv = argv + i;
+    o->argv = argv + 1;
     return 0;
 }
 
@@ -240,12 +203,12 @@ static const char *find_preload(char *buf)
     const char *path = env && *env ? env : GCPROF_PKGLIBDIR "/libgcprof-preload.so";
 
     if (!realpath(path, buf)) {
-        gcprof_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
-                   strerror(errno));
+        tool_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
+                 strerror(errno));
         return NULL;
     }
     if (strpbrk(buf, " :")) { /* LD_PRELOAD's separators */
-        gcprof_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
+        tool_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
         return NULL;
     }
     return buf;
@@ -253,22 +216,23 @@ static const char *find_preload(char *buf)
 
 /* A full disk midway: said at once; the program goes on, and what was
  * written before is kept (a file cut short is still readable). */
-static void write_failed(gcprof_out *o, int err)
+static void write_failed(tool_out *o, int err)
 {
-    gcprof_say("run", "cannot write '%s': %s; keeping what was written so far, the program "
-                      "goes on unrecorded",
-                o->path, strerror(err));
+    tool_say("run",
+             "cannot write '%s': %s; keeping what was written so far, the program "
+             "goes on unrecorded",
+             o->path, strerror(err));
 }
 
 /* The temporary file, created now so that an unwritable place fails
  * before the program runs. */
-static int open_output(run_output *out, const char *path, gcp_tl_format f)
+static int open_output(tool_run_output *out, const char *path, gcp_tl_format f)
 {
     memset(out, 0, sizeof *out);
     out->format = f;
-    const char *why = gcprof_out_open(&out->file, path);
+    const char *why = tool_out_open(&out->file, path);
     if (why)
-        gcprof_say("run", "cannot write '%s': %s", path, why);
+        tool_say("run", "cannot write '%s': %s", path, why);
     else
         out->file.on_write_error = write_failed;
     return why ? -1 : 0;
@@ -276,7 +240,8 @@ static int open_output(run_output *out, const char *path, gcp_tl_format f)
 
 /* How the program ended, a sample if none could be taken, the end mark;
  * then the file takes its name. */
-static int finish_output(run_output *out, const run_opts *o, long pid, const run_result *res)
+static int finish_output(tool_run_output *out, const run_opts *o, long pid,
+                         const tool_run_result *res)
 {
     gcp_tl_status st = {.t = res->end, .pid = pid, .maxrss = res->maxrss};
 
@@ -299,21 +264,23 @@ static int finish_output(run_output *out, const run_opts *o, long pid, const run
     const char *path = out->file.path, *why;
     char *final = NULL;
     if (o->output)
-        why = gcprof_out_commit_cut(&out->file, 1);
+        why = tool_out_commit_cut(&out->file, 1);
     else
-        why = gcprof_out_commit_new(&out->file, 1, &final);
+        why = tool_out_commit_new(&out->file, 1, &final);
     int write_err = out->file.write_err; /* the last flush may be the one that failed */
     if (why && final) /* written, but not under its name */
-        gcprof_say("run", "cannot name the recording '%s': %s; it is in '%s' (the program's "
-                          "exit status was %d)",
-                   path, why, final, gcprof_child_exit_code(res->wstatus));
+        tool_say("run",
+                 "cannot name the recording '%s': %s; it is in '%s' (the program's "
+                 "exit status was %d)",
+                 path, why, final, tool_child_exit_code(res->wstatus));
     else if (why)
-        gcprof_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
-                   gcprof_child_exit_code(res->wstatus));
+        tool_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
+                 tool_child_exit_code(res->wstatus));
     else if (write_err) /* kept, but cut short: not the recording asked for */
-        gcprof_say("run", "the recording in '%s' is cut short: %s (the program's exit status "
-                          "was %d)",
-                   final ? final : path, strerror(write_err), gcprof_child_exit_code(res->wstatus));
+        tool_say("run",
+                 "the recording in '%s' is cut short: %s (the program's exit status "
+                 "was %d)",
+                 final ? final : path, strerror(write_err), tool_child_exit_code(res->wstatus));
     out->final = final ? final : why ? NULL : strdup(path);
     return why || write_err ? -1 : 0;
 }
@@ -334,36 +301,37 @@ static char *join_args(char **argv)
 }
 
 /* What the file says beyond its counts: what was not recorded, and why. */
-static void report_gaps(const run_output *out, const run_opts *o)
+static void report_gaps(const tool_run_output *out, const run_opts *o)
 {
     if (out->lost)
-        gcprof_say("run", "note: the collector's records stop early: %s closed or replaced "
-                          "the descriptor they came through (GCPROF_LOST in the file)",
-                   o->argv[0]);
+        tool_say("run",
+                 "note: the collector's records stop early: %s closed or replaced "
+                 "the descriptor they came through (GCPROF_LOST in the file)",
+                 o->argv[0]);
     if (out->children && !o->follow)
-        gcprof_say("run", "note: %lu process%s %s started %s not followed (-f follows them)",
-                   out->children, out->children == 1 ? "" : "es", o->argv[0],
-                   out->children == 1 ? "was" : "were");
+        tool_say("run", "note: %lu process%s %s started %s not followed (-f follows them)",
+                 out->children, out->children == 1 ? "" : "es", o->argv[0],
+                 out->children == 1 ? "was" : "were");
 }
 
-static void report(const run_output *out, const run_opts *o, const char *preload, int wstatus)
+static void report(const tool_run_output *out, const run_opts *o, const char *preload, int wstatus)
 {
     const char *path = out->final ? out->final : out->file.path;
     const char *s = out->rss_samples == 1 ? "" : "s";
     unsigned long n = out->rss_samples, gcs = out->collections;
 
     if (gcs || out->heap_samples)
-        gcprof_say("run", "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
-                   gcs == 1 ? "" : "s");
+        tool_say("run", "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
+                 gcs == 1 ? "" : "s");
     else if (!preload)
-        gcprof_say("run", "wrote %s (%lu sample%s, RSS only)", path, n, s);
-    else if (gcprof_child_exit_code(wstatus) > 128) /* killed early: cannot tell */
-        gcprof_say("run", "wrote %s (%lu sample%s, 0 collections)", path, n, s);
+        tool_say("run", "wrote %s (%lu sample%s, RSS only)", path, n, s);
+    else if (tool_child_exit_code(wstatus) > 128) /* killed early: cannot tell */
+        tool_say("run", "wrote %s (%lu sample%s, 0 collections)", path, n, s);
     else /* the preload found no GC_* symbols to hook */
-        gcprof_say("run",
-                   "wrote %s (%lu sample%s, RSS only: no dynamically linked libgc in %s; a "
-                   "program with libgc linked in statically cannot be recorded from inside)",
-                   path, n, s, o->argv[0]);
+        tool_say("run",
+                 "wrote %s (%lu sample%s, RSS only: no dynamically linked libgc in %s; a "
+                 "program with libgc linked in statically cannot be recorded from inside)",
+                 path, n, s, o->argv[0]);
     report_gaps(out, o);
 }
 
@@ -389,56 +357,56 @@ static void empty_trace_file(const run_opts *o)
 }
 
 /* Runs the program into an open output; returns the exit status. */
-static int run(const run_opts *o, run_output *out)
+static int run(const run_opts *o, tool_run_output *out)
 {
     char preload_buf[PATH_MAX];
     const char *preload = find_preload(preload_buf);
-    gcprof_child_opts co = {preload, o->format == GCP_TL_JSONL ? "jsonl" : "dat", o->interval,
-                            o->trace, o->follow, !o->no_live, trace_file()};
-    gcprof_child child;
+    tool_child_opts co = {preload, o->format == GCP_TL_JSONL ? "jsonl" : "dat", o->interval,
+                          o->trace, o->follow, !o->no_live, trace_file()};
+    tool_child child;
     double start = gcp__tl_now();
 
     empty_trace_file(o);
-    int r = gcprof_child_start(&child, o->argv, &co);
-    run_result res = {0};
+    int r = tool_child_start(&child, o->argv, &co);
+    tool_run_result res = {0};
 
     if (r != 0) {
-        gcprof_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
-        gcprof_out_discard(&out->file);
+        tool_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
+        tool_out_discard(&out->file);
         if (r < 0) /* no fork or pipe: our failure, not the program's */
-            return GCPROF_EXIT_RUN_FAILED;
-        return r == ENOENT ? GCPROF_EXIT_NOT_FOUND : GCPROF_EXIT_CANNOT_EXEC; /* as a shell */
+            return TOOL_EXIT_RUN_FAILED;
+        return r == ENOENT ? TOOL_EXIT_NOT_FOUND : TOOL_EXIT_CANNOT_EXEC; /* as a shell */
     }
     char *cmdline = join_args(o->argv);
     gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
     free(cmdline);
-    gcprof_record(&child, out, o->interval, o->follow, &res);
-    int code = gcprof_child_exit_code(res.wstatus);
+    tool_run_record(&child, out, o->interval, o->follow, &res);
+    int code = tool_child_exit_code(res.wstatus);
     int written = finish_output(out, o, (long)child.pid, &res) == 0;
     if (written)
         report(out, o, preload, res.wstatus);
     free(out->final);
     /* the recording is what was asked for: without it, gcprof failed */
-    return written ? code : GCPROF_EXIT_RUN_FAILED;
+    return written ? code : TOOL_EXIT_RUN_FAILED;
 }
 
-int gcprof_cmd_run(int argc, char **argv)
+int tool_cmd_run(int argc, char **argv)
 {
     run_opts o = {.interval = 0.01, .format = GCP_TL_DAT};
-    run_output out;
+    tool_run_output out;
 
     int p = parse_args(argc, argv, &o);
     if (p != 0)
-        return p > 0 ? gcprof_stdout_done("run") : GCPROF_EXIT_RUN_FAILED;
+        return p > 0 ? tool_stdout_done("run") : TOOL_EXIT_RUN_FAILED;
     choose_format(&o);
     char *path = o.output ? strdup(o.output) : default_output(o.format);
     if (!path) {
-        gcprof_say("run", "out of memory");
-        return GCPROF_EXIT_RUN_FAILED;
+        tool_say("run", "out of memory");
+        return TOOL_EXIT_RUN_FAILED;
     }
     if (open_output(&out, path, o.format) != 0) {
         free(path);
-        return GCPROF_EXIT_RUN_FAILED;
+        return TOOL_EXIT_RUN_FAILED;
     }
     int code = run(&o, &out);
     free(path);

@@ -4,43 +4,47 @@
  * Each subcommand takes the arguments after "gcprof" (argv[0] is its name)
  * and returns the exit status. Errors are one line on stderr,
  * "gcprof <cmd>: <what>", naming the option and the value at fault.
+ *
+ * Names: what the command's files (tools/, but for the preload library's
+ * preload*) share starts with tool_ (TOOL_ for macros), apart from the
+ * library's gcp_/gcp__ and the preload library's preload_.
  */
-#ifndef GCPROF_COMMANDS_H
-#define GCPROF_COMMANDS_H
+#ifndef TOOL_COMMANDS_H
+#define TOOL_COMMANDS_H
 
 #include <stdarg.h>
 #include <stdio.h>
 
-int gcprof_cmd_run(int argc, char **argv);     /* cmd_run.c */
-int gcprof_cmd_peak(int argc, char **argv);    /* cmd_report.c */
-int gcprof_cmd_summary(int argc, char **argv); /* cmd_report.c */
-int gcprof_cmd_plot(int argc, char **argv);    /* plot.c */
+int tool_cmd_run(int argc, char **argv);     /* cmd_run.c */
+int tool_cmd_peak(int argc, char **argv);    /* cmd_report.c */
+int tool_cmd_summary(int argc, char **argv); /* cmd_report.c */
+int tool_cmd_plot(int argc, char **argv);    /* plot.c */
 
 /* ---- exit statuses (listed by gcprof --help) ---------------------------
  * `run` passes its program's status on, 128+N for signal N, so its own
  * failures use the statuses of timeout(1) and env(1), which programs
  * rarely return: 125, 126, 127. */
 enum {
-    GCPROF_EXIT_OK = 0,
-    GCPROF_EXIT_FAIL = 1,          /* peak, summary, plot: unreadable input, unwritable output */
-    GCPROF_EXIT_USAGE = 2,         /* bad arguments (gcprof, peak, summary, plot) */
-    GCPROF_EXIT_RUN_FAILED = 125,  /* run: bad arguments, the recording cannot be written */
-    GCPROF_EXIT_CANNOT_EXEC = 126, /* run: the program was found but cannot be executed */
-    GCPROF_EXIT_NOT_FOUND = 127,   /* run: no such program */
+    TOOL_EXIT_OK = 0,
+    TOOL_EXIT_FAIL = 1,          /* peak, summary, plot: unreadable input, unwritable output */
+    TOOL_EXIT_USAGE = 2,         /* bad arguments (gcprof, peak, summary, plot) */
+    TOOL_EXIT_RUN_FAILED = 125,  /* run: bad arguments, the recording cannot be written */
+    TOOL_EXIT_CANNOT_EXEC = 126, /* run: the program was found but cannot be executed */
+    TOOL_EXIT_NOT_FOUND = 127,   /* run: no such program */
 };
 
 /* ---- messages ---------------------------------------------------------- */
 
 /* "gcprof CMD: <formatted>\n" on stderr (CMD NULL: "gcprof: "), with control
  * characters shown as '?': a value with a newline stays on one line. */
-void gcprof_say(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tool_say(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The same, ending in " (HINT)" unless hint is NULL. */
-void gcprof_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
+void tool_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-/* Flushes standard output: 0, or GCPROF_EXIT_FAIL after saying why. */
-int gcprof_stdout_done(const char *cmd);
+/* Flushes standard output: 0, or TOOL_EXIT_FAIL after saying why. */
+int tool_stdout_done(const char *cmd);
 
 /* ---- output files -------------------------------------------------------
  * Written to a new file beside the target, PATH.tmp.XXXXXX (its last
@@ -55,38 +59,38 @@ int gcprof_stdout_done(const char *cmd);
  * Once a write fails (a full disk), the file keeps what was written before
  * and later writes are dropped: it never gets a hole or a later line after
  * a cut one. */
-typedef struct gcprof_out gcprof_out;
-struct gcprof_out {
+typedef struct tool_out tool_out;
+struct tool_out {
     const char *path; /* the target, not owned */
     char *tmp;        /* the file being written */
     FILE *fp;
     int write_err;    /* read-only: the errno of the first failed write, or 0 */
     /* Set by the caller if it wants to hear of the first failed write at
      * once (called from inside a write to fp, once). */
-    void (*on_write_error)(gcprof_out *o, int err);
+    void (*on_write_error)(tool_out *o, int err);
     int fd; /* private */
 };
 
 /* Creates the temporary file. Returns NULL, or why PATH cannot be written
  * (a static string; nothing is left behind). */
-const char *gcprof_out_open(gcprof_out *o, const char *path);
+const char *tool_out_open(tool_out *o, const char *path);
 
 /* Closes the file and renames it to PATH. Returns NULL, or why it failed
  * (the temporary file is removed, PATH left as it was). A failed write is
  * a failure, unless keep_cut: then what was written before it is renamed
  * to PATH all the same (readers take such a file as cut short), and NULL
  * returned; write_err says so. */
-const char *gcprof_out_commit(gcprof_out *o);
-const char *gcprof_out_commit_cut(gcprof_out *o, int keep_cut);
+const char *tool_out_commit(tool_out *o);
+const char *tool_out_commit_cut(tool_out *o, int keep_cut);
 
-/* As gcprof_out_commit_cut, but never replaces a file: when PATH exists,
+/* As tool_out_commit_cut, but never replaces a file: when PATH exists,
  * the first free PATH-2, PATH-3, ... (numbered before the extension) is
  * taken. *final: the name used (malloc'd), or NULL. When the file was
  * written but could not be given a name, it is kept: the error is returned
  * and *final is the temporary file's name. */
-const char *gcprof_out_commit_new(gcprof_out *o, int keep_cut, char **final);
+const char *tool_out_commit_new(tool_out *o, int keep_cut, char **final);
 
 /* Closes and removes the temporary file; PATH is left as it was. */
-void gcprof_out_discard(gcprof_out *o);
+void tool_out_discard(tool_out *o);
 
 #endif

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "options.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -37,17 +38,17 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"run", gcprof_cmd_run, "run a program and record its memory over time"},
-    {"peak", gcprof_cmd_peak, "print the peak memory of a recording"},
-    {"summary", gcprof_cmd_summary, "summarise a recording: memory, collections, pauses"},
-    {"plot", gcprof_cmd_plot, "plot a recording"},
+    {"run", tool_cmd_run, "run a program and record its memory over time"},
+    {"peak", tool_cmd_peak, "print the peak memory of a recording"},
+    {"summary", tool_cmd_summary, "summarise a recording: memory, collections, pauses"},
+    {"plot", tool_cmd_plot, "plot a recording"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 /* ---- messages ---------------------------------------------------------- */
 
-void gcprof_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
+void tool_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
 {
     char *msg;
 
@@ -63,21 +64,21 @@ void gcprof_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
     free(msg);
 }
 
-void gcprof_say(const char *cmd, const char *fmt, ...)
+void tool_say(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    gcprof_vsay(cmd, NULL, fmt, ap);
+    tool_vsay(cmd, NULL, fmt, ap);
     va_end(ap);
 }
 
-int gcprof_stdout_done(const char *cmd)
+int tool_stdout_done(const char *cmd)
 {
     if (fflush(stdout) == 0 && !ferror(stdout))
-        return GCPROF_EXIT_OK;
-    gcprof_say(cmd, "cannot write standard output: %s", strerror(errno ? errno : EIO));
-    return GCPROF_EXIT_FAIL;
+        return TOOL_EXIT_OK;
+    tool_say(cmd, "cannot write standard output: %s", strerror(errno ? errno : EIO));
+    return TOOL_EXIT_FAIL;
 }
 
 /* ---- output files ------------------------------------------------------ */
@@ -181,7 +182,7 @@ static void remove_at_signals(char *tmp)
  * ends where the failure left it, and stdio sees no error to retry. */
 static ssize_t out_write(void *cookie, const char *buf, size_t n)
 {
-    gcprof_out *o = cookie;
+    tool_out *o = cookie;
     size_t done = 0;
 
     while (!o->write_err && done < n) {
@@ -201,7 +202,7 @@ static ssize_t out_write(void *cookie, const char *buf, size_t n)
 
 static int out_close(void *cookie)
 {
-    gcprof_out *o = cookie;
+    tool_out *o = cookie;
     int rc = close(o->fd);
 
     o->fd = -1;
@@ -223,7 +224,7 @@ static void tmp_name(char *buf, size_t size, const char *path, const char *tag)
     snprintf(buf, size, "%.*s%.*s.tmp.%s", (int)(base - path), path, (int)keep, base, tag);
 }
 
-const char *gcprof_out_open(gcprof_out *o, const char *path)
+const char *tool_out_open(tool_out *o, const char *path)
 {
     static const cookie_io_functions_t io = {.write = out_write, .close = out_close};
     const char *why = check_target(path);
@@ -267,7 +268,7 @@ const char *gcprof_out_open(gcprof_out *o, const char *path)
 
 /* Flushes and closes the temporary file: 0, or the errno of what failed
  * (a failed write counts unless keep_cut). */
-static int close_out(gcprof_out *o, int keep_cut)
+static int close_out(tool_out *o, int keep_cut)
 {
     int err = 0;
 
@@ -282,14 +283,14 @@ static int close_out(gcprof_out *o, int keep_cut)
 }
 
 /* The temporary file is gone or has its name: no signal removes it now. */
-static void forget_tmp(gcprof_out *o)
+static void forget_tmp(tool_out *o)
 {
     remove_at_signals(NULL);
     free(o->tmp);
     o->tmp = NULL;
 }
 
-const char *gcprof_out_commit_cut(gcprof_out *o, int keep_cut)
+const char *tool_out_commit_cut(tool_out *o, int keep_cut)
 {
     int err = close_out(o, keep_cut);
 
@@ -301,9 +302,9 @@ const char *gcprof_out_commit_cut(gcprof_out *o, int keep_cut)
     return err ? strerror(err) : NULL;
 }
 
-const char *gcprof_out_commit(gcprof_out *o)
+const char *tool_out_commit(tool_out *o)
 {
-    return gcprof_out_commit_cut(o, 0);
+    return tool_out_commit_cut(o, 0);
 }
 
 /* PATH with "-N" before its extension: mprofile_X.dat -> mprofile_X-2.dat. */
@@ -322,7 +323,7 @@ static char *numbered(const char *path, unsigned n)
 /* Gives the temporary file the first free name: link(2) never replaces,
  * so it is ours atomically; where there are no hard links (vfat...), a
  * rename that does not replace. 0, or the errno of what failed. */
-static int take_free_name(gcprof_out *o, char **final)
+static int take_free_name(tool_out *o, char **final)
 {
     for (unsigned n = 1; n <= 1000; n++) {
         char *name = n == 1 ? strdup(o->path) : numbered(o->path, n);
@@ -342,7 +343,7 @@ static int take_free_name(gcprof_out *o, char **final)
     return EEXIST;
 }
 
-const char *gcprof_out_commit_new(gcprof_out *o, int keep_cut, char **final)
+const char *tool_out_commit_new(tool_out *o, int keep_cut, char **final)
 {
     int err = close_out(o, keep_cut);
 
@@ -361,7 +362,7 @@ const char *gcprof_out_commit_new(gcprof_out *o, int keep_cut, char **final)
     return err ? strerror(err) : NULL;
 }
 
-void gcprof_out_discard(gcprof_out *o)
+void tool_out_discard(tool_out *o)
 {
     if (o->fp)
         fclose(o->fp);
@@ -405,29 +406,42 @@ static void usage(void)
           stdout);
 }
 
+static int no_command(const char *name)
+{
+    if (!name)
+        tool_say(NULL, "no command given: want run, peak, summary or plot (see gcprof --help)");
+    else
+        tool_say(NULL, "unknown command '%s': want run, peak, summary or plot (see gcprof --help)",
+                 name);
+    return TOOL_EXIT_USAGE;
+}
+
+/* Options end at the command: what follows is the command's. */
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        gcprof_say(NULL, "no command given: want run, peak, summary or plot (see gcprof --help)");
-        return GCPROF_EXIT_USAGE;
-    }
-    const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    int help = 0, version = 0, n;
+    tool_opt table[] = {
+        TOOL_OPT_STOP("--help", 'h', &help),
+        TOOL_OPT_STOP("--version", 'V', &version),
+        TOOL_OPT_END,
+    };
+    tool_opts how = {NULL, "see gcprof --help", table, 1};
+    int r = tool_opts_parse(&how, argc, argv, &n);
+
+    if (r == TOOL_OPTS_ERROR)
+        return TOOL_EXIT_USAGE;
+    if (help || (n > 0 && strcmp(argv[1], "help") == 0)) {
         usage();
-        return gcprof_stdout_done(NULL);
+        return tool_stdout_done(NULL);
     }
-    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+    if (version) {
         printf("gcprof %s\n", PACKAGE_VERSION);
-        return gcprof_stdout_done(NULL);
+        return tool_stdout_done(NULL);
     }
+    if (n == 0)
+        return no_command(NULL);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(name, commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    if (name[0] == '-')
-        gcprof_say(NULL, "unknown option '%s' (see gcprof --help)", name);
-    else
-        gcprof_say(NULL,
-                   "unknown command '%s': want run, peak, summary or plot (see gcprof --help)",
-                   name);
-    return GCPROF_EXIT_USAGE;
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(n, argv + 1);
+    return no_command(argv[1]);
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define MAX_DEPTH 64
-#define MAX_KEYS  GCP_JSON_MAX_KEYS
+#define MAX_KEYS  TOOL_JSON_MAX_KEYS
 
 static char *ws(char *p)
 {
@@ -18,7 +18,7 @@ static char *ws(char *p)
     return p;
 }
 
-static int at(gcp_jobj *o, const char *p, const char *what)
+static int at(tool_jobj *o, const char *p, const char *what)
 {
     snprintf(o->err, sizeof o->err, "column %ld: %s", (long)(p - o->line) + 1, what);
     return -1;
@@ -87,7 +87,7 @@ static int unicode_escape(char **pp, unsigned *cp)
 }
 
 /* The string whose opening quote is at *pp; decoded in place (never longer). */
-static int string(gcp_jobj *o, char **pp, const char **out)
+static int string(tool_jobj *o, char **pp, const char **out)
 {
     static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
     char *p = *pp + 1, *d = p;
@@ -149,7 +149,7 @@ static size_t number_len(const char *p)
 
 /* An array or object value of a key we do not know: skipped, with its
  * strings (which may hold brackets), to a bounded depth. */
-static int skip_nested(gcp_jobj *o, char **pp)
+static int skip_nested(tool_jobj *o, char **pp)
 {
     char *p = *pp;
     int depth = 0;
@@ -175,24 +175,24 @@ static int skip_nested(gcp_jobj *o, char **pp)
     return 0;
 }
 
-static int value(gcp_jobj *o, char **pp, gcp_jpair *v)
+static int value(tool_jobj *o, char **pp, tool_jpair *v)
 {
     static const struct {
         const char *word;
-        gcp_jv_type type;
-    } words[] = {{"true", GCP_JV_TRUE}, {"false", GCP_JV_FALSE}, {"null", GCP_JV_NULL}};
+        tool_jv_type type;
+    } words[] = {{"true", TOOL_JV_TRUE}, {"false", TOOL_JV_FALSE}, {"null", TOOL_JV_NULL}};
     char *p = *pp;
 
     if (*p == '"') {
-        v->type = GCP_JV_STRING;
+        v->type = TOOL_JV_STRING;
         return string(o, pp, &v->s);
     }
     if (*p == '[' || *p == '{') {
-        v->type = GCP_JV_NESTED;
+        v->type = TOOL_JV_NESTED;
         return skip_nested(o, pp);
     }
     if ((v->n = number_len(p)) > 0) {
-        v->type = GCP_JV_NUMBER;
+        v->type = TOOL_JV_NUMBER;
         v->s = p;
         *pp = p + v->n;
         return 0;
@@ -210,7 +210,7 @@ static int value(gcp_jobj *o, char **pp, gcp_jpair *v)
                  : "the line ends inside the object");
 }
 
-const gcp_jpair *gcp__json_get(const gcp_jobj *o, const char *key)
+const tool_jpair *tool_json_get(const tool_jobj *o, const char *key)
 {
     for (int i = 0; i < o->n; i++)
         if (strcmp(o->v[i].key, key) == 0)
@@ -218,9 +218,9 @@ const gcp_jpair *gcp__json_get(const gcp_jobj *o, const char *key)
     return NULL;
 }
 
-static int pair(gcp_jobj *o, char **pp)
+static int pair(tool_jobj *o, char **pp)
 {
-    gcp_jpair *v = &o->v[o->n];
+    tool_jpair *v = &o->v[o->n];
     char *p = *pp;
 
     if (o->n == MAX_KEYS)
@@ -229,7 +229,7 @@ static int pair(gcp_jobj *o, char **pp)
         return at(o, p, *p ? "expected a key (a string)" : "the line ends inside the object");
     if (string(o, &p, &v->key) < 0)
         return -1;
-    if (gcp__json_get(o, v->key)) {
+    if (tool_json_get(o, v->key)) {
         snprintf(o->err, sizeof o->err, "column %ld: duplicate key \"%.40s\"",
                  (long)(*pp - o->line) + 1, v->key);
         return -1;
@@ -245,7 +245,7 @@ static int pair(gcp_jobj *o, char **pp)
     return 0;
 }
 
-int gcp__json_object(gcp_jobj *o, char *line)
+int tool_json_object(tool_jobj *o, char *line)
 {
     char *p = ws(line);
 

@@ -3,9 +3,10 @@
  * timeline (RSS and GC heap over time, collections and their pauses, the
  * allocation rate, closures, labels), to paste into a bug report. Written
  * to a temporary file beside OUT.svg, then renamed (commands.h:
- * gcprof_out), so a failed run never leaves half a picture.
+ * tool_out), so a failed run never leaves half a picture.
  */
 #include "commands.h"
+#include "options.h"
 #include "plot.h"
 
 #include <errno.h>
@@ -32,21 +33,9 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     va_list ap;
 
     va_start(ap, fmt);
-    gcprof_vsay("plot", usage, fmt, ap);
+    tool_vsay("plot", usage, fmt, ap);
     va_end(ap);
-    return GCPROF_EXIT_USAGE;
-}
-
-/* "--name VALUE" or "--name=VALUE" (and "-o VALUE") at argv[*i]; 1 if it
- * matched, *val NULL when the value is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-
-    if (strncmp(argv[*i], name, n) != 0 || (argv[*i][n] != '\0' && argv[*i][n] != '='))
-        return 0;
-    *val = argv[*i][n] == '=' ? argv[*i] + n + 1 : *i + 1 < argc ? argv[++*i] : NULL;
-    return 1;
+    return TOOL_EXIT_USAGE;
 }
 
 static int pixels(const char *s, long lo, long hi, double *out)
@@ -59,32 +48,6 @@ static int pixels(const char *s, long lo, long hi, double *out)
     if (errno || end == s || *end || v < lo || v > hi)
         return -1;
     *out = (double)v;
-    return 0;
-}
-
-/* A valued option at argv[*i], given once: 1 taken, 0 not one, -1 an
- * error shown. */
-static int take_option(int argc, char **argv, int *i, opts *o)
-{
-    static const char *const names[] = {"-o", "--output", "--title", "--width", "--height"};
-    const char **slots[] = {&o->out, &o->out, &o->title, &o->width_arg, &o->height_arg};
-    const char *a = argv[*i], *v;
-
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        if (!opt_value(argc, argv, i, names[k], &v))
-            continue;
-        size_t len = strcspn(a, "="); /* the option as typed */
-        if (!v) {
-            usage_error("missing value for %.*s", (int)len, a);
-            return -1;
-        }
-        if (*slots[k]) {
-            usage_error("%.*s given twice: '%s', then '%s'", (int)len, a, *slots[k], v);
-            return -1;
-        }
-        *slots[k] = v;
-        return 1;
-    }
     return 0;
 }
 
@@ -110,92 +73,96 @@ static int check_values(opts *o)
     return -1;
 }
 
+static int help(void)
+{
+    printf("%s\nExit status: 0 success, 1 FILE cannot be read or is not a recording, "
+           "or OUT.svg cannot be written; 2 bad arguments.\n",
+           usage);
+    return tool_stdout_done("plot");
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_args(int argc, char **argv, opts *o)
 {
-    int options = 1;
+    int show_help = 0, n;
+    tool_opt table[] = {
+        TOOL_OPT_VALUE("--output", 'o', &o->out),
+        TOOL_OPT_VALUE("--title", 0, &o->title),
+        TOOL_OPT_VALUE("--width", 0, &o->width_arg),
+        TOOL_OPT_VALUE("--height", 0, &o->height_arg),
+        TOOL_OPT_STOP("--help", 'h', &show_help),
+        TOOL_OPT_END,
+    };
+    tool_opts how = {"plot", usage, table, 0};
+    int r = tool_opts_parse(&how, argc, argv, &n);
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = 0;
-        if (options && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
-            printf("%s\nExit status: 0 success, 1 FILE cannot be read or is not a recording, "
-                   "or OUT.svg cannot be written; 2 bad arguments.\n",
-                   usage);
-            return gcprof_stdout_done("plot");
-        }
-        if (options && strcmp(a, "--") == 0)
-            options = 0;
-        else if (options && (r = take_option(argc, argv, &i, o)) != 0) {
-            if (r < 0)
-                return GCPROF_EXIT_USAGE;
-        } else if (options && a[0] == '-' && a[1] != '\0')
-            return usage_error("unknown option '%s'", a);
-        else if (o->in)
-            return usage_error("more than one FILE: '%s', then '%s'", o->in, a);
-        else
-            o->in = a;
-    }
+    if (r == TOOL_OPTS_STOP)
+        return help();
+    if (r != TOOL_OPTS_OK)
+        return TOOL_EXIT_USAGE;
+    if (n > 1)
+        return usage_error("more than one FILE: '%s', then '%s'", argv[1], argv[2]);
+    o->in = n ? argv[1] : NULL;
     return check_values(o);
 }
 
 /* Into a temporary file renamed to out once complete (commands.h:
- * gcprof_out); "-" is standard output. */
-static int write_svg(const gcp_plot *p, const char *out)
+ * tool_out); "-" is standard output. */
+static int write_svg(const tool_plot *p, const char *out)
 {
-    gcprof_out file = {0};
+    tool_out file = {0};
     FILE *fp = stdout;
     const char *why;
 
     if (strcmp(out, "-") != 0) {
-        if ((why = gcprof_out_open(&file, out)) != NULL) {
-            gcprof_say("plot", "cannot write %s: %s", out, why);
-            return GCPROF_EXIT_FAIL;
+        if ((why = tool_out_open(&file, out)) != NULL) {
+            tool_say("plot", "cannot write %s: %s", out, why);
+            return TOOL_EXIT_FAIL;
         }
         fp = file.fp;
     }
-    if (gcp__plot_render(fp, p) < 0) {
+    if (tool_plot_render(fp, p) < 0) {
         if (fp != stdout)
-            gcprof_out_discard(&file);
-        gcprof_say("plot", "cannot write %s: out of memory", out);
-        return GCPROF_EXIT_FAIL;
+            tool_out_discard(&file);
+        tool_say("plot", "cannot write %s: out of memory", out);
+        return TOOL_EXIT_FAIL;
     }
     if (fp == stdout)
-        return gcprof_stdout_done("plot");
-    if ((why = gcprof_out_commit(&file)) != NULL) {
-        gcprof_say("plot", "cannot write %s: %s", out, why);
-        return GCPROF_EXIT_FAIL;
+        return tool_stdout_done("plot");
+    if ((why = tool_out_commit(&file)) != NULL) {
+        tool_say("plot", "cannot write %s: %s", out, why);
+        return TOOL_EXIT_FAIL;
     }
-    return GCPROF_EXIT_OK;
+    return TOOL_EXIT_OK;
 }
 
 static int plot_file(const opts *o)
 {
-    gcp_plot p;
-    gcp_summary sm;
-    gcp_tlr tl;
+    tool_plot p;
+    tool_summary sm;
+    tool_tl tl;
     char err[512];
-    int status = GCPROF_EXIT_FAIL, r;
+    int status = TOOL_EXIT_FAIL, r;
 
-    if (gcp__tlr_read(o->in, &tl, err, sizeof err) < 0) {
-        gcprof_say("plot", "%s", err);
-        return GCPROF_EXIT_FAIL;
+    if (tool_tl_read(o->in, &tl, err, sizeof err) < 0) {
+        tool_say("plot", "%s", err);
+        return TOOL_EXIT_FAIL;
     }
-    r = gcp__plot_make(&p, &sm, &tl, o->in, o->title, o->width, o->height);
+    r = tool_plot_make(&p, &sm, &tl, o->in, o->title, o->width, o->height);
     if (r == -2)
-        gcprof_say("plot", "%s: cannot plot: its times or sizes span more than an axis can show",
-                   o->in);
+        tool_say("plot", "%s: cannot plot: its times or sizes span more than an axis can show",
+                 o->in);
     else if (r < 0)
-        gcprof_say("plot", "%s: out of memory", o->in);
+        tool_say("plot", "%s: out of memory", o->in);
     else
         status = write_svg(&p, o->out);
-    gcp__plot_free(&p);
-    gcp__summary_free(&sm);
-    gcp__tlr_free(&tl);
+    tool_plot_free(&p);
+    tool_summary_free(&sm);
+    tool_tl_free(&tl);
     return status;
 }
 
-int gcprof_cmd_plot(int argc, char **argv)
+int tool_cmd_plot(int argc, char **argv)
 {
     opts o = {.width = 1000, .height = 600};
     int rc = parse_args(argc, argv, &o);

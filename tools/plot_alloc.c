@@ -25,19 +25,19 @@ static int cmp_mark(const void *a, const void *b)
 
 /* The heap samples' totals, in time order; *n of them. NULL: none or no
  * memory (then *n is not 0). */
-static mark *marks(const gcp_tlr *tl, long pid, size_t *n)
+static mark *marks(const tool_tl *tl, long pid, size_t *n)
 {
     mark *m;
     size_t k = 0;
 
     *n = 0;
     for (size_t i = 0; i < tl->nsamples; i++) /* one process's: totals do not mix */
-        *n += tl->samples[i].has_heap && gcp__tlr_pid_of(tl, tl->samples[i].pid) == pid;
+        *n += tl->samples[i].has_heap && tool_tl_pid_of(tl, tl->samples[i].pid) == pid;
     if (*n == 0 || !(m = malloc(*n * sizeof *m)))
         return NULL;
     for (size_t i = 0; i < tl->nsamples; i++) {
-        const gcp_tlr_sample *sa = &tl->samples[i];
-        if (sa->has_heap && gcp__tlr_pid_of(tl, sa->pid) == pid)
+        const tool_tl_sample *sa = &tl->samples[i];
+        if (sa->has_heap && tool_tl_pid_of(tl, sa->pid) == pid)
             m[k++] = (mark){sa->t - tl->origin, sa->bytes_allocated, sa->gc_no};
     }
     qsort(m, *n, sizeof *m, cmp_mark);
@@ -45,15 +45,15 @@ static mark *marks(const gcp_tlr *tl, long pid, size_t *n)
 }
 
 /* From one heap sample to a later one; a total that goes down counts 0. */
-static gcp_span span(const mark *a, const mark *b)
+static tool_span span(const mark *a, const mark *b)
 {
-    return (gcp_span){a->t, b->t, b->bytes > a->bytes ? (double)(b->bytes - a->bytes) : 0,
-                      b->gc_no > a->gc_no ? b->gc_no - a->gc_no : 0};
+    return (tool_span){a->t, b->t, b->bytes > a->bytes ? (double)(b->bytes - a->bytes) : 0,
+                       b->gc_no > a->gc_no ? b->gc_no - a->gc_no : 0};
 }
 
 /* Samples at the same time make no span: the next span starts at the
  * first of them, so no byte is lost. */
-int gcp__alloc_make(const gcp_tlr *tl, gcp_plot *p)
+int tool_alloc_make(const tool_tl *tl, tool_plot *p)
 {
     size_t n, from = 0;
     mark *m = marks(tl, p->heap_pid, &n);
@@ -77,11 +77,11 @@ int gcp__alloc_make(const gcp_tlr *tl, gcp_plot *p)
 }
 
 /* The next bar, from span *i on: spans join until it is a pixel wide. */
-static gcp_span next_bar(const gcp_plot *p, size_t *i)
+static tool_span next_bar(const tool_plot *p, size_t *i)
 {
-    gcp_span b = p->alloc[(*i)++];
+    tool_span b = p->alloc[(*i)++];
 
-    while (*i < p->nalloc && gcp__px_x(&p->f, b.t1) - gcp__px_x(&p->f, b.t0) < 1) {
+    while (*i < p->nalloc && tool_px_x(&p->f, b.t1) - tool_px_x(&p->f, b.t0) < 1) {
         b.t1 = p->alloc[*i].t1;
         b.bytes += p->alloc[*i].bytes;
         b.gcs += p->alloc[(*i)++].gcs;
@@ -91,17 +91,17 @@ static gcp_span next_bar(const gcp_plot *p, size_t *i)
 
 /* Capped: a span of 1e-300 s (the file's times are any decimals) would
  * make it infinite, and the lane's scale with it. */
-static double rate(const gcp_span *b)
+static double rate(const tool_span *b)
 {
     double r = b->bytes / (b->t1 - b->t0) / MIB;
 
     return r < 1e300 ? r : 1e300;
 }
 
-static void bar(FILE *fp, const gcp_plot *p, const gcp_lane *l, const gcp_span *b)
+static void bar(FILE *fp, const tool_plot *p, const tool_lane *l, const tool_span *b)
 {
-    double x0 = gcp__px_x(&p->f, b->t0), x1 = gcp__px_x(&p->f, b->t1);
-    double y = gcp__lane_y(l, rate(b));
+    double x0 = tool_px_x(&p->f, b->t0), x1 = tool_px_x(&p->f, b->t1);
+    double y = tool_lane_y(l, rate(b));
 
     if (b->bytes <= 0)
         return;
@@ -113,24 +113,24 @@ static void bar(FILE *fp, const gcp_plot *p, const gcp_lane *l, const gcp_span *
             (unsigned long long)b->gcs, b->gcs == 1 ? "" : "s");
 }
 
-void gcp__alloc_draw(FILE *fp, const gcp_plot *p)
+void tool_alloc_draw(FILE *fp, const tool_plot *p)
 {
-    gcp_lane l = p->f.alloc;
+    tool_lane l = p->f.alloc;
     double max = 0;
     char note[80];
 
     if (p->nalloc == 0)
         return;
     for (size_t i = 0; i < p->nalloc;) {
-        gcp_span b = next_bar(p, &i);
+        tool_span b = next_bar(p, &i);
         max = rate(&b) > max ? rate(&b) : max;
     }
     snprintf(note, sizeof note, "%.1f MiB allocated in all", p->allocated);
     fputs("<g id=\"allocation\">\n", fp);
-    gcp__plot_lane(fp, &p->f, &l, max,
+    tool_plot_lane(fp, &p->f, &l, max,
                    "allocation rate, MiB/s (bytes allocated between heap samples / time)", note);
     for (size_t i = 0; i < p->nalloc;) {
-        gcp_span b = next_bar(p, &i);
+        tool_span b = next_bar(p, &i);
         bar(fp, p, &l, &b);
     }
     fputs("</g>\n", fp);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char style[] =
-    "svg{font-family:" GCP_SVG_FONTS "}\n"
+    "svg{font-family:" TOOL_SVG_FONTS "}\n"
     "text{fill:#222}\n"
     ".title{font-size:16px;font-weight:600}\n"
     ".sub{font-size:12px;fill:#555}\n"
@@ -57,12 +57,12 @@ static void put_duration(char *buf, size_t size, double s)
 
 /* "run.dat · 3.00 s · peak RSS 76.8 MiB · 20 collections (2 forced), ...",
  * cut to the width, keeping the warning of a run that did not finish. */
-static void subtitle(FILE *fp, const gcp_plot *p)
+static void subtitle(FILE *fp, const tool_plot *p)
 {
-    const gcp_summary *sm = p->sm;
+    const tool_summary *sm = p->sm;
     char text[512], dur[32];
-    size_t fit = gcp__svg_fit(p->f.width - 32, 12),
-           warn = p->tl->cut_short ? gcp__svg_chars(WARN) : 0;
+    size_t fit = tool_svg_fit(p->f.width - 32, 12),
+           warn = p->tl->cut_short ? tool_svg_chars(WARN) : 0;
     int n;
 
     put_duration(dur, sizeof dur, sm->duration);
@@ -79,37 +79,37 @@ static void subtitle(FILE *fp, const gcp_plot *p)
     if (p->heap_procs > 1) /* heaps of processes do not add up: one is drawn */
         snprintf(text + n, sizeof text - (size_t)n,
                  DOT "GC heap of pid %ld (%.40s), 1 of %zu processes", p->heap_pid,
-                 gcp__tlr_proc_name(p->tl, p->heap_pid), p->heap_procs);
+                 tool_tl_proc_name(p->tl, p->heap_pid), p->heap_procs);
     fputs("<text x=\"16\" y=\"46\" class=\"sub\">", fp);
-    gcp__svg_put_text(fp, text, fit > warn + 10 ? fit - warn : 10);
+    tool_svg_put_text(fp, text, fit > warn + 10 ? fit - warn : 10);
     if (warn)
         fputs("<tspan class=\"warn\">" WARN "</tspan>", fp);
     fputs("</text>\n", fp);
 }
 
-static double legend(FILE *fp, const gcp_plot *p);
+static double legend(FILE *fp, const tool_plot *p);
 
-void gcp__plot_header(FILE *fp, const gcp_plot *p)
+void tool_plot_header(FILE *fp, const tool_plot *p)
 {
     fprintf(fp,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
             "viewBox=\"0 0 %.0f %.0f\">\n<title>",
             p->f.width, p->f.height, p->f.width, p->f.height);
-    gcp__svg_put_text(fp, p->title, 300);
+    tool_svg_put_text(fp, p->title, 300);
     fprintf(fp, "</title>\n<style>\n%s</style>\n", style);
     fputs("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", fp);
     /* bold, and often full of wide characters: a wider guess per character */
-    gcp__svg_text(fp, 16, 26, "title", "start", p->title, gcp__svg_fit(p->f.width - 32, 18.5));
+    tool_svg_text(fp, 16, 26, "title", "start", p->title, tool_svg_fit(p->f.width - 32, 18.5));
     subtitle(fp, p);
     legend(fp, p);
 }
 
 /* One legend entry at (*x, *y), a line or a box of the class, wrapping to
  * a new row at the right edge. With fp NULL, only moves (for the layout). */
-static void legend_item(FILE *fp, const gcp_plot *p, double *x, double *y, int line,
+static void legend_item(FILE *fp, const tool_plot *p, double *x, double *y, int line,
                         const char *cls, const char *text)
 {
-    double w = 24 + gcp__svg_width(gcp__svg_chars(text), 12);
+    double w = 24 + tool_svg_width(tool_svg_chars(text), 12);
 
     if (*x > 16 && *x + w > p->f.width - 16) {
         *x = 16;
@@ -122,12 +122,12 @@ static void legend_item(FILE *fp, const gcp_plot *p, double *x, double *y, int l
         fprintf(fp, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\"/>\n", cls,
                 *x + 3, *y - 10);
     if (fp)
-        gcp__svg_text(fp, *x + 24, *y, "legend", "start", text, 80);
+        tool_svg_text(fp, *x + 24, *y, "legend", "start", text, 80);
     *x += w + 20;
 }
 
 /* Only what the picture shows. Returns the baseline of its last row. */
-static double legend(FILE *fp, const gcp_plot *p)
+static double legend(FILE *fp, const tool_plot *p)
 {
     double x = 16, y = 70;
     size_t forced = p->sm->nforced;
@@ -159,20 +159,20 @@ static double legend(FILE *fp, const gcp_plot *p)
 
 /* A lane above bottom, if shown; returns the bottom of the next one up
  * (above its title row). */
-static double stack_lane(gcp_lane *l, double bottom, int shown)
+static double stack_lane(tool_lane *l, double bottom, int shown)
 {
     l->top = l->bottom = bottom;
     if (!shown)
         return bottom;
-    l->top = bottom - GCP_PLOT_LANE;
-    return l->top - GCP_PLOT_LANE_TITLE;
+    l->top = bottom - TOOL_PLOT_LANE;
+    return l->top - TOOL_PLOT_LANE_TITLE;
 }
 
 /* Bands from the bottom up, then the chart gets what is left; a picture
  * too small for its lanes grows rather than squeezing the chart away. */
-int gcp__plot_layout(gcp_plot *p, double width, double height)
+int tool_plot_layout(tool_plot *p, double width, double height)
 {
-    gcp_frame *f = &p->f;
+    tool_frame *f = &p->f;
     double xmax = p->sm->duration, ymax, top, y;
     int lanes = (p->tl->ngcs > 0) + (p->nalloc > 0);
 
@@ -181,43 +181,50 @@ int gcp__plot_layout(gcp_plot *p, double width, double height)
     f->right = width - 28;
     if (p->tl->t_max - p->tl->origin > xmax)
         xmax = p->tl->t_max - p->tl->origin;
-    if (gcp__axis_make(&f->x, 0, xmax > 0 ? xmax : 1, (int)((f->right - f->left) / 110), 0) < 0)
+    if (tool_axis_make(&f->x, 0, xmax > 0 ? xmax : 1, (int)((f->right - f->left) / 110), 0) < 0)
         return -2;
-    if (gcp__plot_place_labels(p) < 0)
+    if (tool_plot_place_labels(p) < 0)
         return -1;
-    gcp__heap_fit(p); /* before the legend, which names what it chose */
-    f->fn_levels = gcp__plot_levels(p->tl);
+    tool_heap_fit(p); /* before the legend, which names what it chose */
+    f->fn_levels = tool_plot_levels(p->tl);
     f->labels_top = legend(NULL, p) + 14;
-    f->chart_top = f->labels_top + f->label_rows * GCP_PLOT_LABEL_ROW + 8;
-    top = f->chart_top + 150 + lanes * (GCP_PLOT_LANE + GCP_PLOT_LANE_TITLE) +
-          f->fn_levels * GCP_PLOT_LEVEL_ROW + 60;
+    f->chart_top = f->labels_top + f->label_rows * TOOL_PLOT_LABEL_ROW + 8;
+    top = f->chart_top + 150 + lanes * (TOOL_PLOT_LANE + TOOL_PLOT_LANE_TITLE) +
+          f->fn_levels * TOOL_PLOT_LEVEL_ROW + 60;
     f->height = height > top ? height : top;
     f->axis_y = f->height - 44;
     f->fn_bottom = f->axis_y - (f->fn_levels ? 4 : 0);
-    f->fn_top = f->fn_bottom - f->fn_levels * GCP_PLOT_LEVEL_ROW;
+    f->fn_top = f->fn_bottom - f->fn_levels * TOOL_PLOT_LEVEL_ROW;
     y = stack_lane(&f->alloc, f->fn_top - (f->fn_levels ? 6 : 0), p->nalloc > 0);
     y = stack_lane(&f->gc, y, p->tl->ngcs > 0);
     f->chart_bottom = y < f->axis_y ? y - 4 : f->axis_y;
     ymax = p->sm->peak_rss > p->sm->peak_heap ? p->sm->peak_rss : p->sm->peak_heap;
     /* headroom for the peak's annotation */
-    return gcp__axis_make(&f->y, 0, ymax > 0 ? ymax * 1.12 : 1,
+    return tool_axis_make(&f->y, 0, ymax > 0 ? ymax * 1.12 : 1,
                           (int)((f->chart_bottom - f->chart_top) / 48), 1) < 0
                ? -2
                : 0;
 }
 
-static void y_axis(FILE *fp, const gcp_frame *f)
+/* A value's line across the plotting area at y (the first, k == 0, is the
+ * axis; the others grid), and the value left of it: the memory axis and
+ * the lanes' scales. */
+static void y_tick(FILE *fp, const tool_frame *f, int k, double y, const char *label)
+{
+    fprintf(fp, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+            k == 0 ? "axis" : "grid", f->left, y, f->right, y);
+    tool_svg_text(fp, f->left - 8, y + 4, "tick", "end", label, 20);
+}
+
+static void y_axis(FILE *fp, const tool_frame *f)
 {
     char buf[40];
 
-    for (int k = 0; k <= GCP_SVG_MAX_TICKS; k++) {
-        double v = f->y.lo + k * f->y.step, y = gcp__px_y(f, v);
+    for (int k = 0; k <= TOOL_SVG_MAX_TICKS; k++) {
+        double v = f->y.lo + k * f->y.step;
         if (v > f->y.hi + f->y.step * 1e-6)
             break;
-        fprintf(fp, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                k == 0 ? "axis" : "grid", f->left, y, f->right, y);
-        gcp__svg_text(fp, f->left - 8, y + 4, "tick", "end",
-                      gcp__axis_label(&f->y, v, buf, sizeof buf), 20);
+        y_tick(fp, f, k, tool_px_y(f, v), tool_axis_label(&f->y, v, buf, sizeof buf));
     }
     fprintf(fp,
             "<text class=\"axis-title\" text-anchor=\"middle\" "
@@ -226,38 +233,38 @@ static void y_axis(FILE *fp, const gcp_frame *f)
 }
 
 /* Vertical grid lines in the chart, ticks and values under the lanes. */
-static void x_axis(FILE *fp, const gcp_frame *f)
+static void x_axis(FILE *fp, const tool_frame *f)
 {
     char buf[40];
 
-    for (int k = 0; k <= GCP_SVG_MAX_TICKS; k++) {
-        double t = ceil(f->x.lo / f->x.step) * f->x.step + k * f->x.step, x = gcp__px_x(f, t);
+    for (int k = 0; k <= TOOL_SVG_MAX_TICKS; k++) {
+        double t = ceil(f->x.lo / f->x.step) * f->x.step + k * f->x.step, x = tool_px_x(f, t);
         if (t > f->x.hi + f->x.step * 1e-6)
             break;
         fprintf(fp, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
                 f->chart_top, x, f->chart_bottom);
         fprintf(fp, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
                 f->axis_y, x, f->axis_y + 4);
-        gcp__svg_text(fp, x, f->axis_y + 17, "tick", "middle",
-                      gcp__axis_label(&f->x, t, buf, sizeof buf), 20);
+        tool_svg_text(fp, x, f->axis_y + 17, "tick", "middle",
+                      tool_axis_label(&f->x, t, buf, sizeof buf), 20);
     }
     fprintf(fp, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", f->left,
             f->axis_y, f->right, f->axis_y);
-    gcp__svg_text(fp, (f->left + f->right) / 2, f->axis_y + 36, "axis-title", "middle",
+    tool_svg_text(fp, (f->left + f->right) / 2, f->axis_y + 36, "axis-title", "middle",
                   "time since start (s)", 40);
 }
 
-void gcp__plot_axes(FILE *fp, const gcp_frame *f)
+void tool_plot_axes(FILE *fp, const tool_frame *f)
 {
     x_axis(fp, f);
     y_axis(fp, f);
 }
 
 /* The peak RSS, marked and written next to its point, on the side with room. */
-void gcp__plot_peak(FILE *fp, const gcp_plot *p)
+void tool_plot_peak(FILE *fp, const tool_plot *p)
 {
-    const gcp_frame *f = &p->f;
-    double x = gcp__px_x(f, p->sm->peak_rss_t), y = gcp__px_y(f, p->sm->peak_rss), w, ty;
+    const tool_frame *f = &p->f;
+    double x = tool_px_x(f, p->sm->peak_rss_t), y = tool_px_y(f, p->sm->peak_rss), w, ty;
     char text[80], at[32];
     int left;
 
@@ -265,48 +272,46 @@ void gcp__plot_peak(FILE *fp, const gcp_plot *p)
         return;
     put_duration(at, sizeof at, p->sm->peak_rss_t);
     snprintf(text, sizeof text, "peak %.1f MiB at %s", p->sm->peak_rss, at);
-    w = gcp__svg_width(gcp__svg_chars(text), 12);
+    w = tool_svg_width(tool_svg_chars(text), 12);
     left = x + 8 + w > f->right;
     ty = y - 8 < f->chart_top + 12 ? y + 18 : y - 8;
     fprintf(fp, "<circle class=\"peak\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"/>\n", x, y);
-    gcp__svg_text(fp, left ? x - 8 : x + 8, ty, "peak-text", left ? "end" : "start", text, 80);
+    tool_svg_text(fp, left ? x - 8 : x + 8, ty, "peak-text", left ? "end" : "start", text, 80);
 }
 
 /* ---- lanes ------------------------------------------------------------ */
 
 /* Three or four ticks (0, s, 2s, 3s): readable in a lane's height. The lowest
  * prints as "0", not "0.000". */
-static void lane_ticks(FILE *fp, const gcp_frame *f, const gcp_lane *l)
+static void lane_ticks(FILE *fp, const tool_frame *f, const tool_lane *l)
 {
     char buf[40];
 
-    for (int k = 0; k <= GCP_SVG_MAX_TICKS; k++) {
-        double v = l->y.lo + k * l->y.step, y = gcp__lane_y(l, v);
+    for (int k = 0; k <= TOOL_SVG_MAX_TICKS; k++) {
+        double v = l->y.lo + k * l->y.step;
         if (v > l->y.hi + l->y.step * 1e-6)
             break;
-        fprintf(fp, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-                k == 0 ? "axis" : "grid", f->left, y, f->right, y);
-        gcp__svg_text(fp, f->left - 8, y + 4, "tick", "end",
-                      k == 0 ? "0" : gcp__axis_label(&l->y, v, buf, sizeof buf), 20);
+        y_tick(fp, f, k, tool_lane_y(l, v),
+               k == 0 ? "0" : tool_axis_label(&l->y, v, buf, sizeof buf));
     }
 }
 
-void gcp__plot_lane(FILE *fp, const gcp_frame *f, gcp_lane *l, double max, const char *title,
+void tool_plot_lane(FILE *fp, const tool_frame *f, tool_lane *l, double max, const char *title,
                     const char *note)
 {
     double w = f->right - f->left;
-    size_t note_chars = gcp__svg_chars(note), fit = gcp__svg_fit(w, 11);
+    size_t note_chars = tool_svg_chars(note), fit = tool_svg_fit(w, 11);
 
     /* 60.00006 is 60: rates divide by times that the file rounds */
     max *= 1 - 1e-5;
     /* a rate over a span too short for its digits is huge: the scale keeps finite */
-    if (gcp__axis_make(&l->y, 0, max > 0 ? max : 1, (int)((l->bottom - l->top - 8) / 16), 1) < 0)
-        gcp__axis_make(&l->y, 0, max > 0 && max < 1e300 ? max : 1e300, 4, 1);
+    if (tool_axis_make(&l->y, 0, max > 0 ? max : 1, (int)((l->bottom - l->top - 8) / 16), 1) < 0)
+        tool_axis_make(&l->y, 0, max > 0 && max < 1e300 ? max : 1e300, 4, 1);
     fprintf(fp, "<rect class=\"lane-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
             f->left, l->top, w, l->bottom - l->top);
     lane_ticks(fp, f, l);
     /* the title first: the note gives way when both do not fit */
-    gcp__svg_text(fp, f->left, l->top - 5, "lane-title", "start", title, fit);
-    if (gcp__svg_width(gcp__svg_chars(title), 11) + gcp__svg_width(note_chars, 10) + 16 < w)
-        gcp__svg_text(fp, f->right, l->top - 5, "lane-note", "end", note, note_chars);
+    tool_svg_text(fp, f->left, l->top - 5, "lane-title", "start", title, fit);
+    if (tool_svg_width(tool_svg_chars(title), 11) + tool_svg_width(note_chars, 10) + 16 < w)
+        tool_svg_text(fp, f->right, l->top - 5, "lane-note", "end", note, note_chars);
 }

@@ -17,53 +17,47 @@
 
 /* Heap in use at each sample, and before and after each collection: the
  * samples miss the peaks, as the heap is fullest just before a collection. */
-static int make_curve(const gcp_tlr *tl, long pid, gcp_series *s)
+static int make_curve(const tool_tl *tl, long pid, tool_series *s)
 {
     size_t n = 2 * tl->ngcs;
 
-    s->n = 0;
     for (size_t i = 0; i < tl->nsamples; i++)
         n += tl->samples[i].has_heap != 0;
-    if (n == 0)
-        return (s->pts = NULL), 0;
-    if (!(s->pts = malloc(n * sizeof *s->pts)))
+    if (tool_series_room(s, n) < 0)
         return -1;
     for (size_t i = 0; i < tl->nsamples; i++) {
-        const gcp_tlr_sample *sa = &tl->samples[i];
-        if (!sa->has_heap || gcp__tlr_pid_of(tl, sa->pid) != pid)
+        const tool_tl_sample *sa = &tl->samples[i];
+        if (!sa->has_heap || tool_tl_pid_of(tl, sa->pid) != pid)
             continue;
         uint64_t used = sa->free_bytes < sa->heap_size ? sa->heap_size - sa->free_bytes : 0;
-        s->pts[s->n++] = (gcp_pt){sa->t - tl->origin, (double)used / MIB};
+        s->pts[s->n++] = (tool_pt){sa->t - tl->origin, (double)used / MIB};
     }
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
-        if (gcp__tlr_pid_of(tl, g->pid) != pid)
+        if (tool_tl_pid_of(tl, g->pid) != pid)
             continue;
-        s->pts[s->n++] = (gcp_pt){g->t - tl->origin, (double)g->heap_before / MIB};
-        s->pts[s->n++] = (gcp_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
+        s->pts[s->n++] = (tool_pt){g->t - tl->origin, (double)g->heap_before / MIB};
+        s->pts[s->n++] = (tool_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
     }
-    gcp__series_sort(s);
+    tool_series_sort(s);
     return 0;
 }
 
 /* Heap in use after each collection, from its end (timeline-formats.md). */
-static int make_floor(const gcp_tlr *tl, long pid, gcp_series *s)
+static int make_floor(const tool_tl *tl, long pid, tool_series *s)
 {
-    s->n = 0;
-    if (tl->ngcs == 0)
-        return (s->pts = NULL), 0;
-    if (!(s->pts = malloc(tl->ngcs * sizeof *s->pts)))
+    if (tool_series_room(s, tl->ngcs) < 0)
         return -1;
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
-        if (gcp__tlr_pid_of(tl, g->pid) == pid)
-            s->pts[s->n++] = (gcp_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
+        if (tool_tl_pid_of(tl, g->pid) == pid)
+            s->pts[s->n++] = (tool_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
     }
-    gcp__series_sort(s);
+    tool_series_sort(s);
     return 0;
 }
 
-int gcp__heap_make(const gcp_tlr *tl, gcp_plot *p)
+int tool_heap_make(const tool_tl *tl, tool_plot *p)
 {
     return make_curve(tl, p->heap_pid, &p->heap) < 0 || make_floor(tl, p->heap_pid, &p->floor) < 0
                ? -1
@@ -74,26 +68,26 @@ int gcp__heap_make(const gcp_tlr *tl, gcp_plot *p)
 
 /* Are many collections closer to the one before than a tooth's width? A
  * few such (a burst of forced collections) leave the sawtooth readable. */
-static int crowded(const gcp_frame *f, const gcp_series *ends)
+static int crowded(const tool_frame *f, const tool_series *ends)
 {
     size_t close = 0;
 
     for (size_t i = 1; i < ends->n; i++) {
-        double gap = gcp__px_x(f, ends->pts[i].t) - gcp__px_x(f, ends->pts[i - 1].t);
-        close += gap < GCP_PLOT_TOOTH_PX;
+        double gap = tool_px_x(f, ends->pts[i].t) - tool_px_x(f, ends->pts[i - 1].t);
+        close += gap < TOOL_PLOT_TOOTH_PX;
     }
-    return close >= GCP_PLOT_CROWDED;
+    return close >= TOOL_PLOT_CROWDED;
 }
 
 /* One point per pixel column, the lowest: a floor line, not a band of its
  * own. In place; s is in time order, so a column's points are adjacent. */
-static void lowest_per_column(const gcp_frame *f, gcp_series *s)
+static void lowest_per_column(const tool_frame *f, tool_series *s)
 {
     size_t out = 0;
     long last = LONG_MIN;
 
     for (size_t i = 0; i < s->n; i++) {
-        long col = (long)floor(gcp__px_x(f, s->pts[i].t));
+        long col = (long)floor(tool_px_x(f, s->pts[i].t));
         if (out > 0 && col == last) {
             if (s->pts[i].v < s->pts[out - 1].v)
                 s->pts[out - 1] = s->pts[i];
@@ -105,13 +99,13 @@ static void lowest_per_column(const gcp_frame *f, gcp_series *s)
     s->n = out;
 }
 
-void gcp__heap_fit(gcp_plot *p)
+void tool_heap_fit(tool_plot *p)
 {
     p->heap_band = crowded(&p->f, &p->floor);
     lowest_per_column(&p->f, &p->floor);
     /* the band reads the whole curve; a line is thinned like RSS */
     if (!p->heap_band)
-        gcp__series_thin(&p->heap, GCP_PLOT_MAX_POINTS);
+        tool_series_thin(&p->heap, TOOL_PLOT_MAX_POINTS);
 }
 
 /* ---- the band --------------------------------------------------------- */
@@ -137,9 +131,9 @@ static size_t column_of(double x, size_t ncols)
 
 /* The straight line from a to b over the columns it crosses: each gets its
  * values where the line enters and leaves it. */
-static void band_segment(const gcp_frame *f, gcp_pt a, gcp_pt b, range *cols, size_t ncols)
+static void band_segment(const tool_frame *f, tool_pt a, tool_pt b, range *cols, size_t ncols)
 {
-    double xa = gcp__px_x(f, a.t) - f->left, xb = gcp__px_x(f, b.t) - f->left;
+    double xa = tool_px_x(f, a.t) - f->left, xb = tool_px_x(f, b.t) - f->left;
     size_t ca = column_of(xa, ncols), cb = column_of(xb, ncols);
 
     range_add(&cols[ca], a.v);
@@ -152,27 +146,27 @@ static void band_segment(const gcp_frame *f, gcp_pt a, gcp_pt b, range *cols, si
 }
 
 /* One edge of the band, its columns left to right or back. */
-static void band_edge(FILE *fp, const gcp_frame *f, const range *cols, size_t ncols, int top)
+static void band_edge(FILE *fp, const tool_frame *f, const range *cols, size_t ncols, int top)
 {
     for (size_t k = 0; k < ncols; k++) {
         size_t c = top ? k : ncols - 1 - k;
         double x = f->left + (double)c + 0.5;
         if (cols[c].set)
             fprintf(fp, " %.1f,%.1f", x < f->right ? x : f->right,
-                    gcp__px_y(f, top ? cols[c].hi : cols[c].lo));
+                    tool_px_y(f, top ? cols[c].hi : cols[c].lo));
     }
 }
 
-static int draw_band(FILE *fp, const gcp_plot *p)
+static int draw_band(FILE *fp, const tool_plot *p)
 {
-    const gcp_frame *f = &p->f;
-    const gcp_series *s = &p->heap;
+    const tool_frame *f = &p->f;
+    const tool_series *s = &p->heap;
     size_t ncols = (size_t)(f->right - f->left) + 1;
     range *cols = calloc(ncols, sizeof *cols);
 
     if (!cols)
         return -1;
-    range_add(&cols[column_of(gcp__px_x(f, s->pts[0].t) - f->left, ncols)], s->pts[0].v);
+    range_add(&cols[column_of(tool_px_x(f, s->pts[0].t) - f->left, ncols)], s->pts[0].v);
     for (size_t i = 1; i < s->n; i++)
         band_segment(f, s->pts[i - 1], s->pts[i], cols, ncols);
     /* the curve is continuous: its columns are one run, one polygon */
@@ -187,16 +181,16 @@ static int draw_band(FILE *fp, const gcp_plot *p)
     return 0;
 }
 
-int gcp__heap_draw(FILE *fp, const gcp_plot *p)
+int tool_heap_draw(FILE *fp, const tool_plot *p)
 {
     if (p->heap.n == 0)
         return 0;
     fputs("<g id=\"heap\">\n", fp);
     if (!p->heap_band)
-        gcp__series_draw(fp, &p->f, &p->heap, "heap", 0);
+        tool_series_draw(fp, &p->f, &p->heap, "heap", 0);
     else if (draw_band(fp, p) < 0)
         return -1;
-    gcp__series_draw(fp, &p->f, &p->floor, "heap-floor", 0);
+    tool_series_draw(fp, &p->f, &p->floor, "heap-floor", 0);
     fputs("</g>\n", fp);
     return 0;
 }

@@ -20,20 +20,20 @@
 
 static int cmp_time(const void *a, const void *b)
 {
-    const gcp_tlr_label *x = *(const gcp_tlr_label *const *)a;
-    const gcp_tlr_label *y = *(const gcp_tlr_label *const *)b;
+    const tool_tl_label *x = *(const tool_tl_label *const *)a;
+    const tool_tl_label *y = *(const tool_tl_label *const *)b;
 
     return (x->t > y->t) - (x->t < y->t);
 }
 
 /* Where label l's text goes: right of its line, or left of it near the
  * right edge. Returns 0 if it fits nowhere. */
-static int label_span(const gcp_plot *p, const gcp_tlr_label *l, double *x0, double *x1,
+static int label_span(const tool_plot *p, const tool_tl_label *l, double *x0, double *x1,
                       int *at_end)
 {
-    size_t n = gcp__svg_chars(l->text);
-    double x = gcp__px_x(&p->f, l->t - p->tl->origin);
-    double w = gcp__svg_width(n < LABEL_CHARS ? n : LABEL_CHARS, LABEL_FONT);
+    size_t n = tool_svg_chars(l->text);
+    double x = tool_px_x(&p->f, l->t - p->tl->origin);
+    double w = tool_svg_width(n < LABEL_CHARS ? n : LABEL_CHARS, LABEL_FONT);
 
     *at_end = x + 4 + w > p->f.width - 4;
     *x0 = *at_end ? x - 4 - w : x + 4;
@@ -43,11 +43,11 @@ static int label_span(const gcp_plot *p, const gcp_tlr_label *l, double *x0, dou
 
 /* Greedy rows, in time order: a text takes the first row where it clears
  * the text before it. */
-int gcp__plot_place_labels(gcp_plot *p)
+int tool_plot_place_labels(tool_plot *p)
 {
-    const gcp_tlr *tl = p->tl;
-    const gcp_tlr_label **order;
-    double row_end[GCP_PLOT_LABEL_ROWS];
+    const tool_tl *tl = p->tl;
+    const tool_tl_label **order;
+    double row_end[TOOL_PLOT_LABEL_ROWS];
 
     p->f.label_rows = 0;
     if (tl->nlabels == 0)
@@ -61,7 +61,7 @@ int gcp__plot_place_labels(gcp_plot *p)
     for (size_t i = 0; i < tl->nlabels; i++)
         order[i] = &tl->labels[i];
     qsort(order, tl->nlabels, sizeof *order, cmp_time);
-    for (int r = 0; r < GCP_PLOT_LABEL_ROWS; r++)
+    for (int r = 0; r < TOOL_PLOT_LABEL_ROWS; r++)
         row_end[r] = -1e9;
     for (size_t i = 0; i < tl->nlabels; i++) {
         size_t k = (size_t)(order[i] - tl->labels);
@@ -70,9 +70,9 @@ int gcp__plot_place_labels(gcp_plot *p)
         p->label_row[k] = -1;
         if (!label_span(p, order[i], &x0, &x1, &at_end))
             continue;
-        while (r < GCP_PLOT_LABEL_ROWS && x0 < row_end[r] + 10)
+        while (r < TOOL_PLOT_LABEL_ROWS && x0 < row_end[r] + 10)
             r++;
-        if (r == GCP_PLOT_LABEL_ROWS)
+        if (r == TOOL_PLOT_LABEL_ROWS)
             continue; /* the line alone; its text is in the tooltip */
         p->label_row[k] = r;
         row_end[r] = x1;
@@ -83,27 +83,27 @@ int gcp__plot_place_labels(gcp_plot *p)
     return 0;
 }
 
-void gcp__plot_labels(FILE *fp, const gcp_plot *p)
+void tool_plot_labels(FILE *fp, const tool_plot *p)
 {
-    const gcp_frame *f = &p->f;
+    const tool_frame *f = &p->f;
     long last_px = -100;
 
     for (size_t i = 0; i < p->tl->nlabels; i++) {
-        const gcp_tlr_label *l = &p->tl->labels[i];
+        const tool_tl_label *l = &p->tl->labels[i];
         int row = p->label_row[i], at_end;
-        double x = gcp__px_x(f, l->t - p->tl->origin), x0, x1;
-        double top = row < 0 ? f->chart_top : f->labels_top + row * GCP_PLOT_LABEL_ROW + 3;
+        double x = tool_px_x(f, l->t - p->tl->origin), x0, x1;
+        double top = row < 0 ? f->chart_top : f->labels_top + row * TOOL_PLOT_LABEL_ROW + 3;
         if (row < 0 && (long)x < last_px + 4)
             continue; /* a line is there, or close enough */
         last_px = (long)x;
         fprintf(fp, "<line class=\"label-line\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\">",
                 x, top, x, f->axis_y);
         fprintf(fp, "<title>%.3f s: ", l->t - p->tl->origin);
-        gcp__svg_put_text(fp, l->text, 500);
+        tool_svg_put_text(fp, l->text, 500);
         fputs("</title></line>\n", fp);
         if (row < 0 || !label_span(p, l, &x0, &x1, &at_end))
             continue;
-        gcp__svg_text(fp, at_end ? x1 : x0, f->labels_top + row * GCP_PLOT_LABEL_ROW + 11,
+        tool_svg_text(fp, at_end ? x1 : x0, f->labels_top + row * TOOL_PLOT_LABEL_ROW + 11,
                       "label-text", at_end ? "end" : "start", l->text, LABEL_CHARS);
     }
 }
@@ -116,7 +116,7 @@ typedef struct column {
     int forced;
 } column;
 
-static void gc_tooltip(FILE *fp, const gcp_plot *p, const column *c)
+static void gc_tooltip(FILE *fp, const tool_plot *p, const column *c)
 {
     const gcp_tl_gc *g = &p->tl->gcs[c->which];
 
@@ -135,25 +135,25 @@ static void gc_tooltip(FILE *fp, const gcp_plot *p, const column *c)
 
 /* Its scale in ms, from 0 to at least the longest pause; where several
  * collections share a pixel column, its bar is their longest. */
-static void gc_lane_frame(FILE *fp, const gcp_plot *p, gcp_lane *l, int crowded)
+static void gc_lane_frame(FILE *fp, const tool_plot *p, tool_lane *l, int crowded)
 {
     char note[80];
 
     snprintf(note, sizeof note, "%slongest %.3g ms",
              crowded ? "a bar per pixel column: its longest pause \xc2\xb7 " : "",
              p->sm->pause_max * 1e3);
-    gcp__plot_lane(fp, &p->f, l, p->sm->pause_max * 1e3, "GC pause (world stopped), ms", note);
+    tool_plot_lane(fp, &p->f, l, p->sm->pause_max * 1e3, "GC pause (world stopped), ms", note);
 }
 
 /* Collections into pixel columns; returns whether any column has several. */
-static int gc_columns(const gcp_plot *p, column *cols, size_t ncols)
+static int gc_columns(const tool_plot *p, column *cols, size_t ncols)
 {
-    const gcp_frame *f = &p->f;
+    const tool_frame *f = &p->f;
     int crowded = 0;
 
     for (size_t i = 0; i < p->tl->ngcs; i++) {
         const gcp_tl_gc *g = &p->tl->gcs[i];
-        double x = gcp__px_x(f, g->t - p->tl->origin) - f->left;
+        double x = tool_px_x(f, g->t - p->tl->origin) - f->left;
         column *c = &cols[x <= 0 ? 0 : x >= (double)(ncols - 1) ? ncols - 1 : (size_t)x];
         if (c->n++ == 0 || g->pause > c->pause) {
             c->pause = g->pause;
@@ -165,11 +165,11 @@ static int gc_columns(const gcp_plot *p, column *cols, size_t ncols)
     return crowded;
 }
 
-int gcp__plot_gcs(FILE *fp, const gcp_plot *p)
+int tool_plot_gcs(FILE *fp, const tool_plot *p)
 {
-    const gcp_frame *f = &p->f;
+    const tool_frame *f = &p->f;
     size_t ncols = (size_t)(f->right - f->left) + 1;
-    gcp_lane l = f->gc;
+    tool_lane l = f->gc;
     column *cols;
 
     if (p->tl->ngcs == 0)
@@ -180,7 +180,7 @@ int gcp__plot_gcs(FILE *fp, const gcp_plot *p)
     gc_lane_frame(fp, p, &l, gc_columns(p, cols, ncols));
     for (size_t i = 0; i < ncols; i++) {
         const column *c = &cols[i];
-        double h = l.bottom - gcp__lane_y(&l, c->pause * 1e3);
+        double h = l.bottom - tool_lane_y(&l, c->pause * 1e3);
         if (c->n == 0)
             continue;
         h = h < 2 ? 2 : h; /* a pause too short to see is still a collection */
@@ -199,7 +199,7 @@ int gcp__plot_gcs(FILE *fp, const gcp_plot *p)
 
 /* ---- closures --------------------------------------------------------- */
 
-static int all_levels(const gcp_tlr *tl)
+static int all_levels(const tool_tl *tl)
 {
     int levels = 0;
 
@@ -209,17 +209,17 @@ static int all_levels(const gcp_tlr *tl)
     return levels;
 }
 
-int gcp__plot_levels(const gcp_tlr *tl)
+int tool_plot_levels(const tool_tl *tl)
 {
     int levels = all_levels(tl);
 
-    return levels < GCP_PLOT_MAX_LEVELS ? levels : GCP_PLOT_MAX_LEVELS;
+    return levels < TOOL_PLOT_MAX_LEVELS ? levels : TOOL_PLOT_MAX_LEVELS;
 }
 
 static int cmp_level_start(const void *a, const void *b)
 {
-    const gcp_tlr_func *x = *(const gcp_tlr_func *const *)a;
-    const gcp_tlr_func *y = *(const gcp_tlr_func *const *)b;
+    const tool_tl_func *x = *(const tool_tl_func *const *)a;
+    const tool_tl_func *y = *(const tool_tl_func *const *)b;
 
     if (x->level != y->level)
         return x->level - y->level;
@@ -230,32 +230,32 @@ static int cmp_level_start(const void *a, const void *b)
 typedef struct run {
     double x0, x1;
     size_t n;
-    const gcp_tlr_func *first;
+    const tool_tl_func *first;
     int one_name; /* all its calls have the first one's name */
 } run;
 
-static void fn_bar(FILE *fp, const gcp_plot *p, const run *r)
+static void fn_bar(FILE *fp, const tool_plot *p, const run *r)
 {
-    const gcp_tlr_func *fn = r->first;
-    double y = p->f.fn_top + fn->level * GCP_PLOT_LEVEL_ROW + 1, w = r->x1 - r->x0;
+    const tool_tl_func *fn = r->first;
+    double y = p->f.fn_top + fn->level * TOOL_PLOT_LEVEL_ROW + 1, w = r->x1 - r->x0;
     int unfinished = r->n == 1 && fn->unfinished;
-    size_t fit = gcp__svg_fit(w - 8, FN_FONT);
+    size_t fit = tool_svg_fit(w - 8, FN_FONT);
 
     fprintf(fp,
             "<rect class=\"fn lv%d%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
             "rx=\"2\">",
-            fn->level, unfinished ? " fn-unfinished" : "", r->x0, y, w, GCP_PLOT_LEVEL_ROW - 3);
+            fn->level, unfinished ? " fn-unfinished" : "", r->x0, y, w, TOOL_PLOT_LEVEL_ROW - 3);
     if (r->n > 1) {
         fprintf(fp, "<title>%zu calls, too close together to draw apart</title></rect>\n", r->n);
         if (r->one_name && fit >= 4) {
             fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" class=\"fn-text\">", r->x0 + 4, y + 11);
-            gcp__svg_put_text(fp, fn->name, fit > 12 ? fit - 10 : fit);
+            tool_svg_put_text(fp, fn->name, fit > 12 ? fit - 10 : fit);
             fprintf(fp, " \xc3\x97%zu</text>\n", r->n); /* "name ×1000" */
         }
         return;
     }
     fputs("<title>", fp);
-    gcp__svg_put_text(fp, fn->name, 200);
+    tool_svg_put_text(fp, fn->name, 200);
     fprintf(fp, ": %.3f s from %.3f s%s, RSS %.1f \xe2\x86\x92 %.1f MiB</title></rect>\n",
             fn->end - fn->start, fn->start - p->tl->origin,
             unfinished ? " (unfinished: the run ended inside it)" : "", fn->rss_start_mib,
@@ -264,18 +264,18 @@ static void fn_bar(FILE *fp, const gcp_plot *p, const run *r)
         return;
     fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" class=\"fn-text\">", r->x0 + 4, y + 11);
     if (unfinished && fit >= sizeof UNFINISHED + 3) {
-        gcp__svg_put_text(fp, fn->name, fit - (sizeof UNFINISHED - 1));
+        tool_svg_put_text(fp, fn->name, fit - (sizeof UNFINISHED - 1));
         fputs(UNFINISHED, fp);
     } else {
-        gcp__svg_put_text(fp, fn->name, fit);
+        tool_svg_put_text(fp, fn->name, fit);
     }
     fputs("</text>\n", fp);
 }
 
-int gcp__plot_funcs(FILE *fp, const gcp_plot *p)
+int tool_plot_funcs(FILE *fp, const tool_plot *p)
 {
-    const gcp_tlr *tl = p->tl;
-    const gcp_tlr_func **order;
+    const tool_tl *tl = p->tl;
+    const tool_tl_func **order;
     run r = {0};
 
     if (p->f.fn_levels == 0)
@@ -285,16 +285,16 @@ int gcp__plot_funcs(FILE *fp, const gcp_plot *p)
     for (size_t i = 0; i < tl->nfuncs; i++)
         order[i] = &tl->funcs[i];
     qsort(order, tl->nfuncs, sizeof *order, cmp_level_start);
-    gcp__svg_text(fp, p->f.left - 8, p->f.fn_top + 12, "lane-title", "end", "closures", 20);
+    tool_svg_text(fp, p->f.left - 8, p->f.fn_top + 12, "lane-title", "end", "closures", 20);
     if (all_levels(tl) > p->f.fn_levels) {
         char note[48];
         snprintf(note, sizeof note, "%d of %d levels", p->f.fn_levels, all_levels(tl));
-        gcp__svg_text(fp, p->f.left - 8, p->f.fn_top + 26, "lane-note", "end", note, 20);
+        tool_svg_text(fp, p->f.left - 8, p->f.fn_top + 26, "lane-note", "end", note, 20);
     }
     for (size_t i = 0; i < tl->nfuncs && order[i]->level < p->f.fn_levels; i++) {
-        const gcp_tlr_func *fn = order[i];
-        double x0 = gcp__px_x(&p->f, fn->start - tl->origin);
-        double x1 = gcp__px_x(&p->f, fn->end - tl->origin);
+        const tool_tl_func *fn = order[i];
+        double x0 = tool_px_x(&p->f, fn->start - tl->origin);
+        double x1 = tool_px_x(&p->f, fn->end - tl->origin);
         x1 = x1 < x0 + 1.5 ? x0 + 1.5 : x1;
         if (r.n > 0 && fn->level == r.first->level && x0 <= r.x1 + 0.5) {
             r.x1 = x1 > r.x1 ? x1 : r.x1;

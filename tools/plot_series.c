@@ -11,14 +11,14 @@
  * took no measurable time still draws its drop from before to after. */
 static int cmp_pt(const void *a, const void *b)
 {
-    const gcp_pt *x = a, *y = b;
+    const tool_pt *x = a, *y = b;
 
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
     return (x->v < y->v) - (x->v > y->v);
 }
 
-void gcp__series_sort(gcp_series *s)
+void tool_series_sort(tool_series *s)
 {
     for (size_t i = 1; i < s->n; i++) {
         if (cmp_pt(&s->pts[i - 1], &s->pts[i]) > 0) {
@@ -28,23 +28,27 @@ void gcp__series_sort(gcp_series *s)
     }
 }
 
-int gcp__series_rss(const gcp_tlr *tl, gcp_series *s)
+int tool_series_room(tool_series *s, size_t n)
+{
+    s->n = 0;
+    s->pts = n ? malloc(n * sizeof *s->pts) : NULL;
+    return n && !s->pts ? -1 : 0;
+}
+
+int tool_series_rss(const tool_tl *tl, tool_series *s)
 {
     size_t n = 0;
 
-    s->n = 0;
     for (size_t i = 0; i < tl->nsamples; i++)
         n += tl->samples[i].has_rss != 0;
-    if (n == 0)
-        return (s->pts = NULL), 0;
-    if (!(s->pts = malloc(n * sizeof *s->pts)))
+    if (tool_series_room(s, n) < 0)
         return -1;
     for (size_t i = 0; i < tl->nsamples; i++) {
-        const gcp_tlr_sample *sa = &tl->samples[i];
+        const tool_tl_sample *sa = &tl->samples[i];
         if (sa->has_rss)
-            s->pts[s->n++] = (gcp_pt){sa->t - tl->origin, sa->rss_mib};
+            s->pts[s->n++] = (tool_pt){sa->t - tl->origin, sa->rss_mib};
     }
-    gcp__series_sort(s);
+    tool_series_sort(s);
     return 0;
 }
 
@@ -55,7 +59,7 @@ static size_t bucket_of(double t, double t0, double span, size_t buckets)
     return b < buckets ? b : buckets - 1;
 }
 
-void gcp__series_thin(gcp_series *s, size_t max_points)
+void tool_series_thin(tool_series *s, size_t max_points)
 {
     size_t buckets = max_points / 2, out = 0, i = 0;
     double t0, span;
@@ -80,30 +84,31 @@ void gcp__series_thin(gcp_series *s, size_t max_points)
     s->n = out;
 }
 
-void gcp__series_draw(FILE *fp, const gcp_frame *f, const gcp_series *s, const char *cls, int area)
+void tool_series_draw(FILE *fp, const tool_frame *f, const tool_series *s, const char *cls,
+                      int area)
 {
     if (s->n == 0)
         return;
     if (s->n == 1) {
         fprintf(fp, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" class=\"%s-dot\"/>\n",
-                gcp__px_x(f, s->pts[0].t), gcp__px_y(f, s->pts[0].v), cls);
+                tool_px_x(f, s->pts[0].t), tool_px_y(f, s->pts[0].v), cls);
         return;
     }
     if (area) {
-        fprintf(fp, "<polygon class=\"%s-area\" points=\"%.1f,%.1f", cls, gcp__px_x(f, s->pts[0].t),
+        fprintf(fp, "<polygon class=\"%s-area\" points=\"%.1f,%.1f", cls, tool_px_x(f, s->pts[0].t),
                 f->chart_bottom);
         for (size_t i = 0; i < s->n; i++)
-            fprintf(fp, " %.1f,%.1f", gcp__px_x(f, s->pts[i].t), gcp__px_y(f, s->pts[i].v));
-        fprintf(fp, " %.1f,%.1f\"/>\n", gcp__px_x(f, s->pts[s->n - 1].t), f->chart_bottom);
+            fprintf(fp, " %.1f,%.1f", tool_px_x(f, s->pts[i].t), tool_px_y(f, s->pts[i].v));
+        fprintf(fp, " %.1f,%.1f\"/>\n", tool_px_x(f, s->pts[s->n - 1].t), f->chart_bottom);
     }
     fprintf(fp, "<polyline class=\"%s\" points=\"", cls);
     for (size_t i = 0; i < s->n; i++)
-        fprintf(fp, "%s%.1f,%.1f", i ? " " : "", gcp__px_x(f, s->pts[i].t),
-                gcp__px_y(f, s->pts[i].v));
+        fprintf(fp, "%s%.1f,%.1f", i ? " " : "", tool_px_x(f, s->pts[i].t),
+                tool_px_y(f, s->pts[i].v));
     fputs("\"/>\n", fp);
 }
 
-void gcp__series_free(gcp_series *s)
+void tool_series_free(tool_series *s)
 {
     free(s->pts);
     s->pts = NULL;

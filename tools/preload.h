@@ -2,7 +2,9 @@
  * preload.h - what the files of the preload library share (preload.c,
  * preload_hook.c, preload_channel.c, preload_reader.c, preload_exec.c).
  * Everything here is hidden: the library exports only the functions it
- * interposes (EXPORT).
+ * interposes (EXPORT). Its names start with preload_, not the tool_ of the
+ * gcprof command's files: it is a library of its own, loaded into the
+ * program, and shares no code with the command but libgcprof_timeline.
  */
 #ifndef GCPROF_PRELOAD_H
 #define GCPROF_PRELOAD_H

@@ -35,12 +35,12 @@ static void forward(int sig, siginfo_t *info, void *ctx)
         kill((pid_t)child_pid, sig);
 }
 
-int gcprof_child_stop_asked(void)
+int tool_child_stop_asked(void)
 {
     return stop_asked != 0;
 }
 
-int gcprof_child_orphans(void)
+int tool_child_orphans(void)
 {
     pid_t r;
 
@@ -106,7 +106,7 @@ static void set_env_flag(const char *name, int on)
  * runtime/env_table.c and doc/environment.md), each one set or unset, so
  * nothing of an outer gcprof run's is left. The program's own variables
  * (GCPROF_TRACE, ...) stay the program's. LD_PRELOAD keeps what was there. */
-static void child_env(int data_fd, const gcprof_child_opts *o)
+static void child_env(int data_fd, const tool_child_opts *o)
 {
     struct stat st;
     char id[64];
@@ -146,7 +146,7 @@ static void child_env(int data_fd, const gcprof_child_opts *o)
 
 /* In the child: never returns. An exec failure goes back up err_fd. */
 static void child_exec(char **argv, int data_wr, int err_wr, const sigset_t *mask,
-                       const gcprof_child_opts *o)
+                       const tool_child_opts *o)
 {
     int fd = fcntl(data_wr, F_DUPFD, FD_FLOOR);
 
@@ -179,7 +179,7 @@ static int exec_result(int err_rd)
     return n == (ssize_t)sizeof err ? err : 0;
 }
 
-int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
+int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o)
 {
     int data[2], err[2];
     sigset_t chld, old;
@@ -236,7 +236,7 @@ int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o)
     return 0;
 }
 
-int gcprof_child_done(gcprof_child *c, int *wstatus, uint64_t *maxrss)
+int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss)
 {
     struct rusage ru;
     pid_t r;
@@ -254,7 +254,7 @@ int gcprof_child_done(gcprof_child *c, int *wstatus, uint64_t *maxrss)
     return 1;
 }
 
-int gcprof_child_exit_code(int wstatus)
+int tool_child_exit_code(int wstatus)
 {
     if (WIFSIGNALED(wstatus))
         return 128 + WTERMSIG(wstatus);

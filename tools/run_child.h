@@ -3,14 +3,14 @@
  * the environment that turns the preload library on, the pipe it writes
  * to, exec failures reported back, signals forwarded, the exit status.
  */
-#ifndef GCPROF_RUN_CHILD_H
-#define GCPROF_RUN_CHILD_H
+#ifndef TOOL_RUN_CHILD_H
+#define TOOL_RUN_CHILD_H
 
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-typedef struct gcprof_child_opts {
+typedef struct tool_child_opts {
     const char *preload; /* the preload library, or NULL for RSS only */
     const char *format;  /* "dat" or "jsonl" */
     double interval;     /* seconds */
@@ -18,34 +18,34 @@ typedef struct gcprof_child_opts {
     int follow;          /* -f: children record too */
     int live;            /* measure live bytes after each collection */
     const char *trace_file; /* where trace lines go (GCPROF_TRACE_FILE), or NULL: stderr */
-} gcprof_child_opts;
+} tool_child_opts;
 
-typedef struct gcprof_child {
+typedef struct tool_child {
     pid_t pid;
     int data_fd;      /* read end of the preload's pipe, non-blocking */
     sigset_t waiting; /* the signal mask to wait with (SIGCHLD let in) */
-} gcprof_child;
+} tool_child;
 
 /* Forks and execs argv[0] (searched in PATH) with argv, by execvp: no
  * shell, and the arguments reach the program exactly as given (only a file
  * without a #! line runs under /bin/sh, as POSIX's execvp does). Returns 0,
  * or the errno of what failed (-1 for fork or pipe, with errno set; exec
  * errors come back from the child through a close-on-exec pipe). */
-int gcprof_child_start(gcprof_child *c, char **argv, const gcprof_child_opts *o);
+int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o);
 
 /* 1 once the program has exited (status in *wstatus, and the kernel's
  * peak RSS of it and the descendants it waited for, in bytes, in *maxrss),
  * 0 while it runs. */
-int gcprof_child_done(gcprof_child *c, int *wstatus, uint64_t *maxrss);
+int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss);
 
 /* Whether SIGINT, SIGTERM or SIGHUP came after the program had ended. */
-int gcprof_child_stop_asked(void);
+int tool_child_stop_asked(void);
 
 /* Following (the subreaper of the program's descendants), after it ended:
  * reaps those that have ended; 1 while some still run. */
-int gcprof_child_orphans(void);
+int tool_child_orphans(void);
 
 /* The program's exit status as a shell reports it (128+N if signal N). */
-int gcprof_child_exit_code(int wstatus);
+int tool_child_exit_code(int wstatus);
 
 #endif

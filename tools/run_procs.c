@@ -23,13 +23,13 @@
 
 /* pid's slot in the table, added when new (*added set); -1 when full:
  * not named again and again. */
-static long slot_of(run_procs *p, long pid, int *added)
+static long slot_of(tool_procs *p, long pid, int *added)
 {
     *added = 0;
     for (size_t i = 0; i < p->n; i++)
         if (p->pid[i] == pid)
             return (long)i;
-    if (p->n >= RUN_PROCS_MAX)
+    if (p->n >= TOOL_PROCS_MAX)
         return -1;
     p->pid[p->n] = pid;
     p->name[p->n][0] = '\0';
@@ -51,7 +51,7 @@ static size_t read_small(const char *path, char *buf, size_t size)
 
 /* Names pid in the recording when it is new, or its name changed since
  * (an exec). Returns 1 for a process not seen before. */
-static int note_child(run_procs *p, long pid, long ppid, const run_output *out, int follow)
+static int note_child(tool_procs *p, long pid, long ppid, const tool_run_output *out, int follow)
 {
     char path[64], name[64];
     int added;
@@ -75,7 +75,7 @@ static int note_child(run_procs *p, long pid, long ppid, const run_output *out, 
 }
 
 /* mprof's CHLD line (or a JSON "child_rss" record): the child's RSS now. */
-static void sample_child(long pid, const run_output *out)
+static void sample_child(long pid, const tool_run_output *out)
 {
     char path[64], buf[128];
     unsigned long size, resident;
@@ -95,7 +95,7 @@ static void sample_child(long pid, const run_output *out)
 /* The children of every thread of pid, appended to list (up to max). */
 static size_t children_of(long pid, long *list, size_t n, size_t max)
 {
-    char path[64], buf[1 << 15]; /* RUN_PROCS_MAX pids of 7 digits and a space, and more */
+    char path[64], buf[1 << 15]; /* TOOL_PROCS_MAX pids of 7 digits and a space, and more */
     snprintf(path, sizeof path, "/proc/%ld/task", pid);
     DIR *d = opendir(path);
 
@@ -120,9 +120,9 @@ static size_t children_of(long pid, long *list, size_t n, size_t max)
     return n;
 }
 
-void gcprof_procs_scan(run_procs *p, long root, run_output *out, int follow)
+void tool_procs_scan(tool_procs *p, long root, tool_run_output *out, int follow)
 {
-    long list[RUN_PROCS_MAX], parent[RUN_PROCS_MAX];
+    long list[TOOL_PROCS_MAX], parent[TOOL_PROCS_MAX];
     size_t n = 0, done = 0;
 
     list[n] = root;
@@ -130,7 +130,7 @@ void gcprof_procs_scan(run_procs *p, long root, run_output *out, int follow)
     /* breadth first: list[done] is the next process whose children to add */
     for (; done < n; done++) {
         size_t from = n;
-        n = children_of(list[done], list, n, RUN_PROCS_MAX);
+        n = children_of(list[done], list, n, TOOL_PROCS_MAX);
         for (size_t i = from; i < n; i++)
             parent[i] = list[done];
     }

@@ -63,7 +63,7 @@ static uint64_t read_rss(int fd)
     return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static void sample_rss(int statm, run_output *out)
+static void sample_rss(int statm, tool_run_output *out)
 {
     gcp_tl_sample s = {.t = gcp__tl_now(), .has_rss = 1};
 
@@ -83,7 +83,7 @@ static int starts(const char *line, size_t n, const char *prefix)
 
 /* Counts for the closing note: the preload sends heap samples and
  * collections only. */
-static void count_line(run_output *out, const char *line, size_t n)
+static void count_line(tool_run_output *out, const char *line, size_t n)
 {
     int dat = out->format == GCP_TL_DAT;
 
@@ -96,7 +96,7 @@ static void count_line(run_output *out, const char *line, size_t n)
 }
 
 /* Writes the complete lines in lb and keeps the partial one. */
-static void write_lines(linebuf *lb, run_output *out)
+static void write_lines(linebuf *lb, tool_run_output *out)
 {
     size_t done = 0;
 
@@ -127,7 +127,7 @@ static int grow(linebuf *lb, size_t need)
 
 /* Copies what the pipe holds now. -1 at end of file (or an error): the
  * program closed its end. */
-static int pump(int fd, linebuf *lb, run_output *out)
+static int pump(int fd, linebuf *lb, tool_run_output *out)
 {
     for (;;) {
         if (grow(lb, 1 << 15) != 0)
@@ -172,7 +172,7 @@ static int exiting(long pid)
 /* The pipe closed while the program runs: it closed or replaced the
  * descriptor (a daemon closing every descriptor does). Said once, and only
  * when the preload was recording (it had sent its image record). */
-static void channel_closed(run_output *out, long pid)
+static void channel_closed(tool_run_output *out, long pid)
 {
     if (out->lost || out->images == 0 || exiting(pid))
         return;
@@ -183,19 +183,19 @@ static void channel_closed(run_output *out, long pid)
 /* Following: the processes the program started are gcprof's children
  * once it has ended (gcprof is their subreaper): sample them and read the
  * pipe until none is left, or a signal asks gcprof to stop. */
-static void drain_followed(int fd, linebuf *lb, run_output *out, run_procs *procs,
+static void drain_followed(int fd, linebuf *lb, tool_run_output *out, tool_procs *procs,
                            double interval)
 {
     for (;;) {
         if (fd >= 0 && pump(fd, lb, out) < 0)
             fd = -1;
-        if (gcprof_child_stop_asked()) {
-            gcprof_say("run", "stopped waiting for the processes the program started (signal)");
+        if (tool_child_stop_asked()) {
+            tool_say("run", "stopped waiting for the processes the program started (signal)");
             break;
         }
-        if (!gcprof_child_orphans())
+        if (!tool_child_orphans())
             break;
-        gcprof_procs_scan(procs, (long)getpid(), out, 1);
+        tool_procs_scan(procs, (long)getpid(), out, 1);
         struct pollfd p = {fd, POLLIN, 0};
         struct timespec ts = {(time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9)};
         ppoll(&p, fd >= 0 ? 1 : 0, &ts, NULL);
@@ -204,23 +204,23 @@ static void drain_followed(int fd, linebuf *lb, run_output *out, run_procs *proc
         pump(fd, lb, out);
 }
 
-void gcprof_record(gcprof_child *c, run_output *out, double interval, int follow,
-                   run_result *res)
+void tool_run_record(tool_child *c, tool_run_output *out, double interval, int follow,
+                     tool_run_result *res)
 {
     int statm = open_statm(c->pid), fd = c->data_fd;
     linebuf lb = {NULL, 0, 0};
     double next = mono();
-    run_procs procs = {.n = 0};
+    tool_procs procs = {.n = 0};
 
     for (;;) {
         if (mono() >= next) { /* first at once: a short program gets one */
             sample_rss(statm, out);
-            gcprof_procs_scan(&procs, (long)c->pid, out, follow);
+            tool_procs_scan(&procs, (long)c->pid, out, follow);
             next += interval;
             if (next < mono()) /* fell behind (suspended?): no burst */
                 next = mono() + interval;
         }
-        if (gcprof_child_done(c, &res->wstatus, &res->maxrss))
+        if (tool_child_done(c, &res->wstatus, &res->maxrss))
             break;
         struct pollfd p = {fd, POLLIN, 0};
         struct timespec ts = until(next);
@@ -238,7 +238,7 @@ void gcprof_record(gcprof_child *c, run_output *out, double interval, int follow
     else if (fd >= 0)
         pump(fd, &lb, out);
     if (lb.len) /* the program died mid-line: never write half a record */
-        gcprof_say("run", "dropped an incomplete last line (%zu bytes)", lb.len);
+        tool_say("run", "dropped an incomplete last line (%zu bytes)", lb.len);
     free(lb.buf);
     close(c->data_fd);
     if (statm >= 0)

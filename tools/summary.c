@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double heap_in_use_mib(const gcp_tlr_sample *s)
+static double heap_in_use_mib(const tool_tl_sample *s)
 {
     return s->free_bytes < s->heap_size ? (double)(s->heap_size - s->free_bytes) / 1048576.0 : 0;
 }
 
 /* An RSS reading at Unix time t: the peak if it is the highest so far. */
-static void rss_at(const gcp_tlr *tl, gcp_summary *sm, double mib, double t, int closure)
+static void rss_at(const tool_tl *tl, tool_summary *sm, double mib, double t, int closure)
 {
     if (sm->has_rss && mib <= sm->peak_rss)
         return;
@@ -25,7 +25,7 @@ static void rss_at(const gcp_tlr *tl, gcp_summary *sm, double mib, double t, int
 
 /* RSS is in samples and in closures' enter and exit records: a closure
  * that allocates and frees between two samples peaks only in its own. */
-static void rss_peak(const gcp_tlr *tl, gcp_summary *sm)
+static void rss_peak(const tool_tl *tl, tool_summary *sm)
 {
     for (size_t i = 0; i < tl->nsamples; i++)
         if (tl->samples[i].has_rss)
@@ -33,7 +33,7 @@ static void rss_peak(const gcp_tlr *tl, gcp_summary *sm)
     sm->has_sampled_rss = sm->has_rss;
     sm->sampled_rss = sm->peak_rss;
     for (size_t i = 0; i < tl->nfuncs; i++) {
-        const gcp_tlr_func *f = &tl->funcs[i];
+        const tool_tl_func *f = &tl->funcs[i];
         rss_at(tl, sm, f->rss_start_mib, f->start, 1);
         if (!f->unfinished) /* else: its end is the file's, not a reading */
             rss_at(tl, sm, f->rss_end_mib, f->end, 1);
@@ -42,11 +42,11 @@ static void rss_peak(const gcp_tlr *tl, gcp_summary *sm)
         rss_at(tl, sm, tl->enter_rss_mib, tl->enter_rss_t, 1);
 }
 
-static void peaks(const gcp_tlr *tl, gcp_summary *sm)
+static void peaks(const tool_tl *tl, tool_summary *sm)
 {
     rss_peak(tl, sm);
     for (size_t i = 0; i < tl->nsamples; i++) {
-        const gcp_tlr_sample *s = &tl->samples[i];
+        const tool_tl_sample *s = &tl->samples[i];
         sm->nrss += s->has_rss != 0;
         sm->nheap += s->has_heap != 0;
         if (s->has_heap && (!sm->has_heap || heap_in_use_mib(s) > sm->peak_heap)) {
@@ -73,7 +73,7 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int pauses(const gcp_tlr *tl, gcp_summary *sm)
+static int pauses(const tool_tl *tl, tool_summary *sm)
 {
     double *p, busy = 0;
 
@@ -98,12 +98,12 @@ static int pauses(const gcp_tlr *tl, gcp_summary *sm)
 
 static int cmp_func_name(const void *a, const void *b)
 {
-    return strcmp((*(const gcp_tlr_func *const *)a)->name, (*(const gcp_tlr_func *const *)b)->name);
+    return strcmp((*(const tool_tl_func *const *)a)->name, (*(const tool_tl_func *const *)b)->name);
 }
 
 static int cmp_closure_total(const void *a, const void *b)
 {
-    const gcp_closure *x = a, *y = b;
+    const tool_closure *x = a, *y = b;
 
     if (x->total != y->total)
         return x->total < y->total ? 1 : -1;
@@ -111,9 +111,9 @@ static int cmp_closure_total(const void *a, const void *b)
 }
 
 /* The calls of each closure name, longest total first. */
-static int closures(const gcp_tlr *tl, gcp_summary *sm)
+static int closures(const tool_tl *tl, tool_summary *sm)
 {
-    const gcp_tlr_func **by_name;
+    const tool_tl_func **by_name;
     size_t n = tl->nfuncs;
 
     if (n == 0)
@@ -128,8 +128,8 @@ static int closures(const gcp_tlr *tl, gcp_summary *sm)
         by_name[i] = &tl->funcs[i];
     qsort(by_name, n, sizeof *by_name, cmp_func_name);
     for (size_t i = 0; i < n; i++) {
-        const gcp_tlr_func *f = by_name[i];
-        gcp_closure *c = &sm->closures[sm->nclosures];
+        const tool_tl_func *f = by_name[i];
+        tool_closure *c = &sm->closures[sm->nclosures];
         if (i > 0 && strcmp(f->name, by_name[i - 1]->name) == 0)
             c--;
         else
@@ -149,7 +149,7 @@ static int closures(const gcp_tlr *tl, gcp_summary *sm)
 }
 
 /* The median gap between consecutive RSS samples of the program. */
-static int real_interval(const gcp_tlr *tl, gcp_summary *sm)
+static int real_interval(const tool_tl *tl, tool_summary *sm)
 {
     double *t = malloc((tl->nsamples ? tl->nsamples : 1) * sizeof *t);
     size_t n = 0;
@@ -174,7 +174,7 @@ static int real_interval(const gcp_tlr *tl, gcp_summary *sm)
 
 /* The image of process pid that sample time t falls in: how many of its
  * image records came at or before t. */
-static size_t image_at(const gcp_tlr *tl, long pid, double t)
+static size_t image_at(const tool_tl *tl, long pid, double t)
 {
     size_t k = 0;
 
@@ -185,10 +185,10 @@ static size_t image_at(const gcp_tlr *tl, long pid, double t)
 
 /* The collector's count starts again in each image (exec): the total is
  * the sum of each image's last sample less its first. */
-static int allocation(const gcp_tlr *tl, gcp_summary *sm)
+static int allocation(const tool_tl *tl, tool_summary *sm)
 {
     size_t nseg = tl->nimages + 1;
-    const gcp_tlr_sample **first = calloc(nseg, sizeof *first), **last = calloc(nseg, sizeof *last);
+    const tool_tl_sample **first = calloc(nseg, sizeof *first), **last = calloc(nseg, sizeof *last);
 
     if (!first || !last) {
         free(first);
@@ -196,8 +196,8 @@ static int allocation(const gcp_tlr *tl, gcp_summary *sm)
         return -1;
     }
     for (size_t i = 0; i < tl->nsamples; i++) {
-        const gcp_tlr_sample *s = &tl->samples[i];
-        if (!s->has_heap || gcp__tlr_pid_of(tl, s->pid) != sm->heap_pid)
+        const tool_tl_sample *s = &tl->samples[i];
+        if (!s->has_heap || tool_tl_pid_of(tl, s->pid) != sm->heap_pid)
             continue;
         size_t k = image_at(tl, sm->heap_pid, s->t);
         if (!first[k] || s->t < first[k]->t)
@@ -222,14 +222,14 @@ static int allocation(const gcp_tlr *tl, gcp_summary *sm)
     return 0;
 }
 
-static void live(const gcp_tlr *tl, gcp_summary *sm)
+static void live(const tool_tl *tl, tool_summary *sm)
 {
     double last_t = 0;
 
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
         double mib = (double)g->live / 1048576.0;
-        if (!g->has_live || gcp__tlr_pid_of(tl, g->pid) != sm->heap_pid)
+        if (!g->has_live || tool_tl_pid_of(tl, g->pid) != sm->heap_pid)
             continue;
         if (!sm->has_live || g->t >= last_t) {
             last_t = g->t;
@@ -243,7 +243,7 @@ static void live(const gcp_tlr *tl, gcp_summary *sm)
     }
 }
 
-static void processes(const gcp_tlr *tl, gcp_summary *sm)
+static void processes(const tool_tl *tl, tool_summary *sm)
 {
     size_t own = 0;
 
@@ -256,12 +256,12 @@ static void processes(const gcp_tlr *tl, gcp_summary *sm)
         sm->nfollowed += tl->procs[i].followed != 0;
 }
 
-int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm)
+int tool_summary_make(const tool_tl *tl, tool_summary *sm)
 {
     memset(sm, 0, sizeof *sm);
     sm->duration = tl->t_max - tl->origin; /* the end record's time, if it is the last */
     peaks(tl, sm);
-    sm->heap_pid = gcp__tlr_heap_pid(tl, &sm->heap_procs);
+    sm->heap_pid = tool_tl_heap_pid(tl, &sm->heap_procs);
     live(tl, sm);
     processes(tl, sm);
     return allocation(tl, sm) < 0 || pauses(tl, sm) < 0 || closures(tl, sm) < 0 ||
@@ -270,7 +270,7 @@ int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm)
                : 0;
 }
 
-void gcp__summary_free(gcp_summary *sm)
+void tool_summary_free(tool_summary *sm)
 {
     free(sm->closures);
     memset(sm, 0, sizeof *sm);

@@ -2,20 +2,20 @@
  * summary.h - a timeline's key numbers: peaks, collections and pauses,
  * closures by name. Times are seconds from the timeline's origin.
  */
-#ifndef GCP_SUMMARY_H
-#define GCP_SUMMARY_H
+#ifndef TOOL_SUMMARY_H
+#define TOOL_SUMMARY_H
 
 #include "timeline_read.h"
 
 /* All calls of one closure name. */
-typedef struct gcp_closure {
+typedef struct tool_closure {
     const char *name;
     size_t calls, unfinished;
     double total, max_rise; /* s; MiB, over finished calls */
     int has_rise;
-} gcp_closure;
+} tool_closure;
 
-typedef struct gcp_summary {
+typedef struct tool_summary {
     double duration;    /* origin to the end record (or the last record) */
     size_t nrss, nheap; /* samples carrying RSS, the GC heap */
     int has_rss, has_heap;
@@ -29,7 +29,7 @@ typedef struct gcp_summary {
     size_t nforced;
     double pause_total, pause_max, pause_p99; /* s */
     double gc_share;                          /* collections' time (start to end) / duration */
-    gcp_closure *closures;                    /* longest total first */
+    tool_closure *closures;                   /* longest total first */
     size_t nclosures;
 
     /* The interval the samples really came at: the median gap between
@@ -54,17 +54,17 @@ typedef struct gcp_summary {
     /* Processes: images that recorded their collector, execs among them
      * (a later image of the program's pid), children seen, followed. */
     size_t nimages, nexecs, nchildren, nfollowed;
-} gcp_summary;
+} tool_summary;
 
 /* Fill *sm from tl (which must outlive it: names point into tl).
  * Returns 0, or -1 when out of memory. */
-int gcp__summary_make(const gcp_tlr *tl, gcp_summary *sm);
+int tool_summary_make(const tool_tl *tl, tool_summary *sm);
 
 /* Print it (summary_print.c): a block for people, or one JSON object. */
-void gcp__summary_print_text(const char *path, const gcp_tlr *tl, const gcp_summary *sm);
-void gcp__summary_print_json(const char *path, const gcp_tlr *tl, const gcp_summary *sm);
+void tool_summary_print_text(const char *path, const tool_tl *tl, const tool_summary *sm);
+void tool_summary_print_json(const char *path, const tool_tl *tl, const tool_summary *sm);
 
 /* Free what *sm owns; safe on a zeroed or failed one. */
-void gcp__summary_free(gcp_summary *sm);
+void tool_summary_free(tool_summary *sm);
 
-#endif /* GCP_SUMMARY_H */
+#endif /* TOOL_SUMMARY_H */

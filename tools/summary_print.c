@@ -20,7 +20,7 @@ static void put_name(const char *name, int width)
     const char *p = name;
 
     while (*p && cols < width) {
-        size_t len = gcp__tlr_utf8_len(p);
+        size_t len = tool_tl_utf8_len(p);
         if (cols == width - 3 && strlen(p) > 3 && p[len] != '\0') {
             fputs("...", stdout);
             cols += 3;
@@ -33,7 +33,7 @@ static void put_name(const char *name, int width)
     printf("%*s", width - cols, "");
 }
 
-static void print_closures(const gcp_summary *sm)
+static void print_closures(const tool_summary *sm)
 {
     size_t calls = 0;
 
@@ -42,7 +42,7 @@ static void print_closures(const gcp_summary *sm)
     printf("closures        %zu names, %zu calls; by total time:\n", sm->nclosures, calls);
     printf("    %-*s %7s %10s %16s\n", NAME_WIDTH, "name", "calls", "total s", "max RSS rise");
     for (size_t i = 0; i < sm->nclosures && i < TOP_CLOSURES; i++) {
-        const gcp_closure *c = &sm->closures[i];
+        const tool_closure *c = &sm->closures[i];
         fputs("    ", stdout);
         put_name(c->name, NAME_WIDTH);
         printf(" %7zu %10.3f ", c->calls, c->total);
@@ -58,7 +58,7 @@ static void print_closures(const gcp_summary *sm)
         printf("    ... and %zu more (--json lists all)\n", sm->nclosures - TOP_CLOSURES);
 }
 
-static void print_status(const gcp_tlr *tl)
+static void print_status(const tool_tl *tl)
 {
     const gcp_tl_status *st = &tl->status;
 
@@ -77,29 +77,29 @@ static void print_status(const gcp_tlr *tl)
 
 /* With more than one process recorded, each one's own figures: heaps of
  * processes do not add up. */
-static void print_by_process(const gcp_tlr *tl)
+static void print_by_process(const tool_tl *tl)
 {
-    long pids[GCP_TLR_MAX_PROCS];
-    size_t n = gcp__tlr_heap_procs(tl, pids, GCP_TLR_MAX_PROCS);
+    long pids[TOOL_TL_MAX_PROCS];
+    size_t n = tool_tl_heap_procs(tl, pids, TOOL_TL_MAX_PROCS);
 
     for (size_t k = 0; n > 1 && k < n; k++) {
         size_t gcs = 0;
         uint64_t peak = 0;
         for (size_t i = 0; i < tl->ngcs; i++) {
             const gcp_tl_gc *g = &tl->gcs[i];
-            if (gcp__tlr_pid_of(tl, g->pid) != pids[k])
+            if (tool_tl_pid_of(tl, g->pid) != pids[k])
                 continue;
             gcs++;
             peak = g->heap_before > peak ? g->heap_before : peak;
         }
         printf("%s pid %ld %s: %zu collection%s, peak GC heap %.3f MiB in use\n",
-               k ? "               " : "by process     ", pids[k], gcp__tlr_proc_name(tl, pids[k]),
+               k ? "               " : "by process     ", pids[k], tool_tl_proc_name(tl, pids[k]),
                gcs, gcs == 1 ? "" : "s", (double)peak / 1048576.0);
     }
 }
 
 /* Images, execs, children: what was recorded beyond the program itself. */
-static void print_processes(const gcp_tlr *tl, const gcp_summary *sm)
+static void print_processes(const tool_tl *tl, const tool_summary *sm)
 {
     print_by_process(tl);
     print_status(tl);
@@ -116,7 +116,7 @@ static void print_processes(const gcp_tlr *tl, const gcp_summary *sm)
                tl->losts[i].pid, tl->losts[i].t - tl->origin);
 }
 
-void gcp__summary_print_text(const char *path, const gcp_tlr *tl, const gcp_summary *sm)
+void tool_summary_print_text(const char *path, const tool_tl *tl, const tool_summary *sm)
 {
     printf("file            %s (%s)\n", path,
            tl->format == GCP_TL_JSONL ? "JSON lines" : "mprof .dat");
@@ -180,7 +180,7 @@ static void json_str(const char *s)
 {
     putchar('"');
     while (*s) {
-        size_t len = gcp__tlr_utf8_len(s);
+        size_t len = tool_tl_utf8_len(s);
         unsigned char c = (unsigned char)*s;
         if (len == 0)
             fputs("\\ufffd", stdout);
@@ -205,7 +205,7 @@ static void json_num(const char *key, int known, double v, int decimals)
         printf(",\"%s\":null", key);
 }
 
-void gcp__summary_print_json(const char *path, const gcp_tlr *tl, const gcp_summary *sm)
+void tool_summary_print_json(const char *path, const tool_tl *tl, const tool_summary *sm)
 {
     int gcs = tl->ngcs > 0;
 
@@ -238,7 +238,7 @@ void gcp__summary_print_json(const char *path, const gcp_tlr *tl, const gcp_summ
     json_num("gc_time_share", gcs, sm->gc_share, 6);
     printf(",\"labels\":%zu,\"closures\":[", tl->nlabels);
     for (size_t i = 0; i < sm->nclosures; i++) {
-        const gcp_closure *c = &sm->closures[i];
+        const tool_closure *c = &sm->closures[i];
         fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
         json_str(c->name);
         printf(",\"calls\":%zu,\"unfinished\":%zu", c->calls, c->unfinished);

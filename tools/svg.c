@@ -6,30 +6,30 @@
 #include <math.h>
 #include <string.h>
 
-#include "timeline_read.h" /* gcp__tlr_utf8_len */
+#include "timeline_read.h" /* tool_tl_utf8_len */
 
 /* Average advance of sans-serif text, in ems; digits and lowercase are
  * near 0.55, so long names are rarely underestimated by much. */
 #define EM_ADVANCE 0.56
 
-size_t gcp__svg_chars(const char *s)
+size_t tool_svg_chars(const char *s)
 {
     size_t n = 0;
 
     while (*s) {
-        size_t len = gcp__tlr_utf8_len(s);
+        size_t len = tool_tl_utf8_len(s);
         s += len ? len : 1;
         n++;
     }
     return n;
 }
 
-double gcp__svg_width(size_t n, double px_font)
+double tool_svg_width(size_t n, double px_font)
 {
     return (double)n * px_font * EM_ADVANCE;
 }
 
-size_t gcp__svg_fit(double px, double px_font)
+size_t tool_svg_fit(double px, double px_font)
 {
     return px <= 0 ? 0 : (size_t)(px / (px_font * EM_ADVANCE));
 }
@@ -54,14 +54,14 @@ static void put_char(FILE *fp, const char *s, size_t len)
         fwrite(s, 1, len, fp);
 }
 
-void gcp__svg_put_text(FILE *fp, const char *s, size_t max_chars)
+void tool_svg_put_text(FILE *fp, const char *s, size_t max_chars)
 {
-    size_t n = gcp__svg_chars(s), shown = 0;
+    size_t n = tool_svg_chars(s), shown = 0;
 
     if (n > max_chars)
         max_chars = max_chars > 0 ? max_chars - 1 : 0; /* room for the ellipsis */
     while (*s && shown < max_chars) {
-        size_t len = gcp__tlr_utf8_len(s);
+        size_t len = tool_tl_utf8_len(s);
         put_char(fp, s, len);
         s += len ? len : 1;
         shown++;
@@ -70,15 +70,15 @@ void gcp__svg_put_text(FILE *fp, const char *s, size_t max_chars)
         fputs("\xe2\x80\xa6", fp); /* U+2026 */
 }
 
-void gcp__svg_text(FILE *fp, double x, double y, const char *cls, const char *anchor,
+void tool_svg_text(FILE *fp, double x, double y, const char *cls, const char *anchor,
                    const char *text, size_t max_chars)
 {
     fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" class=\"%s\" text-anchor=\"%s\">", x, y, cls, anchor);
-    gcp__svg_put_text(fp, text, max_chars);
+    tool_svg_put_text(fp, text, max_chars);
     fputs("</text>\n", fp);
 }
 
-int gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi)
+int tool_axis_make(tool_axis *a, double lo, double hi, int want, int round_hi)
 {
     double raw, mag, f;
     int bad = !isfinite(lo) || !isfinite(hi);
@@ -87,12 +87,12 @@ int gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi)
         hi = lo + 1;
     if (want < 1)
         want = 1;
-    if (want > GCP_SVG_MAX_TICKS / 2)
-        want = GCP_SVG_MAX_TICKS / 2;
+    if (want > TOOL_SVG_MAX_TICKS / 2)
+        want = TOOL_SVG_MAX_TICKS / 2;
     raw = bad ? 0 : (hi - lo) / want;
     /* a step too small to move lo (lo + 1 at 1e17) never reaches hi */
     if (bad || !isfinite(raw) || !(raw > 0) || lo + raw == lo || hi - raw == hi) {
-        *a = (gcp_axis){0, 1, 0.2, 1};
+        *a = (tool_axis){0, 1, 0.2, 1};
         return -1;
     }
     mag = pow(10, floor(log10(raw)));
@@ -108,10 +108,10 @@ int gcp__axis_make(gcp_axis *a, double lo, double hi, int want, int round_hi)
             break;
         a->decimals++;
     }
-    return isfinite(a->hi) && isfinite(a->step) ? 0 : ((*a = (gcp_axis){0, 1, 0.2, 1}), -1);
+    return isfinite(a->hi) && isfinite(a->step) ? 0 : ((*a = (tool_axis){0, 1, 0.2, 1}), -1);
 }
 
-const char *gcp__axis_label(const gcp_axis *a, double v, char *buf, size_t size)
+const char *tool_axis_label(const tool_axis *a, double v, char *buf, size_t size)
 {
     if (fabs(v) < a->step * 1e-9)
         v = 0; /* no "-0.0" */

@@ -47,34 +47,34 @@ static const char *shown(const char *s, char *buf, size_t size)
     return buf;
 }
 
-static int bad_field(gcp_tlr_ctx *c, const fields *fl, int i, const char *what)
+static int bad_field(tool_tl_ctx *c, const fields *fl, int i, const char *what)
 {
     char buf[48];
 
-    return gcp__tlr_fail(c, "%s: field %d is not %s: '%s'", fl->tag, i + 1, what,
-                         shown(fl->f[i], buf, sizeof buf));
+    return tool_tl_fail(c, "%s: field %d is not %s: '%s'", fl->tag, i + 1, what,
+                        shown(fl->f[i], buf, sizeof buf));
 }
 
-/* A time, size (MiB) or duration: a finite number, 0 to GCP_TLR_MAX_VALUE. */
-static int num(gcp_tlr_ctx *c, const fields *fl, int i, double *out)
+/* A time, size (MiB) or duration: a finite number, 0 to TOOL_TL_MAX_VALUE. */
+static int num(tool_tl_ctx *c, const fields *fl, int i, double *out)
 {
-    if (gcp__tlr_parse_double(fl->f[i], strlen(fl->f[i]), out) < 0)
+    if (tool_tl_parse_double(fl->f[i], strlen(fl->f[i]), out) < 0)
         return bad_field(c, fl, i, "a finite decimal number");
     if (*out < 0)
         return bad_field(c, fl, i, "a number >= 0");
-    if (*out > GCP_TLR_MAX_VALUE)
+    if (*out > TOOL_TL_MAX_VALUE)
         return bad_field(c, fl, i, "a number up to 1e13");
     return 0;
 }
 
-static int u64(gcp_tlr_ctx *c, const fields *fl, int i, uint64_t *out)
+static int u64(tool_tl_ctx *c, const fields *fl, int i, uint64_t *out)
 {
-    if (gcp__tlr_parse_u64(fl->f[i], strlen(fl->f[i]), out) < 0)
+    if (tool_tl_parse_u64(fl->f[i], strlen(fl->f[i]), out) < 0)
         return bad_field(c, fl, i, "a whole number >= 0");
     return 0;
 }
 
-static int level(gcp_tlr_ctx *c, const fields *fl, int i, int *out)
+static int level(tool_tl_ctx *c, const fields *fl, int i, int *out)
 {
     uint64_t v;
 
@@ -86,28 +86,28 @@ static int level(gcp_tlr_ctx *c, const fields *fl, int i, int *out)
     return 0;
 }
 
-static int count(gcp_tlr_ctx *c, const fields *fl, int lo, int hi)
+static int count(tool_tl_ctx *c, const fields *fl, int lo, int hi)
 {
     if (fl->n >= lo && fl->n <= hi)
         return 0;
     if (lo == hi)
-        return gcp__tlr_fail(c, "%s: %d field%s, expected %d", fl->tag, fl->n,
-                             fl->n == 1 ? "" : "s", lo);
-    return gcp__tlr_fail(c, "%s: %d field%s, expected %d to %d", fl->tag, fl->n,
-                         fl->n == 1 ? "" : "s", lo, hi);
+        return tool_tl_fail(c, "%s: %d field%s, expected %d", fl->tag, fl->n, fl->n == 1 ? "" : "s",
+                            lo);
+    return tool_tl_fail(c, "%s: %d field%s, expected %d to %d", fl->tag, fl->n,
+                        fl->n == 1 ? "" : "s", lo, hi);
 }
 
-static int mem_line(gcp_tlr_ctx *c, const fields *fl)
+static int mem_line(tool_tl_ctx *c, const fields *fl)
 {
-    gcp_tlr_sample s = {.has_rss = 1};
+    tool_tl_sample s = {.has_rss = 1};
 
     if (count(c, fl, 2, 2) || num(c, fl, 0, &s.rss_mib) || num(c, fl, 1, &s.t))
         return -1;
-    return gcp__tlr_add_sample(c, &s);
+    return tool_tl_add_sample(c, &s);
 }
 
 /* A process id field. */
-static int pid_field(gcp_tlr_ctx *c, const fields *fl, int i, long *out)
+static int pid_field(tool_tl_ctx *c, const fields *fl, int i, long *out)
 {
     uint64_t v;
 
@@ -119,20 +119,20 @@ static int pid_field(gcp_tlr_ctx *c, const fields *fl, int i, long *out)
     return 0;
 }
 
-static int heap_line(gcp_tlr_ctx *c, const fields *fl)
+static int heap_line(tool_tl_ctx *c, const fields *fl)
 {
-    gcp_tlr_sample s = {.has_heap = 1};
+    tool_tl_sample s = {.has_heap = 1};
 
     /* the pid came with version 2 */
     if (count(c, fl, 6, 7) || (fl->n == 7 && pid_field(c, fl, 6, &s.pid)) || num(c, fl, 0, &s.t) || u64(c, fl, 1, &s.heap_size) ||
         u64(c, fl, 2, &s.free_bytes) || u64(c, fl, 3, &s.unmapped_bytes) ||
         u64(c, fl, 4, &s.gc_no) || u64(c, fl, 5, &s.bytes_allocated))
         return -1;
-    return gcp__tlr_add_sample(c, &s);
+    return tool_tl_add_sample(c, &s);
 }
 
 /* Bytes in marked objects, or '-': not measured. */
-static int live_field(gcp_tlr_ctx *c, const fields *fl, int i, gcp_tl_gc *g)
+static int live_field(tool_tl_ctx *c, const fields *fl, int i, gcp_tl_gc *g)
 {
     if (strcmp(fl->f[i], "-") == 0)
         return 0;
@@ -140,7 +140,7 @@ static int live_field(gcp_tlr_ctx *c, const fields *fl, int i, gcp_tl_gc *g)
     return u64(c, fl, i, &g->live);
 }
 
-static int gc_line(gcp_tlr_ctx *c, const fields *fl)
+static int gc_line(tool_tl_ctx *c, const fields *fl)
 {
     gcp_tl_gc g = {0};
     const char *forced;
@@ -159,32 +159,32 @@ static int gc_line(gcp_tlr_ctx *c, const fields *fl)
     g.mark /= 1e3;
     g.reclaim /= 1e3;
     g.total /= 1e3;
-    return gcp__tlr_add_gc(c, &g);
+    return tool_tl_add_gc(c, &g);
 }
 
-static int enter_line(gcp_tlr_ctx *c, const fields *fl)
+static int enter_line(tool_tl_ctx *c, const fields *fl)
 {
     double t, rss;
     int lv = 0;
 
     if (count(c, fl, 4, 4) || num(c, fl, 0, &t) || level(c, fl, 1, &lv) || num(c, fl, 2, &rss))
         return -1;
-    return gcp__tlr_add_enter(c, fl->f[3], lv, t, rss);
+    return tool_tl_add_enter(c, fl->f[3], lv, t, rss);
 }
 
-static int func_line(gcp_tlr_ctx *c, const fields *fl)
+static int func_line(tool_tl_ctx *c, const fields *fl)
 {
-    gcp_tlr_func f = {.name = fl->f[0]};
+    tool_tl_func f = {.name = fl->f[0]};
 
     /* mprof before 0.5 wrote no level */
     if (count(c, fl, 5, 6) || num(c, fl, 1, &f.rss_start_mib) || num(c, fl, 2, &f.start) ||
         num(c, fl, 3, &f.rss_end_mib) || num(c, fl, 4, &f.end) ||
         (fl->n == 6 && level(c, fl, 5, &f.level)))
         return -1;
-    return gcp__tlr_add_exit(c, &f);
+    return tool_tl_add_exit(c, &f);
 }
 
-static int meta_line(gcp_tlr_ctx *c, const fields *fl)
+static int meta_line(tool_tl_ctx *c, const fields *fl)
 {
     uint64_t version, pid;
     double start, interval;
@@ -193,46 +193,46 @@ static int meta_line(gcp_tlr_ctx *c, const fields *fl)
         num(c, fl, 2, &start) || num(c, fl, 3, &interval))
         return -1;
     if (version == 0 || (version <= 2 && fl->n != 4))
-        return gcp__tlr_fail(c, "GCPROF_META: bad version %llu with %d fields",
-                             (unsigned long long)version, fl->n);
+        return tool_tl_fail(c, "GCPROF_META: bad version %llu with %d fields",
+                            (unsigned long long)version, fl->n);
     if (pid > 0x7fffffff)
         return bad_field(c, fl, 1, "a process id");
-    return gcp__tlr_set_meta(c, (long)pid, start, interval);
+    return tool_tl_set_meta(c, (long)pid, start, interval);
 }
 
-static int end_line(gcp_tlr_ctx *c, const fields *fl)
+static int end_line(tool_tl_ctx *c, const fields *fl)
 {
     double t;
 
     if (count(c, fl, 1, 1) || num(c, fl, 0, &t))
         return -1;
-    return gcp__tlr_set_end(c, t);
+    return tool_tl_set_end(c, t);
 }
 
-static int cmdline_line(gcp_tlr_ctx *c, const fields *fl)
+static int cmdline_line(tool_tl_ctx *c, const fields *fl)
 {
-    return gcp__tlr_set_cmdline(c, fl->f[0]);
+    return tool_tl_set_cmdline(c, fl->f[0]);
 }
 
-static int label_line(gcp_tlr_ctx *c, const fields *fl)
+static int label_line(tool_tl_ctx *c, const fields *fl)
 {
     double t;
 
     if (count(c, fl, 2, 2) || num(c, fl, 0, &t))
         return -1;
-    return gcp__tlr_add_label(c, t, fl->f[1]);
+    return tool_tl_add_label(c, t, fl->f[1]);
 }
 
-static int chld_line(gcp_tlr_ctx *c, const fields *fl)
+static int chld_line(tool_tl_ctx *c, const fields *fl)
 {
     double mib, t;
 
     if (count(c, fl, 3, 3) || num(c, fl, 1, &mib) || num(c, fl, 2, &t))
         return -1;
-    return gcp__tlr_add_child(c, fl->f[0], mib, t);
+    return tool_tl_add_child(c, fl->f[0], mib, t);
 }
 
-static int image_line(gcp_tlr_ctx *c, const fields *fl)
+static int image_line(tool_tl_ctx *c, const fields *fl)
 {
     double t;
     long pid = 0, ppid = 0;
@@ -240,12 +240,12 @@ static int image_line(gcp_tlr_ctx *c, const fields *fl)
     if (count(c, fl, 4, 4) || num(c, fl, 0, &t) || pid_field(c, fl, 1, &pid) ||
         pid_field(c, fl, 2, &ppid))
         return -1;
-    return gcp__tlr_add_image(c, t, pid, ppid, fl->f[3]);
+    return tool_tl_add_image(c, t, pid, ppid, fl->f[3]);
 }
 
-static int child_line(gcp_tlr_ctx *c, const fields *fl)
+static int child_line(tool_tl_ctx *c, const fields *fl)
 {
-    gcp_tlr_proc p = {0};
+    tool_tl_proc p = {0};
 
     if (count(c, fl, 5, 5) || num(c, fl, 0, &p.t) || pid_field(c, fl, 1, &p.pid) ||
         pid_field(c, fl, 2, &p.ppid))
@@ -254,20 +254,20 @@ static int child_line(gcp_tlr_ctx *c, const fields *fl)
         return bad_field(c, fl, 3, "0 or 1");
     p.followed = fl->f[3][0] == '1';
     p.name = fl->f[4];
-    return gcp__tlr_add_proc(c, &p);
+    return tool_tl_add_proc(c, &p);
 }
 
-static int lost_line(gcp_tlr_ctx *c, const fields *fl)
+static int lost_line(tool_tl_ctx *c, const fields *fl)
 {
     double t;
     long pid = 0;
 
     if (count(c, fl, 3, 3) || num(c, fl, 0, &t) || pid_field(c, fl, 1, &pid))
         return -1;
-    return gcp__tlr_add_lost(c, t, pid);
+    return tool_tl_add_lost(c, t, pid);
 }
 
-static int status_line(gcp_tlr_ctx *c, const fields *fl)
+static int status_line(tool_tl_ctx *c, const fields *fl)
 {
     gcp_tl_status st = {0};
     uint64_t code, core;
@@ -284,7 +284,7 @@ static int status_line(gcp_tlr_ctx *c, const fields *fl)
         return bad_field(c, fl, 5, "0 or 1");
     st.code = (int)code;
     st.core = (int)core;
-    return gcp__tlr_set_status(c, &st);
+    return tool_tl_set_status(c, &st);
 }
 
 /* Tags: letters, digits, '_' (mprof would take any text; garbage is not a tag). */
@@ -311,7 +311,7 @@ static int control_char(const char *s)
 static const struct {
     const char *tag;
     int max_fields;
-    int (*parse)(gcp_tlr_ctx *c, const fields *fl);
+    int (*parse)(tool_tl_ctx *c, const fields *fl);
 } tags[] = {
     {"MEM", 3, mem_line},        {"GCPROF_HEAP", 8, heap_line},
     {"GCPROF_GC", 12, gc_line},  {"GCPROF_ENTER", 4, enter_line},
@@ -322,7 +322,7 @@ static const struct {
     {"CHLD", 4, chld_line},      {"CMDLINE", 1, cmdline_line},
 };
 
-int gcp__tlr_dat_line(gcp_tlr_ctx *c, char *line)
+int tool_tl_dat_line(tool_tl_ctx *c, char *line)
 {
     char *rest = strchr(line, ' ');
     fields fl = {.tag = line};
@@ -332,10 +332,10 @@ int gcp__tlr_dat_line(gcp_tlr_ctx *c, char *line)
     if (rest)
         *rest++ = '\0';
     if (!rest || !is_tag(line))
-        return gcp__tlr_fail(c, "not a timeline line (expected 'TAG fields...'): '%s'",
-                             shown(line, buf, sizeof buf));
+        return tool_tl_fail(c, "not a timeline line (expected 'TAG fields...'): '%s'",
+                            shown(line, buf, sizeof buf));
     if ((cc = control_char(rest)) >= 0)
-        return gcp__tlr_fail(c, "%s: control character 0x%02x in the line", line, cc);
+        return tool_tl_fail(c, "%s: control character 0x%02x in the line", line, cc);
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++) {
         if (strcmp(line, tags[i].tag) == 0) {
             fl.n = split(rest, fl.f, tags[i].max_fields);
@@ -348,7 +348,7 @@ int gcp__tlr_dat_line(gcp_tlr_ctx *c, char *line)
 /* A cut-off last line that mprof would still read as MEM: two fields, the
  * RSS whole and the time cut inside (digits, maybe a '.' and digits), as
  * in "MEM 34.085417 17953160". Only the RSS is worth anything. */
-int gcp__tlr_dat_cut_mem(char *line, double *rss_mib)
+int tool_tl_dat_cut_mem(char *line, double *rss_mib)
 {
     char *f[3];
     size_t digits;
@@ -360,6 +360,6 @@ int gcp__tlr_dat_cut_mem(char *line, double *rss_mib)
         (f[1][digits] != '\0' &&
          (f[1][digits] != '.' || f[1][digits + 1 + strspn(f[1] + digits + 1, "0123456789")])))
         return 0;
-    return gcp__tlr_parse_double(f[0], strlen(f[0]), rss_mib) == 0 && *rss_mib >= 0 &&
-           *rss_mib <= GCP_TLR_MAX_VALUE;
+    return tool_tl_parse_double(f[0], strlen(f[0]), rss_mib) == 0 && *rss_mib >= 0 &&
+           *rss_mib <= TOOL_TL_MAX_VALUE;
 }

@@ -13,48 +13,48 @@
 
 /* ---- records ---------------------------------------------------------- */
 
-static const gcp_jpair *need(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, gcp_jv_type type,
-                             const char *what)
+static const tool_jpair *need(tool_tl_ctx *c, const tool_jobj *o, const char *key,
+                              tool_jv_type type, const char *what)
 {
-    const gcp_jpair *v = gcp__json_get(o, key);
+    const tool_jpair *v = tool_json_get(o, key);
 
     if (!v)
-        gcp__tlr_fail(c, "\"%s\" record without the \"%s\" key", gcp__json_get(o, "type")->s, key);
+        tool_tl_fail(c, "\"%s\" record without the \"%s\" key", tool_json_get(o, "type")->s, key);
     else if (v->type != type)
-        gcp__tlr_fail(c, "\"%s\" is not %s", key, what);
+        tool_tl_fail(c, "\"%s\" is not %s", key, what);
     else
         return v;
     return NULL;
 }
 
-/* A time, duration or MiB value: finite, 0 to GCP_TLR_MAX_VALUE. */
-static int num(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, double *out)
+/* A time, duration or MiB value: finite, 0 to TOOL_TL_MAX_VALUE. */
+static int num(tool_tl_ctx *c, const tool_jobj *o, const char *key, double *out)
 {
-    const gcp_jpair *v = need(c, o, key, GCP_JV_NUMBER, "a number");
+    const tool_jpair *v = need(c, o, key, TOOL_JV_NUMBER, "a number");
 
     if (!v)
         return -1;
-    if (gcp__tlr_parse_double(v->s, v->n, out) < 0)
-        return gcp__tlr_fail(c, "\"%s\" is out of range", key);
+    if (tool_tl_parse_double(v->s, v->n, out) < 0)
+        return tool_tl_fail(c, "\"%s\" is out of range", key);
     if (*out < 0)
-        return gcp__tlr_fail(c, "\"%s\" is negative", key);
-    if (*out > GCP_TLR_MAX_VALUE)
-        return gcp__tlr_fail(c, "\"%s\" is above 1e13", key);
+        return tool_tl_fail(c, "\"%s\" is negative", key);
+    if (*out > TOOL_TL_MAX_VALUE)
+        return tool_tl_fail(c, "\"%s\" is above 1e13", key);
     return 0;
 }
 
-static int u64(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, uint64_t *out)
+static int u64(tool_tl_ctx *c, const tool_jobj *o, const char *key, uint64_t *out)
 {
-    const gcp_jpair *v = need(c, o, key, GCP_JV_NUMBER, "a number");
+    const tool_jpair *v = need(c, o, key, TOOL_JV_NUMBER, "a number");
 
     if (!v)
         return -1;
-    if (gcp__tlr_parse_u64(v->s, v->n, out) < 0)
-        return gcp__tlr_fail(c, "\"%s\" is not a whole number >= 0 (or is too big)", key);
+    if (tool_tl_parse_u64(v->s, v->n, out) < 0)
+        return tool_tl_fail(c, "\"%s\" is not a whole number >= 0 (or is too big)", key);
     return 0;
 }
 
-static int mib(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, double *out)
+static int mib(tool_tl_ctx *c, const tool_jobj *o, const char *key, double *out)
 {
     uint64_t bytes;
 
@@ -64,57 +64,57 @@ static int mib(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, double *out)
     return 0;
 }
 
-static int level(gcp_tlr_ctx *c, const gcp_jobj *o, int *out)
+static int level(tool_tl_ctx *c, const tool_jobj *o, int *out)
 {
     uint64_t v;
 
     if (u64(c, o, "level", &v) < 0)
         return -1;
     if (v > MAX_LEVEL)
-        return gcp__tlr_fail(c, "\"level\" is over %d", MAX_LEVEL);
+        return tool_tl_fail(c, "\"level\" is over %d", MAX_LEVEL);
     *out = (int)v;
     return 0;
 }
 
-static int str(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, const char **out)
+static int str(tool_tl_ctx *c, const tool_jobj *o, const char *key, const char **out)
 {
-    const gcp_jpair *v = need(c, o, key, GCP_JV_STRING, "a string");
+    const tool_jpair *v = need(c, o, key, TOOL_JV_STRING, "a string");
 
     return v ? (*out = v->s, 0) : -1;
 }
 
-static int boolean(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, int *out)
+static int boolean(tool_tl_ctx *c, const tool_jobj *o, const char *key, int *out)
 {
-    const gcp_jpair *v = gcp__json_get(o, key);
+    const tool_jpair *v = tool_json_get(o, key);
 
     if (!v)
-        return gcp__tlr_fail(c, "\"%s\" record without the \"%s\" key", gcp__json_get(o, "type")->s,
-                             key);
-    if (v->type != GCP_JV_TRUE && v->type != GCP_JV_FALSE)
-        return gcp__tlr_fail(c, "\"%s\" is not true or false", key);
-    *out = v->type == GCP_JV_TRUE;
+        return tool_tl_fail(c, "\"%s\" record without the \"%s\" key", tool_json_get(o, "type")->s,
+                            key);
+    if (v->type != TOOL_JV_TRUE && v->type != TOOL_JV_FALSE)
+        return tool_tl_fail(c, "\"%s\" is not true or false", key);
+    *out = v->type == TOOL_JV_TRUE;
     return 0;
 }
 
-static int pid_key(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, long *out)
+static int pid_key(tool_tl_ctx *c, const tool_jobj *o, const char *key, long *out)
 {
     uint64_t v;
 
     if (u64(c, o, key, &v) < 0)
         return -1;
     if (v > 0x7fffffff)
-        return gcp__tlr_fail(c, "\"%s\" is not a process id", key);
+        return tool_tl_fail(c, "\"%s\" is not a process id", key);
     *out = (long)v;
     return 0;
 }
 
 /* An optional pid: absent is fine (left 0), present must be right. */
-static int opt_pid(gcp_tlr_ctx *c, const gcp_jobj *o, const char *key, long *out)
+static int opt_pid(tool_tl_ctx *c, const tool_jobj *o, const char *key, long *out)
 {
-    return gcp__json_get(o, key) ? pid_key(c, o, key, out) : 0;
+    return tool_json_get(o, key) ? pid_key(c, o, key, out) : 0;
 }
 
-static int meta_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int meta_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     uint64_t version, pid;
     double start, interval;
@@ -124,44 +124,44 @@ static int meta_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
         u64(c, o, "pid", &pid) || num(c, o, "start", &start) || num(c, o, "interval", &interval))
         return -1;
     if (version == 0)
-        return gcp__tlr_fail(c, "\"version\" is 0");
+        return tool_tl_fail(c, "\"version\" is 0");
     if (pid > 0x7fffffff)
-        return gcp__tlr_fail(c, "\"pid\" is not a process id");
-    if (gcp__tlr_set_cmdline(c, cmdline) < 0)
+        return tool_tl_fail(c, "\"pid\" is not a process id");
+    if (tool_tl_set_cmdline(c, cmdline) < 0)
         return -1;
-    return gcp__tlr_set_meta(c, (long)pid, start, interval);
+    return tool_tl_set_meta(c, (long)pid, start, interval);
 }
 
-static int sample_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int sample_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     static const char *const heap_keys[] = {"heap_size", "free_bytes", "unmapped_bytes", "gc_no",
                                             "bytes_allocated"};
-    gcp_tlr_sample s = {0};
+    tool_tl_sample s = {0};
     uint64_t *heap[] = {&s.heap_size, &s.free_bytes, &s.unmapped_bytes, &s.gc_no,
                         &s.bytes_allocated};
 
     if (num(c, o, "t", &s.t) < 0)
         return -1;
-    if ((s.has_rss = gcp__json_get(o, "rss") != NULL) && mib(c, o, "rss", &s.rss_mib) < 0)
+    if ((s.has_rss = tool_json_get(o, "rss") != NULL) && mib(c, o, "rss", &s.rss_mib) < 0)
         return -1;
     /* the heap keys come all together, or not at all */
-    if ((s.has_heap = gcp__json_get(o, "heap_size") || gcp__json_get(o, "free_bytes"))) {
+    if ((s.has_heap = tool_json_get(o, "heap_size") || tool_json_get(o, "free_bytes"))) {
         for (int i = 0; i < 5; i++)
             if (u64(c, o, heap_keys[i], heap[i]) < 0)
                 return -1;
     }
     if (!s.has_rss && !s.has_heap)
-        return gcp__tlr_fail(c, "\"sample\" record with neither \"rss\" nor the heap keys");
+        return tool_tl_fail(c, "\"sample\" record with neither \"rss\" nor the heap keys");
     if (opt_pid(c, o, "pid", &s.pid) < 0)
         return -1;
-    return gcp__tlr_add_sample(c, &s);
+    return tool_tl_add_sample(c, &s);
 }
 
-static int gc_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int gc_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     gcp_tl_gc g = {0};
 
-    if ((g.has_live = gcp__json_get(o, "live") != NULL) && u64(c, o, "live", &g.live) < 0)
+    if ((g.has_live = tool_json_get(o, "live") != NULL) && u64(c, o, "live", &g.live) < 0)
         return -1;
     if (opt_pid(c, o, "pid", &g.pid) < 0)
         return -1;
@@ -170,10 +170,10 @@ static int gc_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
         num(c, o, "total", &g.total) || u64(c, o, "heap_before", &g.heap_before) ||
         u64(c, o, "heap_after", &g.heap_after) || boolean(c, o, "forced", &g.forced))
         return -1;
-    return gcp__tlr_add_gc(c, &g);
+    return tool_tl_add_gc(c, &g);
 }
 
-static int enter_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int enter_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     const char *name;
     double t, rss;
@@ -182,12 +182,12 @@ static int enter_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
     if (num(c, o, "t", &t) || level(c, o, &lv) || mib(c, o, "rss", &rss) ||
         str(c, o, "name", &name))
         return -1;
-    return gcp__tlr_add_enter(c, name, lv, t, rss);
+    return tool_tl_add_enter(c, name, lv, t, rss);
 }
 
-static int exit_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int exit_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
-    gcp_tlr_func f = {0};
+    tool_tl_func f = {0};
     const char *name;
 
     if (num(c, o, "t", &f.end) || level(c, o, &f.level) || mib(c, o, "rss", &f.rss_end_mib) ||
@@ -195,27 +195,27 @@ static int exit_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
         mib(c, o, "rss_start", &f.rss_start_mib))
         return -1;
     f.name = (char *)name; /* copied by the adder */
-    return gcp__tlr_add_exit(c, &f);
+    return tool_tl_add_exit(c, &f);
 }
 
-static int label_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int label_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     const char *text;
     double t;
 
     if (num(c, o, "t", &t) || str(c, o, "text", &text))
         return -1;
-    return gcp__tlr_add_label(c, t, text);
+    return tool_tl_add_label(c, t, text);
 }
 
-static int end_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int end_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     double t;
 
-    return num(c, o, "t", &t) ? -1 : gcp__tlr_set_end(c, t);
+    return num(c, o, "t", &t) ? -1 : tool_tl_set_end(c, t);
 }
 
-static int image_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int image_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     const char *exe;
     double t;
@@ -224,32 +224,32 @@ static int image_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
     if (num(c, o, "t", &t) || pid_key(c, o, "pid", &pid) || pid_key(c, o, "ppid", &ppid) ||
         str(c, o, "exe", &exe))
         return -1;
-    return gcp__tlr_add_image(c, t, pid, ppid, exe);
+    return tool_tl_add_image(c, t, pid, ppid, exe);
 }
 
-static int child_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int child_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
-    gcp_tlr_proc p = {0};
+    tool_tl_proc p = {0};
     const char *name;
 
     if (num(c, o, "t", &p.t) || pid_key(c, o, "pid", &p.pid) || pid_key(c, o, "ppid", &p.ppid) ||
         boolean(c, o, "followed", &p.followed) || str(c, o, "name", &name))
         return -1;
     p.name = (char *)name; /* copied by the adder */
-    return gcp__tlr_add_proc(c, &p);
+    return tool_tl_add_proc(c, &p);
 }
 
-static int lost_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int lost_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     double t;
     long pid = 0;
 
     if (num(c, o, "t", &t) || pid_key(c, o, "pid", &pid))
         return -1;
-    return gcp__tlr_add_lost(c, t, pid);
+    return tool_tl_add_lost(c, t, pid);
 }
 
-static int status_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
+static int status_rec(tool_tl_ctx *c, const tool_jobj *o)
 {
     gcp_tl_status st = {0};
     uint64_t code;
@@ -257,37 +257,37 @@ static int status_rec(gcp_tlr_ctx *c, const gcp_jobj *o)
     if (num(c, o, "t", &st.t) || pid_key(c, o, "pid", &st.pid) ||
         u64(c, o, "maxrss", &st.maxrss) || boolean(c, o, "core", &st.core))
         return -1;
-    st.signaled = gcp__json_get(o, "signal") != NULL;
-    if (!st.signaled && !gcp__json_get(o, "exit"))
-        return gcp__tlr_fail(c, "\"status\" record with neither \"exit\" nor \"signal\"");
+    st.signaled = tool_json_get(o, "signal") != NULL;
+    if (!st.signaled && !tool_json_get(o, "exit"))
+        return tool_tl_fail(c, "\"status\" record with neither \"exit\" nor \"signal\"");
     if (u64(c, o, st.signaled ? "signal" : "exit", &code) < 0)
         return -1;
     if (code > (st.signaled ? 127u : 255u))
-        return gcp__tlr_fail(c, "\"%s\" is out of range", st.signaled ? "signal" : "exit");
+        return tool_tl_fail(c, "\"%s\" is out of range", st.signaled ? "signal" : "exit");
     st.code = (int)code;
-    return gcp__tlr_set_status(c, &st);
+    return tool_tl_set_status(c, &st);
 }
 
 static const struct {
     const char *type;
-    int (*parse)(gcp_tlr_ctx *c, const gcp_jobj *o);
+    int (*parse)(tool_tl_ctx *c, const tool_jobj *o);
 } types[] = {
     {"sample", sample_rec}, {"gc", gc_rec},     {"enter", enter_rec}, {"exit", exit_rec},
     {"label", label_rec},   {"meta", meta_rec}, {"end", end_rec},     {"image", image_rec},
     {"child", child_rec},   {"lost", lost_rec}, {"status", status_rec},
 };
 
-int gcp__tlr_jsonl_line(gcp_tlr_ctx *c, char *line)
+int tool_tl_jsonl_line(tool_tl_ctx *c, char *line)
 {
-    gcp_jobj o;
-    const gcp_jpair *type;
+    tool_jobj o;
+    const tool_jpair *type;
 
-    if (gcp__json_object(&o, line) < 0)
-        return gcp__tlr_fail(c, "%s", o.err);
-    if (!(type = gcp__json_get(&o, "type")))
-        return gcp__tlr_fail(c, "object without a \"type\" key");
-    if (type->type != GCP_JV_STRING)
-        return gcp__tlr_fail(c, "\"type\" is not a string");
+    if (tool_json_object(&o, line) < 0)
+        return tool_tl_fail(c, "%s", o.err);
+    if (!(type = tool_json_get(&o, "type")))
+        return tool_tl_fail(c, "object without a \"type\" key");
+    if (type->type != TOOL_JV_STRING)
+        return tool_tl_fail(c, "\"type\" is not a string");
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (strcmp(type->s, types[i].type) == 0)
             return types[i].parse(c, &o);

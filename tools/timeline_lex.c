@@ -17,7 +17,7 @@ static size_t digits(const char *s, size_t i, size_t n)
     return j - i;
 }
 
-int gcp__tlr_parse_double(const char *s, size_t n, double *out)
+int tool_tl_parse_double(const char *s, size_t n, double *out)
 {
     char buf[64];
     size_t i = 0, d;
@@ -49,7 +49,7 @@ int gcp__tlr_parse_double(const char *s, size_t n, double *out)
     return isfinite(*out) ? 0 : -1;
 }
 
-int gcp__tlr_parse_u64(const char *s, size_t n, uint64_t *out)
+int tool_tl_parse_u64(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
 
@@ -65,7 +65,7 @@ int gcp__tlr_parse_u64(const char *s, size_t n, uint64_t *out)
     return 0;
 }
 
-size_t gcp__tlr_utf8_len(const char *str)
+size_t tool_tl_utf8_len(const char *str)
 {
     static const unsigned min_cp[] = {0, 0, 0x80, 0x800, 0x10000}; /* shorter is overlong */
     const unsigned char *s = (const unsigned char *)str;

@@ -9,34 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-int gcp__tlr_add_image(gcp_tlr_ctx *c, double t, long pid, long ppid, const char *exe)
+int tool_tl_add_image(tool_tl_ctx *c, double t, long pid, long ppid, const char *exe)
 {
-    gcp_tlr *tl = c->tl;
-    void *p = gcp__tlr_grow(c, tl->images, &c->cap_images, tl->nimages, sizeof *tl->images);
-    char *text = p ? gcp__tlr_copy_text(c, exe) : NULL;
+    tool_tl *tl = c->tl;
+    void *p = tool_tl_grow(c, tl->images, &c->cap_images, tl->nimages, sizeof *tl->images);
+    char *text = p ? tool_tl_copy_text(c, exe) : NULL;
 
     if (!p)
         return -1;
     tl->images = p;
     if (!text)
         return -1;
-    tl->images[tl->nimages++] = (gcp_tlr_image){t, pid, ppid, text};
-    gcp__tlr_saw_time(tl, t);
+    tl->images[tl->nimages++] = (tool_tl_image){t, pid, ppid, text};
+    tool_tl_saw_time(tl, t);
     return 0;
 }
 
-int gcp__tlr_add_proc(gcp_tlr_ctx *c, const gcp_tlr_proc *pr)
+int tool_tl_add_proc(tool_tl_ctx *c, const tool_tl_proc *pr)
 {
-    gcp_tlr *tl = c->tl;
-    void *p = gcp__tlr_grow(c, tl->procs, &c->cap_procs, tl->nprocs, sizeof *tl->procs);
-    char *text = p ? gcp__tlr_copy_text(c, pr->name) : NULL;
+    tool_tl *tl = c->tl;
+    void *p = tool_tl_grow(c, tl->procs, &c->cap_procs, tl->nprocs, sizeof *tl->procs);
+    char *text = p ? tool_tl_copy_text(c, pr->name) : NULL;
 
     if (!p)
         return -1;
     tl->procs = p;
     if (!text)
         return -1;
-    gcp__tlr_saw_time(tl, pr->t);
+    tool_tl_saw_time(tl, pr->t);
     tl->procs[tl->nprocs] = *pr;
     tl->procs[tl->nprocs++].name = text;
     return 0;
@@ -45,7 +45,7 @@ int gcp__tlr_add_proc(gcp_tlr_ctx *c, const gcp_tlr_proc *pr)
 /* By pid, then by place in the file (qsort_r: no file-static base). */
 static int by_pid_then_place(const void *a, const void *b, void *procs)
 {
-    const gcp_tlr_proc *p = procs;
+    const tool_tl_proc *p = procs;
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
     if (p[x].pid != p[y].pid)
@@ -56,16 +56,16 @@ static int by_pid_then_place(const void *a, const void *b, void *procs)
 /* A pid named twice is one process that exec'd after it was first seen
  * (under its parent's name): one entry, at its first sighting, with the
  * last name. Sorting, not a search per line: a file may name many. */
-int gcp__tlr_merge_procs(gcp_tlr_ctx *c)
+int tool_tl_merge_procs(tool_tl_ctx *c)
 {
-    gcp_tlr *tl = c->tl;
+    tool_tl *tl = c->tl;
     size_t n = tl->nprocs, *idx = malloc((n ? n : 1) * sizeof *idx), kept = 0;
     char *drop = calloc(n ? n : 1, 1);
 
     if (!idx || !drop) {
         free(idx);
         free(drop);
-        return gcp__tlr_fail(c, "out of memory");
+        return tool_tl_fail(c, "out of memory");
     }
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
@@ -86,30 +86,30 @@ int gcp__tlr_merge_procs(gcp_tlr_ctx *c)
     return 0;
 }
 
-int gcp__tlr_add_lost(gcp_tlr_ctx *c, double t, long pid)
+int tool_tl_add_lost(tool_tl_ctx *c, double t, long pid)
 {
-    gcp_tlr *tl = c->tl;
-    void *p = gcp__tlr_grow(c, tl->losts, &c->cap_losts, tl->nlosts, sizeof *tl->losts);
+    tool_tl *tl = c->tl;
+    void *p = tool_tl_grow(c, tl->losts, &c->cap_losts, tl->nlosts, sizeof *tl->losts);
 
     if (!p)
         return -1;
     tl->losts = p;
-    tl->losts[tl->nlosts++] = (gcp_tlr_lost){t, pid};
-    gcp__tlr_saw_time(tl, t);
+    tl->losts[tl->nlosts++] = (tool_tl_lost){t, pid};
+    tool_tl_saw_time(tl, t);
     return 0;
 }
 
-int gcp__tlr_set_status(gcp_tlr_ctx *c, const gcp_tl_status *st)
+int tool_tl_set_status(tool_tl_ctx *c, const gcp_tl_status *st)
 {
     if (c->tl->has_status)
-        return gcp__tlr_fail(c, "a second status record: a recording has one");
+        return tool_tl_fail(c, "a second status record: a recording has one");
     c->tl->has_status = 1;
     c->tl->status = *st;
-    gcp__tlr_saw_time(c->tl, st->t);
+    tool_tl_saw_time(c->tl, st->t);
     return 0;
 }
 
-void gcp__tlr_free_procs(gcp_tlr *tl)
+void tool_tl_free_procs(tool_tl *tl)
 {
     for (size_t i = 0; i < tl->nimages; i++)
         free(tl->images[i].exe);
@@ -120,13 +120,13 @@ void gcp__tlr_free_procs(gcp_tlr *tl)
     free(tl->losts);
 }
 
-long gcp__tlr_pid_of(const gcp_tlr *tl, long pid)
+long tool_tl_pid_of(const tool_tl *tl, long pid)
 {
     return pid ? pid : tl->pid;
 }
 
 /* The distinct pids of heap and collection records, with their counts. */
-static size_t heap_pids(const gcp_tlr *tl, long *pids, size_t *counts, size_t max)
+static size_t heap_pids(const tool_tl *tl, long *pids, size_t *counts, size_t max)
 {
     size_t n = 0;
 
@@ -134,7 +134,7 @@ static size_t heap_pids(const gcp_tlr *tl, long *pids, size_t *counts, size_t ma
         int gc = i < tl->ngcs;
         if (!gc && !tl->samples[i - tl->ngcs].has_heap)
             continue;
-        long pid = gcp__tlr_pid_of(tl, gc ? tl->gcs[i].pid : tl->samples[i - tl->ngcs].pid);
+        long pid = tool_tl_pid_of(tl, gc ? tl->gcs[i].pid : tl->samples[i - tl->ngcs].pid);
         size_t k = 0;
         while (k < n && pids[k] != pid)
             k++;
@@ -149,11 +149,11 @@ static size_t heap_pids(const gcp_tlr *tl, long *pids, size_t *counts, size_t ma
     return n;
 }
 
-long gcp__tlr_heap_pid(const gcp_tlr *tl, size_t *nprocs)
+long tool_tl_heap_pid(const tool_tl *tl, size_t *nprocs)
 {
-    long pids[GCP_TLR_MAX_PROCS];
-    size_t counts[GCP_TLR_MAX_PROCS], best = 0;
-    size_t n = heap_pids(tl, pids, counts, GCP_TLR_MAX_PROCS);
+    long pids[TOOL_TL_MAX_PROCS];
+    size_t counts[TOOL_TL_MAX_PROCS], best = 0;
+    size_t n = heap_pids(tl, pids, counts, TOOL_TL_MAX_PROCS);
 
     for (size_t k = 1; k < n; k++)
         if (counts[k] > counts[best])
@@ -162,14 +162,14 @@ long gcp__tlr_heap_pid(const gcp_tlr *tl, size_t *nprocs)
     return n ? pids[best] : 0;
 }
 
-size_t gcp__tlr_heap_procs(const gcp_tlr *tl, long *pids, size_t max)
+size_t tool_tl_heap_procs(const tool_tl *tl, long *pids, size_t max)
 {
-    size_t counts[GCP_TLR_MAX_PROCS];
+    size_t counts[TOOL_TL_MAX_PROCS];
 
-    return heap_pids(tl, pids, counts, max < GCP_TLR_MAX_PROCS ? max : GCP_TLR_MAX_PROCS);
+    return heap_pids(tl, pids, counts, max < TOOL_TL_MAX_PROCS ? max : TOOL_TL_MAX_PROCS);
 }
 
-const char *gcp__tlr_proc_name(const gcp_tlr *tl, long pid)
+const char *tool_tl_proc_name(const tool_tl *tl, long pid)
 {
     const char *name = NULL;
     double t = 0;

@@ -20,20 +20,20 @@
 
 /* The context of one read, with what only this file needs: the children
  * (mprof's CHLD ids) by id, an open-addressing table of their indices + 1
- * (0: empty), at most half full. Every gcp_tlr_ctx is the first member of
- * one of these (gcp__tlr_read makes them). */
+ * (0: empty), at most half full. Every tool_tl_ctx is the first member of
+ * one of these (tool_tl_read makes them). */
 typedef struct reader {
-    gcp_tlr_ctx c;
+    tool_tl_ctx c;
     size_t *child_slots;
     size_t child_cap; /* a power of two, or 0 */
 } reader;
 
-static reader *reader_of(gcp_tlr_ctx *c)
+static reader *reader_of(tool_tl_ctx *c)
 {
     return (reader *)(void *)((char *)c - offsetof(reader, c));
 }
 
-int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...)
+int tool_tl_fail(tool_tl_ctx *c, const char *fmt, ...)
 {
     va_list ap;
 
@@ -47,42 +47,42 @@ int gcp__tlr_fail(gcp_tlr_ctx *c, const char *fmt, ...)
 
 /* arr with room for element n, doubling *cap when full (NULL on failure);
  * counts a record against the limit. */
-void *gcp__tlr_grow(gcp_tlr_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize)
+void *tool_tl_grow(tool_tl_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize)
 {
     size_t ncap = *cap ? *cap * 2 : 64;
 
-    if (c->records >= GCP_TLR_MAX_RECORDS) {
-        gcp__tlr_fail(c, "more than %u records: too big to be a timeline", GCP_TLR_MAX_RECORDS);
+    if (c->records >= TOOL_TL_MAX_RECORDS) {
+        tool_tl_fail(c, "more than %u records: too big to be a timeline", TOOL_TL_MAX_RECORDS);
         return NULL;
     }
     c->records++;
     if (n < *cap)
         return arr;
     if (ncap > SIZE_MAX / elsize || !(arr = realloc(arr, ncap * elsize))) {
-        gcp__tlr_fail(c, "out of memory");
+        tool_tl_fail(c, "out of memory");
         return NULL;
     }
     *cap = ncap;
     return arr;
 }
 
-char *gcp__tlr_copy_text(gcp_tlr_ctx *c, const char *s)
+char *tool_tl_copy_text(tool_tl_ctx *c, const char *s)
 {
     size_t n = strlen(s) + 1;
     char *p;
 
     if (c->text_bytes + n > MAX_TEXT_BYTES) {
-        gcp__tlr_fail(c, "more than %u bytes of names and labels", MAX_TEXT_BYTES);
+        tool_tl_fail(c, "more than %u bytes of names and labels", MAX_TEXT_BYTES);
         return NULL;
     }
     if (!(p = malloc(n))) {
-        gcp__tlr_fail(c, "out of memory");
+        tool_tl_fail(c, "out of memory");
         return NULL;
     }
     c->text_bytes += n;
     /* so that every report can print it as is: valid UTF-8, one line */
     for (size_t i = 0; i < n - 1;) {
-        size_t len = gcp__tlr_utf8_len(s + i);
+        size_t len = tool_tl_utf8_len(s + i);
         if (len == 0 || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
             p[i++] = len == 0 ? '?' : ' ';
             continue;
@@ -94,7 +94,7 @@ char *gcp__tlr_copy_text(gcp_tlr_ctx *c, const char *s)
     return p;
 }
 
-void gcp__tlr_saw_time(gcp_tlr *tl, double t)
+void tool_tl_saw_time(tool_tl *tl, double t)
 {
     if (t < tl->t_min)
         tl->t_min = t;
@@ -102,9 +102,9 @@ void gcp__tlr_saw_time(gcp_tlr *tl, double t)
         tl->t_max = t;
 }
 
-int gcp__tlr_set_cmdline(gcp_tlr_ctx *c, const char *text)
+int tool_tl_set_cmdline(tool_tl_ctx *c, const char *text)
 {
-    char *p = gcp__tlr_copy_text(c, text);
+    char *p = tool_tl_copy_text(c, text);
 
     if (!p)
         return -1;
@@ -113,7 +113,7 @@ int gcp__tlr_set_cmdline(gcp_tlr_ctx *c, const char *text)
     return 0;
 }
 
-int gcp__tlr_set_meta(gcp_tlr_ctx *c, long pid, double start, double interval)
+int tool_tl_set_meta(tool_tl_ctx *c, long pid, double start, double interval)
 {
     c->tl->has_meta = 1;
     c->tl->pid = pid;
@@ -122,42 +122,42 @@ int gcp__tlr_set_meta(gcp_tlr_ctx *c, long pid, double start, double interval)
     return 0;
 }
 
-int gcp__tlr_add_sample(gcp_tlr_ctx *c, const gcp_tlr_sample *s)
+int tool_tl_add_sample(tool_tl_ctx *c, const tool_tl_sample *s)
 {
-    gcp_tlr *tl = c->tl;
+    tool_tl *tl = c->tl;
 
-    void *p = gcp__tlr_grow(c, tl->samples, &c->cap_samples, tl->nsamples, sizeof *s);
+    void *p = tool_tl_grow(c, tl->samples, &c->cap_samples, tl->nsamples, sizeof *s);
     if (!p)
         return -1;
     tl->samples = p;
     tl->samples[tl->nsamples++] = *s;
-    gcp__tlr_saw_time(tl, s->t);
+    tool_tl_saw_time(tl, s->t);
     return 0;
 }
 
-int gcp__tlr_add_gc(gcp_tlr_ctx *c, const gcp_tl_gc *gc)
+int tool_tl_add_gc(tool_tl_ctx *c, const gcp_tl_gc *gc)
 {
-    gcp_tlr *tl = c->tl;
+    tool_tl *tl = c->tl;
 
-    void *p = gcp__tlr_grow(c, tl->gcs, &c->cap_gcs, tl->ngcs, sizeof *gc);
+    void *p = tool_tl_grow(c, tl->gcs, &c->cap_gcs, tl->ngcs, sizeof *gc);
     if (!p)
         return -1;
     tl->gcs = p;
     tl->gcs[tl->ngcs++] = *gc;
-    gcp__tlr_saw_time(tl, gc->t);
+    tool_tl_saw_time(tl, gc->t);
     return 0;
 }
 
-int gcp__tlr_add_enter(gcp_tlr_ctx *c, const char *name, int level, double t, double rss_mib)
+int tool_tl_add_enter(tool_tl_ctx *c, const char *name, int level, double t, double rss_mib)
 {
-    gcp_tlr_enter *e;
+    tool_tl_enter *e;
 
-    void *p = gcp__tlr_grow(c, c->enters, &c->cap_enters, c->nenters, sizeof *e);
+    void *p = tool_tl_grow(c, c->enters, &c->cap_enters, c->nenters, sizeof *e);
     if (!p)
         return -1;
     c->enters = p;
     e = &c->enters[c->nenters];
-    if (!(e->name = gcp__tlr_copy_text(c, name)))
+    if (!(e->name = tool_tl_copy_text(c, name)))
         return -1;
     e->level = level;
     e->t = t;
@@ -168,27 +168,27 @@ int gcp__tlr_add_enter(gcp_tlr_ctx *c, const char *name, int level, double t, do
         c->tl->enter_rss_mib = rss_mib;
         c->tl->enter_rss_t = t;
     }
-    gcp__tlr_saw_time(c->tl, t);
+    tool_tl_saw_time(c->tl, t);
     return 0;
 }
 
-/* Same closure name, allowing for .dat's FUNC, which has '_' for ' '. */
-static int same_name(const char *enter, const char *exit)
+/* Also how `gcprof peak --func` finds its closure (cmd_report.c). */
+int tool_tl_same_name(const char *name, const char *keyed)
 {
-    for (; *enter && *exit; enter++, exit++)
-        if (*enter != *exit && !(*enter == ' ' && *exit == '_'))
+    for (; *name && *keyed; name++, keyed++)
+        if (*name != *keyed && !(*name == ' ' && *keyed == '_'))
             return 0;
-    return *enter == *exit;
+    return *name == *keyed;
 }
 
 /* An exit closes the latest open enter of its name and level, if any. */
-static void close_enter(gcp_tlr_ctx *c, const gcp_tlr_func *f)
+static void close_enter(tool_tl_ctx *c, const tool_tl_func *f)
 {
     size_t stop = c->nenters > ENTER_SEARCH ? c->nenters - ENTER_SEARCH : 0;
 
     for (size_t i = c->nenters; i-- > stop;) {
-        gcp_tlr_enter *e = &c->enters[i];
-        if (e->level == f->level && same_name(e->name, f->name)) {
+        tool_tl_enter *e = &c->enters[i];
+        if (e->level == f->level && tool_tl_same_name(e->name, f->name)) {
             c->text_bytes -= strlen(e->name) + 1;
             free(e->name);
             memmove(e, e + 1, (c->nenters - i - 1) * sizeof *e);
@@ -199,43 +199,43 @@ static void close_enter(gcp_tlr_ctx *c, const gcp_tlr_func *f)
     }
 }
 
-int gcp__tlr_add_exit(gcp_tlr_ctx *c, const gcp_tlr_func *f)
+int tool_tl_add_exit(tool_tl_ctx *c, const tool_tl_func *f)
 {
-    gcp_tlr *tl = c->tl;
-    gcp_tlr_func *d;
+    tool_tl *tl = c->tl;
+    tool_tl_func *d;
 
     if (f->end < f->start)
-        return gcp__tlr_fail(c, "closure ends (%.4f) before it starts (%.4f)", f->end, f->start);
-    void *p = gcp__tlr_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d);
+        return tool_tl_fail(c, "closure ends (%.4f) before it starts (%.4f)", f->end, f->start);
+    void *p = tool_tl_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d);
     if (!p)
         return -1;
     tl->funcs = p;
     d = &tl->funcs[tl->nfuncs];
     *d = *f;
-    if (!(d->name = gcp__tlr_copy_text(c, f->name)))
+    if (!(d->name = tool_tl_copy_text(c, f->name)))
         return -1;
     tl->nfuncs++;
-    gcp__tlr_saw_time(tl, f->start);
-    gcp__tlr_saw_time(tl, f->end);
+    tool_tl_saw_time(tl, f->start);
+    tool_tl_saw_time(tl, f->end);
     close_enter(c, f);
     return 0;
 }
 
-int gcp__tlr_add_label(gcp_tlr_ctx *c, double t, const char *text)
+int tool_tl_add_label(tool_tl_ctx *c, double t, const char *text)
 {
-    gcp_tlr *tl = c->tl;
-    gcp_tlr_label *l;
+    tool_tl *tl = c->tl;
+    tool_tl_label *l;
 
-    void *p = gcp__tlr_grow(c, tl->labels, &c->cap_labels, tl->nlabels, sizeof *l);
+    void *p = tool_tl_grow(c, tl->labels, &c->cap_labels, tl->nlabels, sizeof *l);
     if (!p)
         return -1;
     tl->labels = p;
     l = &tl->labels[tl->nlabels];
-    if (!(l->text = gcp__tlr_copy_text(c, text)))
+    if (!(l->text = tool_tl_copy_text(c, text)))
         return -1;
     l->t = t;
     tl->nlabels++;
-    gcp__tlr_saw_time(tl, t);
+    tool_tl_saw_time(tl, t);
     return 0;
 }
 
@@ -250,7 +250,7 @@ static size_t hash_id(const char *s)
 }
 
 /* The slot of id in the table: where it is, or the empty one it would take. */
-static size_t *child_slot(reader *r, const gcp_tlr *tl, const char *id)
+static size_t *child_slot(reader *r, const tool_tl *tl, const char *id)
 {
     size_t mask = r->child_cap - 1, i = hash_id(id) & mask;
 
@@ -260,7 +260,7 @@ static size_t *child_slot(reader *r, const gcp_tlr *tl, const char *id)
 }
 
 /* Room for one more child with the table at most half full; -1: no memory. */
-static int child_room(reader *r, const gcp_tlr *tl)
+static int child_room(reader *r, const tool_tl *tl)
 {
     size_t cap = r->child_cap ? r->child_cap * 2 : 256, *old = r->child_slots;
 
@@ -279,11 +279,11 @@ static int child_room(reader *r, const gcp_tlr *tl)
 
 /* Each child's peak: a hash table by id, so that many distinct ids (mprof
  * writes one per child process) take linear time, not quadratic. */
-int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
+int tool_tl_add_child(tool_tl_ctx *c, const char *id, double mib, double t)
 {
     reader *r = reader_of(c);
-    gcp_tlr *tl = c->tl;
-    gcp_tlr_child *ch;
+    tool_tl *tl = c->tl;
+    tool_tl_child *ch;
     size_t *slot;
 
     (void)t; /* not a time of this process: mprof plots children apart */
@@ -294,13 +294,13 @@ int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
         return 0;
     }
     if (child_room(r, tl) < 0)
-        return gcp__tlr_fail(c, "out of memory");
-    void *p = gcp__tlr_grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
+        return tool_tl_fail(c, "out of memory");
+    void *p = tool_tl_grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
     if (!p)
         return -1;
     tl->children = p;
     ch = &tl->children[tl->nchildren];
-    if (!(ch->id = gcp__tlr_copy_text(c, id)))
+    if (!(ch->id = tool_tl_copy_text(c, id)))
         return -1;
     ch->peak_mib = mib;
     /* stored as copied: copy_text turns bad bytes into '?', so look up that */
@@ -308,11 +308,11 @@ int gcp__tlr_add_child(gcp_tlr_ctx *c, const char *id, double mib, double t)
     return 0;
 }
 
-int gcp__tlr_set_end(gcp_tlr_ctx *c, double t)
+int tool_tl_set_end(tool_tl_ctx *c, double t)
 {
     c->tl->has_end = 1;
     c->tl->end_t = t;
-    gcp__tlr_saw_time(c->tl, t);
+    tool_tl_saw_time(c->tl, t);
     return 0;
 }
 
@@ -321,7 +321,7 @@ int gcp__tlr_set_end(gcp_tlr_ctx *c, double t)
 enum { LINE_EOF, LINE_OK, LINE_LONG, LINE_ERR };
 
 /* One line into buf (NUL-terminated, without '\n'), never more than
- * GCP_TLR_MAX_LINE bytes, so a file without newlines cannot exhaust memory. */
+ * TOOL_TL_MAX_LINE bytes, so a file without newlines cannot exhaust memory. */
 static int read_line(FILE *fp, char *buf, size_t *len, int *newline, int *nul)
 {
     size_t n = 0;
@@ -333,7 +333,7 @@ static int read_line(FILE *fp, char *buf, size_t *len, int *newline, int *nul)
             *newline = 1;
             break;
         }
-        if (n == GCP_TLR_MAX_LINE)
+        if (n == TOOL_TL_MAX_LINE)
             return LINE_LONG;
         *nul |= ch == 0;
         buf[n++] = (char)ch;
@@ -345,28 +345,28 @@ static int read_line(FILE *fp, char *buf, size_t *len, int *newline, int *nul)
     return n == 0 && !*newline ? LINE_EOF : LINE_OK;
 }
 
-static int parse_line(gcp_tlr_ctx *c, char *buf, size_t len, int nul)
+static int parse_line(tool_tl_ctx *c, char *buf, size_t len, int nul)
 {
     if (nul)
-        return gcp__tlr_fail(c, "NUL byte in the line: binary data, not a timeline");
+        return tool_tl_fail(c, "NUL byte in the line: binary data, not a timeline");
     if (len > 0 && buf[len - 1] == '\r')
         buf[--len] = '\0';
     if (strspn(buf, " \t") == len)
-        return gcp__tlr_fail(c, "empty line (timelines have none; mprof cannot read them)");
+        return tool_tl_fail(c, "empty line (timelines have none; mprof cannot read them)");
     if (c->tl->format == GCP_TL_JSONL)
-        return gcp__tlr_jsonl_line(c, buf);
-    return gcp__tlr_dat_line(c, buf);
+        return tool_tl_jsonl_line(c, buf);
+    return tool_tl_dat_line(c, buf);
 }
 
 /* Enters still open at the end become unfinished closures. */
-static int close_unfinished(gcp_tlr_ctx *c)
+static int close_unfinished(tool_tl_ctx *c)
 {
-    gcp_tlr *tl = c->tl;
+    tool_tl *tl = c->tl;
 
     for (size_t i = 0; i < c->nenters; i++) {
-        gcp_tlr_enter *e = &c->enters[i];
-        gcp_tlr_func *f;
-        void *p = gcp__tlr_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f);
+        tool_tl_enter *e = &c->enters[i];
+        tool_tl_func *f;
+        void *p = tool_tl_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f);
         if (!p)
             return -1;
         tl->funcs = p;
@@ -382,29 +382,28 @@ static int close_unfinished(gcp_tlr_ctx *c)
     return 0;
 }
 
-static int finish(gcp_tlr_ctx *c)
+static int finish(tool_tl_ctx *c)
 {
-    gcp_tlr *tl = c->tl;
+    tool_tl *tl = c->tl;
 
     if (tl->nsamples == 0)
-        return gcp__tlr_fail(c, "no samples (no %s)%s",
-                             tl->format == GCP_TL_JSONL ? "\"sample\" record"
-                                                        : "MEM or GCPROF_HEAP line",
-                             tl->dropped_last_line
-                                 ? "; the last line has no newline: taken as cut short, ignored"
-                                 : "");
+        return tool_tl_fail(
+            c, "no samples (no %s)%s",
+            tl->format == GCP_TL_JSONL ? "\"sample\" record" : "MEM or GCPROF_HEAP line",
+            tl->dropped_last_line ? "; the last line has no newline: taken as cut short, ignored"
+                                  : "");
     if (close_unfinished(c) < 0)
         return -1;
-    if (gcp__tlr_merge_procs(c) < 0)
+    if (tool_tl_merge_procs(c) < 0)
         return -1;
-    if (!tl->cmdline && !(tl->cmdline = gcp__tlr_copy_text(c, "")))
+    if (!tl->cmdline && !(tl->cmdline = tool_tl_copy_text(c, "")))
         return -1;
     tl->origin = tl->has_meta && tl->start < tl->t_min ? tl->start : tl->t_min;
     tl->cut_short = (tl->has_meta && !tl->has_end) || tl->dropped_last_line;
     return 0;
 }
 
-static void free_enters(gcp_tlr_ctx *c)
+static void free_enters(tool_tl_ctx *c)
 {
     for (size_t i = 0; i < c->nenters; i++)
         free(c->enters[i].name);
@@ -414,7 +413,7 @@ static void free_enters(gcp_tlr_ctx *c)
 /* Every line, stopping at the first bad one. A last line without its
  * newline, in a file that never ended, was cut short by a crash (the
  * writers end every line): dropped, even if it parses ("MEM 34.08 17953"). */
-static int read_lines(gcp_tlr_ctx *c, FILE *fp, char *buf, unsigned long *lineno)
+static int read_lines(tool_tl_ctx *c, FILE *fp, char *buf, unsigned long *lineno)
 {
     size_t len;
     int newline, nul, r;
@@ -422,15 +421,15 @@ static int read_lines(gcp_tlr_ctx *c, FILE *fp, char *buf, unsigned long *lineno
     while ((r = read_line(fp, buf, &len, &newline, &nul)) != LINE_EOF) {
         ++*lineno;
         if (r == LINE_LONG)
-            return gcp__tlr_fail(c, "line longer than %d bytes", GCP_TLR_MAX_LINE);
+            return tool_tl_fail(c, "line longer than %d bytes", TOOL_TL_MAX_LINE);
         if (r == LINE_ERR)
-            return gcp__tlr_fail(c, "read error: %s", strerror(errno));
+            return tool_tl_fail(c, "read error: %s", strerror(errno));
         if (*lineno == 1)
             c->tl->format = buf[strspn(buf, " \t\r")] == '{' ? GCP_TL_JSONL : GCP_TL_DAT;
         if (!newline && !c->tl->has_end) {
             c->tl->dropped_last_line = 1;
             if (c->tl->format == GCP_TL_DAT && !nul)
-                c->tl->has_cut_rss = gcp__tlr_dat_cut_mem(buf, &c->tl->cut_rss_mib);
+                c->tl->has_cut_rss = tool_tl_dat_cut_mem(buf, &c->tl->cut_rss_mib);
             break;
         }
         if (parse_line(c, buf, len, nul) < 0)
@@ -439,10 +438,10 @@ static int read_lines(gcp_tlr_ctx *c, FILE *fp, char *buf, unsigned long *lineno
     return 0;
 }
 
-int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize)
+int tool_tl_read(const char *path, tool_tl *tl, char *err, size_t errsize)
 {
     reader r = {.c = {.tl = tl}};
-    gcp_tlr_ctx *c = &r.c;
+    tool_tl_ctx *c = &r.c;
     unsigned long lineno = 0;
     char *buf;
     FILE *fp;
@@ -455,14 +454,14 @@ int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize)
         snprintf(err, errsize, "%s: %s", path, strerror(errno));
         return -1;
     }
-    if (!(buf = malloc(GCP_TLR_MAX_LINE + 1))) {
+    if (!(buf = malloc(TOOL_TL_MAX_LINE + 1))) {
         fclose(fp);
         snprintf(err, errsize, "%s: out of memory", path);
         return -1;
     }
     rc = read_lines(c, fp, buf, &lineno);
     if (rc == 0 && lineno == 0)
-        rc = gcp__tlr_fail(c, "empty file: no samples");
+        rc = tool_tl_fail(c, "empty file: no samples");
     else if (rc == 0)
         rc = finish(c);
     free(buf);
@@ -471,12 +470,12 @@ int gcp__tlr_read(const char *path, gcp_tlr *tl, char *err, size_t errsize)
     free(r.child_slots);
     if (rc < 0) {
         snprintf(err, errsize, "%s:%lu: %s", path, lineno ? lineno : 1, c->msg);
-        gcp__tlr_free(tl);
+        tool_tl_free(tl);
     }
     return rc;
 }
 
-void gcp__tlr_free(gcp_tlr *tl)
+void tool_tl_free(tool_tl *tl)
 {
     free(tl->cmdline);
     for (size_t i = 0; i < tl->nfuncs; i++)
@@ -490,6 +489,6 @@ void gcp__tlr_free(gcp_tlr *tl)
     free(tl->funcs);
     free(tl->labels);
     free(tl->children);
-    gcp__tlr_free_procs(tl);
+    tool_tl_free_procs(tl);
     memset(tl, 0, sizeof *tl);
 }
