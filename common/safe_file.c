@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "safe_file.h"
+#include "text.h"
 
 #define TMP_SUFFIX ".tmp.XXXXXX"
 #define TMP_TRIES  100
@@ -81,52 +82,63 @@ static void random_tag(char tag[7])
     tag[sizeof bytes] = '\0';
 }
 
-/* path's directory, then its last component cut so that the suffix still
- * fits in NAME_MAX (a valid 250-byte name must stay writable). */
+/* PATH.tmp.TAG in path's directory, its last component cut (at a UTF-8
+ * character) so that the name fits NAME_MAX (a valid 250-byte name must
+ * stay writable). */
 static void temp_name(char *out, size_t size, const char *path, const char *tag)
 {
-    const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t base = strlen(path + dir), room = NAME_MAX - (sizeof TMP_SUFFIX - 1);
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t keep = gcp__utf8_cut(base, NAME_MAX - (sizeof TMP_SUFFIX - 1));
 
-    snprintf(out, size, "%.*s%.*s.tmp.%s", (int)dir, path, (int)(base < room ? base : room),
-             path + dir, tag);
+    snprintf(out, size, "%.*s%.*s.tmp.%s", (int)(base - path), path, (int)keep, base, tag);
+}
+
+int gcp__tmp_create(const char *path, char **tmp, const char **why)
+{
+    size_t n = strlen(path) + sizeof TMP_SUFFIX;
+    char tag[7];
+    int fd = -1;
+
+    *tmp = NULL;
+    if ((*why = check_target(path)) != NULL)
+        return -1;
+    if (!(*tmp = malloc(n))) {
+        *why = strerror(ENOMEM);
+        return -1;
+    }
+    for (int i = 0; i < TMP_TRIES; i++) {
+        random_tag(tag);
+        temp_name(*tmp, n, path, tag);
+        /* the kernel applies the umask: 0644 & ~umask */
+        fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0 || errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        *why = strerror(errno);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return fd;
 }
 
 const char *gcp__file_open(gcp__file *f, const char *path)
 {
-    const char *why = check_target(path);
-    size_t n = strlen(path) + sizeof TMP_SUFFIX;
-    char tag[7];
-    int fd = -1, err;
+    const char *why;
+    int fd, err;
 
     memset(f, 0, sizeof *f);
-    if (why)
-        return why;
-    f->tmp = malloc(n);
-    f->path = strdup(path);
-    if (!f->tmp || !f->path) {
-        gcp__file_discard(f);
+    if (!(f->path = strdup(path)))
         return strerror(ENOMEM);
+    if ((fd = gcp__tmp_create(path, &f->tmp, &why)) < 0) {
+        gcp__file_discard(f);
+        return why;
     }
-    for (int i = 0; i < TMP_TRIES; i++) {
-        random_tag(tag);
-        temp_name(f->tmp, n, path, tag);
-        /* the kernel applies the umask: 0644 & ~umask */
-        fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd >= 0 || errno != EEXIST)
-            break;
-    }
-    if (fd >= 0 && (f->fp = fdopen(fd, "w")) != NULL)
+    if ((f->fp = fdopen(fd, "w")) != NULL)
         return NULL;
     err = errno;
-    if (fd >= 0) {
-        close(fd);
-        unlink(f->tmp);
-    }
-    free(f->tmp);
-    f->tmp = NULL;
-    gcp__file_discard(f);
+    close(fd);
+    gcp__file_discard(f); /* removes the temporary file */
     return strerror(err);
 }
 

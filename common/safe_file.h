@@ -21,6 +21,13 @@ typedef struct gcp__file {
     FILE *fp;
 } gcp__file;
 
+/* The new file beside path that will replace it: refuses directories,
+ * devices, FIFOs and links into /proc, then creates PATH.tmp.XXXXXX
+ * (O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0644 & ~umask). Returns its descriptor
+ * with *tmp its malloc'd name, or -1 with *why (static) and nothing left.
+ * The library's files and the gcprof command's are all made by it. */
+int gcp__tmp_create(const char *path, char **tmp, const char **why);
+
 /* Creates PATH.tmp.XXXXXX beside path (O_EXCL|O_NOFOLLOW|O_CLOEXEC, mode
  * 0644 & ~umask). Directories, devices, FIFOs and links into /proc are
  * refused. Returns NULL, or why not (a static string; nothing is left). */
