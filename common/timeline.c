@@ -22,7 +22,7 @@ double gcp__tl_now(void)
 /* Text fields are cut to this many bytes as written (JSON escapes
  * counted), at a character boundary, and end in CUT_MARK: with the other
  * fields of its record, every line then fits what the reader accepts
- * (GCP_TLR_MAX_LINE, 65536 bytes: tools/timeline_read.h). A 70 KB command
+ * (TOOL_TL_MAX_LINE, 65536 bytes: tools/timeline_read.h). A 70 KB command
  * line or label would otherwise give a file gcprof cannot read. */
 #define MAX_TEXT 32768
 #define CUT_MARK "\xe2\x80\xa6" /* U+2026 */

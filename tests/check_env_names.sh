@@ -1,6 +1,6 @@
 #!/bin/sh
 # No GCPROF_* variable goes undocumented (issue 13): every GCPROF name that
-# starts a string in runtime/, common/ and tools/ (the timeline formats' record tags
+# starts a string in runtime/, common/, tools/ and preload/ (the timeline formats' record tags
 # aside) is a row of runtime/heap/env_table.c and of doc/environment.md; every
 # row of the table is used somewhere; every variable the page lists is in
 # the table, or read by the tests and scripts (its test-harness table).
@@ -25,10 +25,11 @@ for f in "$table" "$doc"; do
 done
 
 # Names that start a string, outside the table itself.
-used=$(for f in "$src"/runtime/*/*.[ch] "$src"/common/*.[ch] "$src"/tools/*.[ch]; do
+used=$(for f in "$src"/runtime/*/*.[ch] "$src"/common/*.[ch] "$src"/tools/*.[ch] \
+    "$src"/preload/*.[ch]; do
     case $f in */env_table.c) ;; *) grep -o '"GCPROF[A-Z0-9_]*' "$f" ;; esac
 done | tr -d '"' | grep -v '_$' | sort -u)
-[ -n "$used" ] || fail "no GCPROF name found in runtime/, common/ and tools/"
+[ -n "$used" ] || fail "no GCPROF name found in runtime/, common/, tools/ and preload/"
 n=0
 for name in $used; do
     is_tag "$name" && continue
@@ -50,4 +51,4 @@ for name in $(grep -o '^| `GCPROF[A-Z0-9_]*`' "$doc" | tr -d '|` '); do
         fail "$name: in doc/environment.md, but neither in the table nor read by a test or script"
 done
 
-finish "PASS: $n variables used in runtime/, common/ and tools/, each in the table and the docs"
+finish "PASS: $n variables used in runtime/, common/, tools/ and preload/, each in the table and the docs"

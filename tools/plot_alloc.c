@@ -6,10 +6,10 @@
  * so a bar's area is still the bytes allocated under it.
  */
 #include "plot.h"
+#include "units.h"
 
 #include <stdlib.h>
 
-#define MIB 1048576.0
 
 typedef struct mark {
     double t;
@@ -61,7 +61,7 @@ int tool_alloc_make(const tool_tl *tl, tool_plot *p)
     p->nalloc = 0;
     if (!m)
         return n ? -1 : 0;
-    p->allocated = (double)m[n - 1].bytes / MIB;
+    p->allocated = (double)m[n - 1].bytes / GCP__MIB_F;
     if (n > 1 && !(p->alloc = malloc((n - 1) * sizeof *p->alloc))) {
         free(m);
         return -1;
@@ -93,7 +93,7 @@ static tool_span next_bar(const tool_plot *p, size_t *i)
  * make it infinite, and the lane's scale with it. */
 static double rate(const tool_span *b)
 {
-    double r = b->bytes / (b->t1 - b->t0) / MIB;
+    double r = b->bytes / (b->t1 - b->t0) / GCP__MIB_F;
 
     return r < 1e300 ? r : 1e300;
 }
@@ -109,7 +109,7 @@ static void bar(FILE *fp, const tool_plot *p, const tool_lane *l, const tool_spa
             "<rect class=\"alloc\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
             "<title>%.4g MiB/s from %.3f s to %.3f s: %.3f MiB allocated, %llu collection%s"
             "</title></rect>\n",
-            x0, y, x1 - x0, l->bottom - y, rate(b), b->t0, b->t1, b->bytes / MIB,
+            x0, y, x1 - x0, l->bottom - y, rate(b), b->t0, b->t1, b->bytes / GCP__MIB_F,
             (unsigned long long)b->gcs, b->gcs == 1 ? "" : "s");
 }
 

@@ -8,12 +8,12 @@
  * grows when something leaks.
  */
 #include "plot.h"
+#include "units.h"
 
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
-#define MIB 1048576.0
 
 /* Heap in use at each sample, and before and after each collection: the
  * samples miss the peaks, as the heap is fullest just before a collection. */
@@ -30,14 +30,14 @@ static int make_curve(const tool_tl *tl, long pid, tool_series *s)
         if (!sa->has_heap || tool_tl_pid_of(tl, sa->pid) != pid)
             continue;
         uint64_t used = sa->free_bytes < sa->heap_size ? sa->heap_size - sa->free_bytes : 0;
-        s->pts[s->n++] = (tool_pt){sa->t - tl->origin, (double)used / MIB};
+        s->pts[s->n++] = (tool_pt){sa->t - tl->origin, (double)used / GCP__MIB_F};
     }
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
         if (tool_tl_pid_of(tl, g->pid) != pid)
             continue;
-        s->pts[s->n++] = (tool_pt){g->t - tl->origin, (double)g->heap_before / MIB};
-        s->pts[s->n++] = (tool_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
+        s->pts[s->n++] = (tool_pt){g->t - tl->origin, (double)g->heap_before / GCP__MIB_F};
+        s->pts[s->n++] = (tool_pt){g->t + g->total - tl->origin, (double)g->heap_after / GCP__MIB_F};
     }
     tool_series_sort(s);
     return 0;
@@ -51,7 +51,7 @@ static int make_floor(const tool_tl *tl, long pid, tool_series *s)
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
         if (tool_tl_pid_of(tl, g->pid) == pid)
-            s->pts[s->n++] = (tool_pt){g->t + g->total - tl->origin, (double)g->heap_after / MIB};
+            s->pts[s->n++] = (tool_pt){g->t + g->total - tl->origin, (double)g->heap_after / GCP__MIB_F};
     }
     tool_series_sort(s);
     return 0;

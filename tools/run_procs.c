@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "run_procs.h"
+#include "units.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MIB 1048576.0
 
 /* pid's slot in the table, added when new (*added set); -1 when full:
  * not named again and again. */
@@ -86,7 +86,7 @@ static void sample_child(long pid, const tool_run_output *out)
         return;
     double t = gcp__tl_now(), bytes = (double)resident * (double)sysconf(_SC_PAGESIZE);
     if (out->format == GCP_TL_DAT)
-        fprintf(out->file.fp, "CHLD %ld %.6f %.4f\n", pid, bytes / MIB, t);
+        fprintf(out->file.fp, "CHLD %ld %.6f %.4f\n", pid, bytes / GCP__MIB_F, t);
     else
         fprintf(out->file.fp, "{\"type\":\"child_rss\",\"t\":%.4f,\"pid\":%ld,\"rss\":%.0f}\n", t,
                 pid, bytes);

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "run_record.h"
+#include "clock.h"
 #include "run_procs.h"
 
 #include <errno.h>
@@ -22,10 +23,7 @@ typedef struct linebuf {
 
 static double mono(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)gcp__now_ns() / 1e9;
 }
 
 static struct timespec until(double deadline)

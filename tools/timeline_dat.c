@@ -5,10 +5,10 @@
  * field of a known tag is checked.
  */
 #include "timeline_parse.h"
+#include "units.h"
 
 #include <string.h>
 
-#define MIB       1048576.0
 #define MAX_LEVEL 100000
 #define MAX_FIELD 12
 

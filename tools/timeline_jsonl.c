@@ -5,10 +5,10 @@
  */
 #include "timeline_parse.h"
 #include "json_flat.h"
+#include "units.h"
 
 #include <string.h>
 
-#define MIB       1048576.0
 #define MAX_LEVEL 100000
 
 /* ---- records ---------------------------------------------------------- */
@@ -60,7 +60,7 @@ static int mib(tool_tl_ctx *c, const tool_jobj *o, const char *key, double *out)
 
     if (u64(c, o, key, &bytes) < 0)
         return -1;
-    *out = (double)bytes / MIB;
+    *out = (double)bytes / GCP__MIB_F;
     return 0;
 }
 

@@ -3,6 +3,7 @@
  * formats write them, and UTF-8 checking for the text it keeps.
  */
 #include "timeline_parse.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -67,23 +68,10 @@ int tool_tl_parse_u64(const char *s, size_t n, uint64_t *out)
 
 size_t tool_tl_utf8_len(const char *str)
 {
-    static const unsigned min_cp[] = {0, 0, 0x80, 0x800, 0x10000}; /* shorter is overlong */
-    const unsigned char *s = (const unsigned char *)str;
-    size_t len = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-    unsigned cp = s[0] & (0x7fu >> len); /* the lead byte's bits */
+    uint32_t cp;
+    size_t len = gcp__utf8_decode((const unsigned char *)str, &cp);
 
-    if (s[0] < 0x80)
-        return s[0] ? 1 : 0;
-    if (len == 0 || s[0] > 0xf4)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3fu);
-    }
-    /* overlong forms, surrogates, beyond Unicode, and XML's non-characters */
-    if (cp < min_cp[len] || (cp >= 0xd800 && cp < 0xe000) || cp > 0x10ffff || cp == 0xfffe ||
-        cp == 0xffff)
-        return 0;
-    return len;
+    /* UTF-8 (common/utf8.c's rules), less XML's two non-characters: the
+     * text reaches SVG files. */
+    return cp == 0xfffe || cp == 0xffff ? 0 : len;
 }

@@ -11,8 +11,9 @@
 #include "gcprof.h"
 #include "timeline.h"
 
-#define GCP__MONITOR_MIN_INTERVAL 0.001 /* as gcprof run: times are written to 0.1 ms; finer is a busy loop */
-#define GCP__MONITOR_MAX_INTERVAL 3600.0
+#define GCP__MONITOR_MIN_INTERVAL                                                                  \
+    0.001 /* as gcprof run: times are written to 0.1 ms; finer is a busy loop */
+#define GCP__MONITOR_MAX_INTERVAL     3600.0
 #define GCP__MONITOR_DEFAULT_INTERVAL 0.01 /* what an interval of 0 means */
 
 /* 0, or GCP_EINVAL naming what is wrong with o (monitor_options.c). */

@@ -80,4 +80,3 @@ void gcp__monitor_exit(const char *name, int level, uint64_t rss, double start_r
     gcp_tl_func fn = {name, level, gcp__tl_now(), rss, start_real, rss_start};
     write_marker(gcp__tl_exit, &fn);
 }
-

@@ -64,12 +64,13 @@ int gcp__monitor_options_check(const gcp_monitor_options *o)
 {
     if (!o)
         return gcp__fail(GCP_EINVAL, "gcp_monitor_start: opts is NULL");
-    if (o->interval != 0 &&
-        (!isfinite(o->interval) || o->interval < GCP__MONITOR_MIN_INTERVAL || o->interval > GCP__MONITOR_MAX_INTERVAL))
+    if (o->interval != 0 && (!isfinite(o->interval) || o->interval < GCP__MONITOR_MIN_INTERVAL ||
+                             o->interval > GCP__MONITOR_MAX_INTERVAL))
         return gcp__fail(GCP_EINVAL,
                          "gcp_monitor_start: interval must be 0 (the default, %g s) or from %g "
                          "to %g s, got %g",
-                         GCP__MONITOR_DEFAULT_INTERVAL, GCP__MONITOR_MIN_INTERVAL, GCP__MONITOR_MAX_INTERVAL, o->interval);
+                         GCP__MONITOR_DEFAULT_INTERVAL, GCP__MONITOR_MIN_INTERVAL,
+                         GCP__MONITOR_MAX_INTERVAL, o->interval);
     if (!gcp__zero(o->reserved_, sizeof o->reserved_))
         return gcp__fail(GCP_EINVAL, "gcp_monitor_start: opts->reserved_ is not zero (start "
                                      "from {0})");

@@ -38,8 +38,8 @@ static void point_collect(gcp_gc_decision *d, int how, int read_rss)
     gcp__events_release();
     if (read_rss) {
         uint64_t rss_after = gcp__rss_bytes();
-        d->memory_saved = rss_before > rss_after ? (double)(rss_before - rss_after) / (double)GCP__MIB
-                                                 : 0;
+        d->memory_saved =
+            rss_before > rss_after ? (double)(rss_before - rss_after) / (double)GCP__MIB : 0;
     }
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "preload.h"
+#include "clock.h"
 
 #define DRAIN_GAP      0.01   /* seconds between two drains of the ring */
 #define DRAIN_GAP_BUSY 0.0005 /* ... at the shortest, when it fills fast */
@@ -46,7 +47,7 @@ static double max_d(double a, double b)
 
 static double mono_s(void)
 {
-    return (double)preload_mono_ns() / 1e9;
+    return (double)gcp__now_ns() / 1e9;
 }
 
 /* ---- writing (out_lock held) ------------------------------------------- */
@@ -266,7 +267,7 @@ void preload_reader_forked(int follow)
     atomic_store(&m->recorder.tail, atomic_load(&m->recorder.head));
     atomic_store(&m->recorder.dropped, 0); /* the parent's to report */
     atomic_store(&m->recorder.recorded, 0);
-    gcp__gc_record_begin(&m->recorder, preload_mono_ns());
+    gcp__gc_record_begin(&m->recorder, gcp__now_ns());
     preload_write_image();
     if (preload_reader_start() != 0)
         preload_out = NULL;

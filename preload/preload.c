@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "preload.h"
+#include "clock.h"
 
 preload_gc preload_collector;
 preload_mem *preload_state;
@@ -51,14 +52,6 @@ int preload_live = 1;
 int preload_secure(void)
 {
     return getauxval(AT_SECURE) != 0;
-}
-
-uint64_t preload_mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int find_collector(void)
@@ -192,7 +185,7 @@ __attribute__((constructor)) static void preload_start(void)
     preload_out = preload_channel_stream(&preload_state->channel);
     if (!preload_out)
         return;
-    gcp__gc_record_begin(&preload_state->recorder, preload_mono_ns()); /* before the hook */
+    gcp__gc_record_begin(&preload_state->recorder, gcp__now_ns()); /* before the hook */
     preload_trace = open_trace();
     preload_write_image();
     preload_hook_install();

@@ -83,7 +83,6 @@ extern int preload_live; /* measure live bytes after each collection */
 /* preload.c */
 int preload_secure(void);     /* AT_SECURE: a pure pass-through */
 int preload_recording(void);  /* this process records now */
-uint64_t preload_mono_ns(void);
 
 /* preload_hook.c: the collection event hook and the interposed collects */
 void preload_hook_install(void);

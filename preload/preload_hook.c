@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "preload.h"
+#include "clock.h"
 
 typedef int (*stop_func)(void);
 /* GC_has_static_roots_func: whether the collector scans a writable segment
@@ -64,7 +65,7 @@ static void on_event(int type)
         return;
     }
     in_hook = 1;
-    gcp__gc_event ev = {.type = type, .mono_ns = preload_mono_ns(), .forced = forcing > 0};
+    gcp__gc_event ev = {.type = type, .mono_ns = gcp__now_ns(), .forced = forcing > 0};
     if (gcp__gc_event_wants_real(type))
         ev.real = gcp__tl_now();
     if (gcp__gc_event_wants_heap(type)) {
@@ -76,7 +77,7 @@ static void on_event(int type)
     if (gcp__gc_event_wants_live(type) && preload_live && gc->enumerate_marked) {
         gc->enumerate_marked(add_marked, &ev.live);
         ev.has_live = 1;
-        ev.own_ns = preload_mono_ns() - ev.mono_ns;
+        ev.own_ns = gcp__now_ns() - ev.mono_ns;
     }
     gcp__gc_record_event(&preload_state->recorder, &ev);
     if (next)
