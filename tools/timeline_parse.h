@@ -27,7 +27,11 @@ typedef struct tool_tl_ctx {
     size_t nenters;
     size_t cap_samples, cap_gcs, cap_funcs, cap_labels, cap_children, cap_enters;
     size_t cap_images, cap_procs, cap_losts;
-    char msg[256]; /* the reason, without "FILE:LINE: " */
+    /* mprof's children by id: an open-addressing table of their indices
+     * + 1 (0: empty), at most half full (timeline_procs.c). */
+    size_t *child_slots;
+    size_t child_cap; /* a power of two, or 0 */
+    char msg[256];    /* the reason, without "FILE:LINE: " */
 } tool_tl_ctx;
 
 int tool_tl_fail(tool_tl_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -47,6 +51,10 @@ int tool_tl_add_exit(tool_tl_ctx *c, const tool_tl_func *f); /* f->name is copie
 int tool_tl_add_label(tool_tl_ctx *c, double t, const char *text);
 int tool_tl_add_child(tool_tl_ctx *c, const char *id, double mib, double t);
 int tool_tl_set_end(tool_tl_ctx *c, double t);
+/* The end (timeline_funcs.c): open enters become unfinished closures;
+ * then what the enters hold is freed. */
+int tool_tl_close_unfinished(tool_tl_ctx *c);
+void tool_tl_free_enters(tool_tl_ctx *c);
 
 /* Process records (timeline_procs.c). */
 int tool_tl_add_image(tool_tl_ctx *c, double t, long pid, long ppid, const char *exe);

@@ -1,11 +1,13 @@
 /*
  * timeline_procs.c - the timeline reader's process records: the images
  * that recorded their collector, the processes the program started, the
- * channels lost, and how the program ended (doc/timeline-formats.md).
+ * channels lost, how the program ended (doc/timeline-formats.md), and the
+ * child processes mprof's CHLD lines name.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include "timeline_parse.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,4 +186,75 @@ const char *tool_tl_proc_name(const tool_tl *tl, long pid)
         if (tl->procs[i].pid == pid)
             name = tl->procs[i].name;
     return name ? name : "?";
+}
+
+/* ---- mprof's children (CHLD) ------------------------------------------- */
+
+/* FNV-1a: ids are short decimal numbers. */
+static size_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot of id in the table: where it is, or the empty one it would take. */
+static size_t *child_slot(tool_tl_ctx *r, const tool_tl *tl, const char *id)
+{
+    size_t mask = r->child_cap - 1, i = hash_id(id) & mask;
+
+    while (r->child_slots[i] && strcmp(tl->children[r->child_slots[i] - 1].id, id) != 0)
+        i = (i + 1) & mask;
+    return &r->child_slots[i];
+}
+
+/* Room for one more child with the table at most half full; -1: no memory. */
+static int child_room(tool_tl_ctx *r, const tool_tl *tl)
+{
+    size_t cap = r->child_cap ? r->child_cap * 2 : 256, *old = r->child_slots;
+
+    if (2 * (tl->nchildren + 1) <= r->child_cap)
+        return 0;
+    if (cap > SIZE_MAX / 2 / sizeof *old || !(r->child_slots = calloc(cap, sizeof *old))) {
+        r->child_slots = old;
+        return -1;
+    }
+    r->child_cap = cap;
+    for (size_t i = 0; i < tl->nchildren; i++)
+        *child_slot(r, tl, tl->children[i].id) = i + 1;
+    free(old);
+    return 0;
+}
+
+/* Each child's peak: a hash table by id, so that many distinct ids (mprof
+ * writes one per child process) take linear time, not quadratic. */
+int tool_tl_add_child(tool_tl_ctx *c, const char *id, double mib, double t)
+{
+    tool_tl_ctx *r = c;
+    tool_tl *tl = c->tl;
+    tool_tl_child *ch;
+    size_t *slot;
+
+    (void)t; /* not a time of this process: mprof plots children apart */
+    if (r->child_cap && *(slot = child_slot(r, tl, id))) {
+        ch = &tl->children[*slot - 1];
+        if (mib > ch->peak_mib)
+            ch->peak_mib = mib;
+        return 0;
+    }
+    if (child_room(r, tl) < 0)
+        return tool_tl_fail(c, "out of memory");
+    void *p = tool_tl_grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
+    if (!p)
+        return -1;
+    tl->children = p;
+    ch = &tl->children[tl->nchildren];
+    if (!(ch->id = tool_tl_copy_text(c, id)))
+        return -1;
+    ch->peak_mib = mib;
+    /* stored as copied: copy_text turns bad bytes into '?', so look up that */
+    *child_slot(r, tl, ch->id) = ++tl->nchildren;
+    return 0;
 }

@@ -1,7 +1,9 @@
 /*
  * timeline_read.c - the timeline reader's core: reading lines safely,
  * picking the format, storing records within limits, and the checks that
- * span records (enter/exit pairing, "no samples").
+ * span records ("no samples"). Closures' enter/exit pairing is in
+ * timeline_funcs.c, mprof's children and the processes in
+ * timeline_procs.c.
  */
 #include "timeline_parse.h"
 
@@ -15,23 +17,6 @@
 
 /* All names and labels together; beyond this the file is not a timeline. */
 #define MAX_TEXT_BYTES (512u * 1024 * 1024)
-/* How far back an exit looks for its enter (they nest, so it is near). */
-#define ENTER_SEARCH 4096
-
-/* The context of one read, with what only this file needs: the children
- * (mprof's CHLD ids) by id, an open-addressing table of their indices + 1
- * (0: empty), at most half full. Every tool_tl_ctx is the first member of
- * one of these (tool_tl_read makes them). */
-typedef struct reader {
-    tool_tl_ctx c;
-    size_t *child_slots;
-    size_t child_cap; /* a power of two, or 0 */
-} reader;
-
-static reader *reader_of(tool_tl_ctx *c)
-{
-    return (reader *)(void *)((char *)c - offsetof(reader, c));
-}
 
 int tool_tl_fail(tool_tl_ctx *c, const char *fmt, ...)
 {
@@ -148,79 +133,6 @@ int tool_tl_add_gc(tool_tl_ctx *c, const gcp_tl_gc *gc)
     return 0;
 }
 
-int tool_tl_add_enter(tool_tl_ctx *c, const char *name, int level, double t, double rss_mib)
-{
-    tool_tl_enter *e;
-
-    void *p = tool_tl_grow(c, c->enters, &c->cap_enters, c->nenters, sizeof *e);
-    if (!p)
-        return -1;
-    c->enters = p;
-    e = &c->enters[c->nenters];
-    if (!(e->name = tool_tl_copy_text(c, name)))
-        return -1;
-    e->level = level;
-    e->t = t;
-    e->rss_mib = rss_mib;
-    c->nenters++;
-    if (!c->tl->has_enter_rss || rss_mib > c->tl->enter_rss_mib) {
-        c->tl->has_enter_rss = 1;
-        c->tl->enter_rss_mib = rss_mib;
-        c->tl->enter_rss_t = t;
-    }
-    tool_tl_saw_time(c->tl, t);
-    return 0;
-}
-
-/* Also how `gcprof peak --func` finds its closure (cmd_report.c). */
-int tool_tl_same_name(const char *name, const char *keyed)
-{
-    for (; *name && *keyed; name++, keyed++)
-        if (*name != *keyed && !(*name == ' ' && *keyed == '_'))
-            return 0;
-    return *name == *keyed;
-}
-
-/* An exit closes the latest open enter of its name and level, if any. */
-static void close_enter(tool_tl_ctx *c, const tool_tl_func *f)
-{
-    size_t stop = c->nenters > ENTER_SEARCH ? c->nenters - ENTER_SEARCH : 0;
-
-    for (size_t i = c->nenters; i-- > stop;) {
-        tool_tl_enter *e = &c->enters[i];
-        if (e->level == f->level && tool_tl_same_name(e->name, f->name)) {
-            c->text_bytes -= strlen(e->name) + 1;
-            free(e->name);
-            memmove(e, e + 1, (c->nenters - i - 1) * sizeof *e);
-            c->nenters--;
-            c->records--;
-            return;
-        }
-    }
-}
-
-int tool_tl_add_exit(tool_tl_ctx *c, const tool_tl_func *f)
-{
-    tool_tl *tl = c->tl;
-    tool_tl_func *d;
-
-    if (f->end < f->start)
-        return tool_tl_fail(c, "closure ends (%.4f) before it starts (%.4f)", f->end, f->start);
-    void *p = tool_tl_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *d);
-    if (!p)
-        return -1;
-    tl->funcs = p;
-    d = &tl->funcs[tl->nfuncs];
-    *d = *f;
-    if (!(d->name = tool_tl_copy_text(c, f->name)))
-        return -1;
-    tl->nfuncs++;
-    tool_tl_saw_time(tl, f->start);
-    tool_tl_saw_time(tl, f->end);
-    close_enter(c, f);
-    return 0;
-}
-
 int tool_tl_add_label(tool_tl_ctx *c, double t, const char *text)
 {
     tool_tl *tl = c->tl;
@@ -236,75 +148,6 @@ int tool_tl_add_label(tool_tl_ctx *c, double t, const char *text)
     l->t = t;
     tl->nlabels++;
     tool_tl_saw_time(tl, t);
-    return 0;
-}
-
-/* FNV-1a: ids are short decimal numbers. */
-static size_t hash_id(const char *s)
-{
-    uint64_t h = 1469598103934665603u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return (size_t)(h ^ (h >> 32));
-}
-
-/* The slot of id in the table: where it is, or the empty one it would take. */
-static size_t *child_slot(reader *r, const tool_tl *tl, const char *id)
-{
-    size_t mask = r->child_cap - 1, i = hash_id(id) & mask;
-
-    while (r->child_slots[i] && strcmp(tl->children[r->child_slots[i] - 1].id, id) != 0)
-        i = (i + 1) & mask;
-    return &r->child_slots[i];
-}
-
-/* Room for one more child with the table at most half full; -1: no memory. */
-static int child_room(reader *r, const tool_tl *tl)
-{
-    size_t cap = r->child_cap ? r->child_cap * 2 : 256, *old = r->child_slots;
-
-    if (2 * (tl->nchildren + 1) <= r->child_cap)
-        return 0;
-    if (cap > SIZE_MAX / 2 / sizeof *old || !(r->child_slots = calloc(cap, sizeof *old))) {
-        r->child_slots = old;
-        return -1;
-    }
-    r->child_cap = cap;
-    for (size_t i = 0; i < tl->nchildren; i++)
-        *child_slot(r, tl, tl->children[i].id) = i + 1;
-    free(old);
-    return 0;
-}
-
-/* Each child's peak: a hash table by id, so that many distinct ids (mprof
- * writes one per child process) take linear time, not quadratic. */
-int tool_tl_add_child(tool_tl_ctx *c, const char *id, double mib, double t)
-{
-    reader *r = reader_of(c);
-    tool_tl *tl = c->tl;
-    tool_tl_child *ch;
-    size_t *slot;
-
-    (void)t; /* not a time of this process: mprof plots children apart */
-    if (r->child_cap && *(slot = child_slot(r, tl, id))) {
-        ch = &tl->children[*slot - 1];
-        if (mib > ch->peak_mib)
-            ch->peak_mib = mib;
-        return 0;
-    }
-    if (child_room(r, tl) < 0)
-        return tool_tl_fail(c, "out of memory");
-    void *p = tool_tl_grow(c, tl->children, &c->cap_children, tl->nchildren, sizeof *ch);
-    if (!p)
-        return -1;
-    tl->children = p;
-    ch = &tl->children[tl->nchildren];
-    if (!(ch->id = tool_tl_copy_text(c, id)))
-        return -1;
-    ch->peak_mib = mib;
-    /* stored as copied: copy_text turns bad bytes into '?', so look up that */
-    *child_slot(r, tl, ch->id) = ++tl->nchildren;
     return 0;
 }
 
@@ -358,30 +201,6 @@ static int parse_line(tool_tl_ctx *c, char *buf, size_t len, int nul)
     return tool_tl_dat_line(c, buf);
 }
 
-/* Enters still open at the end become unfinished closures. */
-static int close_unfinished(tool_tl_ctx *c)
-{
-    tool_tl *tl = c->tl;
-
-    for (size_t i = 0; i < c->nenters; i++) {
-        tool_tl_enter *e = &c->enters[i];
-        tool_tl_func *f;
-        void *p = tool_tl_grow(c, tl->funcs, &c->cap_funcs, tl->nfuncs, sizeof *f);
-        if (!p)
-            return -1;
-        tl->funcs = p;
-        f = &tl->funcs[tl->nfuncs++];
-        f->name = e->name; /* moved */
-        e->name = NULL;
-        f->level = e->level;
-        f->start = e->t;
-        f->end = tl->t_max;
-        f->rss_start_mib = f->rss_end_mib = e->rss_mib;
-        f->unfinished = 1;
-    }
-    return 0;
-}
-
 static int finish(tool_tl_ctx *c)
 {
     tool_tl *tl = c->tl;
@@ -392,7 +211,7 @@ static int finish(tool_tl_ctx *c)
             tl->format == GCP_TL_JSONL ? "\"sample\" record" : "MEM or GCPROF_HEAP line",
             tl->dropped_last_line ? "; the last line has no newline: taken as cut short, ignored"
                                   : "");
-    if (close_unfinished(c) < 0)
+    if (tool_tl_close_unfinished(c) < 0)
         return -1;
     if (tool_tl_merge_procs(c) < 0)
         return -1;
@@ -401,13 +220,6 @@ static int finish(tool_tl_ctx *c)
     tl->origin = tl->has_meta && tl->start < tl->t_min ? tl->start : tl->t_min;
     tl->cut_short = (tl->has_meta && !tl->has_end) || tl->dropped_last_line;
     return 0;
-}
-
-static void free_enters(tool_tl_ctx *c)
-{
-    for (size_t i = 0; i < c->nenters; i++)
-        free(c->enters[i].name);
-    free(c->enters);
 }
 
 /* Every line, stopping at the first bad one. A last line without its
@@ -440,8 +252,7 @@ static int read_lines(tool_tl_ctx *c, FILE *fp, char *buf, unsigned long *lineno
 
 int tool_tl_read(const char *path, tool_tl *tl, char *err, size_t errsize)
 {
-    reader r = {.c = {.tl = tl}};
-    tool_tl_ctx *c = &r.c;
+    tool_tl_ctx ctx = {.tl = tl}, *c = &ctx;
     unsigned long lineno = 0;
     char *buf;
     FILE *fp;
@@ -466,8 +277,8 @@ int tool_tl_read(const char *path, tool_tl *tl, char *err, size_t errsize)
         rc = finish(c);
     free(buf);
     fclose(fp);
-    free_enters(c);
-    free(r.child_slots);
+    tool_tl_free_enters(c);
+    free(c->child_slots);
     if (rc < 0) {
         snprintf(err, errsize, "%s:%lu: %s", path, lineno ? lineno : 1, c->msg);
         tool_tl_free(tl);
