@@ -79,7 +79,7 @@
 # results come out through its API, and memcheck then reports where they
 # are used: mmap() called with "uninitialised" length and start ("Failed to
 # expand heap by -4096 bytes"), and our comparisons of GC_get_heap_size()
-# and friends (watermark.c raise_to, hold.c bound_reached, policy.c).
+# and friends (watermark.c raise_to, hold.c bound_reached, policy_model.c).
 # Those are not bugs of ours and the suppressions may not hide them (their
 # innermost frame is not in libgc), so the suites where they appear are
 # left out. check_heap shows them when forked, never with CK_FORK=no (four

@@ -1,5 +1,5 @@
 /*
- * check_policy.c - when a collection pays (policy.c): the pure decision
+ * check_policy.c - when a collection pays (collect/policy_model.c, features/gc_point.c): the pure decision
  * and hold bound fed crafted signals, gcp_gc_point on the real collector,
  * auto_gc adaptive profiles, heap_only, and how reports print the
  * decision. Figures are checked against the test's own measurements:

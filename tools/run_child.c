@@ -103,7 +103,7 @@ static void set_env_flag(const char *name, int on)
 }
 
 /* In the child: what the preload reads, GCPROF_PRELOAD_* (internal, in
- * runtime/env_table.c and doc/environment.md), each one set or unset, so
+ * runtime/heap/env_table.c and doc/environment.md), each one set or unset, so
  * nothing of an outer gcprof run's is left. The program's own variables
  * (GCPROF_TRACE, ...) stay the program's. LD_PRELOAD keeps what was there. */
 static void child_env(int data_fd, const tool_child_opts *o)

@@ -1,5 +1,5 @@
 /*
- * policy.h - when a collection pays (policy.c): the adaptive auto_gc
+ * policy.h - when a collection pays (policy_model.c): the adaptive auto_gc
  * mode and gcp_gc_point() share one decision, made from cheap signals.
  */
 #ifndef GCP_POLICY_H

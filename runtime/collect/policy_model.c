@@ -1,5 +1,5 @@
 /*
- * policy.c - when a collection pays. The adaptive auto_gc mode and
+ * policy_model.c - when a collection pays. The adaptive auto_gc mode and
  * gcp_gc_point() ask the same question from cheap signals: how much was
  * allocated since the last collection against the live heap it left
  * (garbage can be at most that), what a collection would cost now (the

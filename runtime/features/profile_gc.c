@@ -9,7 +9,7 @@
  * collected = live before + allocated between - live after, exact across
  * any number of collections in between.
  *
- * adaptive: the same steps, each only when the policy (policy.c) says it
+ * adaptive: the same steps, each only when the policy (collect/policy_model.c) says it
  * pays; the hold gives way once the heap has grown by about its live
  * size; one collection after (unmapping blocks that stayed free for a
  * whole cycle when RSS nears threshold_mb or the program was idle).

@@ -113,7 +113,7 @@ static const gcp__env_var *row_of(const char *name, gcp__env_kind kind, const ch
 
     if (row && row->kind == kind)
         return row;
-    gcp__fail_quiet(GCP_EINVAL, "%s: %s is not a row of its kind in runtime/env_table.c", reader,
+    gcp__fail_quiet(GCP_EINVAL, "%s: %s is not a row of its kind in runtime/heap/env_table.c", reader,
                     name);
     return NULL;
 }

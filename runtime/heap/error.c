@@ -90,7 +90,7 @@ int gcp__fail(int err, const char *fmt, ...)
     return err;
 }
 
-/* Set around the environment's start-up (init.c), whose failures have no
+/* Set around the environment's start-up (start/start.c), whose failures have no
  * caller to return to. Per thread: it runs once, on the first caller's. */
 static _Thread_local int starting_from_env;
 

@@ -4,7 +4,7 @@
  * allocates or collects, and a program that only includes <gcprof.h> starts
  * its threads with plain pthread_create. So every thread that calls into
  * the library is registered with the collector on its first call
- * (GC_register_my_thread, allowed since init.c's
+ * (GC_register_my_thread, allowed since collector.c's
  * GC_allow_register_threads) and unregistered when it exits, by a key's
  * destructor: a thread the collector still lists after its exit would be
  * signalled at the next collection and never answer.
