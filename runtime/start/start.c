@@ -38,7 +38,10 @@ __attribute__((noinline)) static int asked(void)
            gcp__env_is_set("GCPROF_TRACE");
 }
 
-__attribute__((constructor)) static void start_at_load(void)
+/* Not static: nothing calls it, so a static link (libgcprof.a) would leave
+ * this file out; libgcprof.pc's Libs.private names it (-Wl,-u), and
+ * tests/check_static_link.sh checks that the monitor starts there. */
+__attribute__((constructor)) void gcp__start_at_load(void)
 {
     int ask = asked();
 

@@ -11,4 +11,7 @@
  * GCPROF_TRACE asks for one (monitor_env.c); it stops at exit. */
 void gcp__monitor_from_env(void);
 
+/* The load-time constructor (start.c); named so a static link keeps it. */
+void gcp__start_at_load(void);
+
 #endif /* GCP_START_H */
