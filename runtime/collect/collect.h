@@ -53,8 +53,8 @@ void gcp__forced_end(void);
 /* The library's own full collection (unmap: GC_gcollect_and_unmap),
  * marked forced for the monitor, with the dead stack cleared right before
  * the call, after our last call of our own. Always inlined: a frame of its
- * own would lie on stack our calls had just used. Callers use
- * gcp__collect; only collect.c calls this. */
+ * own would lie on stack our calls had just used. gcp__collect, below,
+ * and the leak check (which takes its census after) use it. */
 static inline __attribute__((always_inline)) void gcp__collect_forced(int unmap)
 {
     gcp__forced_begin();
@@ -66,26 +66,45 @@ static inline __attribute__((always_inline)) void gcp__collect_forced(int unmap)
     gcp__forced_end();
 }
 
-/* ---- the one collect routine (collect.c) ------------------------------ */
+/* ---- the one collect routine ------------------------------------------ */
 
 typedef struct gcp__collection {
-    int unmap;                    /* in: GC_gcollect_and_unmap */
-    int census;                   /* in: count live runtime objects */
-    uint64_t ns;                  /* out: the collection's time */
-    gcp__counts live, allocated;  /* out, with census: gcp__census's */
+    int unmap;                   /* in: GC_gcollect_and_unmap */
+    int census;                  /* in: count live runtime objects */
+    uint64_t ns;                 /* out: the collection's time */
+    gcp__counts live, allocated; /* out, with census: gcp__census's */
 } gcp__collection;
 
-/* One full collection, forced, as *c asks (census: inside the collection
- * when our hook runs, after it otherwise). Through gcp__collect: the
- * routine's frame stays live while the collector scans the stack, so it
- * is made on stack cleared just before. Without that, return addresses
- * of the calls since the last clearing stay there, and a 32-bit store
- * into such a slot leaves the address's upper half beside it, a pointer
- * to 0x7fXX'00000000 (measured with the monitor on: a dead 1000 MiB block
- * kept in 8 of 30 runs). The same holds for a helper around it: always
- * inline it, so the live frame is the caller's. */
-void gcp__collect_(gcp__collection *c);
-#define gcp__collect(c) (gcp__clear_own_frames(), gcp__collect_(c))
+/* One full collection, forced, as *c asks; with census, the census is
+ * taken inside the collection by the event hook when ours runs (exact
+ * while other threads allocate), after it otherwise. gcp_collect, the
+ * profiler, gc points and the leak check all collect through it.
+ *
+ * Inlined into the caller, whose frame is then the one that stays live
+ * while the collector scans the stack: callers make it on stack cleared
+ * just before (gcp__clear_own_frames), as the profiler does, or on stack
+ * their own earlier calls used no deeper. Not a function of its own: its
+ * frame would lie on stack the calls since the last clearing left words
+ * in. */
+static inline __attribute__((always_inline)) gcp__collection gcp__collect(int unmap, int census)
+{
+    gcp__collection c = {.unmap = unmap, .census = census};
+    uint64_t t = gcp__now_ns(), gc_no = GC_get_gc_no();
+
+    if (census)
+        gcp__census_request(1);
+    gcp__collect_forced(unmap);
+    c.ns = gcp__now_ns() - t;
+    if (census) {
+        gcp__census_request(0);
+        /* The latest census: this collection's, or a later one's on
+         * another thread. None when the hook is not ours (not installed,
+         * or replaced): taken after the fact, under the collector's lock. */
+        if (!gcp__census_taken(gc_no + 1, &c.live, &c.allocated))
+            gcp__census(&c.live, &c.allocated);
+    }
+    return c;
+}
 
 /* ---- the monitor (monitor.c) ----------------------------------------- */
 

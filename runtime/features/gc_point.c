@@ -12,13 +12,12 @@
 #include "unmap.h"
 
 /* An unmapping round after the point's collection: did it free blocks? */
-static inline __attribute__((always_inline)) int point_unmap_round(void *unused)
+static int point_unmap_round(void *unused)
 {
     uint64_t heap_in_use0 = gcp__heap_in_use();
-    gcp__collection c = {.unmap = 1};
 
     (void)unused;
-    gcp__collect(&c);
+    gcp__collect(1, 0);
     return gcp__heap_in_use() < heap_in_use0;
 }
 
@@ -27,11 +26,10 @@ static inline __attribute__((always_inline)) int point_unmap_round(void *unused)
 static void point_collect(gcp_gc_decision *d, int how, int read_rss)
 {
     uint64_t rss_before = read_rss ? gcp__rss_bytes() : 0, t;
-    gcp__collection c = {.unmap = how == GCP__COLLECT_AND_UNMAP};
 
     gcp__events_acquire();
     t = gcp__now_ns();
-    gcp__collect(&c);
+    gcp__collect(how == GCP__COLLECT_AND_UNMAP, 0);
     if (how == GCP__COLLECT_AND_UNMAP)
         gcp__unmap_until_quiet(point_unmap_round, NULL);
     d->cost = (double)(gcp__now_ns() - t) / 1e9;
