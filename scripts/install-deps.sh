@@ -11,9 +11,10 @@ set -eu
 
 # guile-3.0, ecl, poke and python3-memory-profiler are for the integration tests:
 # real bdwgc programs to run under `gcprof run`, and mprof to read our
-# .dat files.
+# .dat files; strace shows that loading the library changes nothing
+# (tests/check_load_inert.sh).
 packages="build-essential autoconf automake libtool pkg-config make
-libgc-dev check guile-3.0 ecl poke python3-memory-profiler"
+libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack valgrind"
 elif [ $# -gt 0 ]; then

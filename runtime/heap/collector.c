@@ -60,7 +60,7 @@ static void (*after_setup)(void); /* set before main, by one constructor */
 static pthread_once_t after_once = PTHREAD_ONCE_INIT;
 /* This thread runs after_setup: what it starts calls back in (a monitor
  * allocates, profiles), and must not wait for its own once. */
-__thread int gcp__in_after_setup __attribute__((tls_model("initial-exec")));
+static __thread int in_after_setup __attribute__((tls_model("initial-exec")));
 
 void gcp__after_collector_setup(void (*fn)(void))
 {
@@ -69,14 +69,17 @@ void gcp__after_collector_setup(void (*fn)(void))
 
 static void run_after_setup(void)
 {
-    gcp__in_after_setup = 1;
+    in_after_setup = 1;
     after_setup();
-    gcp__in_after_setup = 0;
+    in_after_setup = 0;
 }
 
-void gcp__init_collector(void)
+int gcp__init_collector(void)
 {
     pthread_once(&init_once, init_collector);
-    if (after_setup && !gcp__in_after_setup)
+    if (in_after_setup)
+        return 0; /* called back from inside: not done yet */
+    if (after_setup)
         pthread_once(&after_once, run_after_setup);
+    return 1;
 }

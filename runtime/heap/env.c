@@ -34,13 +34,6 @@ static const char *env_get(const char *name)
     return secure_getenv(name);
 }
 
-int gcp__env_is_set(const char *name)
-{
-    const char *v = env_get(name);
-
-    return v && v[strspn(v, " \t")] != '\0';
-}
-
 const gcp__env_var *gcp__env_find(const char *name)
 {
     for (size_t i = 0; i < gcp__env_nvars; i++)

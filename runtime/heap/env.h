@@ -65,8 +65,6 @@ const gcp__env_var *gcp__env_find(const char *name);
 int gcp__env_bool(const char *name, int *out);
 int gcp__env_number(const char *name, double *out);
 int gcp__env_enum(const char *name, int *out);
-/* Any row: 1 when set to something other than blanks (valid or not). */
-int gcp__env_is_set(const char *name);
 /* PATH, SPEC and TEXT rows: the value as given, or NULL when unset or
  * empty (also for a name that is no such row). */
 const char *gcp__env_text(const char *name);

@@ -61,13 +61,12 @@ static inline int gcp__zero(const void *p, size_t n)
 /* ---- initialisation (collector.c) ------------------------------------------ */
 
 /* The collector and the runtime's kinds, then (once, if registered) what
- * the environment asks for. Idempotent (collector.c). */
-void gcp__init_collector(void);
+ * the environment asks for. Idempotent (collector.c). 1 when both are
+ * done; 0 when called back from inside the second, on its thread. */
+int gcp__init_collector(void);
 /* Register what runs once right after the set-up: the top layer's
  * start-up from the environment (start/start.c), from a constructor. */
 void gcp__after_collector_setup(void (*fn)(void));
-/* This thread runs that function now (it calls back in). */
-extern __thread int gcp__in_after_setup __attribute__((tls_model("initial-exec")));
 /* The calling thread is known to the collector, registered by us if need
  * be (threads.c): 1, or 0 when it could not be registered. */
 int gcp__thread_known(void);
