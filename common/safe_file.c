@@ -6,9 +6,8 @@
  * writing: a new temporary file is created beside the target with
  * O_EXCL|O_NOFOLLOW (a planted symlink or file is never written through,
  * and a guessed name costs only a retry), then renamed over the target,
- * which replaces a symlink instead of following it. This is what
- * tools/gcprof.c does for its own output; the library cannot link the
- * tool's code, hence this copy of the approach.
+ * which replaces a symlink instead of following it. The gcprof command
+ * makes its own output files with gcp__tmp_create too (tools/out_file.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -151,21 +150,30 @@ const char *gcp__file_publish(gcp__file *f)
     return NULL;
 }
 
-const char *gcp__file_commit(gcp__file *f)
+int gcp__stream_close(FILE *fp)
 {
     int err = 0;
 
     /* A failed write left errno set; a later flush sets it again. */
-    if (!gcp__flushed(f->fp))
+    if (!gcp__flushed(fp))
         err = errno ? errno : EIO;
-    if (fclose(f->fp) != 0 && !err)
+    if (fclose(fp) != 0 && !err)
         err = errno;
+    return err;
+}
+
+const char *gcp__file_commit(gcp__file *f)
+{
+    int err = gcp__stream_close(f->fp);
+
     f->fp = NULL;
     if (!err && f->tmp && rename(f->tmp, f->path) != 0)
         err = errno;
-    if (err && f->tmp)
-        unlink(f->tmp);
-    gcp__file_discard(f);
+    if (!err) { /* renamed: the temporary name is free for others now */
+        free(f->tmp);
+        f->tmp = NULL;
+    }
+    gcp__file_discard(f); /* removes the temporary file when not renamed */
     return err ? strerror(err) : NULL;
 }
 

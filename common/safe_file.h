@@ -15,6 +15,10 @@ static inline int gcp__flushed(FILE *fp)
     return fflush(fp) == 0 && !ferror(fp);
 }
 
+/* Flushes and closes fp: 0, or the errno of the first failure (a write
+ * that failed earlier counts). fp is closed either way. */
+int gcp__stream_close(FILE *fp);
+
 typedef struct gcp__file {
     char *path; /* the target (a copy) */
     char *tmp;  /* the file being written, NULL once renamed */

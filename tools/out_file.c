@@ -107,12 +107,8 @@ const char *tool_out_open(tool_out *o, const char *path)
         return NULL;
     }
     err = errno;
-    close(o->fd);
-    o->fd = -1;
-    unlink(o->tmp);
-    remove_at_signals(NULL);
-    free(o->tmp);
-    o->tmp = NULL;
+    close(o->fd); /* no stream closes it */
+    tool_out_discard(o);
     return strerror(err);
 }
 
@@ -120,12 +116,8 @@ const char *tool_out_open(tool_out *o, const char *path)
  * (a failed write counts unless keep_cut). */
 static int close_out(tool_out *o, int keep_cut)
 {
-    int err = 0;
+    int err = gcp__stream_close(o->fp);
 
-    if (!gcp__flushed(o->fp))
-        err = errno ? errno : EIO;
-    if (fclose(o->fp) != 0 && !err)
-        err = errno;
     o->fp = NULL;
     if (!err && o->write_err && !keep_cut)
         err = o->write_err;
