@@ -68,17 +68,17 @@ static inline __attribute__((always_inline)) void gcp__collect_forced(int unmap)
 
 /* ---- the one collect routine ------------------------------------------ */
 
+/* What one collection took and, with the census, left. */
 typedef struct gcp__collection {
-    int unmap;                   /* in: GC_gcollect_and_unmap */
-    int census;                  /* in: count live runtime objects */
-    uint64_t ns;                 /* out: the collection's time */
-    gcp__counts live, allocated; /* out, with census: gcp__census's */
+    uint64_t ns;                 /* the collection's time */
+    gcp__counts live, allocated; /* with census: gcp__census's */
 } gcp__collection;
 
-/* One full collection, forced, as *c asks; with census, the census is
- * taken inside the collection by the event hook when ours runs (exact
- * while other threads allocate), after it otherwise. gcp_collect, the
- * profiler, gc points and the leak check all collect through it.
+/* One full collection through gcp__collect_forced (unmap: and unmapping),
+ * timed; with census, the census is taken inside the collection by the
+ * event hook when ours runs (exact while other threads allocate), after
+ * it otherwise. gcp_collect, the profiler and gc points collect through
+ * it; the leak check calls the step itself (leak.c says why).
  *
  * Inlined into the caller, whose frame is then the one that stays live
  * while the collector scans the stack: callers make it on stack cleared
@@ -88,7 +88,7 @@ typedef struct gcp__collection {
  * in. */
 static inline __attribute__((always_inline)) gcp__collection gcp__collect(int unmap, int census)
 {
-    gcp__collection c = {.unmap = unmap, .census = census};
+    gcp__collection c = {0};
     uint64_t t = gcp__now_ns(), gc_no = GC_get_gc_no();
 
     if (census)
