@@ -36,7 +36,6 @@
 #undef pthread_create
 #undef pthread_join
 
-
 typedef struct monitor {
     pthread_mutex_t lock; /* the stream and the fields below */
     int wake_fd;          /* eventfd: stop wakes the sampler */

@@ -90,7 +90,7 @@ static int fail_with(char *err, size_t errlen, const char *msg)
 {
     if (err && errlen > 0)
         snprintf(err, errlen, "%s", msg);
-    return gcp__fail_quiet(GCP_EINVAL, "%s", msg);
+    return gcp__fail(GCP_EINVAL, "%s", msg);
 }
 
 static void trim(const char **s, const char **e)
@@ -319,7 +319,7 @@ int gcp_config_validate(const gcp_config *cfg)
     gcp_config c; /* a copy, for the table's (mutable) field accessors */
 
     if (!cfg)
-        return gcp__fail_quiet(GCP_EINVAL, "gcp_config_validate: cfg is NULL");
+        return gcp__fail(GCP_EINVAL, "gcp_config_validate: cfg is NULL");
     c = *cfg;
     for (size_t i = 0; i < NKEYS; i++) {
         const key *k = &keys[i];
@@ -328,17 +328,17 @@ int gcp_config_validate(const gcp_config *cfg)
             int b = *int_field(&c, k), top = k->kind == KIND_BOOL ? 1 : GCP_AUTO_GC_OFF;
 
             if (b < 0 || b > top)
-                return gcp__fail_quiet(GCP_EINVAL, "%s must be 0..%d, got %d", k->name, top, b);
+                return gcp__fail(GCP_EINVAL, "%s must be 0..%d, got %d", k->name, top, b);
         } else if (check_range(k, k->name, *double_field(&c, k), msg, sizeof msg) != 0) {
-            return gcp__fail_quiet(GCP_EINVAL, "%s", msg);
+            return gcp__fail(GCP_EINVAL, "%s", msg);
         }
     }
     if (c.heap_only && c.threshold_mb > 0)
-        return gcp__fail_quiet(GCP_EINVAL, "threshold_mb=%g needs RSS, which heap_only turns off",
-                               c.threshold_mb);
+        return gcp__fail(GCP_EINVAL, "threshold_mb=%g needs RSS, which heap_only turns off",
+                         c.threshold_mb);
     if (!gcp__zero(c.reserved_, sizeof c.reserved_))
-        return gcp__fail_quiet(GCP_EINVAL, "reserved_ is not zero (start from {0} or "
-                                           "gcp_config_init)");
+        return gcp__fail(GCP_EINVAL, "reserved_ is not zero (start from {0} or "
+                                     "gcp_config_init)");
     return 0;
 }
 
@@ -381,7 +381,7 @@ int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
     int rc;
 
     if (!out)
-        return gcp__fail_quiet(GCP_EINVAL, "gcp__config_resolve: out is NULL");
+        return gcp__fail(GCP_EINVAL, "gcp__config_resolve: out is NULL");
     if (cfg && plainly_valid(cfg)) {
         *out = *cfg;
         apply_defaults(out);
@@ -397,7 +397,7 @@ int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
     }
     pthread_once(&env_once, env_load_once);
     if (env_bad)
-        return gcp__fail_quiet(GCP_EINVAL, "%s", env_msg);
+        return gcp__fail(GCP_EINVAL, "%s", env_msg);
     *out = env_cfg;
     apply_defaults(out);
     return 0;

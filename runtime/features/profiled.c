@@ -81,7 +81,7 @@ int gcp_profiled_call(const char *name, gcp_fn body, void *env, const gcp_config
     char msg[256];
 
     if (!body) /* nothing to run: as gcp_profile says */
-        return gcp__fail_quiet(GCP_EINVAL, "gcp_profiled_call: body is NULL");
+        return gcp__fail(GCP_EINVAL, "gcp_profiled_call: body is NULL");
     gcp_history *h = history ? history_of(history) : NULL;
     int rc = gcp_profile(name, body, env, cfg, &r);
     if (rc == 0) {
@@ -96,7 +96,7 @@ int gcp_profiled_call(const char *name, gcp_fn body, void *env, const gcp_config
         gcp__log(GCP_LOG_WARN, "%s: not profiled, run without profiling: %s",
                  name ? name : "(anonymous)", msg);
     int status = body(env);
-    gcp__fail_quiet(rc, "%s", msg); /* the body may have failed calls of its own */
+    gcp__fail(rc, "%s", msg); /* the body may have failed calls of its own */
     return status;
 }
 
@@ -129,14 +129,14 @@ int gcp_history_get(const gcp_history *h, size_t i, gcp_report *out)
     int rc = 0;
 
     if (!out)
-        return gcp__fail_quiet(GCP_EINVAL, "gcp_history_get: out is NULL");
+        return gcp__fail(GCP_EINVAL, "gcp_history_get: out is NULL");
     if (!h)
-        return gcp__fail_quiet(GCP_ERANGE, "gcp_history_get: report %zu of 0", i);
+        return gcp__fail(GCP_ERANGE, "gcp_history_get: report %zu of 0", i);
     pthread_mutex_lock((pthread_mutex_t *)&h->lock);
     if (i < h->count)
         *out = h->ring[(h->next + GCP_HISTORY_MAX - h->count + i) % GCP_HISTORY_MAX];
     else
-        rc = gcp__fail_quiet(GCP_ERANGE, "gcp_history_get: report %zu of %zu", i, h->count);
+        rc = gcp__fail(GCP_ERANGE, "gcp_history_get: report %zu of %zu", i, h->count);
     pthread_mutex_unlock((pthread_mutex_t *)&h->lock);
     return rc;
 }
@@ -179,7 +179,7 @@ int gcp_history_print(FILE *fp, const gcp_history *h)
     size_t n = gcp_history_count(h);
 
     if (!fp)
-        return gcp__fail_quiet(GCP_EINVAL, "gcp_history_print: fp is NULL");
+        return gcp__fail(GCP_EINVAL, "gcp_history_print: fp is NULL");
     for (size_t i = 0; i < n && gcp_history_get(h, i, &r) == 0; i++) {
         if (gcp_report_print(fp, &r) < 0)
             return GCP_EIO;

@@ -151,7 +151,7 @@ int gcp_snapshot_leaks_site(const gcp_snapshot_leaks *l, size_t i, gcp_snapshot_
     if (!l || !out)
         return gcp__fail(GCP_EINVAL, "gcp_snapshot_leaks_site: %s is NULL", l ? "out" : "leaks");
     if (i >= l->n)
-        return gcp__fail_quiet(GCP_ERANGE, "gcp_snapshot_leaks_site: site %zu of %zu", i, l->n);
+        return gcp__fail(GCP_ERANGE, "gcp_snapshot_leaks_site: site %zu of %zu", i, l->n);
     *out = l->sites[i];
     return 0;
 }

@@ -61,10 +61,10 @@ static long group(const gcp_snapshot *snap, type_row **rows)
 static long rows_for(FILE *fp, const gcp_snapshot *snap, const char *who, type_row **rows)
 {
     if (!fp || !snap)
-        return gcp__fail_quiet(GCP_EINVAL, "%s: %s is NULL", who, fp ? "snap" : "fp");
+        return gcp__fail(GCP_EINVAL, "%s: %s is NULL", who, fp ? "snap" : "fp");
     long n = group(snap, rows);
     if (n < 0)
-        return gcp__fail_quiet(GCP_ENOMEM, "%s: no memory", who);
+        return gcp__fail(GCP_ENOMEM, "%s: no memory", who);
     return n;
 }
 

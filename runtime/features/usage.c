@@ -363,7 +363,7 @@ int gcp_usage_get(const gcp_usage *u, size_t i, gcp_usage_sample *out)
     if (!u || !out)
         return gcp__fail(GCP_EINVAL, "gcp_usage_get: %s is NULL", u ? "out" : "usage");
     if (i >= u->n)
-        return gcp__fail_quiet(GCP_ERANGE, "gcp_usage_get: sample %zu of %zu", i, u->n);
+        return gcp__fail(GCP_ERANGE, "gcp_usage_get: sample %zu of %zu", i, u->n);
     const reading *r = &u->s[i];
     memset(out, 0, sizeof *out);
     out->t = (double)(r->ns - u->s[0].ns) / 1e9;

@@ -106,8 +106,8 @@ static const gcp__env_var *row_of(const char *name, gcp__env_kind kind, const ch
 
     if (row && row->kind == kind)
         return row;
-    gcp__fail_quiet(GCP_EINVAL, "%s: %s is not a row of its kind in runtime/heap/env_table.c", reader,
-                    name);
+    gcp__fail(GCP_EINVAL, "%s: %s is not a row of its kind in runtime/heap/env_table.c", reader,
+              name);
     return NULL;
 }
 
@@ -131,9 +131,8 @@ static int value_of(const gcp__env_var *row, const char **s, size_t *len)
 /* GCP_EINVAL: "NAME: 'value' is not WHAT", the value quoted up to SHOW_MAX. */
 static int not_a(const gcp__env_var *row, const char *s, size_t len, const char *what)
 {
-    return gcp__fail_quiet(GCP_EINVAL, "%s: '%.*s%s' is not %s", row->name,
-                           len > SHOW_MAX ? SHOW_MAX : (int)len, s, len > SHOW_MAX ? "..." : "",
-                           what);
+    return gcp__fail(GCP_EINVAL, "%s: '%.*s%s' is not %s", row->name,
+                     len > SHOW_MAX ? SHOW_MAX : (int)len, s, len > SHOW_MAX ? "..." : "", what);
 }
 
 static int parse_enum(const gcp__env_var *row, const char *s, size_t len, int *out)
@@ -244,14 +243,13 @@ int gcp__env_number(const char *name, double *out)
 
         bound(row->min, lo, sizeof lo);
         if (isinf(row->max))
-            return gcp__fail_quiet(GCP_EINVAL, "%s must be finite and %s %s, got %g", row->name,
-                                   above ? ">" : ">=", lo, v);
+            return gcp__fail(GCP_EINVAL, "%s must be finite and %s %s, got %g", row->name,
+                             above ? ">" : ">=", lo, v);
         bound(row->max, hi, sizeof hi);
         if (above)
-            return gcp__fail_quiet(GCP_EINVAL, "%s must be above %s and at most %s, got %g",
-                                   row->name, lo, hi, v);
-        return gcp__fail_quiet(GCP_EINVAL, "%s must be from %s to %s, got %g", row->name, lo, hi,
-                               v);
+            return gcp__fail(GCP_EINVAL, "%s must be above %s and at most %s, got %g", row->name,
+                             lo, hi, v);
+        return gcp__fail(GCP_EINVAL, "%s must be from %s to %s, got %g", row->name, lo, hi, v);
     }
     if ((row->flags & GCP__ENV_WHOLE) && v != floor(v))
         return not_a(row, s, len, "a whole number");

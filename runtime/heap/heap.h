@@ -30,8 +30,6 @@
  * return err (so callers can `return gcp__fail(...)`). Not logged: a
  * failure the caller gets back is the caller's to report. */
 int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
-/* The former name, from when gcp__fail logged: the same function now. */
-#define gcp__fail_quiet gcp__fail
 /* The log hook, for what no caller sees in a return value: warnings about
  * a closure, the monitor's thread, the environment's start-up, a profile
  * abandoned at thread exit. */
