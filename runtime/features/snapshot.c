@@ -134,27 +134,33 @@ static change *compare(const gcp_snapshot *before, const gcp_snapshot *after, si
     return c;
 }
 
-static int diff_args(FILE *fp, const gcp_snapshot *before, const gcp_snapshot *after,
-                     const char *who)
+/* The arguments checked, then the changes (compare): NULL with *rc the
+ * error, named after who. */
+static change *diff_of(FILE *fp, const gcp_snapshot *before, const gcp_snapshot *after,
+                       const char *who, size_t *n, int *rc)
 {
-    if (!fp || !before || !after)
-        return gcp__fail(GCP_EINVAL, "%s: %s is NULL", who,
-                         !fp       ? "fp"
-                         : !before ? "before"
-                                   : "after");
-    return 0;
+    change *c;
+
+    if (!fp || !before || !after) {
+        *rc = gcp__fail(GCP_EINVAL, "%s: %s is NULL", who,
+                        !fp       ? "fp"
+                        : !before ? "before"
+                                  : "after");
+        return NULL;
+    }
+    if (!(c = compare(before, after, n)))
+        *rc = gcp__fail(GCP_ENOMEM, "%s: no memory", who);
+    return c;
 }
 
 int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before, const gcp_snapshot *after)
 {
     size_t n;
-    int rc = diff_args(fp, before, after, "gcp_snapshot_diff_print");
+    int rc;
+    change *c = diff_of(fp, before, after, "gcp_snapshot_diff_print", &n, &rc);
 
-    if (rc < 0)
-        return rc;
-    change *c = compare(before, after, &n);
     if (!c)
-        return gcp__fail(GCP_ENOMEM, "gcp_snapshot_diff_print: no memory");
+        return rc;
     fprintf(fp, "'%s' -> '%s': growth of live runtime objects by site\n", before->label,
             after->label);
     fprintf(fp, "%13s %10s  %-9s %s\n", "bytes", "objects", "", "site");
@@ -175,13 +181,11 @@ int gcp_snapshot_diff_print(FILE *fp, const gcp_snapshot *before, const gcp_snap
 int gcp_snapshot_diff_write_json(FILE *fp, const gcp_snapshot *before, const gcp_snapshot *after)
 {
     size_t n;
-    int rc = diff_args(fp, before, after, "gcp_snapshot_diff_write_json");
+    int rc;
+    change *c = diff_of(fp, before, after, "gcp_snapshot_diff_write_json", &n, &rc);
 
-    if (rc < 0)
-        return rc;
-    change *c = compare(before, after, &n);
     if (!c)
-        return gcp__fail(GCP_ENOMEM, "gcp_snapshot_diff_write_json: no memory");
+        return rc;
     fputs("{\"before\": ", fp);
     gcp__json_str(fp, before->label);
     fputs(", \"after\": ", fp);
