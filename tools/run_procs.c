@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "run_procs.h"
+#include "text.h"
 #include "units.h"
 
 #include <dirent.h>
@@ -19,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
 
 /* pid's slot in the table, added when new (*added set); -1 when full:
  * not named again and again. */
@@ -66,9 +66,7 @@ static int note_child(tool_procs *p, long pid, long ppid, const tool_run_output 
         name[n - 1] = '\0';
     if (!added && (n == 0 || strncmp(p->name[i], name, sizeof p->name[i] - 1) == 0))
         return 0; /* seen, same image (or gone) */
-    size_t k = strnlen(name, sizeof p->name[i] - 1); /* comm: at most 15 bytes */
-    memcpy(p->name[i], name, k);
-    p->name[i][k] = '\0';
+    gcp__utf8_copy(p->name[i], sizeof p->name[i], name); /* comm: at most 15 bytes */
     ch.name = name;
     gcp__tl_child(out->file.fp, out->format, &ch);
     return added;
