@@ -55,7 +55,7 @@ typedef struct monitor {
 } monitor;
 
 static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
-static _Atomic int running;
+_Atomic int gcp__monitor_on; /* a monitor runs: monitor.h */
 static pthread_mutex_t start_stop = PTHREAD_MUTEX_INITIALIZER;
 static pid_t inherited_from; /* in a forked child: the owner's pid */
 
@@ -195,9 +195,9 @@ static void fork_child(void)
     pthread_mutex_unlock(&mon.lock); /* the forking thread took it */
     /* A thread of the parent may have been starting or stopping. */
     pthread_mutex_init(&start_stop, NULL);
-    if (atomic_load(&running) || mon.fp)
+    if (atomic_load(&gcp__monitor_on) || mon.fp)
         inherited_from = mon.owner;
-    atomic_store(&running, 0);
+    atomic_store(&gcp__monitor_on, 0);
     gcp__events_record(0);
     if (mon.wake_fd >= 0)
         close(mon.wake_fd);
@@ -269,7 +269,7 @@ static int start(const gcp_monitor_options *o, int from_env)
     gcp__explicit_learn(); /* GC_gcollect & co from the records' START */
     pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&start_stop);
-    if (atomic_load(&running)) {
+    if (atomic_load(&gcp__monitor_on)) {
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_ESTATE, "gcp_monitor_start: a monitor is already running");
     }
@@ -305,9 +305,9 @@ static int start(const gcp_monitor_options *o, int from_env)
         gcp__tl_meta(mon.fp, mon.format, o->cmdline ? o->cmdline : cmdline, (long)getpid(),
                      mon.start_real, mon.interval);
     gcp__events_record(1);
-    atomic_store(&running, 1);
+    atomic_store(&gcp__monitor_on, 1);
     if (pthread_create(&mon.thread, NULL, sampler, NULL) != 0) {
-        atomic_store(&running, 0);
+        atomic_store(&gcp__monitor_on, 0);
         gcp__events_record(0);
         gcp__events_release();
         close_stream();
@@ -334,9 +334,9 @@ int gcp_monitor_start(const gcp_monitor_options *o)
  * the one seen is a parent's (a forked child's copy is inert). */
 int gcp__monitor_not_running(const char *fn)
 {
-    if (atomic_load(&running) && mon.owner == getpid())
+    if (atomic_load(&gcp__monitor_on) && mon.owner == getpid())
         return 0;
-    if (inherited_from || atomic_load(&running))
+    if (inherited_from || atomic_load(&gcp__monitor_on))
         return gcp__fail(GCP_ESTATE, "%s: the monitor belongs to process %ld, not this child", fn,
                          (long)(inherited_from ? inherited_from : mon.owner));
     return gcp__fail(GCP_ESTATE, "%s: no monitor is running", fn);
@@ -385,7 +385,7 @@ int gcp_monitor_stop(void)
     if (mon.fp)
         read_sample(&s);
     pthread_mutex_lock(&mon.lock);
-    atomic_store(&running, 0);
+    atomic_store(&gcp__monitor_on, 0);
     write_interval(&s);
     int failed = finish_stream(&why), from_env = mon.from_env;
     pthread_mutex_unlock(&mon.lock);
@@ -402,7 +402,7 @@ int gcp_monitor_stop(void)
 
 int gcp_monitor_running(void)
 {
-    return atomic_load(&running);
+    return atomic_load(&gcp__monitor_on);
 }
 
 double gcp__monitor_thread_cpu(void)
@@ -410,7 +410,7 @@ double gcp__monitor_thread_cpu(void)
     clockid_t clock;
     struct timespec ts;
 
-    if (!atomic_load(&running) || pthread_getcpuclockid(mon.thread, &clock) != 0 ||
+    if (!atomic_load(&gcp__monitor_on) || pthread_getcpuclockid(mon.thread, &clock) != 0 ||
         clock_gettime(clock, &ts) != 0)
         return -1;
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -435,9 +435,4 @@ FILE *gcp__monitor_lock(gcp_tl_format *format, int **said_no_rss)
 void gcp__monitor_unlock(void)
 {
     pthread_mutex_unlock(&mon.lock);
-}
-
-int gcp__monitor_active(void)
-{
-    return atomic_load_explicit(&running, memory_order_relaxed);
 }

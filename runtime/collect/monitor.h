@@ -6,6 +6,7 @@
 #ifndef GCP_MONITOR_H
 #define GCP_MONITOR_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "gcprof.h"
@@ -24,8 +25,13 @@ int gcp__monitor_options_check(const gcp_monitor_options *o);
  * gcp__monitor_unlock always follows. */
 FILE *gcp__monitor_lock(gcp_tl_format *format, int **said_no_rss);
 void gcp__monitor_unlock(void);
-/* A monitor runs (read relaxed: a marker may just miss a start or stop). */
-int gcp__monitor_active(void);
+/* A monitor runs (read relaxed: a marker may just miss a start or stop).
+ * Inline: every profile asks twice, and most find none. */
+extern _Atomic int gcp__monitor_on;
+static inline int gcp__monitor_active(void)
+{
+    return atomic_load_explicit(&gcp__monitor_on, memory_order_relaxed);
+}
 /* 0 when this process's monitor runs; else GCP_ESTATE naming fn. */
 int gcp__monitor_not_running(const char *fn);
 
