@@ -15,6 +15,14 @@ static inline uint64_t gcp__now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Nanoseconds since the Unix epoch (CLOCK_REALTIME). */
+static inline uint64_t gcp__realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* ---- the hook's clock (fast_clock.c) ------------------------------- */
 
 /* Calibrate once (20 ms on x86-64 with an invariant TSC); then

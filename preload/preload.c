@@ -188,6 +188,7 @@ __attribute__((constructor)) static void preload_start(void)
     gcp__gc_record_begin(&preload_state->recorder, gcp__now_ns()); /* before the hook */
     preload_trace = open_trace();
     preload_write_image();
+    preload_heap_start(); /* before the hook: it sweeps the samples */
     preload_hook_install();
     if (preload_reader_start() != 0) {
         preload_hook_remove(); /* nothing would read the ring */

@@ -67,6 +67,7 @@ typedef struct preload_mem {
     pthread_cond_t wake;
     int stopping; /* under wake_lock */
     void *stack;  /* the reader's, PRELOAD_STACK bytes, in the same mapping */
+    char foreign[2][PATH_MAX]; /* libraries we loaded, not roots (preload_heap.c) */
 } preload_mem;
 
 #define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */
@@ -104,6 +105,21 @@ void preload_flush_release(void); /* after preload_flush_all, if still running *
 void preload_write_image(void);   /* the GCPROF_IMAGE record of this process */
 void preload_reader_forked(int follow);
 extern pid_t preload_owner;       /* the process the reader writes for */
+
+/* preload_heap.c: heap profiles (sampling, dumps); preload_alloc.c
+ * interposes the allocation functions and calls preload_heap_take. */
+extern int preload_heap_on;         /* sampling */
+extern double preload_heap_every;   /* seconds between dumps; 0: at the end */
+extern __thread int preload_heap_depth __attribute__((tls_model("initial-exec")));
+void preload_heap_start(void);
+void preload_heap_take(void *p, size_t requested, const char *kind, int inner);
+void preload_heap_take_list(void *list, size_t size, const char *kind);
+void preload_heap_forget(void *p);
+void preload_heap_sweep(void);     /* the hook, at RECLAIM_END */
+int preload_heap_dump(void);       /* 0, or -1 (not sampling, cannot write) */
+void preload_heap_forked(int follow);
+int preload_heap_foreign(const char *name); /* a library we brought */
+const char *preload_kind_name(int k);       /* preload_alloc.c */
 
 /* preload_exec.c */
 void preload_fork_watch(void);

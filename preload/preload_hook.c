@@ -80,6 +80,8 @@ static void on_event(int type)
         ev.own_ns = gcp__now_ns() - ev.mono_ns;
     }
     gcp__gc_record_event(&preload_state->recorder, &ev);
+    if (gcp__gc_event_wants_live(type) && preload_heap_on) /* the marks are final */
+        preload_heap_sweep();
     if (next)
         next(type);
     in_hook = 0;
@@ -166,7 +168,7 @@ static int filter_roots(const char *name, void *start, size_t size)
 {
     roots_filter f = atomic_load(&program_filter);
 
-    if (our_segment(start, size))
+    if (our_segment(start, size) || preload_heap_foreign(name))
         return 0;
     return f ? f(name, start, size) : 1;
 }

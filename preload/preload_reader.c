@@ -136,6 +136,7 @@ static double drain_gap(size_t popped, double since_last)
 static void *reader_main(void *arg)
 {
     double last_drain = mono_s(), next_sample = last_drain + preload_interval;
+    double next_dump = preload_heap_every > 0 ? last_drain + preload_heap_every : 1e300;
     double gap = DRAIN_GAP_BUSY; /* start-up collects a tiny heap fast */
     int last = 0;
 
@@ -153,6 +154,10 @@ static void *reader_main(void *arg)
                 next_sample = now + preload_interval;
         }
         pthread_mutex_unlock(&preload_state->out_lock);
+        if (!last && now >= next_dump) { /* the last one is the exit's */
+            preload_heap_dump();
+            next_dump = now + preload_heap_every;
+        }
     }
     return NULL;
 }
@@ -219,6 +224,7 @@ void preload_reader_stop(void)
     pthread_cond_signal(&m->wake);
     pthread_mutex_unlock(&m->wake_lock);
     real_join(reader, NULL);
+    preload_heap_dump();
     unsigned long long lost = atomic_load(&m->recorder.dropped);
     if (lost) /* gaps in the GCPROF_GC numbers: say why */
         fprintf(stderr, "gcprof: %llu collections not recorded (buffer full)\n", lost);
@@ -235,6 +241,7 @@ int preload_flush_all(void)
     holding = 1;
     write_collections();
     write_sample();
+    preload_heap_dump(); /* the image ends: its heap profile */
     return 1;
 }
 
@@ -257,6 +264,7 @@ void preload_reader_forked(int follow)
         __fpurge(preload_trace);
     m->channel.pending_len = 0;
     reader_started = 0;
+    preload_heap_forked(follow);
     if (!follow) {
         preload_channel_drop(&m->channel);
         preload_out = NULL;

@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "options.h"
 #include "run_child.h"
+#include "run_heap.h"
 #include "run_record.h"
 #include "timeline.h"
 
@@ -43,13 +44,18 @@ typedef struct run_opts {
     int trace;
     int follow;  /* -f */
     int no_live; /* --no-live */
+    int heap;    /* --heap-profile */
+    tool_heap heap_profile;
+    const char *heap_output;
     char **argv; /* the program and its arguments */
 } run_opts;
 
 static void usage(FILE *fp)
 {
     fputs("Usage: gcprof run [-f] [-i SECONDS] [-o FILE] [--format dat|jsonl] [--trace]"
-          " [--no-live] -- PROGRAM [ARGS...]\n"
+          " [--no-live]\n"
+          "                 [--heap-profile[=BYTES]] [--heap-output FILE] [--heap-every SECONDS]\n"
+          "                 -- PROGRAM [ARGS...]\n"
           "\n"
           "Runs PROGRAM and records its memory over time: its RSS every interval and,\n"
           "when it uses bdwgc (the Boehm collector), the collector's heap and every\n"
@@ -68,6 +74,16 @@ static void usage(FILE *fp)
           "                          first, then appended to by every process image)\n"
           "      --no-live           do not count the bytes in marked objects after\n"
           "                          each collection (a pass over the mark bits)\n"
+          "      --heap-profile[=BYTES]\n"
+          "                          also sample the collector's allocations with their\n"
+          "                          call stacks, one sample every BYTES allocated on\n"
+          "                          average (default 512K; K, M, G allowed; 1: every\n"
+          "                          allocation), and write a pprof heap profile\n"
+          "      --heap-output FILE  where (default: the recording's name with\n"
+          "                          .heap.pb.gz; other processes: FILE's stem + .PID.pb.gz)\n"
+          "      --heap-every SECONDS\n"
+          "                          write the heap profile every SECONDS while PROGRAM\n"
+          "                          runs too (default: at its end only)\n"
           "  -h, --help              show this text\n"
           "\n"
           "An option given twice is an error. PROGRAM is run with execvp(3), with its\n"
@@ -129,13 +145,23 @@ static int check_output_name(const char *opt, const char *s)
     return 0;
 }
 
-enum { OPT_INTERVAL, OPT_OUTPUT, OPT_FORMAT }; /* the valued options, in the table */
+enum { OPT_INTERVAL, OPT_OUTPUT, OPT_FORMAT, OPT_HEAP, OPT_HEAP_EVERY }; /* valued, in the table */
 
 /* The values, once all are in: -1 at the first bad one (said). t: the
  * table, for the options as typed. */
-static int check_values(const tool_opt *t, const char *interval, const char *format, run_opts *o)
+static int check_values(const tool_opt *t, const char *interval, const char *format, run_opts *o,
+                        const char *rate, const char *every)
 {
     if (interval && parse_interval(t[OPT_INTERVAL].given, interval, &o->interval) < 0)
+        return -1;
+    o->heap_profile.rate = o->heap ? 512u << 10 : 0;
+    if (rate && tool_heap_parse_rate(t[OPT_HEAP].given, rate, &o->heap_profile.rate) < 0)
+        return -1;
+    if (every && parse_interval(t[OPT_HEAP_EVERY].given, every, &o->heap_profile.every) < 0)
+        return -1;
+    if ((every || o->heap_output) && !o->heap)
+        return bad_usage("%s needs --heap-profile", every ? "--heap-every" : "--heap-output");
+    if (o->heap_output && check_output_name("--heap-output", o->heap_output) < 0)
         return -1;
     if (o->output && check_output_name(t[OPT_OUTPUT].given, o->output) < 0)
         return -1;
@@ -148,12 +174,15 @@ static int check_values(const tool_opt *t, const char *interval, const char *for
  * rest is its command line, untouched. */
 static int parse_args(int argc, char **argv, run_opts *o)
 {
-    const char *interval = NULL, *format = NULL;
+    const char *interval = NULL, *format = NULL, *rate = NULL, *every = NULL;
     int help = 0, n;
     tool_opt table[] = {
         [OPT_INTERVAL] = TOOL_OPT_VALUE("--interval", 'i', &interval),
         [OPT_OUTPUT] = TOOL_OPT_VALUE("--output", 'o', &o->output),
         [OPT_FORMAT] = TOOL_OPT_VALUE("--format", 0, &format),
+        [OPT_HEAP] = TOOL_OPT_OPTIONAL("--heap-profile", &rate, &o->heap),
+        [OPT_HEAP_EVERY] = TOOL_OPT_VALUE("--heap-every", 0, &every),
+        TOOL_OPT_VALUE("--heap-output", 0, &o->heap_output),
         TOOL_OPT_FLAG("--follow", 'f', &o->follow),
         TOOL_OPT_FLAG("--trace", 0, &o->trace),
         TOOL_OPT_FLAG("--no-live", 0, &o->no_live),
@@ -167,7 +196,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
         usage(stdout);
         return 1;
     }
-    if (r != TOOL_OPTS_OK || check_values(table, interval, format, o) < 0)
+    if (r != TOOL_OPTS_OK || check_values(table, interval, format, o, rate, every) < 0)
         return -1;
     if (n == 0)
         return bad_usage("no program to run: name it after --");
@@ -356,8 +385,26 @@ static void empty_trace_file(const run_opts *o)
         close(fd); /* else the preload says it cannot write there */
 }
 
+/* The heap profiles, after the program: said, and whether all were
+ * written. */
+static int finish_heap(run_opts *o, const char *preload)
+{
+    tool_heap *h = &o->heap_profile;
+    int n = tool_heap_finish(h);
+
+    if (n > 0)
+        tool_say("run", "wrote heap profile %s%s", h->output,
+                 n > 1 ? " (and one per other process image beside it)" : "");
+    else if (n == 0)
+        tool_say("run", "no heap profile: %s", !preload ? "no preload library"
+                                                : "the program allocated nothing through a "
+                                                  "dynamically linked libgc");
+    free((char *)h->output);
+    return n >= 0;
+}
+
 /* Runs the program into an open output; returns the exit status. */
-static int run(const run_opts *o, tool_run_output *out)
+static int run(run_opts *o, tool_run_output *out)
 {
     char preload_buf[PATH_MAX];
     const char *preload = find_preload(preload_buf);
@@ -366,6 +413,15 @@ static int run(const run_opts *o, tool_run_output *out)
     tool_child child;
     double start = gcp__tl_now();
 
+    if (o->heap) {
+        if (tool_heap_prepare(&o->heap_profile, o->heap_output, out->file.path) != 0) {
+            tool_out_discard(&out->file);
+            return TOOL_EXIT_RUN_FAILED;
+        }
+        co.heap_rate = o->heap_profile.rate;
+        co.heap_dir = o->heap_profile.dir;
+        co.heap_every = o->heap_profile.every;
+    }
     empty_trace_file(o);
     int r = tool_child_start(&child, o->argv, &co);
     tool_run_result res = {0};
@@ -373,6 +429,8 @@ static int run(const run_opts *o, tool_run_output *out)
     if (r != 0) {
         tool_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
         tool_out_discard(&out->file);
+        if (o->heap)
+            tool_heap_finish(&o->heap_profile); /* removes the directory */
         if (r < 0) /* no fork or pipe: our failure, not the program's */
             return TOOL_EXIT_RUN_FAILED;
         return r == ENOENT ? TOOL_EXIT_NOT_FOUND : TOOL_EXIT_CANNOT_EXEC; /* as a shell */
@@ -380,11 +438,15 @@ static int run(const run_opts *o, tool_run_output *out)
     char *cmdline = join_args(o->argv);
     gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
     free(cmdline);
+    if (o->heap)
+        tool_heap_watch(&o->heap_profile, (long)child.pid);
     tool_run_record(&child, out, o->interval, o->follow, &res);
     int code = tool_child_exit_code(res.wstatus);
     int written = finish_output(out, o, (long)child.pid, &res) == 0;
     if (written)
         report(out, o, preload, res.wstatus);
+    if (o->heap && !finish_heap(o, preload))
+        written = 0;
     free(out->final);
     /* the recording is what was asked for: without it, gcprof failed */
     return written ? code : TOOL_EXIT_RUN_FAILED;

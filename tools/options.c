@@ -83,8 +83,10 @@ static int take_option(const tool_opts *how, int argc, char **argv, int *i)
     if (!e || (!e->value && *rest)) /* a flag with a value: "--json=1", "-fx" */
         return bad(how, "unknown option '%s'", a);
     const char *typed = is_long ? e->name : e->short_name;
-    if (!e->value)
+    if (!e->value || (e->flag && *rest != '=')) /* a flag, or an optional value not given */
         return take_flag(how, e, typed);
+    if (e->flag) /* "--name=VALUE": the flag too */
+        *e->flag = 1;
     return take_value(how, e, typed, rest, argc, argv, i);
 }
 

@@ -17,7 +17,8 @@
  * Spellings: "--output VALUE", "--output=VALUE", "-o VALUE", "-oVALUE" and
  * "-o=VALUE" (as mprof's argparse takes it); a flag takes no value
  * ("--json=1" and "-hx" are unknown options). Long names are whole, never
- * abbreviated. "--" ends the options; "-" alone is an argument. An option
+ * abbreviated; an optional value comes only after '=' ("--heap-profile",
+ * "--heap-profile=1"). "--" ends the options; "-" alone is an argument. An option
  * given twice, an unknown one and a missing value are errors, said in one
  * line: "gcprof CMD: <what> (HINT)".
  */
@@ -28,7 +29,7 @@ typedef struct tool_opt {
     const char *name;   /* "--output"; NULL ends the table */
     char letter;        /* 'o' for "-o", or 0 */
     const char **value; /* takes a value: it goes here (pointing into argv) */
-    int *flag;          /* takes none: set to 1 */
+    int *flag;          /* takes none: set to 1 (with value too: an optional value) */
     int stop;           /* a flag that ends the parse where it stands (--help) */
     const char *given;  /* out: the option as typed ("-o" or "--output"), or NULL */
     char short_name[3]; /* private: "-o", when given so */
@@ -37,6 +38,9 @@ typedef struct tool_opt {
 #define TOOL_OPT_VALUE(name, letter, slot) {(name), (letter), (slot), NULL, 0, NULL, ""}
 #define TOOL_OPT_FLAG(name, letter, slot)  {(name), (letter), NULL, (slot), 0, NULL, ""}
 #define TOOL_OPT_STOP(name, letter, slot)  {(name), (letter), NULL, (slot), 1, NULL, ""}
+/* "--name" sets the flag; "--name=VALUE" sets it and takes the value
+ * (never from the next argument: it may be the program's). Long only. */
+#define TOOL_OPT_OPTIONAL(name, slot, flag) {(name), 0, (slot), (flag), 0, NULL, ""}
 #define TOOL_OPT_END                       {NULL, 0, NULL, NULL, 0, NULL, ""}
 
 typedef struct tool_opts {

@@ -102,6 +102,22 @@ static void set_env_flag(const char *name, int on)
     setenv(name, on ? "1" : "0", 1);
 }
 
+/* The heap profile's settings, or none (an outer gcprof run's removed). */
+static void set_heap_env(const tool_child_opts *o)
+{
+    if (!o->heap_rate) {
+        unsetenv("GCPROF_PRELOAD_HEAP_RATE");
+        unsetenv("GCPROF_PRELOAD_HEAP_DIR");
+        unsetenv("GCPROF_PRELOAD_HEAP_EVERY");
+        return;
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->heap_rate);
+    setenv("GCPROF_PRELOAD_HEAP_RATE", buf, 1);
+    setenv("GCPROF_PRELOAD_HEAP_DIR", o->heap_dir, 1);
+    set_env_double("GCPROF_PRELOAD_HEAP_EVERY", o->heap_every);
+}
+
 /* In the child: what the preload reads, GCPROF_PRELOAD_* (internal, in
  * runtime/heap/env_table.c and doc/environment.md), each one set or unset, so
  * nothing of an outer gcprof run's is left. The program's own variables
@@ -129,6 +145,7 @@ static void child_env(int data_fd, const tool_child_opts *o)
         unsetenv("GCPROF_PRELOAD_TRACE_FILE");
     set_env_flag("GCPROF_PRELOAD_FOLLOW", o->follow);
     set_env_flag("GCPROF_PRELOAD_LIVE", o->live);
+    set_heap_env(o);
     if (!o->preload)
         return;
     const char *old = getenv("LD_PRELOAD");

@@ -18,6 +18,9 @@ typedef struct tool_child_opts {
     int follow;          /* -f: children record too */
     int live;            /* measure live bytes after each collection */
     const char *trace_file; /* where trace lines go (GCPROF_TRACE_FILE), or NULL: stderr */
+    uint64_t heap_rate;     /* --heap-profile: mean bytes between samples; 0: off */
+    const char *heap_dir;   /* where the preload writes its heap dumps */
+    double heap_every;      /* seconds between dumps; 0: at the end only */
 } tool_child_opts;
 
 typedef struct tool_child {

@@ -1,0 +1,79 @@
+/*
+ * heap_sampler_tables.h - the sampler's state, shared by its files only
+ * (heap_sampler.c, heap_sampler_tables.c, heap_dump.c). Every table is an
+ * anonymous mapping of ours, grown with mremap: no malloc, no root.
+ */
+#ifndef GCP_HEAP_SAMPLER_TABLES_H
+#define GCP_HEAP_SAMPLER_TABLES_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An object's address is kept inverted, so that a scan of our memory
+ * would not find it; 0 and all ones are then free for the slot states. */
+#define GCP__HS_EMPTY ((uintptr_t)0)
+#define GCP__HS_GONE  (~(uintptr_t)0) /* a deleted slot (a tombstone) */
+
+static inline uintptr_t gcp__hs_hide(uintptr_t p)
+{
+    return ~p;
+}
+
+static inline const void *gcp__hs_reveal(uintptr_t h)
+{
+    return (const void *)~h;
+}
+
+typedef struct gcp__hs_stack {
+    uint64_t hash;
+    const char *kind;
+    uint32_t first, depth;  /* pcs[first .. first+depth) */
+    double alloc_objects, alloc_bytes;
+    double inuse_objects, inuse_bytes; /* filled by the dump */
+} gcp__hs_stack;
+
+typedef struct gcp__hs_live {
+    uintptr_t hidden; /* or EMPTY / GONE */
+    uint32_t stack;
+    uint32_t survived; /* marked by the latest sweep */
+    size_t size;
+    double weight;
+} gcp__hs_live;
+
+typedef struct gcp__hs_region {
+    void *base;
+    size_t bytes;
+} gcp__hs_region;
+
+typedef struct gcp__hs_state {
+    _Atomic uint64_t rate;        /* 0: not sampling */
+    uint64_t start_real_ns;
+    unsigned long gc_no;          /* of the latest sweep */
+    uint64_t lost;                /* samples dropped: no memory for them */
+    gcp__hs_region stack_region, index_region, pc_region, live_region;
+    gcp__hs_stack *stacks;
+    size_t nstacks;
+    uint32_t *index; /* stack index + 1, by hash; 0: empty */
+    size_t index_cap;
+    uintptr_t *pcs;
+    size_t npcs;
+    gcp__hs_live *live;
+    size_t live_cap, live_used; /* used: live + tombstones */
+    _Atomic size_t live_count;
+} gcp__hs_state;
+
+extern gcp__hs_state gcp__hs;
+
+void gcp__hs_lock(void);
+void gcp__hs_unlock(void);
+
+/* All under the lock. */
+int32_t gcp__hs_stack_find(const char *kind, void *const *pcs, int depth); /* -1: no memory */
+int gcp__hs_live_put(uintptr_t base, uint32_t stack, size_t size, double weight);
+void gcp__hs_live_drop(uintptr_t base);
+void gcp__hs_live_kill(gcp__hs_live *e);
+void gcp__hs_region_free(gcp__hs_region *r);
+void gcp__hs_tables_free(void);
+
+#endif

@@ -1,0 +1,284 @@
+/*
+ * preload_alloc.c - every allocation entry point of bdwgc's API, passed on
+ * to the collector and, when gcprof run asks for a heap profile, counted
+ * down towards the next sample (preload_heap.c).
+ *
+ * One allocation is seen once: the collector's entry points call each
+ * other through the PLT (Debian's GC_malloc tail-jumps to GC_malloc_kind,
+ * GC_debug_malloc calls GC_malloc, GC_realloc calls GC_free), so a
+ * thread-local depth marks the outermost call, and only it counts. Frees
+ * count at any depth: a sample must go before its address can be reused.
+ *
+ * Kinds are named by the entry point (GC_malloc: "normal", ...) or by
+ * bdwgc's kind number ("kind-5"). The debug entry points return an
+ * address inside the object: its start is looked up (GC_base).
+ * GC_malloc_many and GC_generic_malloc_many hand out a batch (the refill
+ * behind gc_inline.h's thread-local free lists): the batch is counted as
+ * one allocation, at the stack that asked for the refill, as JVM
+ * profilers count a thread's allocation buffer.
+ */
+#define _GNU_SOURCE
+#define GC_NO_THREAD_REDIRECTS /* our pthread_create is libc's */
+#include <gc/gc.h>
+#include <gc/gc_disclaim.h>
+#include <gc/gc_gcj.h>
+#include <gc/gc_inline.h>
+#include <gc/gc_mark.h>
+#include <gc/gc_typed.h>
+#include <string.h>
+
+#include "heap_sampler.h"
+#include "preload.h"
+
+extern __thread gcp__hs_thread preload_heap_thread __attribute__((tls_model("initial-exec")));
+
+/* `real`: the collector's own name, with the prototype of its header. */
+#define REAL(name)                                                                                  \
+    static _Atomic(void *) slot;                                                                    \
+    __typeof__(&name) real = (__typeof__(&name))preload_real(&slot, #name)
+
+/* The outermost allocation call of this thread, while sampling. */
+static int enter(void)
+{
+    if (!preload_heap_on || preload_heap_depth)
+        return 0;
+    preload_heap_depth = 1;
+    return 1;
+}
+
+/* After the outermost call: counts `requested` bytes down. */
+static void *leave(void *p, size_t requested, const char *kind, int inner)
+{
+    preload_heap_depth = 0;
+    if (p && gcp__hs_tick(&preload_heap_thread, requested))
+        preload_heap_take(p, requested, kind, inner);
+    return p;
+}
+
+const char *preload_kind_name(int k)
+{
+    static const char *const names[] = {"atomic", "normal", "uncollectable",
+                                        "atomic-uncollectable"};
+    static const char *const more[] = {"kind-4",  "kind-5",  "kind-6",  "kind-7",  "kind-8",
+                                       "kind-9",  "kind-10", "kind-11", "kind-12", "kind-13",
+                                       "kind-14", "kind-15", "kind-16", "kind-17", "kind-18",
+                                       "kind-19", "kind-20", "kind-21", "kind-22", "kind-23"};
+
+    if (k >= 0 && k < 4)
+        return names[k];
+    if (k >= 4 && k < 24)
+        return more[k - 4];
+    return "kind-other";
+}
+
+/* ---- by size ---------------------------------------------------------- */
+
+#define BY_SIZE(name, kind, inner)                                                                  \
+    GC_API void *GC_CALL name(size_t n)                                                             \
+    {                                                                                               \
+        REAL(name);                                                              \
+        return enter() ? leave(real(n), n, kind, inner) : real(n);                                 \
+    }
+
+BY_SIZE(GC_malloc, "normal", 0)
+BY_SIZE(GC_malloc_atomic, "atomic", 0)
+BY_SIZE(GC_malloc_uncollectable, "uncollectable", 0)
+BY_SIZE(GC_malloc_atomic_uncollectable, "atomic-uncollectable", 0)
+BY_SIZE(GC_malloc_ignore_off_page, "normal", 0)
+BY_SIZE(GC_malloc_atomic_ignore_off_page, "atomic", 0)
+BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
+
+/* ---- by size and kind --------------------------------------------------- */
+
+#define BY_KIND(name)                                                                               \
+    GC_API void *GC_CALL name(size_t n, int k)                                                      \
+    {                                                                                               \
+        REAL(name);                                                         \
+        return enter() ? leave(real(n, k), n, preload_kind_name(k), 0) : real(n, k);                       \
+    }
+
+BY_KIND(GC_malloc_kind)
+BY_KIND(GC_malloc_kind_global)
+BY_KIND(GC_generic_malloc)
+BY_KIND(GC_generic_malloc_ignore_off_page)
+BY_KIND(GC_generic_malloc_uncollectable)
+BY_KIND(GC_generic_or_special_malloc)
+
+/* ---- the debug family: file and line of the caller ---------------------- */
+
+#define DEBUG_BY_SIZE(name, kind)                                                                   \
+    GC_API void *GC_CALL name(size_t n, const char *s, int i)                                       \
+    {                                                                                               \
+        REAL(name);                                           \
+        return enter() ? leave(real(n, s, i), n, kind, 1) : real(n, s, i);                         \
+    }
+
+DEBUG_BY_SIZE(GC_debug_malloc, "normal")
+DEBUG_BY_SIZE(GC_debug_malloc_atomic, "atomic")
+DEBUG_BY_SIZE(GC_debug_malloc_uncollectable, "uncollectable")
+DEBUG_BY_SIZE(GC_debug_malloc_atomic_uncollectable, "atomic-uncollectable")
+DEBUG_BY_SIZE(GC_debug_malloc_ignore_off_page, "normal")
+DEBUG_BY_SIZE(GC_debug_malloc_atomic_ignore_off_page, "atomic")
+
+GC_API void *GC_CALL GC_debug_generic_or_special_malloc(size_t n, int k, const char *s, int i)
+{
+    REAL(GC_debug_generic_or_special_malloc);
+    return enter() ? leave(real(n, k, s, i), n, preload_kind_name(k), 1) : real(n, k, s, i);
+}
+
+/* ---- typed, gcj, finalized ---------------------------------------------- */
+
+GC_API void *GC_CALL GC_malloc_explicitly_typed(size_t n, GC_descr d)
+{
+    REAL(GC_malloc_explicitly_typed);
+    return enter() ? leave(real(n, d), n, "typed", 0) : real(n, d);
+}
+
+GC_API void *GC_CALL GC_malloc_explicitly_typed_ignore_off_page(size_t n, GC_descr d)
+{
+    REAL(GC_malloc_explicitly_typed_ignore_off_page);
+    return enter() ? leave(real(n, d), n, "typed", 0) : real(n, d);
+}
+
+GC_API void *GC_CALL GC_calloc_explicitly_typed(size_t count, size_t size, GC_descr d)
+{
+    REAL(GC_calloc_explicitly_typed);
+    size_t n = count && size > (size_t)-1 / count ? (size_t)-1 : count * size;
+    return enter() ? leave(real(count, size, d), n, "typed", 0) : real(count, size, d);
+}
+
+GC_API void *GC_CALL GC_gcj_malloc(size_t n, void *vtable)
+{
+    REAL(GC_gcj_malloc);
+    return enter() ? leave(real(n, vtable), n, "gcj", 0) : real(n, vtable);
+}
+
+GC_API void *GC_CALL GC_gcj_malloc_ignore_off_page(size_t n, void *vtable)
+{
+    REAL(GC_gcj_malloc_ignore_off_page);
+    return enter() ? leave(real(n, vtable), n, "gcj", 0) : real(n, vtable);
+}
+
+GC_API void *GC_CALL GC_debug_gcj_malloc(size_t n, void *vtable, const char *s, int i)
+{
+    REAL(GC_debug_gcj_malloc);
+    return enter() ? leave(real(n, vtable, s, i), n, "gcj", 1) : real(n, vtable, s, i);
+}
+
+GC_API void *GC_CALL GC_finalized_malloc(size_t n, const struct GC_finalizer_closure *fc)
+{
+    REAL(GC_finalized_malloc);
+    return enter() ? leave(real(n, fc), n, "finalized", 1) : real(n, fc);
+}
+
+/* ---- aligned, strings ----------------------------------------------------- */
+
+GC_API void *GC_CALL GC_memalign(size_t align, size_t n)
+{
+    REAL(GC_memalign);
+    return enter() ? leave(real(align, n), n, "normal", 1) : real(align, n);
+}
+
+GC_API int GC_CALL GC_posix_memalign(void **out, size_t align, size_t n)
+{
+    REAL(GC_posix_memalign);
+    if (!enter())
+        return real(out, align, n);
+    int err = real(out, align, n);
+    leave(err == 0 ? *out : NULL, n, "normal", 1);
+    return err;
+}
+
+GC_API char *GC_CALL GC_strdup(const char *s)
+{
+    REAL(GC_strdup);
+    return enter() ? leave(real(s), strlen(s) + 1, "atomic", 0) : real(s);
+}
+
+GC_API char *GC_CALL GC_strndup(const char *s, size_t n)
+{
+    REAL(GC_strndup);
+    return enter() ? leave(real(s, n), strnlen(s, n) + 1, "atomic", 0) : real(s, n);
+}
+
+GC_API char *GC_CALL GC_debug_strdup(const char *str, const char *s, int i)
+{
+    REAL(GC_debug_strdup);
+    return enter() ? leave(real(str, s, i), strlen(str) + 1, "atomic", 1) : real(str, s, i);
+}
+
+GC_API char *GC_CALL GC_debug_strndup(const char *str, size_t n, const char *s, int i)
+{
+    REAL(GC_debug_strndup);
+    return enter() ? leave(real(str, n, s, i), strnlen(str, n) + 1, "atomic", 1)
+                   : real(str, n, s, i);
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+GC_API void *GC_CALL GC_malloc_many(size_t n)
+{
+    REAL(GC_malloc_many);
+    if (!enter())
+        return real(n);
+    void *list = real(n);
+    preload_heap_depth = 0;
+    preload_heap_take_list(list, n, "normal");
+    return list;
+}
+
+GC_API void GC_CALL GC_generic_malloc_many(size_t n, int k, void **result)
+{
+    REAL(GC_generic_malloc_many);
+    if (!enter()) {
+        real(n, k, result);
+        return;
+    }
+    real(n, k, result);
+    preload_heap_depth = 0;
+    preload_heap_take_list(*result, n, preload_kind_name(k));
+}
+
+/* ---- realloc and free -------------------------------------------------------- */
+
+/* A moved object's old address is dropped (the debug ones: GC_debug_free
+ * did it); the new size counts as an allocation, as Go and jemalloc count
+ * it. */
+static void *resized(void *old, void *p, size_t n, int inner)
+{
+    if (old && p != old)
+        preload_heap_forget(old);
+    return leave(p, n, NULL, inner); /* the kind: the object's own */
+}
+
+GC_API void *GC_CALL GC_realloc(void *old, size_t n)
+{
+    REAL(GC_realloc);
+    return enter() ? resized(old, real(old, n), n, 0) : real(old, n);
+}
+
+GC_API void *GC_CALL GC_debug_realloc(void *old, size_t n, const char *s, int i)
+{
+    REAL(GC_debug_realloc);
+    return enter() ? resized(NULL, real(old, n, s, i), n, 1) : real(old, n, s, i);
+}
+
+GC_API void *GC_CALL GC_debug_realloc_replacement(void *old, size_t n)
+{
+    REAL(GC_debug_realloc_replacement);
+    return enter() ? resized(NULL, real(old, n), n, 1) : real(old, n);
+}
+
+GC_API void GC_CALL GC_free(void *p)
+{
+    REAL(GC_free);
+    if (p && preload_heap_on)
+        preload_heap_forget(p);
+    real(p);
+}
+
+GC_API void GC_CALL GC_debug_free(void *p)
+{
+    REAL(GC_debug_free);
+    real(p); /* it frees the object's start with GC_free, seen above */
+}

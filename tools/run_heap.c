@@ -1,0 +1,251 @@
+/*
+ * run_heap.c - gcprof run --heap-profile (run_heap.h). The preload writes
+ * raw dumps (doc/heap-dump-format.md) as heap.PID.NS into a directory only
+ * we can write (one per process image: NS is when it started); here they
+ * become pprof files, symbolised against the files on disk while those
+ * are still the ones the program ran.
+ *
+ * Names: the program's process's last image writes the output; every
+ * other image writes beside it, OUT's stem + ".PID.pb.gz" for a process's
+ * last image and ".PID-N.pb.gz" for its earlier ones (N from 1).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "pprof.h"
+#include "run_heap.h"
+
+#define MAX_IMAGES 4096 /* dumps converted in one pass; more are said and skipped */
+
+typedef struct image {
+    long pid;
+    unsigned long long ns;
+    char name[64];
+} image;
+
+int tool_heap_parse_rate(const char *opt, const char *s, uint64_t *rate)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+    if (shift)
+        end++;
+    if (errno || end == s || *end || s[0] == '-' || v == 0 || v > (1ull << 40) >> shift) {
+        tool_say("run", "bad byte count for %s: '%s': want 1 to 1T, with an optional K, M or G",
+                 opt, s);
+        return -1;
+    }
+    *rate = v << shift;
+    return 0;
+}
+
+/* OUT's name without ".pb.gz" (or ".gz"), malloc'd. */
+static char *stem_of(const char *path, const char *cut)
+{
+    size_t n = strlen(path), k = strlen(cut);
+    char *s = strdup(path);
+
+    if (s && n > k && strcmp(path + n - k, cut) == 0)
+        s[n - k] = '\0';
+    return s;
+}
+
+int tool_heap_prepare(tool_heap *h, const char *given, const char *recording)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *out = NULL;
+
+    if (given) {
+        out = strdup(given);
+    } else {
+        const char *dot = strrchr(recording, '.'), *slash = strrchr(recording, '/');
+        size_t n = dot && (!slash || dot > slash) ? (size_t)(dot - recording) : strlen(recording);
+        if ((out = malloc(n + sizeof ".heap.pb.gz")))
+            snprintf(out, n + sizeof ".heap.pb.gz", "%.*s.heap.pb.gz", (int)n, recording);
+    }
+    snprintf(h->dir, sizeof h->dir, "%s/gcprof-heap.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+    if (!out || !mkdtemp(h->dir)) { /* mkdtemp: mode 0700 */
+        tool_say("run", "cannot make a directory for the heap profile: %s", strerror(errno));
+        free(out);
+        return -1;
+    }
+    h->output = out;
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->wake, NULL);
+    return 0;
+}
+
+/* ---- one pass over the dumps ------------------------------------------ */
+
+static int by_pid_then_time(const void *a, const void *b)
+{
+    const image *x = a, *y = b;
+
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return x->ns < y->ns ? -1 : x->ns > y->ns;
+}
+
+/* The dumps in the directory, sorted; their number, or -1. */
+static int list_images(const tool_heap *h, image *im, int max)
+{
+    DIR *d = opendir(h->dir);
+    struct dirent *e;
+    int n = 0;
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        image x;
+        int used = 0;
+        if (sscanf(e->d_name, "heap.%ld.%llu%n", &x.pid, &x.ns, &used) != 2 ||
+            e->d_name[used] != '\0')
+            continue;
+        if (n == max) {
+            tool_say("run", "more than %d heap dumps: the rest are not converted", max);
+            break;
+        }
+        snprintf(x.name, sizeof x.name, "%s", e->d_name);
+        im[n++] = x;
+    }
+    closedir(d);
+    qsort(im, (size_t)n, sizeof *im, by_pid_then_time);
+    return n;
+}
+
+/* Where image i goes (see the top of this file); malloc'd. */
+static char *target(const tool_heap *h, const image *im, int n, int i)
+{
+    int last = i + 1 == n || im[i + 1].pid != im[i].pid, k = 1;
+    char *stem = stem_of(h->output, ".pb.gz"), *out = NULL;
+
+    if (last && im[i].pid == h->pid) {
+        free(stem);
+        return strdup(h->output);
+    }
+    for (int j = i; j > 0 && im[j - 1].pid == im[i].pid; j--)
+        k++;
+    if (stem && last && asprintf(&out, "%s.%ld.pb.gz", stem, im[i].pid) < 0)
+        out = NULL;
+    else if (stem && !last && asprintf(&out, "%s.%ld-%d.pb.gz", stem, im[i].pid, k) < 0)
+        out = NULL;
+    free(stem);
+    return out;
+}
+
+/* One dump into one profile. 0, or -1 (said). */
+static int convert(const char *dump, const char *out)
+{
+    char err[512];
+    pprof_raw raw;
+    pprof_profile p;
+    int r = -1;
+
+    if (pprof_dump_read(dump, &raw, err, sizeof err) < 0) {
+        tool_say("run", "heap dump %s: %s", dump, err);
+        return -1;
+    }
+    if (pprof_symbolize(&raw, &p, err, sizeof err) < 0) {
+        tool_say("run", "heap profile %s: %s", out, err);
+    } else {
+        r = pprof_write(&p, out, err, sizeof err);
+        if (r < 0)
+            tool_say("run", "cannot write the heap profile %s: %s", out, err);
+        pprof_profile_free(&p);
+    }
+    pprof_raw_free(&raw);
+    return r;
+}
+
+/* Converts every dump; with `remove_after`, deletes each converted one.
+ * The number of profiles written, or -1 if any failed. */
+static int convert_all(tool_heap *h, int remove_after)
+{
+    static image im[MAX_IMAGES];
+    int n = list_images(h, im, MAX_IMAGES), written = 0, failed = n < 0;
+
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX + 80], *out = target(h, im, n, i);
+        snprintf(path, sizeof path, "%s/%s", h->dir, im[i].name);
+        if (!out || convert(path, out) != 0)
+            failed = 1;
+        else
+            written++;
+        free(out);
+        if (remove_after)
+            unlink(path);
+    }
+    return failed ? -1 : written;
+}
+
+/* ---- while the program runs ----------------------------------------------- */
+
+static void *watch_main(void *arg)
+{
+    tool_heap *h = arg;
+    struct timespec ts;
+
+    pthread_mutex_lock(&h->lock);
+    while (!h->stop) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)h->every;
+        ts.tv_nsec += (long)((h->every - (double)(time_t)h->every) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&h->wake, &h->lock, &ts) == ETIMEDOUT && !h->stop)
+            convert_all(h, 0);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+void tool_heap_watch(tool_heap *h, long pid)
+{
+    h->pid = pid;
+    if (h->every > 0)
+        h->watching = pthread_create(&h->watcher, NULL, watch_main, h) == 0;
+}
+
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX + 300];
+
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+int tool_heap_finish(tool_heap *h)
+{
+    if (h->watching) {
+        pthread_mutex_lock(&h->lock);
+        h->stop = 1;
+        pthread_cond_signal(&h->wake);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->watcher, NULL);
+    }
+    int n = convert_all(h, 1);
+    remove_dir(h->dir);
+    return n;
+}
