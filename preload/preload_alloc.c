@@ -74,7 +74,7 @@ const char *preload_kind_name(int k)
 /* ---- by size ---------------------------------------------------------- */
 
 #define BY_SIZE(name, kind, inner)                                                                  \
-    GC_API void *GC_CALL name(size_t n)                                                             \
+    EXPORT void *GC_CALL name(size_t n)                                                             \
     {                                                                                               \
         REAL(name);                                                              \
         return enter() ? leave(real(n), n, kind, inner) : real(n);                                 \
@@ -91,7 +91,7 @@ BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
 /* ---- by size and kind --------------------------------------------------- */
 
 #define BY_KIND(name)                                                                               \
-    GC_API void *GC_CALL name(size_t n, int k)                                                      \
+    EXPORT void *GC_CALL name(size_t n, int k)                                                      \
     {                                                                                               \
         REAL(name);                                                         \
         return enter() ? leave(real(n, k), n, preload_kind_name(k), 0) : real(n, k);                       \
@@ -107,7 +107,7 @@ BY_KIND(GC_generic_or_special_malloc)
 /* ---- the debug family: file and line of the caller ---------------------- */
 
 #define DEBUG_BY_SIZE(name, kind)                                                                   \
-    GC_API void *GC_CALL name(size_t n, const char *s, int i)                                       \
+    EXPORT void *GC_CALL name(size_t n, const char *s, int i)                                       \
     {                                                                                               \
         REAL(name);                                           \
         return enter() ? leave(real(n, s, i), n, kind, 1) : real(n, s, i);                         \
@@ -120,7 +120,7 @@ DEBUG_BY_SIZE(GC_debug_malloc_atomic_uncollectable, "atomic-uncollectable")
 DEBUG_BY_SIZE(GC_debug_malloc_ignore_off_page, "normal")
 DEBUG_BY_SIZE(GC_debug_malloc_atomic_ignore_off_page, "atomic")
 
-GC_API void *GC_CALL GC_debug_generic_or_special_malloc(size_t n, int k, const char *s, int i)
+EXPORT void *GC_CALL GC_debug_generic_or_special_malloc(size_t n, int k, const char *s, int i)
 {
     REAL(GC_debug_generic_or_special_malloc);
     return enter() ? leave(real(n, k, s, i), n, preload_kind_name(k), 1) : real(n, k, s, i);
@@ -128,44 +128,44 @@ GC_API void *GC_CALL GC_debug_generic_or_special_malloc(size_t n, int k, const c
 
 /* ---- typed, gcj, finalized ---------------------------------------------- */
 
-GC_API void *GC_CALL GC_malloc_explicitly_typed(size_t n, GC_descr d)
+EXPORT void *GC_CALL GC_malloc_explicitly_typed(size_t n, GC_descr d)
 {
     REAL(GC_malloc_explicitly_typed);
     return enter() ? leave(real(n, d), n, "typed", 0) : real(n, d);
 }
 
-GC_API void *GC_CALL GC_malloc_explicitly_typed_ignore_off_page(size_t n, GC_descr d)
+EXPORT void *GC_CALL GC_malloc_explicitly_typed_ignore_off_page(size_t n, GC_descr d)
 {
     REAL(GC_malloc_explicitly_typed_ignore_off_page);
     return enter() ? leave(real(n, d), n, "typed", 0) : real(n, d);
 }
 
-GC_API void *GC_CALL GC_calloc_explicitly_typed(size_t count, size_t size, GC_descr d)
+EXPORT void *GC_CALL GC_calloc_explicitly_typed(size_t count, size_t size, GC_descr d)
 {
     REAL(GC_calloc_explicitly_typed);
     size_t n = count && size > (size_t)-1 / count ? (size_t)-1 : count * size;
     return enter() ? leave(real(count, size, d), n, "typed", 0) : real(count, size, d);
 }
 
-GC_API void *GC_CALL GC_gcj_malloc(size_t n, void *vtable)
+EXPORT void *GC_CALL GC_gcj_malloc(size_t n, void *vtable)
 {
     REAL(GC_gcj_malloc);
     return enter() ? leave(real(n, vtable), n, "gcj", 0) : real(n, vtable);
 }
 
-GC_API void *GC_CALL GC_gcj_malloc_ignore_off_page(size_t n, void *vtable)
+EXPORT void *GC_CALL GC_gcj_malloc_ignore_off_page(size_t n, void *vtable)
 {
     REAL(GC_gcj_malloc_ignore_off_page);
     return enter() ? leave(real(n, vtable), n, "gcj", 0) : real(n, vtable);
 }
 
-GC_API void *GC_CALL GC_debug_gcj_malloc(size_t n, void *vtable, const char *s, int i)
+EXPORT void *GC_CALL GC_debug_gcj_malloc(size_t n, void *vtable, const char *s, int i)
 {
     REAL(GC_debug_gcj_malloc);
     return enter() ? leave(real(n, vtable, s, i), n, "gcj", 1) : real(n, vtable, s, i);
 }
 
-GC_API void *GC_CALL GC_finalized_malloc(size_t n, const struct GC_finalizer_closure *fc)
+EXPORT void *GC_CALL GC_finalized_malloc(size_t n, const struct GC_finalizer_closure *fc)
 {
     REAL(GC_finalized_malloc);
     return enter() ? leave(real(n, fc), n, "finalized", 1) : real(n, fc);
@@ -173,13 +173,13 @@ GC_API void *GC_CALL GC_finalized_malloc(size_t n, const struct GC_finalizer_clo
 
 /* ---- aligned, strings ----------------------------------------------------- */
 
-GC_API void *GC_CALL GC_memalign(size_t align, size_t n)
+EXPORT void *GC_CALL GC_memalign(size_t align, size_t n)
 {
     REAL(GC_memalign);
     return enter() ? leave(real(align, n), n, "normal", 1) : real(align, n);
 }
 
-GC_API int GC_CALL GC_posix_memalign(void **out, size_t align, size_t n)
+EXPORT int GC_CALL GC_posix_memalign(void **out, size_t align, size_t n)
 {
     REAL(GC_posix_memalign);
     if (!enter())
@@ -189,25 +189,25 @@ GC_API int GC_CALL GC_posix_memalign(void **out, size_t align, size_t n)
     return err;
 }
 
-GC_API char *GC_CALL GC_strdup(const char *s)
+EXPORT char *GC_CALL GC_strdup(const char *s)
 {
     REAL(GC_strdup);
     return enter() ? leave(real(s), strlen(s) + 1, "atomic", 0) : real(s);
 }
 
-GC_API char *GC_CALL GC_strndup(const char *s, size_t n)
+EXPORT char *GC_CALL GC_strndup(const char *s, size_t n)
 {
     REAL(GC_strndup);
     return enter() ? leave(real(s, n), strnlen(s, n) + 1, "atomic", 0) : real(s, n);
 }
 
-GC_API char *GC_CALL GC_debug_strdup(const char *str, const char *s, int i)
+EXPORT char *GC_CALL GC_debug_strdup(const char *str, const char *s, int i)
 {
     REAL(GC_debug_strdup);
     return enter() ? leave(real(str, s, i), strlen(str) + 1, "atomic", 1) : real(str, s, i);
 }
 
-GC_API char *GC_CALL GC_debug_strndup(const char *str, size_t n, const char *s, int i)
+EXPORT char *GC_CALL GC_debug_strndup(const char *str, size_t n, const char *s, int i)
 {
     REAL(GC_debug_strndup);
     return enter() ? leave(real(str, n, s, i), strnlen(str, n) + 1, "atomic", 1)
@@ -216,7 +216,7 @@ GC_API char *GC_CALL GC_debug_strndup(const char *str, size_t n, const char *s, 
 
 /* ---- batches ---------------------------------------------------------------- */
 
-GC_API void *GC_CALL GC_malloc_many(size_t n)
+EXPORT void *GC_CALL GC_malloc_many(size_t n)
 {
     REAL(GC_malloc_many);
     if (!enter())
@@ -227,7 +227,7 @@ GC_API void *GC_CALL GC_malloc_many(size_t n)
     return list;
 }
 
-GC_API void GC_CALL GC_generic_malloc_many(size_t n, int k, void **result)
+EXPORT void GC_CALL GC_generic_malloc_many(size_t n, int k, void **result)
 {
     REAL(GC_generic_malloc_many);
     if (!enter()) {
@@ -251,25 +251,25 @@ static void *resized(void *old, void *p, size_t n, int inner)
     return leave(p, n, NULL, inner); /* the kind: the object's own */
 }
 
-GC_API void *GC_CALL GC_realloc(void *old, size_t n)
+EXPORT void *GC_CALL GC_realloc(void *old, size_t n)
 {
     REAL(GC_realloc);
     return enter() ? resized(old, real(old, n), n, 0) : real(old, n);
 }
 
-GC_API void *GC_CALL GC_debug_realloc(void *old, size_t n, const char *s, int i)
+EXPORT void *GC_CALL GC_debug_realloc(void *old, size_t n, const char *s, int i)
 {
     REAL(GC_debug_realloc);
     return enter() ? resized(NULL, real(old, n, s, i), n, 1) : real(old, n, s, i);
 }
 
-GC_API void *GC_CALL GC_debug_realloc_replacement(void *old, size_t n)
+EXPORT void *GC_CALL GC_debug_realloc_replacement(void *old, size_t n)
 {
     REAL(GC_debug_realloc_replacement);
     return enter() ? resized(NULL, real(old, n), n, 1) : real(old, n);
 }
 
-GC_API void GC_CALL GC_free(void *p)
+EXPORT void GC_CALL GC_free(void *p)
 {
     REAL(GC_free);
     if (p && preload_heap_on)
@@ -277,7 +277,7 @@ GC_API void GC_CALL GC_free(void *p)
     real(p);
 }
 
-GC_API void GC_CALL GC_debug_free(void *p)
+EXPORT void GC_CALL GC_debug_free(void *p)
 {
     REAL(GC_debug_free);
     real(p); /* it frees the object's start with GC_free, seen above */

@@ -408,8 +408,13 @@ static int run(run_opts *o, tool_run_output *out)
 {
     char preload_buf[PATH_MAX];
     const char *preload = find_preload(preload_buf);
-    tool_child_opts co = {preload, o->format == GCP_TL_JSONL ? "jsonl" : "dat", o->interval,
-                          o->trace, o->follow, !o->no_live, trace_file()};
+    tool_child_opts co = {.preload = preload,
+                          .format = o->format == GCP_TL_JSONL ? "jsonl" : "dat",
+                          .interval = o->interval,
+                          .trace = o->trace,
+                          .follow = o->follow,
+                          .live = !o->no_live,
+                          .trace_file = trace_file()};
     tool_child child;
     double start = gcp__tl_now();
 

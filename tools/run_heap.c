@@ -116,7 +116,7 @@ static int list_images(const tool_heap *h, image *im, int max)
             tool_say("run", "more than %d heap dumps: the rest are not converted", max);
             break;
         }
-        snprintf(x.name, sizeof x.name, "%s", e->d_name);
+        snprintf(x.name, sizeof x.name, "heap.%ld.%llu", x.pid, x.ns);
         im[n++] = x;
     }
     closedir(d);
