@@ -16,7 +16,10 @@ typedef int (*stop_func)(void);
  * of a loaded library as a root. */
 typedef int (*roots_filter)(const char *, void *, size_t);
 
-static preload_event_proc chained; /* the hook we found: chained to */
+/* the program's hook, chained to: found at install, or set since (the
+ * setter is interposed below, so that ours stays in the one slot) */
+static _Atomic(preload_event_proc) chained;
+static atomic_int installed;
 /* initial-exec: no lazy TLS allocation when the hook first touches them */
 static __thread int in_hook __attribute__((tls_model("initial-exec")));
 static __thread int forcing __attribute__((tls_model("initial-exec"))); /* in GC_gcollect & co */
@@ -55,7 +58,7 @@ static void add_marked(void *obj, size_t bytes, void *sum)
 static void on_event(int type)
 {
     const preload_gc *gc = &preload_collector;
-    preload_event_proc next = chained;
+    preload_event_proc next = atomic_load(&chained);
 
     if (in_hook) /* a hook set over ours chaining back to us */
         return;
@@ -89,14 +92,47 @@ static void on_event(int type)
 
 void preload_hook_install(void)
 {
-    chained = preload_collector.get_hook();
+    atomic_store(&chained, preload_collector.get_hook());
     preload_collector.set_hook(on_event);
+    atomic_store(&installed, 1);
 }
 
 void preload_hook_remove(void)
 {
+    atomic_store(&installed, 0);
     if (preload_collector.get_hook() == on_event)
-        preload_collector.set_hook(chained);
+        preload_collector.set_hook(atomic_load(&chained));
+}
+
+/* ---- the program's own hook ------------------------------------------- */
+
+/* bdwgc keeps one event hook: a program setting its own after us would
+ * silently end our records. So its hook is kept here and called from
+ * ours, and it reads back what it set. */
+EXPORT void GC_set_on_collection_event(preload_event_proc fn);
+EXPORT preload_event_proc GC_get_on_collection_event(void);
+
+EXPORT void GC_set_on_collection_event(preload_event_proc fn)
+{
+    if (!preload_secure() && atomic_load(&installed)) {
+        atomic_store(&chained, fn);
+        return;
+    }
+    static _Atomic(void *) slot;
+    void (*real)(preload_event_proc) =
+        (void (*)(preload_event_proc))preload_real(&slot, "GC_set_on_collection_event");
+    if (real)
+        real(fn);
+}
+
+EXPORT preload_event_proc GC_get_on_collection_event(void)
+{
+    if (!preload_secure() && atomic_load(&installed))
+        return atomic_load(&chained);
+    static _Atomic(void *) slot;
+    preload_event_proc (*real)(void) =
+        (preload_event_proc(*)(void))preload_real(&slot, "GC_get_on_collection_event");
+    return real ? real() : NULL;
 }
 
 /* ---- collections the program asks for --------------------------------- */
