@@ -63,4 +63,13 @@ typedef struct pprof__strtab {
 int64_t pprof__strtab_add(pprof__strtab *t, const char *s);
 void pprof__strtab_free(pprof__strtab *t);
 
+/* ---- the reader's second half (read_model.c) ---- */
+
+struct Perftools__Profiles__Profile;
+typedef struct pprof_profile pprof_profile;
+/* A decoded message, every index checked, into *out; path names it in
+ * messages. */
+int pprof__from_message(const struct Perftools__Profiles__Profile *m, const char *path,
+                        pprof_profile *out, char *err, size_t errlen);
+
 #endif
