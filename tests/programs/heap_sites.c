@@ -13,10 +13,11 @@
  * bytes, one in 100 kept). It also sets a collection hook of its own
  * (after gcprof's preload set its) and counts the collections it sees.
  *
- * Output, one line each: "site NAME alloc_objects alloc_bytes
- * alloc_bytes_var kept_objects kept_bytes kept_bytes_var", where bytes are
- * GC_size's and the variances those of a byte-sampled estimate at RATE
- * (sum of size^2 (1-p)/p with p = 1 - exp(-requested/RATE); 0 at rate 1);
+ * Output, one line each: "site NAME alloc_objects alloc_bytes alloc_var
+ * alloc_expect kept_objects kept_bytes kept_var kept_expect", where bytes
+ * are GC_size's, the variances those of a byte-sampled estimate at RATE
+ * (sum of size^2 (1-p)/p with p = 1 - exp(-requested/RATE); 0 at rate 1)
+ * and "expect" the number of samples expected (sum of p);
  * then "marked KIND BYTES" for kinds normal and atomic from the
  * collector's own mark bits after a last collection, and "hook_ends N"
  * and "collections N".
@@ -31,7 +32,7 @@
 typedef struct site {
     const char *name;
     unsigned long alloc_objects, kept_objects;
-    double alloc_bytes, alloc_var, kept_bytes, kept_var;
+    double alloc_bytes, alloc_var, alloc_expect, kept_bytes, kept_var, kept_expect;
 } site;
 
 enum { SIXTY, THIRTY, TEN, BATCH, FREED, RESIZED, NSITES };
@@ -44,13 +45,17 @@ static size_t nkeep;
 static void *volatile sink;
 static unsigned long hook_ends;
 
-/* The variance one sampled allocation of `requested` bytes (GC_size
- * `size`) adds to a byte estimate. */
+/* The chance that an allocation of `requested` bytes is sampled. */
+static double chance(size_t requested)
+{
+    return rate <= 1 ? 1 : -expm1(-(double)requested / rate);
+}
+
+/* The variance one allocation of `requested` bytes (GC_size `size`)
+ * adds to a byte estimate. */
 static double variance(size_t requested, size_t size)
 {
-    if (rate <= 1)
-        return 0;
-    double p = -expm1(-(double)requested / rate);
+    double p = chance(requested);
     return (double)size * (double)size * (1 - p) / p;
 }
 
@@ -61,11 +66,13 @@ static void count(site *s, void *p, size_t requested, int kept)
     s->alloc_objects++;
     s->alloc_bytes += (double)size;
     s->alloc_var += variance(requested, size);
+    s->alloc_expect += chance(requested);
     if (kept) {
         keep[nkeep++] = p;
         s->kept_objects++;
         s->kept_bytes += (double)size;
         s->kept_var += variance(requested, size);
+        s->kept_expect += chance(requested);
     }
 }
 
@@ -110,9 +117,11 @@ __attribute__((noinline)) static void site_batch(void)
             s->kept_objects++;
             s->kept_bytes += (double)size;
             s->kept_var += batch_var / ((double)n * (double)n);
+            s->kept_expect += chance(n * 32);
         }
     }
     s->alloc_var += batch_var;
+    s->alloc_expect += chance(n * 32);
 }
 
 __attribute__((noinline)) static void site_freed(void)
@@ -177,8 +186,9 @@ int main(int argc, char **argv)
     GC_call_with_alloc_lock(marked_locked, by_kind);
     for (int i = 0; i < NSITES; i++) {
         const site *s = &sites[i];
-        printf("site %s %lu %.0f %.0f %lu %.0f %.0f\n", s->name, s->alloc_objects, s->alloc_bytes,
-               s->alloc_var, s->kept_objects, s->kept_bytes, s->kept_var);
+        printf("site %s %lu %.0f %.0f %.1f %lu %.0f %.0f %.1f\n", s->name, s->alloc_objects,
+               s->alloc_bytes, s->alloc_var, s->alloc_expect, s->kept_objects, s->kept_bytes,
+               s->kept_var, s->kept_expect);
     }
     printf("marked normal %.0f\nmarked atomic %.0f\n", by_kind[GC_I_NORMAL], by_kind[GC_I_PTRFREE]);
     printf("hook_ends %lu\ncollections %lu\n", hook_ends,
