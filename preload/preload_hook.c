@@ -25,13 +25,24 @@ static __thread int in_hook __attribute__((tls_model("initial-exec")));
 static __thread int forcing __attribute__((tls_model("initial-exec"))); /* in GC_gcollect & co */
 static _Atomic(roots_filter) program_filter; /* the program's, chained to */
 
-/* The collector's own definition, after ours in the lookup order. */
+/* Whether f is in this library. */
+static int ours(void *f)
+{
+    Dl_info a, b;
+
+    return dladdr(f, &a) && dladdr((void *)ours, &b) && a.dli_fbase == b.dli_fbase;
+}
+
+/* The collector's own definition: after ours in the lookup order when we
+ * are preloaded; when a program dlopens us, the one it already uses. */
 void *preload_real(_Atomic(void *) *slot, const char *name)
 {
     void *f = atomic_load_explicit(slot, memory_order_acquire);
 
     if (!f) {
         f = dlsym(RTLD_NEXT, name);
+        if (!f && (f = dlsym(RTLD_DEFAULT, name)) && ours(f))
+            f = NULL;
         atomic_store_explicit(slot, f, memory_order_release);
     }
     return f;

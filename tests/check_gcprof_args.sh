@@ -471,6 +471,9 @@ EOF
             export GCPROF_PRELOAD_FD=9 GCPROF_PRELOAD_FD_ID GCPROF_PRELOAD_FORMAT=dat
             export GCPROF_PRELOAD_INTERVAL=0.01 GCPROF_PRELOAD_TRACE=1
             export GCPROF_PRELOAD_TRACE_FILE="$tmp/sec/$1.trace"
+            # and a heap profile of every allocation, into NAME.heap
+            mkdir -m 700 "$tmp/sec/$1.heap"
+            export GCPROF_PRELOAD_HEAP_RATE=1 GCPROF_PRELOAD_HEAP_DIR="$tmp/sec/$1.heap"
         }
         preloaded() {
             name=$1
@@ -500,10 +503,12 @@ EOF
             check "control: the library reads GCPROF_ variables" [ -s "$tmp/sec/on.getenv" ]
             check "control: records collections" grep -q '^GCPROF_GC ' "$tmp/sec/on.out"
             check "control: opens the trace file" [ -e "$tmp/sec/on.trace" ]
+            check "control: writes a heap dump" [ -n "$(ls "$tmp/sec/on.heap")" ]
             check "control: starts one thread ($base -> $on)" [ "$on" -eq $((base + 1)) ]
             check "AT_SECURE (shim): no GCPROF_ variable read" [ ! -s "$tmp/sec/sec.getenv" ]
             check "AT_SECURE (shim): nothing written to GCPROF_PRELOAD_FD" [ ! -s "$tmp/sec/sec.out" ]
             check "AT_SECURE (shim): no trace file created" [ ! -e "$tmp/sec/sec.trace" ]
+            check "AT_SECURE (shim): no heap dump" [ -z "$(ls "$tmp/sec/sec.heap")" ]
             check "AT_SECURE (shim): no thread ($base -> $sec)" [ "$sec" -eq "$base" ]
             check "AT_SECURE (shim): GC_gcollect still collects ($(field sec gcs) collections)" \
                 [ "$(field sec gcs)" -ge 3 ]
