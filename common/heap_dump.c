@@ -128,14 +128,14 @@ static int write_object(struct dl_phdr_info *info, size_t size, void *data)
 /* In use per stack, from the objects the latest sweep found marked. */
 static void count_in_use(void)
 {
-    for (size_t s = 0; s < gcp__hs.nstacks; s++)
-        gcp__hs.stacks[s].inuse_objects = gcp__hs.stacks[s].inuse_bytes = 0;
-    for (size_t i = 0; i < gcp__hs.live_cap; i++) {
-        const gcp__hs_live *e = &gcp__hs.live[i];
+    for (size_t s = 0; s < gcp__hs->nstacks; s++)
+        gcp__hs->stacks[s].inuse_objects = gcp__hs->stacks[s].inuse_bytes = 0;
+    for (size_t i = 0; i < gcp__hs->live_cap; i++) {
+        const gcp__hs_live *e = &gcp__hs->live[i];
         if (e->hidden == GCP__HS_EMPTY || e->hidden == GCP__HS_GONE || !e->survived)
             continue;
-        gcp__hs.stacks[e->stack].inuse_objects += e->weight;
-        gcp__hs.stacks[e->stack].inuse_bytes += e->weight * (double)e->size;
+        gcp__hs->stacks[e->stack].inuse_objects += e->weight;
+        gcp__hs->stacks[e->stack].inuse_bytes += e->weight * (double)e->size;
     }
 }
 
@@ -146,13 +146,13 @@ static int64_t rounded(double v)
 
 static void write_stacks(out *o)
 {
-    for (size_t s = 0; s < gcp__hs.nstacks && !o->failed; s++) {
-        const gcp__hs_stack *st = &gcp__hs.stacks[s];
+    for (size_t s = 0; s < gcp__hs->nstacks && !o->failed; s++) {
+        const gcp__hs_stack *st = &gcp__hs->stacks[s];
         out_printf(o, "stack %s %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, st->kind,
                    rounded(st->alloc_objects), rounded(st->alloc_bytes),
                    rounded(st->inuse_objects), rounded(st->inuse_bytes));
         for (uint32_t k = 0; k < st->depth; k++)
-            out_printf(o, " %" PRIxPTR, gcp__hs.pcs[st->first + k]);
+            out_printf(o, " %" PRIxPTR, gcp__hs->pcs[st->first + k]);
         out_printf(o, "\n");
     }
 }
@@ -165,16 +165,20 @@ int gcp__hs_dump(int fd, long pid)
     out o = {.fd = fd};
     uint64_t now = gcp__realtime_ns();
 
+    if (!gcp__hs) {
+        errno = EINVAL;
+        return -1;
+    }
     out_printf(&o, "gcprof-heap-dump 1\nrate %" PRIu64 "\npid %ld\ntime_ns %" PRIu64
                    "\nduration_ns %" PRIu64 "\n",
-               gcp__hs_rate(), pid, gcp__hs.start_real_ns,
-               now > gcp__hs.start_real_ns ? now - gcp__hs.start_real_ns : 0);
+               gcp__hs_rate(), pid, gcp__hs->start_real_ns,
+               now > gcp__hs->start_real_ns ? now - gcp__hs->start_real_ns : 0);
     dl_iterate_phdr(write_object, &o);
     gcp__hs_lock();
-    out_printf(&o, "gc_no %lu\n", gcp__hs.gc_no);
-    if (gcp__hs.lost)
+    out_printf(&o, "gc_no %lu\n", gcp__hs->gc_no);
+    if (gcp__hs->lost)
         out_printf(&o, "comment %" PRIu64 " samples lost: no memory for the sampler's tables\n",
-                   gcp__hs.lost);
+                   gcp__hs->lost);
     count_in_use();
     write_stacks(&o);
     gcp__hs_unlock();

@@ -13,18 +13,6 @@
 #include "heap_sampler.h"
 #include "heap_sampler_tables.h"
 
-gcp__hs_state gcp__hs;
-static pthread_mutex_t hs_lock = PTHREAD_MUTEX_INITIALIZER;
-
-void gcp__hs_lock(void)
-{
-    pthread_mutex_lock(&hs_lock);
-}
-
-void gcp__hs_unlock(void)
-{
-    pthread_mutex_unlock(&hs_lock);
-}
 
 /* ---- the next interval: an exponential draw, without libm ------------ */
 
@@ -93,10 +81,10 @@ static void seed(gcp__hs_thread *t)
 
 int gcp__hs_pick(gcp__hs_thread *t, size_t bytes, double *weight)
 {
-    uint64_t rate = atomic_load_explicit(&gcp__hs.rate, memory_order_relaxed);
+    uint64_t rate = gcp__hs_rate();
 
-    if (rate == 0) {
-        t->left = INT64_MAX; /* not sampling: the fast path stays fast */
+    if (rate == 0) { /* not sampling (yet): look again a MiB later */
+        t->left = 1 << 20;
         return 0;
     }
     if (rate == 1) {
@@ -120,24 +108,34 @@ int gcp__hs_pick(gcp__hs_thread *t, size_t bytes, double *weight)
 
 int gcp__hs_start(uint64_t rate)
 {
-    if (atomic_load(&gcp__hs.rate))
+    if (!gcp__hs) {
+        void *p = mmap(NULL, sizeof *gcp__hs, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return -1;
+        gcp__hs = p; /* zero-filled */
+        pthread_mutex_init(&gcp__hs->lock, NULL);
+    }
+    if (atomic_load(&gcp__hs->rate))
         return 0;
-    gcp__hs.start_real_ns = gcp__realtime_ns();
-    atomic_store(&gcp__hs.rate, rate ? rate : 1);
+    gcp__hs->start_real_ns = gcp__realtime_ns();
+    atomic_store(&gcp__hs->rate, rate ? rate : 1);
     return 0;
 }
 
 uint64_t gcp__hs_rate(void)
 {
-    return atomic_load_explicit(&gcp__hs.rate, memory_order_relaxed);
+    return gcp__hs ? atomic_load_explicit(&gcp__hs->rate, memory_order_relaxed) : 0;
 }
 
 /* In a forked child, whose copy of the lock another thread of the parent
  * may have held at the fork: only this thread runs, so no lock. */
 void gcp__hs_reset(void)
 {
-    atomic_store(&gcp__hs.rate, 0);
-    pthread_mutex_init(&hs_lock, NULL);
+    if (!gcp__hs)
+        return;
+    atomic_store(&gcp__hs->rate, 0);
+    pthread_mutex_init(&gcp__hs->lock, NULL);
     gcp__hs_tables_free();
 }
 
@@ -146,24 +144,24 @@ void gcp__hs_reset(void)
 void gcp__hs_record(const void *base, size_t size, double weight, const char *kind,
                     void *const *pcs, int depth)
 {
-    if (depth <= 0)
+    if (depth <= 0 || !gcp__hs)
         return;
     if (depth > GCP__HS_DEPTH)
         depth = GCP__HS_DEPTH;
     gcp__hs_lock();
     int32_t s = gcp__hs_stack_find(kind, pcs, depth);
     if (s < 0 || gcp__hs_live_put((uintptr_t)base, (uint32_t)s, size, weight) != 0) {
-        gcp__hs.lost++;
+        gcp__hs->lost++;
     } else {
-        gcp__hs.stacks[s].alloc_objects += weight;
-        gcp__hs.stacks[s].alloc_bytes += weight * (double)size;
+        gcp__hs->stacks[s].alloc_objects += weight;
+        gcp__hs->stacks[s].alloc_bytes += weight * (double)size;
     }
     gcp__hs_unlock();
 }
 
 void gcp__hs_forget(const void *base)
 {
-    if (atomic_load_explicit(&gcp__hs.live_count, memory_order_relaxed) == 0)
+    if (!gcp__hs || atomic_load_explicit(&gcp__hs->live_count, memory_order_relaxed) == 0)
         return;
     gcp__hs_lock();
     gcp__hs_live_drop((uintptr_t)base);
@@ -172,9 +170,11 @@ void gcp__hs_forget(const void *base)
 
 void gcp__hs_sweep(int (*is_marked)(const void *), unsigned long gc_no)
 {
+    if (!gcp__hs)
+        return;
     gcp__hs_lock();
-    for (size_t i = 0; i < gcp__hs.live_cap; i++) {
-        gcp__hs_live *e = &gcp__hs.live[i];
+    for (size_t i = 0; i < gcp__hs->live_cap; i++) {
+        gcp__hs_live *e = &gcp__hs->live[i];
         if (e->hidden == GCP__HS_EMPTY || e->hidden == GCP__HS_GONE)
             continue;
         if (is_marked(gcp__hs_reveal(e->hidden)))
@@ -182,24 +182,6 @@ void gcp__hs_sweep(int (*is_marked)(const void *), unsigned long gc_no)
         else
             gcp__hs_live_kill(e);
     }
-    gcp__hs.gc_no = gc_no;
+    gcp__hs->gc_no = gc_no;
     gcp__hs_unlock();
-}
-
-/* No stack pointer, no thread: the mappings need no unmapping for memory
- * (a mapping of ours is never a root) but are given back. */
-void gcp__hs_tables_free(void)
-{
-    gcp__hs_region_free(&gcp__hs.stack_region);
-    gcp__hs_region_free(&gcp__hs.index_region);
-    gcp__hs_region_free(&gcp__hs.pc_region);
-    gcp__hs_region_free(&gcp__hs.live_region);
-    gcp__hs.stacks = NULL;
-    gcp__hs.index = NULL;
-    gcp__hs.pcs = NULL;
-    gcp__hs.live = NULL;
-    gcp__hs.nstacks = gcp__hs.index_cap = gcp__hs.npcs = gcp__hs.live_cap = 0;
-    gcp__hs.live_used = 0;
-    atomic_store(&gcp__hs.live_count, 0);
-    gcp__hs.lost = 0;
 }

@@ -12,6 +12,18 @@
 #include "heap_sampler.h"
 #include "heap_sampler_tables.h"
 
+gcp__hs_state *gcp__hs;
+
+void gcp__hs_lock(void)
+{
+    pthread_mutex_lock(&gcp__hs->lock);
+}
+
+void gcp__hs_unlock(void)
+{
+    pthread_mutex_unlock(&gcp__hs->lock);
+}
+
 /* ---- mappings ------------------------------------------------------- */
 
 /* Makes r hold at least `bytes` (zero-filled beyond the old end). */
@@ -66,7 +78,7 @@ static int stack_equal(const gcp__hs_stack *s, uint64_t hash, const char *kind,
     if (s->hash != hash || s->kind != kind || s->depth != (uint32_t)depth)
         return 0;
     for (int i = 0; i < depth; i++)
-        if (gcp__hs.pcs[s->first + (uint32_t)i] != (uintptr_t)pcs[i])
+        if (gcp__hs->pcs[s->first + (uint32_t)i] != (uintptr_t)pcs[i])
             return 0;
     return 1;
 }
@@ -74,42 +86,42 @@ static int stack_equal(const gcp__hs_stack *s, uint64_t hash, const char *kind,
 /* Rebuilds the stack index at twice the size (load stays under half). */
 static int index_grow(void)
 {
-    size_t cap = gcp__hs.index_cap ? gcp__hs.index_cap * 2 : 1024;
+    size_t cap = gcp__hs->index_cap ? gcp__hs->index_cap * 2 : 1024;
 
-    gcp__hs_region_free(&gcp__hs.index_region);
-    if (region_reserve(&gcp__hs.index_region, cap * sizeof(uint32_t)) != 0)
+    gcp__hs_region_free(&gcp__hs->index_region);
+    if (region_reserve(&gcp__hs->index_region, cap * sizeof(uint32_t)) != 0)
         return -1;
-    gcp__hs.index = gcp__hs.index_region.base;
-    gcp__hs.index_cap = cap;
-    memset(gcp__hs.index, 0, cap * sizeof(uint32_t));
-    for (size_t s = 0; s < gcp__hs.nstacks; s++) {
-        size_t i = gcp__hs.stacks[s].hash & (cap - 1);
-        while (gcp__hs.index[i])
+    gcp__hs->index = gcp__hs->index_region.base;
+    gcp__hs->index_cap = cap;
+    memset(gcp__hs->index, 0, cap * sizeof(uint32_t));
+    for (size_t s = 0; s < gcp__hs->nstacks; s++) {
+        size_t i = gcp__hs->stacks[s].hash & (cap - 1);
+        while (gcp__hs->index[i])
             i = (i + 1) & (cap - 1);
-        gcp__hs.index[i] = (uint32_t)s + 1;
+        gcp__hs->index[i] = (uint32_t)s + 1;
     }
     return 0;
 }
 
 static int32_t stack_add(uint64_t hash, const char *kind, void *const *pcs, int depth)
 {
-    size_t n = gcp__hs.nstacks;
+    size_t n = gcp__hs->nstacks;
 
     if (n >= INT32_MAX - 1 ||
-        region_reserve(&gcp__hs.stack_region, (n + 1) * sizeof(gcp__hs_stack)) != 0 ||
-        region_reserve(&gcp__hs.pc_region, (gcp__hs.npcs + (size_t)depth) * sizeof(uintptr_t)) != 0)
+        region_reserve(&gcp__hs->stack_region, (n + 1) * sizeof(gcp__hs_stack)) != 0 ||
+        region_reserve(&gcp__hs->pc_region, (gcp__hs->npcs + (size_t)depth) * sizeof(uintptr_t)) != 0)
         return -1;
-    gcp__hs.stacks = gcp__hs.stack_region.base;
-    gcp__hs.pcs = gcp__hs.pc_region.base;
-    gcp__hs_stack *s = &gcp__hs.stacks[n];
+    gcp__hs->stacks = gcp__hs->stack_region.base;
+    gcp__hs->pcs = gcp__hs->pc_region.base;
+    gcp__hs_stack *s = &gcp__hs->stacks[n];
     memset(s, 0, sizeof *s);
     s->hash = hash;
     s->kind = kind;
-    s->first = (uint32_t)gcp__hs.npcs;
+    s->first = (uint32_t)gcp__hs->npcs;
     s->depth = (uint32_t)depth;
     for (int i = 0; i < depth; i++)
-        gcp__hs.pcs[gcp__hs.npcs++] = (uintptr_t)pcs[i];
-    gcp__hs.nstacks = n + 1;
+        gcp__hs->pcs[gcp__hs->npcs++] = (uintptr_t)pcs[i];
+    gcp__hs->nstacks = n + 1;
     return (int32_t)n;
 }
 
@@ -117,17 +129,17 @@ int32_t gcp__hs_stack_find(const char *kind, void *const *pcs, int depth)
 {
     uint64_t hash = stack_hash(kind, pcs, depth);
 
-    if ((gcp__hs.nstacks + 1) * 2 > gcp__hs.index_cap && index_grow() != 0)
+    if ((gcp__hs->nstacks + 1) * 2 > gcp__hs->index_cap && index_grow() != 0)
         return -1;
-    size_t mask = gcp__hs.index_cap - 1, i = hash & mask;
-    for (; gcp__hs.index[i]; i = (i + 1) & mask) {
-        uint32_t s = gcp__hs.index[i] - 1;
-        if (stack_equal(&gcp__hs.stacks[s], hash, kind, pcs, depth))
+    size_t mask = gcp__hs->index_cap - 1, i = hash & mask;
+    for (; gcp__hs->index[i]; i = (i + 1) & mask) {
+        uint32_t s = gcp__hs->index[i] - 1;
+        if (stack_equal(&gcp__hs->stacks[s], hash, kind, pcs, depth))
             return (int32_t)s;
     }
     int32_t s = stack_add(hash, kind, pcs, depth);
     if (s >= 0)
-        gcp__hs.index[i] = (uint32_t)s + 1;
+        gcp__hs->index[i] = (uint32_t)s + 1;
     return s;
 }
 
@@ -140,11 +152,11 @@ static size_t slot_of(uintptr_t hidden, size_t cap)
 
 static gcp__hs_live *live_find(uintptr_t hidden)
 {
-    if (!gcp__hs.live_cap)
+    if (!gcp__hs->live_cap)
         return NULL;
-    size_t mask = gcp__hs.live_cap - 1;
-    for (size_t i = slot_of(hidden, gcp__hs.live_cap);; i = (i + 1) & mask) {
-        gcp__hs_live *e = &gcp__hs.live[i];
+    size_t mask = gcp__hs->live_cap - 1;
+    for (size_t i = slot_of(hidden, gcp__hs->live_cap);; i = (i + 1) & mask) {
+        gcp__hs_live *e = &gcp__hs->live[i];
         if (e->hidden == hidden)
             return e;
         if (e->hidden == GCP__HS_EMPTY)
@@ -165,23 +177,23 @@ static void live_insert(gcp__hs_live *table, size_t cap, const gcp__hs_live *e)
  * one's live entries moved in, its tombstones left behind. */
 static int live_rebuild(void)
 {
-    size_t count = atomic_load(&gcp__hs.live_count), cap = 1024;
+    size_t count = atomic_load(&gcp__hs->live_count), cap = 1024;
     gcp__hs_region fresh = {0};
 
     while (cap < count * 4)
         cap *= 2;
     if (region_reserve(&fresh, cap * sizeof(gcp__hs_live)) != 0)
         return -1;
-    for (size_t i = 0; i < gcp__hs.live_cap; i++) {
-        const gcp__hs_live *e = &gcp__hs.live[i];
+    for (size_t i = 0; i < gcp__hs->live_cap; i++) {
+        const gcp__hs_live *e = &gcp__hs->live[i];
         if (e->hidden != GCP__HS_EMPTY && e->hidden != GCP__HS_GONE)
             live_insert(fresh.base, cap, e);
     }
-    gcp__hs_region_free(&gcp__hs.live_region);
-    gcp__hs.live_region = fresh;
-    gcp__hs.live = fresh.base;
-    gcp__hs.live_cap = cap;
-    gcp__hs.live_used = count;
+    gcp__hs_region_free(&gcp__hs->live_region);
+    gcp__hs->live_region = fresh;
+    gcp__hs->live = fresh.base;
+    gcp__hs->live_cap = cap;
+    gcp__hs->live_used = count;
     return 0;
 }
 
@@ -194,22 +206,22 @@ int gcp__hs_live_put(uintptr_t base, uint32_t stack, size_t size, double weight)
         *old = e;
         return 0;
     }
-    if ((gcp__hs.live_used + 1) * 4 > gcp__hs.live_cap * 3 && live_rebuild() != 0)
+    if ((gcp__hs->live_used + 1) * 4 > gcp__hs->live_cap * 3 && live_rebuild() != 0)
         return -1;
-    size_t i = slot_of(e.hidden, gcp__hs.live_cap);
-    while (gcp__hs.live[i].hidden != GCP__HS_EMPTY && gcp__hs.live[i].hidden != GCP__HS_GONE)
-        i = (i + 1) & (gcp__hs.live_cap - 1);
-    if (gcp__hs.live[i].hidden == GCP__HS_EMPTY)
-        gcp__hs.live_used++;
-    gcp__hs.live[i] = e;
-    atomic_fetch_add(&gcp__hs.live_count, 1);
+    size_t i = slot_of(e.hidden, gcp__hs->live_cap);
+    while (gcp__hs->live[i].hidden != GCP__HS_EMPTY && gcp__hs->live[i].hidden != GCP__HS_GONE)
+        i = (i + 1) & (gcp__hs->live_cap - 1);
+    if (gcp__hs->live[i].hidden == GCP__HS_EMPTY)
+        gcp__hs->live_used++;
+    gcp__hs->live[i] = e;
+    atomic_fetch_add(&gcp__hs->live_count, 1);
     return 0;
 }
 
 void gcp__hs_live_kill(gcp__hs_live *e)
 {
     e->hidden = GCP__HS_GONE;
-    atomic_fetch_sub(&gcp__hs.live_count, 1);
+    atomic_fetch_sub(&gcp__hs->live_count, 1);
 }
 
 void gcp__hs_live_drop(uintptr_t base)
@@ -218,4 +230,21 @@ void gcp__hs_live_drop(uintptr_t base)
 
     if (e)
         gcp__hs_live_kill(e);
+}
+
+/* Every table given back (a forked child's copy of the parent's). */
+void gcp__hs_tables_free(void)
+{
+    gcp__hs_region_free(&gcp__hs->stack_region);
+    gcp__hs_region_free(&gcp__hs->index_region);
+    gcp__hs_region_free(&gcp__hs->pc_region);
+    gcp__hs_region_free(&gcp__hs->live_region);
+    gcp__hs->stacks = NULL;
+    gcp__hs->index = NULL;
+    gcp__hs->pcs = NULL;
+    gcp__hs->live = NULL;
+    gcp__hs->nstacks = gcp__hs->index_cap = gcp__hs->npcs = gcp__hs->live_cap = 0;
+    gcp__hs->live_used = 0;
+    atomic_store(&gcp__hs->live_count, 0);
+    gcp__hs->lost = 0;
 }

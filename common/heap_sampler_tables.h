@@ -6,6 +6,7 @@
 #ifndef GCP_HEAP_SAMPLER_TABLES_H
 #define GCP_HEAP_SAMPLER_TABLES_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,7 @@ typedef struct gcp__hs_region {
 } gcp__hs_region;
 
 typedef struct gcp__hs_state {
+    pthread_mutex_t lock;
     _Atomic uint64_t rate;        /* 0: not sampling */
     uint64_t start_real_ns;
     unsigned long gc_no;          /* of the latest sweep */
@@ -63,7 +65,9 @@ typedef struct gcp__hs_state {
     _Atomic size_t live_count;
 } gcp__hs_state;
 
-extern gcp__hs_state gcp__hs;
+/* In a mapping of its own, made by gcp__hs_start (the preload keeps its
+ * writable data small: a root if a program replaces its roots filter). */
+extern gcp__hs_state *gcp__hs;
 
 void gcp__hs_lock(void);
 void gcp__hs_unlock(void);

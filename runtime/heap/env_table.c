@@ -67,6 +67,12 @@ const gcp__env_var gcp__env_vars[] = {
      "trace lines (gcprof run --trace)"},
     {"GCPROF_PRELOAD_TRACE_FILE", GCP__ENV_PATH, NONE, 0, 0, NULL, 0, GCP__ENV_INTERNAL,
      "the file trace lines are appended to (gcprof run's GCPROF_TRACE_FILE); default stderr"},
+    {"GCPROF_PRELOAD_HEAP_RATE", GCP__ENV_NUMBER, NONE, 1, 1099511627776.0, NULL, GCP__ENV_WHOLE,
+     GCP__ENV_INTERNAL, "mean bytes between heap samples (gcprof run --heap-profile=BYTES)"},
+    {"GCPROF_PRELOAD_HEAP_DIR", GCP__ENV_PATH, NONE, 0, 0, NULL, 0, GCP__ENV_INTERNAL,
+     "the private directory heap dumps go to (gcprof run --heap-profile)"},
+    {"GCPROF_PRELOAD_HEAP_EVERY", GCP__ENV_NUMBER, "0", 0, 86400, NULL, 0, GCP__ENV_INTERNAL,
+     "seconds between heap dumps while running; 0: at the end (gcprof run --heap-every)"},
 };
 
 const size_t gcp__env_nvars = sizeof gcp__env_vars / sizeof gcp__env_vars[0];
