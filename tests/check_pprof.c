@@ -78,12 +78,12 @@ uint64_t pprof_test_here(void)
     return (uint64_t)(uintptr_t)__builtin_return_address(0);
 }
 
-/* clang-format off: each call and its __LINE__ stay on one line */
+/* Each call and its __LINE__ stay on one line: */
+/* clang-format off */
 enum { ALPHA_FIRST = __LINE__ };
 uint64_t pprof_test_alpha(int *line)
 {
-    uint64_t ra = pprof_test_here();
-    *line = __LINE__;
+    uint64_t ra = pprof_test_here(); *line = __LINE__;
     sink++;
     return ra;
 }
@@ -91,8 +91,7 @@ enum { ALPHA_LAST = __LINE__ };
 
 uint64_t pprof_test_beta(int *line)
 {
-    uint64_t ra = pprof_test_here();
-    *line = __LINE__;
+    uint64_t ra = pprof_test_here(); *line = __LINE__;
     sink += 2;
     return ra;
 }
@@ -101,16 +100,14 @@ enum { BETA_LAST = __LINE__ };
 /* A call inlined into gamma: its frame and gamma's share one address. */
 static inline __attribute__((always_inline)) uint64_t pprof_test_inlined(int *line)
 {
-    uint64_t ra = pprof_test_here();
-    *line = __LINE__;
+    uint64_t ra = pprof_test_here(); *line = __LINE__;
     return ra;
 }
 
 uint64_t pprof_test_gamma(int *line, int *call) __attribute__((noinline, noclone));
 uint64_t pprof_test_gamma(int *line, int *call)
 {
-    uint64_t ra = pprof_test_inlined(line);
-    *call = __LINE__;
+    uint64_t ra = pprof_test_inlined(line); *call = __LINE__;
     return ra;
 }
 
