@@ -413,6 +413,8 @@ START_TEST(test_written_layout)
 }
 END_TEST
 
+static void expect_refused(const char *path, const char *what);
+
 START_TEST(test_write_fails_cleanly)
 {
     char cmd[512];
@@ -424,6 +426,10 @@ START_TEST(test_write_fails_cleanly)
     ck_assert_int_lt(pprof_write(&model, path_of("no/such/dir/x.pb.gz"), err, sizeof err), 0);
     snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q tmp", dir);
     ck_assert_int_ne(system(cmd), 0);
+    /* a FIFO is no profile, and reading it must not wait for a writer */
+    ck_assert_int_eq(mkfifo(path_of("fifo"), 0600), 0);
+    expect_refused(path_of("fifo"), "a FIFO");
+    ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
 }
 END_TEST
 
