@@ -188,8 +188,8 @@ static int stack_record(reader *r, const char *p)
     while (*p || p[-1] == ' ') {
         if (st->depth == PPROF_MAX_DEPTH)
             return pprof__fail(r->err, r->errlen, PPROF_ELIMIT,
-                               "%s:%zu: stack deeper than %d return addresses", r->path,
-                               r->lineno, PPROF_MAX_DEPTH);
+                               "%s:%zu: stack deeper than %d return addresses", r->path, r->lineno,
+                               PPROF_MAX_DEPTH);
         if (next_hex(r, &p, "return address", &pcs[st->depth]))
             return PPROF_EFORMAT;
         if (pcs[st->depth] == 0)

@@ -22,11 +22,11 @@
 
 /* ---- limits ---------------------------------------------------------- */
 
-#define PPROF_MAX_DEPTH    1024           /* return addresses in one stack line */
-#define PPROF_MAX_LINE     (1024 * 1024)  /* bytes in one dump line */
-#define PPROF_MAX_INPUT    (1024L << 20)  /* bytes of a pprof file, decompressed */
-#define PPROF_MAX_FRAMES   (16L << 20)    /* frames of a model read from pprof */
-#define PPROF_MAX_BUILD_ID 64             /* bytes of a build ID */
+#define PPROF_MAX_DEPTH    1024          /* return addresses in one stack line */
+#define PPROF_MAX_LINE     (1024 * 1024) /* bytes in one dump line */
+#define PPROF_MAX_INPUT    (1024L << 20) /* bytes of a pprof file, decompressed */
+#define PPROF_MAX_FRAMES   (16L << 20)   /* frames of a model read from pprof */
+#define PPROF_MAX_BUILD_ID 64            /* bytes of a build ID */
 
 /* ---- errors ---------------------------------------------------------- */
 
@@ -47,10 +47,10 @@ typedef struct pprof_raw_map {
 } pprof_raw_map;
 
 typedef struct pprof_raw_stack {
-    const char *kind;               /* "normal", "atomic", "kind-7", ... */
-    int64_t value[PPROF_NVALUES];   /* in heap_model.h's order */
-    size_t depth;                   /* >= 1 */
-    const uint64_t *pcs;            /* return addresses, innermost first */
+    const char *kind;             /* "normal", "atomic", "kind-7", ... */
+    int64_t value[PPROF_NVALUES]; /* in heap_model.h's order */
+    size_t depth;                 /* >= 1 */
+    const uint64_t *pcs;          /* return addresses, innermost first */
 } pprof_raw_stack;
 
 typedef struct pprof_raw {

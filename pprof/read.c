@@ -23,7 +23,7 @@ typedef Perftools__Profiles__Profile Profile;
 /* The file's bytes, at most PPROF_MAX_INPUT. */
 static int slurp(const char *path, uint8_t **buf, size_t *n, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     struct stat st;
     size_t cap, len = 0;
     ssize_t got;
@@ -31,14 +31,17 @@ static int slurp(const char *path, uint8_t **buf, size_t *n, char *err, size_t e
     *buf = NULL;
     if (fd < 0)
         return pprof__fail(err, errlen, PPROF_EIO, "%s: %s", path, strerror(errno));
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > PPROF_MAX_INPUT) {
+    if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        if (st.st_size > PPROF_MAX_INPUT)
-            return pprof__fail(err, errlen, PPROF_ELIMIT, "%s: larger than %ld bytes", path,
-                               (long)PPROF_MAX_INPUT);
-        return pprof__fail(err, errlen, PPROF_EIO, "%s: %s", path,
-                           S_ISREG(st.st_mode) ? strerror(e) : "not a regular file");
+        return pprof__fail(err, errlen, PPROF_EIO, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > PPROF_MAX_INPUT) {
+        close(fd);
+        if (!S_ISREG(st.st_mode))
+            return pprof__fail(err, errlen, PPROF_EIO, "%s: not a regular file", path);
+        return pprof__fail(err, errlen, PPROF_ELIMIT, "%s: larger than %ld bytes", path,
+                           (long)PPROF_MAX_INPUT);
     }
     cap = (size_t)st.st_size + 1;
     if (!(*buf = malloc(cap))) {
@@ -47,12 +50,13 @@ static int slurp(const char *path, uint8_t **buf, size_t *n, char *err, size_t e
     }
     while ((got = read(fd, *buf + len, cap - len)) > 0 && (len += (size_t)got) < cap)
         ;
+    int e = errno;
     close(fd);
     if (got < 0 || len == cap) { /* an error, or the file grew while read */
         free(*buf);
         *buf = NULL;
         return pprof__fail(err, errlen, PPROF_EIO, "%s: %s", path,
-                           got < 0 ? strerror(errno) : "changed while read");
+                           got < 0 ? strerror(e) : "changed while read");
     }
     *n = len;
     return 0;

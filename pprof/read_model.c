@@ -24,7 +24,7 @@ typedef struct conv {
     pprof__arena *arena;
     char *err;
     size_t errlen;
-    const char **strs;                          /* copies made so far, by index */
+    const char **strs;                         /* copies made so far, by index */
     pprof__map functions, locations, mappings; /* (id, 0) -> index */
     int value_of[PPROF_NVALUES];               /* sample_type index, or -1 */
 } conv;
@@ -234,9 +234,9 @@ static int samples(conv *c)
         pprof_sample *to = &out->samples[i];
         to->first = out->nframes;
         for (size_t d = 0; d < s->n_location_id; d++)
-            out->nframes += location_frames(
-                c, m->location[pprof__map_get(&c->locations, s->location_id[d], 0)],
-                &out->frames[out->nframes]);
+            out->nframes +=
+                location_frames(c, m->location[pprof__map_get(&c->locations, s->location_id[d], 0)],
+                                &out->frames[out->nframes]);
         to->depth = out->nframes - to->first;
         for (int k = 0; k < PPROF_NVALUES; k++)
             to->value[k] = c->value_of[k] < 0 ? 0 : s->value[c->value_of[k]];

@@ -98,7 +98,8 @@ static Dwfl_Module *report(symbolizer *s, const pprof_raw_map *m)
     }
     hex(ondisk, bits, n);
     if (strcmp(ondisk, m->build_id) != 0) {
-        note(s, "gcprof: %s not symbolised: its build ID is %s, the dump's was %s (the file changed)",
+        note(s,
+             "gcprof: %s not symbolised: its build ID is %s, the dump's was %s (the file changed)",
              m->path, ondisk, m->build_id);
         return NULL;
     }
@@ -330,7 +331,8 @@ static int fill_mappings(symbolizer *s)
         m->start = raw->maps[i].start;
         m->limit = raw->maps[i].limit;
         m->offset = raw->maps[i].offset;
-        if (!(m->file = keep(s, raw->maps[i].path)) || !(m->build_id = keep(s, raw->maps[i].build_id)))
+        if (!(m->file = keep(s, raw->maps[i].path)) ||
+            !(m->build_id = keep(s, raw->maps[i].build_id)))
             return -1;
     }
     out->nmappings = raw->nmaps;

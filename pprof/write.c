@@ -270,7 +270,9 @@ static const char *deflate_to(FILE *fp, const uint8_t *buf, size_t n)
             break;
     } while (zrc != Z_STREAM_END);
     deflateEnd(&z);
-    return zrc == Z_STREAM_END ? NULL : ferror(fp) ? strerror(errno ? errno : EIO) : "zlib: deflate failed";
+    return zrc == Z_STREAM_END ? NULL
+           : ferror(fp)        ? strerror(errno ? errno : EIO)
+                               : "zlib: deflate failed";
 }
 
 static int pack_and_write(const Profile *m, const char *path, char *err, size_t errlen)
@@ -282,8 +284,8 @@ static int pack_and_write(const Profile *m, const char *path, char *err, size_t 
 
     if (n > (size_t)PPROF_MAX_INPUT)
         return pprof__fail(err, errlen, PPROF_ELIMIT,
-                           "%s: the profile would take %zu bytes, more than a reader accepts",
-                           path, n);
+                           "%s: the profile would take %zu bytes, more than a reader accepts", path,
+                           n);
     if (!(buf = malloc(n ? n : 1)))
         return pprof__fail(err, errlen, PPROF_ENOMEM, "%s: out of memory", path);
     perftools__profiles__profile__pack(m, buf);
@@ -313,7 +315,8 @@ int pprof_write(const pprof_profile *p, const char *path, char *err, size_t errl
     if (!(w.arena = pprof__arena_new()))
         return pprof__fail(err, errlen, PPROF_ENOMEM, "%s: out of memory", path);
     for (size_t i = 0; i < p->nsamples; i++)
-        if (p->samples[i].first > p->nframes || p->samples[i].depth > p->nframes - p->samples[i].first) {
+        if (p->samples[i].first > p->nframes ||
+            p->samples[i].depth > p->nframes - p->samples[i].first) {
             pprof__arena_free(w.arena);
             return pprof__fail(err, errlen, PPROF_EFORMAT,
                                "%s: sample %zu's frames lie outside the model's", path, i);

@@ -78,6 +78,8 @@ uint64_t pprof_test_here(void)
     return (uint64_t)(uintptr_t)__builtin_return_address(0);
 }
 
+/* Each call and its __LINE__ stay on one line: */
+/* clang-format off */
 enum { ALPHA_FIRST = __LINE__ };
 uint64_t pprof_test_alpha(int *line)
 {
@@ -95,9 +97,25 @@ uint64_t pprof_test_beta(int *line)
 }
 enum { BETA_LAST = __LINE__ };
 
+/* A call inlined into gamma: its frame and gamma's share one address. */
+static inline __attribute__((always_inline)) uint64_t pprof_test_inlined(int *line)
+{
+    uint64_t ra = pprof_test_here(); *line = __LINE__;
+    return ra;
+}
+
+uint64_t pprof_test_gamma(int *line, int *call) __attribute__((noinline, noclone));
+uint64_t pprof_test_gamma(int *line, int *call)
+{
+    uint64_t ra = pprof_test_inlined(line); *call = __LINE__;
+    return ra;
+}
+
+/* clang-format on */
+
 typedef struct self {
-    int alpha_line, beta_line;
-    uint64_t in_alpha, in_beta, alpha_entry;
+    int alpha_line, beta_line, inlined_line, gamma_line;
+    uint64_t in_alpha, in_beta, alpha_entry, in_gamma;
 } self;
 
 /* A dump of three stacks of this program: inside alpha (a return address
@@ -112,6 +130,7 @@ static void write_self_dump(const char *path, self *s, int flip)
     s->in_alpha = pprof_test_alpha(&s->alpha_line);
     s->in_beta = pprof_test_beta(&s->beta_line);
     s->alpha_entry = (uint64_t)(uintptr_t)&pprof_test_alpha;
+    s->in_gamma = pprof_test_gamma(&s->inlined_line, &s->gamma_line);
     ck_assert_int_gt(self_dump_start(fp), 0);
     fprintf(fp, "rate 524288\npid %d\ntime_ns 1764700000000000000\nduration_ns 1500000000\n",
             (int)getpid());
@@ -120,6 +139,7 @@ static void write_self_dump(const char *path, self *s, int flip)
     fprintf(fp, "stack atomic 1 64 1 64 %lx %lx\n", (unsigned long)(s->alpha_entry + 1),
             (unsigned long)s->in_alpha);
     fprintf(fp, "stack kind-7 2 100 0 0 %lx\n", (unsigned long)s->in_beta);
+    fprintf(fp, "stack normal 1 1 1 1 %lx\n", (unsigned long)s->in_gamma);
     fclose(fp);
     if (flip) {
         char id[129];
@@ -149,10 +169,10 @@ START_TEST(test_symbolize_self)
 
     write_self_dump(path_of("self.dump"), &s, 0);
     ck_assert_msg(pprof_dump_read(path_of("self.dump"), &raw, err, sizeof err) == 0, "%s", err);
-    ck_assert_uint_eq(raw.nstacks, 3);
+    ck_assert_uint_eq(raw.nstacks, 4);
     ck_assert_int_eq(raw.rate, 524288);
     ck_assert_msg(pprof_symbolize(&raw, &p, err, sizeof err) == 0, "%s", err);
-    ck_assert_uint_eq(p.nsamples, 3);
+    ck_assert_uint_eq(p.nsamples, 4);
     ck_assert_int_eq(p.period, 524288);
     ck_assert_int_eq(p.samples[0].value[PPROF_ALLOC_SPACE], 786432);
     ck_assert_int_eq(p.samples[0].value[PPROF_INUSE_OBJECTS], 3);
@@ -185,6 +205,19 @@ START_TEST(test_symbolize_self)
     ck_assert_int_eq(f->line, s.beta_line);
     ck_assert_int_gt(f->line, ALPHA_LAST);
     ck_assert_int_lt(f->line, BETA_LAST);
+
+    /* one address, two frames: the inlined call at its line, then gamma at the call */
+    f = &p.frames[p.samples[3].first];
+    ck_assert_uint_eq(p.samples[3].depth, 2);
+    ck_assert_str_eq(f[0].function, "pprof_test_inlined");
+    ck_assert_int_eq(f[0].line, s.inlined_line);
+    ck_assert_int_eq(f[0].inlined, 1);
+    assert_ends_with(f[0].file, "check_pprof.c");
+    ck_assert_str_eq(f[1].function, "pprof_test_gamma");
+    ck_assert_int_eq(f[1].line, s.gamma_line);
+    ck_assert_int_eq(f[1].inlined, 0);
+    assert_ends_with(f[1].file, "check_pprof.c");
+    ck_assert_uint_eq(f[0].address, f[1].address);
     pprof_profile_free(&p);
     pprof_profile_free(&p); /* zeroed: a no-op */
     pprof_raw_free(&raw);
@@ -220,12 +253,9 @@ END_TEST
 /* A model with what the format can carry: inlined frames, an unresolved
  * frame, a frame without a mapping, kinds, types, comments. */
 static pprof_frame model_frames[] = {
-    {"inner_inlined", "a.c", 10, 0x1010, 0, 1},
-    {"outer", "a.c", 20, 0x1010, 0, 0},
-    {"main", "main.c", 5, 0x1100, 0, 0},
-    {"", "", 0, 0x7f0000001234, 1, 0},
-    {"outer", "a.c", 21, 0x1020, 0, 0},
-    {"main", "main.c", 5, 0x1100, 0, 0},
+    {"inner_inlined", "a.c", 10, 0x1010, 0, 1}, {"outer", "a.c", 20, 0x1010, 0, 0},
+    {"main", "main.c", 5, 0x1100, 0, 0},        {"", "", 0, 0x7f0000001234, 1, 0},
+    {"outer", "a.c", 21, 0x1020, 0, 0},         {"main", "main.c", 5, 0x1100, 0, 0},
     {"jit", "", 0, 0x99, UINT32_MAX, 0},
 };
 static pprof_sample model_samples[] = {
@@ -238,9 +268,9 @@ static pprof_mapping model_mappings[] = {
     {0x7f0000000000, 0x7f0000100000, 0x1000, "/lib/libc.so.6", ""},
 };
 static const char *model_comments[] = {"first", "second, with spaces"};
-static const pprof_profile model = {
-    524288,         1764700000000000000, 1500000000,     model_samples, 3, model_frames, 7,
-    model_mappings, 2,                   model_comments, 2,             NULL};
+static const pprof_profile model = {524288, 1764700000000000000, 1500000000, model_samples,
+                                    3,      model_frames,        7,          model_mappings,
+                                    2,      model_comments,      2,          NULL};
 
 static void assert_same(const pprof_profile *a, const pprof_profile *b)
 {
@@ -383,6 +413,8 @@ START_TEST(test_written_layout)
 }
 END_TEST
 
+static void expect_refused(const char *path, const char *what);
+
 START_TEST(test_write_fails_cleanly)
 {
     char cmd[512];
@@ -394,6 +426,10 @@ START_TEST(test_write_fails_cleanly)
     ck_assert_int_lt(pprof_write(&model, path_of("no/such/dir/x.pb.gz"), err, sizeof err), 0);
     snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q tmp", dir);
     ck_assert_int_ne(system(cmd), 0);
+    /* a FIFO is no profile, and reading it must not wait for a writer */
+    ck_assert_int_eq(mkfifo(path_of("fifo"), 0600), 0);
+    expect_refused(path_of("fifo"), "a FIFO");
+    ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
 }
 END_TEST
 
@@ -715,24 +751,66 @@ static void break_msg(msg *m, int which)
     static uint64_t two_locs[2] = {9, 9};
 
     switch (which) {
-    case 0: m->locid = 99; break;               /* a sample's location */
-    case 1: m->line.function_id = 99; break;    /* a line's function */
-    case 2: m->loc.mapping_id = 99; break;      /* a location's mapping */
-    case 3: m->fn.name = 999; break;            /* string indices */
-    case 4: m->fn.filename = -1; break;
-    case 5: m->label.key = 7; break;
-    case 6: m->label.str = 1 << 30; break;
-    case 7: m->comment = 7; break;
-    case 8: m->map.filename = -5; break;
-    case 9: m->vt[1].type = 70; break;
-    case 10: m->strings[0] = not_empty; break;  /* string table's first entry */
-    case 11: m->p.n_string_table = 0; break;
-    case 12: m->fn.id = 0; m->line.function_id = 0; break; /* id 0 */
-    case 13: m->loc.id = 0; m->locid = 0; break;
-    case 14: m->s.n_value = 1; break;            /* values per sample type */
-    case 15: m->strings[1] = cpu; m->strings[3] = cpu; break; /* no heap types */
-    case 16: m->p.n_function = 1; m->map.id = 0; break;
-    case 17: m->s.n_location_id = 2; m->s.location_id = two_locs; two_locs[1] = 8; break;
+    case 0:
+        m->locid = 99;
+        break; /* a sample's location */
+    case 1:
+        m->line.function_id = 99;
+        break; /* a line's function */
+    case 2:
+        m->loc.mapping_id = 99;
+        break; /* a location's mapping */
+    case 3:
+        m->fn.name = 999;
+        break; /* string indices */
+    case 4:
+        m->fn.filename = -1;
+        break;
+    case 5:
+        m->label.key = 7;
+        break;
+    case 6:
+        m->label.str = 1 << 30;
+        break;
+    case 7:
+        m->comment = 7;
+        break;
+    case 8:
+        m->map.filename = -5;
+        break;
+    case 9:
+        m->vt[1].type = 70;
+        break;
+    case 10:
+        m->strings[0] = not_empty;
+        break; /* string table's first entry */
+    case 11:
+        m->p.n_string_table = 0;
+        break;
+    case 12:
+        m->fn.id = 0;
+        m->line.function_id = 0;
+        break; /* id 0 */
+    case 13:
+        m->loc.id = 0;
+        m->locid = 0;
+        break;
+    case 14:
+        m->s.n_value = 1;
+        break; /* values per sample type */
+    case 15:
+        m->strings[1] = cpu;
+        m->strings[3] = cpu;
+        break; /* no heap types */
+    case 16:
+        m->p.n_function = 1;
+        m->map.id = 0;
+        break;
+    case 17:
+        m->s.n_location_id = 2;
+        m->s.location_id = two_locs;
+        two_locs[1] = 8;
+        break;
     }
 }
 #define N_BROKEN 18

@@ -18,7 +18,7 @@ typedef struct found {
 } found;
 
 /* The NT_GNU_BUILD_ID note in a PT_NOTE segment of the loaded program. */
-static void build_id_of(const struct dl_phdr_info *info, const ElfW(Phdr) *ph, found *f)
+static void build_id_of(const struct dl_phdr_info *info, const ElfW(Phdr) * ph, found *f)
 {
     const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
     const unsigned char *end = p + ph->p_memsz;
@@ -55,10 +55,11 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *data)
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
             continue;
-        fprintf(f->fp, "map %lx %lx %lx %lx %s %s\n", (unsigned long)(info->dlpi_addr + ph->p_vaddr),
+        fprintf(f->fp, "map %lx %lx %lx %lx %s %s\n",
+                (unsigned long)(info->dlpi_addr + ph->p_vaddr),
                 (unsigned long)(info->dlpi_addr + ph->p_vaddr + ph->p_memsz),
-                (unsigned long)ph->p_offset, (unsigned long)info->dlpi_addr,
-                f->id[0] ? f->id : "-", exe);
+                (unsigned long)ph->p_offset, (unsigned long)info->dlpi_addr, f->id[0] ? f->id : "-",
+                exe);
         f->maps++;
     }
     return 1; /* the first object is the program itself */
