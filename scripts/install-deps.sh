@@ -14,9 +14,10 @@ set -eu
 # real bdwgc programs to run under `gcprof run`, and mprof to read our
 # .dat files; strace shows that loading the library changes nothing
 # (tests/check_load_inert.sh).
+# golang-go: go tool pprof reads our profiles, we read Go's (tests/check_pprof_go.sh).
 packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev
-libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace"
+libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack valgrind"
 elif [ $# -gt 0 ]; then
