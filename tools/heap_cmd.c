@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "heap_view.h"
+#include "pprof.h"
 
 __attribute__((format(printf, 3, 4))) static int usage_error(const char *cmd, const char *hint,
                                                              const char *fmt, ...)
@@ -54,14 +55,22 @@ int tool_hv_count(const char *cmd, const char *hint, const char *opt, const char
 
 int tool_heap_load(const char *cmd, const char *path, pprof_profile *out)
 {
+    char err[512];
+
+    if (pprof_read(path, out, err, sizeof err) == 0)
+        return 0;
+    /* pprof_read names the file in most of its messages, not all */
+    if (strncmp(err, path, strlen(path)) == 0)
+        tool_say(cmd, "%s", err);
+    else
+        tool_say(cmd, "%s: %s", path, err);
     *out = (pprof_profile){0};
-    tool_say(cmd, "%s: cannot read heap profiles yet: this gcprof has no pprof reader", path);
     return TOOL_EXIT_FAIL;
 }
 
 void tool_heap_free(pprof_profile *p)
 {
-    *p = (pprof_profile){0};
+    pprof_profile_free(p);
 }
 
 const char *tool_hv_period(char *buf, size_t size, int64_t period)
