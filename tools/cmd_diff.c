@@ -98,11 +98,12 @@ static void print_header(const diff_opts *o, const tool_diff *d, const pprof_pro
                          const pprof_profile *new_p)
 {
     int bytes = tool_hv_is_bytes(o->vi);
-    size_t grew = 0, shrank = 0, added = 0, gone = 0;
+    size_t grew = 0, shrank = 0, added = 0, gone = 0, any = 0;
     char a[64], b[64], c[160];
 
     for (size_t i = 0; i < d->nstacks; i++) {
         const tool_diff_stack *s = &d->stacks[i];
+        any += s->old_v || s->new_v; /* in-use values of freed objects are 0 */
         grew += s->new_v > s->old_v;
         shrank += s->new_v < s->old_v;
         added += s->old_v == 0 && s->new_v > 0;
@@ -118,10 +119,10 @@ static void print_header(const diff_opts *o, const tool_diff *d, const pprof_pro
            tool_hv_meaning(o->vi));
     printf("Values are estimates each profile scaled by its own sampling period, so "
            "profiles of different periods compare.\n");
-    printf("Change: %s (%s -> %s) over %zu stacks: %zu grew (%zu new), %zu shrank (%zu gone)\n",
+    printf("Change: %s (%s -> %s) over %zu stacks with a value: %zu grew (%zu new), %zu shrank (%zu gone)\n",
            tool_hv_format(c, sizeof c, tool_hv_sub(d->new_total, d->old_total), bytes, o->raw, 1),
            tool_hv_format(a, sizeof a, d->old_total, bytes, o->raw, 0),
-           tool_hv_format(b, sizeof b, d->new_total, bytes, o->raw, 0), d->nstacks, grew, added,
+           tool_hv_format(b, sizeof b, d->new_total, bytes, o->raw, 0), any, grew, added,
            shrank, gone);
 }
 

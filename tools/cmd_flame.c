@@ -17,8 +17,8 @@
 
 static void usage(void)
 {
-    fputs("Usage: gcprof flame [--inuse|--alloc] [--objects|--space] [--width PX]"
-          " -o OUT.svg FILE\n"
+    fputs("Usage: gcprof flame [--inuse|--alloc] [--objects|--space] [--width PX]\n"
+          "                    -o OUT.svg FILE\n"
           "\n"
           "Draws a heap profile (pprof's format, gzip'd or not, from gcprof or any\n"
           "producer) as a flame graph: each box is a function, on top of its caller,\n"

@@ -57,7 +57,7 @@ static void tooltip(FILE *fp, const tool_flame_node *n, int64_t total, int vi)
 
     fputs("<title>", fp);
     tool_svg_put_text(fp, n->name, SIZE_MAX);
-    fprintf(fp, "\n%s", tool_hv_format(v, sizeof v, n->total, bytes, 0, 0));
+    fprintf(fp, "&#10;%s", tool_hv_format(v, sizeof v, n->total, bytes, 0, 0));
     if (bytes && n->total >= 1024)
         fprintf(fp, " (%s bytes)", tool_hv_format(exact, sizeof exact, n->total, 0, 1, 0));
     fprintf(fp, ", %.2f%% of all; itself %s</title>", pct(n->total, total),
