@@ -47,7 +47,7 @@ int tool_hv_count(const char *cmd, const char *hint, const char *opt, const char
     errno = 0;
     v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi)
-        return usage_error(cmd, hint, "bad count for %s: '%s': want a number from %ld to %ld", opt,
+        return usage_error(cmd, hint, "bad value for %s: '%s': want a number from %ld to %ld", opt,
                            s, lo, hi);
     *n = v;
     return -1;
