@@ -1,7 +1,8 @@
 #!/bin/sh
 # The layers point one way (doc/architecture.md):
 #   common <- runtime/heap <- runtime/collect <- runtime/features <- runtime/start
-# and the command (tools/) and the preload build on common/ alone.
+# and the command (tools/) builds on common/ and pprof/ (heap profiles,
+# collector-free), the preload on common/ alone.
 # 1. Includes: every quoted include names a header of the file's own layer
 #    or a layer below it, by name (no paths: the build's -I list is the
 #    layer's, so a wrong-way include would not compile either).
@@ -24,14 +25,15 @@ allowed() {
     runtime/collect) echo "include common runtime/heap runtime/collect" ;;
     runtime/features) echo "include common runtime/heap runtime/collect runtime/features" ;;
     runtime/start) echo "include common runtime/heap runtime/collect runtime/features runtime/start" ;;
-    tools) echo "common tools" ;;
+    pprof) echo "common pprof" ;;
+    tools) echo "common pprof tools" ;;
     preload) echo "common preload" ;;
     esac
 }
 
 # Where header $1 lives, or nothing.
 home_of() {
-    for d in include common $layers tools preload; do
+    for d in include common $layers pprof tools preload; do
         if [ -f "$top_srcdir/$d/$1" ]; then
             echo "$d"
             return
@@ -40,7 +42,7 @@ home_of() {
 }
 
 checked=0
-for dir in $layers tools preload; do
+for dir in $layers pprof tools preload; do
     [ -d "$top_srcdir/$dir" ] || continue
     ok=$(allowed "$dir")
     for f in "$top_srcdir/$dir"/*.[ch]; do

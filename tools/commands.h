@@ -19,6 +19,9 @@ int tool_cmd_run(int argc, char **argv);     /* cmd_run.c */
 int tool_cmd_peak(int argc, char **argv);    /* cmd_report.c */
 int tool_cmd_summary(int argc, char **argv); /* cmd_report.c */
 int tool_cmd_plot(int argc, char **argv);    /* plot.c */
+int tool_cmd_top(int argc, char **argv);     /* cmd_top.c */
+int tool_cmd_flame(int argc, char **argv);   /* cmd_flame.c */
+int tool_cmd_diff(int argc, char **argv);    /* cmd_diff.c */
 
 /* ---- exit statuses (listed by gcprof --help) ---------------------------
  * `run` passes its program's status on, 128+N for signal N, so its own
@@ -26,8 +29,8 @@ int tool_cmd_plot(int argc, char **argv);    /* plot.c */
  * rarely return: 125, 126, 127. */
 enum {
     TOOL_EXIT_OK = 0,
-    TOOL_EXIT_FAIL = 1,          /* peak, summary, plot: unreadable input, unwritable output */
-    TOOL_EXIT_USAGE = 2,         /* bad arguments (gcprof, peak, summary, plot) */
+    TOOL_EXIT_FAIL = 1,          /* peak ... diff: unreadable input, unwritable output */
+    TOOL_EXIT_USAGE = 2,         /* bad arguments (gcprof, peak ... diff) */
     TOOL_EXIT_RUN_FAILED = 125,  /* run: bad arguments, the recording cannot be written */
     TOOL_EXIT_CANNOT_EXEC = 126, /* run: the program was found but cannot be executed */
     TOOL_EXIT_NOT_FOUND = 127,   /* run: no such program */

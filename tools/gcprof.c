@@ -1,6 +1,7 @@
 /*
  * gcprof.c - the gcprof command: runs a program and records its memory
- * (run), and reads the recordings back (peak, summary, plot). Also the
+ * (run), reads the recordings back (peak, summary, plot), and reads heap
+ * profiles in pprof's format (top, flame, diff). Also the
  * messages the subcommands share (commands.h); their output files are
  * out_file.c's.
  */
@@ -34,6 +35,9 @@ static const command commands[] = {
     {"peak", tool_cmd_peak, "print the peak memory of a recording"},
     {"summary", tool_cmd_summary, "summarise a recording: memory, collections, pauses"},
     {"plot", tool_cmd_plot, "plot a recording"},
+    {"top", tool_cmd_top, "the functions that hold the most of a heap profile"},
+    {"flame", tool_cmd_flame, "draw a heap profile as a flame graph (SVG)"},
+    {"diff", tool_cmd_diff, "what grew between two heap profiles, by stack"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -81,7 +85,8 @@ static void usage(void)
           "       gcprof --help | --version\n"
           "\n"
           "Memory over time for programs that use bdwgc, the Boehm collector.\n"
-          "Recordings are mprof .dat files (or JSON lines), readable by mprof.\n"
+          "Recordings are mprof .dat files (or JSON lines), readable by mprof;\n"
+          "heap profiles are pprof's format, gcprof's own or any producer's.\n"
           "\n"
           "Commands:\n",
           stdout);
@@ -92,7 +97,8 @@ static void usage(void)
           "Exit status:\n"
           "  0    success\n"
           "  1    peak, summary, plot: a FILE cannot be read or is not a recording,\n"
-          "       or the output cannot be written\n"
+          "       or the output cannot be written; top, flame, diff: the same for\n"
+          "       heap profiles\n"
           "  2    bad arguments: unknown command or option, missing or bad value\n"
           "  run exits with PROGRAM's status (128+N when signal N killed it), or,\n"
           "  as timeout(1) and env(1) do:\n"
@@ -109,9 +115,9 @@ static void usage(void)
 static int no_command(const char *name)
 {
     if (!name)
-        tool_say(NULL, "no command given: want run, peak, summary or plot (see gcprof --help)");
+        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame or diff (see gcprof --help)");
     else
-        tool_say(NULL, "unknown command '%s': want run, peak, summary or plot (see gcprof --help)",
+        tool_say(NULL, "unknown command '%s': want run, peak, summary, plot, top, flame or diff (see gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
 }
