@@ -174,6 +174,13 @@ static const char *keep(symbolizer *s, const char *str)
     return str ? pprof__arena_strndup(s->arena, str, strlen(str)) : "";
 }
 
+/* A function's name without the symbol version the ELF symbol table
+ * gives it ("__libc_start_main@@GLIBC_2.34"): the name in the source. */
+static const char *keep_name(symbolizer *s, const char *str)
+{
+    return str ? pprof__arena_strndup(s->arena, str, strcspn(str, "@")) : "";
+}
+
 /* The file named by an inlined call's DW_AT_call_file, or NULL. */
 static const char *call_file(Dwarf_Die *cu, Dwarf_Die *die)
 {
@@ -263,7 +270,7 @@ static int resolve(symbolizer *s, uint64_t addr, size_t *where)
         *to = f[i];
         to->address = addr;
         to->mapping = m == SIZE_MAX ? UINT32_MAX : (uint32_t)m;
-        if (!(to->function = keep(s, names[i])) || !(to->file = keep(s, files[i])))
+        if (!(to->function = keep_name(s, names[i])) || !(to->file = keep(s, files[i])))
             return -1;
     }
     *where = first << 8 | n;
