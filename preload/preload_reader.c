@@ -237,8 +237,13 @@ int preload_flush_all(void)
 {
     if (holding)
         return 0;
-    pthread_mutex_lock(&preload_state->out_lock);
+    /* Marked before the lock is taken, unmarked after it is given back: a
+     * handler on this thread between the two would otherwise wait for the
+     * lock this thread holds (a program _exit-ing from a signal handler
+     * while it execs: it hung about once in 60 runs). */
     holding = 1;
+    atomic_signal_fence(memory_order_seq_cst);
+    pthread_mutex_lock(&preload_state->out_lock);
     write_collections();
     write_sample();
     preload_heap_dump(); /* the image ends: its heap profile */
@@ -247,8 +252,9 @@ int preload_flush_all(void)
 
 void preload_flush_release(void)
 {
-    holding = 0;
     pthread_mutex_unlock(&preload_state->out_lock);
+    atomic_signal_fence(memory_order_seq_cst);
+    holding = 0;
 }
 
 /* A forked child: the parent's unwritten lines and records are the

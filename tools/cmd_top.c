@@ -104,7 +104,7 @@ static void print_table(const top_opts *o, const pprof_profile *p, const tool_to
 {
     int bytes = tool_hv_is_bytes(o->vi);
     size_t shown = t->nrows < (size_t)o->rows ? t->nrows : (size_t)o->rows;
-    char a[64], b[64];
+    char a[160], b[64];
     int64_t sum = 0;
     int w = 10;
 
