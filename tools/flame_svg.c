@@ -85,7 +85,7 @@ static void frame(FILE *fp, const tool_flame_node *n, double y, int64_t total, i
 static void header(FILE *fp, const tool_flame *f, const tool_flame_svg *s, double height)
 {
     int bytes = tool_hv_is_bytes(s->vi);
-    char v[32], title[128], period[128];
+    char v[32], title[256], period[128];
 
     fprintf(fp,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
