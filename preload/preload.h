@@ -68,6 +68,7 @@ typedef struct preload_mem {
     int stopping; /* under wake_lock */
     void *stack;  /* the reader's, PRELOAD_STACK bytes, in the same mapping */
     char foreign[2][PATH_MAX]; /* libraries we loaded, not roots (preload_heap.c) */
+    char heap_request[PATH_MAX]; /* gcprof's "dump now" file (preload_heap.c) */
 } preload_mem;
 
 #define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */
@@ -117,6 +118,7 @@ void preload_heap_take_list(void *list, size_t size, const char *kind);
 void preload_heap_forget(void *p);
 void preload_heap_sweep(void);     /* the hook, at RECLAIM_END */
 int preload_heap_dump(void);       /* 0, or -1 (not sampling, cannot write) */
+void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? */
 void preload_heap_forked(int follow);
 int preload_heap_foreign(const char *name); /* a library we brought */
 const char *preload_kind_name(int k);       /* preload_alloc.c */

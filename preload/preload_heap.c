@@ -15,6 +15,10 @@
  * directory gcprof made: ours, mode 0700, checked before each write) and
  * GCPROF_PRELOAD_HEAP_EVERY (seconds between dumps while running; 0: at
  * the end only).
+ *
+ * A dump on demand: gcprof run, sent SIGUSR1, replaces the file "request"
+ * in that directory; the reader thread looks at it every 0.1 s (one stat)
+ * and dumps when it is a new one. Every followed process sees it.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -143,6 +147,7 @@ void preload_heap_start(void)
     }
     dl_iterate_phdr(find_own_code, (void *)(uintptr_t)&preload_heap_start);
     preload_heap_every = env_seconds("GCPROF_PRELOAD_HEAP_EVERY");
+    snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request", dir);
     image_ns = gcp__realtime_ns();
     if (gcp__hs_start(rate) != 0)
         return;
@@ -258,6 +263,28 @@ int preload_heap_dump(void)
     }
     close(dfd);
     return ok ? 0 : -1;
+}
+
+/* The request file's identity, last seen (0: none yet). */
+static struct {
+    dev_t dev;
+    ino_t ino;
+    double next; /* when to look again */
+} request;
+
+void preload_heap_poll(double now)
+{
+    struct stat st;
+
+    if (!preload_heap_on || now < request.next)
+        return;
+    request.next = now + 0.1;
+    if (stat(preload_state->heap_request, &st) != 0 ||
+        (st.st_dev == request.dev && st.st_ino == request.ino))
+        return;
+    request.dev = st.st_dev;
+    request.ino = st.st_ino;
+    preload_heap_dump();
 }
 
 /* A forked child: the parent's samples are the parent's. Following

@@ -158,6 +158,8 @@ static void *reader_main(void *arg)
             preload_heap_dump();
             next_dump = now + preload_heap_every;
         }
+        if (!last)
+            preload_heap_poll(now);
     }
     return NULL;
 }

@@ -55,6 +55,96 @@ check "the program's hook saw every collection" \
 recorded=$(grep -c '^GCPROF_GC' "$tmp/exact.dat")
 check "the recording has them too ($recorded >= $ends)" [ "$recorded" -ge "$ends" ]
 
+# ---- while the program runs: on SIGUSR1 to gcprof run, every N seconds -----
+
+# wait_for TEST...: polls TEST every 0.1 s, for 30 s at most.
+wait_for() {
+    w_=0
+    until "$@" || [ $w_ -ge 300 ]; do
+        sleep 0.1
+        w_=$((w_ + 1))
+    done
+    "$@"
+}
+has_ended() { grep -q '^collections' "$1" 2>/dev/null; }
+
+# live NAME HOW OPTION...: heap_sites pausing 30 s under gcprof run with the
+# OPTIONs; HOW "signal" sends SIGUSR1 once it has allocated. The profile
+# must appear while it still runs, with its counts so far.
+live() {
+    name=$1 how=$2
+    shift 2
+    "$gcprof" run --heap-profile=1 "$@" -o "$tmp/$name.dat" --heap-output "$tmp/$name.pb.gz" -- \
+        "$sites" 5000 1 30 >"$tmp/$name.truth" 2>"$tmp/$name.err" &
+    runner=$!
+    wait_for has_ended "$tmp/$name.truth"
+    [ "$how" = signal ] && kill -USR1 $runner
+    wait_for test -s "$tmp/$name.pb.gz"
+    check "$name: the profile is written while the program runs" kill -0 $runner
+    if [ -s "$tmp/$name.pb.gz" ] && "$convert" --top "$tmp/$name.pb.gz" >"$tmp/$name.got"; then
+        check "$name: its counts are the program's so far" \
+            [ "$(got "$name" site_sixty 2)" = "$(truth "$name" site_sixty 1)" ]
+    else
+        fail "$name: no readable profile within 30 s"
+    fi
+    kill $runner 2>/dev/null # gcprof passes it on: the program ends early
+    wait $runner
+}
+live sigusr1 signal
+live every none --heap-every 0.3
+
+# ---- processes and images: one profile each --------------------------------
+
+# An exec keeps the process: the image that runs heap_sites writes FILE.
+"$gcprof" run --heap-profile=1 -o "$tmp/x.dat" --heap-output "$tmp/x.pb.gz" -- \
+    sh -c 'exec "$0" 1000 1' "$sites" >"$tmp/x.truth" 2>"$tmp/x.err"
+if "$convert" --top "$tmp/x.pb.gz" >"$tmp/x.got" 2>/dev/null; then
+    check "exec: the program's image writes the profile" \
+        [ "$(got x site_sixty 2)" = "$(truth x site_sixty 1)" ]
+else
+    fail "exec: no profile: $(cat "$tmp/x.err")"
+fi
+# -f: each process its own file, STEM.PID.pb.gz; the shell has no collector.
+"$gcprof" run -f --heap-profile=1 -o "$tmp/f.dat" --heap-output "$tmp/f.pb.gz" -- \
+    sh -c '"$0" 1000 1 >"$1/f1.truth"; "$0" 2000 1 >"$1/f2.truth"' "$sites" "$tmp" \
+    2>"$tmp/f.err"
+set -- "$tmp"/f.*.pb.gz
+check "-f: one profile per process that allocates ($#)" [ $# -eq 2 ]
+objects=""
+for f in "$@"; do
+    "$convert" --top "$f" >"$tmp/one.got" && objects="$objects $(got one site_sixty 2)"
+done
+check "-f: each with its own process's counts ($objects)" \
+    [ "$(echo $objects | tr ' ' '\n' | sort -n | tr '\n' ' ')" = "1000 2000 " ]
+check "-f: the shell, without a collector, writes none" [ ! -e "$tmp/f.pb.gz" ]
+# Without -f, the processes the program starts are not sampled.
+"$gcprof" run --heap-profile=1 -o "$tmp/n.dat" --heap-output "$tmp/n.pb.gz" -- \
+    sh -c '"$0" 1000 1 >/dev/null' "$sites" 2>"$tmp/n.err"
+check "no -f: no profile of a child" [ -z "$(ls "$tmp"/n.*pb.gz 2>/dev/null)" ]
+check "no -f: said so" grep -q 'no heap profile' "$tmp/n.err"
+
+# A profile that cannot be written: said before the program runs.
+"$gcprof" run --heap-profile -o "$tmp/w.dat" --heap-output "$tmp/no/such/dir/w.pb.gz" -- \
+    sh -c 'touch "$0"' "$tmp/ran" 2>"$tmp/w.err"
+rc=$?
+check "unwritable profile: exit 125 ($rc)" [ $rc -eq 125 ]
+check "unwritable profile: the program did not run" [ ! -e "$tmp/ran" ]
+check "unwritable profile: said, naming it" grep -q "cannot write the heap profile '$tmp/no/such/dir/w.pb.gz'" "$tmp/w.err"
+check "unwritable profile: no recording left" [ ! -e "$tmp/w.dat" ]
+
+# A statically linked libgc: nothing to interpose, and said so.
+libgc_a=$(pkg-config --variable=libdir bdw-gc 2>/dev/null)/libgc.a
+# shellcheck disable=SC2046 # pkg-config's flags are words
+if [ -f "$libgc_a" ] && cc -O2 -o "$tmp/static_sites" "$top_srcdir/tests/programs/heap_sites.c" \
+    $(pkg-config --cflags bdw-gc) "$libgc_a" -lm -lpthread 2>"$tmp/cc.err"; then
+    "$gcprof" run --heap-profile=1 -o "$tmp/s.dat" --heap-output "$tmp/s.pb.gz" -- \
+        "$tmp/static_sites" 1000 1 >/dev/null 2>"$tmp/s.err"
+    check "static libgc: no profile" [ ! -e "$tmp/s.pb.gz" ]
+    check "static libgc: said why" grep -q 'statically linked one cannot be seen' "$tmp/s.err"
+else
+    echo "note: no libgc.a to link statically ($(head -n 1 "$tmp/cc.err" 2>/dev/null)): not checked"
+fi
+
 # ---- the default rate (512 KiB): estimates within 5 standard errors ---------
 
 # within NAME SITE GOT_COL TRUTH_COL VAR_COL EXPECT_COL: |estimate - truth|

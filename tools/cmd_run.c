@@ -83,7 +83,8 @@ static void usage(FILE *fp)
           "                          .heap.pb.gz; other processes: FILE's stem + .PID.pb.gz)\n"
           "      --heap-every SECONDS\n"
           "                          write the heap profile every SECONDS while PROGRAM\n"
-          "                          runs too (default: at its end only)\n"
+          "                          runs too (default: at its end, and when gcprof\n"
+          "                          gets SIGUSR1: kill -USR1 PID of gcprof run)\n"
           "  -h, --help              show this text\n"
           "\n"
           "An option given twice is an error. PROGRAM is run with execvp(3), with its\n"
@@ -392,13 +393,12 @@ static int finish_heap(run_opts *o, const char *preload)
     tool_heap *h = &o->heap_profile;
     int n = tool_heap_finish(h);
 
-    if (n > 0)
-        tool_say("run", "wrote heap profile %s%s", h->output,
-                 n > 1 ? " (and one per other process image beside it)" : "");
-    else if (n == 0)
-        tool_say("run", "no heap profile: %s", !preload ? "no preload library"
-                                                : "the program allocated nothing through a "
-                                                  "dynamically linked libgc");
+    if (n == 0) /* each profile written was said */
+        tool_say("run", "no heap profile: %s",
+                 !preload ? "no preload library"
+                          : "no allocation through a dynamically linked libgc was seen (a "
+                            "statically linked one cannot be seen from outside; without -f, "
+                            "the processes the program starts are not sampled)");
     free((char *)h->output);
     return n >= 0;
 }
@@ -426,6 +426,7 @@ static int run(run_opts *o, tool_run_output *out)
         co.heap_rate = o->heap_profile.rate;
         co.heap_dir = o->heap_profile.dir;
         co.heap_every = o->heap_profile.every;
+        tool_child_catch_dump_signal();
     }
     empty_trace_file(o);
     int r = tool_child_start(&child, o->argv, &co);

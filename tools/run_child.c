@@ -40,6 +40,33 @@ int tool_child_stop_asked(void)
     return stop_asked != 0;
 }
 
+static volatile sig_atomic_t dump_asked; /* SIGUSR1: a heap profile now */
+
+static void on_sigusr1(int sig)
+{
+    (void)sig;
+    dump_asked = 1;
+}
+
+void tool_child_catch_dump_signal(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigusr1;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL); /* the program's exec resets it: not inherited */
+}
+
+int tool_child_dump_asked(void)
+{
+    if (!dump_asked)
+        return 0;
+    dump_asked = 0;
+    return 1;
+}
+
 int tool_child_orphans(void)
 {
     pid_t r;

@@ -44,6 +44,11 @@ int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss);
 /* Whether SIGINT, SIGTERM or SIGHUP came after the program had ended. */
 int tool_child_stop_asked(void);
 
+/* SIGUSR1 sent to gcprof asks for a heap profile now (not forwarded):
+ * caught from here on; tool_child_dump_asked says, once, that it came. */
+void tool_child_catch_dump_signal(void);
+int tool_child_dump_asked(void);
+
 /* Following (the subreaper of the program's descendants), after it ended:
  * reaps those that have ended; 1 while some still run. */
 int tool_child_orphans(void);

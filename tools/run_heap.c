@@ -5,12 +5,17 @@
  * become pprof files, symbolised against the files on disk while those
  * are still the ones the program ran.
  *
+ * While it runs, a thread converts every dump that changed, every 0.1 s:
+ * the preload writes one every --heap-every seconds, and when SIGUSR1 to
+ * gcprof asks (through the file "request").
+ *
  * Names: the program's process's last image writes the output; every
  * other image writes beside it, OUT's stem + ".PID.pb.gz" for a process's
  * last image and ".PID-N.pb.gz" for its earlier ones (N from 1).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,8 @@
 
 #include "commands.h"
 #include "pprof.h"
+#include "safe_file.h"
+#include "run_child.h"
 #include "run_heap.h"
 
 #define MAX_IMAGES 4096 /* dumps converted in one pass; more are said and skipped */
@@ -29,6 +36,9 @@ typedef struct image {
     long pid;
     unsigned long long ns;
     char name[64];
+    struct timespec mtime; /* the dump's, when listed */
+    off_t size;
+    ino_t ino;
 } image;
 
 int tool_heap_parse_rate(const char *opt, const char *s, uint64_t *rate)
@@ -61,6 +71,25 @@ static char *stem_of(const char *path, const char *cut)
     return s;
 }
 
+/* Whether the profile can be written at path, found out before the
+ * program runs: a temporary file made beside it, as the writer will
+ * (gcp__tmp_create refuses directories, devices and FIFOs), then removed. */
+static int writable(const char *path)
+{
+    char *tmp = NULL;
+    const char *why = NULL;
+    int fd = gcp__tmp_create(path, &tmp, &why);
+
+    if (fd < 0) {
+        tool_say("run", "cannot write the heap profile '%s': %s", path, why);
+        return 0;
+    }
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return 1;
+}
+
 int tool_heap_prepare(tool_heap *h, const char *given, const char *recording)
 {
     const char *tmp = getenv("TMPDIR");
@@ -73,6 +102,10 @@ int tool_heap_prepare(tool_heap *h, const char *given, const char *recording)
         size_t n = dot && (!slash || dot > slash) ? (size_t)(dot - recording) : strlen(recording);
         if ((out = malloc(n + sizeof ".heap.pb.gz")))
             snprintf(out, n + sizeof ".heap.pb.gz", "%.*s.heap.pb.gz", (int)n, recording);
+    }
+    if (out && !writable(out)) {
+        free(out);
+        return -1;
     }
     snprintf(h->dir, sizeof h->dir, "%s/gcprof-heap.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
     if (!out || !mkdtemp(h->dir)) { /* mkdtemp: mode 0700 */
@@ -117,6 +150,12 @@ static int list_images(const tool_heap *h, image *im, int max)
             break;
         }
         snprintf(x.name, sizeof x.name, "heap.%ld.%llu", x.pid, x.ns);
+        struct stat st;
+        if (fstatat(dirfd(d), x.name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        x.mtime = st.st_mtim;
+        x.size = st.st_size;
+        x.ino = st.st_ino;
         im[n++] = x;
     }
     closedir(d);
@@ -168,29 +207,74 @@ static int convert(const char *dump, const char *out)
     return r;
 }
 
-/* Converts every dump; with `remove_after`, deletes each converted one.
- * The number of profiles written, or -1 if any failed. */
-static int convert_all(tool_heap *h, int remove_after)
+/* Whether image x was converted as it is now (same file, same time and
+ * size); remembers it as converted when `mark`. */
+static int converted(tool_heap *h, const image *x, int mark)
+{
+    for (size_t i = 0; i < h->nseen; i++) {
+        image *s = &((image *)h->seen)[i];
+        if (s->pid != x->pid || s->ns != x->ns)
+            continue;
+        int same = s->ino == x->ino && s->size == x->size &&
+                   s->mtime.tv_sec == x->mtime.tv_sec && s->mtime.tv_nsec == x->mtime.tv_nsec;
+        if (mark)
+            *s = *x;
+        return same;
+    }
+    if (mark && h->nseen < MAX_IMAGES)
+        ((image *)h->seen)[h->nseen++] = *x;
+    return 0;
+}
+
+/* Converts the dumps (`changed`: those not converted as they are now);
+ * `last`: deletes each. The number of profiles written (into *names,
+ * space-separated, when given), or -1 if any failed. */
+static int convert_all(tool_heap *h, int changed, int last)
 {
     static image im[MAX_IMAGES];
     int n = list_images(h, im, MAX_IMAGES), written = 0, failed = n < 0;
 
     for (int i = 0; i < n; i++) {
-        char path[PATH_MAX + 80], *out = target(h, im, n, i);
+        char path[PATH_MAX + 80], *out;
+        if (changed && converted(h, &im[i], 0))
+            continue;
+        out = target(h, im, n, i);
         snprintf(path, sizeof path, "%s/%s", h->dir, im[i].name);
-        if (!out || convert(path, out) != 0)
+        if (!out || convert(path, out) != 0) {
             failed = 1;
-        else
+        } else {
             written++;
+            converted(h, &im[i], 1);
+            tool_say("run", "wrote heap profile %s", out);
+        }
         free(out);
-        if (remove_after)
+        if (last)
             unlink(path);
     }
     return failed ? -1 : written;
 }
 
+/* Asks every process that samples for a dump now: a new file "request"
+ * (a new inode: the preload compares identities). */
+static void ask_for_dumps(tool_heap *h)
+{
+    char tmp[PATH_MAX + 16], req[PATH_MAX + 16];
+
+    snprintf(tmp, sizeof tmp, "%s/.request", h->dir);
+    snprintf(req, sizeof req, "%s/request", h->dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd);
+        if (rename(tmp, req) != 0)
+            unlink(tmp);
+    }
+}
+
 /* ---- while the program runs ----------------------------------------------- */
 
+/* Every 0.1 s: passes SIGUSR1's request on, and converts the dumps that
+ * changed (the preload writes them every --heap-every seconds, and when
+ * asked). */
 static void *watch_main(void *arg)
 {
     tool_heap *h = arg;
@@ -199,14 +283,16 @@ static void *watch_main(void *arg)
     pthread_mutex_lock(&h->lock);
     while (!h->stop) {
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)h->every;
-        ts.tv_nsec += (long)((h->every - (double)(time_t)h->every) * 1e9);
+        ts.tv_nsec += 100000000L;
         if (ts.tv_nsec >= 1000000000L) {
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
         }
-        if (pthread_cond_timedwait(&h->wake, &h->lock, &ts) == ETIMEDOUT && !h->stop)
-            convert_all(h, 0);
+        if (pthread_cond_timedwait(&h->wake, &h->lock, &ts) != ETIMEDOUT || h->stop)
+            continue;
+        if (tool_child_dump_asked())
+            ask_for_dumps(h);
+        convert_all(h, 1, 0);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;
@@ -215,7 +301,8 @@ static void *watch_main(void *arg)
 void tool_heap_watch(tool_heap *h, long pid)
 {
     h->pid = pid;
-    if (h->every > 0)
+    h->seen = calloc(MAX_IMAGES, sizeof(image));
+    if (h->seen)
         h->watching = pthread_create(&h->watcher, NULL, watch_main, h) == 0;
 }
 
@@ -245,7 +332,9 @@ int tool_heap_finish(tool_heap *h)
         pthread_mutex_unlock(&h->lock);
         pthread_join(h->watcher, NULL);
     }
-    int n = convert_all(h, 1);
+    int n = convert_all(h, 0, 1);
     remove_dir(h->dir);
+    free(h->seen);
+    h->seen = NULL;
     return n;
 }

@@ -21,6 +21,8 @@ typedef struct tool_heap {
     pthread_mutex_t lock; /* one conversion at a time; guards stop */
     pthread_cond_t wake;
     int stop;
+    void *seen; /* the dumps converted so far, as they were then (run_heap.c) */
+    size_t nseen;
 } tool_heap;
 
 /* "--heap-profile=BYTES": a positive count of bytes, with an optional
@@ -32,11 +34,12 @@ int tool_heap_parse_rate(const char *opt, const char *s, uint64_t *rate);
  * 0, or -1 (said). */
 int tool_heap_prepare(tool_heap *h, const char *given, const char *recording);
 
-/* Converts on a thread every h->every seconds while the program runs. */
+/* While the program runs, a thread converts the dumps that change (every
+ * --heap-every seconds, and on SIGUSR1 to gcprof). */
 void tool_heap_watch(tool_heap *h, long pid);
 
-/* After the program ended: the last conversion, the directory removed.
- * The number of profiles written, or -1 (said). */
+/* After the program ended: the last conversion (each profile written is
+ * said), the directory removed. The number written, or -1 (said). */
 int tool_heap_finish(tool_heap *h);
 
 #endif

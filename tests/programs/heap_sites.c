@@ -4,7 +4,7 @@
  * what each site allocates and keeps, and prints that truth for the test
  * to compare with the heap profile gcprof run writes of it.
  *
- *     heap_sites ITERATIONS RATE
+ *     heap_sites ITERATIONS RATE [PAUSE]
  *
  * Sites (each its own function, each using its result: no tail call):
  * sixty (600-byte normal objects, every other one kept), thirty (300-byte
@@ -20,7 +20,8 @@
  * and "expect" the number of samples expected (sum of p);
  * then "marked KIND BYTES" for kinds normal and atomic from the
  * collector's own mark bits after a last collection, and "hook_ends N"
- * and "collections N".
+ * and "collections N". With PAUSE, it then sleeps PAUSE seconds (a
+ * profile can be asked for meanwhile) before it exits.
  */
 #include <gc/gc.h>
 #include <gc/gc_inline.h> /* GC_I_NORMAL, GC_I_PTRFREE */
@@ -28,6 +29,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 typedef struct site {
     const char *name;
@@ -193,5 +195,8 @@ int main(int argc, char **argv)
     printf("marked normal %.0f\nmarked atomic %.0f\n", by_kind[GC_I_NORMAL], by_kind[GC_I_PTRFREE]);
     printf("hook_ends %lu\ncollections %lu\n", hook_ends,
            (unsigned long)GC_get_gc_no() - gc_before);
+    fflush(stdout);
+    if (argc > 3)
+        sleep((unsigned)atoi(argv[3]));
     return 0;
 }
