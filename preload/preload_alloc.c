@@ -32,10 +32,12 @@
 
 extern __thread gcp__hs_thread preload_heap_thread __attribute__((tls_model("initial-exec")));
 
-/* `real`: the collector's own name, with the prototype of its header. */
+/* `real`: the collector's own name, with the prototype of its header;
+ * looked up once (the load is inline: this runs at every allocation). */
 #define REAL(name)                                                                                  \
     static _Atomic(void *) slot;                                                                    \
-    __typeof__(&name) real = (__typeof__(&name))preload_real(&slot, #name)
+    void *found_ = atomic_load_explicit(&slot, memory_order_acquire);                               \
+    __typeof__(&name) real = (__typeof__(&name))(found_ ? found_ : preload_real(&slot, #name))
 
 /* The outermost allocation call of this thread, while sampling. */
 static int enter(void)
@@ -55,20 +57,39 @@ static void *leave(void *p, size_t requested, const char *kind, int inner)
     return p;
 }
 
-const char *preload_kind_name(int k)
-{
-    static const char *const names[] = {"atomic", "normal", "uncollectable",
-                                        "atomic-uncollectable"};
-    static const char *const more[] = {"kind-4",  "kind-5",  "kind-6",  "kind-7",  "kind-8",
-                                       "kind-9",  "kind-10", "kind-11", "kind-12", "kind-13",
-                                       "kind-14", "kind-15", "kind-16", "kind-17", "kind-18",
-                                       "kind-19", "kind-20", "kind-21", "kind-22", "kind-23"};
+/* The hottest entry points pass the call on with no frame of their own
+ * when not sampling (or nested: GC_malloc's own GC_malloc_kind): both
+ * branches are tail calls, the counting is out of line. */
+#define PASSING() (!preload_heap_on || preload_heap_depth)
 
-    if (k >= 0 && k < 4)
-        return names[k];
-    if (k >= 4 && k < 24)
-        return more[k - 4];
-    return "kind-other";
+__attribute__((noinline)) static void *sized(void *(*real)(size_t), size_t n, const char *kind,
+                                             int inner)
+{
+    preload_heap_depth = 1;
+    return leave(real(n), n, kind, inner);
+}
+
+__attribute__((noinline)) static void *kinded(void *(*real)(size_t, int), size_t n, int k)
+{
+    preload_heap_depth = 1;
+    void *p = real(n, k);
+    return leave(p, n, preload_kind_name(k), 0);
+}
+
+/* The first call of each: the collector's function looked up, then as
+ * every later call. */
+__attribute__((noinline)) static void *first_sized(_Atomic(void *) *slot, const char *name,
+                                                   size_t n, const char *kind, int inner)
+{
+    void *(*real)(size_t) = (void *(*)(size_t))preload_real(slot, name);
+    return PASSING() ? real(n) : sized(real, n, kind, inner);
+}
+
+__attribute__((noinline)) static void *first_kinded(_Atomic(void *) *slot, const char *name,
+                                                    size_t n, int k)
+{
+    void *(*real)(size_t, int) = (void *(*)(size_t, int))preload_real(slot, name);
+    return PASSING() ? real(n, k) : kinded(real, n, k);
 }
 
 /* ---- by size ---------------------------------------------------------- */
@@ -76,8 +97,11 @@ const char *preload_kind_name(int k)
 #define BY_SIZE(name, kind, inner)                                                                  \
     EXPORT void *GC_CALL name(size_t n)                                                             \
     {                                                                                               \
-        REAL(name);                                                              \
-        return enter() ? leave(real(n), n, kind, inner) : real(n);                                 \
+        static _Atomic(void *) slot;                                                                \
+        void *(*real)(size_t) = (void *(*)(size_t))atomic_load_explicit(&slot, memory_order_acquire); \
+        if (!real)                                                                                  \
+            return first_sized(&slot, #name, n, kind, inner);                                       \
+        return PASSING() ? real(n) : sized(real, n, kind, inner);                                   \
     }
 
 BY_SIZE(GC_malloc, "normal", 0)
@@ -93,8 +117,12 @@ BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
 #define BY_KIND(name)                                                                               \
     EXPORT void *GC_CALL name(size_t n, int k)                                                      \
     {                                                                                               \
-        REAL(name);                                                         \
-        return enter() ? leave(real(n, k), n, preload_kind_name(k), 0) : real(n, k);                       \
+        static _Atomic(void *) slot;                                                                \
+        void *(*real)(size_t, int) =                                                                \
+            (void *(*)(size_t, int))atomic_load_explicit(&slot, memory_order_acquire);              \
+        if (!real)                                                                                  \
+            return first_kinded(&slot, #name, n, k);                                                \
+        return PASSING() ? real(n, k) : kinded(real, n, k);                                         \
     }
 
 BY_KIND(GC_malloc_kind)
@@ -109,8 +137,8 @@ BY_KIND(GC_generic_or_special_malloc)
 #define DEBUG_BY_SIZE(name, kind)                                                                   \
     EXPORT void *GC_CALL name(size_t n, const char *s, int i)                                       \
     {                                                                                               \
-        REAL(name);                                           \
-        return enter() ? leave(real(n, s, i), n, kind, 1) : real(n, s, i);                         \
+        REAL(name);                                                                                 \
+        return enter() ? leave(real(n, s, i), n, kind, 1) : real(n, s, i);                          \
     }
 
 DEBUG_BY_SIZE(GC_debug_malloc, "normal")

@@ -114,6 +114,23 @@ static int find_own_code(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
+/* bdwgc's kinds by number: 0-3 are its own, the rest a program's. */
+const char *preload_kind_name(int k)
+{
+    static const char *const names[] = {"atomic", "normal", "uncollectable",
+                                        "atomic-uncollectable"};
+    static const char *const more[] = {"kind-4",  "kind-5",  "kind-6",  "kind-7",  "kind-8",
+                                       "kind-9",  "kind-10", "kind-11", "kind-12", "kind-13",
+                                       "kind-14", "kind-15", "kind-16", "kind-17", "kind-18",
+                                       "kind-19", "kind-20", "kind-21", "kind-22", "kind-23"};
+
+    if (k >= 0 && k < 4)
+        return names[k];
+    if (k >= 4 && k < 24)
+        return more[k - 4];
+    return "kind-other";
+}
+
 /* ---- start --------------------------------------------------------------- */
 
 static double env_seconds(const char *name)
@@ -132,6 +149,9 @@ void preload_heap_start(void)
     char *end;
     unsigned long long rate = rate_s && *rate_s ? strtoull(rate_s, &end, 10) : 0;
 
+#ifndef PRELOAD_WITH_INTERPOSERS
+    return; /* libgcprof-preload.so: no allocation is seen, none sampled */
+#endif
     if (!rate || *end != '\0' || !dir || !*dir)
         return;
     gc_base = (base_fn)dlsym(RTLD_DEFAULT, "GC_base");

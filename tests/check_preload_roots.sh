@@ -14,6 +14,7 @@ set -eu
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 lib="$top_builddir/.libs/libgcprof-preload.so"
+heap_lib="$top_builddir/.libs/libgcprof-preload-heap.so" # gcprof run --heap-profile's
 limit=1024
 
 [ -f "$lib" ] || die "no $lib"
@@ -45,10 +46,16 @@ elif have_cc_and_bdwgc &&
     loaded=$(LD_PRELOAD="$lib" "$tmp/roots" | root_size)
     recorded=$(GCPROF_PRELOAD="$lib" "$gcprof" run -o "$tmp/r.dat" -- "$tmp/roots" 2>/dev/null |
         root_size)
-    echo "GC_root_size: plain $plain, preloaded $loaded, recorded $recorded"
+    # --heap-profile: the preload's heap build, and libunwind (and liblzma)
+    # loaded into the program: their data must stay out of the roots too.
+    sampled=$(GCPROF_PRELOAD="$lib" "$gcprof" run --heap-profile=1 -o "$tmp/h.dat" \
+        --heap-output "$tmp/h.pb.gz" -- "$tmp/roots" 2>/dev/null | root_size)
+    echo "GC_root_size: plain $plain, preloaded $loaded, recorded $recorded, heap-profiled $sampled"
     [ -n "$plain" ] || fail "no GC_root_size in GC_dump's output"
     [ "$loaded" = "$plain" ] || fail "preloaded, not recorded: roots $loaded bytes, not $plain"
     [ "$recorded" = "$plain" ] || fail "recorded: roots $recorded bytes, not $plain"
+    [ "$sampled" = "$plain" ] || fail "heap-profiled: roots $sampled bytes, not $plain"
+    [ -s "$tmp/h.pb.gz" ] || fail "the heap-profiled run wrote no profile"
     grep -q '^GCPROF_GC ' "$tmp/r.dat" || fail "the recorded run has no collection"
 
     # A program with a filter of its own (bdwgc keeps one): the preload
@@ -89,30 +96,34 @@ else
     echo "note: no cc or bdw-gc to build a test program; root table not compared"
 fi
 
-# ---- what the preload brings into the process --------------------------------
-needed=$(readelf -dW "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
-echo "preload needs: $needed"
-if [ "$asan" = 1 ]; then
-    echo "note: a sanitizer build links its runtimes and theirs (libm...); not checked"
-else
-    for n in $needed; do
-        case $n in
-        libc.so.*) ;;
-        *) fail "the preload needs $n: its writable data would be a root in every program" ;;
-        esac
-    done
-fi
+# ---- what each build of the preload brings into the process ------------------
+for lib in "$lib" "$heap_lib"; do
+    name=${lib##*/}
+    [ -f "$lib" ] || die "no $lib"
+    needed=$(readelf -dW "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+    echo "$name needs: $needed"
+    if [ "$asan" = 1 ]; then
+        echo "note: a sanitizer build links its runtimes and theirs (libm...); not checked"
+    else
+        for n in $needed; do
+            case $n in
+            libc.so.*) ;;
+            *) fail "$name needs $n: its writable data would be a root in every program" ;;
+            esac
+        done
+    fi
 
-# ---- its own data, when the program replaces the filter ---------------------
-if [ "$asan" = 1 ]; then
-    echo "note: an ASan build of the preload; its data size is not checked"
-else
-    # Writable PT_LOAD memory size minus the RELRO part, from the ELF
-    # headers (hex sizes; the shell converts them).
-    rw=$(readelf -lW "$lib" | awk '$1 == "LOAD" && $(NF-1) ~ /W/ { print $6 }')
-    relro=$(readelf -lW "$lib" | awk '$1 == "GNU_RELRO" { print $6 }')
-    scanned=$(($(printf '%d' "${rw:-0}") - $(printf '%d' "${relro:-0}")))
-    echo "preload: $scanned bytes of writable data outside RELRO (limit $limit)"
-    [ "$scanned" -le "$limit" ] || fail "the preload has $scanned bytes of writable data"
-fi
+    # ---- its own data, when the program replaces the filter -----------------
+    if [ "$asan" = 1 ]; then
+        echo "note: an ASan build of the preload; its data size is not checked"
+    else
+        # Writable PT_LOAD memory size minus the RELRO part, from the ELF
+        # headers (hex sizes; the shell converts them).
+        rw=$(readelf -lW "$lib" | awk '$1 == "LOAD" && $(NF-1) ~ /W/ { print $6 }')
+        relro=$(readelf -lW "$lib" | awk '$1 == "GNU_RELRO" { print $6 }')
+        scanned=$(($(printf '%d' "${rw:-0}") - $(printf '%d' "${relro:-0}")))
+        echo "$name: $scanned bytes of writable data outside RELRO (limit $limit)"
+        [ "$scanned" -le "$limit" ] || fail "$name has $scanned bytes of writable data"
+    fi
+done
 finish PASS

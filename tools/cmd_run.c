@@ -226,12 +226,22 @@ static char *default_output(gcp_tl_format f)
     return strdup(name);
 }
 
-/* The preload library, or NULL (warned once) to record RSS alone. */
-static const char *find_preload(char *buf)
+/* The preload library, or NULL (warned once) to record RSS alone. With
+ * --heap-profile, its build with the allocation interposers,
+ * libgcprof-preload-heap.so, from the same directory (GCPROF_PRELOAD's
+ * too): the plain one keeps every allocation as cheap as without gcprof. */
+static const char *find_preload(char *buf, int heap)
 {
     const char *env = getenv("GCPROF_PRELOAD");
     const char *path = env && *env ? env : GCPROF_PKGLIBDIR "/libgcprof-preload.so";
+    char heap_path[PATH_MAX];
 
+    if (heap) {
+        const char *slash = strrchr(path, '/');
+        int dir = slash ? (int)(slash - path + 1) : 0;
+        snprintf(heap_path, sizeof heap_path, "%.*slibgcprof-preload-heap.so", dir, path);
+        path = heap_path;
+    }
     if (!realpath(path, buf)) {
         tool_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
                  strerror(errno));
@@ -407,7 +417,7 @@ static int finish_heap(run_opts *o, const char *preload)
 static int run(run_opts *o, tool_run_output *out)
 {
     char preload_buf[PATH_MAX];
-    const char *preload = find_preload(preload_buf);
+    const char *preload = find_preload(preload_buf, o->heap);
     tool_child_opts co = {.preload = preload,
                           .format = o->format == GCP_TL_JSONL ? "jsonl" : "dat",
                           .interval = o->interval,
