@@ -493,8 +493,10 @@ EOF
         }
         shim="$tmp/shim.so"
         rc_base=$(preloaded base 1 "$shim")
-        rc_on=$(preloaded on 0 "$shim $GCPROF_PRELOAD")
-        rc_sec=$(preloaded sec 1 "$GCPROF_PRELOAD $shim")
+        # the preload's heap build: the timeline's and the heap profile's code
+        heap_preload="${GCPROF_PRELOAD%/*}/libgcprof-preload-heap.so"
+        rc_on=$(preloaded on 0 "$shim $heap_preload")
+        rc_sec=$(preloaded sec 1 "$heap_preload $shim")
         base=$(field base threads) on=$(field on threads) sec=$(field sec threads)
         if [ "$rc_base$rc_on$rc_sec" != 000 ] || [ -z "$base" ] || [ -z "$on" ] || [ -z "$sec" ]; then
             fail "secure (shim): runs failed: $rc_base $rc_on $rc_sec: $(cat "$tmp/sec/"*.stderr)"
@@ -539,8 +541,8 @@ EOF
             fail "cannot make a setuid copy of gcsec"
         else
             # shellcheck disable=SC2086 # $nobody is words
-            rc1=$(suid ubase - $nobody) rc2=$(suid usec "$GCPROF_PRELOAD" $nobody)
-            rc3=$(suid rbase - env) rc4=$(suid ron "$GCPROF_PRELOAD" env)
+            rc1=$(suid ubase - $nobody) rc2=$(suid usec "$heap_preload" $nobody)
+            rc3=$(suid rbase - env) rc4=$(suid ron "$heap_preload" env)
             if [ "$(field ubase secure)" != 1 ]; then
                 echo "SKIP: a setuid program does not get AT_SECURE in $tmp (a nosuid mount?)"
             elif [ "$rc1$rc2$rc3$rc4" != 0000 ]; then
