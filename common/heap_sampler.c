@@ -109,12 +109,16 @@ int gcp__hs_pick(gcp__hs_thread *t, size_t bytes, double *weight)
 int gcp__hs_start(uint64_t rate)
 {
     if (!gcp__hs) {
-        void *p = mmap(NULL, sizeof *gcp__hs, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
-            return -1;
-        gcp__hs = p; /* zero-filled */
-        pthread_mutex_init(&gcp__hs->lock, NULL);
+        gcp__hs_state *s = gcp__hs_arena_new();
+        if (!s) { /* no address space to reserve: tables mapped as they grow */
+            void *p = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                           -1, 0);
+            if (p == MAP_FAILED)
+                return -1;
+            s = p; /* zero-filled */
+        }
+        pthread_mutex_init(&s->lock, NULL);
+        gcp__hs = s;
     }
     if (atomic_load(&gcp__hs->rate))
         return 0;

@@ -42,9 +42,15 @@ typedef struct gcp__hs_live {
     double weight;
 } gcp__hs_live;
 
+/* A table's memory: with the far arena, a fixed slice (slot) of address
+ * space reserved at start and committed as the table grows, so that no
+ * mapping of ours appears later among the program's (where the
+ * collector's heap would have gone); without it, a mapping of its own. */
 typedef struct gcp__hs_region {
     void *base;
     size_t bytes;
+    char *slot; /* NULL: no arena */
+    size_t slot_size;
 } gcp__hs_region;
 
 typedef struct gcp__hs_state {
@@ -54,6 +60,7 @@ typedef struct gcp__hs_state {
     unsigned long gc_no;          /* of the latest sweep */
     uint64_t lost;                /* samples dropped: no memory for them */
     gcp__hs_region stack_region, index_region, pc_region, live_region;
+    gcp__hs_region live_spare; /* the other slot: a rebuild fills it */
     gcp__hs_stack *stacks;
     size_t nstacks;
     uint32_t *index; /* stack index + 1, by hash; 0: empty */
@@ -78,6 +85,9 @@ int gcp__hs_live_put(uintptr_t base, uint32_t stack, size_t size, double weight)
 void gcp__hs_live_drop(uintptr_t base);
 void gcp__hs_live_kill(gcp__hs_live *e);
 void gcp__hs_region_free(gcp__hs_region *r);
+/* The arena, reserved at start: the state in its first slice, a slice
+ * for each table; NULL when no address space could be reserved there. */
+gcp__hs_state *gcp__hs_arena_new(void);
 void gcp__hs_tables_free(void);
 
 #endif

@@ -166,6 +166,11 @@ void preload_heap_start(void)
         return;
     }
     dl_iterate_phdr(find_own_code, (void *)(uintptr_t)&preload_heap_start);
+    /* A first walk now, before main: libunwind maps its caches at its first
+     * use, and at a random sample they would land among the program's
+     * mappings (where the collector's heap goes). */
+    void *warm[8];
+    unwind(warm, 8);
     preload_heap_every = env_seconds("GCPROF_PRELOAD_HEAP_EVERY");
     snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request", dir);
     image_ns = gcp__realtime_ns();
