@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "gc_record.h"
+#include "preload_stash.h"
 #include "timeline.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -69,6 +70,7 @@ typedef struct preload_mem {
     void *stack;  /* the reader's, PRELOAD_STACK bytes, in the same mapping */
     char foreign[2][PATH_MAX]; /* libraries we loaded, not roots (preload_heap.c) */
     char heap_request[PATH_MAX]; /* gcprof's "dump now" file (preload_heap.c) */
+    preload_stash stash;         /* the dead stack a sample would write (preload_stash.h) */
 } preload_mem;
 
 #define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */

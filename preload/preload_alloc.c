@@ -48,12 +48,19 @@ static int enter(void)
     return 1;
 }
 
-/* After the outermost call: counts `requested` bytes down. */
-static void *leave(void *p, size_t requested, const char *kind, int inner)
+/* After the outermost call: counts `requested` bytes down. Inline in
+ * the interposer's frame: the dead stack below it is kept as it was
+ * across a sample (preload_stash.h). */
+static inline __attribute__((always_inline)) void *leave(void *p, size_t requested,
+                                                         const char *kind, int inner)
 {
     preload_heap_depth = 0;
-    if (p && gcp__hs_tick(&preload_heap_thread, requested))
+    if (p && gcp__hs_tick(&preload_heap_thread, requested)) {
+        int saved = preload_stash_save();
         preload_heap_take(p, requested, kind, inner);
+        if (saved)
+            preload_stash_restore();
+    }
     return p;
 }
 
@@ -251,7 +258,10 @@ EXPORT void *GC_CALL GC_malloc_many(size_t n)
         return real(n);
     void *list = real(n);
     preload_heap_depth = 0;
+    int saved = preload_stash_save();
     preload_heap_take_list(list, n, "normal");
+    if (saved)
+        preload_stash_restore();
     return list;
 }
 
@@ -264,7 +274,10 @@ EXPORT void GC_CALL GC_generic_malloc_many(size_t n, int k, void **result)
     }
     real(n, k, result);
     preload_heap_depth = 0;
+    int saved = preload_stash_save();
     preload_heap_take_list(*result, n, preload_kind_name(k));
+    if (saved)
+        preload_stash_restore();
 }
 
 /* ---- realloc and free -------------------------------------------------------- */

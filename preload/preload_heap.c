@@ -44,6 +44,8 @@ int preload_heap_on;
 double preload_heap_every;
 __thread gcp__hs_thread preload_heap_thread __attribute__((tls_model("initial-exec")));
 __thread int preload_heap_depth __attribute__((tls_model("initial-exec")));
+__thread uintptr_t preload_stack_low __attribute__((tls_model("initial-exec")));
+preload_stash *preload_heap_stash;
 
 static backtrace_fn unwind;
 static base_fn gc_base;
@@ -131,6 +133,70 @@ const char *preload_kind_name(int k)
     return "kind-other";
 }
 
+/* ---- the dead stack a sample writes (preload_stash.h) ------------------ */
+
+#define PAINT 0xa5
+
+/* Fills the PRELOAD_STASH_MAX bytes below `top` (dead stack: the caller's
+ * frame is above it) with PAINT; then one sample's stack walk runs from
+ * the same depth, and the lowest byte it changed gives its depth. */
+__attribute__((noinline, no_sanitize_address)) static void paint(uintptr_t top)
+{
+    volatile unsigned char *p = (volatile unsigned char *)(top - PRELOAD_STASH_MAX);
+    for (size_t i = 0; i < PRELOAD_STASH_MAX - 512; i++) /* not our own frame */
+        p[i] = PAINT;
+}
+
+__attribute__((noinline, no_sanitize_address)) static size_t lowest_change(uintptr_t top)
+{
+    volatile unsigned char *p = (volatile unsigned char *)(top - PRELOAD_STASH_MAX);
+    size_t i = 0;
+
+    while (i < PRELOAD_STASH_MAX - 512 && p[i] == PAINT)
+        i++;
+    return PRELOAD_STASH_MAX - i; /* bytes below top */
+}
+
+static int stack_here(void **pcs, int max, int *first);
+
+/* As preload_heap_take's frame and walk, without a sample. */
+__attribute__((noinline)) static int probe_walk(void)
+{
+    void *pcs[GCP__HS_DEPTH + 8];
+    int first;
+
+    return stack_here(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first);
+}
+
+/* The depth a sample writes below its caller's stack pointer, measured on
+ * this thread (the main one, at start: its stack has room), plus a page
+ * for the table insert after the walk; 0 when it does not fit. */
+__attribute__((noinline)) static size_t measure_depth(void)
+{
+    uintptr_t top;
+
+    __asm__ volatile("" ::: "memory");
+    top = (uintptr_t)__builtin_frame_address(0) - 256; /* below our own frame */
+    paint(top);
+    probe_walk();
+    size_t d = lowest_change(top) + 4096;
+    return d <= PRELOAD_STASH_MAX ? d : 0;
+}
+
+/* The lowest address of this thread's stack (its guard page above it). */
+static void learn_stack_low(void)
+{
+    pthread_attr_t a;
+    void *low;
+    size_t size;
+
+    if (pthread_getattr_np(pthread_self(), &a) != 0)
+        return;
+    if (pthread_attr_getstack(&a, &low, &size) == 0)
+        preload_stack_low = (uintptr_t)low;
+    pthread_attr_destroy(&a);
+}
+
 /* ---- start --------------------------------------------------------------- */
 
 static double env_seconds(const char *name)
@@ -171,6 +237,12 @@ void preload_heap_start(void)
      * mappings (where the collector's heap goes). */
     void *warm[8];
     unwind(warm, 8);
+#if defined(__x86_64__) && defined(__GNUC__)
+    learn_stack_low();
+    preload_state->stash.depth = measure_depth();
+    if (preload_state->stash.depth)
+        preload_heap_stash = &preload_state->stash;
+#endif
     preload_heap_every = env_seconds("GCPROF_PRELOAD_HEAP_EVERY");
     snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request", dir);
     image_ns = gcp__realtime_ns();
@@ -209,6 +281,8 @@ void preload_heap_take(void *p, size_t requested, const char *kind, int inner)
         kind = preload_kind_name(gc_kind(base, NULL));
     int first, n = stack_here(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first);
     gcp__hs_record(base, gc_size(base), weight, kind, pcs + first, n);
+    if (!preload_stack_low) /* this thread's first sample: its next ones keep the stack */
+        learn_stack_low();
 }
 
 /* A batch (GC_malloc_many): every object, each standing for the batch's
