@@ -19,9 +19,10 @@
 # apart (whole command). Figures go to $GCP_BENCH_JSON. Run from the top of
 # the build tree (make bench does, with srcdir set).
 # Exit status 1: target missed; 2: a program or gcprof failed.
+# shellcheck disable=SC2046,SC2086 # commands and figures are split into words
 set -u
 
-rounds=${GCP_BENCH_ROUNDS:-9}
+rounds=${GCP_BENCH_ROUNDS:-11}
 target=1.03
 top=$(pwd)
 srcdir=${srcdir:-.}
@@ -39,7 +40,7 @@ trap '[ $keep = 1 ] || rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 GUILE_AUTO_COMPILE=0 XDG_CACHE_HOME=$tmp/cache
 export GUILE_AUTO_COMPILE XDG_CACHE_HOME
-data=$tmp/data   # PROGRAM VARIANT ROUND WALL RUN RSS_KIB (RSS: - unknown)
+data=$tmp/data   # PROGRAM VARIANT ROUND WALL RUN RSS_KIB CPU (-: unknown)
 figs=$tmp/figs   # PROGRAM VARIANT WHAT VALUE: samples, bytes seen
 : >"$data"; : >"$figs"
 
@@ -51,7 +52,7 @@ command -v guile >/dev/null 2>&1 || skip="$skip guile:*"
 command -v heaptrack >/dev/null 2>&1 || skip="$skip *:heaptrack"
 command -v valgrind >/dev/null 2>&1 || skip="$skip *:massif"
 timer=""
-[ -x /usr/bin/time ] && timer="/usr/bin/time -f %M -o $tmp/rss --" # GNU time: peak RSS
+[ -x /usr/bin/time ] && timer="/usr/bin/time -f %M:%U:%S -o $tmp/rss --" # GNU time: RSS, CPU
 
 # The rounds a variant runs: the informational ones take 3-20x longer.
 nrounds() {
@@ -80,7 +81,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) p
 
 # run PROGRAM VARIANT ROUND: one timed run; its figures appended to $data.
 run() {
-    eval "cmd=\$cmd_$1"
+    case $1 in guile) cmd=$cmd_guile ;; *) cmd=$cmd_workload ;; esac
     out=$tmp/$1.$2.$3
     case $2 in
         plain) set -- "$1" "$2" "$3" ;;
@@ -104,20 +105,22 @@ run() {
         return
     fi
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-    rss=$(cat "$tmp/rss" 2>/dev/null || echo -)
+    set -- - -
+    [ -f "$tmp/rss" ] && set -- $(awk -F: 'END { printf "%d %.2f", $1, $2 + $3 }' "$tmp/rss")
+    rss=$1 cpu=$2
     run=$wall
     if [ -f "$out.dat" ]; then # the program's own span and peak, as gcprof run saw them
         set -- $(awk '$1 == "GCPROF_META" { s = $4 } $1 == "GCPROF_STATUS" { e = $2; m = $6 }
             END { printf "%.4f %d", e - s, m / 1024 }' "$out.dat")
         run=$1 rss=$2
     fi
-    echo "$p $v $rr $wall $run $rss" >>"$data"
+    echo "$p $v $rr $wall $run $rss $cpu" >>"$data"
     case $v in
         heap | heap1) # "Type: allocated space (alloc_space): B in all, N samples"
             "$gcprof" top --alloc --raw -n 1 "$out.pb.gz" | awk -v p="$p" -v v="$v" \
                 '/^Type:/ { print p, v, "bytes", $5; print p, v, "samples", $8 }' >>"$figs" ;;
         heaptrack)
-            f=$(ls "$out".ht.* 2>/dev/null | head -n 1)
+            for f in "$out".ht.*; do break; done # .zst or .gz
             heaptrack_print -f "$f" -p 0 -a 0 -T 0 2>/dev/null | awk -v p="$p" -v v="$v" '
                 /^peak heap memory consumption:/ { x = $5 + 0; u = substr($5, length($5))
                     x *= u == "K" ? 1e3 : u == "M" ? 1e6 : u == "G" ? 1e9 : 1; print p, v, "bytes", x }' >>"$figs" ;;
@@ -131,7 +134,8 @@ run() {
 failed=0
 echo "bench_heap_profile: gcprof run --heap-profile's cost, $rounds rounds (informational" \
     "variants fewer), one process per run"
-for p in guile workload; do eval "echo \"  $p: \$cmd_$p\""; done
+echo "  guile: $cmd_guile"
+echo "  workload: $cmd_workload"
 for p in guile workload; do skipped "$p:plain" || run "$p" plain 0; done >/dev/null # warm caches
 : >"$data"
 r=0
@@ -143,13 +147,14 @@ while [ $r -lt "$rounds" ]; do
         done
     done
     set -- $pairs
-    n=$#
-    k=0
-    while [ $k -lt "$n" ]; do # rotate: round r starts at pair r mod n
-        eval "pair=\${$(((r + k) % n + 1))}"
-        run "${pair%%:*}" "${pair#*:}" $r
-        k=$((k + 1))
+    [ $# -gt 0 ] || break
+    k=$((r % $#))
+    while [ $k -gt 0 ]; do # rotate: round r starts at pair r mod n
+        set -- "$@" "$1"
+        shift
+        k=$((k - 1))
     done
+    for pair in "$@"; do run "${pair%%:*}" "${pair#*:}" $r; done
     r=$((r + 1))
 done
 
@@ -168,8 +173,8 @@ rc=0
 for p in guile workload; do
     echo
     if skipped "$p:*"; then echo "  $p: N/A (not installed)"; continue; fi
-    printf '  %-9s | %2s | %-22s | %8s | %8s | %7s | %8s | %s\n' "$p" n "wall s median (min-max)" \
-        "vs plain" "run s" "vs tl" "RSS MiB" "note"
+    printf '  %-9s | %2s | %-22s | %8s | %8s | %7s | %6s | %7s | %s\n' "$p" n \
+        "wall s median (min-max)" "vs plain" "run s" "vs tl" "cpu s" "RSS MiB" "note"
     set -- $(field "$p" plain 4)
     plain=$2
     set -- $(field "$p" timeline 5)
@@ -177,7 +182,7 @@ for p in guile workload; do
     for v in $variants; do
         set -- $(field "$p" "$v" 4)
         if [ "$1" = 0 ]; then
-            printf '  %-9s | %2s | %-22s | %8s | %8s | %7s | %8s | %s\n' "$v" 0 N/A - - - - \
+            printf '  %-9s | %2s | %-22s | %8s | %8s | %7s | %6s | %7s | %s\n' "$v" 0 N/A - - - - - \
                 "$(skipped "$p:$v" && echo "not installed or failed")"
             continue
         fi
@@ -185,6 +190,7 @@ for p in guile workload; do
         run_med=$(field "$p" "$v" 5 | cut -d' ' -f2)
         span=$(awk -v a="$wmin" -v b="$wmax" -v m="$wall" 'BEGIN { printf "%.3f (%.3f-%.3f)", m, a, b }')
         rss=$(field "$p" "$v" 6 | cut -d' ' -f2)
+        cpu=$(field "$p" "$v" 7 | cut -d' ' -f2)
         rss_mib=$(awk -v k="$rss" 'BEGIN { if (k == "-") print "-"; else printf "%.1f", k / 1024 }')
         vs_tl=-
         case $v in heap | heap1) vs_tl=$(ratio "$run_med" "$tl_run")x ;; esac
@@ -199,17 +205,21 @@ for p in guile workload; do
             note="$note $(awk -v b="$bytes" 'BEGIN { printf b == "-" ? "?" : "%.1f MB", b / 1e6 }')"
             case $v in heap | heap1) note="$note allocated" ;; esac ;;
         esac
-        printf '  %-9s | %2s | %-22s | %7sx | %8s | %7s | %8s | %s\n' "$v" "$n" \
-            "$span" "$(ratio "$wall" "$plain")" "$run_med" "$vs_tl" "$rss_mib" "$note"
+        printf '  %-9s | %2s | %-22s | %7sx | %8s | %7s | %6s | %7s | %s\n' "$v" "$n" "$span" \
+            "$(ratio "$wall" "$plain")" "$(printf %.3f "$run_med")" "$vs_tl" "$cpu" "$rss_mib" "$note"
         result "$p.$v.wall_median" "$wall" s
         result "$p.$v.wall_min" "$wmin" s
         result "$p.$v.wall_max" "$wmax" s
         result "$p.$v.run_median" "$run_med" s
         result "$p.$v.peak_rss_median" "$rss" KiB
+        result "$p.$v.cpu_median" "$cpu" s
         result "$p.$v.vs_plain_median" "$(ratio "$wall" "$plain")" x
         result "$p.$v.seen_bytes" "$bytes" B
     done
-    [ "$(field "$p" heap 5 | cut -d' ' -f1)" -gt 0 ] && [ "$tl_run" != - ] || { rc=2; continue; }
+    if [ "$(field "$p" heap 5 | cut -d' ' -f1)" = 0 ] || [ "$tl_run" = - ]; then
+        rc=2
+        continue
+    fi
     fast=$(ratio "$(field "$p" heap 5 | cut -d' ' -f3)" "$(field "$p" timeline 5 | cut -d' ' -f3)")
     med=$(ratio "$(field "$p" heap 5 | cut -d' ' -f2)" "$tl_run")
     whole=$(ratio "$(field "$p" heap 4 | cut -d' ' -f3)" "$(field "$p" timeline 4 | cut -d' ' -f3)")
@@ -222,7 +232,11 @@ for p in guile workload; do
     echo "     whole command (with writing the pprof file): fastest ${whole}x, medians ${wmed}x;" \
         "vs plain: medians $(ratio "$(field "$p" heap 4 | cut -d' ' -f2)" "$plain")x" \
         "(timeline alone $(ratio "$(field "$p" timeline 4 | cut -d' ' -f2)" "$plain")x)"
+    cpu_ratio=$(ratio "$(field "$p" heap 7 | cut -d' ' -f2)" "$(field "$p" timeline 7 | cut -d' ' -f2)")
+    echo "     CPU (user+sys of the whole command, medians): --heap-profile / timeline-only" \
+        "${cpu_ratio}x, less sensitive than wall time to other work on the machine"
     echo "     profiler memory: program peak RSS, --heap-profile - timeline-only (medians): $drss MiB"
+    result "$p.heap_vs_timeline_cpu_median" "$cpu_ratio" x
     result "$p.heap_vs_timeline_run_fastest" "$fast" x "<= $target" "$pass"
     result "$p.heap_vs_timeline_run_median" "$med" x
     result "$p.heap_vs_timeline_whole_fastest" "$whole" x

@@ -6,9 +6,8 @@
 #     install-deps.sh [--bench]
 #
 # --bench adds the peer tools `make bench` compares against (heaptrack,
-# valgrind; GNU time gives bench_heap_profile.sh the peak RSS of the runs gcprof
-# does not record); without them
-# those rows are skipped with a message.
+# valgrind; GNU time gives bench_heap_profile.sh the peak RSS of the runs
+# gcprof does not record); without them those rows are skipped with a message.
 set -eu
 
 # protobuf-c, zlib, libdw and libunwind are for heap profiles (pprof/).
