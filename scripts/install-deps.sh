@@ -6,7 +6,8 @@
 #     install-deps.sh [--bench]
 #
 # --bench adds the peer tools `make bench` compares against (heaptrack,
-# valgrind); without them those rows are skipped with a message.
+# valgrind; GNU time gives bench_heap_profile.sh the peak RSS of the runs
+# gcprof does not record); without them those rows are skipped with a message.
 set -eu
 
 # protobuf-c, zlib, libdw and libunwind are for heap profiles (pprof/).
@@ -19,7 +20,7 @@ packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev
 libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages heaptrack valgrind"
+    packages="$packages heaptrack valgrind time"
 elif [ $# -gt 0 ]; then
     echo "usage: install-deps.sh [--bench]" >&2
     exit 2
