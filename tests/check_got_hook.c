@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "heap.h"
 #include "got_hook.h"
@@ -294,6 +295,24 @@ START_TEST(test_exclude)
 }
 END_TEST
 
+/* The main program is excluded by the file name of /proc/self/exe. */
+START_TEST(test_exclude_program)
+{
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    const char *exclude[2] = {NULL, NULL};
+
+    ck_assert_int_gt(len, 0);
+    exe[len] = '\0';
+    exclude[0] = strrchr(exe, '/') + 1;
+    ck_assert_int_gt(gcp__got_redirect(hooks, 1, exclude), 0);
+    exercise(&callers[0], 10);
+    ck_assert_int_eq(counts[H_MALLOC], 0);
+    exercise(&callers[1], 10);
+    ck_assert_int_eq(counts[H_MALLOC], 10);
+}
+END_TEST
+
 /* Again with the same hooks: nothing new. Another replacement for an
  * entry that already holds ours: left alone (it is not bound to the
  * original any more), and putting ours back still works. */
@@ -424,6 +443,7 @@ static Suite *make_got_hook_suite(void)
     tcase_add_test(core, test_full_relro);
     tcase_add_test(core, test_collector_calls_stay_inside);
     tcase_add_test(core, test_exclude);
+    tcase_add_test(core, test_exclude_program);
     tcase_add_test(core, test_twice_and_foreign);
     suite_add_tcase(s, core);
 
