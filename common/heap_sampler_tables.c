@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "far_map.h"
 #include "heap_sampler.h"
 #include "heap_sampler_tables.h"
 
@@ -37,25 +38,11 @@ void gcp__hs_unlock(void)
 #endif
 enum { SLICE_STATE, SLICE_INDEX, SLICE_STACKS, SLICE_PCS, SLICE_LIVE, SLICE_LIVE2, NSLICES };
 
-/* NSLICES slices, PROT_NONE, at the first free hint above the preload's
- * own mapping (preload.c, map_far); else wherever the kernel puts them. */
+/* NSLICES slices, PROT_NONE, far from the program's mappings and from
+ * the preload's own (far_map.h, part 1). */
 static char *reserve_arena(void)
 {
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-    size_t size = NSLICES * SLICE;
-#if UINTPTR_MAX > 0xffffffffu
-    static const uintptr_t hints[] = {((uintptr_t)1 << 44) + ((uintptr_t)1 << 42),
-                                      ((uintptr_t)1 << 38) + ((uintptr_t)1 << 36)};
-
-    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
-        void *p = mmap((void *)hints[i], size, PROT_NONE, flags | MAP_FIXED_NOREPLACE, -1, 0);
-        if (p == (void *)hints[i])
-            return p;
-        if (p != MAP_FAILED) /* a kernel before 4.17 took it as a hint */
-            munmap(p, size);
-    }
-#endif
-    void *p = mmap(NULL, size, PROT_NONE, flags, -1, 0);
+    void *p = gcp__map_far(NSLICES * SLICE, PROT_NONE, MAP_NORESERVE, 1);
     return p == MAP_FAILED ? NULL : p;
 }
 

@@ -38,6 +38,7 @@
 
 #include "preload.h"
 #include "clock.h"
+#include "far_map.h"
 
 preload_gc preload_collector;
 preload_mem *preload_state;
@@ -133,37 +134,13 @@ static FILE *open_trace(void)
     return fp;
 }
 
-/* Where our memory goes: far from where the program's mappings go (top
- * down from below the stack, and up from the executable's brk), so that
- * the collector's heap lands at the addresses it would have without us.
- * It scans conservatively: a heap one mapping lower meets other false
- * pointers, and poke, with address randomisation off, collected 836 times
- * instead of 834 when 8 MiB were mapped the usual way (the reader's stack),
- * and 834 with them here. 16 TiB, or 256 GiB where the address space is
- * smaller (39-bit arm64); else wherever the kernel puts it. */
-static void *map_far(size_t size)
-{
-    int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
-#if UINTPTR_MAX > 0xffffffffu
-    static const uintptr_t hints[] = {(uintptr_t)1 << 44, (uintptr_t)1 << 38};
-
-    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
-        void *p = mmap((void *)hints[i], size, prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
-        if (p == (void *)hints[i])
-            return p;
-        if (p != MAP_FAILED) /* a kernel before 4.17 took it as a hint */
-            munmap(p, size);
-    }
-#endif
-    return mmap(NULL, size, prot, flags, -1, 0);
-}
-
-/* One mapping: our state, a guard page, the reader thread's stack. */
+/* One mapping, far from the program's (far_map.h): our state, a guard
+ * page, the reader thread's stack. */
 static int map_state(void)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t state = (sizeof *preload_state + page - 1) / page * page;
-    char *p = map_far(state + page + PRELOAD_STACK);
+    char *p = gcp__map_far(state + page + PRELOAD_STACK, PROT_READ | PROT_WRITE, 0, 0);
 
     if (p == MAP_FAILED)
         return -1;

@@ -51,7 +51,7 @@ typedef struct preload_channel {
 } preload_channel;
 
 /* Everything big or written often lives in an anonymous mapping of ours,
- * away from the program's (preload.c, map_far), not in our .bss: a smaller
+ * away from the program's (common/far_map.h), not in our .bss: a smaller
  * data segment is less to lose if a program replaces the collector's roots
  * filter behind our back (preload_hook.c). Our buffers are not malloc'd
  * either: it could be the collector's (malloc redirected to it). libc
