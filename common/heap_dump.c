@@ -117,8 +117,8 @@ static int write_object(struct dl_phdr_info *info, size_t size, void *data)
         }
         uint64_t start = (uint64_t)(info->dlpi_addr + ph->p_vaddr);
         out_printf(o, "map %" PRIx64 " %" PRIx64 " %" PRIx64 " %" PRIx64 " %s %s\n", start,
-                   start + (uint64_t)ph->p_memsz, (uint64_t)ph->p_offset,
-                   (uint64_t)info->dlpi_addr, id, path);
+                   start + (uint64_t)ph->p_memsz, (uint64_t)ph->p_offset, (uint64_t)info->dlpi_addr,
+                   id, path);
     }
     return 0;
 }
@@ -149,8 +149,8 @@ static void write_stacks(out *o)
     for (size_t s = 0; s < gcp__hs->nstacks && !o->failed; s++) {
         const gcp__hs_stack *st = &gcp__hs->stacks[s];
         out_printf(o, "stack %s %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, st->kind,
-                   rounded(st->alloc_objects), rounded(st->alloc_bytes),
-                   rounded(st->inuse_objects), rounded(st->inuse_bytes));
+                   rounded(st->alloc_objects), rounded(st->alloc_bytes), rounded(st->inuse_objects),
+                   rounded(st->inuse_bytes));
         for (uint32_t k = 0; k < st->depth; k++)
             out_printf(o, " %" PRIxPTR, gcp__hs->pcs[st->first + k]);
         out_printf(o, "\n");
@@ -169,8 +169,9 @@ int gcp__hs_dump(int fd, long pid)
         errno = EINVAL;
         return -1;
     }
-    out_printf(&o, "gcprof-heap-dump 1\nrate %" PRIu64 "\npid %ld\ntime_ns %" PRIu64
-                   "\nduration_ns %" PRIu64 "\n",
+    out_printf(&o,
+               "gcprof-heap-dump 1\nrate %" PRIu64 "\npid %ld\ntime_ns %" PRIu64
+               "\nduration_ns %" PRIu64 "\n",
                gcp__hs_rate(), pid, gcp__hs->start_real_ns,
                now > gcp__hs->start_real_ns ? now - gcp__hs->start_real_ns : 0);
     dl_iterate_phdr(write_object, &o);

@@ -13,7 +13,6 @@
 #include "heap_sampler.h"
 #include "heap_sampler_tables.h"
 
-
 /* ---- the next interval: an exponential draw, without libm ------------ */
 
 static uint64_t next_random(gcp__hs_thread *t)
@@ -38,7 +37,8 @@ static double neg_log(double u)
 
     v.i = (v.i & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
     double z = (v.d - 1) / (v.d + 1), z2 = z * z;
-    double s = z * (1 + z2 * (1.0 / 3 + z2 * (1.0 / 5 + z2 * (1.0 / 7 + z2 * (1.0 / 9 + z2 / 11)))));
+    double s =
+        z * (1 + z2 * (1.0 / 3 + z2 * (1.0 / 5 + z2 * (1.0 / 7 + z2 * (1.0 / 9 + z2 / 11)))));
     return -((double)e * 0.69314718055994530942 + 2 * s);
 }
 
@@ -111,8 +111,8 @@ int gcp__hs_start(uint64_t rate)
     if (!gcp__hs) {
         gcp__hs_state *s = gcp__hs_arena_new();
         if (!s) { /* no address space to reserve: tables mapped as they grow */
-            void *p = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
+            void *p =
+                mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (p == MAP_FAILED)
                 return -1;
             s = p; /* zero-filled */

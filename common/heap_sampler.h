@@ -24,14 +24,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GCP__HS_DEPTH 64       /* frames kept per stack, innermost first */
+#define GCP__HS_DEPTH        64 /* frames kept per stack, innermost first */
 #define GCP__HS_DEFAULT_RATE (512u << 10)
 
 /* A thread's countdown. Zero-initialised (thread-local storage) means
  * "not started": the first allocation draws the first interval. */
 typedef struct gcp__hs_thread {
-    int64_t left;  /* bytes until the next sample */
-    uint64_t rng;  /* xorshift state; 0 until seeded */
+    int64_t left; /* bytes until the next sample */
+    uint64_t rng; /* xorshift state; 0 until seeded */
 } gcp__hs_thread;
 
 /* The fast path: one subtraction and a branch. Nonzero when this

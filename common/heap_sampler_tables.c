@@ -138,8 +138,8 @@ static uint64_t stack_hash(const char *kind, void *const *pcs, int depth)
     return h;
 }
 
-static int stack_equal(const gcp__hs_stack *s, uint64_t hash, const char *kind,
-                       void *const *pcs, int depth)
+static int stack_equal(const gcp__hs_stack *s, uint64_t hash, const char *kind, void *const *pcs,
+                       int depth)
 {
     if (s->hash != hash || s->kind != kind || s->depth != (uint32_t)depth)
         return 0;
@@ -175,7 +175,8 @@ static int32_t stack_add(uint64_t hash, const char *kind, void *const *pcs, int 
 
     if (n >= INT32_MAX - 1 ||
         region_reserve(&gcp__hs->stack_region, (n + 1) * sizeof(gcp__hs_stack)) != 0 ||
-        region_reserve(&gcp__hs->pc_region, (gcp__hs->npcs + (size_t)depth) * sizeof(uintptr_t)) != 0)
+        region_reserve(&gcp__hs->pc_region, (gcp__hs->npcs + (size_t)depth) * sizeof(uintptr_t)) !=
+            0)
         return -1;
     gcp__hs->stacks = gcp__hs->stack_region.base;
     gcp__hs->pcs = gcp__hs->pc_region.base;

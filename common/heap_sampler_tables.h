@@ -29,7 +29,7 @@ static inline const void *gcp__hs_reveal(uintptr_t h)
 typedef struct gcp__hs_stack {
     uint64_t hash;
     const char *kind;
-    uint32_t first, depth;  /* pcs[first .. first+depth) */
+    uint32_t first, depth; /* pcs[first .. first+depth) */
     double alloc_objects, alloc_bytes;
     double inuse_objects, inuse_bytes; /* filled by the dump */
 } gcp__hs_stack;
@@ -55,10 +55,10 @@ typedef struct gcp__hs_region {
 
 typedef struct gcp__hs_state {
     pthread_mutex_t lock;
-    _Atomic uint64_t rate;        /* 0: not sampling */
+    _Atomic uint64_t rate; /* 0: not sampling */
     uint64_t start_real_ns;
-    unsigned long gc_no;          /* of the latest sweep */
-    uint64_t lost;                /* samples dropped: no memory for them */
+    unsigned long gc_no; /* of the latest sweep */
+    uint64_t lost;       /* samples dropped: no memory for them */
     gcp__hs_region stack_region, index_region, pc_region, live_region;
     gcp__hs_region live_spare; /* the other slot: a rebuild fills it */
     gcp__hs_stack *stacks;

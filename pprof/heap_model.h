@@ -12,8 +12,13 @@
 
 /* The four values of each sample, in the order pprof's heap profiles
  * (and Go's) use. */
-enum { PPROF_ALLOC_OBJECTS, PPROF_ALLOC_SPACE, PPROF_INUSE_OBJECTS, PPROF_INUSE_SPACE,
-       PPROF_NVALUES };
+enum {
+    PPROF_ALLOC_OBJECTS,
+    PPROF_ALLOC_SPACE,
+    PPROF_INUSE_OBJECTS,
+    PPROF_INUSE_SPACE,
+    PPROF_NVALUES
+};
 
 typedef struct pprof_frame {
     const char *function; /* "" when unknown: then the address names it */
@@ -25,10 +30,10 @@ typedef struct pprof_frame {
 } pprof_frame;
 
 typedef struct pprof_sample {
-    size_t first, depth;            /* frames[first .. first+depth), innermost first */
+    size_t first, depth; /* frames[first .. first+depth), innermost first */
     int64_t value[PPROF_NVALUES];
-    const char *kind;               /* the collector's object kind, or "" */
-    const char *type;               /* GCP_NEW's type name, or "" */
+    const char *kind; /* the collector's object kind, or "" */
+    const char *type; /* GCP_NEW's type name, or "" */
 } pprof_sample;
 
 typedef struct pprof_mapping {
@@ -37,7 +42,7 @@ typedef struct pprof_mapping {
 } pprof_mapping;
 
 typedef struct pprof_profile {
-    int64_t period;              /* bytes: the mean sampling interval */
+    int64_t period; /* bytes: the mean sampling interval */
     int64_t time_ns, duration_ns;
     pprof_sample *samples;
     size_t nsamples;

@@ -62,8 +62,10 @@ static int find_collector(void)
     static _Atomic(void *) set_slot, get_slot;
 
     /* the collector's own setter and getter, past our interposers */
-    gc->set_hook = (void (*)(preload_event_proc))preload_real(&set_slot, "GC_set_on_collection_event");
-    gc->get_hook = (preload_event_proc(*)(void))preload_real(&get_slot, "GC_get_on_collection_event");
+    gc->set_hook =
+        (void (*)(preload_event_proc))preload_real(&set_slot, "GC_set_on_collection_event");
+    gc->get_hook =
+        (preload_event_proc(*)(void))preload_real(&get_slot, "GC_get_on_collection_event");
     gc->heap_size = (size_t(*)(void))dlsym(RTLD_DEFAULT, "GC_get_heap_size");
     gc->free_bytes = (size_t(*)(void))dlsym(RTLD_DEFAULT, "GC_get_free_bytes");
     gc->unmapped_bytes = (size_t(*)(void))dlsym(RTLD_DEFAULT, "GC_get_unmapped_bytes");

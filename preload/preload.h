@@ -68,7 +68,7 @@ typedef struct preload_mem {
     pthread_cond_t wake;
     int stopping; /* under wake_lock */
     void *stack;  /* the reader's, PRELOAD_STACK bytes, in the same mapping */
-    char foreign[2][PATH_MAX]; /* libraries we loaded, not roots (preload_heap.c) */
+    char foreign[2][PATH_MAX];   /* libraries we loaded, not roots (preload_heap.c) */
     char heap_request[PATH_MAX]; /* gcprof's "dump now" file (preload_heap.c) */
     preload_stash stash;         /* the dead stack a sample would write (preload_stash.h) */
 } preload_mem;
@@ -111,15 +111,15 @@ extern pid_t preload_owner;       /* the process the reader writes for */
 
 /* preload_heap.c: heap profiles (sampling, dumps); preload_alloc.c
  * interposes the allocation functions and calls preload_heap_take. */
-extern int preload_heap_on;         /* sampling */
-extern double preload_heap_every;   /* seconds between dumps; 0: at the end */
+extern int preload_heap_on;       /* sampling */
+extern double preload_heap_every; /* seconds between dumps; 0: at the end */
 extern __thread int preload_heap_depth __attribute__((tls_model("initial-exec")));
 void preload_heap_start(void);
 void preload_heap_take(void *p, size_t requested, const char *kind, int inner);
 void preload_heap_take_list(void *list, size_t size, const char *kind);
 void preload_heap_forget(void *p);
-void preload_heap_sweep(void);     /* the hook, at RECLAIM_END */
-int preload_heap_dump(void);       /* 0, or -1 (not sampling, cannot write) */
+void preload_heap_sweep(void);      /* the hook, at RECLAIM_END */
+int preload_heap_dump(void);        /* 0, or -1 (not sampling, cannot write) */
 void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? */
 void preload_heap_forked(int follow);
 int preload_heap_foreign(const char *name); /* a library we brought */

@@ -34,9 +34,9 @@ extern __thread gcp__hs_thread preload_heap_thread __attribute__((tls_model("ini
 
 /* `real`: the collector's own name, with the prototype of its header;
  * looked up once (the load is inline: this runs at every allocation). */
-#define REAL(name)                                                                                  \
-    static _Atomic(void *) slot;                                                                    \
-    void *found_ = atomic_load_explicit(&slot, memory_order_acquire);                               \
+#define REAL(name)                                                                                 \
+    static _Atomic(void *) slot;                                                                   \
+    void *found_ = atomic_load_explicit(&slot, memory_order_acquire);                              \
     __typeof__(&name) real = (__typeof__(&name))(found_ ? found_ : preload_real(&slot, #name))
 
 /* The outermost allocation call of this thread, while sampling. */
@@ -101,14 +101,15 @@ __attribute__((noinline)) static void *first_kinded(_Atomic(void *) *slot, const
 
 /* ---- by size ---------------------------------------------------------- */
 
-#define BY_SIZE(name, kind, inner)                                                                  \
-    EXPORT void *GC_CALL name(size_t n)                                                             \
-    {                                                                                               \
-        static _Atomic(void *) slot;                                                                \
-        void *(*real)(size_t) = (void *(*)(size_t))atomic_load_explicit(&slot, memory_order_acquire); \
-        if (!real)                                                                                  \
-            return first_sized(&slot, #name, n, kind, inner);                                       \
-        return PASSING() ? real(n) : sized(real, n, kind, inner);                                   \
+#define BY_SIZE(name, kind, inner)                                                                 \
+    EXPORT void *GC_CALL name(size_t n)                                                            \
+    {                                                                                              \
+        static _Atomic(void *) slot;                                                               \
+        void *(*real)(size_t) =                                                                    \
+            (void *(*)(size_t))atomic_load_explicit(&slot, memory_order_acquire);                  \
+        if (!real)                                                                                 \
+            return first_sized(&slot, #name, n, kind, inner);                                      \
+        return PASSING() ? real(n) : sized(real, n, kind, inner);                                  \
     }
 
 BY_SIZE(GC_malloc, "normal", 0)
@@ -121,15 +122,15 @@ BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
 
 /* ---- by size and kind --------------------------------------------------- */
 
-#define BY_KIND(name)                                                                               \
-    EXPORT void *GC_CALL name(size_t n, int k)                                                      \
-    {                                                                                               \
-        static _Atomic(void *) slot;                                                                \
-        void *(*real)(size_t, int) =                                                                \
-            (void *(*)(size_t, int))atomic_load_explicit(&slot, memory_order_acquire);              \
-        if (!real)                                                                                  \
-            return first_kinded(&slot, #name, n, k);                                                \
-        return PASSING() ? real(n, k) : kinded(real, n, k);                                         \
+#define BY_KIND(name)                                                                              \
+    EXPORT void *GC_CALL name(size_t n, int k)                                                     \
+    {                                                                                              \
+        static _Atomic(void *) slot;                                                               \
+        void *(*real)(size_t, int) =                                                               \
+            (void *(*)(size_t, int))atomic_load_explicit(&slot, memory_order_acquire);             \
+        if (!real)                                                                                 \
+            return first_kinded(&slot, #name, n, k);                                               \
+        return PASSING() ? real(n, k) : kinded(real, n, k);                                        \
     }
 
 BY_KIND(GC_malloc_kind)
@@ -141,11 +142,11 @@ BY_KIND(GC_generic_or_special_malloc)
 
 /* ---- the debug family: file and line of the caller ---------------------- */
 
-#define DEBUG_BY_SIZE(name, kind)                                                                   \
-    EXPORT void *GC_CALL name(size_t n, const char *s, int i)                                       \
-    {                                                                                               \
-        REAL(name);                                                                                 \
-        return enter() ? leave(real(n, s, i), n, kind, 1) : real(n, s, i);                          \
+#define DEBUG_BY_SIZE(name, kind)                                                                  \
+    EXPORT void *GC_CALL name(size_t n, const char *s, int i)                                      \
+    {                                                                                              \
+        REAL(name);                                                                                \
+        return enter() ? leave(real(n, s, i), n, kind, 1) : real(n, s, i);                         \
     }
 
 DEBUG_BY_SIZE(GC_debug_malloc, "normal")

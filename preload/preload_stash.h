@@ -26,8 +26,8 @@
 #define PRELOAD_STASH_MAX (64 << 10)
 
 typedef struct preload_stash {
-    atomic_int busy;  /* one sample at a time uses it */
-    size_t depth;     /* bytes below the stack pointer a sample writes; 0: off */
+    atomic_int busy; /* one sample at a time uses it */
+    size_t depth;    /* bytes below the stack pointer a sample writes; 0: off */
     char bytes[PRELOAD_STASH_MAX];
 } preload_stash;
 

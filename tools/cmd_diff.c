@@ -86,7 +86,8 @@ static int parse_args(int argc, char **argv, diff_opts *o)
             tool_say("diff", "more than two files: '%s', '%s', then '%s' (" HINT ")", argv[1],
                      argv[2], argv[3]);
         else
-            tool_say("diff", "%s (" HINT ")", n ? "no NEW file given" : "no OLD and NEW files given");
+            tool_say("diff", "%s (" HINT ")",
+                     n ? "no NEW file given" : "no OLD and NEW files given");
         return TOOL_EXIT_USAGE;
     }
     o->old_path = argv[1];
@@ -119,11 +120,12 @@ static void print_header(const diff_opts *o, const tool_diff *d, const pprof_pro
            tool_hv_meaning(o->vi));
     printf("Values are estimates each profile scaled by its own sampling period, so "
            "profiles of different periods compare.\n");
-    printf("Change: %s (%s -> %s) over %zu stacks with a value: %zu grew (%zu new), %zu shrank (%zu gone)\n",
+    printf("Change: %s (%s -> %s) over %zu stacks with a value: %zu grew (%zu new), %zu shrank "
+           "(%zu gone)\n",
            tool_hv_format(c, sizeof c, tool_hv_sub(d->new_total, d->old_total), bytes, o->raw, 1),
            tool_hv_format(a, sizeof a, d->old_total, bytes, o->raw, 0),
-           tool_hv_format(b, sizeof b, d->new_total, bytes, o->raw, 0), any, grew, added,
-           shrank, gone);
+           tool_hv_format(b, sizeof b, d->new_total, bytes, o->raw, 0), any, grew, added, shrank,
+           gone);
 }
 
 /* "f0 < f1 < f2 < ... (N more)": the innermost frames, callers after. */
@@ -170,7 +172,8 @@ static void print_funcs(const diff_opts *o, const tool_diff *d)
     char a[64], b[64];
     size_t n = 0;
 
-    printf("\nFunctions that grew most (flat: in the stacks they end; cum: in those they are in):\n");
+    printf(
+        "\nFunctions that grew most (flat: in the stacks they end; cum: in those they are in):\n");
     printf("%*s %*s  function\n", w, "flat", w, "cum");
     for (size_t i = 0; i < d->nfuncs && n < (size_t)o->rows; i++) {
         const tool_diff_func *f = &d->funcs[i];

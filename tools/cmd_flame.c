@@ -26,8 +26,7 @@ static void usage(void)
           "boxes, and a box's width is its share of the value. Siblings are in name\n"
           "order, so the x axis is no time order. Hover a box for its whole name, its\n"
           "value and its share. The SVG has no script: any browser shows it.\n"
-          "\n" TOOL_HV_PICK_HELP
-          "  -o, --output OUT.svg    where to write ('-': standard output)\n"
+          "\n" TOOL_HV_PICK_HELP "  -o, --output OUT.svg    where to write ('-': standard output)\n"
           "      --width PX          the picture's width (default 1200; 600 to 20000)\n"
           "  -h, --help              show this text\n"
           "\n"

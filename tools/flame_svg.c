@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FONT_PX 11.0
+#define FONT_PX  11.0
 #define TITLE_PX 17.0
-#define SUB_PX 12.0
-#define TOP_PX 64.0 /* the title and two lines under it */
+#define SUB_PX   12.0
+#define TOP_PX   64.0 /* the title and two lines under it */
 #define LEVEL_PX (TOOL_FLAME_FRAME_PX + 1)
 
 /* FNV-1a of a name: its colour's seed. */

@@ -115,9 +115,12 @@ static void usage(void)
 static int no_command(const char *name)
 {
     if (!name)
-        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame or diff (see gcprof --help)");
+        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame or diff (see "
+                       "gcprof --help)");
     else
-        tool_say(NULL, "unknown command '%s': want run, peak, summary, plot, top, flame or diff (see gcprof --help)",
+        tool_say(NULL,
+                 "unknown command '%s': want run, peak, summary, plot, top, flame or diff (see "
+                 "gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
 }

@@ -128,7 +128,8 @@ const char *tool_hv_period(char *buf, size_t size, int64_t period)
     else if (period == 1)
         snprintf(buf, size, "sampling period: 1 byte (every allocation recorded)");
     else
-        snprintf(buf, size, "sampling period: %s (a sample per that many bytes allocated, on average)",
+        snprintf(buf, size,
+                 "sampling period: %s (a sample per that many bytes allocated, on average)",
                  tool_hv_format(v, sizeof v, period, 1, 0, 0));
     return buf;
 }

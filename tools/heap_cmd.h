@@ -27,7 +27,7 @@ typedef struct tool_hv_pick {
 #define TOOL_HV_PICK_HELP                                                                          \
     "      --inuse             what is in use: objects the latest collection marked,\n"            \
     "                          not freed since (the default)\n"                                    \
-    "      --alloc             what was allocated since the program started, freed\n"             \
+    "      --alloc             what was allocated since the program started, freed\n"              \
     "                          or not\n"                                                           \
     "      --space             bytes (the default)\n"                                              \
     "      --objects           objects\n"
@@ -56,15 +56,15 @@ struct tool_flame;
 
 /* What the picture says above the frames. */
 typedef struct tool_flame_svg {
-    const char *file;  /* the profile's name */
-    int vi;            /* the value drawn */
-    int64_t period;    /* the profile's sampling period */
-    double width;      /* px */
+    const char *file; /* the profile's name */
+    int vi;           /* the value drawn */
+    int64_t period;   /* the profile's sampling period */
+    double width;     /* px */
 } tool_flame_svg;
 
 #define TOOL_FLAME_FRAME_PX 16.0 /* a frame's height; a level's is 1 px more */
-#define TOOL_FLAME_PAD_PX 10.0   /* left and right of the frames */
-#define TOOL_FLAME_MIN_PX 0.1    /* narrower frames are left out */
+#define TOOL_FLAME_PAD_PX   10.0 /* left and right of the frames */
+#define TOOL_FLAME_MIN_PX   0.1  /* narrower frames are left out */
 
 /* Lays f out (tool_flame_layout) and writes it to fp as one SVG document:
  * no script, no external resource. */

@@ -13,8 +13,7 @@
 
 /* The node below parent named name, added when new. Returns it, or
  * UINT32_MAX when out of memory. edges maps (parent, name) to node - 1. */
-static uint32_t child(tool_flame *f, tool_hidx *edges, size_t *cap, uint32_t parent,
-                      uint32_t name)
+static uint32_t child(tool_flame *f, tool_hidx *edges, size_t *cap, uint32_t parent, uint32_t name)
 {
     uint32_t key[2] = {parent, name}, id;
     int r;

@@ -118,7 +118,8 @@ int tool_hv_frame_ids(const pprof_profile *p, int line, tool_hidx *names, uint32
     for (size_t i = 0; i < p->nframes; i++) {
         const pprof_frame *f = &p->frames[i];
         /* room for the whole name: names are never cut, so never merged */
-        size_t need = (f->function ? strlen(f->function) : 0) + (f->file ? strlen(f->file) : 0) + 64;
+        size_t need =
+            (f->function ? strlen(f->function) : 0) + (f->file ? strlen(f->file) : 0) + 64;
         if (need > size) {
             char *bigger = realloc(buf, need);
             if (!bigger)

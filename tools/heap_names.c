@@ -11,8 +11,9 @@
 static const struct {
     const char *name, *type, *meaning;
 } values[PPROF_NVALUES] = {
-    [PPROF_ALLOC_OBJECTS] = {"allocated objects", "alloc_objects",
-                             "allocated: every object made since the program started, freed or not"},
+    [PPROF_ALLOC_OBJECTS] =
+        {"allocated objects", "alloc_objects",
+         "allocated: every object made since the program started, freed or not"},
     [PPROF_ALLOC_SPACE] = {"allocated space", "alloc_space",
                            "allocated: every object made since the program started, freed or not"},
     [PPROF_INUSE_OBJECTS] = {"in-use objects", "inuse_objects",

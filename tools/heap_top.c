@@ -33,8 +33,8 @@ static int by_cum(const void *a, const void *b)
 
 /* Adds sample s's value to its functions' flat and cum; seen[id] holds
  * the last sample that counted id's cum. */
-static void count(tool_top *t, const uint32_t *ids, size_t first, size_t depth, size_t s,
-                  int64_t v, size_t *seen, uint32_t no_stack)
+static void count(tool_top *t, const uint32_t *ids, size_t first, size_t depth, size_t s, int64_t v,
+                  size_t *seen, uint32_t no_stack)
 {
     if (depth == 0) {
         t->rows[no_stack].flat = tool_hv_add(t->rows[no_stack].flat, v);

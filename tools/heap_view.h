@@ -124,11 +124,11 @@ void tool_top_free(tool_top *t);
  * is "all". Samples of value <= 0 are left out (a width cannot be less). */
 typedef struct tool_flame_node {
     const char *name;
-    uint32_t parent; /* the root's is 0 */
-    uint32_t depth;  /* the root's is 0 */
-    int64_t total;   /* the samples through it */
-    int64_t self;    /* those that end here */
-    double x, width; /* set by tool_flame_layout, in px */
+    uint32_t parent;                 /* the root's is 0 */
+    uint32_t depth;                  /* the root's is 0 */
+    int64_t total;                   /* the samples through it */
+    int64_t self;                    /* those that end here */
+    double x, width;                 /* set by tool_flame_layout, in px */
     uint32_t first_child, nchildren; /* in order[], sorted by name */
     uint32_t name_id;                /* private */
 } tool_flame_node;
@@ -136,9 +136,9 @@ typedef struct tool_flame_node {
 typedef struct tool_flame {
     tool_flame_node *nodes;
     size_t nnodes;
-    uint32_t *order;   /* the children of every node, each node's by name */
+    uint32_t *order; /* the children of every node, each node's by name */
     uint32_t max_depth;
-    tool_hidx names;   /* private */
+    tool_hidx names; /* private */
 } tool_flame;
 
 int tool_flame_make(const pprof_profile *p, int vi, tool_flame *out);
@@ -152,11 +152,11 @@ void tool_flame_free(tool_flame *f);
 
 /* A stack of function names (and the sample's kind), in either profile. */
 typedef struct tool_diff_stack {
-    int64_t old_v, new_v;    /* 0 in a profile without the stack */
-    const uint32_t *frames;  /* name ids, innermost first */
+    int64_t old_v, new_v;   /* 0 in a profile without the stack */
+    const uint32_t *frames; /* name ids, innermost first */
     size_t depth;
-    const char *kind;        /* "" when the profiles have none */
-    uint32_t seen;           /* private: the order first seen, OLD then NEW */
+    const char *kind; /* "" when the profiles have none */
+    uint32_t seen;    /* private: the order first seen, OLD then NEW */
 } tool_diff_stack;
 
 typedef struct tool_diff_func {
@@ -167,15 +167,14 @@ typedef struct tool_diff_func {
 typedef struct tool_diff {
     tool_diff_stack *stacks; /* by growth (new - old), most first */
     size_t nstacks;
-    tool_diff_func *funcs;   /* by flat growth, then cum growth, then name */
+    tool_diff_func *funcs; /* by flat growth, then cum growth, then name */
     size_t nfuncs;
     int64_t old_total, new_total;
-    tool_hidx names;         /* the ids of frames[] (tool_diff_name) */
-    tool_hidx keys;          /* private */
+    tool_hidx names; /* the ids of frames[] (tool_diff_name) */
+    tool_hidx keys;  /* private */
 } tool_diff;
 
-int tool_diff_make(const pprof_profile *old_p, const pprof_profile *new_p, int vi,
-                   tool_diff *out);
+int tool_diff_make(const pprof_profile *old_p, const pprof_profile *new_p, int vi, tool_diff *out);
 const char *tool_diff_name(const tool_diff *d, uint32_t id);
 void tool_diff_free(tool_diff *d);
 

@@ -40,7 +40,10 @@ typedef struct tool_opt {
 #define TOOL_OPT_STOP(name, letter, slot)  {(name), (letter), NULL, (slot), 1, NULL, ""}
 /* "--name" sets the flag; "--name=VALUE" sets it and takes the value
  * (never from the next argument: it may be the program's). Long only. */
-#define TOOL_OPT_OPTIONAL(name, slot, flag) {(name), 0, (slot), (flag), 0, NULL, ""}
+#define TOOL_OPT_OPTIONAL(name, slot, flag)                                                        \
+    {                                                                                              \
+        (name), 0, (slot), (flag), 0, NULL, ""                                                     \
+    }
 #define TOOL_OPT_END                       {NULL, 0, NULL, NULL, 0, NULL, ""}
 
 typedef struct tool_opts {

@@ -215,8 +215,8 @@ static int converted(tool_heap *h, const image *x, int mark)
         image *s = &((image *)h->seen)[i];
         if (s->pid != x->pid || s->ns != x->ns)
             continue;
-        int same = s->ino == x->ino && s->size == x->size &&
-                   s->mtime.tv_sec == x->mtime.tv_sec && s->mtime.tv_nsec == x->mtime.tv_nsec;
+        int same = s->ino == x->ino && s->size == x->size && s->mtime.tv_sec == x->mtime.tv_sec &&
+                   s->mtime.tv_nsec == x->mtime.tv_nsec;
         if (mark)
             *s = *x;
         return same;
