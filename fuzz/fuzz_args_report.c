@@ -5,6 +5,8 @@
  */
 #include "../tools/cmd_report.c"
 
+#include <string.h>
+
 int fuzz_args_report(int argc, char **argv, int summary);
 
 /* parse_peak or parse_summary, and what their results promise: -1 with at

@@ -19,6 +19,14 @@ int fuzz_args_run(int argc, char **argv)
                      o.interval >= MIN_INTERVAL && o.interval <= MAX_INTERVAL &&
                      (!o.output || (*o.output && strcmp(o.output, "-") != 0))))
         __builtin_trap();
+    /* --heap-profile: a rate of at least one byte; --heap-every and
+     * --heap-output only with it, an output that is not "" or "-" */
+    if (rc == 0 && (!o.heap != !o.heap_profile.rate || o.heap_profile.rate > 1ull << 40 ||
+                    (!o.heap && (o.heap_output || o.heap_profile.every != 0)) ||
+                    (o.heap_profile.every != 0 && !(o.heap_profile.every >= MIN_INTERVAL &&
+                                                    o.heap_profile.every <= MAX_INTERVAL)) ||
+                    (o.heap_output && (!*o.heap_output || strcmp(o.heap_output, "-") == 0))))
+        __builtin_trap();
     choose_format(&o);
     return rc;
 }

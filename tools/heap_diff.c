@@ -154,7 +154,8 @@ int tool_diff_make(const pprof_profile *old_p, const pprof_profile *new_p, int v
     fill_stacks(&d);
     if (make_funcs(&d) < 0)
         goto fail;
-    qsort(d.stacks, d.nstacks, sizeof *d.stacks, by_growth);
+    if (d.nstacks) /* profiles without samples: stacks is NULL, and qsort's base must not be */
+        qsort(d.stacks, d.nstacks, sizeof *d.stacks, by_growth);
     *out = d;
     return 0;
 fail:
