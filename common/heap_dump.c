@@ -144,13 +144,18 @@ static int64_t rounded(double v)
     return (int64_t)(v + 0.5);
 }
 
-static void write_stacks(out *o)
+/* Stacks [0, n), their counts from snap (gcp__hs_snapshot) or, under the
+ * lock, from the table. */
+static void write_stacks(out *o, size_t n, const double *snap)
 {
-    for (size_t s = 0; s < gcp__hs->nstacks && !o->failed; s++) {
+    for (size_t s = 0; s < n && !o->failed; s++) {
         const gcp__hs_stack *st = &gcp__hs->stacks[s];
+        double v[4] = {st->alloc_objects, st->alloc_bytes, st->inuse_objects, st->inuse_bytes};
+        if (snap)
+            for (int k = 0; k < 4; k++)
+                v[k] = snap[4 * s + (size_t)k];
         out_printf(o, "stack %s %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, st->kind,
-                   rounded(st->alloc_objects), rounded(st->alloc_bytes), rounded(st->inuse_objects),
-                   rounded(st->inuse_bytes));
+                   rounded(v[0]), rounded(v[1]), rounded(v[2]), rounded(v[3]));
         for (uint32_t k = 0; k < st->depth; k++)
             out_printf(o, " %" PRIxPTR, gcp__hs->pcs[st->first + k]);
         out_printf(o, "\n");
@@ -181,8 +186,17 @@ int gcp__hs_dump(int fd, long pid)
         out_printf(&o, "comment %" PRIu64 " samples lost: no memory for the sampler's tables\n",
                    gcp__hs->lost);
     count_in_use();
-    write_stacks(&o);
-    gcp__hs_unlock();
+    /* Written after the lock is given back when the counts could be
+     * copied: a slow disk must not hold up the sweep, which runs in the
+     * collector's hook, holding its lock. A stack's kind, addresses and
+     * place never change once it is in the table. */
+    size_t n = gcp__hs->nstacks;
+    const double *snap = gcp__hs_snapshot(n);
+    if (snap)
+        gcp__hs_unlock();
+    write_stacks(&o, n, snap);
+    if (!snap)
+        gcp__hs_unlock();
     out_flush(&o);
     errno = o.failed;
     return o.failed ? -1 : 0;

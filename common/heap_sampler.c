@@ -1,7 +1,8 @@
 /*
- * heap_sampler.c - the sampler's tables: the distinct call stacks with
- * what they allocated, and the sampled objects not known dead yet
- * (heap_sampler.h says what each call does; heap_dump.c writes them out).
+ * heap_sampler.c - the sampler's decisions: each thread's countdown, the
+ * weights, and recording, forgetting and sweeping samples (heap_sampler.h
+ * says what each call does; heap_sampler_tables.c keeps the stacks and
+ * the sampled objects, heap_dump.c writes them out).
  */
 #define _GNU_SOURCE
 #include <pthread.h>

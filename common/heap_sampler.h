@@ -69,8 +69,8 @@ void gcp__hs_sweep(int (*is_marked)(const void *), unsigned long gc_no);
 
 /* Writes the raw dump (doc/heap-dump-format.md) of everything sampled so
  * far to fd: the counts, in use as of the last sweep, and the executable
- * segments of every loaded object. 0, or -1 with errno. pid and the
- * start time are the caller's. */
+ * segments of every loaded object. 0, or -1 with errno. pid is the
+ * caller's; the start time is gcp__hs_start's. */
 int gcp__hs_dump(int fd, long pid);
 
 /* Drops everything, in a forked child (single-threaded): the parent's

@@ -36,7 +36,7 @@ void gcp__hs_unlock(void)
 #else
 #define SLICE ((size_t)32 << 20)
 #endif
-enum { SLICE_STATE, SLICE_INDEX, SLICE_STACKS, SLICE_PCS, SLICE_LIVE, SLICE_LIVE2, NSLICES };
+enum { SLICE_STATE, SLICE_INDEX, SLICE_STACKS, SLICE_PCS, SLICE_LIVE, SLICE_LIVE2, SLICE_SNAP, NSLICES };
 
 /* NSLICES slices, PROT_NONE, far from the program's mappings and from
  * the preload's own (far_map.h, part 1). */
@@ -70,6 +70,7 @@ gcp__hs_state *gcp__hs_arena_new(void)
     slot_region(&s->pc_region, arena, SLICE_PCS);
     slot_region(&s->live_region, arena, SLICE_LIVE);
     slot_region(&s->live_spare, arena, SLICE_LIVE2);
+    slot_region(&s->snap_region, arena, SLICE_SNAP);
     return s;
 }
 
@@ -300,6 +301,23 @@ void gcp__hs_live_drop(uintptr_t base)
         gcp__hs_live_kill(e);
 }
 
+const double *gcp__hs_snapshot(size_t n)
+{
+    gcp__hs_region *r = &gcp__hs->snap_region;
+
+    if (!r->slot || region_reserve(r, (n ? n : 1) * 4 * sizeof(double)) != 0)
+        return NULL;
+    double *v = r->base;
+    for (size_t s = 0; s < n; s++) {
+        const gcp__hs_stack *st = &gcp__hs->stacks[s];
+        v[4 * s] = st->alloc_objects;
+        v[4 * s + 1] = st->alloc_bytes;
+        v[4 * s + 2] = st->inuse_objects;
+        v[4 * s + 3] = st->inuse_bytes;
+    }
+    return v;
+}
+
 /* Every table given back (a forked child's copy of the parent's). */
 void gcp__hs_tables_free(void)
 {
@@ -308,6 +326,7 @@ void gcp__hs_tables_free(void)
     gcp__hs_region_free(&gcp__hs->pc_region);
     gcp__hs_region_free(&gcp__hs->live_region);
     gcp__hs_region_free(&gcp__hs->live_spare);
+    gcp__hs_region_free(&gcp__hs->snap_region);
     gcp__hs->stacks = NULL;
     gcp__hs->index = NULL;
     gcp__hs->pcs = NULL;

@@ -61,6 +61,7 @@ typedef struct gcp__hs_state {
     uint64_t lost;       /* samples dropped: no memory for them */
     gcp__hs_region stack_region, index_region, pc_region, live_region;
     gcp__hs_region live_spare; /* the other slot: a rebuild fills it */
+    gcp__hs_region snap_region; /* the dump's copy of the counts */
     gcp__hs_stack *stacks;
     size_t nstacks;
     uint32_t *index; /* stack index + 1, by hash; 0: empty */
@@ -89,5 +90,10 @@ void gcp__hs_region_free(gcp__hs_region *r);
  * for each table; NULL when no address space could be reserved there. */
 gcp__hs_state *gcp__hs_arena_new(void);
 void gcp__hs_tables_free(void);
+/* The counts of stacks [0, n), four doubles each (alloc_objects,
+ * alloc_bytes, inuse_objects, inuse_bytes), copied for a dump that writes
+ * them after the lock is given back; NULL without the arena, where the
+ * tables may move (the dump then writes under the lock). */
+const double *gcp__hs_snapshot(size_t n);
 
 #endif

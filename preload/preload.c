@@ -174,6 +174,7 @@ __attribute__((constructor)) static void preload_start(void)
     preload_hook_install();
     if (preload_reader_start() != 0) {
         preload_hook_remove(); /* nothing would read the ring */
+        preload_heap_on = 0;   /* nor sweep the samples */
         return;
     }
     atexit(preload_reader_stop);

@@ -71,6 +71,7 @@ typedef struct preload_mem {
     char foreign[2][PATH_MAX];   /* libraries we loaded, not roots (preload_heap.c) */
     char heap_request[PATH_MAX]; /* gcprof's "dump now" file (preload_heap.c) */
     preload_stash stash;         /* the dead stack a sample would write (preload_stash.h) */
+    pthread_mutex_t dump_lock;   /* one heap dump at a time (preload_heap.c) */
 } preload_mem;
 
 #define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */
@@ -115,15 +116,17 @@ extern int preload_heap_on;       /* sampling */
 extern double preload_heap_every; /* seconds between dumps; 0: at the end */
 extern __thread int preload_heap_depth __attribute__((tls_model("initial-exec")));
 void preload_heap_start(void);
-void preload_heap_take(void *p, size_t requested, const char *kind, int inner);
-void preload_heap_take_list(void *list, size_t size, const char *kind);
+/* caller: the program's return address, the stack when no walk fits */
+void preload_heap_take(void *p, size_t requested, const char *kind, int inner, void *caller);
+void preload_heap_take_list(void *list, size_t bytes, const char *kind, void *caller);
 void preload_heap_forget(void *p);
 void preload_heap_sweep(void);      /* the hook, at RECLAIM_END */
 int preload_heap_dump(void);        /* 0, or -1 (not sampling, cannot write) */
 void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? */
 void preload_heap_forked(int follow);
+int preload_heap_walk(void **pcs, int max, int *first); /* the caller's stack */
 int preload_heap_foreign(const char *name); /* a library we brought */
-const char *preload_kind_name(int k);       /* preload_alloc.c */
+const char *preload_kind_name(int k);
 
 /* preload_exec.c */
 void preload_fork_watch(void);

@@ -54,10 +54,12 @@ static int enter(void)
 static inline __attribute__((always_inline)) void *leave(void *p, size_t requested,
                                                          const char *kind, int inner)
 {
+    size_t counted = requested ? requested : 1; /* GC_malloc(0) takes memory too */
+
     preload_heap_depth = 0;
-    if (p && gcp__hs_tick(&preload_heap_thread, requested)) {
+    if (p && gcp__hs_tick(&preload_heap_thread, counted)) {
         int saved = preload_stash_save();
-        preload_heap_take(p, requested, kind, inner);
+        preload_heap_take(p, counted, kind, inner, __builtin_return_address(0));
         if (saved)
             preload_stash_restore();
     }
@@ -89,6 +91,8 @@ __attribute__((noinline)) static void *first_sized(_Atomic(void *) *slot, const 
                                                    size_t n, const char *kind, int inner)
 {
     void *(*real)(size_t) = (void *(*)(size_t))preload_real(slot, name);
+    if (!real) /* no collector defines it (a weak reference): nothing to call */
+        return NULL;
     return PASSING() ? real(n) : sized(real, n, kind, inner);
 }
 
@@ -96,6 +100,8 @@ __attribute__((noinline)) static void *first_kinded(_Atomic(void *) *slot, const
                                                     size_t n, int k)
 {
     void *(*real)(size_t, int) = (void *(*)(size_t, int))preload_real(slot, name);
+    if (!real)
+        return NULL;
     return PASSING() ? real(n, k) : kinded(real, n, k);
 }
 
@@ -252,6 +258,23 @@ EXPORT char *GC_CALL GC_debug_strndup(const char *str, size_t n, const char *s, 
 
 /* ---- batches ---------------------------------------------------------------- */
 
+/* A batch of objects of `size` bytes, counted down as one allocation of
+ * their total; inline in the interposer's frame, as leave. */
+static inline __attribute__((always_inline)) void took_list(void *list, size_t size,
+                                                           const char *kind)
+{
+    size_t count = 0;
+
+    for (void *p = list; p; p = *(void **)p)
+        count++;
+    if (count && gcp__hs_tick(&preload_heap_thread, count * size)) {
+        int saved = preload_stash_save();
+        preload_heap_take_list(list, count * size, kind, __builtin_return_address(0));
+        if (saved)
+            preload_stash_restore();
+    }
+}
+
 EXPORT void *GC_CALL GC_malloc_many(size_t n)
 {
     REAL(GC_malloc_many);
@@ -259,10 +282,7 @@ EXPORT void *GC_CALL GC_malloc_many(size_t n)
         return real(n);
     void *list = real(n);
     preload_heap_depth = 0;
-    int saved = preload_stash_save();
-    preload_heap_take_list(list, n, "normal");
-    if (saved)
-        preload_stash_restore();
+    took_list(list, n, "normal");
     return list;
 }
 
@@ -275,10 +295,7 @@ EXPORT void GC_CALL GC_generic_malloc_many(size_t n, int k, void **result)
     }
     real(n, k, result);
     preload_heap_depth = 0;
-    int saved = preload_stash_save();
-    preload_heap_take_list(*result, n, preload_kind_name(k));
-    if (saved)
-        preload_stash_restore();
+    took_list(*result, n, preload_kind_name(k));
 }
 
 /* ---- realloc and free -------------------------------------------------------- */
@@ -316,11 +333,13 @@ EXPORT void GC_CALL GC_free(void *p)
     REAL(GC_free);
     if (p && preload_heap_on)
         preload_heap_forget(p);
-    real(p);
+    if (real)
+        real(p);
 }
 
 EXPORT void GC_CALL GC_debug_free(void *p)
 {
     REAL(GC_debug_free);
-    real(p); /* it frees the object's start with GC_free, seen above */
+    if (real)
+        real(p); /* it frees the object's start with GC_free, seen above */
 }

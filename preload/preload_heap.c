@@ -44,8 +44,9 @@ int preload_heap_on;
 double preload_heap_every;
 __thread gcp__hs_thread preload_heap_thread __attribute__((tls_model("initial-exec")));
 __thread int preload_heap_depth __attribute__((tls_model("initial-exec")));
-__thread uintptr_t preload_stack_low __attribute__((tls_model("initial-exec")));
-preload_stash *preload_heap_stash;
+/* this thread is inside the sampler (its lock, the unwinder, a dump): a
+ * signal handler's _exit or exec must not dump then (preload_heap_dump) */
+static __thread int in_sampler __attribute__((tls_model("initial-exec")));
 
 static backtrace_fn unwind;
 static base_fn gc_base;
@@ -133,70 +134,6 @@ const char *preload_kind_name(int k)
     return "kind-other";
 }
 
-/* ---- the dead stack a sample writes (preload_stash.h) ------------------ */
-
-#define PAINT 0xa5
-
-/* Fills the PRELOAD_STASH_MAX bytes below `top` (dead stack: the caller's
- * frame is above it) with PAINT; then one sample's stack walk runs from
- * the same depth, and the lowest byte it changed gives its depth. */
-__attribute__((noinline, no_sanitize_address)) static void paint(uintptr_t top)
-{
-    volatile unsigned char *p = (volatile unsigned char *)(top - PRELOAD_STASH_MAX);
-    for (size_t i = 0; i < PRELOAD_STASH_MAX - 512; i++) /* not our own frame */
-        p[i] = PAINT;
-}
-
-__attribute__((noinline, no_sanitize_address)) static size_t lowest_change(uintptr_t top)
-{
-    volatile unsigned char *p = (volatile unsigned char *)(top - PRELOAD_STASH_MAX);
-    size_t i = 0;
-
-    while (i < PRELOAD_STASH_MAX - 512 && p[i] == PAINT)
-        i++;
-    return PRELOAD_STASH_MAX - i; /* bytes below top */
-}
-
-static int stack_here(void **pcs, int max, int *first);
-
-/* As preload_heap_take's frame and walk, without a sample. */
-__attribute__((noinline)) static int probe_walk(void)
-{
-    void *pcs[GCP__HS_DEPTH + 8];
-    int first;
-
-    return stack_here(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first);
-}
-
-/* The depth a sample writes below its caller's stack pointer, measured on
- * this thread (the main one, at start: its stack has room), plus a page
- * for the table insert after the walk; 0 when it does not fit. */
-__attribute__((noinline)) static size_t measure_depth(void)
-{
-    uintptr_t top;
-
-    __asm__ volatile("" ::: "memory");
-    top = (uintptr_t)__builtin_frame_address(0) - 256; /* below our own frame */
-    paint(top);
-    probe_walk();
-    size_t d = lowest_change(top) + 4096;
-    return d <= PRELOAD_STASH_MAX ? d : 0;
-}
-
-/* The lowest address of this thread's stack (its guard page above it). */
-static void learn_stack_low(void)
-{
-    pthread_attr_t a;
-    void *low;
-    size_t size;
-
-    if (pthread_getattr_np(pthread_self(), &a) != 0)
-        return;
-    if (pthread_attr_getstack(&a, &low, &size) == 0)
-        preload_stack_low = (uintptr_t)low;
-    pthread_attr_destroy(&a);
-}
-
 /* ---- start --------------------------------------------------------------- */
 
 static double env_seconds(const char *name)
@@ -237,15 +174,11 @@ void preload_heap_start(void)
      * mappings (where the collector's heap goes). */
     void *warm[8];
     unwind(warm, 8);
-#if defined(__x86_64__) && defined(__GNUC__)
-    learn_stack_low();
-    preload_state->stash.depth = measure_depth();
-    if (preload_state->stash.depth)
-        preload_heap_stash = &preload_state->stash;
-#endif
+    preload_stash_setup();
     preload_heap_every = env_seconds("GCPROF_PRELOAD_HEAP_EVERY");
     snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request", dir);
     image_ns = gcp__realtime_ns();
+    pthread_mutex_init(&preload_state->dump_lock, NULL);
     if (gcp__hs_start(rate) != 0)
         return;
     preload_heap_on = 1;
@@ -255,7 +188,7 @@ void preload_heap_start(void)
 
 /* The calling thread's return addresses, ours left out: *first is the
  * program's innermost frame. */
-static int stack_here(void **pcs, int max, int *first)
+int preload_heap_walk(void **pcs, int max, int *first)
 {
     preload_heap_depth = 1; /* whatever the unwinder allocates is not sampled */
     int n = unwind(pcs, max);
@@ -267,7 +200,22 @@ static int stack_here(void **pcs, int max, int *first)
     return n - skip;
 }
 
-void preload_heap_take(void *p, size_t requested, const char *kind, int inner)
+/* The stack to charge a sample to: walked when this stack has room for
+ * the walk (preload_stash.c measured it); else only the caller, as one
+ * frame (a coroutine's stack near its end, a signal stack: a walk there
+ * could run off it). */
+static int stack_for_sample(void **pcs, int max, int *first, void *caller)
+{
+    if (!preload_stack_high) /* this thread's first sample */
+        preload_stash_learn_stack();
+    if (preload_stack_has_room())
+        return preload_heap_walk(pcs, max, first);
+    pcs[0] = caller;
+    *first = 0;
+    return 1;
+}
+
+void preload_heap_take(void *p, size_t requested, const char *kind, int inner, void *caller)
 {
     double weight;
     void *pcs[GCP__HS_DEPTH + 8];
@@ -279,33 +227,34 @@ void preload_heap_take(void *p, size_t requested, const char *kind, int inner)
         return;
     if (!kind) /* a resized object: its own */
         kind = preload_kind_name(gc_kind(base, NULL));
-    int first, n = stack_here(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first);
+    in_sampler = 1;
+    int first, n = stack_for_sample(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first, caller);
     gcp__hs_record(base, gc_size(base), weight, kind, pcs + first, n);
-    if (!preload_stack_low) /* this thread's first sample: its next ones keep the stack */
-        learn_stack_low();
+    in_sampler = 0;
 }
 
-/* A batch (GC_malloc_many): every object, each standing for the batch's
- * weight, at the stack that asked for the refill. */
-void preload_heap_take_list(void *list, size_t size, const char *kind)
+/* A batch (GC_malloc_many) of `bytes` in all, after gcp__hs_tick said
+ * so: every object, each standing for the batch's weight, at the stack
+ * that asked for the refill. */
+void preload_heap_take_list(void *list, size_t bytes, const char *kind, void *caller)
 {
-    size_t count = 0;
     double weight;
     void *pcs[GCP__HS_DEPTH + 8];
 
-    for (void *p = list; p; p = *(void **)p)
-        count++;
-    if (!count || !gcp__hs_tick(&preload_heap_thread, count * size) ||
-        !gcp__hs_pick(&preload_heap_thread, count * size, &weight))
+    if (!gcp__hs_pick(&preload_heap_thread, bytes, &weight))
         return;
-    int first, n = stack_here(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first);
+    in_sampler = 1;
+    int first, n = stack_for_sample(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first, caller);
     for (void *p = list; p; p = *(void **)p)
         gcp__hs_record(p, gc_size(p), weight, kind, pcs + first, n);
+    in_sampler = 0;
 }
 
 void preload_heap_forget(void *p)
 {
+    in_sampler = 1;
     gcp__hs_forget(p);
+    in_sampler = 0;
 }
 
 /* ---- at the end of each collection --------------------------------------- */
@@ -320,7 +269,9 @@ static int alive(const void *p)
 
 void preload_heap_sweep(void)
 {
+    in_sampler = 1;
     gcp__hs_sweep(alive, preload_collector.gc_no());
+    in_sampler = 0;
 }
 
 /* ---- dumps ----------------------------------------------------------------- */
@@ -340,15 +291,25 @@ static int open_dir(void)
 }
 
 /* heap.PID.NS in the directory, replaced whole (a temporary file, then
- * rename): gcprof may read it at any time. */
+ * rename): gcprof may read it at any time. One dump at a time (the
+ * reader's, an exec's): they share the temporary name. Not from a signal
+ * handler that interrupted this thread inside the sampler: it would wait
+ * for a lock its own thread holds. */
 int preload_heap_dump(void)
 {
     char name[64], tmp[80];
     long pid = (long)getpid();
     int dfd, fd, ok = 0;
 
-    if (!preload_heap_on || (dfd = open_dir()) < 0)
+    if (!preload_heap_on || in_sampler)
         return -1;
+    in_sampler = 1;
+    pthread_mutex_lock(&preload_state->dump_lock);
+    if ((dfd = open_dir()) < 0) {
+        pthread_mutex_unlock(&preload_state->dump_lock);
+        in_sampler = 0;
+        return -1;
+    }
     snprintf(name, sizeof name, "heap.%ld.%llu", pid, (unsigned long long)image_ns);
     snprintf(tmp, sizeof tmp, ".%s.tmp", name);
     unlinkat(dfd, tmp, 0);
@@ -361,6 +322,8 @@ int preload_heap_dump(void)
             unlinkat(dfd, tmp, 0);
     }
     close(dfd);
+    pthread_mutex_unlock(&preload_state->dump_lock);
+    in_sampler = 0;
     return ok ? 0 : -1;
 }
 
@@ -392,6 +355,9 @@ void preload_heap_forked(int follow)
 {
     if (!preload_heap_on)
         return;
+    preload_stash_forked();
+    pthread_mutex_init(&preload_state->dump_lock, NULL); /* maybe held at the fork */
+    in_sampler = 0;
     uint64_t rate = gcp__hs_rate();
     gcp__hs_reset();
     preload_heap_on = 0;

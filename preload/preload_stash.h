@@ -12,9 +12,13 @@
  * pointer is read, the bytes moved and the lock taken inline.
  *
  * x86-64 only (the asm); elsewhere the sample writes there as it must.
- * The region's depth is measured at start (preload_heap.c); a thread whose
- * stack bound is not known yet (its first sample) or whose stack has not
- * that much room left is sampled without it.
+ * The region's depth is measured at start (preload_stash.c). A sample goes
+ * without it (and may leave words there) when: the thread's stack bounds
+ * are not known yet (its first sample), the stack pointer is not within
+ * them with that much room below (a coroutine's or signal stack), or
+ * another thread's sample holds the stash (never waited for). The depth is
+ * that of one walk at start: a walk through deeper unwind information may
+ * write below it.
  */
 #ifndef GCPROF_PRELOAD_STASH_H
 #define GCPROF_PRELOAD_STASH_H
@@ -32,7 +36,16 @@ typedef struct preload_stash {
 } preload_stash;
 
 extern preload_stash *preload_heap_stash; /* in our mapping; NULL: off */
+/* this thread's stack, [low, high); 0: not known yet */
 extern __thread uintptr_t preload_stack_low __attribute__((tls_model("initial-exec")));
+extern __thread uintptr_t preload_stack_high __attribute__((tls_model("initial-exec")));
+
+void preload_stash_setup(void);         /* at start, on the main thread */
+void preload_stash_learn_stack(void);   /* this thread's bounds */
+void preload_stash_forked(void);        /* in a forked child */
+/* Whether this thread's stack has room below here for a stack walk (as
+ * measured); 1 where nothing was measured (not x86-64). */
+int preload_stack_has_room(void);
 
 #if defined(__x86_64__) && defined(__GNUC__)
 /* Inline in the caller's frame, before the call that samples. 1: saved. */
@@ -42,11 +55,11 @@ static inline __attribute__((always_inline)) int preload_stash_save(void)
     uintptr_t sp;
 
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-    if (!st || !st->depth || !preload_stack_low || sp < preload_stack_low ||
-        sp - preload_stack_low < st->depth + 4096)
+    if (!st || !st->depth || sp >= preload_stack_high ||
+        sp < preload_stack_low + st->depth + 4096) /* unknown bounds: high is 0 */
         return 0;
-    while (atomic_exchange_explicit(&st->busy, 1, memory_order_acquire))
-        __builtin_ia32_pause();
+    if (atomic_exchange_explicit(&st->busy, 1, memory_order_acquire))
+        return 0; /* another thread's sample: no waiting here */
     void *src = (void *)(sp - st->depth), *dst = st->bytes;
     size_t n = st->depth;
     __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
