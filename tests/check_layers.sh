@@ -31,10 +31,11 @@ allowed() {
     esac
 }
 
-# Where header $1 lives, or nothing.
+# Where header $1 lives, or nothing: in the sources, or made by the build
+# (pprof/profile.pb-c.h, from protoc-c, is in the build tree).
 home_of() {
     for d in include common $layers pprof tools preload; do
-        if [ -f "$top_srcdir/$d/$1" ]; then
+        if [ -f "$top_srcdir/$d/$1" ] || [ -f "$top_builddir/$d/$1" ]; then
             echo "$d"
             return
         fi
