@@ -206,6 +206,41 @@ static int64_t call_line(Dwarf_Die *die)
     return line > INT64_MAX ? 0 : (int64_t)line;
 }
 
+/* The compilation unit holding addr: by the module's address ranges
+ * (.debug_aranges), else by looking through its units. clang leaves
+ * .debug_aranges out by default, and libdwfl 0.188 then finds none:
+ * clang-built programs had no file or line. */
+static Dwarf_Die *unit_of(Dwfl_Module *mod, uint64_t addr, Dwarf_Die *space, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+    Dwarf *dw;
+    Dwarf_Off at = 0, next;
+    size_t header;
+
+    if (cu || !(dw = dwfl_module_getdwarf(mod, bias)))
+        return cu;
+    while (dwarf_nextcu(dw, at, &next, &header, NULL, NULL, NULL) == 0) {
+        if (dwarf_offdie(dw, at + header, space) && dwarf_haspc(space, addr - *bias) > 0)
+            return space;
+        at = next;
+    }
+    return NULL;
+}
+
+/* addr's file and line: libdwfl's, else from the unit's line table. */
+static const char *line_of(Dwfl_Module *mod, uint64_t addr, Dwarf_Die *cu, Dwarf_Addr bias,
+                           int *line)
+{
+    Dwfl_Line *src = dwfl_module_getsrc(mod, addr);
+    Dwarf_Line *l;
+
+    if (src)
+        return dwfl_lineinfo(src, NULL, line, NULL, NULL, NULL);
+    if (!cu || !(l = dwarf_getsrc_die(cu, addr - bias)) || dwarf_lineno(l, line) != 0)
+        return NULL;
+    return dwarf_linesrc(l, NULL, NULL);
+}
+
 /* addr's frames in f[0..n), innermost first: the inlined calls that the
  * DWARF scopes around addr name, then the function itself. */
 static size_t frames_at(Dwfl_Module *mod, uint64_t addr, pprof_frame *f, const char **names,
@@ -213,20 +248,17 @@ static size_t frames_at(Dwfl_Module *mod, uint64_t addr, pprof_frame *f, const c
 {
     GElf_Off off;
     GElf_Sym sym;
-    Dwarf_Addr bias;
-    Dwarf_Die *cu, *scopes = NULL;
-    Dwfl_Line *src = dwfl_module_getsrc(mod, addr);
+    Dwarf_Addr bias = 0;
+    Dwarf_Die space, *cu = unit_of(mod, addr, &space, &bias), *scopes = NULL;
     const char *symbol = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-    const char *file = NULL;
     int line = 0, nscopes = 0;
+    const char *file = line_of(mod, addr, cu, bias, &line);
     size_t n = 0;
 
-    if (src)
-        file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
     f[0].line = line;
     files[0] = file;
     names[0] = symbol;
-    if ((cu = dwfl_module_addrdie(mod, addr, &bias)) != NULL)
+    if (cu)
         nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
     for (int i = 0; i < nscopes && n < MAX_INLINE; i++) {
         int tag = dwarf_tag(&scopes[i]);

@@ -55,6 +55,25 @@ check "the program's hook saw every collection" \
 recorded=$(grep -c '^GCPROF_GC' "$tmp/exact.dat")
 check "the recording has them too ($recorded >= $ends)" [ "$recorded" -ge "$ends" ]
 
+# Files and lines: the call in site_sixty, as the source has it, with gcc
+# (the build's) and, when there, clang (no .debug_aranges: the symboliser
+# looks through the units itself).
+want=$(grep -n 'GC_MALLOC(600)' "$top_srcdir/tests/programs/heap_sites.c" | cut -d: -f1)
+"$gcprof" top --by line -n 100 --alloc "$tmp/exact.pb.gz" >"$tmp/lines.gcc"
+check "line: site_sixty at heap_sites.c:$want (gcc)" grep -q "site_sixty heap_sites.c:$want\$" "$tmp/lines.gcc"
+# shellcheck disable=SC2046 # pkg-config's flags are words
+if command -v clang >/dev/null 2>&1 &&
+    clang -O2 -g -o "$tmp/sites_clang" "$top_srcdir/tests/programs/heap_sites.c" \
+        $(pkg-config --cflags --libs bdw-gc) -lm 2>/dev/null; then
+    "$gcprof" run --heap-profile=1 -o "$tmp/cl.dat" --heap-output "$tmp/cl.pb.gz" -- \
+        "$tmp/sites_clang" 1000 1 >/dev/null 2>&1
+    "$gcprof" top --by line -n 100 --alloc "$tmp/cl.pb.gz" >"$tmp/lines.clang"
+    check "line: site_sixty at heap_sites.c:$want (clang)" \
+        grep -q "site_sixty heap_sites.c:$want\$" "$tmp/lines.clang"
+else
+    echo "note: no clang: the clang-built case not checked"
+fi
+
 # ---- while the program runs: on SIGUSR1 to gcprof run, every N seconds -----
 
 # wait_for TEST...: polls TEST every 0.1 s, for 30 s at most.
