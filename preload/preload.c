@@ -9,8 +9,11 @@
  * dlsym, so a program without bdwgc is left alone. It never initialises
  * the collector (Guile, for one, configures it before GC_INIT); setting
  * the event hook and the lock-free getters are safe before that. It adds
- * no root (preload_hook.c), no library (not even libm), and writes only to
- * the pipe gcprof made, checked before each write (preload_channel.c).
+ * no root (preload_hook.c), links no library (not even libm; with
+ * --heap-profile, its heap build loads libunwind, whose data it keeps out
+ * of the roots too: preload_heap.c), and writes only to the pipe gcprof
+ * made, checked before each write (preload_channel.c), and, for heap
+ * profiles, into the directory gcprof made.
  * It reads only GCPROF_PRELOAD_* variables, which gcprof run sets for it
  * (doc/environment.md): the program's own GCPROF_* are the program's.
  *
