@@ -21,6 +21,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,10 +338,11 @@ END_TEST
 
 static atomic_int stop;
 static atomic_long allocated;
+static atomic_int ready; /* threads through their first loop: every entry bound */
 
 static void *allocate_loop(void *arg)
 {
-    long failed = 0;
+    long failed = 0, loops = 0;
 
     (void)arg;
     while (!atomic_load(&stop)) {
@@ -356,6 +358,8 @@ static void *allocate_loop(void *arg)
             }
             atomic_fetch_add(&allocated, 2);
         }
+        if (!loops++)
+            atomic_fetch_add(&ready, 1);
     }
     return (void *)failed;
 }
@@ -366,8 +370,13 @@ START_TEST(test_toggle_under_threads)
     int first = 0;
 
     atomic_store(&stop, 0);
+    atomic_store(&ready, 0);
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, allocate_loop, NULL), 0);
+    /* Not while a lazy entry is being bound: the dynamic linker's write
+     * would land on our replacement (got_hook.h says so). */
+    while (atomic_load(&ready) < 2)
+        sched_yield();
     for (int round = 0; round < 100; round++) {
         int rewritten = gcp__got_redirect(hooks, N_HOOKS, NULL), restored;
 

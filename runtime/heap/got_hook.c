@@ -66,7 +66,7 @@ typedef struct patch {
     elf_addr base;
     const elf_phdr *phdr;
     void **slot;
-    void *old;                /* what it held before: the original, or a lazy PLT stub */
+    void *old;                /* what a restore puts back: the original function */
     void *replacement;        /* what we stored */
     const char *sym;          /* in the object's string table */
     unsigned char seen, done; /* a restore pass's marks */
@@ -417,8 +417,11 @@ static int redirect_one(const redirect_ctx *c, const object *o, const elf_rela *
         if ((rc = table_reserve()) < 0)
             return rc;
         ok = store(o, slot, cur, h->replacement, &err);
+        /* A restore puts back the function itself, not a lazy stub: a
+         * stub sends the next call through the dynamic linker, whose late
+         * write could land on a later redirect's entry. */
         if (ok)
-            table[n_table++] = (patch){info->dlpi_addr, info->dlpi_phdr,          slot, cur,
+            table[n_table++] = (patch){info->dlpi_addr, info->dlpi_phdr,          slot, h->original,
                                        h->replacement,  o->strtab + sym->st_name, 0,    0};
         if (err)
             return err;

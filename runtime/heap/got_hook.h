@@ -70,14 +70,16 @@ typedef struct gcp__got_hook {
  * calls inside the defining object, and - in a non-PIE program that takes
  * a hooked function's address - the program's own calls (its PLT stub is
  * then the canonical address dlsym returns, so the program counts as the
- * defining object). A lazy binding resolved by another thread in the
- * instant between our read and its write may overwrite one entry.
+ * defining object). A lazy binding being resolved by another thread at
+ * that moment may overwrite one entry (the dynamic linker writes late);
+ * a restore puts back the function itself, never the lazy stub, so this
+ * can happen at a first redirect only.
  * Thread-safe (serialised with gcp__got_restore); holds the dynamic
  * linker's lock while it writes, so no object is unloaded meanwhile. */
 int gcp__got_redirect(gcp__got_hook *hooks, size_t n, const char *const *exclude);
 
 /* Put back every entry gcp__got_redirect rewrote for these hooks (same
- * name and replacement) to the value it held before, when it still holds
+ * name and replacement) to the function it reached before, when it still holds
  * the replacement: an entry something else rewrote since is left alone.
  * Entries of objects unloaded since are forgotten. Returns the number put
  * back, or GCP_EINVAL (NULL hooks, n == 0) / GCP_EIO (protection). The
