@@ -144,6 +144,18 @@ static int64_t rounded(double v)
     return (int64_t)(v + 0.5);
 }
 
+/* A type name in a stack line's kind field, after a colon: bytes that
+ * would end the field or be read as the colon, and '%' itself, as %XX. */
+static void write_type(out *o, const char *type)
+{
+    out_printf(o, ":");
+    for (const unsigned char *c = (const unsigned char *)type; *c; c++)
+        if (*c <= ' ' || *c >= 0x7f || *c == '%' || *c == ':')
+            out_printf(o, "%%%02X", *c);
+        else
+            out_printf(o, "%c", *c);
+}
+
 /* Stacks [0, n), their counts from snap (gcp__hs_snapshot) or, under the
  * lock, from the table. */
 static void write_stacks(out *o, size_t n, const double *snap)
@@ -154,8 +166,11 @@ static void write_stacks(out *o, size_t n, const double *snap)
         if (snap)
             for (int k = 0; k < 4; k++)
                 v[k] = snap[4 * s + (size_t)k];
-        out_printf(o, "stack %s %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, st->kind,
-                   rounded(v[0]), rounded(v[1]), rounded(v[2]), rounded(v[3]));
+        out_printf(o, "stack %s", st->kind);
+        if (st->type)
+            write_type(o, st->type);
+        out_printf(o, " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, rounded(v[0]),
+                   rounded(v[1]), rounded(v[2]), rounded(v[3]));
         for (uint32_t k = 0; k < st->depth; k++)
             out_printf(o, " %" PRIxPTR, gcp__hs->pcs[st->first + k]);
         out_printf(o, "\n");

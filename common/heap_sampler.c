@@ -147,14 +147,14 @@ void gcp__hs_reset(void)
 /* ---- record, forget, sweep ------------------------------------------ */
 
 void gcp__hs_record(const void *base, size_t size, double weight, const char *kind,
-                    void *const *pcs, int depth)
+                    const char *type, void *const *pcs, int depth)
 {
     if (depth <= 0 || !gcp__hs)
         return;
     if (depth > GCP__HS_DEPTH)
         depth = GCP__HS_DEPTH;
     gcp__hs_lock();
-    int32_t s = gcp__hs_stack_find(kind, pcs, depth);
+    int32_t s = gcp__hs_stack_find(kind, type, pcs, depth);
     if (s < 0 || gcp__hs_live_put((uintptr_t)base, (uint32_t)s, size, weight) != 0) {
         gcp__hs->lost++;
     } else {

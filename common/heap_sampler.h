@@ -55,9 +55,10 @@ int gcp__hs_pick(gcp__hs_thread *t, size_t bytes, double *weight);
 
 /* A sampled object: base is its start (what the collector's mark bit is
  * for), size its size in the heap, kind a static name ("normal", ...),
- * pcs its return addresses, innermost first. */
+ * type the program's name for it (GCP_NEW's T: a string that outlives the
+ * sampler) or NULL, pcs its return addresses, innermost first. */
 void gcp__hs_record(const void *base, size_t size, double weight, const char *kind,
-                    void *const *pcs, int depth);
+                    const char *type, void *const *pcs, int depth);
 
 /* The object at base was freed (GC_free): its sample no longer counts as
  * in use. Cheap when nothing is sampled. */

@@ -130,19 +130,19 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h * 0xff51afd7ed558ccdull;
 }
 
-static uint64_t stack_hash(const char *kind, void *const *pcs, int depth)
+static uint64_t stack_hash(const char *kind, const char *type, void *const *pcs, int depth)
 {
-    uint64_t h = mix(0, (uint64_t)(uintptr_t)kind);
+    uint64_t h = mix(mix(0, (uint64_t)(uintptr_t)kind), (uint64_t)(uintptr_t)type);
 
     for (int i = 0; i < depth; i++)
         h = mix(h, (uint64_t)(uintptr_t)pcs[i]);
     return h;
 }
 
-static int stack_equal(const gcp__hs_stack *s, uint64_t hash, const char *kind, void *const *pcs,
-                       int depth)
+static int stack_equal(const gcp__hs_stack *s, uint64_t hash, const char *kind, const char *type,
+                       void *const *pcs, int depth)
 {
-    if (s->hash != hash || s->kind != kind || s->depth != (uint32_t)depth)
+    if (s->hash != hash || s->kind != kind || s->type != type || s->depth != (uint32_t)depth)
         return 0;
     for (int i = 0; i < depth; i++)
         if (gcp__hs->pcs[s->first + (uint32_t)i] != (uintptr_t)pcs[i])
@@ -170,7 +170,8 @@ static int index_grow(void)
     return 0;
 }
 
-static int32_t stack_add(uint64_t hash, const char *kind, void *const *pcs, int depth)
+static int32_t stack_add(uint64_t hash, const char *kind, const char *type, void *const *pcs,
+                         int depth)
 {
     size_t n = gcp__hs->nstacks;
 
@@ -185,6 +186,7 @@ static int32_t stack_add(uint64_t hash, const char *kind, void *const *pcs, int 
     memset(s, 0, sizeof *s);
     s->hash = hash;
     s->kind = kind;
+    s->type = type;
     s->first = (uint32_t)gcp__hs->npcs;
     s->depth = (uint32_t)depth;
     for (int i = 0; i < depth; i++)
@@ -193,19 +195,19 @@ static int32_t stack_add(uint64_t hash, const char *kind, void *const *pcs, int 
     return (int32_t)n;
 }
 
-int32_t gcp__hs_stack_find(const char *kind, void *const *pcs, int depth)
+int32_t gcp__hs_stack_find(const char *kind, const char *type, void *const *pcs, int depth)
 {
-    uint64_t hash = stack_hash(kind, pcs, depth);
+    uint64_t hash = stack_hash(kind, type, pcs, depth);
 
     if ((gcp__hs->nstacks + 1) * 2 > gcp__hs->index_cap && index_grow() != 0)
         return -1;
     size_t mask = gcp__hs->index_cap - 1, i = hash & mask;
     for (; gcp__hs->index[i]; i = (i + 1) & mask) {
         uint32_t s = gcp__hs->index[i] - 1;
-        if (stack_equal(&gcp__hs->stacks[s], hash, kind, pcs, depth))
+        if (stack_equal(&gcp__hs->stacks[s], hash, kind, type, pcs, depth))
             return (int32_t)s;
     }
-    int32_t s = stack_add(hash, kind, pcs, depth);
+    int32_t s = stack_add(hash, kind, type, pcs, depth);
     if (s >= 0)
         gcp__hs->index[i] = (uint32_t)s + 1;
     return s;

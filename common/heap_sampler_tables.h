@@ -29,6 +29,7 @@ static inline const void *gcp__hs_reveal(uintptr_t h)
 typedef struct gcp__hs_stack {
     uint64_t hash;
     const char *kind;
+    const char *type; /* the program's name for what is allocated, or NULL */
     uint32_t first, depth; /* pcs[first .. first+depth) */
     double alloc_objects, alloc_bytes;
     double inuse_objects, inuse_bytes; /* filled by the dump */
@@ -81,7 +82,8 @@ void gcp__hs_lock(void);
 void gcp__hs_unlock(void);
 
 /* All under the lock. */
-int32_t gcp__hs_stack_find(const char *kind, void *const *pcs, int depth); /* -1: no memory */
+/* -1: no memory */
+int32_t gcp__hs_stack_find(const char *kind, const char *type, void *const *pcs, int depth);
 int gcp__hs_live_put(uintptr_t base, uint32_t stack, size_t size, double weight);
 void gcp__hs_live_drop(uintptr_t base);
 void gcp__hs_live_kill(gcp__hs_live *e);

@@ -165,6 +165,42 @@ static int map_record(reader *r, const char *p)
     return 0;
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The kind field: KIND, or KIND:TYPE with TYPE's bytes below '!', above
+ * '~', '%' and ':' written %XX (uppercase hex). */
+static int split_kind(reader *r, pprof_raw_stack *st, const char *s, size_t n)
+{
+    const char *colon = memchr(s, ':', n);
+    size_t kn = colon ? (size_t)(colon - s) : n, tn = colon ? n - kn - 1 : 0;
+    char *type;
+
+    if (kn == 0 || (colon && tn == 0))
+        return bad(r, "empty kind or type in stack", s, n);
+    if (!(st->kind = pprof__arena_strndup(r->arena, s, kn)) ||
+        !(type = pprof__arena_strndup(r->arena, colon ? colon + 1 : "", tn)))
+        return oom(r);
+    size_t o = 0;
+    for (size_t i = 0; i < tn; i++) {
+        int hi, lo;
+        if (type[i] != '%') {
+            type[o++] = type[i];
+            continue;
+        }
+        if (i + 2 >= tn || (hi = hex_digit(type[i + 1])) < 0 ||
+            (lo = hex_digit(type[i + 2])) < 0 || (hi == 0 && lo == 0))
+            return bad(r, "bad %XX in stack type", s, n);
+        type[o++] = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    type[o] = '\0';
+    st->type = type;
+    return 0;
+}
+
 static int stack_record(reader *r, const char *p)
 {
     pprof_raw_stack *st = pprof__vec_push(r->arena, &r->stacks);
@@ -176,8 +212,9 @@ static int stack_record(reader *r, const char *p)
         return oom(r);
     if (n == 0)
         return bad(r, "stack without a kind", s, n);
-    if (!(st->kind = pprof__arena_strndup(r->arena, s, n)))
-        return oom(r);
+    int rc = split_kind(r, st, s, n);
+    if (rc != 0)
+        return rc;
     for (int i = 0; i < PPROF_NVALUES; i++) {
         uint64_t v;
         n = field(&p, &s);

@@ -48,6 +48,7 @@ typedef struct pprof_raw_map {
 
 typedef struct pprof_raw_stack {
     const char *kind;             /* "normal", "atomic", "kind-7", ... */
+    const char *type;             /* GCP_NEW's type name (decoded), or "" */
     int64_t value[PPROF_NVALUES]; /* in heap_model.h's order */
     size_t depth;                 /* >= 1 */
     const uint64_t *pcs;          /* return addresses, innermost first */

@@ -341,7 +341,7 @@ static int fill_samples(symbolizer *s)
         smp->first = out->nframes;
         memcpy(smp->value, raw->stacks[i].value, sizeof smp->value);
         smp->kind = keep(s, raw->stacks[i].kind);
-        smp->type = "";
+        smp->type = raw->stacks[i].type ? keep(s, raw->stacks[i].type) : "";
         for (size_t d = 0; d < raw->stacks[i].depth; d++) {
             size_t w = where[k++], n = w & 0xff;
             memcpy(&out->frames[out->nframes], (pprof_frame *)s->resolved.items + (w >> 8),

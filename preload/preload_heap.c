@@ -229,7 +229,7 @@ void preload_heap_take(void *p, size_t requested, const char *kind, int inner, v
         kind = preload_kind_name(gc_kind(base, NULL));
     in_sampler = 1;
     int first, n = stack_for_sample(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first, caller);
-    gcp__hs_record(base, gc_size(base), weight, kind, pcs + first, n);
+    gcp__hs_record(base, gc_size(base), weight, kind, NULL, pcs + first, n);
     in_sampler = 0;
 }
 
@@ -246,7 +246,7 @@ void preload_heap_take_list(void *list, size_t bytes, const char *kind, void *ca
     in_sampler = 1;
     int first, n = stack_for_sample(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first, caller);
     for (void *p = list; p; p = *(void **)p)
-        gcp__hs_record(p, gc_size(p), weight, kind, pcs + first, n);
+        gcp__hs_record(p, gc_size(p), weight, kind, NULL, pcs + first, n);
     in_sampler = 0;
 }
 
