@@ -105,6 +105,23 @@ int gcp__hs_pick(gcp__hs_thread *t, size_t bytes, double *weight)
     return 1;
 }
 
+/* bdwgc's kinds by number: 0-3 are its own, the rest a program's. */
+const char *gcp__hs_kind_name(int k)
+{
+    static const char *const names[] = {"atomic", "normal", "uncollectable",
+                                        "atomic-uncollectable"};
+    static const char *const more[] = {"kind-4",  "kind-5",  "kind-6",  "kind-7",  "kind-8",
+                                       "kind-9",  "kind-10", "kind-11", "kind-12", "kind-13",
+                                       "kind-14", "kind-15", "kind-16", "kind-17", "kind-18",
+                                       "kind-19", "kind-20", "kind-21", "kind-22", "kind-23"};
+
+    if (k >= 0 && k < 4)
+        return names[k];
+    if (k >= 4 && k < 24)
+        return more[k - 4];
+    return "kind-other";
+}
+
 /* ---- start ---------------------------------------------------------- */
 
 int gcp__hs_start(uint64_t rate)

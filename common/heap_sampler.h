@@ -74,6 +74,11 @@ void gcp__hs_sweep(int (*is_marked)(const void *), unsigned long gc_no);
  * caller's; the start time is gcp__hs_start's. */
 int gcp__hs_dump(int fd, long pid);
 
+/* bdwgc's object kind number k by name: "normal", "atomic",
+ * "uncollectable", "atomic-uncollectable", then "kind-K" (a program's
+ * own kinds). A static string. */
+const char *gcp__hs_kind_name(int k);
+
 /* Drops everything, in a forked child (single-threaded): the parent's
  * samples are the parent's. */
 void gcp__hs_reset(void);

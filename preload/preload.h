@@ -126,7 +126,6 @@ void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? 
 void preload_heap_forked(int follow);
 int preload_heap_walk(void **pcs, int max, int *first); /* the caller's stack */
 int preload_heap_foreign(const char *name); /* a library we brought */
-const char *preload_kind_name(int k);
 
 /* preload_exec.c */
 void preload_fork_watch(void);

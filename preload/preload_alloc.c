@@ -82,7 +82,7 @@ __attribute__((noinline)) static void *kinded(void *(*real)(size_t, int), size_t
 {
     preload_heap_depth = 1;
     void *p = real(n, k);
-    return leave(p, n, preload_kind_name(k), 0);
+    return leave(p, n, gcp__hs_kind_name(k), 0);
 }
 
 /* The first call of each: the collector's function looked up, then as
@@ -165,7 +165,7 @@ DEBUG_BY_SIZE(GC_debug_malloc_atomic_ignore_off_page, "atomic")
 EXPORT void *GC_CALL GC_debug_generic_or_special_malloc(size_t n, int k, const char *s, int i)
 {
     REAL(GC_debug_generic_or_special_malloc);
-    return enter() ? leave(real(n, k, s, i), n, preload_kind_name(k), 1) : real(n, k, s, i);
+    return enter() ? leave(real(n, k, s, i), n, gcp__hs_kind_name(k), 1) : real(n, k, s, i);
 }
 
 /* ---- typed, gcj, finalized ---------------------------------------------- */
@@ -295,7 +295,7 @@ EXPORT void GC_CALL GC_generic_malloc_many(size_t n, int k, void **result)
     }
     real(n, k, result);
     preload_heap_depth = 0;
-    took_list(*result, n, preload_kind_name(k));
+    took_list(*result, n, gcp__hs_kind_name(k));
 }
 
 /* ---- realloc and free -------------------------------------------------------- */

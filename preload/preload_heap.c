@@ -117,23 +117,6 @@ static int find_own_code(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-/* bdwgc's kinds by number: 0-3 are its own, the rest a program's. */
-const char *preload_kind_name(int k)
-{
-    static const char *const names[] = {"atomic", "normal", "uncollectable",
-                                        "atomic-uncollectable"};
-    static const char *const more[] = {"kind-4",  "kind-5",  "kind-6",  "kind-7",  "kind-8",
-                                       "kind-9",  "kind-10", "kind-11", "kind-12", "kind-13",
-                                       "kind-14", "kind-15", "kind-16", "kind-17", "kind-18",
-                                       "kind-19", "kind-20", "kind-21", "kind-22", "kind-23"};
-
-    if (k >= 0 && k < 4)
-        return names[k];
-    if (k >= 4 && k < 24)
-        return more[k - 4];
-    return "kind-other";
-}
-
 /* ---- start --------------------------------------------------------------- */
 
 static double env_seconds(const char *name)
@@ -226,7 +209,7 @@ void preload_heap_take(void *p, size_t requested, const char *kind, int inner, v
     if (!base)
         return;
     if (!kind) /* a resized object: its own */
-        kind = preload_kind_name(gc_kind(base, NULL));
+        kind = gcp__hs_kind_name(gc_kind(base, NULL));
     in_sampler = 1;
     int first, n = stack_for_sample(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first, caller);
     gcp__hs_record(base, gc_size(base), weight, kind, NULL, pcs + first, n);
