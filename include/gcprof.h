@@ -1054,6 +1054,76 @@ GCP_EXPORT int gcp_snapshot_leaks_print(FILE *fp, const gcp_snapshot_leaks *leak
 GCP_EXPORT int gcp_snapshot_leaks_write_json(FILE *fp, const gcp_snapshot_leaks *leaks);
 GCP_EXPORT void gcp_snapshot_leaks_free(gcp_snapshot_leaks *leaks);
 
+/* ---- where the memory goes: sampled heap profiles ------------------- */
+
+/* Go's runtime/pprof heap profile for this program: which call stacks
+ * allocate, and which of their objects survived the latest collection
+ * (the collector's own mark bits: "in use"), written as a gzip'd pprof
+ * profile that `go tool pprof`, `gcprof top|flame|diff`, Pyroscope and
+ * Parca read (doc/heap-profiles.md).
+ *
+ * Allocations are sampled by bytes at a random (exponential) interval of
+ * mean `rate`, each sample weighted so that the totals are unbiased
+ * estimates; rate 1 records every allocation exactly. Seen: the runtime's
+ * allocations (gcp_alloc and co., GCP_NEW's type as the sample's "type"
+ * label) and, unless GCP_HEAP_PROFILE_RUNTIME_ONLY, the program's own
+ * calls of the collector (GC_MALLOC, GC_malloc_atomic, GC_malloc_kind,
+ * GC_generic_malloc*, GC_malloc_many, typed, gcj, uncollectable,
+ * ignore-off-page, GC_realloc, GC_memalign, GC_strdup, the GC_debug_*
+ * family; GC_free drops a sample) from the executable and every library
+ * loaded when the profile starts: their GOT entries are redirected while
+ * it samples. Not seen: libraries dlopen'ed later, calls through function
+ * pointers taken before the start, the collector's calls to itself, and
+ * a libgc linked statically into another library.
+ *
+ * Stacks come from libunwind (libunwind.so.8, loaded at the first start;
+ * programs without frame pointers unwind too). The profiler's own memory
+ * is outside the collector's view: it keeps no object alive. */
+typedef struct gcp_heap_profile_options {
+    /* Mean bytes between samples; 0: 512 KiB (Go's and jemalloc's
+     * default); 1: every allocation. At most 2^40. */
+    uint64_t rate;
+    uint64_t flags;        /* GCP_HEAP_PROFILE_* */
+    uint64_t reserved_[6]; /* zero */
+} gcp_heap_profile_options;
+
+enum {
+    /* Only the runtime's allocations: the program's GC_* calls are left
+     * alone (no GOT entry is rewritten). */
+    GCP_HEAP_PROFILE_RUNTIME_ONLY = 1 << 0
+};
+
+/* Start sampling with *opts (NULL: the defaults), dropping the samples of
+ * any earlier profile. Returns 0; GCP_EINVAL for bad options (a rate
+ * above 2^40, unknown flags, reserved_ not zero); GCP_ESTATE when a
+ * profile already samples, or inside the collector's event hook;
+ * GCP_ENOTFOUND when libunwind.so.8 cannot be loaded; GCP_ENOMEM or
+ * GCP_EIO (a GOT page's protection could not be changed). */
+GCP_EXPORT int gcp_heap_profile_start(const gcp_heap_profile_options *opts);
+
+/* Stop sampling: the GOT entries are put back, and the profile keeps what
+ * it had, in use as of the latest collection before the stop, for
+ * gcp_heap_profile_write. Returns 0, or GCP_ESTATE when none samples. */
+GCP_EXPORT int gcp_heap_profile_stop(void);
+
+/* gcp_heap_profile_write's formats. */
+enum {
+    GCP_HEAP_FORMAT_PPROF = 0, /* gzip'd pprof (profile.proto) */
+    GCP_HEAP_FORMAT_RAW = 1    /* the raw dump (doc/heap-dump-format.md): no
+                                  symbols; `gcprof pprof` converts it */
+};
+
+/* Write the profile (running or stopped) to path, replacing it whole (a
+ * temporary file, then rename): samples allocated, and in use as of the
+ * latest collection (call gcp_collect() first for a fresh figure). The
+ * pprof format resolves functions, files and lines from the files on disk
+ * with libgcprof's pprof module (libgcprof-pprof.so, in gcprof's library
+ * directory, or GCPROF_PPROF_MODULE). Returns 0; GCP_EINVAL (NULL path,
+ * unknown format); GCP_ESTATE (no profile was started); GCP_ENOTFOUND (no
+ * pprof module: write GCP_HEAP_FORMAT_RAW instead); GCP_EIO (the file
+ * cannot be written, naming it). */
+GCP_EXPORT int gcp_heap_profile_write(const char *path, int format);
+
 /* ---- memory over one call: gcp_memory_usage ----------------------- */
 
 /* memory_profiler's memory_usage((f, args), interval) in process: run a

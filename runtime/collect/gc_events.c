@@ -16,6 +16,7 @@
 #include "gc_record.h"
 #include "collect.h"
 #include "policy.h"
+#include "heap_sample.h"
 #include "scrub.h"
 
 #define RELAXED memory_order_relaxed
@@ -132,6 +133,11 @@ void gcp__events_feed(int type)
         add(&total_collections, 1);
         break;
     }
+    case GC_EVENT_RECLAIM_END:
+        /* mark bits final, and still there until the next collection */
+        if (atomic_load_explicit(&gcp__heap_sampling, RELAXED))
+            gcp__heap_sample_sweep();
+        break;
     default:
         break;
     }

@@ -5,26 +5,31 @@
  * from both so that neither calls the other back.
  */
 #include "heap.h"
+#include "heap_sample.h"
 
 #include <string.h>
 
 /* The header may wrap them in site-capturing macros, which the
  * parentheses step around. */
-void *(gcp_alloc)(size_t size)
+GCP__ALLOC_TEXT void *(gcp_alloc)(size_t size)
 {
     if (__builtin_expect(gcp__sites_tracking(), 0))
         return gcp_alloc_at(size, &gcp__site_unknown);
-    return gcp__alloc_kind(GCP__NORMAL, size);
+    void *op = gcp__alloc_kind(GCP__NORMAL, size);
+    gcp__heap_maybe_sample(op, size, "normal", NULL, 0);
+    return op;
 }
 
-void *(gcp_alloc_atomic)(size_t size)
+GCP__ALLOC_TEXT void *(gcp_alloc_atomic)(size_t size)
 {
     if (__builtin_expect(gcp__sites_tracking(), 0))
         return gcp_alloc_atomic_at(size, &gcp__site_unknown_atomic);
-    return gcp__alloc_kind(GCP__ATOMIC, size);
+    void *op = gcp__alloc_kind(GCP__ATOMIC, size);
+    gcp__heap_maybe_sample(op, size, "atomic", NULL, 0);
+    return op;
 }
 
-char *(gcp_strdup)(const char *s)
+GCP__ALLOC_TEXT char *(gcp_strdup)(const char *s)
 {
     if (!s) {
         gcp__fail(GCP_EINVAL, "gcp_strdup: s is NULL");

@@ -8,6 +8,7 @@
  * census subtracts them using the counts kept here.
  */
 #include "heap.h"
+#include "heap_sample.h"
 
 #include <gc/gc_inline.h>
 #include <gc/gc_mark.h>
@@ -85,7 +86,9 @@ static thread_state *adopt_state(void)
     pthread_mutex_unlock(&registry_lock);
     if (!st) {
         /* Uncollectable: a root, so parked objects stay marked. */
+        gcp__heap_inner = 1;
         st = GC_MALLOC_UNCOLLECTABLE(sizeof *st);
+        gcp__heap_inner = 0;
         if (!st)
             return NULL;
         st->in_use = 1;
@@ -188,7 +191,9 @@ static void count_batch(thread_state *st, void *list, size_t object_bytes)
 
 static void *alloc_large(thread_state *st, int kind_ix, size_t size)
 {
+    gcp__heap_inner = 1; /* counted here, not again if a static link redirects it */
     void *op = GC_malloc_kind(size, gcp__kinds[kind_ix]);
+    gcp__heap_inner = 0;
 
     if (!op)
         return out_of_memory(size);
@@ -221,7 +226,9 @@ static void *alloc_slow(int kind_ix, size_t size)
     void **list = &st->free_list[kind_ix][granules];
     size_t object_bytes = granules * GC_GRANULE_BYTES;
     if (!*list) {
+        gcp__heap_inner = 1;
         GC_generic_malloc_many(object_bytes, gcp__kinds[kind_ix], list);
+        gcp__heap_inner = 0;
         if (!*list)
             return out_of_memory(size);
         /* A batch is a block's free slots, all of this size, except when

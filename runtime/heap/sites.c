@@ -17,6 +17,7 @@
  * included, is kept for the next thread, so a census adds both.
  */
 #include "heap.h"
+#include "heap_sample.h"
 
 #include <gc/gc_mark.h>
 #include <pthread.h>
@@ -154,21 +155,27 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
     return obj;
 }
 
-void *gcp_alloc_at(size_t size, gcp_site *site)
+/* A heap profile labels the sample with the site's type (GCP_NEW's T),
+ * whether site tracking is on or not. */
+GCP__ALLOC_TEXT void *gcp_alloc_at(size_t size, gcp_site *site)
 {
-    if (__builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1))
-        return gcp__alloc_kind(GCP__NORMAL, size);
-    return alloc_sited(GCP__NORMAL_SITED, size, site);
+    void *op = __builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1)
+                   ? gcp__alloc_kind(GCP__NORMAL, size)
+                   : alloc_sited(GCP__NORMAL_SITED, size, site);
+    gcp__heap_maybe_sample(op, size, "normal", site ? site->type : NULL, 0);
+    return op;
 }
 
-void *gcp_alloc_atomic_at(size_t size, gcp_site *site)
+GCP__ALLOC_TEXT void *gcp_alloc_atomic_at(size_t size, gcp_site *site)
 {
-    if (__builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1))
-        return gcp__alloc_kind(GCP__ATOMIC, size);
-    return alloc_sited(GCP__ATOMIC_SITED, size, site);
+    void *op = __builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1)
+                   ? gcp__alloc_kind(GCP__ATOMIC, size)
+                   : alloc_sited(GCP__ATOMIC_SITED, size, site);
+    gcp__heap_maybe_sample(op, size, "atomic", site ? site->type : NULL, 0);
+    return op;
 }
 
-char *gcp_strdup_at(const char *s, gcp_site *site)
+GCP__ALLOC_TEXT char *gcp_strdup_at(const char *s, gcp_site *site)
 {
     if (!s) {
         gcp__fail(GCP_EINVAL, "gcp_strdup: s is NULL");

@@ -1,0 +1,175 @@
+/*
+ * heap_profile.c - gcp_heap_profile_start/stop/write (gcprof.h): the
+ * sampler's life, the program's GC_* calls redirected while it samples,
+ * and writing its dump, raw or turned into pprof by the pprof module.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
+#include "collect.h"
+#include "heap_sample.h"
+#include "pprof_module.h"
+#include "raw_alloc.h"
+#include "safe_file.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define MAX_RATE ((uint64_t)1 << 40)
+#define KNOWN_FLAGS ((uint64_t)GCP_HEAP_PROFILE_RUNTIME_ONLY)
+
+/* Start, stop and write one at a time: they change what the others read. */
+static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
+static int started;    /* a profile exists (samples may be written) */
+static int redirected; /* the GOT entries are ours */
+
+/* A forked child's profile starts empty (the parent's samples are the
+ * parent's), at the same rate; locks another thread may have held at the
+ * fork are made anew. */
+static void at_fork_child(void)
+{
+    pthread_mutex_init(&life, NULL);
+    if (started)
+        gcp__heap_sample_forked();
+}
+
+static void register_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, at_fork_child);
+}
+
+static int check_options(const gcp_heap_profile_options *o)
+{
+    if (!gcp__zero(o->reserved_, sizeof o->reserved_))
+        return gcp__fail(GCP_EINVAL, "gcp_heap_profile_start: opts->reserved_ must be zero");
+    if (o->flags & ~KNOWN_FLAGS)
+        return gcp__fail(GCP_EINVAL, "gcp_heap_profile_start: unknown flags 0x%llx",
+                         (unsigned long long)(o->flags & ~KNOWN_FLAGS));
+    if (o->rate > MAX_RATE)
+        return gcp__fail(GCP_EINVAL, "gcp_heap_profile_start: rate %llu is above 2^40",
+                         (unsigned long long)o->rate);
+    return 0;
+}
+
+static int start_locked(const gcp_heap_profile_options *o)
+{
+    static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+    int rc;
+
+    if (atomic_load(&gcp__heap_sampling))
+        return gcp__fail(GCP_ESTATE, "gcp_heap_profile_start: a heap profile already samples");
+    if ((rc = gcp__heap_sample_setup()) != 0)
+        return rc;
+    if (gcp__hs_restart(o->rate ? o->rate : GCP__HS_DEFAULT_RATE) != 0)
+        return gcp__fail(GCP_ENOMEM, "gcp_heap_profile_start: no memory for the sampler's tables");
+    pthread_once(&fork_once, register_fork_handler);
+    gcp__events_acquire(); /* its hook sweeps at the end of each collection */
+    atomic_store(&gcp__heap_sampling, 1);
+    if (!(o->flags & GCP_HEAP_PROFILE_RUNTIME_ONLY)) {
+        if ((rc = gcp__raw_alloc_redirect()) < 0) {
+            atomic_store(&gcp__heap_sampling, 0);
+            gcp__events_release();
+            return rc;
+        }
+        redirected = 1;
+    }
+    started = 1;
+    return 0;
+}
+
+int gcp_heap_profile_start(const gcp_heap_profile_options *opts)
+{
+    static const gcp_heap_profile_options defaults;
+    const gcp_heap_profile_options *o = opts ? opts : &defaults;
+    int rc;
+
+    GCP__REFUSE_IN_HOOK("gcp_heap_profile_start");
+    if ((rc = check_options(o)) != 0)
+        return rc;
+    if (gcp_init() != 0)
+        return GCP_ESTATE;
+    pthread_mutex_lock(&life);
+    rc = start_locked(o);
+    pthread_mutex_unlock(&life);
+    return rc;
+}
+
+int gcp_heap_profile_stop(void)
+{
+    int rc = 0;
+
+    GCP__REFUSE_IN_HOOK("gcp_heap_profile_stop");
+    pthread_mutex_lock(&life);
+    if (!atomic_load(&gcp__heap_sampling)) {
+        rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_stop: no heap profile samples");
+    } else {
+        if (redirected && gcp__raw_alloc_restore() >= 0)
+            redirected = 0;
+        atomic_store(&gcp__heap_sampling, 0);
+        gcp__events_release();
+    }
+    pthread_mutex_unlock(&life);
+    return rc;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static int write_raw(const char *path)
+{
+    const char *why = NULL;
+    char *tmp = NULL;
+    int fd = gcp__tmp_create(path, &tmp, &why);
+
+    if (fd < 0)
+        return gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, why);
+    int ok = gcp__hs_dump(fd, (long)getpid()) == 0;
+    int err = ok ? 0 : errno;
+    if (close(fd) != 0 && ok) {
+        ok = 0;
+        err = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        err = errno;
+    }
+    if (!ok)
+        unlink(tmp);
+    free(tmp);
+    return ok ? 0 : gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, strerror(err));
+}
+
+/* The dump in memory, then the module's pprof file at path. */
+static int write_pprof(const char *path)
+{
+    int fd = memfd_create("gcprof-heap-dump", MFD_CLOEXEC);
+
+    if (fd < 0)
+        return gcp__fail(GCP_EIO, "gcp_heap_profile_write: no memory file for the dump: %s",
+                         strerror(errno));
+    int rc = gcp__hs_dump(fd, (long)getpid()) == 0
+                 ? gcp__pprof_convert(fd, path)
+                 : gcp__fail(GCP_EIO, "gcp_heap_profile_write: the dump: %s", strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int gcp_heap_profile_write(const char *path, int format)
+{
+    int rc;
+
+    GCP__REFUSE_IN_HOOK("gcp_heap_profile_write");
+    if (!path || !*path)
+        return gcp__fail(GCP_EINVAL, "gcp_heap_profile_write: path is %s", path ? "empty" : "NULL");
+    if (format != GCP_HEAP_FORMAT_PPROF && format != GCP_HEAP_FORMAT_RAW)
+        return gcp__fail(GCP_EINVAL, "gcp_heap_profile_write: unknown format %d", format);
+    pthread_mutex_lock(&life);
+    if (!started)
+        rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_write: no heap profile was started");
+    else
+        rc = format == GCP_HEAP_FORMAT_RAW ? write_raw(path) : write_pprof(path);
+    pthread_mutex_unlock(&life);
+    return rc;
+}

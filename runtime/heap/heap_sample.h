@@ -1,0 +1,77 @@
+/*
+ * heap_sample.h - the runtime's side of sampled heap profiles
+ * (gcp_heap_profile_start): which allocations are sampled, with what call
+ * stack, and which samples the latest collection kept. The sampler
+ * itself (its tables, weights and dumps) is common/heap_sampler.h's.
+ *
+ * Runtime allocations (gcp_alloc and co.) are sampled where they are
+ * handed out; the program's own GC_* calls through raw_alloc.c's
+ * redirected GOT entries. Stacks come from libunwind, loaded with dlopen
+ * when a profile starts (its writable data excluded from the collector's
+ * roots); after each walk the dead stack it wrote is zeroed, so its words
+ * keep nothing alive.
+ */
+#ifndef GCP_HEAP_SAMPLE_H
+#define GCP_HEAP_SAMPLE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "heap_sampler.h"
+#include "scrub.h"
+
+/* Functions whose frames a sample's stack leaves out: the allocation
+ * path inside the runtime, down to the walk. Their own section, so the
+ * test is two compares in a static link as in a shared one. */
+#define GCP__ALLOC_TEXT __attribute__((section("gcp_alloc_text"), noinline))
+
+/* 1 while a profile samples (between start and stop). */
+extern _Atomic int gcp__heap_sampling;
+/* This thread's countdown to its next sample. */
+extern _Thread_local gcp__hs_thread gcp__heap_countdown __attribute__((tls_model("initial-exec")));
+/* Bytes to zero below the stack pointer after this thread's latest walk. */
+extern _Thread_local size_t gcp__heap_wipe __attribute__((tls_model("initial-exec")));
+/* Set by the runtime around its own calls of the collector's allocation
+ * functions: a static link redirects them too, and they are counted
+ * where the runtime hands objects out. */
+extern _Thread_local int gcp__heap_inner __attribute__((tls_model("initial-exec")));
+
+/* Maybe sample the object at p (start of the object when !inner, else an
+ * address inside it) that answered a request of `requested` bytes:
+ * gcp__hs_pick decides; the stack is walked and recorded. kind and type
+ * as gcp__hs_record's. Out of line; the caller wipes after it. */
+void gcp__heap_sample(void *p, size_t requested, const char *kind, const char *type, int inner);
+/* A batch of objects of object_bytes each, linked through their first
+ * word (GC_malloc_many): one allocation of their total, every object
+ * recorded with its weight at the stack that asked for the batch. */
+void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind);
+
+/* The fast path: when a profile samples, one thread-local subtraction and
+ * a branch; the rare sample and the wipe of what its walk left out of line
+ * and inline respectively (the wipe must run in this frame: scrub.h). */
+static inline __attribute__((always_inline)) void gcp__heap_maybe_sample(void *p, size_t requested,
+                                                                         const char *kind,
+                                                                         const char *type,
+                                                                         int inner)
+{
+    if (__builtin_expect(atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed), 0) &&
+        p && gcp__hs_tick(&gcp__heap_countdown, requested ? requested : 1)) {
+        gcp__heap_sample(p, requested ? requested : 1, kind, type, inner);
+        if (gcp__heap_wipe)
+            gcp__wipe_below_sp(gcp__heap_wipe);
+    }
+}
+
+/* GC_free of p: its sample no longer counts. */
+void gcp__heap_sample_forget(const void *p);
+/* At the end of a collection (the event hook, RECLAIM_END): samples whose
+ * object the collector did not mark are dropped. */
+void gcp__heap_sample_sweep(void);
+
+/* Loads the unwinder and measures its walk, once per process: 0, or
+ * GCP_ENOTFOUND (no libunwind.so.8) with the message set. */
+int gcp__heap_sample_setup(void);
+/* A forked child starts with no samples (pthread_atfork). */
+void gcp__heap_sample_forked(void);
+
+#endif
