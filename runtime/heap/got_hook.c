@@ -29,36 +29,7 @@
 
 #include "heap.h"
 #include "got_hook.h"
-
-#if defined(__x86_64__) && defined(__LP64__)
-#define GOT_SUPPORTED 1
-#define R_JUMP_SLOT   R_X86_64_JUMP_SLOT
-#define R_GLOB_DAT    R_X86_64_GLOB_DAT
-#elif defined(__aarch64__) && defined(__LP64__)
-#define GOT_SUPPORTED 1
-#define R_JUMP_SLOT   R_AARCH64_JUMP_SLOT
-#define R_GLOB_DAT    R_AARCH64_GLOB_DAT
-#else
-#define GOT_SUPPORTED 0 /* refused in check_hooks; compiled for the rest */
-#define R_JUMP_SLOT   (~0ul)
-#define R_GLOB_DAT    (~0ul)
-#endif
-
-/* ElfW(...) reads as a call to clang-format: plain names instead */
-typedef ElfW(Addr) elf_addr;
-typedef ElfW(Phdr) elf_phdr;
-typedef ElfW(Dyn) elf_dyn;
-typedef ElfW(Sym) elf_sym;
-typedef ElfW(Rela) elf_rela;
-typedef ElfW(Half) elf_half;
-
-#if __ELF_NATIVE_CLASS == 64
-#define R_TYPE_OF(info) ELF64_R_TYPE(info)
-#define R_SYM_OF(info)  ELF64_R_SYM(info)
-#else
-#define R_TYPE_OF(info) ELF32_R_TYPE(info)
-#define R_SYM_OF(info)  ELF32_R_SYM(info)
-#endif
+#include "got_object.h"
 
 /* One rewritten entry. Its object is named by load bias and program
  * headers: while both match a loaded object, slot and sym point into it. */
@@ -76,13 +47,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static patch *table; /* cap entries, in an anonymous mapping */
 static size_t n_table, cap;
 
-static size_t page_size(void)
-{
-    long ps = sysconf(_SC_PAGESIZE);
-
-    return ps > 0 ? (size_t)ps : 4096;
-}
-
 static int table_reserve(void)
 {
     size_t old_bytes = cap * sizeof *table, bytes;
@@ -90,7 +54,7 @@ static int table_reserve(void)
 
     if (n_table < cap)
         return 0;
-    bytes = old_bytes ? 2 * old_bytes : page_size();
+    bytes = old_bytes ? 2 * old_bytes : gcp__got_page_size();
     if (old_bytes)
         p = mremap(table, old_bytes, bytes, MREMAP_MAYMOVE);
     else
@@ -100,166 +64,6 @@ static int table_reserve(void)
     table = p;
     cap = bytes / sizeof *table;
     return 0;
-}
-
-/* ---- one loaded object ------------------------------------------------ */
-
-typedef struct object {
-    const struct dl_phdr_info *info;
-    elf_addr ro_start, ro_end; /* the pages PT_GNU_RELRO made read-only */
-    const elf_sym *symtab;
-    const char *strtab;
-    size_t strsz;
-    const elf_rela *rela[2]; /* DT_JMPREL (when RELA), DT_RELA */
-    size_t n_rela[2];
-} object;
-
-/* The PT_LOAD holding [a, a + len), or NULL. */
-static const elf_phdr *segment_of(const struct dl_phdr_info *info, elf_addr a, size_t len)
-{
-    for (elf_half i = 0; i < info->dlpi_phnum; i++) {
-        const elf_phdr *ph = &info->dlpi_phdr[i];
-        elf_addr start = info->dlpi_addr + ph->p_vaddr;
-
-        if (ph->p_type == PT_LOAD && a >= start && a - start <= ph->p_memsz &&
-            ph->p_memsz - (a - start) >= len)
-            return ph;
-    }
-    return NULL;
-}
-
-static int contains(const struct dl_phdr_info *info, const void *p)
-{
-    return segment_of(info, (elf_addr)p, 1) != NULL;
-}
-
-/* A d_ptr value as an address. glibc relocates most of them in place
- * when the dynamic section is writable (measured on glibc 2.36 x86-64:
- * DT_SYMTAB, DT_STRTAB and DT_JMPREL of the program, libc and ld.so hold
- * run-time addresses) but not a read-only one's (riscv, mips, and the
- * vDSO, whose values stay link-time offsets): one already inside the
- * object is taken as it is, any other gets the load bias. The two readings
- * could only both land inside an object whose bias is below its size,
- * which a shared object loaded by mmap never has. */
-static elf_addr dyn_addr(const struct dl_phdr_info *info, elf_addr v)
-{
-    return contains(info, (const void *)v) ? v : v + info->dlpi_addr;
-}
-
-/* 1 and *o filled when the object has what we need: a dynamic section
- * with symbols, strings and RELA relocations. */
-static int object_open(const struct dl_phdr_info *info, object *o)
-{
-    const elf_dyn *dyn = NULL;
-    elf_addr jmprel = 0, rela = 0;
-    size_t pltrelsz = 0, relasz = 0, relaent = sizeof(elf_rela);
-    long pltrel = DT_RELA;
-    size_t ps = page_size();
-
-    memset(o, 0, sizeof *o);
-    o->info = info;
-    for (elf_half i = 0; i < info->dlpi_phnum; i++) {
-        const elf_phdr *ph = &info->dlpi_phdr[i];
-
-        if (ph->p_type == PT_DYNAMIC)
-            dyn = (const elf_dyn *)(info->dlpi_addr + ph->p_vaddr);
-        else if (ph->p_type == PT_GNU_RELRO) {
-            /* as the dynamic linker protects it: whole pages only */
-            o->ro_start = (info->dlpi_addr + ph->p_vaddr) & ~(elf_addr)(ps - 1);
-            o->ro_end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(elf_addr)(ps - 1);
-        }
-    }
-    if (!dyn)
-        return 0;
-    for (; dyn->d_tag != DT_NULL; dyn++) {
-        switch (dyn->d_tag) {
-        case DT_SYMTAB:
-            o->symtab = (const elf_sym *)dyn_addr(info, dyn->d_un.d_ptr);
-            break;
-        case DT_STRTAB:
-            o->strtab = (const char *)dyn_addr(info, dyn->d_un.d_ptr);
-            break;
-        case DT_STRSZ:
-            o->strsz = dyn->d_un.d_val;
-            break;
-        case DT_JMPREL:
-            jmprel = dyn_addr(info, dyn->d_un.d_ptr);
-            break;
-        case DT_PLTRELSZ:
-            pltrelsz = dyn->d_un.d_val;
-            break;
-        case DT_PLTREL:
-            pltrel = (long)dyn->d_un.d_val;
-            break;
-        case DT_RELA:
-            rela = dyn_addr(info, dyn->d_un.d_ptr);
-            break;
-        case DT_RELASZ:
-            relasz = dyn->d_un.d_val;
-            break;
-        case DT_RELAENT:
-            relaent = dyn->d_un.d_val;
-            break;
-        }
-    }
-    if (!o->symtab || !o->strtab || !o->strsz || relaent != sizeof(elf_rela))
-        return 0;
-    if (jmprel && pltrel == DT_RELA) { /* DT_REL: not an ABI we support */
-        o->rela[0] = (const elf_rela *)jmprel;
-        o->n_rela[0] = pltrelsz / sizeof(elf_rela);
-    }
-    if (rela) {
-        o->rela[1] = (const elf_rela *)rela;
-        o->n_rela[1] = relasz / sizeof(elf_rela);
-    }
-    return 1;
-}
-
-/* The protection slot's page has now: its segment's, or read-only inside
- * RELRO; -1 when slot is in no segment. */
-static int prot_of(const object *o, void **slot)
-{
-    elf_addr a = (elf_addr)slot;
-    const elf_phdr *ph = segment_of(o->info, a, sizeof *slot);
-    int prot = 0;
-
-    if (!ph)
-        return -1;
-    if (a >= o->ro_start && a < o->ro_end)
-        return PROT_READ;
-    if (ph->p_flags & PF_R)
-        prot |= PROT_READ;
-    if (ph->p_flags & PF_W)
-        prot |= PROT_WRITE;
-    if (ph->p_flags & PF_X)
-        prot |= PROT_EXEC;
-    return prot;
-}
-
-/* Swap *slot from expect to val in one compare-and-swap, opening a
- * read-only page for it and closing it again. 1 when swapped, 0 when
- * *slot no longer held expect (or is in no segment); *err set when a
- * protection could not be changed. */
-static int store(const object *o, void **slot, void *expect, void *val, int *err)
-{
-    int prot = prot_of(o, slot), ok;
-    size_t ps = page_size();
-    void *page = (void *)((elf_addr)slot & ~(elf_addr)(ps - 1));
-
-    if (prot < 0 || ((elf_addr)slot & (sizeof *slot - 1)))
-        return 0;
-    if (!(prot & PROT_WRITE) && mprotect(page, ps, prot | PROT_WRITE) != 0) {
-        *err =
-            gcp__fail(GCP_EIO, "GOT hook: cannot make the GOT page %p of %s writable: %s", page,
-                      o->info->dlpi_name[0] ? o->info->dlpi_name : "the program", strerror(errno));
-        return 0;
-    }
-    ok = __atomic_compare_exchange_n(slot, &expect, val, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-    if (!(prot & PROT_WRITE) && mprotect(page, ps, prot) != 0)
-        *err = gcp__fail(GCP_EIO, "GOT hook: cannot make the GOT page %p of %s read-only again: %s",
-                         page, o->info->dlpi_name[0] ? o->info->dlpi_name : "the program",
-                         strerror(errno));
-    return ok;
 }
 
 /* ---- putting entries back --------------------------------------------- */
@@ -296,10 +100,10 @@ static int restore_object(struct dl_phdr_info *info, size_t size, void *data)
         p->seen = 1;
         if (!ours(p, c->hooks, c->n))
             continue;
-        if (!opened && !object_open(info, &o))
+        if (!opened && !gcp__got_object_open(info, &o))
             return 0; /* cannot happen: it was opened to patch */
         opened = 1;
-        c->count += store(&o, p->slot, p->replacement, p->old, &c->err);
+        c->count += gcp__got_store(&o, p->slot, p->replacement, p->old, &c->err);
         p->done = 1; /* put back, or changed by someone else since: forgotten */
     }
     return c->err != 0;
@@ -359,9 +163,9 @@ static int skipped(const redirect_ctx *c, const struct dl_phdr_info *info, int i
 {
     const char *path = is_main ? c->exe : info->dlpi_name;
 
-    if (c->vdso && contains(info, (const void *)c->vdso))
+    if (c->vdso && gcp__got_contains(info, (const void *)c->vdso))
         return 1;
-    if (!is_main && contains(info, c->self))
+    if (!is_main && gcp__got_contains(info, c->self))
         return 1; /* libgcprof.so: its own calls are counted by its allocator */
     for (const char *const *e = c->exclude; e && *e && path; e++)
         if (named(path, *e))
@@ -392,7 +196,7 @@ static int lazy_stub(const redirect_ctx *c, const struct dl_phdr_info *info, con
 
     if (R_TYPE_OF(r->r_info) != R_JUMP_SLOT || sym->st_shndx != SHN_UNDEF)
         return 0;
-    ph = segment_of(info, (elf_addr)cur, 1);
+    ph = gcp__got_segment_of(info, (elf_addr)cur, 1);
     return ph && (ph->p_flags & PF_X) && !a_replacement(c, cur);
 }
 
@@ -416,7 +220,7 @@ static int redirect_one(const redirect_ctx *c, const object *o, const elf_rela *
             return 0;
         if ((rc = table_reserve()) < 0)
             return rc;
-        ok = store(o, slot, cur, h->replacement, &err);
+        ok = gcp__got_store(o, slot, cur, h->replacement, &err);
         /* A restore puts back the function itself, not a lazy stub: a
          * stub sends the next call through the dynamic linker, whose late
          * write could land on a later redirect's entry. */
@@ -440,7 +244,7 @@ static int redirect_object(struct dl_phdr_info *info, size_t size, void *data)
 
     (void)size;
     c->first = 0;
-    if (skipped(c, info, is_main) || !object_open(info, &o))
+    if (skipped(c, info, is_main) || !gcp__got_object_open(info, &o))
         return 0;
     for (int t = 0; t < 2; t++) {
         for (size_t k = 0; k < o.n_rela[t]; k++) {
@@ -461,7 +265,7 @@ static int redirect_object(struct dl_phdr_info *info, size_t size, void *data)
 
                 if (!h->original || strcmp(name, h->name) != 0)
                     continue;
-                if (contains(info, h->original))
+                if (gcp__got_contains(info, h->original))
                     break; /* the defining object: its calls stay inside */
                 rc = redirect_one(c, &o, r, sym, h);
                 if (rc < 0) {
