@@ -150,6 +150,19 @@ uint64_t gcp__hs_rate(void)
     return gcp__hs ? atomic_load_explicit(&gcp__hs->rate, memory_order_relaxed) : 0;
 }
 
+int gcp__hs_restart(uint64_t rate)
+{
+    if (!gcp__hs)
+        return gcp__hs_start(rate);
+    gcp__hs_lock();
+    gcp__hs_tables_free();
+    gcp__hs->gc_no = 0;
+    gcp__hs->start_real_ns = gcp__realtime_ns();
+    atomic_store(&gcp__hs->rate, rate ? rate : 1);
+    gcp__hs_unlock();
+    return 0;
+}
+
 /* In a forked child, whose copy of the lock another thread of the parent
  * may have held at the fork: only this thread runs, so no lock. */
 void gcp__hs_reset(void)

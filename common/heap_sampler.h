@@ -47,6 +47,9 @@ static inline int gcp__hs_tick(gcp__hs_thread *t, size_t bytes)
  * other calls (call it before the interposers can sample). */
 int gcp__hs_start(uint64_t rate);
 uint64_t gcp__hs_rate(void); /* 0: not sampling */
+/* Starts afresh at `rate`: every sample so far dropped, the start time
+ * now. Thread-safe (the tables' lock); 0 or -1 as gcp__hs_start. */
+int gcp__hs_restart(uint64_t rate);
 
 /* After gcp__hs_tick said so: whether this allocation of `bytes` is
  * sampled; if so *weight is what it stands for (>= 1). Draws the next

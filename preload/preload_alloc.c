@@ -27,6 +27,7 @@
 #include <gc/gc_typed.h>
 #include <string.h>
 
+#include "gc_entry_points.h"
 #include "heap_sampler.h"
 #include "preload.h"
 
@@ -118,13 +119,7 @@ __attribute__((noinline)) static void *first_kinded(_Atomic(void *) *slot, const
         return PASSING() ? real(n) : sized(real, n, kind, inner);                                  \
     }
 
-BY_SIZE(GC_malloc, "normal", 0)
-BY_SIZE(GC_malloc_atomic, "atomic", 0)
-BY_SIZE(GC_malloc_uncollectable, "uncollectable", 0)
-BY_SIZE(GC_malloc_atomic_uncollectable, "atomic-uncollectable", 0)
-BY_SIZE(GC_malloc_ignore_off_page, "normal", 0)
-BY_SIZE(GC_malloc_atomic_ignore_off_page, "atomic", 0)
-BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
+GCP_GC_BY_SIZE(BY_SIZE)
 
 /* ---- by size and kind --------------------------------------------------- */
 
@@ -139,12 +134,7 @@ BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
         return PASSING() ? real(n, k) : kinded(real, n, k);                                        \
     }
 
-BY_KIND(GC_malloc_kind)
-BY_KIND(GC_malloc_kind_global)
-BY_KIND(GC_generic_malloc)
-BY_KIND(GC_generic_malloc_ignore_off_page)
-BY_KIND(GC_generic_malloc_uncollectable)
-BY_KIND(GC_generic_or_special_malloc)
+GCP_GC_BY_KIND(BY_KIND)
 
 /* ---- the debug family: file and line of the caller ---------------------- */
 
@@ -155,12 +145,7 @@ BY_KIND(GC_generic_or_special_malloc)
         return enter() ? leave(real(n, s, i), n, kind, 1) : real(n, s, i);                         \
     }
 
-DEBUG_BY_SIZE(GC_debug_malloc, "normal")
-DEBUG_BY_SIZE(GC_debug_malloc_atomic, "atomic")
-DEBUG_BY_SIZE(GC_debug_malloc_uncollectable, "uncollectable")
-DEBUG_BY_SIZE(GC_debug_malloc_atomic_uncollectable, "atomic-uncollectable")
-DEBUG_BY_SIZE(GC_debug_malloc_ignore_off_page, "normal")
-DEBUG_BY_SIZE(GC_debug_malloc_atomic_ignore_off_page, "atomic")
+GCP_GC_DEBUG_BY_SIZE(DEBUG_BY_SIZE)
 
 EXPORT void *GC_CALL GC_debug_generic_or_special_malloc(size_t n, int k, const char *s, int i)
 {

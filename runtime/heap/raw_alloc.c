@@ -22,6 +22,7 @@
 #define GC_NO_THREAD_REDIRECTS
 #include "heap.h"
 #include "heap_sample.h"
+#include "gc_entry_points.h"
 #include "got_hook.h"
 #include "raw_alloc.h"
 
@@ -71,13 +72,7 @@ static gcp__got_hook hooks[N_HOOKS];
         SAMPLE(p, n, kind, inner);                                                                 \
         return p;                                                                                  \
     }
-BY_SIZE(GC_malloc, "normal", 0)
-BY_SIZE(GC_malloc_atomic, "atomic", 0)
-BY_SIZE(GC_malloc_uncollectable, "uncollectable", 0)
-BY_SIZE(GC_malloc_atomic_uncollectable, "atomic-uncollectable", 0)
-BY_SIZE(GC_malloc_ignore_off_page, "normal", 0)
-BY_SIZE(GC_malloc_atomic_ignore_off_page, "atomic", 0)
-BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
+GCP_GC_BY_SIZE(BY_SIZE)
 
 #define BY_KIND(name)                                                                              \
     GCP__ALLOC_TEXT static void *w_##name(size_t n, int k)                                        \
@@ -86,12 +81,7 @@ BY_SIZE(GC_debug_malloc_replacement, "normal", 1)
         SAMPLE(p, n, gcp__hs_kind_name(k), 0);                                                     \
         return p;                                                                                  \
     }
-BY_KIND(GC_malloc_kind)
-BY_KIND(GC_malloc_kind_global)
-BY_KIND(GC_generic_malloc)
-BY_KIND(GC_generic_malloc_ignore_off_page)
-BY_KIND(GC_generic_malloc_uncollectable)
-BY_KIND(GC_generic_or_special_malloc)
+GCP_GC_BY_KIND(BY_KIND)
 
 /* ---- the debug family: an address inside the object ------------------------ */
 
@@ -102,12 +92,7 @@ BY_KIND(GC_generic_or_special_malloc)
         SAMPLE(p, n, kind, 1);                                                                     \
         return p;                                                                                  \
     }
-DEBUG_BY_SIZE(GC_debug_malloc, "normal")
-DEBUG_BY_SIZE(GC_debug_malloc_atomic, "atomic")
-DEBUG_BY_SIZE(GC_debug_malloc_uncollectable, "uncollectable")
-DEBUG_BY_SIZE(GC_debug_malloc_atomic_uncollectable, "atomic-uncollectable")
-DEBUG_BY_SIZE(GC_debug_malloc_ignore_off_page, "normal")
-DEBUG_BY_SIZE(GC_debug_malloc_atomic_ignore_off_page, "atomic")
+GCP_GC_DEBUG_BY_SIZE(DEBUG_BY_SIZE)
 
 GCP__ALLOC_TEXT static void *w_GC_debug_generic_or_special_malloc(size_t n, int k, const char *s,
                                                                    int i)

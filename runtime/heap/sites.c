@@ -155,24 +155,27 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
     return obj;
 }
 
-/* A heap profile labels the sample with the site's type (GCP_NEW's T),
- * whether site tracking is on or not. */
-GCP__ALLOC_TEXT void *gcp_alloc_at(size_t size, gcp_site *site)
+/* Sited when tracking is on; a heap profile labels its sample with the
+ * site's type (GCP_NEW's T) either way. Inline in each entry point: the
+ * sample's wipe must run in the entry point's own frame. */
+static inline __attribute__((always_inline)) void *alloc_at(int atomic, size_t size,
+                                                            gcp_site *site)
 {
     void *op = __builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1)
-                   ? gcp__alloc_kind(GCP__NORMAL, size)
-                   : alloc_sited(GCP__NORMAL_SITED, size, site);
-    gcp__heap_maybe_sample(op, size, "normal", site ? site->type : NULL, 0);
+                   ? gcp__alloc_kind(atomic ? GCP__ATOMIC : GCP__NORMAL, size)
+                   : alloc_sited(atomic ? GCP__ATOMIC_SITED : GCP__NORMAL_SITED, size, site);
+    gcp__heap_maybe_sample(op, size, atomic ? "atomic" : "normal", site ? site->type : NULL, 0);
     return op;
+}
+
+GCP__ALLOC_TEXT void *gcp_alloc_at(size_t size, gcp_site *site)
+{
+    return alloc_at(0, size, site);
 }
 
 GCP__ALLOC_TEXT void *gcp_alloc_atomic_at(size_t size, gcp_site *site)
 {
-    void *op = __builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1)
-                   ? gcp__alloc_kind(GCP__ATOMIC, size)
-                   : alloc_sited(GCP__ATOMIC_SITED, size, site);
-    gcp__heap_maybe_sample(op, size, "atomic", site ? site->type : NULL, 0);
-    return op;
+    return alloc_at(1, size, site);
 }
 
 GCP__ALLOC_TEXT char *gcp_strdup_at(const char *s, gcp_site *site)
