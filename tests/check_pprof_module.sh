@@ -27,9 +27,12 @@ GCPROF_PPROF_MODULE=$module
 export GCPROF_PPROF_MODULE
 
 # Go's caches under the build tree too, removed at the end; no network.
+# The fake modules in a short directory: gcp_last_error() keeps 255 bytes,
+# and the messages about them name the path and end in the advice.
 tmp="$top_builddir/tests/pprof_module.$$"
 rm -rf "$tmp" && mkdir -p "$tmp" || exit 1
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+short=$(mktemp -d) || exit 1
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp" "$short"' EXIT
 trap 'exit 1' INT TERM
 
 # drive ARGS...: the driver's output in $tmp/out, its status in $rc.
@@ -118,21 +121,22 @@ notfound() {
     said 'convert it with `gcprof pprof`' || fail "$1: no advice: $(cat "$tmp/out")"
     [ ! -e "$tmp/none.pb.gz" ] || fail "$1: a profile was written"
 }
-GCPROF_PPROF_MODULE="$tmp/no-such-module.so" drive "$tmp/self.dump" "$tmp/none.pb.gz"
-notfound "a missing module" "pprof module $tmp/no-such-module.so: No such file or directory"
+GCPROF_PPROF_MODULE="$short/no-such-module.so" drive "$tmp/self.dump" "$tmp/none.pb.gz"
+notfound "a missing module" "pprof module $short/no-such-module.so: No such file or directory"
 libc=$(ldd "$driver" | awk '$1 ~ /^libc\.so/ {print $3}')
 if [ -f "$libc" ]; then
     GCPROF_PPROF_MODULE=$libc drive "$tmp/self.dump" "$tmp/none.pb.gz"
     notfound "libc as the module" "$libc is not the pprof module"
 fi
-GCPROF_PPROF_MODULE="$tmp/self.dump" drive "$tmp/self.dump" "$tmp/none.pb.gz"
-notfound "a file that is no ELF" "pprof module $tmp/self.dump cannot be loaded"
+cp "$tmp/self.dump" "$short/self.dump"
+GCPROF_PPROF_MODULE="$short/self.dump" drive "$tmp/self.dump" "$tmp/none.pb.gz"
+notfound "a file that is no ELF" "pprof module $short/self.dump cannot be loaded: invalid ELF"
 if command -v cc >/dev/null 2>&1; then
     printf '%s\n' 'const unsigned gcp_pprof_module_abi = 2;' \
-        'int gcp_pprof_module_convert(void) { return 0; }' >"$tmp/abi2.c"
-    if cc -shared -fPIC -o "$tmp/abi2.so" "$tmp/abi2.c" 2>"$tmp/cc.err"; then
-        GCPROF_PPROF_MODULE="$tmp/abi2.so" drive "$tmp/self.dump" "$tmp/none.pb.gz"
-        notfound "another ABI's module" "pprof module $tmp/abi2.so: ABI 2, this libgcprof wants 1"
+        'int gcp_pprof_module_convert(void) { return 0; }' >"$short/abi2.c"
+    if cc -shared -fPIC -o "$short/abi2.so" "$short/abi2.c" 2>"$tmp/cc.err"; then
+        GCPROF_PPROF_MODULE="$short/abi2.so" drive "$tmp/self.dump" "$tmp/none.pb.gz"
+        notfound "another ABI's module" "pprof module $short/abi2.so: ABI 2, this libgcprof wants 1"
     else
         fail "cc: $(cat "$tmp/cc.err")"
     fi
@@ -142,7 +146,7 @@ fi
     "$driver" "$tmp/self.dump" "$tmp/bare.pb.gz") >"$tmp/out" 2>&1
 check "GCPROF_PPROF_MODULE=$(basename "$module") in its directory: $(cat "$tmp/out")" \
     cmp -s "$tmp/bare.pb.gz" "$tmp/self.pb.gz"
-(cd "$tmp" && GCPROF_PPROF_MODULE=$(basename "$module") \
+(cd "$short" && GCPROF_PPROF_MODULE=$(basename "$module") \
     "$driver" "$tmp/self.dump" "$tmp/none.pb.gz") >"$tmp/out" 2>&1
 rc=$?
 notfound "a bare name elsewhere" "pprof module ./$(basename "$module"): No such file"

@@ -74,8 +74,13 @@ static int load(const char *path, void **out, gcp_pprof_module_convert_fn **conv
                          strerror(errno));
     if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
         const char *why = dlerror();
+        size_t n = strlen(path);
+        if (!why)
+            why = "dlopen failed";
+        else if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+            why += n + 2; /* "PATH: what": the path once is enough in 255 bytes */
         return gcp__fail(GCP_ENOTFOUND, "heap profile: pprof module %s cannot be loaded: %s" ADVICE,
-                         path, why ? why : "dlopen failed");
+                         path, why);
     }
     abi = dlsym(h, GCP_PPROF_MODULE_ABI_SYMBOL);
     *convert = (gcp_pprof_module_convert_fn *)dlsym(h, GCP_PPROF_MODULE_CONVERT_SYMBOL);
