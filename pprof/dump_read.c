@@ -353,22 +353,30 @@ static int read_lines(reader *r, FILE *fp, pprof_raw *out)
 
 int pprof_dump_read(const char *path, pprof_raw *out, char *err, size_t errlen)
 {
-    reader r = {.path = path, .err = err, .errlen = errlen};
-    FILE *fp;
+    FILE *fp = fopen(path, "re");
+    int rc;
+
+    if (!fp) {
+        memset(out, 0, sizeof *out);
+        return pprof__fail(err, errlen, PPROF_EIO, "%s: %s", path, strerror(errno));
+    }
+    rc = pprof__dump_read_stream(fp, path, out, err, errlen);
+    fclose(fp);
+    return rc;
+}
+
+int pprof__dump_read_stream(FILE *fp, const char *name, pprof_raw *out, char *err, size_t errlen)
+{
+    reader r = {.path = name, .err = err, .errlen = errlen};
     int rc;
 
     memset(out, 0, sizeof *out);
     r.comments.size = sizeof(const char *);
     r.maps.size = sizeof(pprof_raw_map);
     r.stacks.size = sizeof(pprof_raw_stack);
-    if (!(fp = fopen(path, "re")))
-        return pprof__fail(err, errlen, PPROF_EIO, "%s: %s", path, strerror(errno));
-    if (!(r.arena = pprof__arena_new())) {
-        fclose(fp);
-        return pprof__fail(err, errlen, PPROF_ENOMEM, "%s: out of memory", path);
-    }
+    if (!(r.arena = pprof__arena_new()))
+        return pprof__fail(err, errlen, PPROF_ENOMEM, "%s: out of memory", name);
     rc = read_lines(&r, fp, out);
-    fclose(fp);
     if (rc != 0) {
         pprof__arena_free(r.arena);
         memset(out, 0, sizeof *out);

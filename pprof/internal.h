@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- the arena: everything a profile or a dump owns, freed at once ---- */
 
@@ -62,6 +63,14 @@ typedef struct pprof__strtab {
 /* s's index, added when new; -1 when out of memory. */
 int64_t pprof__strtab_add(pprof__strtab *t, const char *s);
 void pprof__strtab_free(pprof__strtab *t);
+
+/* ---- the dump's reader on any stream (dump_read.c) ---- */
+
+struct pprof_raw;
+/* pprof_dump_read on an open stream, from where it stands; name stands
+ * for the file in messages. The stream is the caller's to close. */
+int pprof__dump_read_stream(FILE *fp, const char *name, struct pprof_raw *out, char *err,
+                            size_t errlen);
 
 /* ---- the reader's second half (read_model.c) ---- */
 

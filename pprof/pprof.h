@@ -73,6 +73,11 @@ typedef struct pprof_raw {
  * line without its newline). Unknown record names are skipped, as the
  * format asks. On failure *out holds nothing to free. */
 int pprof_dump_read(const char *path, pprof_raw *out, char *err, size_t errlen);
+/* The same for the dump open at descriptor fd, read from offset 0 with
+ * pread (fd's own offset does not move; a pipe is read from where it
+ * stands); name stands for the file in messages ("fd 5" when NULL). fd
+ * stays open, the caller's (dump_fd.c). */
+int pprof_dump_read_fd(int fd, const char *name, pprof_raw *out, char *err, size_t errlen);
 /* Frees what pprof_dump_read filled; raw may be NULL or zeroed. */
 void pprof_raw_free(pprof_raw *raw);
 

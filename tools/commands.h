@@ -22,6 +22,7 @@ int tool_cmd_plot(int argc, char **argv);    /* plot.c */
 int tool_cmd_top(int argc, char **argv);     /* cmd_top.c */
 int tool_cmd_flame(int argc, char **argv);   /* cmd_flame.c */
 int tool_cmd_diff(int argc, char **argv);    /* cmd_diff.c */
+int tool_cmd_pprof(int argc, char **argv);   /* cmd_pprof.c */
 
 /* ---- exit statuses (listed by gcprof --help) ---------------------------
  * `run` passes its program's status on, 128+N for signal N, so its own
@@ -29,8 +30,8 @@ int tool_cmd_diff(int argc, char **argv);    /* cmd_diff.c */
  * rarely return: 125, 126, 127. */
 enum {
     TOOL_EXIT_OK = 0,
-    TOOL_EXIT_FAIL = 1,          /* peak ... diff: unreadable input, unwritable output */
-    TOOL_EXIT_USAGE = 2,         /* bad arguments (gcprof, peak ... diff) */
+    TOOL_EXIT_FAIL = 1,          /* peak ... pprof: unreadable input, unwritable output */
+    TOOL_EXIT_USAGE = 2,         /* bad arguments (gcprof, peak ... pprof) */
     TOOL_EXIT_RUN_FAILED = 125,  /* run: bad arguments, the recording cannot be written */
     TOOL_EXIT_CANNOT_EXEC = 126, /* run: the program was found but cannot be executed */
     TOOL_EXIT_NOT_FOUND = 127,   /* run: no such program */

@@ -1,7 +1,8 @@
 /*
  * gcprof.c - the gcprof command: runs a program and records its memory
- * (run), reads the recordings back (peak, summary, plot), and reads heap
- * profiles in pprof's format (top, flame, diff). Also the
+ * (run), reads the recordings back (peak, summary, plot), reads heap
+ * profiles in pprof's format (top, flame, diff) and makes them from raw
+ * heap dumps (pprof). Also the
  * messages the subcommands share (commands.h); their output files are
  * out_file.c's.
  */
@@ -38,6 +39,7 @@ static const command commands[] = {
     {"top", tool_cmd_top, "the functions that hold the most of a heap profile"},
     {"flame", tool_cmd_flame, "draw a heap profile as a flame graph (SVG)"},
     {"diff", tool_cmd_diff, "what grew between two heap profiles, by stack"},
+    {"pprof", tool_cmd_pprof, "convert a raw heap dump into a heap profile (pprof)"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -98,7 +100,7 @@ static void usage(void)
           "  0    success\n"
           "  1    peak, summary, plot: a FILE cannot be read or is not a recording,\n"
           "       or the output cannot be written; top, flame, diff: the same for\n"
-          "       heap profiles\n"
+          "       heap profiles; pprof: the same for a raw heap dump\n"
           "  2    bad arguments: unknown command or option, missing or bad value\n"
           "  run exits with PROGRAM's status (128+N when signal N killed it), or,\n"
           "  as timeout(1) and env(1) do:\n"
@@ -115,12 +117,12 @@ static void usage(void)
 static int no_command(const char *name)
 {
     if (!name)
-        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame or diff (see "
-                       "gcprof --help)");
+        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame, diff or "
+                       "pprof (see gcprof --help)");
     else
         tool_say(NULL,
-                 "unknown command '%s': want run, peak, summary, plot, top, flame or diff (see "
-                 "gcprof --help)",
+                 "unknown command '%s': want run, peak, summary, plot, top, flame, diff or pprof "
+                 "(see gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
 }

@@ -1,5 +1,28 @@
-/* TEMPORARY STUB (replaced by the pprof-module branch) */
+/*
+ * pprof_module.h - heap profiles in pprof's format, written from inside
+ * the program through the pprof module (pprof_module.c), which libgcprof.so
+ * loads for the call and unloads after: protobuf-c, zlib and libdw are
+ * never linked into it (doc/architecture.md, "Heap profiles").
+ */
 #ifndef GCP_PPROF_MODULE_H
 #define GCP_PPROF_MODULE_H
+
+/* Converts the raw heap dump (doc/heap-dump-format.md) open at raw_fd,
+ * read from offset 0 (raw_fd stays open and the caller's; its offset does
+ * not move), into a gzip'd pprof profile at out_path, written whole or not
+ * at all (a temporary file beside it, then renamed). The module is
+ * $GCPROF_PPROF_MODULE, else PKGLIBDIR/libgcprof-pprof.so. Thread-safe
+ * (one conversion at a time). Returns 0, or, with this thread's last error
+ * set:
+ *   GCP_EINVAL     raw_fd < 0, out_path NULL or empty;
+ *   GCP_ESTATE     called inside the collector's event hook;
+ *   GCP_ENOTFOUND  no usable module at that path: missing, not loadable,
+ *                  not the module, or another release's (the message names
+ *                  the path and why, and says to write the raw format and
+ *                  convert it with `gcprof pprof`);
+ *   GCP_EIO        the module failed: the dump could not be read or is
+ *                  malformed, symbols could not be set up, out_path could
+ *                  not be written (the module's message). */
 int gcp__pprof_convert(int raw_fd, const char *out_path);
-#endif
+
+#endif /* GCP_PPROF_MODULE_H */

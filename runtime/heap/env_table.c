@@ -45,6 +45,9 @@ const gcp__env_var gcp__env_vars[] = {
      "a Go-style line per collection (doc/timeline-formats.md)"},
     {"GCPROF_TRACE_FILE", GCP__ENV_PATH, NONE, 0, 0, NULL, 0, GCP__ENV_LIB | GCP__ENV_RUN,
      "where trace lines go (GCPROF_TRACE, gcprof run --trace); default stderr"},
+    /* ---- heap profiles written by the program (features/pprof_module.c) */
+    {"GCPROF_PPROF_MODULE", GCP__ENV_PATH, "PKGLIBDIR/libgcprof-pprof.so", 0, 0, NULL, 0,
+     GCP__ENV_LIB, "the module that turns heap profiles into pprof's format inside the program"},
     /* ---- the gcprof command */
     {"GCPROF_PRELOAD", GCP__ENV_PATH, "PKGLIBDIR/libgcprof-preload.so", 0, 0, NULL, 0, GCP__ENV_RUN,
      "the preload library gcprof run loads into the program"},
