@@ -36,9 +36,9 @@ static int ours(const void *pc)
 
 /* ---- the stack ---------------------------------------------------------- */
 
-/* The caller's return addresses, the allocation path's left out; or, on a
- * stack without room for the walk (a small thread, a coroutine's), the
- * first frame outside it only, from the compiler's own return address.
+/* The caller's return addresses, the allocation path's left out; none on
+ * a stack without room for the walk (a small thread, a coroutine's): the
+ * sample then has the entry point's caller alone (gcp__heap_sample).
  * Sets the wipe for the caller. */
 GCP__ALLOC_TEXT static int stack_of(void **pcs, int max, int *first)
 {
@@ -58,7 +58,7 @@ GCP__ALLOC_TEXT static int stack_of(void **pcs, int max, int *first)
 }
 
 GCP__ALLOC_TEXT void gcp__heap_sample(void *p, size_t requested, const char *kind,
-                                      const char *type, int inner)
+                                      const char *type, int inner, const void *caller)
 {
     double weight;
     void *pcs[GCP__HS_DEPTH + 16];
@@ -73,16 +73,16 @@ GCP__ALLOC_TEXT void gcp__heap_sample(void *p, size_t requested, const char *kin
     if (!kind) /* a resized object: its own kind */
         kind = gcp__hs_kind_name(GC_get_kind_and_size(base, NULL));
     int n = stack_of(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first);
-    if (n <= 0) { /* no walk: the allocation's caller, as one frame */
-        pcs[0] = __builtin_return_address(0);
+    if (n <= 0) { /* no walk: the entry point's caller, as one frame */
+        pcs[0] = (void *)caller;
         first = 0;
-        n = ours(pcs[0]) ? 0 : 1;
+        n = 1;
     }
-    if (n > 0)
-        gcp__hs_record(base, GC_size(base), weight, kind, type, pcs + first, n);
+    gcp__hs_record(base, GC_size(base), weight, kind, type, pcs + first, n);
 }
 
-GCP__ALLOC_TEXT void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind)
+GCP__ALLOC_TEXT void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind,
+                                           const void *caller)
 {
     double weight;
     void *pcs[GCP__HS_DEPTH + 16];
@@ -96,8 +96,11 @@ GCP__ALLOC_TEXT void gcp__heap_sample_list(void *list, size_t object_bytes, cons
         !gcp__hs_pick(&gcp__heap_countdown, count * object_bytes, &weight))
         return;
     int n = stack_of(pcs, (int)(sizeof pcs / sizeof pcs[0]), &first);
-    if (n <= 0)
-        return;
+    if (n <= 0) { /* no walk: the entry point's caller, as one frame */
+        pcs[0] = (void *)caller;
+        first = 0;
+        n = 1;
+    }
     for (void *q = list; q; q = *(void **)q)
         gcp__hs_record(q, GC_size(q), weight, kind, NULL, pcs + first, n);
 }

@@ -39,16 +39,23 @@ extern _Thread_local int gcp__heap_inner __attribute__((tls_model("initial-exec"
 /* Maybe sample the object at p (start of the object when !inner, else an
  * address inside it) that answered a request of `requested` bytes:
  * gcp__hs_pick decides; the stack is walked and recorded. kind and type
- * as gcp__hs_record's. Out of line; the caller wipes after it. */
-void gcp__heap_sample(void *p, size_t requested, const char *kind, const char *type, int inner);
+ * as gcp__hs_record's. caller is the return address of the entry point
+ * that samples (the program's call, or gcp_strdup's when it calls another
+ * entry point): the whole stack when there is no room for a walk, so that
+ * the allocation still counts. Out of line; the caller wipes after it. */
+void gcp__heap_sample(void *p, size_t requested, const char *kind, const char *type, int inner,
+                      const void *caller);
 /* A batch of objects of object_bytes each, linked through their first
  * word (GC_malloc_many): one allocation of their total, every object
- * recorded with its weight at the stack that asked for the batch. */
-void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind);
+ * recorded with its weight at the stack that asked for the batch. caller
+ * as gcp__heap_sample's. */
+void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind, const void *caller);
 
 /* The fast path: when a profile samples, one thread-local subtraction and
  * a branch; the rare sample and the wipe of what its walk left out of line
- * and inline respectively (the wipe must run in this frame: scrub.h). */
+ * and inline respectively (the wipe must run in this frame: scrub.h).
+ * Inlined into an entry point, __builtin_return_address(0) is that entry
+ * point's: the program's call. */
 static inline __attribute__((always_inline)) void gcp__heap_maybe_sample(void *p, size_t requested,
                                                                          const char *kind,
                                                                          const char *type,
@@ -56,7 +63,8 @@ static inline __attribute__((always_inline)) void gcp__heap_maybe_sample(void *p
 {
     if (__builtin_expect(atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed), 0) &&
         p && gcp__hs_tick(&gcp__heap_countdown, requested ? requested : 1)) {
-        gcp__heap_sample(p, requested ? requested : 1, kind, type, inner);
+        gcp__heap_sample(p, requested ? requested : 1, kind, type, inner,
+                         __builtin_return_address(0));
         if (gcp__heap_wipe)
             gcp__wipe_below_sp(gcp__heap_wipe);
     }

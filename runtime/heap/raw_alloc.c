@@ -183,7 +183,7 @@ GCP__ALLOC_TEXT static void *w_GC_malloc_many(size_t n)
     void *list = ORIG(GC_malloc_many)(n);
     if (list && !gcp__heap_inner &&
         atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed)) {
-        gcp__heap_sample_list(list, GC_size(list), "normal");
+        gcp__heap_sample_list(list, GC_size(list), "normal", __builtin_return_address(0));
         if (gcp__heap_wipe)
             gcp__wipe_below_sp(gcp__heap_wipe);
     }
@@ -195,7 +195,8 @@ GCP__ALLOC_TEXT static void w_GC_generic_malloc_many(size_t n, int k, void **res
     ORIG(GC_generic_malloc_many)(n, k, result);
     if (*result && !gcp__heap_inner &&
         atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed)) {
-        gcp__heap_sample_list(*result, GC_size(*result), gcp__hs_kind_name(k));
+        gcp__heap_sample_list(*result, GC_size(*result), gcp__hs_kind_name(k),
+                              __builtin_return_address(0));
         if (gcp__heap_wipe)
             gcp__wipe_below_sp(gcp__heap_wipe);
     }
