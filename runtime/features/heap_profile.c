@@ -13,6 +13,7 @@
 #include "safe_file.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -25,6 +26,7 @@
 static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
 static int started;    /* a profile exists (samples may be written) */
 static int redirected; /* the GOT entries are ours */
+static int generation; /* of the latest start (heap_sample.h) */
 
 /* A forked child's profile starts empty (the parent's samples are the
  * parent's), at the same rate; locks another thread may have held at the
@@ -67,7 +69,8 @@ static int start_locked(const gcp_heap_profile_options *o)
         return gcp__fail(GCP_ENOMEM, "gcp_heap_profile_start: no memory for the sampler's tables");
     pthread_once(&fork_once, register_fork_handler);
     gcp__events_acquire(); /* its hook sweeps at the end of each collection */
-    atomic_store(&gcp__heap_sampling, 1);
+    generation = generation % INT_MAX + 1; /* never 0 */
+    atomic_store(&gcp__heap_sampling, generation);
     if (!(o->flags & GCP_HEAP_PROFILE_RUNTIME_ONLY)) {
         if ((rc = gcp__raw_alloc_redirect()) < 0) {
             atomic_store(&gcp__heap_sampling, 0);

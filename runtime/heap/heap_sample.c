@@ -18,6 +18,7 @@
 
 _Atomic int gcp__heap_sampling;
 _Thread_local gcp__hs_thread gcp__heap_countdown __attribute__((tls_model("initial-exec")));
+_Thread_local int gcp__heap_gen __attribute__((tls_model("initial-exec")));
 _Thread_local size_t gcp__heap_wipe __attribute__((tls_model("initial-exec")));
 _Thread_local int gcp__heap_inner __attribute__((tls_model("initial-exec")));
 
@@ -57,6 +58,19 @@ GCP__ALLOC_TEXT static int stack_of(void **pcs, int max, int *first)
     return n - skip;
 }
 
+/* A countdown of an earlier profile (or none yet): drawn afresh for this
+ * one, from this allocation on. 1 when it was. */
+static int countdown_renewed(void)
+{
+    int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
+
+    if (gcp__heap_gen == on)
+        return 0;
+    gcp__heap_countdown = (gcp__hs_thread){0};
+    gcp__heap_gen = on;
+    return 1;
+}
+
 GCP__ALLOC_TEXT void gcp__heap_sample(void *p, size_t requested, const char *kind,
                                       const char *type, int inner, const void *caller)
 {
@@ -65,6 +79,8 @@ GCP__ALLOC_TEXT void gcp__heap_sample(void *p, size_t requested, const char *kin
     int first;
 
     gcp__heap_wipe = 0;
+    if (countdown_renewed() && !gcp__hs_tick(&gcp__heap_countdown, requested))
+        return;
     if (!gcp__hs_pick(&gcp__heap_countdown, requested, &weight))
         return;
     void *base = inner ? GC_base(p) : p;
@@ -92,6 +108,7 @@ GCP__ALLOC_TEXT void gcp__heap_sample_list(void *list, size_t object_bytes, cons
     for (void *q = list; q; q = *(void **)q)
         count++;
     gcp__heap_wipe = 0;
+    countdown_renewed();
     if (!count || !gcp__hs_tick(&gcp__heap_countdown, count * object_bytes) ||
         !gcp__hs_pick(&gcp__heap_countdown, count * object_bytes, &weight))
         return;

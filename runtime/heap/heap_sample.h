@@ -25,8 +25,12 @@
  * test is two compares in a static link as in a shared one. */
 #define GCP__ALLOC_TEXT __attribute__((section("gcp_alloc_text"), noinline))
 
-/* 1 while a profile samples (between start and stop). */
+/* While a profile samples (between start and stop), its generation: a
+ * number that each start changes, never 0; 0 when none samples. */
 extern _Atomic int gcp__heap_sampling;
+/* The generation this thread's countdown was drawn for: a countdown drawn
+ * at an earlier profile's rate (2^40 bytes, say) must not outlive it. */
+extern _Thread_local int gcp__heap_gen __attribute__((tls_model("initial-exec")));
 /* This thread's countdown to its next sample. */
 extern _Thread_local gcp__hs_thread gcp__heap_countdown __attribute__((tls_model("initial-exec")));
 /* Bytes to zero below the stack pointer after this thread's latest walk. */
@@ -51,9 +55,9 @@ void gcp__heap_sample(void *p, size_t requested, const char *kind, const char *t
  * as gcp__heap_sample's. */
 void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind, const void *caller);
 
-/* The fast path: when a profile samples, one thread-local subtraction and
- * a branch; the rare sample and the wipe of what its walk left out of line
- * and inline respectively (the wipe must run in this frame: scrub.h).
+/* The fast path: when a profile samples, a compare of its generation, one
+ * thread-local subtraction and a branch; the rare sample out of line, the
+ * wipe of what its walk left inline (it must run in this frame: scrub.h).
  * Inlined into an entry point, __builtin_return_address(0) is that entry
  * point's: the program's call. */
 static inline __attribute__((always_inline)) void gcp__heap_maybe_sample(void *p, size_t requested,
@@ -61,8 +65,11 @@ static inline __attribute__((always_inline)) void gcp__heap_maybe_sample(void *p
                                                                          const char *type,
                                                                          int inner)
 {
-    if (__builtin_expect(atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed), 0) &&
-        p && gcp__hs_tick(&gcp__heap_countdown, requested ? requested : 1)) {
+    int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
+
+    if (__builtin_expect(on, 0) && p &&
+        (__builtin_expect(gcp__heap_gen != on, 0) ||
+         gcp__hs_tick(&gcp__heap_countdown, requested ? requested : 1))) {
         gcp__heap_sample(p, requested ? requested : 1, kind, type, inner,
                          __builtin_return_address(0));
         if (gcp__heap_wipe)
