@@ -169,8 +169,8 @@ static void write_stacks(out *o, size_t n, const double *snap)
         out_printf(o, "stack %s", st->kind);
         if (st->type)
             write_type(o, st->type);
-        out_printf(o, " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, rounded(v[0]),
-                   rounded(v[1]), rounded(v[2]), rounded(v[3]));
+        out_printf(o, " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, rounded(v[0]), rounded(v[1]),
+                   rounded(v[2]), rounded(v[3]));
         for (uint32_t k = 0; k < st->depth; k++)
             out_printf(o, " %" PRIxPTR, gcp__hs->pcs[st->first + k]);
         out_printf(o, "\n");

@@ -29,7 +29,7 @@ static inline const void *gcp__hs_reveal(uintptr_t h)
 typedef struct gcp__hs_stack {
     uint64_t hash;
     const char *kind;
-    const char *type; /* the program's name for what is allocated, or NULL */
+    const char *type;      /* the program's name for what is allocated, or NULL */
     uint32_t first, depth; /* pcs[first .. first+depth) */
     double alloc_objects, alloc_bytes;
     double inuse_objects, inuse_bytes; /* filled by the dump */

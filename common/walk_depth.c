@@ -27,8 +27,8 @@ __attribute__((noinline, no_sanitize_address)) static size_t lowest_change(uintp
     return max - i; /* bytes below top */
 }
 
-__attribute__((noinline)) size_t gcp__walk_depth(void (*walk)(void), uintptr_t low,
-                                                 uintptr_t high, size_t max)
+__attribute__((noinline)) size_t gcp__walk_depth(void (*walk)(void), uintptr_t low, uintptr_t high,
+                                                 size_t max)
 {
     uintptr_t top = (uintptr_t)__builtin_frame_address(0) - 256; /* below our frame */
 

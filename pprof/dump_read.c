@@ -190,8 +190,8 @@ static int split_kind(reader *r, pprof_raw_stack *st, const char *s, size_t n)
             type[o++] = type[i];
             continue;
         }
-        if (i + 2 >= tn || (hi = hex_digit(type[i + 1])) < 0 ||
-            (lo = hex_digit(type[i + 2])) < 0 || (hi == 0 && lo == 0))
+        if (i + 2 >= tn || (hi = hex_digit(type[i + 1])) < 0 || (lo = hex_digit(type[i + 2])) < 0 ||
+            (hi == 0 && lo == 0))
             return bad(r, "bad %XX in stack type", s, n);
         type[o++] = (char)(hi * 16 + lo);
         i += 2;

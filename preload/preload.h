@@ -125,7 +125,7 @@ int preload_heap_dump(void);        /* 0, or -1 (not sampling, cannot write) */
 void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? */
 void preload_heap_forked(int follow);
 int preload_heap_walk(void **pcs, int max, int *first); /* the caller's stack */
-int preload_heap_foreign(const char *name); /* a library we brought */
+int preload_heap_foreign(const char *name);             /* a library we brought */
 
 /* preload_exec.c */
 void preload_fork_watch(void);

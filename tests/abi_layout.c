@@ -19,11 +19,22 @@
 #define ROW(type) {#type, sizeof(type), offsetof(type, TAIL)}
 
 static const abi_row rows[] = {
-    ROW(gcp_heap_counters), ROW(gcp_config),      ROW(gcp_gc_stats),     ROW(gcp_report),
-    ROW(gcp_task),          ROW(gcp_gc_decision), ROW(gcp_site),         ROW(gcp_leak_options),
-    ROW(gcp_leak_report),   ROW(gcp_live_counts), ROW(gcp_monitor_options),
-    ROW(gcp_usage_options), ROW(gcp_usage_sample), ROW(gcp_snapshot_verdict),
-    ROW(gcp_snapshot_leak_site), ROW(gcp_heap_profile_options),
+    ROW(gcp_heap_counters),
+    ROW(gcp_config),
+    ROW(gcp_gc_stats),
+    ROW(gcp_report),
+    ROW(gcp_task),
+    ROW(gcp_gc_decision),
+    ROW(gcp_site),
+    ROW(gcp_leak_options),
+    ROW(gcp_leak_report),
+    ROW(gcp_live_counts),
+    ROW(gcp_monitor_options),
+    ROW(gcp_usage_options),
+    ROW(gcp_usage_sample),
+    ROW(gcp_snapshot_verdict),
+    ROW(gcp_snapshot_leak_site),
+    ROW(gcp_heap_profile_options),
 };
 
 const abi_row *ABI_LAYOUT_FN(size_t *n)

@@ -19,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define MAX_RATE ((uint64_t)1 << 40)
+#define MAX_RATE    ((uint64_t)1 << 40)
 #define KNOWN_FLAGS ((uint64_t)GCP_HEAP_PROFILE_RUNTIME_ONLY)
 
 /* Start, stop and write one at a time: they change what the others read. */
@@ -68,7 +68,7 @@ static int start_locked(const gcp_heap_profile_options *o)
     if (gcp__hs_restart(o->rate ? o->rate : GCP__HS_DEFAULT_RATE) != 0)
         return gcp__fail(GCP_ENOMEM, "gcp_heap_profile_start: no memory for the sampler's tables");
     pthread_once(&fork_once, register_fork_handler);
-    gcp__events_acquire(); /* its hook sweeps at the end of each collection */
+    gcp__events_acquire();                 /* its hook sweeps at the end of each collection */
     generation = generation % INT_MAX + 1; /* never 0 */
     atomic_store(&gcp__heap_sampling, generation);
     if (!(o->flags & GCP_HEAP_PROFILE_RUNTIME_ONLY)) {

@@ -22,7 +22,6 @@ size_t gcp__got_page_size(void)
 
 /* ---- one loaded object ------------------------------------------------ */
 
-
 /* The PT_LOAD holding [a, a + len), or NULL. */
 const elf_phdr *gcp__got_segment_of(const struct dl_phdr_info *info, elf_addr a, size_t len)
 {

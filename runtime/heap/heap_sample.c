@@ -71,8 +71,8 @@ static int countdown_renewed(void)
     return 1;
 }
 
-GCP__ALLOC_TEXT void gcp__heap_sample(void *p, size_t requested, const char *kind,
-                                      const char *type, int inner, const void *caller)
+GCP__ALLOC_TEXT void gcp__heap_sample(void *p, size_t requested, const char *kind, const char *type,
+                                      int inner, const void *caller)
 {
     double weight;
     void *pcs[GCP__HS_DEPTH + 16];

@@ -60,10 +60,8 @@ void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind, co
  * wipe of what its walk left inline (it must run in this frame: scrub.h).
  * Inlined into an entry point, __builtin_return_address(0) is that entry
  * point's: the program's call. */
-static inline __attribute__((always_inline)) void gcp__heap_maybe_sample(void *p, size_t requested,
-                                                                         const char *kind,
-                                                                         const char *type,
-                                                                         int inner)
+static inline __attribute__((always_inline)) void
+gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *type, int inner)
 {
     int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
 

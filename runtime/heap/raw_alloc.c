@@ -34,20 +34,26 @@
 
 /* Every entry point seen, as X(name). */
 #define RAW_ENTRIES(X)                                                                             \
-    X(GC_malloc) X(GC_malloc_atomic) X(GC_malloc_uncollectable)                                    \
-    X(GC_malloc_atomic_uncollectable) X(GC_malloc_ignore_off_page)                                 \
-    X(GC_malloc_atomic_ignore_off_page) X(GC_debug_malloc_replacement) X(GC_malloc_kind)           \
-    X(GC_malloc_kind_global) X(GC_generic_malloc) X(GC_generic_malloc_ignore_off_page)             \
-    X(GC_generic_malloc_uncollectable) X(GC_generic_or_special_malloc) X(GC_debug_malloc)          \
-    X(GC_debug_malloc_atomic) X(GC_debug_malloc_uncollectable)                                     \
-    X(GC_debug_malloc_atomic_uncollectable) X(GC_debug_malloc_ignore_off_page)                     \
-    X(GC_debug_malloc_atomic_ignore_off_page) X(GC_debug_generic_or_special_malloc)                \
-    X(GC_malloc_explicitly_typed) X(GC_malloc_explicitly_typed_ignore_off_page)                    \
-    X(GC_calloc_explicitly_typed) X(GC_gcj_malloc) X(GC_gcj_malloc_ignore_off_page)                \
-    X(GC_debug_gcj_malloc) X(GC_finalized_malloc) X(GC_memalign) X(GC_posix_memalign)              \
-    X(GC_strdup) X(GC_strndup) X(GC_debug_strdup) X(GC_debug_strndup) X(GC_malloc_many)            \
-    X(GC_generic_malloc_many) X(GC_realloc) X(GC_debug_realloc) X(GC_debug_realloc_replacement)   \
-    X(GC_free) X(GC_debug_free)
+    X(GC_malloc)                                                                                   \
+    X(GC_malloc_atomic) X(GC_malloc_uncollectable) X(GC_malloc_atomic_uncollectable)               \
+        X(GC_malloc_ignore_off_page) X(GC_malloc_atomic_ignore_off_page)                           \
+            X(GC_debug_malloc_replacement) X(GC_malloc_kind) X(GC_malloc_kind_global)              \
+                X(GC_generic_malloc) X(GC_generic_malloc_ignore_off_page) X(                       \
+                    GC_generic_malloc_uncollectable) X(GC_generic_or_special_malloc)               \
+                    X(GC_debug_malloc) X(GC_debug_malloc_atomic) X(GC_debug_malloc_uncollectable)  \
+                        X(GC_debug_malloc_atomic_uncollectable) X(GC_debug_malloc_ignore_off_page) \
+                            X(GC_debug_malloc_atomic_ignore_off_page) X(                           \
+                                GC_debug_generic_or_special_malloc) X(GC_malloc_explicitly_typed)  \
+                                X(GC_malloc_explicitly_typed_ignore_off_page)                      \
+                                    X(GC_calloc_explicitly_typed) X(GC_gcj_malloc) X(              \
+                                        GC_gcj_malloc_ignore_off_page) X(GC_debug_gcj_malloc)      \
+                                        X(GC_finalized_malloc) X(GC_memalign) X(GC_posix_memalign) \
+                                            X(GC_strdup) X(GC_strndup) X(GC_debug_strdup)          \
+                                                X(GC_debug_strndup) X(GC_malloc_many)              \
+                                                    X(GC_generic_malloc_many) X(GC_realloc)        \
+                                                        X(GC_debug_realloc)                        \
+                                                            X(GC_debug_realloc_replacement)        \
+                                                                X(GC_free) X(GC_debug_free)
 
 #define ENUM_(name) H_##name,
 enum { RAW_ENTRIES(ENUM_) N_HOOKS };
@@ -75,7 +81,7 @@ static gcp__got_hook hooks[N_HOOKS];
 GCP_GC_BY_SIZE(BY_SIZE)
 
 #define BY_KIND(name)                                                                              \
-    GCP__ALLOC_TEXT static void *w_##name(size_t n, int k)                                        \
+    GCP__ALLOC_TEXT static void *w_##name(size_t n, int k)                                         \
     {                                                                                              \
         void *p = ORIG(name)(n, k);                                                                \
         SAMPLE(p, n, gcp__hs_kind_name(k), 0);                                                     \
@@ -95,7 +101,7 @@ GCP_GC_BY_KIND(BY_KIND)
 GCP_GC_DEBUG_BY_SIZE(DEBUG_BY_SIZE)
 
 GCP__ALLOC_TEXT static void *w_GC_debug_generic_or_special_malloc(size_t n, int k, const char *s,
-                                                                   int i)
+                                                                  int i)
 {
     void *p = ORIG(GC_debug_generic_or_special_malloc)(n, k, s, i);
     SAMPLE(p, n, gcp__hs_kind_name(k), 1);

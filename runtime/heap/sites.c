@@ -158,8 +158,7 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
 /* Sited when tracking is on; a heap profile labels its sample with the
  * site's type (GCP_NEW's T) either way. Inline in each entry point: the
  * sample's wipe must run in the entry point's own frame. */
-static inline __attribute__((always_inline)) void *alloc_at(int atomic, size_t size,
-                                                            gcp_site *site)
+static inline __attribute__((always_inline)) void *alloc_at(int atomic, size_t size, gcp_site *site)
 {
     void *op = __builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1)
                    ? gcp__alloc_kind(atomic ? GCP__ATOMIC : GCP__NORMAL, size)
