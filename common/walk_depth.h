@@ -13,8 +13,8 @@
 /* Paints up to `max` bytes below the caller's frame, runs walk() once from
  * there, and returns the depth of the lowest byte it changed plus a page
  * (for what runs after the walk: a table insert). 0 when the stack
- * [low, high) has no room for the measure below here, or the depth does
- * not fit in max. x86-64 and aarch64 stacks grow down; elsewhere 0. */
+ * [low, high) has no room for the measure below here (twice max and two
+ * pages), or the depth does not fit in max. x86-64 and aarch64 stacks grow down; elsewhere 0. */
 size_t gcp__walk_depth(void (*walk)(void), uintptr_t low, uintptr_t high, size_t max);
 
 #endif

@@ -761,6 +761,11 @@ START_TEST(test_exact_every_entry_point)
         assert_site_exact(&d, &t[s], &e[s]);
     ck_assert_msg(foreign_stacks(&d, names, N_EXACT, why, sizeof why) == 0,
                   "[%s] a stack of none of the test's sites: %s", VARIANT, why);
+    /* Walked stacks, not the one-frame fallback for a stack without room
+     * (the site, this test, Check's runner and more lie above it). */
+    for (size_t i = 0; i < d.n; i++)
+        ck_assert_msg(d.stacks[i].depth >= 3, "[%s] %s: a stack of %d frames: not walked",
+                      VARIANT, d.stacks[i].site, d.stacks[i].depth);
     hp_dump_free(&d);
 
     /* The kept uncollectable objects freed: out of use at once. */

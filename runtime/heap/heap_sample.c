@@ -207,7 +207,7 @@ static void setup_once(void)
     }
     /* Measured on this thread's stack; the first walk also maps
      * libunwind's caches now rather than at a random sample. */
-    size_t room = gcp__dead_stack_bytes((size_t)64 << 10);
+    size_t room = gcp__dead_stack_bytes((size_t)96 << 10); /* the measure's own needs */
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     walk_depth = gcp__walk_depth(probe_walk, here - room, here + 1, (size_t)32 << 10);
     setup_result = 0;
