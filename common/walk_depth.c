@@ -40,8 +40,8 @@ __attribute__((noinline, no_sanitize_address)) static uintptr_t lowest_change(ui
     return low + i;
 }
 
-__attribute__((noinline)) size_t gcp__walk_depth(void (*walk)(void), uintptr_t low,
-                                                 uintptr_t high, size_t max)
+__attribute__((noinline)) size_t gcp__walk_depth(void (*walk)(void), uintptr_t low, uintptr_t high,
+                                                 size_t max)
 {
     uintptr_t top = (uintptr_t)__builtin_frame_address(0); /* our frame's top */
 
