@@ -104,6 +104,27 @@ static int number(const char *s, size_t n, int base, uint64_t *out)
 }
 
 /* The next space-separated field of line[*at..len). */
+/* Whether the n bytes at e, %XX-decoded (uppercase hex), are the string t:
+ * a stack line's TYPE after its kind (doc/heap-dump-format.md). */
+static int decodes_to(const char *e, size_t n, const char *t)
+{
+    size_t j = 0;
+
+    for (size_t i = 0; i < n; i++, j++) {
+        int c = (unsigned char)e[i];
+        if (c == '%') {
+            if (i + 2 >= n)
+                return 0;
+            char hex[3] = {e[i + 1], e[i + 2], 0};
+            c = (int)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        if ((unsigned char)t[j] != c || c == 0)
+            return 0;
+    }
+    return t[j] == '\0';
+}
+
 static size_t next_field(const char *line, size_t len, size_t *at, const char **start)
 {
     size_t b = *at, e = b;
@@ -138,7 +159,10 @@ static void check_raw(const uint8_t *data, size_t size, const pprof_raw *raw)
             CHECK(nstacks < raw->nstacks);
             const pprof_raw_stack *st = &raw->stacks[nstacks++];
             n = next_field(line, len, &at, &f);
-            CHECK(n > 0 && strlen(st->kind) == n && memcmp(st->kind, f, n) == 0);
+            const char *colon = memchr(f, ':', n);
+            size_t kn = colon ? (size_t)(colon - f) : n;
+            CHECK(kn > 0 && strlen(st->kind) == kn && memcmp(st->kind, f, kn) == 0);
+            CHECK(st->type && decodes_to(colon ? colon + 1 : f, colon ? n - kn - 1 : 0, st->type));
             for (int k = 0; k < PPROF_NVALUES; k++) {
                 uint64_t v;
                 n = next_field(line, len, &at, &f);
@@ -215,7 +239,7 @@ static void check_profile(const pprof_raw *raw, const pprof_profile *p)
 
         CHECK(s->first == next && s->first <= p->nframes && s->depth <= p->nframes - s->first);
         CHECK(s->depth >= st->depth && memcmp(s->value, st->value, sizeof s->value) == 0);
-        CHECK(strcmp(s->kind, st->kind) == 0 && s->type && !s->type[0]);
+        CHECK(strcmp(s->kind, st->kind) == 0 && s->type && strcmp(s->type, st->type) == 0);
         next = s->first + s->depth;
         for (size_t d = 0; d < st->depth; d++) {
             uint64_t addr = st->pcs[d] - 1;
