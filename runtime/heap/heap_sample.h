@@ -55,21 +55,27 @@ void gcp__heap_sample(void *p, size_t requested, const char *kind, const char *t
  * as gcp__heap_sample's. */
 void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind, const void *caller);
 
+/* A profile samples: the entry points test it first, so that without one
+ * their path is what it was (a load and a branch more). */
+static inline int gcp__heap_profiling(void)
+{
+    return __builtin_expect(atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed), 0);
+}
+
 /* The fast path: when a profile samples, a compare of its generation, one
  * thread-local subtraction and a branch; the rare sample out of line, the
  * wipe of what its walk left inline (it must run in this frame: scrub.h).
- * Inlined into an entry point, __builtin_return_address(0) is that entry
- * point's: the program's call. */
+ * caller: the program's call (the entry point's return address). */
 static inline __attribute__((always_inline)) void
-gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *type, int inner)
+gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *type, int inner,
+                       const void *caller)
 {
     int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
 
     if (__builtin_expect(on, 0) && p &&
         (__builtin_expect(gcp__heap_gen != on, 0) ||
          gcp__hs_tick(&gcp__heap_countdown, requested ? requested : 1))) {
-        gcp__heap_sample(p, requested ? requested : 1, kind, type, inner,
-                         __builtin_return_address(0));
+        gcp__heap_sample(p, requested ? requested : 1, kind, type, inner, caller);
         if (gcp__heap_wipe)
             gcp__wipe_below_sp(gcp__heap_wipe);
     }

@@ -66,7 +66,7 @@ static gcp__got_hook hooks[N_HOOKS];
 #define SAMPLE(p, n, kind, inner)                                                                  \
     do {                                                                                           \
         if (!gcp__heap_inner)                                                                      \
-            gcp__heap_maybe_sample((p), (n), (kind), NULL, (inner));                               \
+            gcp__heap_maybe_sample((p), (n), (kind), NULL, (inner), __builtin_return_address(0));                               \
     } while (0)
 
 /* ---- by size, by kind ----------------------------------------------------- */

@@ -155,25 +155,37 @@ static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
     return obj;
 }
 
-/* Sited when tracking is on; a heap profile labels its sample with the
- * site's type (GCP_NEW's T) either way. Inline in each entry point: the
- * sample's wipe must run in the entry point's own frame. */
+/* Sited when tracking is on. */
 static inline __attribute__((always_inline)) void *alloc_at(int atomic, size_t size, gcp_site *site)
 {
-    void *op = __builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1)
-                   ? gcp__alloc_kind(atomic ? GCP__ATOMIC : GCP__NORMAL, size)
-                   : alloc_sited(atomic ? GCP__ATOMIC_SITED : GCP__NORMAL_SITED, size, site);
-    gcp__heap_maybe_sample(op, size, atomic ? "atomic" : "normal", site ? site->type : NULL, 0);
+    return __builtin_expect(!atomic_load_explicit(&gcp__tracking, memory_order_relaxed), 1)
+               ? gcp__alloc_kind(atomic ? GCP__ATOMIC : GCP__NORMAL, size)
+               : alloc_sited(atomic ? GCP__ATOMIC_SITED : GCP__NORMAL_SITED, size, site);
+}
+
+/* While a heap profile samples, apart from the entry points (whose path
+ * without one stays tail calls): the sample is labelled with the site's
+ * type (GCP_NEW's T), whether tracking is on or not. */
+GCP__ALLOC_TEXT static void *alloc_at_sampled(int atomic, size_t size, gcp_site *site,
+                                              const void *caller)
+{
+    void *op = alloc_at(atomic, size, site);
+    gcp__heap_maybe_sample(op, size, atomic ? "atomic" : "normal", site ? site->type : NULL, 0,
+                           caller);
     return op;
 }
 
 GCP__ALLOC_TEXT void *gcp_alloc_at(size_t size, gcp_site *site)
 {
+    if (gcp__heap_profiling())
+        return alloc_at_sampled(0, size, site, __builtin_return_address(0));
     return alloc_at(0, size, site);
 }
 
 GCP__ALLOC_TEXT void *gcp_alloc_atomic_at(size_t size, gcp_site *site)
 {
+    if (gcp__heap_profiling())
+        return alloc_at_sampled(1, size, site, __builtin_return_address(0));
     return alloc_at(1, size, site);
 }
 
