@@ -46,7 +46,7 @@ __attribute__((noinline)) size_t gcp__walk_depth(void (*walk)(void), uintptr_t l
     uintptr_t top = (uintptr_t)__builtin_frame_address(0); /* our frame's top */
 
 #if defined(__x86_64__) || defined(__aarch64__)
-    if (!low || top < low + 2 * max + 8192 || top >= high)
+    if (!low || top < low + GCP__WALK_DEPTH_ROOM(max) || top >= high)
         return 0;
     uintptr_t region = paint(max);
     walk();

@@ -16,5 +16,8 @@
  * [low, high) has no room for the measure below here (twice max and two
  * pages), or the depth does not fit in max. x86-64 and aarch64 stacks grow down; elsewhere 0. */
 size_t gcp__walk_depth(void (*walk)(void), uintptr_t low, uintptr_t high, size_t max);
+/* The stack below the caller the measure needs for a given max: the
+ * painted region, the scan's own alloca of it and a page, and a page. */
+#define GCP__WALK_DEPTH_ROOM(max) (2 * (size_t)(max) + 8192)
 
 #endif

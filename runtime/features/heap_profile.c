@@ -120,28 +120,22 @@ int gcp_heap_profile_stop(void)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Beside path, then renamed over it (safe_file.h: what every file the
+ * library writes goes through). The dump writes the descriptor itself. */
 static int write_raw(const char *path)
 {
-    const char *why = NULL;
-    char *tmp = NULL;
-    int fd = gcp__tmp_create(path, &tmp, &why);
+    gcp__file f;
+    const char *why = gcp__file_open(&f, path);
 
-    if (fd < 0)
+    if (why)
         return gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, why);
-    int ok = gcp__hs_dump(fd, (long)getpid()) == 0;
-    int err = ok ? 0 : errno;
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        err = errno;
+    if (gcp__hs_dump(fileno(f.fp), (long)getpid()) != 0) {
+        int err = errno;
+        gcp__file_discard(&f);
+        return gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, strerror(err));
     }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        err = errno;
-    }
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    return ok ? 0 : gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, strerror(err));
+    why = gcp__file_commit(&f);
+    return why ? gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, why) : 0;
 }
 
 /* The dump in memory, then the module's pprof file at path. */

@@ -25,6 +25,7 @@ _Thread_local int gcp__heap_inner __attribute__((tls_model("initial-exec")));
 typedef int (*backtrace_fn)(void **, int);
 static backtrace_fn unwind;
 static size_t walk_depth; /* bytes a walk writes below its caller; 0: unknown */
+#define WALK_MAX ((size_t)32 << 10) /* deeper than that: no walks (one-frame stacks) */
 
 /* The allocation path's own code (GCP__ALLOC_TEXT). */
 extern const char __start_gcp_alloc_text[] __attribute__((visibility("hidden")));
@@ -43,11 +44,10 @@ static int ours(const void *pc)
  * Sets the wipe for the caller. */
 GCP__ALLOC_TEXT static int stack_of(void **pcs, int max, int *first)
 {
-    size_t room = gcp__dead_stack_bytes(walk_depth ? walk_depth : 65536);
     int n = 0;
 
     gcp__heap_wipe = 0;
-    if (unwind && walk_depth && room >= walk_depth) {
+    if (unwind && walk_depth && gcp__dead_stack_bytes(walk_depth) >= walk_depth) {
         n = unwind(pcs, max);
         gcp__heap_wipe = walk_depth;
     }
@@ -120,11 +120,6 @@ GCP__ALLOC_TEXT void gcp__heap_sample_list(void *list, size_t object_bytes, cons
     }
     for (void *q = list; q; q = *(void **)q)
         gcp__hs_record(q, GC_size(q), weight, kind, NULL, pcs + first, n);
-}
-
-void gcp__heap_sample_forget(const void *p)
-{
-    gcp__hs_forget(p);
 }
 
 /* ---- at the end of each collection ------------------------------------ */
@@ -207,9 +202,9 @@ static void setup_once(void)
     }
     /* Measured on this thread's stack; the first walk also maps
      * libunwind's caches now rather than at a random sample. */
-    size_t room = gcp__dead_stack_bytes((size_t)96 << 10); /* the measure's own needs */
+    size_t room = gcp__dead_stack_bytes((size_t)-1); /* all there is: the measure asks */
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
-    walk_depth = gcp__walk_depth(probe_walk, here - room, here + 1, (size_t)32 << 10);
+    walk_depth = gcp__walk_depth(probe_walk, here - room, here + 1, WALK_MAX);
     setup_result = 0;
 }
 

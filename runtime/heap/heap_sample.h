@@ -81,8 +81,6 @@ gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *
     }
 }
 
-/* GC_free of p: its sample no longer counts. */
-void gcp__heap_sample_forget(const void *p);
 /* At the end of a collection (the event hook, RECLAIM_END): samples whose
  * object the collector did not mark are dropped. */
 void gcp__heap_sample_sweep(void);

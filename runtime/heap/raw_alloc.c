@@ -215,7 +215,7 @@ GCP__ALLOC_TEXT static void w_GC_generic_malloc_many(size_t n, int k, void **res
 #define RESIZED(old_base, p, n, inner)                                                             \
     do {                                                                                           \
         if ((old_base) && (p) != (old_base))                                                       \
-            gcp__heap_sample_forget(old_base);                                                     \
+            gcp__hs_forget(old_base);                                                     \
         SAMPLE((p), (n), NULL, (inner));                                                           \
     } while (0)
 
@@ -245,7 +245,7 @@ GCP__ALLOC_TEXT static void *w_GC_debug_realloc_replacement(void *old, size_t n)
 static void w_GC_free(void *p)
 {
     if (p)
-        gcp__heap_sample_forget(p);
+        gcp__hs_forget(p);
     ORIG(GC_free)(p);
 }
 
@@ -253,25 +253,24 @@ static void w_GC_debug_free(void *p)
 {
     void *base = p ? GC_base(p) : NULL;
     if (base)
-        gcp__heap_sample_forget(base);
+        gcp__hs_forget(base);
     ORIG(GC_debug_free)(p);
 }
 
 /* ---- redirecting ---------------------------------------------------------------- */
 
 #define HOOK_(name) {#name, (void *)w_##name, NULL},
-static const gcp__got_hook initial[N_HOOKS] = {RAW_ENTRIES(HOOK_)};
+/* The tentative definition above, now with the wrappers it names. */
+static gcp__got_hook hooks[N_HOOKS] = {RAW_ENTRIES(HOOK_)};
 
 int gcp__raw_alloc_redirect(void)
 {
     static const char *const exclude[] = {"libunwind.so", NULL};
 
-    if (!hooks[0].name)
-        memcpy(hooks, initial, sizeof hooks);
     return gcp__got_redirect(hooks, N_HOOKS, exclude);
 }
 
 int gcp__raw_alloc_restore(void)
 {
-    return hooks[0].name ? gcp__got_restore(hooks, N_HOOKS) : 0;
+    return gcp__got_restore(hooks, N_HOOKS);
 }
