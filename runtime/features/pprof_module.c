@@ -7,13 +7,15 @@
  * protobuf-c and zlib, megabytes of code and data the collector would scan
  * as roots in every program linked with libgcprof, for a call most never
  * make. Loaded RTLD_LOCAL, none of its symbols can stand in for the
- * program's; closed after, its data stop being roots.
+ * program's; closed after, its data stop being roots, and the data of what
+ * it leaves loaded are excluded from them (loaded_roots.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "env.h"
 #include "heap.h"
+#include "loaded_roots.h"
 #include "pprof_module.h"
 #include "pprof_module_abi.h"
 
@@ -119,13 +121,20 @@ int gcp__pprof_convert(int raw_fd, const char *out_path)
     if (!(path = module_path(buf, sizeof buf)))
         return GCP_EINVAL;
     pthread_mutex_lock(&lock);
-    if ((rc = load(path, &h, &convert)) == 0) {
+    gcp__loaded *before = gcp__loaded_now();
+    rc = load(path, &h, &convert);
+    gcp__loaded *came = gcp__loaded_since(before); /* the module, its libraries, what they load */
+    if (rc == 0) {
         rc = convert(raw_fd, out_path, err, sizeof err);
         err[sizeof err - 1] = '\0';
         dlclose(h);
         if (rc != 0)
             rc = gcp__fail(GCP_EIO, "heap profile: %s", *err ? err : "the pprof module failed");
     }
+    /* libdw's constructor loads libdebuginfod (and 25 more) for good. What
+     * appears while the module converts is left alone: it could be the
+     * program's (loaded_roots.h). */
+    gcp__loaded_exclude_stayed(came);
     pthread_mutex_unlock(&lock);
     return rc;
 }

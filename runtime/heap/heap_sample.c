@@ -8,6 +8,7 @@
 #endif
 #include "heap.h"
 #include "heap_sample.h"
+#include "loaded_roots.h"
 #include "walk_depth.h"
 
 #include <gc/gc_mark.h>
@@ -139,34 +140,6 @@ void gcp__heap_sample_sweep(void)
 
 /* ---- the unwinder --------------------------------------------------------- */
 
-/* A library we brought, by its handle: its writable segments are not the
- * program's roots (a collection would scan them for nothing, and their
- * stale words could keep objects alive). */
-static int exclude_writable(struct dl_phdr_info *info, size_t size, void *data)
-{
-    const struct link_map *lm = data;
-
-    (void)size;
-    if (info->dlpi_addr != lm->l_addr || !info->dlpi_name || strcmp(info->dlpi_name, lm->l_name))
-        return 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && ph->p_memsz) {
-            char *start = (char *)(info->dlpi_addr + ph->p_vaddr);
-            GC_exclude_static_roots(start, start + ph->p_memsz);
-        }
-    }
-    return 1;
-}
-
-static void exclude_roots_of(void *handle)
-{
-    struct link_map *lm = NULL;
-
-    if (handle && dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_name)
-        dl_iterate_phdr(exclude_writable, lm);
-}
-
 /* The walk whose depth is measured: as a sample's, without the sample. */
 __attribute__((noinline)) static void probe_walk(void)
 {
@@ -180,11 +153,12 @@ static char setup_message[256];
 
 static void setup_once(void)
 {
-    void *lzma_before = dlopen("liblzma.so.5", RTLD_LAZY | RTLD_NOLOAD);
+    gcp__loaded *before = gcp__loaded_now();
     void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 
-    if (lzma_before)
-        dlclose(lzma_before);
+    /* Never closed: its data (and liblzma's, when it came with it) are not
+     * the program's roots. One the program had loaded is not ours. */
+    gcp__loaded_exclude_stayed(gcp__loaded_since(before));
     if (!h || !(unwind = (backtrace_fn)dlsym(h, "unw_backtrace"))) {
         snprintf(setup_message, sizeof setup_message,
                  "gcp_heap_profile_start: cannot load libunwind.so.8 (Debian: libunwind8): %s",
@@ -192,13 +166,6 @@ static void setup_once(void)
         unwind = NULL;
         setup_result = GCP_ENOTFOUND;
         return;
-    }
-    exclude_roots_of(h);
-    if (!lzma_before) { /* it came with libunwind */
-        void *lzma = dlopen("liblzma.so.5", RTLD_LAZY | RTLD_NOLOAD);
-        exclude_roots_of(lzma);
-        if (lzma)
-            dlclose(lzma);
     }
     /* Measured on this thread's stack; the first walk also maps
      * libunwind's caches now rather than at a random sample. */
