@@ -815,6 +815,29 @@ GCP_EXPORT int gcp_profile_lines(const char *name, gcp_fn fn, void *env, const g
 #define GCP_PROFILE_LINES(name, fn, env, cfg, out, lines)                                          \
     gcp_profile_lines((name), (fn), (env), (cfg), __FILE__, (out), (lines))
 
+/* The same table with every allocation charged to the caller's line: a
+ * heap profile of every allocation is taken around the closure (as
+ * gcp_heap_profile_start with rate 1), and each allocation counts at the
+ * innermost frame of its call stack that is in `file`; one with no such
+ * frame (another thread's, say) at its innermost frame that has a line,
+ * else under "(no site)". So a helper's allocations, in another file, a
+ * library or the runtime's containers, count at the line of file that
+ * called it (memory_profiler's way), and the program's own GC_MALLOC,
+ * GC_malloc_atomic, GC_strdup & co. are counted as gcp_alloc's are
+ * (gcp_heap_profile_start lists what is seen). Sizes are the collector's;
+ * "live after" is what the forced collection (or one of ours, when the
+ * profile ran none) found marked. Lines come from DWARF through the pprof
+ * module (doc/heap-profiles.md), so file must be compiled with -g; stacks
+ * deeper than 64 frames are cut at the allocation's side. Returns as
+ * gcp_profile_lines, or GCP_ESTATE when a heap profile already samples
+ * (stop it first) or inside the collector's event hook, GCP_ENOTFOUND
+ * without libunwind or the pprof module, GCP_EIO when the module fails. */
+GCP_EXPORT int gcp_profile_lines_by_caller(const char *name, gcp_fn fn, void *env,
+                                           const gcp_config *cfg, const char *file,
+                                           gcp_report *out, gcp_line_report **lines);
+#define GCP_PROFILE_LINES_BY_CALLER(name, fn, env, cfg, out, lines)                                \
+    gcp_profile_lines_by_caller((name), (fn), (env), (cfg), __FILE__, (out), (lines))
+
 /* What a line report covers (gcp_line_summary.flags). */
 enum {
     /* No line of the caller's file allocated during the closure (the

@@ -44,8 +44,8 @@ said() { grep -qF -- "$1" "$tmp/out"; }
 
 # ---- the module's symbols; libgcprof.so's libraries ------------------------
 syms=$(nm -D --defined-only "$module" | awk 'NF == 3 {print $3}' | sort | tr '\n' ' ')
-check "the module exports gcp_pprof_module_abi and gcp_pprof_module_convert only ($syms)" \
-    [ "$syms" = "gcp_pprof_module_abi gcp_pprof_module_convert " ]
+check "the module exports gcp_pprof_module_abi, _convert and _each_sample only ($syms)" \
+    [ "$syms" = "gcp_pprof_module_abi gcp_pprof_module_convert gcp_pprof_module_each_sample " ]
 lib="$top_builddir/.libs/libgcprof.so"
 if [ -f "$lib" ]; then
     needed=$(readelf -d "$lib" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | tr '\n' ' ')
@@ -132,11 +132,11 @@ cp "$tmp/self.dump" "$short/self.dump"
 GCPROF_PPROF_MODULE="$short/self.dump" drive "$tmp/self.dump" "$tmp/none.pb.gz"
 notfound "a file that is no ELF" "pprof module $short/self.dump cannot be loaded: invalid ELF"
 if command -v cc >/dev/null 2>&1; then
-    printf '%s\n' 'const unsigned gcp_pprof_module_abi = 2;' \
-        'int gcp_pprof_module_convert(void) { return 0; }' >"$short/abi2.c"
-    if cc -shared -fPIC -o "$short/abi2.so" "$short/abi2.c" 2>"$tmp/cc.err"; then
-        GCPROF_PPROF_MODULE="$short/abi2.so" drive "$tmp/self.dump" "$tmp/none.pb.gz"
-        notfound "another ABI's module" "pprof module $short/abi2.so: ABI 2, this libgcprof wants 1"
+    printf '%s\n' 'const unsigned gcp_pprof_module_abi = 1;' \
+        'int gcp_pprof_module_convert(void) { return 0; }' >"$short/abi1.c"
+    if cc -shared -fPIC -o "$short/abi1.so" "$short/abi1.c" 2>"$tmp/cc.err"; then
+        GCPROF_PPROF_MODULE="$short/abi1.so" drive "$tmp/self.dump" "$tmp/none.pb.gz"
+        notfound "another ABI's module" "pprof module $short/abi1.so: ABI 1, this libgcprof wants 2"
     else
         fail "cc: $(cat "$tmp/cc.err")"
     fi

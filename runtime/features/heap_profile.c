@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* memfd_create */
 #endif
 #include "collect.h"
+#include "heap_profile.h"
 #include "heap_sample.h"
 #include "pprof_module.h"
 #include "raw_alloc.h"
@@ -138,19 +139,29 @@ static int write_raw(const char *path)
     return why ? gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, why) : 0;
 }
 
-/* The dump in memory, then the module's pprof file at path. */
-static int write_pprof(const char *path)
+/* The dump in a memory file, handed to use(fd, arg). */
+static int with_dump(const char *who, int (*use)(int fd, void *arg), void *arg)
 {
     int fd = memfd_create("gcprof-heap-dump", MFD_CLOEXEC);
 
     if (fd < 0)
-        return gcp__fail(GCP_EIO, "gcp_heap_profile_write: no memory file for the dump: %s",
-                         strerror(errno));
+        return gcp__fail(GCP_EIO, "%s: no memory file for the dump: %s", who, strerror(errno));
     int rc = gcp__hs_dump(fd, (long)getpid()) == 0
-                 ? gcp__pprof_convert(fd, path)
-                 : gcp__fail(GCP_EIO, "gcp_heap_profile_write: the dump: %s", strerror(errno));
+                 ? use(fd, arg)
+                 : gcp__fail(GCP_EIO, "%s: the dump: %s", who, strerror(errno));
     close(fd);
     return rc;
+}
+
+static int convert_dump(int fd, void *path)
+{
+    return gcp__pprof_convert(fd, path);
+}
+
+/* The dump in memory, then the module's pprof file at path. */
+static int write_pprof(const char *path)
+{
+    return with_dump("gcp_heap_profile_write", convert_dump, (void *)path);
 }
 
 int gcp_heap_profile_write(const char *path, int format)
@@ -167,6 +178,36 @@ int gcp_heap_profile_write(const char *path, int format)
         rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_write: no heap profile was started");
     else
         rc = format == GCP_HEAP_FORMAT_RAW ? write_raw(path) : write_pprof(path);
+    pthread_mutex_unlock(&life);
+    return rc;
+}
+
+/* ---- the runtime's own profiles ------------------------------------------ */
+
+typedef struct each_job {
+    gcp__pprof_sample_fn *fn;
+    void *ctx;
+} each_job;
+
+static int each_in_dump(int fd, void *arg)
+{
+    each_job *j = arg;
+
+    return gcp__pprof_each_sample(fd, j->fn, j->ctx);
+}
+
+int gcp__heap_profile_take(const char *who, gcp__pprof_sample_fn *fn, void *ctx)
+{
+    each_job job = {fn, ctx};
+    int rc;
+
+    pthread_mutex_lock(&life);
+    if (!started || atomic_load(&gcp__heap_sampling)) {
+        rc = gcp__fail(GCP_ESTATE, "%s: no stopped heap profile to read", who);
+    } else {
+        rc = with_dump(who, each_in_dump, &job);
+        started = 0; /* the samples were the caller's: a later write finds none */
+    }
     pthread_mutex_unlock(&life);
     return rc;
 }

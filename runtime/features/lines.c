@@ -60,44 +60,66 @@ static long file_index(gcp_line_report *lr, const char *name, size_t cap)
     return (long)lr->n_files++;
 }
 
-/* Rows for every site that allocated, or left live objects, in the
- * window: after minus before, one per (file, line). */
-static int build_rows(gcp_line_report *lr, const gcp_site_stats *before, size_t nb,
-                      const gcp_site_stats *after, const gcp__site_window *win, size_t na)
+int gcp__lines_reserve(gcp_line_report *lr, size_t cap)
 {
-    lr->rows = calloc(na ? na : 1, sizeof *lr->rows);
-    lr->files = calloc(na ? na : 1, sizeof *lr->files);
-    if (!lr->rows || !lr->files)
+    lr->cap = cap ? cap : 1;
+    lr->rows = calloc(lr->cap, sizeof *lr->rows);
+    lr->files = calloc(lr->cap, sizeof *lr->files);
+    return lr->rows && lr->files ? 0 : -1;
+}
+
+/* Room for one more row and one more file. */
+static int make_room(gcp_line_report *lr)
+{
+    if (lr->n < lr->cap && lr->n_files < lr->cap)
+        return 0;
+    size_t cap = lr->cap * 2;
+    line_row *rows = realloc(lr->rows, cap * sizeof *rows);
+    if (rows)
+        lr->rows = rows;
+    file_group *files = realloc(lr->files, cap * sizeof *files);
+    if (files)
+        lr->files = files;
+    if (!rows || !files)
         return -1;
-    for (size_t i = 0; i < na; i++) {
-        const gcp_site_stats *a = &after[i], *b = i < nb ? &before[i] : NULL;
-        uint64_t allocs = a->objects_allocated - (b ? b->objects_allocated : 0);
-        uint64_t bytes = a->bytes_allocated - (b ? b->bytes_allocated : 0);
-        if (allocs == 0 && win[i].bytes_live == 0)
-            continue;
-        long f = file_index(lr, a->file, na);
-        if (f < 0)
-            return -1;
-        line_row *r = NULL;
-        for (size_t k = 0; k < lr->n && !r; k++)
-            if (lr->rows[k].file == (size_t)f && lr->rows[k].line == a->line)
-                r = &lr->rows[k]; /* two sites on one line: one row */
-        if (!r) {
-            r = &lr->rows[lr->n++];
-            r->file = (size_t)f;
-            r->line = a->line;
-            r->type = a->type;
-        } else if (r->type != a->type && (!r->type || !a->type || strcmp(r->type, a->type) != 0)) {
-            r->type = GCP__SEVERAL_TYPES;
-        }
-        r->allocations += allocs;
-        r->bytes_allocated += bytes;
-        r->bytes_live += win[i].bytes_live;
-        lr->files[f].allocations += allocs;
-        lr->files[f].bytes_allocated += bytes;
-        lr->files[f].bytes_live += win[i].bytes_live;
+    memset(rows + lr->cap, 0, (cap - lr->cap) * sizeof *rows);
+    memset(files + lr->cap, 0, (cap - lr->cap) * sizeof *files);
+    lr->cap = cap;
+    return 0;
+}
+
+int gcp__lines_add(gcp_line_report *lr, const char *file, int line, const char *type,
+                   uint64_t allocs, uint64_t bytes, uint64_t live)
+{
+    if (make_room(lr) != 0)
+        return -1;
+    long f = file_index(lr, file, lr->cap);
+    if (f < 0)
+        return -1;
+    line_row *r = NULL;
+    for (size_t k = 0; k < lr->n && !r; k++)
+        if (lr->rows[k].file == (size_t)f && lr->rows[k].line == line)
+            r = &lr->rows[k]; /* two sites on one line: one row */
+    if (!r) {
+        r = &lr->rows[lr->n++];
+        r->file = (size_t)f;
+        r->line = line;
+        r->type = type;
+    } else if (r->type != type && (!r->type || !type || strcmp(r->type, type) != 0)) {
+        r->type = GCP__SEVERAL_TYPES;
     }
-    /* Order the files, then renumber the rows' file indices to match. */
+    r->allocations += allocs;
+    r->bytes_allocated += bytes;
+    r->bytes_live += live;
+    lr->files[f].allocations += allocs;
+    lr->files[f].bytes_allocated += bytes;
+    lr->files[f].bytes_live += live;
+    return 0;
+}
+
+/* Orders the files, then renumbers the rows' file indices to match. */
+static int order_rows(gcp_line_report *lr)
+{
     size_t *rank = malloc((lr->n_files ? lr->n_files : 1) * sizeof *rank);
     file_group *sorted = malloc((lr->n_files ? lr->n_files : 1) * sizeof *sorted);
     if (!rank || !sorted) {
@@ -122,6 +144,24 @@ static int build_rows(gcp_line_report *lr, const gcp_site_stats *before, size_t 
     free(sorted);
     free(rank);
     qsort(lr->rows, lr->n, sizeof *lr->rows, by_file_line);
+    return 0;
+}
+
+/* Rows for every site that allocated, or left live objects, in the
+ * window: after minus before, one per (file, line). */
+static int build_rows(gcp_line_report *lr, const gcp_site_stats *before, size_t nb,
+                      const gcp_site_stats *after, const gcp__site_window *win, size_t na)
+{
+    if (gcp__lines_reserve(lr, na) != 0)
+        return -1;
+    for (size_t i = 0; i < na; i++) {
+        const gcp_site_stats *a = &after[i], *b = i < nb ? &before[i] : NULL;
+        uint64_t allocs = a->objects_allocated - (b ? b->objects_allocated : 0);
+        uint64_t bytes = a->bytes_allocated - (b ? b->bytes_allocated : 0);
+        if ((allocs || win[i].bytes_live) &&
+            gcp__lines_add(lr, a->file, a->line, a->type, allocs, bytes, win[i].bytes_live) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -154,7 +194,27 @@ static void summarise(gcp_line_report *lr, const gcp_report *out)
         s->flags |= GCP_LINES_UNATTRIBUTED;
 }
 
-static gcp_line_report *new_report(const char *name, const char *file)
+const char *gcp__lines_keep(gcp_line_report *lr, const char *str)
+{
+    for (size_t i = 0; i < lr->n_kept; i++)
+        if (strcmp(lr->kept[i], str) == 0)
+            return lr->kept[i];
+    char **more = realloc(lr->kept, (lr->n_kept + 1) * sizeof *more);
+    if (!more)
+        return NULL;
+    lr->kept = more;
+    return (lr->kept[lr->n_kept] = strdup(str)) ? lr->kept[lr->n_kept++] : NULL;
+}
+
+int gcp__lines_finish(gcp_line_report *lr, const gcp_report *out)
+{
+    if (order_rows(lr) != 0)
+        return -1;
+    summarise(lr, out);
+    return 0;
+}
+
+gcp_line_report *gcp__lines_new(const char *name, const char *file)
 {
     gcp_line_report *lr = calloc(1, sizeof *lr);
 
@@ -198,14 +258,13 @@ int gcp_profile_lines(const char *name, gcp_fn fn, void *env, const gcp_config *
         rc = gcp__sites_census_since(since, 1, &after, &win, &na);
     }
     gcp_sites_track(was_tracking);
-    gcp_line_report *lr = rc == 0 ? new_report(name, file) : NULL;
-    if (rc == 0 && (!lr || build_rows(lr, before, nb, after, win, na) < 0)) {
+    gcp_line_report *lr = rc == 0 ? gcp__lines_new(name, file) : NULL;
+    if (rc == 0 &&
+        (!lr || build_rows(lr, before, nb, after, win, na) < 0 || gcp__lines_finish(lr, out) < 0)) {
         gcp_line_report_free(lr);
         lr = NULL;
         rc = gcp__fail(GCP_ENOMEM, "gcp_profile_lines: no memory for the report");
     }
-    if (lr)
-        summarise(lr, out);
     free(before);
     free(after);
     free(win);
@@ -228,6 +287,9 @@ void gcp_line_report_free(gcp_line_report *lr)
         return;
     for (size_t i = 0; i < lr->n_files; i++)
         free(lr->files[i].name);
+    for (size_t i = 0; i < lr->n_kept; i++)
+        free(lr->kept[i]);
+    free(lr->kept);
     free(lr->files);
     free(lr->rows);
     free(lr->file);

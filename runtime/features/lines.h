@@ -31,7 +31,23 @@ struct gcp_line_report {
     size_t n_files;
     line_row *rows; /* by file (in files' order), then line */
     size_t n;
+    size_t cap; /* rows and files each have room for this many */
+    char **kept; /* strings the rows point at that the report owns */
+    size_t n_kept;
     gcp_line_summary sum;
 };
+
+/* Building one (lines.c): a new report for the caller's file, room for
+ * cap rows (more is made as rows are added), rows added (a second add to a
+ * (file, line) adds up), then ordered and summed against the closure's
+ * profile report. Each returns NULL or -1 when out of memory. */
+gcp_line_report *gcp__lines_new(const char *name, const char *file);
+int gcp__lines_reserve(gcp_line_report *lr, size_t cap);
+int gcp__lines_add(gcp_line_report *lr, const char *file, int line, const char *type,
+                   uint64_t allocs, uint64_t bytes, uint64_t live);
+int gcp__lines_finish(gcp_line_report *lr, const gcp_report *out);
+/* A copy of str that lives as long as the report (one per distinct
+ * string); NULL when out of memory. */
+const char *gcp__lines_keep(gcp_line_report *lr, const char *str);
 
 #endif

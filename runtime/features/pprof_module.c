@@ -63,9 +63,18 @@ static const char *module_path(char *buf, size_t size)
     return NULL;
 }
 
-/* Loads path and finds the convert function; the handle into *out. 0, or
- * GCP_ENOTFOUND said (nothing left open). */
-static int load(const char *path, void **out, gcp_pprof_module_convert_fn **convert)
+/* A loaded module: its handle and entry points, and what its loading
+ * brought (loaded_roots.h). */
+typedef struct module {
+    void *h;
+    gcp_pprof_module_convert_fn *convert;
+    gcp_pprof_module_each_sample_fn *each_sample;
+    gcp__loaded *came;
+} module;
+
+/* Loads path and finds its entry points into *m. 0, or GCP_ENOTFOUND
+ * said (nothing left open). */
+static int load(const char *path, module *m)
 {
     struct stat st;
     const unsigned *abi;
@@ -85,8 +94,8 @@ static int load(const char *path, void **out, gcp_pprof_module_convert_fn **conv
                          path, why);
     }
     abi = dlsym(h, GCP_PPROF_MODULE_ABI_SYMBOL);
-    *convert = (gcp_pprof_module_convert_fn *)dlsym(h, GCP_PPROF_MODULE_CONVERT_SYMBOL);
-    if (!abi || !*convert) {
+    m->convert = (gcp_pprof_module_convert_fn *)dlsym(h, GCP_PPROF_MODULE_CONVERT_SYMBOL);
+    if (!abi || !m->convert) {
         dlclose(h);
         return gcp__fail(GCP_ENOTFOUND,
                          "heap profile: %s is not the pprof module (no " GCP_PPROF_MODULE_ABI_SYMBOL
@@ -101,16 +110,53 @@ static int load(const char *path, void **out, gcp_pprof_module_convert_fn **conv
                          "release's)" ADVICE,
                          path, theirs, GCP_PPROF_MODULE_ABI);
     }
-    *out = h;
+    m->each_sample =
+        (gcp_pprof_module_each_sample_fn *)dlsym(h, GCP_PPROF_MODULE_EACH_SAMPLE_SYMBOL);
+    m->h = h;
     return 0;
+}
+
+/* Takes the lock and loads the module: 0 (then close_module), or an error
+ * said, the lock given back. */
+static int open_module(module *m)
+{
+    char buf[PATH_MAX];
+    const char *path = module_path(buf, sizeof buf);
+
+    memset(m, 0, sizeof *m);
+    if (!path)
+        return GCP_EINVAL;
+    pthread_mutex_lock(&lock);
+    gcp__loaded *before = gcp__loaded_now();
+    int rc = load(path, m);
+    /* The module, its libraries and what their constructors load. */
+    m->came = gcp__loaded_since(before);
+    if (rc != 0) {
+        gcp__loaded_free(m->came);
+        pthread_mutex_unlock(&lock);
+    }
+    return rc;
+}
+
+/* Unloads the module. libdw's constructor loads libdebuginfod (and 25
+ * more) for good: their data leave the roots. What appeared while the
+ * module worked is left alone: it could be the program's (loaded_roots.h). */
+static void close_module(module *m)
+{
+    dlclose(m->h);
+    gcp__loaded_exclude_stayed(m->came);
+    pthread_mutex_unlock(&lock);
+}
+
+static int module_failed(const char *err)
+{
+    return gcp__fail(GCP_EIO, "heap profile: %s", *err ? err : "the pprof module failed");
 }
 
 int gcp__pprof_convert(int raw_fd, const char *out_path)
 {
-    char buf[PATH_MAX], err[1024] = "";
-    gcp_pprof_module_convert_fn *convert = NULL;
-    const char *path;
-    void *h = NULL;
+    char err[1024] = "";
+    module m;
     int rc;
 
     GCP__REFUSE_IN_HOOK("heap profile");
@@ -118,23 +164,47 @@ int gcp__pprof_convert(int raw_fd, const char *out_path)
         return gcp__fail(GCP_EINVAL, "heap profile: bad descriptor %d for the raw dump", raw_fd);
     if (!out_path || !*out_path)
         return gcp__fail(GCP_EINVAL, "heap profile: no output file");
-    if (!(path = module_path(buf, sizeof buf)))
-        return GCP_EINVAL;
-    pthread_mutex_lock(&lock);
-    gcp__loaded *before = gcp__loaded_now();
-    rc = load(path, &h, &convert);
-    gcp__loaded *came = gcp__loaded_since(before); /* the module, its libraries, what they load */
-    if (rc == 0) {
-        rc = convert(raw_fd, out_path, err, sizeof err);
-        err[sizeof err - 1] = '\0';
-        dlclose(h);
-        if (rc != 0)
-            rc = gcp__fail(GCP_EIO, "heap profile: %s", *err ? err : "the pprof module failed");
+    if ((rc = open_module(&m)) != 0)
+        return rc;
+    rc = m.convert(raw_fd, out_path, err, sizeof err);
+    err[sizeof err - 1] = '\0';
+    close_module(&m);
+    return rc ? module_failed(err) : 0;
+}
+
+typedef struct sample_job {
+    gcp__pprof_sample_fn *fn;
+    void *ctx;
+    int rc; /* fn's */
+} sample_job;
+
+static int one_sample(const gcp_pprof_module_sample *s, void *arg)
+{
+    sample_job *j = arg;
+
+    return j->rc = j->fn(s, j->ctx);
+}
+
+int gcp__pprof_each_sample(int raw_fd, gcp__pprof_sample_fn *fn, void *ctx)
+{
+    char err[1024] = "";
+    sample_job job = {fn, ctx, 0};
+    module m;
+    int rc;
+
+    GCP__REFUSE_IN_HOOK("heap profile");
+    if (raw_fd < 0 || !fn)
+        return gcp__fail(GCP_EINVAL, "heap profile: %s", fn ? "bad descriptor" : "no function");
+    if ((rc = open_module(&m)) != 0)
+        return rc;
+    if (!m.each_sample) {
+        close_module(&m);
+        return gcp__fail(GCP_ENOTFOUND, "heap profile: the pprof module has no " GCP_PPROF_MODULE_EACH_SAMPLE_SYMBOL);
     }
-    /* libdw's constructor loads libdebuginfod (and 25 more) for good. What
-     * appears while the module converts is left alone: it could be the
-     * program's (loaded_roots.h). */
-    gcp__loaded_exclude_stayed(came);
-    pthread_mutex_unlock(&lock);
-    return rc;
+    rc = m.each_sample(raw_fd, one_sample, &job, err, sizeof err);
+    err[sizeof err - 1] = '\0';
+    close_module(&m);
+    if (rc != 0 && job.rc == rc)
+        return rc; /* fn's own, said by fn */
+    return rc ? module_failed(err) : 0;
 }

@@ -7,6 +7,8 @@
 #ifndef GCP_PPROF_MODULE_H
 #define GCP_PPROF_MODULE_H
 
+#include "pprof_module_abi.h"
+
 /* Converts the raw heap dump (doc/heap-dump-format.md) open at raw_fd,
  * read from offset 0 (raw_fd stays open and the caller's; its offset does
  * not move), into a gzip'd pprof profile at out_path, written whole or not
@@ -24,5 +26,13 @@
  *                  malformed, symbols could not be set up, out_path could
  *                  not be written (the module's message). */
 int gcp__pprof_convert(int raw_fd, const char *out_path);
+
+/* Symbolises the raw dump at raw_fd through the module and calls
+ * fn(sample, ctx) for each of its stacks, in the dump's order (the
+ * sampler's stack order), until fn returns non-zero. fn runs with the
+ * module loaded and its lock held: it must not write a heap profile. Returns
+ * 0, fn's non-zero return (fn says why), or as gcp__pprof_convert. */
+typedef int gcp__pprof_sample_fn(const gcp_pprof_module_sample *sample, void *ctx);
+int gcp__pprof_each_sample(int raw_fd, gcp__pprof_sample_fn *fn, void *ctx);
 
 #endif /* GCP_PPROF_MODULE_H */

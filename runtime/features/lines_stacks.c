@@ -1,0 +1,156 @@
+/*
+ * lines_stacks.c - gcp_profile_lines_by_caller: the line table from a
+ * heap profile at every allocation, taken around the closure, each
+ * allocation charged to the line of the caller's file that its call stack
+ * passes through, innermost first. So a helper's allocations (in another
+ * file, a library, the runtime's containers) count at the caller's line
+ * that called it, as memory_profiler charges a Python function's lines;
+ * and the program's own GC_MALLOC calls count as gcp_alloc's do.
+ *
+ * The stacks are symbolised by the pprof module (DWARF lines, inlined
+ * frames expanded), which must be there: GCP_ENOTFOUND otherwise.
+ */
+#include "heap_profile.h"
+#include "lines.h"
+
+#include <string.h>
+
+#define WHO "gcp_profile_lines_by_caller"
+
+/* The closure is called from a function of its own section: a frame there
+ * is where the closure's stack ends, so frames beyond it (the profiler,
+ * and the code that asked for the table, which is in the caller's file
+ * too) are never charged. */
+#define GATE_TEXT __attribute__((section("gcp_gate_text"), noinline))
+extern const char __start_gcp_gate_text[] __attribute__((visibility("hidden")));
+extern const char __stop_gcp_gate_text[] __attribute__((visibility("hidden")));
+
+static int in_gate(uint64_t address)
+{
+    return address >= (uintptr_t)__start_gcp_gate_text &&
+           address < (uintptr_t)__stop_gcp_gate_text;
+}
+
+typedef struct gate {
+    gcp_fn fn;
+    void *env;
+} gate;
+
+/* Calls the closure, never as a tail call (its frame must stay). */
+GATE_TEXT static int call_through_gate(void *arg)
+{
+    const gate *g = arg;
+    int rc = g->fn(g->env);
+
+    __asm__ volatile("" ::: "memory");
+    return rc;
+}
+
+/* file names `want` as the compiler saw it (__FILE__: relative to where
+ * it ran, maybe "../src/x.c") when DWARF's name is it or ends in it after
+ * a '/' (DWARF's names are the compilation directory joined to it). */
+static int same_file(const char *dwarf, const char *want)
+{
+    size_t a = strlen(dwarf), b = strlen(want);
+
+    if (a == b)
+        return strcmp(dwarf, want) == 0;
+    return a > b && dwarf[a - b - 1] == '/' && strcmp(dwarf + a - b, want) == 0;
+}
+
+typedef struct charge {
+    gcp_line_report *lr;
+} charge;
+
+/* One stack's allocations on the line they are charged to: the innermost
+ * frame in the caller's file, else the innermost with a line, else "(no
+ * site)", looking no further than the gate. -1 (out of memory) stops the
+ * walk. */
+static int charge_stack(const gcp_pprof_module_sample *s, void *arg)
+{
+    gcp_line_report *lr = ((charge *)arg)->lr;
+    const gcp_pprof_module_frame *at = NULL, *known = NULL;
+    const char *file = GCP__UNKNOWN_SITE_FILE, *type = NULL;
+    int line = 0;
+
+    if (s->value[0] <= 0 && s->value[3] <= 0)
+        return 0;
+    for (size_t d = 0; d < s->depth && !at; d++) {
+        const gcp_pprof_module_frame *f = &s->frames[d];
+        if (in_gate(f->address))
+            break; /* the closure's stack ends here */
+        if (!*f->file || f->line <= 0)
+            continue;
+        if (!known)
+            known = f;
+        if (same_file(f->file, lr->file))
+            at = f;
+    }
+    if (at) {
+        file = lr->file;
+        line = (int)at->line;
+    } else if (known) {
+        file = known->file;
+        line = (int)known->line;
+    }
+    if (*s->type && !(type = gcp__lines_keep(lr, s->type)))
+        return -1;
+    return gcp__lines_add(lr, file, line, type, (uint64_t)s->value[0], (uint64_t)s->value[1],
+                          (uint64_t)(s->value[3] > 0 ? s->value[3] : 0));
+}
+
+/* The closure under a profile of every allocation; its forced collection
+ * (or ours) is the sweep that "live after" reads. */
+static int profile_sampled(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
+                           gcp_report *out)
+{
+    static const gcp_heap_profile_options every = {.rate = 1};
+    int rc = gcp_heap_profile_start(&every);
+
+    if (rc == GCP_ESTATE)
+        return gcp__fail(GCP_ESTATE,
+                         WHO ": a heap profile already samples; the line table needs one of its "
+                             "own (every allocation): stop it first");
+    if (rc != 0)
+        return rc;
+    gate g = {fn, env};
+    rc = gcp_profile(name, call_through_gate, &g, cfg, out);
+    if (rc == 0 && (out->profiler_gc_time == 0 || (out->notes & GCP_NOTE_FORCED_GC_SKIPPED)))
+        gcp_collect();
+    gcp_heap_profile_stop();
+    return rc;
+}
+
+int gcp_profile_lines_by_caller(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
+                                const char *file, gcp_report *out, gcp_line_report **lines)
+{
+    if (!lines || !file || !out)
+        return gcp__fail(GCP_EINVAL, WHO ": %s is NULL",
+                         !lines ? "lines"
+                         : !file ? "file"
+                                 : "out");
+    *lines = NULL;
+    GCP__REFUSE_IN_HOOK(WHO);
+    if (gcp_init() != 0)
+        return GCP_ESTATE;
+    int rc = profile_sampled(name, fn, env, cfg, out);
+    if (rc != 0)
+        return rc;
+    gcp_line_report *lr = gcp__lines_new(name, file);
+    if (!lr || gcp__lines_reserve(lr, 64) != 0) {
+        gcp_line_report_free(lr);
+        return gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
+    }
+    charge c = {lr};
+    rc = gcp__heap_profile_take(WHO, charge_stack, &c);
+    if (rc == -1)
+        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
+    if (rc == 0 && gcp__lines_finish(lr, out) != 0)
+        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
+    if (rc != 0) {
+        gcp_line_report_free(lr);
+        return rc;
+    }
+    *lines = lr;
+    return 0;
+}
