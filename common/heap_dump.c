@@ -139,6 +139,21 @@ static void count_in_use(void)
     }
 }
 
+size_t gcp__hs_inuse(double *bytes, double *objects, size_t cap)
+{
+    if (!gcp__hs)
+        return 0;
+    gcp__hs_lock();
+    count_in_use();
+    size_t n = gcp__hs->nstacks;
+    for (size_t s = 0; s < n && s < cap; s++) {
+        bytes[s] = gcp__hs->stacks[s].inuse_bytes;
+        objects[s] = gcp__hs->stacks[s].inuse_objects;
+    }
+    gcp__hs_unlock();
+    return n;
+}
+
 static int64_t rounded(double v)
 {
     return (int64_t)(v + 0.5);

@@ -77,6 +77,11 @@ void gcp__hs_sweep(int (*is_marked)(const void *), unsigned long gc_no);
  * caller's; the start time is gcp__hs_start's. */
 int gcp__hs_dump(int fd, long pid);
 
+/* In use per stack as of the latest sweep (the estimates a dump writes):
+ * bytes and objects of stacks [0, min(n, cap)), in the dump's order.
+ * Returns n, the stacks there are. */
+size_t gcp__hs_inuse(double *bytes, double *objects, size_t cap);
+
 /* bdwgc's object kind number k by name: "normal", "atomic",
  * "uncollectable", "atomic-uncollectable", then "kind-K" (a program's
  * own kinds). A static string. */

@@ -911,10 +911,25 @@ typedef struct gcp_leak_options {
     double threshold_bytes; /* persistent growth per iteration that is a leak
                                (>=, so a leak of exactly this much is found);
                                0: 16 */
-    uint64_t reserved_[4];  /* zero */
+    uint32_t flags;         /* GCP_LEAK_*; 0: by site, runtime objects */
+    uint32_t reserved32_;   /* zero */
+    uint64_t reserved_[3];  /* zero */
 } gcp_leak_options;
 
 #define GCP_LEAK_NO_WARMUP ((size_t)-1)
+
+/* gcp_leak_options.flags. GCP_LEAK_BY_STACK: a heap profile of every
+ * allocation runs for the check (as gcp_heap_profile_start with rate 1:
+ * gcp_alloc & co. and the program's own GC_MALLOC, GC_malloc_atomic,
+ * GC_strdup ... calls); "live" is then what of everything allocated since
+ * the check began was marked by each collection (objects and bytes), and
+ * the report's sites are the growing call stacks, fastest first, each
+ * named by its innermost frame with a source line (DWARF, through the
+ * pprof module) with its whole stack, up to the operation's call, in
+ * gcp_leak_report_stack. The report then owns memory: release it with
+ * gcp_leak_report_release. Fails with GCP_ESTATE when a heap profile
+ * already samples, GCP_ENOTFOUND without libunwind or the pprof module. */
+#define GCP_LEAK_BY_STACK (1u << 0)
 
 /* The defaults: all zero, as {0}. */
 GCP_EXPORT void gcp_leak_options_init(gcp_leak_options *opt);
@@ -952,7 +967,11 @@ typedef struct gcp_leak_report {
     double persistent_per_iteration; /* (persistent - fall) bytes / span */
     double p_value; /* at most this chance that live bytes with no trend, in
                        random order, pass: 1 / C(2q, q); 1/3432 at 30 */
-    uint64_t reserved_[8]; /* cleared */
+    union {
+        struct gcp_leak_stacks *p; /* GCP_LEAK_BY_STACK's; private */
+        uint64_t word_;
+    } stacks_;
+    uint64_t reserved_[7]; /* cleared */
 } gcp_leak_report;
 
 /* Run fn(env) warmup + iterations times; after each measured run collect
@@ -972,6 +991,18 @@ typedef struct gcp_leak_report {
  * (doc/profiler.md, "Leak checks"). */
 GCP_EXPORT int gcp_leak_check(const char *name, gcp_fn fn, void *env, const gcp_leak_options *opt,
                               gcp_leak_report *out);
+
+/* The call stack of a GCP_LEAK_BY_STACK report's i-th site, one frame a
+ * line, innermost first, "function (file:line)" (what is unknown left
+ * out, an address when nothing is known), down to the operation's call;
+ * NULL for another report or i >= n_sites. Valid until
+ * gcp_leak_report_release. */
+GCP_EXPORT const char *gcp_leak_report_stack(const gcp_leak_report *report, size_t i);
+/* Frees what a GCP_LEAK_BY_STACK check gave the report (its sites' names
+ * and stacks) and clears its sites. NULL, and reports of other checks, are
+ * fine; twice is fine. A report passed to gcp_leak_check again without it
+ * leaks that memory. */
+GCP_EXPORT void gcp_leak_report_release(gcp_leak_report *report);
 
 /* Live runtime objects right after a full collection, counted exactly. */
 typedef struct gcp_live_counts {

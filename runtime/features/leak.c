@@ -46,7 +46,9 @@
 #include <string.h>
 
 #include "collect.h"
+#include "gate.h"
 #include "leak_sites.h"
+#include "leak_stacks.h"
 
 #define DEFAULT_ITERATIONS 30
 #define DEFAULT_WARMUP     3
@@ -206,7 +208,10 @@ static int check_options(const gcp_leak_options *opt)
                          opt->threshold_bytes);
     if (opt->warmup > SIZE_MAX - opt->iterations)
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: warmup + iterations overflows size_t");
-    if (!gcp__zero(opt->reserved_, sizeof opt->reserved_))
+    if (opt->flags & ~(uint32_t)GCP_LEAK_BY_STACK)
+        return gcp__fail(GCP_EINVAL, "gcp_leak_check: unknown flags 0x%x in opt->flags",
+                         (unsigned)(opt->flags & ~(uint32_t)GCP_LEAK_BY_STACK));
+    if (opt->reserved32_ || !gcp__zero(opt->reserved_, sizeof opt->reserved_))
         return gcp__fail(GCP_EINVAL, "gcp_leak_check: opt->reserved_ is not zero (start from {0})");
     return 0;
 }
@@ -236,16 +241,20 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
     fit bytes = {0}, objects = {0};
     persist growth;
     gcp__site_growth sites;
-    int by_site;
+    gcp__stack_growth stacks;
+    int by_stack = (opt->flags & GCP_LEAK_BY_STACK) != 0, by_site, rc;
 
     report_init(out, name);
     gcp__site_growth_init(&sites);
-    by_site = gcp_sites_track(-1);
+    by_site = !by_stack && gcp_sites_track(-1);
+    if (by_stack && (rc = gcp__stack_growth_start(&stacks)) != 0)
+        return rc;
 
     size_t n = opt->iterations;
     persist_init(&growth, n);
     for (size_t i = 0; i < opt->warmup + n; i++) {
-        int status = fn(env);
+        /* Through the gate when stacks are read: they end there. */
+        int status = by_stack ? gcp__gate_call(fn, env) : fn(env);
         if (status != 0 && out->status == 0)
             out->status = status;
         if (i < opt->warmup)
@@ -254,12 +263,18 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
         gcp__clear_own_frames();
         if (GC_is_disabled()) { /* by fn: the census would repeat stale marks */
             gcp__site_growth_free(&sites);
+            if (by_stack)
+                gcp__stack_growth_finish(&stacks, 0, NULL);
             return gcp__fail(GCP_EINVAL, "gcp_leak_check: collection was disabled during run %zu",
                              i + 1);
         }
         gcp__counts live;
         collect_and_count(&live);
         size_t k = i - opt->warmup;
+        if (by_stack && gcp__stack_growth_add(&stacks, k, &live.bytes, &live.objects) < 0) {
+            gcp__stack_growth_finish(&stacks, 0, NULL);
+            return gcp__fail(GCP_ENOMEM, "gcp_leak_check: no memory for the stacks' counts");
+        }
         if (out->live_bytes)
             out->live_bytes[k] = live.bytes;
         if (k == 0)
@@ -285,7 +300,7 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
     if (by_site)
         gcp__site_growth_result(&sites, opt->threshold_bytes, out);
     gcp__site_growth_free(&sites);
-    return 0;
+    return by_stack ? gcp__stack_growth_finish(&stacks, opt->threshold_bytes, out) : 0;
 }
 
 /* out->live_bytes, when not NULL, must have opt->iterations slots. */

@@ -1,12 +1,15 @@
 /*
  * leak_print.c - a leak check's report (gcp_leak_check) for people and as
- * JSON: every field, the verdict's figures and the growing sites. Uses
- * the report's public fields only.
+ * JSON: every field, the verdict's figures and the growing sites (with
+ * their stacks, by GCP_LEAK_BY_STACK). Uses the report's public fields
+ * and functions only.
  */
 #include "collect.h"
 #include "json_num.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define N_SITE_SLOTS (sizeof ((gcp_leak_report *)0)->sites / sizeof ((gcp_leak_report *)0)->sites[0])
 
@@ -29,6 +32,20 @@ static void put_line_text(FILE *fp, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++)
         fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
+}
+
+/* A site's stack, a frame a line under it. */
+static void put_stack(FILE *fp, const char *stack)
+{
+    while (stack && *stack) {
+        const char *end = strchr(stack, '\n');
+        fputs("        at ", fp);
+        for (; *stack && stack != end; stack++)
+            fputc((unsigned char)*stack < 0x20 || *stack == 0x7f ? '?' : *stack, fp);
+        fputc('\n', fp);
+        if (end)
+            stack = end + 1;
+    }
 }
 
 int gcp_leak_report_print(FILE *fp, const gcp_leak_report *r)
@@ -72,6 +89,7 @@ int gcp_leak_report_print(FILE *fp, const gcp_leak_report *r)
             put_line_text(fp, s->type);
         }
         fputc('\n', fp);
+        put_stack(fp, gcp_leak_report_stack(r, i));
     }
     return gcp__write_done(fp, "gcp_leak_report_print");
 }
@@ -88,6 +106,24 @@ static void put_str_or_null(FILE *fp, const char *s)
         gcp__json_str(fp, s);
     else
         fputs("null", fp);
+}
+
+/* A site's stack as "stack": [frame, ...], when it has one. */
+static void put_json_stack(FILE *fp, const char *stack)
+{
+    if (!stack)
+        return;
+    fputs(", \"stack\": [", fp);
+    for (int first = 1; *stack; first = 0) {
+        const char *end = strchr(stack, '\n');
+        size_t len = end ? (size_t)(end - stack) : strlen(stack);
+        char *frame = strndup(stack, len);
+        fputs(first ? "" : ", ", fp);
+        put_str_or_null(fp, frame ? frame : "?");
+        free(frame);
+        stack += len + (end ? 1 : 0);
+    }
+    fputc(']', fp);
 }
 
 int gcp_leak_report_write_json(FILE *fp, const gcp_leak_report *r)
@@ -124,6 +160,7 @@ int gcp_leak_report_write_json(FILE *fp, const gcp_leak_report *r)
             fputs(", \"type\": ", fp);
             put_str_or_null(fp, s->type);
         }
+        put_json_stack(fp, gcp_leak_report_stack(r, i));
         fputc('}', fp);
     }
     fputs("], \"live_bytes\": ", fp);

@@ -10,41 +10,13 @@
  * The stacks are symbolised by the pprof module (DWARF lines, inlined
  * frames expanded), which must be there: GCP_ENOTFOUND otherwise.
  */
+#include "gate.h"
 #include "heap_profile.h"
 #include "lines.h"
 
 #include <string.h>
 
 #define WHO "gcp_profile_lines_by_caller"
-
-/* The closure is called from a function of its own section: a frame there
- * is where the closure's stack ends, so frames beyond it (the profiler,
- * and the code that asked for the table, which is in the caller's file
- * too) are never charged. */
-#define GATE_TEXT __attribute__((section("gcp_gate_text"), noinline))
-extern const char __start_gcp_gate_text[] __attribute__((visibility("hidden")));
-extern const char __stop_gcp_gate_text[] __attribute__((visibility("hidden")));
-
-static int in_gate(uint64_t address)
-{
-    return address >= (uintptr_t)__start_gcp_gate_text &&
-           address < (uintptr_t)__stop_gcp_gate_text;
-}
-
-typedef struct gate {
-    gcp_fn fn;
-    void *env;
-} gate;
-
-/* Calls the closure, never as a tail call (its frame must stay). */
-GATE_TEXT static int call_through_gate(void *arg)
-{
-    const gate *g = arg;
-    int rc = g->fn(g->env);
-
-    __asm__ volatile("" ::: "memory");
-    return rc;
-}
 
 /* file names `want` as the compiler saw it (__FILE__: relative to where
  * it ran, maybe "../src/x.c") when DWARF's name is it or ends in it after
@@ -77,7 +49,7 @@ static int charge_stack(const gcp_pprof_module_sample *s, void *arg)
         return 0;
     for (size_t d = 0; d < s->depth && !at; d++) {
         const gcp_pprof_module_frame *f = &s->frames[d];
-        if (in_gate(f->address))
+        if (gcp__gate_contains(f->address))
             break; /* the closure's stack ends here */
         if (!*f->file || f->line <= 0)
             continue;
@@ -99,6 +71,21 @@ static int charge_stack(const gcp_pprof_module_sample *s, void *arg)
                           (uint64_t)(s->value[3] > 0 ? s->value[3] : 0));
 }
 
+typedef struct gate {
+    gcp_fn fn;
+    void *env;
+} gate;
+
+/* The closure, called through the gate: frames beyond it are never
+ * charged (the profiler's, and the code that asked for the table, which is
+ * in the caller's file too). */
+static int through_gate(void *arg)
+{
+    const gate *g = arg;
+
+    return gcp__gate_call(g->fn, g->env);
+}
+
 /* The closure under a profile of every allocation; its forced collection
  * (or ours) is the sweep that "live after" reads. */
 static int profile_sampled(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
@@ -114,7 +101,7 @@ static int profile_sampled(const char *name, gcp_fn fn, void *env, const gcp_con
     if (rc != 0)
         return rc;
     gate g = {fn, env};
-    rc = gcp_profile(name, call_through_gate, &g, cfg, out);
+    rc = gcp_profile(name, through_gate, &g, cfg, out);
     if (rc == 0 && (out->profiler_gc_time == 0 || (out->notes & GCP_NOTE_FORCED_GC_SKIPPED)))
         gcp_collect();
     gcp_heap_profile_stop();

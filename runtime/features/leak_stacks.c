@@ -1,0 +1,228 @@
+/*
+ * leak_stacks.c - the leak check by call stack (leak_stacks.h) and what
+ * the report holds for it: each growing stack's frames and their text,
+ * which the sites' names point into, freed by gcp_leak_report_release.
+ */
+#include "collect.h"
+#include "gate.h"
+#include "heap_profile.h"
+#include "heap_sampler.h"
+#include "leak_stacks.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WHO   "gcp_leak_check"
+#define SLOTS (sizeof((gcp_leak_report *)0)->sites / sizeof((gcp_leak_report *)0)->sites[0])
+
+typedef struct leak_frame {
+    char *function, *file; /* "" when unknown */
+    int line;
+    uint64_t address;
+} leak_frame;
+
+struct gcp_leak_stacks {
+    size_t n;
+    struct {
+        leak_frame *frames;
+        size_t depth;
+        char *text;
+        char *type; /* GCP_NEW's T, or NULL */
+    } stack[SLOTS];
+};
+
+int gcp__stack_growth_start(gcp__stack_growth *g)
+{
+    static const gcp_heap_profile_options every = {.rate = 1};
+    int rc;
+
+    memset(g, 0, sizeof *g);
+    if ((rc = gcp_heap_profile_start(&every)) == GCP_ESTATE)
+        return gcp__fail(GCP_ESTATE, WHO ": GCP_LEAK_BY_STACK needs a heap profile of its own, "
+                                     "and one already samples: stop it first");
+    return rc;
+}
+
+int gcp__stack_growth_add(gcp__stack_growth *g, size_t x, uint64_t *bytes, uint64_t *objects)
+{
+    size_t n = gcp__hs_inuse(g->bytes, g->objects, g->cap);
+
+    while (n > g->cap) { /* stacks were added: room for them, and again */
+        size_t cap = n + n / 2 + 64;
+        double *b = realloc(g->bytes, cap * sizeof *b);
+        if (b)
+            g->bytes = b;
+        double *o = b ? realloc(g->objects, cap * sizeof *o) : NULL;
+        if (!o)
+            return -1;
+        g->objects = o;
+        g->cap = cap;
+        n = gcp__hs_inuse(g->bytes, g->objects, g->cap);
+    }
+    double sb = 0, so = 0;
+    for (size_t i = 0; i < n; i++) {
+        sb += g->bytes[i];
+        so += g->objects[i];
+    }
+    *bytes = (uint64_t)(sb + 0.5);
+    *objects = (uint64_t)(so + 0.5);
+    return gcp__slopes_add(&g->slopes, x, g->bytes, n);
+}
+
+/* ---- symbolising the chosen stacks ------------------------------------------ */
+
+typedef struct chosen {
+    const size_t *idx;
+    const double *slope;
+    size_t n, seen; /* chosen stacks; samples seen so far (the stack index) */
+    gcp_leak_report *out;
+} chosen;
+
+static char *copy(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+/* One frame a line: "function (file:line)", what is unknown left out. */
+static char *stack_text(const leak_frame *f, size_t depth)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+
+    if (!fp)
+        return NULL;
+    for (size_t d = 0; d < depth; d++) {
+        if (d)
+            fputc('\n', fp);
+        if (*f[d].function)
+            fputs(f[d].function, fp);
+        else if (!*f[d].file)
+            fprintf(fp, "0x%" PRIx64, f[d].address);
+        if (*f[d].file)
+            fprintf(fp, "%s(%s:%d)", *f[d].function ? " " : "", f[d].file, f[d].line);
+    }
+    if (fclose(fp) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Frames up to the gate, copied; the text. -1 out of memory. */
+static int keep_stack(struct gcp_leak_stacks *st, size_t k, const gcp_pprof_module_sample *s)
+{
+    size_t depth = 0;
+
+    while (depth < s->depth && !gcp__gate_contains(s->frames[depth].address))
+        depth++;
+    leak_frame *f = calloc(depth ? depth : 1, sizeof *f);
+    st->stack[k].frames = f;
+    if (!f)
+        return -1;
+    for (size_t d = 0; d < depth; d++) {
+        const gcp_pprof_module_frame *m = &s->frames[d];
+        f[d] = (leak_frame){copy(m->function), copy(m->file), (int)m->line, m->address};
+        st->stack[k].depth = d + 1;
+        if (!f[d].function || !f[d].file)
+            return -1;
+    }
+    return (st->stack[k].text = stack_text(f, depth)) ? 0 : -1;
+}
+
+/* The site a stack is named by: its innermost frame with a line (else
+ * its innermost). */
+static void name_site(const struct gcp_leak_stacks *st, size_t k, struct gcp_leak_site *site)
+{
+    const leak_frame *f = st->stack[k].frames, *at = st->stack[k].depth ? f : NULL;
+
+    for (size_t d = 0; d < st->stack[k].depth; d++)
+        if (*f[d].file && f[d].line > 0) {
+            at = &f[d];
+            break;
+        }
+    site->file = at ? at->file : "";
+    site->func = at ? at->function : "";
+    site->line = at ? at->line : 0;
+}
+
+static int each_stack(const gcp_pprof_module_sample *s, void *arg)
+{
+    chosen *c = arg;
+    size_t i = c->seen++;
+
+    for (size_t k = 0; k < c->n; k++) {
+        if (c->idx[k] != i)
+            continue;
+        struct gcp_leak_stacks *st = c->out->stacks_.p;
+        if (keep_stack(st, k, s) != 0)
+            return -1;
+        struct gcp_leak_site *site = &c->out->sites[k];
+        name_site(st, k, site);
+        site->bytes_per_iteration = c->slope[k];
+        if (*s->type && !(st->stack[k].type = strdup(s->type)))
+            return -1;
+        site->type = st->stack[k].type;
+        st->n = k + 1 > st->n ? k + 1 : st->n;
+    }
+    return 0;
+}
+
+int gcp__stack_growth_finish(gcp__stack_growth *g, double threshold, gcp_leak_report *out)
+{
+    size_t idx[SLOTS];
+    double slope[SLOTS];
+    int rc = 0;
+
+    gcp_heap_profile_stop();
+    size_t n = out ? gcp__slopes_top(&g->slopes, threshold, idx, slope, SLOTS) : 0;
+    gcp__slopes_free(&g->slopes);
+    free(g->bytes);
+    free(g->objects);
+    memset(g, 0, sizeof *g);
+    chosen c = {idx, slope, n, 0, out};
+    if (out && !(out->stacks_.p = calloc(1, sizeof *out->stacks_.p)))
+        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
+    else if (out)
+        rc = gcp__heap_profile_take(WHO, each_stack, &c); /* forgets the profile too */
+    if (rc == -1)
+        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
+    if (out) {
+        out->n_sites = rc == 0 ? n : 0;
+        if (rc != 0)
+            gcp_leak_report_release(out);
+    }
+    return rc;
+}
+
+/* ---- the report's side -------------------------------------------------------- */
+
+const char *gcp_leak_report_stack(const gcp_leak_report *r, size_t i)
+{
+    const struct gcp_leak_stacks *st = r ? r->stacks_.p : NULL;
+
+    return st && i < st->n && i < r->n_sites ? st->stack[i].text : NULL;
+}
+
+void gcp_leak_report_release(gcp_leak_report *r)
+{
+    struct gcp_leak_stacks *st = r ? r->stacks_.p : NULL;
+
+    if (!st)
+        return;
+    for (size_t k = 0; k < SLOTS; k++) {
+        for (size_t d = 0; d < st->stack[k].depth; d++) {
+            free(st->stack[k].frames[d].function);
+            free(st->stack[k].frames[d].file);
+        }
+        free(st->stack[k].frames);
+        free(st->stack[k].text);
+        free(st->stack[k].type);
+    }
+    free(st);
+    r->stacks_.p = NULL;
+    memset(r->sites, 0, sizeof r->sites);
+    r->n_sites = 0;
+}
