@@ -8,9 +8,11 @@
  * collector reclaims and the check must not mistake for a leak.
  *
  *     leak_hunt [--quick] [--iterations N] [--threshold-kb X] [--verbose]
- *               [--only leaky|fixed]
+ *               [--only leaky|fixed] [--by-stack]
  *
- * With GCPROF_SITES=1 (site tracking) a leak names the lines it grows at.
+ * With GCPROF_SITES=1 (site tracking) a leak names the lines it grows at;
+ * with --by-stack (GCP_LEAK_BY_STACK) the call stacks it grows from, the
+ * library's own allocations for the map included.
  *
  * Exit status 1 when a checked handler leaks (so it can gate CI), 2 on a
  * usage error.
@@ -97,7 +99,7 @@ typedef struct args {
 static int usage(void)
 {
     fprintf(stderr, "usage: leak_hunt [--quick] [--iterations N] [--threshold-kb X] [--verbose] "
-                    "[--only leaky|fixed]\n");
+                    "[--only leaky|fixed] [--by-stack]\n");
     return 2;
 }
 
@@ -114,6 +116,8 @@ static int parse_args(int argc, char **argv, args *a)
         if (strcmp(argv[i], "--quick") == 0) {
             a->opt.iterations = 8;
             a->opt.warmup = 1;
+        } else if (strcmp(argv[i], "--by-stack") == 0) {
+            a->opt.flags |= GCP_LEAK_BY_STACK;
         } else if (strcmp(argv[i], "--verbose") == 0) {
             a->verbose = 1;
         } else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
@@ -154,9 +158,16 @@ static int check(const char *name, gcp_fn fn, server *s, const args *a)
            name, r.has_leak ? "LEAK" : "ok  ", r.bytes_per_iteration, r.objects_per_iteration,
            r.r_squared, (unsigned long long)r.live_bytes_first,
            (unsigned long long)r.live_bytes_last);
-    for (size_t i = 0; i < r.n_sites; i++)
+    for (size_t i = 0; i < r.n_sites; i++) {
         printf("               grows %+.1f bytes/iteration at %s:%d (%s)\n",
                r.sites[i].bytes_per_iteration, r.sites[i].file, r.sites[i].line, r.sites[i].func);
+        const char *stack = gcp_leak_report_stack(&r, i);
+        for (const char *p = stack; p && *p;) { /* one frame a line */
+            size_t n = strcspn(p, "\n");
+            printf("                 at %.*s\n", (int)n, p);
+            p += n + (p[n] == '\n');
+        }
+    }
     if (a->verbose && series) {
         printf("               live bytes after each iteration:");
         for (size_t i = 0; i < r.iterations; i++)
@@ -164,6 +175,7 @@ static int check(const char *name, gcp_fn fn, server *s, const args *a)
         printf("\n");
     }
     free(series);
+    gcp_leak_report_release(&r);
     return r.has_leak;
 }
 
