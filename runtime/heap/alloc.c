@@ -11,12 +11,12 @@
 
 /* The header may wrap them in site-capturing macros, which the
  * parentheses step around. */
-/* While a heap profile samples: the allocation and its sample, apart from
- * the entry points, whose path without a profile stays a tail call. */
+/* An allocation a heap profile samples (gcp__heap_due said so): apart
+ * from the entry points, whose path otherwise stays a tail call. */
 GCP__ALLOC_TEXT static void *alloc_sampled(int kind_ix, size_t size, const void *caller)
 {
     void *op = gcp__alloc_kind(kind_ix, size);
-    gcp__heap_maybe_sample(op, size, kind_ix == GCP__ATOMIC ? "atomic" : "normal", NULL, 0, caller);
+    gcp__heap_sample_due(op, size, kind_ix == GCP__ATOMIC ? "atomic" : "normal", NULL, 0, caller);
     return op;
 }
 
@@ -24,7 +24,7 @@ GCP__ALLOC_TEXT void *(gcp_alloc)(size_t size)
 {
     if (__builtin_expect(gcp__sites_tracking(), 0))
         return gcp_alloc_at(size, &gcp__site_unknown);
-    if (gcp__heap_profiling())
+    if (gcp__heap_due(size))
         return alloc_sampled(GCP__NORMAL, size, __builtin_return_address(0));
     return gcp__alloc_kind(GCP__NORMAL, size);
 }
@@ -33,7 +33,7 @@ GCP__ALLOC_TEXT void *(gcp_alloc_atomic)(size_t size)
 {
     if (__builtin_expect(gcp__sites_tracking(), 0))
         return gcp_alloc_atomic_at(size, &gcp__site_unknown_atomic);
-    if (gcp__heap_profiling())
+    if (gcp__heap_due(size))
         return alloc_sampled(GCP__ATOMIC, size, __builtin_return_address(0));
     return gcp__alloc_kind(GCP__ATOMIC, size);
 }

@@ -81,6 +81,32 @@ gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *
     }
 }
 
+/* The same split in two, for entry points that know the size before they
+ * allocate: gcp__heap_due counts the allocation down first (0 without a
+ * profile: a load and a branch; with one, a compare of the generation, one
+ * thread-local subtraction and a branch), so the common case stays a tail
+ * call of the allocator; only when it says so does the entry point
+ * allocate and call gcp__heap_sample_due (the sample and the wipe). */
+static inline int gcp__heap_due(size_t requested)
+{
+    int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
+
+    return __builtin_expect(on, 0) &&
+           (__builtin_expect(gcp__heap_gen != on, 0) ||
+            gcp__hs_tick(&gcp__heap_countdown, requested ? requested : 1));
+}
+
+static inline __attribute__((always_inline)) void
+gcp__heap_sample_due(void *p, size_t requested, const char *kind, const char *type, int inner,
+                     const void *caller)
+{
+    if (p) {
+        gcp__heap_sample(p, requested ? requested : 1, kind, type, inner, caller);
+        if (gcp__heap_wipe)
+            gcp__wipe_below_sp(gcp__heap_wipe);
+    }
+}
+
 /* At the end of a collection (the event hook, RECLAIM_END): samples whose
  * object the collector did not mark are dropped. */
 void gcp__heap_sample_sweep(void);

@@ -71,11 +71,15 @@ static gcp__got_hook hooks[N_HOOKS];
 
 /* ---- by size, by kind ----------------------------------------------------- */
 
+/* The most called: counted down before the call, so that an allocation
+ * not sampled is a tail call of the collector's. */
 #define BY_SIZE(name, kind, inner)                                                                 \
     GCP__ALLOC_TEXT static void *w_##name(size_t n)                                                \
     {                                                                                              \
+        if (gcp__heap_inner || !gcp__heap_due(n))                                                  \
+            return ORIG(name)(n);                                                                  \
         void *p = ORIG(name)(n);                                                                   \
-        SAMPLE(p, n, kind, inner);                                                                 \
+        gcp__heap_sample_due(p, n, kind, NULL, inner, __builtin_return_address(0));                \
         return p;                                                                                  \
     }
 GCP_GC_BY_SIZE(BY_SIZE)
@@ -83,8 +87,10 @@ GCP_GC_BY_SIZE(BY_SIZE)
 #define BY_KIND(name)                                                                              \
     GCP__ALLOC_TEXT static void *w_##name(size_t n, int k)                                         \
     {                                                                                              \
+        if (gcp__heap_inner || !gcp__heap_due(n))                                                  \
+            return ORIG(name)(n, k);                                                               \
         void *p = ORIG(name)(n, k);                                                                \
-        SAMPLE(p, n, gcp__hs_kind_name(k), 0);                                                     \
+        gcp__heap_sample_due(p, n, gcp__hs_kind_name(k), NULL, 0, __builtin_return_address(0));    \
         return p;                                                                                  \
     }
 GCP_GC_BY_KIND(BY_KIND)

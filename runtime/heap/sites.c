@@ -163,28 +163,29 @@ static inline __attribute__((always_inline)) void *alloc_at(int atomic, size_t s
                : alloc_sited(atomic ? GCP__ATOMIC_SITED : GCP__NORMAL_SITED, size, site);
 }
 
-/* While a heap profile samples, apart from the entry points (whose path
- * without one stays tail calls): the sample is labelled with the site's
- * type (GCP_NEW's T), whether tracking is on or not. */
+/* An allocation a heap profile samples (gcp__heap_due said so), apart
+ * from the entry points (whose path otherwise stays tail calls): the
+ * sample is labelled with the site's type (GCP_NEW's T), whether tracking
+ * is on or not. */
 GCP__ALLOC_TEXT static void *alloc_at_sampled(int atomic, size_t size, gcp_site *site,
                                               const void *caller)
 {
     void *op = alloc_at(atomic, size, site);
-    gcp__heap_maybe_sample(op, size, atomic ? "atomic" : "normal", site ? site->type : NULL, 0,
-                           caller);
+    gcp__heap_sample_due(op, size, atomic ? "atomic" : "normal", site ? site->type : NULL, 0,
+                         caller);
     return op;
 }
 
 GCP__ALLOC_TEXT void *gcp_alloc_at(size_t size, gcp_site *site)
 {
-    if (gcp__heap_profiling())
+    if (gcp__heap_due(size))
         return alloc_at_sampled(0, size, site, __builtin_return_address(0));
     return alloc_at(0, size, site);
 }
 
 GCP__ALLOC_TEXT void *gcp_alloc_atomic_at(size_t size, gcp_site *site)
 {
-    if (gcp__heap_profiling())
+    if (gcp__heap_due(size))
         return alloc_at_sampled(1, size, site, __builtin_return_address(0));
     return alloc_at(1, size, site);
 }
