@@ -3,6 +3,7 @@
  * it: a forked child's exit or stop leaves the parent's sampler running
  * and its file whole (one end record, readable by gcprof summary), and
  * processes started with the same GCPROF_MONITOR_OUT write one file each.
+ * A child may start a monitor of its own, and its RSS readings are its own.
  *
  * Progress is counted in samples, not time: "the sampler still runs" is
  * "20 more MEM lines arrived" (within a generous bound for slow machines).
@@ -183,6 +184,27 @@ START_TEST(test_child_stop_leaves_parent_running)
 }
 END_TEST
 
+/* The forked child's part: its own monitor to mine, 3 samples, stopped.
+ * Which step failed is its exit status, and what it saw goes to stderr. */
+static int child_runs_its_own(const gcp_monitor_options *o, const char *mine)
+{
+    size_t n;
+
+    if (gcp_monitor_start(o) != 0) {
+        fprintf(stderr, "child: gcp_monitor_start: %s\n", gcp_last_error());
+        return 2;
+    }
+    if ((n = wait_samples(mine, 3)) < 3) {
+        fprintf(stderr, "child: %zu samples in %s, not 3\n", n, mine);
+        return 3;
+    }
+    if (gcp_monitor_stop() != 0) {
+        fprintf(stderr, "child: gcp_monitor_stop: %s\n", gcp_last_error());
+        return 4;
+    }
+    return 0;
+}
+
 /* A child may start a monitor of its own, to a file of its own. */
 START_TEST(test_child_starts_its_own)
 {
@@ -199,16 +221,76 @@ START_TEST(test_child_starts_its_own)
     ck_assert_int_ne(child, -1);
     if (child == 0) {
         o.path = mine;
-        int ok = gcp_monitor_start(&o) == 0 && wait_samples(mine, 3) >= 3 && gcp_monitor_stop() == 0;
-        _exit(ok ? 0 : 1);
+        _exit(child_runs_its_own(&o, mine));
     }
     ck_assert_int_eq(waitpid(child, &status, 0), child);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child's monitor: %s %d (2: start failed, 3: too few samples, "
+                  "4: stop failed; its stderr says more)",
+                  WIFEXITED(status) ? "exit status" : "signal",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     ck_assert_uint_ge(wait_samples(path, MORE_SAMPLES), MORE_SAMPLES);
     ck_assert_int_eq(gcp_monitor_stop(), 0);
     assert_one_clean_recording(path);
     ck_assert_uint_eq(count_lines(mine, "GCPROF_END "), 1);
     ck_assert(summary_reads(mine));
+}
+END_TEST
+
+/* The library keeps /proc/self/statm open: a child's readings are its own
+ * RSS, not its parent's (the descriptor the parent opened names the
+ * parent's file). The child grows by TOUCHED bytes past its parent; its
+ * reading is compared with the test's own (/proc/self/status). */
+#define TOUCHED ((size_t)128 << 20)
+
+static int noop(void *env)
+{
+    (void)env;
+    return 0;
+}
+
+static uint64_t library_rss(void)
+{
+    gcp_usage *u = NULL;
+    uint64_t rss = gcp_memory_usage(noop, NULL, NULL, &u) == 0 ? gcp_usage_max_rss(u) : 0;
+
+    gcp_usage_free(u);
+    return rss;
+}
+
+static int child_reads_own_rss(void)
+{
+    char *block = malloc(TOUCHED);
+
+    if (!block)
+        return 2;
+    memset(block, 1, TOUCHED);
+    uint64_t lib = library_rss(), own = tu_rss_bytes();
+    tu_sink = block; /* touched until here */
+    if (lib + TOUCHED / 2 < own || own + TOUCHED / 2 < lib) {
+        fprintf(stderr, "child: the library reads %llu bytes resident, the child has %llu\n",
+                (unsigned long long)lib, (unsigned long long)own);
+        return 3;
+    }
+    tu_sink = NULL;
+    free(block);
+    return 0;
+}
+
+START_TEST(test_child_reads_its_own_rss)
+{
+    int status;
+
+    ck_assert_uint_gt(library_rss(), 0); /* the parent's descriptor is open */
+    pid_t child = fork();
+    ck_assert_int_ne(child, -1);
+    if (child == 0)
+        _exit(child_reads_own_rss());
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child: %s %d (2: no memory, 3: its RSS read wrong; its stderr says more)",
+                  WIFEXITED(status) ? "exit status" : "signal",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 END_TEST
 
@@ -313,6 +395,7 @@ static Suite *make_monitor_fork_suite(void)
     tcase_set_timeout(api, 120);
     tcase_add_test(api, test_child_stop_leaves_parent_running);
     tcase_add_test(api, test_child_starts_its_own);
+    tcase_add_test(api, test_child_reads_its_own_rss);
     suite_add_tcase(s, api);
 
     tcase_add_checked_fixture(env, make_path, remove_files);

@@ -12,7 +12,8 @@
  * The file is written as a new temporary file beside the target and
  * renamed over it at stop (safe_file.c). The monitor belongs to the
  * process that started it: a forked child gets an inert copy (no thread,
- * no writes; see fork_child).
+ * no writes; see fork_child), and a fork never happens while the thread
+ * is being created or is ending (see fork_prepare).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* ppoll */
@@ -52,9 +53,13 @@ typedef struct monitor {
     int said_write_error; /* the sampler logged it */
     int said_no_rss;      /* the "closures not marked" label is written */
     int from_env;         /* the environment started it: nobody reads its return codes */
+    int moving;           /* the thread is being created or is ending (fork_prepare) */
+    pthread_cond_t still; /* moving went back to 0 */
 } monitor;
 
-static monitor mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
+static monitor mon = {
+    .lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1, .still = PTHREAD_COND_INITIALIZER};
+static _Thread_local int on_sampler; /* this thread is the sampler */
 _Atomic int gcp__monitor_on; /* a monitor runs: monitor.h */
 static pthread_mutex_t start_stop = PTHREAD_MUTEX_INITIALIZER;
 static pid_t inherited_from; /* in a forked child: the owner's pid */
@@ -137,11 +142,24 @@ static void advance(struct timespec *t, double seconds)
     t->tv_nsec = (long)((s - (double)t->tv_sec) * 1e9);
 }
 
+/* The thread is created, or has ended (0), or is about to be asked to
+ * end (1): fork_prepare waits while it is in between. */
+static void set_moving(int moving)
+{
+    pthread_mutex_lock(&mon.lock);
+    mon.moving = moving;
+    if (!moving)
+        pthread_cond_broadcast(&mon.still);
+    pthread_mutex_unlock(&mon.lock);
+}
+
 static void *sampler(void *arg)
 {
     struct timespec next;
 
     (void)arg;
+    on_sampler = 1;
+    set_moving(0); /* running: the thread's start-up is over */
     clock_gettime(CLOCK_MONOTONIC, &next);
     for (;;) {
         gcp_tl_sample s = {0};
@@ -175,10 +193,24 @@ static void *sampler(void *arg)
  * inert: not running, its descriptors closed without a write. Buffers are
  * flushed before the fork, so that the child's exit() cannot write the
  * parent's records a second time. mon.lock nests no lock, so taking it
- * here cannot deadlock with the collector's own fork handlers. */
+ * here cannot deadlock with the collector's own fork handlers.
+ *
+ * Nor does the fork happen while the sampler thread is being created or
+ * is ending (mon.moving): that code, the C library's and a sanitizer
+ * runtime's, allocates, and takes locks a fork does not reset. GCC 12's
+ * AddressSanitizer has no fork handler: a fork while the new thread
+ * refilled its allocator cache (calloc in pthread_getattr_np, from ASan's
+ * thread start) left that size class's lock held in the child for good,
+ * and the child's own sampler hung at its start (6 of 300 runs of
+ * tests/check_monitor_fork under ASan). The wait needs nothing the forking thread
+ * holds: creation and the way out of the loop take mon.lock only, which
+ * the wait lets go. The sampler itself (a log hook that forks) does not
+ * wait for its own end. */
 static void fork_prepare(void)
 {
     pthread_mutex_lock(&mon.lock);
+    while (mon.moving && !on_sampler)
+        pthread_cond_wait(&mon.still, &mon.lock);
     if (mon.fp)
         fflush(mon.fp);
     if (mon.trace_fp)
@@ -192,6 +224,9 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+    /* Nobody else is here to wait on it (a parent's thread may have been). */
+    pthread_cond_init(&mon.still, NULL);
+    mon.moving = 0;
     pthread_mutex_unlock(&mon.lock); /* the forking thread took it */
     /* A thread of the parent may have been starting or stopping. */
     pthread_mutex_init(&start_stop, NULL);
@@ -306,7 +341,9 @@ static int start(const gcp_monitor_options *o, int from_env)
                      mon.start_real, mon.interval);
     gcp__events_record(1);
     atomic_store(&gcp__monitor_on, 1);
+    set_moving(1);
     if (pthread_create(&mon.thread, NULL, sampler, NULL) != 0) {
+        set_moving(0);
         atomic_store(&gcp__monitor_on, 0);
         gcp__events_record(0);
         gcp__events_release();
@@ -315,6 +352,12 @@ static int start(const gcp_monitor_options *o, int from_env)
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_ENOMEM, "gcp_monitor_start: cannot start its thread");
     }
+    /* Returned with the thread running: the caller's next fork() does not
+     * wait in fork_prepare. */
+    pthread_mutex_lock(&mon.lock);
+    while (mon.moving)
+        pthread_cond_wait(&mon.still, &mon.lock);
+    pthread_mutex_unlock(&mon.lock);
     pthread_mutex_unlock(&start_stop);
     return 0;
 }
@@ -373,9 +416,11 @@ int gcp_monitor_stop(void)
         return GCP_ESTATE;
     }
     uint64_t one = 1;
+    set_moving(1); /* until joined: the thread's way out frees its memory */
     if (write(mon.wake_fd, &one, sizeof one) != sizeof one)
         gcp__log(GCP_LOG_WARN, "gcp_monitor_stop: cannot wake the sampler; waiting for it");
     pthread_join(mon.thread, NULL);
+    set_moving(0);
     close(mon.wake_fd);
     mon.wake_fd = -1;
 

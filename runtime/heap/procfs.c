@@ -6,6 +6,7 @@
  * reset by writing 5 to /proc/self/clear_refs, so a spike of a few
  * milliseconds is caught, which no sampler does. A reading that cannot
  * be made is 0, never a made-up figure: callers write no RSS then.
+ * A forked child opens its own files (at_fork_child).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,43 @@ static void report(const proc_file *f, int err, int was)
                  transient(err) ? " until it opens (retried at each reading)" : "");
 }
 
+/* The child's copy of a file kept open: closed, to be opened again. */
+static void forget(proc_file *f)
+{
+    int fd = atomic_load(&f->fd);
+
+    if (fd < 0)
+        return; /* never opened: err (a final one stays final) holds */
+    close(fd);
+    atomic_store(&f->fd, -1);
+    atomic_store(&f->err, 0);
+}
+
+/* A forked child must read its own /proc/self, and it inherits the
+ * parent's: /proc/self is resolved when the file is opened, so the kept
+ * descriptors name the parent's statm and clear_refs (the child's RSS
+ * read as the parent's, a peak reset resetting the parent's). And
+ * open_lock may have been held by a thread of the parent, which the child
+ * does not have: a monitor started in the child, whose sampler's first
+ * read opens statm, waited for it forever (tests/check_monitor_fork, a
+ * fork while the parent's sampler made its first read). An open the
+ * parent's thread had not stored yet leaves one descriptor unused in the
+ * child (close-on-exec). */
+static void at_fork_child(void)
+{
+    pthread_mutex_init(&open_lock, NULL);
+    forget(&statm);
+    forget(&clear_refs);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void register_atfork(void)
+{
+    if (pthread_atfork(NULL, NULL, at_fork_child) != 0)
+        gcp__log(GCP_LOG_WARN, "pthread_atfork failed: a forked child may read its parent's RSS");
+}
+
 static int proc_fd(proc_file *f)
 {
     int fd = atomic_load_explicit(&f->fd, memory_order_acquire);
@@ -62,6 +100,8 @@ static int proc_fd(proc_file *f)
 
     if (fd >= 0 || (was && !transient(was)))
         return fd;
+    /* Before the first open: nothing to forget in a child until then. */
+    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&open_lock);
     was = atomic_load(&f->err);
     fd = atomic_load(&f->fd);
