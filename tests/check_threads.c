@@ -8,7 +8,13 @@
  *     event hook returns GCP_ESTATE instead of waiting for itself (and,
  *     issue 13, so do gcp_gc_point, snapshots, leak checks, heap walks,
  *     gcp_monitor_start and a container that must grow);
- *   - a region left open by a thread that exits gives collection back.
+ *   - a region left open by a thread that exits gives collection back;
+ *   - in a fresh process whose first call into the library comes from a
+ *     plain thread (the collector then makes that thread its initial one),
+ *     the main thread profiles after the thread's exit: it aborted the
+ *     process ("Signals delivery fails constantly": the dead thread was
+ *     still registered), and its first report read overlapped (it took
+ *     the dead thread's allocation counts with its state).
  * Each checked against the collector's own figures (GC_get_gc_no,
  * GC_is_disabled) or the test's own counts.
  */
@@ -18,6 +24,9 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +238,53 @@ START_TEST(test_region_left_open_by_exiting_thread)
 }
 END_TEST
 
+/* ---- the first call from a plain thread, in a fresh process ---------- */
+
+#define FIRST_IN_THREAD "first-in-thread"
+
+/* The fresh process: a plain thread profiles first, then main, twice.
+ * Exit 0 when every report is exact and none overlapped; what is wrong
+ * goes to stderr. A dead thread still registered aborts instead. */
+static int first_call_in_thread(void)
+{
+    thread_result res;
+    pthread_t t;
+    int bad = 0;
+
+    if (pthread_create(&t, NULL, profile_in_thread, &res) != 0 || pthread_join(t, NULL) != 0)
+        return 2;
+    for (int round = 0; round < 3; round++) {
+        if (round > 0)
+            profile_in_thread(&res); /* main, after the thread's exit */
+        if (res.rc != 0 || res.r.objects_allocated != N_OBJECTS ||
+            res.r.gc_objects_collected != N_OBJECTS || (res.r.notes & GCP_NOTE_OVERLAPPED)) {
+            fprintf(stderr, "round %d: rc %d, %lld allocated, %lld collected, notes 0x%x\n", round,
+                    res.rc, (long long)res.r.objects_allocated,
+                    (long long)res.r.gc_objects_collected, res.r.notes);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+START_TEST(test_first_call_from_a_plain_thread)
+{
+    int status;
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execl("/proc/self/exe", "check_threads", FIRST_IN_THREAD, (char *)NULL);
+        _exit(127);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status), "the fresh process died of signal %d",
+                  WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    ck_assert_msg(WEXITSTATUS(status) == 0, "the fresh process exited %d (its stderr says why)",
+                  WEXITSTATUS(status));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("threads");
@@ -238,6 +294,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_plain_thread_profiles);
     tcase_add_test(tc, test_refused_inside_the_hook);
     tcase_add_test(tc, test_region_left_open_by_exiting_thread);
+    tcase_add_test(tc, test_first_call_from_a_plain_thread);
     suite_add_tcase(s, tc);
     TCase *hook = tcase_create("hook");
     tcase_set_timeout(hook, 10);
@@ -246,7 +303,9 @@ static Suite *make_suite(void)
     return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], FIRST_IN_THREAD) == 0)
+        return first_call_in_thread(); /* no call into the library before */
     return tu_run(make_suite());
 }

@@ -26,6 +26,9 @@ typedef struct thread_state {
     gcp__site_slot site_slots[GCP__SITE_SLOTS];    /* sites.c's counts */
     struct thread_state *next;                     /* registry link */
     int in_use;                                    /* owned by a thread */
+    /* The counts when the owner adopted it: a state a thread takes from the
+     * pool still holds its dead owner's, which are not this thread's. */
+    uint64_t base_objects, base_bytes;
 } thread_state;
 
 /* States are never freed: an exiting thread's state returns to the pool,
@@ -97,6 +100,8 @@ static thread_state *adopt_state(void)
         atomic_store_explicit(&registry, st, memory_order_release);
         pthread_mutex_unlock(&registry_lock);
     }
+    st->base_objects = atomic_load_explicit(&st->alloc_objects, RELAXED);
+    st->base_bytes = atomic_load_explicit(&st->alloc_bytes, RELAXED);
     pthread_setspecific(exit_key, st);
     self = st;
     return st;
@@ -128,8 +133,8 @@ void gcp__heap_mine(gcp__counts *allocated)
 {
     thread_state *st = self;
 
-    allocated->objects = st ? atomic_load_explicit(&st->alloc_objects, RELAXED) : 0;
-    allocated->bytes = st ? atomic_load_explicit(&st->alloc_bytes, RELAXED) : 0;
+    allocated->objects = st ? atomic_load_explicit(&st->alloc_objects, RELAXED) - st->base_objects : 0;
+    allocated->bytes = st ? atomic_load_explicit(&st->alloc_bytes, RELAXED) - st->base_bytes : 0;
 }
 
 gcp__site_slot *gcp__thread_site_slots(void)

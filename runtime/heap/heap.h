@@ -200,7 +200,8 @@ typedef struct gcp__counts {
 /* Runtime allocations that returned NULL so far (out of memory). */
 unsigned long gcp__failed_allocations(void);
 
-/* This thread's own allocation totals (0 before its first allocation). */
+/* This thread's own allocation totals since it took its state (0 before
+ * its first allocation): not a dead thread's whose state it took over. */
 void gcp__heap_mine(gcp__counts *allocated);
 
 /* Totals over all threads, including threads that have exited. */

@@ -10,7 +10,12 @@
  * signalled at the next collection and never answer.
  *
  * Threads the program registered itself, or started with GC_pthread_create,
- * are left as they are.
+ * are left as they are. One more is ours: when the first call into the
+ * library comes from a thread other than main, our GC_INIT runs there,
+ * and bdwgc makes that thread its initial one, registered, which nobody
+ * would unregister: after the thread's exit, the next collection
+ * signalled it for ever ("Signals delivery fails constantly", abort).
+ * That thread gets the same destructor.
  */
 #include "heap.h"
 
@@ -63,13 +68,27 @@ static int register_thread(void)
     return 1;
 }
 
+/* The collector registered this thread in the GC_INIT we just ran on it:
+ * unregistered at its exit as the ones we register. */
+static void adopt_initial_thread(void)
+{
+    pthread_once(&key_once, make_key);
+    if (key_made)
+        pthread_setspecific(key, &known);
+}
+
 int gcp__thread_known(void)
 {
     if (known)
         return 1;
+    int was_set_up = GC_is_init_called();
     gcp__init_collector();
-    if (!GC_thread_is_registered() && !register_thread())
+    if (GC_thread_is_registered()) {
+        if (!was_set_up)
+            adopt_initial_thread(); /* maybe ours: harmless on the one that was */
+    } else if (!register_thread()) {
         return 0;
+    }
     known = 1;
     return 1;
 }
