@@ -133,7 +133,8 @@ void gcp__heap_mine(gcp__counts *allocated)
 {
     thread_state *st = self;
 
-    allocated->objects = st ? atomic_load_explicit(&st->alloc_objects, RELAXED) - st->base_objects : 0;
+    allocated->objects =
+        st ? atomic_load_explicit(&st->alloc_objects, RELAXED) - st->base_objects : 0;
     allocated->bytes = st ? atomic_load_explicit(&st->alloc_bytes, RELAXED) - st->base_bytes : 0;
 }
 
