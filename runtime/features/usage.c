@@ -54,8 +54,9 @@ typedef struct reading {
 
 struct gcp_usage {
     pthread_mutex_t lock; /* the fields below, while the sampler runs */
-    pthread_cond_t wake;  /* the stop flag was set */
+    pthread_cond_t wake;  /* the stop flag was set, or the sampler runs */
     int stop;
+    int running; /* the sampler has entered its loop */
     int use_rss;
     uint64_t interval_ns;
     reading *s;        /* kept samples; s[0] is the start */
@@ -156,6 +157,8 @@ static void *sampler(void *arg)
 
     pthread_setname_np(pthread_self(), "gcprof-usage");
     pthread_mutex_lock(&u->lock);
+    u->running = 1;
+    pthread_cond_broadcast(&u->wake);
     while (!u->stop) {
         struct timespec ts;
         uint64_t now = gcp__now_ns(), due = t0 + ++k * u->interval_ns;
@@ -179,7 +182,11 @@ static void *sampler(void *arg)
 }
 
 /* Started with every signal blocked (the collector's pthread_sigmask keeps
- * its own signals open, which this thread is never sent). */
+ * its own signals open, which this thread is never sent), and waited for
+ * until it runs: fn may fork, and a fork while the new thread is still
+ * starting (the C library's and a sanitizer runtime's code, which
+ * allocates and takes locks no fork resets) could leave the child a lock
+ * held for good (the monitor's thread did, under GCC 12's ASan: monitor.c). */
 static int start_sampler(gcp_usage *u, pthread_t *thread)
 {
     sigset_t all, old;
@@ -188,6 +195,12 @@ static int start_sampler(gcp_usage *u, pthread_t *thread)
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int rc = pthread_create(thread, NULL, sampler, u);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0) {
+        pthread_mutex_lock(&u->lock);
+        while (!u->running)
+            pthread_cond_wait(&u->wake, &u->lock);
+        pthread_mutex_unlock(&u->lock);
+    }
     return rc;
 }
 
