@@ -15,7 +15,10 @@
 extern const unsigned gcp_pprof_module_abi;
 int gcp_pprof_module_convert(int raw_fd, const char *out_path, char *err, size_t errlen);
 
-const unsigned gcp_pprof_module_abi = GCP_PPROF_MODULE_ABI;
+#ifndef STICKY_ABI
+#define STICKY_ABI GCP_PPROF_MODULE_ABI /* an older release's: -DSTICKY_ABI=1 */
+#endif
+const unsigned gcp_pprof_module_abi = STICKY_ABI;
 
 static int load_sticky(void)
 {

@@ -206,6 +206,7 @@ static int start(const gcp_monitor_options *o, int from_env)
         gcp__events_release();
         close_stream();
         close(gcp__mon.wake_fd);
+        gcp__mon.wake_fd = -1; /* a later fork's child must not close another's */
         pthread_mutex_unlock(&start_stop);
         return gcp__fail(GCP_ENOMEM, "gcp_monitor_start: cannot start its thread");
     }
@@ -273,9 +274,12 @@ int gcp_monitor_stop(void)
         return GCP_ESTATE;
     }
     uint64_t one = 1;
-    gcp__monitor_set_moving(1); /* until joined: the thread's way out frees its memory */
-    if (write(gcp__mon.wake_fd, &one, sizeof one) != sizeof one)
+    /* Logged before the fork handler is made to wait: a log hook that
+     * forks would otherwise wait for this very thread. */
+    int woke = write(gcp__mon.wake_fd, &one, sizeof one) == sizeof one;
+    if (!woke)
         gcp__log(GCP_LOG_WARN, "gcp_monitor_stop: cannot wake the sampler; waiting for it");
+    gcp__monitor_set_moving(1); /* until joined: the thread's way out frees its memory */
     pthread_join(gcp__mon.thread, NULL);
     gcp__monitor_set_moving(0);
     close(gcp__mon.wake_fd);

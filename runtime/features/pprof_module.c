@@ -72,8 +72,18 @@ typedef struct module {
     gcp__loaded *came;
 } module;
 
-/* Loads path and finds its entry points into *m. 0, or GCP_ENOTFOUND
- * said (nothing left open). */
+/* A module refused after its dlopen: closed, and what its loading left
+ * (a libdw's libdebuginfod, say) out of the roots. */
+static void refuse(module *m, void *h)
+{
+    dlclose(h);
+    gcp__loaded_exclude_stayed(m->came);
+    m->came = NULL;
+}
+
+/* Loads path and finds its entry points into *m, with what its dlopen
+ * brought in m->came (listed right after it: loaded_roots.h). 0, or
+ * GCP_ENOTFOUND said (nothing left open). */
 static int load(const char *path, module *m)
 {
     struct stat st;
@@ -83,7 +93,13 @@ static int load(const char *path, module *m)
     if (stat(path, &st) != 0)
         return gcp__fail(GCP_ENOTFOUND, "heap profile: pprof module %s: %s" ADVICE, path,
                          strerror(errno));
-    if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+    gcp__loaded *before = gcp__loaded_now();
+    h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* The module, its libraries and what their constructors load. */
+    m->came = gcp__loaded_since(before, h);
+    if (!h) {
+        gcp__loaded_free(m->came);
+        m->came = NULL;
         const char *why = dlerror();
         size_t n = strlen(path);
         if (!why)
@@ -96,7 +112,7 @@ static int load(const char *path, module *m)
     abi = dlsym(h, GCP_PPROF_MODULE_ABI_SYMBOL);
     m->convert = (gcp_pprof_module_convert_fn *)dlsym(h, GCP_PPROF_MODULE_CONVERT_SYMBOL);
     if (!abi || !m->convert) {
-        dlclose(h);
+        refuse(m, h);
         return gcp__fail(GCP_ENOTFOUND,
                          "heap profile: %s is not the pprof module (no " GCP_PPROF_MODULE_ABI_SYMBOL
                          " or " GCP_PPROF_MODULE_CONVERT_SYMBOL ")" ADVICE,
@@ -104,7 +120,7 @@ static int load(const char *path, module *m)
     }
     if (*abi != GCP_PPROF_MODULE_ABI) {
         unsigned theirs = *abi;
-        dlclose(h);
+        refuse(m, h);
         return gcp__fail(GCP_ENOTFOUND,
                          "heap profile: pprof module %s: ABI %u, this libgcprof wants %d (another "
                          "release's)" ADVICE,
@@ -127,14 +143,9 @@ static int open_module(module *m)
     if (!path)
         return GCP_EINVAL;
     pthread_mutex_lock(&lock);
-    gcp__loaded *before = gcp__loaded_now();
     int rc = load(path, m);
-    /* The module, its libraries and what their constructors load. */
-    m->came = gcp__loaded_since(before);
-    if (rc != 0) {
-        gcp__loaded_free(m->came);
+    if (rc != 0)
         pthread_mutex_unlock(&lock);
-    }
     return rc;
 }
 

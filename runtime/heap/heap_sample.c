@@ -158,7 +158,7 @@ static void setup_once(void)
 
     /* Never closed: its data (and liblzma's, when it came with it) are not
      * the program's roots. One the program had loaded is not ours. */
-    gcp__loaded_exclude_stayed(gcp__loaded_since(before));
+    gcp__loaded_exclude_stayed(gcp__loaded_since(before, h));
     if (!h || !(unwind = (backtrace_fn)dlsym(h, "unw_backtrace"))) {
         snprintf(setup_message, sizeof setup_message,
                  "gcp_heap_profile_start: cannot load libunwind.so.8 (Debian: libunwind8): %s",

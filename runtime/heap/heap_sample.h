@@ -86,7 +86,9 @@ gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *
  * profile: a load and a branch; with one, a compare of the generation, one
  * thread-local subtraction and a branch), so the common case stays a tail
  * call of the allocator; only when it says so does the entry point
- * allocate and call gcp__heap_sample_due (the sample and the wipe). */
+ * allocate and call gcp__heap_sample_due (the sample and the wipe). An
+ * allocation that then fails (out of memory) gives its bytes back to the
+ * countdown, as if it had not been counted. */
 static inline int gcp__heap_due(size_t requested)
 {
     int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
@@ -104,6 +106,9 @@ gcp__heap_sample_due(void *p, size_t requested, const char *kind, const char *ty
         gcp__heap_sample(p, requested ? requested : 1, kind, type, inner, caller);
         if (gcp__heap_wipe)
             gcp__wipe_below_sp(gcp__heap_wipe);
+    } else if (gcp__heap_gen ==
+               atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed)) {
+        gcp__heap_countdown.left += (int64_t)(requested ? requested : 1); /* it was counted */
     }
 }
 

@@ -7,6 +7,7 @@
 #endif
 #include "loaded_roots.h"
 
+#include <dlfcn.h>
 #include <gc/gc.h>
 #include <link.h>
 #include <pthread.h>
@@ -102,19 +103,36 @@ static int listed(const gcp__loaded *l, object_key k)
     return 0;
 }
 
-gcp__loaded *gcp__loaded_since(gcp__loaded *before)
+/* The key of the object a dlopen handle names; 0 in addr and hash when
+ * none (then nothing is left out by place). */
+static object_key key_of_handle(void *handle)
+{
+    struct link_map *lm = NULL;
+
+    if (!handle || dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm)
+        return (object_key){0, 0};
+    return (object_key){(uintptr_t)lm->l_addr, name_hash(lm->l_name)};
+}
+
+gcp__loaded *gcp__loaded_since(gcp__loaded *before, void *handle)
 {
     gcp__loaded *now = before ? gcp__loaded_now() : NULL, *came = NULL;
+    object_key first = key_of_handle(handle);
+    /* Objects are listed in load order: what our dlopen brought starts at
+     * the object it opened; new ones before it were another thread's. */
+    int reached = first.addr == 0 && first.name_hash == 0;
 
     if (now && (came = calloc(1, sizeof *came)))
-        for (size_t i = 0; i < now->n; i++)
-            if (!listed(before, now->keys[i]) &&
-                push((void **)&came->keys, &came->n, &came->cap, sizeof now->keys[i],
-                     &now->keys[i]) != 0) {
+        for (size_t i = 0; i < now->n; i++) {
+            object_key k = now->keys[i];
+            reached |= k.addr == first.addr && k.name_hash == first.name_hash;
+            if (reached && !listed(before, k) &&
+                push((void **)&came->keys, &came->n, &came->cap, sizeof k, &k) != 0) {
                 gcp__loaded_free(came);
                 came = NULL;
                 break;
             }
+        }
     gcp__loaded_free(now);
     gcp__loaded_free(before);
     return came;

@@ -9,16 +9,17 @@
  * add its data to the program's roots for the rest of its life: more to
  * scan at every collection, and stale words that keep objects alive.
  *
- * The mechanism: list the loaded objects before our dlopen and after it
- * returns; the difference is what that dlopen brought (the constructors it
- * ran included: libdw's loads libdebuginfod). After our dlclose, the
- * writable segments of those still loaded are excluded. Objects that came
- * and went are not touched, so no exclusion outlives its object (bdwgc
- * keeps exclusions forever and aborts on overlapping ones); objects the
- * program loads after our dlopen returned are not touched either. What
+ * The mechanism: list the loaded objects before our dlopen and right
+ * after it returns; what that dlopen brought is the new objects from the
+ * one it opened on (the loader lists objects in load order, and runs one
+ * dlopen at a time, constructors included: libdw's loads libdebuginfod
+ * within ours). After our dlclose, the writable segments of those still
+ * loaded are excluded. Objects that came and went are not touched, so no
+ * exclusion outlives its object (bdwgc keeps exclusions forever and aborts
+ * on overlapping ones), nor are objects another thread loaded before our
+ * dlopen (listed before the one it opened) or after our second list. What
  * this cannot tell apart: an object another thread's dlopen finished
- * between our first list and our dlopen (glibc runs dlopens one at a time,
- * so only in that gap of microseconds).
+ * between our dlopen's return and the second list, a few microseconds.
  */
 #ifndef GCP_LOADED_ROOTS_H
 #define GCP_LOADED_ROOTS_H
@@ -32,9 +33,11 @@ typedef struct gcp__loaded gcp__loaded;
  * dynamic loader's lock: not from inside the collector. */
 gcp__loaded *gcp__loaded_now(void);
 
-/* The objects loaded now that `before` did not list (what a dlopen
- * brought); frees before. NULL when before is NULL or out of memory. */
-gcp__loaded *gcp__loaded_since(gcp__loaded *before);
+/* What the dlopen that returned handle brought: the objects loaded now
+ * that `before` did not list, from handle's own on (handle NULL: all the
+ * new ones). Call it right after that dlopen. Frees before. NULL when
+ * before is NULL or out of memory. */
+gcp__loaded *gcp__loaded_since(gcp__loaded *before, void *handle);
 
 /* Excludes from the collector's roots the writable segments of every
  * object of `came` that is still loaded, and frees came. Returns the bytes
