@@ -828,10 +828,14 @@ GCP_EXPORT int gcp_profile_lines(const char *name, gcp_fn fn, void *env, const g
  * "live after" is what the forced collection (or one of ours, when the
  * profile ran none) found marked. Lines come from DWARF through the pprof
  * module (doc/heap-profiles.md), so file must be compiled with -g; stacks
- * deeper than 64 frames are cut at the allocation's side. Returns as
- * gcp_profile_lines, or GCP_ESTATE when a heap profile already samples
- * (stop it first) or inside the collector's event hook, GCP_ENOTFOUND
- * without libunwind or the pprof module, GCP_EIO when the module fails. */
+ * deeper than 64 frames are cut at the allocation's side. The profile is
+ * the library's own while it runs: gcp_heap_profile_stop and _write from
+ * the closure return GCP_ESTATE, and a stopped profile of yours not yet
+ * written is dropped. Returns as gcp_profile_lines (GCP_EINVAL for a NULL
+ * fn too), or GCP_ESTATE when a heap profile already samples (stop it
+ * first) or inside the collector's event hook, GCP_ENOTFOUND without
+ * libunwind or the pprof module (checked before fn runs), GCP_EIO when
+ * the module fails. */
 GCP_EXPORT int gcp_profile_lines_by_caller(const char *name, gcp_fn fn, void *env,
                                            const gcp_config *cfg, const char *file,
                                            gcp_report *out, gcp_line_report **lines);
@@ -927,8 +931,13 @@ typedef struct gcp_leak_options {
  * named by its innermost frame with a source line (DWARF, through the
  * pprof module) with its whole stack, up to the operation's call, in
  * gcp_leak_report_stack. The report then owns memory: release it with
- * gcp_leak_report_release. Fails with GCP_ESTATE when a heap profile
- * already samples, GCP_ENOTFOUND without libunwind or the pprof module. */
+ * gcp_leak_report_release. The profile is the library's own while the
+ * check runs (gcp_heap_profile_stop and _write from the operation return
+ * GCP_ESTATE; a stopped profile of yours not yet written is dropped). Fails
+ * with GCP_ESTATE when a heap profile already samples, GCP_ENOTFOUND
+ * without libunwind or the pprof module (before any run), and, after the
+ * runs, GCP_EIO when the module fails or GCP_ENOMEM: the verdict's fields
+ * stand then, the sites are empty. */
 #define GCP_LEAK_BY_STACK (1u << 0)
 
 /* The defaults: all zero, as {0}. */

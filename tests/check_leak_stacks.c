@@ -149,6 +149,32 @@ START_TEST(test_bad_options_and_state)
 }
 END_TEST
 
+/* Without the pprof module the check says so before any run. */
+static int runs;
+
+static int counted(void *env)
+{
+    (void)env;
+    runs++;
+    return 0;
+}
+
+START_TEST(test_no_module_is_said_before_any_run)
+{
+    gcp_leak_report r = {0};
+
+    char *saved = getenv("GCPROF_PPROF_MODULE") ? strdup(getenv("GCPROF_PPROF_MODULE")) : NULL;
+    setenv("GCPROF_PPROF_MODULE", "/nonexistent/libgcprof-pprof.so", 1);
+    ck_assert_int_eq(gcp_leak_check("x", counted, NULL, &by_stack, &r), GCP_ENOTFOUND);
+    ck_assert_int_eq(runs, 0);
+    ck_assert_int_eq(gcp_heap_profile_start(NULL), 0); /* none left sampling */
+    ck_assert_int_eq(gcp_heap_profile_stop(), 0);
+    if (saved)
+        setenv("GCPROF_PPROF_MODULE", saved, 1); /* for the next test, unforked */
+    free(saved);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("leak_stacks");
@@ -159,6 +185,7 @@ int main(void)
     tcase_add_test(core, test_by_site_is_blind_to_raw_malloc);
     tcase_add_test(core, test_filled_cache_is_no_leak);
     tcase_add_test(core, test_bad_options_and_state);
+    tcase_add_test(core, test_no_module_is_said_before_any_run);
     suite_add_tcase(s, core);
     return tu_run(s);
 }

@@ -195,6 +195,70 @@ START_TEST(test_bad_arguments)
     ck_assert_int_eq(
         gcp_profile_lines_by_caller("x", tu_other_closure, NULL, NULL, __FILE__, &r, NULL),
         GCP_EINVAL);
+    ck_assert_int_eq(gcp_profile_lines_by_caller("x", NULL, NULL, NULL, __FILE__, &r, &lines),
+                     GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "fn is NULL"));
+}
+END_TEST
+
+/* The profile is the library's while the closure runs: the program's stop
+ * and write are refused, and the table is whole. */
+static int stop_rc, write_rc;
+
+static int tries_to_stop(void *env)
+{
+    stop_rc = gcp_heap_profile_stop();
+    write_rc = gcp_heap_profile_write("never-written.raw", GCP_HEAP_FORMAT_RAW);
+    return tu_other_closure(env);
+}
+
+START_TEST(test_the_profile_is_not_the_programs)
+{
+    gcp_line_report *lines = NULL;
+    gcp_line_summary sum;
+    gcp_report r;
+    size_t keep = 20;
+
+    ck_assert_int_eq(
+        GCP_PROFILE_LINES_BY_CALLER("stopper", tries_to_stop, &keep, NULL, &r, &lines), 0);
+    ck_assert_int_eq(stop_rc, GCP_ESTATE);
+    ck_assert_int_eq(write_rc, GCP_ESTATE);
+    ck_assert_int_ne(access("never-written.raw", F_OK), 0);
+    ck_assert_int_eq(gcp_line_report_summary(lines, &sum, sizeof sum), 0);
+    ck_assert_uint_eq(sum.bytes_allocated, tu_other.kept_bytes + tu_other.dropped_bytes);
+    gcp_line_report_free(lines);
+}
+END_TEST
+
+/* Without the pprof module the closure does not run at all: the error
+ * comes first, not after the work. */
+static int runs;
+
+static int counted(void *env)
+{
+    (void)env;
+    runs++;
+    return 0;
+}
+
+START_TEST(test_no_module_is_said_before_the_closure_runs)
+{
+    gcp_line_report *lines = NULL;
+    gcp_report r;
+
+    char *saved = getenv("GCPROF_PPROF_MODULE") ? strdup(getenv("GCPROF_PPROF_MODULE")) : NULL;
+    setenv("GCPROF_PPROF_MODULE", "/nonexistent/libgcprof-pprof.so", 1);
+    runs = 0;
+    ck_assert_int_eq(GCP_PROFILE_LINES_BY_CALLER("x", counted, NULL, NULL, &r, &lines),
+                     GCP_ENOTFOUND);
+    ck_assert_int_eq(runs, 0);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "/nonexistent/libgcprof-pprof.so"));
+    /* And no profile is left sampling. */
+    ck_assert_int_eq(gcp_heap_profile_start(NULL), 0);
+    ck_assert_int_eq(gcp_heap_profile_stop(), 0);
+    if (saved)
+        setenv("GCPROF_PPROF_MODULE", saved, 1); /* for the next test, unforked */
+    free(saved);
 }
 END_TEST
 
@@ -209,6 +273,8 @@ int main(void)
     tcase_add_test(core, test_leaves_no_profile_behind);
     tcase_add_test(core, test_closure_in_another_file);
     tcase_add_test(core, test_bad_arguments);
+    tcase_add_test(core, test_the_profile_is_not_the_programs);
+    tcase_add_test(core, test_no_module_is_said_before_the_closure_runs);
     suite_add_tcase(s, core);
     return tu_run(s);
 }

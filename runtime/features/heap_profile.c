@@ -27,6 +27,7 @@
 static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
 static int started;    /* a profile exists (samples may be written) */
 static int redirected; /* the GOT entries are ours */
+static const char *owner; /* the runtime's feature that took it, or NULL: the program's */
 static int generation; /* of the latest start (heap_sample.h) */
 
 /* A forked child's profile starts empty (the parent's samples are the
@@ -101,19 +102,34 @@ int gcp_heap_profile_start(const gcp_heap_profile_options *opts)
     return rc;
 }
 
+static void stop_locked(void)
+{
+    if (redirected && gcp__raw_alloc_restore() >= 0)
+        redirected = 0;
+    atomic_store(&gcp__heap_sampling, 0);
+    gcp__events_release();
+}
+
+/* GCP_ESTATE said when the runtime's own feature holds the profile. */
+static int refuse_owned(const char *fn)
+{
+    return owner ? gcp__fail(GCP_ESTATE,
+                             "%s: the heap profile is libgcprof's own, taken by %s, not yours", fn,
+                             owner)
+                 : 0;
+}
+
 int gcp_heap_profile_stop(void)
 {
     int rc = 0;
 
     GCP__REFUSE_IN_HOOK("gcp_heap_profile_stop");
     pthread_mutex_lock(&life);
-    if (!atomic_load(&gcp__heap_sampling)) {
-        rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_stop: no heap profile samples");
-    } else {
-        if (redirected && gcp__raw_alloc_restore() >= 0)
-            redirected = 0;
-        atomic_store(&gcp__heap_sampling, 0);
-        gcp__events_release();
+    if ((rc = refuse_owned("gcp_heap_profile_stop")) == 0) {
+        if (!atomic_load(&gcp__heap_sampling))
+            rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_stop: no heap profile samples");
+        else
+            stop_locked();
     }
     pthread_mutex_unlock(&life);
     return rc;
@@ -174,7 +190,9 @@ int gcp_heap_profile_write(const char *path, int format)
     if (format != GCP_HEAP_FORMAT_PPROF && format != GCP_HEAP_FORMAT_RAW)
         return gcp__fail(GCP_EINVAL, "gcp_heap_profile_write: unknown format %d", format);
     pthread_mutex_lock(&life);
-    if (!started)
+    if ((rc = refuse_owned("gcp_heap_profile_write")) != 0)
+        ;
+    else if (!started)
         rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_write: no heap profile was started");
     else
         rc = format == GCP_HEAP_FORMAT_RAW ? write_raw(path) : write_pprof(path);
@@ -196,17 +214,44 @@ static int each_in_dump(int fd, void *arg)
     return gcp__pprof_each_sample(fd, j->fn, j->ctx);
 }
 
-int gcp__heap_profile_take(const char *who, gcp__pprof_sample_fn *fn, void *ctx)
+int gcp__heap_profile_own(const char *who)
 {
-    each_job job = {fn, ctx};
+    static const gcp_heap_profile_options every = {.rate = 1};
     int rc;
 
+    GCP__REFUSE_IN_HOOK(who);
+    if (gcp_init() != 0)
+        return GCP_ESTATE;
+    if ((rc = gcp__pprof_module_check()) != 0)
+        return rc; /* before the work, not after it */
     pthread_mutex_lock(&life);
-    if (!started || atomic_load(&gcp__heap_sampling)) {
-        rc = gcp__fail(GCP_ESTATE, "%s: no stopped heap profile to read", who);
+    rc = start_locked(&every);
+    if (rc == GCP_ESTATE)
+        rc = gcp__fail(GCP_ESTATE,
+                       "%s: a heap profile already samples; this needs one of its own (every "
+                       "allocation): stop it first",
+                       who);
+    if (rc == 0)
+        owner = who;
+    pthread_mutex_unlock(&life);
+    return rc;
+}
+
+int gcp__heap_profile_release(const char *who, gcp__pprof_sample_fn *fn, void *ctx)
+{
+    each_job job = {fn, ctx};
+    int rc = 0;
+
+    pthread_mutex_lock(&life);
+    if (owner != who) {
+        rc = gcp__fail(GCP_ESTATE, "%s: the heap profile is not its own", who);
     } else {
-        rc = with_dump(who, each_in_dump, &job);
-        started = 0; /* the samples were the caller's: a later write finds none */
+        if (atomic_load(&gcp__heap_sampling))
+            stop_locked();
+        if (fn)
+            rc = with_dump(who, each_in_dump, &job);
+        started = 0; /* the samples were the feature's: a later write finds none */
+        owner = NULL;
     }
     pthread_mutex_unlock(&life);
     return rc;

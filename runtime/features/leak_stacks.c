@@ -35,14 +35,8 @@ struct gcp_leak_stacks {
 
 int gcp__stack_growth_start(gcp__stack_growth *g)
 {
-    static const gcp_heap_profile_options every = {.rate = 1};
-    int rc;
-
     memset(g, 0, sizeof *g);
-    if ((rc = gcp_heap_profile_start(&every)) == GCP_ESTATE)
-        return gcp__fail(GCP_ESTATE, WHO ": GCP_LEAK_BY_STACK needs a heap profile of its own, "
-                                     "and one already samples: stop it first");
-    return rc;
+    return gcp__heap_profile_own(WHO);
 }
 
 int gcp__stack_growth_add(gcp__stack_growth *g, size_t x, uint64_t *bytes, uint64_t *objects)
@@ -77,6 +71,7 @@ typedef struct chosen {
     const size_t *idx;
     const double *slope;
     size_t n, seen; /* chosen stacks; samples seen so far (the stack index) */
+    size_t filled;  /* chosen stacks found */
     gcp_leak_report *out;
 } chosen;
 
@@ -157,6 +152,7 @@ static int each_stack(const gcp_pprof_module_sample *s, void *arg)
         if (c->idx[k] != i)
             continue;
         struct gcp_leak_stacks *st = c->out->stacks_.p;
+        c->filled++;
         if (keep_stack(st, k, s) != 0)
             return -1;
         struct gcp_leak_site *site = &c->out->sites[k];
@@ -176,19 +172,23 @@ int gcp__stack_growth_finish(gcp__stack_growth *g, double threshold, gcp_leak_re
     double slope[SLOTS];
     int rc = 0;
 
-    gcp_heap_profile_stop();
     size_t n = out ? gcp__slopes_top(&g->slopes, threshold, idx, slope, SLOTS) : 0;
     gcp__slopes_free(&g->slopes);
     free(g->bytes);
     free(g->objects);
     memset(g, 0, sizeof *g);
-    chosen c = {idx, slope, n, 0, out};
-    if (out && !(out->stacks_.p = calloc(1, sizeof *out->stacks_.p)))
+    chosen c = {idx, slope, n, 0, 0, out};
+    if (n && !(out->stacks_.p = calloc(1, sizeof *out->stacks_.p)))
+        n = 0, rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
+    /* Every path gives the profile back; symbols only for stacks to name. */
+    int taken = gcp__heap_profile_release(WHO, n ? each_stack : NULL, &c);
+    if (rc == 0 && taken == -1)
         rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
-    else if (out)
-        rc = gcp__heap_profile_take(WHO, each_stack, &c); /* forgets the profile too */
-    if (rc == -1)
-        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
+    else if (rc == 0 && taken == 0 && c.filled != n)
+        rc = gcp__fail(GCP_EIO, WHO ": %zu of %zu growing stacks not in the profile's dump",
+                       n - c.filled, n);
+    else if (rc == 0)
+        rc = taken;
     if (out) {
         out->n_sites = rc == 0 ? n : 0;
         if (rc != 0)

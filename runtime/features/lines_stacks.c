@@ -86,52 +86,47 @@ static int through_gate(void *arg)
     return gcp__gate_call(g->fn, g->env);
 }
 
-/* The closure under a profile of every allocation; its forced collection
- * (or ours) is the sweep that "live after" reads. */
+/* The closure under the profile of every allocation the caller took;
+ * its forced collection (or ours) is the sweep that "live after" reads. */
 static int profile_sampled(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
                            gcp_report *out)
 {
-    static const gcp_heap_profile_options every = {.rate = 1};
-    int rc = gcp_heap_profile_start(&every);
-
-    if (rc == GCP_ESTATE)
-        return gcp__fail(GCP_ESTATE,
-                         WHO ": a heap profile already samples; the line table needs one of its "
-                             "own (every allocation): stop it first");
-    if (rc != 0)
-        return rc;
+    int rc;
     gate g = {fn, env};
+
     rc = gcp_profile(name, through_gate, &g, cfg, out);
     if (rc == 0 && (out->profiler_gc_time == 0 || (out->notes & GCP_NOTE_FORCED_GC_SKIPPED)))
         gcp_collect();
-    gcp_heap_profile_stop();
     return rc;
 }
 
 int gcp_profile_lines_by_caller(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
                                 const char *file, gcp_report *out, gcp_line_report **lines)
 {
-    if (!lines || !file || !out)
+    if (!lines || !file || !out || !fn)
         return gcp__fail(GCP_EINVAL, WHO ": %s is NULL",
-                         !lines ? "lines"
+                         !lines  ? "lines"
                          : !file ? "file"
-                                 : "out");
+                         : !out  ? "out"
+                                 : "fn");
     *lines = NULL;
     GCP__REFUSE_IN_HOOK(WHO);
     if (gcp_init() != 0)
         return GCP_ESTATE;
-    int rc = profile_sampled(name, fn, env, cfg, out);
+    int rc = gcp__heap_profile_own(WHO);
     if (rc != 0)
-        return rc;
-    gcp_line_report *lr = gcp__lines_new(name, file);
-    if (!lr || gcp__lines_reserve(lr, 64) != 0) {
-        gcp_line_report_free(lr);
-        return gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
-    }
-    charge c = {lr};
-    rc = gcp__heap_profile_take(WHO, charge_stack, &c);
-    if (rc == -1)
+        return rc; /* nothing taken, nothing to give back */
+    rc = profile_sampled(name, fn, env, cfg, out);
+    gcp_line_report *lr = rc == 0 ? gcp__lines_new(name, file) : NULL;
+    if (rc == 0 && (!lr || gcp__lines_reserve(lr, 64) != 0))
         rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
+    charge c = {lr};
+    /* Every path gives the profile back; only a good one reads it. */
+    int taken = gcp__heap_profile_release(WHO, rc == 0 ? charge_stack : NULL, &c);
+    if (rc == 0 && taken == -1)
+        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
+    else if (rc == 0)
+        rc = taken;
     if (rc == 0 && gcp__lines_finish(lr, out) != 0)
         rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
     if (rc != 0) {

@@ -72,6 +72,20 @@ typedef struct module {
     gcp__loaded *came;
 } module;
 
+int gcp__pprof_module_check(void)
+{
+    char buf[PATH_MAX];
+    struct stat st;
+    const char *path = module_path(buf, sizeof buf);
+
+    if (!path)
+        return GCP_EINVAL;
+    if (stat(path, &st) != 0)
+        return gcp__fail(GCP_ENOTFOUND, "heap profile: pprof module %s: %s" ADVICE, path,
+                         strerror(errno));
+    return 0;
+}
+
 /* A module refused after its dlopen: closed, and what its loading left
  * (a libdw's libdebuginfod, say) out of the roots. */
 static void refuse(module *m, void *h)

@@ -27,6 +27,11 @@
  *                  not be written (the module's message). */
 int gcp__pprof_convert(int raw_fd, const char *out_path);
 
+/* 0 when the module's file is there (as gcp__pprof_convert would look
+ * for it; not loaded), else GCP_ENOTFOUND (or GCP_EINVAL) said: for the
+ * features that would learn it only after their work. */
+int gcp__pprof_module_check(void);
+
 /* Symbolises the raw dump at raw_fd through the module and calls
  * fn(sample, ctx) for each of its stacks, in the dump's order (the
  * sampler's stack order), until fn returns non-zero. fn runs with the
