@@ -23,9 +23,16 @@ top() {
         { cat "$tmp/$1.$2.top"; return 1; }
 }
 
-# flat_rank NAME INDEX FUNCTION: the row (1 = largest flat) FUNCTION has.
+# flat_rank NAME INDEX FUNCTION: the row (1 = largest flat) FUNCTION has
+# among the rows that name a function. A row pprof names by its mapping
+# ("[libguile-3.0.so.1]": addresses with no symbol, such as Guile's VM
+# refilling its inline free lists, all lumped together) or "<unknown>" is
+# no function: in Guile's profile that lump is the runner-up at 39-48%
+# against scm_c_make_vector's 52-61% (16 runs), close enough for the
+# sampling to swap them now and then (a clean-clone CI run did).
 flat_rank() {
-    awk -v f="$3" '/flat%/ { on = 1; next } on { n++; if ($6 == f) { print n; exit } }' \
+    awk -v f="$3" '/flat%/ { on = 1; next }
+        on && $6 !~ /^\[/ && $6 != "<unknown>" { n++; if ($6 == f) { print n; exit } }' \
         "$tmp/$1.$2.top"
 }
 
@@ -46,7 +53,8 @@ if command -v guile >/dev/null 2>&1; then
     if "$gcprof" run --heap-profile -o "$tmp/guile.dat" --heap-output "$tmp/guile.pb.gz" -- \
         guile --no-auto-compile "$programs/churn.scm" >"$tmp/guile.out" 2>&1; then
         top guile alloc_space || fail "guile: go tool pprof cannot read the profile"
-        check "guile: scm_c_make_vector allocates most" in_top guile alloc_space 1 scm_c_make_vector
+        check "guile: scm_c_make_vector allocates most" in_top guile alloc_space 1 scm_c_make_vector ||
+            cat "$tmp/guile.alloc_space.top"
         check "guile: make-string in the profile" grep -q 'scm_c_make_string' "$tmp/guile.alloc_space.top"
         top guile inuse_space || fail "guile: no in-use view"
         tested="$tested guile"
