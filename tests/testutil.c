@@ -161,6 +161,11 @@ int tu_run(Suite *suite)
     if (pregrow && strcmp(pregrow, "fragmented") == 0)
         pregrow_fragmented();
     SRunner *sr = srunner_create(suite);
+    /* The tests run in children forked from frames made below here: what
+     * the set-up above (GC_init's heap pointers, the pregrow) left in that
+     * dead stack would sit in those frames' unwritten slots, in every
+     * child, as stale words into the heap. */
+    tu_clear_dead_stack();
     srunner_run_all(sr, CK_ENV);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
