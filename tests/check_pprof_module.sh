@@ -140,6 +140,15 @@ if command -v cc >/dev/null 2>&1; then
     else
         fail "cc: $(cat "$tmp/cc.err")"
     fi
+    printf '%s\n' 'const unsigned gcp_pprof_module_abi = 2;' \
+        'int gcp_pprof_module_convert(void) { return 0; }' >"$short/half.c"
+    if cc -shared -fPIC -o "$short/half.so" "$short/half.c" 2>"$tmp/cc.err"; then
+        GCPROF_PPROF_MODULE="$short/half.so" drive "$tmp/self.dump" "$tmp/none.pb.gz"
+        notfound "ABI 2 without its third symbol" \
+            "$short/half.so is not the pprof module (no gcp_pprof_module_each_sample)"
+    else
+        fail "cc: $(cat "$tmp/cc.err")"
+    fi
 fi
 # a name without '/' is a file in the current directory, not a library search
 (cd "$(dirname "$module")" && GCPROF_PPROF_MODULE=$(basename "$module") \

@@ -1,6 +1,6 @@
 /*
  * sticky_module.c - a pprof module (common/pprof_module_abi.h) that
- * converts nothing and loads a library it never unloads (STICKY_PATH,
+ * converts nothing and loads a library  it never unloads (STICKY_PATH,
  * from the environment): in its constructor, as libdw 0.188 loads
  * libdebuginfod, or, with STICKY_IN_CONVERT set, during the conversion.
  * What the loader must keep out of the program's roots, and what it must
@@ -14,6 +14,7 @@
 
 extern const unsigned gcp_pprof_module_abi;
 int gcp_pprof_module_convert(int raw_fd, const char *out_path, char *err, size_t errlen);
+gcp_pprof_module_each_sample_fn gcp_pprof_module_each_sample;
 
 #ifndef STICKY_ABI
 #define STICKY_ABI GCP_PPROF_MODULE_ABI /* an older release's: -DSTICKY_ABI=1 */
@@ -44,4 +45,16 @@ int gcp_pprof_module_convert(int raw_fd, const char *out_path, char *err, size_t
     if (loaded != 0)
         snprintf(err, errlen, "sticky_module: cannot load $STICKY_PATH");
     return loaded;
+}
+
+/* The contract's third entry point: no samples. */
+int gcp_pprof_module_each_sample(int raw_fd, gcp_pprof_module_sample_fn *fn, void *ctx, char *err,
+                                 size_t errlen)
+{
+    (void)raw_fd;
+    (void)fn;
+    (void)ctx;
+    (void)err;
+    (void)errlen;
+    return 0;
 }

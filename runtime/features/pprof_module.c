@@ -72,18 +72,23 @@ typedef struct module {
     gcp__loaded *came;
 } module;
 
+/* 0 when path exists, else GCP_ENOTFOUND said. */
+static int module_file(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0)
+        return 0;
+    return gcp__fail(GCP_ENOTFOUND, "heap profile: pprof module %s: %s" ADVICE, path,
+                     strerror(errno));
+}
+
 int gcp__pprof_module_check(void)
 {
     char buf[PATH_MAX];
-    struct stat st;
     const char *path = module_path(buf, sizeof buf);
 
-    if (!path)
-        return GCP_EINVAL;
-    if (stat(path, &st) != 0)
-        return gcp__fail(GCP_ENOTFOUND, "heap profile: pprof module %s: %s" ADVICE, path,
-                         strerror(errno));
-    return 0;
+    return path ? module_file(path) : GCP_EINVAL;
 }
 
 /* A module refused after its dlopen: closed, and what its loading left
@@ -100,13 +105,12 @@ static void refuse(module *m, void *h)
  * GCP_ENOTFOUND said (nothing left open). */
 static int load(const char *path, module *m)
 {
-    struct stat st;
     const unsigned *abi;
     void *h;
+    int rc;
 
-    if (stat(path, &st) != 0)
-        return gcp__fail(GCP_ENOTFOUND, "heap profile: pprof module %s: %s" ADVICE, path,
-                         strerror(errno));
+    if ((rc = module_file(path)) != 0)
+        return rc;
     gcp__loaded *before = gcp__loaded_now();
     h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     /* The module, its libraries and what their constructors load. */
@@ -142,6 +146,13 @@ static int load(const char *path, module *m)
     }
     m->each_sample =
         (gcp_pprof_module_each_sample_fn *)dlsym(h, GCP_PPROF_MODULE_EACH_SAMPLE_SYMBOL);
+    if (!m->each_sample) { /* the contract's third symbol */
+        refuse(m, h);
+        return gcp__fail(GCP_ENOTFOUND,
+                         "heap profile: %s is not the pprof module (no "
+                         GCP_PPROF_MODULE_EACH_SAMPLE_SYMBOL ")" ADVICE,
+                         path);
+    }
     m->h = h;
     return 0;
 }
@@ -222,10 +233,6 @@ int gcp__pprof_each_sample(int raw_fd, gcp__pprof_sample_fn *fn, void *ctx)
         return gcp__fail(GCP_EINVAL, "heap profile: %s", fn ? "bad descriptor" : "no function");
     if ((rc = open_module(&m)) != 0)
         return rc;
-    if (!m.each_sample) {
-        close_module(&m);
-        return gcp__fail(GCP_ENOTFOUND, "heap profile: the pprof module has no " GCP_PPROF_MODULE_EACH_SAMPLE_SYMBOL);
-    }
     rc = m.each_sample(raw_fd, one_sample, &job, err, sizeof err);
     err[sizeof err - 1] = '\0';
     close_module(&m);

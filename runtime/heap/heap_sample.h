@@ -55,40 +55,16 @@ void gcp__heap_sample(void *p, size_t requested, const char *kind, const char *t
  * as gcp__heap_sample's. */
 void gcp__heap_sample_list(void *list, size_t object_bytes, const char *kind, const void *caller);
 
-/* A profile samples: the entry points test it first, so that without one
- * their path is what it was (a load and a branch more). */
-static inline int gcp__heap_profiling(void)
-{
-    return __builtin_expect(atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed), 0);
-}
-
-/* The fast path: when a profile samples, a compare of its generation, one
- * thread-local subtraction and a branch; the rare sample out of line, the
- * wipe of what its walk left inline (it must run in this frame: scrub.h).
- * caller: the program's call (the entry point's return address). */
-static inline __attribute__((always_inline)) void
-gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *type, int inner,
-                       const void *caller)
-{
-    int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
-
-    if (__builtin_expect(on, 0) && p &&
-        (__builtin_expect(gcp__heap_gen != on, 0) ||
-         gcp__hs_tick(&gcp__heap_countdown, requested ? requested : 1))) {
-        gcp__heap_sample(p, requested ? requested : 1, kind, type, inner, caller);
-        if (gcp__heap_wipe)
-            gcp__wipe_below_sp(gcp__heap_wipe);
-    }
-}
-
-/* The same split in two, for entry points that know the size before they
- * allocate: gcp__heap_due counts the allocation down first (0 without a
- * profile: a load and a branch; with one, a compare of the generation, one
- * thread-local subtraction and a branch), so the common case stays a tail
- * call of the allocator; only when it says so does the entry point
- * allocate and call gcp__heap_sample_due (the sample and the wipe). An
- * allocation that then fails (out of memory) gives its bytes back to the
- * countdown, as if it had not been counted. */
+/* The fast path, in two halves, for entry points that know the size
+ * before they allocate: gcp__heap_due counts the allocation down first (0
+ * without a profile: a load and a branch; with one, a compare of the
+ * generation, one thread-local subtraction and a branch), so the common
+ * case stays a tail call of the allocator; only when it says so does the
+ * entry point allocate and call gcp__heap_sample_due: the rare sample out
+ * of line, the wipe of what its walk left inline (it must run in this
+ * frame: scrub.h). An allocation that then fails (out of memory) gives its
+ * bytes back to the countdown, as if it had not been counted. caller: the
+ * program's call (the entry point's return address). */
 static inline int gcp__heap_due(size_t requested)
 {
     int on = atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed);
@@ -110,6 +86,16 @@ gcp__heap_sample_due(void *p, size_t requested, const char *kind, const char *ty
                atomic_load_explicit(&gcp__heap_sampling, memory_order_relaxed)) {
         gcp__heap_countdown.left += (int64_t)(requested ? requested : 1); /* it was counted */
     }
+}
+
+/* Both halves after the fact, for entry points whose size is known only
+ * once they have allocated (a string's length): p NULL is not counted. */
+static inline __attribute__((always_inline)) void
+gcp__heap_maybe_sample(void *p, size_t requested, const char *kind, const char *type, int inner,
+                       const void *caller)
+{
+    if (p && gcp__heap_due(requested))
+        gcp__heap_sample_due(p, requested, kind, type, inner, caller);
 }
 
 /* At the end of a collection (the event hook, RECLAIM_END): samples whose
