@@ -8,9 +8,10 @@
 extern const char __start_gcp_gate_text[] __attribute__((visibility("hidden")));
 extern const char __stop_gcp_gate_text[] __attribute__((visibility("hidden")));
 
-__attribute__((section("gcp_gate_text"), noinline)) int gcp__gate_call(gcp_fn fn, void *env)
+__attribute__((section("gcp_gate_text"), noinline)) int gcp__gate_run(void *gated)
 {
-    int rc = fn(env);
+    const gcp__gated *g = gated;
+    int rc = g->fn(g->env);
 
     __asm__ volatile("" ::: "memory"); /* the frame stays: no tail call */
     return rc;

@@ -12,8 +12,15 @@
 
 #include "gcprof.h"
 
-/* fn(env), from a function in a section of its own; never a tail call. */
-int gcp__gate_call(gcp_fn fn, void *env);
+/* A closure to call through the gate. */
+typedef struct gcp__gated {
+    gcp_fn fn;
+    void *env;
+} gcp__gated;
+
+/* gated->fn(gated->env), from a function in a section of its own, never as
+ * a tail call; a gcp_fn itself, so it can be handed to gcp_profile. */
+int gcp__gate_run(void *gated);
 
 /* address (a call's, as a symbolised frame has it) is in the gate. */
 int gcp__gate_contains(uint64_t address);

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -155,29 +156,32 @@ static int write_raw(const char *path)
     return why ? gcp__fail(GCP_EIO, "gcp_heap_profile_write: %s: %s", path, why) : 0;
 }
 
-/* The dump in a memory file, handed to use(fd, arg). */
-static int with_dump(const char *who, int (*use)(int fd, void *arg), void *arg)
+/* The dump in a new memory file: its descriptor, which the caller closes,
+ * or a GCP_E* code said. */
+static int dump_in_memory(const char *who)
 {
     int fd = memfd_create("gcprof-heap-dump", MFD_CLOEXEC);
 
     if (fd < 0)
         return gcp__fail(GCP_EIO, "%s: no memory file for the dump: %s", who, strerror(errno));
-    int rc = gcp__hs_dump(fd, (long)getpid()) == 0
-                 ? use(fd, arg)
-                 : gcp__fail(GCP_EIO, "%s: the dump: %s", who, strerror(errno));
-    close(fd);
-    return rc;
-}
-
-static int convert_dump(int fd, void *path)
-{
-    return gcp__pprof_convert(fd, path);
+    if (gcp__hs_dump(fd, (long)getpid()) != 0) {
+        int err = errno;
+        close(fd);
+        return gcp__fail(GCP_EIO, "%s: the dump: %s", who, strerror(err));
+    }
+    return fd;
 }
 
 /* The dump in memory, then the module's pprof file at path. */
 static int write_pprof(const char *path)
 {
-    return with_dump("gcp_heap_profile_write", convert_dump, (void *)path);
+    int fd = dump_in_memory("gcp_heap_profile_write");
+
+    if (fd < 0)
+        return fd;
+    int rc = gcp__pprof_convert(fd, path);
+    close(fd);
+    return rc;
 }
 
 int gcp_heap_profile_write(const char *path, int format)
@@ -190,29 +194,16 @@ int gcp_heap_profile_write(const char *path, int format)
     if (format != GCP_HEAP_FORMAT_PPROF && format != GCP_HEAP_FORMAT_RAW)
         return gcp__fail(GCP_EINVAL, "gcp_heap_profile_write: unknown format %d", format);
     pthread_mutex_lock(&life);
-    if ((rc = refuse_owned("gcp_heap_profile_write")) != 0)
-        ;
-    else if (!started)
+    rc = refuse_owned("gcp_heap_profile_write");
+    if (rc == 0 && !started)
         rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_write: no heap profile was started");
-    else
+    else if (rc == 0)
         rc = format == GCP_HEAP_FORMAT_RAW ? write_raw(path) : write_pprof(path);
     pthread_mutex_unlock(&life);
     return rc;
 }
 
 /* ---- the runtime's own profiles ------------------------------------------ */
-
-typedef struct each_job {
-    gcp__pprof_sample_fn *fn;
-    void *ctx;
-} each_job;
-
-static int each_in_dump(int fd, void *arg)
-{
-    each_job *j = arg;
-
-    return gcp__pprof_each_sample(fd, j->fn, j->ctx);
-}
 
 int gcp__heap_profile_own(const char *who)
 {
@@ -239,17 +230,19 @@ int gcp__heap_profile_own(const char *who)
 
 int gcp__heap_profile_release(const char *who, gcp__pprof_sample_fn *fn, void *ctx)
 {
-    each_job job = {fn, ctx};
     int rc = 0;
 
     pthread_mutex_lock(&life);
-    if (owner != who) {
+    if (!owner || strcmp(owner, who) != 0) {
         rc = gcp__fail(GCP_ESTATE, "%s: the heap profile is not its own", who);
     } else {
         if (atomic_load(&gcp__heap_sampling))
             stop_locked();
-        if (fn)
-            rc = with_dump(who, each_in_dump, &job);
+        if (fn && (rc = dump_in_memory(who)) >= 0) {
+            int fd = rc;
+            rc = gcp__pprof_each_sample(fd, fn, ctx);
+            close(fd);
+        }
         started = 0; /* the samples were the feature's: a later write finds none */
         owner = NULL;
     }

@@ -243,6 +243,7 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
     gcp__site_growth sites;
     gcp__stack_growth stacks;
     int by_stack = (opt->flags & GCP_LEAK_BY_STACK) != 0, by_site, rc;
+    gcp__gated gated = {fn, env};
 
     report_init(out, name);
     gcp__site_growth_init(&sites);
@@ -254,7 +255,7 @@ static __attribute__((noinline)) int leak_run(const char *name, gcp_fn fn, void 
     persist_init(&growth, n);
     for (size_t i = 0; i < opt->warmup + n; i++) {
         /* Through the gate when stacks are read: they end there. */
-        int status = by_stack ? gcp__gate_call(fn, env) : fn(env);
+        int status = by_stack ? gcp__gate_run(&gated) : fn(env);
         if (status != 0 && out->status == 0)
             out->status = status;
         if (i < opt->warmup)

@@ -1,7 +1,8 @@
 /*
  * leak_stacks.c - the leak check by call stack (leak_stacks.h) and what
- * the report holds for it: each growing stack's frames and their text,
- * which the sites' names point into, freed by gcp_leak_report_release.
+ * the report holds for it: each growing stack's text and the names of its
+ * site, which the report's sites point into, freed by
+ * gcp_leak_report_release.
  */
 #include "collect.h"
 #include "gate.h"
@@ -17,19 +18,12 @@
 #define WHO   "gcp_leak_check"
 #define SLOTS (sizeof((gcp_leak_report *)0)->sites / sizeof((gcp_leak_report *)0)->sites[0])
 
-typedef struct leak_frame {
-    char *function, *file; /* "" when unknown */
-    int line;
-    uint64_t address;
-} leak_frame;
-
+/* What the report's sites[k] point into, for each growing stack. */
 struct gcp_leak_stacks {
-    size_t n;
     struct {
-        leak_frame *frames;
-        size_t depth;
-        char *text;
-        char *type; /* GCP_NEW's T, or NULL */
+        char *text;       /* gcp_leak_report_stack's */
+        char *file, *func; /* the site's */
+        char *type;       /* GCP_NEW's T, or NULL */
     } stack[SLOTS];
 };
 
@@ -75,13 +69,9 @@ typedef struct chosen {
     gcp_leak_report *out;
 } chosen;
 
-static char *copy(const char *s)
-{
-    return strdup(s ? s : "");
-}
-
-/* One frame a line: "function (file:line)", what is unknown left out. */
-static char *stack_text(const leak_frame *f, size_t depth)
+/* One frame a line, depth of them: "function (file:line)", what is
+ * unknown left out, the address when nothing is known. */
+static char *stack_text(const gcp_pprof_module_frame *f, size_t depth)
 {
     char *text = NULL;
     size_t len = 0;
@@ -97,7 +87,7 @@ static char *stack_text(const leak_frame *f, size_t depth)
         else if (!*f[d].file)
             fprintf(fp, "0x%" PRIx64, f[d].address);
         if (*f[d].file)
-            fprintf(fp, "%s(%s:%d)", *f[d].function ? " " : "", f[d].file, f[d].line);
+            fprintf(fp, "%s(%s:%d)", *f[d].function ? " " : "", f[d].file, (int)f[d].line);
     }
     if (fclose(fp) != 0) {
         free(text);
@@ -106,41 +96,31 @@ static char *stack_text(const leak_frame *f, size_t depth)
     return text;
 }
 
-/* Frames up to the gate, copied; the text. -1 out of memory. */
-static int keep_stack(struct gcp_leak_stacks *st, size_t k, const gcp_pprof_module_sample *s)
+/* Stack k: its text down to the gate, and its site, the innermost frame
+ * with a line (else the innermost), into sites[k]. 0, or GCP_ENOMEM said. */
+static int keep_stack(gcp_leak_report *out, size_t k, double slope,
+                      const gcp_pprof_module_sample *s)
 {
-    size_t depth = 0;
+    size_t depth = 0, at = 0;
 
     while (depth < s->depth && !gcp__gate_contains(s->frames[depth].address))
         depth++;
-    leak_frame *f = calloc(depth ? depth : 1, sizeof *f);
-    st->stack[k].frames = f;
-    if (!f)
-        return -1;
-    for (size_t d = 0; d < depth; d++) {
-        const gcp_pprof_module_frame *m = &s->frames[d];
-        f[d] = (leak_frame){copy(m->function), copy(m->file), (int)m->line, m->address};
-        st->stack[k].depth = d + 1;
-        if (!f[d].function || !f[d].file)
-            return -1;
-    }
-    return (st->stack[k].text = stack_text(f, depth)) ? 0 : -1;
-}
-
-/* The site a stack is named by: its innermost frame with a line (else
- * its innermost). */
-static void name_site(const struct gcp_leak_stacks *st, size_t k, struct gcp_leak_site *site)
-{
-    const leak_frame *f = st->stack[k].frames, *at = st->stack[k].depth ? f : NULL;
-
-    for (size_t d = 0; d < st->stack[k].depth; d++)
-        if (*f[d].file && f[d].line > 0) {
-            at = &f[d];
-            break;
-        }
-    site->file = at ? at->file : "";
-    site->func = at ? at->function : "";
-    site->line = at ? at->line : 0;
+    while (at < depth && !(*s->frames[at].file && s->frames[at].line > 0))
+        at++;
+    if (at == depth)
+        at = 0;
+    const gcp_pprof_module_frame *f = depth ? &s->frames[at] : NULL;
+    struct gcp_leak_stacks *st = out->stacks_.p;
+    st->stack[k].text = stack_text(s->frames, depth);
+    st->stack[k].file = strdup(f ? f->file : "");
+    st->stack[k].func = strdup(f ? f->function : "");
+    st->stack[k].type = *s->type ? strdup(s->type) : NULL;
+    if (!st->stack[k].text || !st->stack[k].file || !st->stack[k].func ||
+        (*s->type && !st->stack[k].type))
+        return gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
+    out->sites[k] = (struct gcp_leak_site){st->stack[k].file, st->stack[k].func,
+                                           f ? (int)f->line : 0, slope, st->stack[k].type};
+    return 0;
 }
 
 static int each_stack(const gcp_pprof_module_sample *s, void *arg)
@@ -148,21 +128,13 @@ static int each_stack(const gcp_pprof_module_sample *s, void *arg)
     chosen *c = arg;
     size_t i = c->seen++;
 
-    for (size_t k = 0; k < c->n; k++) {
-        if (c->idx[k] != i)
-            continue;
-        struct gcp_leak_stacks *st = c->out->stacks_.p;
-        c->filled++;
-        if (keep_stack(st, k, s) != 0)
-            return -1;
-        struct gcp_leak_site *site = &c->out->sites[k];
-        name_site(st, k, site);
-        site->bytes_per_iteration = c->slope[k];
-        if (*s->type && !(st->stack[k].type = strdup(s->type)))
-            return -1;
-        site->type = st->stack[k].type;
-        st->n = k + 1 > st->n ? k + 1 : st->n;
-    }
+    for (size_t k = 0; k < c->n; k++)
+        if (c->idx[k] == i) {
+            c->filled++;
+            int rc = keep_stack(c->out, k, c->slope[k], s);
+            if (rc != 0)
+                return rc;
+        }
     return 0;
 }
 
@@ -182,13 +154,11 @@ int gcp__stack_growth_finish(gcp__stack_growth *g, double threshold, gcp_leak_re
         n = 0, rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
     /* Every path gives the profile back; symbols only for stacks to name. */
     int taken = gcp__heap_profile_release(WHO, n ? each_stack : NULL, &c);
-    if (rc == 0 && taken == -1)
-        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the growing stacks");
-    else if (rc == 0 && taken == 0 && c.filled != n)
+    if (rc == 0)
+        rc = taken;
+    if (rc == 0 && c.filled != n)
         rc = gcp__fail(GCP_EIO, WHO ": %zu of %zu growing stacks not in the profile's dump",
                        n - c.filled, n);
-    else if (rc == 0)
-        rc = taken;
     if (out) {
         out->n_sites = rc == 0 ? n : 0;
         if (rc != 0)
@@ -203,7 +173,7 @@ const char *gcp_leak_report_stack(const gcp_leak_report *r, size_t i)
 {
     const struct gcp_leak_stacks *st = r ? r->stacks_.p : NULL;
 
-    return st && i < st->n && i < r->n_sites ? st->stack[i].text : NULL;
+    return st && i < r->n_sites && i < SLOTS ? st->stack[i].text : NULL;
 }
 
 void gcp_leak_report_release(gcp_leak_report *r)
@@ -213,12 +183,9 @@ void gcp_leak_report_release(gcp_leak_report *r)
     if (!st)
         return;
     for (size_t k = 0; k < SLOTS; k++) {
-        for (size_t d = 0; d < st->stack[k].depth; d++) {
-            free(st->stack[k].frames[d].function);
-            free(st->stack[k].frames[d].file);
-        }
-        free(st->stack[k].frames);
         free(st->stack[k].text);
+        free(st->stack[k].file);
+        free(st->stack[k].func);
         free(st->stack[k].type);
     }
     free(st);

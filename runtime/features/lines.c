@@ -251,10 +251,7 @@ int gcp_profile_lines(const char *name, gcp_fn fn, void *env, const gcp_config *
     if (rc == 0)
         rc = gcp_profile(name, fn, env, cfg, out);
     if (rc == 0) {
-        /* The census reads the latest collection's marks: the profile's
-         * own forced collection when it ran one, else one of ours. */
-        if (out->profiler_gc_time == 0 || (out->notes & GCP_NOTE_FORCED_GC_SKIPPED))
-            gcp_collect();
+        gcp__lines_collected(out);
         rc = gcp__sites_census_since(since, 1, &after, &win, &na);
     }
     gcp_sites_track(was_tracking);

@@ -46,6 +46,14 @@ int gcp__lines_reserve(gcp_line_report *lr, size_t cap);
 int gcp__lines_add(gcp_line_report *lr, const char *file, int line, const char *type,
                    uint64_t allocs, uint64_t bytes, uint64_t live);
 int gcp__lines_finish(gcp_line_report *lr, const gcp_report *out);
+/* The census after a line profile reads the latest collection's marks:
+ * the profile's own forced collection when it ran one, else one of ours. */
+static inline void gcp__lines_collected(const gcp_report *out)
+{
+    if (out->profiler_gc_time == 0 || (out->notes & GCP_NOTE_FORCED_GC_SKIPPED))
+        gcp_collect();
+}
+
 /* A copy of str that lives as long as the report (one per distinct
  * string); NULL when out of memory. */
 const char *gcp__lines_keep(gcp_line_report *lr, const char *str);

@@ -30,17 +30,13 @@ static int same_file(const char *dwarf, const char *want)
     return a > b && dwarf[a - b - 1] == '/' && strcmp(dwarf + a - b, want) == 0;
 }
 
-typedef struct charge {
-    gcp_line_report *lr;
-} charge;
-
 /* One stack's allocations on the line they are charged to: the innermost
  * frame in the caller's file, else the innermost with a line, else "(no
- * site)", looking no further than the gate. -1 (out of memory) stops the
+ * site)", looking no further than the gate. GCP_ENOMEM (said) stops the
  * walk. */
 static int charge_stack(const gcp_pprof_module_sample *s, void *arg)
 {
-    gcp_line_report *lr = ((charge *)arg)->lr;
+    gcp_line_report *lr = arg;
     const gcp_pprof_module_frame *at = NULL, *known = NULL;
     const char *file = GCP__UNKNOWN_SITE_FILE, *type = NULL;
     int line = 0;
@@ -65,25 +61,11 @@ static int charge_stack(const gcp_pprof_module_sample *s, void *arg)
         file = known->file;
         line = (int)known->line;
     }
-    if (*s->type && !(type = gcp__lines_keep(lr, s->type)))
-        return -1;
-    return gcp__lines_add(lr, file, line, type, (uint64_t)s->value[0], (uint64_t)s->value[1],
-                          (uint64_t)(s->value[3] > 0 ? s->value[3] : 0));
-}
-
-typedef struct gate {
-    gcp_fn fn;
-    void *env;
-} gate;
-
-/* The closure, called through the gate: frames beyond it are never
- * charged (the profiler's, and the code that asked for the table, which is
- * in the caller's file too). */
-static int through_gate(void *arg)
-{
-    const gate *g = arg;
-
-    return gcp__gate_call(g->fn, g->env);
+    if ((*s->type && !(type = gcp__lines_keep(lr, s->type))) ||
+        gcp__lines_add(lr, file, line, type, (uint64_t)s->value[0], (uint64_t)s->value[1],
+                       (uint64_t)(s->value[3] > 0 ? s->value[3] : 0)) != 0)
+        return gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
+    return 0;
 }
 
 /* The closure under the profile of every allocation the caller took;
@@ -91,12 +73,13 @@ static int through_gate(void *arg)
 static int profile_sampled(const char *name, gcp_fn fn, void *env, const gcp_config *cfg,
                            gcp_report *out)
 {
-    int rc;
-    gate g = {fn, env};
-
-    rc = gcp_profile(name, through_gate, &g, cfg, out);
-    if (rc == 0 && (out->profiler_gc_time == 0 || (out->notes & GCP_NOTE_FORCED_GC_SKIPPED)))
-        gcp_collect();
+    /* Through the gate: frames beyond it are never charged (the
+     * profiler's, and the code that asked for the table, which is in the
+     * caller's file too). */
+    gcp__gated g = {fn, env};
+    int rc = gcp_profile(name, gcp__gate_run, &g, cfg, out);
+    if (rc == 0)
+        gcp__lines_collected(out);
     return rc;
 }
 
@@ -110,22 +93,16 @@ int gcp_profile_lines_by_caller(const char *name, gcp_fn fn, void *env, const gc
                          : !out  ? "out"
                                  : "fn");
     *lines = NULL;
-    GCP__REFUSE_IN_HOOK(WHO);
-    if (gcp_init() != 0)
-        return GCP_ESTATE;
-    int rc = gcp__heap_profile_own(WHO);
+    int rc = gcp__heap_profile_own(WHO); /* refused in the hook, like the rest */
     if (rc != 0)
         return rc; /* nothing taken, nothing to give back */
     rc = profile_sampled(name, fn, env, cfg, out);
     gcp_line_report *lr = rc == 0 ? gcp__lines_new(name, file) : NULL;
     if (rc == 0 && (!lr || gcp__lines_reserve(lr, 64) != 0))
         rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
-    charge c = {lr};
     /* Every path gives the profile back; only a good one reads it. */
-    int taken = gcp__heap_profile_release(WHO, rc == 0 ? charge_stack : NULL, &c);
-    if (rc == 0 && taken == -1)
-        rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
-    else if (rc == 0)
+    int taken = gcp__heap_profile_release(WHO, rc == 0 ? charge_stack : NULL, lr);
+    if (rc == 0)
         rc = taken;
     if (rc == 0 && gcp__lines_finish(lr, out) != 0)
         rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
