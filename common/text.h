@@ -23,5 +23,7 @@ size_t gcp__utf8_copy(char *dst, size_t size, const char *src);
 /* s as a JSON string, quotes included: valid UTF-8 is copied, a byte that
  * is not becomes U+FFFD, so the document always parses. */
 void gcp__json_str(FILE *fp, const char *s);
+/* The same for the first n bytes of s (NUL-terminated at or after n). */
+void gcp__json_strn(FILE *fp, const char *s, size_t n);
 
 #endif /* GCP_TEXT_H */

@@ -8,7 +8,6 @@
 #include "json_num.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define N_SITE_SLOTS (sizeof ((gcp_leak_report *)0)->sites / sizeof ((gcp_leak_report *)0)->sites[0])
@@ -26,25 +25,34 @@ static size_t site_count(const gcp_leak_report *r)
     return r->n_sites < N_SITE_SLOTS ? r->n_sites : N_SITE_SLOTS;
 }
 
-/* Text on one line: a control character in a name cannot start a line of
- * its own. */
-static void put_line_text(FILE *fp, const char *s)
+/* The n bytes at s on one line: a control character in a name cannot
+ * start a line of its own. */
+static void put_line_textn(FILE *fp, const char *s, size_t n)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : "?"); *p; p++)
+    for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)s + n; p++)
         fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, fp);
 }
 
-/* A site's stack, a frame a line under it. */
+static void put_line_text(FILE *fp, const char *s)
+{
+    s = s ? s : "?";
+    put_line_textn(fp, s, strlen(s));
+}
+
+/* The line after the one at s, in a stack's text (a frame a line). */
+static const char *next_frame(const char *s)
+{
+    s += strcspn(s, "\n");
+    return *s ? s + 1 : s;
+}
+
+/* A site's stack (gcp_leak_report_stack), under it. */
 static void put_stack(FILE *fp, const char *stack)
 {
-    while (stack && *stack) {
-        const char *end = strchr(stack, '\n');
+    for (const char *f = stack; f && *f; f = next_frame(f)) {
         fputs("        at ", fp);
-        for (; *stack && stack != end; stack++)
-            fputc((unsigned char)*stack < 0x20 || *stack == 0x7f ? '?' : *stack, fp);
+        put_line_textn(fp, f, strcspn(f, "\n"));
         fputc('\n', fp);
-        if (end)
-            stack = end + 1;
     }
 }
 
@@ -114,14 +122,9 @@ static void put_json_stack(FILE *fp, const char *stack)
     if (!stack)
         return;
     fputs(", \"stack\": [", fp);
-    for (int first = 1; *stack; first = 0) {
-        const char *end = strchr(stack, '\n');
-        size_t len = end ? (size_t)(end - stack) : strlen(stack);
-        char *frame = strndup(stack, len);
-        fputs(first ? "" : ", ", fp);
-        put_str_or_null(fp, frame ? frame : "?");
-        free(frame);
-        stack += len + (end ? 1 : 0);
+    for (const char *f = stack; *f; f = next_frame(f)) {
+        fputs(f == stack ? "" : ", ", fp);
+        gcp__json_strn(fp, f, strcspn(f, "\n"));
     }
     fputc(']', fp);
 }
