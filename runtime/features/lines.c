@@ -45,14 +45,13 @@ static int by_file_line(const void *a, const void *b)
     return (x->line > y->line) - (x->line < y->line);
 }
 
-/* The group of file name, added when new. -1 when out of memory. */
-static long file_index(gcp_line_report *lr, const char *name, size_t cap)
+/* The group of file name, added when new (make_room made room). -1 when
+ * out of memory. */
+static long file_index(gcp_line_report *lr, const char *name)
 {
     for (size_t i = 0; i < lr->n_files; i++)
         if (strcmp(lr->files[i].name, name) == 0)
             return (long)i;
-    if (lr->n_files == cap)
-        return -1;
     char *copy = strdup(name);
     if (!copy)
         return -1;
@@ -60,20 +59,12 @@ static long file_index(gcp_line_report *lr, const char *name, size_t cap)
     return (long)lr->n_files++;
 }
 
-int gcp__lines_reserve(gcp_line_report *lr, size_t cap)
-{
-    lr->cap = cap ? cap : 1;
-    lr->rows = calloc(lr->cap, sizeof *lr->rows);
-    lr->files = calloc(lr->cap, sizeof *lr->files);
-    return lr->rows && lr->files ? 0 : -1;
-}
-
 /* Room for one more row and one more file. */
 static int make_room(gcp_line_report *lr)
 {
     if (lr->n < lr->cap && lr->n_files < lr->cap)
         return 0;
-    size_t cap = lr->cap * 2;
+    size_t cap = lr->cap ? lr->cap * 2 : 16;
     line_row *rows = realloc(lr->rows, cap * sizeof *rows);
     if (rows)
         lr->rows = rows;
@@ -93,7 +84,7 @@ int gcp__lines_add(gcp_line_report *lr, const char *file, int line, const char *
 {
     if (make_room(lr) != 0)
         return -1;
-    long f = file_index(lr, file, lr->cap);
+    long f = file_index(lr, file);
     if (f < 0)
         return -1;
     line_row *r = NULL;
@@ -152,8 +143,6 @@ static int order_rows(gcp_line_report *lr)
 static int build_rows(gcp_line_report *lr, const gcp_site_stats *before, size_t nb,
                       const gcp_site_stats *after, const gcp__site_window *win, size_t na)
 {
-    if (gcp__lines_reserve(lr, na) != 0)
-        return -1;
     for (size_t i = 0; i < na; i++) {
         const gcp_site_stats *a = &after[i], *b = i < nb ? &before[i] : NULL;
         uint64_t allocs = a->objects_allocated - (b ? b->objects_allocated : 0);

@@ -37,12 +37,11 @@ struct gcp_line_report {
     gcp_line_summary sum;
 };
 
-/* Building one (lines.c): a new report for the caller's file, room for
- * cap rows (more is made as rows are added), rows added (a second add to a
- * (file, line) adds up), then ordered and summed against the closure's
- * profile report. Each returns NULL or -1 when out of memory. */
+/* Building one (lines.c): a new report for the caller's file, rows added
+ * (room is made as they come; a second add to a (file, line) adds up),
+ * then ordered and summed against the closure's profile report. Each
+ * returns NULL or -1 when out of memory. */
 gcp_line_report *gcp__lines_new(const char *name, const char *file);
-int gcp__lines_reserve(gcp_line_report *lr, size_t cap);
 int gcp__lines_add(gcp_line_report *lr, const char *file, int line, const char *type,
                    uint64_t allocs, uint64_t bytes, uint64_t live);
 int gcp__lines_finish(gcp_line_report *lr, const gcp_report *out);

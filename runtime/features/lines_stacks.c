@@ -98,7 +98,7 @@ int gcp_profile_lines_by_caller(const char *name, gcp_fn fn, void *env, const gc
         return rc; /* nothing taken, nothing to give back */
     rc = profile_sampled(name, fn, env, cfg, out);
     gcp_line_report *lr = rc == 0 ? gcp__lines_new(name, file) : NULL;
-    if (rc == 0 && (!lr || gcp__lines_reserve(lr, 64) != 0))
+    if (rc == 0 && !lr)
         rc = gcp__fail(GCP_ENOMEM, WHO ": no memory for the report");
     /* Every path gives the profile back; only a good one reads it. */
     int taken = gcp__heap_profile_release(WHO, rc == 0 ? charge_stack : NULL, lr);
