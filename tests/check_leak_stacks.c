@@ -163,15 +163,12 @@ START_TEST(test_no_module_is_said_before_any_run)
 {
     gcp_leak_report r = {0};
 
-    char *saved = getenv("GCPROF_PPROF_MODULE") ? strdup(getenv("GCPROF_PPROF_MODULE")) : NULL;
-    setenv("GCPROF_PPROF_MODULE", "/nonexistent/libgcprof-pprof.so", 1);
+    tu_pprof_module_away();
     ck_assert_int_eq(gcp_leak_check("x", counted, NULL, &by_stack, &r), GCP_ENOTFOUND);
+    tu_pprof_module_back();
     ck_assert_int_eq(runs, 0);
-    ck_assert_int_eq(gcp_heap_profile_start(NULL), 0); /* none left sampling */
-    ck_assert_int_eq(gcp_heap_profile_stop(), 0);
-    if (saved)
-        setenv("GCPROF_PPROF_MODULE", saved, 1); /* for the next test, unforked */
-    free(saved);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), TU_NO_PPROF_MODULE));
+    tu_assert_heap_profile_free();
 }
 END_TEST
 

@@ -151,9 +151,7 @@ START_TEST(test_leaves_no_profile_behind)
     gcp_line_report_free(lines);
     ck_assert_int_eq(gcp_heap_profile_write("never-written.raw", GCP_HEAP_FORMAT_RAW), GCP_ESTATE);
     ck_assert_int_ne(access("never-written.raw", F_OK), 0);
-    /* And a profile can start afresh. */
-    ck_assert_int_eq(gcp_heap_profile_start(NULL), 0);
-    ck_assert_int_eq(gcp_heap_profile_stop(), 0);
+    tu_assert_heap_profile_free(); /* a profile can start afresh */
 }
 END_TEST
 
@@ -246,19 +244,14 @@ START_TEST(test_no_module_is_said_before_the_closure_runs)
     gcp_line_report *lines = NULL;
     gcp_report r;
 
-    char *saved = getenv("GCPROF_PPROF_MODULE") ? strdup(getenv("GCPROF_PPROF_MODULE")) : NULL;
-    setenv("GCPROF_PPROF_MODULE", "/nonexistent/libgcprof-pprof.so", 1);
+    tu_pprof_module_away();
     runs = 0;
-    ck_assert_int_eq(GCP_PROFILE_LINES_BY_CALLER("x", counted, NULL, NULL, &r, &lines),
-                     GCP_ENOTFOUND);
+    int rc = GCP_PROFILE_LINES_BY_CALLER("x", counted, NULL, NULL, &r, &lines);
+    tu_pprof_module_back();
+    ck_assert_int_eq(rc, GCP_ENOTFOUND);
     ck_assert_int_eq(runs, 0);
-    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "/nonexistent/libgcprof-pprof.so"));
-    /* And no profile is left sampling. */
-    ck_assert_int_eq(gcp_heap_profile_start(NULL), 0);
-    ck_assert_int_eq(gcp_heap_profile_stop(), 0);
-    if (saved)
-        setenv("GCPROF_PPROF_MODULE", saved, 1); /* for the next test, unforked */
-    free(saved);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), TU_NO_PPROF_MODULE));
+    tu_assert_heap_profile_free(); /* none left sampling */
 }
 END_TEST
 

@@ -198,3 +198,31 @@ void tu_assert_collector_state(const tu_collector_state *before)
     ck_assert_int_eq(now.no_auto, before->no_auto);
     ck_assert(now.hook == before->hook);
 }
+
+static char *saved_module; /* GCPROF_PPROF_MODULE before tu_pprof_module_away */
+static int module_was_set;
+
+void tu_pprof_module_away(void)
+{
+    const char *v = getenv("GCPROF_PPROF_MODULE");
+
+    module_was_set = v != NULL;
+    saved_module = v ? strdup(v) : NULL;
+    setenv("GCPROF_PPROF_MODULE", TU_NO_PPROF_MODULE, 1);
+}
+
+void tu_pprof_module_back(void)
+{
+    if (module_was_set && saved_module)
+        setenv("GCPROF_PPROF_MODULE", saved_module, 1);
+    else
+        unsetenv("GCPROF_PPROF_MODULE");
+    free(saved_module);
+    saved_module = NULL;
+}
+
+void tu_assert_heap_profile_free(void)
+{
+    ck_assert_int_eq(gcp_heap_profile_start(NULL), 0);
+    ck_assert_int_eq(gcp_heap_profile_stop(), 0);
+}

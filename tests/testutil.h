@@ -86,4 +86,15 @@ extern void *volatile tu_sink;
  * ...) and turn the result into main()'s exit status. Frees the suite. */
 int tu_run(Suite *suite);
 
+/* With no pprof module where the library looks for it (GCPROF_PPROF_MODULE
+ * at a missing file, TU_NO_PPROF_MODULE), until tu_pprof_module_back puts the
+ * variable back as it was (unset if it was), so a test run unforked leaves
+ * the next one the module. */
+#define TU_NO_PPROF_MODULE "/nonexistent/libgcprof-pprof.so"
+void tu_pprof_module_away(void);
+void tu_pprof_module_back(void);
+/* The heap profile is free again: one starts and stops (no feature left it
+ * sampling or owned). */
+void tu_assert_heap_profile_free(void);
+
 #endif
