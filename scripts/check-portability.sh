@@ -81,6 +81,8 @@ tests/check_threads
 tests/check_profiled
 tests/check_types
 tests/check_leak_report
+tests/check_lines_by_caller
+tests/check_leak_stacks
 tests/check_first_profile.sh
 tests/check_demos.sh"
 # Fewer fresh processes per shell-test cell than make check runs: the
@@ -353,7 +355,10 @@ cell() {
     (
         cd "$build/$2"
         top_builddir=. top_srcdir=$src
-        export top_builddir top_srcdir
+        # The build's pprof module, as make check gives it (by-caller line
+        # tables and leak checks by stack symbolise through it).
+        GCPROF_PPROF_MODULE=$build/$2/.libs/libgcprof-pprof.so
+        export top_builddir top_srcdir GCPROF_PPROF_MODULE
         enter "$1"
         # shellcheck disable=SC2086 # $prefix is a command and its words
         case $cmd in

@@ -66,11 +66,19 @@ static const gcp_leak_options by_stack = {.flags = GCP_LEAK_BY_STACK};
 START_TEST(test_raw_malloc_leak_named_by_its_stack)
 {
     gcp_leak_report r = {0};
+    uint64_t live[30]; /* the default iterations */
 
     n_kept = 0;
+    r.live_bytes = live;
     int rc = gcp_leak_check("leaky", leaky_operation, NULL, &by_stack, &r);
     ck_assert_msg(rc == 0, "%s", gcp_last_error());
     size_t one = GC_size(kept[0]); /* what each run keeps, by the collector's size */
+    /* Live, by stack, is what the check's runs allocated and kept: after
+     * measured run k, the 3 warm-up runs' objects and k + 1 more. */
+    ck_assert_uint_eq(r.iterations, 30);
+    for (size_t k = 0; k < 30; k++)
+        ck_assert_msg(live[k] == (3 + k + 1) * one, "run %zu: %llu live, kept %zu", k,
+                      (unsigned long long)live[k], (3 + k + 1) * one);
     ck_assert_msg(r.has_leak, "no leak found");
     ck_assert_double_eq_tol(r.persistent_per_iteration, (double)one, 1e-9);
     ck_assert_uint_ge(r.n_sites, 1);
