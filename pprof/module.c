@@ -28,24 +28,33 @@ const unsigned gcp_pprof_module_abi = GCP_PPROF_MODULE_ABI;
 
 _Static_assert(PPROF_NVALUES == 4, "the contract hands over four values per sample");
 
-int gcp_pprof_module_convert(int raw_fd, const char *out_path, char *err, size_t errlen)
+/* The raw dump at raw_fd, read and symbolised into *p (which owns copies
+ * of everything it holds: the dump is freed). 0 or PPROF_E*, said. */
+static int read_symbolised(int raw_fd, pprof_profile *p, char *err, size_t errlen)
 {
     char name[32];
     pprof_raw raw;
+    int rc;
+
+    snprintf(name, sizeof name, "raw heap dump (fd %d)", raw_fd);
+    if ((rc = pprof_dump_read_fd(raw_fd, name, &raw, err, errlen)) != 0)
+        return rc;
+    rc = pprof_symbolize(&raw, p, err, errlen);
+    pprof_raw_free(&raw);
+    return rc;
+}
+
+int gcp_pprof_module_convert(int raw_fd, const char *out_path, char *err, size_t errlen)
+{
     pprof_profile p;
     int rc;
 
     if (!out_path || !*out_path)
         return pprof__fail(err, errlen, PPROF_EIO, "no output file given");
-    snprintf(name, sizeof name, "raw heap dump (fd %d)", raw_fd);
-    if ((rc = pprof_dump_read_fd(raw_fd, name, &raw, err, errlen)) != 0)
+    if ((rc = read_symbolised(raw_fd, &p, err, errlen)) != 0)
         return rc;
-    rc = pprof_symbolize(&raw, &p, err, errlen);
-    if (rc == 0) {
-        rc = pprof_write(&p, out_path, err, errlen);
-        pprof_profile_free(&p);
-    }
-    pprof_raw_free(&raw);
+    rc = pprof_write(&p, out_path, err, errlen);
+    pprof_profile_free(&p);
     return rc;
 }
 
@@ -81,19 +90,12 @@ static int each_sample(const pprof_profile *p, gcp_pprof_module_sample_fn *fn, v
 int gcp_pprof_module_each_sample(int raw_fd, gcp_pprof_module_sample_fn *fn, void *ctx, char *err,
                                  size_t errlen)
 {
-    char name[32];
-    pprof_raw raw;
     pprof_profile p;
     int rc;
 
-    snprintf(name, sizeof name, "raw heap dump (fd %d)", raw_fd);
-    if ((rc = pprof_dump_read_fd(raw_fd, name, &raw, err, errlen)) != 0)
+    if ((rc = read_symbolised(raw_fd, &p, err, errlen)) != 0)
         return rc;
-    rc = pprof_symbolize(&raw, &p, err, errlen);
-    if (rc == 0) {
-        rc = each_sample(&p, fn, ctx, err, errlen);
-        pprof_profile_free(&p);
-    }
-    pprof_raw_free(&raw);
+    rc = each_sample(&p, fn, ctx, err, errlen);
+    pprof_profile_free(&p);
     return rc;
 }
