@@ -1181,10 +1181,14 @@ enum {
  * latest collection (call gcp_collect() first for a fresh figure). The
  * pprof format resolves functions, files and lines from the files on disk
  * with libgcprof's pprof module (libgcprof-pprof.so, in gcprof's library
- * directory, or GCPROF_PPROF_MODULE). Returns 0; GCP_EINVAL (NULL path,
- * unknown format); GCP_ESTATE (no profile was started); GCP_ENOTFOUND (no
- * pprof module: write GCP_HEAP_FORMAT_RAW instead); GCP_EIO (the file
- * cannot be written, naming it). */
+ * directory, or GCPROF_PPROF_MODULE), loaded for the write and unloaded
+ * after; libraries its loading leaves behind (libdw's libdebuginfod and
+ * what that needs) stay loaded, with their data kept out of the
+ * collector's roots for good (doc/heap-profiles.md). Returns 0;
+ * GCP_EINVAL (NULL path, unknown format); GCP_ESTATE (no profile was
+ * started, or one libgcprof took for itself); GCP_ENOTFOUND (no pprof
+ * module: write GCP_HEAP_FORMAT_RAW instead); GCP_EIO (the file cannot be
+ * written, naming it). */
 GCP_EXPORT int gcp_heap_profile_write(const char *path, int format);
 
 /* ---- memory over one call: gcp_memory_usage ----------------------- */
