@@ -113,7 +113,7 @@ int gcp__site_growth_add(gcp__site_growth *g, size_t x)
     for (size_t i = 0; i < n; i++)
         g->y[i] = (double)stats[i].bytes_live;
     int rc = gcp__slopes_add(&g->slopes, x, g->y, n);
-    if (rc == 0)
+    if (rc == 0 && n > 0) /* with no site, last and stats may be NULL */
         memcpy(g->last, stats, n * sizeof *stats);
     free(stats);
     return rc;

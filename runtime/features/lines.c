@@ -111,8 +111,10 @@ int gcp__lines_add(gcp_line_report *lr, const char *file, int line, const char *
 /* Orders the files, then renumbers the rows' file indices to match. */
 static int order_rows(gcp_line_report *lr)
 {
-    size_t *rank = malloc((lr->n_files ? lr->n_files : 1) * sizeof *rank);
-    file_group *sorted = malloc((lr->n_files ? lr->n_files : 1) * sizeof *sorted);
+    if (lr->n_files == 0) /* nothing to order; files may be NULL */
+        return 0;
+    size_t *rank = malloc(lr->n_files * sizeof *rank);
+    file_group *sorted = malloc(lr->n_files * sizeof *sorted);
     if (!rank || !sorted) {
         free(rank);
         free(sorted);
