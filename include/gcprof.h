@@ -1352,6 +1352,94 @@ GCP_EXPORT int gcp_monitor_label(const char *text);
  * pointer may be NULL. */
 GCP_EXPORT void gcp_monitor_counts(uint64_t *collections, uint64_t *dropped);
 
+/* ---- fleet metrics: a Prometheus endpoint ------------------------- */
+
+/* The collector's metrics, and the profiler's, for Prometheus (and
+ * anything that reads its text format or OpenMetrics: VictoriaMetrics,
+ * the OpenTelemetry Collector's prometheus receiver, Grafana Agent),
+ * served over HTTP and/or written for node_exporter's textfile collector.
+ * doc/fleet.md lists every metric, with a scrape config, panels and
+ * alerts.
+ *
+ * HTTP: GET /metrics (OpenMetrics 1.0.0 when the Accept header asks for
+ * it, else the text format 0.0.4), GET /debug/pprof/heap (the running
+ * heap profile in pprof's format, for Parca or Pyroscope: 404 when no
+ * heap profile runs; written with the pprof module, as
+ * gcp_heap_profile_write), nothing else. The server is libmicrohttpd,
+ * loaded with libgcprof's HTTP module (libgcprof-http.so in gcprof's
+ * library directory, or GCPROF_HTTP_MODULE) at the first start and kept
+ * loaded, with the data of the libraries it brings kept out of the
+ * collector's roots. One thread of its own (not the collector's: it
+ * holds no collected pointer), at most 8 connections, 10 s idle timeout;
+ * a response is at most 4 MiB (a larger one is a 503).
+ *
+ * What it costs: while metrics run, the event hook fills two histograms
+ * and takes a census at the end of every collection (one pass over the
+ * mark bits, under the collector's lock with the world running; make
+ * bench measures it). A scrape takes the collector's lock twice, each
+ * for a handful of reads.
+ *
+ * Options: all zero is the defaults; NULL means the same. */
+typedef struct gcp_metrics_options {
+    /* Where to serve: "PORT", ":PORT", "HOST:PORT" or "[IPV6]:PORT".
+     * Without a host: 127.0.0.1 only. Port 0: any free one
+     * (gcp_metrics_port says which). NULL: no HTTP endpoint. */
+    const char *addr;
+    /* node_exporter's textfile collector: this file (NAME.prom) is
+     * replaced whole (written beside it, then renamed) every
+     * file_interval seconds and at gcp_metrics_stop. NULL: none. */
+    const char *file;
+    double file_interval;   /* 0: 15 s; else 0.01 to 86400 */
+    unsigned max_functions; /* profiled closure names with series of their
+                               own; later names share function="_other".
+                               0: 32; at most 1024 */
+    unsigned flags;         /* none yet: 0 */
+    uint64_t reserved_[6];  /* zero */
+} gcp_metrics_options;
+
+/* Built-in defaults (all zero: nothing to serve). GCP_EINVAL for NULL. */
+GCP_EXPORT int gcp_metrics_options_init(gcp_metrics_options *opts);
+
+/* Built-in defaults, then the environment: GCPROF_METRICS_ADDR (addr),
+ * GCPROF_METRICS_FILE (file), GCPROF_METRICS_INTERVAL (file_interval).
+ * The strings point into the environment. gcp_init starts metrics with
+ * these when either of the first two is set (a failure is a warning to
+ * the log hook). GCP_EINVAL naming a bad variable (opts then holds the
+ * defaults). In a secure-execution process no variable is read. */
+GCP_EXPORT int gcp_metrics_options_init_env(gcp_metrics_options *opts);
+
+/* Start serving and/or writing. Needs addr or file. Returns 0;
+ * GCP_EINVAL (a bad option, named; reserved_ or flags not zero);
+ * GCP_ESTATE (already running in this process, inside the collector's
+ * event hook, or a secure-execution process: nothing is served there);
+ * GCP_EIO (cannot listen: the address and the system's reason, "Address
+ * already in use" among them; the file's directory cannot be written);
+ * GCP_ENOTFOUND (no HTTP module); GCP_ENOMEM. On failure nothing is left
+ * running. The endpoint stops at exit (atexit), after a last file write.
+ * A forked child runs none: its parent's stays its parent's. */
+GCP_EXPORT int gcp_metrics_start(const gcp_metrics_options *opts);
+
+/* Stop: the HTTP server finishes the request in progress and closes its
+ * socket; the file is written one last time. 0; GCP_ESTATE when this
+ * process runs no metrics; GCP_EIO when the last file write failed. */
+GCP_EXPORT int gcp_metrics_stop(void);
+
+/* The port the endpoint listens on (after port 0: the one taken), or
+ * GCP_ESTATE when none is served. */
+GCP_EXPORT int gcp_metrics_port(void);
+
+enum {
+    GCP_METRICS_OPENMETRICS = 1 << 0 /* gcp_metrics_render: OpenMetrics */
+};
+
+/* The exposition /metrics serves, into buf[size] (NUL-terminated), for a
+ * program that serves HTTP itself: *len (may be NULL) gets its length.
+ * Works whether or not metrics run (without them: no histograms, and no
+ * live bytes before the first census). Returns 0; GCP_EINVAL (NULL buf,
+ * unknown flags); GCP_ERANGE when size is too small (*len then gets the
+ * size needed, or a lower bound). */
+GCP_EXPORT int gcp_metrics_render(char *buf, size_t size, unsigned flags, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,14 +10,15 @@
 # gcprof does not record); without them those rows are skipped with a message.
 set -eu
 
-# protobuf-c, zlib, libdw and libunwind are for heap profiles (pprof/).
+# protobuf-c, zlib, libdw and libunwind are for heap profiles (pprof/);
+# libmicrohttpd serves the metrics endpoint (http/).
 # guile-3.0, ecl, poke and python3-memory-profiler are for the integration tests:
 # real bdwgc programs to run under `gcprof run`, and mprof to read our
 # .dat files; strace shows that loading the library changes nothing
 # (tests/check_load_inert.sh).
 # golang-go: go tool pprof reads our profiles, we read Go's (tests/check_pprof_go.sh).
 packages="build-essential autoconf automake libtool pkg-config make
-libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev
+libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev libmicrohttpd-dev
 libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack valgrind time"

@@ -10,6 +10,7 @@
 
 #include "heap.h"
 #include "gc_record.h" /* and timeline.h */
+#include "gc_metrics.h"
 
 /* ---- collection events (gc_events.c) --------------------------------- */
 
@@ -37,6 +38,17 @@ void gcp__events_begin(void);
 void gcp__events_feed(int event);
 int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures);
 void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds);
+/* Metrics (gc_meter.c): while acquired, the hook fills a histogram of
+ * pauses and one of collections (start to end) and counts the
+ * collections the program asked for, and the census is taken at the end
+ * of each collection (heap.h). _read gives the histograms (stable
+ * addresses) and that count. */
+void gcp__meter_acquire(void);
+void gcp__meter_release(void);
+int gcp__metering(void);
+void gcp__meter_pause(uint64_t ns);                  /* the hook */
+void gcp__meter_collection(uint64_t ns, int asked_for); /* the hook, at END */
+void gcp__meter_read(const gcp__hist **pauses, const gcp__hist **durations, uint64_t *asked_for);
 /* Collections the program asked for (explicit_gc.c). _learn: once, from a
  * thread of the program's, not holding the collector's lock (it calls
  * GC_try_to_collect with a stop function that stops it at once); until it

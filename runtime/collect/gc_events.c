@@ -116,6 +116,7 @@ void gcp__events_feed(int type)
             uint64_t pause = now - world_stopped_ns;
             add(&total_pause_ns, pause);
             gcp__marks_note_pause(pause);
+            gcp__meter_pause(pause);
             world_stopped_ns = 0;
         }
         break;
@@ -126,8 +127,10 @@ void gcp__events_feed(int type)
                              : 0;
         gcp__census_in_hook();
         gcp__gc_policy_note(GC_get_gc_no(), now, spent, gcp__heap_in_use());
-        if (gc_started_ns)
+        if (gc_started_ns) {
             add(&total_gc_ns, spent);
+            gcp__meter_collection(spent, start_forced);
+        }
         gc_started_ns = 0;
         live_count_ns = 0;
         add(&total_collections, 1);
@@ -153,13 +156,13 @@ static int before_stack_scan(GC_EventType event)
 }
 
 /* Whether the program asked for the collection starting now: only records
- * carry it, so only while recording. Where the call came from tells
+ * and metrics carry it, so only while recording or metering. Where the call came from tells
  * (explicit_gc.c: one walk of a few frames). Without that, the profiler's
  * own collections are known by its bracket, which also catches another
  * thread's collection in the meantime. */
 static int asked_for(const void *hook_return, int *walked)
 {
-    if (!atomic_load_explicit(&recording, RELAXED))
+    if (!atomic_load_explicit(&recording, RELAXED) && !gcp__metering())
         return 0;
     if (gcp__explicit_learnt()) {
         *walked = 1;

@@ -14,11 +14,13 @@
 #include "safe_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_RATE    ((uint64_t)1 << 40)
@@ -199,6 +201,51 @@ int gcp_heap_profile_write(const char *path, int format)
         rc = gcp__fail(GCP_ESTATE, "gcp_heap_profile_write: no heap profile was started");
     else if (rc == 0)
         rc = format == GCP_HEAP_FORMAT_RAW ? write_raw(path) : write_pprof(path);
+    pthread_mutex_unlock(&life);
+    return rc;
+}
+
+/* The pprof file, read back whole: the module writes files only, so it
+ * goes to a private directory (mkdtemp: 0700) that is removed after. */
+static int pprof_bytes(char **body, size_t *len)
+{
+    char dir[] = "/tmp/gcprof-heap-XXXXXX", path[sizeof dir + 16];
+    struct stat st;
+    int rc;
+
+    if (!mkdtemp(dir))
+        return gcp__fail(GCP_EIO, "heap profile: no private directory in /tmp: %s",
+                         strerror(errno));
+    snprintf(path, sizeof path, "%s/heap.pb.gz", dir);
+    rc = write_pprof(path);
+    int fd = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    if (rc == 0 && (fd < 0 || fstat(fd, &st) != 0))
+        rc = gcp__fail(GCP_EIO, "heap profile: %s: %s", path, strerror(errno));
+    else if (rc == 0 && !(*body = malloc((size_t)st.st_size + 1)))
+        rc = gcp__fail(GCP_ENOMEM, "heap profile: no memory for %lld bytes",
+                       (long long)st.st_size);
+    else if (rc == 0 && read(fd, *body, (size_t)st.st_size) != (ssize_t)st.st_size) {
+        free(*body);
+        rc = gcp__fail(GCP_EIO, "heap profile: %s: short read", path);
+    }
+    if (rc == 0)
+        *len = (size_t)st.st_size;
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    rmdir(dir);
+    return rc;
+}
+
+int gcp__heap_profile_pprof(char **body, size_t *len)
+{
+    int rc;
+
+    pthread_mutex_lock(&life);
+    if (owner || !started)
+        rc = GCP_ESTATE; /* nothing of the program's to serve */
+    else
+        rc = pprof_bytes(body, len);
     pthread_mutex_unlock(&life);
     return rc;
 }

@@ -25,4 +25,10 @@ int gcp__heap_profile_own(const char *who);
  * gcp__pprof_each_sample. */
 int gcp__heap_profile_release(const char *who, gcp__pprof_sample_fn *fn, void *ctx);
 
+/* The program's heap profile (running or stopped) in pprof's format, in
+ * a malloc'd buffer, for the metrics endpoint's /debug/pprof/heap.
+ * Returns 0; GCP_ESTATE, not said, when the program has none (none
+ * started, or the runtime's own); else as gcp_heap_profile_write. */
+int gcp__heap_profile_pprof(char **body, size_t *len);
+
 #endif

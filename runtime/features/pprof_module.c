@@ -46,21 +46,10 @@
  * one thread. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* $GCPROF_PPROF_MODULE, else the installed one. A name without '/' is a
- * file in the current directory, as any path: dlopen would look for it
- * along the library path instead. NULL when too long (said). */
 static const char *module_path(char *buf, size_t size)
 {
-    const char *env = gcp__env_text("GCPROF_PPROF_MODULE");
-
-    if (!env)
-        return GCPROF_PKGLIBDIR "/" GCP_PPROF_MODULE_FILE;
-    if (strchr(env, '/'))
-        return env;
-    if ((size_t)snprintf(buf, size, "./%s", env) < size)
-        return buf;
-    gcp__fail(GCP_EINVAL, "GCPROF_PPROF_MODULE: '%.40s...' is too long", env);
-    return NULL;
+    return gcp__env_module_path("GCPROF_PPROF_MODULE", GCPROF_PKGLIBDIR "/" GCP_PPROF_MODULE_FILE,
+                                buf, size);
 }
 
 /* A loaded module: its handle and entry points, and what its loading

@@ -10,6 +10,7 @@
 #include "config_internal.h"
 #include "units.h"
 #include "profile_frame.h"
+#include "profile_metrics.h"
 
 #include <pthread.h>
 
@@ -315,6 +316,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     check_threshold(f, r);
     if (f->hooked)
         gcp__events_release();
+    gcp__profile_metrics_note(r);
 }
 
 /* The profile proper, in a frame of its own that gcp_profile creates only

@@ -20,6 +20,7 @@
 typedef struct census {
     gcp__counts live;
     gcp__counts allocated; /* read with the parked counts */
+    uint64_t marked;       /* bytes of every marked object, any kind */
     uintptr_t page; /* 4 KiB page of the previous object, and its kind: */
     int page_ours;  /* objects come block by block, and a block (at least
                        a page, page-aligned) holds one kind */
@@ -30,6 +31,7 @@ static void GC_CALLBACK count_one(void *obj, size_t bytes, void *data)
     census *c = data;
     uintptr_t page = (uintptr_t)obj & ~(uintptr_t)4095;
 
+    c->marked += bytes;
     if (page != c->page) {
         int kind = GC_get_kind_and_size(obj, NULL);
         c->page = page;
@@ -62,6 +64,7 @@ static _Atomic int requests;
 /* Written by the hook and read by taken_locked, both under the lock. */
 static uint64_t taken_gc_no;
 static gcp__counts taken_live, taken_allocated;
+static uint64_t taken_marked;
 
 void gcp__census_request(int on)
 {
@@ -70,13 +73,14 @@ void gcp__census_request(int on)
 
 void gcp__census_in_hook(void)
 {
-    census c = {{0, 0}, {0, 0}, 0, 0};
+    census c = {{0, 0}, {0, 0}, 0, 0, 0};
 
     if (atomic_load_explicit(&requests, memory_order_relaxed) == 0)
         return;
     census_locked(&c);
     taken_live = c.live;
     taken_allocated = c.allocated;
+    taken_marked = c.marked;
     taken_gc_no = GC_get_gc_no();
 }
 
@@ -84,6 +88,7 @@ typedef struct taken {
     uint64_t min_gc_no;
     gcp__counts live, allocated;
     int found;
+    uint64_t gc_no, marked;
 } taken;
 
 static void *GC_CALLBACK taken_locked(void *data)
@@ -93,12 +98,14 @@ static void *GC_CALLBACK taken_locked(void *data)
     t->found = taken_gc_no >= t->min_gc_no && taken_gc_no != 0;
     t->live = taken_live;
     t->allocated = taken_allocated;
+    t->gc_no = taken_gc_no;
+    t->marked = taken_marked;
     return NULL;
 }
 
 int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *allocated)
 {
-    taken t = {min_gc_no, {0, 0}, {0, 0}, 0};
+    taken t = {min_gc_no, {0, 0}, {0, 0}, 0, 0, 0};
 
     GC_call_with_alloc_lock(taken_locked, &t);
     if (t.found) {
@@ -110,10 +117,25 @@ int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *alloca
 
 void gcp__census(gcp__counts *live, gcp__counts *allocated)
 {
-    census c = {{0, 0}, {0, 0}, 0, 0};
+    census c = {{0, 0}, {0, 0}, 0, 0, 0};
 
     GC_call_with_alloc_lock(census_locked, &c);
     *live = c.live;
     if (allocated)
         *allocated = c.allocated;
+}
+
+int gcp__census_latest(uint64_t *gc_no, gcp__counts *live, uint64_t *marked)
+{
+    taken t = {1, {0, 0}, {0, 0}, 0, 0, 0};
+
+    GC_call_with_alloc_lock(taken_locked, &t);
+    /* only the latest collection's: an older one is stale */
+    if (t.found && t.gc_no == GC_get_gc_no()) {
+        *gc_no = t.gc_no;
+        *live = t.live;
+        *marked = t.marked;
+        return 1;
+    }
+    return 0;
 }

@@ -268,3 +268,17 @@ const char *gcp__env_text(const char *name)
     v = env_get(name);
     return v && *v ? v : NULL;
 }
+
+const char *gcp__env_module_path(const char *var, const char *installed, char *buf, size_t size)
+{
+    const char *env = gcp__env_text(var);
+
+    if (!env)
+        return installed;
+    if (strchr(env, '/'))
+        return env;
+    if ((size_t)snprintf(buf, size, "./%s", env) < size)
+        return buf;
+    gcp__fail(GCP_EINVAL, "%s: '%.40s...' is too long", var, env);
+    return NULL;
+}

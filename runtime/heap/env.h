@@ -68,6 +68,11 @@ int gcp__env_enum(const char *name, int *out);
 /* PATH, SPEC and TEXT rows: the value as given, or NULL when unset or
  * empty (also for a name that is no such row). */
 const char *gcp__env_text(const char *name);
+/* A module's path: the PATH row var when set (a name without '/' is a
+ * file in the current directory, as any path: dlopen would search the
+ * library path instead), else installed. NULL when too long, said
+ * (GCP_EINVAL). */
+const char *gcp__env_module_path(const char *var, const char *installed, char *buf, size_t size);
 
 /* The vocabulary: s[0..len) (not trimmed) is a boolean word, any case.
  * Returns 0 with *out 1 or 0, or -1. */

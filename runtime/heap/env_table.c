@@ -45,6 +45,15 @@ const gcp__env_var gcp__env_vars[] = {
      "a Go-style line per collection (doc/timeline-formats.md)"},
     {"GCPROF_TRACE_FILE", GCP__ENV_PATH, NONE, 0, 0, NULL, 0, GCP__ENV_LIB | GCP__ENV_RUN,
      "where trace lines go (GCPROF_TRACE, gcprof run --trace); default stderr"},
+    /* ---- the metrics endpoint (serve/metrics.c), started at gcp_init */
+    {"GCPROF_METRICS_ADDR", GCP__ENV_TEXT, NONE, 0, 0, NULL, 0, GCP__ENV_LIB,
+     "serve /metrics here: PORT, :PORT, HOST:PORT or [IPV6]:PORT (no host: 127.0.0.1)"},
+    {"GCPROF_METRICS_FILE", GCP__ENV_PATH, NONE, 0, 0, NULL, 0, GCP__ENV_LIB,
+     "write the metrics to this .prom file (node_exporter's textfile collector)"},
+    {"GCPROF_METRICS_INTERVAL", GCP__ENV_NUMBER, "15", 0.01, 86400, NULL, 0, GCP__ENV_LIB,
+     "seconds between writes of GCPROF_METRICS_FILE"},
+    {"GCPROF_HTTP_MODULE", GCP__ENV_PATH, "PKGLIBDIR/libgcprof-http.so", 0, 0, NULL, 0,
+     GCP__ENV_LIB, "the module that serves the metrics endpoint with libmicrohttpd"},
     /* ---- heap profiles written by the program (features/pprof_module.c) */
     {"GCPROF_PPROF_MODULE", GCP__ENV_PATH, "PKGLIBDIR/libgcprof-pprof.so", 0, 0, NULL, 0,
      GCP__ENV_LIB, "the module that turns heap profiles into pprof's format inside the program"},

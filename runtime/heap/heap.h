@@ -235,6 +235,11 @@ void gcp__census(gcp__counts *live, gcp__counts *allocated);
 void gcp__census_request(int on);
 void gcp__census_in_hook(void); /* the hook, at GC_EVENT_END, lock held */
 int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *allocated);
+/* The census the hook took at the end of the latest collection, with its
+ * number and the bytes of every object it found marked (any kind: the
+ * collector's live bytes). 1, or 0 when the latest collection took none
+ * (no request on, or an incremental collection, which sends no events). */
+int gcp__census_latest(uint64_t *gc_no, gcp__counts *live, uint64_t *marked);
 
 /* ---- before a measured collection (scrub.c) --------------------------- */
 

@@ -1,6 +1,7 @@
 /*
  * start.c - the library's start-up from the environment: site tracking
- * (GCPROF_SITES) and a monitor (GCPROF_MONITOR_OUT, GCPROF_TRACE).
+ * (GCPROF_SITES), a monitor (GCPROF_MONITOR_OUT, GCPROF_TRACE) and the
+ * metrics endpoint (GCPROF_METRICS_ADDR, GCPROF_METRICS_FILE).
  *
  * A constructor registers it with the bottom layer, which runs it once,
  * right after it sets the collector up at the program's first call that
@@ -23,11 +24,18 @@ static void sites_from_env(void)
         atomic_store(&gcp__tracking, 1);
 }
 
+static void metrics_from_env(void)
+{
+    if (gcp__metrics_start_env() < 0) /* no caller to tell: warn */
+        gcp__log(GCP_LOG_WARN, "%s; no metrics endpoint", gcp_last_error());
+}
+
 static void start_from_env(void)
 {
     gcp__env_startup(1);
     sites_from_env();
     gcp__monitor_from_env();
+    metrics_from_env();
     gcp__env_startup(0);
 }
 

@@ -6,6 +6,7 @@
 #define GCP_START_H
 
 #include "collect.h"
+#include "serve.h"
 
 /* Start a monitor from the environment when GCPROF_MONITOR_OUT or
  * GCPROF_TRACE asks for one (monitor_env.c); it stops at exit. */
