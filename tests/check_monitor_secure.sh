@@ -3,7 +3,8 @@
 # item 1). A setuid-root program linked with libgcprof, run as nobody
 # (AT_SECURE), reads no GCPROF_* variable and writes no file: root-owned
 # files named by GCPROF_MONITOR_OUT and GCPROF_TRACE_FILE stay as they
-# were, nothing is created, GCPROF and GCPROF_SITES change nothing. As
+# were, nothing is created, GCPROF and GCPROF_SITES change nothing, and
+# GCPROF_METRICS_ADDR/FILE serve and write nothing (issue 16). As
 # root (no AT_SECURE), symlinks and hard links planted at those names are
 # replaced, never written through, and /dev/stderr is the stream itself.
 # Needs root, setpriv and a filesystem without nosuid; exits 77 otherwise.
@@ -31,6 +32,7 @@ run() {
     shift 3
     env GCPROF_MONITOR_OUT="$out" GCPROF_TRACE=1 GCPROF_TRACE_FILE="$trace" \
         GCPROF_MONITOR_INTERVAL=0.01 GCPROF='no_such_key=1' GCPROF_SITES=1 \
+        GCPROF_METRICS_ADDR=127.0.0.1:0 GCPROF_METRICS_FILE="$dir/metrics.prom" \
         "$@" "$dir/host" >"$dir/stdout" 2>"$dir/stderr"
 }
 
@@ -56,6 +58,7 @@ check "AT_SECURE: nothing created ($(listing sec | tr '\n' ' '))" [ "$(listing s
 stderr
 stdout" ]
 check "AT_SECURE: no monitor, no site tracking" grep -q ' sites=0 monitor=0 ' "$tmp/sec/stdout"
+check "AT_SECURE: no metrics endpoint" grep -q ' metrics=-1001$' "$tmp/sec/stdout"
 check "AT_SECURE: nothing on stderr (no trace, GCPROF unread)" [ ! -s "$tmp/sec/stderr" ]
 
 # ---- the same as root: the control ------------------------------------------
@@ -66,6 +69,8 @@ check "control: not secure, a monitor, site tracking" grep -q '^secure=0 sites=1
 check "control: GCPROF read (its bad key named)" grep -q 'no_such_key' "$tmp/ctl/stderr"
 check "control: the timeline written, end record last" sh -c "tail -n 1 '$tmp/ctl/run.dat' | grep -q '^GCPROF_END '"
 check "control: the trace written" grep -q '^gc [0-9]* @' "$tmp/ctl/run.trace"
+check "control: a metrics endpoint" grep -q ' metrics=[1-9][0-9]*$' "$tmp/ctl/stdout"
+check "control: the metrics file written at exit" grep -q '^bdwgc_collections_total [1-9]' "$tmp/ctl/metrics.prom"
 
 # ---- as root: links planted at the names ---------------------------------
 mkdir "$tmp/ln" && cp "$host" "$tmp/ln/host" || exit 1

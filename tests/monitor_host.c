@@ -5,7 +5,7 @@
  * with the environment's config, collects over ten intervals, and prints
  * what the library made of the environment:
  *   secure=<AT_SECURE> sites=<tracking> monitor=<running> profile=<rc>
- *   heap_only=<rc of a heap-only profile>
+ *   heap_only=<rc of a heap-only profile> metrics=<its port, or an error>
  * and, on stderr, why the first profile failed if it did.
  */
 #ifndef GC_THREADS
@@ -48,7 +48,8 @@ int main(void)
         GC_gcollect();
         nanosleep(&tick, NULL);
     }
-    printf("secure=%lu sites=%d monitor=%d profile=%d heap_only=%d\n", getauxval(AT_SECURE),
-           gcp_sites_track(-1), gcp_monitor_running(), rc, rc_heap);
+    printf("secure=%lu sites=%d monitor=%d profile=%d heap_only=%d metrics=%d\n",
+           getauxval(AT_SECURE), gcp_sites_track(-1), gcp_monitor_running(), rc, rc_heap,
+           gcp_metrics_port());
     return 0;
 }
