@@ -17,9 +17,12 @@ set -eu
 # .dat files; strace shows that loading the library changes nothing
 # (tests/check_load_inert.sh).
 # golang-go: go tool pprof reads our profiles, we read Go's (tests/check_pprof_go.sh).
+# prometheus: a real server scrapes our metrics, and promtool checks them
+# (tests/check_prometheus.sh); python3 reads its API's JSON.
 packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev libmicrohttpd-dev
-libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go"
+libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go
+prometheus python3"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack valgrind time"
 elif [ $# -gt 0 ]; then
