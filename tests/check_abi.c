@@ -176,6 +176,7 @@ START_TEST(test_filled_structs)
     GUARDED(gcp_leak_report) leak;
     GUARDED(gcp_live_counts) before, after;
     GUARDED(gcp_monitor_options) mon;
+    GUARDED(gcp_metrics_options) met;
 
     drop_n((void *)(uintptr_t)10);
     PREPARE(counters);
@@ -203,6 +204,9 @@ START_TEST(test_filled_structs)
     PREPARE(mon);
     ck_assert_int_eq(gcp_monitor_options_init(&mon.v), 0);
     CHECK_GUARD(mon, "gcp_monitor_options_init");
+    PREPARE(met);
+    ck_assert_int_eq(gcp_metrics_options_init(&met.v), 0);
+    CHECK_GUARD(met, "gcp_metrics_options_init");
 }
 END_TEST
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The layers point one way (doc/architecture.md):
-#   common <- runtime/heap <- runtime/collect <- runtime/features <- runtime/start
+#   common <- runtime/heap <- runtime/collect <- runtime/features <- runtime/serve
+#   <- runtime/start
 # and the command (tools/) builds on common/ and pprof/ (heap profiles,
 # collector-free), the preload on common/ alone.
 # 1. Includes: every quoted include names a header of the file's own layer
@@ -15,7 +16,7 @@ set -eu
 export LC_ALL=C
 make_tmp
 
-layers="common runtime/heap runtime/collect runtime/features runtime/start"
+layers="common runtime/heap runtime/collect runtime/features runtime/serve runtime/start"
 
 # The directories a file in $1 may include from (besides its own).
 allowed() {
@@ -24,9 +25,11 @@ allowed() {
     runtime/heap) echo "include common runtime/heap" ;;
     runtime/collect) echo "include common runtime/heap runtime/collect" ;;
     runtime/features) echo "include common runtime/heap runtime/collect runtime/features" ;;
-    runtime/start) echo "include common runtime/heap runtime/collect runtime/features runtime/start" ;;
+    runtime/serve) echo "include common runtime/heap runtime/collect runtime/features runtime/serve" ;;
+    runtime/start) echo "include common runtime/heap runtime/collect runtime/features runtime/serve runtime/start" ;;
     pprof) echo "common pprof" ;;
-    tools) echo "common pprof tools" ;;
+    tools) echo "common pprof http tools" ;;
+    http) echo "common http" ;;
     preload) echo "common preload" ;;
     esac
 }
@@ -34,7 +37,7 @@ allowed() {
 # Where header $1 lives, or nothing: in the sources, or made by the build
 # (pprof/profile.pb-c.h, from protoc-c, is in the build tree).
 home_of() {
-    for d in include common $layers pprof tools preload; do
+    for d in include common $layers pprof http tools preload; do
         if [ -f "$top_srcdir/$d/$1" ] || [ -f "$top_builddir/$d/$1" ]; then
             echo "$d"
             return
@@ -43,7 +46,7 @@ home_of() {
 }
 
 checked=0
-for dir in $layers pprof tools preload; do
+for dir in $layers pprof http tools preload; do
     [ -d "$top_srcdir/$dir" ] || continue
     ok=$(allowed "$dir")
     for f in "$top_srcdir/$dir"/*.[ch]; do

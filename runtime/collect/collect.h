@@ -38,7 +38,8 @@ void gcp__events_begin(void);
 void gcp__events_feed(int event);
 int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures);
 void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc_seconds);
-/* Metrics (gc_meter.c): while acquired, the hook fills a histogram of
+/* Metrics (gc_meter.c): while acquired (and the hook installed, by the
+ * caller: gcp__events_acquire), the hook fills a histogram of
  * pauses and one of collections (start to end) and counts the
  * collections the program asked for, and the census is taken at the end
  * of each collection (heap.h). _read gives the histograms (stable

@@ -8,6 +8,9 @@
  * incremental ones (BDWGC-NOTES.md), so a program in incremental mode
  * shows its collections in bdwgc_collections_total (the collector's own
  * count) but not in the histograms.
+ *
+ * The hook itself is the caller's to install (gcp__events_acquire): the
+ * hook calls in here, so this file does not call it back.
  */
 #include "collect.h"
 
@@ -30,7 +33,6 @@ void gcp__meter_acquire(void)
         gcp__hist_init_gc_seconds(&durations);
         atomic_store(&forced, 0);
         gcp__census_request(1); /* live bytes, exact, at each END */
-        gcp__events_acquire();
         atomic_store(&metering, 1);
     }
     pthread_mutex_unlock(&lock);
@@ -41,7 +43,6 @@ void gcp__meter_release(void)
     pthread_mutex_lock(&lock);
     if (meters > 0 && --meters == 0) {
         atomic_store(&metering, 0);
-        gcp__events_release();
         gcp__census_request(0);
     }
     pthread_mutex_unlock(&lock);

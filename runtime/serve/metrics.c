@@ -151,6 +151,7 @@ static int teardown(void)
         rc = gcp__textfile_stop(textfile);
     textfile = NULL;
     gcp__profile_metrics_off();
+    gcp__events_release();
     gcp__meter_release();
     owner = 0;
     return rc;
@@ -176,6 +177,7 @@ static int start_locked(const gcp_metrics_options *o, const gcp__listen_addr *a)
     if (rc != 0)
         return rc;
     gcp__meter_acquire();
+    gcp__events_acquire();
     owner = getpid();
     if (o->addr)
         rc = gcp__http_module_start(a->host, a->port, handle, NULL, &server, &port);
