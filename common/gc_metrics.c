@@ -9,17 +9,18 @@
 #define MS 1000000ULL
 #define S  1000000000ULL
 #define KB 1024ULL
+#define MB (1024 * KB)
+#define GB (1024 * MB)
 
 /* bdwgc's pauses run from tens of microseconds (a small heap, several
  * markers) to seconds (gigabytes, one marker). */
-static const uint64_t gc_ns[] = {25 * US,  50 * US,  100 * US, 250 * US, 500 * US, 1 * MS,
+static const uint64_t gc_ns[] = {25 * US,   50 * US,  100 * US, 250 * US, 500 * US, 1 * MS,
                                  2500 * US, 5 * MS,   10 * MS,  25 * MS,  50 * MS,  100 * MS,
-                                 250 * MS, 500 * MS, 1 * S,    5 * S};
-static const uint64_t call_ns[] = {10 * US, 50 * US, 100 * US, 500 * US, 1 * MS, 5 * MS, 10 * MS,
-                                   50 * MS, 100 * MS, 500 * MS, 1 * S, 5 * S, 10 * S, 60 * S};
-static const uint64_t bytes[] = {KB,        4 * KB,         16 * KB,        64 * KB,
-                                 256 * KB,  KB * KB,        4 * KB * KB,    16 * KB * KB,
-                                 64 * KB * KB, 256 * KB * KB, KB * KB * KB, 4 * KB * KB * KB};
+                                 250 * MS,  500 * MS, 1 * S,    5 * S};
+static const uint64_t call_ns[] = {10 * US, 50 * US,  100 * US, 500 * US, 1 * MS, 5 * MS, 10 * MS,
+                                   50 * MS, 100 * MS, 500 * MS, 1 * S,    5 * S,  10 * S, 60 * S};
+static const uint64_t bytes[] = {1 * KB, 4 * KB,  16 * KB, 64 * KB,  256 * KB, 1 * MB,
+                                 4 * MB, 16 * MB, 64 * MB, 256 * MB, 1 * GB,   4 * GB};
 
 #define N(a) (unsigned)(sizeof a / sizeof a[0])
 _Static_assert(N(gc_ns) <= GCP__HIST_MAX && N(call_ns) <= GCP__HIST_MAX &&
@@ -95,8 +96,8 @@ void gcp__gc_metrics_render(gcp__prom *p, const gcp__gc_metrics *m)
             m->collections);
     if (m->has_forced)
         counter(p, "bdwgc_forced_collections",
-                "Collections asked for (GC_gcollect and the like, libgcprof's own included), seen since "
-                "metrics started.",
+                "Collections asked for (GC_gcollect and the like, libgcprof's own "
+                "included), seen since metrics started.",
                 m->forced);
     if (m->pauses)
         seconds_hist(p, "bdwgc_pause_seconds",
@@ -107,8 +108,8 @@ void gcp__gc_metrics_render(gcp__prom *p, const gcp__gc_metrics *m)
                      "Time from a collection's start to its end, seen since metrics started.",
                      m->durations);
     if (m->has_heap) {
-        bytes_gauge(p, "bdwgc_heap_size_bytes", "Bytes the collector's heap spans, unmapped included.",
-                    m->heap_size);
+        bytes_gauge(p, "bdwgc_heap_size_bytes",
+                    "Bytes the collector's heap spans, unmapped included.", m->heap_size);
         bytes_gauge(p, "bdwgc_heap_free_bytes", "Free bytes in the heap, unmapped included.",
                     m->free_bytes);
         bytes_gauge(p, "bdwgc_heap_unmapped_bytes", "Heap bytes given back to the system.",

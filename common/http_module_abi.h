@@ -14,8 +14,8 @@
 
 #include <stddef.h>
 
-#define GCP_HTTP_MODULE_ABI 1
-#define GCP_HTTP_MODULE_FILE "libgcprof-http.so"
+#define GCP_HTTP_MODULE_ABI          1
+#define GCP_HTTP_MODULE_FILE         "libgcprof-http.so"
 #define GCP_HTTP_MODULE_ABI_SYMBOL   "gcp_http_module_abi"
 #define GCP_HTTP_MODULE_START_SYMBOL "gcp_http_module_start"
 #define GCP_HTTP_MODULE_STOP_SYMBOL  "gcp_http_module_stop"
@@ -37,9 +37,8 @@ typedef void gcp_http_handler_fn(void *ctx, const char *path, const char *accept
 /* Listens on host:port (port 0: any free one, written to *bound) and
  * serves on a thread of its own. Returns the server, or NULL with why in
  * err[size]. */
-typedef void *gcp_http_module_start_fn(const char *host, unsigned port,
-                                       gcp_http_handler_fn *fn, void *ctx, unsigned *bound,
-                                       char *err, size_t size);
+typedef void *gcp_http_module_start_fn(const char *host, unsigned port, gcp_http_handler_fn *fn,
+                                       void *ctx, unsigned *bound, char *err, size_t size);
 /* Stops serving: a request in progress completes first; the listening
  * socket is closed when it returns. */
 typedef void gcp_http_module_stop_fn(void *server);

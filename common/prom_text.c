@@ -149,9 +149,8 @@ void gcp__prom_gauge_u64(gcp__prom *p, const char *name, gcp__prom_label l, uint
     put(p, "%llu\n", (unsigned long long)v);
 }
 
-void gcp__prom_histogram(gcp__prom *p, const char *name, gcp__prom_label l,
-                         const uint64_t *bounds, const uint64_t *counts, unsigned n, uint64_t sum,
-                         double unit)
+void gcp__prom_histogram(gcp__prom *p, const char *name, gcp__prom_label l, const uint64_t *bounds,
+                         const uint64_t *counts, unsigned n, uint64_t sum, double unit)
 {
     char le[40], total[40];
     uint64_t below = 0;

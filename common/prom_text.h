@@ -54,11 +54,10 @@ void gcp__prom_gauge_u64(gcp__prom *p, const char *name, gcp__prom_label l, uint
 /* A histogram's samples from non-cumulative counts: n bounds, counts[n]
  * the observations above the last; bounds and sum divided by unit (1e9
  * turns nanoseconds into seconds: a division, so 1500000 ns prints as
- * 0.0015, which a multiplication by 1e-9 would not give exactly). count is the sum of counts, so the
- * +Inf bucket and _count always agree. */
-void gcp__prom_histogram(gcp__prom *p, const char *name, gcp__prom_label l,
-                         const uint64_t *bounds, const uint64_t *counts, unsigned n, uint64_t sum,
-                         double unit);
+ * 0.0015, which a multiplication by 1e-9 would not give exactly). count is the sum of counts, so
+ * the +Inf bucket and _count always agree. */
+void gcp__prom_histogram(gcp__prom *p, const char *name, gcp__prom_label l, const uint64_t *bounds,
+                         const uint64_t *counts, unsigned n, uint64_t sum, double unit);
 
 /* "# EOF" in OpenMetrics. Returns 0, or -1 when the text is full. */
 int gcp__prom_end(gcp__prom *p);

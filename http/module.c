@@ -12,8 +12,8 @@ EXPORT gcp_http_module_stop_fn gcp_http_module_stop;
 
 const unsigned gcp_http_module_abi = GCP_HTTP_MODULE_ABI;
 
-void *gcp_http_module_start(const char *host, unsigned port, gcp_http_handler_fn *fn,
-                                   void *ctx, unsigned *bound, char *err, size_t size)
+void *gcp_http_module_start(const char *host, unsigned port, gcp_http_handler_fn *fn, void *ctx,
+                            unsigned *bound, char *err, size_t size)
 {
     return gcp__http_start(host, port, fn, ctx, bound, err, size);
 }

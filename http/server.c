@@ -154,12 +154,11 @@ gcp__http_server *gcp__http_start(const char *host, unsigned port, gcp_http_hand
     s->fn = fn;
     s->ctx = ctx;
     /* Not MHD_USE_ERROR_LOG: it would write to the program's stderr. */
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL, answer,
-                            s, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)IDLE_SECONDS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                            (size_t)REQUEST_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, no_log, NULL,
-                            MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL, answer, s,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_SECONDS, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)REQUEST_MEMORY, MHD_OPTION_EXTERNAL_LOGGER, no_log, NULL, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, size, "libmicrohttpd could not serve on %s:%u", host, *bound);
         close(fd);

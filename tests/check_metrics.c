@@ -246,15 +246,19 @@ START_TEST(test_closures_by_name_bounded)
     profile("d", 9, &other);
     char *text = scrape(gcp_metrics_port(), NULL);
     ck_assert_double_eq(
-        metric_value(text, "gcprof_profile_duration_seconds_count{function=\"a \\\"quoted\\\"\\n\"}"), 3);
+        metric_value(text,
+                     "gcprof_profile_duration_seconds_count{function=\"a \\\"quoted\\\"\\n\"}"),
+        3);
     ck_assert_double_eq(
         metric_value(text, "gcprof_profile_allocated_bytes_sum{function=\"a \\\"quoted\\\"\\n\"}"),
         (double)a);
     ck_assert_double_eq(metric_value(text, "gcprof_profile_allocated_bytes_sum{function=\"b\"}"),
                         (double)b);
-    ck_assert_double_eq(metric_value(text, "gcprof_profile_allocated_bytes_count{function=\"_other\"}"), 2);
-    ck_assert_double_eq(metric_value(text, "gcprof_profile_allocated_bytes_sum{function=\"_other\"}"),
-                        (double)other);
+    ck_assert_double_eq(
+        metric_value(text, "gcprof_profile_allocated_bytes_count{function=\"_other\"}"), 2);
+    ck_assert_double_eq(
+        metric_value(text, "gcprof_profile_allocated_bytes_sum{function=\"_other\"}"),
+        (double)other);
     snprintf(want, sizeof want, "function=\"c\"");
     ck_assert_ptr_null(strstr(text, want));
     free(text);
@@ -363,7 +367,7 @@ START_TEST(test_textfile)
     o.file_interval = 3600; /* only the first and the last writes here */
     ck_assert_int_eq(gcp_metrics_start(&o), 0);
     ck_assert_int_eq(gcp_metrics_port(), GCP_ESTATE); /* no HTTP asked for */
-    char *first = slurp(path); /* written at start */
+    char *first = slurp(path);                        /* written at start */
     ck_assert_ptr_nonnull(strstr(first, "# TYPE bdwgc_collections_total counter"));
     free(first);
     GC_gcollect();
@@ -419,7 +423,8 @@ START_TEST(test_exit_writes_and_closes)
         GC_gcollect();
         unsigned long no = GC_get_gc_no();
         int p = gcp_metrics_port();
-        if (write(pipefd[1], &no, sizeof no) != sizeof no || write(pipefd[1], &p, sizeof p) != sizeof p)
+        if (write(pipefd[1], &no, sizeof no) != sizeof no ||
+            write(pipefd[1], &p, sizeof p) != sizeof p)
             _exit(3);
         exit(0); /* atexit: a last write, the server stopped */
     }

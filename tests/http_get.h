@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 typedef struct http_answer {
-    int status;         /* 0: no answer (connection refused, ...) */
-    char *head;         /* the status line and headers, NUL-terminated */
-    char *body;         /* NUL-terminated (and may hold NULs before) */
+    int status; /* 0: no answer (connection refused, ...) */
+    char *head; /* the status line and headers, NUL-terminated */
+    char *body; /* NUL-terminated (and may hold NULs before) */
     size_t body_len;
 } http_answer;
 

@@ -47,7 +47,7 @@ void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc
 void gcp__meter_acquire(void);
 void gcp__meter_release(void);
 int gcp__metering(void);
-void gcp__meter_pause(uint64_t ns);                  /* the hook */
+void gcp__meter_pause(uint64_t ns);                     /* the hook */
 void gcp__meter_collection(uint64_t ns, int asked_for); /* the hook, at END */
 void gcp__meter_read(const gcp__hist **pauses, const gcp__hist **durations, uint64_t *asked_for);
 /* Collections the program asked for (explicit_gc.c). _learn: once, from a

@@ -17,8 +17,8 @@
 #include <pthread.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned meters;       /* under lock */
-static _Atomic int metering;  /* meters > 0, for the hook */
+static unsigned meters;      /* under lock */
+static _Atomic int metering; /* meters > 0, for the hook */
 static gcp__hist pauses, durations;
 static _Atomic uint64_t forced;
 

@@ -222,8 +222,7 @@ static int pprof_bytes(char **body, size_t *len)
     if (rc == 0 && (fd < 0 || fstat(fd, &st) != 0))
         rc = gcp__fail(GCP_EIO, "heap profile: %s: %s", path, strerror(errno));
     else if (rc == 0 && !(*body = malloc((size_t)st.st_size + 1)))
-        rc = gcp__fail(GCP_ENOMEM, "heap profile: no memory for %lld bytes",
-                       (long long)st.st_size);
+        rc = gcp__fail(GCP_ENOMEM, "heap profile: no memory for %lld bytes", (long long)st.st_size);
     else if (rc == 0 && read(fd, *body, (size_t)st.st_size) != (ssize_t)st.st_size) {
         free(*body);
         rc = gcp__fail(GCP_EIO, "heap profile: %s: short read", path);

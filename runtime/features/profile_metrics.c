@@ -19,7 +19,7 @@
 #define OTHER "_other"
 
 typedef struct series {
-    char name[sizeof ((gcp_report *)0)->function_name];
+    char name[sizeof((gcp_report *)0)->function_name];
     gcp__hist seconds, bytes;
 } series;
 

@@ -39,9 +39,8 @@ static gcp_http_module_stop_fn *stop_fn;
 static int load(void)
 {
     char buf[PATH_MAX];
-    const char *path = gcp__env_module_path("GCPROF_HTTP_MODULE",
-                                            GCPROF_PKGLIBDIR "/" GCP_HTTP_MODULE_FILE, buf,
-                                            sizeof buf);
+    const char *path = gcp__env_module_path(
+        "GCPROF_HTTP_MODULE", GCPROF_PKGLIBDIR "/" GCP_HTTP_MODULE_FILE, buf, sizeof buf);
     struct stat st;
 
     if (!path)
@@ -58,8 +57,10 @@ static int load(void)
                          why ? why : "dlopen failed");
     }
     const unsigned *abi = dlsym(h, GCP_HTTP_MODULE_ABI_SYMBOL);
-    gcp_http_module_start_fn *start = (gcp_http_module_start_fn *)dlsym(h, GCP_HTTP_MODULE_START_SYMBOL);
-    gcp_http_module_stop_fn *stop = (gcp_http_module_stop_fn *)dlsym(h, GCP_HTTP_MODULE_STOP_SYMBOL);
+    gcp_http_module_start_fn *start =
+        (gcp_http_module_start_fn *)dlsym(h, GCP_HTTP_MODULE_START_SYMBOL);
+    gcp_http_module_stop_fn *stop =
+        (gcp_http_module_stop_fn *)dlsym(h, GCP_HTTP_MODULE_STOP_SYMBOL);
     if (!abi || !start || !stop || *abi != GCP_HTTP_MODULE_ABI) {
         unsigned theirs = abi ? *abi : 0;
         dlclose(h);
@@ -77,8 +78,8 @@ static int load(void)
     return 0;
 }
 
-int gcp__http_module_start(const char *host, unsigned port, gcp_http_handler_fn *fn,
-                           void *ctx, void **server, unsigned *bound)
+int gcp__http_module_start(const char *host, unsigned port, gcp_http_handler_fn *fn, void *ctx,
+                           void **server, unsigned *bound)
 {
     char err[256] = "";
     int rc = 0;

@@ -20,8 +20,8 @@ int gcp__metrics_text(int openmetrics, char **text, size_t *len);
 void gcp__metrics_write(gcp__prom *p);
 
 /* The HTTP module (loaded once, kept): start a server, or stop one. */
-int gcp__http_module_start(const char *host, unsigned port, gcp_http_handler_fn *fn,
-                           void *ctx, void **server, unsigned *bound);
+int gcp__http_module_start(const char *host, unsigned port, gcp_http_handler_fn *fn, void *ctx,
+                           void **server, unsigned *bound);
 void gcp__http_module_stop(void *server);
 
 /* The textfile writer: a thread that writes path every interval

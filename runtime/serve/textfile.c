@@ -33,7 +33,7 @@ struct gcp__textfile {
     pthread_cond_t wake; /* CLOCK_MONOTONIC */
     int stop;
     int running; /* the thread has started (the handshake below) */
-    int failed; /* a write failed since the last logged one */
+    int failed;  /* a write failed since the last logged one */
 };
 
 /* One write of the file: 0, or GCP_EIO / GCP_ENOMEM said. */
