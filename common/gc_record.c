@@ -15,6 +15,11 @@ int gcp__gc_event_wants_heap(int type)
     return type == GC_EVENT_START || type == GC_EVENT_END;
 }
 
+int gcp__gc_event_world(int type)
+{
+    return type == GC_EVENT_PRE_STOP_WORLD ? 1 : type == GC_EVENT_POST_START_WORLD ? -1 : 0;
+}
+
 int gcp__gc_event_wants_live(int type)
 {
     return type == GC_EVENT_RECLAIM_END;

@@ -73,6 +73,10 @@ int gcp__gc_event_wants_heap(int type);
 int gcp__gc_event_wants_real(int type);
 /* ... or the live bytes (RECLAIM_END: marks final, free lists cleared). */
 int gcp__gc_event_wants_live(int type);
+/* 1 when the event stops the world (PRE_STOP_WORLD: the thread sending
+ * it is about to stop every other), -1 when it restarts it
+ * (POST_START_WORLD), else 0. */
+int gcp__gc_event_world(int type);
 
 void gcp__gc_record_event(gcp__gc_recorder *r, const gcp__gc_event *ev);
 

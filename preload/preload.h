@@ -122,6 +122,9 @@ void preload_heap_take_list(void *list, size_t bytes, const char *kind, void *ca
 void preload_heap_forget(void *p);
 void preload_heap_sweep(void);      /* the hook, at RECLAIM_END */
 int preload_heap_dump(void);        /* 0, or -1 (not sampling, cannot write) */
+/* This thread has stopped the world (preload_hook.c): the others may be
+ * stopped holding the sampler's lock. */
+extern __thread int preload_stopped_world __attribute__((tls_model("initial-exec")));
 void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? */
 void preload_heap_forked(int follow);
 int preload_heap_walk(void **pcs, int max, int *first); /* the caller's stack */

@@ -22,6 +22,7 @@ static _Atomic(preload_event_proc) chained;
 static atomic_int installed;
 /* initial-exec: no lazy TLS allocation when the hook first touches them */
 static __thread int in_hook __attribute__((tls_model("initial-exec")));
+__thread int preload_stopped_world __attribute__((tls_model("initial-exec")));
 static __thread int forcing __attribute__((tls_model("initial-exec"))); /* in GC_gcollect & co */
 static _Atomic(roots_filter) program_filter; /* the program's, chained to */
 
@@ -79,6 +80,8 @@ static void on_event(int type)
         return;
     }
     in_hook = 1;
+    if (gcp__gc_event_world(type) != 0) /* between the two, the others are stopped */
+        preload_stopped_world = gcp__gc_event_world(type) > 0;
     gcp__gc_event ev = {.type = type, .mono_ns = gcp__now_ns(), .forced = forcing > 0};
     if (gcp__gc_event_wants_real(type))
         ev.real = gcp__tl_now();
