@@ -3,6 +3,7 @@
  * endpoint: what doc/fleet.md shows Prometheus scraping.
  *
  *     metrics_service [--addr ADDR] [--requests N] [--keep N] [--until FILE]
+ *                     [--heap-profile]
  *
  * Serves /metrics at ADDR (default 127.0.0.1:0, any free port; or
  * GCPROF_METRICS_ADDR, which starts it at gcp_init instead) and prints
@@ -16,6 +17,9 @@
  * then idles until FILE exists (--until; polled every 10 ms, at most
  * 10 minutes) or, without --until, exits. An idle service allocates
  * nothing, so the figures a scraper reads from then on are final.
+ * --heap-profile: a heap profile of every allocation runs from the start,
+ * served at /debug/pprof/heap (what it holds is the cache, all allocated
+ * in handle()).
  */
 #ifndef GC_THREADS
 #define GC_THREADS
@@ -53,7 +57,8 @@ static int handle(void *arg)
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: metrics_service [--addr ADDR] [--requests N] [--keep N] [--until FILE]\n");
+            "usage: metrics_service [--addr ADDR] [--requests N] [--keep N] [--until FILE]\n"
+            "                       [--heap-profile]\n");
     return 2;
 }
 
@@ -85,8 +90,13 @@ int main(int argc, char **argv)
     const char *addr = "127.0.0.1:0", *until = NULL;
     long requests = 200;
     gcp_config cfg = {.auto_gc = GCP_AUTO_GC_OFF, .heap_only = 1};
+    int heap_profile = 0;
 
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--heap-profile") == 0) {
+            heap_profile = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             return usage();
         if (strcmp(argv[i], "--addr") == 0)
@@ -106,6 +116,11 @@ int main(int argc, char **argv)
     GC_add_roots(cache, cache + (cache_max ? cache_max : 1));
     if (serve(addr) != 0)
         return 1;
+    gcp_heap_profile_options every = {.rate = 1};
+    if (heap_profile && gcp_heap_profile_start(&every) != 0) {
+        fprintf(stderr, "metrics_service: %s\n", gcp_last_error());
+        return 1;
+    }
     for (long n = 0; n < requests; n++) {
         request rq = {(unsigned)n, 64 + (size_t)(n % 7) * 32};
         gcp_report r;

@@ -75,7 +75,7 @@ expect() {
 
 # ---- the programs ----------------------------------------------------------
 
-"$service" --requests 300 --until "$tmp/stop" >"$tmp/service.out" 2>"$tmp/service.err" &
+"$service" --requests 300 --heap-profile --until "$tmp/stop" >"$tmp/service.out" 2>"$tmp/service.err" &
 pids="$pids $!"
 wait_for "$tmp/service.out" '^gc_no=' || die "the service did not start: $(cat "$tmp/service.err")"
 service_port=$(sed -n 's/^port=//p' "$tmp/service.out")
@@ -119,6 +119,23 @@ python3 -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('
 python3 -c "import urllib.request,sys; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:$run_port/metrics').read().decode())" >"$tmp/run.prom"
 check "promtool check metrics: the service's exposition" sh -c "promtool check metrics <'$tmp/service.prom'"
 check "promtool check metrics: gcprof run's exposition" sh -c "promtool check metrics <'$tmp/run.prom'"
+
+# ---- the heap profile, fetched by go tool pprof as Parca would ------------
+
+# Every allocation sampled: what the service holds is its cache, all of it
+# allocated in handle(), in use as of its last collection.
+if command -v go >/dev/null 2>&1; then
+    GOCACHE="$tmp/gocache" GOPATH="$tmp/gopath" HOME="$tmp" GOFLAGS="" GOPROXY=off GOTOOLCHAIN=local
+    export GOCACHE GOPATH HOME GOFLAGS GOPROXY GOTOOLCHAIN
+    go tool pprof -top -sample_index=inuse_space -unit=B \
+        "http://127.0.0.1:$service_port/debug/pprof/heap" >"$tmp/top" 2>"$tmp/top.err"
+    in_use=$(awk '$6 == "handle" {v = $1; sub(/B$/, "", v); print v}' "$tmp/top")
+    want=$(sed -n 's/.* live_bytes=\([0-9]*\)$/\1/p' "$tmp/service.out")
+    check "go tool pprof reads /debug/pprof/heap: handle() holds $in_use B, the cache $want B" \
+        [ "$in_use" = "$want" ]
+else
+    echo "SKIP: go not installed: /debug/pprof/heap not fetched"
+fi
 
 # ---- Prometheus --------------------------------------------------------------
 
