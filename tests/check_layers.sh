@@ -1,8 +1,9 @@
 #!/bin/sh
 # The layers point one way (doc/architecture.md):
 #   common <- runtime/heap <- runtime/collect <- runtime/features <- runtime/start
-# and the command (tools/) builds on common/ and pprof/ (heap profiles,
-# collector-free), the preload on common/ alone.
+# and the command (tools/) builds on common/, pprof/ (heap profiles,
+# collector-free) and http/ (the metrics endpoint's server, which builds on
+# common/ alone), the preload on common/ alone.
 # 1. Includes: every quoted include names a header of the file's own layer
 #    or a layer below it, by name (no paths: the build's -I list is the
 #    layer's, so a wrong-way include would not compile either).
@@ -26,7 +27,8 @@ allowed() {
     runtime/features) echo "include common runtime/heap runtime/collect runtime/features" ;;
     runtime/start) echo "include common runtime/heap runtime/collect runtime/features runtime/start" ;;
     pprof) echo "common pprof" ;;
-    tools) echo "common pprof tools" ;;
+    http) echo "common http" ;;
+    tools) echo "common pprof http tools" ;;
     preload) echo "common preload" ;;
     esac
 }
@@ -34,7 +36,7 @@ allowed() {
 # Where header $1 lives, or nothing: in the sources, or made by the build
 # (pprof/profile.pb-c.h, from protoc-c, is in the build tree).
 home_of() {
-    for d in include common $layers pprof tools preload; do
+    for d in include common $layers pprof http tools preload; do
         if [ -f "$top_srcdir/$d/$1" ] || [ -f "$top_builddir/$d/$1" ]; then
             echo "$d"
             return
@@ -43,7 +45,7 @@ home_of() {
 }
 
 checked=0
-for dir in $layers pprof tools preload; do
+for dir in $layers pprof http tools preload; do
     [ -d "$top_srcdir/$dir" ] || continue
     ok=$(allowed "$dir")
     for f in "$top_srcdir/$dir"/*.[ch]; do
