@@ -2,8 +2,9 @@
 # The layers point one way (doc/architecture.md):
 #   common <- runtime/heap <- runtime/collect <- runtime/features <- runtime/serve
 #   <- runtime/start
-# and the command (tools/) builds on common/ and pprof/ (heap profiles,
-# collector-free), the preload on common/ alone.
+# and the command (tools/) builds on common/, pprof/ (heap profiles,
+# collector-free) and http/ (the metrics endpoint's server, which builds on
+# common/ alone), the preload on common/ alone.
 # 1. Includes: every quoted include names a header of the file's own layer
 #    or a layer below it, by name (no paths: the build's -I list is the
 #    layer's, so a wrong-way include would not compile either).
@@ -28,8 +29,8 @@ allowed() {
     runtime/serve) echo "include common runtime/heap runtime/collect runtime/features runtime/serve" ;;
     runtime/start) echo "include common runtime/heap runtime/collect runtime/features runtime/serve runtime/start" ;;
     pprof) echo "common pprof" ;;
-    tools) echo "common pprof http tools" ;;
     http) echo "common http" ;;
+    tools) echo "common pprof http tools" ;;
     preload) echo "common preload" ;;
     esac
 }

@@ -23,19 +23,19 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "listen_addr.h"
 #include "options.h"
 #include "run_child.h"
 #include "run_heap.h"
+#include "run_metrics.h"
 #include "run_output.h"
 #include "run_record.h"
 #include "timeline.h"
 
-#ifndef GCPROF_PKGLIBDIR
-#define GCPROF_PKGLIBDIR "/usr/local/lib/gcprof"
-#endif
-
 #define MIN_INTERVAL 0.001 /* times are written to 0.1 ms; finer is a busy loop */
 #define MAX_INTERVAL 3600.0
+#define METRICS_INTERVAL_MIN 0.01
+#define METRICS_INTERVAL_MAX 86400.0
 
 typedef struct run_opts {
     double interval;
@@ -48,6 +48,7 @@ typedef struct run_opts {
     int heap;    /* --heap-profile */
     tool_heap heap_profile;
     const char *heap_output;
+    tool_metrics_opts metrics; /* addr, file, interval */
     char **argv; /* the program and its arguments */
 } run_opts;
 
@@ -56,6 +57,7 @@ static void usage(FILE *fp)
     fputs("Usage: gcprof run [-f] [-i SECONDS] [-o FILE] [--format dat|jsonl] [--trace]"
           " [--no-live]\n"
           "                 [--heap-profile[=BYTES]] [--heap-output FILE] [--heap-every SECONDS]\n"
+          "                 [--metrics ADDR] [--metrics-file FILE [--metrics-interval SECONDS]]\n"
           "                 -- PROGRAM [ARGS...]\n"
           "\n"
           "Runs PROGRAM and records its memory over time: its RSS every interval and,\n"
@@ -86,6 +88,15 @@ static void usage(FILE *fp)
           "                          write the heap profile every SECONDS while PROGRAM\n"
           "                          runs too (default: at its end, and when gcprof\n"
           "                          gets SIGUSR1: kill -USR1 PID of gcprof run)\n"
+          "      --metrics ADDR      serve the collector's metrics for Prometheus while\n"
+          "                          PROGRAM runs, at http://ADDR/metrics (and the latest\n"
+          "                          heap profile at /debug/pprof/heap); ADDR is PORT,\n"
+          "                          :PORT, HOST:PORT or [IPV6]:PORT, no host: 127.0.0.1;\n"
+          "                          port 0: any free one (said on stderr)\n"
+          "      --metrics-file FILE write the same text to FILE (node_exporter's textfile\n"
+          "                          collector), whole, every interval and at the end\n"
+          "      --metrics-interval SECONDS\n"
+          "                          for --metrics-file (default 15; 0.01 to 86400)\n"
           "  -h, --help              show this text\n"
           "\n"
           "An option given twice is an error. PROGRAM is run with execvp(3), with its\n"
@@ -147,13 +158,38 @@ static int check_output_name(const char *opt, const char *s)
     return 0;
 }
 
-enum { OPT_INTERVAL, OPT_OUTPUT, OPT_FORMAT, OPT_HEAP, OPT_HEAP_EVERY }; /* valued, in the table */
+enum { OPT_INTERVAL, OPT_OUTPUT, OPT_FORMAT, OPT_HEAP, OPT_HEAP_EVERY, OPT_METRICS_INTERVAL };
+
+/* --metrics, --metrics-file and --metrics-interval: -1 at a bad one (said). */
+static int check_metrics(const char *opt, const char *interval, tool_metrics_opts *m)
+{
+    char why[160], *end;
+    gcp__listen_addr a;
+
+    if (m->addr && gcp__listen_addr_parse(m->addr, &a, why, sizeof why) != 0)
+        return bad_usage("bad address for --metrics: '%s': %s", m->addr, why);
+    if (m->file && check_output_name("--metrics-file", m->file) < 0)
+        return -1;
+    if (interval && !m->file)
+        return bad_usage("--metrics-interval needs --metrics-file");
+    m->interval = 15.0;
+    if (interval) {
+        m->interval = strtod(interval, &end);
+        if (end == interval || *end != '\0' || !(m->interval >= METRICS_INTERVAL_MIN) ||
+            !(m->interval <= METRICS_INTERVAL_MAX))
+            return bad_usage("bad interval for %s: '%s': want seconds from %g to %g", opt, interval,
+                             METRICS_INTERVAL_MIN, METRICS_INTERVAL_MAX);
+    }
+    return 0;
+}
 
 /* The values, once all are in: -1 at the first bad one (said). t: the
  * table, for the options as typed. */
 static int check_values(const tool_opt *t, const char *interval, const char *format, run_opts *o,
-                        const char *rate, const char *every)
+                        const char *rate, const char *every, const char *metrics_every)
 {
+    if (check_metrics(t[OPT_METRICS_INTERVAL].given, metrics_every, &o->metrics) < 0)
+        return -1;
     if (interval && parse_interval(t[OPT_INTERVAL].given, interval, &o->interval) < 0)
         return -1;
     o->heap_profile.rate = o->heap ? 512u << 10 : 0;
@@ -177,6 +213,7 @@ static int check_values(const tool_opt *t, const char *interval, const char *for
 static int parse_args(int argc, char **argv, run_opts *o)
 {
     const char *interval = NULL, *format = NULL, *rate = NULL, *every = NULL;
+    const char *metrics_every = NULL;
     int help = 0, n;
     tool_opt table[] = {
         [OPT_INTERVAL] = TOOL_OPT_VALUE("--interval", 'i', &interval),
@@ -184,6 +221,9 @@ static int parse_args(int argc, char **argv, run_opts *o)
         [OPT_FORMAT] = TOOL_OPT_VALUE("--format", 0, &format),
         [OPT_HEAP] = TOOL_OPT_OPTIONAL("--heap-profile", &rate, &o->heap),
         [OPT_HEAP_EVERY] = TOOL_OPT_VALUE("--heap-every", 0, &every),
+        [OPT_METRICS_INTERVAL] = TOOL_OPT_VALUE("--metrics-interval", 0, &metrics_every),
+        TOOL_OPT_VALUE("--metrics", 0, &o->metrics.addr),
+        TOOL_OPT_VALUE("--metrics-file", 0, &o->metrics.file),
         TOOL_OPT_VALUE("--heap-output", 0, &o->heap_output),
         TOOL_OPT_FLAG("--follow", 'f', &o->follow),
         TOOL_OPT_FLAG("--trace", 0, &o->trace),
@@ -198,7 +238,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
         usage(stdout);
         return 1;
     }
-    if (r != TOOL_OPTS_OK || check_values(table, interval, format, o, rate, every) < 0)
+    if (r != TOOL_OPTS_OK ||
+        check_values(table, interval, format, o, rate, every, metrics_every) < 0)
         return -1;
     if (n == 0)
         return bad_usage("no program to run: name it after --");
@@ -225,34 +266,6 @@ static char *default_output(gcp_tl_format f)
     strftime(name, sizeof name, "mprofile_%Y%m%d%H%M%S", &tm);
     strcat(name, f == GCP_TL_JSONL ? ".jsonl" : ".dat");
     return strdup(name);
-}
-
-/* The preload library, or NULL (warned once) to record RSS alone. With
- * --heap-profile, its build with the allocation interposers,
- * libgcprof-preload-heap.so, from the same directory (GCPROF_PRELOAD's
- * too): the plain one keeps every allocation as cheap as without gcprof. */
-static const char *find_preload(char *buf, int heap)
-{
-    const char *env = getenv("GCPROF_PRELOAD");
-    const char *path = env && *env ? env : GCPROF_PKGLIBDIR "/libgcprof-preload.so";
-    char heap_path[PATH_MAX];
-
-    if (heap) {
-        const char *slash = strrchr(path, '/');
-        int dir = slash ? (int)(slash - path + 1) : 0;
-        snprintf(heap_path, sizeof heap_path, "%.*slibgcprof-preload-heap.so", dir, path);
-        path = heap_path;
-    }
-    if (!realpath(path, buf)) {
-        tool_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
-                 strerror(errno));
-        return NULL;
-    }
-    if (strpbrk(buf, " :")) { /* LD_PRELOAD's separators */
-        tool_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
-        return NULL;
-    }
-    return buf;
 }
 
 static char *join_args(char **argv)
@@ -312,7 +325,7 @@ static int finish_heap(run_opts *o, const char *preload)
 static int run(run_opts *o, tool_run_output *out)
 {
     char preload_buf[PATH_MAX];
-    const char *preload = find_preload(preload_buf, o->heap);
+    const char *preload = tool_child_find_preload(preload_buf, o->heap);
     tool_child_opts co = {.preload = preload,
                           .format = o->format == GCP_TL_JSONL ? "jsonl" : "dat",
                           .interval = o->interval,
@@ -322,9 +335,17 @@ static int run(run_opts *o, tool_run_output *out)
                           .trace_file = trace_file()};
     tool_child child;
     double start = gcp__tl_now();
+    tool_metrics *metrics = NULL;
 
+    o->metrics.format = o->format;
+    o->metrics.heap = o->heap ? &o->heap_profile : NULL;
+    if ((o->metrics.addr || o->metrics.file) && !(metrics = tool_metrics_start(&o->metrics))) {
+        tool_out_discard(&out->file); /* the program never ran */
+        return TOOL_EXIT_RUN_FAILED;
+    }
     if (o->heap) {
         if (tool_heap_prepare(&o->heap_profile, o->heap_output, out->file.path) != 0) {
+            tool_metrics_finish(metrics);
             tool_out_discard(&out->file);
             return TOOL_EXIT_RUN_FAILED;
         }
@@ -339,6 +360,7 @@ static int run(run_opts *o, tool_run_output *out)
 
     if (r != 0) {
         tool_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
+        tool_metrics_finish(metrics);
         tool_out_discard(&out->file);
         if (o->heap)
             tool_heap_finish(&o->heap_profile); /* removes the directory */
@@ -351,12 +373,19 @@ static int run(run_opts *o, tool_run_output *out)
     free(cmdline);
     if (o->heap)
         tool_heap_watch(&o->heap_profile, (long)child.pid);
+    if (metrics)
+        tool_metrics_follow(metrics, (long)child.pid);
+    out->metrics = metrics;
     tool_run_record(&child, out, o->interval, o->follow, &res);
+    out->metrics = NULL;
+    int metrics_ok = tool_metrics_finish(metrics) == 0; /* after the last record */
     int code = tool_child_exit_code(res.wstatus);
     int written = tool_run_output_finish(out, o->output != NULL, (long)child.pid, &res) == 0;
     if (written)
         tool_run_report(out, o->argv[0], o->follow, preload, res.wstatus);
     if (o->heap && !finish_heap(o, preload))
+        written = 0;
+    if (!metrics_ok)
         written = 0;
     free(out->final);
     /* the recording is what was asked for: without it, gcprof failed */

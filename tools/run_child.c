@@ -3,9 +3,11 @@
  */
 #define _GNU_SOURCE
 #include "run_child.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +223,38 @@ static int exec_result(int err_rd)
     while (n < 0 && errno == EINTR);
     close(err_rd);
     return n == (ssize_t)sizeof err ? err : 0;
+}
+
+#ifndef GCPROF_PKGLIBDIR
+#define GCPROF_PKGLIBDIR "/usr/local/lib/gcprof"
+#endif
+
+/* The preload library, or NULL (warned once) to record RSS alone. With
+ * --heap-profile, its build with the allocation interposers,
+ * libgcprof-preload-heap.so, from the same directory (GCPROF_PRELOAD's
+ * too): the plain one keeps every allocation as cheap as without gcprof. */
+const char *tool_child_find_preload(char *buf, int heap)
+{
+    const char *env = getenv("GCPROF_PRELOAD");
+    const char *path = env && *env ? env : GCPROF_PKGLIBDIR "/libgcprof-preload.so";
+    char heap_path[PATH_MAX];
+
+    if (heap) {
+        const char *slash = strrchr(path, '/');
+        int dir = slash ? (int)(slash - path + 1) : 0;
+        snprintf(heap_path, sizeof heap_path, "%.*slibgcprof-preload-heap.so", dir, path);
+        path = heap_path;
+    }
+    if (!realpath(path, buf)) {
+        tool_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
+                 strerror(errno));
+        return NULL;
+    }
+    if (strpbrk(buf, " :")) { /* LD_PRELOAD's separators */
+        tool_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
+        return NULL;
+    }
+    return buf;
 }
 
 int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o)

@@ -29,6 +29,11 @@ typedef struct tool_child {
     sigset_t waiting; /* the signal mask to wait with (SIGCHLD let in) */
 } tool_child;
 
+/* The preload library's real path in buf[PATH_MAX] (GCPROF_PRELOAD, else
+ * the installed one; its -heap build for --heap-profile), or NULL, warned:
+ * then only RSS is recorded. */
+const char *tool_child_find_preload(char *buf, int heap);
+
 /* Forks and execs argv[0] (searched in PATH) with argv, by execvp: no
  * shell, and the arguments reach the program exactly as given (only a file
  * without a #! line runs under /bin/sh, as POSIX's execvp does). Returns 0,

@@ -245,6 +245,8 @@ static int convert_all(tool_heap *h, int changed, int last)
         } else {
             written++;
             converted(h, &im[i], 1);
+            if (strcmp(out, h->output) == 0)
+                atomic_store(&h->main_written, 1);
             tool_say("run", "wrote heap profile %s", out);
         }
         free(out);

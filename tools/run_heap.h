@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 typedef struct tool_heap {
@@ -23,6 +24,7 @@ typedef struct tool_heap {
     int stop;
     void *seen; /* the dumps converted so far, as they were then (run_heap.c) */
     size_t nseen;
+    atomic_int main_written; /* output holds a profile of this run (gcprof run --metrics) */
 } tool_heap;
 
 /* "--heap-profile=BYTES": a positive count of bytes, with an optional

@@ -66,6 +66,8 @@ static void sample_rss(int statm, tool_run_output *out)
     gcp_tl_sample s = {.t = gcp__tl_now(), .has_rss = 1};
 
     s.rss = read_rss(statm);
+    if (out->metrics)
+        tool_metrics_rss(out->metrics, s.rss);
     if (s.rss == 0)
         return;
     gcp__tl_sample(out->file.fp, out->format, &s);
@@ -101,6 +103,8 @@ static void write_lines(linebuf *lb, tool_run_output *out)
     for (char *nl; (nl = memchr(lb->buf + done, '\n', lb->len - done)) != NULL;) {
         size_t n = (size_t)(nl - (lb->buf + done)) + 1;
         count_line(out, lb->buf + done, n);
+        if (out->metrics)
+            tool_metrics_line(out->metrics, lb->buf + done, n);
         fwrite(lb->buf + done, 1, n, out->file.fp);
         done += n;
     }

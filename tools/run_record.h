@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "run_child.h"
+#include "run_metrics.h"
 #include "timeline.h"
 
 typedef struct tool_run_output {
@@ -19,6 +20,7 @@ typedef struct tool_run_output {
     unsigned long children; /* processes the program started, seen */
     int lost;               /* the collector's channel closed early */
     char *final;            /* the name the file took (malloc'd) */
+    tool_metrics *metrics;  /* --metrics, --metrics-file: fed each line; or NULL */
 } tool_run_output;
 
 typedef struct tool_run_result {
