@@ -109,9 +109,10 @@ void gcp__gc_metrics_render(gcp__prom *p, const gcp__gc_metrics *m)
                      m->durations);
     if (m->has_heap) {
         bytes_gauge(p, "bdwgc_heap_size_bytes",
-                    "Bytes the collector's heap spans, unmapped included.", m->heap_size);
-        bytes_gauge(p, "bdwgc_heap_free_bytes", "Free bytes in the heap, unmapped included.",
-                    m->free_bytes);
+                    "Bytes in the collector's heap, empty blocks included, unmapped ones not.",
+                    m->heap_size);
+        bytes_gauge(p, "bdwgc_heap_free_bytes",
+                    "Free bytes in the heap, unmapped ones not included.", m->free_bytes);
         bytes_gauge(p, "bdwgc_heap_unmapped_bytes", "Heap bytes given back to the system.",
                     m->unmapped_bytes);
         gcp__prom_family(p, "bdwgc_allocated_bytes", GCP__COUNTER, NULL,

@@ -66,7 +66,9 @@ static int listen_on(const char *host, unsigned port, unsigned *bound, char *err
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        snprintf(err, size, "cannot listen on %s:%u: %s", host, port, strerror(saved));
+        int v6 = strchr(host, ':') != NULL; /* an IPv6 address: [addr]:port */
+        snprintf(err, size, "cannot listen on %s%s%s:%u: %s", v6 ? "[" : "", host, v6 ? "]" : "",
+                 port, strerror(saved));
         return -1;
     }
     struct sockaddr_storage sa;
