@@ -203,9 +203,18 @@ START_TEST(test_figures_against_the_collector)
     ck_assert_double_eq(metric_value(text, "bdwgc_allocated_bytes_total"),
                         (double)GC_get_total_bytes());
     ck_assert_double_eq(metric_value(text, "bdwgc_live_bytes"), (double)marked);
-    ck_assert_double_eq(metric_value(text, "gcprof_runtime_live_objects"), KEEP);
-    ck_assert_double_eq(metric_value(text, "gcprof_runtime_live_bytes"),
-                        (double)KEEP * (double)GC_size(kept[0]));
+    /* Under ASan (scripts/check-sanitizers.sh) a stale word may keep a
+     * dropped object: the runtime's live figures are lower bounds there. */
+    const char *skip = getenv("GCPROF_SKIP_RETENTION_TESTS");
+    double live_objects = metric_value(text, "gcprof_runtime_live_objects");
+    double live_bytes = metric_value(text, "gcprof_runtime_live_bytes");
+    if (skip && strcmp(skip, "1") == 0) {
+        ck_assert_double_ge(live_objects, KEEP);
+        ck_assert_double_ge(live_bytes, (double)KEEP * (double)GC_size(kept[0]));
+    } else {
+        ck_assert_double_eq(live_objects, KEEP);
+        ck_assert_double_eq(live_bytes, (double)KEEP * (double)GC_size(kept[0]));
+    }
     ck_assert_double_ge((double)marked, (double)KEEP * (double)GC_size(kept[0]));
     ck_assert_double_gt(metric_value(text, "process_resident_memory_bytes"), 0);
     ck_assert_double_le(metric_value(text, "process_resident_memory_bytes"),

@@ -24,7 +24,12 @@ for tool in prometheus promtool python3; do
 done
 have_cc_and_bdwgc || skip "needs cc and bdw-gc's pkg-config to build the unmodified program"
 make_tmp
+use_preload
 trap 'kill $pids 2>/dev/null; rm -rf "$tmp"' EXIT
+# Under ASan (scripts/check-sanitizers.sh) a stale word may keep a dropped
+# response alive: the exact live figures are then checked as lower bounds.
+exact=1
+[ "${GCPROF_SKIP_RETENTION_TESTS:-}" = 1 ] && exact=0
 pids=""
 
 # ---- helpers ------------------------------------------------------------------
@@ -131,8 +136,13 @@ if command -v go >/dev/null 2>&1; then
         "http://127.0.0.1:$service_port/debug/pprof/heap" >"$tmp/top" 2>"$tmp/top.err"
     in_use=$(awk '$6 == "handle" {v = $1; sub(/B$/, "", v); print v}' "$tmp/top")
     want=$(sed -n 's/.* live_bytes=\([0-9]*\)$/\1/p' "$tmp/service.out")
-    check "go tool pprof reads /debug/pprof/heap: handle() holds $in_use B, the cache $want B" \
-        [ "$in_use" = "$want" ]
+    if [ $exact = 1 ]; then
+        check "go tool pprof reads /debug/pprof/heap: handle() holds $in_use B, the cache $want B" \
+            [ "$in_use" = "$want" ]
+    else
+        check "go tool pprof reads /debug/pprof/heap: handle() holds $in_use B >= the cache $want B" \
+            [ "${in_use:-0}" -ge "$want" ]
+    fi
 else
     echo "SKIP: go not installed: /debug/pprof/heap not fetched"
 fi
@@ -165,8 +175,13 @@ svc_objects=$(sed -n 's/.* live_objects=\([0-9]*\) .*/\1/p' "$tmp/service.out")
 svc_bytes=$(sed -n 's/.* live_bytes=\([0-9]*\)$/\1/p' "$tmp/service.out")
 prog_gc=$(sed -n 's/^gc_no=//p' "$tmp/prog.out")
 expect "service: collections" 'bdwgc_collections_total{job="service"}' "$svc_gc"
-expect "service: live runtime objects" 'gcprof_runtime_live_objects{job="service"}' "$svc_objects"
-expect "service: live runtime bytes" 'gcprof_runtime_live_bytes{job="service"}' "$svc_bytes"
+if [ $exact = 1 ]; then
+    expect "service: live runtime objects" 'gcprof_runtime_live_objects{job="service"}' "$svc_objects"
+    expect "service: live runtime bytes" 'gcprof_runtime_live_bytes{job="service"}' "$svc_bytes"
+else
+    expect "service: live runtime bytes, at least the cache's" \
+        "gcprof_runtime_live_bytes{job=\"service\"} >= bool $svc_bytes" 1
+fi
 expect "service: /search requests" \
     'gcprof_profile_duration_seconds_count{job="service",function="/search"}' 100
 expect "service: target up" 'up{job="service"}' 1
