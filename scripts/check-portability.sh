@@ -83,6 +83,7 @@ tests/check_types
 tests/check_leak_report
 tests/check_lines_by_caller
 tests/check_leak_stacks
+tests/check_metrics
 tests/check_first_profile.sh
 tests/check_demos.sh"
 # Fewer fresh processes per shell-test cell than make check runs: the
@@ -355,10 +356,12 @@ cell() {
     (
         cd "$build/$2"
         top_builddir=. top_srcdir=$src
-        # The build's pprof module, as make check gives it (by-caller line
-        # tables and leak checks by stack symbolise through it).
+        # The build's modules, as make check gives them (by-caller line
+        # tables and leak checks by stack symbolise through the pprof one;
+        # the metrics endpoint serves through the HTTP one).
         GCPROF_PPROF_MODULE=$build/$2/.libs/libgcprof-pprof.so
-        export top_builddir top_srcdir GCPROF_PPROF_MODULE
+        GCPROF_HTTP_MODULE=$build/$2/.libs/libgcprof-http.so
+        export top_builddir top_srcdir GCPROF_PPROF_MODULE GCPROF_HTTP_MODULE
         enter "$1"
         # shellcheck disable=SC2086 # $prefix is a command and its words
         case $cmd in
