@@ -32,6 +32,8 @@
 #   check_types      all                       no     -
 #   check_leak_report all                      yes    -
 #   check_abi        all                       no     -
+#   check_metrics    life, figures, files      yes    -  (heap: the heap profiler's
+#                                                          stack painting, not ours)
 #
 # check_assertions runs forked: its tests run inner suites of their own
 # (forked, to see an assertion fail), and with the outer suite not forked
@@ -136,7 +138,8 @@ check_profile edges,api yes
 check_policy pure,heap_only,printed yes
 check_types - no
 check_leak_report - yes
-check_abi - no"
+check_abi - no
+check_metrics life,figures,files yes"
 
 suites=$(printf '%s\n' "$plan" | awk '{print "tests/" $1}' | sort -u)
 # shellcheck disable=SC2086 # one word per program
@@ -157,6 +160,8 @@ run() {
     (
         cd "$build" # as make check: check_sites looks for its sources from here
         [ "$fork" = yes ] || export CK_FORK=no
+        # the metrics endpoint's HTTP module, the one built here
+        export GCPROF_HTTP_MODULE="$build/.libs/libgcprof-http.so"
         [ -z "$case" ] || export CK_RUN_CASE="$case"
         # shellcheck disable=SC2086 # VALGRIND_FLAGS is a list of options
         CK_TIMEOUT_MULTIPLIER=20 exec timeout 600 valgrind --tool=memcheck \
