@@ -11,12 +11,15 @@
 #include <gc/gc_mark.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define KEEP 300
@@ -396,20 +399,109 @@ START_TEST(test_textfile)
 }
 END_TEST
 
+/* In a forked child: the parent's endpoint is not the child's; the child
+ * starts its own, whose histograms start from zero. 0 when all holds. */
+static int child_of_a_running_endpoint(void)
+{
+    if (gcp_metrics_port() != GCP_ESTATE || gcp_metrics_stop() != GCP_ESTATE)
+        return 1;
+    gcp_metrics_options o = {.addr = "127.0.0.1:0"};
+    if (gcp_metrics_start(&o) != 0)
+        return 2;
+    GC_gcollect();
+    http_answer a = http_get((unsigned)gcp_metrics_port(), "/metrics", NULL);
+    int fresh = a.status == 200 &&
+                metric_value(a.body, "bdwgc_collection_duration_seconds_count") == 1 &&
+                metric_value(a.body, "bdwgc_forced_collections_total") == 1;
+    http_answer_free(&a);
+    return fresh && gcp_metrics_stop() == 0 ? 0 : 3;
+}
+
 START_TEST(test_fork_child_owns_nothing)
 {
     int port = start_on_any_port(NULL);
-    pid_t pid = fork();
 
-    if (pid == 0) /* the parent's endpoint is not the child's */
-        _exit(gcp_metrics_port() == GCP_ESTATE && gcp_metrics_stop() == GCP_ESTATE ? 0 : 1);
+    for (int i = 0; i < 3; i++) /* the parent's histograms hold something */
+        GC_gcollect();
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(child_of_a_running_endpoint());
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child: status %d", status);
     ck_assert_int_eq(gcp_metrics_port(), port);
     http_answer a = http_get((unsigned)port, "/metrics", NULL);
     ck_assert_int_eq(a.status, 200); /* still served */
     http_answer_free(&a);
+    ck_assert_int_eq(gcp_metrics_stop(), 0);
+}
+END_TEST
+
+static volatile int profiling;
+
+/* A profile without Check: Check's own lock, taken by a passing assert,
+ * could be held by this thread when the other forks. */
+static int profile_plain(const char *name)
+{
+    gcp_config c = {.auto_gc = GCP_AUTO_GC_OFF};
+    gcp_report r;
+    int n = 1;
+
+    return gcp_profile(name, alloc_n, &n, &c, &r);
+}
+
+static void *profile_loop(void *arg)
+{
+    (void)arg;
+    while (profiling)
+        if (profile_plain("loop") != 0)
+            return arg;
+    return NULL;
+}
+
+/* Whether child pid ends within seconds (by the clock: the collector's
+ * signals cut sleeps short). */
+static int ended_within(pid_t pid, double seconds)
+{
+    struct timespec t0, now, tick = {0, 10 * 1000 * 1000};
+    int status;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return 1;
+        nanosleep(&tick, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+    return 0;
+}
+
+/* Forks while another thread's profiles end (each takes the closures'
+ * lock to count itself): every child's own profile must end too. A child
+ * that does not within 60 s (it takes milliseconds) waits on a lock its
+ * parent's thread held at the fork. The two threads call no Check
+ * function meanwhile: Check has a lock of its own. */
+START_TEST(test_fork_while_profiles_end)
+{
+    pthread_t t;
+    int stuck = 0;
+
+    start_on_any_port(NULL);
+    profiling = 1;
+    ck_assert_int_eq(pthread_create(&t, NULL, profile_loop, NULL), 0);
+    for (int i = 0; i < 40; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(profile_plain("child") == 0 ? 0 : 1);
+        if (!ended_within(pid, 60)) {
+            stuck++;
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+    }
+    profiling = 0;
+    pthread_join(t, NULL);
+    ck_assert_int_eq(stuck, 0);
     ck_assert_int_eq(gcp_metrics_stop(), 0);
 }
 END_TEST
@@ -467,6 +559,7 @@ static Suite *make_metrics_suite(void)
     tcase_add_test(life, test_states_and_descriptors);
     tcase_add_test(life, test_port_in_use);
     tcase_add_test(life, test_fork_child_owns_nothing);
+    tcase_add_test(life, test_fork_while_profiles_end);
     tcase_add_test(figures, test_figures_against_the_collector);
     tcase_add_test(figures, test_closures_by_name_bounded);
     tcase_add_test(figures, test_openmetrics_and_paths);

@@ -46,6 +46,7 @@ void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc
  * addresses) and that count. */
 void gcp__meter_acquire(void);
 void gcp__meter_release(void);
+void gcp__meter_forked(void); /* in a forked child: the lock made anew */
 int gcp__metering(void);
 void gcp__meter_pause(uint64_t ns);                     /* the hook */
 void gcp__meter_collection(uint64_t ns, int asked_for); /* the hook, at END */

@@ -48,6 +48,11 @@ void gcp__meter_release(void)
     pthread_mutex_unlock(&lock);
 }
 
+void gcp__meter_forked(void)
+{
+    pthread_mutex_init(&lock, NULL); /* another thread may have held it */
+}
+
 int gcp__metering(void)
 {
     return atomic_load_explicit(&metering, memory_order_relaxed);

@@ -52,6 +52,11 @@ int gcp__profile_metrics_on(unsigned max_names)
     return 0;
 }
 
+void gcp__profile_metrics_forked(void)
+{
+    pthread_mutex_init(&lock, NULL); /* another thread may have held it */
+}
+
 void gcp__profile_metrics_off(void)
 {
     pthread_mutex_lock(&lock);

@@ -13,6 +13,9 @@
  * share function="_other". Returns 0 or GCP_ENOMEM. */
 int gcp__profile_metrics_on(unsigned max_names);
 void gcp__profile_metrics_off(void);
+/* In a forked child: the lock made anew (a thread of the parent's may
+ * have held it at the fork). */
+void gcp__profile_metrics_forked(void);
 /* A profile ended (profile.c): one relaxed load when off. */
 void gcp__profile_metrics_note(const gcp_report *r);
 /* The two families, when on. */

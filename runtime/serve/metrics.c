@@ -157,6 +157,32 @@ static int teardown(void)
     return rc;
 }
 
+/* A forked child: the locks a thread of the parent's may have held are
+ * made anew; the state stays the parent's (owner says so) until the child
+ * starts its own (start_locked drops it then). */
+static void forked_child(void)
+{
+    pthread_mutex_init(&life, NULL);
+    gcp__meter_forked();
+    gcp__profile_metrics_forked();
+}
+
+/* Under life, in a child that inherited its parent's running endpoint:
+ * forgets the parent's server and writer (their threads are not here; the
+ * parent owns them) and gives back the parent's hold on the hook and the
+ * meter, so the child's histograms start from zero. */
+static void drop_inherited(void)
+{
+    if (owner == 0 || owner == getpid())
+        return;
+    server = NULL;
+    port = 0;
+    textfile = NULL;
+    gcp__events_release();
+    gcp__meter_release();
+    owner = 0;
+}
+
 static void stop_at_exit(void)
 {
     pthread_mutex_lock(&life);
@@ -167,12 +193,16 @@ static void stop_at_exit(void)
 
 static int start_locked(const gcp_metrics_options *o, const gcp__listen_addr *a)
 {
-    static int exit_hooked;
+    static int exit_hooked, fork_hooked;
     int rc;
 
     if (!exit_hooked && atexit(stop_at_exit) != 0)
         return gcp__fail(GCP_ENOMEM, "gcp_metrics_start: atexit failed");
     exit_hooked = 1;
+    if (!fork_hooked && pthread_atfork(NULL, NULL, forked_child) != 0)
+        return gcp__fail(GCP_ENOMEM, "gcp_metrics_start: pthread_atfork failed");
+    fork_hooked = 1;
+    drop_inherited();
     rc = gcp__profile_metrics_on(o->max_functions ? o->max_functions : DEFAULT_FUNCTIONS);
     if (rc != 0)
         return rc;
