@@ -89,14 +89,19 @@ static uint64_t clock_ns(clockid_t c)
 static pid_t server_tids[8]; /* threads that appeared with the endpoint */
 static int n_server_tids;
 
-static int list_tids(pid_t *tids, int max)
+/* The threads of this process; with old (n_old of them): only new ones. */
+static int list_tids(pid_t *tids, int max, const pid_t *old, int n_old)
 {
     DIR *d = opendir("/proc/self/task");
     int n = 0;
 
-    for (struct dirent *e; d && (e = readdir(d)) && n < max;)
-        if (e->d_name[0] != '.')
-            tids[n++] = (pid_t)atoi(e->d_name);
+    for (struct dirent *e; d && (e = readdir(d)) && n < max;) {
+        pid_t tid = (pid_t)atoi(e->d_name), *seen = (pid_t *)old;
+        while (seen < old + n_old && *seen != tid)
+            seen++;
+        if (tid > 0 && seen == old + n_old)
+            tids[n++] = tid;
+    }
     if (d)
         closedir(d);
     return n;
@@ -104,19 +109,11 @@ static int list_tids(pid_t *tids, int max)
 
 static int metrics_on(void)
 {
-    pid_t before[64], after[64];
-    int nb = list_tids(before, 64);
+    pid_t before[64];
+    int nb = list_tids(before, 64, NULL, 0);
     int rc = gcp_metrics_start(&(gcp_metrics_options){.addr = "127.0.0.1:0"});
-    int na = list_tids(after, 64);
 
-    n_server_tids = 0;
-    for (int i = 0; i < na && n_server_tids < 8; i++) {
-        int old = 0;
-        for (int j = 0; j < nb; j++)
-            old |= after[i] == before[j];
-        if (!old)
-            server_tids[n_server_tids++] = after[i];
-    }
+    n_server_tids = list_tids(server_tids, 8, before, nb);
     return rc;
 }
 
@@ -194,7 +191,7 @@ static double census_variant(size_t v)
 /* median (min-max), as a table cell and as a row */
 static void cell(const bench_series *s)
 {
-    printf(" %8.2f (%.2f-%.2f)", bench_median(s), bench_quantile(s, 0), bench_quantile(s, 1));
+    printf(" %7.1f (%.1f-%.1f)", bench_median(s), bench_quantile(s, 0), bench_quantile(s, 1));
 }
 
 static void row(const char *what, const bench_series *s)
@@ -221,14 +218,13 @@ static void census_cost(void)
            GC_ROUNDS);
     row("metrics off", &t[0]);
     row("metrics on (census at END)", &t[1]);
-    printf("   %-36s %+8.2f ms a collection; ratio %.3f (paired %.3f [q1 %.3f..q3 %.3f])\n",
+    printf("   %-36s %+7.1f ms a collection; ratio %.3f (paired %.3f [q1 %.3f..q3 %.3f])\n",
            "=> metrics add", mn - mo, mn / mo, bench_median(&ratio), bench_quantile(&ratio, 0.25),
            bench_quantile(&ratio, 0.75));
     row("the census pass alone (gcp__census)", &t[2]);
     printf("\n");
     bench_json_result("full collection, metrics off", mo, "ms", NULL, -1);
     bench_json_result("full collection, metrics on", mn, "ms", NULL, -1);
-    bench_json_result("metrics add to a collection", mn - mo, "ms", NULL, -1);
     bench_json_result("collection ratio, on / off", mn / mo, "ratio", NULL, -1);
     bench_json_result("census pass alone", bench_median(&t[2]), "ms", NULL, -1);
 }
@@ -290,6 +286,8 @@ static void load_window(latency *l)
         }
         n++;
     }
+    if (plain == 0)
+        return;
     qsort(plain_ns, plain, sizeof plain_ns[0], bench_cmp_double);
     bench_add(&l->p50, plain_ns[plain / 2] / 1e3);
     bench_add(&l->p99, plain_ns[(size_t)((double)plain * 0.99)] / 1e3);
@@ -335,7 +333,7 @@ static void scrape_pause(void)
            "   (metrics on throughout; %d interleaved rounds of %.1f s each; median (min-max) of\n"
            "   the rounds' figures; p50/p99/max over batches in which no collection ran, us)\n",
            BATCH, LOAD_ROUNDS, LOAD_SECONDS);
-    printf("   %-18s %7s %4s %19s %19s %21s %21s %9s\n", "variant", "batches", "GCs", "p50 us",
+    printf("   %-18s %7s %4s %17s %17s %19s %19s %9s\n", "variant", "batches", "GCs", "p50 us",
            "p99 us", "max us", "collecting max ms", "scrapes/s");
     for (int v = 0; v < N_SCRAPES; v++) {
         printf("   %-18s %7ld %4ld", scrape_names[v], l[v].batches / LOAD_ROUNDS, l[v].gcs);
@@ -350,7 +348,7 @@ static void scrape_pause(void)
         snprintf(name, sizeof name, "batch max, %s", scrape_names[v]);
         bench_json_result(name, bench_median(&l[v].max), "us", NULL, -1);
     }
-    printf("   (batches: a window's, median; GCs: collections in all windows; failed scrapes: "
+    printf("   (batches: a window's, mean; GCs: collections in all windows; failed scrapes: "
            "%ld)\n\n",
            atomic_load(&scrapes_failed));
     free(plain_ns);
@@ -358,55 +356,50 @@ static void scrape_pause(void)
 
 /* ---- 3. CPU per scrape ------------------------------------------------- */
 
+enum { WALL, CLIENT, SERVER, PROCESS, N_CLOCKS };
+
+static void clocks(uint64_t c[N_CLOCKS])
+{
+    c[WALL] = bench_now_ns();
+    c[CLIENT] = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    c[SERVER] = server_cpu_ns();
+    c[PROCESS] = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
 static void scrape_cpu(void)
 {
-    bench_series wall = {.n = 0}, srv = {.n = 0}, cli = {.n = 0}, proc = {.n = 0};
-    bench_series rwall = {.n = 0}, rcpu = {.n = 0};
-    size_t bytes = 0, rbytes = 0;
+    bench_series get[N_CLOCKS] = {{.n = 0}}, ren[N_CLOCKS] = {{.n = 0}};
+    size_t bytes[2] = {0, 0};
+    uint64_t c0[N_CLOCKS], c1[N_CLOCKS];
 
     if (metrics_on() != 0)
         exit(2);
-    int port = gcp_metrics_port();
-    for (int r = 0; r < CPU_ROUNDS; r++) {
-        for (int i = 0; i < 2; i++) {
-            uint64_t w0 = bench_now_ns(), s0 = server_cpu_ns();
-            uint64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), p0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-            for (int k = 0; k < CPU_SCRAPES; k++)
-                if ((r + i) % 2 == 0)
-                    bytes = scrape(port);
-                else
-                    rbytes = render();
-            double per = 1e3 * CPU_SCRAPES; /* ns to us, per scrape */
-            double w = (double)(bench_now_ns() - w0) / per;
-            double c = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0) / per;
-            if ((r + i) % 2 == 0) {
-                bench_add(&wall, w);
-                bench_add(&cli, c);
-                bench_add(&srv, (double)(server_cpu_ns() - s0) / per);
-                bench_add(&proc, (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - p0) / per);
-            } else {
-                bench_add(&rwall, w);
-                bench_add(&rcpu, c);
-            }
-        }
+    for (int r = 0; r < 2 * CPU_ROUNDS; r++) { /* GET, render, render, GET, ... */
+        int http = bench_order((size_t)r / 2, (size_t)r % 2, 2) == 0;
+        clocks(c0);
+        for (int k = 0; k < CPU_SCRAPES; k++)
+            bytes[http] = http ? scrape(gcp_metrics_port()) : render();
+        clocks(c1);
+        for (int c = 0; c < N_CLOCKS; c++)
+            bench_add(http ? &get[c] : &ren[c], (double)(c1[c] - c0[c]) / (1e3 * CPU_SCRAPES));
     }
     gcp_metrics_stop();
     printf("3. one scrape, us: median (min-max) of %d interleaved rounds of %d (heap idle)\n",
            CPU_ROUNDS, CPU_SCRAPES);
-    row("GET /metrics: wall", &wall);
-    row("   server thread CPU", &srv);
-    row("   client thread CPU", &cli);
-    row("   process CPU (all threads)", &proc);
-    printf("   %-36s %8zu bytes (headers and body; %d server thread%s)\n", "   response", bytes,
+    row("GET /metrics: wall", &get[WALL]);
+    row("   server thread CPU", &get[SERVER]);
+    row("   client thread CPU", &get[CLIENT]);
+    row("   process CPU (all threads)", &get[PROCESS]);
+    printf("   %-36s %8zu bytes (headers and body; %d server thread%s)\n", "   response", bytes[1],
            n_server_tids, n_server_tids == 1 ? "" : "s");
-    row("gcp_metrics_render: wall", &rwall);
-    row("   CPU", &rcpu);
-    printf("   %-36s %8zu bytes\n", "   text", rbytes);
-    bench_json_result("scrape wall", bench_median(&wall), "us", NULL, -1);
-    bench_json_result("scrape server thread CPU", bench_median(&srv), "us", NULL, -1);
-    bench_json_result("scrape process CPU", bench_median(&proc), "us", NULL, -1);
-    bench_json_result("scrape response", (double)bytes, "bytes", NULL, -1);
-    bench_json_result("render CPU", bench_median(&rcpu), "us", NULL, -1);
+    row("gcp_metrics_render: wall", &ren[WALL]);
+    row("   CPU", &ren[CLIENT]);
+    printf("   %-36s %8zu bytes\n", "   text", bytes[0]);
+    bench_json_result("scrape wall", bench_median(&get[WALL]), "us", NULL, -1);
+    bench_json_result("scrape server thread CPU", bench_median(&get[SERVER]), "us", NULL, -1);
+    bench_json_result("scrape process CPU", bench_median(&get[PROCESS]), "us", NULL, -1);
+    bench_json_result("scrape response", (double)bytes[1], "bytes", NULL, -1);
+    bench_json_result("render CPU", bench_median(&ren[CLIENT]), "us", NULL, -1);
 }
 
 /* The live bytes as the endpoint reports them (the census's). */
