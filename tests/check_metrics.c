@@ -227,6 +227,21 @@ START_TEST(test_figures_against_the_collector)
 }
 END_TEST
 
+START_TEST(test_no_live)
+{
+    gcp_metrics_options o = {.addr = "127.0.0.1:0", .flags = GCP_METRICS_NO_LIVE};
+
+    ck_assert_int_eq(gcp_metrics_start(&o), 0);
+    GC_gcollect();
+    char *text = scrape(gcp_metrics_port(), NULL);
+    ck_assert_double_eq(metric_value(text, "bdwgc_live_bytes"), -1); /* left out */
+    ck_assert_double_eq(metric_value(text, "gcprof_runtime_live_objects"), -1);
+    ck_assert_double_eq(metric_value(text, "bdwgc_collections_total"), (double)GC_get_gc_no());
+    free(text);
+    ck_assert_int_eq(gcp_metrics_stop(), 0);
+}
+END_TEST
+
 static int alloc_n(void *env)
 {
     for (int i = 0; i < *(int *)env; i++)
@@ -562,6 +577,7 @@ static Suite *make_metrics_suite(void)
     tcase_add_test(life, test_fork_while_profiles_end);
     tcase_add_test(figures, test_figures_against_the_collector);
     tcase_add_test(figures, test_closures_by_name_bounded);
+    tcase_add_test(figures, test_no_live);
     tcase_add_test(figures, test_openmetrics_and_paths);
     tcase_add_test(heap, test_heap_profile_endpoint);
     tcase_add_test(figures, test_render_without_endpoint);

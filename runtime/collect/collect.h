@@ -41,8 +41,8 @@ void gcp__events_record_counts(uint64_t *recorded, uint64_t *dropped, double *gc
 /* Metrics (gc_meter.c): while acquired (and the hook installed, by the
  * caller: gcp__events_acquire), the hook fills a histogram of
  * pauses and one of collections (start to end) and counts the
- * collections the program asked for, and the census is taken at the end
- * of each collection (heap.h). _read gives the histograms (stable
+ * collections the program asked for. (The live bytes are the census's,
+ * which the caller requests: heap.h.) _read gives the histograms (stable
  * addresses) and that count. */
 void gcp__meter_acquire(void);
 void gcp__meter_release(void);

@@ -32,7 +32,6 @@ void gcp__meter_acquire(void)
         gcp__hist_init_gc_seconds(&pauses);
         gcp__hist_init_gc_seconds(&durations);
         atomic_store(&forced, 0);
-        gcp__census_request(1); /* live bytes, exact, at each END */
         atomic_store(&metering, 1);
     }
     pthread_mutex_unlock(&lock);
@@ -43,7 +42,6 @@ void gcp__meter_release(void)
     pthread_mutex_lock(&lock);
     if (meters > 0 && --meters == 0) {
         atomic_store(&metering, 0);
-        gcp__census_request(0);
     }
     pthread_mutex_unlock(&lock);
 }

@@ -52,6 +52,8 @@ const gcp__env_var gcp__env_vars[] = {
      "write the metrics to this .prom file (node_exporter's textfile collector)"},
     {"GCPROF_METRICS_INTERVAL", GCP__ENV_NUMBER, "15", 0.01, 86400, NULL, 0, GCP__ENV_LIB,
      "seconds between writes of GCPROF_METRICS_FILE"},
+    {"GCPROF_METRICS_LIVE", GCP__ENV_BOOL, "1", 0, 0, NULL, 0, GCP__ENV_LIB,
+     "count live bytes at every collection for the metrics (false: GCP_METRICS_NO_LIVE)"},
     {"GCPROF_HTTP_MODULE", GCP__ENV_PATH, "PKGLIBDIR/libgcprof-http.so", 0, 0, NULL, 0,
      GCP__ENV_LIB, "the module that serves the metrics endpoint with libmicrohttpd"},
     /* ---- heap profiles written by the program (features/pprof_module.c) */

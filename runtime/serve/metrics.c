@@ -31,6 +31,7 @@ static pid_t owner;   /* the process running it; 0: none (under life) */
 static void *server;  /* the HTTP module's */
 static unsigned port; /* the one it listens on */
 static gcp__textfile *textfile;
+static int census; /* we asked the hook for a census at every collection */
 
 int gcp_metrics_options_init(gcp_metrics_options *opts)
 {
@@ -51,6 +52,11 @@ int gcp_metrics_options_init_env(gcp_metrics_options *opts)
         return rc;
     if (rc == 1)
         opts->file_interval = interval;
+    int live;
+    if ((rc = gcp__env_bool("GCPROF_METRICS_LIVE", &live)) < 0)
+        return rc;
+    if (rc == 1 && !live)
+        opts->flags |= GCP_METRICS_NO_LIVE;
     opts->addr = gcp__env_text("GCPROF_METRICS_ADDR");
     opts->file = gcp__env_text("GCPROF_METRICS_FILE");
     return 0;
@@ -63,7 +69,7 @@ static int check_options(const gcp_metrics_options *o, gcp__listen_addr *a)
     for (size_t i = 0; i < sizeof o->reserved_ / sizeof o->reserved_[0]; i++)
         if (o->reserved_[i])
             return gcp__fail(GCP_EINVAL, "gcp_metrics_start: reserved_[%zu] is not zero", i);
-    if (o->flags)
+    if (o->flags & ~(unsigned)GCP_METRICS_NO_LIVE)
         return gcp__fail(GCP_EINVAL, "gcp_metrics_start: unknown flags 0x%x", o->flags);
     if (!o->addr && !o->file)
         return gcp__fail(GCP_EINVAL, "gcp_metrics_start: nothing to do (no addr, no file)");
@@ -153,6 +159,9 @@ static int teardown(void)
     gcp__profile_metrics_off();
     gcp__events_release();
     gcp__meter_release();
+    if (census)
+        gcp__census_request(0);
+    census = 0;
     owner = 0;
     return rc;
 }
@@ -180,6 +189,9 @@ static void drop_inherited(void)
     textfile = NULL;
     gcp__events_release();
     gcp__meter_release();
+    if (census)
+        gcp__census_request(0);
+    census = 0;
     owner = 0;
 }
 
@@ -208,6 +220,9 @@ static int start_locked(const gcp_metrics_options *o, const gcp__listen_addr *a)
         return rc;
     gcp__meter_acquire();
     gcp__events_acquire();
+    census = !(o->flags & GCP_METRICS_NO_LIVE);
+    if (census) /* live bytes, exact, at the end of every collection */
+        gcp__census_request(1);
     owner = getpid();
     if (o->addr)
         rc = gcp__http_module_start(a->host, a->port, handle, NULL, &server, &port);
