@@ -32,8 +32,9 @@
 #   check_types      all                       no     -
 #   check_leak_report all                      yes    -
 #   check_abi        all                       no     -
-#   check_metrics    life, figures, files      yes    -  (heap: the heap profiler's
+#   check_metrics    figures                   yes    -  (heap: the heap profiler's
 #                                                          stack painting, not ours)
+#   check_metrics_life all                     yes    -
 #
 # check_assertions runs forked: its tests run inner suites of their own
 # (forked, to see an assertion fail), and with the outer suite not forked
@@ -139,7 +140,8 @@ check_policy pure,heap_only,printed yes
 check_types - no
 check_leak_report - yes
 check_abi - no
-check_metrics life,figures,files yes"
+check_metrics figures yes
+check_metrics_life - yes"
 
 suites=$(printf '%s\n' "$plan" | awk '{print "tests/" $1}' | sort -u)
 # shellcheck disable=SC2086 # one word per program
