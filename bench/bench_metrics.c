@@ -26,15 +26,12 @@
 #endif
 #include "heap.h" /* white-box (gcp__census); the collector with GC_THREADS */
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "benchutil.h"
+#include "bench_endpoint.h"
 
 #define NODE_BYTES   48 /* + the collector's extra byte: 64 B slots */
 #define LISTS        1024
@@ -71,89 +68,6 @@ static void build_heap(void)
     }
 }
 
-static uint64_t clock_ns(clockid_t c)
-{
-    struct timespec ts;
-
-    clock_gettime(c, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- the endpoint and its thread -------------------------------------- */
-
-static pid_t server_tids[8]; /* threads that appeared with the endpoint */
-static int n_server_tids;
-
-/* The threads of this process; with old (n_old of them): only new ones. */
-static int list_tids(pid_t *tids, int max, const pid_t *old, int n_old)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-
-    for (struct dirent *e; d && (e = readdir(d)) && n < max;) {
-        pid_t tid = (pid_t)atoi(e->d_name), *seen = (pid_t *)old;
-        while (seen < old + n_old && *seen != tid)
-            seen++;
-        if (tid > 0 && seen == old + n_old)
-            tids[n++] = tid;
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static int metrics_on(void)
-{
-    pid_t before[64];
-    int nb = list_tids(before, 64, NULL, 0);
-    int rc = gcp_metrics_start(&(gcp_metrics_options){.addr = "127.0.0.1:0"});
-
-    n_server_tids = list_tids(server_tids, 8, before, nb);
-    return rc;
-}
-
-/* CPU of the endpoint's threads: Linux's per-thread CPU clock of a thread
- * of this process, by its tid (what pthread_getcpuclockid builds). */
-static uint64_t server_cpu_ns(void)
-{
-    uint64_t sum = 0;
-
-    for (int i = 0; i < n_server_tids; i++)
-        sum += clock_ns((clockid_t)((~(unsigned)server_tids[i] << 3) | 6));
-    return sum;
-}
-
-/* ---- a tiny HTTP/1.0 client ------------------------------------------- */
-
-/* One GET /metrics on loopback, read until the server closes; the bytes
- * received, 0 on any failure (the status must be 200). */
-static size_t scrape(int port)
-{
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    char buf[16384];
-    size_t total = 0;
-    int ok = 0, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        return 0;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof req - 1)) {
-        for (ssize_t r; (r = recv(fd, buf, sizeof buf, 0)) != 0;) {
-            if (r < 0 && errno == EINTR) /* the collector's signals */
-                continue;
-            if (r < 0)
-                break;
-            if (total == 0)
-                ok = r > 12 && memcmp(buf + 8, " 200", 4) == 0;
-            total += (size_t)r;
-        }
-    }
-    close(fd);
-    return ok ? total : 0;
-}
-
 static size_t render(void)
 {
     size_t len = 0;
@@ -169,7 +83,7 @@ static double census_variant(size_t v)
 {
     gcp__counts live;
 
-    if (v == 1 && metrics_on() != 0)
+    if (v == 1 && be_metrics_on() != 0)
         exit(2);
     uint64_t t0 = bench_now_ns();
     if (v < 2)
@@ -239,7 +153,7 @@ static void *scraper_main(void *arg)
     while (!atomic_load(&scraper_stop)) {
         if (how == SCRAPE_SPIN)
             continue;
-        size_t got = how == SCRAPE_HTTP ? scrape(port) : render();
+        size_t got = how == SCRAPE_HTTP ? be_scrape(port) : render();
         atomic_fetch_add(got ? &scrapes_done : &scrapes_failed, 1);
     }
     return NULL;
@@ -314,7 +228,7 @@ static void scrape_pause(void)
     static latency l[N_SCRAPES];
 
     plain_ns = malloc(MAX_BATCHES * sizeof *plain_ns);
-    if (!plain_ns || metrics_on() != 0)
+    if (!plain_ns || be_metrics_on() != 0)
         exit(2);
     for (size_t r = 0; r < LOAD_ROUNDS; r++)
         for (size_t i = 0; i < N_SCRAPES; i++) {
@@ -352,9 +266,9 @@ enum { WALL, CLIENT, SERVER, PROCESS, N_CLOCKS };
 static void clocks(uint64_t c[N_CLOCKS])
 {
     c[WALL] = bench_now_ns();
-    c[CLIENT] = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    c[SERVER] = server_cpu_ns();
-    c[PROCESS] = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+    c[CLIENT] = be_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    c[SERVER] = be_server_cpu_ns();
+    c[PROCESS] = be_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void scrape_cpu(void)
@@ -363,13 +277,13 @@ static void scrape_cpu(void)
     size_t bytes[2] = {0, 0};
     uint64_t c0[N_CLOCKS], c1[N_CLOCKS];
 
-    if (metrics_on() != 0)
+    if (be_metrics_on() != 0)
         exit(2);
     for (int r = 0; r < 2 * CPU_ROUNDS; r++) { /* GET, render, render, GET, ... */
         int http = bench_order((size_t)r / 2, (size_t)r % 2, 2) == 0;
         clocks(c0);
         for (int k = 0; k < CPU_SCRAPES; k++)
-            bytes[http] = http ? scrape(gcp_metrics_port()) : render();
+            bytes[http] = http ? be_scrape(gcp_metrics_port()) : render();
         clocks(c1);
         for (int c = 0; c < N_CLOCKS; c++)
             bench_add(http ? &get[c] : &ren[c], (double)(c1[c] - c0[c]) / (1e3 * CPU_SCRAPES));
@@ -382,7 +296,7 @@ static void scrape_cpu(void)
     row("   client thread CPU", &get[CLIENT]);
     row("   process CPU (all threads)", &get[PROCESS]);
     printf("   %-36s %8zu bytes (headers and body; %d server thread%s)\n", "   response", bytes[1],
-           n_server_tids, n_server_tids == 1 ? "" : "s");
+           be_server_threads(), be_server_threads() == 1 ? "" : "s");
     row("gcp_metrics_render: wall", &ren[WALL]);
     row("   CPU", &ren[CLIENT]);
     printf("   %-36s %8zu bytes\n", "   text", bytes[0]);
@@ -410,7 +324,7 @@ int main(void)
     gcp_init();
     bench_json_begin("bench_metrics");
     build_heap();
-    if (!render_buf || metrics_on() != 0) {
+    if (!render_buf || be_metrics_on() != 0) {
         fprintf(stderr, "bench_metrics: %s (set GCPROF_HTTP_MODULE to libgcprof-http.so)\n",
                 gcp_last_error());
         return 2;
