@@ -166,7 +166,9 @@ START_TEST(test_openmetrics_and_paths)
     ck_assert_ptr_nonnull(strstr(p.body, "# TYPE bdwgc_collections_total counter\n"));
     ck_assert_ptr_null(strstr(p.body, "# EOF"));
     http_answer_free(&p);
-    ck_assert_int_eq(http_get((unsigned)port, "/nothing", NULL).status, 404);
+    http_answer none = http_get((unsigned)port, "/nothing", NULL);
+    ck_assert_int_eq(none.status, 404);
+    http_answer_free(&none);
     http_answer h = http_get((unsigned)port, "/debug/pprof/heap", NULL);
     ck_assert_int_eq(h.status, 404); /* no heap profile runs */
     http_answer_free(&h);
