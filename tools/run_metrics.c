@@ -1,7 +1,8 @@
 /*
  * run_metrics.c - gcprof run --metrics and --metrics-file (run_metrics.h):
  * the HTTP endpoint (http/server.h, on its own thread), the textfile
- * writer (a thread of ours), and their start and end around the program.
+ * writer (common/prom_file.h, a thread too), and their start and end
+ * around the program.
  *
  * Both threads start with every signal blocked: gcprof's handlers
  * (forwarding to the program, SIGCHLD, SIGUSR1) must run on the thread
@@ -12,9 +13,9 @@
 #include "run_metrics.h"
 #include "commands.h"
 #include "listen_addr.h"
+#include "prom_file.h"
 #include "prom_text.h"
 #include "run_gc_state.h"
-#include "safe_file.h"
 #include "server.h"
 
 #include <errno.h>
@@ -24,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_PROFILE (64 << 20) /* a heap profile larger than this is not served */
@@ -33,15 +33,8 @@ struct tool_metrics {
     tool_gc_state state;
     const tool_heap *heap;
     gcp__http_server *server;
-    /* the textfile writer */
-    const char *file;
-    double interval;
-    pthread_t writer;
-    int writing; /* the writer thread runs */
-    pthread_mutex_t lock;
-    pthread_cond_t wake; /* CLOCK_MONOTONIC */
-    int stop;
-    int failed; /* the latest write failed (said once per run of failures) */
+    const char *file;         /* the textfile, or NULL */
+    gcp__prom_writer *writer; /* its writer (common/prom_file.h), or NULL */
 };
 
 /* ---- the HTTP handler (the server's thread) ---------------------------- */
@@ -131,59 +124,24 @@ static void handle(void *ctx, const char *path, const char *accept, gcp_http_rep
 /* ---- the textfile ------------------------------------------------------ */
 
 /* One write, whole (beside it, then renamed): NULL, or why not. */
-static const char *write_file(tool_metrics *m)
+static const char *write_file(void *arg)
 {
+    tool_metrics *m = arg;
     char *text;
     size_t len;
-    gcp__file f;
-    const char *why;
 
     /* node_exporter's textfile collector reads the 0.0.4 format */
     if (tool_gc_state_text(&m->state, 0, &text, &len) != 0)
         return "the metrics text is larger than 4 MiB, or memory ran out";
-    if (!(why = gcp__file_open(&f, m->file))) {
-        if (fwrite(text, 1, len, f.fp) != len) {
-            why = strerror(errno);
-            gcp__file_discard(&f);
-        } else {
-            why = gcp__file_commit(&f);
-        }
-    }
+    const char *why = gcp__prom_file_write(m->file, text, len);
     free(text);
     return why;
 }
 
-static struct timespec after(double seconds)
+static void warn_file(void *arg, const char *why)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double ns = (double)ts.tv_nsec + seconds * 1e9;
-    ts.tv_sec += (time_t)(ns / 1e9);
-    ts.tv_nsec = (long)(ns - (double)(time_t)(ns / 1e9) * 1e9);
-    return ts;
-}
-
-static void *writer_main(void *arg)
-{
-    tool_metrics *m = arg;
-
-    pthread_mutex_lock(&m->lock);
-    while (!m->stop) {
-        struct timespec when = after(m->interval);
-        while (!m->stop && pthread_cond_timedwait(&m->wake, &m->lock, &when) != ETIMEDOUT)
-            ;
-        if (m->stop)
-            break;
-        pthread_mutex_unlock(&m->lock);
-        const char *why = write_file(m);
-        pthread_mutex_lock(&m->lock);
-        if (why && !m->failed) /* once per run of failures: no flood */
-            tool_say("run", "warning: cannot write the metrics file '%s': %s", m->file, why);
-        m->failed = why != NULL;
-    }
-    pthread_mutex_unlock(&m->lock);
-    return NULL;
+    tool_say("run", "warning: cannot write the metrics file '%s': %s", ((tool_metrics *)arg)->file,
+             why);
 }
 
 /* ---- start and finish ---------------------------------------------------- */
@@ -220,40 +178,26 @@ static int start_server(tool_metrics *m, const char *addr)
  * the program runs, not a warning after. */
 static int start_writer(tool_metrics *m, const char *file, double interval)
 {
-    pthread_condattr_t ca;
     const char *why;
 
     m->file = file;
-    m->interval = interval;
     if ((why = write_file(m)) != NULL) {
         tool_say("run", "cannot write the metrics file '%s': %s", file, why);
         return -1;
     }
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&m->wake, &ca);
-    pthread_condattr_destroy(&ca);
-    int rc = pthread_create(&m->writer, NULL, writer_main, m);
+    int rc = gcp__prom_writer_start(interval, write_file, warn_file, m, &m->writer);
     if (rc != 0) {
-        pthread_cond_destroy(&m->wake);
         tool_say("run", "cannot start the metrics file's writer: %s", strerror(rc));
         return -1;
     }
-    m->writing = 1;
     return 0;
 }
 
 static void stop_writer(tool_metrics *m)
 {
-    if (!m->writing)
-        return;
-    pthread_mutex_lock(&m->lock);
-    m->stop = 1;
-    pthread_cond_signal(&m->wake);
-    pthread_mutex_unlock(&m->lock);
-    pthread_join(m->writer, NULL);
-    pthread_cond_destroy(&m->wake);
-    m->writing = 0;
+    if (m->writer)
+        gcp__prom_writer_stop(m->writer);
+    m->writer = NULL;
 }
 
 static void metrics_free(tool_metrics *m)
@@ -261,7 +205,6 @@ static void metrics_free(tool_metrics *m)
     gcp__http_stop(m->server);
     stop_writer(m);
     tool_gc_state_free(&m->state);
-    pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
@@ -278,7 +221,6 @@ tool_metrics *tool_metrics_start(const tool_metrics_opts *o)
         tool_say("run", "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&m->lock, NULL);
     m->heap = o->heap;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* the threads inherit it */

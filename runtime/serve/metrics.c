@@ -143,6 +143,18 @@ static int running_here(void)
     return owner != 0 && owner == getpid();
 }
 
+/* Under life: gives back the hold start took on the hook, the meter and
+ * the census, and forgets the owner. */
+static void release_below(void)
+{
+    gcp__events_release();
+    gcp__meter_release();
+    if (census)
+        gcp__census_request(0);
+    census = 0;
+    owner = 0;
+}
+
 /* Under life: undoes what start did, in reverse. The last file write's
  * result. */
 static int teardown(void)
@@ -157,12 +169,7 @@ static int teardown(void)
         rc = gcp__textfile_stop(textfile);
     textfile = NULL;
     gcp__profile_metrics_off();
-    gcp__events_release();
-    gcp__meter_release();
-    if (census)
-        gcp__census_request(0);
-    census = 0;
-    owner = 0;
+    release_below();
     return rc;
 }
 
@@ -187,12 +194,7 @@ static void drop_inherited(void)
     server = NULL;
     port = 0;
     textfile = NULL;
-    gcp__events_release();
-    gcp__meter_release();
-    if (census)
-        gcp__census_request(0);
-    census = 0;
-    owner = 0;
+    release_below();
 }
 
 static void stop_at_exit(void)
