@@ -253,7 +253,7 @@ static int ended_within(pid_t pid, double seconds)
     return 0;
 }
 
-/* Forks while another thread's profiles end (each takes the closures'
+/* Forks (20 times) while another thread's profiles end (each takes the closures'
  * lock to count itself): every child's own profile must end too. A child
  * that does not within 60 s (it takes milliseconds) waits on a lock its
  * parent's thread held at the fork. The two threads call no Check
@@ -266,7 +266,7 @@ START_TEST(test_fork_while_profiles_end)
     mu_start_on_any_port(NULL);
     profiling = 1;
     ck_assert_int_eq(pthread_create(&t, NULL, profile_loop, NULL), 0);
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 20; i++) {
         pid_t pid = fork();
         if (pid == 0)
             _exit(profile_plain("child") == 0 ? 0 : 1);
@@ -336,6 +336,10 @@ static Suite *make_life_suite(void)
     tcase_add_test(life, test_fork_while_profiles_end);
     tcase_add_test(files, test_textfile);
     tcase_add_test(files, test_exit_writes_and_closes);
+    /* 20 forks of a process with the collector's heap, ASan's shadow or
+     * valgrind: seconds, not Check's default 4 s (CK_TIMEOUT_MULTIPLIER
+     * scales it); a hang is the test's own 60 s bound per child. */
+    tcase_set_timeout(life, 60);
     suite_add_tcase(s, life);
     suite_add_tcase(s, files);
     return s;
