@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +34,41 @@ struct gcp__http_server {
     struct MHD_Daemon *d;
     gcp_http_handler_fn *fn;
     void *ctx;
+    int slot; /* in listening[], or -1 */
 };
+
+/* The listening sockets of the servers running here. A forked child gets
+ * copies of them but no server thread: it closes them at once. (A stop
+ * shuts the socket down for every holder, but a parent killed first
+ * would leave a long-lived child holding the port, bound and unserved.) */
+#define MAX_SERVERS 8
+static _Atomic int listening[MAX_SERVERS] = {-1, -1, -1, -1, -1, -1, -1, -1};
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void close_in_child(void)
+{
+    for (int i = 0; i < MAX_SERVERS; i++) {
+        int fd = atomic_exchange(&listening[i], -1);
+        if (fd >= 0)
+            close(fd);
+    }
+}
+
+static void watch_fork(void)
+{
+    pthread_atfork(NULL, NULL, close_in_child);
+}
+
+static int note_listening(int fd)
+{
+    pthread_once(&fork_once, watch_fork);
+    for (int i = 0; i < MAX_SERVERS; i++) {
+        int none = -1;
+        if (atomic_compare_exchange_strong(&listening[i], &none, fd))
+            return i;
+    }
+    return -1; /* more servers than slots: that one stays in children */
+}
 
 /* The first address host:port resolves to that we can bind and listen
  * on, as a descriptor; -1 with err said. */
@@ -167,6 +203,7 @@ gcp__http_server *gcp__http_start(const char *host, unsigned port, gcp_http_hand
         free(s);
         return NULL;
     }
+    s->slot = note_listening(fd);
     return s;
 }
 
@@ -174,6 +211,8 @@ void gcp__http_stop(gcp__http_server *s)
 {
     if (!s)
         return;
+    if (s->slot >= 0)
+        atomic_store(&listening[s->slot], -1);
     MHD_stop_daemon(s->d); /* joins its thread, closes the listening socket */
     free(s);
 }

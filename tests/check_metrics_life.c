@@ -194,6 +194,36 @@ static int child_of_a_running_endpoint(void)
     return fresh && gcp_metrics_stop() == 0 ? 0 : 3;
 }
 
+/* Whether a descriptor of this process is a socket bound to port. */
+static int holds_port(int port)
+{
+    for (int fd = 0; fd < 1024; fd++) {
+        struct sockaddr_in sa;
+        socklen_t len = sizeof sa;
+        if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET &&
+            ntohs(sa.sin_port) == port)
+            return 1;
+    }
+    return 0;
+}
+
+/* A forked child holds no copy of the endpoint's listening socket (it
+ * would keep the port bound, unserved, if the parent died first). */
+START_TEST(test_fork_child_keeps_no_port)
+{
+    int port = mu_start_on_any_port(NULL);
+
+    ck_assert(holds_port(port)); /* the check sees it where it is */
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(holds_port(port));
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child holds port %d", port);
+    ck_assert_int_eq(gcp_metrics_stop(), 0);
+}
+END_TEST
+
 START_TEST(test_fork_child_owns_nothing)
 {
     int port = mu_start_on_any_port(NULL);
@@ -333,6 +363,7 @@ static Suite *make_life_suite(void)
     tcase_add_test(life, test_states_and_descriptors);
     tcase_add_test(life, test_port_in_use);
     tcase_add_test(life, test_fork_child_owns_nothing);
+    tcase_add_test(life, test_fork_child_keeps_no_port);
     tcase_add_test(life, test_fork_while_profiles_end);
     tcase_add_test(files, test_textfile);
     tcase_add_test(files, test_exit_writes_and_closes);
