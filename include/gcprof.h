@@ -1452,6 +1452,81 @@ enum {
  * size needed, or a lower bound). */
 GCP_EXPORT int gcp_metrics_render(char *buf, size_t size, unsigned flags, size_t *len);
 
+/* ---- what RSS is made of: gcp_heap_breakdown ----------------------- */
+
+/* Every byte of the process's RSS assigned to a row: the GC heap's live
+ * objects, the free slots in its used blocks, its free blocks still
+ * mapped, the collector's own tables, malloc, thread stacks, code, file
+ * mappings and other anonymous memory; the GC heap by kind and size
+ * class; and a verdict naming the biggest avoidable cause with its remedy
+ * (doc/breakdown.md says how each row is measured and how exact it is).
+ * Opaque: read it with the functions below, free it with
+ * gcp_breakdown_free. */
+typedef struct gcp_breakdown gcp_breakdown;
+
+enum {
+    /* Do not collect first: the GC rows come from the latest collection's
+     * marks (objects allocated since count as free slots). */
+    GCP_BREAKDOWN_NO_COLLECT = 1 << 0
+};
+
+/* Zero is the defaults: a full collection first. */
+typedef struct gcp_breakdown_options {
+    unsigned flags;        /* GCP_BREAKDOWN_* */
+    unsigned reserved32_;  /* must be 0 */
+    uint64_t reserved_[3]; /* must be 0 */
+} gcp_breakdown_options;
+
+/* The rows (bytes of RSS; they add up to rss) and the figures behind them.
+ * Copied by gcp_breakdown_summary, which fills only the size given: fields
+ * are only ever added at the end. */
+typedef struct gcp_breakdown_summary {
+    uint64_t rss;    /* the rows' sum: every mapping's Rss (smaps) */
+    uint64_t vm_rss; /* VmRSS read right after, 0 if unknown */
+    uint64_t gc_live, gc_fragmentation, gc_free_mapped, gc_internal;
+    uint64_t malloc, stacks, code, file_data, file_other, anon_other;
+    uint64_t heap_size, heap_free, heap_unmapped; /* bdwgc's figures */
+    uint64_t heap_marked;                         /* bytes of marked objects */
+    uint64_t malloc_in_use, malloc_free;          /* mallinfo2 */
+    uint64_t gc_no;      /* the collection the GC rows come from */
+    int collected;       /* 1: it was run for this breakdown */
+    int unmap_threshold; /* collections a free block waits (0: never) */
+} gcp_breakdown_summary;
+
+/* Marked objects of one kind and size (0: objects over 2048 bytes, which
+ * take whole 4 KiB blocks). free_bytes: the blocks' bytes they leave. */
+typedef struct gcp_breakdown_class {
+    int kind; /* bdwgc's: 0 atomic, 1 normal, 2 uncollectable, ... */
+    unsigned size;
+    uint64_t objects, bytes, blocks, free_bytes;
+} gcp_breakdown_class;
+
+/* Take a breakdown now: a full collection (unless opt says not; none can
+ * run while GC_disable is in force), then, under the collector's lock,
+ * the marked objects by class and the process's maps. Other threads'
+ * allocations wait meanwhile (about 1 ms per 100 MiB mapped). opt may be
+ * NULL. Returns 0 with *out set; GCP_EINVAL (NULL out, bad options),
+ * GCP_ESTATE (inside the collector's event hook), GCP_EIO (/proc/self/
+ * smaps unreadable), GCP_ENOMEM. Thread-safe. */
+GCP_EXPORT int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out);
+/* Copy the rows into *s, at most size bytes (pass sizeof *s). */
+GCP_EXPORT int gcp_breakdown_summary_get(const gcp_breakdown *b, gcp_breakdown_summary *s,
+                                         size_t size);
+/* The size classes, most blocks first; _class_get copies at most size
+ * bytes. GCP_ERANGE for i out of range. */
+GCP_EXPORT size_t gcp_breakdown_class_count(const gcp_breakdown *b);
+GCP_EXPORT int gcp_breakdown_class_get(const gcp_breakdown *b, size_t i, gcp_breakdown_class *c,
+                                       size_t size);
+/* One or two lines: the biggest avoidable cause and its remedy, with
+ * figures, then the largest row. Owned by b. */
+GCP_EXPORT const char *gcp_breakdown_verdict(const gcp_breakdown *b);
+/* The rows, the figures, the 10 biggest size classes and the verdict as
+ * text; or everything as one JSON object (doc/breakdown.md). 0, GCP_EINVAL
+ * (NULL argument), GCP_EIO (a write failed). */
+GCP_EXPORT int gcp_breakdown_print(FILE *fp, const gcp_breakdown *b);
+GCP_EXPORT int gcp_breakdown_write_json(FILE *fp, const gcp_breakdown *b);
+GCP_EXPORT void gcp_breakdown_free(gcp_breakdown *b);
+
 #ifdef __cplusplus
 }
 #endif

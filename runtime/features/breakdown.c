@@ -1,0 +1,235 @@
+/*
+ * breakdown.c - gcp_heap_breakdown(): what the process's RSS is made of
+ * (common/breakdown.c cuts the rows, common/rss_map.c reads the maps).
+ *
+ * Right after a full collection every block without a marked object is
+ * free (bdwgc frees empty blocks at once, and sweeps only the others
+ * lazily), so the marks say which blocks are used and how full. The count
+ * by class, the collector's figures and the maps are all read under the
+ * collector's lock: no block changes hands meanwhile.
+ *
+ * A page is the collector's when a block header covers it. Only the first
+ * page of a free block has a header (bdwgc removes the others' when it
+ * frees or merges blocks), and its size says how far the block reaches,
+ * so pages are classified in address order.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "breakdown.h"
+#include "collect.h"
+
+#include <gc/gc_mark.h>
+
+struct gcp_breakdown {
+    gcp__breakdown b;
+};
+
+typedef struct taking {
+    gcp__breakdown *b;
+    gcp__bd_census *census;
+    uintptr_t free_end; /* the free block being walked ends here */
+    int rc;
+} taking;
+
+static void GC_CALLBACK count_object(void *obj, size_t bytes, void *data)
+{
+    gcp__bd_census *c = data;
+
+    gcp__bd_census_add(c, GC_get_kind_and_size(obj, NULL), bytes, (uintptr_t)obj);
+}
+
+static int page_class(uintptr_t addr, void *data)
+{
+    taking *t = data;
+    void *p = (void *)addr;
+    size_t bytes = 0;
+
+    if (addr < t->free_end)
+        return GCP__PAGE_GC_FREE;
+    if (!GC_is_heap_ptr(p))
+        return GCP__PAGE_OTHER;
+    if (GC_base(p))
+        return GCP__PAGE_GC_USED;
+    (void)GC_get_kind_and_size(p, &bytes); /* a free block: its length */
+    if (addr + bytes > t->free_end)
+        t->free_end = addr + bytes;
+    return GCP__PAGE_GC_FREE;
+}
+
+static void *GC_CALLBACK take_locked(void *data)
+{
+    taking *t = data;
+    gcp__breakdown *b = t->b;
+
+    GC_enumerate_reachable_objects_inner(count_object, t->census);
+    b->gc.heap_size = GC_get_heap_size();
+    b->gc.free = GC_get_free_bytes();
+    b->gc.unmapped = GC_get_unmapped_bytes();
+    b->gc.obtained = GC_get_obtained_from_os_bytes();
+    b->gc.gc_no = GC_get_gc_no();
+    t->rc = gcp__rss_map_read(&b->map, page_class, t);
+    return NULL;
+}
+
+static void read_malloc(gcp__breakdown *b)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    b->malloc.known = 1;
+    b->malloc.arena = mi.arena;
+    b->malloc.hblkhd = mi.hblkhd;
+    b->malloc.in_use = mi.uordblks + mi.hblkhd;
+    b->malloc.free = mi.fordblks;
+}
+
+static int check_options(const gcp_breakdown_options *opt)
+{
+    if (!opt)
+        return 0;
+    if (opt->reserved32_ || !gcp__zero(opt->reserved_, sizeof opt->reserved_))
+        return gcp__fail(GCP_EINVAL, "gcp_heap_breakdown: opt->reserved_ must be zero");
+    if (opt->flags & ~(unsigned)GCP_BREAKDOWN_NO_COLLECT)
+        return gcp__fail(GCP_EINVAL, "gcp_heap_breakdown: unknown flags 0x%x", opt->flags);
+    return 0;
+}
+
+int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out)
+{
+    gcp_breakdown *bd;
+    taking t;
+    int rc;
+
+    GCP__REFUSE_IN_HOOK("gcp_heap_breakdown");
+    if (!out)
+        return gcp__fail(GCP_EINVAL, "gcp_heap_breakdown: out is NULL");
+    *out = NULL;
+    if ((rc = check_options(opt)) < 0)
+        return rc;
+    gcp_init();
+    bd = calloc(1, sizeof *bd);
+    memset(&t, 0, sizeof t);
+    t.census = calloc(1, sizeof *t.census);
+    if (!bd || !t.census) {
+        free(bd);
+        free(t.census);
+        return gcp__fail(GCP_ENOMEM, "gcp_heap_breakdown: no memory for the census");
+    }
+    t.b = &bd->b;
+    if (!(opt && (opt->flags & GCP_BREAKDOWN_NO_COLLECT)) && !GC_is_disabled()) {
+        gcp__collect(0, 0);
+        bd->b.gc.collected = 1;
+    }
+    GC_call_with_alloc_lock(take_locked, &t);
+    bd->b.vm_rss = gcp__rss_bytes();
+    read_malloc(&bd->b);
+    bd->b.gc.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
+    rc = t.rc < 0 ? t.rc : gcp__breakdown_set_classes(&bd->b, t.census);
+    free(t.census);
+    if (rc < 0) {
+        gcp_breakdown_free(bd);
+        return rc == -12 ? gcp__fail(GCP_ENOMEM, "gcp_heap_breakdown: no memory for the classes")
+                         : gcp__fail(GCP_EIO, "gcp_heap_breakdown: /proc/self/smaps: %s",
+                                     strerror(-rc));
+    }
+    gcp__breakdown_finish(&bd->b);
+    *out = bd;
+    return 0;
+}
+
+/* ---- reading it ------------------------------------------------------------ */
+
+int gcp_breakdown_summary_get(const gcp_breakdown *bd, gcp_breakdown_summary *out, size_t size)
+{
+    gcp_breakdown_summary s;
+
+    if (!bd || !out)
+        return gcp__fail(GCP_EINVAL, "gcp_breakdown_summary_get: %s is NULL", bd ? "s" : "b");
+    const gcp__breakdown *b = &bd->b;
+    memset(&s, 0, sizeof s);
+    s.rss = b->sum;
+    s.vm_rss = b->vm_rss;
+    s.gc_live = b->row[GCP__ROW_GC_LIVE];
+    s.gc_fragmentation = b->row[GCP__ROW_GC_FRAG];
+    s.gc_free_mapped = b->row[GCP__ROW_GC_FREE];
+    s.gc_internal = b->row[GCP__ROW_GC_INTERNAL];
+    s.malloc = b->row[GCP__ROW_MALLOC];
+    s.stacks = b->row[GCP__ROW_STACKS];
+    s.code = b->row[GCP__ROW_CODE];
+    s.file_data = b->row[GCP__ROW_FILE_DATA];
+    s.file_other = b->row[GCP__ROW_FILE_OTHER];
+    s.anon_other = b->row[GCP__ROW_ANON_OTHER];
+    s.heap_size = b->gc.heap_size;
+    s.heap_free = b->gc.free;
+    s.heap_unmapped = b->gc.unmapped;
+    s.heap_marked = b->gc.marked;
+    s.malloc_in_use = b->malloc.in_use;
+    s.malloc_free = b->malloc.free;
+    s.gc_no = b->gc.gc_no;
+    s.collected = b->gc.collected;
+    s.unmap_threshold = b->gc.unmap_threshold;
+    memcpy(out, &s, size < sizeof s ? size : sizeof s);
+    return 0;
+}
+
+size_t gcp_breakdown_class_count(const gcp_breakdown *bd)
+{
+    return bd ? bd->b.nclasses : 0;
+}
+
+int gcp_breakdown_class_get(const gcp_breakdown *bd, size_t i, gcp_breakdown_class *out,
+                            size_t size)
+{
+    gcp_breakdown_class c;
+
+    if (!bd || !out)
+        return gcp__fail(GCP_EINVAL, "gcp_breakdown_class_get: %s is NULL", bd ? "c" : "b");
+    if (i >= bd->b.nclasses)
+        return gcp__fail(GCP_ERANGE, "gcp_breakdown_class_get: class %zu of %zu", i,
+                         bd->b.nclasses);
+    const gcp__bd_class *k = &bd->b.classes[i];
+    memset(&c, 0, sizeof c);
+    c.kind = (int)k->kind;
+    c.size = k->size;
+    c.objects = k->objects;
+    c.bytes = k->bytes;
+    c.blocks = k->blocks;
+    c.free_bytes = gcp__bd_class_free(k);
+    memcpy(out, &c, size < sizeof c ? size : sizeof c);
+    return 0;
+}
+
+const char *gcp_breakdown_verdict(const gcp_breakdown *bd)
+{
+    return bd ? bd->b.verdict : "";
+}
+
+int gcp_breakdown_print(FILE *fp, const gcp_breakdown *bd)
+{
+    if (!fp || !bd)
+        return gcp__fail(GCP_EINVAL, "gcp_breakdown_print: %s is NULL", fp ? "b" : "fp");
+    return gcp__breakdown_print(fp, &bd->b, 10) < 0
+               ? gcp__fail(GCP_EIO, "gcp_breakdown_print: write failed")
+               : 0;
+}
+
+int gcp_breakdown_write_json(FILE *fp, const gcp_breakdown *bd)
+{
+    if (!fp || !bd)
+        return gcp__fail(GCP_EINVAL, "gcp_breakdown_write_json: %s is NULL", fp ? "b" : "fp");
+    return gcp__breakdown_json(fp, &bd->b) < 0
+               ? gcp__fail(GCP_EIO, "gcp_breakdown_write_json: write failed")
+               : 0;
+}
+
+void gcp_breakdown_free(gcp_breakdown *bd)
+{
+    if (!bd)
+        return;
+    gcp__breakdown_release(&bd->b);
+    free(bd);
+}
