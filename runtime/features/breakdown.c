@@ -76,9 +76,9 @@ static void *GC_CALLBACK take_locked(void *data)
     return NULL;
 }
 
-static void read_malloc(gcp__breakdown *b)
+static void read_malloc(gcp__breakdown *b, const struct mallinfo2 *m)
 {
-    struct mallinfo2 mi = mallinfo2();
+    const struct mallinfo2 mi = *m;
 
     b->malloc.known = 1;
     b->malloc.arena = mi.arena;
@@ -111,7 +111,10 @@ int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out)
     if ((rc = check_options(opt)) < 0)
         return rc;
     gcp_init();
+    struct mallinfo2 mi = mallinfo2(); /* the program's, before our buffers */
     bd = calloc(1, sizeof *bd);
+    if (bd)
+        read_malloc(&bd->b, &mi);
     memset(&t, 0, sizeof t);
     t.census = calloc(1, sizeof *t.census);
     if (!bd || !t.census) {
@@ -126,7 +129,6 @@ int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out)
     }
     GC_call_with_alloc_lock(take_locked, &t);
     bd->b.vm_rss = gcp__rss_bytes();
-    read_malloc(&bd->b);
     bd->b.gc.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
     rc = t.rc < 0 ? t.rc : gcp__breakdown_set_classes(&bd->b, t.census);
     free(t.census);

@@ -1,0 +1,284 @@
+/*
+ * check_breakdown.c - gcp_heap_breakdown: each row against a reading of
+ * the test's own: the kernel's Rss (smaps_rollup, and a mapping's own
+ * Rss in smaps), what the kernel takes back when the collector unmaps,
+ * glibc's mallinfo2, and a kind of objects only this test allocates.
+ */
+#define _GNU_SOURCE
+#include <gc/gc.h>
+#include <gc/gc_mark.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#define MIB ((uint64_t)1 << 20)
+
+static gcp_breakdown_summary take(unsigned flags, gcp_breakdown **keep)
+{
+    gcp_breakdown *b = NULL;
+    gcp_breakdown_summary s;
+    gcp_breakdown_options o = {0};
+
+    o.flags = flags;
+    ck_assert_int_eq(gcp_heap_breakdown(&o, &b), 0);
+    ck_assert_int_eq(gcp_breakdown_summary_get(b, &s, sizeof s), 0);
+    if (keep)
+        *keep = b;
+    else
+        gcp_breakdown_free(b);
+    return s;
+}
+
+static uint64_t rows_sum(const gcp_breakdown_summary *s)
+{
+    return s->gc_live + s->gc_fragmentation + s->gc_free_mapped + s->gc_internal + s->malloc +
+           s->stacks + s->code + s->file_data + s->file_other + s->anon_other;
+}
+
+/* Rss of the mapping holding addr, or of all (addr 0: smaps_rollup). */
+static uint64_t own_rss(const void *addr)
+{
+    FILE *fp = fopen(addr ? "/proc/self/smaps" : "/proc/self/smaps_rollup", "r");
+    char line[512];
+    unsigned long lo = 0, hi = 0, kib;
+    int in = addr == NULL;
+    uint64_t rss = 0;
+
+    ck_assert_ptr_nonnull(fp);
+    while (fgets(line, sizeof line, fp)) {
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ' ') > strchr(line, '-'))
+            in = addr == NULL || ((uintptr_t)addr >= lo && (uintptr_t)addr < hi);
+        else if (in && sscanf(line, "Rss: %lu kB", &kib) == 1)
+            rss += (uint64_t)kib * 1024;
+    }
+    fclose(fp);
+    return rss;
+}
+
+static uint64_t diff(uint64_t a, uint64_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+/* ---- the whole ------------------------------------------------------------ */
+
+START_TEST(test_rows_add_up_to_rss)
+{
+    gcp_breakdown_summary s = take(0, NULL);
+    uint64_t kernel = own_rss(NULL);
+
+    ck_assert_uint_eq(rows_sum(&s), s.rss);
+    /* Read a moment apart: the breakdown's own buffers come and go. */
+    ck_assert_uint_le(diff(s.rss, kernel), MIB + kernel / 100);
+    ck_assert_uint_le(diff(s.vm_rss, kernel), MIB + kernel / 100);
+    ck_assert_int_eq(s.collected, 1);
+    ck_assert_uint_eq(s.gc_no, GC_get_gc_no());
+    ck_assert_uint_le(s.gc_live, s.heap_marked);
+}
+END_TEST
+
+/* ---- the GC heap by class: a kind only this test uses ---------------------- */
+
+#define OWN_OBJECTS 3000
+static void **own; /* in the GC heap, reachable from this root */
+
+START_TEST(test_own_kind_exact)
+{
+    int kind = (int)GC_new_kind(GC_new_free_list(), GC_DS_LENGTH, 1, 1);
+    size_t blocks = 0;
+    uintptr_t last = 0;
+    gcp_breakdown *b;
+    gcp_breakdown_class c;
+    int found = 0;
+
+    own = GC_MALLOC(OWN_OBJECTS * sizeof *own);
+    for (int i = 0; i < OWN_OBJECTS; i++) {
+        own[i] = GC_generic_malloc(200, kind);
+        uintptr_t block = (uintptr_t)own[i] & ~(uintptr_t)4095;
+        blocks += block != last; /* a fresh kind fills blocks in order */
+        last = block;
+    }
+    take(0, &b);
+    for (size_t i = 0; i < gcp_breakdown_class_count(b); i++) {
+        ck_assert_int_eq(gcp_breakdown_class_get(b, i, &c, sizeof c), 0);
+        if (c.kind != kind)
+            continue;
+        found++;
+        ck_assert_uint_eq(c.objects, OWN_OBJECTS);
+        ck_assert_uint_eq(c.size, GC_size(own[0]));
+        ck_assert_uint_eq(c.bytes, (uint64_t)OWN_OBJECTS * GC_size(own[0]));
+        ck_assert_uint_eq(c.blocks, blocks);
+        ck_assert_uint_eq(c.free_bytes, blocks * 4096 - c.bytes);
+    }
+    ck_assert_int_eq(found, 1);
+    gcp_breakdown_free(b);
+    own = NULL;
+}
+END_TEST
+
+/* ---- free blocks: what the kernel takes back when they are unmapped -------- */
+
+#define GARBAGE_OBJECTS 192 /* 256 KiB each: 48 MiB */
+static void **garbage; /* all of it live at once: the heap grows */
+
+static NOINLINE void make_garbage(void)
+{
+    garbage = GC_MALLOC(GARBAGE_OBJECTS * sizeof *garbage);
+    for (int i = 0; i < GARBAGE_OBJECTS; i++) {
+        garbage[i] = GC_MALLOC_ATOMIC(256 << 10);
+        memset(garbage[i], 1, 256 << 10); /* resident */
+    }
+    garbage = NULL;
+}
+
+START_TEST(test_free_blocks_are_what_unmapping_returns)
+{
+    make_garbage();
+    tu_clear_dead_stack();
+    gcp_breakdown *b;
+    gcp_breakdown_summary before = take(0, &b), after;
+    uint64_t rss_before = own_rss(NULL), rss_after;
+
+    ck_assert_uint_ge(before.gc_free_mapped, 40 * MIB);
+    ck_assert_ptr_nonnull(strstr(gcp_breakdown_verdict(b), "free GC blocks still mapped"));
+    gcp_breakdown_free(b);
+    /* Blocks freed by the latest collection are not old enough for the
+     * first unmapping collection: a few, until nothing more goes. */
+    for (int i = 0; i < 4; i++)
+        GC_gcollect_and_unmap();
+    rss_after = own_rss(NULL);
+    after = take(GCP_BREAKDOWN_NO_COLLECT, NULL);
+    ck_assert_uint_ge(after.heap_unmapped, 40 * MIB);
+    /* What left RSS is what the breakdown called free and mapped. */
+    ck_assert_uint_le(diff(rss_before - rss_after, before.gc_free_mapped - after.gc_free_mapped),
+                      MIB);
+}
+END_TEST
+
+/* ---- malloc: mallinfo2's own figures --------------------------------------- */
+
+START_TEST(test_malloc_row_follows_mallinfo)
+{
+    enum { SMALL = 2048, BIG = 4 };
+    static char *small[SMALL], *big[BIG];
+    struct mallinfo2 m0 = mallinfo2(), m1;
+    gcp_breakdown_summary s0 = take(GCP_BREAKDOWN_NO_COLLECT, NULL), s1;
+
+    for (int i = 0; i < SMALL; i++)
+        memset(small[i] = malloc(16 << 10), 1, 16 << 10); /* the arena: 32 MiB */
+    for (int i = 0; i < BIG; i++)
+        memset(big[i] = malloc(4 << 20), 1, 4 << 20); /* mmapped: 16 MiB */
+    m1 = mallinfo2();
+    s1 = take(GCP_BREAKDOWN_NO_COLLECT, NULL);
+    uint64_t grew = (m1.uordblks + m1.hblkhd) - (m0.uordblks + m0.hblkhd);
+    ck_assert_uint_ge(grew, 48 * MIB);
+    ck_assert_uint_le(diff(s1.malloc - s0.malloc, grew), MIB);
+    ck_assert_uint_eq(s1.malloc_in_use, m1.uordblks + m1.hblkhd);
+    for (int i = 0; i < SMALL; i++)
+        free(small[i]);
+    for (int i = 0; i < BIG; i++)
+        free(big[i]);
+}
+END_TEST
+
+/* ---- stacks: a thread that touched 8 MiB of its stack ----------------------- */
+
+static pthread_barrier_t touched, done;
+static void *volatile deep_addr;
+
+static void *deep(void *unused)
+{
+    char buf[8 << 20];
+
+    (void)unused;
+    memset(buf, 1, sizeof buf);
+    deep_addr = buf;
+    pthread_barrier_wait(&touched);
+    pthread_barrier_wait(&done);
+    return (void *)(uintptr_t)buf[sizeof buf / 2];
+}
+
+START_TEST(test_stacks_row_holds_a_threads_stack)
+{
+    pthread_attr_t a;
+    pthread_t t;
+    int here;
+
+    pthread_barrier_init(&touched, NULL, 2);
+    pthread_barrier_init(&done, NULL, 2);
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 16 << 20);
+    ck_assert_int_eq(pthread_create(&t, &a, deep, NULL), 0);
+    pthread_barrier_wait(&touched);
+    gcp_breakdown_summary s = take(GCP_BREAKDOWN_NO_COLLECT, NULL);
+    uint64_t thread = own_rss(deep_addr), main_stack = own_rss(&here);
+    pthread_barrier_wait(&done);
+    pthread_join(t, NULL);
+    ck_assert_uint_ge(thread, 8 * MIB);
+    ck_assert_uint_ge(s.stacks, thread + main_stack);
+    /* The rest: the collector's marker threads' stacks, barely used. */
+    ck_assert_uint_le(s.stacks, thread + main_stack + MIB);
+}
+END_TEST
+
+/* ---- errors and the ABI ---------------------------------------------------- */
+
+START_TEST(test_errors)
+{
+    gcp_breakdown *b = NULL;
+    gcp_breakdown_options o = {0};
+    gcp_breakdown_class c;
+
+    ck_assert_int_eq(gcp_heap_breakdown(NULL, NULL), GCP_EINVAL);
+    o.reserved_[2] = 1;
+    ck_assert_int_eq(gcp_heap_breakdown(&o, &b), GCP_EINVAL);
+    ck_assert_ptr_null(b);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "reserved_"));
+    memset(&o, 0, sizeof o);
+    o.flags = 0x80;
+    ck_assert_int_eq(gcp_heap_breakdown(&o, &b), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "flags"));
+    ck_assert_int_eq(gcp_heap_breakdown(NULL, &b), 0);
+    ck_assert_int_eq(gcp_breakdown_class_get(b, gcp_breakdown_class_count(b), &c, sizeof c),
+                     GCP_ERANGE);
+    ck_assert_int_eq(gcp_breakdown_print(NULL, b), GCP_EINVAL);
+    ck_assert_int_eq(gcp_breakdown_write_json(stdout, NULL), GCP_EINVAL);
+    ck_assert_int_eq(gcp_breakdown_summary_get(NULL, NULL, 0), GCP_EINVAL);
+    /* An older caller's smaller struct: nothing written past its size. */
+    unsigned char small[sizeof(uint64_t) * 2 + 8];
+    memset(small, 0xa5, sizeof small);
+    ck_assert_int_eq(gcp_breakdown_summary_get(b, (gcp_breakdown_summary *)small, 16), 0);
+    for (size_t i = 16; i < sizeof small; i++)
+        ck_assert_uint_eq(small[i], 0xa5);
+    gcp_breakdown_free(b);
+    gcp_breakdown_free(NULL);
+}
+END_TEST
+
+static Suite *make_breakdown_suite(void)
+{
+    Suite *s = suite_create("breakdown");
+    TCase *core = tcase_create("core");
+    TCase *errors = tcase_create("errors");
+
+    tcase_set_timeout(core, 60);
+    tcase_add_test(core, test_rows_add_up_to_rss);
+    tcase_add_test(core, test_own_kind_exact);
+    tcase_add_test(core, test_free_blocks_are_what_unmapping_returns);
+    tcase_add_test(core, test_malloc_row_follows_mallinfo);
+    tcase_add_test(core, test_stacks_row_holds_a_threads_stack);
+    tcase_add_test(errors, test_errors);
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, errors);
+    return s;
+}
+
+int main(void)
+{
+    GC_INIT();
+    return tu_run(make_breakdown_suite());
+}
