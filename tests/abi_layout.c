@@ -36,6 +36,7 @@ static const abi_row rows[] = {
     ROW(gcp_snapshot_leak_site),
     ROW(gcp_heap_profile_options),
     ROW(gcp_metrics_options),
+    ROW(gcp_breakdown_options),
 };
 
 const abi_row *ABI_LAYOUT_FN(size_t *n)
