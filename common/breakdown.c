@@ -79,26 +79,18 @@ static int by_room(const void *a, const void *b)
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-int gcp__breakdown_set_classes(gcp__breakdown *b, const gcp__bd_census *c)
+void gcp__breakdown_set_classes(gcp__breakdown *b, gcp__bd_census *c)
 {
+    gcp__bd_class *all = &c->cls[0][0];
     size_t n = 0;
 
-    for (int k = 0; k < GCP__BD_KINDS; k++)
-        for (int s = 0; s <= GCP__BD_SMALL; s++)
-            n += c->cls[k][s].objects > 0;
-    free(b->classes);
-    b->classes = n ? malloc(n * sizeof *b->classes) : NULL;
-    b->nclasses = 0;
-    if (n && !b->classes)
-        return -12; /* -ENOMEM */
-    for (int k = 0; k < GCP__BD_KINDS; k++)
-        for (int s = 0; s <= GCP__BD_SMALL; s++)
-            if (c->cls[k][s].objects > 0)
-                b->classes[b->nclasses++] = c->cls[k][s];
-    if (n)
-        qsort(b->classes, n, sizeof *b->classes, by_room);
+    for (size_t i = 0; i < (size_t)GCP__BD_KINDS * (GCP__BD_SMALL + 1); i++)
+        if (all[i].objects > 0)
+            all[n++] = all[i]; /* n <= i: packing in place */
+    qsort(all, n, sizeof *all, by_room);
+    b->classes = all;
+    b->nclasses = n;
     b->gc.marked = c->marked;
-    return 0;
 }
 
 const char *gcp__bd_kind_name(uint32_t kind, char *buf, size_t size)
@@ -265,11 +257,4 @@ void gcp__breakdown_finish(gcp__breakdown *b)
 {
     cut_rows(b);
     decide(b);
-}
-
-void gcp__breakdown_release(gcp__breakdown *b)
-{
-    free(b->classes);
-    b->classes = NULL;
-    b->nclasses = 0;
 }

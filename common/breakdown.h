@@ -73,7 +73,7 @@ typedef struct gcp__breakdown {
         int known; /* mallinfo2 was read */
         uint64_t arena, hblkhd, in_use, free;
     } malloc;
-    gcp__bd_class *classes; /* malloc'd, largest first by block bytes */
+    gcp__bd_class *classes; /* in the census' storage, most blocks first */
     size_t nclasses;
     /* Computed by gcp__breakdown_finish. */
     uint64_t row[GCP__ROWS];
@@ -81,11 +81,11 @@ typedef struct gcp__breakdown {
     char verdict[640];
 } gcp__breakdown;
 
-/* Takes the census' classes into b (malloc'd; -ENOMEM), then computes the
- * rows and the verdict from the inputs. */
-int gcp__breakdown_set_classes(gcp__breakdown *b, const gcp__bd_census *c);
+/* Gives b the census' classes: they are packed to the front of its storage
+ * (which must outlive b) and sorted; nothing is allocated. Then _finish
+ * computes the rows and the verdict from the inputs. */
+void gcp__breakdown_set_classes(gcp__breakdown *b, gcp__bd_census *c);
 void gcp__breakdown_finish(gcp__breakdown *b);
-void gcp__breakdown_release(gcp__breakdown *b);
 
 /* What bdwgc 8.2.2 makes of GC_UNMAP_THRESHOLD (value: getenv's, NULL
  * when unset): collections a free block waits before it is unmapped, 0
@@ -97,8 +97,9 @@ uint64_t gcp__bd_class_free(const gcp__bd_class *c);
 const char *gcp__bd_kind_name(uint32_t kind, char *buf, size_t size);
 
 /* Writers (breakdown_print.c): 0, or -EIO on a write error. top: the
- * size classes shown (0: none). */
+ * size classes shown (text: 0 for none; JSON: 0 for all). The JSON is one
+ * object on one line, without a newline (a recording's record holds it). */
 int gcp__breakdown_print(FILE *fp, const gcp__breakdown *b, size_t top);
-int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b);
+int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b, size_t top);
 
 #endif /* GCP_BREAKDOWN_H */

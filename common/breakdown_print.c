@@ -79,12 +79,12 @@ int gcp__breakdown_print(FILE *fp, const gcp__breakdown *b, size_t top)
 
 /* ---- JSON ------------------------------------------------------------------- */
 
-static void json_classes(FILE *fp, const gcp__breakdown *b)
+static void json_classes(FILE *fp, const gcp__breakdown *b, size_t top)
 {
     char kb[32];
 
-    fputs("\"classes\":[", fp);
-    for (size_t i = 0; i < b->nclasses; i++) {
+    fprintf(fp, "\"nclasses\":%zu,\"classes\":[", b->nclasses);
+    for (size_t i = 0; i < b->nclasses && (top == 0 || i < top); i++) {
         const gcp__bd_class *c = &b->classes[i];
         fprintf(fp, "%s{\"kind\":%" PRIu32 ",\"kind_name\":", i ? "," : "", c->kind);
         gcp__json_str(fp, gcp__bd_kind_name(c->kind, kb, sizeof kb));
@@ -96,7 +96,7 @@ static void json_classes(FILE *fp, const gcp__breakdown *b)
     fputs("]", fp);
 }
 
-int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b)
+int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b, size_t top)
 {
     fprintf(fp, "{\"rss\":%" PRIu64 ",\"vm_rss\":%" PRIu64 ",\"rows\":{", b->sum, b->vm_rss);
     for (int i = 0; i < GCP__ROWS; i++)
@@ -114,9 +114,9 @@ int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b)
                 b->malloc.arena, b->malloc.hblkhd, b->malloc.in_use, b->malloc.free);
     fprintf(fp, "\"by_page\":%s,\"shared\":%" PRIu64 ",", b->map.by_page ? "true" : "false",
             b->map.shared);
-    json_classes(fp, b);
+    json_classes(fp, b, top);
     fputs(",\"verdict\":", fp);
     gcp__json_str(fp, b->verdict);
-    fputs("}\n", fp);
+    fputs("}", fp);
     return gcp__flushed(fp) ? 0 : -5;
 }

@@ -47,11 +47,6 @@ typedef struct vma {
     vma_kind kind;
 } vma;
 
-typedef struct vma_list {
-    vma *v;
-    size_t n, cap;
-} vma_list;
-
 /* ---- reading smaps ------------------------------------------------------ */
 
 static vma_kind kind_of(unsigned long inode, const char *name)
@@ -87,52 +82,6 @@ static int parse_head(const char *line, vma *v)
     return 1;
 }
 
-static int push(vma_list *l, const vma *v)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        vma *grown = realloc(l->v, cap * sizeof *grown);
-        if (!grown)
-            return -ENOMEM;
-        l->v = grown;
-        l->cap = cap;
-    }
-    l->v[l->n++] = *v;
-    return 0;
-}
-
-static int read_smaps(vma_list *l)
-{
-    FILE *fp = fopen("/proc/self/smaps", "re");
-    char line[512];
-    vma cur, next;
-    int have = 0, rc = 0;
-
-    if (!fp)
-        return -errno;
-    while (rc == 0 && fgets(line, sizeof line, fp)) {
-        unsigned long kib;
-        if (sscanf(line, "Rss: %lu kB", &kib) == 1) {
-            cur.rss = (uint64_t)kib * 1024;
-        } else if (line[0] != '\0' && strchr("0123456789abcdef", line[0]) &&
-                   parse_head(line, &next)) {
-            if (have)
-                rc = push(l, &cur);
-            cur = next;
-            have = 1;
-        }
-        /* A line longer than the buffer is a long name: skip its rest. */
-        while (!strchr(line, '\n') && fgets(line, sizeof line, fp))
-            ;
-    }
-    if (rc == 0 && have)
-        rc = push(l, &cur);
-    if (rc == 0 && ferror(fp))
-        rc = -EIO;
-    fclose(fp);
-    return rc;
-}
-
 /* ---- what an anonymous mapping is, besides GC pages ---------------------- */
 
 static int is_guard(const vma *g)
@@ -140,13 +89,20 @@ static int is_guard(const vma *g)
     return g->kind == V_ANON && !g->r && !g->w && !g->x;
 }
 
-static uint64_t *shape_of(gcp__rss_map *m, const vma_list *l, size_t i, gcp__page_class_fn pc,
-                          void *data)
-{
-    const vma *v = &l->v[i];
-    const vma *prev = i > 0 ? &l->v[i - 1] : NULL;
-    const vma *next = i + 1 < l->n ? &l->v[i + 1] : NULL;
+/* The walk: the mapping being placed, with its neighbours. */
+typedef struct walk {
+    gcp__rss_map *m;
+    int fd; /* pagemap, -1 if unreadable */
+    long psize;
+    gcp__page_class_fn pc;
+    void *data;
+    vma win[3]; /* previous, current, next (the next's first line only) */
+    int n;      /* mappings in win */
+} walk;
 
+static uint64_t *shape_of(gcp__rss_map *m, const vma *prev, const vma *v, const vma *next,
+                          gcp__page_class_fn pc, void *data)
+{
     if (v->kind == V_HEAP)
         return &m->brk;
     if (v->kind == V_STACK)
@@ -228,11 +184,14 @@ static void share_out(gcp__rss_map *m, const vma *v, const pages *p, long psize,
     *other += left;
 }
 
-static void place_anon(gcp__rss_map *m, const vma_list *l, size_t i, int fd, long psize,
-                       gcp__page_class_fn pc, void *data)
+static void place_anon(walk *w, const vma *prev, const vma *v, const vma *next)
 {
-    const vma *v = &l->v[i];
-    uint64_t *other = shape_of(m, l, i, pc, data);
+    gcp__rss_map *m = w->m;
+    gcp__page_class_fn pc = w->pc;
+    void *data = w->data;
+    int fd = w->fd;
+    long psize = w->psize;
+    uint64_t *other = shape_of(m, prev, v, next, pc, data);
     pages p;
 
     memset(&p, 0, sizeof p);
@@ -259,31 +218,105 @@ static void place_file(gcp__rss_map *m, const vma *v)
         m->file_other += v->rss;
 }
 
+/* Places v, whose neighbours are known now. */
+static void place(walk *w, const vma *prev, const vma *v, const vma *next)
+{
+    w->m->total += v->rss;
+    w->m->mappings++;
+    if (v->kind == V_FILE || v->kind == V_SPECIAL || v->shared)
+        place_file(w->m, v);
+    else if (v->r || v->w)
+        place_anon(w, prev, v, next);
+}
+
+/* A mapping's first line: the one before it is complete, and placed. */
+static void on_head(walk *w, const vma *v)
+{
+    if (w->n == 3) {
+        w->win[0] = w->win[1];
+        w->win[1] = w->win[2];
+        w->n = 2;
+    }
+    w->win[w->n++] = *v;
+    if (w->n >= 2)
+        place(w, w->n == 3 ? &w->win[0] : NULL, &w->win[w->n - 2], &w->win[w->n - 1]);
+}
+
+static void on_line(walk *w, const char *line)
+{
+    unsigned long kib;
+    vma v;
+
+    if (sscanf(line, "Rss: %lu kB", &kib) == 1) {
+        if (w->n > 0)
+            w->win[w->n - 1].rss = (uint64_t)kib * 1024;
+    } else if (strchr("0123456789abcdef", line[0]) && parse_head(line, &v)) {
+        on_head(w, &v);
+    }
+}
+
+/* smaps, line by line through a buffer of ours: no stdio, no malloc (the
+ * preload library reads it under the collector's lock, where a malloc
+ * that is the collector's would deadlock). A longer line is cut. */
+static int read_smaps(walk *w)
+{
+    char buf[4096];
+    size_t have = 0;
+    int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC), skipping = 0;
+
+    if (fd < 0)
+        return -errno;
+    for (;;) {
+        ssize_t got = read(fd, buf + have, sizeof buf - 1 - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            int err = got < 0 ? errno : 0;
+            close(fd);
+            return -err;
+        }
+        have += (size_t)got;
+        buf[have] = '\0';
+        char *line = buf, *nl;
+        while ((nl = strchr(line, '\n'))) {
+            *nl = '\0';
+            if (!skipping)
+                on_line(w, line);
+            skipping = 0;
+            line = nl + 1;
+        }
+        have -= (size_t)(line - buf);
+        memmove(buf, line, have);
+        if (have == sizeof buf - 1) { /* a line longer than the buffer */
+            buf[have] = '\0';
+            if (!skipping)
+                on_line(w, buf);
+            skipping = 1;
+            have = 0;
+        }
+    }
+}
+
 int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data)
 {
-    vma_list l = {NULL, 0, 0};
+    walk w;
     long psize = sysconf(_SC_PAGESIZE);
-    int rc, fd;
+    int rc;
 
     memset(m, 0, sizeof *m);
-    rc = read_smaps(&l);
-    if (rc < 0) {
-        free(l.v);
-        return rc;
-    }
-    fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    m->by_page = fd >= 0;
-    for (size_t i = 0; i < l.n; i++) {
-        const vma *v = &l.v[i];
-        m->total += v->rss;
-        if (v->kind == V_FILE || v->kind == V_SPECIAL || v->shared)
-            place_file(m, v);
-        else if (v->r || v->w)
-            place_anon(m, &l, i, fd, psize > 0 ? psize : 4096, page_class, data);
-    }
-    m->mappings = l.n;
-    if (fd >= 0)
-        close(fd);
-    free(l.v);
-    return 0;
+    memset(&w, 0, sizeof w);
+    w.m = m;
+    w.psize = psize > 0 ? psize : 4096;
+    w.pc = page_class;
+    w.data = data;
+    w.fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    m->by_page = w.fd >= 0;
+    rc = read_smaps(&w);
+    if (rc == 0 && w.n > 0) /* the last mapping has no next */
+        place(&w, w.n >= 2 ? &w.win[w.n - 2] : NULL, &w.win[w.n - 1], NULL);
+    if (w.fd >= 0)
+        close(w.fd);
+    if (rc < 0)
+        memset(m, 0, sizeof *m);
+    return rc;
 }

@@ -42,8 +42,8 @@ typedef struct gcp__rss_map {
 } gcp__rss_map;
 
 /* Reads the maps of this process into *m. 0, or a negative errno when
- * smaps cannot be read (then *m is zero). Allocates with malloc (the
- * list of mappings), never in the collector's heap. */
+ * smaps cannot be read (then *m is zero). Allocates nothing (open, read,
+ * pread and close only), so it may run under the collector's lock. */
 int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data);
 
 #endif /* GCP_RSS_MAP_H */

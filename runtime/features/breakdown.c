@@ -27,6 +27,7 @@
 
 struct gcp_breakdown {
     gcp__breakdown b;
+    gcp__bd_census census; /* the classes' storage */
 };
 
 typedef struct taking {
@@ -113,16 +114,12 @@ int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out)
     gcp_init();
     struct mallinfo2 mi = mallinfo2(); /* the program's, before our buffers */
     bd = calloc(1, sizeof *bd);
-    if (bd)
-        read_malloc(&bd->b, &mi);
-    memset(&t, 0, sizeof t);
-    t.census = calloc(1, sizeof *t.census);
-    if (!bd || !t.census) {
-        free(bd);
-        free(t.census);
+    if (!bd)
         return gcp__fail(GCP_ENOMEM, "gcp_heap_breakdown: no memory for the census");
-    }
+    read_malloc(&bd->b, &mi);
+    memset(&t, 0, sizeof t);
     t.b = &bd->b;
+    t.census = &bd->census;
     if (!(opt && (opt->flags & GCP_BREAKDOWN_NO_COLLECT)) && !GC_is_disabled()) {
         gcp__collect(0, 0);
         bd->b.gc.collected = 1;
@@ -130,14 +127,11 @@ int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out)
     GC_call_with_alloc_lock(take_locked, &t);
     bd->b.vm_rss = gcp__rss_bytes();
     bd->b.gc.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
-    rc = t.rc < 0 ? t.rc : gcp__breakdown_set_classes(&bd->b, t.census);
-    free(t.census);
-    if (rc < 0) {
-        gcp_breakdown_free(bd);
-        return rc == -12 ? gcp__fail(GCP_ENOMEM, "gcp_heap_breakdown: no memory for the classes")
-                         : gcp__fail(GCP_EIO, "gcp_heap_breakdown: /proc/self/smaps: %s",
-                                     strerror(-rc));
+    if (t.rc < 0) {
+        free(bd);
+        return gcp__fail(GCP_EIO, "gcp_heap_breakdown: /proc/self/smaps: %s", strerror(-t.rc));
     }
+    gcp__breakdown_set_classes(&bd->b, t.census);
     gcp__breakdown_finish(&bd->b);
     *out = bd;
     return 0;
@@ -223,15 +217,15 @@ int gcp_breakdown_write_json(FILE *fp, const gcp_breakdown *bd)
 {
     if (!fp || !bd)
         return gcp__fail(GCP_EINVAL, "gcp_breakdown_write_json: %s is NULL", fp ? "b" : "fp");
-    return gcp__breakdown_json(fp, &bd->b) < 0
+    int rc = gcp__breakdown_json(fp, &bd->b, 0);
+    if (rc == 0 && (fputc('\n', fp) == EOF || fflush(fp) != 0))
+        rc = -5;
+    return rc < 0
                ? gcp__fail(GCP_EIO, "gcp_breakdown_write_json: write failed")
                : 0;
 }
 
 void gcp_breakdown_free(gcp_breakdown *bd)
 {
-    if (!bd)
-        return;
-    gcp__breakdown_release(&bd->b);
     free(bd);
 }
