@@ -42,9 +42,9 @@ static int hex4(const char *p, unsigned *out)
     return 0;
 }
 
-static char *put_utf8(char *d, unsigned cp)
+static char *put_utf8(char *d, unsigned cp, unsigned flags)
 {
-    if (cp < 0x20)
+    if (cp < 0x20 && !(cp == '\n' && (flags & TOOL_JSON_KEEP_NEWLINES)))
         cp = ' '; /* records are one line of text; as the .dat writer does */
     if (cp < 0x80) {
         *d++ = (char)cp;
@@ -86,16 +86,20 @@ static int unicode_escape(char **pp, unsigned *cp)
     return 0;
 }
 
-/* The string whose opening quote is at *pp; decoded in place (never longer). */
+/* The string whose opening quote is at *pp: decoded in place (never
+ * longer) into *out, or, with out NULL, only checked and passed over
+ * (the text of a nested value is kept as it was written). */
 static int string(tool_jobj *o, char **pp, const char **out)
 {
     static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
-    char *p = *pp + 1, *d = p;
+    char *p = *pp + 1, *d = p, scratch[4];
 
-    *out = d;
     for (;;) {
         unsigned char ch = (unsigned char)*p;
         const char *e;
+        unsigned cp;
+        if (!out)
+            d = scratch; /* every character fits in 4 bytes */
         if (ch == '\0')
             return at(o, *pp, "unterminated string");
         if (ch == '"')
@@ -104,21 +108,25 @@ static int string(tool_jobj *o, char **pp, const char **out)
             return at(o, p, "control character in a string");
         if (ch != '\\') {
             *d++ = *p++;
-        } else if (p[1] == 'u') {
+            continue;
+        }
+        if (p[1] == 'u') {
             char *q = p + 2;
-            unsigned cp;
             if (unicode_escape(&q, &cp) < 0)
                 return at(o, p, "bad \\u escape");
-            d = put_utf8(d, cp);
             p = q;
         } else if (p[1] && (e = strchr(plain, p[1])) != NULL) {
-            d = put_utf8(d, (unsigned char)decoded[e - plain]);
+            cp = (unsigned char)decoded[e - plain];
             p += 2;
         } else {
             return at(o, p, "bad escape in a string");
         }
+        d = put_utf8(d, cp, o->flags);
     }
-    *d = '\0';
+    if (out) {
+        *d = '\0';
+        *out = *pp + 1;
+    }
     *pp = p + 1;
     return 0;
 }
@@ -155,9 +163,8 @@ static int skip_nested(tool_jobj *o, char **pp)
     int depth = 0;
 
     do {
-        const char *ignored;
         if (*p == '"') {
-            if (string(o, &p, &ignored) < 0)
+            if (string(o, &p, NULL) < 0)
                 return -1;
             continue;
         }
@@ -189,7 +196,11 @@ static int value(tool_jobj *o, char **pp, tool_jpair *v)
     }
     if (*p == '[' || *p == '{') {
         v->type = TOOL_JV_NESTED;
-        return skip_nested(o, pp);
+        v->s = p;
+        if (skip_nested(o, pp) < 0)
+            return -1;
+        v->n = (size_t)(*pp - p);
+        return 0;
     }
     if ((v->n = number_len(p)) > 0) {
         v->type = TOOL_JV_NUMBER;
@@ -247,10 +258,16 @@ static int pair(tool_jobj *o, char **pp)
 
 int tool_json_object(tool_jobj *o, char *line)
 {
+    return tool_json_parse(o, line, 0);
+}
+
+int tool_json_parse(tool_jobj *o, char *line, unsigned flags)
+{
     char *p = ws(line);
 
     o->line = line;
     o->n = 0;
+    o->flags = flags;
     if (*p != '{')
         return at(o, p, "expected '{' (each line is one JSON object)");
     p = ws(p + 1);
@@ -269,4 +286,43 @@ int tool_json_object(tool_jobj *o, char *line)
     if (*p)
         return at(o, p, "text after the object");
     return 0;
+}
+
+/* Past the string that starts at s[i] (a quote) in checked text. */
+static size_t past_string(const char *s, size_t i, size_t n)
+{
+    for (i++; i < n && s[i] != '"'; i++)
+        if (s[i] == '\\')
+            i++;
+    return i + 1;
+}
+
+int tool_json_next_item(const tool_jpair *v, size_t *pos, const char **s, size_t *n)
+{
+    size_t i = *pos ? *pos : 1, start, depth = 0; /* after '[' */
+
+    if (v->type != TOOL_JV_NESTED || v->s[0] != '[')
+        return 0;
+    while (i < v->n && (v->s[i] == ' ' || v->s[i] == '\t' || v->s[i] == ','))
+        i++;
+    if (i >= v->n - 1) /* at the closing ']' */
+        return 0;
+    start = i;
+    for (; i < v->n - 1; i++) {
+        char c = v->s[i];
+        if (c == '"')
+            i = past_string(v->s, i, v->n) - 1;
+        else if (c == '[' || c == '{')
+            depth++;
+        else if (c == ']' || c == '}')
+            depth--;
+        else if (c == ',' && depth == 0)
+            break;
+    }
+    *s = v->s + start;
+    *n = i - start;
+    while (*n > 0 && (v->s[start + *n - 1] == ' ' || v->s[start + *n - 1] == '\t'))
+        --*n;
+    *pos = i;
+    return 1;
 }

@@ -287,6 +287,17 @@ static int status_line(tool_tl_ctx *c, const fields *fl)
     return tool_tl_set_status(c, &st);
 }
 
+/* The JSON object is the rest of the line. */
+static int breakdown_line(tool_tl_ctx *c, const fields *fl)
+{
+    double t;
+    long pid = 0;
+
+    if (count(c, fl, 3, 3) || num(c, fl, 0, &t) || pid_field(c, fl, 1, &pid))
+        return -1;
+    return tool_tl_add_breakdown(c, t, pid, fl->f[2], strlen(fl->f[2]));
+}
+
 /* Tags: letters, digits, '_' (mprof would take any text; garbage is not a tag). */
 static int is_tag(const char *s)
 {
@@ -320,6 +331,7 @@ static const struct {
     {"FUNC", 7, func_line},      {"GCPROF_LABEL", 2, label_line},
     {"GCPROF_END", 2, end_line}, {"GCPROF_META", MAX_FIELD, meta_line},
     {"CHLD", 4, chld_line},      {"CMDLINE", 1, cmdline_line},
+    {"GCPROF_BREAKDOWN", 3, breakdown_line},
 };
 
 int tool_tl_dat_line(tool_tl_ctx *c, char *line)

@@ -268,6 +268,20 @@ static int status_rec(tool_tl_ctx *c, const tool_jobj *o)
     return tool_tl_set_status(c, &st);
 }
 
+static int breakdown_rec(tool_tl_ctx *c, const tool_jobj *o)
+{
+    const tool_jpair *v;
+    double t;
+    long pid = 0;
+
+    if (num(c, o, "t", &t) || pid_key(c, o, "pid", &pid) ||
+        !(v = need(c, o, "breakdown", TOOL_JV_NESTED, "an object")))
+        return -1;
+    if (v->s[0] != '{')
+        return tool_tl_fail(c, "\"breakdown\" is not an object");
+    return tool_tl_add_breakdown(c, t, pid, v->s, v->n);
+}
+
 static const struct {
     const char *type;
     int (*parse)(tool_tl_ctx *c, const tool_jobj *o);
@@ -275,6 +289,7 @@ static const struct {
     {"sample", sample_rec}, {"gc", gc_rec},     {"enter", enter_rec}, {"exit", exit_rec},
     {"label", label_rec},   {"meta", meta_rec}, {"end", end_rec},     {"image", image_rec},
     {"child", child_rec},   {"lost", lost_rec}, {"status", status_rec},
+    {"breakdown", breakdown_rec},
 };
 
 int tool_tl_jsonl_line(tool_tl_ctx *c, char *line)

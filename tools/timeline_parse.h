@@ -26,7 +26,7 @@ typedef struct tool_tl_ctx {
     tool_tl_enter *enters; /* entered, not yet exited */
     size_t nenters;
     size_t cap_samples, cap_gcs, cap_funcs, cap_labels, cap_children, cap_enters;
-    size_t cap_images, cap_procs, cap_losts;
+    size_t cap_images, cap_procs, cap_losts, cap_breakdowns;
     /* mprof's children by id: an open-addressing table of their indices
      * + 1 (0: empty), at most half full (timeline_procs.c). */
     size_t *child_slots;
@@ -64,6 +64,11 @@ int tool_tl_merge_procs(tool_tl_ctx *c);
 int tool_tl_add_lost(tool_tl_ctx *c, double t, long pid);
 int tool_tl_set_status(tool_tl_ctx *c, const gcp_tl_status *st);
 void tool_tl_free_procs(tool_tl *tl);
+
+/* Breakdown records (timeline_breakdown.c): json[0..n) is the object,
+ * checked and copied. */
+int tool_tl_add_breakdown(tool_tl_ctx *c, double t, long pid, const char *json, size_t n);
+void tool_tl_free_breakdowns(tool_tl *tl);
 
 /* Shared by the record adders (timeline_read.c). */
 void *tool_tl_grow(tool_tl_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize);

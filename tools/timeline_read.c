@@ -301,5 +301,6 @@ void tool_tl_free(tool_tl *tl)
     free(tl->labels);
     free(tl->children);
     tool_tl_free_procs(tl);
+    tool_tl_free_breakdowns(tl);
     memset(tl, 0, sizeof *tl);
 }

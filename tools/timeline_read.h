@@ -81,6 +81,15 @@ typedef struct tool_tl_lost {
     long pid;
 } tool_tl_lost;
 
+/* A breakdown of a process's RSS (GCPROF_BREAKDOWN, "breakdown"): the
+ * JSON object as written, one line; checked when the file was read, so
+ * breakdown_json.h's tool_bd_parse takes it. */
+typedef struct tool_tl_breakdown {
+    double t;
+    long pid;
+    char *json; /* owned by the tool_tl */
+} tool_tl_breakdown;
+
 /* A whole file. Arrays are in file order (funcs: finished ones in the order
  * they ended, then the unfinished ones). */
 typedef struct tool_tl {
@@ -106,6 +115,8 @@ typedef struct tool_tl {
     size_t nprocs;
     tool_tl_lost *losts;
     size_t nlosts;
+    tool_tl_breakdown *breakdowns;
+    size_t nbreakdowns;
     int has_status;       /* GCPROF_STATUS: how the program ended */
     gcp_tl_status status; /* times in seconds, maxrss in bytes */
 
@@ -143,6 +154,13 @@ long tool_tl_heap_pid(const tool_tl *tl, size_t *nprocs);
 size_t tool_tl_heap_procs(const tool_tl *tl, long *pids, size_t max);
 /* A process's name: its latest image's executable, or its command name. */
 const char *tool_tl_proc_name(const tool_tl *tl, long pid);
+
+/* Breakdowns (timeline_breakdown.c). The process whose breakdown is shown
+ * when none is named: the meta record's if it has one, else the first
+ * breakdown's (0: the file has none). A process's latest breakdown, or
+ * NULL. */
+long tool_tl_breakdown_pid(const tool_tl *tl);
+const tool_tl_breakdown *tool_tl_last_breakdown(const tool_tl *tl, long pid);
 
 /* 1 if name and keyed are one closure's name, allowing for .dat's FUNC
  * (and mprof's --func), which has '_' where the name has ' '. */
