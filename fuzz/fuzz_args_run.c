@@ -10,7 +10,7 @@ int fuzz_args_run(int argc, char **argv);
 /* parse_args, and what its result promises. */
 int fuzz_args_run(int argc, char **argv)
 {
-    run_opts o = {.interval = 0.01, .format = GCP_TL_DAT};
+    tool_run_opts o = {.interval = 0.01, .format = GCP_TL_DAT};
     int rc = parse_args(argc, argv, &o);
 
     if (rc < -1 || rc > 1)
@@ -27,6 +27,6 @@ int fuzz_args_run(int argc, char **argv)
                                                     o.heap_profile.every <= MAX_INTERVAL)) ||
                     (o.heap_output && (!*o.heap_output || strcmp(o.heap_output, "-") == 0))))
         __builtin_trap();
-    choose_format(&o);
+    tool_run_choose_format(&o);
     return rc;
 }

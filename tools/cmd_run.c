@@ -1,62 +1,30 @@
 /*
  * cmd_run.c - `gcprof run`: run a program and record its memory over
  * time, as `mprof run` does, plus the collector's side when it uses bdwgc.
- *
- * gcprof samples the program's RSS from outside (/proc/PID/statm); the
- * preload library (preload.c) sends collections and heap samples from
- * inside, as whole lines on a pipe. Both go into a temporary file beside
- * FILE, renamed to FILE when the program ends, so a file under its final
- * name is complete (commands.h: tool_out). The program is exec'd
- * directly, never through a shell (run_child.c).
+ * Here its arguments; running and recording are run_program.c's.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "listen_addr.h"
 #include "options.h"
-#include "run_child.h"
-#include "run_heap.h"
-#include "run_metrics.h"
-#include "run_output.h"
-#include "run_record.h"
-#include "timeline.h"
+#include "run_program.h"
 
 #define MIN_INTERVAL 0.001 /* times are written to 0.1 ms; finer is a busy loop */
 #define MAX_INTERVAL 3600.0
 #define METRICS_INTERVAL_MIN 0.01
 #define METRICS_INTERVAL_MAX 86400.0
 
-typedef struct run_opts {
-    double interval;
-    const char *output; /* NULL: mprofile_<time>.<ext> */
-    gcp_tl_format format;
-    int format_set;
-    int trace;
-    int follow;  /* -f */
-    int no_live; /* --no-live */
-    int heap;    /* --heap-profile */
-    tool_heap heap_profile;
-    const char *heap_output;
-    tool_metrics_opts metrics; /* addr, file, interval */
-    char **argv; /* the program and its arguments */
-} run_opts;
-
 static void usage(FILE *fp)
 {
     fputs("Usage: gcprof run [-f] [-i SECONDS] [-o FILE] [--format dat|jsonl] [--trace]"
           " [--no-live]\n"
           "                 [--heap-profile[=BYTES]] [--heap-output FILE] [--heap-every SECONDS]\n"
+          "                 [--breakdown]\n"
           "                 [--metrics ADDR] [--metrics-file FILE [--metrics-interval SECONDS]]\n"
           "                 -- PROGRAM [ARGS...]\n"
           "\n"
@@ -88,6 +56,9 @@ static void usage(FILE *fp)
           "                          write the heap profile every SECONDS while PROGRAM\n"
           "                          runs too (default: at its end, and when gcprof\n"
           "                          gets SIGUSR1: kill -USR1 PID of gcprof run)\n"
+          "      --breakdown         also record what each recorded process's RSS is made\n"
+          "                          of (GC heap, malloc, stacks, code...) at its exit, and\n"
+          "                          when gcprof gets SIGUSR1 (gcprof heap FILE shows it)\n"
           "      --metrics ADDR      serve the collector's metrics for Prometheus while\n"
           "                          PROGRAM runs, at http://ADDR/metrics (and the latest\n"
           "                          heap profile at /debug/pprof/heap); ADDR is PORT,\n"
@@ -137,7 +108,7 @@ static int parse_interval(const char *opt, const char *s, double *out)
     return 0;
 }
 
-static int parse_format(const char *opt, const char *s, run_opts *o)
+static int parse_format(const char *opt, const char *s, tool_run_opts *o)
 {
     if (strcmp(s, "dat") != 0 && strcmp(s, "jsonl") != 0)
         return bad_usage("bad format for %s: '%s': want dat or jsonl", opt, s);
@@ -185,7 +156,7 @@ static int check_metrics(const char *opt, const char *interval, tool_metrics_opt
 
 /* The values, once all are in: -1 at the first bad one (said). t: the
  * table, for the options as typed. */
-static int check_values(const tool_opt *t, const char *interval, const char *format, run_opts *o,
+static int check_values(const tool_opt *t, const char *interval, const char *format, tool_run_opts *o,
                         const char *rate, const char *every, const char *metrics_every)
 {
     if (check_metrics(t[OPT_METRICS_INTERVAL].given, metrics_every, &o->metrics) < 0)
@@ -210,7 +181,7 @@ static int check_values(const tool_opt *t, const char *interval, const char *for
 
 /* 0: run; 1: help shown; -1: error shown. Options end at PROGRAM: the
  * rest is its command line, untouched. */
-static int parse_args(int argc, char **argv, run_opts *o)
+static int parse_args(int argc, char **argv, tool_run_opts *o)
 {
     const char *interval = NULL, *format = NULL, *rate = NULL, *every = NULL;
     const char *metrics_every = NULL;
@@ -228,6 +199,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
         TOOL_OPT_FLAG("--follow", 'f', &o->follow),
         TOOL_OPT_FLAG("--trace", 0, &o->trace),
         TOOL_OPT_FLAG("--no-live", 0, &o->no_live),
+        TOOL_OPT_FLAG("--breakdown", 0, &o->breakdown),
         TOOL_OPT_STOP("--help", 'h', &help),
         TOOL_OPT_END,
     };
@@ -247,170 +219,14 @@ static int parse_args(int argc, char **argv, run_opts *o)
     return 0;
 }
 
-static void choose_format(run_opts *o)
-{
-    size_t n = o->output ? strlen(o->output) : 0;
-
-    if (!o->format_set && n > 6 && strcmp(o->output + n - 6, ".jsonl") == 0)
-        o->format = GCP_TL_JSONL;
-}
-
-/* mprof's default name, in the current directory. */
-static char *default_output(gcp_tl_format f)
-{
-    char name[64];
-    time_t now = time(NULL);
-    struct tm tm;
-
-    localtime_r(&now, &tm);
-    strftime(name, sizeof name, "mprofile_%Y%m%d%H%M%S", &tm);
-    strcat(name, f == GCP_TL_JSONL ? ".jsonl" : ".dat");
-    return strdup(name);
-}
-
-static char *join_args(char **argv)
-{
-    size_t n = 1;
-
-    for (char **a = argv; *a; a++)
-        n += strlen(*a) + 1;
-    char *s = malloc(n), *p = s;
-    if (!s)
-        return NULL;
-    for (char **a = argv; *a; a++)
-        p += sprintf(p, "%s%s", a == argv ? "" : " ", *a);
-    *p = '\0';
-    return s;
-}
-
-/* The user's GCPROF_TRACE_FILE (doc/environment.md), or NULL: stderr. */
-static const char *trace_file(void)
-{
-    const char *path = getenv("GCPROF_TRACE_FILE");
-
-    return path && *path ? path : NULL;
-}
-
-/* The trace file the preload appends to, in every image and followed
- * child: emptied once here. Like a shell's 2>: links are followed. */
-static void empty_trace_file(const run_opts *o)
-{
-    const char *path = trace_file();
-
-    if (!o->trace || !path)
-        return;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd >= 0)
-        close(fd); /* else the preload says it cannot write there */
-}
-
-/* The heap profiles, after the program: said, and whether all were
- * written. */
-static int finish_heap(run_opts *o, const char *preload)
-{
-    tool_heap *h = &o->heap_profile;
-    int n = tool_heap_finish(h);
-
-    if (n == 0) /* each profile written was said */
-        tool_say("run", "no heap profile: %s",
-                 !preload ? "no preload library"
-                          : "no allocation through a dynamically linked libgc was seen (a "
-                            "statically linked one cannot be seen from outside; without -f, "
-                            "the processes the program starts are not sampled)");
-    free((char *)h->output);
-    return n >= 0;
-}
-
-/* Runs the program into an open output; returns the exit status. */
-static int run(run_opts *o, tool_run_output *out)
-{
-    char preload_buf[PATH_MAX];
-    const char *preload = tool_child_find_preload(preload_buf, o->heap);
-    tool_child_opts co = {.preload = preload,
-                          .format = o->format == GCP_TL_JSONL ? "jsonl" : "dat",
-                          .interval = o->interval,
-                          .trace = o->trace,
-                          .follow = o->follow,
-                          .live = !o->no_live,
-                          .trace_file = trace_file()};
-    tool_child child;
-    double start = gcp__tl_now();
-    tool_metrics *metrics = NULL;
-
-    o->metrics.format = o->format;
-    o->metrics.heap = o->heap ? &o->heap_profile : NULL;
-    if ((o->metrics.addr || o->metrics.file) && !(metrics = tool_metrics_start(&o->metrics))) {
-        tool_out_discard(&out->file); /* the program never ran */
-        return TOOL_EXIT_RUN_FAILED;
-    }
-    if (o->heap) {
-        if (tool_heap_prepare(&o->heap_profile, o->heap_output, out->file.path) != 0) {
-            tool_metrics_finish(metrics);
-            tool_out_discard(&out->file);
-            return TOOL_EXIT_RUN_FAILED;
-        }
-        co.heap_rate = o->heap_profile.rate;
-        co.heap_dir = o->heap_profile.dir;
-        co.heap_every = o->heap_profile.every;
-        tool_child_catch_dump_signal();
-    }
-    empty_trace_file(o);
-    int r = tool_child_start(&child, o->argv, &co);
-    tool_run_result res = {0};
-
-    if (r != 0) {
-        tool_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
-        tool_metrics_finish(metrics);
-        tool_out_discard(&out->file);
-        if (o->heap)
-            tool_heap_finish(&o->heap_profile); /* removes the directory */
-        if (r < 0) /* no fork or pipe: our failure, not the program's */
-            return TOOL_EXIT_RUN_FAILED;
-        return r == ENOENT ? TOOL_EXIT_NOT_FOUND : TOOL_EXIT_CANNOT_EXEC; /* as a shell */
-    }
-    char *cmdline = join_args(o->argv);
-    gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
-    free(cmdline);
-    if (o->heap)
-        tool_heap_watch(&o->heap_profile, (long)child.pid);
-    if (metrics)
-        tool_metrics_follow(metrics, (long)child.pid);
-    out->metrics = metrics;
-    tool_run_record(&child, out, o->interval, o->follow, &res);
-    out->metrics = NULL;
-    int metrics_ok = tool_metrics_finish(metrics) == 0; /* after the last record */
-    int code = tool_child_exit_code(res.wstatus);
-    int written = tool_run_output_finish(out, o->output != NULL, (long)child.pid, &res) == 0;
-    if (written)
-        tool_run_report(out, o->argv[0], o->follow, preload, res.wstatus);
-    if (o->heap && !finish_heap(o, preload))
-        written = 0;
-    if (!metrics_ok)
-        written = 0;
-    free(out->final);
-    /* the recording is what was asked for: without it, gcprof failed */
-    return written ? code : TOOL_EXIT_RUN_FAILED;
-}
-
 int tool_cmd_run(int argc, char **argv)
 {
-    run_opts o = {.interval = 0.01, .format = GCP_TL_DAT};
-    tool_run_output out;
+    tool_run_opts o = {.cmd = "run", .report = 1, .interval = 0.01, .format = GCP_TL_DAT};
 
     int p = parse_args(argc, argv, &o);
     if (p != 0)
         return p > 0 ? tool_stdout_done("run") : TOOL_EXIT_RUN_FAILED;
-    choose_format(&o);
-    char *path = o.output ? strdup(o.output) : default_output(o.format);
-    if (!path) {
-        tool_say("run", "out of memory");
-        return TOOL_EXIT_RUN_FAILED;
-    }
-    if (tool_run_output_open(&out, path, o.format) != 0) {
-        free(path);
-        return TOOL_EXIT_RUN_FAILED;
-    }
-    int code = run(&o, &out);
-    free(path);
+    int code = tool_run_program(&o);
+    free(o.final);
     return code;
 }

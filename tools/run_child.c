@@ -131,19 +131,26 @@ static void set_env_flag(const char *name, int on)
     setenv(name, on ? "1" : "0", 1);
 }
 
-/* The heap profile's settings, or none (an outer gcprof run's removed). */
+/* The private directory, the heap profile's settings and the breakdown's,
+ * or none (an outer gcprof run's removed). */
 static void set_heap_env(const tool_child_opts *o)
 {
+    if (o->heap_dir)
+        setenv("GCPROF_PRELOAD_HEAP_DIR", o->heap_dir, 1);
+    else
+        unsetenv("GCPROF_PRELOAD_HEAP_DIR");
+    if (o->breakdown)
+        setenv("GCPROF_PRELOAD_BREAKDOWN", "1", 1);
+    else
+        unsetenv("GCPROF_PRELOAD_BREAKDOWN");
     if (!o->heap_rate) {
         unsetenv("GCPROF_PRELOAD_HEAP_RATE");
-        unsetenv("GCPROF_PRELOAD_HEAP_DIR");
         unsetenv("GCPROF_PRELOAD_HEAP_EVERY");
         return;
     }
     char buf[32];
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->heap_rate);
     setenv("GCPROF_PRELOAD_HEAP_RATE", buf, 1);
-    setenv("GCPROF_PRELOAD_HEAP_DIR", o->heap_dir, 1);
     set_env_double("GCPROF_PRELOAD_HEAP_EVERY", o->heap_every);
 }
 
@@ -233,7 +240,7 @@ static int exec_result(int err_rd)
  * --heap-profile, its build with the allocation interposers,
  * libgcprof-preload-heap.so, from the same directory (GCPROF_PRELOAD's
  * too): the plain one keeps every allocation as cheap as without gcprof. */
-const char *tool_child_find_preload(char *buf, int heap)
+const char *tool_child_find_preload(char *buf, int heap, const char *cmd)
 {
     const char *env = getenv("GCPROF_PRELOAD");
     const char *path = env && *env ? env : GCPROF_PKGLIBDIR "/libgcprof-preload.so";
@@ -246,12 +253,12 @@ const char *tool_child_find_preload(char *buf, int heap)
         path = heap_path;
     }
     if (!realpath(path, buf)) {
-        tool_say("run", "warning: no preload library '%s' (%s); recording RSS only", path,
+        tool_say(cmd, "warning: no preload library '%s' (%s); recording RSS only", path,
                  strerror(errno));
         return NULL;
     }
     if (strpbrk(buf, " :")) { /* LD_PRELOAD's separators */
-        tool_say("run", "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
+        tool_say(cmd, "warning: preload path '%s' has a space or ':'; recording RSS only", buf);
         return NULL;
     }
     return buf;

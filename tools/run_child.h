@@ -19,8 +19,9 @@ typedef struct tool_child_opts {
     int live;            /* measure live bytes after each collection */
     const char *trace_file; /* where trace lines go (GCPROF_TRACE_FILE), or NULL: stderr */
     uint64_t heap_rate;     /* --heap-profile: mean bytes between samples; 0: off */
-    const char *heap_dir;   /* where the preload writes its heap dumps */
+    const char *heap_dir;   /* the private directory (run_dir.h), or NULL: none */
     double heap_every;      /* seconds between dumps; 0: at the end only */
+    int breakdown;          /* --breakdown: at each process's exit and on request */
 } tool_child_opts;
 
 typedef struct tool_child {
@@ -30,9 +31,9 @@ typedef struct tool_child {
 } tool_child;
 
 /* The preload library's real path in buf[PATH_MAX] (GCPROF_PRELOAD, else
- * the installed one; its -heap build for --heap-profile), or NULL, warned:
- * then only RSS is recorded. */
-const char *tool_child_find_preload(char *buf, int heap);
+ * the installed one; its -heap build for --heap-profile), or NULL, warned
+ * ("gcprof CMD: warning: ..."): then only RSS is recorded. */
+const char *tool_child_find_preload(char *buf, int heap, const char *cmd);
 
 /* Forks and execs argv[0] (searched in PATH) with argv, by execvp: no
  * shell, and the arguments reach the program exactly as given (only a file

@@ -1,13 +1,13 @@
 /*
  * run_heap.c - gcprof run --heap-profile (run_heap.h). The preload writes
  * raw dumps (doc/heap-dump-format.md) as heap.PID.NS into a directory only
- * we can write (one per process image: NS is when it started); here they
- * become pprof files, symbolised against the files on disk while those
- * are still the ones the program ran.
+ * we can write (run_dir.h; one per process image: NS is when it started);
+ * here they become pprof files, symbolised against the files on disk while
+ * those are still the ones the program ran.
  *
- * While it runs, a thread converts every dump that changed, every 0.1 s:
- * the preload writes one every --heap-every seconds, and when SIGUSR1 to
- * gcprof asks (through the file "request").
+ * While it runs, the directory's thread converts every dump that changed,
+ * every 0.1 s: the preload writes one every --heap-every seconds, and when
+ * SIGUSR1 to gcprof asks (through the file "request").
  *
  * Names: the program's process's last image writes the output; every
  * other image writes beside it, OUT's stem + ".PID.pb.gz" for a process's
@@ -27,7 +27,6 @@
 #include "commands.h"
 #include "pprof.h"
 #include "safe_file.h"
-#include "run_child.h"
 #include "run_heap.h"
 
 #define MAX_IMAGES 4096 /* dumps converted in one pass; more are said and skipped */
@@ -90,9 +89,8 @@ static int writable(const char *path)
     return 1;
 }
 
-int tool_heap_prepare(tool_heap *h, const char *given, const char *recording)
+int tool_heap_prepare(tool_heap *h, const char *given, const char *recording, const char *dir)
 {
-    const char *tmp = getenv("TMPDIR");
     char *out = NULL;
 
     if (given) {
@@ -103,19 +101,16 @@ int tool_heap_prepare(tool_heap *h, const char *given, const char *recording)
         if ((out = malloc(n + sizeof ".heap.pb.gz")))
             snprintf(out, n + sizeof ".heap.pb.gz", "%.*s.heap.pb.gz", (int)n, recording);
     }
-    if (out && !writable(out)) {
-        free(out);
+    if (!out) {
+        tool_say("run", "out of memory");
         return -1;
     }
-    snprintf(h->dir, sizeof h->dir, "%s/gcprof-heap.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
-    if (!out || !mkdtemp(h->dir)) { /* mkdtemp: mode 0700 */
-        tool_say("run", "cannot make a directory for the heap profile: %s", strerror(errno));
+    if (!writable(out)) {
         free(out);
         return -1;
     }
     h->output = out;
-    pthread_mutex_init(&h->lock, NULL);
-    pthread_cond_init(&h->wake, NULL);
+    h->dir = dir;
     return 0;
 }
 
@@ -221,7 +216,7 @@ static int converted(tool_heap *h, const image *x, int mark)
             *s = *x;
         return same;
     }
-    if (mark && h->nseen < MAX_IMAGES)
+    if (mark && h->seen && h->nseen < MAX_IMAGES)
         ((image *)h->seen)[h->nseen++] = *x;
     return 0;
 }
@@ -256,86 +251,26 @@ static int convert_all(tool_heap *h, int changed, int last)
     return failed ? -1 : written;
 }
 
-/* Asks every process that samples for a dump now: a new file "request"
- * (a new inode: the preload compares identities). */
-static void ask_for_dumps(tool_heap *h)
-{
-    char tmp[PATH_MAX + 16], req[PATH_MAX + 16];
-
-    snprintf(tmp, sizeof tmp, "%s/.request", h->dir);
-    snprintf(req, sizeof req, "%s/request", h->dir);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        close(fd);
-        if (rename(tmp, req) != 0)
-            unlink(tmp);
-    }
-}
-
-/* ---- while the program runs ----------------------------------------------- */
-
-/* Every 0.1 s: passes SIGUSR1's request on, and converts the dumps that
- * changed (the preload writes them every --heap-every seconds, and when
- * asked). */
-static void *watch_main(void *arg)
-{
-    tool_heap *h = arg;
-    struct timespec ts;
-
-    pthread_mutex_lock(&h->lock);
-    while (!h->stop) {
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        if (pthread_cond_timedwait(&h->wake, &h->lock, &ts) != ETIMEDOUT || h->stop)
-            continue;
-        if (tool_child_dump_asked())
-            ask_for_dumps(h);
-        convert_all(h, 1, 0);
-    }
-    pthread_mutex_unlock(&h->lock);
-    return NULL;
-}
+/* ---- while the program runs, and after ------------------------------------- */
 
 void tool_heap_watch(tool_heap *h, long pid)
 {
     h->pid = pid;
     h->seen = calloc(MAX_IMAGES, sizeof(image));
-    if (h->seen)
-        h->watching = pthread_create(&h->watcher, NULL, watch_main, h) == 0;
 }
 
-static void remove_dir(const char *dir)
+void tool_heap_tick(void *arg)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[PATH_MAX + 300];
+    tool_heap *h = arg;
 
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
+    if (h->seen) /* without it every pass would convert every dump again */
+        convert_all(h, 1, 0);
 }
 
 int tool_heap_finish(tool_heap *h)
 {
-    if (h->watching) {
-        pthread_mutex_lock(&h->lock);
-        h->stop = 1;
-        pthread_cond_signal(&h->wake);
-        pthread_mutex_unlock(&h->lock);
-        pthread_join(h->watcher, NULL);
-    }
     int n = convert_all(h, 0, 1);
-    remove_dir(h->dir);
+
     free(h->seen);
     h->seen = NULL;
     return n;

@@ -2,6 +2,7 @@
  * run_output.c - gcprof run's recording file (run_output.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,7 +16,10 @@
  * written before is kept (a file cut short is still readable). */
 static void write_failed(tool_out *o, int err)
 {
-    tool_say("run",
+    /* o is out->file */
+    const tool_run_output *out = (const void *)((char *)o - offsetof(tool_run_output, file));
+
+    tool_say(out->cmd,
              "cannot write '%s': %s; keeping what was written so far, the program "
              "goes on unrecorded",
              o->path, strerror(err));
@@ -23,13 +27,15 @@ static void write_failed(tool_out *o, int err)
 
 /* The temporary file, created now so that an unwritable place fails
  * before the program runs. */
-int tool_run_output_open(tool_run_output *out, const char *path, gcp_tl_format f)
+int tool_run_output_open(tool_run_output *out, const char *path, gcp_tl_format f,
+                         const char *cmd)
 {
     memset(out, 0, sizeof *out);
     out->format = f;
+    out->cmd = cmd;
     const char *why = tool_out_open(&out->file, path);
     if (why)
-        tool_say("run", "cannot write '%s': %s", path, why);
+        tool_say(cmd, "cannot write '%s': %s", path, why);
     else
         out->file.on_write_error = write_failed;
     return why ? -1 : 0;
@@ -66,15 +72,15 @@ int tool_run_output_finish(tool_run_output *out, int named, long pid,
         why = tool_out_commit_new(&out->file, 1, &final);
     int write_err = out->file.write_err; /* the last flush may be the one that failed */
     if (why && final) /* written, but not under its name */
-        tool_say("run",
+        tool_say(out->cmd,
                  "cannot name the recording '%s': %s; it is in '%s' (the program's "
                  "exit status was %d)",
                  path, why, final, tool_child_exit_code(res->wstatus));
     else if (why)
-        tool_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
+        tool_say(out->cmd, "cannot write '%s': %s (the program's exit status was %d)", path, why,
                  tool_child_exit_code(res->wstatus));
     else if (write_err) /* kept, but cut short: not the recording asked for */
-        tool_say("run",
+        tool_say(out->cmd,
                  "the recording in '%s' is cut short: %s (the program's exit status "
                  "was %d)",
                  final ? final : path, strerror(write_err), tool_child_exit_code(res->wstatus));
@@ -86,12 +92,12 @@ int tool_run_output_finish(tool_run_output *out, int named, long pid,
 static void report_gaps(const tool_run_output *out, const char *program, int follow)
 {
     if (out->lost)
-        tool_say("run",
+        tool_say(out->cmd,
                  "note: the collector's records stop early: %s closed or replaced "
                  "the descriptor they came through (GCPROF_LOST in the file)",
                  program);
     if (out->children && !follow)
-        tool_say("run", "note: %lu process%s %s started %s not followed (-f follows them)",
+        tool_say(out->cmd, "note: %lu process%s %s started %s not followed (-f follows them)",
                  out->children, out->children == 1 ? "" : "es", program,
                  out->children == 1 ? "was" : "were");
 }
@@ -104,14 +110,14 @@ void tool_run_report(const tool_run_output *out, const char *program, int follow
     unsigned long n = out->rss_samples, gcs = out->collections;
 
     if (gcs || out->heap_samples)
-        tool_say("run", "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
+        tool_say(out->cmd, "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
                  gcs == 1 ? "" : "s");
     else if (!preload)
-        tool_say("run", "wrote %s (%lu sample%s, RSS only)", path, n, s);
+        tool_say(out->cmd, "wrote %s (%lu sample%s, RSS only)", path, n, s);
     else if (tool_child_exit_code(wstatus) > 128) /* killed early: cannot tell */
-        tool_say("run", "wrote %s (%lu sample%s, 0 collections)", path, n, s);
+        tool_say(out->cmd, "wrote %s (%lu sample%s, 0 collections)", path, n, s);
     else /* the preload found no GC_* symbols to hook */
-        tool_say("run",
+        tool_say(out->cmd,
                  "wrote %s (%lu sample%s, RSS only: no dynamically linked libgc in %s; a "
                  "program with libgc linked in statically cannot be recorded from inside)",
                  path, n, s, program);
