@@ -96,6 +96,17 @@ static void json_classes(FILE *fp, const gcp__breakdown *b, size_t top)
     fputs("]", fp);
 }
 
+int gcp__breakdown_record(FILE *fp, int jsonl, double t, long pid, const gcp__breakdown *b)
+{
+    if (jsonl)
+        fprintf(fp, "{\"type\":\"breakdown\",\"t\":%.6f,\"pid\":%ld,\"breakdown\":", t, pid);
+    else
+        fprintf(fp, "GCPROF_BREAKDOWN %.6f %ld ", t, pid);
+    gcp__breakdown_json(fp, b, GCP__BD_RECORD_CLASSES);
+    fputs(jsonl ? "}\n" : "\n", fp);
+    return gcp__flushed(fp) ? 0 : -5;
+}
+
 int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b, size_t top)
 {
     fprintf(fp, "{\"rss\":%" PRIu64 ",\"vm_rss\":%" PRIu64 ",\"rows\":{", b->sum, b->vm_rss);
