@@ -154,7 +154,7 @@ static int take(int locked, int collected)
         return -1;
     m->bd.gc.collected = collected;
     m->bd.gc.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
-    m->bd.vm_rss = 0; /* the record's rss is smaps' */
+    m->bd.vm_rss = gcp__rss_statm(); /* right after the maps */
     gcp__breakdown_set_classes(&m->bd, &m->bd_census);
     gcp__breakdown_finish(&m->bd);
     return 0;
