@@ -16,7 +16,7 @@ doc="$src/doc/environment.md"
 is_tag() {
     case $1 in
     GCPROF_GC | GCPROF_HEAP | GCPROF_META | GCPROF_END | GCPROF_LABEL | GCPROF_ENTER | \
-        GCPROF_STATUS | GCPROF_IMAGE | GCPROF_LOST | GCPROF_CHILD) return 0 ;;
+        GCPROF_STATUS | GCPROF_IMAGE | GCPROF_LOST | GCPROF_CHILD | GCPROF_BREAKDOWN) return 0 ;;
     esac
     return 1
 }
