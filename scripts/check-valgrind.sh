@@ -35,7 +35,7 @@
 #   check_metrics    figures                   yes    -  (heap: the heap profiler's
 #                                                          stack painting, not ours)
 #   check_metrics_life all                     yes    -
-#   check_breakdown  all                       no    13
+#   check_breakdown  all                       no     -
 #
 # check_assertions runs forked: its tests run inner suites of their own
 # (forked, to see an assertion fail), and with the outer suite not forked
