@@ -101,5 +101,11 @@ const char *gcp__bd_kind_name(uint32_t kind, char *buf, size_t size);
  * object on one line, without a newline (a recording's record holds it). */
 int gcp__breakdown_print(FILE *fp, const gcp__breakdown *b, size_t top);
 int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b, size_t top);
+/* The recording's record (doc/timeline-formats.md), one line:
+ * "GCPROF_BREAKDOWN <t> <pid> <json>" or, jsonl, {"type":"breakdown",...},
+ * with the GCP__BD_RECORD_CLASSES biggest classes (a line stays under
+ * PIPE_BUF, which the preload's channel keeps whole). */
+#define GCP__BD_RECORD_CLASSES 8
+int gcp__breakdown_record(FILE *fp, int jsonl, double t, long pid, const gcp__breakdown *b);
 
 #endif /* GCP_BREAKDOWN_H */

@@ -34,9 +34,11 @@ static void print_figures(FILE *fp, const gcp__breakdown *b)
 {
     fprintf(fp,
             "GC heap: %.1f MiB mapped, %.1f MiB of it in free blocks; %.1f MiB unmapped (given "
-            "back); %.1f MiB in %s objects (collection %" PRIu64 "%s)\n",
+            "back); %.1f MiB in marked objects (collection %" PRIu64 "%s)\n",
             mib(b->gc.heap_size), mib(b->gc.free), mib(b->gc.unmapped), mib(b->gc.marked),
-            "marked", b->gc.gc_no, b->gc.collected ? ", run for this breakdown" : "");
+            b->gc.gc_no,
+            b->gc.collected ? ", run for this breakdown"
+                            : "'s marks: objects allocated since count as free slots");
     if (b->malloc.known)
         fprintf(fp, "malloc: %.1f MiB in use, %.1f MiB free in its arenas (mallinfo2)\n",
                 mib(b->malloc.in_use), mib(b->malloc.free));
@@ -94,6 +96,17 @@ static void json_classes(FILE *fp, const gcp__breakdown *b, size_t top)
                 c->size, c->objects, c->bytes, c->blocks, gcp__bd_class_free(c));
     }
     fputs("]", fp);
+}
+
+int gcp__breakdown_record(FILE *fp, int jsonl, double t, long pid, const gcp__breakdown *b)
+{
+    if (jsonl)
+        fprintf(fp, "{\"type\":\"breakdown\",\"t\":%.6f,\"pid\":%ld,\"breakdown\":", t, pid);
+    else
+        fprintf(fp, "GCPROF_BREAKDOWN %.6f %ld ", t, pid);
+    gcp__breakdown_json(fp, b, GCP__BD_RECORD_CLASSES);
+    fputs(jsonl ? "}\n" : "\n", fp);
+    return gcp__flushed(fp) ? 0 : -5;
 }
 
 int gcp__breakdown_json(FILE *fp, const gcp__breakdown *b, size_t top)

@@ -320,3 +320,21 @@ int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data
         memset(m, 0, sizeof *m);
     return rc;
 }
+
+uint64_t gcp__rss_statm(void)
+{
+    char buf[128];
+    unsigned long size, resident;
+    int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    long psize = sysconf(_SC_PAGESIZE);
+
+    if (fd >= 0)
+        close(fd);
+    if (got <= 0)
+        return 0;
+    buf[got] = '\0';
+    if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+        return 0;
+    return (uint64_t)resident * (uint64_t)(psize > 0 ? psize : 4096);
+}

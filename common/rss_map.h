@@ -46,4 +46,8 @@ typedef struct gcp__rss_map {
  * pread and close only), so it may run under the collector's lock. */
 int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data);
 
+/* Resident bytes from /proc/self/statm (open and read only), 0 if it
+ * cannot be read. */
+uint64_t gcp__rss_statm(void);
+
 #endif /* GCP_RSS_MAP_H */

@@ -1504,8 +1504,8 @@ typedef struct gcp_breakdown_class {
 /* Take a breakdown now: a full collection (unless opt says not; none can
  * run while GC_disable is in force), then, under the collector's lock,
  * the marked objects by class and the process's maps. Other threads'
- * allocations wait meanwhile (about 1 ms per 100 MiB mapped). opt may be
- * NULL. Returns 0 with *out set; GCP_EINVAL (NULL out, bad options),
+ * allocations wait meanwhile: half a full collection's time (68 ms for
+ * 5.6 million objects in 344 MiB, make bench). opt may be NULL. Returns 0 with *out set; GCP_EINVAL (NULL out, bad options),
  * GCP_ESTATE (inside the collector's event hook), GCP_EIO (/proc/self/
  * smaps unreadable), GCP_ENOMEM. Thread-safe. */
 GCP_EXPORT int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out);

@@ -174,6 +174,7 @@ __attribute__((constructor)) static void preload_start(void)
     preload_trace = open_trace();
     preload_write_image();
     preload_heap_start(); /* before the hook: it sweeps the samples */
+    preload_breakdown_start();
     preload_hook_install();
     if (preload_reader_start() != 0) {
         preload_hook_remove(); /* nothing would read the ring */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "breakdown.h"
 #include "gc_record.h"
 #include "preload_stash.h"
 #include "timeline.h"
@@ -72,6 +73,8 @@ typedef struct preload_mem {
     char heap_request[PATH_MAX]; /* gcprof's "dump now" file (preload_heap.c) */
     preload_stash stash;         /* the dead stack a sample would write (preload_stash.h) */
     pthread_mutex_t dump_lock;   /* one heap dump at a time (preload_heap.c) */
+    gcp__bd_census bd_census;    /* a breakdown's count and classes (preload_breakdown.c) */
+    gcp__breakdown bd;
 } preload_mem;
 
 #define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */
@@ -129,6 +132,13 @@ void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? 
 void preload_heap_forked(int follow);
 int preload_heap_walk(void **pcs, int max, int *first); /* the caller's stack */
 int preload_heap_foreign(const char *name);             /* a library we brought */
+
+/* preload_breakdown.c: what RSS is made of, into the recording */
+void preload_breakdown_start(void);
+void preload_breakdown_at_collection(void); /* the hook, marks final */
+void preload_breakdown_poll(double now);    /* the reader, each wake */
+void preload_breakdown_at_exit(void);       /* before the reader stops */
+void preload_breakdown_forked(void);
 
 /* preload_exec.c */
 void preload_fork_watch(void);

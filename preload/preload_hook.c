@@ -99,6 +99,8 @@ static void on_event(int type)
     gcp__gc_record_event(&preload_state->recorder, &ev);
     if (gcp__gc_event_wants_live(type) && preload_heap_on) /* the marks are final */
         preload_heap_sweep();
+    if (gcp__gc_event_wants_live(type))
+        preload_breakdown_at_collection();
     if (next)
         next(type);
     in_hook = 0;

@@ -158,8 +158,10 @@ static void *reader_main(void *arg)
             preload_heap_dump();
             next_dump = now + preload_heap_every;
         }
-        if (!last)
+        if (!last) {
             preload_heap_poll(now);
+            preload_breakdown_poll(now);
+        }
     }
     return NULL;
 }
@@ -219,7 +221,10 @@ void preload_reader_stop(void)
     preload_mem *m = preload_state;
 
     /* the owner first: a vfork child shares this memory, flag included */
-    if (getpid() != preload_owner || !reader_started || atomic_exchange(&shut_down, 1))
+    if (getpid() != preload_owner || !reader_started || atomic_load(&shut_down))
+        return;
+    preload_breakdown_at_exit(); /* while the reader drains its collection */
+    if (atomic_exchange(&shut_down, 1))
         return;
     pthread_mutex_lock(&m->wake_lock);
     m->stopping = 1;
@@ -273,6 +278,7 @@ void preload_reader_forked(int follow)
     m->channel.pending_len = 0;
     reader_started = 0;
     preload_heap_forked(follow);
+    preload_breakdown_forked();
     if (!follow) {
         preload_channel_drop(&m->channel);
         preload_out = NULL;

@@ -84,6 +84,7 @@ tests/check_leak_report
 tests/check_lines_by_caller
 tests/check_leak_stacks
 tests/check_metrics
+tests/check_breakdown
 tests/check_first_profile.sh
 tests/check_demos.sh"
 # Fewer fresh processes per shell-test cell than make check runs: the

@@ -35,6 +35,7 @@
 #   check_metrics    figures                   yes    -  (heap: the heap profiler's
 #                                                          stack painting, not ours)
 #   check_metrics_life all                     yes    -
+#   check_breakdown  all                       no     -
 #
 # check_assertions runs forked: its tests run inner suites of their own
 # (forked, to see an assertion fail), and with the outer suite not forked
@@ -141,7 +142,8 @@ check_types - no
 check_leak_report - yes
 check_abi - no
 check_metrics figures yes
-check_metrics_life - yes"
+check_metrics_life - yes
+check_breakdown - no"
 
 suites=$(printf '%s\n' "$plan" | awk '{print "tests/" $1}' | sort -u)
 # shellcheck disable=SC2086 # one word per program

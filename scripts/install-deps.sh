@@ -19,10 +19,12 @@ set -eu
 # golang-go: go tool pprof reads our profiles, we read Go's (tests/check_pprof_go.sh).
 # prometheus: a real server scrapes our metrics, and promtool checks them
 # (tests/check_prometheus.sh); python3 reads its API's JSON.
+# w3m and inkscape (with guile-3.0 and ecl): the RSS breakdown of real
+# programs (tests/check_breakdown_real.sh).
 packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev libmicrohttpd-dev
 libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go
-prometheus python3"
+prometheus python3 w3m inkscape"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack valgrind time"
 elif [ $# -gt 0 ]; then

@@ -143,8 +143,14 @@ START_TEST(test_free_blocks_are_what_unmapping_returns)
     gcp_breakdown_summary before = take(0, &b), after;
     uint64_t rss_before = own_rss(NULL), rss_after;
 
-    ck_assert_uint_ge(before.gc_free_mapped, 40 * MIB);
-    ck_assert_ptr_nonnull(strstr(gcp_breakdown_verdict(b), "free GC blocks still mapped"));
+    /* Under ASan (scripts/check-sanitizers.sh) a stale word may keep the
+     * garbage: then only the comparison with the kernel below holds. */
+    const char *skip = getenv("GCPROF_SKIP_RETENTION_TESTS");
+    int exact = !(skip && strcmp(skip, "1") == 0);
+    if (exact) {
+        ck_assert_uint_ge(before.gc_free_mapped, 40 * MIB);
+        ck_assert_ptr_nonnull(strstr(gcp_breakdown_verdict(b), "free GC blocks still mapped"));
+    }
     gcp_breakdown_free(b);
     /* Blocks freed by the latest collection are not old enough for the
      * first unmapping collection: a few, until nothing more goes. */
@@ -152,7 +158,8 @@ START_TEST(test_free_blocks_are_what_unmapping_returns)
         GC_gcollect_and_unmap();
     rss_after = own_rss(NULL);
     after = take(GCP_BREAKDOWN_NO_COLLECT, NULL);
-    ck_assert_uint_ge(after.heap_unmapped, 40 * MIB);
+    if (exact)
+        ck_assert_uint_ge(after.heap_unmapped, 40 * MIB);
     /* What left RSS is what the breakdown called free and mapped. */
     ck_assert_uint_le(diff(rss_before - rss_after, before.gc_free_mapped - after.gc_free_mapped),
                       MIB);

@@ -87,6 +87,8 @@ const gcp__env_var gcp__env_vars[] = {
      "the private directory heap dumps go to (gcprof run --heap-profile)"},
     {"GCPROF_PRELOAD_HEAP_EVERY", GCP__ENV_NUMBER, "0", 0, 86400, NULL, 0, GCP__ENV_INTERNAL,
      "seconds between heap dumps while running; 0: at the end (gcprof run --heap-every)"},
+    {"GCPROF_PRELOAD_BREAKDOWN", GCP__ENV_BOOL, "0", 0, 0, NULL, 0, GCP__ENV_INTERNAL,
+     "an RSS breakdown into the recording at exit and on request (gcprof run --breakdown)"},
 };
 
 const size_t gcp__env_nvars = sizeof gcp__env_vars / sizeof gcp__env_vars[0];

@@ -1,0 +1,249 @@
+/*
+ * preload_breakdown.c - gcprof run --breakdown / gcprof heap: what the
+ * program's RSS is made of (common/breakdown.h), written into the
+ * recording as a GCPROF_BREAKDOWN record (doc/timeline-formats.md).
+ *
+ * Taken at the recorded process's exit, after a full collection run by
+ * the exiting thread (when the collector knows it), and on request
+ * (gcprof run, sent SIGUSR1, replaces the file "request" in its private
+ * directory): at the end of the program's next collection, in our event
+ * hook, where the marks are fresh and the collector's lock is held; or,
+ * when no collection comes within a second, by the reader thread from
+ * the latest collection's marks (then marked not collected: objects
+ * allocated since count as free slots). The reader thread never collects:
+ * the collector does not know it, and must not (preload_reader.c).
+ *
+ * Nothing is allocated: the census, the maps' walk and the breakdown live
+ * in our mapping (preload_mem), and common/rss_map.c reads /proc with
+ * open/read only. mallinfo2 is glibc's (it takes malloc's arena locks,
+ * never the collector's).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "breakdown.h"
+#include "clock.h"
+#include "preload.h"
+
+typedef void *(*with_lock_fn)(void *(*)(void *), void *);
+typedef int (*kind_fn)(const void *, size_t *);
+typedef int (*is_heap_fn)(const void *);
+typedef void *(*base_fn)(void *);
+typedef size_t (*size0_fn)(void);
+typedef void (*void_fn)(void);
+typedef int (*int0_fn)(void);
+
+static struct {
+    with_lock_fn with_lock;
+    kind_fn kind;
+    is_heap_fn is_heap;
+    base_fn base;
+    size0_fn obtained;
+    void_fn gcollect;
+    int0_fn disabled, registered;
+} gc;
+
+/* 0 idle, 1 wanted (since wanted_at), 2 taken and waiting to be written */
+static _Atomic int state;
+static double wanted_at;
+static int enabled;
+static pthread_mutex_t take_lock = PTHREAD_MUTEX_INITIALIZER; /* the storage */
+static struct {
+    dev_t dev;
+    ino_t ino;
+    double next;
+} request;
+
+typedef struct taking {
+    uintptr_t free_end; /* the free block being walked ends here */
+    int rc;
+} taking;
+
+void preload_breakdown_start(void)
+{
+    const char *on = getenv("GCPROF_PRELOAD_BREAKDOWN");
+
+    if (!on || strcmp(on, "1") != 0 || !preload_collector.enumerate_marked)
+        return;
+    gc.with_lock = (with_lock_fn)dlsym(RTLD_DEFAULT, "GC_call_with_alloc_lock");
+    gc.kind = (kind_fn)dlsym(RTLD_DEFAULT, "GC_get_kind_and_size");
+    gc.is_heap = (is_heap_fn)dlsym(RTLD_DEFAULT, "GC_is_heap_ptr");
+    gc.base = (base_fn)dlsym(RTLD_DEFAULT, "GC_base");
+    gc.obtained = (size0_fn)dlsym(RTLD_DEFAULT, "GC_get_obtained_from_os_bytes");
+    gc.gcollect = (void_fn)dlsym(RTLD_DEFAULT, "GC_gcollect");
+    gc.disabled = (int0_fn)dlsym(RTLD_DEFAULT, "GC_is_disabled");
+    gc.registered = (int0_fn)dlsym(RTLD_DEFAULT, "GC_thread_is_registered");
+    if (!gc.with_lock || !gc.kind || !gc.is_heap || !gc.base || !gc.obtained || !gc.gcollect ||
+        !gc.disabled) {
+        fputs("gcprof: breakdown off: the collector lacks GC_call_with_alloc_lock, "
+              "GC_get_kind_and_size, GC_is_heap_ptr, GC_base or "
+              "GC_get_obtained_from_os_bytes (bdwgc 8.2 has them)\n",
+              stderr);
+        return;
+    }
+    enabled = 1;
+}
+
+/* ---- taking one (the collector's lock held) ------------------------------- */
+
+static void count_object(void *obj, size_t bytes, void *data)
+{
+    gcp__bd_census_add(data, gc.kind(obj, NULL), bytes, (uintptr_t)obj);
+}
+
+static int page_class(uintptr_t addr, void *data)
+{
+    taking *t = data;
+    void *p = (void *)addr;
+    size_t bytes = 0;
+
+    if (addr < t->free_end)
+        return GCP__PAGE_GC_FREE;
+    if (!gc.is_heap(p))
+        return GCP__PAGE_OTHER;
+    if (gc.base(p))
+        return GCP__PAGE_GC_USED;
+    (void)gc.kind(p, &bytes); /* a free block's header: its length */
+    if (addr + bytes > t->free_end)
+        t->free_end = addr + bytes;
+    return GCP__PAGE_GC_FREE;
+}
+
+static void *take_locked(void *data)
+{
+    preload_mem *m = preload_state;
+    gcp__breakdown *b = &m->bd;
+    const preload_gc *g = &preload_collector;
+    taking *t = data;
+
+    memset(&m->bd_census, 0, sizeof m->bd_census);
+    g->enumerate_marked(count_object, &m->bd_census);
+    b->gc.heap_size = g->heap_size();
+    b->gc.free = g->free_bytes();
+    b->gc.unmapped = g->unmapped_bytes();
+    b->gc.obtained = gc.obtained();
+    b->gc.gc_no = g->gc_no();
+    t->rc = gcp__rss_map_read(&b->map, page_class, t);
+    return NULL;
+}
+
+/* Fills m->bd; locked: the caller holds the collector's lock. 0 or -1. */
+static int take(int locked, int collected)
+{
+    preload_mem *m = preload_state;
+    struct mallinfo2 mi = mallinfo2();
+    taking t = {0, 0};
+
+    memset(&m->bd, 0, sizeof m->bd);
+    m->bd.malloc.known = 1;
+    m->bd.malloc.arena = mi.arena;
+    m->bd.malloc.hblkhd = mi.hblkhd;
+    m->bd.malloc.in_use = mi.uordblks + mi.hblkhd;
+    m->bd.malloc.free = mi.fordblks;
+    if (locked)
+        take_locked(&t);
+    else
+        gc.with_lock(take_locked, &t);
+    if (t.rc < 0)
+        return -1;
+    m->bd.gc.collected = collected;
+    m->bd.gc.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
+    m->bd.vm_rss = gcp__rss_statm(); /* right after the maps */
+    gcp__breakdown_set_classes(&m->bd, &m->bd_census);
+    gcp__breakdown_finish(&m->bd);
+    return 0;
+}
+
+/* The record, under out_lock; the caller holds take_lock. */
+static void write_record(void)
+{
+    pthread_mutex_lock(&preload_state->out_lock);
+    gcp__breakdown_record(preload_out, preload_format == GCP_TL_JSONL, gcp__tl_now(),
+                          (long)getpid(), &preload_state->bd);
+    fflush(preload_out);
+    pthread_mutex_unlock(&preload_state->out_lock);
+}
+
+/* ---- when ------------------------------------------------------------------ */
+
+/* The hook, when the marks are final (the collector's lock held). */
+void preload_breakdown_at_collection(void)
+{
+    if (!enabled || atomic_load(&state) != 1)
+        return;
+    if (pthread_mutex_trylock(&take_lock) != 0) /* the reader waits for our lock */
+        return;
+    if (take(1, 1) == 0)
+        atomic_store(&state, 2); /* the reader writes it */
+    pthread_mutex_unlock(&take_lock);
+}
+
+/* A new request file? (the reader, each wake) */
+static int requested(double now)
+{
+    const char *dir = getenv("GCPROF_PRELOAD_HEAP_DIR");
+    char path[PATH_MAX];
+    struct stat st;
+
+    if (!dir || now < request.next)
+        return 0;
+    request.next = now + 0.1;
+    snprintf(path, sizeof path, "%s/request", dir);
+    if (stat(path, &st) != 0 || (st.st_dev == request.dev && st.st_ino == request.ino))
+        return 0;
+    request.dev = st.st_dev;
+    request.ino = st.st_ino;
+    return 1;
+}
+
+void preload_breakdown_poll(double now)
+{
+    int s;
+
+    if (!enabled || !preload_out)
+        return;
+    if (requested(now) && atomic_load(&state) == 0) {
+        wanted_at = now;
+        atomic_store(&state, 1);
+    }
+    s = atomic_load(&state);
+    if (s == 0 || (s == 1 && now - wanted_at < 1.0))
+        return;
+    pthread_mutex_lock(&take_lock);
+    s = atomic_load(&state);
+    if (s == 2 || (s == 1 && take(0, 0) == 0)) /* no collection came: the latest marks */
+        write_record();
+    atomic_store(&state, 0);
+    pthread_mutex_unlock(&take_lock);
+}
+
+/* At exit, before the reader stops: a full collection first when this
+ * thread may run one. */
+void preload_breakdown_at_exit(void)
+{
+    int collect;
+
+    if (!enabled || !preload_out || getpid() != preload_owner)
+        return;
+    collect = !gc.disabled() && (!gc.registered || gc.registered());
+    if (collect)
+        gc.gcollect();
+    pthread_mutex_lock(&take_lock);
+    if (take(0, collect) == 0)
+        write_record();
+    atomic_store(&state, 0);
+    pthread_mutex_unlock(&take_lock);
+}
+
+/* A forked child: the lock may have been held at the fork. */
+void preload_breakdown_forked(void)
+{
+    pthread_mutex_init(&take_lock, NULL);
+    atomic_store(&state, 0);
+}
