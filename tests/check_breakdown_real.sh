@@ -70,8 +70,8 @@ PY
 record() {
     BREAKDOWN_RSS_OUT="$tmp/$1.own"
     export BREAKDOWN_RSS_OUT
-    set -- "$1" env GC_PRINT_STATS=1 GC_LOG_FILE="$tmp/$1.gclog" GCPROF_PRELOAD_BREAKDOWN=1 \
-        "$gcprof" run -o "$tmp/$1.dat" --
+    set -- "$1" env GC_PRINT_STATS=1 GC_LOG_FILE="$tmp/$1.gclog" \
+        "$gcprof" run --breakdown -o "$tmp/$1.dat" --
     case $1 in
     guile) shift; "$@" guile --no-auto-compile "$programs/breakdown.scm" ;;
     ecl) shift; "$@" ecl --norc --load "$programs/breakdown.lisp" ;;
