@@ -2,13 +2,16 @@
  * plot.h - inside `gcprof plot`: the picture's layout, shared by the parts
  * that draw it (plot.c: the command; plot_frame.c: layout, legend, axes;
  * plot_series.c: the RSS line; plot_heap.c: the GC heap; plot_lanes.c:
- * collections, closures, labels; plot_alloc.c: the allocation rate).
+ * collections, closures, labels; plot_alloc.c: the allocation rate;
+ * breakdown_svg.c: the breakdown's chart below it all).
  */
 #ifndef TOOL_PLOT_H
 #define TOOL_PLOT_H
 
 #include <stdio.h>
 
+#include "breakdown_json.h"
+#include "breakdown_svg.h"
 #include "summary.h"
 #include "svg.h"
 #include "timeline_read.h"
@@ -78,6 +81,9 @@ typedef struct tool_plot {
     int *label_row;    /* per label: its text row, or -1 for a line only */
     long heap_pid;     /* the heap and allocation drawn are this process's: */
     size_t heap_procs; /* the one with the most records, of this many */
+    tool_bd *bd;       /* the main process's last breakdown, or NULL */
+    const tool_tl_breakdown *bd_rec; /* its record */
+    double bd_top;     /* its chart's top, below the time axis */
 } tool_plot;
 
 /* A value far off the axis (a collection of 1e10 s on an axis of 1e-300 s)
@@ -116,6 +122,10 @@ static inline double tool_lane_y(const tool_lane *l, double v)
  * not. Not thread-safe only in that p is not shared. */
 int tool_plot_make(tool_plot *p, tool_summary *sm, const tool_tl *tl, const char *path,
                    const char *title, double width, double height);
+/* The breakdown's chart's caption, in buf: "What RSS was made of: pid P
+ * (NAME) at T s, RSS N MiB". */
+const char *tool_plot_bd_caption(const tool_tl *tl, const tool_tl_breakdown *r,
+                                 const gcp__breakdown *b, char *buf, size_t size);
 int tool_plot_render(FILE *fp, const tool_plot *p);
 void tool_plot_free(tool_plot *p);
 

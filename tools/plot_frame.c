@@ -91,15 +91,8 @@ static double legend(FILE *fp, const tool_plot *p);
 
 void tool_plot_header(FILE *fp, const tool_plot *p)
 {
-    fprintf(fp,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-            "viewBox=\"0 0 %.0f %.0f\">\n<title>",
-            p->f.width, p->f.height, p->f.width, p->f.height);
-    tool_svg_put_text(fp, p->title, 300);
-    fprintf(fp, "</title>\n<style>\n%s</style>\n", style);
-    fputs("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", fp);
-    /* bold, and often full of wide characters: a wider guess per character */
-    tool_svg_text(fp, 16, 26, "title", "start", p->title, tool_svg_fit(p->f.width - 32, 18.5));
+    tool_svg_begin(fp, p->f.width, p->f.height, p->title, style,
+                   p->bd ? tool_bd_chart_style : "");
     subtitle(fp, p);
     legend(fp, p);
 }
@@ -198,6 +191,10 @@ int tool_plot_layout(tool_plot *p, double width, double height)
     y = stack_lane(&f->alloc, f->fn_top - (f->fn_levels ? 6 : 0), p->nalloc > 0);
     y = stack_lane(&f->gc, y, p->tl->ngcs > 0);
     f->chart_bottom = y < f->axis_y ? y - 4 : f->axis_y;
+    if (p->bd) { /* below it all, on a height of its own */
+        p->bd_top = f->height + 8;
+        f->height += 8 + tool_bd_chart_height(&p->bd->b, width - 32);
+    }
     ymax = p->sm->peak_rss > p->sm->peak_heap ? p->sm->peak_rss : p->sm->peak_heap;
     /* headroom for the peak's annotation */
     return tool_axis_make(&f->y, 0, ymax > 0 ? ymax * 1.12 : 1,

@@ -1,5 +1,6 @@
 /*
- * svg.c - SVG text and axes for `gcprof plot`.
+ * svg.c - SVG text, axes and the document's start for the gcprof
+ * command's pictures.
  */
 #include "svg.h"
 
@@ -76,6 +77,20 @@ void tool_svg_text(FILE *fp, double x, double y, const char *cls, const char *an
     fprintf(fp, "<text x=\"%.1f\" y=\"%.1f\" class=\"%s\" text-anchor=\"%s\">", x, y, cls, anchor);
     tool_svg_put_text(fp, text, max_chars);
     fputs("</text>\n", fp);
+}
+
+void tool_svg_begin(FILE *fp, double width, double height, const char *title, const char *style,
+                    const char *more_style)
+{
+    fprintf(fp,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\">\n<title>",
+            width, height, width, height);
+    tool_svg_put_text(fp, title, 300);
+    fprintf(fp, "</title>\n<style>\n%s%s</style>\n", style, more_style);
+    fputs("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", fp);
+    /* bold, and often full of wide characters: a wider guess per character */
+    tool_svg_text(fp, 16, 26, "title", "start", title, tool_svg_fit(width - 32, 18.5));
 }
 
 int tool_axis_make(tool_axis *a, double lo, double hi, int want, int round_hi)

@@ -14,6 +14,12 @@
     "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "                      \
     "'Liberation Sans', 'DejaVu Sans', sans-serif"
 
+/* The document's start: <svg> of width x height px, its <title>, a
+ * <style> of the two sheets given (either may be ""), a white background,
+ * and the title as the picture's first line (class "title"). */
+void tool_svg_begin(FILE *fp, double width, double height, const char *title, const char *style,
+                    const char *more_style);
+
 /* Write s as XML character data: escaped, invalid UTF-8 as U+FFFD, control
  * characters as spaces, and cut to max_chars characters with an ellipsis. */
 void tool_svg_put_text(FILE *fp, const char *s, size_t max_chars);
