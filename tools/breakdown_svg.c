@@ -167,3 +167,11 @@ void tool_bd_svg(FILE *fp, const gcp__breakdown *b, const char *title, const cha
     tool_bd_chart(fp, b, 16, 40, width - 32, caption);
     fputs("</svg>\n", fp);
 }
+
+const char *tool_bd_caption(const tool_tl *tl, const tool_tl_breakdown *r, const gcp__breakdown *b,
+                            char *buf, size_t size)
+{
+    snprintf(buf, size, "What RSS was made of: pid %ld (%.60s) at %.2f s, RSS %.1f MiB", r->pid,
+             tool_tl_proc_name(tl, r->pid), r->t - tl->origin, mib(b->sum));
+    return buf;
+}

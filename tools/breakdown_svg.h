@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "breakdown.h"
+#include "timeline_read.h"
 
 /* The chart's CSS rules, for a <style> element. */
 extern const char tool_bd_chart_style[];
@@ -24,6 +25,11 @@ double tool_bd_chart_height(const gcp__breakdown *b, double width);
  * (one line, cut to fit) above the bar. */
 void tool_bd_chart(FILE *fp, const gcp__breakdown *b, double x, double y, double width,
                    const char *caption);
+
+/* The caption of record r of tl, whose breakdown is b, in buf: "What RSS
+ * was made of: pid P (NAME) at T s, RSS N MiB". */
+const char *tool_bd_caption(const tool_tl *tl, const tool_tl_breakdown *r, const gcp__breakdown *b,
+                            char *buf, size_t size);
 
 /* A whole SVG document of the chart alone, with title. */
 void tool_bd_svg(FILE *fp, const gcp__breakdown *b, const char *title, const char *caption,

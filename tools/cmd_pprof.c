@@ -54,7 +54,7 @@ static int parse_args(int argc, char **argv, pprof_opts *o)
         TOOL_OPT_STOP("--help", 'h', &show_help),
         TOOL_OPT_END,
     };
-    tool_opts how = {"pprof", HINT, table, 0};
+    tool_opts how = {"pprof", HINT, table, 0, NULL};
 
     r = tool_opts_parse(&how, argc, argv, &n);
     if (r == TOOL_OPTS_STOP) {

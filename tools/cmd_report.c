@@ -101,7 +101,7 @@ static int parse(const char *cmd, const char *usage, tool_opt opt, int argc, cha
 {
     int show_help = 0;
     tool_opt table[] = {opt, TOOL_OPT_STOP("--help", 'h', &show_help), TOOL_OPT_END};
-    tool_opts how = {cmd, usage, table, 0};
+    tool_opts how = {cmd, usage, table, 0, NULL};
     int r = tool_opts_parse(&how, argc, argv, nfiles);
 
     if (r == TOOL_OPTS_STOP)

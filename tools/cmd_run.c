@@ -203,7 +203,7 @@ static int parse_args(int argc, char **argv, tool_run_opts *o)
         TOOL_OPT_STOP("--help", 'h', &help),
         TOOL_OPT_END,
     };
-    tool_opts how = {"run", "see gcprof run --help", table, 1};
+    tool_opts how = {"run", "see gcprof run --help", table, 1, NULL};
     int r = tool_opts_parse(&how, argc, argv, &n);
 
     if (r == TOOL_OPTS_STOP) {

@@ -19,6 +19,7 @@ int tool_cmd_run(int argc, char **argv);     /* cmd_run.c */
 int tool_cmd_peak(int argc, char **argv);    /* cmd_report.c */
 int tool_cmd_summary(int argc, char **argv); /* cmd_report.c */
 int tool_cmd_plot(int argc, char **argv);    /* plot.c */
+int tool_cmd_heap(int argc, char **argv);    /* cmd_heap.c */
 int tool_cmd_top(int argc, char **argv);     /* cmd_top.c */
 int tool_cmd_flame(int argc, char **argv);   /* cmd_flame.c */
 int tool_cmd_diff(int argc, char **argv);    /* cmd_diff.c */
@@ -96,5 +97,15 @@ const char *tool_out_commit_new(tool_out *o, int keep_cut, char **final);
 
 /* Closes and removes the temporary file; PATH is left as it was. */
 void tool_out_discard(tool_out *o);
+
+/* PATH written whole by write(fp, arg) (which returns 0, or -1: out of
+ * memory), or standard output for "-". Returns TOOL_EXIT_OK, or
+ * TOOL_EXIT_FAIL after saying why ("gcprof CMD: cannot write PATH: ..."). */
+int tool_out_write(const char *cmd, const char *path, int (*write)(FILE *fp, const void *arg),
+                   const void *arg);
+
+/* 1 if a and b name one existing file (an output that would replace its
+ * own input). */
+int tool_out_same(const char *a, const char *b);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * gcprof.c - the gcprof command: runs a program and records its memory
- * (run), reads the recordings back (peak, summary, plot), reads heap
+ * (run), reads the recordings back (peak, summary, plot, heap), reads heap
  * profiles in pprof's format (top, flame, diff) and makes them from raw
  * heap dumps (pprof). Also the
  * messages the subcommands share (commands.h); their output files are
@@ -36,6 +36,7 @@ static const command commands[] = {
     {"peak", tool_cmd_peak, "print the peak memory of a recording"},
     {"summary", tool_cmd_summary, "summarise a recording: memory, collections, pauses"},
     {"plot", tool_cmd_plot, "plot a recording"},
+    {"heap", tool_cmd_heap, "what a program's RSS is made of: GC heap, malloc, stacks, code..."},
     {"top", tool_cmd_top, "the functions that hold the most of a heap profile"},
     {"flame", tool_cmd_flame, "draw a heap profile as a flame graph (SVG)"},
     {"diff", tool_cmd_diff, "what grew between two heap profiles, by stack"},
@@ -98,11 +99,13 @@ static void usage(void)
           "\n"
           "Exit status:\n"
           "  0    success\n"
-          "  1    peak, summary, plot: a FILE cannot be read or is not a recording,\n"
-          "       or the output cannot be written; top, flame, diff: the same for\n"
-          "       heap profiles; pprof: the same for a raw heap dump\n"
+          "  1    peak, summary, plot, heap: a FILE cannot be read or is not a\n"
+          "       recording (heap: or has no breakdown), or the output cannot be\n"
+          "       written; top, flame, diff: the same for heap profiles; pprof: the\n"
+          "       same for a raw heap dump\n"
           "  2    bad arguments: unknown command or option, missing or bad value\n"
-          "  run exits with PROGRAM's status (128+N when signal N killed it), or,\n"
+          "  run and heap -- PROGRAM exit with PROGRAM's status (128+N when signal N\n"
+          "  killed it; heap: 1 for 0 when no breakdown could be shown), or,\n"
           "  as timeout(1) and env(1) do:\n"
           "  125  gcprof run failed: bad arguments, or the recording cannot be written\n"
           "  126  PROGRAM was found but cannot be executed\n"
@@ -117,12 +120,12 @@ static void usage(void)
 static int no_command(const char *name)
 {
     if (!name)
-        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame, diff or "
-                       "pprof (see gcprof --help)");
+        tool_say(NULL, "no command given: want run, peak, summary, plot, heap, top, flame, "
+                       "diff or pprof (see gcprof --help)");
     else
         tool_say(NULL,
-                 "unknown command '%s': want run, peak, summary, plot, top, flame, diff or pprof "
-                 "(see gcprof --help)",
+                 "unknown command '%s': want run, peak, summary, plot, heap, top, flame, diff or "
+                 "pprof (see gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
 }
@@ -136,7 +139,7 @@ int main(int argc, char **argv)
         TOOL_OPT_STOP("--version", 'V', &version),
         TOOL_OPT_END,
     };
-    tool_opts how = {NULL, "see gcprof --help", table, 1};
+    tool_opts how = {NULL, "see gcprof --help", table, 1, NULL};
     int r = tool_opts_parse(&how, argc, argv, &n);
 
     if (r == TOOL_OPTS_ERROR)

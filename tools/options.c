@@ -94,6 +94,8 @@ int tool_opts_parse(const tool_opts *how, int argc, char **argv, int *npos)
 {
     int n = 0, options = 1;
 
+    if (how->dashes)
+        *how->dashes = -1;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         if (!options || a[0] != '-' || a[1] == '\0') {
@@ -101,6 +103,8 @@ int tool_opts_parse(const tool_opts *how, int argc, char **argv, int *npos)
             options = options && !how->in_order;
         } else if (strcmp(a, "--") == 0) {
             options = 0;
+            if (how->dashes)
+                *how->dashes = n;
         } else {
             int r = take_option(how, argc, argv, &i);
             if (r != TOOL_OPTS_OK)

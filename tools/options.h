@@ -11,7 +11,7 @@
  *         TOOL_OPT_STOP("--help", 'h', &help),
  *         TOOL_OPT_END,
  *     };
- *     tool_opts how = {"plot", usage, table, 0};
+ *     tool_opts how = {"plot", usage, table, 0, NULL};
  *     int r = tool_opts_parse(&how, argc, argv, &nfiles);
  *
  * Spellings: "--output VALUE", "--output=VALUE", "-o VALUE", "-oVALUE" and
@@ -52,6 +52,8 @@ typedef struct tool_opts {
     tool_opt *table;
     int in_order; /* options end at the first argument that is not one (run: the
                    * rest is the program's command line) */
+    int *dashes;  /* out, or NULL: how many arguments came before "--", or -1
+                   * when there was none (heap: FILE, or -- PROGRAM) */
 } tool_opts;
 
 enum { TOOL_OPTS_OK = 0, TOOL_OPTS_STOP = 1, TOOL_OPTS_ERROR = -1 };

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -213,4 +214,42 @@ void tool_out_discard(tool_out *o)
     forget_tmp(o);
     memset(o, 0, sizeof *o);
     o->fd = -1;
+}
+
+/* ---- a whole file from one writer ---- */
+
+int tool_out_write(const char *cmd, const char *path, int (*write)(FILE *fp, const void *arg),
+                   const void *arg)
+{
+    tool_out file = {0};
+    const char *why;
+
+    if (strcmp(path, "-") == 0) {
+        if (write(stdout, arg) < 0) {
+            tool_say(cmd, "cannot write standard output: out of memory");
+            return TOOL_EXIT_FAIL;
+        }
+        return tool_stdout_done(cmd);
+    }
+    if ((why = tool_out_open(&file, path)) != NULL) {
+        tool_say(cmd, "cannot write %s: %s", path, why);
+        return TOOL_EXIT_FAIL;
+    }
+    if (write(file.fp, arg) < 0) {
+        tool_out_discard(&file);
+        tool_say(cmd, "cannot write %s: out of memory", path);
+        return TOOL_EXIT_FAIL;
+    }
+    if ((why = tool_out_commit(&file)) != NULL) {
+        tool_say(cmd, "cannot write %s: %s", path, why);
+        return TOOL_EXIT_FAIL;
+    }
+    return TOOL_EXIT_OK;
+}
+
+int tool_out_same(const char *a, const char *b)
+{
+    struct stat x, y;
+
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static const char usage[] =
     "usage: gcprof plot FILE -o OUT.svg [--title TEXT] [--width PX] [--height PX]";
@@ -66,9 +65,7 @@ static int check_values(opts *o)
     if (o->height_arg && pixels(o->height_arg, 240, 20000, &o->height) < 0)
         return usage_error("bad height for --height: '%s': want pixels from 240 to 20000",
                            o->height_arg);
-    struct stat in, out; /* a plot over its own recording loses the recording */
-    if (stat(o->in, &in) == 0 && stat(o->out, &out) == 0 && in.st_dev == out.st_dev &&
-        in.st_ino == out.st_ino)
+    if (tool_out_same(o->in, o->out)) /* a plot over its own recording loses the recording */
         return usage_error("-o '%s' is the input FILE '%s'", o->out, o->in);
     return -1;
 }
@@ -93,7 +90,7 @@ static int parse_args(int argc, char **argv, opts *o)
         TOOL_OPT_STOP("--help", 'h', &show_help),
         TOOL_OPT_END,
     };
-    tool_opts how = {"plot", usage, table, 0};
+    tool_opts how = {"plot", usage, table, 0, NULL};
     int r = tool_opts_parse(&how, argc, argv, &n);
 
     if (r == TOOL_OPTS_STOP)
@@ -106,34 +103,9 @@ static int parse_args(int argc, char **argv, opts *o)
     return check_values(o);
 }
 
-/* Into a temporary file renamed to out once complete (commands.h:
- * tool_out); "-" is standard output. */
-static int write_svg(const tool_plot *p, const char *out)
+static int render(FILE *fp, const void *p)
 {
-    tool_out file = {0};
-    FILE *fp = stdout;
-    const char *why;
-
-    if (strcmp(out, "-") != 0) {
-        if ((why = tool_out_open(&file, out)) != NULL) {
-            tool_say("plot", "cannot write %s: %s", out, why);
-            return TOOL_EXIT_FAIL;
-        }
-        fp = file.fp;
-    }
-    if (tool_plot_render(fp, p) < 0) {
-        if (fp != stdout)
-            tool_out_discard(&file);
-        tool_say("plot", "cannot write %s: out of memory", out);
-        return TOOL_EXIT_FAIL;
-    }
-    if (fp == stdout)
-        return tool_stdout_done("plot");
-    if ((why = tool_out_commit(&file)) != NULL) {
-        tool_say("plot", "cannot write %s: %s", out, why);
-        return TOOL_EXIT_FAIL;
-    }
-    return TOOL_EXIT_OK;
+    return tool_plot_render(fp, p);
 }
 
 static int plot_file(const opts *o)
@@ -155,7 +127,7 @@ static int plot_file(const opts *o)
     else if (r < 0)
         tool_say("plot", "%s: out of memory", o->in);
     else
-        status = write_svg(&p, o->out);
+        status = tool_out_write("plot", o->out, render, &p); /* "-": standard output */
     tool_plot_free(&p);
     tool_summary_free(&sm);
     tool_tl_free(&tl);

@@ -122,10 +122,7 @@ static inline double tool_lane_y(const tool_lane *l, double v)
  * not. Not thread-safe only in that p is not shared. */
 int tool_plot_make(tool_plot *p, tool_summary *sm, const tool_tl *tl, const char *path,
                    const char *title, double width, double height);
-/* The breakdown's chart's caption, in buf: "What RSS was made of: pid P
- * (NAME) at T s, RSS N MiB". */
-const char *tool_plot_bd_caption(const tool_tl *tl, const tool_tl_breakdown *r,
-                                 const gcp__breakdown *b, char *buf, size_t size);
+
 int tool_plot_render(FILE *fp, const tool_plot *p);
 void tool_plot_free(tool_plot *p);
 

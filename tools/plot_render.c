@@ -5,19 +5,8 @@
  */
 #include "plot.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "units.h"
-
-const char *tool_plot_bd_caption(const tool_tl *tl, const tool_tl_breakdown *r,
-                                 const gcp__breakdown *b, char *buf, size_t size)
-{
-    snprintf(buf, size, "What RSS was made of: pid %ld (%.60s) at %.2f s, RSS %.1f MiB", r->pid,
-             tool_tl_proc_name(tl, r->pid), r->t - tl->origin, (double)b->sum / GCP__MIB_F);
-    return buf;
-}
 
 /* The main process's last breakdown, if the file has one: -1 when out
  * of memory (the reader checked it: it parses). */
@@ -74,7 +63,7 @@ int tool_plot_render(FILE *fp, const tool_plot *p)
     if (p->bd) {
         char caption[200];
         tool_bd_chart(fp, &p->bd->b, 16, p->bd_top, p->f.width - 32,
-                      tool_plot_bd_caption(p->tl, p->bd_rec, &p->bd->b, caption, sizeof caption));
+                      tool_bd_caption(p->tl, p->bd_rec, &p->bd->b, caption, sizeof caption));
     }
     fputs("</svg>\n", fp);
     return 0;

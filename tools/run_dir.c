@@ -16,13 +16,22 @@
 #include "commands.h"
 #include "run_child.h"
 
-int tool_run_dir_make(tool_run_dir *d, const char *cmd)
+int tool_tmp_dir(char *buf, size_t size, const char *stem)
 {
     const char *tmp = getenv("TMPDIR");
 
+    if ((size_t)snprintf(buf, size, "%s/%s.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp", stem) >=
+        size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return mkdtemp(buf) ? 0 : -1; /* mode 0700 */
+}
+
+int tool_run_dir_make(tool_run_dir *d, const char *cmd)
+{
     memset(d, 0, sizeof *d);
-    snprintf(d->path, sizeof d->path, "%s/gcprof-heap.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
-    if (!mkdtemp(d->path)) { /* mkdtemp: mode 0700 */
+    if (tool_tmp_dir(d->path, sizeof d->path, "gcprof-heap") != 0) {
         tool_say(cmd, "cannot make a private directory for the program's records: %s",
                  strerror(errno));
         d->path[0] = '\0';

@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 
 typedef struct tool_run_dir {
     char path[PATH_MAX]; /* $TMPDIR/gcprof-heap.XXXXXX (else /tmp/...) */
@@ -26,6 +27,10 @@ typedef struct tool_run_dir {
     pthread_cond_t wake;
     int stop;
 } tool_run_dir;
+
+/* A new directory, $TMPDIR/STEM.XXXXXX (else under /tmp), mode 0700, its
+ * name in buf. 0, or -1 (errno). */
+int tool_tmp_dir(char *buf, size_t size, const char *stem);
 
 /* Makes the directory; from then on SIGUSR1 to gcprof is caught as a
  * request (run_child.h). 0, or -1 (said: "gcprof CMD: ..."). */

@@ -109,7 +109,10 @@ void tool_run_report(const tool_run_output *out, const char *program, int follow
     const char *s = out->rss_samples == 1 ? "" : "s";
     unsigned long n = out->rss_samples, gcs = out->collections;
 
-    if (gcs || out->heap_samples)
+    if ((gcs || out->heap_samples) && out->breakdowns)
+        tool_say(out->cmd, "wrote %s (%lu sample%s, %lu collection%s, %lu breakdown%s)", path, n,
+                 s, gcs, gcs == 1 ? "" : "s", out->breakdowns, out->breakdowns == 1 ? "" : "s");
+    else if (gcs || out->heap_samples)
         tool_say(out->cmd, "wrote %s (%lu sample%s, %lu collection%s)", path, n, s, gcs,
                  gcs == 1 ? "" : "s");
     else if (!preload)

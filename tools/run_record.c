@@ -81,8 +81,8 @@ static int starts(const char *line, size_t n, const char *prefix)
     return n >= p && memcmp(line, prefix, p) == 0;
 }
 
-/* Counts for the closing note: the preload sends heap samples and
- * collections only. */
+/* Counts for the closing note: the preload sends heap samples,
+ * collections, images and breakdowns. */
 static void count_line(tool_run_output *out, const char *line, size_t n)
 {
     int dat = out->format == GCP_TL_DAT;
@@ -93,6 +93,8 @@ static void count_line(tool_run_output *out, const char *line, size_t n)
         out->heap_samples++;
     else if (starts(line, n, dat ? "GCPROF_IMAGE " : "{\"type\":\"image\""))
         out->images++;
+    else if (starts(line, n, dat ? "GCPROF_BREAKDOWN " : "{\"type\":\"breakdown\""))
+        out->breakdowns++;
 }
 
 /* Writes the complete lines in lb and keeps the partial one. */

@@ -18,6 +18,7 @@ typedef struct tool_run_output {
     gcp_tl_format format;
     unsigned long rss_samples, heap_samples, collections; /* written so far */
     unsigned long images;   /* process images that recorded their collector */
+    unsigned long breakdowns;
     unsigned long children; /* processes the program started, seen */
     int lost;               /* the collector's channel closed early */
     char *final;            /* the name the file took (malloc'd) */
