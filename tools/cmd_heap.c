@@ -109,8 +109,8 @@ static int check_values(opts *o, const tool_opt *t)
     if (o->output && !o->program)
         return usage_error("%s is where PROGRAM's recording goes: name PROGRAM after --",
                            t[0].given);
-    if (o->show.svg && (o->output ? strcmp(o->output, o->show.svg) == 0
-                                  : tool_out_same(o->recording, o->show.svg)))
+    if (o->show.svg && ((o->output && strcmp(o->output, o->show.svg) == 0) ||
+                        (o->recording && tool_out_same(o->recording, o->show.svg))))
         return usage_error("--svg '%s' is the recording", o->show.svg);
     return -1;
 }
