@@ -110,6 +110,8 @@ static void bar(FILE *fp, const gcp__breakdown *b, double x, double y, double wi
         double w = width * (double)b->row[i] / (double)b->sum;
         if (b->row[i] == 0)
             continue;
+        if (w > x + width - at) /* rows above the total: a damaged record */
+            w = x + width - at;
         fprintf(fp,
                 "<rect class=\"bd-seg bd-%s\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
                 "height=\"%.1f\"><title>",
