@@ -1,8 +1,9 @@
 /*
  * fuzz_args.c - libFuzzer target for the argument parsers of `gcprof run`,
  * `plot`, `peak`, `summary` and `heap` (fuzz_args_run.c, fuzz_args_plot.c,
- * fuzz_args_report.c and fuzz_args_heap.c include the commands' sources). The input's first byte picks the parser; the rest,
- * split at NUL bytes, is argv after the command's name. Properties: the
+ * fuzz_args_report.c and fuzz_args_heap.c include the commands' sources).
+ * The input's first byte picks the parser; the rest, split at NUL bytes,
+ * is argv after the command's name. Properties: the
  * documented results only (run: 0 run, 1 help, -1 error; plot: -1 go on
  * with a FILE, an output and sizes in range, or an exit status), each
  * no crash, leak or undefined behaviour. make fuzz runs it with
@@ -33,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(copy, data + 1, size - 1);
     copy[size - 1] = '\0';
     /* bit 0: run; else bit 3: heap; else bit 1: peak or summary (bit 2), else plot */
-    argv[0] = data[0] & 1   ? "run"
-              : data[0] & 8 ? "heap"
+    argv[0] = data[0] & 1      ? "run"
+              : data[0] & 8    ? "heap"
               : !(data[0] & 2) ? "plot"
               : data[0] & 4    ? "summary"
                                : "peak";

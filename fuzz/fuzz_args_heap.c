@@ -19,11 +19,10 @@ int fuzz_args_heap(int argc, char **argv)
     rc = parse_args(argc, argv, &o);
     if (rc != -1 && rc != TOOL_EXIT_OK && rc != TOOL_EXIT_USAGE && rc != TOOL_EXIT_FAIL)
         __builtin_trap();
-    if (rc == -1 &&
-        (!o.recording == !o.program || (o.program && !o.program[0]) ||
-         o.show.pid < 0 || o.show.pid > 0x7fffffff || (o.pid_arg && o.show.pid == 0) ||
-         (o.output && (!o.program || !*o.output || strcmp(o.output, "-") == 0)) ||
-         (o.show.svg && (!*o.show.svg || strcmp(o.show.svg, "-") == 0))))
+    if (rc == -1 && (!o.recording == !o.program || (o.program && !o.program[0]) || o.show.pid < 0 ||
+                     o.show.pid > 0x7fffffff || (o.pid_arg && o.show.pid == 0) ||
+                     (o.output && (!o.program || !*o.output || strcmp(o.output, "-") == 0)) ||
+                     (o.show.svg && (!*o.show.svg || strcmp(o.show.svg, "-") == 0))))
         __builtin_trap();
     return rc;
 }

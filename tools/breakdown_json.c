@@ -18,7 +18,7 @@
 #define TOP "the object" /* the breakdown, in messages */
 
 typedef struct reader {
-    char *sub;  /* room for a copy of a nested value (as long as the whole) */
+    char *sub; /* room for a copy of a nested value (as long as the whole) */
     char *err;
     size_t errsize;
 } reader;
@@ -65,7 +65,8 @@ static int small(reader *r, const tool_jobj *o, const char *where, const char *k
 {
     if (u64(r, o, where, key, out) < 0)
         return -1;
-    return *out <= max ? 0 : fail(r, "%s: \"%s\" is above %llu", where, key, (unsigned long long)max);
+    return *out <= max ? 0
+                       : fail(r, "%s: \"%s\" is above %llu", where, key, (unsigned long long)max);
 }
 
 static int boolean(reader *r, const tool_jobj *o, const char *where, const char *key, int *out)
@@ -209,12 +210,10 @@ static int top_level(reader *r, char *text, tool_bd *bd)
     /* the verdict's two lines stay two lines, as the library prints them */
     if (tool_json_parse(&top, text, TOOL_JSON_KEEP_NEWLINES) < 0)
         return fail(r, "the object: %s", top.err);
-    if (u64(r, &top, TOP, "rss", &b->sum) ||
-        u64(r, &top, TOP, "vm_rss", &b->vm_rss) ||
+    if (u64(r, &top, TOP, "rss", &b->sum) || u64(r, &top, TOP, "vm_rss", &b->vm_rss) ||
         u64(r, &top, TOP, "shared", &b->map.shared) ||
-        boolean(r, &top, TOP, "by_page", &b->map.by_page) || rows(r, &top, b) ||
-        gc(r, &top, b) || malloc_figures(r, &top, b) || classes(r, &top, bd) ||
-        verdict(r, &top, b))
+        boolean(r, &top, TOP, "by_page", &b->map.by_page) || rows(r, &top, b) || gc(r, &top, b) ||
+        malloc_figures(r, &top, b) || classes(r, &top, bd) || verdict(r, &top, b))
         return -1;
     b->map.total = b->sum;
     return 0;

@@ -10,10 +10,10 @@
 #include "svg.h"
 #include "units.h"
 
-#define BAR_H    28.0 /* px */
-#define ROW_H    18.0 /* a legend row */
-#define LINE_H   16.0 /* a verdict line */
-#define CAPTION  22.0 /* the caption's row, above the bar */
+#define BAR_H    28.0  /* px */
+#define ROW_H    18.0  /* a legend row */
+#define LINE_H   16.0  /* a verdict line */
+#define CAPTION  22.0  /* the caption's row, above the bar */
 #define TWO_COLS 700.0 /* from this width, the legend has two columns */
 
 /* A colour per row, in gcp__row order: the GC heap's rows in the
@@ -59,7 +59,7 @@ static int put_line(FILE *fp, const char *line, double x, double y)
  * chars), drawn from baseline y when fp; returns how many. */
 static int wrap(FILE *fp, const char *text, size_t fit, double x, double y)
 {
-    char buf[sizeof ((gcp__breakdown *)0)->verdict], line[sizeof buf], *save = NULL;
+    char buf[sizeof((gcp__breakdown *)0)->verdict], line[sizeof buf], *save = NULL;
     int n = 0;
 
     snprintf(buf, sizeof buf, "%s", text);
@@ -104,8 +104,8 @@ static void bar(FILE *fp, const gcp__breakdown *b, double x, double y, double wi
     double at = x;
 
     fprintf(fp,
-            "<rect class=\"bd-bar-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
-            x, y, width, BAR_H);
+            "<rect class=\"bd-bar-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n", x,
+            y, width, BAR_H);
     for (int i = 0; i < GCP__ROWS && b->sum; i++) {
         double w = width * (double)b->row[i] / (double)b->sum;
         if (b->row[i] == 0)
@@ -133,12 +133,10 @@ static void legend(FILE *fp, const gcp__breakdown *b, double x, double y, double
         double cx = x + (i % cols) * colw, cy = y + (i / cols) * ROW_H + 12;
         fprintf(fp, "<g class=\"bd-item\" data-row=\"%s\" data-bytes=\"%" PRIu64 "\">\n",
                 gcp__row_name[i], b->row[i]);
-        fprintf(fp,
-                "<rect class=\"bd-%s\" x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\"/>\n",
+        fprintf(fp, "<rect class=\"bd-%s\" x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"10\"/>\n",
                 gcp__row_name[i], cx, cy - 10);
         tool_svg_text(fp, cx + 18, cy, "bd-legend", "start", gcp__row_label[i], fit);
-        snprintf(figures, sizeof figures, "%.1f MiB %5.1f%%", mib(b->row[i]),
-                 share(b, b->row[i]));
+        snprintf(figures, sizeof figures, "%.1f MiB %5.1f%%", mib(b->row[i]), share(b, b->row[i]));
         tool_svg_text(fp, cx + colw - 16, cy, "bd-figures", "end", figures, sizeof figures);
         fputs("</g>\n", fp);
     }

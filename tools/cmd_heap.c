@@ -142,12 +142,9 @@ static int parse_args(int argc, char **argv, opts *o)
     int show_help = 0, n, dashes, r;
     tool_opt table[] = {
         TOOL_OPT_VALUE("--output", 'o', &o->output), /* first: check_values names it */
-        TOOL_OPT_FLAG("--json", 0, &o->show.json),
-        TOOL_OPT_FLAG("--all", 0, &o->show.all),
-        TOOL_OPT_VALUE("--pid", 0, &o->pid_arg),
-        TOOL_OPT_VALUE("--svg", 0, &o->show.svg),
-        TOOL_OPT_STOP("--help", 'h', &show_help),
-        TOOL_OPT_END,
+        TOOL_OPT_FLAG("--json", 0, &o->show.json),   TOOL_OPT_FLAG("--all", 0, &o->show.all),
+        TOOL_OPT_VALUE("--pid", 0, &o->pid_arg),     TOOL_OPT_VALUE("--svg", 0, &o->show.svg),
+        TOOL_OPT_STOP("--help", 'h', &show_help),    TOOL_OPT_END,
     };
     tool_opts how = {"heap", HINT, table, 0, &dashes};
 

@@ -10,10 +10,10 @@
 #include "timeline_read.h"
 
 typedef struct tool_bd_show {
-    int json;        /* one JSON record a line: {"type":"breakdown","t":..,"pid":..,"breakdown":{..}} */
-    int all;         /* every breakdown (of pid, when given), in time order */
-    long pid;        /* 0: the default process (tool_tl_breakdown_pid) */
-    const char *svg; /* the chart of the process's latest breakdown goes here, or NULL */
+    int json;         /* each as the recording's record, one JSON line */
+    int all;          /* every breakdown (of pid, when given), in time order */
+    long pid;         /* 0: the default process (tool_tl_breakdown_pid) */
+    const char *svg;  /* the chart of the process's latest breakdown goes here, or NULL */
     const char *name; /* the recording, in messages */
 } tool_bd_show;
 

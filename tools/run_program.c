@@ -164,9 +164,9 @@ static int run(tool_run_opts *o, tool_run_output *out)
             free((char *)o->heap_profile.output);
         /* no fork or pipe: our failure, not the program's; else as a shell */
         return give_up(out, metrics, &dir,
-                       r < 0             ? TOOL_EXIT_RUN_FAILED
-                       : r == ENOENT     ? TOOL_EXIT_NOT_FOUND
-                                         : TOOL_EXIT_CANNOT_EXEC);
+                       r < 0         ? TOOL_EXIT_RUN_FAILED
+                       : r == ENOENT ? TOOL_EXIT_NOT_FOUND
+                                     : TOOL_EXIT_CANNOT_EXEC);
     }
     char *cmdline = join_args(o->argv);
     gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);

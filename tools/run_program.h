@@ -19,15 +19,15 @@ typedef struct tool_run_opts {
     gcp_tl_format format;
     int format_set; /* format was given (else: by the output's extension) */
     int trace;
-    int follow;    /* -f */
-    int no_live;   /* --no-live */
-    int heap;      /* --heap-profile */
+    int follow;  /* -f */
+    int no_live; /* --no-live */
+    int heap;    /* --heap-profile */
     tool_heap heap_profile;
     const char *heap_output;
     int breakdown;             /* --breakdown: at each process's exit, and on SIGUSR1 */
     tool_metrics_opts metrics; /* addr, file, interval */
     char **argv;               /* the program and its arguments */
-    char *final; /* out: the recording's name (malloc'd), or NULL: none was written */
+    char *final;               /* out: the recording's name (malloc'd), or NULL: none was written */
 } tool_run_opts;
 
 /* JSON lines when the output ends in .jsonl and no format was given. */
