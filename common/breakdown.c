@@ -65,6 +65,24 @@ void gcp__bd_census_add(gcp__bd_census *c, int kind, size_t bytes, uintptr_t add
     c->last_block = block;
 }
 
+int gcp__bd_page_class(uintptr_t addr, void *data)
+{
+    gcp__bd_pages *g = data;
+    void *p = (void *)addr;
+    size_t bytes = 0;
+
+    if (addr < g->free_end)
+        return GCP__PAGE_GC_FREE;
+    if (!g->is_heap(p))
+        return GCP__PAGE_OTHER;
+    if (g->base(p))
+        return GCP__PAGE_GC_USED;
+    (void)g->kind_and_size(p, &bytes); /* a free block's header: its length */
+    if (addr + bytes > g->free_end)
+        g->free_end = addr + bytes;
+    return GCP__PAGE_GC_FREE;
+}
+
 uint64_t gcp__bd_class_free(const gcp__bd_class *c)
 {
     uint64_t room = c->blocks * GCP__BD_BLOCK;
