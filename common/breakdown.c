@@ -20,8 +20,8 @@
 #include "units.h"
 
 const char *const gcp__row_name[GCP__ROWS] = {
-    "gc_live", "gc_fragmentation", "gc_free_mapped", "gc_internal", "malloc",
-    "stacks",  "code",             "file_data",      "file_other",  "anon_other",
+    "gc_live", "gc_fragmentation", "gc_free_mapped", "gc_internal", "malloc", "stacks",
+    "code",    "file_data",        "file_other",     "anon_other",
 };
 
 const char *const gcp__row_label[GCP__ROWS] = {
@@ -212,7 +212,8 @@ static int say_fragmentation(const gcp__breakdown *b, char *s, size_t n)
     uint64_t x = b->row[GCP__ROW_GC_FRAG];
     const gcp__bd_class *w = worst_class(b);
     char kb[32];
-    int k = snprintf(s, n, "%.0f%% of RSS (%.1f MiB) is free slots inside GC blocks that still "
+    int k = snprintf(s, n,
+                     "%.0f%% of RSS (%.1f MiB) is free slots inside GC blocks that still "
                      "hold objects",
                      pct(b, x), mib(x));
 

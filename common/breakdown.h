@@ -94,10 +94,10 @@ void gcp__breakdown_finish(gcp__breakdown *b);
  * header, whose size says how far the block reaches, so pages come in
  * address order. page_class's data: a gcp__bd_pages. */
 typedef struct gcp__bd_pages {
-    int (*is_heap)(const void *);             /* GC_is_heap_ptr */
-    void *(*base)(void *);                    /* GC_base */
+    int (*is_heap)(const void *);                 /* GC_is_heap_ptr */
+    void *(*base)(void *);                        /* GC_base */
     int (*kind_and_size)(const void *, size_t *); /* GC_get_kind_and_size */
-    uintptr_t free_end; /* the free block being walked ends here */
+    uintptr_t free_end;                           /* the free block being walked ends here */
 } gcp__bd_pages;
 int gcp__bd_page_class(uintptr_t addr, void *data);
 

@@ -202,9 +202,7 @@ int gcp_breakdown_write_json(FILE *fp, const gcp_breakdown *bd)
     int rc = gcp__breakdown_json(fp, &bd->b, 0);
     if (rc == 0 && (fputc('\n', fp) == EOF || fflush(fp) != 0))
         rc = -5;
-    return rc < 0
-               ? gcp__fail(GCP_EIO, "gcp_breakdown_write_json: write failed")
-               : 0;
+    return rc < 0 ? gcp__fail(GCP_EIO, "gcp_breakdown_write_json: write failed") : 0;
 }
 
 void gcp_breakdown_free(gcp_breakdown *bd)
