@@ -210,12 +210,16 @@ void preload_breakdown_poll(double now)
 }
 
 /* At exit, before the reader stops: a full collection first when this
- * thread may run one. */
+ * thread may run one. Not when exit was called from a signal handler that
+ * interrupted this thread while it had the world stopped: it holds the
+ * collector's lock, which is not recursive. (Interrupted elsewhere inside
+ * the collector it would hang as well, and so would any atexit handler
+ * that allocates: exit is not async-signal-safe.) */
 void preload_breakdown_at_exit(void)
 {
     int collect;
 
-    if (!enabled || !preload_out || getpid() != preload_owner)
+    if (!enabled || !preload_out || getpid() != preload_owner || preload_stopped_world)
         return;
     collect = !gc.disabled() && (!gc.registered || gc.registered());
     if (collect)
