@@ -20,8 +20,8 @@
 #include "units.h"
 
 const char *const gcp__row_name[GCP__ROWS] = {
-    "gc_live", "gc_fragmentation", "gc_free_mapped", "gc_internal", "malloc",
-    "stacks",  "code",             "file_data",      "file_other",  "anon_other",
+    "gc_live", "gc_fragmentation", "gc_free_mapped", "gc_internal", "malloc", "stacks",
+    "code",    "file_data",        "file_other",     "anon_other",
 };
 
 const char *const gcp__row_label[GCP__ROWS] = {
@@ -63,6 +63,24 @@ void gcp__bd_census_add(gcp__bd_census *c, int kind, size_t bytes, uintptr_t add
     if (block != c->last_block)
         k->blocks++;
     c->last_block = block;
+}
+
+int gcp__bd_page_class(uintptr_t addr, void *data)
+{
+    gcp__bd_pages *g = data;
+    void *p = (void *)addr;
+    size_t bytes = 0;
+
+    if (addr < g->free_end)
+        return GCP__PAGE_GC_FREE;
+    if (!g->is_heap(p))
+        return GCP__PAGE_OTHER;
+    if (g->base(p))
+        return GCP__PAGE_GC_USED;
+    (void)g->kind_and_size(p, &bytes); /* a free block's header: its length */
+    if (addr + bytes > g->free_end)
+        g->free_end = addr + bytes;
+    return GCP__PAGE_GC_FREE;
 }
 
 uint64_t gcp__bd_class_free(const gcp__bd_class *c)
@@ -194,7 +212,8 @@ static int say_fragmentation(const gcp__breakdown *b, char *s, size_t n)
     uint64_t x = b->row[GCP__ROW_GC_FRAG];
     const gcp__bd_class *w = worst_class(b);
     char kb[32];
-    int k = snprintf(s, n, "%.0f%% of RSS (%.1f MiB) is free slots inside GC blocks that still "
+    int k = snprintf(s, n,
+                     "%.0f%% of RSS (%.1f MiB) is free slots inside GC blocks that still "
                      "hold objects",
                      pct(b, x), mib(x));
 

@@ -87,6 +87,20 @@ typedef struct gcp__breakdown {
 void gcp__breakdown_set_classes(gcp__breakdown *b, gcp__bd_census *c);
 void gcp__breakdown_finish(gcp__breakdown *b);
 
+/* Classifying pages for rss_map.c, given the collector's functions (the
+ * library links them, the preload library finds them with dlsym). A page
+ * is the collector's when a block header covers it, used when it lies in
+ * a block holding objects; only the first page of a free block has a
+ * header, whose size says how far the block reaches, so pages come in
+ * address order. page_class's data: a gcp__bd_pages. */
+typedef struct gcp__bd_pages {
+    int (*is_heap)(const void *);                 /* GC_is_heap_ptr */
+    void *(*base)(void *);                        /* GC_base */
+    int (*kind_and_size)(const void *, size_t *); /* GC_get_kind_and_size */
+    uintptr_t free_end;                           /* the free block being walked ends here */
+} gcp__bd_pages;
+int gcp__bd_page_class(uintptr_t addr, void *data);
+
 /* What bdwgc 8.2.2 makes of GC_UNMAP_THRESHOLD (value: getenv's, NULL
  * when unset): collections a free block waits before it is unmapped, 0
  * for never. (No getter exists: GC_unmap_threshold is internal.) */

@@ -39,6 +39,13 @@ static void print_figures(FILE *fp, const gcp__breakdown *b)
             b->gc.gc_no,
             b->gc.collected ? ", run for this breakdown"
                             : "'s marks: objects allocated since count as free slots");
+    if (b->gc.unmap_threshold > 0)
+        fprintf(fp,
+                "free GC blocks: unmapped once free through %d collections "
+                "(GC_UNMAP_THRESHOLD)\n",
+                b->gc.unmap_threshold);
+    else
+        fputs("free GC blocks: never unmapped (GC_UNMAP_THRESHOLD=0)\n", fp);
     if (b->malloc.known)
         fprintf(fp, "malloc: %.1f MiB in use, %.1f MiB free in its arenas (mallinfo2)\n",
                 mib(b->malloc.in_use), mib(b->malloc.free));

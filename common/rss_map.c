@@ -107,8 +107,8 @@ static uint64_t *shape_of(gcp__rss_map *m, const vma *prev, const vma *v, const 
         return &m->brk;
     if (v->kind == V_STACK)
         return &m->stacks;
-    if (prev && prev->end == v->start && is_guard(prev) && pc(prev->start, data) == GCP__PAGE_OTHER &&
-        pc(v->start, data) == GCP__PAGE_OTHER)
+    if (prev && prev->end == v->start && is_guard(prev) &&
+        pc(prev->start, data) == GCP__PAGE_OTHER && pc(v->start, data) == GCP__PAGE_OTHER)
         return &m->stacks;
     if (v->start % ARENA_ALIGN == 0 &&
         (v->end % ARENA_ALIGN == 0 ||

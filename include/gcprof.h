@@ -1488,9 +1488,9 @@ typedef struct gcp_breakdown_summary {
     uint64_t heap_size, heap_free, heap_unmapped; /* bdwgc's figures */
     uint64_t heap_marked;                         /* bytes of marked objects */
     uint64_t malloc_in_use, malloc_free;          /* mallinfo2 */
-    uint64_t gc_no;      /* the collection the GC rows come from */
-    int collected;       /* 1: it was run for this breakdown */
-    int unmap_threshold; /* collections a free block waits (0: never) */
+    uint64_t gc_no;                               /* the collection the GC rows come from */
+    int collected;                                /* 1: it was run for this breakdown */
+    int unmap_threshold;                          /* collections a free block waits (0: never) */
 } gcp_breakdown_summary;
 
 /* Marked objects of one kind and size (0: objects over 2048 bytes, which
@@ -1505,8 +1505,8 @@ typedef struct gcp_breakdown_class {
  * run while GC_disable is in force), then, under the collector's lock,
  * the marked objects by class and the process's maps. Other threads'
  * allocations wait meanwhile: half a full collection's time (68 ms for
- * 5.6 million objects in 344 MiB, make bench). opt may be NULL. Returns 0 with *out set; GCP_EINVAL (NULL out, bad options),
- * GCP_ESTATE (inside the collector's event hook), GCP_EIO (/proc/self/
+ * 5.6 million objects in 344 MiB, make bench). opt may be NULL. Returns 0 with *out set; GCP_EINVAL
+ * (NULL out, bad options), GCP_ESTATE (inside the collector's event hook), GCP_EIO (/proc/self/
  * smaps unreadable), GCP_ENOMEM. Thread-safe. */
 GCP_EXPORT int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out);
 /* Copy the rows into *s, at most size bytes (pass sizeof *s). */

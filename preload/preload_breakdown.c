@@ -61,7 +61,7 @@ static struct {
 } request;
 
 typedef struct taking {
-    uintptr_t free_end; /* the free block being walked ends here */
+    gcp__bd_pages pages;
     int rc;
 } taking;
 
@@ -97,24 +97,6 @@ static void count_object(void *obj, size_t bytes, void *data)
     gcp__bd_census_add(data, gc.kind(obj, NULL), bytes, (uintptr_t)obj);
 }
 
-static int page_class(uintptr_t addr, void *data)
-{
-    taking *t = data;
-    void *p = (void *)addr;
-    size_t bytes = 0;
-
-    if (addr < t->free_end)
-        return GCP__PAGE_GC_FREE;
-    if (!gc.is_heap(p))
-        return GCP__PAGE_OTHER;
-    if (gc.base(p))
-        return GCP__PAGE_GC_USED;
-    (void)gc.kind(p, &bytes); /* a free block's header: its length */
-    if (addr + bytes > t->free_end)
-        t->free_end = addr + bytes;
-    return GCP__PAGE_GC_FREE;
-}
-
 static void *take_locked(void *data)
 {
     preload_mem *m = preload_state;
@@ -129,7 +111,10 @@ static void *take_locked(void *data)
     b->gc.unmapped = g->unmapped_bytes();
     b->gc.obtained = gc.obtained();
     b->gc.gc_no = g->gc_no();
-    t->rc = gcp__rss_map_read(&b->map, page_class, t);
+    t->pages.is_heap = gc.is_heap;
+    t->pages.base = gc.base;
+    t->pages.kind_and_size = gc.kind;
+    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages);
     return NULL;
 }
 
@@ -138,8 +123,9 @@ static int take(int locked, int collected)
 {
     preload_mem *m = preload_state;
     struct mallinfo2 mi = mallinfo2();
-    taking t = {0, 0};
+    taking t;
 
+    memset(&t, 0, sizeof t);
     memset(&m->bd, 0, sizeof m->bd);
     m->bd.malloc.known = 1;
     m->bd.malloc.arena = mi.arena;
@@ -224,12 +210,16 @@ void preload_breakdown_poll(double now)
 }
 
 /* At exit, before the reader stops: a full collection first when this
- * thread may run one. */
+ * thread may run one. Not when exit was called from a signal handler that
+ * interrupted this thread while it had the world stopped: it holds the
+ * collector's lock, which is not recursive. (Interrupted elsewhere inside
+ * the collector it would hang as well, and so would any atexit handler
+ * that allocates: exit is not async-signal-safe.) */
 void preload_breakdown_at_exit(void)
 {
     int collect;
 
-    if (!enabled || !preload_out || getpid() != preload_owner)
+    if (!enabled || !preload_out || getpid() != preload_owner || preload_stopped_world)
         return;
     collect = !gc.disabled() && (!gc.registered || gc.registered());
     if (collect)

@@ -123,7 +123,7 @@ END_TEST
 /* ---- free blocks: what the kernel takes back when they are unmapped -------- */
 
 #define GARBAGE_OBJECTS 192 /* 256 KiB each: 48 MiB */
-static void **garbage; /* all of it live at once: the heap grows */
+static void **garbage;      /* all of it live at once: the heap grows */
 
 static NOINLINE void make_garbage(void)
 {

@@ -25,28 +25,14 @@ programs="$top_srcdir/tests/programs"
 need_built "$gcprof" "$GCPROF_PRELOAD"
 command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the records"
 
-tested=""
-for p in guile ecl w3m inkscape; do
-    if command -v "$p" >/dev/null 2>&1; then
-        tested="$tested $p"
-    elif [ -n "${CI:-}" ]; then
-        fail "$p is missing in CI: scripts/install-deps.sh installs it"
-    else
-        echo "$p not installed: skipping its part"
-    fi
-done
+installed guile ecl w3m inkscape
 [ -n "$tested" ] || skip "none of guile, ecl, w3m, inkscape is installed"
 
 make_tmp
 mkdir "$tmp/cache" "$tmp/home"
-for v in $(env | sed -n 's/^\(GC_[A-Za-z0-9_]*\)=.*/\1/p'); do
-    unset "$v"
-done
-GC_MARKERS=1
-GUILE_AUTO_COMPILE=0
-XDG_CACHE_HOME="$tmp/cache"
+real_program_env "$tmp/cache"
 HOME="$tmp/home" # Inkscape's and w3m's settings: none
-export GC_MARKERS GUILE_AUTO_COMPILE XDG_CACHE_HOME HOME
+export HOME
 
 # Inputs for w3m and Inkscape, the same every run.
 python3 - "$tmp" <<'PY'

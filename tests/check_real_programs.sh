@@ -82,16 +82,7 @@ workload() {
     esac
 }
 
-tested=""
-for p in guile ecl poke; do
-    if command -v "$p" >/dev/null 2>&1; then
-        tested="$tested $p"
-    elif [ -n "${CI:-}" ]; then
-        fail "$p is missing in CI: scripts/install-deps.sh installs it"
-    else
-        echo "$p not installed: skipping its part"
-    fi
-done
+installed guile ecl poke
 if [ -z "$tested" ]; then
     [ "$failures" -ne 0 ] && exit 1
     skip "none of guile, ecl, poke is installed (apt-get install guile-3.0 ecl poke)"
@@ -101,14 +92,7 @@ make_tmp
 trap 'exit 130' INT TERM
 mkdir "$tmp/cache"
 
-# The collector's settings: only ours.
-for v in $(env | sed -n 's/^\(GC_[A-Za-z0-9_]*\)=.*/\1/p'); do
-    unset "$v"
-done
-GC_MARKERS=1
-GUILE_AUTO_COMPILE=0
-XDG_CACHE_HOME="$tmp/cache"
-export GC_MARKERS GUILE_AUTO_COMPILE XDG_CACHE_HOME
+real_program_env "$tmp/cache"
 
 # Part (a) compares the runs unless one of these makes them differ.
 compare=1

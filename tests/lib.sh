@@ -74,6 +74,35 @@ make_tmp() {
     trap 'exit 1' INT TERM
 }
 
+# installed PROGRAM...: $tested gets those on the PATH; each missing one is
+# skipped with a line, or fails in CI (scripts/install-deps.sh installs them).
+installed() {
+    tested=""
+    for p_ in "$@"; do
+        if command -v "$p_" >/dev/null 2>&1; then
+            tested="$tested $p_"
+        elif [ -n "${CI:-}" ]; then
+            fail "$p_ is missing in CI: scripts/install-deps.sh installs it"
+        else
+            echo "$p_ not installed: skipping its part"
+        fi
+    done
+}
+
+# real_program_env CACHE_DIR: the collector's settings only ours (every GC_*
+# of the caller's removed; one marker: with parallel markers bdwgc's own
+# counts are approximate and its collections less repeatable), and Guile
+# interpreting its source afresh (no compiled cache but CACHE_DIR's).
+real_program_env() {
+    for v_ in $(env | sed -n 's/^\(GC_[A-Za-z0-9_]*\)=.*/\1/p'); do
+        unset "$v_"
+    done
+    GC_MARKERS=1
+    GUILE_AUTO_COMPILE=0
+    XDG_CACHE_HOME=$1
+    export GC_MARKERS GUILE_AUTO_COMPILE XDG_CACHE_HOME
+}
+
 # need_built FILE...: each was built, or the test fails at once.
 need_built() {
     while [ $# -gt 0 ]; do

@@ -8,10 +8,7 @@
  * by class, the collector's figures and the maps are all read under the
  * collector's lock: no block changes hands meanwhile.
  *
- * A page is the collector's when a block header covers it. Only the first
- * page of a free block has a header (bdwgc removes the others' when it
- * frees or merges blocks), and its size says how far the block reaches,
- * so pages are classified in address order.
+ * Which pages are the collector's: common/breakdown.c (gcp__bd_page_class).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -33,7 +30,7 @@ struct gcp_breakdown {
 typedef struct taking {
     gcp__breakdown *b;
     gcp__bd_census *census;
-    uintptr_t free_end; /* the free block being walked ends here */
+    gcp__bd_pages pages;
     int rc;
 } taking;
 
@@ -42,24 +39,6 @@ static void GC_CALLBACK count_object(void *obj, size_t bytes, void *data)
     gcp__bd_census *c = data;
 
     gcp__bd_census_add(c, GC_get_kind_and_size(obj, NULL), bytes, (uintptr_t)obj);
-}
-
-static int page_class(uintptr_t addr, void *data)
-{
-    taking *t = data;
-    void *p = (void *)addr;
-    size_t bytes = 0;
-
-    if (addr < t->free_end)
-        return GCP__PAGE_GC_FREE;
-    if (!GC_is_heap_ptr(p))
-        return GCP__PAGE_OTHER;
-    if (GC_base(p))
-        return GCP__PAGE_GC_USED;
-    (void)GC_get_kind_and_size(p, &bytes); /* a free block: its length */
-    if (addr + bytes > t->free_end)
-        t->free_end = addr + bytes;
-    return GCP__PAGE_GC_FREE;
 }
 
 static void *GC_CALLBACK take_locked(void *data)
@@ -73,7 +52,10 @@ static void *GC_CALLBACK take_locked(void *data)
     b->gc.unmapped = GC_get_unmapped_bytes();
     b->gc.obtained = GC_get_obtained_from_os_bytes();
     b->gc.gc_no = GC_get_gc_no();
-    t->rc = gcp__rss_map_read(&b->map, page_class, t);
+    t->pages.is_heap = GC_is_heap_ptr;
+    t->pages.base = GC_base;
+    t->pages.kind_and_size = GC_get_kind_and_size;
+    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages);
     return NULL;
 }
 
@@ -220,9 +202,7 @@ int gcp_breakdown_write_json(FILE *fp, const gcp_breakdown *bd)
     int rc = gcp__breakdown_json(fp, &bd->b, 0);
     if (rc == 0 && (fputc('\n', fp) == EOF || fflush(fp) != 0))
         rc = -5;
-    return rc < 0
-               ? gcp__fail(GCP_EIO, "gcp_breakdown_write_json: write failed")
-               : 0;
+    return rc < 0 ? gcp__fail(GCP_EIO, "gcp_breakdown_write_json: write failed") : 0;
 }
 
 void gcp_breakdown_free(gcp_breakdown *bd)
