@@ -55,9 +55,9 @@ def breakdown(rows, gc, malloc, classes, nclasses, verdict, by_page=True, vm_rss
         for k, s, o, n, bl in classes], "verdict": verdict})
     return b
 
-def gc(heap, free, marked, n, collected):
+def gc(heap, free, marked, n, collected, unmap=6):
     return {"heap_size": heap, "free": free, "unmapped": 3 << 20, "obtained": heap + (5 << 20),
-            "marked": marked, "gc_no": n, "unmap_threshold": 6, "collected": collected}
+            "marked": marked, "gc_no": n, "unmap_threshold": unmap, "collected": collected}
 
 # The program's (pid 4242) breakdowns A at 1.0 s and B at 2.0 s, B written
 # first; its child's (4243) C at 1.5 s.
@@ -72,7 +72,7 @@ A = breakdown([93 << 20, 7 << 20 | 12345, 31 << 20, 2 << 20, 40 << 20, 1 << 20, 
               "31% of RSS (31.0 MiB) is free GC blocks still mapped; bdwgc returns it.\n"
               "The largest row is GC heap: live objects: 52% of RSS (93.0 MiB).")
 B = breakdown([12 << 20, 1 << 20, 0, 1 << 20, 0, 135168, 2 << 20, 40960, 81920, 0],
-              gc(16 << 20, 2 << 20, 12 << 20, 90, False), None,
+              gc(16 << 20, 2 << 20, 12 << 20, 90, False, unmap=0), None,
               [(7, 0, 2, 9000000, 2200), (1, 64, 20, 1280, 1), (0, 16, 5, 80, 1)], 3,
               "No avoidable cause stands out: free GC blocks, free slots and free malloc "
               "memory are 6% of RSS together.\nThe largest row is GC heap: live objects: 73% "
@@ -130,6 +130,10 @@ def check_text(text, b, shown=None):
          "%s MiB in marked objects (collection %d%s)" % (mib(g["heap_size"]), mib(g["free"]),
          mib(g["unmapped"]), mib(g["marked"]), g["gc_no"], ", run for this breakdown"
          if g["collected"] else "'s marks: objects allocated since count as free slots"), "gc")
+    i += 1
+    want(i, "free GC blocks: unmapped once free through %d collections (GC_UNMAP_THRESHOLD)"
+         % g["unmap_threshold"] if g["unmap_threshold"] else
+         "free GC blocks: never unmapped (GC_UNMAP_THRESHOLD=0)", "unmap_threshold")
     i += 1
     if "malloc" in b:
         want(i, "malloc: %s MiB in use, %s MiB free in its arenas (mallinfo2)"
