@@ -13,7 +13,8 @@
  * - a JSON error's "column C" lies within that line;
  * - an accepted input keeps the promises of timeline_read.h: samples,
  *   times in [t_min, t_max], closures that end after they start, text
- *   that is valid UTF-8 without control characters.
+ *   that is valid UTF-8 without control characters, breakdowns whose
+ *   JSON the commands can read back (breakdown_json.h).
  * Crashes, leaks (LSan) and undefined behaviour are caught by the
  * sanitizers. A broken property traps, so libFuzzer saves the input.
  */
@@ -28,6 +29,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "breakdown_json.h"
 #include "timeline_read.h"
 
 #define ERR_SIZE 512
@@ -226,6 +228,14 @@ static void check_accepted(const uint8_t *data, size_t size, const tool_tl *tl)
     for (size_t i = 0; i < tl->nchildren; i++) {
         CHECK(isfinite(tl->children[i].peak_mib) && tl->children[i].peak_mib >= 0);
         check_text(tl->children[i].id);
+    }
+    for (size_t i = 0; i < tl->nbreakdowns; i++) {
+        static tool_bd bd;
+        char err[160];
+        CHECK(in_span(tl, tl->breakdowns[i].t) && tl->breakdowns[i].pid >= 0);
+        check_text(tl->breakdowns[i].json);
+        CHECK(tool_bd_parse(tl->breakdowns[i].json, &bd, err, sizeof err) == 0);
+        CHECK(bd.b.nclasses <= TOOL_BD_MAX_CLASSES && bd.b.nclasses <= bd.nclasses_all);
     }
     CHECK(!tl->has_end || in_span(tl, tl->end_t));
     CHECK(!tl->has_cut_rss || (tl->dropped_last_line && tl->format == GCP_TL_DAT));

@@ -200,7 +200,8 @@ static const char *why_none(const tool_tl *tl)
                "cannot be seen from outside)";
     if (tl->has_status && tl->status.signaled)
         return "it was killed before it could take one at its exit";
-    return "none was taken (the preload library's records stop early?)";
+    return "it did not end with a normal exit (it called _exit, or exec'd), or its records "
+           "stopped early";
 }
 
 static int show_program(opts *o, const char *recording, int code)
