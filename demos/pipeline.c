@@ -82,9 +82,10 @@ static int run_one(const pipeline_opts *o)
         return 2;
     }
     printf("collections=%lu collected_after=%ld points=%ld profiler_gc_s=%.6f "
-           "memory_saved=%.3f stages=%ld failed=%ld objects=%llu\n",
+           "memory_saved=%.3f stages=%ld failed=%ld objects=%llu cgroup_limit=%llu\n",
            (unsigned long)GC_get_gc_no(), t.collected_after, t.point_collections, t.profiler_gc_s,
-           t.memory_saved, t.stages, t.failed, (unsigned long long)t.objects);
+           t.memory_saved, t.stages, t.failed, (unsigned long long)t.objects,
+           (unsigned long long)t.cgroup_limit);
     return t.failed ? 1 : 0;
 }
 
