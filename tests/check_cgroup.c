@@ -20,10 +20,10 @@
 #include "cgroup.h"
 #include "testutil.h"
 
-#define MIB ((uint64_t)1 << 20)
-#define SEC 1000000000ull
-#define V1  "/sys/fs/cgroup/memory"
-#define V2  "/sys/fs/cgroup"
+#define MIB          ((uint64_t)1 << 20)
+#define SEC          1000000000ull
+#define V1           "/sys/fs/cgroup/memory"
+#define V2           "/sys/fs/cgroup"
 #define V1_UNLIMITED "9223372036854771712\n" /* v1's "no limit": 2^63 less a page */
 
 static char root[64];
@@ -310,8 +310,18 @@ START_TEST(test_missing_files)
 END_TEST
 
 static const char *const garbage[] = {
-    "",       "\n",        "lots\n",     "12abc\n",  "-5\n",   " 100\n",
-    "max",    "max\nmax\n", "0x100000\n", "1e9\n",    "100\n\n", "1 2\n",
+    "",
+    "\n",
+    "lots\n",
+    "12abc\n",
+    "-5\n",
+    " 100\n",
+    "max",
+    "max\nmax\n",
+    "0x100000\n",
+    "1e9\n",
+    "100\n\n",
+    "1 2\n",
     "99999999999999999999999\n", /* past 2^64 */
     "0\n",                       /* a limit of 0 holds no process */
     "1152921504606846976\n",     /* 2^60: as good as none */

@@ -52,6 +52,7 @@ own_dir() {
 
 # v2: the memory controller offered to our cgroup, and given to its children.
 v2_parent() {
+    # shellcheck disable=SC2046 # the point and the root: two words
     set -- $(mount_of cgroup2)
     [ $# -eq 2 ] || return 1
     path=$(sed -n 's/^0:://p' /proc/self/cgroup)
@@ -66,6 +67,7 @@ v2_parent() {
 }
 
 v1_parent() {
+    # shellcheck disable=SC2046 # the point and the root: two words
     set -- $(mount_of cgroup memory)
     [ $# -eq 2 ] || return 1
     path=$(awk -F: '("," $2 ",") ~ /,memory,/ { print $3; exit }' /proc/self/cgroup)
@@ -81,7 +83,8 @@ if parent=$(v2_parent); then
 elif parent=$(v1_parent); then
     v=1
 else
-    skip "no memory controller here that this test can make a cgroup under (v2: memory in cgroup.controllers and subtree_control; v1: a writable memory hierarchy)"
+    skip "no memory controller here that this test can make a cgroup under" \
+        "(v2: memory in cgroup.controllers and subtree_control; v1: a writable memory hierarchy)"
 fi
 if [ $v = 2 ]; then
     probe="$parent/gcprof-probe.$$"
@@ -124,8 +127,8 @@ read_field() {
 }
 
 # run LIMIT_BYTES MODE [VAR=VALUE...]: one pipeline run; LIMIT 0: none.
-# Sets status, peak (bytes), hits (times the limit was reached), ooms, seen
-# (the limit the program saw) and what (a line to print).
+# Sets status, peak (bytes), hits (times the limit was reached), ooms and
+# seen (the limit the program saw), and prints them.
 run() {
     limit=$1 mode=$2
     shift 2
@@ -153,15 +156,16 @@ run() {
         peak=$(cat "$cg/memory.max_usage_in_bytes")
         # With memsw's limit set, a charge that fails may count in neither
         # (seen on Linux 6.18): the peak at the limit still tells.
-        hits=$(($(cat "$cg/memory.failcnt") + $(cat "$cg/memory.memsw.failcnt" 2>/dev/null || echo 0)))
+        memsw_hits=$(cat "$cg/memory.memsw.failcnt" 2>/dev/null || echo 0)
+        hits=$(($(cat "$cg/memory.failcnt") + memsw_hits))
         ooms=$(read_field memory.oom_control oom_kill)
     fi
     seen=$(sed -n 's/.*cgroup_limit=\([0-9]*\).*/\1/p' "$tmp/out")
     remove_cg
-    what=$(printf '%-18s %-16s limit %7s MiB: exit %3d, peak %5.1f MiB, reached the limit %d times, OOM kills %d' \
-        "$mode" "${*:-}" "$(if [ "$limit" -gt 0 ]; then awk "BEGIN { printf \"%.1f\", $limit / $MIB }"; else echo none; fi)" \
-        "$status" "$(awk "BEGIN { print $peak / $MIB }")" "$hits" "$ooms")
-    echo "$what"
+    shown=none
+    [ "$limit" -gt 0 ] && shown=$(awk "BEGIN { printf \"%.1f\", $limit / $MIB }")
+    printf '%-18s %-16s limit %5s MiB: exit %3d, peak %5.1f MiB, reached it %d times, OOM %d\n' \
+        "$mode" "${*:-}" "$shown" "$status" "$(awk "BEGIN { print $peak / $MIB }")" "$hits" "$ooms"
 }
 
 # The outcomes, from the cgroup's figures.
@@ -187,7 +191,8 @@ peak_points_off=$peak
 # ---- 2. off and adaptive under a limit between their peaks ----------------------
 
 [ "$peak_off" -ge $((peak_adaptive * 6 / 5)) ] ||
-    die "no limit separates them: off's peak $((peak_off / MIB)) MiB is not 20% over adaptive's $((peak_adaptive / MIB)) MiB"
+    die "no limit separates them: off's peak $((peak_off / MIB)) MiB is not 20% over" \
+        "adaptive's $((peak_adaptive / MIB)) MiB"
 lim=$(((peak_adaptive + peak_off) / 2 / 4096 * 4096))
 run "$lim" off
 check "off under the limit: went past it (killed or held at it)" went_past

@@ -24,7 +24,7 @@ typedef struct gcp__gc_signals {
     uint64_t cgroup_limit;  /* bytes; 0: no limit known */
     uint64_t cgroup_usage;  /* bytes the cgroup uses, every process in it */
     uint64_t cgroup_others; /* of which not this process's RSS */
-    int disabled;           /* GC_disable is in force: nothing can run */
+    int disabled;        /* GC_disable is in force: nothing can run */
 } gcp__gc_signals;
 
 /* Read the signals now. rss and threshold are the caller's (0: none);

@@ -5,10 +5,11 @@
  * (garbage can be at most that), what a collection would cost now (the
  * recent collections' time per MiB of heap, times the heap), how close RSS
  * is to threshold_mb or to what the cgroup's memory limit leaves this
- * process (the limit less what the rest of the cgroup uses), how long ago the last collection was (a cost paid
- * rarely is cheap per second of work), and at a gc point whether the
- * heap has room for what the program allocates until the next one (the
- * most it allocated between recent gc points).
+ * process (the limit less what the rest of the cgroup uses), how long
+ * ago the last collection was (a cost paid rarely is cheap per second of
+ * work), and at a gc point whether the heap has room for what the
+ * program allocates until the next one (the most it allocated between
+ * recent gc points).
  *
  * Room is what keeps the peak down: garbage that fits in free space the
  * heap already has costs no RSS and can wait, while a collection that
