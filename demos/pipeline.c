@@ -9,7 +9,9 @@
  * `run` processes the batches (parse -> transform -> aggregate, each stage
  * a profiled call; pipeline_work.c) under one auto_gc mode and prints one
  * line of figures; adaptive also calls gcp_gc_point after each batch
- * (adaptive-no-points does not). --verbose: each decision on stderr.
+ * (adaptive-no-points does not), and the line ends with the cgroup memory
+ * limit the last one reported (cgroup_limit=, bytes; 0: none known).
+ * --verbose: each decision on stderr.
  * `compare` (the default) runs each variant as a child process, rounds
  * interleaved, and prints a table: wall time (the parent's clock), peak
  * RSS (the kernel's ru_maxrss of the child), collections, the profiler's

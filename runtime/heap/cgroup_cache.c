@@ -60,16 +60,18 @@ void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
 
 /* ---- the process's own --------------------------------------------- */
 
-static gcp__cgroup_cache own = {"", {0, {0}}, 0, 0, 0, 0, {0, 0, 0}};
+static gcp__cgroup_cache own; /* root NULL: the system's */
 static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t own_once = PTHREAD_ONCE_INIT;
 static int own_enabled = 1;
 
-/* A thread of the parent may have held the lock at fork. The child is in
- * its parent's cgroup, so what was found still holds. */
+/* A thread of the parent may have held the lock at fork, halfway through
+ * an update: the child finds its cgroup again at its first reading. */
 static void at_fork_child(void)
 {
     pthread_mutex_init(&own_lock, NULL);
+    own.found = own.read = 0;
+    own.dir.version = 0;
 }
 
 static void own_setup(void)
