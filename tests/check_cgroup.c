@@ -1,138 +1,22 @@
 /*
- * check_cgroup.c - the cgroup reader (runtime/heap/cgroup.c,
- * cgroup_cache.c) on fake trees the test writes: a root directory holding
- * proc/self/cgroup, proc/self/mountinfo and the cgroup files under the
- * mount points those name, for cgroup v1 (the memory controller) and v2.
- * A limit found at an ancestor, the smallest on the way up, "max",
- * missing and garbled files (no limit, never a crash), a mount showing a
- * sub-tree, escaped mount points, and a process that moves: found again
- * within a second, at once when its cgroup goes. White-box.
+ * check_cgroup.c - finding the cgroup whose memory limit binds the
+ * process (runtime/heap/cgroup.c) on fake trees the test writes
+ * (tests/cgroup_tree.c), for cgroup v1 (the memory controller) and v2: a
+ * limit found at an ancestor, the smallest on the way up, use_hierarchy,
+ * "max", a mount showing a sub-tree, escaped mount points and long
+ * mountinfo lines, hybrid hierarchies, and missing and garbled files (no
+ * limit, never a crash). The cache and a process that moves:
+ * check_cgroup_cache. White-box.
  */
-#define _GNU_SOURCE /* nftw's FTW_DEPTH | FTW_PHYS */
 #include <check.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cgroup_tree.h"
 #include "testutil.h"
-
-#define MIB          ((uint64_t)1 << 20)
-#define SEC          1000000000ull
-#define V1           "/sys/fs/cgroup/memory"
-#define V2           "/sys/fs/cgroup"
-#define V1_UNLIMITED "9223372036854771712\n" /* v1's "no limit": 2^63 less a page */
-
-static char root[64];
-
-/* ---- the fake tree ---------------------------------------------------- */
-
-static void mkdirs(const char *path)
-{
-    char buf[1024];
-
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
-
-/* root/rel holds text (its folders made). */
-static void put(const char *rel, const char *text)
-{
-    char path[1024], dir[1024];
-
-    snprintf(path, sizeof path, "%s/%s", root, rel);
-    snprintf(dir, sizeof dir, "%s", path);
-    *strrchr(dir, '/') = '\0';
-    mkdirs(dir);
-    FILE *fp = fopen(path, "w");
-    ck_assert_ptr_nonnull(fp);
-    fputs(text, fp);
-    ck_assert_int_eq(fclose(fp), 0);
-}
-
-static void put_num(const char *dir, const char *file, uint64_t v)
-{
-    char rel[512], text[32];
-
-    snprintf(rel, sizeof rel, "%s/%s", dir, file);
-    snprintf(text, sizeof text, "%llu\n", (unsigned long long)v);
-    put(rel, text);
-}
-
-/* A v1 level: limit (0: v1's unlimited) and usage. */
-static void v1_level(const char *dir, uint64_t limit, uint64_t usage)
-{
-    char rel[512];
-
-    if (limit) {
-        put_num(dir, "memory.limit_in_bytes", limit);
-    } else {
-        snprintf(rel, sizeof rel, "%s/memory.limit_in_bytes", dir);
-        put(rel, V1_UNLIMITED);
-    }
-    put_num(dir, "memory.usage_in_bytes", usage);
-}
-
-/* A v2 level: limit (0: "max") and usage. */
-static void v2_level(const char *dir, uint64_t limit, uint64_t usage)
-{
-    char rel[512];
-
-    if (limit) {
-        put_num(dir, "memory.max", limit);
-    } else {
-        snprintf(rel, sizeof rel, "%s/memory.max", dir);
-        put(rel, "max\n");
-    }
-    put_num(dir, "memory.current", usage);
-}
-
-#define MI_PROC "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
-#define MI_V1   "35 31 0:32 / " V1 " rw,relatime shared:12 - cgroup cgroup rw,memory\n"
-#define MI_CPU  "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu,cpuacct\n"
-#define MI_V2   "30 25 0:26 / " V2 " rw,nosuid,nodev - cgroup2 cgroup2 rw,nsdelegate\n"
-
-static void setup(void)
-{
-    snprintf(root, sizeof root, "/tmp/check_cgroup.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(root));
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void teardown(void)
-{
-    nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* The directory found, relative to root ("" when none). */
-static const char *found(void)
-{
-    static gcp__cgroup_dir d;
-    size_t n = strlen(root);
-
-    if (!gcp__cgroup_find(root, &d)) {
-        ck_assert_int_eq(d.version, 0);
-        return "";
-    }
-    ck_assert_int_eq(strncmp(d.path, root, n), 0);
-    return d.path + n;
-}
 
 /* ---- v1 ---------------------------------------------------------------- */
 
@@ -148,7 +32,7 @@ START_TEST(test_v1_ancestor)
     v1_level(V1 "/a/b", 100 * MIB, 60 * MIB);
     v1_level(V1 "/a/b/c", 0, 40 * MIB);
     ck_assert_str_eq(found(), V1 "/a/b");
-    ck_assert_int_eq(gcp__cgroup_find(root, &d), 1);
+    ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
     ck_assert_int_eq(d.version, 1);
     ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
     ck_assert_uint_eq(limit, 100 * MIB);
@@ -266,13 +150,6 @@ END_TEST
 
 /* ---- no limit known ------------------------------------------------------ */
 
-static void v2_tree(void)
-{
-    put("proc/self/cgroup", "0::/a\n");
-    put("proc/self/mountinfo", MI_V2);
-    v2_level(V2 "/a", 100 * MIB, 10 * MIB);
-}
-
 START_TEST(test_missing_files)
 {
     gcp__cgroup_dir d = {2, ""};
@@ -282,23 +159,23 @@ START_TEST(test_missing_files)
     ck_assert_str_eq(found(), ""); /* nothing at all */
     v2_tree();
     ck_assert_str_eq(found(), V2 "/a");
-    snprintf(path, sizeof path, "%s/proc/self/mountinfo", root);
+    snprintf(path, sizeof path, "%s/proc/self/mountinfo", tree_root);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_str_eq(found(), "");
     v2_tree();
-    snprintf(path, sizeof path, "%s/proc/self/cgroup", root);
+    snprintf(path, sizeof path, "%s/proc/self/cgroup", tree_root);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_str_eq(found(), "");
     v2_tree();
-    snprintf(path, sizeof path, "%s" V2 "/a/memory.max", root);
+    snprintf(path, sizeof path, "%s" V2 "/a/memory.max", tree_root);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_str_eq(found(), "");
     /* A limit without a usage: found, but no reading. */
     v2_tree();
-    snprintf(path, sizeof path, "%s" V2 "/a/memory.current", root);
+    snprintf(path, sizeof path, "%s" V2 "/a/memory.current", tree_root);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_str_eq(found(), V2 "/a");
-    snprintf(d.path, sizeof d.path, "%s" V2 "/a", root);
+    snprintf(d.path, sizeof d.path, "%s" V2 "/a", tree_root);
     ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), -1);
     /* No cgroup mount, or no memory controller on v1's. */
     v2_tree();
@@ -337,7 +214,7 @@ START_TEST(test_garbage_limit)
     put(V2 "/a/memory.current", garbage[_i]);
     gcp__cgroup_dir d;
     uint64_t limit, usage;
-    if (gcp__cgroup_find(root, &d))
+    if (gcp__cgroup_find(tree_root, &d))
         ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage) == 0,
                          strcmp(garbage[_i], "0\n") == 0 ||
                              strcmp(garbage[_i], "1152921504606846976\n") == 0);
@@ -370,125 +247,27 @@ START_TEST(test_garbage_paths)
     ck_assert_str_eq(found(), V2 "/a");
 }
 END_TEST
-
-/* ---- the cache: kept readings, a process that moves -------------------- */
-
-START_TEST(test_cache_keeps_reading)
-{
-    gcp__cgroup_cache c;
-    gcp__cgroup_reading r;
-    const uint64_t t0 = 5 * SEC;
-
-    memset(&c, 0, sizeof c);
-    c.root = root;
-    v2_tree();
-    gcp__cgroup_cached(&c, t0, 4 * MIB, &r);
-    ck_assert_uint_eq(r.limit, 100 * MIB);
-    ck_assert_uint_eq(r.usage, 10 * MIB);
-    ck_assert_uint_eq(r.others, 6 * MIB); /* usage less this process's RSS */
-    v2_level(V2 "/a", 90 * MIB, 20 * MIB);
-    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_KEEP_NS - 1, 5 * MIB, &r);
-    ck_assert_uint_eq(r.usage, 10 * MIB); /* kept */
-    ck_assert_uint_eq(r.others, 6 * MIB);
-    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_KEEP_NS, 5 * MIB, &r);
-    ck_assert_uint_eq(r.limit, 90 * MIB); /* read again: a limit changed in place */
-    ck_assert_uint_eq(r.usage, 20 * MIB);
-    ck_assert_uint_eq(r.others, 15 * MIB);
-    /* RSS above the cgroup's usage (pages charged elsewhere): others 0. */
-    gcp__cgroup_cached(&c, t0 + 2 * GCP__CGROUP_KEEP_NS, 30 * MIB, &r);
-    ck_assert_uint_eq(r.others, 0);
-    ck_assert_uint_eq(r.usage, 20 * MIB);
-}
-END_TEST
-
-START_TEST(test_cache_moved_process)
-{
-    gcp__cgroup_cache c;
-    gcp__cgroup_reading r;
-    const uint64_t t0 = 5 * SEC, step = GCP__CGROUP_KEEP_NS;
-    char path[256];
-
-    memset(&c, 0, sizeof c);
-    c.root = root;
-    put("proc/self/mountinfo", MI_V2);
-    v2_level(V2 "/a", 100 * MIB, 10 * MIB);
-    v2_level(V2 "/b", 50 * MIB, 10 * MIB);
-    put("proc/self/cgroup", "0::/a\n");
-    gcp__cgroup_cached(&c, t0, MIB, &r);
-    ck_assert_uint_eq(r.limit, 100 * MIB);
-    /* Moved to /b: seen within a second, the old cgroup still readable. */
-    put("proc/self/cgroup", "0::/b\n");
-    gcp__cgroup_cached(&c, t0 + step, MIB, &r);
-    ck_assert_uint_eq(r.limit, 100 * MIB);
-    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_REFIND_NS, MIB, &r);
-    ck_assert_uint_eq(r.limit, 50 * MIB);
-    /* Moved back, and /b removed: found again at the next reading. */
-    put("proc/self/cgroup", "0::/a\n");
-    snprintf(path, sizeof path, "%s" V2 "/b/memory.max", root);
-    ck_assert_int_eq(unlink(path), 0);
-    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_REFIND_NS + step, MIB, &r);
-    ck_assert_uint_eq(r.limit, 100 * MIB);
-    /* Moved where there is no limit: none, and found again later. */
-    put("proc/self/cgroup", "0::/c\n");
-    snprintf(path, sizeof path, "%s" V2 "/a/memory.max", root);
-    ck_assert_int_eq(unlink(path), 0);
-    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_REFIND_NS + 2 * step, MIB, &r);
-    ck_assert_uint_eq(r.limit, 0);
-    ck_assert_uint_eq(r.usage, 0);
-    ck_assert_uint_eq(r.others, 0);
-    v2_level(V2 "/c", 70 * MIB, 0);
-    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_REFIND_NS + 3 * step, MIB, &r);
-    ck_assert_uint_eq(r.limit, 0); /* not looked for again yet */
-    gcp__cgroup_cached(&c, t0 + 3 * GCP__CGROUP_REFIND_NS, MIB, &r);
-    ck_assert_uint_eq(r.limit, 70 * MIB);
-}
-END_TEST
-
-/* The real system: whatever it has, a reading, or none. No assumption
- * about this machine's limits; tests/check_cgroup_limit.sh sets one. */
-START_TEST(test_real_system)
-{
-    gcp__cgroup_dir d;
-    gcp__cgroup_reading r;
-    uint64_t limit = 0, usage = 0;
-
-    if (gcp__cgroup_find("", &d)) {
-        ck_assert_int_ge(d.version, 1);
-        ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
-        ck_assert_uint_gt(limit, 0);
-    }
-    gcp__cgroup_now(tu_rss_bytes(), &r);
-    ck_assert(r.limit > 0 || (r.usage == 0 && r.others == 0));
-}
-END_TEST
-
 static Suite *make_cgroup_suite(void)
 {
     Suite *s = suite_create("cgroup");
-    TCase *v1 = tcase_create("v1"), *v2 = tcase_create("v2"), *none = tcase_create("none"),
-          *cache = tcase_create("cache");
+    TCase *v1 = tcase_create("v1"), *v2 = tcase_create("v2"), *none = tcase_create("none");
 
-    tcase_add_checked_fixture(v1, setup, teardown);
+    tcase_add_checked_fixture(v1, tree_setup, tree_teardown);
     tcase_add_test(v1, test_v1_ancestor);
     tcase_add_test(v1, test_v1_use_hierarchy);
     tcase_add_test(v1, test_v1_mount_shows_subtree);
     tcase_add_test(v1, test_mountinfo_escapes_and_long_lines);
     suite_add_tcase(s, v1);
-    tcase_add_checked_fixture(v2, setup, teardown);
+    tcase_add_checked_fixture(v2, tree_setup, tree_teardown);
     tcase_add_test(v2, test_v2_ancestor);
     tcase_add_test(v2, test_v2_namespace_root);
     tcase_add_test(v2, test_hybrid);
     suite_add_tcase(s, v2);
-    tcase_add_checked_fixture(none, setup, teardown);
+    tcase_add_checked_fixture(none, tree_setup, tree_teardown);
     tcase_add_test(none, test_missing_files);
     tcase_add_loop_test(none, test_garbage_limit, 0, TU_ROWS(garbage));
     tcase_add_test(none, test_garbage_paths);
     suite_add_tcase(s, none);
-    tcase_add_checked_fixture(cache, setup, teardown);
-    tcase_add_test(cache, test_cache_keeps_reading);
-    tcase_add_test(cache, test_cache_moved_process);
-    tcase_add_test(cache, test_real_system);
-    suite_add_tcase(s, cache);
     return s;
 }
 
