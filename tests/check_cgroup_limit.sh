@@ -16,7 +16,8 @@
 #     so, when off's is not 20% over adaptive's (no limit would separate
 #     them). Under it off must reach the limit (or be killed), and adaptive
 #     must finish without ever reaching it, having seen it (the pipeline
-#     prints the limit its gc points were told, cgroup_limit=).
+#     prints the limit its gc points were told, cgroup_limit=); with
+#     GCPROF_CGROUP=0 it is told none.
 #  3. Adaptive without gc points decides at its profiles' edges only: under
 #     80% of its own unlimited peak it stays under the limit, and with
 #     GCPROF_CGROUP=0 (the limit not read) it does not.
@@ -199,6 +200,8 @@ check "off under the limit: went past it (killed or held at it)" went_past
 run "$lim" adaptive
 check "adaptive under the limit: stayed under it and finished" stayed_under
 check "adaptive saw the limit ($seen bytes, set $lim)" [ "$seen" = "$lim" ]
+run "$lim" adaptive GCPROF_CGROUP=0
+check "adaptive, GCPROF_CGROUP=0: did not read the limit ($seen bytes)" [ "$seen" = 0 ]
 
 # ---- 3. adaptive without gc points: profiles' edges only ------------------------
 
