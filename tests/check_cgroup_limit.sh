@@ -51,7 +51,40 @@ own_dir() {
     echo "${1%/}$rel"
 }
 
-# v2: the memory controller offered to our cgroup, and given to its children.
+# What the test changes, undone at exit, even on failure: the run's cgroup
+# (its processes, ours, killed first), and on v2 the memory controller it
+# gave to its cgroup's children and the leaf it moved its shell into.
+make_tmp
+cg=""
+gave="" moved=""
+remove_cg() {
+    [ -n "$cg" ] && [ -d "$cg" ] || return 0
+    for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
+    [ -d "$cg" ] && echo "warning: could not remove $cg"
+    cg=""
+}
+give_back() {
+    [ -n "$gave" ] && { echo -memory >"$gave/cgroup.subtree_control"; } 2>/dev/null
+    [ -n "$moved" ] || return 0
+    echo $$ >"$moved/cgroup.procs" && rmdir "$moved/gcprof-self.$$" ||
+        echo "warning: could not move back to $moved and remove $moved/gcprof-self.$$"
+}
+trap 'remove_cg; give_back; rm -rf "$tmp"' EXIT
+
+# only_us DIR: this shell is the only process in cgroup DIR (read without
+# a subshell, which would be a process there too).
+only_us() {
+    while read -r pid; do
+        [ "$pid" = $$ ] || return 1
+    done <"$1/cgroup.procs"
+}
+
+# v2: our cgroup is offered the memory controller, and gives it to its
+# children. A cgroup with processes gives none (v2's no-internal-process
+# rule): when the only one is this shell (the test run alone in a
+# delegated scope: systemd-run --scope -p Delegate=yes), the shell moves to
+# a leaf first. Sets parent.
 v2_parent() {
     # shellcheck disable=SC2046 # the point and the root: two words
     set -- $(mount_of cgroup2)
@@ -61,12 +94,18 @@ v2_parent() {
     dir=$(own_dir "$1" "$2" "$path")
     grep -qw memory "$dir/cgroup.controllers" 2>/dev/null || return 1
     if ! grep -qw memory "$dir/cgroup.subtree_control"; then
-        echo +memory >"$dir/cgroup.subtree_control" 2>/dev/null || return 1
-        echo "$dir" >"$tmp/gave_memory" # taken back at the end
+        if ! { echo +memory >"$dir/cgroup.subtree_control"; } 2>/dev/null; then
+            only_us "$dir" && mkdir "$dir/gcprof-self.$$" || return 1
+            moved=$dir
+            echo $$ >"$dir/gcprof-self.$$/cgroup.procs" || return 1
+            { echo +memory >"$dir/cgroup.subtree_control"; } 2>/dev/null || return 1
+        fi
+        gave=$dir
     fi
-    echo "$dir"
+    parent=$dir
 }
 
+# v1: the memory controller's hierarchy, our cgroup there. Sets parent.
 v1_parent() {
     # shellcheck disable=SC2046 # the point and the root: two words
     set -- $(mount_of cgroup memory)
@@ -75,17 +114,17 @@ v1_parent() {
     [ -n "$path" ] || return 1
     dir=$(own_dir "$1" "$2" "$path")
     [ -w "$dir/cgroup.procs" ] || return 1
-    echo "$dir"
+    parent=$dir
 }
 
-make_tmp
-if parent=$(v2_parent); then
+if v2_parent; then
     v=2
-elif parent=$(v1_parent); then
+elif v1_parent; then
     v=1
 else
     skip "no memory controller here that this test can make a cgroup under" \
-        "(v2: memory in cgroup.controllers and subtree_control; v1: a writable memory hierarchy)"
+        "(v2: memory in cgroup.controllers and subtree_control, or this test alone in a" \
+        "delegated cgroup; v1: a writable memory hierarchy)"
 fi
 if [ $v = 2 ]; then
     probe="$parent/gcprof-probe.$$"
@@ -99,24 +138,7 @@ echo "cgroup v$v, under $parent"
 
 # ---- one run in a fresh cgroup ------------------------------------------------
 
-cg=""
 n=0
-# Remove the run's cgroup, even on failure: its processes (ours) killed first.
-remove_cg() {
-    [ -n "$cg" ] && [ -d "$cg" ] || return 0
-    for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
-    for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
-    [ -d "$cg" ] && echo "warning: could not remove $cg"
-    cg=""
-}
-# ... and the memory controller taken back from our cgroup's children when
-# this test gave it (best effort: another child may use it meanwhile).
-give_back() {
-    [ -f "$tmp/gave_memory" ] || return 0
-    echo -memory >"$(cat "$tmp/gave_memory")/cgroup.subtree_control" 2>/dev/null || true
-}
-trap 'remove_cg; give_back; rm -rf "$tmp"' EXIT
-
 # write FILE VALUE: into the run's cgroup; dies when it must hold and does not.
 write() {
     echo "$2" >"$cg/$1" 2>/dev/null || die "cannot write $2 to $cg/$1"
