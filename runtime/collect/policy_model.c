@@ -190,9 +190,9 @@ static double mib_up(uint64_t bytes)
     return ceil((double)bytes / (double)GCP__MIB * 10) / 10;
 }
 
-/* The RSS to stay under: threshold, or what the cgroup's limit leaves
- * this process when that is lower (*cgroup set). 0 when neither is known
- * (no threshold, no limit, or no RSS to compare). */
+/* The RSS to stay under, in *bound: threshold, or what the cgroup's limit
+ * leaves this process when that is lower (*cgroup set). Returns 0 when
+ * neither is known (no threshold, and no limit or no RSS to compare). */
 static int rss_bound(const gcp__gc_signals *s, uint64_t *bound, int *cgroup)
 {
     uint64_t left = s->cgroup_limit > s->cgroup_others ? s->cgroup_limit - s->cgroup_others : 0;

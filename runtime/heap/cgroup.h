@@ -74,8 +74,9 @@ void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
                         gcp__cgroup_reading *out);
 
 /* The process's reading (its own cache of the system's cgroups, locked;
- * a forked child starts unlocked), or none (all 0) when GCPROF_CGROUP is
- * false. rss: this process's RSS now, bytes. Thread-safe. */
+ * a forked child finds its cgroup again), or none (all 0) when
+ * GCPROF_CGROUP is false (read once, at the first call). rss: this
+ * process's RSS now, bytes. Thread-safe. */
 void gcp__cgroup_now(uint64_t rss, gcp__cgroup_reading *out);
 
 #endif /* GCP_CGROUP_H */
