@@ -40,6 +40,7 @@ static const command commands[] = {
     {"flame", tool_cmd_flame, "draw a heap profile as a flame graph (SVG)"},
     {"diff", tool_cmd_diff, "what grew between two heap profiles, by stack"},
     {"pprof", tool_cmd_pprof, "convert a raw heap dump into a heap profile (pprof)"},
+    {"tune", tool_cmd_tune, "run a program under the collector's settings, say which is best"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

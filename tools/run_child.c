@@ -26,6 +26,7 @@ static int xfsz_ignored; /* SIGXFSZ was ignored when gcprof started */
 static volatile sig_atomic_t stop_asked; /* a signal after the program ended */
 static volatile sig_atomic_t stop_mode;   /* tune: signals stop, not forwarded */
 static volatile sig_atomic_t stop_signal; /* tune: the first signal */
+static volatile sig_atomic_t stop_running; /* tune: it came while the program ran */
 static uint64_t stop_seen_ns;             /* tune: when the running program's stop began */
 
 /* Signals sent to gcprof go on to the program, which decides what they
@@ -40,8 +41,10 @@ static void forward(int sig, siginfo_t *info, void *ctx)
     if (stop_mode) {
         if (!stop_signal)
             stop_signal = sig;
-        if (child_pid > 0)
+        if (child_pid > 0) {
+            stop_running = 1;
             kill(-(pid_t)child_pid, SIGTERM);
+        }
     } else if (child_pid <= 0) {
         stop_asked = 1;
     } else if (info->si_code != SI_KERNEL) {
@@ -377,10 +380,13 @@ int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o)
     c->data_fd = data[0];
     fcntl(c->data_fd, F_SETFL, O_NONBLOCK);
     fcntl(c->data_fd, F_SETPIPE_SZ, 1 << 20); /* slack if we fall behind */
-    child_pid = pid;
     stop_seen_ns = 0;
-    if (stop_mode && stop_signal) /* came before child_pid was set */
+    stop_running = 0;
+    child_pid = pid;
+    if (stop_mode && stop_signal) { /* came before child_pid was set */
+        stop_running = 1;
         kill(-pid, SIGTERM);
+    }
     return 0;
 }
 
@@ -432,6 +438,7 @@ int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss)
     if (r < 0) /* cannot happen for our own child; do not spin */
         *wstatus = 127 << 8;
     c->usage = ru;
+    c->stopped = stop_running;
     *maxrss = (uint64_t)ru.ru_maxrss * 1024u; /* KiB on Linux */
     child_pid = 0;
     return 1;

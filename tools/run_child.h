@@ -36,6 +36,7 @@ typedef struct tool_child {
     sigset_t waiting; /* the signal mask to wait with (SIGCHLD let in) */
     uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC: before the fork; when reaped */
     struct rusage usage;       /* wait4's, once reaped: it and the children it waited for */
+    int stopped; /* once reaped: tool_child_stop_on_signals' stop came while it ran */
 } tool_child;
 
 /* The preload library's real path in buf[PATH_MAX] (GCPROF_PRELOAD, else

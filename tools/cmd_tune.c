@@ -1,0 +1,399 @@
+/*
+ * cmd_tune.c - `gcprof tune`: runs a program under a grid of the
+ * collector's settings (tune_grid.c), round after round, and says which
+ * setting is fastest within a peak RSS, against the defaults. This file
+ * is the command: its options, the rounds, the progress line, a stop by
+ * signal, and where the report goes (doc/tune.md).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "commands.h"
+#include "options.h"
+#include "run_child.h"
+#include "tune.h"
+
+#define MAX_ROUNDS 100
+#define MAX_RSS_MIB 1e9 /* a petabyte: beyond, a typo */
+
+typedef struct tune_opts {
+    size_t rounds;
+    double max_rss; /* MiB; 0: no limit */
+    int full, json, quiet, show_output;
+    const char *output, *plot; /* NULL: standard output; no plot */
+    char **argv;               /* the program and its arguments */
+} tune_opts;
+
+static const char hint[] = "see gcprof tune --help";
+
+static void usage(void)
+{
+    fputs("Usage: gcprof tune [--runs N] [--max-rss MIB] [--grid axes|full] [--json]\n"
+          "                   [--plot FILE.svg] [-o FILE] [--show-output] [--quiet]\n"
+          "                   -- PROGRAM [ARGS...]\n"
+          "\n"
+          "Runs PROGRAM under settings of the collector (bdwgc's environment\n"
+          "variables), round-robin, and prints a row per config: medians and ranges\n"
+          "of wall time, CPU time, peak RSS, time in collections and collections,\n"
+          "the Pareto front of wall time and peak RSS marked; then the fastest config\n"
+          "whose median peak RSS is within --max-rss, with its ratios to the defaults.\n"
+          "\n"
+          "  --runs N          rounds: each runs every config once (default 3; 1 to 100)\n"
+          "  --max-rss MIB     recommend only configs with a median peak RSS at most this\n"
+          "  --grid axes|full  axes (default): the defaults and each setting alone;\n"
+          "                    full: every combination\n"
+          "  --json            the report as JSON, each run's figures too\n"
+          "  --plot FILE.svg   median peak RSS over median wall time, the front joined\n"
+          "  -o, --output FILE write the report to FILE, not standard output\n"
+          "  --show-output     keep PROGRAM's standard output and error (default: /dev/null)\n"
+          "  --quiet           no progress line on stderr\n"
+          "  -h, --help        show this text\n"
+          "\n"
+          "Settings (unset: bdwgc's default):\n",
+          stdout);
+    for (size_t i = 0; i < TOOL_TUNE_AXES; i++) {
+        const tool_tune_axis *a = &tool_tune_axes[i];
+        printf("  %-22s unset (%s)", a->var, a->builtin);
+        for (size_t v = 0; v < 4 && a->values[v]; v++)
+            printf(", %s", a->values[v]);
+        putchar('\n');
+    }
+    printf("\nThe grid: axes %zu configs, full %zu; at most %d runs (configs x rounds).\n",
+           tool_tune_grid_size(0), tool_tune_grid_size(1), TOOL_TUNE_MAX_RUNS);
+    fputs("PROGRAM reads /dev/null; it runs with execvp(3), no shell, in a process group\n"
+          "of its own, with gcprof's preload library (collections and their time, as\n"
+          "gcprof run records them). SIGINT or SIGTERM stops the runs: the program is\n"
+          "ended, and the report covers the rounds complete by then.\n"
+          "\n"
+          "Exit status: 0 report made; 1 every run failed, or gcprof failed (an output\n"
+          "cannot be written); 2 bad arguments; 126 PROGRAM cannot be executed; 127\n"
+          "PROGRAM not found; 128+N when signal N stopped it (130 SIGINT, 143 SIGTERM).\n",
+          stdout);
+}
+
+/* One line, "gcprof tune: <what> (see gcprof tune --help)"; returns 2. */
+__attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    tool_vsay("tune", hint, fmt, ap);
+    va_end(ap);
+    return TOOL_EXIT_USAGE;
+}
+
+static int parse_rounds(const char *opt, const char *s, size_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || *s == '+' || v < 1 || v > MAX_ROUNDS)
+        return bad_usage("bad value for %s: '%s': want a whole number from 1 to %d", opt, s,
+                         MAX_ROUNDS);
+    *out = v;
+    return 0;
+}
+
+static int parse_mib(const char *opt, const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+
+    if (end == s || *end || !isfinite(v) || v <= 0 || v > MAX_RSS_MIB)
+        return bad_usage("bad value for %s: '%s': want MiB, a number above 0", opt, s);
+    *out = v;
+    return 0;
+}
+
+static int check_file(const char *opt, const char *s, int stdout_ok)
+{
+    if (!*s)
+        return bad_usage("empty file name for %s", opt);
+    if (!stdout_ok && strcmp(s, "-") == 0)
+        return bad_usage("bad file name for %s: '-': standard output has the report", opt);
+    return 0;
+}
+
+enum { OPT_RUNS, OPT_MAX_RSS, OPT_GRID, OPT_OUTPUT, OPT_PLOT };
+
+/* The values, once all are in: 0, or 2 (said). */
+static int check_values(const tool_opt *t, const char *runs, const char *max_rss,
+                        const char *grid, tune_opts *o)
+{
+    if (runs && parse_rounds(t[OPT_RUNS].given, runs, &o->rounds))
+        return TOOL_EXIT_USAGE;
+    if (max_rss && parse_mib(t[OPT_MAX_RSS].given, max_rss, &o->max_rss))
+        return TOOL_EXIT_USAGE;
+    if (grid && strcmp(grid, "axes") != 0 && strcmp(grid, "full") != 0)
+        return bad_usage("bad value for --grid: '%s': want axes or full", grid);
+    o->full = grid && strcmp(grid, "full") == 0;
+    if (o->output && check_file(t[OPT_OUTPUT].given, o->output, 1))
+        return TOOL_EXIT_USAGE;
+    if (o->plot && check_file("--plot", o->plot, 0))
+        return TOOL_EXIT_USAGE;
+    if (o->output && o->plot && strcmp(o->output, o->plot) == 0)
+        return bad_usage("%s and --plot name one file: '%s'", t[OPT_OUTPUT].given, o->plot);
+    size_t n = tool_tune_grid_size(o->full);
+    if (n * o->rounds > TOOL_TUNE_MAX_RUNS)
+        return bad_usage("%zu configs x %zu rounds is %zu runs, more than %d: fewer --runs%s", n,
+                         o->rounds, n * o->rounds, TOOL_TUNE_MAX_RUNS,
+                         o->full ? ", or --grid axes" : "");
+    return 0;
+}
+
+/* The options before "--" (the program and its arguments come after it,
+ * untouched): -1 to go on, or the exit status (help shown, an error said). */
+static int parse_args(int argc, char **argv, tune_opts *o)
+{
+    const char *runs = NULL, *max_rss = NULL, *grid = NULL;
+    int help = 0, n, dashes = 1;
+    tool_opt table[] = {
+        [OPT_RUNS] = TOOL_OPT_VALUE("--runs", 0, &runs),
+        [OPT_MAX_RSS] = TOOL_OPT_VALUE("--max-rss", 0, &max_rss),
+        [OPT_GRID] = TOOL_OPT_VALUE("--grid", 0, &grid),
+        [OPT_OUTPUT] = TOOL_OPT_VALUE("--output", 'o', &o->output),
+        [OPT_PLOT] = TOOL_OPT_VALUE("--plot", 0, &o->plot),
+        TOOL_OPT_FLAG("--json", 0, &o->json),
+        TOOL_OPT_FLAG("--show-output", 0, &o->show_output),
+        TOOL_OPT_FLAG("--quiet", 0, &o->quiet),
+        TOOL_OPT_STOP("--help", 'h', &help),
+        TOOL_OPT_END,
+    };
+    tool_opts how = {"tune", hint, table, 0};
+
+    while (dashes < argc && strcmp(argv[dashes], "--") != 0)
+        dashes++;
+    char **program = dashes < argc ? argv + dashes + 1 : NULL;
+    int r = tool_opts_parse(&how, dashes, argv, &n); /* puts NULL at argv[n + 1] */
+    if (r == TOOL_OPTS_STOP) {
+        usage();
+        return tool_stdout_done("tune");
+    }
+    if (r != TOOL_OPTS_OK)
+        return TOOL_EXIT_USAGE;
+    if (n > 0 && !program)
+        return bad_usage("missing '--' before the program '%s'", argv[1]);
+    if (n > 0)
+        return bad_usage("unexpected argument '%s' before '--'", argv[1]);
+    if (!program || !program[0])
+        return bad_usage("no program to run: name it after --");
+    int rc = check_values(table, runs, max_rss, grid, o);
+    o->argv = program;
+    return rc ? rc : -1;
+}
+
+/* The environment's own settings of the grid's variables are not used:
+ * every config sets or unsets each one. */
+static void note_environment(void)
+{
+    for (size_t i = 0; i < TOOL_TUNE_AXES; i++) {
+        const char *v = getenv(tool_tune_axes[i].var);
+        if (v)
+            tool_say("tune", "note: %s=%s from the environment is not used (each config sets it, "
+                             "or unsets it for the default)",
+                     tool_tune_axes[i].var, v);
+    }
+}
+
+/* "run i/N (round r/R): config, elapsed": one line each, or one line
+ * rewritten on a terminal. */
+static void progress(const tune_opts *o, int tty, size_t seq, size_t total, size_t round,
+                     const char *label, double elapsed)
+{
+    if (o->quiet)
+        return;
+    fprintf(stderr, "%sgcprof tune: run %zu/%zu (round %zu/%zu): %s, %.1f s elapsed%s",
+            tty ? "\r" : "", seq, total, round + 1, o->rounds, label, elapsed,
+            tty ? "\033[K" : "\n");
+    fflush(stderr);
+}
+
+static double since(uint64_t start_ns)
+{
+    return (double)(gcp__now_ns() - start_ns) / 1e9;
+}
+
+/* Round after round, each config once a round, each round starting one
+ * config further on (the position in a round is no one config's lot):
+ * until all ran, a signal came, or a run failed for gcprof (its status). */
+static int run_rounds(const tune_opts *o, tool_tune_session *s, tool_tune_result *res,
+                      tool_tune_run *runs)
+{
+    uint64_t start = gcp__now_ns();
+    size_t n = res->nconfigs, total = n * o->rounds, seq = 0;
+    int tty = isatty(STDERR_FILENO), rc = 0;
+
+    for (size_t r = 0; r < o->rounds && !rc; r++)
+        for (size_t k = 0; k < n && !rc && !tool_child_stop_signal(); k++) {
+            size_t c = (k + r) % n;
+            tool_tune_run *run = &runs[r * n + c];
+            run->seq = (int)++seq;
+            progress(o, tty, seq, total, r, res->configs[c].label, since(start));
+            rc = tool_tune_run_one(s, &res->configs[c], run);
+        }
+    if (tty && !o->quiet)
+        fputs("\r\033[K", stderr);
+    res->elapsed = since(start);
+    res->stop_signal = tool_child_stop_signal();
+    return rc;
+}
+
+/* Whether any run ended well; if none did, why the first one failed. */
+static int any_ok(const tool_tune_result *res, const char *program)
+{
+    const tool_tune_run *first = NULL;
+    char why[96];
+
+    for (size_t i = 0; i < res->rounds * res->nconfigs; i++) {
+        if (res->runs[i].state == TOOL_TUNE_OK)
+            return 1;
+        if (res->runs[i].state == TOOL_TUNE_FAILED && (!first || res->runs[i].seq < first->seq))
+            first = &res->runs[i];
+    }
+    if (first)
+        tool_say("tune", "every run of '%s' failed (the first: %s)", program,
+                 tool_tune_status_text(first->wstatus, why, sizeof why));
+    return 0;
+}
+
+/* The report and the plot, into files opened before the runs (an
+ * unwritable place fails before hours of runs) or standard output. */
+typedef struct tune_outputs {
+    tool_out report, plot;
+    int has_report, has_plot;
+} tune_outputs;
+
+static int open_outputs(const tune_opts *o, tune_outputs *out)
+{
+    const char *why;
+
+    memset(out, 0, sizeof *out);
+    if (o->output && strcmp(o->output, "-") != 0) {
+        if ((why = tool_out_open(&out->report, o->output)) != NULL) {
+            tool_say("tune", "cannot write '%s': %s", o->output, why);
+            return -1;
+        }
+        out->has_report = 1;
+    }
+    if (o->plot) {
+        if ((why = tool_out_open(&out->plot, o->plot)) != NULL) {
+            tool_say("tune", "cannot write '%s': %s", o->plot, why);
+            if (out->has_report)
+                tool_out_discard(&out->report);
+            return -1;
+        }
+        out->has_plot = 1;
+    }
+    return 0;
+}
+
+static void discard_outputs(tune_outputs *out)
+{
+    if (out->has_report)
+        tool_out_discard(&out->report);
+    if (out->has_plot)
+        tool_out_discard(&out->plot);
+}
+
+/* Writes and commits both: 0, or TOOL_EXIT_FAIL (said). */
+static int write_outputs(const tune_opts *o, tune_outputs *out, const tool_tune_result *res)
+{
+    FILE *fp = out->has_report ? out->report.fp : stdout;
+    const char *why;
+    int rc = 0;
+
+    if (o->json)
+        tool_tune_print_json(fp, res, o->argv);
+    else
+        tool_tune_print_text(fp, res, o->argv);
+    if (!out->has_report)
+        rc = tool_stdout_done("tune");
+    else if ((why = tool_out_commit(&out->report)) != NULL) {
+        tool_say("tune", "cannot write '%s': %s", o->output, why);
+        rc = TOOL_EXIT_FAIL;
+    }
+    if (!out->has_plot)
+        return rc;
+    int drawn = tool_tune_plot(out->plot.fp, res, o->argv);
+    if (drawn < 0) {
+        tool_say("tune", "no plot: %s", drawn == -1 ? "no config ran to its end" : "out of memory");
+        tool_out_discard(&out->plot);
+        return TOOL_EXIT_FAIL;
+    }
+    if ((why = tool_out_commit(&out->plot)) != NULL) {
+        tool_say("tune", "cannot write '%s': %s", o->plot, why);
+        return TOOL_EXIT_FAIL;
+    }
+    return rc;
+}
+
+/* The runs, the figures, the outputs: the exit status. */
+static int tune(const tune_opts *o, tool_tune_result *res, tune_outputs *out)
+{
+    tool_tune_session s;
+    tool_tune_run *runs = calloc(res->nconfigs * o->rounds, sizeof *runs);
+
+    if (!runs || tool_tune_session_open(&s, o->argv, o->show_output) != 0) {
+        if (!runs)
+            tool_say("tune", "out of memory");
+        free(runs);
+        discard_outputs(out);
+        return TOOL_EXIT_FAIL;
+    }
+    res->runs = runs;
+    int rc = run_rounds(o, &s, res, runs);
+    tool_tune_session_close(&s);
+    if (rc == 0 && tool_tune_stats_make(res) != 0) {
+        tool_say("tune", "out of memory");
+        rc = TOOL_EXIT_FAIL;
+    }
+    if (rc != 0) { /* said: the program cannot run, or gcprof failed */
+        discard_outputs(out);
+    } else {
+        rc = write_outputs(o, out, res);
+        if (res->stop_signal)
+            rc = 128 + res->stop_signal;
+        else if (rc == 0 && !any_ok(res, o->argv[0]))
+            rc = TOOL_EXIT_FAIL;
+    }
+    tool_tune_stats_free(res);
+    free(runs);
+    return rc;
+}
+
+int tool_cmd_tune(int argc, char **argv)
+{
+    tune_opts o = {.rounds = 3};
+    tool_tune_result res = {0};
+    tool_tune_config *configs;
+    tune_outputs out;
+
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    tool_child_stop_on_signals(); /* before any file: out_file.c leaves them to us */
+    note_environment();
+    if (tool_tune_grid_make(o.full, &configs, &res.nconfigs) != 0) {
+        tool_say("tune", "out of memory");
+        return TOOL_EXIT_FAIL;
+    }
+    if (open_outputs(&o, &out) != 0) {
+        free(configs);
+        return TOOL_EXIT_FAIL;
+    }
+    res.configs = configs;
+    res.rounds = o.rounds;
+    res.max_rss = o.max_rss;
+    rc = tune(&o, &res, &out);
+    free(configs);
+    return rc;
+}
