@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "commands.h"
@@ -204,18 +203,6 @@ static void note_environment(void)
     }
 }
 
-/* "run i/N (round r/R): config, elapsed": one line each, or one line
- * rewritten on a terminal. */
-static void progress(const tune_opts *o, int tty, size_t seq, size_t total, size_t round,
-                     const char *label, double elapsed)
-{
-    if (o->quiet)
-        return;
-    fprintf(stderr, "%sgcprof tune: run %zu/%zu (round %zu/%zu): %s, %.1f s elapsed%s",
-            tty ? "\r" : "", seq, total, round + 1, o->rounds, label, elapsed,
-            tty ? "\033[K" : "\n");
-    fflush(stderr);
-}
 
 static double since(uint64_t start_ns)
 {
@@ -230,18 +217,19 @@ static int run_rounds(const tune_opts *o, tool_tune_session *s, tool_tune_result
 {
     uint64_t start = gcp__now_ns();
     size_t n = res->nconfigs, total = n * o->rounds, seq = 0;
-    int tty = isatty(STDERR_FILENO), rc = 0;
+    int rc = 0;
 
     for (size_t r = 0; r < o->rounds && !rc; r++)
         for (size_t k = 0; k < n && !rc && !tool_child_stop_signal(); k++) {
             size_t c = (k + r) % n;
             tool_tune_run *run = &runs[r * n + c];
             run->seq = (int)++seq;
-            progress(o, tty, seq, total, r, res->configs[c].label, since(start));
+            if (!o->quiet)
+                snprintf(s->progress, sizeof s->progress,
+                         "gcprof tune: run %zu/%zu (round %zu/%zu): %s, %.1f s elapsed", seq,
+                         total, r + 1, o->rounds, res->configs[c].label, since(start));
             rc = tool_tune_run_one(s, &res->configs[c], run);
         }
-    if (tty && !o->quiet)
-        fputs("\r\033[K", stderr);
     res->elapsed = since(start);
     res->stop_signal = tool_child_stop_signal();
     return rc;

@@ -72,6 +72,12 @@ typedef struct tool_tune_session {
     char *dir;           /* the temporary directory of the recordings */
     char *path;          /* dir/run.dat */
     int show_output;
+    /* The progress line, shown on stderr while the program runs (once it
+     * started: a program that cannot be started gets its one error line):
+     * on a terminal rewritten in place and cleared after each run, else a
+     * line a run. Empty: none. */
+    char progress[256];
+    int tty;
 } tool_tune_session;
 
 /* The temporary directory (in $TMPDIR, else /tmp) and the preload. 0, or
@@ -93,6 +99,7 @@ typedef struct tool_tune_stat {
 
 typedef struct tool_tune_row {
     size_t ok, failed;   /* runs in the rounds used */
+    size_t stopped;      /* runs there that gcprof tune stopped (a signal) */
     int fail_wstatus;    /* the first failed run's */
     tool_tune_stat wall, cpu, rss, gc_time, gcs;
     int gc_time_unknown; /* some run's collections had no records */

@@ -46,7 +46,7 @@ static const char *runs_cell(char *buf, const tool_tune_row *row)
     else if (row->ok)
         snprintf(buf, CELL, "%zu", row->ok);
     else
-        snprintf(buf, CELL, "not run");
+        snprintf(buf, CELL, row->stopped ? "stopped" : "not run");
     return buf;
 }
 
@@ -92,12 +92,13 @@ static void table(FILE *fp, const tool_tune_result *res)
     }
 }
 
+/* Runs that ran to their end, well or not. */
 static size_t runs_done(const tool_tune_result *res)
 {
     size_t n = 0;
 
     for (size_t i = 0; i < res->rounds * res->nconfigs; i++)
-        n += res->runs[i].state != TOOL_TUNE_NOT_RUN;
+        n += res->runs[i].state == TOOL_TUNE_OK || res->runs[i].state == TOOL_TUNE_FAILED;
     return n;
 }
 
@@ -108,9 +109,9 @@ static void header(FILE *fp, const tool_tune_result *res, char **argv)
     fprintf(fp, "gcprof tune: %s: %zu configs, %zu round%s (%zu runs), %.1f s\n", argv[0],
             res->nconfigs, res->rounds, res->rounds == 1 ? "" : "s", total, res->elapsed);
     if (res->stop_signal)
-        fprintf(fp, "stopped by %s after %zu of %zu runs: %zu complete round%s%s\n",
-                res->stop_signal == 2 ? "SIGINT" : res->stop_signal == 15 ? "SIGTERM" : "a signal",
-                runs_done(res), total, res->complete, res->complete == 1 ? "" : "s",
+        fprintf(fp, "stopped by signal %d (%s) with %zu of %zu runs done: %zu complete round%s%s\n",
+                res->stop_signal, strsignal(res->stop_signal), runs_done(res), total,
+                res->complete, res->complete == 1 ? "" : "s",
                 res->complete ? "" : "; the figures are the first round's runs");
     fprintf(fp, "medians over %zu round%s, (min-max); each round runs every config once\n\n",
             res->used, res->used == 1 ? "" : "s");

@@ -34,6 +34,7 @@ int tool_tune_session_open(tool_tune_session *s, char **argv, int show_output)
     memset(s, 0, sizeof *s);
     s->argv = argv;
     s->show_output = show_output;
+    s->tty = isatty(STDERR_FILENO);
     if (!tmp || !*tmp)
         tmp = "/tmp";
     if (asprintf(&s->dir, "%s/gcprof-tune.XXXXXX", tmp) < 0) {
@@ -117,7 +118,11 @@ int tool_tune_run_one(tool_tune_session *s, const tool_tune_config *c, tool_tune
         rc = tool_child_start_failed("tune", s->argv[0], rc);
         return rc < 0 ? TOOL_EXIT_FAIL : rc;
     }
+    if (s->progress[0])
+        fprintf(stderr, "%s%s%s", s->tty ? "\r" : "", s->progress, s->tty ? "\033[K" : "\n");
     tool_run_record(&child, &out, TUNE_INTERVAL, 0, &res);
+    if (s->progress[0] && s->tty) /* messages from here on get lines of their own */
+        fputs("\r\033[K", stderr);
     int written = tool_run_output_finish(&out, 1, (long)child.pid, &res) == 0;
     free(out.final);
     r->wstatus = res.wstatus;

@@ -79,6 +79,7 @@ static void row_of(const tool_tune_result *res, size_t c, tool_tune_row *row, do
         const tool_tune_run *run = run_at(res, r, c);
         if (run->state == TOOL_TUNE_FAILED && row->failed++ == 0)
             row->fail_wstatus = run->wstatus;
+        row->stopped += run->state == TOOL_TUNE_STOPPED;
         if (run->state != TOOL_TUNE_OK)
             continue;
         wall[row->ok] = run->wall;
