@@ -19,7 +19,7 @@
 #include "run_child.h"
 #include "tune.h"
 
-#define MAX_ROUNDS 100
+#define MAX_ROUNDS  100
 #define MAX_RSS_MIB 1e9 /* a petabyte: beyond, a typo */
 
 typedef struct tune_opts {
@@ -125,8 +125,8 @@ static int check_file(const char *opt, const char *s, int stdout_ok)
 enum { OPT_RUNS, OPT_MAX_RSS, OPT_GRID, OPT_OUTPUT, OPT_PLOT };
 
 /* The values, once all are in: 0, or 2 (said). */
-static int check_values(const tool_opt *t, const char *runs, const char *max_rss,
-                        const char *grid, tune_opts *o)
+static int check_values(const tool_opt *t, const char *runs, const char *max_rss, const char *grid,
+                        tune_opts *o)
 {
     if (runs && parse_rounds(t[OPT_RUNS].given, runs, &o->rounds))
         return TOOL_EXIT_USAGE;
@@ -197,12 +197,12 @@ static void note_environment(void)
     for (size_t i = 0; i < TOOL_TUNE_AXES; i++) {
         const char *v = getenv(tool_tune_axes[i].var);
         if (v)
-            tool_say("tune", "note: %s=%s from the environment is not used (each config sets it, "
-                             "or unsets it for the default)",
+            tool_say("tune",
+                     "note: %s=%s from the environment is not used (each config sets it, "
+                     "or unsets it for the default)",
                      tool_tune_axes[i].var, v);
     }
 }
-
 
 static double since(uint64_t start_ns)
 {
@@ -226,8 +226,8 @@ static int run_rounds(const tune_opts *o, tool_tune_session *s, tool_tune_result
             run->seq = (int)++seq;
             if (!o->quiet)
                 snprintf(s->progress, sizeof s->progress,
-                         "gcprof tune: run %zu/%zu (round %zu/%zu): %s, %.1f s elapsed", seq,
-                         total, r + 1, o->rounds, res->configs[c].label, since(start));
+                         "gcprof tune: run %zu/%zu (round %zu/%zu): %s, %.1f s elapsed", seq, total,
+                         r + 1, o->rounds, res->configs[c].label, since(start));
             rc = tool_tune_run_one(s, &res->configs[c], run);
         }
     res->elapsed = since(start);

@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char style[] =
-    TOOL_SVG_BASE_STYLE
+static const char style[] = TOOL_SVG_BASE_STYLE
     ".warn{fill:#b3261e;font-weight:600}\n"
     ".legend{font-size:12px;fill:#333}\n"
     ".rss{fill:none;stroke:#1f6fb4;stroke-width:1.7;stroke-linejoin:round}\n"
@@ -237,12 +236,10 @@ static void x_axis(FILE *fp, const tool_frame *f, const char *title)
     }
     fprintf(fp, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", f->left,
             f->axis_y, f->right, f->axis_y);
-    tool_svg_text(fp, (f->left + f->right) / 2, f->axis_y + 36, "axis-title", "middle", title,
-                  60);
+    tool_svg_text(fp, (f->left + f->right) / 2, f->axis_y + 36, "axis-title", "middle", title, 60);
 }
 
-void tool_plot_axes_titled(FILE *fp, const tool_frame *f, const char *x_title,
-                           const char *y_title)
+void tool_plot_axes_titled(FILE *fp, const tool_frame *f, const char *x_title, const char *y_title)
 {
     x_axis(fp, f, x_title);
     y_axis(fp, f, y_title);

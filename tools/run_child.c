@@ -24,10 +24,11 @@
 static volatile sig_atomic_t child_pid;
 static int xfsz_ignored; /* SIGXFSZ was ignored when gcprof started */
 static volatile sig_atomic_t stop_asked; /* a signal after the program ended */
-static volatile sig_atomic_t stop_mode;   /* tune: signals stop, not forwarded */
-static volatile sig_atomic_t stop_signal; /* tune: the first signal */
-static volatile sig_atomic_t stop_running; /* tune: it came while the program ran */
-static uint64_t stop_seen_ns;             /* tune: when the running program's stop began */
+/* gcprof tune's (tool_child_stop_on_signals) */
+static volatile sig_atomic_t stop_mode;    /* signals stop, not forwarded */
+static volatile sig_atomic_t stop_signal;  /* the first signal */
+static volatile sig_atomic_t stop_running; /* it came while the program ran */
+static uint64_t stop_seen_ns;              /* when the running program's stop began */
 
 /* Signals sent to gcprof go on to the program, which decides what they
  * mean; gcprof writes the file when it ends. A terminal's ^C already

@@ -13,12 +13,12 @@
 #include <sys/types.h>
 
 typedef struct tool_child_opts {
-    const char *preload; /* the preload library, or NULL for RSS only */
-    const char *format;  /* "dat" or "jsonl" */
-    double interval;     /* seconds */
-    int trace;           /* --trace */
-    int follow;          /* -f: children record too */
-    int live;            /* measure live bytes after each collection */
+    const char *preload;    /* the preload library, or NULL for RSS only */
+    const char *format;     /* "dat" or "jsonl" */
+    double interval;        /* seconds */
+    int trace;              /* --trace */
+    int follow;             /* -f: children record too */
+    int live;               /* measure live bytes after each collection */
     const char *trace_file; /* where trace lines go (GCPROF_TRACE_FILE), or NULL: stderr */
     uint64_t heap_rate;     /* --heap-profile: mean bytes between samples; 0: off */
     const char *heap_dir;   /* where the preload writes its heap dumps */
@@ -32,11 +32,11 @@ typedef struct tool_child_opts {
 
 typedef struct tool_child {
     pid_t pid;
-    int data_fd;      /* read end of the preload's pipe, non-blocking */
-    sigset_t waiting; /* the signal mask to wait with (SIGCHLD let in) */
+    int data_fd;               /* read end of the preload's pipe, non-blocking */
+    sigset_t waiting;          /* the signal mask to wait with (SIGCHLD let in) */
     uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC: before the fork; when reaped */
     struct rusage usage;       /* wait4's, once reaped: it and the children it waited for */
-    int stopped; /* once reaped: tool_child_stop_on_signals' stop came while it ran */
+    int stopped;               /* once reaped: stopped by tool_child_stop_on_signals' stop */
 } tool_child;
 
 /* The preload library's real path in buf[PATH_MAX] (GCPROF_PRELOAD, else

@@ -25,8 +25,7 @@ static void write_failed(tool_out *o, int err)
 
 /* The temporary file, created now so that an unwritable place fails
  * before the program runs. */
-int tool_run_output_open(tool_run_output *out, const char *cmd, const char *path,
-                         gcp_tl_format f)
+int tool_run_output_open(tool_run_output *out, const char *cmd, const char *path, gcp_tl_format f)
 {
     memset(out, 0, sizeof *out);
     out->cmd = cmd;

@@ -13,7 +13,7 @@
 #include "timeline.h"
 
 typedef struct tool_run_output {
-    tool_out file; /* written to file.fp until the program ends; the first member */
+    tool_out file;   /* written to file.fp until the program ends; the first member */
     const char *cmd; /* "run" or "tune", for messages */
     gcp_tl_format format;
     unsigned long rss_samples, heap_samples, collections; /* written so far */

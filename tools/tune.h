@@ -54,23 +54,23 @@ enum {
 
 typedef struct tool_tune_run {
     int state;
-    int seq;        /* 1-based: the order the runs ran in */
-    int wstatus;    /* wait4's */
-    double wall;    /* s, monotonic: fork to exit */
-    double cpu;     /* s: user + system, of it and the children it waited for */
-    double rss;     /* MiB: the kernel's peak (ru_maxrss) */
-    int has_gcs;    /* the preload recorded its collector (dynamically linked libgc) */
-    uint64_t gcs;   /* collections: the collector's own count (GC_get_gc_no) */
-    int has_gc_time;/* every collection has its record (incremental ones send none) */
-    double gc_time; /* s: the collections' times added up, start to end */
+    int seq;         /* 1-based: the order the runs ran in */
+    int wstatus;     /* wait4's */
+    double wall;     /* s, monotonic: fork to exit */
+    double cpu;      /* s: user + system, of it and the children it waited for */
+    double rss;      /* MiB: the kernel's peak (ru_maxrss) */
+    int has_gcs;     /* the preload recorded its collector (dynamically linked libgc) */
+    uint64_t gcs;    /* collections: the collector's own count (GC_get_gc_no) */
+    int has_gc_time; /* every collection has its record (incremental ones send none) */
+    double gc_time;  /* s: the collections' times added up, start to end */
 } tool_tune_run;
 
 typedef struct tool_tune_session {
     char **argv;
     const char *preload; /* NULL: no collector figures */
     char preload_buf[4096];
-    char *dir;           /* the temporary directory of the recordings */
-    char *path;          /* dir/run.dat */
+    char *dir;  /* the temporary directory of the recordings */
+    char *path; /* dir/run.dat */
     int show_output;
     /* The progress line, shown on stderr while the program runs (once it
      * started: a program that cannot be started gets its one error line):
@@ -98,9 +98,9 @@ typedef struct tool_tune_stat {
 } tool_tune_stat;
 
 typedef struct tool_tune_row {
-    size_t ok, failed;   /* runs in the rounds used */
-    size_t stopped;      /* runs there that gcprof tune stopped (a signal) */
-    int fail_wstatus;    /* the first failed run's */
+    size_t ok, failed; /* runs in the rounds used */
+    size_t stopped;    /* runs there that gcprof tune stopped (a signal) */
+    int fail_wstatus;  /* the first failed run's */
     tool_tune_stat wall, cpu, rss, gc_time, gcs;
     int gc_time_unknown; /* some run's collections had no records */
     int eligible;        /* runs, none failed: may be on the front, recommended */

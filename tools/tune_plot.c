@@ -16,8 +16,7 @@
 #define WIDTH  960.0
 #define HEIGHT 620.0
 
-static const char style[] =
-    TOOL_SVG_BASE_STYLE
+static const char style[] = TOOL_SVG_BASE_STYLE
     ".whisker{stroke:#9bb7d4;stroke-width:1.2}\n"
     ".dot{fill:#1f6fb4;fill-opacity:.55}\n"
     ".dot-front{fill:#1f6fb4}\n"
@@ -86,8 +85,7 @@ static void front_line(FILE *fp, const tool_tune_result *res, const tool_frame *
         if (next < 0)
             break;
         last = res->rows[next].wall.med;
-        fprintf(fp, "%s%.1f,%.1f", sep, tool_px_x(f, last),
-                tool_px_y(f, res->rows[next].rss.med));
+        fprintf(fp, "%s%.1f,%.1f", sep, tool_px_x(f, last), tool_px_y(f, res->rows[next].rss.med));
         sep = " ";
     }
     fputs("\"/>\n", fp);

@@ -28,8 +28,7 @@ static const char *cell(char *buf, const tool_tune_stat *s, int decimals)
     if (s->n == 0)
         snprintf(buf, CELL, "-");
     else
-        snprintf(buf, CELL, "%.*f (%.*f-%.*f)", decimals, s->med, decimals, s->lo, decimals,
-                 s->hi);
+        snprintf(buf, CELL, "%.*f (%.*f-%.*f)", decimals, s->med, decimals, s->lo, decimals, s->hi);
     return buf;
 }
 
@@ -62,8 +61,8 @@ static void cells(const tool_tune_row *row, char c[NCOLS][CELL])
     count_cell(c[COL_GCS], &row->gcs);
 }
 
-static const char *const titles[NCOLS] = {"runs", "wall s", "CPU s", "peak RSS MiB", "GC s",
-                                          "collections"};
+static const char *const titles[NCOLS] = {"runs",         "wall s", "CPU s",
+                                          "peak RSS MiB", "GC s",   "collections"};
 
 static void table(FILE *fp, const tool_tune_result *res)
 {
@@ -110,8 +109,8 @@ static void header(FILE *fp, const tool_tune_result *res, char **argv)
             res->nconfigs, res->rounds, res->rounds == 1 ? "" : "s", total, res->elapsed);
     if (res->stop_signal)
         fprintf(fp, "stopped by signal %d (%s) with %zu of %zu runs done: %zu complete round%s%s\n",
-                res->stop_signal, strsignal(res->stop_signal), runs_done(res), total,
-                res->complete, res->complete == 1 ? "" : "s",
+                res->stop_signal, strsignal(res->stop_signal), runs_done(res), total, res->complete,
+                res->complete == 1 ? "" : "s",
                 res->complete ? "" : "; the figures are the first round's runs");
     fprintf(fp, "medians over %zu round%s, (min-max); each round runs every config once\n\n",
             res->used, res->used == 1 ? "" : "s");
@@ -139,8 +138,9 @@ static void notes(FILE *fp, const tool_tune_result *res, const char *program)
               "  their time is not measured; collections is the collector's own count\n",
               fp);
     if (!any_gcs && res->used)
-        fprintf(fp, "GC s, collections '-': no collector records from %s (no dynamically\n"
-                    "  linked libgc, or no preload library)\n",
+        fprintf(fp,
+                "GC s, collections '-': no collector records from %s (no dynamically\n"
+                "  linked libgc, or no preload library)\n",
                 program);
 }
 
@@ -181,8 +181,9 @@ static void recommendation(FILE *fp, const tool_tune_result *res, char **argv)
     else
         fprintf(fp, "recommended: %s\n", c->assign);
     if (res->max_rss > 0)
-        fprintf(fp, "  the fastest by median wall time of the configs whose median peak RSS\n"
-                    "  is at most %.1f MiB\n",
+        fprintf(fp,
+                "  the fastest by median wall time of the configs whose median peak RSS\n"
+                "  is at most %.1f MiB\n",
                 res->max_rss);
     else
         fputs("  the fastest by median wall time\n", fp);
@@ -195,8 +196,7 @@ static void recommendation(FILE *fp, const tool_tune_result *res, char **argv)
     ratio_line(fp, "peak RSS", &row->vs[TOOL_TUNE_RSS]);
     const tool_tune_stat *w = &row->vs[TOOL_TUNE_WALL];
     if (w->n && w->lo <= 1 && w->hi >= 1)
-        fputs("  the wall time ratio's range takes in 1: no faster beyond the rounds' noise\n",
-              fp);
+        fputs("  the wall time ratio's range takes in 1: no faster beyond the rounds' noise\n", fp);
     fprintf(fp, "  run as: %s %s%s\n", c->assign, argv[0], argv[1] ? " ..." : "");
 }
 

@@ -152,8 +152,8 @@ int tool_tune_stats_make(tool_tune_result *res)
 
     res->complete = complete_rounds(res);
     for (size_t c = 0; c < res->nconfigs && res->rounds > 0; c++)
-        any += run_at(res, 0, c)->state == TOOL_TUNE_OK || run_at(res, 0, c)->state ==
-                                                              TOOL_TUNE_FAILED;
+        any += run_at(res, 0, c)->state == TOOL_TUNE_OK ||
+               run_at(res, 0, c)->state == TOOL_TUNE_FAILED;
     /* no round complete: the first one's runs, for what they show */
     res->used = res->complete ? res->complete : any ? 1 : 0;
     res->rows = calloc(res->nconfigs ? res->nconfigs : 1, sizeof *res->rows);
