@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,15 +77,7 @@ static void usage(void)
 }
 
 /* One line, "gcprof tune: <what> (see gcprof tune --help)"; returns 2. */
-__attribute__((format(printf, 1, 2))) static int bad_usage(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    tool_vsay("tune", hint, fmt, ap);
-    va_end(ap);
-    return TOOL_EXIT_USAGE;
-}
+#define bad_usage(...) tool_usage_error("tune", hint, __VA_ARGS__)
 
 static int parse_rounds(const char *opt, const char *s, size_t *out)
 {

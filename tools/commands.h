@@ -48,6 +48,10 @@ void tool_say(const char *cmd, const char *fmt, ...) __attribute__((format(print
 void tool_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/* The same with HINT, returning TOOL_EXIT_USAGE: a bad argument. */
+int tool_usage_error(const char *cmd, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Flushes standard output: 0, or TOOL_EXIT_FAIL after saying why. */
 int tool_stdout_done(const char *cmd);
 
