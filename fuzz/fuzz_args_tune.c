@@ -21,7 +21,7 @@ int fuzz_args_tune(int argc, char **argv)
      * a limit above 0, outputs that are files and not one file */
     if (!(o.argv && o.argv[0] && o.argv > argv && o.argv < argv + argc))
         __builtin_trap();
-    if (o.rounds < 1 || o.rounds > MAX_ROUNDS ||
+    if (o.rounds < 1 || o.rounds > MAX_ROUNDS || o.warmup > MAX_WARMUP ||
         tool_tune_grid_size(o.full) * o.rounds > TOOL_TUNE_MAX_RUNS)
         __builtin_trap();
     if (o.max_rss < 0 || o.max_rss > MAX_RSS_MIB || (o.output && !*o.output) ||

@@ -104,23 +104,25 @@ rc=$?
 [ $rc -eq 0 ] || die "tune: status $rc: $(tail -n 3 "$tmp/progress")"
 no_leftovers "tune"
 check "progress: a line a run, 22 runs" [ "$(count '^gcprof tune: run [0-9]*/22 ' "$tmp/progress")" -eq 22 ]
+check "progress: the warm-up run first" [ "$(head -n 1 "$tmp/progress" | cut -c1-40)" = "gcprof tune: warm-up 1/1 (not counted): " ]
 check "the plot is an SVG that parses" python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$tmp/tune.svg"
 
 python3 - "$tmp/tune.json" "$tmp/prog.out" "$limit" <<'EOF' || fail "tune's figures (above)"
 import json, sys
 d = json.load(open(sys.argv[1]))
 limit = float(sys.argv[3])
-printed = [int(l.split()[1]) for l in open(sys.argv[2]) if l.startswith("gc_no ")]
+# the warm-up run's count first: not in the figures
+printed = [int(l.split()[1]) for l in open(sys.argv[2]) if l.startswith("gc_no ")][1:]
 bad = []
 def check(ok, what):
     if not ok:
         bad.append(what)
 confs = d["configs"]
 check(len(confs) == 11 and confs[0]["label"] == "default", "11 configs, the defaults first")
-check(d["rounds"] == 2 and d["complete_rounds"] == 2, "2 rounds, complete")
+check(d["rounds"] == 2 and d["complete_rounds"] == 2 and d["warmup"] == 1, "2 rounds, complete")
 runs = sorted((r["seq"], c["id"], r) for c in confs for r in c["runs"])
 check([s for s, _, _ in runs] == list(range(1, 23)), "runs numbered 1 to 22")
-check(len(printed) == 22, "the program printed 22 counts: %d" % len(printed))
+check(len(printed) == 22, "the program printed 22 counts after the warm-up's: %d" % len(printed))
 for (seq, cid, r), n in zip(runs, printed):
     check(r["status"] == "ok", "run %d: %s" % (seq, r["status"]))
     # the collector's own count, from the preload's records, equals the
@@ -184,34 +186,33 @@ grep -q "^  the lowest is ${lowest#* } (.*) at ${lowest%% *} MiB" "$tmp/text" ||
 no_leftovers "--max-rss 1"
 
 # ---- stopped by a signal after the first run --------------------------------------
-# The first run ends at once; the second starts a grandchild that ignores
-# SIGTERM, notes the pids and waits.
+# The warm-up and the first run end at once; the second starts a
+# grandchild that ignores SIGTERM, notes the pids and waits.
 cat >"$tmp/sleeper.sh" <<'EOF'
 echo $$ >>"$1/pids"
-if [ -e "$1/first" ]; then
+if [ "$(wc -l <"$1/pids")" -ge 3 ]; then
     (trap '' TERM; exec sleep 60) &
     echo $! >>"$1/pids"
     wait
 fi
-: >"$1/first"
 EOF
 cat >"$tmp/stop.py" <<'EOF'
 import os, signal, subprocess, sys, time
 tmp, gcprof, sig = sys.argv[1], sys.argv[2], getattr(signal, sys.argv[3])
-for f in ("pids", "first"):
-    if os.path.exists(os.path.join(tmp, f)):
-        os.unlink(os.path.join(tmp, f))
+if os.path.exists(os.path.join(tmp, "pids")):
+    os.unlink(os.path.join(tmp, "pids"))
 with open(os.path.join(tmp, "stop.out"), "w") as out, open(os.path.join(tmp, "stop.err"), "w") as err:
     # SIGINT as a terminal's ^C would find it: not ignored, whatever we inherited
     p = subprocess.Popen([gcprof, "tune", "--runs", "2", "--", "/bin/sh",
                           os.path.join(tmp, "sleeper.sh"), tmp], stdout=out, stderr=err,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # the progress line of run 2 (run 1 has ended), and its two pids noted
+    # (after the warm-up's and run 1's)
     deadline = time.time() + 60
     while time.time() < deadline:
         done = "run 2/" in open(os.path.join(tmp, "stop.err")).read()
         pids = open(os.path.join(tmp, "pids")).read().split() if os.path.exists(os.path.join(tmp, "pids")) else []
-        if done and len(pids) >= 3:
+        if done and len(pids) >= 4:
             break
         time.sleep(0.02)
     p.send_signal(sig)
@@ -288,6 +289,7 @@ expect() { # expect STATUS KEY ARGS...
 }
 expect 2 "bad value for --runs: '0'" --runs 0 -- "$prog"
 expect 2 "bad value for --runs: '101'" --runs 101 -- "$prog"
+expect 2 "bad value for --warmup: '11'" --warmup 11 -- "$prog"
 expect 2 "bad value for --max-rss: 'x'" --max-rss x -- "$prog"
 expect 2 "bad value for --max-rss: '-5'" --max-rss -5 -- "$prog"
 expect 2 "missing '--' before the program '$prog'" "$prog"

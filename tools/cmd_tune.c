@@ -19,10 +19,11 @@
 #include "tune.h"
 
 #define MAX_ROUNDS  100
+#define MAX_WARMUP  10
 #define MAX_RSS_MIB 1e9 /* a petabyte: beyond, a typo */
 
 typedef struct tune_opts {
-    size_t rounds;
+    size_t rounds, warmup;
     double max_rss; /* MiB; 0: no limit */
     int full, json, quiet, show_output;
     const char *output, *plot; /* NULL: standard output; no plot */
@@ -34,7 +35,8 @@ static const char hint[] = "see gcprof tune --help";
 static void usage(void)
 {
     fputs("Usage: gcprof tune [--runs N] [--max-rss MIB] [--grid axes|full] [--json]\n"
-          "                   [--plot FILE.svg] [-o FILE] [--show-output] [--quiet]\n"
+          "                   [--plot FILE.svg] [-o FILE] [--warmup N] [--show-output]\n"
+          "                   [--quiet]\n"
           "                   -- PROGRAM [ARGS...]\n"
           "\n"
           "Runs PROGRAM under settings of the collector (bdwgc's environment\n"
@@ -50,6 +52,8 @@ static void usage(void)
           "  --json            the report as JSON, each run's figures too\n"
           "  --plot FILE.svg   median peak RSS over median wall time, the front joined\n"
           "  -o, --output FILE write the report to FILE, not standard output\n"
+          "  --warmup N        runs of the defaults first, not counted: caches warm for\n"
+          "                    every config alike (default 1; 0 to 10)\n"
           "  --show-output     keep PROGRAM's standard output and error (default: /dev/null)\n"
           "  --quiet           no progress line on stderr\n"
           "  -h, --help        show this text\n"
@@ -79,16 +83,17 @@ static void usage(void)
 /* One line, "gcprof tune: <what> (see gcprof tune --help)"; returns 2. */
 #define bad_usage(...) tool_usage_error("tune", hint, __VA_ARGS__)
 
-static int parse_rounds(const char *opt, const char *s, size_t *out)
+static int parse_count(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+                       size_t *out)
 {
     char *end;
     unsigned long v;
 
     errno = 0;
     v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || *s == '+' || v < 1 || v > MAX_ROUNDS)
-        return bad_usage("bad value for %s: '%s': want a whole number from 1 to %d", opt, s,
-                         MAX_ROUNDS);
+    if (errno || end == s || *end || *s == '-' || *s == '+' || v < lo || v > hi)
+        return bad_usage("bad value for %s: '%s': want a whole number from %lu to %lu", opt, s, lo,
+                         hi);
     *out = v;
     return 0;
 }
@@ -113,13 +118,17 @@ static int check_file(const char *opt, const char *s, int stdout_ok)
     return 0;
 }
 
-enum { OPT_RUNS, OPT_MAX_RSS, OPT_GRID, OPT_OUTPUT, OPT_PLOT };
+enum { OPT_RUNS, OPT_MAX_RSS, OPT_GRID, OPT_OUTPUT, OPT_PLOT, OPT_WARMUP };
 
-/* The values, once all are in: 0, or 2 (said). */
-static int check_values(const tool_opt *t, const char *runs, const char *max_rss, const char *grid,
-                        tune_opts *o)
+/* The values, once all are in (v: --runs, --max-rss, --grid, --warmup as
+ * given): 0, or 2 (said). */
+static int check_values(const tool_opt *t, const char *const v[4], tune_opts *o)
 {
-    if (runs && parse_rounds(t[OPT_RUNS].given, runs, &o->rounds))
+    const char *runs = v[0], *max_rss = v[1], *grid = v[2], *warmup = v[3];
+
+    if (runs && parse_count(t[OPT_RUNS].given, runs, 1, MAX_ROUNDS, &o->rounds))
+        return TOOL_EXIT_USAGE;
+    if (warmup && parse_count(t[OPT_WARMUP].given, warmup, 0, MAX_WARMUP, &o->warmup))
         return TOOL_EXIT_USAGE;
     if (max_rss && parse_mib(t[OPT_MAX_RSS].given, max_rss, &o->max_rss))
         return TOOL_EXIT_USAGE;
@@ -144,14 +153,15 @@ static int check_values(const tool_opt *t, const char *runs, const char *max_rss
  * untouched): -1 to go on, or the exit status (help shown, an error said). */
 static int parse_args(int argc, char **argv, tune_opts *o)
 {
-    const char *runs = NULL, *max_rss = NULL, *grid = NULL;
+    const char *v[4] = {NULL, NULL, NULL, NULL}; /* --runs, --max-rss, --grid, --warmup */
     int help = 0, n, dashes = 1;
     tool_opt table[] = {
-        [OPT_RUNS] = TOOL_OPT_VALUE("--runs", 0, &runs),
-        [OPT_MAX_RSS] = TOOL_OPT_VALUE("--max-rss", 0, &max_rss),
-        [OPT_GRID] = TOOL_OPT_VALUE("--grid", 0, &grid),
+        [OPT_RUNS] = TOOL_OPT_VALUE("--runs", 0, &v[0]),
+        [OPT_MAX_RSS] = TOOL_OPT_VALUE("--max-rss", 0, &v[1]),
+        [OPT_GRID] = TOOL_OPT_VALUE("--grid", 0, &v[2]),
         [OPT_OUTPUT] = TOOL_OPT_VALUE("--output", 'o', &o->output),
         [OPT_PLOT] = TOOL_OPT_VALUE("--plot", 0, &o->plot),
+        [OPT_WARMUP] = TOOL_OPT_VALUE("--warmup", 0, &v[3]),
         TOOL_OPT_FLAG("--json", 0, &o->json),
         TOOL_OPT_FLAG("--show-output", 0, &o->show_output),
         TOOL_OPT_FLAG("--quiet", 0, &o->quiet),
@@ -176,7 +186,7 @@ static int parse_args(int argc, char **argv, tune_opts *o)
         return bad_usage("unexpected argument '%s' before '--'", argv[1]);
     if (!program || !program[0])
         return bad_usage("no program to run: name it after --");
-    int rc = check_values(table, runs, max_rss, grid, o);
+    int rc = check_values(table, v, o);
     o->argv = program;
     return rc ? rc : -1;
 }
@@ -200,16 +210,27 @@ static double since(uint64_t start_ns)
     return (double)(gcp__now_ns() - start_ns) / 1e9;
 }
 
-/* Round after round, each config once a round, each round starting one
- * config further on (the position in a round is no one config's lot):
- * until all ran, a signal came, or a run failed for gcprof (its status). */
+/* The warm-up runs (caches, a JIT's or compiler's files: the first run is
+ * no config's lot), then round after round, each config once a round,
+ * each round starting one config further on (neither is a position in a
+ * round): until all ran, a signal came, or a run failed for gcprof (its
+ * status). */
 static int run_rounds(const tune_opts *o, tool_tune_session *s, tool_tune_result *res,
                       tool_tune_run *runs)
 {
     uint64_t start = gcp__now_ns();
     size_t n = res->nconfigs, total = n * o->rounds, seq = 0;
+    tool_tune_run warm;
     int rc = 0;
 
+    for (size_t w = 0; w < o->warmup && !rc && !tool_child_stop_signal(); w++) {
+        if (!o->quiet)
+            snprintf(s->progress, sizeof s->progress,
+                     "gcprof tune: warm-up %zu/%zu (not counted): default, %.1f s elapsed", w + 1,
+                     o->warmup, since(start));
+        memset(&warm, 0, sizeof warm);
+        rc = tool_tune_run_one(s, &res->configs[0], &warm);
+    }
     for (size_t r = 0; r < o->rounds && !rc; r++)
         for (size_t k = 0; k < n && !rc && !tool_child_stop_signal(); k++) {
             size_t c = (k + r) % n;
@@ -244,79 +265,8 @@ static int any_ok(const tool_tune_result *res, const char *program)
     return 0;
 }
 
-/* The report and the plot, into files opened before the runs (an
- * unwritable place fails before hours of runs) or standard output. */
-typedef struct tune_outputs {
-    tool_out report, plot;
-    int has_report, has_plot;
-} tune_outputs;
-
-static int open_outputs(const tune_opts *o, tune_outputs *out)
-{
-    const char *why;
-
-    memset(out, 0, sizeof *out);
-    if (o->output && strcmp(o->output, "-") != 0) {
-        if ((why = tool_out_open(&out->report, o->output)) != NULL) {
-            tool_say("tune", "cannot write '%s': %s", o->output, why);
-            return -1;
-        }
-        out->has_report = 1;
-    }
-    if (o->plot) {
-        if ((why = tool_out_open(&out->plot, o->plot)) != NULL) {
-            tool_say("tune", "cannot write '%s': %s", o->plot, why);
-            if (out->has_report)
-                tool_out_discard(&out->report);
-            return -1;
-        }
-        out->has_plot = 1;
-    }
-    return 0;
-}
-
-static void discard_outputs(tune_outputs *out)
-{
-    if (out->has_report)
-        tool_out_discard(&out->report);
-    if (out->has_plot)
-        tool_out_discard(&out->plot);
-}
-
-/* Writes and commits both: 0, or TOOL_EXIT_FAIL (said). */
-static int write_outputs(const tune_opts *o, tune_outputs *out, const tool_tune_result *res)
-{
-    FILE *fp = out->has_report ? out->report.fp : stdout;
-    const char *why;
-    int rc = 0;
-
-    if (o->json)
-        tool_tune_print_json(fp, res, o->argv);
-    else
-        tool_tune_print_text(fp, res, o->argv);
-    if (!out->has_report)
-        rc = tool_stdout_done("tune");
-    else if ((why = tool_out_commit(&out->report)) != NULL) {
-        tool_say("tune", "cannot write '%s': %s", o->output, why);
-        rc = TOOL_EXIT_FAIL;
-    }
-    if (!out->has_plot)
-        return rc;
-    int drawn = tool_tune_plot(out->plot.fp, res, o->argv);
-    if (drawn < 0) {
-        tool_say("tune", "no plot: %s", drawn == -1 ? "no config ran to its end" : "out of memory");
-        tool_out_discard(&out->plot);
-        return TOOL_EXIT_FAIL;
-    }
-    if ((why = tool_out_commit(&out->plot)) != NULL) {
-        tool_say("tune", "cannot write '%s': %s", o->plot, why);
-        return TOOL_EXIT_FAIL;
-    }
-    return rc;
-}
-
 /* The runs, the figures, the outputs: the exit status. */
-static int tune(const tune_opts *o, tool_tune_result *res, tune_outputs *out)
+static int tune(const tune_opts *o, tool_tune_result *res, tool_tune_outputs *out)
 {
     tool_tune_session s;
     tool_tune_run *runs = calloc(res->nconfigs * o->rounds, sizeof *runs);
@@ -325,7 +275,7 @@ static int tune(const tune_opts *o, tool_tune_result *res, tune_outputs *out)
         if (!runs)
             tool_say("tune", "out of memory");
         free(runs);
-        discard_outputs(out);
+        tool_tune_outputs_discard(out);
         return TOOL_EXIT_FAIL;
     }
     res->runs = runs;
@@ -336,9 +286,9 @@ static int tune(const tune_opts *o, tool_tune_result *res, tune_outputs *out)
         rc = TOOL_EXIT_FAIL;
     }
     if (rc != 0) { /* said: the program cannot run, or gcprof failed */
-        discard_outputs(out);
+        tool_tune_outputs_discard(out);
     } else {
-        rc = write_outputs(o, out, res);
+        rc = tool_tune_outputs_write(out, res, o->argv, o->json);
         if (res->stop_signal)
             rc = 128 + res->stop_signal;
         else if (rc == 0 && !any_ok(res, o->argv[0]))
@@ -351,10 +301,10 @@ static int tune(const tune_opts *o, tool_tune_result *res, tune_outputs *out)
 
 int tool_cmd_tune(int argc, char **argv)
 {
-    tune_opts o = {.rounds = 3};
+    tune_opts o = {.rounds = 3, .warmup = 1};
     tool_tune_result res = {0};
     tool_tune_config *configs;
-    tune_outputs out;
+    tool_tune_outputs out;
 
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
@@ -365,12 +315,13 @@ int tool_cmd_tune(int argc, char **argv)
         tool_say("tune", "out of memory");
         return TOOL_EXIT_FAIL;
     }
-    if (open_outputs(&o, &out) != 0) {
+    if (tool_tune_outputs_open(&out, o.output, o.plot) != 0) {
         free(configs);
         return TOOL_EXIT_FAIL;
     }
     res.configs = configs;
     res.rounds = o.rounds;
+    res.warmup = o.warmup;
     res.max_rss = o.max_rss;
     rc = tune(&o, &res, &out);
     free(configs);

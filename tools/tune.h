@@ -9,9 +9,12 @@
 #ifndef TOOL_TUNE_H
 #define TOOL_TUNE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "commands.h" /* tool_out */
 
 /* ---- the grid (tune_grid.c) --------------------------------------------- */
 
@@ -68,7 +71,7 @@ typedef struct tool_tune_run {
 typedef struct tool_tune_session {
     char **argv;
     const char *preload; /* NULL: no collector figures */
-    char preload_buf[4096];
+    char preload_buf[PATH_MAX];
     char *dir;  /* the temporary directory of the recordings */
     char *path; /* dir/run.dat */
     int show_output;
@@ -117,6 +120,7 @@ typedef struct tool_tune_result {
     size_t nconfigs;
     const tool_tune_run *runs; /* [round * nconfigs + config] */
     size_t rounds;             /* asked for */
+    size_t warmup;             /* runs of the defaults first, not counted */
     size_t complete;           /* rounds in which every config ran */
     size_t used;               /* the figures' rounds: complete, or the first when none is */
     double max_rss;            /* MiB; 0: no limit */
@@ -133,6 +137,22 @@ int tool_tune_stats_make(tool_tune_result *res);
 void tool_tune_stats_free(tool_tune_result *res);
 
 /* ---- output -------------------------------------------------------------- */
+
+/* tune_output.c: the report (a file, or standard output) and the plot. */
+typedef struct tool_tune_outputs {
+    const char *report_path, *plot_path; /* NULL (or "-" for the report): none */
+    tool_out report, plot;
+    int has_report, has_plot;
+} tool_tune_outputs;
+
+/* Opens the files (temporary, beside their names): 0, or -1 (said). */
+int tool_tune_outputs_open(tool_tune_outputs *out, const char *report, const char *plot);
+/* Writes the report (text or JSON) and the plot, and gives the files
+ * their names: 0, or TOOL_EXIT_FAIL (said; what could be written is). */
+int tool_tune_outputs_write(tool_tune_outputs *out, const tool_tune_result *res, char **argv,
+                            int json);
+/* Removes the files not yet named. */
+void tool_tune_outputs_discard(tool_tune_outputs *out);
 
 /* tune_report.c: the table and the recommendation (program: argv). */
 void tool_tune_print_text(FILE *fp, const tool_tune_result *res, char **argv);

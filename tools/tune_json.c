@@ -131,8 +131,10 @@ void tool_tune_print_json(FILE *fp, const tool_tune_result *res, char **argv)
         fputs(a == argv ? "" : ",", fp);
         gcp__json_str(fp, *a);
     }
-    fprintf(fp, "],\"rounds\":%zu,\"complete_rounds\":%zu,\"rounds_used\":%zu,\"elapsed_s\":%.3f",
-            res->rounds, res->complete, res->used, res->elapsed);
+    fprintf(fp,
+            "],\"rounds\":%zu,\"warmup\":%zu,\"complete_rounds\":%zu,\"rounds_used\":%zu,"
+            "\"elapsed_s\":%.3f",
+            res->rounds, res->warmup, res->complete, res->used, res->elapsed);
     if (res->stop_signal)
         fprintf(fp, ",\"stopped_by_signal\":%d", res->stop_signal);
     else

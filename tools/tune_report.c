@@ -105,8 +105,11 @@ static void header(FILE *fp, const tool_tune_result *res, char **argv)
 {
     size_t total = res->rounds * res->nconfigs;
 
-    fprintf(fp, "gcprof tune: %s: %zu configs, %zu round%s (%zu runs), %.1f s\n", argv[0],
-            res->nconfigs, res->rounds, res->rounds == 1 ? "" : "s", total, res->elapsed);
+    fprintf(
+        fp,
+        "gcprof tune: %s: %zu configs, %zu round%s (%zu runs, after %zu warm-up run%s), %.1f s\n",
+        argv[0], res->nconfigs, res->rounds, res->rounds == 1 ? "" : "s", total, res->warmup,
+        res->warmup == 1 ? "" : "s", res->elapsed);
     if (res->stop_signal)
         fprintf(fp, "stopped by signal %d (%s) with %zu of %zu runs done: %zu complete round%s%s\n",
                 res->stop_signal, strsignal(res->stop_signal), runs_done(res), total, res->complete,
