@@ -199,7 +199,11 @@ static void recommendation(FILE *fp, const tool_tune_result *res, char **argv)
     ratio_line(fp, "peak RSS", &row->vs[TOOL_TUNE_RSS]);
     const tool_tune_stat *w = &row->vs[TOOL_TUNE_WALL];
     if (w->n && w->lo <= 1 && w->hi >= 1)
-        fputs("  the wall time ratio's range takes in 1: no faster beyond the rounds' noise\n", fp);
+        fputs("  its wall time ratios run from 1 or below to 1 or above: within these rounds'\n"
+              "  noise it is no faster than the defaults (more --runs tell more)\n",
+              fp);
+    else if (w->n && w->lo > 1)
+        fputs("  slower than the defaults in every round: the price of the peak RSS limit\n", fp);
     fprintf(fp, "  run as: %s %s%s\n", c->assign, argv[0], argv[1] ? " ..." : "");
 }
 
