@@ -1,9 +1,13 @@
 #!/bin/sh
 # gcprof tune (issue 17, the tuning advisor), each figure against the
-# test's own measure, none against a clock:
-# - collections: every run's count is the one the program itself printed
-#   (GC_get_gc_no at its end), run by run (--show-output keeps its lines,
-#   in the order the runs ran: the JSON's seq);
+# test's own measure, none against a clock or another config:
+# - run by run, against what the program itself printed at its end
+#   (--show-output keeps its lines, in the order the runs ran: the JSON's
+#   seq): collections are its GC_get_gc_no exactly; GC time is the time its
+#   own collection event hook saw (0.1 ms apart here: the preload chains to
+#   it), within 5 ms and 1%; wall time and CPU time enclose
+#   its own monotonic and getrusage measures (tune's start before main and
+#   end after exit: 5 to 35 ms here), by less than 2 s;
 # - peak RSS: the program run here, under each of three configs, with
 #   python's os.wait4 (ru_maxrss) lands in the range tune reported, widened
 #   by 3% and 2 MiB (tune's runs carry its preload library: 0.3 MiB here);
@@ -111,8 +115,9 @@ python3 - "$tmp/tune.json" "$tmp/prog.out" "$limit" <<'EOF' || fail "tune's figu
 import json, sys
 d = json.load(open(sys.argv[1]))
 limit = float(sys.argv[3])
-# the warm-up run's count first: not in the figures
-printed = [int(l.split()[1]) for l in open(sys.argv[2]) if l.startswith("gc_no ")][1:]
+# "gc_no N wall W cpu C gc G" a run, the warm-up run's first: not in the figures
+printed = [dict(zip(f[0::2], map(float, f[1::2])))
+           for f in (l.split() for l in open(sys.argv[2]) if l.startswith("gc_no "))][1:]
 bad = []
 def check(ok, what):
     if not ok:
@@ -122,13 +127,25 @@ check(len(confs) == 11 and confs[0]["label"] == "default", "11 configs, the defa
 check(d["rounds"] == 2 and d["complete_rounds"] == 2 and d["warmup"] == 1, "2 rounds, complete")
 runs = sorted((r["seq"], c["id"], r) for c in confs for r in c["runs"])
 check([s for s, _, _ in runs] == list(range(1, 23)), "runs numbered 1 to 22")
-check(len(printed) == 22, "the program printed 22 counts after the warm-up's: %d" % len(printed))
-for (seq, cid, r), n in zip(runs, printed):
-    check(r["status"] == "ok", "run %d: %s" % (seq, r["status"]))
+check(len(printed) == 22, "the program printed 22 lines after the warm-up's: %d" % len(printed))
+for (seq, cid, r), own in zip(runs, printed):
+    what = "run %d (%s)" % (seq, confs[cid]["label"])
+    check(r["status"] == "ok", "%s: %s" % (what, r["status"]))
     # the collector's own count, from the preload's records, equals the
-    # count the program printed at its end, run by run
-    check(r["collections"] == n, "run %d (%s): %s collections, the program printed %d"
-          % (seq, confs[cid]["label"], r["collections"], n))
+    # count the program printed at its end
+    check(r["collections"] == own["gc_no"], "%s: %s collections, the program printed %d"
+          % (what, r["collections"], own["gc_no"]))
+    # tune's clock starts before main and stops after exit; rusage's CPU
+    # time adds the exit's to what the program had used (to the us)
+    check(own["wall"] <= r["wall_s"] <= own["wall"] + 2, "%s: wall %.6f s, the program's %.6f s"
+          % (what, r["wall_s"], own["wall"]))
+    check(own["cpu"] - 1e-5 <= r["cpu_s"] <= own["cpu"] + 2, "%s: CPU %.6f s, the program's %.6f s"
+          % (what, r["cpu_s"], own["cpu"]))
+    if r["gc_s"] is not None:
+        # the same events, its hook called from the preload's: the clock
+        # reads a call apart (5 ms: a preemption between them)
+        check(abs(r["gc_s"] - own["gc"]) <= 0.005 + 0.01 * own["gc"],
+              "%s: GC %.6f s, the program's hook %.6f s" % (what, r["gc_s"], own["gc"]))
 def med(v):
     v = sorted(v)
     return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2

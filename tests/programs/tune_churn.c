@@ -9,12 +9,18 @@
  *
  *     tune_churn [GARBAGE_MIB]
  *
- * Output: "gc_no N", the collector's own count of collections
- * (GC_get_gc_no) at its end.
+ * Output, one line at its end, its own measures of what gcprof tune
+ * reports: "gc_no N wall W cpu C gc G", the collector's own count of
+ * collections (GC_get_gc_no); the seconds from main's start (monotonic);
+ * its user + system time (getrusage); and the seconds its own collection
+ * event hook saw between each collection's START and END, added up (a
+ * full collection's: incremental ones send neither).
  */
 #include <gc/gc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #define LIVE_MIB    32
 #define CHUNK       4000 /* with bdwgc's extra byte, still one 4 KiB block */
@@ -31,6 +37,33 @@ void **live;
 struct node *volatile head;
 
 static unsigned long long state = 88172645463325252ull;
+static double gc_started, gc_seconds;
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Under the collector's lock: a clock read and two stores. */
+static void on_collection_event(GC_EventType event)
+{
+    if (event == GC_EVENT_START)
+        gc_started = now();
+    else if (event == GC_EVENT_END && gc_started > 0)
+        gc_seconds += now() - gc_started;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static unsigned long long next_random(void)
 {
@@ -44,7 +77,9 @@ int main(int argc, char **argv)
 {
     size_t garbage = (size_t)(argc > 1 ? atol(argv[1]) : GARBAGE_MIB) << 20;
     size_t nlive = ((size_t)LIVE_MIB << 20) / CHUNK, made = 0, in_list = 0;
+    double start = now();
 
+    GC_set_on_collection_event(on_collection_event); /* before GC_INIT: its collection too */
     GC_INIT();
     live = GC_MALLOC(nlive * sizeof *live);
     for (size_t i = 0; i < nlive; i++)
@@ -66,6 +101,7 @@ int main(int argc, char **argv)
             made += CHUNK;
         }
     }
-    printf("gc_no %lu\n", (unsigned long)GC_get_gc_no());
+    printf("gc_no %lu wall %.6f cpu %.6f gc %.6f\n", (unsigned long)GC_get_gc_no(), now() - start,
+           cpu_seconds(), gc_seconds);
     return 0;
 }
