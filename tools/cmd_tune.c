@@ -213,9 +213,9 @@ static double since(uint64_t start_ns)
 
 /* The warm-up runs (caches, a JIT's or compiler's files: the first run is
  * no config's lot), then round after round, each config once a round,
- * each round starting one config further on (neither is a position in a
- * round): until all ran, a signal came, or a run failed for gcprof (its
- * status). */
+ * each round starting one config further on (no config is always a
+ * round's first): until all ran, a signal came, or a run failed for gcprof
+ * (its status). */
 static int run_rounds(const tune_opts *o, tool_tune_session *s, tool_tune_result *res,
                       tool_tune_run *runs)
 {
