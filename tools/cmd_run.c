@@ -325,7 +325,7 @@ static int finish_heap(run_opts *o, const char *preload)
 static int run(run_opts *o, tool_run_output *out)
 {
     char preload_buf[PATH_MAX];
-    const char *preload = tool_child_find_preload(preload_buf, o->heap);
+    const char *preload = tool_child_find_preload(preload_buf, o->heap, "run");
     tool_child_opts co = {.preload = preload,
                           .format = o->format == GCP_TL_JSONL ? "jsonl" : "dat",
                           .interval = o->interval,
@@ -359,14 +359,12 @@ static int run(run_opts *o, tool_run_output *out)
     tool_run_result res = {0};
 
     if (r != 0) {
-        tool_say("run", "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
+        int code = tool_child_start_failed("run", o->argv[0], r);
         tool_metrics_finish(metrics);
         tool_out_discard(&out->file);
         if (o->heap)
             tool_heap_finish(&o->heap_profile); /* removes the directory */
-        if (r < 0) /* no fork or pipe: our failure, not the program's */
-            return TOOL_EXIT_RUN_FAILED;
-        return r == ENOENT ? TOOL_EXIT_NOT_FOUND : TOOL_EXIT_CANNOT_EXEC; /* as a shell */
+        return code < 0 ? TOOL_EXIT_RUN_FAILED : code;
     }
     char *cmdline = join_args(o->argv);
     gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
@@ -406,7 +404,7 @@ int tool_cmd_run(int argc, char **argv)
         tool_say("run", "out of memory");
         return TOOL_EXIT_RUN_FAILED;
     }
-    if (tool_run_output_open(&out, path, o.format) != 0) {
+    if (tool_run_output_open(&out, "run", path, o.format) != 0) {
         free(path);
         return TOOL_EXIT_RUN_FAILED;
     }

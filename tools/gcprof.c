@@ -2,7 +2,8 @@
  * gcprof.c - the gcprof command: runs a program and records its memory
  * (run), reads the recordings back (peak, summary, plot), reads heap
  * profiles in pprof's format (top, flame, diff) and makes them from raw
- * heap dumps (pprof). Also the
+ * heap dumps (pprof), and runs a program under the collector's settings
+ * to say which suit it (tune). Also the
  * messages the subcommands share (commands.h); their output files are
  * out_file.c's.
  */
@@ -40,6 +41,7 @@ static const command commands[] = {
     {"flame", tool_cmd_flame, "draw a heap profile as a flame graph (SVG)"},
     {"diff", tool_cmd_diff, "what grew between two heap profiles, by stack"},
     {"pprof", tool_cmd_pprof, "convert a raw heap dump into a heap profile (pprof)"},
+    {"tune", tool_cmd_tune, "run a program under the collector's settings, say which is best"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -71,6 +73,16 @@ void tool_say(const char *cmd, const char *fmt, ...)
     va_end(ap);
 }
 
+int tool_usage_error(const char *cmd, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    tool_vsay(cmd, hint, fmt, ap);
+    va_end(ap);
+    return TOOL_EXIT_USAGE;
+}
+
 int tool_stdout_done(const char *cmd)
 {
     if (gcp__flushed(stdout))
@@ -100,13 +112,15 @@ static void usage(void)
           "  0    success\n"
           "  1    peak, summary, plot: a FILE cannot be read or is not a recording,\n"
           "       or the output cannot be written; top, flame, diff: the same for\n"
-          "       heap profiles; pprof: the same for a raw heap dump\n"
+          "       heap profiles; pprof: the same for a raw heap dump; tune: every\n"
+          "       run of PROGRAM failed, or an output cannot be written\n"
           "  2    bad arguments: unknown command or option, missing or bad value\n"
           "  run exits with PROGRAM's status (128+N when signal N killed it), or,\n"
           "  as timeout(1) and env(1) do:\n"
           "  125  gcprof run failed: bad arguments, or the recording cannot be written\n"
-          "  126  PROGRAM was found but cannot be executed\n"
-          "  127  PROGRAM was not found\n"
+          "  126  run, tune: PROGRAM was found but cannot be executed\n"
+          "  127  run, tune: PROGRAM was not found\n"
+          "  tune exits with 128+N when signal N stopped it (130 for SIGINT)\n"
           "\n"
           "Errors are one line on stderr: 'gcprof COMMAND: what is wrong'.\n"
           "Output files are written beside the target and renamed over it: never\n"
@@ -117,12 +131,12 @@ static void usage(void)
 static int no_command(const char *name)
 {
     if (!name)
-        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame, diff or "
-                       "pprof (see gcprof --help)");
+        tool_say(NULL, "no command given: want run, peak, summary, plot, top, flame, diff, "
+                       "pprof or tune (see gcprof --help)");
     else
         tool_say(NULL,
-                 "unknown command '%s': want run, peak, summary, plot, top, flame, diff or pprof "
-                 "(see gcprof --help)",
+                 "unknown command '%s': want run, peak, summary, plot, top, flame, diff, pprof "
+                 "or tune (see gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
 }

@@ -15,7 +15,9 @@
  * written before is kept (a file cut short is still readable). */
 static void write_failed(tool_out *o, int err)
 {
-    tool_say("run",
+    const tool_run_output *out = (const tool_run_output *)o; /* its first member */
+
+    tool_say(out->cmd,
              "cannot write '%s': %s; keeping what was written so far, the program "
              "goes on unrecorded",
              o->path, strerror(err));
@@ -23,13 +25,14 @@ static void write_failed(tool_out *o, int err)
 
 /* The temporary file, created now so that an unwritable place fails
  * before the program runs. */
-int tool_run_output_open(tool_run_output *out, const char *path, gcp_tl_format f)
+int tool_run_output_open(tool_run_output *out, const char *cmd, const char *path, gcp_tl_format f)
 {
     memset(out, 0, sizeof *out);
+    out->cmd = cmd;
     out->format = f;
     const char *why = tool_out_open(&out->file, path);
     if (why)
-        tool_say("run", "cannot write '%s': %s", path, why);
+        tool_say(cmd, "cannot write '%s': %s", path, why);
     else
         out->file.on_write_error = write_failed;
     return why ? -1 : 0;
@@ -66,15 +69,15 @@ int tool_run_output_finish(tool_run_output *out, int named, long pid,
         why = tool_out_commit_new(&out->file, 1, &final);
     int write_err = out->file.write_err; /* the last flush may be the one that failed */
     if (why && final) /* written, but not under its name */
-        tool_say("run",
+        tool_say(out->cmd,
                  "cannot name the recording '%s': %s; it is in '%s' (the program's "
                  "exit status was %d)",
                  path, why, final, tool_child_exit_code(res->wstatus));
     else if (why)
-        tool_say("run", "cannot write '%s': %s (the program's exit status was %d)", path, why,
+        tool_say(out->cmd, "cannot write '%s': %s (the program's exit status was %d)", path, why,
                  tool_child_exit_code(res->wstatus));
     else if (write_err) /* kept, but cut short: not the recording asked for */
-        tool_say("run",
+        tool_say(out->cmd,
                  "the recording in '%s' is cut short: %s (the program's exit status "
                  "was %d)",
                  final ? final : path, strerror(write_err), tool_child_exit_code(res->wstatus));

@@ -240,7 +240,7 @@ void tool_run_record(tool_child *c, tool_run_output *out, double interval, int f
     else if (fd >= 0)
         pump(fd, &lb, out);
     if (lb.len) /* the program died mid-line: never write half a record */
-        tool_say("run", "dropped an incomplete last line (%zu bytes)", lb.len);
+        tool_say(out->cmd, "dropped an incomplete last line (%zu bytes)", lb.len);
     free(lb.buf);
     close(c->data_fd);
     if (statm >= 0)
