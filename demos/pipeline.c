@@ -9,7 +9,9 @@
  * `run` processes the batches (parse -> transform -> aggregate, each stage
  * a profiled call; pipeline_work.c) under one auto_gc mode and prints one
  * line of figures; adaptive also calls gcp_gc_point after each batch
- * (adaptive-no-points does not). --verbose: each decision on stderr.
+ * (adaptive-no-points does not), and the line ends with the cgroup memory
+ * limit the last one reported (cgroup_limit=, bytes; 0: none known).
+ * --verbose: each decision on stderr.
  * `compare` (the default) runs each variant as a child process, rounds
  * interleaved, and prints a table: wall time (the parent's clock), peak
  * RSS (the kernel's ru_maxrss of the child), collections, the profiler's
@@ -82,9 +84,10 @@ static int run_one(const pipeline_opts *o)
         return 2;
     }
     printf("collections=%lu collected_after=%ld points=%ld profiler_gc_s=%.6f "
-           "memory_saved=%.3f stages=%ld failed=%ld objects=%llu\n",
+           "memory_saved=%.3f stages=%ld failed=%ld objects=%llu cgroup_limit=%llu\n",
            (unsigned long)GC_get_gc_no(), t.collected_after, t.point_collections, t.profiler_gc_s,
-           t.memory_saved, t.stages, t.failed, (unsigned long long)t.objects);
+           t.memory_saved, t.stages, t.failed, (unsigned long long)t.objects,
+           (unsigned long long)t.cgroup_limit);
     return t.failed ? 1 : 0;
 }
 

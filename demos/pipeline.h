@@ -26,6 +26,7 @@ typedef struct pipeline_totals {
     double profiler_gc_s;   /* the profiler's and the gc points' collections */
     double memory_saved;    /* MiB, summed */
     uint64_t objects;       /* allocated by the stages */
+    uint64_t cgroup_limit;  /* bytes, the last gc point's (0: none known) */
     char last_reason[96];   /* the last report's gc_reason */
 } pipeline_totals;
 

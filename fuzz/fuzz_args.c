@@ -1,7 +1,8 @@
 /*
  * fuzz_args.c - libFuzzer target for the argument parsers of `gcprof run`,
- * `plot`, `peak`, `summary` and `heap` (fuzz_args_run.c, fuzz_args_plot.c,
- * fuzz_args_report.c and fuzz_args_heap.c include the commands' sources).
+ * `plot`, `peak`, `summary`, `tune` and `heap` (fuzz_args_run.c,
+ * fuzz_args_plot.c, fuzz_args_report.c, fuzz_args_tune.c and
+ * fuzz_args_heap.c include the commands' sources).
  * The input's first byte picks the parser; the rest, split at NUL bytes,
  * is argv after the command's name. Properties: the
  * documented results only (run: 0 run, 1 help, -1 error; plot: -1 go on
@@ -20,6 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int fuzz_args_plot(int argc, char **argv);
 int fuzz_args_run(int argc, char **argv);
 int fuzz_args_report(int argc, char **argv, int summary);
+int fuzz_args_tune(int argc, char **argv);
 int fuzz_args_heap(int argc, char **argv);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -33,21 +35,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(copy, data + 1, size - 1);
     copy[size - 1] = '\0';
-    /* bit 0: run; else bit 3: heap; else bit 1: peak or summary (bit 2), else plot */
-    argv[0] = data[0] & 1      ? "run"
-              : data[0] & 8    ? "heap"
-              : !(data[0] & 2) ? "plot"
-              : data[0] & 4    ? "summary"
-                               : "peak";
+    /* bit 3: tune; else bit 4: heap; else bit 0: run; else bit 1: peak or
+     * summary (bit 2), else plot */
+    if (data[0] & 8)
+        argv[0] = "tune";
+    else if (data[0] & 16)
+        argv[0] = "heap";
+    else
+        argv[0] = data[0] & 1 ? "run" : !(data[0] & 2) ? "plot" : data[0] & 4 ? "summary" : "peak";
     for (size_t i = 0; i < size - 1 && argc <= MAX_ARGS; i++) {
         argv[argc++] = copy + i;
         i += strlen(copy + i);
     }
     argv[argc] = NULL;
-    if (data[0] & 1)
-        fuzz_args_run(argc, argv);
-    else if (data[0] & 8)
+    if (data[0] & 8)
+        fuzz_args_tune(argc, argv);
+    else if (data[0] & 16)
         fuzz_args_heap(argc, argv);
+    else if (data[0] & 1)
+        fuzz_args_run(argc, argv);
     else if (data[0] & 2)
         fuzz_args_report(argc, argv, data[0] & 4);
     else

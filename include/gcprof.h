@@ -289,7 +289,8 @@ typedef struct gcp_config {
      * during, forced collection after; needed for exact
      * gc_objects_collected and for memory_saved. GCP_AUTO_GC_ADAPTIVE (2):
      * collect before or after only when it pays (see gcp_gc_point), and
-     * hold collection off only while the heap grows by about its live size.
+     * hold collection off only while the heap grows by about its live size
+     * (and RSS stays under threshold_mb and the cgroup's memory limit).
      * GCP_AUTO_GC_OFF (3): never. 0 (GCP_AUTO_GC_DEFAULT): always. In specs:
      * off, always, adaptive, or a boolean (true = always, false = off). */
     int auto_gc;
@@ -650,7 +651,14 @@ typedef struct gcp_gc_decision {
     double since_last;     /* s since the last collection ended */
     double cost;           /* s, what the collection took (0: none ran) */
     double memory_saved;   /* MiB RSS it gave back (0 with heap_only) */
-    uint64_t reserved_[4]; /* cleared */
+    /* The memory limit of the cgroup the process runs in (the smallest on
+     * the way up from its own), and what the whole cgroup used, at a
+     * reading at most 10 ms old; 0 and 0 when no limit is known (none set,
+     * no cgroup files, GCPROF_CGROUP=0, heap_only). Two words taken from
+     * reserved_: the struct's size and every other offset stay. */
+    uint64_t cgroup_limit; /* bytes */
+    uint64_t cgroup_usage; /* bytes */
+    uint64_t reserved_[2]; /* cleared */
 } gcp_gc_decision;
 
 /* Mark a moment where a collection is cheap for the program (between
@@ -658,7 +666,9 @@ typedef struct gcp_gc_decision {
  * memory to the OS) runs only when it pays:
  *   - the collector is enabled, and at least 256 KiB were allocated since
  *     the last collection;
- *   - and RSS is within 10% of cfg's threshold_mb, or the program allocated
+ *   - and RSS is within 10% of cfg's threshold_mb or of what the cgroup's
+ *     memory limit leaves this process (the limit less what the rest of
+ *     the cgroup uses: cgroup v1 or v2), or the program allocated
  *     at least the live heap since the last collection (the heap would
  *     grow), or at least a quarter of it and the predicted cost is at most
  *     2% of the time since the last collection.

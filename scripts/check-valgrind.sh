@@ -138,6 +138,9 @@ check_monitor - no
 check_leak report,errors yes
 check_profile edges,api yes
 check_policy pure,heap_only,printed yes
+check_cgroup - no
+check_cgroup_cache - no
+check_policy_cgroup - no
 check_types - no
 check_leak_report - yes
 check_abi - no

@@ -17,6 +17,7 @@
 #include <gc/gc.h>
 
 #include <check.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -79,6 +80,21 @@ START_TEST(test_layout)
         ck_assert_msg(now[i].tail == grown[i].tail, "%s: reserved_ at %zu, the new field at %zu",
                       now[i].type, now[i].tail, grown[i].tail);
     }
+}
+END_TEST
+
+/* Words a version took from reserved_ stand where reserved_ began before,
+ * and the struct keeps its size: gcp_gc_decision's cgroup_limit and
+ * cgroup_usage, two of its four reserved words. */
+START_TEST(test_taken_words)
+{
+    const size_t word = sizeof(uint64_t),
+                 was = offsetof(gcp_gc_decision, memory_saved) + sizeof(double);
+
+    ck_assert_uint_eq(offsetof(gcp_gc_decision, cgroup_limit), was);
+    ck_assert_uint_eq(offsetof(gcp_gc_decision, cgroup_usage), was + word);
+    ck_assert_uint_eq(offsetof(gcp_gc_decision, reserved_), was + 2 * word);
+    ck_assert_uint_eq(sizeof(gcp_gc_decision), was + 4 * word);
 }
 END_TEST
 
@@ -217,6 +233,7 @@ static Suite *make_suite(void)
 
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_layout);
+    tcase_add_test(tc, test_taken_words);
     tcase_add_test(tc, test_profile);
     tcase_add_test(tc, test_batch_stride);
     tcase_add_test(tc, test_region);

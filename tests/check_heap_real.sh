@@ -11,6 +11,12 @@ need_built "$gcprof"
 command -v go >/dev/null 2>&1 || skip "go is not installed (apt-get install golang-go)"
 use_preload
 make_tmp
+# Guile interprets churn.scm afresh: a compiled copy in the user's cache
+# (left by any earlier run that compiled it) makes other functions allocate.
+mkdir "$tmp/cache"
+XDG_CACHE_HOME="$tmp/cache"
+GUILE_AUTO_COMPILE=0
+export XDG_CACHE_HOME GUILE_AUTO_COMPILE
 # go keeps a cache: here, not in the user's home
 GOCACHE="$tmp/gocache"
 GOPATH="$tmp/gopath"

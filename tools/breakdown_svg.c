@@ -18,7 +18,7 @@
 
 /* A colour per row, in gcp__row order: the GC heap's rows in the
  * timeline's heap oranges, malloc in its RSS blue. */
-const char tool_bd_chart_style[] =
+static const char chart_style[] =
     ".bd-caption{font-size:13px;font-weight:600;fill:#222}\n"
     ".bd-bar-bg{fill:#f6f7f9;stroke:#9a9a9a;stroke-width:1}\n"
     ".bd-seg{stroke:#fff;stroke-width:.8}\n"
@@ -147,7 +147,7 @@ void tool_bd_chart(FILE *fp, const gcp__breakdown *b, double x, double y, double
 {
     double legend_top = y + CAPTION + BAR_H + 14;
 
-    fputs("<g id=\"breakdown\">\n", fp);
+    fprintf(fp, "<g id=\"breakdown\">\n<style>\n%s</style>\n", chart_style);
     tool_svg_text(fp, x, y + 15, "bd-caption", "start", caption, tool_svg_fit(width, 13.5));
     bar(fp, b, x, y + CAPTION, width);
     legend(fp, b, x, legend_top, width);
@@ -160,10 +160,7 @@ void tool_bd_svg(FILE *fp, const gcp__breakdown *b, const char *title, const cha
 {
     double height = 40 + tool_bd_chart_height(b, width - 32);
 
-    tool_svg_begin(fp, width, height, title,
-                   "svg{font-family:" TOOL_SVG_FONTS "}\n"
-                   ".title{font-size:16px;font-weight:600;fill:#222}\n",
-                   tool_bd_chart_style);
+    tool_svg_begin(fp, width, height, title, TOOL_SVG_BASE_STYLE);
     tool_bd_chart(fp, b, 16, 40, width - 32, caption);
     fputs("</svg>\n", fp);
 }

@@ -4,8 +4,10 @@
  * with each row's MiB and share, and the verdict under it. Drawn alone
  * (`gcprof heap --svg`) or below a timeline (`gcprof plot`).
  *
- * Each legend entry is a <g class="bd-item" data-row="NAME"
- * data-bytes="N">, so a program can read the figures back exactly.
+ * The chart is one <g id="breakdown"> with a <style> of its own (classes
+ * "bd-*"), so it can be put in any picture. Each legend entry is a
+ * <g class="bd-item" data-row="NAME" data-bytes="N">, so a program can read
+ * the figures back exactly.
  */
 #ifndef TOOL_BREAKDOWN_SVG_H
 #define TOOL_BREAKDOWN_SVG_H
@@ -14,9 +16,6 @@
 
 #include "breakdown.h"
 #include "timeline_read.h"
-
-/* The chart's CSS rules, for a <style> element. */
-extern const char tool_bd_chart_style[];
 
 /* The chart's height in px at a width (px), drawn with caption. */
 double tool_bd_chart_height(const gcp__breakdown *b, double width);

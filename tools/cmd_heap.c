@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,16 +66,7 @@ static int help(void)
     return tool_stdout_done("heap");
 }
 
-/* One line, "gcprof heap: <what> (see gcprof heap --help)". */
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    tool_vsay("heap", HINT, fmt, ap);
-    va_end(ap);
-    return TOOL_EXIT_USAGE;
-}
+#define usage_error(...) tool_usage_error("heap", HINT, __VA_ARGS__)
 
 static int file_name(const char *opt, const char *s)
 {

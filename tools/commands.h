@@ -24,6 +24,7 @@ int tool_cmd_top(int argc, char **argv);     /* cmd_top.c */
 int tool_cmd_flame(int argc, char **argv);   /* cmd_flame.c */
 int tool_cmd_diff(int argc, char **argv);    /* cmd_diff.c */
 int tool_cmd_pprof(int argc, char **argv);   /* cmd_pprof.c */
+int tool_cmd_tune(int argc, char **argv);    /* cmd_tune.c */
 
 /* ---- exit statuses (listed by gcprof --help) ---------------------------
  * `run` passes its program's status on, 128+N for signal N, so its own
@@ -47,6 +48,10 @@ void tool_say(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* The same, ending in " (HINT)" unless hint is NULL. */
 void tool_vsay(const char *cmd, const char *hint, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+
+/* The same with HINT, returning TOOL_EXIT_USAGE: a bad argument. */
+int tool_usage_error(const char *cmd, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Flushes standard output: 0, or TOOL_EXIT_FAIL after saying why. */
 int tool_stdout_done(const char *cmd);

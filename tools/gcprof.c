@@ -2,7 +2,8 @@
  * gcprof.c - the gcprof command: runs a program and records its memory
  * (run), reads the recordings back (peak, summary, plot, heap), reads heap
  * profiles in pprof's format (top, flame, diff) and makes them from raw
- * heap dumps (pprof). Also the
+ * heap dumps (pprof), and runs a program under the collector's settings
+ * to say which suit it (tune). Also the
  * messages the subcommands share (commands.h); their output files are
  * out_file.c's.
  */
@@ -41,6 +42,7 @@ static const command commands[] = {
     {"flame", tool_cmd_flame, "draw a heap profile as a flame graph (SVG)"},
     {"diff", tool_cmd_diff, "what grew between two heap profiles, by stack"},
     {"pprof", tool_cmd_pprof, "convert a raw heap dump into a heap profile (pprof)"},
+    {"tune", tool_cmd_tune, "run a program under the collector's settings, say which is best"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -70,6 +72,16 @@ void tool_say(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     tool_vsay(cmd, NULL, fmt, ap);
     va_end(ap);
+}
+
+int tool_usage_error(const char *cmd, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    tool_vsay(cmd, hint, fmt, ap);
+    va_end(ap);
+    return TOOL_EXIT_USAGE;
 }
 
 int tool_stdout_done(const char *cmd)
@@ -102,14 +114,17 @@ static void usage(void)
           "  1    peak, summary, plot, heap: a FILE cannot be read or is not a\n"
           "       recording (heap: or has no breakdown), or the output cannot be\n"
           "       written; top, flame, diff: the same for heap profiles; pprof: the\n"
-          "       same for a raw heap dump\n"
+          "       same for a raw heap dump; tune: every run of PROGRAM failed, or an\n"
+          "       output cannot be written\n"
           "  2    bad arguments: unknown command or option, missing or bad value\n"
           "  run and heap -- PROGRAM exit with PROGRAM's status (128+N when signal N\n"
           "  killed it; heap: 1 for 0 when no breakdown could be shown), or,\n"
           "  as timeout(1) and env(1) do:\n"
-          "  125  gcprof run failed: bad arguments, or the recording cannot be written\n"
-          "  126  PROGRAM was found but cannot be executed\n"
-          "  127  PROGRAM was not found\n"
+          "  125  gcprof run or heap -- PROGRAM failed: the recording cannot be written\n"
+          "       (run: or bad arguments)\n"
+          "  126  run, heap, tune: PROGRAM was found but cannot be executed\n"
+          "  127  run, heap, tune: PROGRAM was not found\n"
+          "  tune exits with 128+N when signal N stopped it (130 for SIGINT)\n"
           "\n"
           "Errors are one line on stderr: 'gcprof COMMAND: what is wrong'.\n"
           "Output files are written beside the target and renamed over it: never\n"
@@ -121,11 +136,11 @@ static int no_command(const char *name)
 {
     if (!name)
         tool_say(NULL, "no command given: want run, peak, summary, plot, heap, top, flame, "
-                       "diff or pprof (see gcprof --help)");
+                       "diff, pprof or tune (see gcprof --help)");
     else
         tool_say(NULL,
-                 "unknown command '%s': want run, peak, summary, plot, heap, top, flame, diff or "
-                 "pprof (see gcprof --help)",
+                 "unknown command '%s': want run, peak, summary, plot, heap, top, flame, diff, "
+                 "pprof or tune (see gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
 }

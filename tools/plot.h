@@ -131,6 +131,10 @@ void tool_plot_free(tool_plot *p);
 int tool_plot_layout(tool_plot *p, double width, double height);
 void tool_plot_header(FILE *fp, const tool_plot *p); /* title, legend */
 void tool_plot_axes(FILE *fp, const tool_frame *f);
+/* The same axes with other titles (gcprof tune's scatter plot): the grid
+ * spans chart_top to chart_bottom, the x axis lies at axis_y, and the y
+ * axis's ticks start at y.lo (a multiple of y.step). */
+void tool_plot_axes_titled(FILE *fp, const tool_frame *f, const char *x_title, const char *y_title);
 void tool_plot_peak(FILE *fp, const tool_plot *p);
 /* A lane's background, its scale from 0 to max (y.hi a round number at
  * least max, give or take 1e-5 of it), grid and ticks; its title left and

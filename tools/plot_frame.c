@@ -8,17 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char style[] =
-    "svg{font-family:" TOOL_SVG_FONTS "}\n"
-    "text{fill:#222}\n"
-    ".title{font-size:16px;font-weight:600}\n"
-    ".sub{font-size:12px;fill:#555}\n"
+static const char style[] = TOOL_SVG_BASE_STYLE
     ".warn{fill:#b3261e;font-weight:600}\n"
     ".legend{font-size:12px;fill:#333}\n"
-    ".tick{font-size:11px;fill:#555}\n"
-    ".axis-title{font-size:12px;fill:#444}\n"
-    ".grid{stroke:#e8e8e8;stroke-width:1}\n"
-    ".axis{stroke:#9a9a9a;stroke-width:1}\n"
     ".rss{fill:none;stroke:#1f6fb4;stroke-width:1.7;stroke-linejoin:round}\n"
     ".rss-area{fill:#1f6fb4;fill-opacity:.08;stroke:none}\n"
     ".rss-dot{fill:#1f6fb4}\n"
@@ -91,8 +83,7 @@ static double legend(FILE *fp, const tool_plot *p);
 
 void tool_plot_header(FILE *fp, const tool_plot *p)
 {
-    tool_svg_begin(fp, p->f.width, p->f.height, p->title, style,
-                   p->bd ? tool_bd_chart_style : "");
+    tool_svg_begin(fp, p->f.width, p->f.height, p->title, style);
     subtitle(fp, p);
     legend(fp, p);
 }
@@ -213,7 +204,7 @@ static void y_tick(FILE *fp, const tool_frame *f, int k, double y, const char *l
     tool_svg_text(fp, f->left - 8, y + 4, "tick", "end", label, 20);
 }
 
-static void y_axis(FILE *fp, const tool_frame *f)
+static void y_axis(FILE *fp, const tool_frame *f, const char *title)
 {
     char buf[40];
 
@@ -225,12 +216,14 @@ static void y_axis(FILE *fp, const tool_frame *f)
     }
     fprintf(fp,
             "<text class=\"axis-title\" text-anchor=\"middle\" "
-            "transform=\"translate(20 %.1f) rotate(-90)\">memory (MiB)</text>\n",
+            "transform=\"translate(20 %.1f) rotate(-90)\">",
             (f->chart_top + f->chart_bottom) / 2);
+    tool_svg_put_text(fp, title, 60);
+    fputs("</text>\n", fp);
 }
 
 /* Vertical grid lines in the chart, ticks and values under the lanes. */
-static void x_axis(FILE *fp, const tool_frame *f)
+static void x_axis(FILE *fp, const tool_frame *f, const char *title)
 {
     char buf[40];
 
@@ -247,14 +240,18 @@ static void x_axis(FILE *fp, const tool_frame *f)
     }
     fprintf(fp, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", f->left,
             f->axis_y, f->right, f->axis_y);
-    tool_svg_text(fp, (f->left + f->right) / 2, f->axis_y + 36, "axis-title", "middle",
-                  "time since start (s)", 40);
+    tool_svg_text(fp, (f->left + f->right) / 2, f->axis_y + 36, "axis-title", "middle", title, 60);
+}
+
+void tool_plot_axes_titled(FILE *fp, const tool_frame *f, const char *x_title, const char *y_title)
+{
+    x_axis(fp, f, x_title);
+    y_axis(fp, f, y_title);
 }
 
 void tool_plot_axes(FILE *fp, const tool_frame *f)
 {
-    x_axis(fp, f);
-    y_axis(fp, f);
+    tool_plot_axes_titled(fp, f, "time since start (s)", "memory (MiB)");
 }
 
 /* The peak RSS, marked and written next to its point, on the side with room. */

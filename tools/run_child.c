@@ -1,8 +1,10 @@
 /*
- * run_child.c - starting and watching the program for `gcprof run`.
+ * run_child.c - starting and watching the program for `gcprof run` and
+ * `gcprof tune`.
  */
 #define _GNU_SOURCE
 #include "run_child.h"
+#include "clock.h"
 #include "commands.h"
 
 #include <errno.h>
@@ -22,19 +24,38 @@
 static volatile sig_atomic_t child_pid;
 static int xfsz_ignored; /* SIGXFSZ was ignored when gcprof started */
 static volatile sig_atomic_t stop_asked; /* a signal after the program ended */
+/* gcprof tune's (tool_child_stop_on_signals) */
+static volatile sig_atomic_t stop_mode;    /* signals stop, not forwarded */
+static volatile sig_atomic_t stop_signal;  /* the first signal */
+static volatile sig_atomic_t stop_running; /* it came while the program ran */
+static uint64_t stop_seen_ns;              /* when the running program's stop began */
 
 /* Signals sent to gcprof go on to the program, which decides what they
  * mean; gcprof writes the file when it ends. A terminal's ^C already
  * reaches the whole foreground group (si_code SI_KERNEL): not twice. Once
  * the program has ended (-f waits for its children), a signal tells gcprof
- * to stop waiting and write the file. */
+ * to stop waiting and write the file. gcprof tune's program leads a group
+ * of its own, which a terminal's ^C does not reach: the signal ends it. */
 static void forward(int sig, siginfo_t *info, void *ctx)
 {
     (void)ctx;
-    if (child_pid <= 0)
+    if (stop_mode) {
+        if (!stop_signal)
+            stop_signal = sig;
+        if (child_pid > 0) {
+            stop_running = 1;
+            kill(-(pid_t)child_pid, SIGTERM);
+        }
+    } else if (child_pid <= 0) {
         stop_asked = 1;
-    else if (info->si_code != SI_KERNEL)
+    } else if (info->si_code != SI_KERNEL) {
         kill((pid_t)child_pid, sig);
+    }
+}
+
+int tool_child_stop_signal(void)
+{
+    return stop_signal;
 }
 
 int tool_child_stop_asked(void)
@@ -87,8 +108,12 @@ static void on_sigchld(int sig)
 static void catch_signals(void)
 {
     static const int fwd[] = {SIGINT, SIGTERM, SIGHUP};
+    static int caught;
     struct sigaction sa;
 
+    if (caught) /* once: SIGXFSZ's state on entry is read here */
+        return;
+    caught = 1;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = forward;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -108,6 +133,12 @@ static void catch_signals(void)
     sa.sa_handler = on_sigchld;
     sa.sa_flags = SA_NOCLDSTOP;
     sigaction(SIGCHLD, &sa, NULL);
+}
+
+void tool_child_stop_on_signals(void)
+{
+    stop_mode = 1;
+    catch_signals();
 }
 
 static void set_env_double(const char *name, double v)
@@ -197,11 +228,47 @@ static void child_env(int data_fd, const tool_child_opts *o)
     }
 }
 
+/* In the child: the caller's variables, set or unset. */
+static void extra_env(char *const *env)
+{
+    for (; env && *env; env++) {
+        char *eq = strchr(*env, '=');
+        if (!eq) {
+            unsetenv(*env);
+            continue;
+        }
+        char name[128];
+        size_t n = (size_t)(eq - *env);
+        if (n < sizeof name) {
+            memcpy(name, *env, n);
+            name[n] = '\0';
+            setenv(name, eq + 1, 1);
+        }
+    }
+}
+
+/* In the child: /dev/null as fd, when asked to. */
+static void null_fd(int asked, int fd, int flags)
+{
+    int n = asked ? open("/dev/null", flags | O_CLOEXEC) : -1;
+
+    if (n >= 0) {
+        dup2(n, fd); /* dup2 clears close-on-exec on fd */
+        close(n);
+    }
+}
+
 /* In the child: never returns. An exec failure goes back up err_fd. */
 static void child_exec(char **argv, int data_wr, int err_wr, const sigset_t *mask,
                        const tool_child_opts *o)
 {
     int fd = fcntl(data_wr, F_DUPFD, FD_FLOOR);
+
+    if (stop_mode) /* a group of its own: gcprof tune stops all of it */
+        setpgid(0, 0);
+    null_fd(o->null_stdin, 0, O_RDONLY);
+    null_fd(o->null_output, 1, O_WRONLY);
+    null_fd(o->null_output, 2, O_WRONLY);
 
     if (!xfsz_ignored)
         signal(SIGXFSZ, SIG_DFL);
@@ -211,6 +278,7 @@ static void child_exec(char **argv, int data_wr, int err_wr, const sigset_t *mas
     else
         close(data_wr);
     child_env(fd, o);
+    extra_env(o->env);
     sigprocmask(SIG_SETMASK, mask, NULL);
     execvp(argv[0], argv);
     int err = errno;
@@ -286,6 +354,7 @@ int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o)
     if (o->follow) /* the program's orphans become ours: -f waits for them */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
     fflush(NULL);
+    c->start_ns = gcp__now_ns();
     pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
         /* The program dies with gcprof: a gcprof killed by SIGKILL (no
@@ -299,6 +368,8 @@ int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o)
         child_exec(argv, data[1], err[1], &old, o);
     }
     int saved = errno;
+    if (pid > 0 && stop_mode) /* before its exec too: no signal finds it between */
+        setpgid(pid, pid);
     close(data[1]);
     close(err[1]);
     if (pid < 0) {
@@ -317,8 +388,45 @@ int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o)
     c->data_fd = data[0];
     fcntl(c->data_fd, F_SETFL, O_NONBLOCK);
     fcntl(c->data_fd, F_SETPIPE_SZ, 1 << 20); /* slack if we fall behind */
+    stop_seen_ns = 0;
+    stop_running = 0;
     child_pid = pid;
+    if (stop_mode && stop_signal) { /* came before child_pid was set */
+        stop_running = 1;
+        kill(-pid, SIGTERM);
+    }
     return 0;
+}
+
+int tool_child_start_failed(const char *cmd, const char *program, int r)
+{
+    tool_say(cmd, "cannot run '%s': %s", program, strerror(r > 0 ? r : errno));
+    if (r < 0) /* no fork or pipe: our failure, not the program's */
+        return -1;
+    return r == ENOENT ? TOOL_EXIT_NOT_FOUND : TOOL_EXIT_CANNOT_EXEC; /* as a shell */
+}
+
+/* gcprof tune, asked to stop: the handler sent the program's group
+ * SIGTERM; SIGKILL follows once the grace has run out, or once the
+ * program has ended (for what it left in its group: its zombie, not yet
+ * reaped, keeps the group's number from being reused). Returns whether it
+ * has ended (not reaped). */
+static int stop_group(tool_child *c)
+{
+    siginfo_t si;
+    uint64_t now = gcp__now_ns();
+    int r;
+
+    memset(&si, 0, sizeof si);
+    do
+        r = waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+    while (r < 0 && errno == EINTR);
+    int ended = r < 0 || si.si_pid == c->pid;
+    if (!stop_seen_ns)
+        stop_seen_ns = now;
+    if (ended || (double)(now - stop_seen_ns) / 1e9 > TOOL_CHILD_GRACE)
+        kill(-c->pid, SIGKILL);
+    return ended;
 }
 
 int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss)
@@ -326,14 +434,19 @@ int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss)
     struct rusage ru;
     pid_t r;
 
+    if (stop_mode && stop_signal && !stop_group(c))
+        return 0;
     memset(&ru, 0, sizeof ru);
     do
         r = wait4(c->pid, wstatus, WNOHANG, &ru);
     while (r < 0 && errno == EINTR);
     if (r == 0)
         return 0;
+    c->end_ns = gcp__now_ns();
     if (r < 0) /* cannot happen for our own child; do not spin */
         *wstatus = 127 << 8;
+    c->usage = ru;
+    c->stopped = stop_running;
     *maxrss = (uint64_t)ru.ru_maxrss * 1024u; /* KiB on Linux */
     child_pid = 0;
     return 1;

@@ -2,7 +2,6 @@
  * run_output.c - gcprof run's recording file (run_output.h).
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -16,8 +15,7 @@
  * written before is kept (a file cut short is still readable). */
 static void write_failed(tool_out *o, int err)
 {
-    /* o is out->file */
-    const tool_run_output *out = (const void *)((char *)o - offsetof(tool_run_output, file));
+    const tool_run_output *out = (const tool_run_output *)o; /* its first member */
 
     tool_say(out->cmd,
              "cannot write '%s': %s; keeping what was written so far, the program "
@@ -27,12 +25,11 @@ static void write_failed(tool_out *o, int err)
 
 /* The temporary file, created now so that an unwritable place fails
  * before the program runs. */
-int tool_run_output_open(tool_run_output *out, const char *path, gcp_tl_format f,
-                         const char *cmd)
+int tool_run_output_open(tool_run_output *out, const char *cmd, const char *path, gcp_tl_format f)
 {
     memset(out, 0, sizeof *out);
-    out->format = f;
     out->cmd = cmd;
+    out->format = f;
     const char *why = tool_out_open(&out->file, path);
     if (why)
         tool_say(cmd, "cannot write '%s': %s", path, why);

@@ -9,10 +9,9 @@
 #include "run_record.h"
 
 /* The temporary file, created now so that an unwritable place fails
- * before the program runs. 0, or -1 (said: "gcprof CMD: ..."; so is all
- * that is said of out later). */
-int tool_run_output_open(tool_run_output *out, const char *path, gcp_tl_format f,
-                         const char *cmd);
+ * before the program runs. 0, or -1 (said, as "gcprof CMD: ..."; so are
+ * later failures). */
+int tool_run_output_open(tool_run_output *out, const char *cmd, const char *path, gcp_tl_format f);
 
 /* How the program ended, a sample if none could be taken, the end mark;
  * then the file takes its name (`named`: the user's, else a new one). 0,

@@ -11,7 +11,6 @@
 #define _GNU_SOURCE
 #include "run_program.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -159,14 +158,10 @@ static int run(tool_run_opts *o, tool_run_output *out)
     tool_run_result res = {0};
 
     if (r != 0) {
-        tool_say(o->cmd, "cannot run '%s': %s", o->argv[0], strerror(r > 0 ? r : errno));
+        int code = tool_child_start_failed(o->cmd, o->argv[0], r);
         if (o->heap)
             free((char *)o->heap_profile.output);
-        /* no fork or pipe: our failure, not the program's; else as a shell */
-        return give_up(out, metrics, &dir,
-                       r < 0         ? TOOL_EXIT_RUN_FAILED
-                       : r == ENOENT ? TOOL_EXIT_NOT_FOUND
-                                     : TOOL_EXIT_CANNOT_EXEC);
+        return give_up(out, metrics, &dir, code < 0 ? TOOL_EXIT_RUN_FAILED : code);
     }
     char *cmdline = join_args(o->argv);
     gcp__tl_meta(out->file.fp, out->format, cmdline, (long)child.pid, start, o->interval);
@@ -207,7 +202,7 @@ int tool_run_program(tool_run_opts *o)
         tool_say(o->cmd, "out of memory");
         return TOOL_EXIT_RUN_FAILED;
     }
-    if (tool_run_output_open(&out, path, o->format, o->cmd) != 0) {
+    if (tool_run_output_open(&out, o->cmd, path, o->format) != 0) {
         free(path);
         return TOOL_EXIT_RUN_FAILED;
     }

@@ -13,8 +13,8 @@
 #include "timeline.h"
 
 typedef struct tool_run_output {
-    const char *cmd; /* messages say "gcprof CMD: " */
-    tool_out file;   /* written to file.fp until the program ends */
+    tool_out file;   /* written to file.fp until the program ends; the first member */
+    const char *cmd; /* "run" or "tune", for messages */
     gcp_tl_format format;
     unsigned long rss_samples, heap_samples, collections; /* written so far */
     unsigned long images;   /* process images that recorded their collector */

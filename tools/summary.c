@@ -75,7 +75,7 @@ static int cmp_double(const void *a, const void *b)
 
 static int pauses(const tool_tl *tl, tool_summary *sm)
 {
-    double *p, busy = 0;
+    double *p;
 
     if (tl->ngcs == 0)
         return 0;
@@ -86,12 +86,12 @@ static int pauses(const tool_tl *tl, tool_summary *sm)
         p[i] = g->pause;
         sm->pause_total += g->pause;
         sm->nforced += g->forced != 0;
-        busy += g->total > g->pause ? g->total : g->pause;
+        sm->gc_total += g->total > g->pause ? g->total : g->pause;
     }
     qsort(p, tl->ngcs, sizeof *p, cmp_double);
     sm->pause_max = p[tl->ngcs - 1];
     sm->pause_p99 = p[(tl->ngcs * 99 + 99) / 100 - 1]; /* nearest rank */
-    sm->gc_share = sm->duration > 0 ? busy / sm->duration : 0;
+    sm->gc_share = sm->duration > 0 ? sm->gc_total / sm->duration : 0;
     free(p);
     return 0;
 }
@@ -222,6 +222,42 @@ static int allocation(const tool_tl *tl, tool_summary *sm)
     return 0;
 }
 
+/* The count n at time t, into the highest of its image: a record before
+ * the process's first image record is of that image. */
+static void count_at(const tool_tl *tl, tool_summary *sm, uint64_t *top, double t, uint64_t n)
+{
+    size_t k = image_at(tl, sm->heap_pid, t);
+
+    k = k ? k : 1;
+    if (n > top[k])
+        top[k] = n;
+    sm->has_gc_count = 1;
+}
+
+/* The highest count in each image of the heap process, added up. */
+static int gc_count(const tool_tl *tl, tool_summary *sm)
+{
+    size_t nseg = tl->nimages + 2;
+    uint64_t *top = calloc(nseg, sizeof *top);
+
+    if (!top)
+        return -1;
+    for (size_t i = 0; i < tl->nsamples; i++) {
+        const tool_tl_sample *s = &tl->samples[i];
+        if (s->has_heap && tool_tl_pid_of(tl, s->pid) == sm->heap_pid)
+            count_at(tl, sm, top, s->t, s->gc_no);
+    }
+    for (size_t i = 0; i < tl->ngcs; i++) {
+        const gcp_tl_gc *g = &tl->gcs[i];
+        if (tool_tl_pid_of(tl, g->pid) == sm->heap_pid)
+            count_at(tl, sm, top, g->t, g->n);
+    }
+    for (size_t k = 0; k < nseg; k++)
+        sm->gc_count += top[k];
+    free(top);
+    return 0;
+}
+
 static void live(const tool_tl *tl, tool_summary *sm)
 {
     double last_t = 0;
@@ -264,8 +300,8 @@ int tool_summary_make(const tool_tl *tl, tool_summary *sm)
     sm->heap_pid = tool_tl_heap_pid(tl, &sm->heap_procs);
     live(tl, sm);
     processes(tl, sm);
-    return allocation(tl, sm) < 0 || pauses(tl, sm) < 0 || closures(tl, sm) < 0 ||
-                   real_interval(tl, sm) < 0
+    return allocation(tl, sm) < 0 || gc_count(tl, sm) < 0 || pauses(tl, sm) < 0 ||
+                   closures(tl, sm) < 0 || real_interval(tl, sm) < 0
                ? -1
                : 0;
 }

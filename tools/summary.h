@@ -28,7 +28,8 @@ typedef struct tool_summary {
     double sampled_rss;
     size_t nforced;
     double pause_total, pause_max, pause_p99; /* s */
-    double gc_share;                          /* collections' time (start to end) / duration */
+    double gc_total;                          /* s: collections' time (start to end), added up */
+    double gc_share;                          /* gc_total / duration */
     tool_closure *closures;                   /* longest total first */
     size_t nclosures;
 
@@ -43,6 +44,13 @@ typedef struct tool_summary {
      * the first of them to the last. */
     int has_allocated;
     double allocated, allocated_span; /* MiB; s */
+    /* The collector's own count of collections (GC_get_gc_no) in the heap
+     * process: the highest its records carry in each of its images (the
+     * count starts again at an exec), added up. Incremental collections
+     * send no start or end event, so they have no record (tl->ngcs) but
+     * are counted here. */
+    int has_gc_count;
+    uint64_t gc_count;
     /* Bytes in marked objects after collections (when measured): after
      * the last one, and the highest. */
     int has_live;

@@ -79,20 +79,6 @@ void tool_svg_text(FILE *fp, double x, double y, const char *cls, const char *an
     fputs("</text>\n", fp);
 }
 
-void tool_svg_begin(FILE *fp, double width, double height, const char *title, const char *style,
-                    const char *more_style)
-{
-    fprintf(fp,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-            "viewBox=\"0 0 %.0f %.0f\">\n<title>",
-            width, height, width, height);
-    tool_svg_put_text(fp, title, 300);
-    fprintf(fp, "</title>\n<style>\n%s%s</style>\n", style, more_style);
-    fputs("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", fp);
-    /* bold, and often full of wide characters: a wider guess per character */
-    tool_svg_text(fp, 16, 26, "title", "start", title, tool_svg_fit(width - 32, 18.5));
-}
-
 int tool_axis_make(tool_axis *a, double lo, double hi, int want, int round_hi)
 {
     double raw, mag, f;
@@ -132,4 +118,17 @@ const char *tool_axis_label(const tool_axis *a, double v, char *buf, size_t size
         v = 0; /* no "-0.0" */
     snprintf(buf, size, "%.*f", a->decimals, v);
     return buf;
+}
+
+void tool_svg_begin(FILE *fp, double width, double height, const char *title, const char *style)
+{
+    fprintf(fp,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\">\n<title>",
+            width, height, width, height);
+    tool_svg_put_text(fp, title, 300);
+    fprintf(fp, "</title>\n<style>\n%s</style>\n", style);
+    fputs("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n", fp);
+    /* bold, and often full of wide characters: a wider guess per character */
+    tool_svg_text(fp, 16, 26, "title", "start", title, tool_svg_fit(width - 32, 18.5));
 }

@@ -14,11 +14,21 @@
     "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "                      \
     "'Liberation Sans', 'DejaVu Sans', sans-serif"
 
-/* The document's start: <svg> of width x height px, its <title>, a
- * <style> of the two sheets given (either may be ""), a white background,
- * and the title as the picture's first line (class "title"). */
-void tool_svg_begin(FILE *fp, double width, double height, const char *title, const char *style,
-                    const char *more_style);
+/* The classes every picture of gcprof's shares: the font, the title and
+ * subtitle, ticks, axes and their titles, the grid. */
+#define TOOL_SVG_BASE_STYLE                                                                        \
+    "svg{font-family:" TOOL_SVG_FONTS "}\n"                                                        \
+    "text{fill:#222}\n"                                                                            \
+    ".title{font-size:16px;font-weight:600}\n"                                                     \
+    ".sub{font-size:12px;fill:#555}\n"                                                             \
+    ".tick{font-size:11px;fill:#555}\n"                                                            \
+    ".axis-title{font-size:12px;fill:#444}\n"                                                      \
+    ".grid{stroke:#e8e8e8;stroke-width:1}\n"                                                       \
+    ".axis{stroke:#9a9a9a;stroke-width:1}\n"
+
+/* The start of a picture: the <svg> element, its <title>, the style, a
+ * white background and the title drawn at the top left. */
+void tool_svg_begin(FILE *fp, double width, double height, const char *title, const char *style);
 
 /* Write s as XML character data: escaped, invalid UTF-8 as U+FFFD, control
  * characters as spaces, and cut to max_chars characters with an ellipsis. */

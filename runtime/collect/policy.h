@@ -19,10 +19,16 @@ typedef struct gcp__gc_signals {
     double since_s;      /* since the last collection ended */
     uint64_t rss;        /* bytes; 0 when not read */
     uint64_t threshold;  /* bytes of RSS to stay under; 0: none */
+    /* The cgroup's memory limit (heap/cgroup.h), read with RSS: RSS may
+     * rise to cgroup_limit - cgroup_others. */
+    uint64_t cgroup_limit;  /* bytes; 0: no limit known */
+    uint64_t cgroup_usage;  /* bytes the cgroup uses, every process in it */
+    uint64_t cgroup_others; /* of which not this process's RSS */
     int disabled;        /* GC_disable is in force: nothing can run */
 } gcp__gc_signals;
 
-/* Read the signals now. rss and threshold are the caller's (0: none).
+/* Read the signals now. rss and threshold are the caller's (0: none);
+ * with an RSS reading the cgroup's limit is read too (gcp__cgroup_now).
  * at_point: at a gc point, whose call also closes an interval of the
  * history `expected` comes from (the most allocated between recent gc
  * points); elsewhere `expected` is 0 (nothing says what comes next). */
@@ -40,7 +46,8 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n);
 
 /* How far the heap may grow while a profile holds collection off in
  * adaptive mode: about the live heap again (at least 8 MiB), never past
- * hold_limit_bytes of growth, nor past what keeps RSS under threshold. */
+ * hold_limit_bytes of growth, nor past what keeps RSS under threshold
+ * and under what the cgroup's limit leaves it. */
 uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes);
 
 /* The event hook reports each collection's end: its number, how long it

@@ -4,10 +4,12 @@
  * allocated since the last collection against the live heap it left
  * (garbage can be at most that), what a collection would cost now (the
  * recent collections' time per MiB of heap, times the heap), how close RSS
- * is to threshold_mb, how long ago the last collection was (a cost paid
- * rarely is cheap per second of work), and at a gc point whether the
- * heap has room for what the program allocates until the next one (the
- * most it allocated between recent gc points).
+ * is to threshold_mb or to what the cgroup's memory limit leaves this
+ * process (the limit less what the rest of the cgroup uses), how long
+ * ago the last collection was (a cost paid rarely is cheap per second of
+ * work), and at a gc point whether the heap has room for what the
+ * program allocates until the next one (the most it allocated between
+ * recent gc points).
  *
  * Room is what keeps the peak down: garbage that fits in free space the
  * heap already has costs no RSS and can wait, while a collection that
@@ -30,6 +32,7 @@
 #include <string.h>
 
 #include "collect.h"
+#include "cgroup.h"
 #include "units.h"
 #include "policy.h"
 
@@ -142,6 +145,13 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, 
     s->disabled = GC_is_disabled();
     s->rss = rss;
     s->threshold = threshold;
+    if (rss > 0) {
+        gcp__cgroup_reading cg;
+        gcp__cgroup_now(rss, &cg);
+        s->cgroup_limit = cg.limit;
+        s->cgroup_usage = cg.usage;
+        s->cgroup_others = cg.others;
+    }
     if (gc_no == atomic_load(&seen_gc_no)) {
         uint64_t end = atomic_load(&seen_end_ns);
         s->live = atomic_load(&seen_live);
@@ -180,6 +190,18 @@ static double mib_up(uint64_t bytes)
     return ceil((double)bytes / (double)GCP__MIB * 10) / 10;
 }
 
+/* The RSS to stay under, in *bound: threshold, or what the cgroup's limit
+ * leaves this process when that is lower (*cgroup set). Returns 0 when
+ * neither is known (no threshold, and no limit or no RSS to compare). */
+static int rss_bound(const gcp__gc_signals *s, uint64_t *bound, int *cgroup)
+{
+    uint64_t left = s->cgroup_limit > s->cgroup_others ? s->cgroup_limit - s->cgroup_others : 0;
+
+    *cgroup = s->rss > 0 && s->cgroup_limit > 0 && (s->threshold == 0 || left < s->threshold);
+    *bound = *cgroup ? left : s->threshold;
+    return *cgroup || s->threshold > 0;
+}
+
 /* Each phrase says which way the decision went ("collected" or "no
  * collection"), then what was compared with what; every one fits the
  * reports' 96 bytes with figures up to 99999.9 (tests/check_policy). */
@@ -195,10 +217,17 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
         return say(GCP__SKIP, reason, n,
                    "no collection: only %llu KiB allocated since the last collection, under %d KiB",
                    (unsigned long long)(s->allocated / 1024), TRIVIAL_BYTES / 1024);
-    if (s->threshold > 0 && (double)s->rss >= THRESHOLD_NEAR * (double)s->threshold)
-        return say(GCP__COLLECT_AND_UNMAP, reason, n,
-                   "collected: RSS %.1f MiB is at or above 90%% of threshold_mb=%.1f",
-                   (double)s->rss / (double)GCP__MIB, (double)s->threshold / (double)GCP__MIB);
+    uint64_t bound;
+    int cgroup;
+    if (rss_bound(s, &bound, &cgroup) && (double)s->rss >= THRESHOLD_NEAR * (double)bound)
+        return cgroup ? say(GCP__COLLECT_AND_UNMAP, reason, n,
+                            "collected: RSS %.1f MiB is within 10%% of its %.1f MiB under the "
+                            "cgroup limit %.1f MiB",
+                            (double)s->rss / (double)GCP__MIB, (double)bound / (double)GCP__MIB,
+                            (double)s->cgroup_limit / (double)GCP__MIB)
+                      : say(GCP__COLLECT_AND_UNMAP, reason, n,
+                            "collected: RSS %.1f MiB is at or above 90%% of threshold_mb=%.1f",
+                            (double)s->rss / (double)GCP__MIB, (double)bound / (double)GCP__MIB);
     /* The heap would grow, and the garbage could make up at least half
      * of what is missing. */
     /* Under LIVE_FLOOR the heap is small enough to let grow: collecting
@@ -252,8 +281,10 @@ uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes
 
     if (growth > hold_limit_bytes)
         growth = hold_limit_bytes;
-    if (s->threshold > 0 && s->rss > 0) {
-        uint64_t room = s->threshold > s->rss ? s->threshold - s->rss : 0;
+    uint64_t bound;
+    int cgroup;
+    if (s->rss > 0 && rss_bound(s, &bound, &cgroup)) {
+        uint64_t room = bound > s->rss ? bound - s->rss : 0;
         if (room < GCP__MIB)
             room = GCP__MIB;
         if (growth > room)

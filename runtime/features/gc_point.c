@@ -62,6 +62,8 @@ int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out)
     d.live = s.live;
     d.predicted_cost = s.predicted_s;
     d.since_last = s.since_s;
+    d.cgroup_limit = s.cgroup_limit;
+    d.cgroup_usage = s.cgroup_usage;
     if (d.collected)
         point_collect(&d, how, read_rss);
     if (out)

@@ -29,6 +29,10 @@ const gcp__env_var gcp__env_vars[] = {
      "MiB of heap growth that ends holding collection off; 0: 1024 (config key hold_limit_mb)"},
     {"GCPROF_HEAP_ONLY", GCP__ENV_BOOL, "0", 0, 0, NULL, 0, GCP__ENV_LIB,
      "heap figures only, no RSS reads (config key heap_only)"},
+    /* ---- the cgroup's memory limit (cgroup_cache.c), at the first gc point
+     * or adaptive profile */
+    {"GCPROF_CGROUP", GCP__ENV_BOOL, "1", 0, 0, NULL, 0, GCP__ENV_LIB,
+     "auto_gc adaptive and gc points keep RSS under the cgroup's memory limit"},
     /* ---- allocation sites (sites.c), at gcp_init */
     {"GCPROF_SITES", GCP__ENV_BOOL, "0", 0, 0, NULL, 0, GCP__ENV_LIB,
      "record allocation sites from gcp_init on (gcp_sites_track)"},

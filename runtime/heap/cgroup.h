@@ -1,0 +1,82 @@
+/*
+ * cgroup.h - the memory limit of the cgroup the process runs in, and
+ * what that cgroup uses: cgroup.c finds the cgroup and reads its files
+ * (v1's memory controller or v2), cgroup_cache.c keeps what it found
+ * between readings and makes the process's own reading.
+ *
+ * Nothing here allocates in the collector's heap, and nothing fails: a
+ * file that is missing, unreadable or garbled means "no limit known".
+ */
+#ifndef GCP_CGROUP_H
+#define GCP_CGROUP_H
+
+#include <stdint.h>
+
+/* A cgroup's directory, root prefix included. Longer: no limit known. */
+#define GCP__CGROUP_DIR_MAX 1024
+
+/* A cgroup with a memory limit: its directory and the interface's
+ * version (1: memory.limit_in_bytes and memory.usage_in_bytes of the
+ * memory controller; 2: memory.max and memory.current). */
+typedef struct gcp__cgroup_dir {
+    int version; /* 0: none */
+    char path[GCP__CGROUP_DIR_MAX];
+} gcp__cgroup_dir;
+
+/* Find the cgroup whose memory limit binds this process, as seen under
+ * root: "" for the system's own files, or a directory (a test's fake
+ * tree) holding proc/self/cgroup, proc/self/mountinfo and the mount
+ * points they name. The process's cgroup is found through its line of
+ * /proc/self/cgroup (v1's memory controller first, else v2's "0::") and
+ * the matching cgroup mount of mountinfo; from there the walk goes up to
+ * the mount's root (limits are hierarchical; on v1 not past a parent
+ * with memory.use_hierarchy 0), and the smallest limit found wins, the
+ * nearest on a tie. "max", v1's "unlimited" (2^63 less a page) and
+ * anything from 2^60 on are no limit. Returns 1 with *out set, or 0 (out
+ * cleared) when no limit is known. Uses malloc (getline), not the GC heap. */
+int gcp__cgroup_find(const char *root, gcp__cgroup_dir *out);
+
+/* Read dir's limit and usage now (two small files, opened, read and
+ * closed): 0, or -1 when either cannot be read or parsed, or the limit
+ * is none. */
+int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t *limit, uint64_t *usage);
+
+/* One reading, as the policy takes it. */
+typedef struct gcp__cgroup_reading {
+    uint64_t limit;  /* bytes; 0: no limit known (the rest is 0 too) */
+    uint64_t usage;  /* bytes the whole cgroup uses (every process in it) */
+    uint64_t others; /* usage less this process's RSS at that reading: the
+                      * rest of the cgroup's share (0 when RSS is more) */
+} gcp__cgroup_reading;
+
+/* What was found, kept between readings. Found again every
+ * GCP__CGROUP_REFIND_NS (a process moved to another cgroup, a limit set
+ * on another level) and at once when its files cannot be read (the
+ * cgroup went). A reading is kept for GCP__CGROUP_KEEP_NS: two files cost
+ * ~13 us to read here, against ~1 us for RSS, and gc points and
+ * adaptive profiles read several times a millisecond; within that time
+ * the others' share is taken as unchanged and RSS stays fresh. Zero it,
+ * then set root. Not thread-safe: the caller locks. */
+#define GCP__CGROUP_REFIND_NS (1000 * 1000000ull)
+#define GCP__CGROUP_KEEP_NS   (10 * 1000000ull)
+typedef struct gcp__cgroup_cache {
+    const char *root; /* as gcp__cgroup_find's */
+    gcp__cgroup_dir dir;
+    int found, read; /* whether found_ns, read_ns and last hold anything */
+    uint64_t found_ns, read_ns;
+    gcp__cgroup_reading last;
+} gcp__cgroup_cache;
+
+/* The reading at now_ns (CLOCK_MONOTONIC), rss this process's RSS now
+ * (bytes): fresh, or the one kept from less than GCP__CGROUP_KEEP_NS
+ * before. */
+void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
+                        gcp__cgroup_reading *out);
+
+/* The process's reading (its own cache of the system's cgroups, locked;
+ * a forked child finds its cgroup again), or none (all 0) when
+ * GCPROF_CGROUP is false (read once, at the first call). rss: this
+ * process's RSS now, bytes. Thread-safe. */
+void gcp__cgroup_now(uint64_t rss, gcp__cgroup_reading *out);
+
+#endif /* GCP_CGROUP_H */

@@ -1,0 +1,98 @@
+/*
+ * cgroup_cache.c - the cgroup's limit and usage as the policy reads them
+ * (cgroup.h): the cgroup found once and found again every second, a
+ * reading kept for 10 ms, and the process's own cache behind a lock.
+ *
+ * Measured here (cgroup v1, 2 vCPU): a limit or usage file costs ~6.4 us
+ * to open, read and close (a kept-open statm's pread: ~1 us), finding the
+ * cgroup ~60 us (/proc/self/mountinfo alone ~37 us). Gc points and
+ * adaptive profiles read signals two or three times a call, so a reading
+ * is kept for 10 ms: what the rest of the cgroup uses changes slowly, and
+ * this process's RSS, which the caller reads fresh, is what moves.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "heap.h"
+#include "env.h"
+#include "cgroup.h"
+
+static void refind(gcp__cgroup_cache *c, uint64_t now_ns)
+{
+    gcp__cgroup_find(c->root ? c->root : "", &c->dir);
+    c->found = 1;
+    c->found_ns = now_ns;
+}
+
+void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
+                        gcp__cgroup_reading *out)
+{
+    uint64_t limit = 0, usage = 0;
+    int fresh_find = 0;
+
+    if (c->read && now_ns >= c->read_ns && now_ns - c->read_ns < GCP__CGROUP_KEEP_NS) {
+        *out = c->last;
+        return;
+    }
+    if (!c->found || now_ns < c->found_ns || now_ns - c->found_ns >= GCP__CGROUP_REFIND_NS) {
+        refind(c, now_ns);
+        fresh_find = 1;
+    }
+    int ok = c->dir.version && gcp__cgroup_read(&c->dir, &limit, &usage) == 0;
+    /* The cgroup went, or its limit: found again at once (the process may
+     * have moved), once a call. */
+    if (c->dir.version && !ok && !fresh_find) {
+        refind(c, now_ns);
+        ok = c->dir.version && gcp__cgroup_read(&c->dir, &limit, &usage) == 0;
+    }
+    if (!ok)
+        c->dir.version = 0; /* none until the next find */
+    memset(&c->last, 0, sizeof c->last);
+    if (c->dir.version) {
+        c->last.limit = limit;
+        c->last.usage = usage;
+        c->last.others = usage > rss ? usage - rss : 0;
+    }
+    c->read = 1;
+    c->read_ns = now_ns;
+    *out = c->last;
+}
+
+/* ---- the process's own --------------------------------------------- */
+
+static gcp__cgroup_cache own; /* root NULL: the system's */
+static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t own_once = PTHREAD_ONCE_INIT;
+static int own_enabled = 1;
+
+/* A thread of the parent may have held the lock at fork, halfway through
+ * an update: the child finds its cgroup again at its first reading. */
+static void at_fork_child(void)
+{
+    pthread_mutex_init(&own_lock, NULL);
+    own.found = own.read = 0;
+    own.dir.version = 0;
+}
+
+static void own_setup(void)
+{
+    int on = 1;
+
+    if (gcp__env_bool("GCPROF_CGROUP", &on) < 0)
+        gcp__log(GCP_LOG_WARN, "%s; the cgroup's memory limit is used", gcp_last_error());
+    own_enabled = on;
+    if (pthread_atfork(NULL, NULL, at_fork_child) != 0)
+        gcp__log(GCP_LOG_WARN, "pthread_atfork failed: a forked child may wait for a lock its "
+                               "parent's thread held");
+}
+
+void gcp__cgroup_now(uint64_t rss, gcp__cgroup_reading *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_once(&own_once, own_setup);
+    if (!own_enabled)
+        return;
+    pthread_mutex_lock(&own_lock);
+    gcp__cgroup_cached(&own, gcp__now_ns(), rss, out);
+    pthread_mutex_unlock(&own_lock);
+}

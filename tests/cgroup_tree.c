@@ -1,0 +1,118 @@
+/*
+ * cgroup_tree.c - fake cgroup trees for the reader's tests (cgroup_tree.h).
+ */
+#define _GNU_SOURCE /* nftw's FTW_DEPTH | FTW_PHYS */
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cgroup_tree.h"
+
+char tree_root[64];
+
+static void mkdirs(const char *path)
+{
+    char buf[1024];
+
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(buf, 0755);
+            *p = '/';
+        }
+    mkdir(buf, 0755);
+}
+
+/* tree_root/rel holds text (its folders made). */
+void put(const char *rel, const char *text)
+{
+    char path[1024], dir[1024];
+
+    snprintf(path, sizeof path, "%s/%s", tree_root, rel);
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    mkdirs(dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    ck_assert_int_eq(fclose(fp), 0);
+}
+
+void put_num(const char *dir, const char *file, uint64_t v)
+{
+    char rel[512], text[32];
+
+    snprintf(rel, sizeof rel, "%s/%s", dir, file);
+    snprintf(text, sizeof text, "%llu\n", (unsigned long long)v);
+    put(rel, text);
+}
+
+/* A level: limit in limit_file (0: none_text there) and usage. */
+static void level(const char *dir, const char *limit_file, const char *none_text,
+                  const char *usage_file, uint64_t limit, uint64_t usage)
+{
+    char rel[512];
+
+    snprintf(rel, sizeof rel, "%s/%s", dir, limit_file);
+    if (limit)
+        put_num(dir, limit_file, limit);
+    else
+        put(rel, none_text);
+    put_num(dir, usage_file, usage);
+}
+
+void v1_level(const char *dir, uint64_t limit, uint64_t usage)
+{
+    level(dir, "memory.limit_in_bytes", V1_UNLIMITED, "memory.usage_in_bytes", limit, usage);
+}
+
+void v2_level(const char *dir, uint64_t limit, uint64_t usage)
+{
+    level(dir, "memory.max", "max\n", "memory.current", limit, usage);
+}
+
+void tree_setup(void)
+{
+    snprintf(tree_root, sizeof tree_root, "/tmp/check_cgroup.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tree_root));
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void tree_teardown(void)
+{
+    nftw(tree_root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The directory found, relative to tree_root ("" when none). */
+const char *found(void)
+{
+    static gcp__cgroup_dir d;
+    size_t n = strlen(tree_root);
+
+    if (!gcp__cgroup_find(tree_root, &d)) {
+        ck_assert_int_eq(d.version, 0);
+        return "";
+    }
+    ck_assert_int_eq(strncmp(d.path, tree_root, n), 0);
+    return d.path + n;
+}
+
+void v2_tree(void)
+{
+    put("proc/self/cgroup", "0::/a\n");
+    put("proc/self/mountinfo", MI_V2);
+    v2_level(V2 "/a", 100 * MIB, 10 * MIB);
+}

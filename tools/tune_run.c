@@ -1,0 +1,142 @@
+/*
+ * tune_run.c - one run of the program for `gcprof tune`: started as
+ * `gcprof run` starts it (run_child.c: no shell, the preload library, a
+ * process group of its own), recorded by `gcprof run`'s loop into a
+ * temporary file, which the summary's code (summary.c) reads back for the
+ * collections and their time; wall time, CPU time and peak RSS come from
+ * gcprof's own clock and wait4's rusage.
+ */
+#define _GNU_SOURCE
+#include "tune.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "run_child.h"
+#include "run_output.h"
+#include "run_record.h"
+#include "summary.h"
+#include "timeline_read.h"
+#include "units.h"
+
+/* Seconds between RSS samples and heap samples: nothing tune reports
+ * comes from them (peak RSS is the kernel's), so few. */
+#define TUNE_INTERVAL 0.05
+
+int tool_tune_session_open(tool_tune_session *s, char **argv, int show_output)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    memset(s, 0, sizeof *s);
+    s->argv = argv;
+    s->show_output = show_output;
+    s->tty = isatty(STDERR_FILENO);
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    if (asprintf(&s->dir, "%s/gcprof-tune.XXXXXX", tmp) < 0) {
+        s->dir = NULL;
+        tool_say("tune", "out of memory");
+        return -1;
+    }
+    if (!mkdtemp(s->dir)) {
+        tool_say("tune", "cannot make a temporary directory in '%s': %s", tmp, strerror(errno));
+        free(s->dir);
+        s->dir = NULL;
+        return -1;
+    }
+    if (asprintf(&s->path, "%s/run.dat", s->dir) < 0) {
+        s->path = NULL;
+        tool_say("tune", "out of memory");
+        tool_tune_session_close(s);
+        return -1;
+    }
+    s->preload = tool_child_find_preload(s->preload_buf, 0, "tune");
+    return 0;
+}
+
+void tool_tune_session_close(tool_tune_session *s)
+{
+    if (s->path)
+        unlink(s->path); /* tool_out removed its temporary file */
+    if (s->dir && rmdir(s->dir) != 0)
+        tool_say("tune", "cannot remove '%s': %s", s->dir, strerror(errno));
+    free(s->path);
+    free(s->dir);
+    s->path = s->dir = NULL;
+}
+
+static double seconds(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* The collections and their time, from the recording (summary.c). */
+static void collector_figures(const tool_tune_session *s, tool_tune_run *r)
+{
+    tool_tl tl;
+    tool_summary sm;
+    char err[512];
+
+    if (tool_tl_read(s->path, &tl, err, sizeof err) < 0) {
+        tool_say("tune", "run %d: %s", r->seq, err);
+        tool_tl_free(&tl);
+        return;
+    }
+    if (tool_summary_make(&tl, &sm) == 0 && sm.has_gc_count) {
+        r->has_gcs = 1;
+        r->gcs = sm.gc_count;
+        /* incremental collections send no events: their time is unknown */
+        r->has_gc_time = tl.ngcs >= sm.gc_count;
+        r->gc_time = sm.gc_total;
+    }
+    tool_summary_free(&sm);
+    tool_tl_free(&tl);
+}
+
+int tool_tune_run_one(tool_tune_session *s, const tool_tune_config *c, tool_tune_run *r)
+{
+    tool_child_opts co = {.preload = s->preload,
+                          .format = "dat",
+                          .interval = TUNE_INTERVAL,
+                          .live = 0, /* live bytes: a walk of the mark bits tune needs not */
+                          .env = c->env,
+                          .null_stdin = 1,
+                          .null_output = !s->show_output};
+    tool_run_output out;
+    tool_run_result res = {0};
+    tool_child child;
+
+    if (tool_run_output_open(&out, "tune", s->path, GCP_TL_DAT) != 0)
+        return TOOL_EXIT_FAIL;
+    int rc = tool_child_start(&child, s->argv, &co);
+    if (rc != 0) {
+        tool_out_discard(&out.file);
+        rc = tool_child_start_failed("tune", s->argv[0], rc);
+        return rc < 0 ? TOOL_EXIT_FAIL : rc;
+    }
+    if (s->progress[0])
+        fprintf(stderr, "%s%s%s", s->tty ? "\r" : "", s->progress, s->tty ? "\033[K" : "\n");
+    tool_run_record(&child, &out, TUNE_INTERVAL, 0, &res);
+    if (s->progress[0] && s->tty) /* messages from here on get lines of their own */
+        fputs("\r\033[K", stderr);
+    int written = tool_run_output_finish(&out, 1, (long)child.pid, &res) == 0;
+    free(out.final);
+    r->wstatus = res.wstatus;
+    r->wall = (double)(child.end_ns - child.start_ns) / 1e9;
+    r->cpu = seconds(child.usage.ru_utime) + seconds(child.usage.ru_stime);
+    r->rss = (double)res.maxrss / GCP__MIB_F;
+    if (child.stopped) /* cut short by a signal to gcprof: no figure of the program's */
+        r->state = TOOL_TUNE_STOPPED;
+    else if (WIFEXITED(res.wstatus) && WEXITSTATUS(res.wstatus) == 0)
+        r->state = TOOL_TUNE_OK;
+    else
+        r->state = TOOL_TUNE_FAILED;
+    if (written)
+        collector_figures(s, r);
+    unlink(s->path);
+    return written ? 0 : TOOL_EXIT_FAIL; /* said */
+}
