@@ -50,8 +50,9 @@ check "in use (atomic) <= marked" [ "$(got exact site_thirty 5)" -le \
 # The program's own collection hook, set after ours, still sees every
 # collection (the setter is chained), and so does the recording.
 ends=$(awk '$1 == "hook_ends" { print $2 }' "$tmp/exact.truth")
+check "the program's hook saw collections ($ends)" [ "${ends:-0}" -gt 0 ]
 check "the program's hook saw every collection" \
-    [ "$ends" -gt 0 ] && [ "$ends" = "$(awk '$1 == "collections" { print $2 }' "$tmp/exact.truth")" ]
+    same "$ends" "$(awk '$1 == "collections" { print $2 }' "$tmp/exact.truth")"
 recorded=$(grep -c '^GCPROF_GC' "$tmp/exact.dat")
 check "the recording has them too ($recorded >= $ends)" [ "$recorded" -ge "$ends" ]
 

@@ -41,6 +41,9 @@ check() {
     shift
     if "$@"; then pass "$check_name_"; else fail "$check_name_"; fi
 }
+# same A B: A is not empty and equals B (for check: `check NAME [ A ] && [ B ]`
+# would check only the first test, the shell taking && as check's end).
+same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 # not CMD...: succeeds when CMD fails (for check).
 not() { ! "$@"; }
 # die MESSAGE: a failure that ends the test at once.
