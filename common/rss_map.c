@@ -96,6 +96,7 @@ typedef struct walk {
     long psize;
     gcp__page_class_fn pc;
     void *data;
+    uintptr_t lo, hi; /* the collector's pages lie in [lo, hi) */
     vma win[3]; /* previous, current, next (the next's first line only) */
     int n;      /* mappings in win */
 } walk;
@@ -124,16 +125,17 @@ typedef struct pages {
     uint64_t multi[3]; /* pages mapped more than once */
 } pages;
 
-/* Classifies every page of v, in address order (the collector's free
- * blocks are known by their first page only), and counts the resident
- * ones from pagemap (fd < 0: none). 0, or -1 when pagemap failed. */
-static int count_pages(int fd, const vma *v, long psize, gcp__page_class_fn pc, void *data,
-                       pages *p)
+/* Classifies every page of [start, end), in address order (the
+ * collector's free blocks are known by their first page only), and counts
+ * the resident ones from pagemap (fd < 0: none). 0, or -1 when pagemap
+ * failed. */
+static int count_pages(int fd, uintptr_t start, uintptr_t end, long psize, gcp__page_class_fn pc,
+                       void *data, pages *p)
 {
     uint64_t ent[PAGEMAP_BATCH];
 
-    for (uintptr_t a = v->start; a < v->end;) {
-        size_t want = (size_t)((v->end - a) / (uintptr_t)psize), got = want;
+    for (uintptr_t a = start; a < end;) {
+        size_t want = (size_t)((end - a) / (uintptr_t)psize), got = want;
         if (want > PAGEMAP_BATCH)
             want = got = PAGEMAP_BATCH;
         if (fd >= 0) {
@@ -158,10 +160,15 @@ static int count_pages(int fd, const vma *v, long psize, gcp__page_class_fn pc, 
 }
 
 /* Gives v's Rss to the classes: exact for pages mapped once, the rest in
+ * proportion to the pages mapped more than once; when only part of v was
+ * walked (clipped), the rest is not known to be shared and goes to
+ * `other`, the collector's pages mapped more than once being taken for
+ * the zero page. Before: 
  * proportion to the pages mapped more than once (to `other` if none). The
  * GC classes are served first; `other` takes what is left, so nothing is
  * lost to rounding. */
-static void share_out(gcp__rss_map *m, const vma *v, const pages *p, long psize, uint64_t *other)
+static void share_out(gcp__rss_map *m, const vma *v, const pages *p, long psize, uint64_t *other,
+                      int clipped)
 {
     uint64_t exact = 0, multi = 0, rest, left = v->rss;
     uint64_t *gc[3] = {NULL, &m->gc_used, &m->gc_free};
@@ -171,6 +178,8 @@ static void share_out(gcp__rss_map *m, const vma *v, const pages *p, long psize,
         multi += p->multi[c];
     }
     rest = exact < v->rss ? v->rss - exact : 0;
+    if (clipped)
+        multi = 0;
     m->shared += multi ? rest : 0;
     for (int c = 1; c < 3; c++) {
         uint64_t mine = p->once[c] * (uint64_t)psize;
@@ -194,14 +203,22 @@ static void place_anon(walk *w, const vma *prev, const vma *v, const vma *next)
     uint64_t *other = shape_of(m, prev, v, next, pc, data);
     pages p;
 
+    /* Only the collector's address range is walked: a sanitizer's shadow
+     * is terabytes of one mapping (a page-by-page walk of it never ended). */
+    uintptr_t start = v->start > w->lo ? v->start : w->lo;
+    uintptr_t end = v->end < w->hi ? v->end : w->hi;
     memset(&p, 0, sizeof p);
-    if (v->rss == 0 || fd < 0) { /* walked for the classes' sake only */
-        count_pages(-1, v, psize, pc, data, &p);
+    if (start >= end) {
         *other += v->rss;
         return;
     }
-    if (count_pages(fd, v, psize, pc, data, &p) == 0) {
-        share_out(m, v, &p, psize, other);
+    if (v->rss == 0 || fd < 0) { /* walked for the classes' sake only */
+        count_pages(-1, start, end, psize, pc, data, &p);
+        *other += v->rss;
+        return;
+    }
+    if (count_pages(fd, start, end, psize, pc, data, &p) == 0) {
+        share_out(m, v, &p, psize, other, start > v->start || end < v->end);
         return;
     }
     m->by_page = 0; /* then the whole mapping is `other`: no page told */
@@ -297,7 +314,8 @@ static int read_smaps(walk *w)
     }
 }
 
-int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data)
+int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data, uintptr_t lo,
+                      uintptr_t hi)
 {
     walk w;
     long psize = sysconf(_SC_PAGESIZE);
@@ -308,6 +326,8 @@ int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data
     w.m = m;
     w.psize = psize > 0 ? psize : 4096;
     w.pc = page_class;
+    w.lo = lo & ~(uintptr_t)(w.psize - 1);
+    w.hi = hi;
     w.data = data;
     w.fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     m->by_page = w.fd >= 0;

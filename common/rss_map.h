@@ -41,10 +41,13 @@ typedef struct gcp__rss_map {
                           mappings' shapes: anon_other mostly) */
 } gcp__rss_map;
 
-/* Reads the maps of this process into *m. 0, or a negative errno when
- * smaps cannot be read (then *m is zero). Allocates nothing (open, read,
- * pread and close only), so it may run under the collector's lock. */
-int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data);
+/* Reads the maps of this process into *m. The collector's pages lie in
+ * [lo, hi) (its plausible heap bounds, GC_least/greatest_plausible_heap_addr);
+ * pages outside are not classified. 0, or a negative errno when smaps
+ * cannot be read (then *m is zero). Allocates nothing (open, read, pread
+ * and close only), so it may run under the collector's lock. */
+int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data, uintptr_t lo,
+                      uintptr_t hi);
 
 /* Resident bytes from /proc/self/statm (open and read only), 0 if it
  * cannot be read. */

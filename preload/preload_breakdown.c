@@ -47,6 +47,7 @@ static struct {
     size0_fn obtained;
     void_fn gcollect;
     int0_fn disabled, registered;
+    void **least, **greatest; /* the heap's plausible bounds (gc_mark.h) */
 } gc;
 
 /* 0 idle, 1 wanted (since wanted_at), 2 taken and waiting to be written */
@@ -79,6 +80,8 @@ void preload_breakdown_start(void)
     gc.gcollect = (void_fn)dlsym(RTLD_DEFAULT, "GC_gcollect");
     gc.disabled = (int0_fn)dlsym(RTLD_DEFAULT, "GC_is_disabled");
     gc.registered = (int0_fn)dlsym(RTLD_DEFAULT, "GC_thread_is_registered");
+    gc.least = (void **)dlsym(RTLD_DEFAULT, "GC_least_plausible_heap_addr");
+    gc.greatest = (void **)dlsym(RTLD_DEFAULT, "GC_greatest_plausible_heap_addr");
     if (!gc.with_lock || !gc.kind || !gc.is_heap || !gc.base || !gc.obtained || !gc.gcollect ||
         !gc.disabled) {
         fputs("gcprof: breakdown off: the collector lacks GC_call_with_alloc_lock, "
@@ -114,7 +117,11 @@ static void *take_locked(void *data)
     t->pages.is_heap = gc.is_heap;
     t->pages.base = gc.base;
     t->pages.kind_and_size = gc.kind;
-    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages);
+    /* Without the bounds, every page is looked at (slow with a sanitizer's
+     * terabytes of shadow, exact still). */
+    uintptr_t lo = gc.least ? (uintptr_t)*gc.least : 0;
+    uintptr_t hi = gc.greatest ? (uintptr_t)*gc.greatest + 1 : UINTPTR_MAX;
+    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages, lo, hi);
     return NULL;
 }
 

@@ -55,7 +55,9 @@ static void *GC_CALLBACK take_locked(void *data)
     t->pages.is_heap = GC_is_heap_ptr;
     t->pages.base = GC_base;
     t->pages.kind_and_size = GC_get_kind_and_size;
-    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages);
+    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages,
+                              (uintptr_t)GC_least_plausible_heap_addr,
+                              (uintptr_t)GC_greatest_plausible_heap_addr + 1);
     return NULL;
 }
 
