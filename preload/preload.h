@@ -75,6 +75,27 @@ typedef struct preload_mem {
     pthread_mutex_t dump_lock;   /* one heap dump at a time (preload_heap.c) */
     gcp__bd_census bd_census;    /* a breakdown's count and classes (preload_breakdown.c) */
     gcp__breakdown bd;
+    struct preload_bd_ctl { /* preload_breakdown.c's state */
+        struct {
+            void *(*with_lock)(void *(*)(void *), void *);
+            int (*kind)(const void *, size_t *);
+            int (*is_heap)(const void *);
+            void *(*base)(void *);
+            size_t (*obtained)(void);
+            void (*gcollect)(void);
+            int (*disabled)(void), (*registered)(void);
+            void **least, **greatest; /* the heap's plausible bounds (gc_mark.h) */
+        } fn;
+        _Atomic int state; /* 0 idle, 1 wanted (since wanted_at), 2 taken, to write */
+        double wanted_at;
+        int enabled;
+        pthread_mutex_t take_lock; /* the storage above */
+        struct {
+            dev_t dev;
+            ino_t ino;
+            double next;
+        } request;
+    } bd_ctl;
 } preload_mem;
 
 #define PRELOAD_STACK (256 << 10) /* the reader's: stdio and a path at most */

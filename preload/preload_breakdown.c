@@ -31,6 +31,9 @@
 #include "clock.h"
 #include "preload.h"
 
+/* Our state lives in our mapping (preload_mem.bd_ctl, preload.h), not in
+ * .data or .bss: the library's writable data would be a root of the
+ * program's collector (tests/check_preload_roots.sh keeps it small). */
 typedef void *(*with_lock_fn)(void *(*)(void *), void *);
 typedef int (*kind_fn)(const void *, size_t *);
 typedef int (*is_heap_fn)(const void *);
@@ -39,27 +42,8 @@ typedef size_t (*size0_fn)(void);
 typedef void (*void_fn)(void);
 typedef int (*int0_fn)(void);
 
-static struct {
-    with_lock_fn with_lock;
-    kind_fn kind;
-    is_heap_fn is_heap;
-    base_fn base;
-    size0_fn obtained;
-    void_fn gcollect;
-    int0_fn disabled, registered;
-    void **least, **greatest; /* the heap's plausible bounds (gc_mark.h) */
-} gc;
-
-/* 0 idle, 1 wanted (since wanted_at), 2 taken and waiting to be written */
-static _Atomic int state;
-static double wanted_at;
-static int enabled;
-static pthread_mutex_t take_lock = PTHREAD_MUTEX_INITIALIZER; /* the storage */
-static struct {
-    dev_t dev;
-    ino_t ino;
-    double next;
-} request;
+#define ctl (preload_state->bd_ctl)
+#define fn  (preload_state->bd_ctl.fn)
 
 typedef struct taking {
     gcp__bd_pages pages;
@@ -72,32 +56,33 @@ void preload_breakdown_start(void)
 
     if (!on || strcmp(on, "1") != 0 || !preload_collector.enumerate_marked)
         return;
-    gc.with_lock = (with_lock_fn)dlsym(RTLD_DEFAULT, "GC_call_with_alloc_lock");
-    gc.kind = (kind_fn)dlsym(RTLD_DEFAULT, "GC_get_kind_and_size");
-    gc.is_heap = (is_heap_fn)dlsym(RTLD_DEFAULT, "GC_is_heap_ptr");
-    gc.base = (base_fn)dlsym(RTLD_DEFAULT, "GC_base");
-    gc.obtained = (size0_fn)dlsym(RTLD_DEFAULT, "GC_get_obtained_from_os_bytes");
-    gc.gcollect = (void_fn)dlsym(RTLD_DEFAULT, "GC_gcollect");
-    gc.disabled = (int0_fn)dlsym(RTLD_DEFAULT, "GC_is_disabled");
-    gc.registered = (int0_fn)dlsym(RTLD_DEFAULT, "GC_thread_is_registered");
-    gc.least = (void **)dlsym(RTLD_DEFAULT, "GC_least_plausible_heap_addr");
-    gc.greatest = (void **)dlsym(RTLD_DEFAULT, "GC_greatest_plausible_heap_addr");
-    if (!gc.with_lock || !gc.kind || !gc.is_heap || !gc.base || !gc.obtained || !gc.gcollect ||
-        !gc.disabled) {
+    fn.with_lock = (with_lock_fn)dlsym(RTLD_DEFAULT, "GC_call_with_alloc_lock");
+    fn.kind = (kind_fn)dlsym(RTLD_DEFAULT, "GC_get_kind_and_size");
+    fn.is_heap = (is_heap_fn)dlsym(RTLD_DEFAULT, "GC_is_heap_ptr");
+    fn.base = (base_fn)dlsym(RTLD_DEFAULT, "GC_base");
+    fn.obtained = (size0_fn)dlsym(RTLD_DEFAULT, "GC_get_obtained_from_os_bytes");
+    fn.gcollect = (void_fn)dlsym(RTLD_DEFAULT, "GC_gcollect");
+    fn.disabled = (int0_fn)dlsym(RTLD_DEFAULT, "GC_is_disabled");
+    fn.registered = (int0_fn)dlsym(RTLD_DEFAULT, "GC_thread_is_registered");
+    fn.least = (void **)dlsym(RTLD_DEFAULT, "GC_least_plausible_heap_addr");
+    fn.greatest = (void **)dlsym(RTLD_DEFAULT, "GC_greatest_plausible_heap_addr");
+    if (!fn.with_lock || !fn.kind || !fn.is_heap || !fn.base || !fn.obtained || !fn.gcollect ||
+        !fn.disabled) {
         fputs("gcprof: breakdown off: the collector lacks GC_call_with_alloc_lock, "
               "GC_get_kind_and_size, GC_is_heap_ptr, GC_base or "
               "GC_get_obtained_from_os_bytes (bdwgc 8.2 has them)\n",
               stderr);
         return;
     }
-    enabled = 1;
+    pthread_mutex_init(&ctl.take_lock, NULL);
+    ctl.enabled = 1;
 }
 
 /* ---- taking one (the collector's lock held) ------------------------------- */
 
 static void count_object(void *obj, size_t bytes, void *data)
 {
-    gcp__bd_census_add(data, gc.kind(obj, NULL), bytes, (uintptr_t)obj);
+    gcp__bd_census_add(data, fn.kind(obj, NULL), bytes, (uintptr_t)obj);
 }
 
 static void *take_locked(void *data)
@@ -112,15 +97,15 @@ static void *take_locked(void *data)
     b->gc.heap_size = g->heap_size();
     b->gc.free = g->free_bytes();
     b->gc.unmapped = g->unmapped_bytes();
-    b->gc.obtained = gc.obtained();
+    b->gc.obtained = fn.obtained();
     b->gc.gc_no = g->gc_no();
-    t->pages.is_heap = gc.is_heap;
-    t->pages.base = gc.base;
-    t->pages.kind_and_size = gc.kind;
+    t->pages.is_heap = fn.is_heap;
+    t->pages.base = fn.base;
+    t->pages.kind_and_size = fn.kind;
     /* Without the bounds, every page is looked at (slow with a sanitizer's
      * terabytes of shadow, exact still). */
-    uintptr_t lo = gc.least ? (uintptr_t)*gc.least : 0;
-    uintptr_t hi = gc.greatest ? (uintptr_t)*gc.greatest + 1 : UINTPTR_MAX;
+    uintptr_t lo = fn.least ? (uintptr_t)*fn.least : 0;
+    uintptr_t hi = fn.greatest ? (uintptr_t)*fn.greatest + 1 : UINTPTR_MAX;
     t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages, lo, hi);
     return NULL;
 }
@@ -142,7 +127,7 @@ static int take(int locked, int collected)
     if (locked)
         take_locked(&t);
     else
-        gc.with_lock(take_locked, &t);
+        fn.with_lock(take_locked, &t);
     if (t.rc < 0)
         return -1;
     m->bd.gc.collected = collected;
@@ -168,13 +153,13 @@ static void write_record(void)
 /* The hook, when the marks are final (the collector's lock held). */
 void preload_breakdown_at_collection(void)
 {
-    if (!enabled || atomic_load(&state) != 1)
+    if (!ctl.enabled || atomic_load(&ctl.state) != 1)
         return;
-    if (pthread_mutex_trylock(&take_lock) != 0) /* the reader waits for our lock */
+    if (pthread_mutex_trylock(&ctl.take_lock) != 0) /* the reader waits for our lock */
         return;
     if (take(1, 1) == 0)
-        atomic_store(&state, 2); /* the reader writes it */
-    pthread_mutex_unlock(&take_lock);
+        atomic_store(&ctl.state, 2); /* the reader writes it */
+    pthread_mutex_unlock(&ctl.take_lock);
 }
 
 /* A new request file? (the reader, each wake) */
@@ -184,14 +169,14 @@ static int requested(double now)
     char path[PATH_MAX];
     struct stat st;
 
-    if (!dir || now < request.next)
+    if (!dir || now < ctl.request.next)
         return 0;
-    request.next = now + 0.1;
+    ctl.request.next = now + 0.1;
     snprintf(path, sizeof path, "%s/request", dir);
-    if (stat(path, &st) != 0 || (st.st_dev == request.dev && st.st_ino == request.ino))
+    if (stat(path, &st) != 0 || (st.st_dev == ctl.request.dev && st.st_ino == ctl.request.ino))
         return 0;
-    request.dev = st.st_dev;
-    request.ino = st.st_ino;
+    ctl.request.dev = st.st_dev;
+    ctl.request.ino = st.st_ino;
     return 1;
 }
 
@@ -199,21 +184,21 @@ void preload_breakdown_poll(double now)
 {
     int s;
 
-    if (!enabled || !preload_out)
+    if (!ctl.enabled || !preload_out)
         return;
-    if (requested(now) && atomic_load(&state) == 0) {
-        wanted_at = now;
-        atomic_store(&state, 1);
+    if (requested(now) && atomic_load(&ctl.state) == 0) {
+        ctl.wanted_at = now;
+        atomic_store(&ctl.state, 1);
     }
-    s = atomic_load(&state);
-    if (s == 0 || (s == 1 && now - wanted_at < 1.0))
+    s = atomic_load(&ctl.state);
+    if (s == 0 || (s == 1 && now - ctl.wanted_at < 1.0))
         return;
-    pthread_mutex_lock(&take_lock);
-    s = atomic_load(&state);
+    pthread_mutex_lock(&ctl.take_lock);
+    s = atomic_load(&ctl.state);
     if (s == 2 || (s == 1 && take(0, 0) == 0)) /* no collection came: the latest marks */
         write_record();
-    atomic_store(&state, 0);
-    pthread_mutex_unlock(&take_lock);
+    atomic_store(&ctl.state, 0);
+    pthread_mutex_unlock(&ctl.take_lock);
 }
 
 /* At exit, before the reader stops: a full collection first when this
@@ -226,21 +211,21 @@ void preload_breakdown_at_exit(void)
 {
     int collect;
 
-    if (!enabled || !preload_out || getpid() != preload_owner || preload_stopped_world)
+    if (!ctl.enabled || !preload_out || getpid() != preload_owner || preload_stopped_world)
         return;
-    collect = !gc.disabled() && (!gc.registered || gc.registered());
+    collect = !fn.disabled() && (!fn.registered || fn.registered());
     if (collect)
-        gc.gcollect();
-    pthread_mutex_lock(&take_lock);
+        fn.gcollect();
+    pthread_mutex_lock(&ctl.take_lock);
     if (take(0, collect) == 0)
         write_record();
-    atomic_store(&state, 0);
-    pthread_mutex_unlock(&take_lock);
+    atomic_store(&ctl.state, 0);
+    pthread_mutex_unlock(&ctl.take_lock);
 }
 
 /* A forked child: the lock may have been held at the fork. */
 void preload_breakdown_forked(void)
 {
-    pthread_mutex_init(&take_lock, NULL);
-    atomic_store(&state, 0);
+    pthread_mutex_init(&ctl.take_lock, NULL);
+    atomic_store(&ctl.state, 0);
 }
