@@ -39,24 +39,32 @@ static uint64_t rows_sum(const gcp_breakdown_summary *s)
            s->stacks + s->code + s->file_data + s->file_other + s->anon_other;
 }
 
-/* Rss of the mapping holding addr, or of all (addr 0: smaps_rollup). */
-static uint64_t own_rss(const void *addr)
+/* A field (e.g. "Rss", "Anonymous") of the mapping holding addr, or of
+ * all (addr NULL: smaps_rollup), in bytes. */
+static uint64_t own_field(const void *addr, const char *field)
 {
     FILE *fp = fopen(addr ? "/proc/self/smaps" : "/proc/self/smaps_rollup", "r");
     char line[512];
     unsigned long lo = 0, hi = 0, kib;
     int in = addr == NULL;
-    uint64_t rss = 0;
+    uint64_t sum = 0;
+    size_t n = strlen(field);
 
     ck_assert_ptr_nonnull(fp);
     while (fgets(line, sizeof line, fp)) {
         if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ' ') > strchr(line, '-'))
             in = addr == NULL || ((uintptr_t)addr >= lo && (uintptr_t)addr < hi);
-        else if (in && sscanf(line, "Rss: %lu kB", &kib) == 1)
-            rss += (uint64_t)kib * 1024;
+        else if (in && strncmp(line, field, n) == 0 && line[n] == ':' &&
+                 sscanf(line + n + 1, " %lu kB", &kib) == 1)
+            sum += (uint64_t)kib * 1024;
     }
     fclose(fp);
-    return rss;
+    return sum;
+}
+
+static uint64_t own_rss(const void *addr)
+{
+    return own_field(addr, "Rss");
 }
 
 static uint64_t diff(uint64_t a, uint64_t b)
@@ -78,6 +86,14 @@ START_TEST(test_rows_add_up_to_rss)
     ck_assert_int_eq(s.collected, 1);
     ck_assert_uint_eq(s.gc_no, GC_get_gc_no());
     ck_assert_uint_le(s.gc_live, s.heap_marked);
+    /* Anonymous or file-backed, as the kernel counts it (smaps_rollup's
+     * Anonymous: anonymous pages anywhere, copied-on-write ones of file
+     * mappings too, which our file rows hold). */
+    uint64_t anon = own_field(NULL, "Anonymous"), rss = own_rss(NULL);
+    uint64_t rows_anon = s.gc_live + s.gc_fragmentation + s.gc_free_mapped + s.gc_internal +
+                         s.malloc + s.stacks + s.anon_other;
+    ck_assert_uint_le(rows_anon, anon + MIB);
+    ck_assert_uint_ge(s.code + s.file_data + s.file_other + MIB, rss - anon);
 }
 END_TEST
 
@@ -117,6 +133,38 @@ START_TEST(test_own_kind_exact)
     ck_assert_int_eq(found, 1);
     gcp_breakdown_free(b);
     own = NULL;
+}
+END_TEST
+
+/* ---- the GC heap: against the collector's own figures --------------------- */
+
+START_TEST(test_gc_rows_against_the_collector)
+{
+    gcp_breakdown *b;
+    gcp_breakdown_summary s = take(0, &b);
+    GC_word heap, free_bytes, unmapped;
+    uint64_t blocks = 0, bytes = 0;
+    gcp_breakdown_class c;
+
+    /* One thread allocates: nothing changed since the breakdown. */
+    GC_get_heap_usage_safe(&heap, &free_bytes, &unmapped, NULL, NULL);
+    ck_assert_uint_eq(s.heap_size, heap);
+    ck_assert_uint_eq(s.heap_free, free_bytes);
+    ck_assert_uint_eq(s.heap_unmapped, unmapped);
+    for (size_t i = 0; i < gcp_breakdown_class_count(b); i++) {
+        ck_assert_int_eq(gcp_breakdown_class_get(b, i, &c, sizeof c), 0);
+        blocks += c.blocks;
+        bytes += c.bytes;
+    }
+    gcp_breakdown_free(b);
+    /* Right after a full collection a block is free exactly when no object
+     * in it is marked: the classes' blocks are the heap less its free ones. */
+    ck_assert_uint_eq(blocks * 4096, s.heap_size - s.heap_free);
+    ck_assert_uint_eq(bytes, s.heap_marked);
+    /* Resident pages never exceed the mapped bytes they lie in. */
+    ck_assert_uint_le(s.gc_live + s.gc_fragmentation, s.heap_size - s.heap_free);
+    ck_assert_uint_le(s.gc_free_mapped, s.heap_free);
+    ck_assert_uint_le(s.gc_internal, GC_get_obtained_from_os_bytes() - (heap + unmapped));
 }
 END_TEST
 
@@ -279,6 +327,7 @@ static Suite *make_breakdown_suite(void)
     tcase_set_timeout(core, 60);
     tcase_add_test(core, test_rows_add_up_to_rss);
     tcase_add_test(core, test_own_kind_exact);
+    tcase_add_test(core, test_gc_rows_against_the_collector);
     tcase_add_test(core, test_free_blocks_are_what_unmapping_returns);
     tcase_add_test(core, test_malloc_row_follows_mallinfo);
     tcase_add_test(core, test_stacks_row_holds_a_threads_stack);
