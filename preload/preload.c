@@ -115,6 +115,19 @@ static void read_settings(void)
     preload_live = env_long("GCPROF_PRELOAD_LIVE") != 0; /* on unless "0" */
 }
 
+/* gcprof run's private directory, read here, before main, once: a thread
+ * of ours calling getenv later could race the program's setenv. */
+static void read_dir(void)
+{
+    const char *s = getenv("GCPROF_PRELOAD_HEAP_DIR");
+
+    if (s && *s && strlen(s) + sizeof "/request" <= sizeof preload_state->heap_dir) {
+        strcpy(preload_state->heap_dir, s);
+        snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request",
+                 s);
+    }
+}
+
 static FILE *open_trace(void)
 {
     const char *on = getenv("GCPROF_PRELOAD_TRACE");
@@ -170,6 +183,7 @@ __attribute__((constructor)) static void preload_start(void)
     preload_out = preload_channel_stream(&preload_state->channel);
     if (!preload_out)
         return;
+    read_dir();
     gcp__gc_record_begin(&preload_state->recorder, gcp__now_ns()); /* before the hook */
     preload_trace = open_trace();
     preload_write_image();

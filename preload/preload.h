@@ -70,7 +70,13 @@ typedef struct preload_mem {
     int stopping; /* under wake_lock */
     void *stack;  /* the reader's, PRELOAD_STACK bytes, in the same mapping */
     char foreign[2][PATH_MAX];   /* libraries we loaded, not roots (preload_heap.c) */
-    char heap_request[PATH_MAX]; /* gcprof's "dump now" file (preload_heap.c) */
+    char heap_dir[PATH_MAX];     /* gcprof's private directory ("": none), and */
+    char heap_request[PATH_MAX]; /* its "now" file, which SIGUSR1 replaces */
+    struct {                     /* the request file last seen (preload_reader.c) */
+        dev_t dev;
+        ino_t ino;
+        double next; /* when to look again */
+    } request;
     preload_stash stash;         /* the dead stack a sample would write (preload_stash.h) */
     pthread_mutex_t dump_lock;   /* one heap dump at a time (preload_heap.c) */
     gcp__bd_census bd_census;    /* a breakdown's count and classes (preload_breakdown.c) */
@@ -89,12 +95,8 @@ typedef struct preload_mem {
         _Atomic int state; /* 0 idle, 1 wanted (since wanted_at), 2 taken, to write */
         double wanted_at;
         int enabled;
+        int unmap_threshold;       /* GC_UNMAP_THRESHOLD, as bdwgc read it at start */
         pthread_mutex_t take_lock; /* the storage above */
-        struct {
-            dev_t dev;
-            ino_t ino;
-            double next;
-        } request;
     } bd_ctl;
 } preload_mem;
 
@@ -149,7 +151,7 @@ int preload_heap_dump(void);        /* 0, or -1 (not sampling, cannot write) */
 /* This thread has stopped the world (preload_hook.c): the others may be
  * stopped holding the sampler's lock. */
 extern __thread int preload_stopped_world __attribute__((tls_model("initial-exec")));
-void preload_heap_poll(double now); /* the reader, each wake: a dump asked for? */
+int preload_request_seen(double now); /* preload_reader.c: gcprof asked (SIGUSR1)? */
 void preload_heap_forked(int follow);
 int preload_heap_walk(void **pcs, int max, int *first); /* the caller's stack */
 int preload_heap_foreign(const char *name);             /* a library we brought */
@@ -157,6 +159,7 @@ int preload_heap_foreign(const char *name);             /* a library we brought 
 /* preload_breakdown.c: what RSS is made of, into the recording */
 void preload_breakdown_start(void);
 void preload_breakdown_at_collection(void); /* the hook, marks final */
+void preload_breakdown_request(double now); /* the reader: gcprof asked for one */
 void preload_breakdown_poll(double now);    /* the reader, each wake */
 void preload_breakdown_at_exit(void);       /* before the reader stops */
 void preload_breakdown_forked(void);

@@ -24,7 +24,6 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "breakdown.h"
@@ -75,6 +74,7 @@ void preload_breakdown_start(void)
         return;
     }
     pthread_mutex_init(&ctl.take_lock, NULL);
+    ctl.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
     ctl.enabled = 1;
 }
 
@@ -131,7 +131,7 @@ static int take(int locked, int collected)
     if (t.rc < 0)
         return -1;
     m->bd.gc.collected = collected;
-    m->bd.gc.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
+    m->bd.gc.unmap_threshold = ctl.unmap_threshold;
     m->bd.vm_rss = gcp__rss_statm(); /* right after the maps */
     gcp__breakdown_set_classes(&m->bd, &m->bd_census);
     gcp__breakdown_finish(&m->bd);
@@ -162,22 +162,14 @@ void preload_breakdown_at_collection(void)
     pthread_mutex_unlock(&ctl.take_lock);
 }
 
-/* A new request file? (the reader, each wake) */
-static int requested(double now)
+/* gcprof asked for one: taken at the next collection's end, or by the
+ * reader from the latest marks when none comes within a second. */
+void preload_breakdown_request(double now)
 {
-    const char *dir = getenv("GCPROF_PRELOAD_HEAP_DIR");
-    char path[PATH_MAX];
-    struct stat st;
-
-    if (!dir || now < ctl.request.next)
-        return 0;
-    ctl.request.next = now + 0.1;
-    snprintf(path, sizeof path, "%s/request", dir);
-    if (stat(path, &st) != 0 || (st.st_dev == ctl.request.dev && st.st_ino == ctl.request.ino))
-        return 0;
-    ctl.request.dev = st.st_dev;
-    ctl.request.ino = st.st_ino;
-    return 1;
+    if (!ctl.enabled || atomic_load(&ctl.state) != 0)
+        return;
+    ctl.wanted_at = now;
+    atomic_store(&ctl.state, 1);
 }
 
 void preload_breakdown_poll(double now)
@@ -186,10 +178,6 @@ void preload_breakdown_poll(double now)
 
     if (!ctl.enabled || !preload_out)
         return;
-    if (requested(now) && atomic_load(&ctl.state) == 0) {
-        ctl.wanted_at = now;
-        atomic_store(&ctl.state, 1);
-    }
     s = atomic_load(&ctl.state);
     if (s == 0 || (s == 1 && now - ctl.wanted_at < 1.0))
         return;

@@ -131,7 +131,7 @@ static double env_seconds(const char *name)
 void preload_heap_start(void)
 {
     const char *rate_s = getenv("GCPROF_PRELOAD_HEAP_RATE");
-    const char *dir = getenv("GCPROF_PRELOAD_HEAP_DIR");
+    const char *dir = preload_state->heap_dir;
     char *end;
     unsigned long long rate = rate_s && *rate_s ? strtoull(rate_s, &end, 10) : 0;
 
@@ -159,7 +159,6 @@ void preload_heap_start(void)
     unwind(warm, 8);
     preload_stash_setup();
     preload_heap_every = env_seconds("GCPROF_PRELOAD_HEAP_EVERY");
-    snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request", dir);
     image_ns = gcp__realtime_ns();
     pthread_mutex_init(&preload_state->dump_lock, NULL);
     if (gcp__hs_start(rate) != 0)
@@ -262,9 +261,9 @@ void preload_heap_sweep(void)
 /* The directory gcprof made, if it is still ours alone. */
 static int open_dir(void)
 {
-    const char *dir = getenv("GCPROF_PRELOAD_HEAP_DIR");
+    const char *dir = preload_state->heap_dir;
     struct stat st;
-    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    int fd = *dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 
     if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 077))) {
         close(fd);
@@ -315,28 +314,6 @@ int preload_heap_dump(void)
     pthread_mutex_unlock(&preload_state->dump_lock);
     in_sampler = 0;
     return ok ? 0 : -1;
-}
-
-/* The request file's identity, last seen (0: none yet). */
-static struct {
-    dev_t dev;
-    ino_t ino;
-    double next; /* when to look again */
-} request;
-
-void preload_heap_poll(double now)
-{
-    struct stat st;
-
-    if (!preload_heap_on || now < request.next)
-        return;
-    request.next = now + 0.1;
-    if (stat(preload_state->heap_request, &st) != 0 ||
-        (st.st_dev == request.dev && st.st_ino == request.ino))
-        return;
-    request.dev = st.st_dev;
-    request.ino = st.st_ino;
-    preload_heap_dump();
 }
 
 /* A forked child: the parent's samples are the parent's. Following

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio_ext.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "preload.h"
@@ -132,6 +133,24 @@ static double drain_gap(size_t popped, double since_last)
     return max_d(DRAIN_GAP_BUSY, min_d(gap, longest));
 }
 
+/* gcprof run, sent SIGUSR1, replaces the file "request" in its private
+ * directory: a new one (one stat every 0.1 s) asks every recorded process
+ * for a heap dump and a breakdown, whichever it takes. */
+int preload_request_seen(double now)
+{
+    preload_mem *m = preload_state;
+    struct stat st;
+
+    if (!*m->heap_request || now < m->request.next)
+        return 0;
+    m->request.next = now + 0.1;
+    if (stat(m->heap_request, &st) != 0 || (st.st_dev == m->request.dev && st.st_ino == m->request.ino))
+        return 0;
+    m->request.dev = st.st_dev;
+    m->request.ino = st.st_ino;
+    return 1;
+}
+
 /* Drains the ring and samples the heap every interval. */
 static void *reader_main(void *arg)
 {
@@ -158,10 +177,12 @@ static void *reader_main(void *arg)
             preload_heap_dump();
             next_dump = now + preload_heap_every;
         }
-        if (!last) {
-            preload_heap_poll(now);
-            preload_breakdown_poll(now);
+        if (!last && preload_request_seen(now)) { /* every one it asks for */
+            preload_heap_dump();
+            preload_breakdown_request(now);
         }
+        if (!last)
+            preload_breakdown_poll(now);
     }
     return NULL;
 }
