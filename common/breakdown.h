@@ -101,6 +101,27 @@ typedef struct gcp__bd_pages {
 } gcp__bd_pages;
 int gcp__bd_page_class(uintptr_t addr, void *data);
 
+/* Taking one (breakdown_take.c), given the collector's functions. */
+typedef struct gcp__bd_collector {
+    void (*enumerate_marked)(void (*)(void *, size_t, void *), void *); /* _inner */
+    size_t (*heap_size)(void), (*free_bytes)(void), (*unmapped_bytes)(void);
+    size_t (*obtained)(void);   /* GC_get_obtained_from_os_bytes */
+    unsigned long (*gc_no)(void);
+    int (*is_heap)(const void *); /* GC_is_heap_ptr */
+    void *(*base)(void *);        /* GC_base */
+    int (*kind_and_size)(const void *, size_t *);
+    uintptr_t heap_lo, heap_hi; /* the plausible heap bounds: pages walked */
+} gcp__bd_collector;
+
+/* Clears b and the census and reads malloc's figures (mallinfo2): first,
+ * before the caller's buffers or locks. */
+void gcp__breakdown_begin(gcp__breakdown *b, gcp__bd_census *c);
+/* Under the collector's lock: the census, its figures and the maps
+ * (nothing allocated). 0, or a negative errno (smaps unreadable). */
+int gcp__breakdown_read_locked(gcp__breakdown *b, gcp__bd_census *c, const gcp__bd_collector *gc);
+/* After the lock: statm's RSS, the classes, the rows and the verdict. */
+void gcp__breakdown_end(gcp__breakdown *b, gcp__bd_census *c, int collected, int unmap_threshold);
+
 /* What bdwgc 8.2.2 makes of GC_UNMAP_THRESHOLD (value: getenv's, NULL
  * when unset): collections a free block waits before it is unmapped, 0
  * for never. (No getter exists: GC_unmap_threshold is internal.) */

@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,11 +42,6 @@ typedef int (*int0_fn)(void);
 
 #define ctl (preload_state->bd_ctl)
 #define fn  (preload_state->bd_ctl.fn)
-
-typedef struct taking {
-    gcp__bd_pages pages;
-    int rc;
-} taking;
 
 void preload_breakdown_start(void)
 {
@@ -78,35 +72,19 @@ void preload_breakdown_start(void)
     ctl.enabled = 1;
 }
 
-/* ---- taking one (the collector's lock held) ------------------------------- */
+/* ---- taking one ------------------------------------------------------------ */
 
-static void count_object(void *obj, size_t bytes, void *data)
+static void *take_locked(void *rc)
 {
-    gcp__bd_census_add(data, fn.kind(obj, NULL), bytes, (uintptr_t)obj);
-}
-
-static void *take_locked(void *data)
-{
-    preload_mem *m = preload_state;
-    gcp__breakdown *b = &m->bd;
     const preload_gc *g = &preload_collector;
-    taking *t = data;
+    /* Without the bounds every page is looked at (slow with a sanitizer's
+     * terabytes of shadow; exact still). */
+    const gcp__bd_collector gc = {g->enumerate_marked, g->heap_size, g->free_bytes,
+                                  g->unmapped_bytes, fn.obtained, g->gc_no, fn.is_heap, fn.base,
+                                  fn.kind, fn.least ? (uintptr_t)*fn.least : 0,
+                                  fn.greatest ? (uintptr_t)*fn.greatest + 1 : UINTPTR_MAX};
 
-    memset(&m->bd_census, 0, sizeof m->bd_census);
-    g->enumerate_marked(count_object, &m->bd_census);
-    b->gc.heap_size = g->heap_size();
-    b->gc.free = g->free_bytes();
-    b->gc.unmapped = g->unmapped_bytes();
-    b->gc.obtained = fn.obtained();
-    b->gc.gc_no = g->gc_no();
-    t->pages.is_heap = fn.is_heap;
-    t->pages.base = fn.base;
-    t->pages.kind_and_size = fn.kind;
-    /* Without the bounds, every page is looked at (slow with a sanitizer's
-     * terabytes of shadow, exact still). */
-    uintptr_t lo = fn.least ? (uintptr_t)*fn.least : 0;
-    uintptr_t hi = fn.greatest ? (uintptr_t)*fn.greatest + 1 : UINTPTR_MAX;
-    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages, lo, hi);
+    *(int *)rc = gcp__breakdown_read_locked(&preload_state->bd, &preload_state->bd_census, &gc);
     return NULL;
 }
 
@@ -114,27 +92,16 @@ static void *take_locked(void *data)
 static int take(int locked, int collected)
 {
     preload_mem *m = preload_state;
-    struct mallinfo2 mi = mallinfo2();
-    taking t;
+    int rc = 0;
 
-    memset(&t, 0, sizeof t);
-    memset(&m->bd, 0, sizeof m->bd);
-    m->bd.malloc.known = 1;
-    m->bd.malloc.arena = mi.arena;
-    m->bd.malloc.hblkhd = mi.hblkhd;
-    m->bd.malloc.in_use = mi.uordblks + mi.hblkhd;
-    m->bd.malloc.free = mi.fordblks;
+    gcp__breakdown_begin(&m->bd, &m->bd_census);
     if (locked)
-        take_locked(&t);
+        take_locked(&rc);
     else
-        fn.with_lock(take_locked, &t);
-    if (t.rc < 0)
+        fn.with_lock(take_locked, &rc);
+    if (rc < 0)
         return -1;
-    m->bd.gc.collected = collected;
-    m->bd.gc.unmap_threshold = ctl.unmap_threshold;
-    m->bd.vm_rss = gcp__rss_statm(); /* right after the maps */
-    gcp__breakdown_set_classes(&m->bd, &m->bd_census);
-    gcp__breakdown_finish(&m->bd);
+    gcp__breakdown_end(&m->bd, &m->bd_census, collected, ctl.unmap_threshold);
     return 0;
 }
 

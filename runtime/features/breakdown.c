@@ -13,8 +13,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <malloc.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #include "breakdown.h"
@@ -22,54 +22,38 @@
 
 #include <gc/gc_mark.h>
 
+/* Mapped, not malloc'd: malloc's figures (mallinfo2) must be the
+ * program's alone, and the census is 74 KiB. */
 struct gcp_breakdown {
     gcp__breakdown b;
     gcp__bd_census census; /* the classes' storage */
 };
 
+static gcp_breakdown *storage_new(void)
+{
+    void *p = mmap(NULL, sizeof(gcp_breakdown), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
+}
+
 typedef struct taking {
     gcp__breakdown *b;
     gcp__bd_census *census;
-    gcp__bd_pages pages;
     int rc;
 } taking;
-
-static void GC_CALLBACK count_object(void *obj, size_t bytes, void *data)
-{
-    gcp__bd_census *c = data;
-
-    gcp__bd_census_add(c, GC_get_kind_and_size(obj, NULL), bytes, (uintptr_t)obj);
-}
 
 static void *GC_CALLBACK take_locked(void *data)
 {
     taking *t = data;
-    gcp__breakdown *b = t->b;
+    const gcp__bd_collector gc = {
+        GC_enumerate_reachable_objects_inner, GC_get_heap_size, GC_get_free_bytes,
+        GC_get_unmapped_bytes, GC_get_obtained_from_os_bytes, GC_get_gc_no, GC_is_heap_ptr,
+        GC_base, GC_get_kind_and_size, (uintptr_t)GC_least_plausible_heap_addr,
+        (uintptr_t)GC_greatest_plausible_heap_addr + 1};
 
-    GC_enumerate_reachable_objects_inner(count_object, t->census);
-    b->gc.heap_size = GC_get_heap_size();
-    b->gc.free = GC_get_free_bytes();
-    b->gc.unmapped = GC_get_unmapped_bytes();
-    b->gc.obtained = GC_get_obtained_from_os_bytes();
-    b->gc.gc_no = GC_get_gc_no();
-    t->pages.is_heap = GC_is_heap_ptr;
-    t->pages.base = GC_base;
-    t->pages.kind_and_size = GC_get_kind_and_size;
-    t->rc = gcp__rss_map_read(&b->map, gcp__bd_page_class, &t->pages,
-                              (uintptr_t)GC_least_plausible_heap_addr,
-                              (uintptr_t)GC_greatest_plausible_heap_addr + 1);
+    t->rc = gcp__breakdown_read_locked(t->b, t->census, &gc);
     return NULL;
-}
-
-static void read_malloc(gcp__breakdown *b, const struct mallinfo2 *m)
-{
-    const struct mallinfo2 mi = *m;
-
-    b->malloc.known = 1;
-    b->malloc.arena = mi.arena;
-    b->malloc.hblkhd = mi.hblkhd;
-    b->malloc.in_use = mi.uordblks + mi.hblkhd;
-    b->malloc.free = mi.fordblks;
 }
 
 static int check_options(const gcp_breakdown_options *opt)
@@ -87,7 +71,7 @@ int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out)
 {
     gcp_breakdown *bd;
     taking t;
-    int rc;
+    int rc, collected = 0;
 
     GCP__REFUSE_IN_HOOK("gcp_heap_breakdown");
     if (!out)
@@ -96,27 +80,24 @@ int gcp_heap_breakdown(const gcp_breakdown_options *opt, gcp_breakdown **out)
     if ((rc = check_options(opt)) < 0)
         return rc;
     gcp_init();
-    struct mallinfo2 mi = mallinfo2(); /* the program's, before our buffers */
-    bd = calloc(1, sizeof *bd);
+    bd = storage_new();
     if (!bd)
         return gcp__fail(GCP_ENOMEM, "gcp_heap_breakdown: no memory for the census");
-    read_malloc(&bd->b, &mi);
+    gcp__breakdown_begin(&bd->b, &bd->census);
     memset(&t, 0, sizeof t);
     t.b = &bd->b;
     t.census = &bd->census;
     if (!(opt && (opt->flags & GCP_BREAKDOWN_NO_COLLECT)) && !GC_is_disabled()) {
         gcp__collect(0, 0);
-        bd->b.gc.collected = 1;
+        collected = 1;
     }
     GC_call_with_alloc_lock(take_locked, &t);
-    bd->b.vm_rss = gcp__rss_bytes();
-    bd->b.gc.unmap_threshold = gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD"));
     if (t.rc < 0) {
-        free(bd);
+        gcp_breakdown_free(bd);
         return gcp__fail(GCP_EIO, "gcp_heap_breakdown: /proc/self/smaps: %s", strerror(-t.rc));
     }
-    gcp__breakdown_set_classes(&bd->b, t.census);
-    gcp__breakdown_finish(&bd->b);
+    gcp__breakdown_end(&bd->b, t.census, collected,
+                       gcp__bd_unmap_threshold(getenv("GC_UNMAP_THRESHOLD")));
     *out = bd;
     return 0;
 }
@@ -209,5 +190,6 @@ int gcp_breakdown_write_json(FILE *fp, const gcp_breakdown *bd)
 
 void gcp_breakdown_free(gcp_breakdown *bd)
 {
-    free(bd);
+    if (bd)
+        munmap(bd, sizeof *bd);
 }
