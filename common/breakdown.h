@@ -105,7 +105,7 @@ int gcp__bd_page_class(uintptr_t addr, void *data);
 typedef struct gcp__bd_collector {
     void (*enumerate_marked)(void (*)(void *, size_t, void *), void *); /* _inner */
     size_t (*heap_size)(void), (*free_bytes)(void), (*unmapped_bytes)(void);
-    size_t (*obtained)(void);   /* GC_get_obtained_from_os_bytes */
+    size_t (*obtained)(void); /* GC_get_obtained_from_os_bytes */
     unsigned long (*gc_no)(void);
     int (*is_heap)(const void *); /* GC_is_heap_ptr */
     void *(*base)(void *);        /* GC_base */

@@ -123,8 +123,7 @@ static void read_dir(void)
 
     if (s && *s && strlen(s) + sizeof "/request" <= sizeof preload_state->heap_dir) {
         strcpy(preload_state->heap_dir, s);
-        snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request",
-                 s);
+        snprintf(preload_state->heap_request, sizeof preload_state->heap_request, "%s/request", s);
     }
 }
 

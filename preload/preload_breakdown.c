@@ -79,9 +79,16 @@ static void *take_locked(void *rc)
     const preload_gc *g = &preload_collector;
     /* Without the bounds every page is looked at (slow with a sanitizer's
      * terabytes of shadow; exact still). */
-    const gcp__bd_collector gc = {g->enumerate_marked, g->heap_size, g->free_bytes,
-                                  g->unmapped_bytes, fn.obtained, g->gc_no, fn.is_heap, fn.base,
-                                  fn.kind, fn.least ? (uintptr_t)*fn.least : 0,
+    const gcp__bd_collector gc = {g->enumerate_marked,
+                                  g->heap_size,
+                                  g->free_bytes,
+                                  g->unmapped_bytes,
+                                  fn.obtained,
+                                  g->gc_no,
+                                  fn.is_heap,
+                                  fn.base,
+                                  fn.kind,
+                                  fn.least ? (uintptr_t)*fn.least : 0,
                                   fn.greatest ? (uintptr_t)*fn.greatest + 1 : UINTPTR_MAX};
 
     *(int *)rc = gcp__breakdown_read_locked(&preload_state->bd, &preload_state->bd_census, &gc);

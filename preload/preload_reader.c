@@ -144,7 +144,8 @@ int preload_request_seen(double now)
     if (!*m->heap_request || now < m->request.next)
         return 0;
     m->request.next = now + 0.1;
-    if (stat(m->heap_request, &st) != 0 || (st.st_dev == m->request.dev && st.st_ino == m->request.ino))
+    if (stat(m->heap_request, &st) != 0 ||
+        (st.st_dev == m->request.dev && st.st_ino == m->request.ino))
         return 0;
     m->request.dev = st.st_dev;
     m->request.ino = st.st_ino;

@@ -31,8 +31,8 @@ struct gcp_breakdown {
 
 static gcp_breakdown *storage_new(void)
 {
-    void *p = mmap(NULL, sizeof(gcp_breakdown), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p = mmap(NULL, sizeof(gcp_breakdown), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
 
     return p == MAP_FAILED ? NULL : p;
 }
@@ -46,11 +46,17 @@ typedef struct taking {
 static void *GC_CALLBACK take_locked(void *data)
 {
     taking *t = data;
-    const gcp__bd_collector gc = {
-        GC_enumerate_reachable_objects_inner, GC_get_heap_size, GC_get_free_bytes,
-        GC_get_unmapped_bytes, GC_get_obtained_from_os_bytes, GC_get_gc_no, GC_is_heap_ptr,
-        GC_base, GC_get_kind_and_size, (uintptr_t)GC_least_plausible_heap_addr,
-        (uintptr_t)GC_greatest_plausible_heap_addr + 1};
+    const gcp__bd_collector gc = {GC_enumerate_reachable_objects_inner,
+                                  GC_get_heap_size,
+                                  GC_get_free_bytes,
+                                  GC_get_unmapped_bytes,
+                                  GC_get_obtained_from_os_bytes,
+                                  GC_get_gc_no,
+                                  GC_is_heap_ptr,
+                                  GC_base,
+                                  GC_get_kind_and_size,
+                                  (uintptr_t)GC_least_plausible_heap_addr,
+                                  (uintptr_t)GC_greatest_plausible_heap_addr + 1};
 
     t->rc = gcp__breakdown_read_locked(t->b, t->census, &gc);
     return NULL;
