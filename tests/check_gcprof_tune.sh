@@ -20,7 +20,9 @@
 # - SIGINT and SIGTERM after the first run: status 130 / 143, the partial
 #   table, no process of the program's group left (a grandchild that
 #   ignores SIGTERM included), no temporary file; a config whose runs fail
-#   is not recommended; bad arguments, 126 and 127.
+#   is not recommended; bad arguments, 126 and 127;
+# - a child a run leaves in its group is gone before the next run starts;
+#   a run stopped by job control (SIGTTOU) is killed, a failed run.
 # Exit 0 pass, 1 fail, 77 skip. Run alone: top_builddir=. sh tests/check_gcprof_tune.sh
 set -u
 # shellcheck source=tests/lib.sh
@@ -290,6 +292,49 @@ grep -q "^gcprof tune: every run of '/bin/sh' failed (the first: exit status 3)$
     fail "every run fails: $(cat "$tmp/stderr")"
 grep -q "^  default  *0+1 failed  " "$tmp/text" || fail "every run fails: $(cat "$tmp/text")"
 no_leftovers "failing runs"
+
+# ---- what a run leaves in its group; a run that job control stops ----------------
+# Each run starts a child that ignores SIGTERM and outlives it: tune kills
+# it before the next run starts (that run's program looks: none of the
+# children noted so far still runs), and after the last.
+cat >"$tmp/leaver.sh" <<'EOF'
+for p in $(cat "$1/left" 2>/dev/null); do
+    state=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
+    [ -n "$state" ] && [ "$state" != Z ] && echo "$p" >>"$1/overlap"
+done
+n=$(cat "$1/left" 2>/dev/null | wc -l)
+sh -c 'trap "" TERM; echo $$ >>"$1/left"; exec sleep 60' - "$1" &
+while [ "$(cat "$1/left" 2>/dev/null | wc -l)" -le "$n" ]; do sleep 0.01; done
+EOF
+rm -f "$tmp/left" "$tmp/overlap"
+timeout 120 "$gcprof" tune --runs 1 --quiet -- /bin/sh "$tmp/leaver.sh" "$tmp" >"$tmp/text" 2>"$tmp/stderr"
+rc=$?
+[ $rc -eq 0 ] || fail "a child left running: status $rc: $(cat "$tmp/stderr")"
+check "a child left by each of 12 runs (warm-up too)" [ "$(wc -l <"$tmp/left")" -eq 12 ]
+[ ! -e "$tmp/overlap" ] || fail "a run's child still ran when the next run started: $(cat "$tmp/overlap")"
+for p in $(cat "$tmp/left"); do
+    i=0
+    while running "$p" && [ $i -lt 50 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    ! running "$p" || {
+        fail "the child $p of a run is left running after tune"
+        kill -KILL "$p"
+    }
+done
+no_leftovers "children left"
+# A program stopped by job control (here by itself: SIGTTOU, as a
+# background group writing to a terminal set to tostop gets it) is killed,
+# a failed run, said: tune does not wait on it.
+timeout 60 "$gcprof" tune --runs 1 --warmup 0 --quiet -- /bin/sh -c 'kill -TTOU $$; exit 0' \
+    >"$tmp/text" 2>"$tmp/stderr"
+rc=$?
+[ $rc -eq 1 ] || fail "a stopped program: status $rc (124: tune hung): $(cat "$tmp/stderr")"
+check "a stopped program: said, run by run" \
+    [ "$(count "^gcprof tune: run [0-9]*: '/bin/sh' was stopped by SIGTTOU " "$tmp/stderr")" -eq 11 ]
+grep -q "^  default  *0+1 failed  " "$tmp/text" || fail "a stopped program: $(cat "$tmp/text")"
+no_leftovers "a stopped program"
 
 # ---- bad arguments: one line naming the culprit, status 2; 126, 127 ------------------
 expect() { # expect STATUS KEY ARGS...

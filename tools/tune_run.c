@@ -131,10 +131,15 @@ int tool_tune_run_one(tool_tune_session *s, const tool_tune_config *c, tool_tune
     r->rss = (double)res.maxrss / GCP__MIB_F;
     if (child.stopped) /* cut short by a signal to gcprof: no figure of the program's */
         r->state = TOOL_TUNE_STOPPED;
-    else if (WIFEXITED(res.wstatus) && WEXITSTATUS(res.wstatus) == 0)
+    else if (WIFEXITED(res.wstatus) && WEXITSTATUS(res.wstatus) == 0 && !child.suspended)
         r->state = TOOL_TUNE_OK;
     else
         r->state = TOOL_TUNE_FAILED;
+    if (child.suspended)
+        tool_say("tune",
+                 "run %d: '%s' was stopped by SIG%s (job control: a background process group "
+                 "that read or set the terminal?), and killed: a failed run",
+                 r->seq, s->argv[0], sigabbrev_np(child.suspended));
     if (written)
         collector_figures(s, r);
     unlink(s->path);
