@@ -22,7 +22,9 @@
 #   ignores SIGTERM included), no temporary file; a config whose runs fail
 #   is not recommended; bad arguments, 126 and 127;
 # - a child a run leaves in its group is gone before the next run starts;
-#   a run stopped by job control (SIGTTOU) is killed, a failed run.
+#   a run stopped by job control (SIGTTOU) is killed, a failed run;
+# - runs whose recordings cannot be written (ulimit -f) are reported
+#   without collector figures, not given up.
 # Exit 0 pass, 1 fail, 77 skip. Run alone: top_builddir=. sh tests/check_gcprof_tune.sh
 set -u
 # shellcheck source=tests/lib.sh
@@ -335,6 +337,30 @@ check "a stopped program: said, run by run" \
     [ "$(count "^gcprof tune: run [0-9]*: '/bin/sh' was stopped by SIGTTOU " "$tmp/stderr")" -eq 11 ]
 grep -q "^  default  *0+1 failed  " "$tmp/text" || fail "a stopped program: $(cat "$tmp/text")"
 no_leftovers "a stopped program"
+
+# ---- runs whose recordings cannot be written -------------------------------------
+# A file size limit of one block cuts every recording short (tune's
+# standard output and error are pipes, which it does not limit): each run
+# goes on without its collector figures, said; the report is made from
+# wait4's figures.
+{ sh -c 'ulimit -f 1; "$@"; echo $? >"$0"' "$tmp/unrec.rc" "$gcprof" tune --runs 1 --warmup 0 \
+    --quiet --json -- "$prog" 2>&1 >&3 | cat >"$tmp/unrec.err"; } 3>&1 | cat >"$tmp/unrec.json"
+rc=$(cat "$tmp/unrec.rc")
+[ "$rc" = 0 ] || fail "unwritable recordings: status $rc: $(tail -n 3 "$tmp/unrec.err")"
+check "unwritable recordings: said, run by run" \
+    [ "$(count "^gcprof tune: run [0-9]*: no recording: its collections and GC time are unknown$" "$tmp/unrec.err")" -eq 11 ]
+python3 - "$tmp/unrec.json" <<'EOF' || fail "unwritable recordings: $(cat "$tmp/unrec.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["configs"]:
+    assert c["runs_ok"] == 1 and c["runs_unrecorded"] == 1, c
+    assert c["collections"] is None and c["gc_s"] is None, c
+    assert c["wall_s"]["median"] > 0 and c["peak_rss_mib"]["median"] > 1, c
+    r = c["runs"][0]
+    assert r["recorded"] is False and r["collections"] is None and r["gc_s"] is None, r
+assert d["recommendation"] is not None
+EOF
+no_leftovers "unwritable recordings"
 
 # ---- bad arguments: one line naming the culprit, status 2; 126, 127 ------------------
 expect() { # expect STATUS KEY ARGS...

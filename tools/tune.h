@@ -66,6 +66,7 @@ typedef struct tool_tune_run {
     uint64_t gcs;    /* collections: the collector's own count (GC_get_gc_no) */
     int has_gc_time; /* every collection has its record (incremental ones send none) */
     double gc_time;  /* s: the collections' times added up, start to end */
+    int unrecorded;  /* its recording could not be written: no collector figures */
 } tool_tune_run;
 
 typedef struct tool_tune_session {
@@ -87,8 +88,9 @@ typedef struct tool_tune_session {
  * -1 (said). */
 int tool_tune_session_open(tool_tune_session *s, char **argv, int show_output);
 /* Runs the program once under c into *r (r->seq is the caller's). 0 (the
- * state says how it went), or an exit status, said: 127 or 126 when it
- * cannot be started, 1 when gcprof fails (no fork, no recording). */
+ * state says how it went; a run whose recording could not be written has
+ * r->unrecorded, said, and no collector figures), or an exit status, said:
+ * 127 or 126 when it cannot be started, 1 when gcprof fails (no fork). */
 int tool_tune_run_one(tool_tune_session *s, const tool_tune_config *c, tool_tune_run *r);
 /* Removes the directory and what is in it. */
 void tool_tune_session_close(tool_tune_session *s);
@@ -106,6 +108,8 @@ typedef struct tool_tune_row {
     int fail_wstatus;  /* the first failed run's */
     tool_tune_stat wall, cpu, rss, gc_time, gcs;
     int gc_time_unknown; /* some run's collections had no records */
+    size_t unrecorded;   /* runs ok whose recording could not be written: no
+                          * collections or GC time for the config */
     int eligible;        /* runs, none failed: may be on the front, recommended */
     int front;           /* on the Pareto front of (median wall, median peak RSS) */
     /* config over the defaults in the same round, over the rounds where

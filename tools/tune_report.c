@@ -135,6 +135,11 @@ static void notes(FILE *fp, const tool_tune_result *res, const char *program)
             fprintf(fp, "%s: %zu of %zu runs failed (the first: %s): not recommended\n",
                     res->configs[i].label, row->failed, row->failed + row->ok,
                     tool_tune_status_text(row->fail_wstatus, why, sizeof why));
+        if (row->unrecorded)
+            fprintf(fp,
+                    "%s: %zu run%s' recording could not be written: collections and GC s\n"
+                    "  unknown for it\n",
+                    res->configs[i].label, row->unrecorded, row->unrecorded == 1 ? "" : "s");
     }
     if (unknown_time)
         fputs("GC s '-': incremental collections send no start or end event (bdwgc 8.2), so\n"

@@ -86,6 +86,7 @@ static void row_of(const tool_tune_result *res, size_t c, tool_tune_row *row, do
         cpu[row->ok] = run->cpu;
         rss[row->ok] = run->rss;
         row->ok++;
+        row->unrecorded += run->unrecorded != 0;
         if (run->has_gcs)
             gcs[ngc++] = (double)run->gcs;
         if (run->has_gcs && run->has_gc_time)
@@ -94,6 +95,9 @@ static void row_of(const tool_tune_result *res, size_t c, tool_tune_row *row, do
     row->wall = stat_of(wall, row->ok);
     row->cpu = stat_of(cpu, row->ok);
     row->rss = stat_of(rss, row->ok);
+    /* a figure of some runs only is no median of the config's: unknown */
+    if (ngc < row->ok)
+        ngc = ngct = 0;
     row->gcs = stat_of(gcs, ngc);
     row->gc_time_unknown = ngct < ngc;
     row->gc_time = stat_of(gct, row->gc_time_unknown ? 0 : ngct);
