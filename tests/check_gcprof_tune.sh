@@ -17,7 +17,8 @@
 # - the recommendation applied: the program run here with the recommended
 #   settings and with the defaults, in turns, gives a peak RSS ratio within
 #   the reported range of paired ratios widened by 3%;
-# - SIGINT and SIGTERM after the first run: status 130 / 143, the partial
+# - SIGINT and SIGTERM after the first run: death by that signal (status
+#   130 / 143), the partial
 #   table, no process of the program's group left (a grandchild that
 #   ignores SIGTERM included), no temporary file; a config whose runs fail
 #   is not recommended; bad arguments, 126 and 127;
@@ -242,7 +243,8 @@ with open(os.path.join(tmp, "stop.out"), "w") as out, open(os.path.join(tmp, "st
     except subprocess.TimeoutExpired:
         p.kill()
         rc = "hung"
-print(rc)
+# as a shell shows it (128+N for death by signal N), and whether it died so
+print(rc if rc == "hung" or rc >= 0 else 128 - rc, "signaled" if rc != "hung" and rc < 0 else "exited")
 EOF
 running() { # running PID: it exists and is not a zombie
     state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
@@ -252,7 +254,11 @@ for sig in SIGINT SIGTERM; do
     want=130
     [ $sig = SIGTERM ] && want=143
     rc=$(python3 "$tmp/stop.py" "$tmp" "$gcprof" $sig)
+    how=${rc#* }
+    rc=${rc%% *}
     [ "$rc" = "$want" ] || fail "$sig: status $rc, want $want: $(cat "$tmp/stop.err")"
+    # the report written, gcprof ends by the signal: a shell's loop sees it
+    [ "$how" = signaled ] || fail "$sig: gcprof $how, not ended by the signal"
     grep -q "^stopped by signal $( [ $sig = SIGINT ] && echo 2 || echo 15) (.*) with 1 of 22 runs done: 0 complete rounds" \
         "$tmp/stop.out" || fail "$sig: no note of the stop: $(cat "$tmp/stop.out")"
     grep -q "^[* ] default  *1  " "$tmp/stop.out" || fail "$sig: no row of the run done: $(cat "$tmp/stop.out")"

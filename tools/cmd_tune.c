@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,12 +73,15 @@ static void usage(void)
            tool_tune_grid_size(0), tool_tune_grid_size(1), TOOL_TUNE_MAX_RUNS);
     fputs("PROGRAM reads /dev/null; it runs with execvp(3), no shell, in a process group\n"
           "of its own, with gcprof's preload library (collections and their time, as\n"
-          "gcprof run records them). SIGINT or SIGTERM stops the runs: the program is\n"
-          "ended, and the report covers the rounds complete by then.\n"
+          "gcprof run records them). SIGINT, SIGTERM or SIGHUP stops the runs: the\n"
+          "program is ended, the report covers the rounds complete by then, and gcprof\n"
+          "then ends by that signal (a shell's status 128+N: 130 SIGINT, 143 SIGTERM,\n"
+          "129 SIGHUP).\n"
           "\n"
           "Exit status: 0 report made; 1 every run failed, or gcprof failed (an output\n"
-          "cannot be written); 2 bad arguments; 126 PROGRAM cannot be executed; 127\n"
-          "PROGRAM not found; 128+N when signal N stopped it (130 SIGINT, 143 SIGTERM).\n",
+          "cannot be written, stopped by a signal or not); 2 bad arguments; 126\n"
+          "PROGRAM cannot be executed; 127 PROGRAM not found; killed by signal N (128+N)\n"
+          "when it stopped the runs and the report was written.\n",
           stdout);
 }
 
@@ -290,14 +294,27 @@ static int tune(const tune_opts *o, tool_tune_result *res, tool_tune_outputs *ou
         tool_tune_outputs_discard(out);
     } else {
         rc = tool_tune_outputs_write(out, res, o->argv, o->json);
-        if (res->stop_signal)
-            rc = 128 + res->stop_signal;
-        else if (rc == 0 && !any_ok(res, o->argv[0]))
+        if (rc == 0 && !res->stop_signal && !any_ok(res, o->argv[0]))
             rc = TOOL_EXIT_FAIL;
     }
     tool_tune_stats_free(res);
     free(runs);
     return rc;
+}
+
+/* Stopped by a signal, once the report is out: gcprof ends by that signal,
+ * its default action, so that a shell (a loop of tunes) sees the stop as
+ * what it was. Returns only if the signal does not end it. */
+static void end_by_signal(int sig)
+{
+    sigset_t set;
+
+    fflush(NULL);
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
 }
 
 int tool_cmd_tune(int argc, char **argv)
@@ -326,5 +343,7 @@ int tool_cmd_tune(int argc, char **argv)
     res.max_rss = o.max_rss;
     rc = tune(&o, &res, &out);
     free(configs);
+    if (rc == 0 && res.stop_signal)
+        end_by_signal(res.stop_signal);
     return rc;
 }
