@@ -73,8 +73,8 @@ typedef struct tool_tune_session {
     char **argv;
     const char *preload; /* NULL: no collector figures */
     char preload_buf[PATH_MAX];
-    char *dir;  /* the temporary directory of the recordings */
-    char *path; /* dir/run.dat */
+    char dir[PATH_MAX];       /* the temporary directory of the recordings (run_dir.h) */
+    char path[PATH_MAX + 16]; /* dir/run.dat */
     int show_output;
     /* The progress line, shown on stderr while the program runs (once it
      * started: a program that cannot be started gets its one error line):
@@ -84,8 +84,8 @@ typedef struct tool_tune_session {
     int tty;
 } tool_tune_session;
 
-/* The temporary directory (in $TMPDIR, else /tmp) and the preload. 0, or
- * -1 (said). */
+/* The temporary directory (tool_tmp_dir: in $TMPDIR, else /tmp) and the
+ * preload. 0, or -1 (said). */
 int tool_tune_session_open(tool_tune_session *s, char **argv, int show_output);
 /* Runs the program once under c into *r (r->seq is the caller's). 0 (the
  * state says how it went; a run whose recording could not be written has

@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "run_child.h"
+#include "run_dir.h"
 #include "run_output.h"
 #include "run_record.h"
 #include "summary.h"
@@ -29,44 +30,25 @@
 
 int tool_tune_session_open(tool_tune_session *s, char **argv, int show_output)
 {
-    const char *tmp = getenv("TMPDIR");
-
     memset(s, 0, sizeof *s);
     s->argv = argv;
     s->show_output = show_output;
     s->tty = isatty(STDERR_FILENO);
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
-    if (asprintf(&s->dir, "%s/gcprof-tune.XXXXXX", tmp) < 0) {
-        s->dir = NULL;
-        tool_say("tune", "out of memory");
+    if (tool_tmp_dir(s->dir, sizeof s->dir, "gcprof-tune") != 0) {
+        tool_say("tune", "cannot make a temporary directory for the recordings: %s",
+                 strerror(errno));
+        s->dir[0] = '\0';
         return -1;
     }
-    if (!mkdtemp(s->dir)) {
-        tool_say("tune", "cannot make a temporary directory in '%s': %s", tmp, strerror(errno));
-        free(s->dir);
-        s->dir = NULL;
-        return -1;
-    }
-    if (asprintf(&s->path, "%s/run.dat", s->dir) < 0) {
-        s->path = NULL;
-        tool_say("tune", "out of memory");
-        tool_tune_session_close(s);
-        return -1;
-    }
+    snprintf(s->path, sizeof s->path, "%s/run.dat", s->dir);
     s->preload = tool_child_find_preload(s->preload_buf, 0, "tune");
     return 0;
 }
 
 void tool_tune_session_close(tool_tune_session *s)
 {
-    if (s->path)
-        unlink(s->path); /* tool_out removed its temporary file */
-    if (s->dir && rmdir(s->dir) != 0)
-        tool_say("tune", "cannot remove '%s': %s", s->dir, strerror(errno));
-    free(s->path);
-    free(s->dir);
-    s->path = s->dir = NULL;
+    tool_tmp_dir_remove(s->dir); /* tool_out removed its temporary files */
+    s->dir[0] = s->path[0] = '\0';
 }
 
 static double seconds(struct timeval tv)
