@@ -331,6 +331,9 @@ one_error "an unknown option" 2 "--bogus" --bogus "$tmp/rec.dat"
 one_error "-o without a program" 2 "-o is where PROGRAM's recording goes" -o "$tmp/x.dat" "$tmp/rec.dat"
 one_error "--svg to standard output" 2 "--svg: '-'" --svg - "$tmp/rec.dat"
 one_error "--svg over the recording" 2 "is the recording" --svg "$tmp/rec.dat" "$tmp/rec.dat"
+one_error "--svg over -o's recording, by another name" 2 "is the recording" \
+    -o "$tmp/new.dat" --svg "$tmp/./new.dat" -- "$prog" 1 0 0
+one_error "a pid with a sign" 2 "--pid: '+5'" --pid +5 "$tmp/rec.dat"
 one_error "a recording and a program" 2 "give one" "$tmp/rec.dat" -- "$prog" 1 0 0
 one_error "no program after --" 2 "no PROGRAM after --" --json --
 heap "--help" 0 --help && check "--help: usage on stdout" grep -q '^Usage: gcprof heap' "$tmp/out"

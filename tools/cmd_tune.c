@@ -88,19 +88,15 @@ static void usage(void)
 /* One line, "gcprof tune: <what> (see gcprof tune --help)"; returns 2. */
 #define bad_usage(...) tool_usage_error("tune", hint, __VA_ARGS__)
 
-static int parse_count(const char *opt, const char *s, unsigned long lo, unsigned long hi,
-                       size_t *out)
+/* A count into *out: -1 to go on, or 2 (said). */
+static int parse_count(const char *opt, const char *s, long lo, long hi, size_t *out)
 {
-    char *end;
-    unsigned long v;
+    long v;
+    int r = tool_opt_count("tune", hint, opt, s, lo, hi, &v);
 
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || *s == '+' || v < lo || v > hi)
-        return bad_usage("bad value for %s: '%s': want a whole number from %lu to %lu", opt, s, lo,
-                         hi);
-    *out = v;
-    return 0;
+    if (r < 0)
+        *out = (size_t)v;
+    return r;
 }
 
 static int parse_mib(const char *opt, const char *s, double *out)
@@ -114,15 +110,6 @@ static int parse_mib(const char *opt, const char *s, double *out)
     return 0;
 }
 
-static int check_file(const char *opt, const char *s, int stdout_ok)
-{
-    if (!*s)
-        return bad_usage("empty file name for %s", opt);
-    if (!stdout_ok && strcmp(s, "-") == 0)
-        return bad_usage("bad file name for %s: '-': standard output has the report", opt);
-    return 0;
-}
-
 enum { OPT_RUNS, OPT_MAX_RSS, OPT_GRID, OPT_OUTPUT, OPT_PLOT, OPT_WARMUP };
 
 /* The values, once all are in (v: --runs, --max-rss, --grid, --warmup as
@@ -131,20 +118,22 @@ static int check_values(const tool_opt *t, const char *const v[4], tune_opts *o)
 {
     const char *runs = v[0], *max_rss = v[1], *grid = v[2], *warmup = v[3];
 
-    if (runs && parse_count(t[OPT_RUNS].given, runs, 1, MAX_ROUNDS, &o->rounds))
+    if (runs && parse_count(t[OPT_RUNS].given, runs, 1, MAX_ROUNDS, &o->rounds) >= 0)
         return TOOL_EXIT_USAGE;
-    if (warmup && parse_count(t[OPT_WARMUP].given, warmup, 0, MAX_WARMUP, &o->warmup))
+    if (warmup && parse_count(t[OPT_WARMUP].given, warmup, 0, MAX_WARMUP, &o->warmup) >= 0)
         return TOOL_EXIT_USAGE;
     if (max_rss && parse_mib(t[OPT_MAX_RSS].given, max_rss, &o->max_rss))
         return TOOL_EXIT_USAGE;
     if (grid && strcmp(grid, "axes") != 0 && strcmp(grid, "full") != 0)
         return bad_usage("bad value for --grid: '%s': want axes or full", grid);
     o->full = grid && strcmp(grid, "full") == 0;
-    if (o->output && check_file(t[OPT_OUTPUT].given, o->output, 1))
+    if (o->output && tool_opt_file("tune", hint, t[OPT_OUTPUT].given, o->output, NULL) >= 0)
         return TOOL_EXIT_USAGE;
-    if (o->plot && check_file("--plot", o->plot, 0))
+    if (o->plot &&
+        tool_opt_file("tune", hint, "--plot", o->plot, "standard output has the report") >= 0)
         return TOOL_EXIT_USAGE;
-    if (o->output && o->plot && strcmp(o->output, o->plot) == 0)
+    if (o->output && o->plot && strcmp(o->output, "-") != 0 &&
+        tool_out_same_target(o->output, o->plot))
         return bad_usage("%s and --plot name one file: '%s'", t[OPT_OUTPUT].given, o->plot);
     size_t n = tool_tune_grid_size(o->full);
     if (n * o->rounds > TOOL_TUNE_MAX_RUNS)
@@ -159,7 +148,7 @@ static int check_values(const tool_opt *t, const char *const v[4], tune_opts *o)
 static int parse_args(int argc, char **argv, tune_opts *o)
 {
     const char *v[4] = {NULL, NULL, NULL, NULL}; /* --runs, --max-rss, --grid, --warmup */
-    int help = 0, n, dashes = 1;
+    int help = 0, n, dashes;
     tool_opt table[] = {
         [OPT_RUNS] = TOOL_OPT_VALUE("--runs", 0, &v[0]),
         [OPT_MAX_RSS] = TOOL_OPT_VALUE("--max-rss", 0, &v[1]),
@@ -173,24 +162,22 @@ static int parse_args(int argc, char **argv, tune_opts *o)
         TOOL_OPT_STOP("--help", 'h', &help),
         TOOL_OPT_END,
     };
-    tool_opts how = {"tune", hint, table, 0, NULL};
+    tool_opts how = {"tune", hint, table, 0, &dashes};
 
-    while (dashes < argc && strcmp(argv[dashes], "--") != 0)
-        dashes++;
-    char **program = dashes < argc ? argv + dashes + 1 : NULL;
-    int r = tool_opts_parse(&how, dashes, argv, &n); /* puts NULL at argv[n + 1] */
+    int r = tool_opts_parse(&how, argc, argv, &n); /* puts NULL at argv[n + 1] */
     if (r == TOOL_OPTS_STOP) {
         usage();
         return tool_stdout_done("tune");
     }
     if (r != TOOL_OPTS_OK)
         return TOOL_EXIT_USAGE;
-    if (n > 0 && !program)
+    if (dashes < 0 && n > 0)
         return bad_usage("missing '--' before the program '%s'", argv[1]);
-    if (n > 0)
+    if (dashes > 0)
         return bad_usage("unexpected argument '%s' before '--'", argv[1]);
-    if (!program || !program[0])
+    if (dashes < 0 || n == 0)
         return bad_usage("no program to run: name it after --");
+    char **program = argv + 1; /* dashes == 0: all of argv[1..n] came after "--" */
     int rc = check_values(table, v, o);
     o->argv = program;
     return rc ? rc : -1;
