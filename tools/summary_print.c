@@ -58,20 +58,27 @@ static void print_closures(const tool_summary *sm)
         printf("    ... and %zu more (--json lists all)\n", sm->nclosures - TOP_CLOSURES);
 }
 
+const char *tool_ending_text(int signaled, int code, char *buf, size_t size)
+{
+    const char *name = signaled ? sigabbrev_np(code) : NULL;
+
+    if (!signaled)
+        snprintf(buf, size, "exit status %d", code);
+    else
+        snprintf(buf, size, "killed by signal %d%s%s%s", code, name ? " (SIG" : "",
+                 name ? name : "", name ? ")" : "");
+    return buf;
+}
+
 static void print_status(const tool_tl *tl)
 {
     const gcp_tl_status *st = &tl->status;
+    char text[64];
 
     if (!tl->has_status)
         return;
-    if (!st->signaled) {
-        printf("ended           exit status %d\n", st->code);
-        return;
-    }
-    const char *name = sigabbrev_np(st->code);
-    printf("ended           killed by signal %d%s%s%s\n", st->code, name ? " (SIG" : "",
-           name ? name : "", name ? ")" : "");
-    if (st->core)
+    printf("ended           %s\n", tool_ending_text(st->signaled, st->code, text, sizeof text));
+    if (st->signaled && st->core)
         printf("                (core dumped)\n");
 }
 

@@ -167,7 +167,8 @@ void tool_tune_print_json(FILE *fp, const tool_tune_result *res, char **argv);
  * -2 when out of memory. */
 int tool_tune_plot(FILE *fp, const tool_tune_result *res, char **argv);
 
-/* "exit status 3", "killed by SIGKILL" (the program's ending), in buf. */
+/* "exit status 3", "killed by signal 9 (SIGKILL)" (the program's ending,
+ * as wait gives it), in buf: summary.h's tool_ending_text. */
 const char *tool_tune_status_text(int wstatus, char *buf, size_t size);
 
 #endif /* TOOL_TUNE_H */

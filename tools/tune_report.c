@@ -10,16 +10,15 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "summary.h" /* tool_ending_text */
+
 #define CELL 48
 
 const char *tool_tune_status_text(int wstatus, char *buf, size_t size)
 {
     if (WIFSIGNALED(wstatus))
-        snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(wstatus),
-                 strsignal(WTERMSIG(wstatus)));
-    else
-        snprintf(buf, size, "exit status %d", WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
-    return buf;
+        return tool_ending_text(1, WTERMSIG(wstatus), buf, size);
+    return tool_ending_text(0, WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, buf, size);
 }
 
 /* "0.192 (0.188-0.201)" with the given decimals; "-" when unknown. */

@@ -9,12 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
+#include "summary.h" /* tool_cmp_double */
 
 /* Median and range of v[0..n) (sorted in place); n == 0: unknown. */
 static tool_tune_stat stat_of(double *v, size_t n)
@@ -23,7 +18,7 @@ static tool_tune_stat stat_of(double *v, size_t n)
 
     if (n == 0)
         return s;
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, tool_cmp_double);
     s.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     s.lo = v[0];
     s.hi = v[n - 1];
