@@ -174,6 +174,10 @@ void tool_summary_print_text(const char *path, const tool_tl *tl, const tool_sum
         printf("time in GC      %.2f%% of wall time%s\n", sm->gc_share * 100,
                sm->heap_procs > 1 ? ", summed over the processes" : "");
     }
+    if (sm->has_gc_count)
+        printf("GC count        %llu (the collector's own, GC_get_gc_no: incremental ones "
+               "too)%s\n",
+               (unsigned long long)sm->gc_count, of);
     print_processes(tl, sm);
     printf("labels          %zu\n", tl->nlabels);
     if (sm->nclosures == 0)
@@ -239,6 +243,10 @@ void tool_summary_print_json(const char *path, const tool_tl *tl, const tool_sum
            sm->nchildren, sm->nfollowed, tl->nlosts ? "true" : "false");
     json_num("peak_heap_at_s", sm->has_heap, sm->peak_heap_t, 4);
     printf(",\"collections\":%zu,\"forced\":%zu", tl->ngcs, sm->nforced);
+    if (sm->has_gc_count)
+        printf(",\"gc_count\":%llu", (unsigned long long)sm->gc_count);
+    else
+        fputs(",\"gc_count\":null", stdout);
     json_num("pause_total_ms", gcs, sm->pause_total * 1e3, 3);
     json_num("pause_max_ms", gcs, sm->pause_max * 1e3, 3);
     json_num("pause_p99_ms", gcs, sm->pause_p99 * 1e3, 3);

@@ -69,11 +69,22 @@ static void collector_figures(const tool_tune_session *s, tool_tune_run *r)
         return;
     }
     if (tool_summary_make(&tl, &sm) == 0 && sm.has_gc_count) {
+        /* the count is the heap process's (the program, or what it
+         * execs): so are the records held against it, and their time */
+        size_t n = 0;
+        double t = 0;
+        for (size_t i = 0; i < tl.ngcs; i++) {
+            const gcp_tl_gc *g = &tl.gcs[i];
+            if (tool_tl_pid_of(&tl, g->pid) != sm.heap_pid)
+                continue;
+            n++;
+            t += g->total > g->pause ? g->total : g->pause; /* as summary.c adds them */
+        }
         r->has_gcs = 1;
         r->gcs = sm.gc_count;
         /* incremental collections send no events: their time is unknown */
-        r->has_gc_time = tl.ngcs >= sm.gc_count;
-        r->gc_time = sm.gc_total;
+        r->has_gc_time = n >= sm.gc_count;
+        r->gc_time = t;
     }
     tool_summary_free(&sm);
     tool_tl_free(&tl);
