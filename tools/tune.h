@@ -144,9 +144,7 @@ void tool_tune_stats_free(tool_tune_result *res);
 
 /* tune_output.c: the report (a file, or standard output) and the plot. */
 typedef struct tool_tune_outputs {
-    const char *report_path, *plot_path; /* NULL (or "-" for the report): none */
-    tool_out report, plot;
-    int has_report, has_plot;
+    tool_out report, plot; /* each open while its path is set: else standard output, no plot */
 } tool_tune_outputs;
 
 /* Opens the files (temporary, beside their names): 0, or -1 (said). */
