@@ -26,8 +26,8 @@
 
 typedef struct tool_bd {
     gcp__breakdown b; /* b.sum: the record's "rss"; b.classes: cls */
-    gcp__bd_class cls[TOOL_BD_MAX_CLASSES];
-    size_t nclasses_all; /* "nclasses": the process's, shown or not */
+    gcp__bd_class cls[TOOL_BD_MAX_CLASSES]; /* "nclasses" (the process's, shown or
+                                             * not) is checked, not kept: no reader uses it */
 } tool_bd;
 
 /* Parses json (one object, NUL-terminated; not modified) into *bd.
