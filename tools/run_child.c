@@ -228,22 +228,16 @@ static void child_env(int data_fd, const tool_child_opts *o)
     }
 }
 
-/* In the child: the caller's variables, set or unset. */
+/* In the child: the caller's variables, set or unset, whatever the
+ * length of their names. putenv keeps the string itself, which lives until
+ * the exec (the child's copy of the caller's memory). */
 static void extra_env(char *const *env)
 {
     for (; env && *env; env++) {
-        char *eq = strchr(*env, '=');
-        if (!eq) {
+        if (strchr(*env, '='))
+            putenv(*env);
+        else
             unsetenv(*env);
-            continue;
-        }
-        char name[128];
-        size_t n = (size_t)(eq - *env);
-        if (n < sizeof name) {
-            memcpy(name, *env, n);
-            name[n] = '\0';
-            setenv(name, eq + 1, 1);
-        }
     }
 }
 
