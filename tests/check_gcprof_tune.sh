@@ -7,7 +7,7 @@
 #   own collection event hook saw (0.1 ms apart here: the preload chains to
 #   it), within 5 ms and 1%; wall time and CPU time enclose
 #   its own monotonic and getrusage measures (tune's start before main and
-#   end after exit: 5 to 35 ms here), by less than 2 s;
+#   end after exit: 5 to 35 ms here), by less than 0.25 s;
 # - peak RSS: the program run here, under each of three configs, with
 #   python's os.wait4 (ru_maxrss) lands in the range tune reported, widened
 #   by 3% and 2 MiB (tune's runs carry its preload library: 0.3 MiB here);
@@ -16,7 +16,7 @@
 #   config under the limit by the medians reported;
 # - the recommendation applied: the program run here with the recommended
 #   settings and with the defaults, in turns, gives a peak RSS ratio within
-#   the reported range of paired ratios widened by 3%;
+#   the reported range of paired ratios widened by 3% and a huge page;
 # - SIGINT and SIGTERM after the first run: death by that signal (status
 #   130 / 143), the partial
 #   table, no process of the program's group left (a grandchild that
@@ -90,7 +90,10 @@ if rec is not None and rec["id"] != 0:
     ratios.sort()
     r = ratios[1]
     st = rec["vs_default"]["peak_rss"]
-    if not st["min"] * 0.97 <= r <= st["max"] * 1.03:
+    # widened by 3%, and by a huge page (2 MiB) of the defaults' peak:
+    # transparent huge pages can move a peak by one either way
+    slack = 2 / confs[0]["peak_rss_mib"]["median"]
+    if not st["min"] * 0.97 - slack <= r <= st["max"] * 1.03 + slack:
         bad.append("%s: peak RSS ratio %.3f measured here (%s), tune said %.3f (%.3f-%.3f)"
                    % (rec["assign"], r, ratios, st["median"], st["min"], st["max"]))
     else:
@@ -115,6 +118,28 @@ no_leftovers "tune"
 check "progress: a line a run, 22 runs" [ "$(count '^gcprof tune: run [0-9]*/22 ' "$tmp/progress")" -eq 22 ]
 check "progress: the warm-up run first" [ "$(head -n 1 "$tmp/progress" | cut -c1-40)" = "gcprof tune: warm-up 1/1 (not counted): " ]
 check "the plot is an SVG that parses" python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$tmp/tune.svg"
+# each point's tooltip: "LABEL: W s, R MiB", the JSON's medians as printed
+python3 - "$tmp/tune.svg" "$tmp/tune.json" <<'EOF' || fail "the plot's figures (above)"
+import json, re, sys
+svg = open(sys.argv[1]).read()
+d = json.load(open(sys.argv[2]))
+seen = {m.group(1): (float(m.group(2)), float(m.group(3)))
+        for m in re.finditer(r"<title>([^<:]+): ([0-9.]+) s, ([0-9.]+) MiB</title>", svg)}
+bad = []
+for c in d["configs"]:
+    if c["label"] not in seen:
+        bad.append("%s: no point in the plot" % c["label"])
+        continue
+    w, r = seen[c["label"]]
+    if abs(w - c["wall_s"]["median"]) > 0.0005 or abs(r - c["peak_rss_mib"]["median"]) > 0.05:
+        bad.append("%s: the plot says %.3f s, %.1f MiB; the JSON %.6f s, %.4f MiB"
+                   % (c["label"], w, r, c["wall_s"]["median"], c["peak_rss_mib"]["median"]))
+if len(seen) != len(d["configs"]):
+    bad.append("%d points for %d configs" % (len(seen), len(d["configs"])))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF
 
 python3 - "$tmp/tune.json" "$tmp/prog.out" "$limit" <<'EOF' || fail "tune's figures (above)"
 import json, sys
@@ -142,9 +167,11 @@ for (seq, cid, r), own in zip(runs, printed):
           % (what, r["collections"], own["gc_no"]))
     # tune's clock starts before main and stops after exit; rusage's CPU
     # time adds the exit's to what the program had used (to the us)
-    check(own["wall"] <= r["wall_s"] <= own["wall"] + 2, "%s: wall %.6f s, the program's %.6f s"
+    # (by 5 to 35 ms here: exec before main, exit after it; 0.25 s allows a
+    # busy machine's scheduling, and is still an eighth of the 2 s allowed once)
+    check(own["wall"] <= r["wall_s"] <= own["wall"] + 0.25, "%s: wall %.6f s, the program's %.6f s"
           % (what, r["wall_s"], own["wall"]))
-    check(own["cpu"] - 1e-5 <= r["cpu_s"] <= own["cpu"] + 2, "%s: CPU %.6f s, the program's %.6f s"
+    check(own["cpu"] - 1e-5 <= r["cpu_s"] <= own["cpu"] + 0.25, "%s: CPU %.6f s, the program's %.6f s"
           % (what, r["cpu_s"], own["cpu"]))
     if r["gc_s"] is not None:
         # the same events, its hook called from the preload's: the clock
@@ -178,7 +205,28 @@ for c in confs:
 check(abs(d["max_rss_mib"] - limit) < 1e-3, "max_rss_mib %s" % d["max_rss_mib"])
 under = [c for c in confs if c["peak_rss_mib"]["median"] <= limit]
 rec = d["recommendation"]
-check(rec is not None, "a recommendation under %.1f MiB" % limit)
+# a recommendation exactly when some config's median is under the limit
+# (all had status 0 here), whatever this machine's peaks
+check((rec is not None) == bool(under), "a recommendation (%s) iff a config is under %.1f MiB: %s"
+      % (rec and rec["label"], limit, [c["label"] for c in under]))
+# the paired ratios: in each round, the config's run over the defaults'
+# run, both ok; median and range, from the runs listed
+by_round = lambda c: {r["round"]: r for r in c["runs"] if r["status"] == "ok"}
+base = by_round(confs[0])
+for c in confs:
+    runs_c = by_round(c)
+    vs = c["vs_default"]
+    rounds = sorted(set(base) & set(runs_c))
+    check(vs["n"] == len(rounds), "%s: vs_default over %s rounds, %d paired" % (c["label"], vs["n"], len(rounds)))
+    for key, field in (("wall", "wall_s"), ("cpu", "cpu_s"), ("peak_rss", "peak_rss_mib")):
+        v = [runs_c[r][field] / base[r][field] for r in rounds]
+        st = vs[key]
+        # the runs' figures are printed to 6 (4) decimals: ratios of them agree to 1e-4 relative
+        tol = lambda x: 1e-4 * max(1.0, abs(x))
+        check(st is not None and abs(st["median"] - med(v)) <= tol(med(v))
+              and abs(st["min"] - min(v)) <= tol(min(v)) and abs(st["max"] - max(v)) <= tol(max(v)),
+              "%s vs_default %s: %s, recomputed median %.6f (%.6f-%.6f)"
+              % (c["label"], key, st, med(v), min(v), max(v)))
 if rec is not None and under:
     best = min(under, key=lambda c: (c["wall_s"]["median"], c["peak_rss_mib"]["median"]))
     check(rec["id"] == best["id"], "recommended %s, the fastest under %.1f MiB is %s"
@@ -213,8 +261,8 @@ no_leftovers "--max-rss 1"
 cat >"$tmp/sleeper.sh" <<'EOF'
 echo $$ >>"$1/pids"
 if [ "$(wc -l <"$1/pids")" -ge 3 ]; then
-    (trap '' TERM; exec sleep 60) &
-    echo $! >>"$1/pids"
+    # SIGTERM ignored before its pid is noted: the stop needs the SIGKILL
+    sh -c 'trap "" TERM; echo $$ >>"$1/pids"; exec sleep 60' - "$1" &
     wait
 fi
 EOF
