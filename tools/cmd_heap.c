@@ -75,8 +75,8 @@ static int check_values(opts *o, const tool_opt *t)
     long pid;
     int r;
 
-    if (o->pid_arg && (r = tool_opt_count("heap", HINT, "--pid", o->pid_arg, 1, 0x7fffffff,
-                                          &pid)) >= 0)
+    if (o->pid_arg &&
+        (r = tool_opt_count("heap", HINT, "--pid", o->pid_arg, 1, 0x7fffffff, &pid)) >= 0)
         return r;
     if (o->pid_arg)
         o->show.pid = pid;

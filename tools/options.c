@@ -129,8 +129,9 @@ int tool_opt_count(const char *cmd, const char *hint, const char *opt, const cha
     /* strtol would take " 3" and "+3": a count is digits (after a '-' if lo < 0) */
     int digits = (*s >= '0' && *s <= '9') || (lo < 0 && *s == '-');
     if (errno || !digits || end == s || *end || v < lo || v > hi)
-        return tool_usage_error(cmd, hint, "bad value for %s: '%s': want a whole number from %ld to %ld",
-                                opt, s, lo, hi);
+        return tool_usage_error(cmd, hint,
+                                "bad value for %s: '%s': want a whole number from %ld to %ld", opt,
+                                s, lo, hi);
     *n = v;
     return -1;
 }

@@ -407,13 +407,13 @@ int tool_child_start_failed(const char *cmd, const char *program, int r)
  * SIGTTOU or SIGTTIN). */
 static int leader_ended(pid_t pid, int *stopsig)
 {
+    int how = WEXITED | WNOHANG | WNOWAIT | (stop_mode ? WSTOPPED : 0);
     siginfo_t si;
     int r;
 
     memset(&si, 0, sizeof si);
     do
-        r = waitid(P_PID, (id_t)pid, &si,
-                   WEXITED | WNOHANG | WNOWAIT | (stop_mode ? WSTOPPED : 0));
+        r = waitid(P_PID, (id_t)pid, &si, how);
     while (r < 0 && errno == EINTR);
     if (r < 0) /* cannot happen for our own child: reap, do not spin */
         return 1;

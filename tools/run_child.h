@@ -38,8 +38,7 @@ typedef struct tool_child {
     uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC: before the fork; when reaped */
     struct rusage usage;       /* wait4's, once reaped: it and the children it waited for */
     int stopped;               /* once reaped: stopped by tool_child_stop_on_signals' stop */
-    int suspended; /* gcprof tune: the signal that stopped it (job control: SIGTTOU...),
-                    * after which it was killed; else 0 */
+    int suspended;             /* tune: the job-control signal that stopped it, then killed */
 } tool_child;
 
 /* The preload library's real path in buf[PATH_MAX] (GCPROF_PRELOAD, else
