@@ -331,6 +331,9 @@ one_error "an unknown option" 2 "--bogus" --bogus "$tmp/rec.dat"
 one_error "-o without a program" 2 "-o is where PROGRAM's recording goes" -o "$tmp/x.dat" "$tmp/rec.dat"
 one_error "--svg to standard output" 2 "--svg: '-'" --svg - "$tmp/rec.dat"
 one_error "--svg over the recording" 2 "is the recording" --svg "$tmp/rec.dat" "$tmp/rec.dat"
+one_error "--svg over -o's recording, by another name" 2 "is the recording" \
+    -o "$tmp/new.dat" --svg "$tmp/./new.dat" -- "$prog" 1 0 0
+one_error "a pid with a sign" 2 "--pid: '+5'" --pid +5 "$tmp/rec.dat"
 one_error "a recording and a program" 2 "give one" "$tmp/rec.dat" -- "$prog" 1 0 0
 one_error "no program after --" 2 "no PROGRAM after --" --json --
 heap "--help" 0 --help && check "--help: usage on stdout" grep -q '^Usage: gcprof heap' "$tmp/out"
@@ -396,15 +399,28 @@ if heap "heap -o" 0 -o "$tmp/kept.jsonl" -- "$prog" 2 0.2 0; then
 fi
 
 # gcprof run --breakdown, and one more breakdown asked for with SIGUSR1 while
-# the program runs (once it has started: it prints "kept").
-"$gcprof" run --breakdown -o "$tmp/usr1.dat" -- "$prog" 2 3 0 >"$tmp/usr1.out" 2>"$tmp/usr1.err" &
+# the program runs (once it has started: it prints "kept"). The program
+# runs until told to stop (a file; 120 s at most): once the requested
+# breakdown is in the recording (gcprof flushes each breakdown into its
+# temporary file at once), the test makes the file, and the program's exit
+# brings the second. No step rests on how long another takes.
+"$gcprof" run --breakdown -o "$tmp/usr1.dat" -- "$prog" 2 120 0 "$tmp/usr1.stop" \
+    >"$tmp/usr1.out" 2>"$tmp/usr1.err" &
 run_pid=$!
 i=0
-while ! grep -q '^kept' "$tmp/usr1.out" 2>/dev/null && [ $i -lt 100 ]; do
+while ! grep -q '^kept' "$tmp/usr1.out" 2>/dev/null && [ $i -lt 300 ]; do
     sleep 0.1
     i=$((i + 1))
 done
 kill -USR1 "$run_pid"
+i=0
+while [ $i -lt 300 ] && ! cat "$tmp"/usr1.dat.tmp.* 2>/dev/null | grep -q '^GCPROF_BREAKDOWN '; do
+    sleep 0.1
+    i=$((i + 1))
+done
+check "run --breakdown + SIGUSR1: the requested breakdown reaches the recording while the program runs" \
+    sh -c 'cat "$1"/usr1.dat.tmp.* | grep -q "^GCPROF_BREAKDOWN "' - "$tmp"
+: >"$tmp/usr1.stop"
 wait "$run_pid"
 rc=$?
 if [ "$rc" -ne 0 ]; then

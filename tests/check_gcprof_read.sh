@@ -99,12 +99,15 @@ else
 fi
 
 # ---- summary: the same numbers from both formats ----------------------
+# GC count: the collector's own count, the last heap sample's 3, though
+# the file holds the records of 2 collections (the first started before).
 want='duration        0.400 s
 samples         5 RSS, 4 GC heap (every 0.1 s asked, 0.1 s measured: the median gap)
 peak RSS        87.654 MiB at 0.200 s
 peak GC heap    7.629 MiB in use (heap size - free, before sweeping) at 0.250 s
 allocated       12.000 MiB in 0.300 s (40.000 MiB/s, the collector'"'"'s count)
 collections     2 (1 forced)
+GC count        3 (the collector'"'"'s own, GC_get_gc_no: incremental ones too)
 GC pauses       total 5.500 ms, max 4.000 ms, p99 4.000 ms
 time in GC      1.50% of wall time
 labels          2
@@ -132,6 +135,7 @@ kernel peak RSS 64.000 MiB (ru_maxrss: the program and the children it waited fo
 live after GC   3.000 MiB after the last collection, 3.000 MiB at most (at 0.250 s)
 allocated       7.000 MiB in 0.250 s (28.000 MiB/s, the collector'"'"'s count)
 collections     3 (0 forced)
+GC count        3 (the collector'"'"'s own, GC_get_gc_no: incremental ones too)
 ended           killed by signal 9 (SIGKILL)
 execs           1: collection numbers start again after each (GCPROF_IMAGE)
 children        1 started, 0 followed (not followed: their memory is not in here)
@@ -141,6 +145,9 @@ for f in v2.dat v2.jsonl; do
     "$gcprof" summary --json "$f" >"$tmp/json"
     check "summary --json $f: status, processes, live" grep -q \
         '"signal":9,"execs":1,"children":1,"followed":0,"channel_lost":true' "$tmp/json"
+    # the count in each image's heap samples and records (2, then 1 after
+    # the exec: numbers start again), added up
+    check "summary --json $f: the collector's count" grep -q '"collections":3,"forced":0,"gc_count":3,' "$tmp/json"
     check "summary --json $f: kernel peak, live" grep -q \
         '"kernel_peak_rss_mib":64.000,"interval_measured_s":0.020000,.*"live_last_mib":3.000,"live_peak_mib":3.000' \
         "$tmp/json"
@@ -151,6 +158,7 @@ done
 want='live after GC   2.000 MiB after the last collection, 2.000 MiB at most (at 0.040 s) in pid 202
 allocated       20.000 MiB in 0.050 s (400.000 MiB/s, the collector'"'"'s count) in pid 202
 time in GC      3.60% of wall time, summed over the processes
+GC count        2 (the collector'"'"'s own, GC_get_gc_no: incremental ones too) in pid 202
 by process      pid 201 a: 1 collection, peak GC heap 3.000 MiB in use
                 pid 202 b: 2 collections, peak GC heap 8.000 MiB in use
 children        2 started, 2 followed'

@@ -7,7 +7,7 @@
 #   own collection event hook saw (0.1 ms apart here: the preload chains to
 #   it), within 5 ms and 1%; wall time and CPU time enclose
 #   its own monotonic and getrusage measures (tune's start before main and
-#   end after exit: 5 to 35 ms here), by less than 2 s;
+#   end after exit: 5 to 35 ms here), by less than 0.25 s;
 # - peak RSS: the program run here, under each of three configs, with
 #   python's os.wait4 (ru_maxrss) lands in the range tune reported, widened
 #   by 3% and 2 MiB (tune's runs carry its preload library: 0.3 MiB here);
@@ -16,11 +16,16 @@
 #   config under the limit by the medians reported;
 # - the recommendation applied: the program run here with the recommended
 #   settings and with the defaults, in turns, gives a peak RSS ratio within
-#   the reported range of paired ratios widened by 3%;
-# - SIGINT and SIGTERM after the first run: status 130 / 143, the partial
+#   the reported range of paired ratios widened by 3% and a huge page;
+# - SIGINT and SIGTERM after the first run: death by that signal (status
+#   130 / 143), the partial
 #   table, no process of the program's group left (a grandchild that
 #   ignores SIGTERM included), no temporary file; a config whose runs fail
-#   is not recommended; bad arguments, 126 and 127.
+#   is not recommended; bad arguments, 126 and 127;
+# - a child a run leaves in its group is gone before the next run starts;
+#   a run stopped by job control (SIGTTOU) is killed, a failed run;
+# - runs whose recordings cannot be written (ulimit -f) are reported
+#   without collector figures, not given up.
 # Exit 0 pass, 1 fail, 77 skip. Run alone: top_builddir=. sh tests/check_gcprof_tune.sh
 set -u
 # shellcheck source=tests/lib.sh
@@ -85,7 +90,10 @@ if rec is not None and rec["id"] != 0:
     ratios.sort()
     r = ratios[1]
     st = rec["vs_default"]["peak_rss"]
-    if not st["min"] * 0.97 <= r <= st["max"] * 1.03:
+    # widened by 3%, and by a huge page (2 MiB) of the defaults' peak:
+    # transparent huge pages can move a peak by one either way
+    slack = 2 / confs[0]["peak_rss_mib"]["median"]
+    if not st["min"] * 0.97 - slack <= r <= st["max"] * 1.03 + slack:
         bad.append("%s: peak RSS ratio %.3f measured here (%s), tune said %.3f (%.3f-%.3f)"
                    % (rec["assign"], r, ratios, st["median"], st["min"], st["max"]))
     else:
@@ -110,6 +118,28 @@ no_leftovers "tune"
 check "progress: a line a run, 22 runs" [ "$(count '^gcprof tune: run [0-9]*/22 ' "$tmp/progress")" -eq 22 ]
 check "progress: the warm-up run first" [ "$(head -n 1 "$tmp/progress" | cut -c1-40)" = "gcprof tune: warm-up 1/1 (not counted): " ]
 check "the plot is an SVG that parses" python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$tmp/tune.svg"
+# each point's tooltip: "LABEL: W s, R MiB", the JSON's medians as printed
+python3 - "$tmp/tune.svg" "$tmp/tune.json" <<'EOF' || fail "the plot's figures (above)"
+import json, re, sys
+svg = open(sys.argv[1]).read()
+d = json.load(open(sys.argv[2]))
+seen = {m.group(1): (float(m.group(2)), float(m.group(3)))
+        for m in re.finditer(r"<title>([^<:]+): ([0-9.]+) s, ([0-9.]+) MiB</title>", svg)}
+bad = []
+for c in d["configs"]:
+    if c["label"] not in seen:
+        bad.append("%s: no point in the plot" % c["label"])
+        continue
+    w, r = seen[c["label"]]
+    if abs(w - c["wall_s"]["median"]) > 0.0005 or abs(r - c["peak_rss_mib"]["median"]) > 0.05:
+        bad.append("%s: the plot says %.3f s, %.1f MiB; the JSON %.6f s, %.4f MiB"
+                   % (c["label"], w, r, c["wall_s"]["median"], c["peak_rss_mib"]["median"]))
+if len(seen) != len(d["configs"]):
+    bad.append("%d points for %d configs" % (len(seen), len(d["configs"])))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF
 
 python3 - "$tmp/tune.json" "$tmp/prog.out" "$limit" <<'EOF' || fail "tune's figures (above)"
 import json, sys
@@ -137,9 +167,11 @@ for (seq, cid, r), own in zip(runs, printed):
           % (what, r["collections"], own["gc_no"]))
     # tune's clock starts before main and stops after exit; rusage's CPU
     # time adds the exit's to what the program had used (to the us)
-    check(own["wall"] <= r["wall_s"] <= own["wall"] + 2, "%s: wall %.6f s, the program's %.6f s"
+    # (by 5 to 35 ms here: exec before main, exit after it; 0.25 s allows a
+    # busy machine's scheduling, and is still an eighth of the 2 s allowed once)
+    check(own["wall"] <= r["wall_s"] <= own["wall"] + 0.25, "%s: wall %.6f s, the program's %.6f s"
           % (what, r["wall_s"], own["wall"]))
-    check(own["cpu"] - 1e-5 <= r["cpu_s"] <= own["cpu"] + 2, "%s: CPU %.6f s, the program's %.6f s"
+    check(own["cpu"] - 1e-5 <= r["cpu_s"] <= own["cpu"] + 0.25, "%s: CPU %.6f s, the program's %.6f s"
           % (what, r["cpu_s"], own["cpu"]))
     if r["gc_s"] is not None:
         # the same events, its hook called from the preload's: the clock
@@ -173,7 +205,28 @@ for c in confs:
 check(abs(d["max_rss_mib"] - limit) < 1e-3, "max_rss_mib %s" % d["max_rss_mib"])
 under = [c for c in confs if c["peak_rss_mib"]["median"] <= limit]
 rec = d["recommendation"]
-check(rec is not None, "a recommendation under %.1f MiB" % limit)
+# a recommendation exactly when some config's median is under the limit
+# (all had status 0 here), whatever this machine's peaks
+check((rec is not None) == bool(under), "a recommendation (%s) iff a config is under %.1f MiB: %s"
+      % (rec and rec["label"], limit, [c["label"] for c in under]))
+# the paired ratios: in each round, the config's run over the defaults'
+# run, both ok; median and range, from the runs listed
+by_round = lambda c: {r["round"]: r for r in c["runs"] if r["status"] == "ok"}
+base = by_round(confs[0])
+for c in confs:
+    runs_c = by_round(c)
+    vs = c["vs_default"]
+    rounds = sorted(set(base) & set(runs_c))
+    check(vs["n"] == len(rounds), "%s: vs_default over %s rounds, %d paired" % (c["label"], vs["n"], len(rounds)))
+    for key, field in (("wall", "wall_s"), ("cpu", "cpu_s"), ("peak_rss", "peak_rss_mib")):
+        v = [runs_c[r][field] / base[r][field] for r in rounds]
+        st = vs[key]
+        # the runs' figures are printed to 6 (4) decimals: ratios of them agree to 1e-4 relative
+        tol = lambda x: 1e-4 * max(1.0, abs(x))
+        check(st is not None and abs(st["median"] - med(v)) <= tol(med(v))
+              and abs(st["min"] - min(v)) <= tol(min(v)) and abs(st["max"] - max(v)) <= tol(max(v)),
+              "%s vs_default %s: %s, recomputed median %.6f (%.6f-%.6f)"
+              % (c["label"], key, st, med(v), min(v), max(v)))
 if rec is not None and under:
     best = min(under, key=lambda c: (c["wall_s"]["median"], c["peak_rss_mib"]["median"]))
     check(rec["id"] == best["id"], "recommended %s, the fastest under %.1f MiB is %s"
@@ -208,8 +261,8 @@ no_leftovers "--max-rss 1"
 cat >"$tmp/sleeper.sh" <<'EOF'
 echo $$ >>"$1/pids"
 if [ "$(wc -l <"$1/pids")" -ge 3 ]; then
-    (trap '' TERM; exec sleep 60) &
-    echo $! >>"$1/pids"
+    # SIGTERM ignored before its pid is noted: the stop needs the SIGKILL
+    sh -c 'trap "" TERM; echo $$ >>"$1/pids"; exec sleep 60' - "$1" &
     wait
 fi
 EOF
@@ -238,7 +291,8 @@ with open(os.path.join(tmp, "stop.out"), "w") as out, open(os.path.join(tmp, "st
     except subprocess.TimeoutExpired:
         p.kill()
         rc = "hung"
-print(rc)
+# as a shell shows it (128+N for death by signal N), and whether it died so
+print(rc if rc == "hung" or rc >= 0 else 128 - rc, "signaled" if rc != "hung" and rc < 0 else "exited")
 EOF
 running() { # running PID: it exists and is not a zombie
     state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
@@ -248,7 +302,11 @@ for sig in SIGINT SIGTERM; do
     want=130
     [ $sig = SIGTERM ] && want=143
     rc=$(python3 "$tmp/stop.py" "$tmp" "$gcprof" $sig)
+    how=${rc#* }
+    rc=${rc%% *}
     [ "$rc" = "$want" ] || fail "$sig: status $rc, want $want: $(cat "$tmp/stop.err")"
+    # the report written, gcprof ends by the signal: a shell's loop sees it
+    [ "$how" = signaled ] || fail "$sig: gcprof $how, not ended by the signal"
     grep -q "^stopped by signal $( [ $sig = SIGINT ] && echo 2 || echo 15) (.*) with 1 of 22 runs done: 0 complete rounds" \
         "$tmp/stop.out" || fail "$sig: no note of the stop: $(cat "$tmp/stop.out")"
     grep -q "^[* ] default  *1  " "$tmp/stop.out" || fail "$sig: no row of the run done: $(cat "$tmp/stop.out")"
@@ -291,6 +349,73 @@ grep -q "^gcprof tune: every run of '/bin/sh' failed (the first: exit status 3)$
 grep -q "^  default  *0+1 failed  " "$tmp/text" || fail "every run fails: $(cat "$tmp/text")"
 no_leftovers "failing runs"
 
+# ---- what a run leaves in its group; a run that job control stops ----------------
+# Each run starts a child that ignores SIGTERM and outlives it: tune kills
+# it before the next run starts (that run's program looks: none of the
+# children noted so far still runs), and after the last.
+cat >"$tmp/leaver.sh" <<'EOF'
+for p in $(cat "$1/left" 2>/dev/null); do
+    state=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
+    [ -n "$state" ] && [ "$state" != Z ] && echo "$p" >>"$1/overlap"
+done
+n=$(cat "$1/left" 2>/dev/null | wc -l)
+sh -c 'trap "" TERM; echo $$ >>"$1/left"; exec sleep 60' - "$1" &
+while [ "$(cat "$1/left" 2>/dev/null | wc -l)" -le "$n" ]; do sleep 0.01; done
+EOF
+rm -f "$tmp/left" "$tmp/overlap"
+timeout 120 "$gcprof" tune --runs 1 --quiet -- /bin/sh "$tmp/leaver.sh" "$tmp" >"$tmp/text" 2>"$tmp/stderr"
+rc=$?
+[ $rc -eq 0 ] || fail "a child left running: status $rc: $(cat "$tmp/stderr")"
+check "a child left by each of 12 runs (warm-up too)" [ "$(wc -l <"$tmp/left")" -eq 12 ]
+[ ! -e "$tmp/overlap" ] || fail "a run's child still ran when the next run started: $(cat "$tmp/overlap")"
+for p in $(cat "$tmp/left"); do
+    i=0
+    while running "$p" && [ $i -lt 50 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    ! running "$p" || {
+        fail "the child $p of a run is left running after tune"
+        kill -KILL "$p"
+    }
+done
+no_leftovers "children left"
+# A program stopped by job control (here by itself: SIGTTOU, as a
+# background group writing to a terminal set to tostop gets it) is killed,
+# a failed run, said: tune does not wait on it.
+timeout 60 "$gcprof" tune --runs 1 --warmup 0 --quiet -- /bin/sh -c 'kill -TTOU $$; exit 0' \
+    >"$tmp/text" 2>"$tmp/stderr"
+rc=$?
+[ $rc -eq 1 ] || fail "a stopped program: status $rc (124: tune hung): $(cat "$tmp/stderr")"
+check "a stopped program: said, run by run" \
+    [ "$(count "^gcprof tune: run [0-9]*: '/bin/sh' was stopped by SIGTTOU " "$tmp/stderr")" -eq 11 ]
+grep -q "^  default  *0+1 failed  " "$tmp/text" || fail "a stopped program: $(cat "$tmp/text")"
+no_leftovers "a stopped program"
+
+# ---- runs whose recordings cannot be written -------------------------------------
+# A file size limit of one block cuts every recording short (tune's
+# standard output and error are pipes, which it does not limit): each run
+# goes on without its collector figures, said; the report is made from
+# wait4's figures.
+{ sh -c 'ulimit -f 1; "$@"; echo $? >"$0"' "$tmp/unrec.rc" "$gcprof" tune --runs 1 --warmup 0 \
+    --quiet --json -- "$prog" 2>&1 >&3 | cat >"$tmp/unrec.err"; } 3>&1 | cat >"$tmp/unrec.json"
+rc=$(cat "$tmp/unrec.rc")
+[ "$rc" = 0 ] || fail "unwritable recordings: status $rc: $(tail -n 3 "$tmp/unrec.err")"
+check "unwritable recordings: said, run by run" \
+    [ "$(count "^gcprof tune: run [0-9]*: no recording: its collections and GC time are unknown$" "$tmp/unrec.err")" -eq 11 ]
+python3 - "$tmp/unrec.json" <<'EOF' || fail "unwritable recordings: $(cat "$tmp/unrec.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for c in d["configs"]:
+    assert c["runs_ok"] == 1 and c["runs_unrecorded"] == 1, c
+    assert c["collections"] is None and c["gc_s"] is None, c
+    assert c["wall_s"]["median"] > 0 and c["peak_rss_mib"]["median"] > 1, c
+    r = c["runs"][0]
+    assert r["recorded"] is False and r["collections"] is None and r["gc_s"] is None, r
+assert d["recommendation"] is not None
+EOF
+no_leftovers "unwritable recordings"
+
 # ---- bad arguments: one line naming the culprit, status 2; 126, 127 ------------------
 expect() { # expect STATUS KEY ARGS...
     want=$1 key=$2
@@ -316,6 +441,10 @@ expect 2 "bad value for --grid: 'most'" --grid most -- "$prog"
 expect 2 "216 configs x 5 rounds is 1080 runs" --grid full --runs 5 -- "$prog"
 expect 2 "--runs given twice" --runs 1 --runs 2 -- "$prog"
 expect 2 "bad file name for --plot: '-'" --plot - -- "$prog"
+expect 2 "bad value for --runs: '+2'" --runs +2 -- "$prog"
+expect 2 "unexpected argument 'x' before '--'" --runs 2 x -- "$prog"
+expect 2 "-o and --plot name one file" -o "$tmp/one.svg" --plot "$tmp/./one.svg" -- "$prog"
+expect 2 "-o and --plot name one file" -o "$tmp/one.svg" --plot "$tmp/../$(basename "$tmp")/one.svg" -- "$prog"
 expect 127 "cannot run './no-such-program': No such file or directory" --quiet -- ./no-such-program
 printf '#!/bin/sh\n' >"$tmp/not-exec"
 expect 126 "cannot run '$tmp/not-exec': Permission denied" --quiet -- "$tmp/not-exec"

@@ -188,7 +188,6 @@ static int classes(reader *r, const tool_jobj *top, tool_bd *bd)
                     (unsigned long long)all);
     bd->b.classes = bd->cls;
     bd->b.nclasses = i < TOOL_BD_MAX_CLASSES ? i : TOOL_BD_MAX_CLASSES;
-    bd->nclasses_all = (size_t)all;
     return 0;
 }
 

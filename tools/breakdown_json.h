@@ -26,8 +26,9 @@
 
 typedef struct tool_bd {
     gcp__breakdown b; /* b.sum: the record's "rss"; b.classes: cls */
+    /* the classes shown; "nclasses" (the process's, shown or not) is
+     * checked against them, not kept: no reader uses it */
     gcp__bd_class cls[TOOL_BD_MAX_CLASSES];
-    size_t nclasses_all; /* "nclasses": the process's, shown or not */
 } tool_bd;
 
 /* Parses json (one object, NUL-terminated; not modified) into *bd.

@@ -77,9 +77,9 @@ static int parse_args(int argc, char **argv, diff_opts *o)
     if ((r = tool_hv_pick_value("diff", HINT, &pk, &o->vi)) >= 0)
         return r;
     /* table[4]: --rows, as typed */
-    if (rows && (r = tool_hv_count("diff", HINT, table[4].given, rows, 1, 1000000, &o->rows)) >= 0)
+    if (rows && (r = tool_opt_count("diff", HINT, table[4].given, rows, 1, 1000000, &o->rows)) >= 0)
         return r;
-    if (frames && (r = tool_hv_count("diff", HINT, "--frames", frames, 1, 1000, &o->frames)) >= 0)
+    if (frames && (r = tool_opt_count("diff", HINT, "--frames", frames, 1, 1000, &o->frames)) >= 0)
         return r;
     if (n != 2) {
         if (n > 2)

@@ -70,7 +70,7 @@ static int parse_args(int argc, char **argv, flame_opts *o)
         return TOOL_EXIT_USAGE;
     if ((r = tool_hv_pick_value("flame", HINT, &pk, &o->vi)) >= 0)
         return r;
-    if (width && (r = tool_hv_count("flame", HINT, "--width", width, 600, 20000, &o->width)) >= 0)
+    if (width && (r = tool_opt_count("flame", HINT, "--width", width, 600, 20000, &o->width)) >= 0)
         return r;
     if (n > 1) {
         tool_say("flame", "more than one FILE: '%s', then '%s' (" HINT ")", argv[1], argv[2]);

@@ -68,38 +68,26 @@ static int help(void)
 
 #define usage_error(...) tool_usage_error("heap", HINT, __VA_ARGS__)
 
-static int file_name(const char *opt, const char *s)
-{
-    if (!*s)
-        return usage_error("empty file name for %s", opt);
-    if (strcmp(s, "-") == 0)
-        return usage_error("bad file name for %s: '-': standard output has the breakdown "
-                           "(./- names a file)",
-                           opt);
-    return -1;
-}
-
 /* The values, once all are in. -1 to go on, or the status. */
 static int check_values(opts *o, const tool_opt *t)
 {
-    char *end;
+    static const char bd_out[] = "standard output has the breakdown";
+    long pid;
     int r;
 
-    if (o->pid_arg) {
-        errno = 0;
-        long v = strtol(o->pid_arg, &end, 10);
-        if (errno || end == o->pid_arg || *end || v < 1 || v > 0x7fffffff)
-            return usage_error("bad process id for --pid: '%s'", o->pid_arg);
-        o->show.pid = v;
-    }
-    if (o->show.svg && (r = file_name("--svg", o->show.svg)) >= 0)
+    if (o->pid_arg &&
+        (r = tool_opt_count("heap", HINT, "--pid", o->pid_arg, 1, 0x7fffffff, &pid)) >= 0)
         return r;
-    if (o->output && (r = file_name(t[0].given, o->output)) >= 0)
+    if (o->pid_arg)
+        o->show.pid = pid;
+    if (o->show.svg && (r = tool_opt_file("heap", HINT, "--svg", o->show.svg, bd_out)) >= 0)
+        return r;
+    if (o->output && (r = tool_opt_file("heap", HINT, t[0].given, o->output, bd_out)) >= 0)
         return r;
     if (o->output && !o->program)
         return usage_error("%s is where PROGRAM's recording goes: name PROGRAM after --",
                            t[0].given);
-    if (o->show.svg && ((o->output && strcmp(o->output, o->show.svg) == 0) ||
+    if (o->show.svg && ((o->output && tool_out_same_target(o->output, o->show.svg)) ||
                         (o->recording && tool_out_same(o->recording, o->show.svg))))
         return usage_error("--svg '%s' is the recording", o->show.svg);
     return -1;

@@ -81,7 +81,7 @@ static int parse_args(int argc, char **argv, top_opts *o)
     }
     o->line = by && strcmp(by, "line") == 0;
     /* table[5]: --rows, as typed (-n or --rows) */
-    if (rows && (r = tool_hv_count("top", HINT, table[5].given, rows, 1, 1000000, &o->rows)) >= 0)
+    if (rows && (r = tool_opt_count("top", HINT, table[5].given, rows, 1, 1000000, &o->rows)) >= 0)
         return r;
     if (n == 0) {
         tool_say("top", "no FILE given (" HINT ")");

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,31 +73,30 @@ static void usage(void)
            tool_tune_grid_size(0), tool_tune_grid_size(1), TOOL_TUNE_MAX_RUNS);
     fputs("PROGRAM reads /dev/null; it runs with execvp(3), no shell, in a process group\n"
           "of its own, with gcprof's preload library (collections and their time, as\n"
-          "gcprof run records them). SIGINT or SIGTERM stops the runs: the program is\n"
-          "ended, and the report covers the rounds complete by then.\n"
+          "gcprof run records them). SIGINT, SIGTERM or SIGHUP stops the runs: the\n"
+          "program is ended, the report covers the rounds complete by then, and gcprof\n"
+          "then ends by that signal (a shell's status 128+N: 130 SIGINT, 143 SIGTERM,\n"
+          "129 SIGHUP).\n"
           "\n"
           "Exit status: 0 report made; 1 every run failed, or gcprof failed (an output\n"
-          "cannot be written); 2 bad arguments; 126 PROGRAM cannot be executed; 127\n"
-          "PROGRAM not found; 128+N when signal N stopped it (130 SIGINT, 143 SIGTERM).\n",
+          "cannot be written, stopped by a signal or not); 2 bad arguments; 126\n"
+          "PROGRAM cannot be executed; 127 PROGRAM not found; killed by signal N (128+N)\n"
+          "when it stopped the runs and the report was written.\n",
           stdout);
 }
 
 /* One line, "gcprof tune: <what> (see gcprof tune --help)"; returns 2. */
 #define bad_usage(...) tool_usage_error("tune", hint, __VA_ARGS__)
 
-static int parse_count(const char *opt, const char *s, unsigned long lo, unsigned long hi,
-                       size_t *out)
+/* A count into *out: -1 to go on, or 2 (said). */
+static int parse_count(const char *opt, const char *s, long lo, long hi, size_t *out)
 {
-    char *end;
-    unsigned long v;
+    long v;
+    int r = tool_opt_count("tune", hint, opt, s, lo, hi, &v);
 
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || *s == '+' || v < lo || v > hi)
-        return bad_usage("bad value for %s: '%s': want a whole number from %lu to %lu", opt, s, lo,
-                         hi);
-    *out = v;
-    return 0;
+    if (r < 0)
+        *out = (size_t)v;
+    return r;
 }
 
 static int parse_mib(const char *opt, const char *s, double *out)
@@ -110,15 +110,6 @@ static int parse_mib(const char *opt, const char *s, double *out)
     return 0;
 }
 
-static int check_file(const char *opt, const char *s, int stdout_ok)
-{
-    if (!*s)
-        return bad_usage("empty file name for %s", opt);
-    if (!stdout_ok && strcmp(s, "-") == 0)
-        return bad_usage("bad file name for %s: '-': standard output has the report", opt);
-    return 0;
-}
-
 enum { OPT_RUNS, OPT_MAX_RSS, OPT_GRID, OPT_OUTPUT, OPT_PLOT, OPT_WARMUP };
 
 /* The values, once all are in (v: --runs, --max-rss, --grid, --warmup as
@@ -127,20 +118,22 @@ static int check_values(const tool_opt *t, const char *const v[4], tune_opts *o)
 {
     const char *runs = v[0], *max_rss = v[1], *grid = v[2], *warmup = v[3];
 
-    if (runs && parse_count(t[OPT_RUNS].given, runs, 1, MAX_ROUNDS, &o->rounds))
+    if (runs && parse_count(t[OPT_RUNS].given, runs, 1, MAX_ROUNDS, &o->rounds) >= 0)
         return TOOL_EXIT_USAGE;
-    if (warmup && parse_count(t[OPT_WARMUP].given, warmup, 0, MAX_WARMUP, &o->warmup))
+    if (warmup && parse_count(t[OPT_WARMUP].given, warmup, 0, MAX_WARMUP, &o->warmup) >= 0)
         return TOOL_EXIT_USAGE;
     if (max_rss && parse_mib(t[OPT_MAX_RSS].given, max_rss, &o->max_rss))
         return TOOL_EXIT_USAGE;
     if (grid && strcmp(grid, "axes") != 0 && strcmp(grid, "full") != 0)
         return bad_usage("bad value for --grid: '%s': want axes or full", grid);
     o->full = grid && strcmp(grid, "full") == 0;
-    if (o->output && check_file(t[OPT_OUTPUT].given, o->output, 1))
+    if (o->output && tool_opt_file("tune", hint, t[OPT_OUTPUT].given, o->output, NULL) >= 0)
         return TOOL_EXIT_USAGE;
-    if (o->plot && check_file("--plot", o->plot, 0))
+    if (o->plot &&
+        tool_opt_file("tune", hint, "--plot", o->plot, "standard output has the report") >= 0)
         return TOOL_EXIT_USAGE;
-    if (o->output && o->plot && strcmp(o->output, o->plot) == 0)
+    if (o->output && o->plot && strcmp(o->output, "-") != 0 &&
+        tool_out_same_target(o->output, o->plot))
         return bad_usage("%s and --plot name one file: '%s'", t[OPT_OUTPUT].given, o->plot);
     size_t n = tool_tune_grid_size(o->full);
     if (n * o->rounds > TOOL_TUNE_MAX_RUNS)
@@ -155,7 +148,7 @@ static int check_values(const tool_opt *t, const char *const v[4], tune_opts *o)
 static int parse_args(int argc, char **argv, tune_opts *o)
 {
     const char *v[4] = {NULL, NULL, NULL, NULL}; /* --runs, --max-rss, --grid, --warmup */
-    int help = 0, n, dashes = 1;
+    int help = 0, n, dashes;
     tool_opt table[] = {
         [OPT_RUNS] = TOOL_OPT_VALUE("--runs", 0, &v[0]),
         [OPT_MAX_RSS] = TOOL_OPT_VALUE("--max-rss", 0, &v[1]),
@@ -169,24 +162,22 @@ static int parse_args(int argc, char **argv, tune_opts *o)
         TOOL_OPT_STOP("--help", 'h', &help),
         TOOL_OPT_END,
     };
-    tool_opts how = {"tune", hint, table, 0, NULL};
+    tool_opts how = {"tune", hint, table, 0, &dashes};
 
-    while (dashes < argc && strcmp(argv[dashes], "--") != 0)
-        dashes++;
-    char **program = dashes < argc ? argv + dashes + 1 : NULL;
-    int r = tool_opts_parse(&how, dashes, argv, &n); /* puts NULL at argv[n + 1] */
+    int r = tool_opts_parse(&how, argc, argv, &n); /* puts NULL at argv[n + 1] */
     if (r == TOOL_OPTS_STOP) {
         usage();
         return tool_stdout_done("tune");
     }
     if (r != TOOL_OPTS_OK)
         return TOOL_EXIT_USAGE;
-    if (n > 0 && !program)
+    if (dashes < 0 && n > 0)
         return bad_usage("missing '--' before the program '%s'", argv[1]);
-    if (n > 0)
+    if (dashes > 0)
         return bad_usage("unexpected argument '%s' before '--'", argv[1]);
-    if (!program || !program[0])
+    if (dashes < 0 || n == 0)
         return bad_usage("no program to run: name it after --");
+    char **program = argv + 1; /* dashes == 0: all of argv[1..n] came after "--" */
     int rc = check_values(table, v, o);
     o->argv = program;
     return rc ? rc : -1;
@@ -290,14 +281,27 @@ static int tune(const tune_opts *o, tool_tune_result *res, tool_tune_outputs *ou
         tool_tune_outputs_discard(out);
     } else {
         rc = tool_tune_outputs_write(out, res, o->argv, o->json);
-        if (res->stop_signal)
-            rc = 128 + res->stop_signal;
-        else if (rc == 0 && !any_ok(res, o->argv[0]))
+        if (rc == 0 && !res->stop_signal && !any_ok(res, o->argv[0]))
             rc = TOOL_EXIT_FAIL;
     }
     tool_tune_stats_free(res);
     free(runs);
     return rc;
+}
+
+/* Stopped by a signal, once the report is out: gcprof ends by that signal,
+ * its default action, so that a shell (a loop of tunes) sees the stop as
+ * what it was. Returns only if the signal does not end it. */
+static void end_by_signal(int sig)
+{
+    sigset_t set;
+
+    fflush(NULL);
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
 }
 
 int tool_cmd_tune(int argc, char **argv)
@@ -326,5 +330,7 @@ int tool_cmd_tune(int argc, char **argv)
     res.max_rss = o.max_rss;
     rc = tune(&o, &res, &out);
     free(configs);
+    if (rc == 0 && res.stop_signal)
+        end_by_signal(res.stop_signal);
     return rc;
 }

@@ -113,4 +113,9 @@ int tool_out_write(const char *cmd, const char *path, int (*write)(FILE *fp, con
  * own input). */
 int tool_out_same(const char *a, const char *b);
 
+/* 1 if writing a and writing b would write one file: the same name, one
+ * existing file (tool_out_same), or one name in one directory reached by
+ * two paths (./x and x, a symlinked directory) though neither exists yet. */
+int tool_out_same_target(const char *a, const char *b);
+
 #endif

@@ -4,9 +4,7 @@
  */
 #include "heap_cmd.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,42 +12,16 @@
 #include "heap_view.h"
 #include "pprof.h"
 
-__attribute__((format(printf, 3, 4))) static int usage_error(const char *cmd, const char *hint,
-                                                             const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    tool_vsay(cmd, hint, fmt, ap);
-    va_end(ap);
-    return TOOL_EXIT_USAGE;
-}
-
 int tool_hv_pick_value(const char *cmd, const char *hint, const tool_hv_pick *pk, int *vi)
 {
     if (pk->inuse && pk->alloc)
-        return usage_error(cmd, hint, "--inuse and --alloc exclude each other: give one");
+        return tool_usage_error(cmd, hint, "--inuse and --alloc exclude each other: give one");
     if (pk->objects && pk->space)
-        return usage_error(cmd, hint, "--objects and --space exclude each other: give one");
+        return tool_usage_error(cmd, hint, "--objects and --space exclude each other: give one");
     if (pk->alloc)
         *vi = pk->objects ? PPROF_ALLOC_OBJECTS : PPROF_ALLOC_SPACE;
     else
         *vi = pk->objects ? PPROF_INUSE_OBJECTS : PPROF_INUSE_SPACE;
-    return -1;
-}
-
-int tool_hv_count(const char *cmd, const char *hint, const char *opt, const char *s, long lo,
-                  long hi, long *n)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return usage_error(cmd, hint, "bad value for %s: '%s': want a number from %ld to %ld", opt,
-                           s, lo, hi);
-    *n = v;
     return -1;
 }
 

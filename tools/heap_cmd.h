@@ -1,6 +1,6 @@
 /*
  * heap_cmd.h - what `gcprof top`, `gcprof flame` and `gcprof diff` share
- * (heap_cmd.c): the value options, -n, reading a heap profile, and the
+ * (heap_cmd.c): the value options (counts: options.h), reading a heap profile, and the
  * header lines about a profile.
  */
 #ifndef TOOL_HEAP_CMD_H
@@ -35,11 +35,6 @@ typedef struct tool_hv_pick {
 /* The PPROF_* value the flags pick, into *vi. Returns -1 to go on, or
  * TOOL_EXIT_USAGE after saying that two exclusive ones were given. */
 int tool_hv_pick_value(const char *cmd, const char *hint, const tool_hv_pick *pk, int *vi);
-
-/* A count option's value from lo to hi, into *n. Returns -1 to go on, or
- * TOOL_EXIT_USAGE after saying what is wrong with it. */
-int tool_hv_count(const char *cmd, const char *hint, const char *opt, const char *s, long lo,
-                  long hi, long *n);
 
 /* Reads the heap profile at path (gzip'd pprof, any producer's) into
  * *out. Returns 0, or TOOL_EXIT_FAIL after saying why ("gcprof CMD: PATH:

@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -114,4 +116,33 @@ int tool_opts_parse(const tool_opts *how, int argc, char **argv, int *npos)
     argv[1 + n] = NULL;
     *npos = n;
     return TOOL_OPTS_OK;
+}
+
+int tool_opt_count(const char *cmd, const char *hint, const char *opt, const char *s, long lo,
+                   long hi, long *n)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    /* strtol would take " 3" and "+3": a count is digits (after a '-' if lo < 0) */
+    int digits = (*s >= '0' && *s <= '9') || (lo < 0 && *s == '-');
+    if (errno || !digits || end == s || *end || v < lo || v > hi)
+        return tool_usage_error(cmd, hint,
+                                "bad value for %s: '%s': want a whole number from %ld to %ld", opt,
+                                s, lo, hi);
+    *n = v;
+    return -1;
+}
+
+int tool_opt_file(const char *cmd, const char *hint, const char *opt, const char *s,
+                  const char *stdout_why)
+{
+    if (!*s)
+        return tool_usage_error(cmd, hint, "empty file name for %s", opt);
+    if (stdout_why && strcmp(s, "-") == 0)
+        return tool_usage_error(cmd, hint, "bad file name for %s: '-': %s (./- names a file)", opt,
+                                stdout_why);
+    return -1;
 }

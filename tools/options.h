@@ -65,4 +65,17 @@ enum { TOOL_OPTS_OK = 0, TOOL_OPTS_STOP = 1, TOOL_OPTS_ERROR = -1 };
  * order). TOOL_OPTS_ERROR: an error was said. */
 int tool_opts_parse(const tool_opts *how, int argc, char **argv, int *npos);
 
+/* ---- values, once parsed ------------------------------------------------
+ * Each returns -1 to go on, or TOOL_EXIT_USAGE after saying what is wrong
+ * ("gcprof CMD: ... (HINT)"), naming the option as given (opt). */
+
+/* A whole number from lo to hi (decimal), into *n. */
+int tool_opt_count(const char *cmd, const char *hint, const char *opt, const char *s, long lo,
+                   long hi, long *n);
+
+/* A file to write: not empty; "-" only when stdout_why is NULL (else it
+ * says what standard output has: "standard output has the report"). */
+int tool_opt_file(const char *cmd, const char *hint, const char *opt, const char *s,
+                  const char *stdout_why);
+
 #endif /* TOOL_OPTIONS_H */

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,4 +253,26 @@ int tool_out_same(const char *a, const char *b)
     struct stat x, y;
 
     return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* The directory part of path ("." for none) into buf, and its last part. */
+static const char *split_path(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        snprintf(buf, size, ".");
+    else
+        snprintf(buf, size, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return slash ? slash + 1 : path;
+}
+
+int tool_out_same_target(const char *a, const char *b)
+{
+    char da[PATH_MAX], db[PATH_MAX];
+
+    if (strcmp(a, b) == 0 || tool_out_same(a, b))
+        return 1;
+    const char *ba = split_path(a, da, sizeof da), *bb = split_path(b, db, sizeof db);
+    return *ba && strcmp(ba, bb) == 0 && tool_out_same(da, db);
 }

@@ -228,22 +228,16 @@ static void child_env(int data_fd, const tool_child_opts *o)
     }
 }
 
-/* In the child: the caller's variables, set or unset. */
+/* In the child: the caller's variables, set or unset, whatever the
+ * length of their names. putenv keeps the string itself, which lives until
+ * the exec (the child's copy of the caller's memory). */
 static void extra_env(char *const *env)
 {
     for (; env && *env; env++) {
-        char *eq = strchr(*env, '=');
-        if (!eq) {
+        if (strchr(*env, '='))
+            putenv(*env);
+        else
             unsetenv(*env);
-            continue;
-        }
-        char name[128];
-        size_t n = (size_t)(eq - *env);
-        if (n < sizeof name) {
-            memcpy(name, *env, n);
-            name[n] = '\0';
-            setenv(name, eq + 1, 1);
-        }
     }
 }
 
@@ -388,6 +382,7 @@ int tool_child_start(tool_child *c, char **argv, const tool_child_opts *o)
     c->data_fd = data[0];
     fcntl(c->data_fd, F_SETFL, O_NONBLOCK);
     fcntl(c->data_fd, F_SETPIPE_SZ, 1 << 20); /* slack if we fall behind */
+    c->suspended = 0;
     stop_seen_ns = 0;
     stop_running = 0;
     child_pid = pid;
@@ -406,49 +401,84 @@ int tool_child_start_failed(const char *cmd, const char *program, int r)
     return r == ENOENT ? TOOL_EXIT_NOT_FOUND : TOOL_EXIT_CANNOT_EXEC; /* as a shell */
 }
 
-/* gcprof tune, asked to stop: the handler sent the program's group
- * SIGTERM; SIGKILL follows once the grace has run out, or once the
- * program has ended (for what it left in its group: its zombie, not yet
- * reaped, keeps the group's number from being reused). Returns whether it
- * has ended (not reaped). */
-static int stop_group(tool_child *c)
+/* The program's state, without reaping it: 1 once it has ended; 0 while
+ * it runs, with *stopsig set when job control stopped it (gcprof tune
+ * only: its group is a background one, which a terminal stops with
+ * SIGTTOU or SIGTTIN). */
+static int leader_ended(pid_t pid, int *stopsig)
 {
+    int how = WEXITED | WNOHANG | WNOWAIT | (stop_mode ? WSTOPPED : 0);
     siginfo_t si;
-    uint64_t now = gcp__now_ns();
     int r;
 
     memset(&si, 0, sizeof si);
     do
-        r = waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+        r = waitid(P_PID, (id_t)pid, &si, how);
     while (r < 0 && errno == EINTR);
-    int ended = r < 0 || si.si_pid == c->pid;
-    if (!stop_seen_ns)
-        stop_seen_ns = now;
-    if (ended || (double)(now - stop_seen_ns) / 1e9 > TOOL_CHILD_GRACE)
+    if (r < 0) /* cannot happen for our own child: reap, do not spin */
+        return 1;
+    if (si.si_pid != pid)
+        return 0;
+    if (si.si_code == CLD_STOPPED) {
+        *stopsig = si.si_status;
+        return 0;
+    }
+    return 1;
+}
+
+/* gcprof tune: its program leads a process group of its own. Once the
+ * program has ended, whatever it left in its group (background children)
+ * is killed before the program is reaped: its zombie keeps the group's
+ * number from being reused, and nothing of this run goes on into the next.
+ * Stopped by job control, it is killed at once (a run that cannot go on).
+ * Asked to stop, the handler sent the group SIGTERM; SIGKILL follows once
+ * the grace has run out. Returns whether the program has ended (not
+ * reaped). */
+static int watch_group(tool_child *c)
+{
+    int stopsig = 0;
+    int ended = leader_ended(c->pid, &stopsig);
+
+    if (stopsig && !c->suspended) {
+        c->suspended = stopsig;
         kill(-c->pid, SIGKILL);
-    return ended;
+    }
+    if (ended) {
+        child_pid = 0; /* the handler signals the group no more */
+        kill(-c->pid, SIGKILL);
+        return 1;
+    }
+    if (stop_signal) {
+        uint64_t now = gcp__now_ns();
+        if (!stop_seen_ns)
+            stop_seen_ns = now;
+        if ((double)(now - stop_seen_ns) / 1e9 > TOOL_CHILD_GRACE)
+            kill(-c->pid, SIGKILL);
+    }
+    return 0;
 }
 
 int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss)
 {
     struct rusage ru;
+    int stopsig = 0;
     pid_t r;
 
-    if (stop_mode && stop_signal && !stop_group(c))
+    if (stop_mode ? !watch_group(c) : !leader_ended(c->pid, &stopsig))
         return 0;
+    /* Before the reaping: from here on a signal's handler never sends to
+     * this pid, which the reaping frees for reuse. */
+    child_pid = 0;
     memset(&ru, 0, sizeof ru);
     do
-        r = wait4(c->pid, wstatus, WNOHANG, &ru);
+        r = wait4(c->pid, wstatus, 0, &ru);
     while (r < 0 && errno == EINTR);
-    if (r == 0)
-        return 0;
     c->end_ns = gcp__now_ns();
-    if (r < 0) /* cannot happen for our own child; do not spin */
+    if (r < 0) /* cannot happen for our own child */
         *wstatus = 127 << 8;
     c->usage = ru;
     c->stopped = stop_running;
     *maxrss = (uint64_t)ru.ru_maxrss * 1024u; /* KiB on Linux */
-    child_pid = 0;
     return 1;
 }
 

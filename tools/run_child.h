@@ -38,6 +38,7 @@ typedef struct tool_child {
     uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC: before the fork; when reaped */
     struct rusage usage;       /* wait4's, once reaped: it and the children it waited for */
     int stopped;               /* once reaped: stopped by tool_child_stop_on_signals' stop */
+    int suspended;             /* tune: the job-control signal that stopped it, then killed */
 } tool_child;
 
 /* The preload library's real path in buf[PATH_MAX] (GCPROF_PRELOAD, else
@@ -60,7 +61,11 @@ int tool_child_start_failed(const char *cmd, const char *program, int r);
 
 /* 1 once the program has exited (status in *wstatus, and the kernel's
  * peak RSS of it and the descendants it waited for, in bytes, in *maxrss;
- * c->end_ns and c->usage set), 0 while it runs. */
+ * c->end_ns and c->usage set), 0 while it runs. gcprof tune's program
+ * (tool_child_stop_on_signals) is watched for job control's stops too:
+ * one that is stopped (SIGTTOU, SIGTTIN, SIGTSTP, SIGSTOP) is killed with
+ * its group (c->suspended says which); and once it has ended, SIGKILL
+ * goes to what is left of its group, before it is reaped. */
 int tool_child_done(tool_child *c, int *wstatus, uint64_t *maxrss);
 
 /* Whether SIGINT, SIGTERM or SIGHUP came after the program had ended. */
@@ -70,8 +75,9 @@ int tool_child_stop_asked(void);
  * ignored on entry stay ignored): none is forwarded; the first is kept
  * (tool_child_stop_signal) and the running program is stopped: SIGTERM to
  * its process group, SIGKILL TOOL_CHILD_GRACE seconds later if it still
- * runs (tool_child_done sends that), and SIGKILL to what is left of the
- * group once it is reaped. Programs started from now on lead a process
+ * runs (tool_child_done sends that). Programs that end by themselves have
+ * what is left of their group killed too (tool_child_done), without
+ * grace. Programs started from now on lead a process
  * group of their own. Call it before opening any output file, so that
  * out_file.c leaves the signals to it. */
 #define TOOL_CHILD_GRACE 2.0

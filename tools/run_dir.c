@@ -102,21 +102,26 @@ void tool_run_dir_stop(tool_run_dir *d)
     d->watching = 0;
 }
 
-void tool_run_dir_remove(tool_run_dir *d)
+void tool_tmp_dir_remove(const char *path)
 {
-    DIR *dir = d->path[0] ? opendir(d->path) : NULL;
+    DIR *dir = path[0] ? opendir(path) : NULL;
     struct dirent *e;
-    char path[PATH_MAX + 300];
+    char file[PATH_MAX + 300];
 
     while (dir && (e = readdir(dir))) {
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", d->path, e->d_name);
-            unlink(path);
+            snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+            unlink(file);
         }
     }
     if (dir)
         closedir(dir);
-    if (d->path[0])
-        rmdir(d->path);
+    if (path[0])
+        rmdir(path);
+}
+
+void tool_run_dir_remove(tool_run_dir *d)
+{
+    tool_tmp_dir_remove(d->path);
     d->path[0] = '\0';
 }

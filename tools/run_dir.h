@@ -32,6 +32,9 @@ typedef struct tool_run_dir {
  * name in buf. 0, or -1 (errno). */
 int tool_tmp_dir(char *buf, size_t size, const char *stem);
 
+/* Removes the directory at path and the files in it (path "": none). */
+void tool_tmp_dir_remove(const char *path);
+
 /* Makes the directory; from then on SIGUSR1 to gcprof is caught as a
  * request (run_child.h). 0, or -1 (said: "gcprof CMD: ..."). */
 int tool_run_dir_make(tool_run_dir *d, const char *cmd);

@@ -82,8 +82,8 @@ static int starts(const char *line, size_t n, const char *prefix)
 }
 
 /* Counts for the closing note: the preload sends heap samples,
- * collections, images and breakdowns. */
-static void count_line(tool_run_output *out, const char *line, size_t n)
+ * collections, images and breakdowns. Returns 1 for a breakdown. */
+static int count_line(tool_run_output *out, const char *line, size_t n)
 {
     int dat = out->format == GCP_TL_DAT;
 
@@ -93,8 +93,11 @@ static void count_line(tool_run_output *out, const char *line, size_t n)
         out->heap_samples++;
     else if (starts(line, n, dat ? "GCPROF_IMAGE " : "{\"type\":\"image\""))
         out->images++;
-    else if (starts(line, n, dat ? "GCPROF_BREAKDOWN " : "{\"type\":\"breakdown\""))
+    else if (starts(line, n, dat ? "GCPROF_BREAKDOWN " : "{\"type\":\"breakdown\"")) {
         out->breakdowns++;
+        return 1;
+    }
+    return 0;
 }
 
 /* Writes the complete lines in lb and keeps the partial one. */
@@ -104,10 +107,12 @@ static void write_lines(linebuf *lb, tool_run_output *out)
 
     for (char *nl; (nl = memchr(lb->buf + done, '\n', lb->len - done)) != NULL;) {
         size_t n = (size_t)(nl - (lb->buf + done)) + 1;
-        count_line(out, lb->buf + done, n);
+        int breakdown = count_line(out, lb->buf + done, n);
         if (out->metrics)
             tool_metrics_line(out->metrics, lb->buf + done, n);
         fwrite(lb->buf + done, 1, n, out->file.fp);
+        if (breakdown) /* rare, and asked for: in the file at once (its .tmp while it runs) */
+            fflush(out->file.fp);
         done += n;
     }
     memmove(lb->buf, lb->buf + done, lb->len - done);

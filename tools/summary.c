@@ -66,7 +66,7 @@ static void peaks(const tool_tl *tl, tool_summary *sm)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+int tool_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
 
@@ -88,7 +88,7 @@ static int pauses(const tool_tl *tl, tool_summary *sm)
         sm->nforced += g->forced != 0;
         sm->gc_total += g->total > g->pause ? g->total : g->pause;
     }
-    qsort(p, tl->ngcs, sizeof *p, cmp_double);
+    qsort(p, tl->ngcs, sizeof *p, tool_cmp_double);
     sm->pause_max = p[tl->ngcs - 1];
     sm->pause_p99 = p[(tl->ngcs * 99 + 99) / 100 - 1]; /* nearest rank */
     sm->gc_share = sm->duration > 0 ? sm->gc_total / sm->duration : 0;
@@ -159,11 +159,11 @@ static int real_interval(const tool_tl *tl, tool_summary *sm)
     for (size_t i = 0; i < tl->nsamples; i++)
         if (tl->samples[i].has_rss)
             t[n++] = tl->samples[i].t;
-    qsort(t, n, sizeof *t, cmp_double); /* records are not in time order */
+    qsort(t, n, sizeof *t, tool_cmp_double); /* records are not in time order */
     for (size_t i = 1; i < n; i++)
         t[i - 1] = t[i] - t[i - 1];
     if (n >= 2) {
-        qsort(t, n - 1, sizeof *t, cmp_double);
+        qsort(t, n - 1, sizeof *t, tool_cmp_double);
         sm->has_interval = 1;
         /* sample times are written to 0.1 ms: no finer than that */
         sm->interval = (double)(long long)(t[(n - 1) / 2] * 1e4 + 0.5) / 1e4;

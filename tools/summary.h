@@ -75,4 +75,11 @@ void tool_summary_print_json(const char *path, const tool_tl *tl, const tool_sum
 /* Free what *sm owns; safe on a zeroed or failed one. */
 void tool_summary_free(tool_summary *sm);
 
+/* qsort's comparison of doubles, ascending (summary.c). */
+int tool_cmp_double(const void *a, const void *b);
+
+/* How a program ended, as the summary and gcprof tune say it, in buf:
+ * "exit status 3", "killed by signal 9 (SIGKILL)" (summary_print.c). */
+const char *tool_ending_text(int signaled, int code, char *buf, size_t size);
+
 #endif /* TOOL_SUMMARY_H */

@@ -58,20 +58,27 @@ static void print_closures(const tool_summary *sm)
         printf("    ... and %zu more (--json lists all)\n", sm->nclosures - TOP_CLOSURES);
 }
 
+const char *tool_ending_text(int signaled, int code, char *buf, size_t size)
+{
+    const char *name = signaled ? sigabbrev_np(code) : NULL;
+
+    if (!signaled)
+        snprintf(buf, size, "exit status %d", code);
+    else
+        snprintf(buf, size, "killed by signal %d%s%s%s", code, name ? " (SIG" : "",
+                 name ? name : "", name ? ")" : "");
+    return buf;
+}
+
 static void print_status(const tool_tl *tl)
 {
     const gcp_tl_status *st = &tl->status;
+    char text[64];
 
     if (!tl->has_status)
         return;
-    if (!st->signaled) {
-        printf("ended           exit status %d\n", st->code);
-        return;
-    }
-    const char *name = sigabbrev_np(st->code);
-    printf("ended           killed by signal %d%s%s%s\n", st->code, name ? " (SIG" : "",
-           name ? name : "", name ? ")" : "");
-    if (st->core)
+    printf("ended           %s\n", tool_ending_text(st->signaled, st->code, text, sizeof text));
+    if (st->signaled && st->core)
         printf("                (core dumped)\n");
 }
 
@@ -167,6 +174,10 @@ void tool_summary_print_text(const char *path, const tool_tl *tl, const tool_sum
         printf("time in GC      %.2f%% of wall time%s\n", sm->gc_share * 100,
                sm->heap_procs > 1 ? ", summed over the processes" : "");
     }
+    if (sm->has_gc_count)
+        printf("GC count        %llu (the collector's own, GC_get_gc_no: incremental ones "
+               "too)%s\n",
+               (unsigned long long)sm->gc_count, of);
     print_processes(tl, sm);
     printf("labels          %zu\n", tl->nlabels);
     if (sm->nclosures == 0)
@@ -232,6 +243,10 @@ void tool_summary_print_json(const char *path, const tool_tl *tl, const tool_sum
            sm->nchildren, sm->nfollowed, tl->nlosts ? "true" : "false");
     json_num("peak_heap_at_s", sm->has_heap, sm->peak_heap_t, 4);
     printf(",\"collections\":%zu,\"forced\":%zu", tl->ngcs, sm->nforced);
+    if (sm->has_gc_count)
+        printf(",\"gc_count\":%llu", (unsigned long long)sm->gc_count);
+    else
+        fputs(",\"gc_count\":null", stdout);
     json_num("pause_total_ms", gcs, sm->pause_total * 1e3, 3);
     json_num("pause_max_ms", gcs, sm->pause_max * 1e3, 3);
     json_num("pause_p99_ms", gcs, sm->pause_p99 * 1e3, 3);

@@ -23,15 +23,18 @@ static int check(tool_tl_ctx *c, const char *json)
     return rc;
 }
 
-static int keep(tool_tl_ctx *c, double t, long pid, const char *json)
+/* Keeps json (malloc'd: the timeline's now, or freed). */
+static int keep(tool_tl_ctx *c, double t, long pid, char *json)
 {
     tool_tl *tl = c->tl;
     void *p = tool_tl_grow(c, tl->breakdowns, &c->cap_breakdowns, tl->nbreakdowns,
                            sizeof *tl->breakdowns);
-    char *text = p ? tool_tl_copy_text(c, json) : NULL;
+    char *text = p ? tool_tl_own_text(c, json) : NULL;
 
-    if (!p)
+    if (!p) {
+        free(json);
         return -1;
+    }
     tl->breakdowns = p;
     if (!text)
         return -1;
@@ -46,7 +49,7 @@ int tool_tl_add_breakdown(tool_tl_ctx *c, double t, long pid, const char *json, 
     int rc = raw ? check(c, raw) : tool_tl_fail(c, "out of memory");
 
     if (rc == 0)
-        rc = keep(c, t, pid, raw);
+        return keep(c, t, pid, raw);
     free(raw);
     return rc;
 }

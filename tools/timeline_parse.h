@@ -73,6 +73,8 @@ void tool_tl_free_breakdowns(tool_tl *tl);
 /* Shared by the record adders (timeline_read.c). */
 void *tool_tl_grow(tool_tl_ctx *c, void *arr, size_t *cap, size_t n, size_t elsize);
 char *tool_tl_copy_text(tool_tl_ctx *c, const char *s);
+/* The same for p (malloc'd), made fit in place: p, or NULL (said; p freed). */
+char *tool_tl_own_text(tool_tl_ctx *c, char *p);
 void tool_tl_saw_time(tool_tl *tl, double t);
 
 /* One line (NUL-terminated, without its newline, no NUL inside). */

@@ -51,32 +51,38 @@ void *tool_tl_grow(tool_tl_ctx *c, void *arr, size_t *cap, size_t n, size_t elsi
     return arr;
 }
 
-char *tool_tl_copy_text(tool_tl_ctx *c, const char *s)
+char *tool_tl_own_text(tool_tl_ctx *c, char *p)
 {
-    size_t n = strlen(s) + 1;
-    char *p;
+    size_t n = strlen(p) + 1;
 
     if (c->text_bytes + n > MAX_TEXT_BYTES) {
         tool_tl_fail(c, "more than %u bytes of names and labels", MAX_TEXT_BYTES);
-        return NULL;
-    }
-    if (!(p = malloc(n))) {
-        tool_tl_fail(c, "out of memory");
+        free(p);
         return NULL;
     }
     c->text_bytes += n;
-    /* so that every report can print it as is: valid UTF-8, one line */
+    /* so that every report can print it as is: valid UTF-8, one line (in
+     * place: a bad byte becomes one byte) */
     for (size_t i = 0; i < n - 1;) {
-        size_t len = tool_tl_utf8_len(s + i);
-        if (len == 0 || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+        size_t len = tool_tl_utf8_len(p + i);
+        if (len == 0 || (unsigned char)p[i] < 0x20 || p[i] == 0x7f) {
             p[i++] = len == 0 ? '?' : ' ';
             continue;
         }
-        memcpy(p + i, s + i, len);
         i += len;
     }
-    p[n - 1] = '\0';
     return p;
+}
+
+char *tool_tl_copy_text(tool_tl_ctx *c, const char *s)
+{
+    char *p = strdup(s);
+
+    if (!p) {
+        tool_tl_fail(c, "out of memory");
+        return NULL;
+    }
+    return tool_tl_own_text(c, p);
 }
 
 void tool_tl_saw_time(tool_tl *tl, double t)

@@ -66,14 +66,15 @@ typedef struct tool_tune_run {
     uint64_t gcs;    /* collections: the collector's own count (GC_get_gc_no) */
     int has_gc_time; /* every collection has its record (incremental ones send none) */
     double gc_time;  /* s: the collections' times added up, start to end */
+    int unrecorded;  /* its recording could not be written: no collector figures */
 } tool_tune_run;
 
 typedef struct tool_tune_session {
     char **argv;
     const char *preload; /* NULL: no collector figures */
     char preload_buf[PATH_MAX];
-    char *dir;  /* the temporary directory of the recordings */
-    char *path; /* dir/run.dat */
+    char dir[PATH_MAX];       /* the temporary directory of the recordings (run_dir.h) */
+    char path[PATH_MAX + 16]; /* dir/run.dat */
     int show_output;
     /* The progress line, shown on stderr while the program runs (once it
      * started: a program that cannot be started gets its one error line):
@@ -83,12 +84,13 @@ typedef struct tool_tune_session {
     int tty;
 } tool_tune_session;
 
-/* The temporary directory (in $TMPDIR, else /tmp) and the preload. 0, or
- * -1 (said). */
+/* The temporary directory (tool_tmp_dir: in $TMPDIR, else /tmp) and the
+ * preload. 0, or -1 (said). */
 int tool_tune_session_open(tool_tune_session *s, char **argv, int show_output);
 /* Runs the program once under c into *r (r->seq is the caller's). 0 (the
- * state says how it went), or an exit status, said: 127 or 126 when it
- * cannot be started, 1 when gcprof fails (no fork, no recording). */
+ * state says how it went; a run whose recording could not be written has
+ * r->unrecorded, said, and no collector figures), or an exit status, said:
+ * 127 or 126 when it cannot be started, 1 when gcprof fails (no fork). */
 int tool_tune_run_one(tool_tune_session *s, const tool_tune_config *c, tool_tune_run *r);
 /* Removes the directory and what is in it. */
 void tool_tune_session_close(tool_tune_session *s);
@@ -106,6 +108,8 @@ typedef struct tool_tune_row {
     int fail_wstatus;  /* the first failed run's */
     tool_tune_stat wall, cpu, rss, gc_time, gcs;
     int gc_time_unknown; /* some run's collections had no records */
+    size_t unrecorded;   /* runs ok whose recording could not be written: no
+                          * collections or GC time for the config */
     int eligible;        /* runs, none failed: may be on the front, recommended */
     int front;           /* on the Pareto front of (median wall, median peak RSS) */
     /* config over the defaults in the same round, over the rounds where
@@ -140,9 +144,7 @@ void tool_tune_stats_free(tool_tune_result *res);
 
 /* tune_output.c: the report (a file, or standard output) and the plot. */
 typedef struct tool_tune_outputs {
-    const char *report_path, *plot_path; /* NULL (or "-" for the report): none */
-    tool_out report, plot;
-    int has_report, has_plot;
+    tool_out report, plot; /* each open while its path is set: else standard output, no plot */
 } tool_tune_outputs;
 
 /* Opens the files (temporary, beside their names): 0, or -1 (said). */
@@ -163,7 +165,8 @@ void tool_tune_print_json(FILE *fp, const tool_tune_result *res, char **argv);
  * -2 when out of memory. */
 int tool_tune_plot(FILE *fp, const tool_tune_result *res, char **argv);
 
-/* "exit status 3", "killed by SIGKILL" (the program's ending), in buf. */
+/* "exit status 3", "killed by signal 9 (SIGKILL)" (the program's ending,
+ * as wait gives it), in buf: summary.h's tool_ending_text. */
 const char *tool_tune_status_text(int wstatus, char *buf, size_t size);
 
 #endif /* TOOL_TUNE_H */

@@ -55,6 +55,7 @@ static void run_json(FILE *fp, const tool_tune_run *run, size_t round)
     gcp__json_str(fp, tool_tune_status_text(run->wstatus, why, sizeof why));
     fprintf(fp, ",\"wall_s\":%.6f,\"cpu_s\":%.6f,\"peak_rss_mib\":%.4f", run->wall, run->cpu,
             run->rss);
+    fprintf(fp, ",\"recorded\":%s", run->unrecorded ? "false" : "true");
     if (run->has_gcs)
         fprintf(fp, ",\"collections\":%llu", (unsigned long long)run->gcs);
     else
@@ -89,8 +90,8 @@ static void config_json(FILE *fp, const tool_tune_result *res, size_t i)
     fputs(",\"assign\":", fp);
     gcp__json_str(fp, c->assign);
     env_json(fp, c);
-    fprintf(fp, ",\"runs_ok\":%zu,\"runs_failed\":%zu,\"front\":%s", row->ok, row->failed,
-            row->front ? "true" : "false");
+    fprintf(fp, ",\"runs_ok\":%zu,\"runs_failed\":%zu,\"runs_unrecorded\":%zu,\"front\":%s",
+            row->ok, row->failed, row->unrecorded, row->front ? "true" : "false");
     stat_json(fp, "wall_s", &row->wall, 6);
     stat_json(fp, "cpu_s", &row->cpu, 6);
     stat_json(fp, "peak_rss_mib", &row->rss, 4);

@@ -10,58 +10,60 @@
 
 #include "commands.h"
 
+/* One file, if path: 0, or -1 (said). */
+static int open_one(tool_out *o, const char *path)
+{
+    const char *why = path ? tool_out_open(o, path) : NULL;
+
+    if (why)
+        tool_say("tune", "cannot write '%s': %s", path, why);
+    return why ? -1 : 0;
+}
+
+/* Closes and names a file: 0, or TOOL_EXIT_FAIL (said). */
+static int commit_one(tool_out *o)
+{
+    const char *why = tool_out_commit(o);
+
+    if (why)
+        tool_say("tune", "cannot write '%s': %s", o->path, why);
+    return why ? TOOL_EXIT_FAIL : 0;
+}
+
 int tool_tune_outputs_open(tool_tune_outputs *out, const char *report, const char *plot)
 {
-    const char *why;
-
     memset(out, 0, sizeof *out);
-    out->report_path = report;
-    out->plot_path = plot;
-    if (out->report_path && strcmp(out->report_path, "-") != 0) {
-        if ((why = tool_out_open(&out->report, out->report_path)) != NULL) {
-            tool_say("tune", "cannot write '%s': %s", out->report_path, why);
-            return -1;
-        }
-        out->has_report = 1;
-    }
-    if (out->plot_path) {
-        if ((why = tool_out_open(&out->plot, out->plot_path)) != NULL) {
-            tool_say("tune", "cannot write '%s': %s", out->plot_path, why);
-            if (out->has_report)
-                tool_out_discard(&out->report);
-            return -1;
-        }
-        out->has_plot = 1;
+    if (report && strcmp(report, "-") == 0)
+        report = NULL;
+    if (open_one(&out->report, report) != 0)
+        return -1;
+    if (open_one(&out->plot, plot) != 0) {
+        tool_tune_outputs_discard(out);
+        return -1;
     }
     return 0;
 }
 
 void tool_tune_outputs_discard(tool_tune_outputs *out)
 {
-    if (out->has_report)
+    if (out->report.path)
         tool_out_discard(&out->report);
-    if (out->has_plot)
+    if (out->plot.path)
         tool_out_discard(&out->plot);
 }
 
 int tool_tune_outputs_write(tool_tune_outputs *out, const tool_tune_result *res, char **argv,
                             int json)
 {
-    FILE *fp = out->has_report ? out->report.fp : stdout;
-    const char *why;
-    int rc = 0;
+    FILE *fp = out->report.path ? out->report.fp : stdout;
+    int rc;
 
     if (json)
         tool_tune_print_json(fp, res, argv);
     else
         tool_tune_print_text(fp, res, argv);
-    if (!out->has_report)
-        rc = tool_stdout_done("tune");
-    else if ((why = tool_out_commit(&out->report)) != NULL) {
-        tool_say("tune", "cannot write '%s': %s", out->report_path, why);
-        rc = TOOL_EXIT_FAIL;
-    }
-    if (!out->has_plot)
+    rc = out->report.path ? commit_one(&out->report) : tool_stdout_done("tune");
+    if (!out->plot.path)
         return rc;
     int drawn = tool_tune_plot(out->plot.fp, res, argv);
     if (drawn < 0) {
@@ -69,9 +71,5 @@ int tool_tune_outputs_write(tool_tune_outputs *out, const tool_tune_result *res,
         tool_out_discard(&out->plot);
         return TOOL_EXIT_FAIL;
     }
-    if ((why = tool_out_commit(&out->plot)) != NULL) {
-        tool_say("tune", "cannot write '%s': %s", out->plot_path, why);
-        return TOOL_EXIT_FAIL;
-    }
-    return rc;
+    return commit_one(&out->plot) ? TOOL_EXIT_FAIL : rc;
 }

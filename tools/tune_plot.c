@@ -170,9 +170,7 @@ static void subtitle(FILE *fp, const tool_tune_result *res)
              "medians of %zu round%s, whiskers min to max; dashed: the Pareto front "
              "(labelled); black ring: the defaults%s",
              res->used, res->used == 1 ? "" : "s", res->best >= 0 ? "; green: recommended" : "");
-    fputs("<text x=\"16\" y=\"46\" class=\"sub\">", fp);
-    tool_svg_put_text(fp, text, tool_svg_fit(WIDTH - 32, 12));
-    fputs("</text>\n", fp);
+    tool_svg_text(fp, 16, 46, "sub", "start", text, tool_svg_fit(WIDTH - 32, 12));
 }
 
 int tool_tune_plot(FILE *fp, const tool_tune_result *res, char **argv)

@@ -10,16 +10,15 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "summary.h" /* tool_ending_text */
+
 #define CELL 48
 
 const char *tool_tune_status_text(int wstatus, char *buf, size_t size)
 {
     if (WIFSIGNALED(wstatus))
-        snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(wstatus),
-                 strsignal(WTERMSIG(wstatus)));
-    else
-        snprintf(buf, size, "exit status %d", WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
-    return buf;
+        return tool_ending_text(1, WTERMSIG(wstatus), buf, size);
+    return tool_ending_text(0, WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, buf, size);
 }
 
 /* "0.192 (0.188-0.201)" with the given decimals; "-" when unknown. */
@@ -135,6 +134,11 @@ static void notes(FILE *fp, const tool_tune_result *res, const char *program)
             fprintf(fp, "%s: %zu of %zu runs failed (the first: %s): not recommended\n",
                     res->configs[i].label, row->failed, row->failed + row->ok,
                     tool_tune_status_text(row->fail_wstatus, why, sizeof why));
+        if (row->unrecorded)
+            fprintf(fp,
+                    "%s: %zu run%s' recording could not be written: collections and GC s\n"
+                    "  unknown for it\n",
+                    res->configs[i].label, row->unrecorded, row->unrecorded == 1 ? "" : "s");
     }
     if (unknown_time)
         fputs("GC s '-': incremental collections send no start or end event (bdwgc 8.2), so\n"

@@ -9,12 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
+#include "summary.h" /* tool_cmp_double */
 
 /* Median and range of v[0..n) (sorted in place); n == 0: unknown. */
 static tool_tune_stat stat_of(double *v, size_t n)
@@ -23,7 +18,7 @@ static tool_tune_stat stat_of(double *v, size_t n)
 
     if (n == 0)
         return s;
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, tool_cmp_double);
     s.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     s.lo = v[0];
     s.hi = v[n - 1];
@@ -86,6 +81,7 @@ static void row_of(const tool_tune_result *res, size_t c, tool_tune_row *row, do
         cpu[row->ok] = run->cpu;
         rss[row->ok] = run->rss;
         row->ok++;
+        row->unrecorded += run->unrecorded != 0;
         if (run->has_gcs)
             gcs[ngc++] = (double)run->gcs;
         if (run->has_gcs && run->has_gc_time)
@@ -94,6 +90,9 @@ static void row_of(const tool_tune_result *res, size_t c, tool_tune_row *row, do
     row->wall = stat_of(wall, row->ok);
     row->cpu = stat_of(cpu, row->ok);
     row->rss = stat_of(rss, row->ok);
+    /* a figure of some runs only is no median of the config's: unknown */
+    if (ngc < row->ok)
+        ngc = ngct = 0;
     row->gcs = stat_of(gcs, ngc);
     row->gc_time_unknown = ngct < ngc;
     row->gc_time = stat_of(gct, row->gc_time_unknown ? 0 : ngct);
