@@ -76,6 +76,16 @@ void tool_say(const char *cmd, const char *fmt, ...)
     va_end(ap);
 }
 
+int tool_usage_error(const char *cmd, const char *hint, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    tool_vsay(cmd, hint, fmt, ap);
+    va_end(ap);
+    return TOOL_EXIT_USAGE;
+}
+
 static void setup(void)
 {
     if ((fd = memfd_create("fuzz_pprof", MFD_CLOEXEC)) < 0 || !(devnull = fopen("/dev/null", "w"))) {
