@@ -29,9 +29,13 @@ void tree_teardown(void);
 /* root/rel holds text (its folders made); dir/file one number. */
 void put(const char *rel, const char *text);
 void put_num(const char *dir, const char *file, uint64_t v);
-/* A cgroup level: limit (0: v1's unlimited, v2's "max") and usage. */
+/* A cgroup level: limit (0: v1's unlimited, v2's "max"), usage, and
+ * memory.stat with no inactive file cache; _cache: with inactive_file
+ * bytes of it (v1: total_inactive_file, v2: inactive_file). */
 void v1_level(const char *dir, uint64_t limit, uint64_t usage);
 void v2_level(const char *dir, uint64_t limit, uint64_t usage);
+void v1_level_cache(const char *dir, uint64_t limit, uint64_t usage, uint64_t inactive_file);
+void v2_level_cache(const char *dir, uint64_t limit, uint64_t usage, uint64_t inactive_file);
 /* A v2 tree: the process in /a, limited to 100 MiB, using 10. */
 void v2_tree(void);
 

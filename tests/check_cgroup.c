@@ -148,6 +148,56 @@ START_TEST(test_hybrid)
 }
 END_TEST
 
+/* ---- the working set ------------------------------------------------------- */
+
+/* Usage less the inactive file cache (memory.stat): v1's
+ * total_inactive_file (the hierarchy's, as usage_in_bytes is), v2's
+ * inactive_file; none known (missing, garbled, key absent): usage whole;
+ * more than usage: 0. */
+START_TEST(test_working_set)
+{
+    gcp__cgroup_dir d;
+    uint64_t limit = 0, usage = 0;
+    char path[256];
+
+    put("proc/self/cgroup", "4:memory:/a\n0::/b\n");
+    put("proc/self/mountinfo", MI_V1 MI_V2);
+    v1_level_cache(V1 "/a", 100 * MIB, 90 * MIB, 30 * MIB);
+    ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(limit, 100 * MIB);
+    ck_assert_uint_eq(usage, 60 * MIB); /* not 75: the level's own inactive_file is 15 */
+    v1_level_cache(V1 "/a", 100 * MIB, 20 * MIB, 30 * MIB);
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 0);
+
+    put("proc/self/cgroup", "0::/b\n");
+    v2_level_cache(V2 "/b", 100 * MIB, 90 * MIB, 40 * MIB);
+    ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
+    ck_assert_int_eq(d.version, 2);
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 50 * MIB);
+    /* No figure to take off: the usage whole. */
+    put(V2 "/b/memory.stat", "anon 5\nactive_file 9\n");
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    put(V2 "/b/memory.stat", "inactive_file lots\ninactive_file\n");
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    put(V2 "/b/memory.stat", "inactive_files 5\nx_inactive_file 5\n");
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    snprintf(path, sizeof path, "%s" V2 "/b/memory.stat", tree_root);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    /* The key on the last line, without a newline. */
+    put(V2 "/b/memory.stat", "anon 5\ninactive_file 1048576");
+    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 89 * MIB);
+}
+END_TEST
+
 /* ---- no limit known ------------------------------------------------------ */
 
 START_TEST(test_missing_files)
@@ -262,6 +312,7 @@ static Suite *make_cgroup_suite(void)
     tcase_add_test(v2, test_v2_ancestor);
     tcase_add_test(v2, test_v2_namespace_root);
     tcase_add_test(v2, test_hybrid);
+    tcase_add_test(v2, test_working_set);
     suite_add_tcase(s, v2);
     tcase_add_checked_fixture(none, tree_setup, tree_teardown);
     tcase_add_test(none, test_missing_files);

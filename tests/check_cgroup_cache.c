@@ -44,6 +44,24 @@ START_TEST(test_cache_keeps_reading)
 }
 END_TEST
 
+/* A cgroup doing file I/O: its usage at the limit is page cache the
+ * kernel reclaims first, not the others' share. */
+START_TEST(test_cache_page_cache_not_others)
+{
+    gcp__cgroup_cache c;
+    gcp__cgroup_reading r;
+
+    memset(&c, 0, sizeof c);
+    c.root = tree_root;
+    v2_tree();
+    v2_level_cache(V2 "/a", 100 * MIB, 99 * MIB, 80 * MIB);
+    gcp__cgroup_cached(&c, 5 * SEC, 15 * MIB, &r);
+    ck_assert_uint_eq(r.limit, 100 * MIB);
+    ck_assert_uint_eq(r.usage, 19 * MIB);
+    ck_assert_uint_eq(r.others, 4 * MIB);
+}
+END_TEST
+
 START_TEST(test_cache_moved_process)
 {
     gcp__cgroup_cache c;
@@ -111,6 +129,7 @@ static Suite *make_cgroup_cache_suite(void)
 
     tcase_add_checked_fixture(cache, tree_setup, tree_teardown);
     tcase_add_test(cache, test_cache_keeps_reading);
+    tcase_add_test(cache, test_cache_page_cache_not_others);
     tcase_add_test(cache, test_cache_moved_process);
     suite_add_tcase(s, cache);
     tcase_add_test(real, test_real_system);

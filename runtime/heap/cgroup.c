@@ -22,18 +22,21 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "lines.h"
 
 /* From here on a limit means none (v1 writes 2^63 less a page). */
 #define NO_LIMIT_FROM ((uint64_t)1 << 60)
 
 typedef struct iface {
     const char *limit, *usage; /* file names */
+    const char *inactive_file; /* memory.stat's key for the inactive file cache */
 } iface;
 
 static const iface ifaces[3] = {
-    {NULL, NULL},
-    {"memory.limit_in_bytes", "memory.usage_in_bytes"},
-    {"memory.max", "memory.current"},
+    {NULL, NULL, NULL},
+    /* v1's total_ counts the children too, as usage_in_bytes does */
+    {"memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"},
+    {"memory.max", "memory.current", "inactive_file"},
 };
 
 /* dir/name into buf: 0, or -1 when it does not fit. */
@@ -99,11 +102,51 @@ static int read_limit(const char *dir, int version, uint64_t *limit)
     return rc;
 }
 
+/* memory.stat's line for one key. */
+typedef struct stat_key {
+    const char *key;
+    size_t len;
+    uint64_t value;
+    int found;
+} stat_key;
+
+static int stat_line(char *line, void *ctx)
+{
+    stat_key *k = ctx;
+    char *end;
+
+    if (strncmp(line, k->key, k->len) != 0 || line[k->len] != ' ')
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(line + k->len + 1, &end, 10);
+    if (errno == 0 && end != line + k->len + 1 && *end == '\0') {
+        k->value = (uint64_t)v;
+        k->found = 1;
+    }
+    return 1;
+}
+
+/* The inactive file cache dir's usage counts (memory.stat): what the
+ * kernel reclaims first, before any process is short. 0 when unknown. */
+static uint64_t read_inactive_file(const char *dir, int version)
+{
+    char path[GCP__CGROUP_DIR_MAX + 64];
+    stat_key k = {ifaces[version].inactive_file, strlen(ifaces[version].inactive_file), 0, 0};
+
+    if (join(path, sizeof path, dir, "memory.stat") < 0 ||
+        gcp__each_line(path, stat_line, &k) < 0 || !k.found)
+        return 0;
+    return k.value;
+}
+
 int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t *limit, uint64_t *usage)
 {
-    if (dir->version < 1 || dir->version > 2 || read_limit(dir->path, dir->version, limit) != 1)
+    if (dir->version < 1 || dir->version > 2 || read_limit(dir->path, dir->version, limit) != 1 ||
+        read_number(dir->path, ifaces[dir->version].usage, 0, usage) != 1)
         return -1;
-    return read_number(dir->path, ifaces[dir->version].usage, 0, usage) == 1 ? 0 : -1;
+    uint64_t inactive = read_inactive_file(dir->path, dir->version);
+    *usage = *usage > inactive ? *usage - inactive : 0;
+    return 0;
 }
 
 /* mountinfo's octal escapes (\040 for a space, ...), in place. */

@@ -36,15 +36,21 @@ typedef struct gcp__cgroup_dir {
  * cleared) when no limit is known. Uses malloc (getline), not the GC heap. */
 int gcp__cgroup_find(const char *root, gcp__cgroup_dir *out);
 
-/* Read dir's limit and usage now (two small files, opened, read and
- * closed): 0, or -1 when either cannot be read or parsed, or the limit
- * is none. */
+/* Read dir's limit and usage now (three small files, opened, read and
+ * closed): 0, or -1 when the limit or the usage cannot be read or
+ * parsed, or the limit is none. The usage is the working set, as kubelet
+ * reckons it: memory.current (v2) or memory.usage_in_bytes (v1) less the
+ * inactive file cache memory.stat counts (inactive_file, v1's
+ * total_inactive_file; 0 when memory.stat cannot be read), which the
+ * kernel reclaims before anyone is short: a cgroup doing file I/O sits at
+ * its limit in usage, never in working set. */
 int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t *limit, uint64_t *usage);
 
 /* One reading, as the policy takes it. */
 typedef struct gcp__cgroup_reading {
     uint64_t limit;  /* bytes; 0: no limit known (the rest is 0 too) */
-    uint64_t usage;  /* bytes the whole cgroup uses (every process in it) */
+    uint64_t usage;  /* bytes of the whole cgroup's working set (every
+                      * process in it; gcp__cgroup_read) */
     uint64_t others; /* usage less this process's RSS at that reading: the
                       * rest of the cgroup's share (0 when RSS is more) */
 } gcp__cgroup_reading;
