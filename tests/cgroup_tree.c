@@ -129,18 +129,38 @@ void tree_teardown(void)
     nftw(tree_root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* The directory found, relative to tree_root ("" when none). */
+/* The binding level's directory at a reading with no RSS of this
+ * process's, relative to tree_root ("" when none); the nearest level's
+ * when no reading can be made. */
 const char *found(void)
 {
     static gcp__cgroup_dir d;
+    static char dir[GCP__CGROUP_DIR_MAX];
+    gcp__cgroup_reading r;
     size_t n = strlen(tree_root);
+    int level = 0;
 
     if (!gcp__cgroup_find(tree_root, &d)) {
         ck_assert_int_eq(d.version, 0);
+        ck_assert_int_eq(d.levels, 0);
         return "";
     }
+    ck_assert_int_ge(d.levels, 1);
+    if (gcp__cgroup_read(&d, 0, &r, &level) < 0)
+        level = 0;
     ck_assert_int_eq(strncmp(d.path, tree_root, n), 0);
-    return d.path + n;
+    snprintf(dir, sizeof dir, "%.*s", (int)d.len[level], d.path);
+    return dir + n;
+}
+
+int read_binding(const gcp__cgroup_dir *d, uint64_t *limit, uint64_t *usage)
+{
+    gcp__cgroup_reading r;
+    int rc = gcp__cgroup_read(d, 0, &r, NULL);
+
+    *limit = r.limit;
+    *usage = r.usage;
+    return rc;
 }
 
 void v2_tree(void)

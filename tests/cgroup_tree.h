@@ -39,8 +39,12 @@ void v2_level_cache(const char *dir, uint64_t limit, uint64_t usage, uint64_t in
 /* A v2 tree: the process in /a, limited to 100 MiB, using 10. */
 void v2_tree(void);
 
-/* The directory gcp__cgroup_find finds, relative to the root ("" when
- * none). */
+/* The directory of the level that binds (gcp__cgroup_find, then
+ * gcp__cgroup_read with no RSS of this process's), relative to the root
+ * ("" when none; the nearest level's when no reading can be made). */
 const char *found(void);
+/* gcp__cgroup_read with no RSS of this process's: the binding level's
+ * limit and usage. */
+int read_binding(const gcp__cgroup_dir *d, uint64_t *limit, uint64_t *usage);
 
 #endif

@@ -213,15 +213,15 @@ END_TEST
 START_TEST(test_point_reports_limit)
 {
     gcp__cgroup_dir dir;
+    gcp__cgroup_reading r;
     gcp_config c;
     gcp_gc_decision d;
-    uint64_t limit = 0, usage = 0;
 
     gcp_config_init(&c);
     memset(&d, 0xff, sizeof d);
     ck_assert_int_ge(gcp_gc_point(&c, &d), 0);
-    if (gcp__cgroup_find("", &dir) && gcp__cgroup_read(&dir, &limit, &usage) == 0) {
-        ck_assert_uint_eq(d.cgroup_limit, limit); /* unless it changed meanwhile */
+    if (gcp__cgroup_find("", &dir) && gcp__cgroup_read(&dir, tu_rss_bytes(), &r, NULL) == 0) {
+        ck_assert_uint_eq(d.cgroup_limit, r.limit); /* unless it changed meanwhile */
         ck_assert_uint_gt(d.cgroup_usage, 0);
     } else {
         ck_assert_uint_eq(d.cgroup_limit, 0);

@@ -139,13 +139,47 @@ static uint64_t read_inactive_file(const char *dir, int version)
     return k.value;
 }
 
-int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t *limit, uint64_t *usage)
+/* One level's limit and working set: 0 or -1. */
+static int read_level(const char *dir, int version, uint64_t *limit, uint64_t *usage)
 {
-    if (dir->version < 1 || dir->version > 2 || read_limit(dir->path, dir->version, limit) != 1 ||
-        read_number(dir->path, ifaces[dir->version].usage, 0, usage) != 1)
+    if (read_limit(dir, version, limit) != 1 ||
+        read_number(dir, ifaces[version].usage, 0, usage) != 1)
         return -1;
-    uint64_t inactive = read_inactive_file(dir->path, dir->version);
+    uint64_t inactive = read_inactive_file(dir, version);
     *usage = *usage > inactive ? *usage - inactive : 0;
+    return 0;
+}
+
+int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t rss, gcp__cgroup_reading *out,
+                     int *level)
+{
+    char path[GCP__CGROUP_DIR_MAX];
+    uint64_t limit, usage, least = 0;
+
+    memset(out, 0, sizeof *out);
+    if (dir->version < 1 || dir->version > 2 || dir->levels < 1 ||
+        dir->levels > GCP__CGROUP_LEVELS)
+        return -1;
+    for (int i = 0; i < dir->levels; i++) {
+        if (dir->len[i] >= sizeof path)
+            return -1;
+        memcpy(path, dir->path, dir->len[i]);
+        path[dir->len[i]] = '\0';
+        if (read_level(path, dir->version, &limit, &usage) < 0) {
+            memset(out, 0, sizeof *out);
+            return -1;
+        }
+        uint64_t others = usage > rss ? usage - rss : 0;
+        uint64_t room = limit > others ? limit - others : 0;
+        if (i == 0 || room < least) {
+            least = room;
+            out->limit = limit;
+            out->usage = usage;
+            out->others = others;
+            if (level)
+                *level = i;
+        }
+    }
     return 0;
 }
 
@@ -290,22 +324,20 @@ static int parent_charged(const char *parent)
     return read_number(parent, "memory.use_hierarchy", 0, &v) != 1 || v != 0;
 }
 
-/* Up from dir to the mount point (top: its length), the smallest limit;
- * dir is cut to that level. 1, or 0 when there is none. */
+/* Up from dir to the mount point (top: its length), every level with a
+ * limit (the nearest GCP__CGROUP_LEVELS) into dir->len. 1, or 0 when
+ * there is none. */
 static int walk_up(gcp__cgroup_dir *dir, size_t top)
 {
     char level[GCP__CGROUP_DIR_MAX];
-    size_t len = strlen(dir->path), best = 0;
-    uint64_t best_limit = 0, limit;
-    int found = 0;
+    size_t len = strlen(dir->path);
+    uint64_t limit;
 
     memcpy(level, dir->path, len + 1);
+    dir->levels = 0;
     for (;;) {
-        if (read_limit(level, dir->version, &limit) == 1 && (!found || limit < best_limit)) {
-            found = 1;
-            best = len;
-            best_limit = limit;
-        }
+        if (read_limit(level, dir->version, &limit) == 1 && dir->levels < GCP__CGROUP_LEVELS)
+            dir->len[dir->levels++] = len;
         if (len <= top)
             break;
         while (len > top && level[len] != '/')
@@ -314,9 +346,7 @@ static int walk_up(gcp__cgroup_dir *dir, size_t top)
         if (dir->version == 1 && !parent_charged(level))
             break;
     }
-    if (found)
-        dir->path[best] = '\0';
-    return found;
+    return dir->levels > 0;
 }
 
 int gcp__cgroup_find(const char *root, gcp__cgroup_dir *out)

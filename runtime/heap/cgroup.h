@@ -10,50 +10,66 @@
 #ifndef GCP_CGROUP_H
 #define GCP_CGROUP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A cgroup's directory, root prefix included. Longer: no limit known. */
 #define GCP__CGROUP_DIR_MAX 1024
 
-/* A cgroup with a memory limit: its directory and the interface's
- * version (1: memory.limit_in_bytes and memory.usage_in_bytes of the
- * memory controller; 2: memory.max and memory.current). */
+/* The most levels with a limit kept, nearest first: a process nests
+ * in a few (a container, its pod, a slice). */
+#define GCP__CGROUP_LEVELS 8
+
+/* The cgroups with a memory limit on the process's way up: the
+ * interface's version (1: memory.limit_in_bytes and memory.usage_in_bytes
+ * of the memory controller; 2: memory.max and memory.current), the
+ * process's own cgroup's directory, and each level with a limit, nearest
+ * first, as how much of path is its directory. */
 typedef struct gcp__cgroup_dir {
     int version; /* 0: none */
+    int levels;  /* how many of len hold a level: 1 or more when version > 0 */
     char path[GCP__CGROUP_DIR_MAX];
+    size_t len[GCP__CGROUP_LEVELS];
 } gcp__cgroup_dir;
 
-/* Find the cgroup whose memory limit binds this process, as seen under
+/* Find the cgroups whose memory limits bind this process, as seen under
  * root: "" for the system's own files, or a directory (a test's fake
  * tree) holding proc/self/cgroup, proc/self/mountinfo and the mount
  * points they name. The process's cgroup is found through its line of
  * /proc/self/cgroup (v1's memory controller first, else v2's "0::") and
  * the matching cgroup mount of mountinfo; from there the walk goes up to
  * the mount's root (limits are hierarchical; on v1 not past a parent
- * with memory.use_hierarchy 0), and the smallest limit found wins, the
- * nearest on a tie. "max", v1's "unlimited" (2^63 less a page) and
- * anything from 2^60 on are no limit. Returns 1 with *out set, or 0 (out
- * cleared) when no limit is known. Uses malloc (getline), not the GC heap. */
+ * with memory.use_hierarchy 0) and keeps every level with a limit (the
+ * nearest GCP__CGROUP_LEVELS): which one binds depends on what each uses,
+ * so gcp__cgroup_read tells at each reading. "max", v1's "unlimited"
+ * (2^63 less a page) and anything from 2^60 on are no limit. Returns 1
+ * with *out set, or 0 (out cleared) when no limit is known. Uses malloc
+ * (getline), not the GC heap. */
 int gcp__cgroup_find(const char *root, gcp__cgroup_dir *out);
 
-/* Read dir's limit and usage now (three small files, opened, read and
- * closed): 0, or -1 when the limit or the usage cannot be read or
- * parsed, or the limit is none. The usage is the working set, as kubelet
+/* One reading, as the policy takes it: the binding level's. */
+typedef struct gcp__cgroup_reading {
+    uint64_t limit;  /* bytes; 0: no limit known (the rest is 0 too) */
+    uint64_t usage;  /* bytes of that cgroup's working set (every process
+                      * in it and below; gcp__cgroup_read) */
+    uint64_t others; /* usage less this process's RSS at that reading: the
+                      * rest of the cgroup's share (0 when RSS is more) */
+} gcp__cgroup_reading;
+
+/* Read each level's limit and usage now (three small files a level),
+ * rss this process's RSS (bytes): the level that binds is the one with
+ * the least room, limit - (usage - rss) (the nearest on a tie), and *out
+ * is its reading; *level (when not NULL) its index in dir->len. A parent
+ * with a larger limit binds when its other children leave it less room.
+ * 0, or -1 (out cleared) when a level's limit or usage cannot be read or
+ * parsed, or its limit is none. The usage is the working set, as kubelet
  * reckons it: memory.current (v2) or memory.usage_in_bytes (v1) less the
  * inactive file cache memory.stat counts (inactive_file, v1's
  * total_inactive_file; 0 when memory.stat cannot be read), which the
  * kernel reclaims before anyone is short: a cgroup doing file I/O sits at
  * its limit in usage, never in working set. */
-int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t *limit, uint64_t *usage);
-
-/* One reading, as the policy takes it. */
-typedef struct gcp__cgroup_reading {
-    uint64_t limit;  /* bytes; 0: no limit known (the rest is 0 too) */
-    uint64_t usage;  /* bytes of the whole cgroup's working set (every
-                      * process in it; gcp__cgroup_read) */
-    uint64_t others; /* usage less this process's RSS at that reading: the
-                      * rest of the cgroup's share (0 when RSS is more) */
-} gcp__cgroup_reading;
+int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t rss, gcp__cgroup_reading *out,
+                     int *level);
 
 /* What was found, kept between readings. Found again every
  * GCP__CGROUP_REFIND_NS (a process moved to another cgroup, a limit set

@@ -27,7 +27,7 @@ static void refind(gcp__cgroup_cache *c, uint64_t now_ns)
 void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
                         gcp__cgroup_reading *out)
 {
-    uint64_t limit = 0, usage = 0;
+    gcp__cgroup_reading r;
     int fresh_find = 0;
 
     if (c->read && now_ns >= c->read_ns && now_ns - c->read_ns < GCP__CGROUP_KEEP_NS) {
@@ -38,21 +38,18 @@ void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
         refind(c, now_ns);
         fresh_find = 1;
     }
-    int ok = c->dir.version && gcp__cgroup_read(&c->dir, &limit, &usage) == 0;
+    int ok = c->dir.version && gcp__cgroup_read(&c->dir, rss, &r, NULL) == 0;
     /* The cgroup went, or its limit: found again at once (the process may
      * have moved), once a call. */
     if (c->dir.version && !ok && !fresh_find) {
         refind(c, now_ns);
-        ok = c->dir.version && gcp__cgroup_read(&c->dir, &limit, &usage) == 0;
+        ok = c->dir.version && gcp__cgroup_read(&c->dir, rss, &r, NULL) == 0;
     }
-    if (!ok)
+    if (!ok) {
         c->dir.version = 0; /* none until the next find */
-    memset(&c->last, 0, sizeof c->last);
-    if (c->dir.version) {
-        c->last.limit = limit;
-        c->last.usage = usage;
-        c->last.others = usage > rss ? usage - rss : 0;
+        memset(&r, 0, sizeof r);
     }
+    c->last = r;
     c->read = 1;
     c->read_ns = now_ns;
     *out = c->last;
