@@ -146,7 +146,7 @@ const char *found(void)
         return "";
     }
     ck_assert_int_ge(d.levels, 1);
-    if (gcp__cgroup_read(&d, 0, &r, &level) < 0)
+    if (gcp__cgroup_read(&d, NULL, 0, &r, &level) < 0)
         level = 0;
     ck_assert_int_eq(strncmp(d.path, tree_root, n), 0);
     snprintf(dir, sizeof dir, "%.*s", (int)d.len[level], d.path);
@@ -156,7 +156,7 @@ const char *found(void)
 int read_binding(const gcp__cgroup_dir *d, uint64_t *limit, uint64_t *usage)
 {
     gcp__cgroup_reading r;
-    int rc = gcp__cgroup_read(d, 0, &r, NULL);
+    int rc = gcp__cgroup_read(d, NULL, 0, &r, NULL);
 
     *limit = r.limit;
     *usage = r.usage;

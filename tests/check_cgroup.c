@@ -72,13 +72,13 @@ START_TEST(test_least_room_binds)
     v2_level(V2 "/pod/app", 50 * MIB, 40 * MIB);
     ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
     ck_assert_int_eq(d.levels, 2);
-    ck_assert_int_eq(gcp__cgroup_read(&d, 30 * MIB, &r, &level), 0);
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), 0);
     ck_assert_int_eq(level, 1);
     ck_assert_uint_eq(r.limit, 100 * MIB);
     ck_assert_uint_eq(r.usage, 95 * MIB);
     ck_assert_uint_eq(r.others, 65 * MIB);
     v2_level(V2 "/pod/app", 40 * MIB, 40 * MIB);
-    ck_assert_int_eq(gcp__cgroup_read(&d, 30 * MIB, &r, &level), 0);
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), 0);
     ck_assert_int_eq(level, 0);
     ck_assert_uint_eq(r.limit, 40 * MIB);
     ck_assert_uint_eq(r.others, 10 * MIB);
@@ -86,11 +86,11 @@ START_TEST(test_least_room_binds)
      * leaves it room again. */
     v2_level(V2 "/pod/app", 50 * MIB, 40 * MIB);
     v2_level_cache(V2 "/pod", 100 * MIB, 95 * MIB, 20 * MIB);
-    ck_assert_int_eq(gcp__cgroup_read(&d, 30 * MIB, &r, &level), 0);
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), 0);
     ck_assert_int_eq(level, 0);
     /* A level that cannot be read: no reading at all. */
     put(V2 "/pod/memory.current", "lots\n");
-    ck_assert_int_eq(gcp__cgroup_read(&d, 30 * MIB, &r, &level), -1);
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), -1);
     ck_assert_uint_eq(r.limit, 0);
 }
 END_TEST

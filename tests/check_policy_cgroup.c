@@ -220,7 +220,7 @@ START_TEST(test_point_reports_limit)
     gcp_config_init(&c);
     memset(&d, 0xff, sizeof d);
     ck_assert_int_ge(gcp_gc_point(&c, &d), 0);
-    if (gcp__cgroup_find("", &dir) && gcp__cgroup_read(&dir, tu_rss_bytes(), &r, NULL) == 0) {
+    if (gcp__cgroup_find("", &dir) && gcp__cgroup_read(&dir, NULL, tu_rss_bytes(), &r, NULL) == 0) {
         ck_assert_uint_eq(d.cgroup_limit, r.limit); /* unless it changed meanwhile */
         ck_assert_uint_gt(d.cgroup_usage, 0);
     } else {

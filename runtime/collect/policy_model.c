@@ -175,7 +175,7 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, 
     s->threshold = threshold;
     if (rss > 0) {
         gcp__cgroup_reading cg;
-        gcp__cgroup_now(rss, &cg);
+        gcp__cgroup_now(now, rss, &cg); /* the clock read once */
         s->cgroup_limit = cg.limit;
         s->cgroup_usage = cg.usage;
         s->cgroup_others = cg.others;
