@@ -38,8 +38,8 @@ START_TEST(test_v1_ancestor)
     ck_assert_uint_eq(limit, 100 * MIB);
     ck_assert_uint_eq(usage, 60 * MIB);
     /* Every level with a limit is kept; the one with the least room
-     * (limit less usage) binds, the nearest on a tie. (It used to be the
-     * smallest limit won: /a/b here, whatever /a's other children used.) */
+     * (limit less usage) binds, the nearest on a tie. (The smallest
+     * limit used to win: /a/b here, whatever /a's other children used.) */
     ck_assert_int_eq(d.levels, 2);
     v1_level(V1 "/a", 80 * MIB, 70 * MIB); /* room 10 against /a/b's 40 */
     ck_assert_str_eq(found(), V1 "/a");

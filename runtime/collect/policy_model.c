@@ -227,7 +227,8 @@ static int rss_bound(const gcp__gc_signals *s, uint64_t *bound, int *cgroup)
 {
     uint64_t left = s->cgroup_limit > s->cgroup_others ? s->cgroup_limit - s->cgroup_others : 0;
 
-    *cgroup = s->rss > 0 && s->cgroup_limit > 0 && (s->threshold == 0 || left < s->threshold);
+    /* A limit is read only with RSS (gcp__gc_signals_read): no RSS, no limit. */
+    *cgroup = s->cgroup_limit > 0 && (s->threshold == 0 || left < s->threshold);
     *bound = *cgroup ? left : s->threshold;
     return *cgroup || s->threshold > 0;
 }

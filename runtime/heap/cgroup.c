@@ -317,16 +317,17 @@ static int split(char *line, char **f, int max)
     return n;
 }
 
-/* path lies at or below the directory base (both absolute). */
-static size_t below(const char *path, const char *base)
+/* What follows the directory base in path ("" or "/..."), or NULL when
+ * path does not lie at or below it (both absolute). */
+static const char *below(const char *path, const char *base)
 {
     size_t n = strlen(base);
 
     while (n > 0 && base[n - 1] == '/')
         n--;
     if (strncmp(path, base, n) != 0 || (path[n] != '/' && path[n] != '\0'))
-        return 0;
-    return n + 1; /* how much of path base covers, plus one: never 0 */
+        return NULL;
+    return path + n;
 }
 
 /* What find reads of root's proc/self/cgroup and mountinfo, for both
@@ -364,11 +365,10 @@ static int cgroup_line(char *line, void *ctx)
 static int dir_under(const char *root, const char *point, const char *mroot, const char *cgpath,
                      gcp__cgroup_dir *dir, size_t *top)
 {
-    size_t skip = below(cgpath, mroot);
+    const char *rest = below(cgpath, mroot);
 
-    if (!skip)
+    if (!rest)
         return -1;
-    const char *rest = cgpath + skip - 1;
     int len = snprintf(dir->path, sizeof dir->path, "%s%s", root, point);
     if (len < 0 || (size_t)len >= sizeof dir->path)
         return -1;

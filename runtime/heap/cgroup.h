@@ -104,8 +104,7 @@ typedef struct gcp__cgroup_cache {
     const char *root; /* as gcp__cgroup_find's */
     gcp__cgroup_dir dir;
     gcp__cgroup_files files; /* dir's, kept open */
-    int found, read; /* whether found_ns, read_ns and last hold anything */
-    uint64_t found_ns, read_ns;
+    uint64_t found_ns, read_ns; /* 0: not yet (the clock is never 0) */
     gcp__cgroup_reading last;
 } gcp__cgroup_cache;
 

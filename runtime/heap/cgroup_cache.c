@@ -22,7 +22,6 @@ static void refind(gcp__cgroup_cache *c, uint64_t now_ns)
 {
     gcp__cgroup_find(c->root ? c->root : "", &c->dir);
     gcp__cgroup_files_set(&c->files, &c->dir); /* the old ones closed */
-    c->found = 1;
     c->found_ns = now_ns;
 }
 
@@ -32,11 +31,12 @@ void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
     gcp__cgroup_reading r;
     int fresh_find = 0;
 
-    if (c->read && now_ns >= c->read_ns && now_ns - c->read_ns < GCP__CGROUP_KEEP_NS) {
+    /* A clock gone backwards wraps past both bounds: read and found again. */
+    if (c->read_ns && now_ns - c->read_ns < GCP__CGROUP_KEEP_NS) {
         *out = c->last;
         return;
     }
-    if (!c->found || now_ns < c->found_ns || now_ns - c->found_ns >= GCP__CGROUP_REFIND_NS) {
+    if (!c->found_ns || now_ns - c->found_ns >= GCP__CGROUP_REFIND_NS) {
         refind(c, now_ns);
         fresh_find = 1;
     }
@@ -52,7 +52,6 @@ void gcp__cgroup_cached(gcp__cgroup_cache *c, uint64_t now_ns, uint64_t rss,
         memset(&r, 0, sizeof r);
     }
     c->last = r;
-    c->read = 1;
     c->read_ns = now_ns;
     *out = c->last;
 }
@@ -110,7 +109,7 @@ static int published(gcp__cgroup_reading *out, uint64_t *ns)
 static void at_fork_child(void)
 {
     pthread_mutex_init(&own_lock, NULL);
-    own.found = own.read = 0;
+    own.found_ns = own.read_ns = 0;
     own.dir.version = 0;
     atomic_store(&pub_seq, 0);
     atomic_store(&pub_have, 0);
