@@ -83,22 +83,29 @@ static void publish(const gcp__cgroup_reading *r, uint64_t ns)
     atomic_store_explicit(&pub_seq, seq + 2, memory_order_release);
 }
 
-/* The published reading into *out and its time into *ns: 1, or 0 when
- * there is none yet (or a writer was caught halfway, again and again). */
+/* The published reading into *out and its time into *ns: 1, or 0 (out
+ * untouched) when there is none yet, or a writer was caught halfway again
+ * and again. */
 static int published(gcp__cgroup_reading *out, uint64_t *ns)
 {
     for (int tries = 0; tries < 64; tries++) {
         unsigned seq = atomic_load_explicit(&pub_seq, memory_order_acquire);
         if (seq & 1)
             continue;
+        gcp__cgroup_reading r;
         int have = atomic_load_explicit(&pub_have, memory_order_relaxed);
-        out->limit = atomic_load_explicit(&pub_limit, memory_order_relaxed);
-        out->usage = atomic_load_explicit(&pub_usage, memory_order_relaxed);
-        out->others = atomic_load_explicit(&pub_others, memory_order_relaxed);
-        *ns = atomic_load_explicit(&pub_ns, memory_order_relaxed);
+        r.limit = atomic_load_explicit(&pub_limit, memory_order_relaxed);
+        r.usage = atomic_load_explicit(&pub_usage, memory_order_relaxed);
+        r.others = atomic_load_explicit(&pub_others, memory_order_relaxed);
+        uint64_t at = atomic_load_explicit(&pub_ns, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&pub_seq, memory_order_relaxed) == seq)
-            return have;
+        if (atomic_load_explicit(&pub_seq, memory_order_relaxed) != seq)
+            continue;
+        if (have) {
+            *out = r;
+            *ns = at;
+        }
+        return have;
     }
     return 0;
 }
