@@ -186,6 +186,7 @@ run() {
         ooms=$(read_field memory.oom_control oom_kill)
     fi
     seen=$(sed -n 's/.*cgroup_limit=\([0-9]*\).*/\1/p' "$tmp/out")
+    seen_usage=$(sed -n 's/.*cgroup_usage=\([0-9]*\).*/\1/p' "$tmp/out")
     remove_cg
     shown=none
     [ "$limit" -gt 0 ] && shown=$(awk "BEGIN { printf \"%.1f\", $limit / $MIB }")
@@ -226,6 +227,11 @@ check "off under the limit: went past it (killed or held at it)" went_past
 run "$lim" adaptive
 check "adaptive under the limit: stayed under it and finished" stayed_under
 check "adaptive saw the limit ($seen bytes, set $lim)" [ "$seen" = "$lim" ]
+# The working set it was told at its last gc point: some, and no more than
+# the cgroup's own peak usage (the working set is usage less page cache).
+check "adaptive's last cgroup_usage ($seen_usage bytes) is over 0" [ "${seen_usage:-0}" -gt 0 ]
+check "adaptive's last cgroup_usage ($seen_usage bytes) is at most the peak ($peak)" \
+    [ "${seen_usage:-0}" -le "$peak" ]
 run "$lim" adaptive GCPROF_CGROUP=0
 check "adaptive, GCPROF_CGROUP=0: did not read the limit ($seen bytes)" [ "$seen" = 0 ]
 
