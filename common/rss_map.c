@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #endif
 #include "rss_map.h"
+#include "lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -272,46 +273,18 @@ static void on_line(walk *w, const char *line)
     }
 }
 
-/* smaps, line by line through a buffer of ours: no stdio, no malloc (the
- * preload library reads it under the collector's lock, where a malloc
- * that is the collector's would deadlock). A longer line is cut. */
+/* smaps, line by line through a buffer of ours (lines.c): no stdio, no
+ * malloc (the preload library reads it under the collector's lock, where
+ * a malloc that is the collector's would deadlock). A longer line is cut. */
+static int smaps_line(char *line, void *w)
+{
+    on_line(w, line);
+    return 0;
+}
+
 static int read_smaps(walk *w)
 {
-    char buf[4096];
-    size_t have = 0;
-    int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC), skipping = 0;
-
-    if (fd < 0)
-        return -errno;
-    for (;;) {
-        ssize_t got = read(fd, buf + have, sizeof buf - 1 - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            int err = got < 0 ? errno : 0;
-            close(fd);
-            return -err;
-        }
-        have += (size_t)got;
-        buf[have] = '\0';
-        char *line = buf, *nl;
-        while ((nl = strchr(line, '\n'))) {
-            *nl = '\0';
-            if (!skipping)
-                on_line(w, line);
-            skipping = 0;
-            line = nl + 1;
-        }
-        have -= (size_t)(line - buf);
-        memmove(buf, line, have);
-        if (have == sizeof buf - 1) { /* a line longer than the buffer */
-            buf[have] = '\0';
-            if (!skipping)
-                on_line(w, buf);
-            skipping = 1;
-            have = 0;
-        }
-    }
+    return gcp__each_line("/proc/self/smaps", smaps_line, w);
 }
 
 int gcp__rss_map_read(gcp__rss_map *m, gcp__page_class_fn page_class, void *data, uintptr_t lo,

@@ -10,7 +10,8 @@
  * a profiled call; pipeline_work.c) under one auto_gc mode and prints one
  * line of figures; adaptive also calls gcp_gc_point after each batch
  * (adaptive-no-points does not), and the line ends with the cgroup memory
- * limit the last one reported (cgroup_limit=, bytes; 0: none known).
+ * limit the last one reported (cgroup_limit=, bytes; 0: none known) and
+ * that cgroup's working set then (cgroup_usage=).
  * --verbose: each decision on stderr.
  * `compare` (the default) runs each variant as a child process, rounds
  * interleaved, and prints a table: wall time (the parent's clock), peak
@@ -84,10 +85,11 @@ static int run_one(const pipeline_opts *o)
         return 2;
     }
     printf("collections=%lu collected_after=%ld points=%ld profiler_gc_s=%.6f "
-           "memory_saved=%.3f stages=%ld failed=%ld objects=%llu cgroup_limit=%llu\n",
+           "memory_saved=%.3f stages=%ld failed=%ld objects=%llu cgroup_limit=%llu "
+           "cgroup_usage=%llu\n",
            (unsigned long)GC_get_gc_no(), t.collected_after, t.point_collections, t.profiler_gc_s,
            t.memory_saved, t.stages, t.failed, (unsigned long long)t.objects,
-           (unsigned long long)t.cgroup_limit);
+           (unsigned long long)t.cgroup_limit, (unsigned long long)t.cgroup_usage);
     return t.failed ? 1 : 0;
 }
 

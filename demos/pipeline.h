@@ -27,6 +27,7 @@ typedef struct pipeline_totals {
     double memory_saved;    /* MiB, summed */
     uint64_t objects;       /* allocated by the stages */
     uint64_t cgroup_limit;  /* bytes, the last gc point's (0: none known) */
+    uint64_t cgroup_usage;  /* bytes, that cgroup's working set then */
     char last_reason[96];   /* the last report's gc_reason */
 } pipeline_totals;
 

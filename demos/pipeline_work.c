@@ -284,6 +284,7 @@ int pipeline_run(const pipeline_opts *o, pipeline_totals *t)
             gcp_gc_decision d;
             t->point_collections += gcp_gc_point(&cfg, &d) == 1;
             t->cgroup_limit = d.cgroup_limit;
+            t->cgroup_usage = d.cgroup_usage;
             if (o->verbose)
                 fprintf(stderr, "batch %2d gc point: %s\n", i, d.reason);
             t->profiler_gc_s += d.cost;

@@ -651,8 +651,10 @@ typedef struct gcp_gc_decision {
     double since_last;     /* s since the last collection ended */
     double cost;           /* s, what the collection took (0: none ran) */
     double memory_saved;   /* MiB RSS it gave back (0 with heap_only) */
-    /* The memory limit of the cgroup the process runs in (the smallest on
-     * the way up from its own), and what the whole cgroup used, at a
+    /* The memory limit of the cgroup that binds the process (of the
+     * levels with a limit on the way up from its own, the one with the
+     * least room left), and that cgroup's working set (its
+     * usage less the inactive file cache the kernel reclaims first), at a
      * reading at most 10 ms old; 0 and 0 when no limit is known (none set,
      * no cgroup files, GCPROF_CGROUP=0, heap_only). Two words taken from
      * reserved_: the struct's size and every other offset stay. */

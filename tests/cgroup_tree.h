@@ -29,14 +29,22 @@ void tree_teardown(void);
 /* root/rel holds text (its folders made); dir/file one number. */
 void put(const char *rel, const char *text);
 void put_num(const char *dir, const char *file, uint64_t v);
-/* A cgroup level: limit (0: v1's unlimited, v2's "max") and usage. */
+/* A cgroup level: limit (0: v1's unlimited, v2's "max"), usage, and
+ * memory.stat with no inactive file cache; _cache: with inactive_file
+ * bytes of it (v1: total_inactive_file, v2: inactive_file). */
 void v1_level(const char *dir, uint64_t limit, uint64_t usage);
 void v2_level(const char *dir, uint64_t limit, uint64_t usage);
+void v1_level_cache(const char *dir, uint64_t limit, uint64_t usage, uint64_t inactive_file);
+void v2_level_cache(const char *dir, uint64_t limit, uint64_t usage, uint64_t inactive_file);
 /* A v2 tree: the process in /a, limited to 100 MiB, using 10. */
 void v2_tree(void);
 
-/* The directory gcp__cgroup_find finds, relative to the root ("" when
- * none). */
+/* The directory of the level that binds (gcp__cgroup_find, then
+ * gcp__cgroup_read with no RSS of this process's), relative to the root
+ * ("" when none; the nearest level's when no reading can be made). */
 const char *found(void);
+/* gcp__cgroup_read with no RSS of this process's: the binding level's
+ * limit and usage. */
+int read_binding(const gcp__cgroup_dir *d, uint64_t *limit, uint64_t *usage);
 
 #endif

@@ -34,17 +34,86 @@ START_TEST(test_v1_ancestor)
     ck_assert_str_eq(found(), V1 "/a/b");
     ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
     ck_assert_int_eq(d.version, 1);
-    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
     ck_assert_uint_eq(limit, 100 * MIB);
     ck_assert_uint_eq(usage, 60 * MIB);
-    /* The smallest limit on the way up wins, the nearest on a tie. */
-    v1_level(V1 "/a", 80 * MIB, 150 * MIB);
+    /* Every level with a limit is kept; the one with the least room
+     * (limit less usage) binds, the nearest on a tie. (The smallest
+     * limit used to win: /a/b here, whatever /a's other children used.) */
+    ck_assert_int_eq(d.levels, 2);
+    v1_level(V1 "/a", 80 * MIB, 70 * MIB); /* room 10 against /a/b's 40 */
     ck_assert_str_eq(found(), V1 "/a");
-    v1_level(V1 "/a/b/c", 80 * MIB, 40 * MIB);
+    v1_level(V1 "/a", 200 * MIB, 190 * MIB); /* a larger limit, but room 10 */
+    ck_assert_str_eq(found(), V1 "/a");
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(limit, 200 * MIB);
+    ck_assert_uint_eq(usage, 190 * MIB);
+    v1_level(V1 "/a/b/c", 50 * MIB, 40 * MIB); /* room 10 too: the nearest */
     ck_assert_str_eq(found(), V1 "/a/b/c");
     /* A limit at the process's own level. */
     v1_level(V1 "/a/b/c", 10 * MIB, 4 * MIB);
     ck_assert_str_eq(found(), V1 "/a/b/c");
+}
+END_TEST
+
+/* Room counts this process's RSS as its own: others = usage - rss. The
+ * parent's usage counts the process too, so with RSS 30 MiB of the
+ * child's 40, the parent (limit 100, usage 95) leaves 35 and the child
+ * (limit 50) 40: the parent binds; with a child limit of 40, the child. */
+START_TEST(test_least_room_binds)
+{
+    gcp__cgroup_dir d;
+    gcp__cgroup_reading r;
+    int level = -1;
+
+    put("proc/self/cgroup", "0::/pod/app\n");
+    put("proc/self/mountinfo", MI_V2);
+    v2_level(V2 "/pod", 100 * MIB, 95 * MIB);
+    v2_level(V2 "/pod/app", 50 * MIB, 40 * MIB);
+    ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
+    ck_assert_int_eq(d.levels, 2);
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), 0);
+    ck_assert_int_eq(level, 1);
+    ck_assert_uint_eq(r.limit, 100 * MIB);
+    ck_assert_uint_eq(r.usage, 95 * MIB);
+    ck_assert_uint_eq(r.others, 65 * MIB);
+    v2_level(V2 "/pod/app", 40 * MIB, 40 * MIB);
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), 0);
+    ck_assert_int_eq(level, 0);
+    ck_assert_uint_eq(r.limit, 40 * MIB);
+    ck_assert_uint_eq(r.others, 10 * MIB);
+    /* The page cache counts at each level: the parent's, reclaimable,
+     * leaves it room again. */
+    v2_level(V2 "/pod/app", 50 * MIB, 40 * MIB);
+    v2_level_cache(V2 "/pod", 100 * MIB, 95 * MIB, 20 * MIB);
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), 0);
+    ck_assert_int_eq(level, 0);
+    /* A level that cannot be read: no reading at all. */
+    put(V2 "/pod/memory.current", "lots\n");
+    ck_assert_int_eq(gcp__cgroup_read(&d, NULL, 30 * MIB, &r, &level), -1);
+    ck_assert_uint_eq(r.limit, 0);
+}
+END_TEST
+
+/* At most GCP__CGROUP_LEVELS levels, the nearest. */
+START_TEST(test_levels_bounded)
+{
+    char dir[512] = V2, line[512] = "0::";
+    gcp__cgroup_dir d;
+
+    put("proc/self/mountinfo", MI_V2);
+    for (int i = 0; i < GCP__CGROUP_LEVELS + 3; i++) {
+        strcat(dir, "/l");
+        strcat(line, "/l");
+        v2_level(dir, (uint64_t)(200 - i) * MIB, 0); /* the deeper, the less room */
+    }
+    strcat(line, "\n");
+    put("proc/self/cgroup", line);
+    ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
+    ck_assert_int_eq(d.levels, GCP__CGROUP_LEVELS);
+    ck_assert_str_eq(found(), dir);
+    ck_assert_uint_eq(d.len[GCP__CGROUP_LEVELS - 1], strlen(tree_root) + strlen(dir) -
+                                                         2 * (GCP__CGROUP_LEVELS - 1));
 }
 END_TEST
 
@@ -148,11 +217,61 @@ START_TEST(test_hybrid)
 }
 END_TEST
 
+/* ---- the working set ------------------------------------------------------- */
+
+/* Usage less the inactive file cache (memory.stat): v1's
+ * total_inactive_file (the hierarchy's, as usage_in_bytes is), v2's
+ * inactive_file; none known (missing, garbled, key absent): usage whole;
+ * more than usage: 0. */
+START_TEST(test_working_set)
+{
+    gcp__cgroup_dir d;
+    uint64_t limit = 0, usage = 0;
+    char path[256];
+
+    put("proc/self/cgroup", "4:memory:/a\n0::/b\n");
+    put("proc/self/mountinfo", MI_V1 MI_V2);
+    v1_level_cache(V1 "/a", 100 * MIB, 90 * MIB, 30 * MIB);
+    ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(limit, 100 * MIB);
+    ck_assert_uint_eq(usage, 60 * MIB); /* not 75: the level's own inactive_file is 15 */
+    v1_level_cache(V1 "/a", 100 * MIB, 20 * MIB, 30 * MIB);
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 0);
+
+    put("proc/self/cgroup", "0::/b\n");
+    v2_level_cache(V2 "/b", 100 * MIB, 90 * MIB, 40 * MIB);
+    ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
+    ck_assert_int_eq(d.version, 2);
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 50 * MIB);
+    /* No figure to take off: the usage whole. */
+    put(V2 "/b/memory.stat", "anon 5\nactive_file 9\n");
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    put(V2 "/b/memory.stat", "inactive_file lots\ninactive_file\n");
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    put(V2 "/b/memory.stat", "inactive_files 5\nx_inactive_file 5\n");
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    snprintf(path, sizeof path, "%s" V2 "/b/memory.stat", tree_root);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 90 * MIB);
+    /* The key on the last line, without a newline. */
+    put(V2 "/b/memory.stat", "anon 5\ninactive_file 1048576");
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
+    ck_assert_uint_eq(usage, 89 * MIB);
+}
+END_TEST
+
 /* ---- no limit known ------------------------------------------------------ */
 
 START_TEST(test_missing_files)
 {
-    gcp__cgroup_dir d = {2, ""};
+    gcp__cgroup_dir d = {2, 1, "", {0}};
     uint64_t limit, usage;
     char path[256];
 
@@ -175,8 +294,8 @@ START_TEST(test_missing_files)
     snprintf(path, sizeof path, "%s" V2 "/a/memory.current", tree_root);
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_str_eq(found(), V2 "/a");
-    snprintf(d.path, sizeof d.path, "%s" V2 "/a", tree_root);
-    ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), -1);
+    d.len[0] = (size_t)snprintf(d.path, sizeof d.path, "%s" V2 "/a", tree_root);
+    ck_assert_int_eq(read_binding(&d, &limit, &usage), -1);
     /* No cgroup mount, or no memory controller on v1's. */
     v2_tree();
     put("proc/self/mountinfo", MI_PROC MI_CPU);
@@ -215,7 +334,7 @@ START_TEST(test_garbage_limit)
     gcp__cgroup_dir d;
     uint64_t limit, usage;
     if (gcp__cgroup_find(tree_root, &d))
-        ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage) == 0,
+        ck_assert_int_eq(read_binding(&d, &limit, &usage) == 0,
                          strcmp(garbage[_i], "0\n") == 0 ||
                              strcmp(garbage[_i], "1152921504606846976\n") == 0);
 }
@@ -262,6 +381,9 @@ static Suite *make_cgroup_suite(void)
     tcase_add_test(v2, test_v2_ancestor);
     tcase_add_test(v2, test_v2_namespace_root);
     tcase_add_test(v2, test_hybrid);
+    tcase_add_test(v2, test_working_set);
+    tcase_add_test(v2, test_least_room_binds);
+    tcase_add_test(v2, test_levels_bounded);
     suite_add_tcase(s, v2);
     tcase_add_checked_fixture(none, tree_setup, tree_teardown);
     tcase_add_test(none, test_missing_files);

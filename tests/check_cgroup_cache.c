@@ -44,6 +44,24 @@ START_TEST(test_cache_keeps_reading)
 }
 END_TEST
 
+/* A cgroup doing file I/O: its usage at the limit is page cache the
+ * kernel reclaims first, not the others' share. */
+START_TEST(test_cache_page_cache_not_others)
+{
+    gcp__cgroup_cache c;
+    gcp__cgroup_reading r;
+
+    memset(&c, 0, sizeof c);
+    c.root = tree_root;
+    v2_tree();
+    v2_level_cache(V2 "/a", 100 * MIB, 99 * MIB, 80 * MIB);
+    gcp__cgroup_cached(&c, 5 * SEC, 15 * MIB, &r);
+    ck_assert_uint_eq(r.limit, 100 * MIB);
+    ck_assert_uint_eq(r.usage, 19 * MIB);
+    ck_assert_uint_eq(r.others, 4 * MIB);
+}
+END_TEST
+
 START_TEST(test_cache_moved_process)
 {
     gcp__cgroup_cache c;
@@ -68,12 +86,17 @@ START_TEST(test_cache_moved_process)
     /* Moved back, and /b removed: found again at the next reading. */
     put("proc/self/cgroup", "0::/a\n");
     snprintf(path, sizeof path, "%s" V2 "/b/memory.max", tree_root);
+    /* The cache keeps the files open: a removed cgroup's file read
+     * through a kept descriptor fails (kernfs: ENODEV), a removed regular
+     * file's does not, so it is emptied first. */
+    put(V2 "/b/memory.max", "");
     ck_assert_int_eq(unlink(path), 0);
     gcp__cgroup_cached(&c, t0 + GCP__CGROUP_REFIND_NS + step, MIB, &r);
     ck_assert_uint_eq(r.limit, 100 * MIB);
     /* Moved where there is no limit: none, and found again later. */
     put("proc/self/cgroup", "0::/c\n");
     snprintf(path, sizeof path, "%s" V2 "/a/memory.max", tree_root);
+    put(V2 "/a/memory.max", "");
     ck_assert_int_eq(unlink(path), 0);
     gcp__cgroup_cached(&c, t0 + GCP__CGROUP_REFIND_NS + 2 * step, MIB, &r);
     ck_assert_uint_eq(r.limit, 0);
@@ -97,10 +120,10 @@ START_TEST(test_real_system)
 
     if (gcp__cgroup_find("", &d)) {
         ck_assert_int_ge(d.version, 1);
-        ck_assert_int_eq(gcp__cgroup_read(&d, &limit, &usage), 0);
+        ck_assert_int_eq(read_binding(&d, &limit, &usage), 0);
         ck_assert_uint_gt(limit, 0);
     }
-    gcp__cgroup_now(tu_rss_bytes(), &r);
+    gcp__cgroup_now(gcp__now_ns(), tu_rss_bytes(), &r);
     ck_assert(r.limit > 0 || (r.usage == 0 && r.others == 0));
 }
 END_TEST
@@ -111,6 +134,7 @@ static Suite *make_cgroup_cache_suite(void)
 
     tcase_add_checked_fixture(cache, tree_setup, tree_teardown);
     tcase_add_test(cache, test_cache_keeps_reading);
+    tcase_add_test(cache, test_cache_page_cache_not_others);
     tcase_add_test(cache, test_cache_moved_process);
     suite_add_tcase(s, cache);
     tcase_add_test(real, test_real_system);

@@ -119,6 +119,35 @@ START_TEST(test_no_rss_no_limit)
 }
 END_TEST
 
+/* What the limit leaves is below what a collection can bring RSS to (the
+ * last collection under the limit measured it: cgroup_floor): the rule
+ * does not fire, the others decide; it fires again when the others'
+ * share shrinks under the floor, and fires while none was measured. */
+START_TEST(test_floor_over_left)
+{
+    gcp__gc_signals s = in_cgroup(100 * MIB, 40 * MIB, 58 * MIB); /* 60 left */
+    char why[96];
+
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    s.cgroup_floor = 59 * MIB; /* a collection gets under 60: worth it */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    s.cgroup_floor = 60 * MIB; /* it cannot: the other rules decide */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    ck_assert_msg(strstr(why, "cgroup") == NULL, "'%s'", why);
+    s.allocated = 500 * MIB; /* ... which may collect for their own reasons */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT);
+    s.allocated = 1 * MIB;
+    s.cgroup_others = 39 * MIB; /* 61 left now */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    /* threshold_mb's rule is not the cgroup's: a floor over it changes nothing */
+    s = in_cgroup(100 * MIB, 0, 58 * MIB);
+    s.threshold = 60 * MIB;
+    s.cgroup_floor = 70 * MIB;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(why, "collected: RSS 58.0 MiB is at or above 90% of threshold_mb=60.0");
+}
+END_TEST
+
 /* The rules before it still come first: disabled, too little garbage. */
 START_TEST(test_earlier_rules_first)
 {
@@ -184,15 +213,15 @@ END_TEST
 START_TEST(test_point_reports_limit)
 {
     gcp__cgroup_dir dir;
+    gcp__cgroup_reading r;
     gcp_config c;
     gcp_gc_decision d;
-    uint64_t limit = 0, usage = 0;
 
     gcp_config_init(&c);
     memset(&d, 0xff, sizeof d);
     ck_assert_int_ge(gcp_gc_point(&c, &d), 0);
-    if (gcp__cgroup_find("", &dir) && gcp__cgroup_read(&dir, &limit, &usage) == 0) {
-        ck_assert_uint_eq(d.cgroup_limit, limit); /* unless it changed meanwhile */
+    if (gcp__cgroup_find("", &dir) && gcp__cgroup_read(&dir, NULL, tu_rss_bytes(), &r, NULL) == 0) {
+        ck_assert_uint_eq(d.cgroup_limit, r.limit); /* unless it changed meanwhile */
         ck_assert_uint_gt(d.cgroup_usage, 0);
     } else {
         ck_assert_uint_eq(d.cgroup_limit, 0);
@@ -218,6 +247,7 @@ static Suite *make_policy_cgroup_suite(void)
     tcase_add_test(pure, test_others_share);
     tcase_add_test(pure, test_lower_of_threshold_and_cgroup);
     tcase_add_test(pure, test_no_rss_no_limit);
+    tcase_add_test(pure, test_floor_over_left);
     tcase_add_test(pure, test_earlier_rules_first);
     tcase_add_test(pure, test_phrase_fits);
     tcase_add_test(pure, test_hold_headroom);

@@ -76,6 +76,9 @@ static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t unseen_gc_no, unseen_since_ns;
 static uint64_t history[HISTORY], last_total;
 static unsigned history_next;
+/* What the last collection and unmapping under a cgroup limit left: RSS,
+ * and of it the heap in use (gcp__gc_policy_floor). */
+static uint64_t floor_rss, floor_heap;
 
 void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64_t heap_in_use)
 {
@@ -92,6 +95,31 @@ void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64
     atomic_store(&seen_end_ns, end_ns);
     atomic_store(&seen_live, heap_in_use);
     atomic_store(&seen_gc_no, gc_no);
+}
+
+void gcp__gc_policy_floor(uint64_t rss_after)
+{
+    uint64_t heap = gcp__heap_in_use();
+
+    pthread_mutex_lock(&state_lock);
+    floor_rss = rss_after;
+    floor_heap = heap;
+    pthread_mutex_unlock(&state_lock);
+}
+
+/* The RSS a collection and unmapping would leave with live bytes live:
+ * what is not the heap stays as the last one measured it. 0: unknown. */
+static uint64_t rss_floor(uint64_t live)
+{
+    uint64_t rss, heap;
+
+    pthread_mutex_lock(&state_lock);
+    rss = floor_rss;
+    heap = floor_heap;
+    pthread_mutex_unlock(&state_lock);
+    if (rss == 0)
+        return 0;
+    return (rss > heap ? rss - heap : 0) + live;
 }
 
 static double predicted_cost(uint64_t live)
@@ -147,7 +175,7 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, 
     s->threshold = threshold;
     if (rss > 0) {
         gcp__cgroup_reading cg;
-        gcp__cgroup_now(rss, &cg);
+        gcp__cgroup_now(now, rss, &cg); /* the clock read once */
         s->cgroup_limit = cg.limit;
         s->cgroup_usage = cg.usage;
         s->cgroup_others = cg.others;
@@ -162,6 +190,8 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, 
         s->since_s = (double)(now - noticed_at(gc_no, now)) / 1e9;
     }
     s->predicted_s = predicted_cost(s->live);
+    if (s->cgroup_limit > 0)
+        s->cgroup_floor = rss_floor(s->live);
 }
 
 static int say(int verdict, char *reason, size_t n, const char *fmt, ...) GCP_PRINTF(4, 5);
@@ -197,7 +227,8 @@ static int rss_bound(const gcp__gc_signals *s, uint64_t *bound, int *cgroup)
 {
     uint64_t left = s->cgroup_limit > s->cgroup_others ? s->cgroup_limit - s->cgroup_others : 0;
 
-    *cgroup = s->rss > 0 && s->cgroup_limit > 0 && (s->threshold == 0 || left < s->threshold);
+    /* A limit is read only with RSS (gcp__gc_signals_read): no RSS, no limit. */
+    *cgroup = s->cgroup_limit > 0 && (s->threshold == 0 || left < s->threshold);
     *bound = *cgroup ? left : s->threshold;
     return *cgroup || s->threshold > 0;
 }
@@ -219,7 +250,13 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
                    (unsigned long long)(s->allocated / 1024), TRIVIAL_BYTES / 1024);
     uint64_t bound;
     int cgroup;
-    if (rss_bound(s, &bound, &cgroup) && (double)s->rss >= THRESHOLD_NEAR * (double)bound)
+    /* What the cgroup's limit leaves this process is below what a
+     * collection can bring RSS to (the last one's floor): collecting
+     * cannot keep RSS under it, and would at every decision; the other
+     * rules decide, until the others' share shrinks or the live heap
+     * does. */
+    if (rss_bound(s, &bound, &cgroup) && (double)s->rss >= THRESHOLD_NEAR * (double)bound &&
+        !(cgroup && s->cgroup_floor >= bound && s->cgroup_floor > 0))
         return cgroup ? say(GCP__COLLECT_AND_UNMAP, reason, n,
                             "collected: RSS %.1f MiB is within 10%% of its %.1f MiB under the "
                             "cgroup limit %.1f MiB",

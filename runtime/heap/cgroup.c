@@ -11,9 +11,11 @@
  * the mount point plus the path below that root.
  *
  * Every path is read under a root prefix, so a test can hand it a fake
- * tree. Files are read with one open/read/close each, into the stack.
+ * tree. Nothing here allocates (no stdio: a file's lines go through a
+ * buffer on the stack, common/lines.c), so the reader may run under its
+ * lock whatever malloc is. The policy's readings keep a level's files
+ * open and read them with pread (gcp__cgroup_files).
  */
-#define _GNU_SOURCE /* getline */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,19 +23,23 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heap.h"
 #include "cgroup.h"
+#include "lines.h"
 
 /* From here on a limit means none (v1 writes 2^63 less a page). */
 #define NO_LIMIT_FROM ((uint64_t)1 << 60)
 
 typedef struct iface {
     const char *limit, *usage; /* file names */
+    const char *inactive_file; /* memory.stat's key for the inactive file cache */
 } iface;
 
 static const iface ifaces[3] = {
-    {NULL, NULL},
-    {"memory.limit_in_bytes", "memory.usage_in_bytes"},
-    {"memory.max", "memory.current"},
+    {NULL, NULL, NULL},
+    /* v1's total_ counts the children too, as usage_in_bytes does */
+    {"memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"},
+    {"memory.max", "memory.current", "inactive_file"},
 };
 
 /* dir/name into buf: 0, or -1 when it does not fit. */
@@ -69,14 +75,12 @@ static ssize_t read_small(const char *dir, const char *name, char *buf, size_t n
     return len;
 }
 
-/* A file holding one number and a newline (or, with max_ok, "max"):
- * 1 with *out the number, 0 for "max", -1 when unreadable or garbled. */
-static int read_number(const char *dir, const char *name, int max_ok, uint64_t *out)
+/* One number and a newline (or, with max_ok, "max"): 1 with *out the
+ * number, 0 for "max", -1 when garbled. */
+static int parse_number(const char *buf, int max_ok, uint64_t *out)
 {
-    char buf[64], *end;
+    char *end;
 
-    if (read_small(dir, name, buf, sizeof buf) <= 0)
-        return -1;
     if (max_ok && strcmp(buf, "max\n") == 0)
         return 0;
     if (buf[0] < '0' || buf[0] > '9')
@@ -89,21 +93,187 @@ static int read_number(const char *dir, const char *name, int max_ok, uint64_t *
     return 1;
 }
 
+/* A file holding one number: as parse_number, -1 when unreadable too. */
+static int read_number(const char *dir, const char *name, int max_ok, uint64_t *out)
+{
+    char buf[64];
+
+    if (read_small(dir, name, buf, sizeof buf) <= 0)
+        return -1;
+    return parse_number(buf, max_ok, out);
+}
+
+/* A limit: none (0) when 0 (which cannot hold the process that reads
+ * it) or from NO_LIMIT_FROM on. */
+static int no_limit(int rc, const uint64_t *limit)
+{
+    return rc == 1 && (*limit == 0 || *limit >= NO_LIMIT_FROM) ? 0 : rc;
+}
+
 /* dir's limit: 1 with *limit, 0 when it has none, -1 when unknown. */
 static int read_limit(const char *dir, int version, uint64_t *limit)
 {
-    int rc = read_number(dir, ifaces[version].limit, version == 2, limit);
+    return no_limit(read_number(dir, ifaces[version].limit, version == 2, limit), limit);
+}
 
-    if (rc == 1 && (*limit == 0 || *limit >= NO_LIMIT_FROM))
-        rc = 0; /* 0 cannot hold the process that reads it */
+/* memory.stat's line for one key. */
+typedef struct stat_key {
+    const char *key;
+    size_t len;
+    uint64_t value;
+    int found;
+} stat_key;
+
+static int stat_line(char *line, void *ctx)
+{
+    stat_key *k = ctx;
+    char *end;
+
+    if (strncmp(line, k->key, k->len) != 0 || line[k->len] != ' ')
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(line + k->len + 1, &end, 10);
+    if (errno == 0 && end != line + k->len + 1 && *end == '\0') {
+        k->value = (uint64_t)v;
+        k->found = 1;
+    }
+    return 1;
+}
+
+/* ---- a level's files, kept open or not ------------------------------- */
+
+enum { F_LIMIT, F_USAGE, F_STAT };
+
+static const char *file_name(int version, int which)
+{
+    return which == F_LIMIT ? ifaces[version].limit
+         : which == F_USAGE ? ifaces[version].usage
+                            : "memory.stat";
+}
+
+void gcp__cgroup_files_set(gcp__cgroup_files *files, const gcp__cgroup_dir *dir)
+{
+    gcp__cgroup_files_close(files);
+    for (int i = 0; i < dir->levels && i < GCP__CGROUP_LEVELS; i++)
+        for (int w = 0; w < GCP__CGROUP_FILES; w++) {
+            char *path = files->path[i][w];
+            int len = snprintf(path, sizeof files->path[i][w], "%.*s/%s", (int)dir->len[i],
+                               dir->path, file_name(dir->version, w));
+            if (len < 0 || (size_t)len >= sizeof files->path[i][w])
+                path[0] = '\0'; /* cannot be opened: no reading */
+            files->f[i][w] = (gcp__kept_file)GCP__KEPT_FILE(path, O_RDONLY | O_CLOEXEC, NULL);
+        }
+    files->levels = dir->levels;
+}
+
+void gcp__cgroup_files_close(gcp__cgroup_files *files)
+{
+    for (int i = 0; i < files->levels; i++)
+        for (int w = 0; w < GCP__CGROUP_FILES; w++)
+            gcp__kept_close(&files->f[i][w]);
+    files->levels = 0;
+}
+
+/* Level i's file which: the kept descriptor (files), or one opened now
+ * (*opened set: the caller closes it). -1 when it cannot be opened. */
+static int level_fd(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, int i, int which,
+                    int *opened)
+{
+    char path[GCP__CGROUP_DIR_MAX + 64];
+
+    *opened = 0;
+    if (files)
+        return i < files->levels ? gcp__kept_fd(&files->f[i][which]) : -1;
+    int len = snprintf(path, sizeof path, "%.*s/%s", (int)dir->len[i], dir->path,
+                       file_name(dir->version, which));
+    if (len < 0 || (size_t)len >= sizeof path)
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *opened = fd >= 0;
+    return fd;
+}
+
+/* A small file's text from the start, terminated: its length, or -1. */
+static ssize_t pread_small(int fd, char *buf, size_t n)
+{
+    ssize_t len;
+
+    do
+        len = pread(fd, buf, n - 1, 0);
+    while (len < 0 && errno == EINTR);
+    if (len < 0)
+        return -1;
+    buf[len] = '\0';
+    return len;
+}
+
+/* Level i's number file which: as parse_number, -1 when unreadable. */
+static int level_number(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, int i, int which,
+                        uint64_t *out)
+{
+    char buf[64];
+    int opened, fd = level_fd(dir, files, i, which, &opened), rc = -1;
+
+    if (fd >= 0 && pread_small(fd, buf, sizeof buf) > 0)
+        rc = parse_number(buf, which == F_LIMIT && dir->version == 2, out);
+    if (opened)
+        close(fd);
     return rc;
 }
 
-int gcp__cgroup_read(const gcp__cgroup_dir *dir, uint64_t *limit, uint64_t *usage)
+/* The inactive file cache level i's usage counts (memory.stat): what the
+ * kernel reclaims first, before any process is short. 0 when unknown. */
+static uint64_t level_inactive_file(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, int i)
 {
-    if (dir->version < 1 || dir->version > 2 || read_limit(dir->path, dir->version, limit) != 1)
+    const char *key = ifaces[dir->version].inactive_file;
+    stat_key k = {key, strlen(key), 0, 0};
+    int opened, fd = level_fd(dir, files, i, F_STAT, &opened);
+
+    if (fd >= 0 && gcp__each_line_fd(fd, stat_line, &k) < 0)
+        k.found = 0;
+    if (opened)
+        close(fd);
+    return k.found ? k.value : 0;
+}
+
+/* Level i's limit and working set: 0 or -1. */
+static int read_level(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, int i,
+                      uint64_t *limit, uint64_t *usage)
+{
+    if (no_limit(level_number(dir, files, i, F_LIMIT, limit), limit) != 1 ||
+        level_number(dir, files, i, F_USAGE, usage) != 1)
         return -1;
-    return read_number(dir->path, ifaces[dir->version].usage, 0, usage) == 1 ? 0 : -1;
+    uint64_t inactive = level_inactive_file(dir, files, i);
+    *usage = *usage > inactive ? *usage - inactive : 0;
+    return 0;
+}
+
+int gcp__cgroup_read(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, uint64_t rss,
+                     gcp__cgroup_reading *out, int *level)
+{
+    uint64_t limit, usage, least = 0;
+
+    memset(out, 0, sizeof *out);
+    if (dir->version < 1 || dir->version > 2 || dir->levels < 1 ||
+        dir->levels > GCP__CGROUP_LEVELS)
+        return -1;
+    for (int i = 0; i < dir->levels; i++) {
+        if (read_level(dir, files, i, &limit, &usage) < 0) {
+            memset(out, 0, sizeof *out);
+            return -1;
+        }
+        uint64_t others = usage > rss ? usage - rss : 0;
+        uint64_t room = limit > others ? limit - others : 0;
+        if (i == 0 || room < least) {
+            least = room;
+            out->limit = limit;
+            out->usage = usage;
+            out->others = others;
+            if (level)
+                *level = i;
+        }
+    }
+    return 0;
 }
 
 /* mountinfo's octal escapes (\040 for a space, ...), in place. */
@@ -147,94 +317,98 @@ static int split(char *line, char **f, int max)
     return n;
 }
 
-/* The process's cgroup path in the hierarchy of version (1: the memory
- * controller's), from root's proc/self/cgroup, into path: 0 or -1. */
-static int self_cgroup(const char *root, int version, char *path, size_t n)
-{
-    char file[GCP__CGROUP_DIR_MAX + 64], *line = NULL;
-    size_t cap = 0;
-    int rc = -1;
-
-    snprintf(file, sizeof file, "%s/proc/self/cgroup", root);
-    FILE *fp = fopen(file, "re");
-    if (!fp)
-        return -1;
-    while (rc < 0 && getline(&line, &cap, fp) > 0) {
-        char *ctl = strchr(line, ':'), *p = ctl ? strchr(ctl + 1, ':') : NULL;
-        if (!p)
-            continue;
-        *p++ = '\0';
-        p[strcspn(p, "\n")] = '\0';
-        int match = version == 2 ? strcmp(line, "0:") == 0 : has_word(ctl + 1, "memory");
-        if (match && p[0] == '/' && strlen(p) < n) {
-            strcpy(path, p);
-            rc = 0;
-        }
-    }
-    free(line);
-    fclose(fp);
-    return rc;
-}
-
-/* path lies at or below the directory base (both absolute). */
-static size_t below(const char *path, const char *base)
+/* What follows the directory base in path ("" or "/..."), or NULL when
+ * path does not lie at or below it (both absolute). */
+static const char *below(const char *path, const char *base)
 {
     size_t n = strlen(base);
 
     while (n > 0 && base[n - 1] == '/')
         n--;
     if (strncmp(path, base, n) != 0 || (path[n] != '/' && path[n] != '\0'))
-        return 0;
-    return n + 1; /* how much of path base covers, plus one: never 0 */
+        return NULL;
+    return path + n;
 }
 
-/* The cgroup directory of cgpath in version's hierarchy, from root's
- * mountinfo: its path in *dir and the mount point's length in *top.
- * 0, or -1 when no mount shows it. */
-static int mounted_dir(const char *root, int version, const char *cgpath, gcp__cgroup_dir *dir,
-                       size_t *top)
-{
-    char file[GCP__CGROUP_DIR_MAX + 64], *line = NULL, *f[64];
-    size_t cap = 0;
-    int rc = -1;
+/* What find reads of root's proc/self/cgroup and mountinfo, for both
+ * versions at once (index 1: v1's memory controller, 2: v2): the
+ * process's cgroup path in each hierarchy, then its directory and the
+ * mount point's length. */
+typedef struct found_paths {
+    const char *root;
+    char cgpath[3][GCP__CGROUP_DIR_MAX];
+    int has_path[3], has_dir[3];
+    gcp__cgroup_dir dir[3];
+    size_t top[3];
+} found_paths;
 
-    snprintf(file, sizeof file, "%s/proc/self/mountinfo", root);
-    FILE *fp = fopen(file, "re");
-    if (!fp)
-        return -1;
-    while (rc < 0 && getline(&line, &cap, fp) > 0) {
-        int n = split(line, f, 64), dash = 6;
-        while (dash < n && strcmp(f[dash], "-") != 0)
-            dash++;
-        if (dash + 3 >= n) /* no type, source and options after the "-" */
-            continue;
-        const char *type = f[dash + 1], *opts = f[dash + 3];
-        if (version == 2 ? strcmp(type, "cgroup2") != 0
-                         : strcmp(type, "cgroup") != 0 || !has_word(opts, "memory"))
-            continue;
-        unescape(f[3]);
-        unescape(f[4]);
-        size_t skip = below(cgpath, f[3]);
-        if (!skip)
-            continue;
-        const char *rest = cgpath + skip - 1;
-        int len = snprintf(dir->path, sizeof dir->path, "%s%s", root, f[4]);
-        if (len < 0 || (size_t)len >= sizeof dir->path)
-            continue;
-        while (len > 0 && dir->path[len - 1] == '/')
-            dir->path[--len] = '\0';
-        *top = (size_t)len;
-        len = snprintf(dir->path + len, sizeof dir->path - (size_t)len, "%s", rest);
-        if (len < 0 || (size_t)len >= sizeof dir->path - *top)
-            continue;
-        for (size_t e = strlen(dir->path); e > *top && dir->path[e - 1] == '/';)
-            dir->path[--e] = '\0';
-        dir->version = version;
-        rc = 0;
+/* A line of proc/self/cgroup: "4:memory:/a/b", "0::/a/b". */
+static int cgroup_line(char *line, void *ctx)
+{
+    found_paths *fp = ctx;
+    char *ctl = strchr(line, ':'), *p = ctl ? strchr(ctl + 1, ':') : NULL;
+
+    if (!p)
+        return 0;
+    *p++ = '\0';
+    int version = strcmp(line, "0:") == 0 ? 2 : has_word(ctl + 1, "memory") ? 1 : 0;
+    if (version && !fp->has_path[version] && p[0] == '/' && strlen(p) < GCP__CGROUP_DIR_MAX) {
+        strcpy(fp->cgpath[version], p);
+        fp->has_path[version] = 1;
     }
-    free(line);
-    fclose(fp);
-    return rc;
+    return 0;
+}
+
+/* The directory of cgpath under a mount of root point showing the
+ * hierarchy's mroot, into *dir and *top: 0, or -1 when it does not show
+ * cgpath or the path is too long. */
+static int dir_under(const char *root, const char *point, const char *mroot, const char *cgpath,
+                     gcp__cgroup_dir *dir, size_t *top)
+{
+    const char *rest = below(cgpath, mroot);
+
+    if (!rest)
+        return -1;
+    int len = snprintf(dir->path, sizeof dir->path, "%s%s", root, point);
+    if (len < 0 || (size_t)len >= sizeof dir->path)
+        return -1;
+    while (len > 0 && dir->path[len - 1] == '/')
+        dir->path[--len] = '\0';
+    *top = (size_t)len;
+    len = snprintf(dir->path + len, sizeof dir->path - (size_t)len, "%s", rest);
+    if (len < 0 || (size_t)len >= sizeof dir->path - *top)
+        return -1;
+    for (size_t e = strlen(dir->path); e > *top && dir->path[e - 1] == '/';)
+        dir->path[--e] = '\0';
+    return 0;
+}
+
+/* A line of mountinfo: the first cgroup mount of each version showing
+ * the process's cgroup. */
+static int mountinfo_line(char *line, void *ctx)
+{
+    found_paths *fp = ctx;
+    char *f[64];
+    int n = split(line, f, 64), dash = 6;
+
+    while (dash < n && strcmp(f[dash], "-") != 0)
+        dash++;
+    if (dash + 3 >= n) /* no type, source and options after the "-" */
+        return 0;
+    const char *type = f[dash + 1], *opts = f[dash + 3];
+    int version = strcmp(type, "cgroup2") == 0                            ? 2
+                : strcmp(type, "cgroup") == 0 && has_word(opts, "memory") ? 1
+                                                                          : 0;
+    if (!version || !fp->has_path[version] || fp->has_dir[version])
+        return 0;
+    unescape(f[3]);
+    unescape(f[4]);
+    if (dir_under(fp->root, f[4], f[3], fp->cgpath[version], &fp->dir[version],
+                  &fp->top[version]) == 0) {
+        fp->dir[version].version = version;
+        fp->has_dir[version] = 1;
+    }
+    return fp->has_dir[1] && fp->has_dir[2];
 }
 
 /* A v1 parent whose children are not charged to it (use_hierarchy 0):
@@ -247,22 +421,20 @@ static int parent_charged(const char *parent)
     return read_number(parent, "memory.use_hierarchy", 0, &v) != 1 || v != 0;
 }
 
-/* Up from dir to the mount point (top: its length), the smallest limit;
- * dir is cut to that level. 1, or 0 when there is none. */
+/* Up from dir to the mount point (top: its length), every level with a
+ * limit (the nearest GCP__CGROUP_LEVELS) into dir->len. 1, or 0 when
+ * there is none. */
 static int walk_up(gcp__cgroup_dir *dir, size_t top)
 {
     char level[GCP__CGROUP_DIR_MAX];
-    size_t len = strlen(dir->path), best = 0;
-    uint64_t best_limit = 0, limit;
-    int found = 0;
+    size_t len = strlen(dir->path);
+    uint64_t limit;
 
     memcpy(level, dir->path, len + 1);
+    dir->levels = 0;
     for (;;) {
-        if (read_limit(level, dir->version, &limit) == 1 && (!found || limit < best_limit)) {
-            found = 1;
-            best = len;
-            best_limit = limit;
-        }
+        if (read_limit(level, dir->version, &limit) == 1 && dir->levels < GCP__CGROUP_LEVELS)
+            dir->len[dir->levels++] = len;
         if (len <= top)
             break;
         while (len > top && level[len] != '/')
@@ -271,23 +443,34 @@ static int walk_up(gcp__cgroup_dir *dir, size_t top)
         if (dir->version == 1 && !parent_charged(level))
             break;
     }
-    if (found)
-        dir->path[best] = '\0';
-    return found;
+    return dir->levels > 0;
 }
 
 int gcp__cgroup_find(const char *root, gcp__cgroup_dir *out)
 {
-    char cgpath[GCP__CGROUP_DIR_MAX];
-    size_t top;
+    char file[GCP__CGROUP_DIR_MAX + 64];
+    found_paths fp; /* on the stack: ~7 KiB, no malloc */
 
+    memset(out, 0, sizeof *out);
+    memset(&fp, 0, sizeof fp);
+    fp.root = root;
+    /* Each file read once, for both versions. */
+    snprintf(file, sizeof file, "%s/proc/self/cgroup", root);
+    if (gcp__each_line(file, cgroup_line, &fp) < 0)
+        return 0;
+    for (int version = 1; version <= 2; version++)
+        if (fp.has_path[version] && strstr(fp.cgpath[version], "/..") != NULL)
+            fp.has_path[version] = 0; /* outside our cgroup namespace */
+    if (!fp.has_path[1] && !fp.has_path[2])
+        return 0;
+    snprintf(file, sizeof file, "%s/proc/self/mountinfo", root);
+    if (gcp__each_line(file, mountinfo_line, &fp) < 0)
+        return 0;
     for (int version = 1; version <= 2; version++) {
-        memset(out, 0, sizeof *out);
-        if (self_cgroup(root, version, cgpath, sizeof cgpath) < 0 ||
-            strstr(cgpath, "/..") != NULL || /* outside our cgroup namespace */
-            mounted_dir(root, version, cgpath, out, &top) < 0)
+        if (!fp.has_dir[version])
             continue;
-        if (walk_up(out, top))
+        *out = fp.dir[version];
+        if (walk_up(out, fp.top[version]))
             return 1;
     }
     memset(out, 0, sizeof *out);

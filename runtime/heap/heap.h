@@ -266,6 +266,29 @@ void gcp__wipe_dead_stack(size_t bytes);
 
 /* ---- /proc readings (procfs.c) --------------------------------------- */
 
+/* A file kept open, to be read with pread (statm; the cgroup's files).
+ * A failed open is retried at the next call while its cause may pass
+ * (out of descriptors or memory): one EMFILE at the first profile must
+ * not cost RSS for the life of the process. Any other error (no /proc, no
+ * permission) is final until gcp__kept_close, so a process without /proc
+ * tries once. err: the errno of the last failure, 0 once open. */
+typedef struct gcp__kept_file {
+    const char *path;
+    int flags;
+    const char *lost; /* what its absence costs, for the log; NULL: quiet */
+    _Atomic int fd;
+    _Atomic int err;
+} gcp__kept_file;
+#define GCP__KEPT_FILE(path, flags, lost) {(path), (flags), (lost), -1, 0}
+
+/* f's descriptor, opened at the first call (and again after a transient
+ * failure): -1 when it cannot be. Allocates nothing. Thread-safe. */
+int gcp__kept_fd(gcp__kept_file *f);
+/* Closes f (if open) and forgets its error: the next gcp__kept_fd opens
+ * it again (path may have changed in between). Not while another thread
+ * may read f. */
+void gcp__kept_close(gcp__kept_file *f);
+
 /* Whether /proc/self/statm could be opened (once, kept open). */
 int gcp__rss_available(void);
 /* Why RSS cannot be read: the errno of the last failed open of

@@ -6,7 +6,8 @@
  * reset by writing 5 to /proc/self/clear_refs, so a spike of a few
  * milliseconds is caught, which no sampler does. A reading that cannot
  * be made is 0, never a made-up figure: callers write no RSS then.
- * A forked child opens its own files (at_fork_child).
+ * A forked child opens its own files (at_fork_child). The kept files
+ * (gcp__kept_fd) serve the cgroup reader's too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,22 +20,11 @@
 
 #include "heap.h"
 
-/* A /proc file kept open. A failed open is retried at the next call while
- * its cause may pass (out of descriptors or memory): one EMFILE at the
- * first profile must not cost RSS for the life of the process. Any other
- * error (no /proc, no permission) is final, so a process without /proc
- * tries once. err: the errno of the last failure, 0 once open. */
-typedef struct proc_file {
-    const char *path;
-    int flags;
-    const char *lost; /* what its absence costs, for the log; NULL: quiet */
-    _Atomic int fd;
-    _Atomic int err;
-} proc_file;
-
-static proc_file statm = {"/proc/self/statm", O_RDONLY | O_CLOEXEC, "RSS is unknown", -1, 0};
+static gcp__kept_file statm =
+    GCP__KEPT_FILE("/proc/self/statm", O_RDONLY | O_CLOEXEC, "RSS is unknown");
 /* quiet: gcp__rss_peak_reset's caller says what it costs */
-static proc_file clear_refs = {"/proc/self/clear_refs", O_WRONLY | O_CLOEXEC, NULL, -1, 0};
+static gcp__kept_file clear_refs =
+    GCP__KEPT_FILE("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC, NULL);
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic uint64_t page_size;
 
@@ -44,7 +34,7 @@ static int transient(int err)
 }
 
 /* Says why once per cause, naming the errno: the caller's message cannot. */
-static void report(const proc_file *f, int err, int was)
+static void report(const gcp__kept_file *f, int err, int was)
 {
     if (err == was || !f->lost)
         return;
@@ -56,8 +46,7 @@ static void report(const proc_file *f, int err, int was)
                  transient(err) ? " until it opens (retried at each reading)" : "");
 }
 
-/* The child's copy of a file kept open: closed, to be opened again. */
-static void forget(proc_file *f)
+void gcp__kept_close(gcp__kept_file *f)
 {
     int fd = atomic_load(&f->fd);
 
@@ -81,8 +70,8 @@ static void forget(proc_file *f)
 static void at_fork_child(void)
 {
     pthread_mutex_init(&open_lock, NULL);
-    forget(&statm);
-    forget(&clear_refs);
+    gcp__kept_close(&statm);
+    gcp__kept_close(&clear_refs);
 }
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -93,7 +82,7 @@ static void register_atfork(void)
         gcp__log(GCP_LOG_WARN, "pthread_atfork failed: a forked child may read its parent's RSS");
 }
 
-static int proc_fd(proc_file *f)
+int gcp__kept_fd(gcp__kept_file *f)
 {
     int fd = atomic_load_explicit(&f->fd, memory_order_acquire);
     int was = atomic_load(&f->err), err;
@@ -128,7 +117,7 @@ static uint64_t page_bytes(void)
 
 int gcp__rss_available(void)
 {
-    return proc_fd(&statm) >= 0;
+    return gcp__kept_fd(&statm) >= 0;
 }
 
 int gcp__rss_errno(void)
@@ -140,7 +129,7 @@ uint64_t gcp__rss_bytes(void)
 {
     char buf[128];
 
-    int fd = proc_fd(&statm);
+    int fd = gcp__kept_fd(&statm);
 
     if (fd < 0)
         return 0;
@@ -187,7 +176,7 @@ static uint64_t status_hwm_bytes(void)
 
 int gcp__rss_peak_reset(uint64_t rss_now)
 {
-    int fd = proc_fd(&clear_refs);
+    int fd = gcp__kept_fd(&clear_refs);
 
     if (fd < 0 || pwrite(fd, "5", 1, 0) != 1)
         return gcp__fail(GCP_EIO, "cannot reset the RSS peak via /proc/self/clear_refs: %s",
