@@ -129,18 +129,28 @@ void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes);
  * (sites.c). *bytes: the collector's size charged for it. */
 void *gcp__alloc_tailed(int kind_ix, size_t size, uint64_t word, uint64_t *bytes);
 
-/* Allocation counts by site gather in slots of the thread's allocation
- * state (sites.c owns what they mean): one writer, read relaxed. */
-#define GCP__SITE_SLOTS 64 /* a power of two: slot = id & (SLOTS - 1) */
-typedef struct gcp__site_slot {
-    gcp_site *site;
+/* Allocation counts by site gather in the thread's allocation state, one
+ * counter pair per site id, in chunks of GCP__SITE_CHUNK ids made on a
+ * thread's first allocation at one of them (sites.c owns what they mean):
+ * one writer, read relaxed. Ids past GCP__SITE_CHUNKS chunks count in the
+ * site itself. */
+#define GCP__SITE_CHUNK  64
+#define GCP__SITE_CHUNKS 1024 /* ids up to 65536 */
+typedef struct gcp__site_count {
     uint64_t objects, bytes;
-} gcp__site_slot;
-/* This thread's slots, or NULL when it has no state (out of memory). */
-gcp__site_slot *gcp__thread_site_slots(void);
-/* Visit every thread's slots, exited threads' too (their states are kept
- * for the next thread), with the states' registry locked. */
-void gcp__each_site_slots(void (*fn)(const gcp__site_slot *slots, void *user), void *user);
+} gcp__site_count;
+typedef struct gcp__site_chunk {
+    gcp__site_count c[GCP__SITE_CHUNK]; /* id - 1 - k * GCP__SITE_CHUNK */
+} gcp__site_chunk;
+typedef struct gcp__site_dir {
+    gcp__site_chunk *_Atomic chunk[GCP__SITE_CHUNKS]; /* malloc'd, never freed */
+} gcp__site_dir;
+/* Where this thread's directory goes (NULL until its first sited
+ * allocation), or NULL when it has no state (out of memory). */
+gcp__site_dir *_Atomic *gcp__thread_site_dir(void);
+/* Visit every thread's directory, exited threads' too (their states are
+ * kept for the next thread), with the states' registry locked. */
+void gcp__each_site_dir(void (*fn)(const gcp__site_dir *dir, void *user), void *user);
 
 /* ---- allocation sites (sites.c) ---------------------------------------- */
 
