@@ -22,7 +22,7 @@
 #include "gcprof.h"
 #include "benchutil.h"
 
-#define OBJECTS   40000
+#define OBJECTS    40000
 #define KEEP_EVERY 20
 #define WINDOW     8
 #define MAX_TASKS  256
@@ -98,8 +98,8 @@ int main(int argc, char **argv)
             n = atoi(argv[i + 1]);
     }
     if (rounds < 1 || rounds > BENCH_MAX_ROUNDS || n < 1 || n > MAX_TASKS) {
-        fprintf(stderr, "usage: bench_batch [--rounds 1..%d] [--tasks 1..%d]\n",
-                BENCH_MAX_ROUNDS, MAX_TASKS);
+        fprintf(stderr, "usage: bench_batch [--rounds 1..%d] [--tasks 1..%d]\n", BENCH_MAX_ROUNDS,
+                MAX_TASKS);
         return 2;
     }
     gcp_init();
@@ -112,8 +112,8 @@ int main(int argc, char **argv)
             run(v, n, &fig[v]);
         }
 
-    printf("bench_batch: %d tasks of %d objects, always mode, %d rounds (medians)\n\n", n,
-           OBJECTS, rounds);
+    printf("bench_batch: %d tasks of %d objects, always mode, %d rounds (medians)\n\n", n, OBJECTS,
+           rounds);
     printf("%-30s %10s %14s %12s\n", "variant", "ms/call", "collections", "collected");
     for (int v = 0; v < VARIANTS; v++)
         printf("%-30s %10.3f %14.3f %12.0f\n", names[v], bench_median(&fig[v].ms_per_call),

@@ -542,10 +542,11 @@ typedef struct gcp_task {
  * on. A task's baseline is the previous task's last collection when
  * nothing can have changed since (this the only thread, nothing
  * allocated, no finalizer or log hook run): N+1 collections for N tasks
- * instead of 2N, the figures the same. Returns the number of tasks whose closure returned non-zero, or a
- * negative error: GCP_EINVAL before anything ran (bad config, NULL arrays,
- * a task without fn or with reserved_ set, naming its index), or
- * gcp_profile's GCP_EIO or GCP_ESTATE, which stop the batch at that task. */
+ * instead of 2N, the figures the same. Returns the number of tasks whose
+ * closure returned non-zero, or a negative error: GCP_EINVAL before
+ * anything ran (bad config, NULL arrays, a task without fn or with
+ * reserved_ set, naming its index), or gcp_profile's GCP_EIO or
+ * GCP_ESTATE, which stop the batch at that task. */
 GCP_EXPORT int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg,
                                 gcp_report *reports);
 

@@ -38,9 +38,9 @@ static void *extra; /* what an allocating finaliser made */
 static volatile int finalised;
 
 typedef struct job {
-    int idx, keep;     /* J */
-    int collect_mid;   /* GC_gcollect halfway through the closure */
-    int finalisable;   /* leave garbage with a finaliser */
+    int idx, keep;   /* J */
+    int collect_mid; /* GC_gcollect halfway through the closure */
+    int finalisable; /* leave garbage with a finaliser */
     int finaliser_allocates;
 } job;
 
@@ -79,8 +79,8 @@ static int task(void *env)
     kept[j->idx] = list;
     if (j->finalisable) {
         void *g = GC_MALLOC(64); /* not a runtime object: not counted */
-        GC_register_finalizer(g, j->finaliser_allocates ? allocating_finaliser : finaliser,
-                              NULL, NULL, NULL);
+        GC_register_finalizer(g, j->finaliser_allocates ? allocating_finaliser : finaliser, NULL,
+                              NULL, NULL);
     }
     return 0;
 }
@@ -182,8 +182,8 @@ START_TEST(test_batch_closure_collects)
     for (int i = 0; i < TASKS; i++)
         closures += reports[i].gc_count;
     ck_assert_uint_eq(closures, 2);
-    ck_assert_msg(n - closures <= TASKS + 1, "%lu profiler collections for %d tasks",
-                  n - closures, TASKS);
+    ck_assert_msg(n - closures <= TASKS + 1, "%lu profiler collections for %d tasks", n - closures,
+                  TASKS);
     assert_exact_from(0);
 }
 END_TEST

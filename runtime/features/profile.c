@@ -162,7 +162,6 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg, gcp__c
         memset(f, 0, sizeof *f);
     f->cfg = resolved;
     f->carry = carry;
-    f->baseline_reused = 0;
     gcp_init(); /* first: a monitor the environment asks for starts either way */
     /* Without /proc every memory figure would be a made-up zero. */
     if (!f->cfg.heap_only && !gcp__rss_available())
@@ -410,8 +409,7 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
      * may stand for the next one's baseline (profile_carry.c). */
     gcp__carry carry = {0};
     for (size_t i = 0; i < n; i++) {
-        rc = profile_call(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i],
-                          &carry);
+        rc = profile_call(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i], &carry);
         if (rc < 0)
             return rc;
         failed += reports[i].status != 0;

@@ -46,7 +46,6 @@ typedef struct gcp__frame {
     double monitor_start; /* Unix time of its enter marker, or 0 */
     gcp_gc_stats stats_before;
     gcp__carry *carry; /* a batch's task: the hand-over, else NULL */
-    int baseline_reused; /* the carry was its baseline */
     struct gcp__frame *parent;
 } gcp__frame;
 

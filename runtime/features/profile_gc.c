@@ -53,9 +53,7 @@ static void take_baseline(gcp__frame *f)
     }
     /* A batch's task: the previous task's last census, when a collection
      * now would find the same (profile_carry.c). */
-    if (gcp__carry_take(f->carry, &f->live_before, &f->allocated_at_census))
-        f->baseline_reused = 1;
-    else
+    if (!gcp__carry_take(f->carry, &f->live_before, &f->allocated_at_census))
         collect_with_census(f, 0, &f->live_before, &f->allocated_at_census);
     f->baseline_ran = 1;
 }
