@@ -34,6 +34,9 @@ int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
  * a closure, the monitor's thread, the environment's start-up, a profile
  * abandoned at thread exit. */
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* Times the program's log hook (gcp_set_log_fn) was called: program code
+ * the library ran. */
+unsigned long gcp__log_hook_calls(void);
 /* The end of every writer: flush, so a write error shows now and not at
  * fclose; 0, or GCP_EIO naming who ("gcp_report_print: cannot write"). */
 int gcp__write_done(FILE *fp, const char *who);
@@ -250,6 +253,11 @@ int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *alloca
  * collector's live bytes). 1, or 0 when the latest collection took none
  * (no request on, or an incremental collection, which sends no events). */
 int gcp__census_latest(uint64_t *gc_no, gcp__counts *live, uint64_t *marked);
+/* The same census with the allocation totals read with it, when it is the
+ * latest collection's and no finalizer was due after that collection
+ * (finalizers run right after it, on the thread that asked: program code
+ * that may drop references without allocating). 1, or 0. */
+int gcp__census_latest_whole(uint64_t *gc_no, gcp__counts *live, gcp__counts *allocated);
 
 /* ---- before a measured collection (scrub.c) --------------------------- */
 
