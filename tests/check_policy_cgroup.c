@@ -43,6 +43,32 @@ static gcp__gc_signals in_cgroup(uint64_t limit, uint64_t others, uint64_t rss)
     return s;
 }
 
+/* Decisions come at profiles' edges: RSS plus the most a recent profile
+ * grew reaching the bound collects before the next profile passes it;
+ * short of it, or with no growth seen, the 90% rule alone decides. The
+ * same for threshold_mb. */
+START_TEST(test_one_profile_ahead)
+{
+    gcp__gc_signals s = in_cgroup(100 * MIB, 0, 80 * MIB); /* 90% is 90 */
+    char why[96];
+
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    s.rss_growth = 19 * MIB; /* 99: short of 100 */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    s.rss_growth = 20 * MIB;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(why, "collected: RSS 80.0 MiB + the 20.0 MiB a recent profile grew passes "
+                          "what the cgroup leaves, 100.0");
+    s = in_cgroup(0, 0, 80 * MIB);
+    s.threshold = 100 * MIB;
+    s.rss_growth = 25 * MIB;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(why,
+                     "collected: RSS 80.0 MiB + the 25.0 MiB a recent profile grew passes "
+                     "threshold_mb=100.0");
+}
+END_TEST
+
 START_TEST(test_near_limit)
 {
     gcp__gc_signals s = in_cgroup(100 * MIB, 4 * MIB, 87 * MIB);
@@ -244,6 +270,7 @@ static Suite *make_policy_cgroup_suite(void)
     TCase *pure = tcase_create("pure"), *point = tcase_create("point");
 
     tcase_add_test(pure, test_near_limit);
+    tcase_add_test(pure, test_one_profile_ahead);
     tcase_add_test(pure, test_others_share);
     tcase_add_test(pure, test_lower_of_threshold_and_cgroup);
     tcase_add_test(pure, test_no_rss_no_limit);

@@ -28,6 +28,10 @@ typedef struct gcp__gc_signals {
      * one made under a cgroup limit left, less the live heap it left, plus
      * the live heap now (gcp__gc_policy_floor); 0: none measured yet. */
     uint64_t cgroup_floor;
+    /* The most RSS grew across one of the last GCP__GROWTH_KEPT profiles
+     * (gcp__gc_policy_growth): what the next may add before anyone
+     * decides again; 0: none seen. */
+    uint64_t rss_growth;
     int disabled;        /* GC_disable is in force: nothing can run */
 } gcp__gc_signals;
 
@@ -59,6 +63,12 @@ uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes
  * can reach, so that the cgroup's rule does not collect at every decision
  * when what the limit leaves is below it (gcp__gc_decide). Thread-safe. */
 void gcp__gc_policy_floor(uint64_t rss_after);
+
+/* A profile's RSS at its two ends (bytes; non-zero): how much RSS grows
+ * between two decisions at profiles' edges, for the bound rules to look
+ * one profile ahead. Lock-free. */
+#define GCP__GROWTH_KEPT 8
+void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after);
 
 /* The event hook reports each collection's end: its number, how long it
  * took and the heap in use it left (lock-free; called under the

@@ -122,6 +122,30 @@ static uint64_t rss_floor(uint64_t live)
     return (rss > heap ? rss - heap : 0) + live;
 }
 
+/* The last GCP__GROWTH_KEPT profiles' RSS growth, a ring. */
+static _Atomic uint64_t growths[GCP__GROWTH_KEPT];
+static _Atomic unsigned growth_next;
+
+void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after)
+{
+    unsigned i = atomic_fetch_add_explicit(&growth_next, 1, memory_order_relaxed);
+
+    atomic_store_explicit(&growths[i % GCP__GROWTH_KEPT],
+                          rss_after > rss_before ? rss_after - rss_before : 0,
+                          memory_order_relaxed);
+}
+
+static uint64_t recent_growth(void)
+{
+    uint64_t most = 0;
+
+    for (int i = 0; i < GCP__GROWTH_KEPT; i++) {
+        uint64_t g = atomic_load_explicit(&growths[i], memory_order_relaxed);
+        most = g > most ? g : most;
+    }
+    return most;
+}
+
 static double predicted_cost(uint64_t live)
 {
     double mib = (double)live / (double)GCP__MIB;
@@ -192,6 +216,8 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, 
     s->predicted_s = predicted_cost(s->live);
     if (s->cgroup_limit > 0)
         s->cgroup_floor = rss_floor(s->live);
+    if (rss > 0)
+        s->rss_growth = recent_growth();
 }
 
 static int say(int verdict, char *reason, size_t n, const char *fmt, ...) GCP_PRINTF(4, 5);
@@ -255,8 +281,17 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
      * cannot keep RSS under it, and would at every decision; the other
      * rules decide, until the others' share shrinks or the live heap
      * does. */
-    if (rss_bound(s, &bound, &cgroup) && (double)s->rss >= THRESHOLD_NEAR * (double)bound &&
-        !(cgroup && s->cgroup_floor >= bound && s->cgroup_floor > 0))
+    int near = rss_bound(s, &bound, &cgroup) &&
+               !(cgroup && s->cgroup_floor >= bound && s->cgroup_floor > 0);
+    /* Within one profile's growth of the bound: decisions come at
+     * profiles' edges, so the next one may pass it before anyone looks. */
+    if (near && (double)s->rss < THRESHOLD_NEAR * (double)bound && s->rss + s->rss_growth >= bound)
+        return say(GCP__COLLECT_AND_UNMAP, reason, n,
+                   "collected: RSS %.1f MiB + the %.1f MiB a recent profile grew passes %s%.1f",
+                   (double)s->rss / (double)GCP__MIB, (double)s->rss_growth / (double)GCP__MIB,
+                   cgroup ? "what the cgroup leaves, " : "threshold_mb=",
+                   (double)bound / (double)GCP__MIB);
+    if (near && (double)s->rss >= THRESHOLD_NEAR * (double)bound)
         return cgroup ? say(GCP__COLLECT_AND_UNMAP, reason, n,
                             "collected: RSS %.1f MiB is within 10%% of its %.1f MiB under the "
                             "cgroup limit %.1f MiB",
