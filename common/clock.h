@@ -31,5 +31,9 @@ static inline uint64_t gcp__realtime_ns(void)
 void gcp__fast_clock_init(void);
 uint64_t gcp__fast_ns(void);
 double gcp__fast_to_real(uint64_t fast_ns);
+/* Nanoseconds from one gcp__fast_ns() reading to a later one, as
+ * CLOCK_MONOTONIC counts them: spans of 1 ms and more are rescaled with
+ * the TSC's rate measured again now (0 if end is before start). */
+uint64_t gcp__fast_elapsed_ns(uint64_t start, uint64_t end);
 
 #endif /* GCP_CLOCK_H */
