@@ -94,7 +94,7 @@ static void frame_init(frame *f, const char *name)
 {
     if (!name)
         name = "(anonymous)";
-    gcp__utf8_copy(f->name, sizeof f->name, name);
+    f->name_len = gcp__utf8_copy(f->name, sizeof f->name, name);
     f->parent = innermost;
     f->depth = f->parent ? f->parent->depth + 1 : 0;
     f->notes = f->cfg.heap_only ? GCP_NOTE_HEAP_ONLY : 0;
@@ -108,11 +108,10 @@ static void take_start_readings(frame *f)
 {
     if (f->cfg.detailed_stats)
         read_gc_stats(&f->stats_before);
-    f->releases_at_start = gcp__hold_releases();
-    gcp__heap_totals(&f->allocated_before, NULL);
-    gcp__counts mine;
-    gcp__heap_mine(&mine);
-    f->others_before = f->allocated_before.objects - mine.objects;
+    if (f->held) /* read only then (profile_gc.c) */
+        f->releases_at_start = gcp__hold_releases();
+    f->allocated_before = gcp__heap_allocated();
+    f->others_before = f->allocated_before.objects - gcp__heap_mine().objects;
     if (f->hooked)
         gcp__events_totals(&f->gc_before);
     else
@@ -193,9 +192,16 @@ static int frame_begin(frame *f, const char *name)
     return 0;
 }
 
+/* Zero without a division: a heap-only profile's memory and pause
+ * figures are, and eight divisions cost it several ns. */
 static double mib(uint64_t bytes)
 {
-    return (double)bytes / GCP__MIB_F;
+    return bytes ? (double)bytes / GCP__MIB_F : 0;
+}
+
+static double seconds(uint64_t ns)
+{
+    return ns ? (double)ns / 1e9 : 0;
 }
 
 /* end_totals: the all-threads allocation totals at the end. */
@@ -207,15 +213,15 @@ static void fill_closure_figures(const frame *f, const gcp__counts *end_totals, 
     if (f->hooked)
         gcp__events_totals(&gc);
     uint64_t ns = gcp__fast_elapsed_ns(f->start_ns, f->end_ns);
-    r->execution_time = (double)ns / 1e9;
+    r->execution_time = seconds(ns);
     if (ns < CLOCK_RESOLUTION_NS)
         r->notes |= GCP_NOTE_BELOW_CLOCK_RESOLUTION;
     r->objects_allocated = allocated.objects - f->allocated_before.objects;
     r->bytes_allocated = allocated.bytes - f->allocated_before.bytes;
     r->gc_count = GC_get_gc_no() - f->gc_no_before;
-    r->gc_pause_total = (double)(gc.pause_ns - f->gc_before.pause_ns) / 1e9;
-    r->gc_time = (double)(gc.gc_ns - f->gc_before.gc_ns) / 1e9;
-    r->gc_pause_max = (double)f->marks.pause_max_ns / 1e9;
+    r->gc_pause_total = seconds(gc.pause_ns - f->gc_before.pause_ns);
+    r->gc_time = seconds(gc.gc_ns - f->gc_before.gc_ns);
+    r->gc_pause_max = seconds(f->marks.pause_max_ns);
     if (!f->hooked && r->gc_count > 0) /* not measured: say so, not 0 */
         r->gc_pause_total = r->gc_time = r->gc_pause_max = NAN;
     r->memory_before = mib(f->rss_before);
@@ -277,7 +283,7 @@ static inline void zero_words(uint64_t *w, size_t n)
  * 560 bytes cost ~12 ns, a tenth of a heap-only profile. */
 static void report_start(const frame *f, int status, gcp_report *r)
 {
-    memcpy(r->function_name, f->name, sizeof r->function_name);
+    memcpy(r->function_name, f->name, f->name_len + 1); /* the rest: never read */
     r->status = status;
     r->depth = f->depth;
     r->notes = f->notes | (f->marks.explicit_frees ? GCP_NOTE_EXPLICIT_FREES : 0);
@@ -304,9 +310,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     innermost = f->parent;
 
     report_start(f, status, r);
-    gcp__counts all, mine;
-    gcp__heap_totals(&all, NULL);
-    gcp__heap_mine(&mine);
+    gcp__counts all = gcp__heap_allocated(), mine = gcp__heap_mine();
     /* Another thread's profile, or its allocations, shared the window. */
     if (gcp__overlap_exit(&f->overlap) || all.objects - mine.objects != f->others_before)
         r->notes |= GCP_NOTE_OVERLAPPED;
@@ -328,7 +332,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     int collected = gcp__profile_gc_end(f, r);
     gcp__counts mine_after = mine;
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF) /* only our collections run finalizers here */
-        gcp__heap_mine(&mine_after);
+        mine_after = gcp__heap_mine();
     if (mine_after.objects != mine.objects)
         finalizers_allocated(r);
 
@@ -338,7 +342,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->memory_after = mib(rss_after);
     r->memory_saved = f->rss_at_end > rss_after ? mib(f->rss_at_end - rss_after) : 0;
     r->heap_after = collected ? gcp__heap_in_use() : heap_at_end;
-    r->profiler_gc_time = (double)f->profiler_gc_ns / 1e9;
+    r->profiler_gc_time = seconds(f->profiler_gc_ns);
     if (f->cfg.detailed_stats) {
         r->has_detailed_stats = 1;
         r->stats_before = f->stats_before;

@@ -11,6 +11,7 @@
 typedef struct gcp__frame {
     gcp_config cfg;
     char name[sizeof(((gcp_report *)0)->function_name)];
+    size_t name_len; /* strlen(name) */
     int depth;
     unsigned notes;
     int baseline_ran, held;
