@@ -27,7 +27,8 @@
 
 #define CALIBRATION_NS (20 * 1000 * 1000)
 
-static _Atomic double ns_per_tick;  /* 0: use clock_gettime */
+_Atomic double gcp__ns_per_tick;    /* 0: use clock_gettime */
+#define ns_per_tick gcp__ns_per_tick
 static int use_tsc;                 /* invariant TSC: calibrate once 20 ms passed */
 static uint64_t tick_base, ns_base; /* a CLOCK_MONOTONIC reading and its tick */
 static double real_base;            /* CLOCK_REALTIME at ns_base */
@@ -112,26 +113,40 @@ uint64_t gcp__fast_ns(void)
  * them at most). */
 #define RESCALE_NS (1000 * 1000)
 
-uint64_t gcp__fast_elapsed_ns(uint64_t start, uint64_t end)
+/* A stamp in gcp__fast_ns's nanoseconds. */
+static uint64_t stamp_ns(uint64_t stamp, double rate)
 {
-    /* The switch to the TSC may fall in between and step back by the
-     * calibration's error: never a wrapped difference. */
-    uint64_t d = end > start ? end - start : 0;
-#ifdef HAVE_TSC
+    if (!(stamp & GCP__STAMP_TSC))
+        return stamp;
+    return ns_base + (uint64_t)((double)((stamp & ~GCP__STAMP_TSC) - tick_base) * rate);
+}
+
+uint64_t gcp__stamp_elapsed_ns(uint64_t start, uint64_t end)
+{
     double rate = atomic_load_explicit(&ns_per_tick, memory_order_relaxed);
-    if (rate > 0 && d >= RESCALE_NS) {
+
+    if (!(start & end & GCP__STAMP_TSC)) {
+        /* clock_gettime, or the switch to the TSC in between, which may
+         * step back by the calibration's error: never a wrapped difference. */
+        start = stamp_ns(start, rate);
+        end = stamp_ns(end, rate);
+        return end > start ? end - start : 0;
+    }
+    uint64_t ticks = end > start ? end - start : 0;
+    double ns = (double)ticks * rate;
+#ifdef HAVE_TSC
+    if (ns >= RESCALE_NS) {
         /* The rate of the first 20 ms may be off by a few ppm: microseconds
          * over seconds. Measured again over the whole time since set-up,
          * which contains the span, its error over the span is at most
          * about two brackets (tens of ns), however long the span. */
-        uint64_t ns, tick;
-        paired_reading(&ns, &tick);
-        if (tick > tick_base && ns > ns_base)
-            d = (uint64_t)((double)d * ((double)(ns - ns_base) / (double)(tick - tick_base)) /
-                           rate);
+        uint64_t now, tick;
+        paired_reading(&now, &tick);
+        if (tick > tick_base && now > ns_base)
+            ns = (double)ticks * ((double)(now - ns_base) / (double)(tick - tick_base));
     }
 #endif
-    return d;
+    return (uint64_t)ns;
 }
 
 double gcp__fast_to_real(uint64_t fast_ns)

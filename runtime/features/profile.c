@@ -128,16 +128,17 @@ static void take_start_readings(frame *f)
 /* Without the hook, the heap is read at the two ends only: explicit frees
  * in between bound the peak as the hook's readings do (watermark.c), while
  * no collection reset the collector's count of them. */
-static void unhooked_peak(frame *f, uint64_t heap_at_end)
+static uint64_t unhooked_peak(frame *f, uint64_t heap_at_end)
 {
-    uint64_t freed = GC_get_expl_freed_bytes_since_gc();
+    uint64_t freed = GC_get_expl_freed_bytes_since_gc(), gc_no = GC_get_gc_no();
 
-    if (GC_get_gc_no() == f->gc_no_before && freed > f->freed_before) {
+    if (gc_no == f->gc_no_before && freed > f->freed_before) {
         heap_at_end = gcp__freed_bound(heap_at_end, freed - f->freed_before);
         f->marks.explicit_frees = 1;
     }
     if (heap_at_end > f->marks.heap_peak)
         f->marks.heap_peak = heap_at_end;
+    return gc_no; /* read after the frees: the collection count at the end */
 }
 
 /* The RSS high-water mark is tracked when asked for, and whenever a
@@ -188,7 +189,7 @@ static int frame_begin(frame *f, const char *name)
     if (!innermost)
         watch_thread_exit();
     innermost = f;
-    f->start_ns = gcp__fast_ns();
+    f->start_ns = gcp__stamp();
     return 0;
 }
 
@@ -204,21 +205,24 @@ static double seconds(uint64_t ns)
     return ns ? (double)ns / 1e9 : 0;
 }
 
-/* end_totals: the all-threads allocation totals at the end. */
-static void fill_closure_figures(const frame *f, const gcp__counts *end_totals, gcp_report *r)
+/* end_totals: the all-threads allocation totals at the end; gc_no: the
+ * collections counted then, unhooked (hooked: read here, after the event
+ * totals, so that no collection is in one and not the other). */
+static void fill_closure_figures(const frame *f, const gcp__counts *end_totals, uint64_t gc_no,
+                                 gcp_report *r)
 {
     gcp__counts allocated = *end_totals;
     gcp__gc_totals gc = f->gc_before;
 
     if (f->hooked)
         gcp__events_totals(&gc);
-    uint64_t ns = gcp__fast_elapsed_ns(f->start_ns, f->end_ns);
+    uint64_t ns = gcp__stamp_elapsed_ns(f->start_ns, f->end_ns);
     r->execution_time = seconds(ns);
     if (ns < CLOCK_RESOLUTION_NS)
         r->notes |= GCP_NOTE_BELOW_CLOCK_RESOLUTION;
     r->objects_allocated = allocated.objects - f->allocated_before.objects;
     r->bytes_allocated = allocated.bytes - f->allocated_before.bytes;
-    r->gc_count = GC_get_gc_no() - f->gc_no_before;
+    r->gc_count = (f->hooked ? GC_get_gc_no() : gc_no) - f->gc_no_before;
     r->gc_pause_total = seconds(gc.pause_ns - f->gc_before.pause_ns);
     r->gc_time = seconds(gc.gc_ns - f->gc_before.gc_ns);
     r->gc_pause_max = seconds(f->marks.pause_max_ns);
@@ -251,7 +255,7 @@ static void check_threshold(const frame *f, gcp_report *r)
  * words (seen under ASan at -O1: one of 400,000 objects pinned). */
 static inline __attribute__((always_inline)) void frame_stop(frame *f)
 {
-    f->end_ns = gcp__fast_ns();
+    f->end_ns = gcp__stamp();
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
         gcp__clear_own_frames();
 }
@@ -300,11 +304,11 @@ static void report_start(const frame *f, int status, gcp_report *r)
 
 static void frame_end(frame *f, int status, gcp_report *r)
 {
-    uint64_t heap_at_end = gcp__heap_in_use();
+    uint64_t heap_at_end = gcp__heap_in_use(), gc_no_end = 0;
     if (f->hooked)
         gcp__marks_end(&f->marks);
     else
-        unhooked_peak(f, heap_at_end);
+        gc_no_end = unhooked_peak(f, heap_at_end);
     f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
     gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
     innermost = f->parent;
@@ -323,7 +327,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->auto_gc = f->cfg.auto_gc;
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;
-    fill_closure_figures(f, &all, r);
+    fill_closure_figures(f, &all, gc_no_end, r);
     /* The profiler's collections run from frames made from here on: on
      * cleared stack, not on what the bookkeeping above left (profile_gc.c,
      * collect_with_census). */
