@@ -43,8 +43,8 @@
 #define THREADS           2
 #define TARGET_NS         2500.0
 #define FLOOR_BUDGETED_NS 1800.0 /* the floor the 2500 ns target was set against */
-#define HEAP_ONLY_RATIO_1 1.5 /* one thread */
-#define HEAP_ONLY_RATIO_N 2.0 /* THREADS threads */
+#define HEAP_ONLY_RATIO_1 1.5    /* one thread */
+#define HEAP_ONLY_RATIO_N 2.0    /* THREADS threads */
 
 static int empty_closure(void *env)
 {

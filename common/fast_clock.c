@@ -27,8 +27,7 @@
 
 #define CALIBRATION_NS (20 * 1000 * 1000)
 
-_Atomic double gcp__ns_per_tick;    /* 0: use clock_gettime */
-#define ns_per_tick gcp__ns_per_tick
+_Atomic double gcp__ns_per_tick; /* 0: use clock_gettime */
 static int use_tsc;                 /* invariant TSC: calibrate once 20 ms passed */
 static uint64_t tick_base, ns_base; /* a CLOCK_MONOTONIC reading and its tick */
 static double real_base;            /* CLOCK_REALTIME at ns_base */
@@ -91,7 +90,7 @@ void gcp__fast_clock_init(void)
 uint64_t gcp__fast_ns(void)
 {
 #ifdef HAVE_TSC
-    double rate = atomic_load_explicit(&ns_per_tick, memory_order_relaxed);
+    double rate = atomic_load_explicit(&gcp__ns_per_tick, memory_order_relaxed);
     if (rate > 0)
         return ns_base + (uint64_t)((double)(__rdtsc() - tick_base) * rate);
     uint64_t now = gcp__now_ns();
@@ -100,7 +99,8 @@ uint64_t gcp__fast_ns(void)
         uint64_t tick;
         paired_reading(&now, &tick);
         if (tick > tick_base)
-            atomic_store_explicit(&ns_per_tick, (double)(now - ns_base) / (double)(tick - tick_base),
+            atomic_store_explicit(&gcp__ns_per_tick,
+                                  (double)(now - ns_base) / (double)(tick - tick_base),
                                   memory_order_relaxed);
     }
     return now;
@@ -123,7 +123,7 @@ static uint64_t stamp_ns(uint64_t stamp, double rate)
 
 uint64_t gcp__stamp_elapsed_ns(uint64_t start, uint64_t end)
 {
-    double rate = atomic_load_explicit(&ns_per_tick, memory_order_relaxed);
+    double rate = atomic_load_explicit(&gcp__ns_per_tick, memory_order_relaxed);
 
     if (!(start & end & GCP__STAMP_TSC)) {
         /* clock_gettime, or the switch to the TSC in between, which may

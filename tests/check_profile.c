@@ -428,8 +428,8 @@ END_TEST
  * closure also reads at its own start and end (a lower bound for any
  * time the profiler can report). */
 typedef struct busy {
-    double ns;          /* how long to spin */
-    double inner;       /* seconds, the closure's own first to last reading */
+    double ns;    /* how long to spin */
+    double inner; /* seconds, the closure's own first to last reading */
 } busy;
 
 static int spin(void *env)

@@ -36,7 +36,10 @@ typedef struct statm_slot {
 } __attribute__((aligned(64))) statm_slot;
 
 /* Only the first says what a failure costs: the others fall back to it. */
-#define STATM(lost) {GCP__KEPT_FILE("/proc/self/statm", O_RDONLY | O_CLOEXEC, lost), ATOMIC_FLAG_INIT}
+#define STATM(lost)                                                                                \
+    {                                                                                              \
+        GCP__KEPT_FILE("/proc/self/statm", O_RDONLY | O_CLOEXEC, lost), ATOMIC_FLAG_INIT           \
+    }
 static statm_slot statm_pool[STATM_POOL] = {STATM("RSS is unknown"), STATM(NULL), STATM(NULL),
                                             STATM(NULL)};
 #define shared_statm (&statm_pool[0].file) /* the one every reader may use */
