@@ -27,7 +27,7 @@
 
 #define CALIBRATION_NS (20 * 1000 * 1000)
 
-_Atomic double gcp__ns_per_tick; /* 0: use clock_gettime */
+_Atomic double gcp__ns_per_tick;    /* 0: use clock_gettime */
 static int use_tsc;                 /* invariant TSC: calibrate once 20 ms passed */
 static uint64_t tick_base, ns_base; /* a CLOCK_MONOTONIC reading and its tick */
 static double real_base;            /* CLOCK_REALTIME at ns_base */
