@@ -310,7 +310,8 @@ static void frame_end(frame *f, int status, gcp_report *r)
     else
         gc_no_end = unhooked_peak(f, heap_at_end);
     f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
-    gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
+    if (f->monitor_start != 0) /* else no enter marker was written: nothing to close */
+        gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
     innermost = f->parent;
 
     report_start(f, status, r);
