@@ -8,6 +8,7 @@
 #ifndef GCP_BENCHUTIL_H
 #define GCP_BENCHUTIL_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,8 +104,9 @@ static inline int bench_verdict(int pass)
 /* ---- the figures as JSON ---------------------------------------------
  * Each benchmark writes one object to $GCP_BENCH_JSON (default
  * <name>.json): {"benchmark": name, "results": [{"name", "value", "unit",
- * "target", "pass"}, ...]}, the same figures its table prints, for
- * tracking over time. `make bench` gathers them into bench-results.json. */
+ * "lo", "hi", "target", "pass"}, ...]}, the same figures its table prints,
+ * for tracking over time. `make bench` gathers them into
+ * bench-results.json and prints them all at the end (bench/summary.py). */
 
 static FILE *bench_json_fp;
 static int bench_json_count;
@@ -123,9 +125,11 @@ static inline void bench_json_begin(const char *name)
     fprintf(bench_json_fp, "{\"benchmark\": \"%s\", \"results\": [", name);
 }
 
-/* One figure. target: its target in words, or NULL; pass: 1, 0, or -1
+/* One figure, with the spread of its rounds (lo and hi: e.g. quartiles;
+ * NAN: none). target: its target in words, or NULL; pass: 1, 0, or -1
  * when it has no target. Names and units are plain ASCII, no quotes. */
-static inline __attribute__((unused)) void bench_json_result(const char *name, double value,
+static inline __attribute__((unused)) void bench_json_spread(const char *name, double value,
+                                                             double lo, double hi,
                                                              const char *unit, const char *target,
                                                              int pass)
 {
@@ -133,10 +137,20 @@ static inline __attribute__((unused)) void bench_json_result(const char *name, d
         return;
     fprintf(bench_json_fp, "%s\n  {\"name\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"",
             bench_json_count++ ? "," : "", name, value, unit);
+    if (isfinite(lo) && isfinite(hi))
+        fprintf(bench_json_fp, ", \"lo\": %.6g, \"hi\": %.6g", lo, hi);
     if (target)
         fprintf(bench_json_fp, ", \"target\": \"%s\", \"pass\": %s", target,
                 pass ? "true" : "false");
     fputc('}', bench_json_fp);
+}
+
+/* One figure without a spread. */
+static inline __attribute__((unused)) void bench_json_result(const char *name, double value,
+                                                             const char *unit, const char *target,
+                                                             int pass)
+{
+    bench_json_spread(name, value, NAN, NAN, unit, target, pass);
 }
 
 static inline __attribute__((unused)) void bench_json_end(void)

@@ -669,6 +669,61 @@ static void *print_tables(void *arg)
     return NULL;
 }
 
+/* ---- many sites, interleaved, on two threads ------------------------------ */
+
+/* More sites than a thread's counters reach (65,536 ids): the last ones
+ * count in the site itself. Site i gets i % 3 + 1 objects a thread, the
+ * threads going round all sites in turn, and each thread sums the
+ * collector's size of what it allocated at each site. */
+#define N_MANY (65536 + 1000)
+
+static gcp_site many[N_MANY];
+static uint64_t many_bytes[2][N_MANY];
+
+static void *alloc_many(void *arg)
+{
+    uint64_t *bytes = arg;
+
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < N_MANY; i++)
+            if (round <= i % 3) {
+                void *p = gcp_alloc_at(16 + (size_t)(i % 4) * 8, &many[i]);
+                ck_assert_ptr_nonnull(p);
+                bytes[i] += GC_size(GC_base(p));
+            }
+    return NULL;
+}
+
+START_TEST(test_many_sites_counted_exactly)
+{
+    pthread_t t[2];
+
+    for (int i = 0; i < N_MANY; i++) {
+        many[i].file = "many.c";
+        many[i].line = i + 1;
+        many[i].func = "alloc_many";
+    }
+    for (int k = 0; k < 2; k++)
+        ck_assert_int_eq(pthread_create(&t[k], NULL, alloc_many, many_bytes[k]), 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    gcp_snapshot *s = gcp_snapshot_take("many");
+    ck_assert_ptr_nonnull(s);
+    int seen = 0;
+    for (size_t j = 0; j < gcp_snapshot_count(s); j++) {
+        const gcp_site_stats *st = gcp_snapshot_site(s, j);
+        if (strcmp(st->file, "many.c") != 0)
+            continue;
+        int i = st->line - 1;
+        ck_assert_uint_eq(st->objects_allocated, 2 * (uint64_t)(i % 3 + 1));
+        ck_assert_uint_eq(st->bytes_allocated, many_bytes[0][i] + many_bytes[1][i]);
+        seen++;
+    }
+    ck_assert_int_eq(seen, N_MANY);
+    gcp_snapshot_free(s);
+}
+END_TEST
+
 /* gcp_snapshot_print sorted through a file-static: two threads printing
  * at once sorted one snapshot's rows by the other's bytes. */
 START_TEST(test_snapshot_print_two_threads)
@@ -746,6 +801,7 @@ static Suite *make_sites_suite(void)
     tcase_add_test(on, test_profiler_counts_sited_objects);
     tcase_add_test(on, test_leak_check_names_site);
     tcase_add_test(on, test_snapshot_print_two_threads);
+    tcase_add_test(on, test_many_sites_counted_exactly);
     suite_add_tcase(s, on);
     return s;
 }

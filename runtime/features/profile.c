@@ -150,8 +150,9 @@ static int tracks_rss_peak(const gcp_config *cfg)
 }
 
 /* f->cfg: resolved already (gcp__config_resolve), in place: copying the
- * config again cost a store-forwarding stall in every profile. */
-static int frame_begin(frame *f, const char *name)
+ * config again cost a store-forwarding stall in every profile. carry: a
+ * batch's hand-over (gcp_profile_many), else NULL. */
+static int frame_begin(frame *f, const char *name, gcp__carry *carry)
 {
     /* The frame lives on the stack the collector scans: with the counts
      * exact, no field may hold a stale pointer from earlier calls that would
@@ -161,6 +162,7 @@ static int frame_begin(frame *f, const char *name)
     _Static_assert(offsetof(frame, cfg) == 0, "the config comes first in a frame");
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
         memset((char *)f + sizeof f->cfg, 0, sizeof *f - sizeof f->cfg);
+    f->carry = carry;
     gcp_init(); /* first: a monitor the environment asks for starts either way */
     /* Without /proc every memory figure would be a made-up zero. */
     if (!f->cfg.heap_only && !gcp__rss_available())
@@ -367,7 +369,8 @@ static void frame_end(frame *f, int status, gcp_report *r)
  * left from the heap's growth, pinned a ring of 20,000 nodes built at
  * the start of that section). */
 static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, void *env,
-                                                 const gcp_config *cfg, gcp_report *out)
+                                                 const gcp_config *cfg, gcp_report *out,
+                                                 gcp__carry *carry)
 {
     frame f;
 
@@ -380,7 +383,7 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
      * report). */
     if (f.cfg.auto_gc != GCP_AUTO_GC_OFF)
         memset(out, 0, sizeof *out);
-    rc = frame_begin(&f, name);
+    rc = frame_begin(&f, name, carry);
     if (rc < 0)
         return rc;
     int status = fn(env);
@@ -390,13 +393,13 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
     return 0;
 }
 
-int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
+/* gcp_profile once its arguments are checked; carry as frame_begin's.
+ * Inlined into its two callers, so profile_run's frame goes where each
+ * cleared. */
+static inline __attribute__((always_inline)) int profile_call(const char *name, gcp_fn fn,
+                                                              void *env, const gcp_config *cfg,
+                                                              gcp_report *out, gcp__carry *carry)
 {
-    GCP__REFUSE_IN_HOOK("gcp_profile");
-    if (!fn)
-        return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
-    if (!out)
-        return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
     /* Where the profiler's frames are about to go, an earlier closure ran
      * (or the trampoline, above): words left in slots our frames never
      * write would keep garbage alive through the baseline (measured: 75
@@ -405,9 +408,19 @@ int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, g
      * and without a struct in this frame. */
     if (gcp__config_may_collect(cfg))
         gcp__clear_own_frames();
-    int rc = profile_run(name, fn, env, cfg, out);
+    int rc = profile_run(name, fn, env, cfg, out, carry);
     __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
     return rc;
+}
+
+int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
+{
+    GCP__REFUSE_IN_HOOK("gcp_profile");
+    if (!fn)
+        return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
+    if (!out)
+        return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
+    return profile_call(name, fn, env, cfg, out, NULL);
 }
 
 int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp_report *reports)
@@ -431,8 +444,11 @@ int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp
      * held: no stale word there may keep an earlier task's garbage. */
     if (resolved.auto_gc != GCP_AUTO_GC_OFF && n > 0)
         memset(reports, 0, n * sizeof *reports);
+    /* Between tasks only the library runs: the previous task's last census
+     * may stand for the next one's baseline (profile_carry.c). */
+    gcp__carry carry = {0};
     for (size_t i = 0; i < n; i++) {
-        rc = gcp_profile(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i]);
+        rc = profile_call(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i], &carry);
         if (rc < 0)
             return rc;
         failed += reports[i].status != 0;
@@ -469,7 +485,7 @@ static __attribute__((noinline)) int region_begin(gcp_region *region, const char
         return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
     int rc = gcp__config_resolve(cfg, &f->cfg);
     if (rc == 0)
-        rc = frame_begin(f, name);
+        rc = frame_begin(f, name, NULL);
     if (rc < 0) {
         free(f);
         return rc;

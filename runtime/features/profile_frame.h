@@ -8,6 +8,17 @@
 
 #include "collect.h"
 
+/* A batch's hand-over from one task to the next (profile_carry.c): the
+ * previous task's last census, while it stays the baseline a collection
+ * would give. */
+typedef struct gcp__carry {
+    int armed;
+    uint64_t gc_no;       /* the collection it was taken by */
+    uint64_t total_bytes; /* GC_get_total_bytes when armed */
+    unsigned long log_calls;
+    gcp__counts live, allocated;
+} gcp__carry;
+
 typedef struct gcp__frame {
     gcp_config cfg;
     char name[sizeof(((gcp_report *)0)->function_name)];
@@ -35,6 +46,7 @@ typedef struct gcp__frame {
     uint64_t profiler_gc_ns;
     double monitor_start; /* Unix time of its enter marker, or 0 */
     gcp_gc_stats stats_before;
+    gcp__carry *carry; /* a batch's task: the hand-over, else NULL */
     struct gcp__frame *parent;
 } gcp__frame;
 
@@ -46,5 +58,13 @@ void gcp__profile_gc_begin(gcp__frame *f);
  * gc_collected, gc_reason, gc_objects_collected, bytes_reclaimed and
  * notes. Returns 1 when a collection ran after the closure. */
 int gcp__profile_gc_end(gcp__frame *f, gcp_report *r);
+
+/* Arm c with the latest collection's census, when the profiler has just
+ * collected after a batch's task and nothing can have changed the live
+ * set since but what _take checks for. */
+void gcp__carry_arm(gcp__carry *c);
+/* 1 with the armed census when it is still what a new baseline collection
+ * would find (and disarm); 0 when c is NULL, unarmed or stale. */
+int gcp__carry_take(gcp__carry *c, gcp__counts *live, gcp__counts *allocated);
 
 #endif /* GCP_PROFILE_FRAME_H */

@@ -51,7 +51,10 @@ static void take_baseline(gcp__frame *f)
         f->notes |= GCP_NOTE_BASELINE_SKIPPED;
         return;
     }
-    collect_with_census(f, 0, &f->live_before, &f->allocated_at_census);
+    /* A batch's task: the previous task's last census, when a collection
+     * now would find the same (profile_carry.c). */
+    if (!gcp__carry_take(f->carry, &f->live_before, &f->allocated_at_census))
+        collect_with_census(f, 0, &f->live_before, &f->allocated_at_census);
     f->baseline_ran = 1;
 }
 
@@ -164,7 +167,17 @@ static int collect_always(gcp__frame *f, gcp__counts *live, gcp__counts *allocat
     snprintf(r->gc_reason, sizeof r->gc_reason,
              "collected: auto_gc=always collects after every closure");
     uint64_t heap_in_use0 = gcp__heap_in_use();
-    collect_with_census(f, 1, live, allocated);
+    /* heap_only: no figure is of RSS (memory_saved is 0 by definition), so
+     * neither the unmapping nor the rounds that age free blocks for it run.
+     * Nothing else reported needs them: heap_after is the heap in use
+     * after the forced collection (unmapping changes free space, not use);
+     * gc_objects_collected is what the profiler's collections freed, and
+     * garbage the forced one kept (GCP_NOTE_RETAINED) is caught by the
+     * rounds only incidentally, not when under GCP__UNMAP_WORTH_BYTES was
+     * freed; detailed stats are a snapshot of the collector as it is. */
+    collect_with_census(f, !f->cfg.heap_only, live, allocated);
+    if (f->cfg.heap_only)
+        return 1;
     /* Only blocks freed during the profile are this closure's to return:
      * free space the heap had before (an initial heap never touched,
      * what earlier work left) is no figure of ours, and not worth a
@@ -209,6 +222,12 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
     else
         snprintf(r->gc_reason, sizeof r->gc_reason, "no collection: auto_gc=off");
     r->gc_collected = collected;
+    /* The next task's baseline, if it stays valid; never a census from
+     * before this closure ran (without a collection after it, disarmed). */
+    if (f->carry && collected)
+        gcp__carry_arm(f->carry);
+    else if (f->carry)
+        f->carry->armed = 0;
 
     if (collected && f->baseline_ran)
         count_collected(f, &live, &allocated, r);

@@ -65,6 +65,7 @@ static _Atomic int requests;
 static uint64_t taken_gc_no;
 static gcp__counts taken_live, taken_allocated;
 static uint64_t taken_marked;
+static int taken_finalizers; /* finalizers were due after that collection */
 
 void gcp__census_request(int on)
 {
@@ -81,6 +82,9 @@ void gcp__census_in_hook(void)
     taken_live = c.live;
     taken_allocated = c.allocated;
     taken_marked = c.marked;
+    /* Lock-free (an atomic load): objects this collection found
+     * finalizable, whose finalizers run right after it, program code. */
+    taken_finalizers = GC_should_invoke_finalizers();
     taken_gc_no = GC_get_gc_no();
 }
 
@@ -89,6 +93,7 @@ typedef struct taken {
     gcp__counts live, allocated;
     int found;
     uint64_t gc_no, marked;
+    int finalizers;
 } taken;
 
 static void *GC_CALLBACK taken_locked(void *data)
@@ -100,12 +105,13 @@ static void *GC_CALLBACK taken_locked(void *data)
     t->allocated = taken_allocated;
     t->gc_no = taken_gc_no;
     t->marked = taken_marked;
+    t->finalizers = taken_finalizers;
     return NULL;
 }
 
 int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *allocated)
 {
-    taken t = {min_gc_no, {0, 0}, {0, 0}, 0, 0, 0};
+    taken t = {min_gc_no, {0, 0}, {0, 0}, 0, 0, 0, 0};
 
     GC_call_with_alloc_lock(taken_locked, &t);
     if (t.found) {
@@ -127,7 +133,7 @@ void gcp__census(gcp__counts *live, gcp__counts *allocated)
 
 int gcp__census_latest(uint64_t *gc_no, gcp__counts *live, uint64_t *marked)
 {
-    taken t = {1, {0, 0}, {0, 0}, 0, 0, 0};
+    taken t = {1, {0, 0}, {0, 0}, 0, 0, 0, 0};
 
     GC_call_with_alloc_lock(taken_locked, &t);
     /* only the latest collection's: an older one is stale */
@@ -138,4 +144,17 @@ int gcp__census_latest(uint64_t *gc_no, gcp__counts *live, uint64_t *marked)
         return 1;
     }
     return 0;
+}
+
+int gcp__census_latest_whole(uint64_t *gc_no, gcp__counts *live, gcp__counts *allocated)
+{
+    taken t = {1, {0, 0}, {0, 0}, 0, 0, 0, 0};
+
+    GC_call_with_alloc_lock(taken_locked, &t);
+    if (!t.found || t.gc_no != GC_get_gc_no() || t.finalizers)
+        return 0;
+    *gc_no = t.gc_no;
+    *live = t.live;
+    *allocated = t.allocated;
+    return 1;
 }

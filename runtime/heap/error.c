@@ -12,6 +12,7 @@ static _Thread_local char last_error[256];
 
 static gcp_log_fn log_fn;
 static void *log_user;
+static _Atomic unsigned long hook_calls; /* the program's log hook, called */
 
 const char *gcp_strerror(int err)
 {
@@ -59,11 +60,17 @@ static void emit(gcp_log_level level, const char *msg)
     static const char *const names[] = {"error", "warning", "info"};
 
     if (log_fn) {
+        atomic_fetch_add_explicit(&hook_calls, 1, memory_order_relaxed);
         log_fn(level, msg, log_user);
         return;
     }
     if (level <= GCP_LOG_WARN) /* default: quiet about info */
         fprintf(stderr, "gcprof: %s: %s\n", names[level], msg);
+}
+
+unsigned long gcp__log_hook_calls(void)
+{
+    return atomic_load_explicit(&hook_calls, memory_order_relaxed);
 }
 
 void gcp__log(gcp_log_level level, const char *fmt, ...)

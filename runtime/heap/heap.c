@@ -23,7 +23,7 @@ typedef struct thread_state {
     _Atomic uint64_t alloc_objects, alloc_bytes;   /* handed out */
     _Atomic uint64_t refill_objects, refill_bytes; /* put in free lists */
     _Atomic uint64_t large_objects, large_bytes;   /* handed out directly */
-    gcp__site_slot site_slots[GCP__SITE_SLOTS];    /* sites.c's counts */
+    gcp__site_dir *_Atomic site_dir;               /* sites.c's counts */
     struct thread_state *next;                     /* registry link */
     int in_use;                                    /* owned by a thread */
     /* The counts when the owner adopted it: a state a thread takes from the
@@ -153,18 +153,21 @@ gcp__counts gcp__heap_mine(void)
     return mine;
 }
 
-gcp__site_slot *gcp__thread_site_slots(void)
+gcp__site_dir *_Atomic *gcp__thread_site_dir(void)
 {
     thread_state *st = self ? self : adopt_state();
 
-    return st ? st->site_slots : NULL;
+    return st ? &st->site_dir : NULL;
 }
 
-void gcp__each_site_slots(void (*fn)(const gcp__site_slot *slots, void *user), void *user)
+void gcp__each_site_dir(void (*fn)(const gcp__site_dir *dir, void *user), void *user)
 {
     pthread_mutex_lock(&registry_lock);
-    for (thread_state *st = registry; st; st = st->next)
-        fn(st->site_slots, user);
+    for (thread_state *st = registry; st; st = st->next) {
+        gcp__site_dir *dir = atomic_load_explicit(&st->site_dir, memory_order_acquire);
+        if (dir)
+            fn(dir, user);
+    }
     pthread_mutex_unlock(&registry_lock);
 }
 

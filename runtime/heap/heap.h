@@ -34,6 +34,9 @@ int gcp__fail(int err, const char *fmt, ...) GCP_PRINTF(2, 3);
  * a closure, the monitor's thread, the environment's start-up, a profile
  * abandoned at thread exit. */
 void gcp__log(gcp_log_level level, const char *fmt, ...) GCP_PRINTF(2, 3);
+/* Times the program's log hook (gcp_set_log_fn) was called: program code
+ * the library ran. */
+unsigned long gcp__log_hook_calls(void);
 /* The end of every writer: flush, so a write error shows now and not at
  * fclose; 0, or GCP_EIO naming who ("gcp_report_print: cannot write"). */
 int gcp__write_done(FILE *fp, const char *who);
@@ -129,18 +132,28 @@ void *gcp__alloc_kind_sized(int kind_ix, size_t size, uint64_t *bytes);
  * (sites.c). *bytes: the collector's size charged for it. */
 void *gcp__alloc_tailed(int kind_ix, size_t size, uint64_t word, uint64_t *bytes);
 
-/* Allocation counts by site gather in slots of the thread's allocation
- * state (sites.c owns what they mean): one writer, read relaxed. */
-#define GCP__SITE_SLOTS 64 /* a power of two: slot = id & (SLOTS - 1) */
-typedef struct gcp__site_slot {
-    gcp_site *site;
+/* Allocation counts by site gather in the thread's allocation state, one
+ * counter pair per site id, in chunks of GCP__SITE_CHUNK ids made on a
+ * thread's first allocation at one of them (sites.c owns what they mean):
+ * one writer, read relaxed. Ids past GCP__SITE_CHUNKS chunks count in the
+ * site itself. */
+#define GCP__SITE_CHUNK  64
+#define GCP__SITE_CHUNKS 1024 /* ids up to 65536 */
+typedef struct gcp__site_count {
     uint64_t objects, bytes;
-} gcp__site_slot;
-/* This thread's slots, or NULL when it has no state (out of memory). */
-gcp__site_slot *gcp__thread_site_slots(void);
-/* Visit every thread's slots, exited threads' too (their states are kept
- * for the next thread), with the states' registry locked. */
-void gcp__each_site_slots(void (*fn)(const gcp__site_slot *slots, void *user), void *user);
+} gcp__site_count;
+typedef struct gcp__site_chunk {
+    gcp__site_count c[GCP__SITE_CHUNK]; /* id - 1 - k * GCP__SITE_CHUNK */
+} gcp__site_chunk;
+typedef struct gcp__site_dir {
+    gcp__site_chunk *_Atomic chunk[GCP__SITE_CHUNKS]; /* malloc'd, never freed */
+} gcp__site_dir;
+/* Where this thread's directory goes (NULL until its first sited
+ * allocation), or NULL when it has no state (out of memory). */
+gcp__site_dir *_Atomic *gcp__thread_site_dir(void);
+/* Visit every thread's directory, exited threads' too (their states are
+ * kept for the next thread), with the states' registry locked. */
+void gcp__each_site_dir(void (*fn)(const gcp__site_dir *dir, void *user), void *user);
 
 /* ---- allocation sites (sites.c) ---------------------------------------- */
 
@@ -244,6 +257,11 @@ int gcp__census_taken(uint64_t min_gc_no, gcp__counts *live, gcp__counts *alloca
  * collector's live bytes). 1, or 0 when the latest collection took none
  * (no request on, or an incremental collection, which sends no events). */
 int gcp__census_latest(uint64_t *gc_no, gcp__counts *live, uint64_t *marked);
+/* The same census with the allocation totals read with it, when it is the
+ * latest collection's and no finalizer was due after that collection
+ * (finalizers run right after it, on the thread that asked: program code
+ * that may drop references without allocating). 1, or 0. */
+int gcp__census_latest_whole(uint64_t *gc_no, gcp__counts *live, gcp__counts *allocated);
 
 /* ---- before a measured collection (scrub.c) --------------------------- */
 

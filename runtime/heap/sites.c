@@ -10,10 +10,17 @@
  * The word also holds the allocation window the object was made in: a
  * counter that gcp__sites_window_begin advances, so a census can tell the
  * objects a profiled closure allocated from older ones of the same site.
- * Allocation counts gather in site slots of the thread's allocation state
- * (heap.c; plain single-writer counters, no lock or atomic instruction on
- * the fast path) and move to the caller's static gcp_site, with atomic
- * adds, when another site takes the slot. An exited thread's state, slots
+ * Allocation counts gather in the thread's allocation state (heap.c), a
+ * counter pair per site id (plain single-writer counters, no lock or
+ * atomic instruction on the fast path), so any number of sites interleave
+ * at the same cost: the 64 slots shared by id that this replaced moved
+ * their counts into the site with two locked adds whenever another site
+ * took the slot, on almost every allocation with 10,000 sites. Counters
+ * come in chunks of 64 ids, malloc'd at a thread's first allocation at one
+ * of them (1 KiB, plus an 8 KiB directory per thread that tracks): a
+ * thread that allocates at n sites holds about n / 64 chunks. Ids past
+ * 65,536, or a thread without memory for a chunk, count in the caller's
+ * static gcp_site with atomic adds. An exited thread's state, counters
  * included, is kept for the next thread, so a census adds both.
  */
 #include "heap.h"
@@ -107,37 +114,52 @@ static int register_site(gcp_site *site, int atomic)
     return id;
 }
 
-/* Move a slot's counts into its site, when another site takes the slot.
- * A census running meanwhile may see them in both places: counts are
- * exact when no thread allocates during the census. */
-static void flush_slot(gcp__site_slot *sl)
+/* The chunk for chunk index k, made (and the directory) on first use;
+ * NULL when out of memory. Only the owning thread writes *dirp and its
+ * chunks; a census reads them with acquire. */
+static __attribute__((noinline)) gcp__site_chunk *make_chunk(gcp__site_dir *_Atomic *dirp,
+                                                              size_t k)
 {
-    uint64_t objects = __atomic_load_n(&sl->objects, __ATOMIC_RELAXED);
-    uint64_t bytes = __atomic_load_n(&sl->bytes, __ATOMIC_RELAXED);
+    gcp__site_dir *dir = atomic_load_explicit(dirp, memory_order_relaxed);
 
-    __atomic_fetch_add(&SITE_OBJECTS(sl->site), objects, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&SITE_BYTES(sl->site), bytes, __ATOMIC_RELAXED);
-    __atomic_store_n(&sl->objects, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&sl->bytes, 0, __ATOMIC_RELAXED);
+    if (!dir) {
+        dir = calloc(1, sizeof *dir);
+        if (!dir)
+            return NULL;
+        atomic_store_explicit(dirp, dir, memory_order_release);
+    }
+    gcp__site_chunk *ch = calloc(1, sizeof *ch);
+    if (ch)
+        atomic_store_explicit(&dir->chunk[k], ch, memory_order_release);
+    return ch;
+}
+
+/* This thread's counters for site id, or NULL: count in the site. */
+static inline __attribute__((always_inline)) gcp__site_count *thread_count(int id)
+{
+    size_t k = (size_t)(id - 1) / GCP__SITE_CHUNK;
+    gcp__site_dir *_Atomic *dirp = gcp__thread_site_dir();
+
+    if (!dirp || k >= GCP__SITE_CHUNKS)
+        return NULL;
+    gcp__site_dir *dir = atomic_load_explicit(dirp, memory_order_relaxed);
+    gcp__site_chunk *ch = dir ? atomic_load_explicit(&dir->chunk[k], memory_order_relaxed) : NULL;
+    if (__builtin_expect(!ch, 0) && !(ch = make_chunk(dirp, k)))
+        return NULL;
+    return &ch->c[(size_t)(id - 1) % GCP__SITE_CHUNK];
 }
 
 static inline __attribute__((always_inline)) void count(gcp_site *site, int id, uint64_t bytes)
 {
-    gcp__site_slot *slots = gcp__thread_site_slots();
+    gcp__site_count *c = thread_count(id);
 
-    if (!slots) { /* no allocation state: count in the site directly */
+    if (!c) {
         __atomic_fetch_add(&SITE_OBJECTS(site), 1, __ATOMIC_RELAXED);
         __atomic_fetch_add(&SITE_BYTES(site), bytes, __ATOMIC_RELAXED);
         return;
     }
-    gcp__site_slot *sl = &slots[id & (GCP__SITE_SLOTS - 1)];
-    if (sl->site != site) {
-        if (sl->site)
-            flush_slot(sl);
-        __atomic_store_n(&sl->site, site, __ATOMIC_RELEASE);
-    }
-    __atomic_store_n(&sl->objects, sl->objects + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&sl->bytes, sl->bytes + bytes, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->objects, c->objects + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->bytes, c->bytes + bytes, __ATOMIC_RELAXED);
 }
 
 static void *alloc_sited(int kind_ix, size_t size, gcp_site *site)
@@ -238,18 +260,19 @@ static void *GC_CALLBACK census_locked(void *data)
     return NULL;
 }
 
-/* Counts still in threads' slots. */
-static void add_slot_counts(const gcp__site_slot *slots, void *data)
+/* A thread's counts, site ids up to b->n (a site registered since is not
+ * in the census). */
+static void add_thread_counts(const gcp__site_dir *dir, void *data)
 {
     by_site *b = data;
 
-    for (int i = 0; i < GCP__SITE_SLOTS; i++) {
-        gcp_site *site = __atomic_load_n(&slots[i].site, __ATOMIC_ACQUIRE);
-        size_t id = site ? (size_t)__atomic_load_n(&SITE_ID(site), __ATOMIC_RELAXED) : 0;
-        if (id == 0 || id > b->n)
-            continue;
-        b->stats[id - 1].objects_allocated += __atomic_load_n(&slots[i].objects, __ATOMIC_RELAXED);
-        b->stats[id - 1].bytes_allocated += __atomic_load_n(&slots[i].bytes, __ATOMIC_RELAXED);
+    for (size_t k = 0; k < GCP__SITE_CHUNKS && k * GCP__SITE_CHUNK < b->n; k++) {
+        const gcp__site_chunk *ch = atomic_load_explicit(&dir->chunk[k], memory_order_acquire);
+        for (size_t i = 0; ch && i < GCP__SITE_CHUNK && k * GCP__SITE_CHUNK + i < b->n; i++) {
+            gcp_site_stats *st = &b->stats[k * GCP__SITE_CHUNK + i];
+            st->objects_allocated += __atomic_load_n(&ch->c[i].objects, __ATOMIC_RELAXED);
+            st->bytes_allocated += __atomic_load_n(&ch->c[i].bytes, __ATOMIC_RELAXED);
+        }
     }
 }
 
@@ -284,7 +307,7 @@ int gcp__sites_census_since(uint32_t since, int walk, gcp_site_stats **out,
         b.stats[i].bytes_allocated = __atomic_load_n(&SITE_BYTES(site), __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&registry_lock);
-    gcp__each_site_slots(add_slot_counts, &b);
+    gcp__each_site_dir(add_thread_counts, &b);
     if (walk)
         GC_call_with_alloc_lock(census_locked, &b);
     *out = b.stats;
