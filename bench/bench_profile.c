@@ -5,12 +5,15 @@
  * modes: heap-only (no /proc reads), with RSS (two statm reads), and with
  * the RSS peak (track_peak: clear_refs reset, ru_maxrss read). Each is
  * timed next to its floor, measured in the same run: two clock reads,
- * plus the same /proc reads done raw (pread of a kept-open statm, and for
- * the peak a clear_refs write and getrusage). Single-threaded, then with
- * THREADS threads profiling at once (each times its own calls).
+ * plus the same /proc reads done raw (pread of a kept-open statm, one
+ * descriptor per thread: one shared descriptor serialises its readers in
+ * the kernel, which is no floor; and for the peak a clear_refs write and
+ * getrusage). Single-threaded, then with THREADS threads profiling at once
+ * (each times its own calls).
  *
- * Targets (medians of interleaved rounds): heap-only within 2x its floor;
- * with RSS at most 2500 ns over the bare call. A statm read costs what
+ * Targets (medians of interleaved rounds): heap-only within 1.5x its floor
+ * on one thread and 2x with THREADS threads; with RSS at most 2500 ns over
+ * the bare call, also with THREADS threads. A statm read costs what
  * the kernel makes it cost (1.5-1.7 us here, 0.9 where the budget was
  * set), so when the floor alone exceeds 2500 ns the bench says so and
  * judges what the library adds above the floor against the budget's
@@ -40,7 +43,8 @@
 #define THREADS           2
 #define TARGET_NS         2500.0
 #define FLOOR_BUDGETED_NS 1800.0 /* the floor the 2500 ns target was set against */
-#define HEAP_ONLY_RATIO   2.0
+#define HEAP_ONLY_RATIO_1 1.5    /* one thread */
+#define HEAP_ONLY_RATIO_N 2.0    /* THREADS threads */
 
 static int empty_closure(void *env)
 {
@@ -53,7 +57,8 @@ static gcp_fn volatile closure = empty_closure;
 static _Thread_local volatile uint64_t sink;
 static gcp_config cfg_heap, cfg_rss, cfg_peak, cfg_gc;
 static _Thread_local gcp_report report;
-static int statm_fd = -1, clear_refs_fd = -1;
+static int clear_refs_fd = -1;
+static _Thread_local int statm_fd = -1; /* each thread's own (run_variant) */
 
 /* ---- the timed calls ---------------------------------------------------- */
 
@@ -142,7 +147,7 @@ static const char *const variant_name[N_V] = {
     "gcp_profile (RSS before and after)",
     "gcp_profile, track_peak=1",
     "floor: 2 clock reads",
-    "floor: 2 clock reads + 2 statm preads",
+    "floor: 2 clock reads + 2 statm preads (own fd)",
     "floor: that + clear_refs write + getrusage",
     "(info) plain computation, no library",
 };
@@ -161,8 +166,12 @@ static void *run_variant(void *arg)
 {
     runner *r = arg;
 
+    statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (statm_fd < 0)
+        exit(2);
     pthread_barrier_wait(&start_line);
     r->ns = bench_time_calls(r->fn, CALLS);
+    close(statm_fd);
     return NULL;
 }
 
@@ -211,11 +220,12 @@ static int verdicts(const bench_series *s, int threads)
     double heap = bench_median(&s[V_HEAP]) - bare, heap_floor = bench_median(&s[F_HEAP]);
     double rss = bench_median(&s[V_RSS]) - bare, rss_floor = bench_median(&s[F_RSS]);
     double peak = bench_median(&s[V_PEAK]) - bare;
+    double ratio = threads == 1 ? HEAP_ONLY_RATIO_1 : HEAP_ONLY_RATIO_N;
     int failed = 0;
 
     printf("  heap-only: %.1f ns over the bare call = %.2fx its floor; target <= %.1fx: ", heap,
-           heap / heap_floor, HEAP_ONLY_RATIO);
-    int heap_ok = heap <= HEAP_ONLY_RATIO * heap_floor;
+           heap / heap_floor, ratio);
+    int heap_ok = heap <= ratio * heap_floor;
     failed += bench_verdict(heap_ok);
     printf("\n  with RSS: %.1f ns over the bare call; target <= %.0f ns: ", rss, TARGET_NS);
     int rss_ok = rss <= TARGET_NS;
@@ -229,7 +239,8 @@ static int verdicts(const bench_series *s, int threads)
     failed += bench_verdict(rss_ok);
     printf("\n  with the peak (info): %.1f ns over the bare call, floor %.1f\n\n", peak,
            bench_median(&s[F_PEAK]));
-    json_figure("heap-only profile overhead", threads, heap, "<= 2x floor", heap_ok);
+    json_figure("heap-only profile overhead", threads, heap,
+                threads == 1 ? "<= 1.5x floor" : "<= 2x floor", heap_ok);
     json_figure("heap-only floor", threads, heap_floor, NULL, -1);
     json_figure("RSS profile overhead", threads, rss, "<= 2500 ns (or library share <= 700 ns)",
                 rss_ok);

@@ -387,12 +387,17 @@ enum {
     GCP_NOTE_NO_BASELINE = 1 << 5,
     /* heap_only: memory_* are 0, not measured. */
     GCP_NOTE_HEAP_ONLY = 1 << 6,
-    /* A profile on another thread was active at some moment during this
+    /* A profile on another thread that reads RSS or may collect (any but
+     * heap_only with auto_gc off) was active at some moment during this
      * one, or another thread allocated runtime objects: RSS, heap,
      * collection and pause figures and bytes_allocated (all threads)
      * include that thread's work, its profiler's collections count as
      * collections during this closure, and gc_objects_collected can be
-     * off by a free-list batch that thread was refilling. */
+     * off by a free-list batch that thread was refilling. A heap_only
+     * profile with auto_gc off acts on nothing process-wide and is not
+     * counted (it writes no shared counter, for speed): two such profiles
+     * whose closures allocate no runtime objects do not mark each other;
+     * allocating ones do (doc/profiler.md, "Profiles on several threads"). */
     GCP_NOTE_OVERLAPPED = 1 << 7,
     /* Regions begun inside this one were still open when it ended (a
      * non-local exit skipped their gcp_profile_end): they were ended with

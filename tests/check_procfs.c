@@ -13,6 +13,9 @@
 #include <gc/gc.h>
 
 #include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,13 +104,171 @@ START_TEST(test_emfile_at_first_profile_retried)
 }
 END_TEST
 
+/* ---- RSS read from several threads at once -------------------------- */
+
+#define READERS 12
+#define READS   200
+
+/* The test's own reading: its own descriptor, no allocation. */
+static uint64_t own_rss(int fd)
+{
+    char buf[128];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *p = strchr(buf, ' ');
+    return p ? strtoull(p + 1, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+static int open_descriptors(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+
+    if (!d)
+        return -1;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+static uint64_t bytes_of(double mib)
+{
+    return (uint64_t)(mib * 1048576.0); /* exact: whole pages, far below 2^53 */
+}
+
+static int nothing(void *env)
+{
+    (void)env;
+    return 0;
+}
+
+/* The library's RSS, before and after an empty closure, between the
+ * test's own readings before and after the call. Nothing frees memory
+ * while the readers run (no collection, no thread exits before all are
+ * done), so RSS only grows: a reading outside the bracket is wrong, or
+ * another process's. 0, or the number of the first failure. */
+static int bracketed_reads(int fd, int reads)
+{
+    gcp_config c;
+    gcp_report r;
+
+    gcp_config_init(&c);
+    c.auto_gc = GCP_AUTO_GC_OFF;
+    for (int i = 0; i < reads; i++) {
+        uint64_t a = own_rss(fd);
+        if (gcp_profile("rss", nothing, NULL, &c, &r) != 0)
+            return 1;
+        uint64_t z = own_rss(fd), before = bytes_of(r.memory_before);
+        if (a == 0 || z == 0)
+            return 2;
+        if (!(a <= before && before <= bytes_of(r.memory_after) && bytes_of(r.memory_after) <= z))
+            return 3;
+    }
+    return 0;
+}
+
+typedef struct reader {
+    pthread_t thread;
+    int fd;
+    int failed;
+} reader;
+
+static pthread_barrier_t all_ready, all_done;
+
+static void *read_rss(void *arg)
+{
+    reader *rd = arg;
+
+    pthread_barrier_wait(&all_ready);
+    rd->failed = bracketed_reads(rd->fd, READS);
+    pthread_barrier_wait(&all_done); /* an exiting thread gives back its stack */
+    return NULL;
+}
+
+START_TEST(test_rss_from_threads_true_and_bounded)
+{
+    reader rd[READERS];
+
+    gcp_init();
+    int warm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(bracketed_reads(warm, 1), 0); /* the shared descriptor opens */
+    close(warm);
+    int fds_before = open_descriptors();
+    for (int i = 0; i < READERS; i++) {
+        rd[i].fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_ge(rd[i].fd, 0);
+    }
+    pthread_barrier_init(&all_ready, NULL, READERS);
+    pthread_barrier_init(&all_done, NULL, READERS);
+    for (int i = 0; i < READERS; i++)
+        ck_assert_int_eq(pthread_create(&rd[i].thread, NULL, read_rss, &rd[i]), 0);
+    for (int i = 0; i < READERS; i++) {
+        pthread_join(rd[i].thread, NULL);
+        close(rd[i].fd);
+        ck_assert_msg(rd[i].failed == 0, "reader %d: failure %d", i, rd[i].failed);
+    }
+    pthread_barrier_destroy(&all_ready);
+    pthread_barrier_destroy(&all_done);
+    /* A pool of at most four descriptors (procfs.c), the first open already. */
+    int added = open_descriptors() - fds_before;
+    ck_assert_msg(added >= 0 && added <= 3, "%d descriptors added by %d threads reading RSS", added,
+                  READERS);
+}
+END_TEST
+
+/* A forked child reads its own RSS, after the parent's threads read theirs:
+ * the child touches 64 MiB the parent never had, so a descriptor left
+ * from the parent would read about 64 MiB below the child's own reading. */
+START_TEST(test_forked_child_reads_own_rss)
+{
+    reader rd[4];
+    int status;
+
+    gcp_init();
+    pthread_barrier_init(&all_ready, NULL, 4);
+    pthread_barrier_init(&all_done, NULL, 4);
+    for (int i = 0; i < 4; i++) {
+        rd[i].fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        ck_assert_int_eq(pthread_create(&rd[i].thread, NULL, read_rss, &rd[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(rd[i].thread, NULL);
+        close(rd[i].fd);
+        ck_assert_int_eq(rd[i].failed, 0);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        size_t len = 64u << 20;
+        char *touched = malloc(len);
+        if (!touched)
+            _exit(10);
+        memset(touched, 1, len);
+        int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+        _exit(fd < 0 ? 11 : bracketed_reads(fd, 20) + (touched[len - 1] != 1) * 20);
+    }
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status));
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 static Suite *make_procfs_suite(void)
 {
     Suite *s = suite_create("procfs");
     TCase *limits = tcase_create("limits");
+    TCase *threads = tcase_create("threads");
 
     tcase_add_test(limits, test_emfile_at_first_profile_retried);
     suite_add_tcase(s, limits);
+    tcase_set_timeout(threads, 120);
+    tcase_add_test(threads, test_rss_from_threads_true_and_bounded);
+    tcase_add_test(threads, test_forked_child_reads_own_rss);
+    suite_add_tcase(s, threads);
     return s;
 }
 

@@ -424,6 +424,52 @@ START_TEST(test_execution_time_matches_own_clock)
 }
 END_TEST
 
+/* Busy for at least env's nanoseconds by the test's own clock, which the
+ * closure also reads at its own start and end (a lower bound for any
+ * time the profiler can report). */
+typedef struct busy {
+    double ns;    /* how long to spin */
+    double inner; /* seconds, the closure's own first to last reading */
+} busy;
+
+static int spin(void *env)
+{
+    busy *b = env;
+    double t0 = own_seconds(), t;
+
+    while ((t = own_seconds()) - t0 < b->ns / 1e9)
+        ;
+    b->inner = t - t0;
+    return 0;
+}
+
+/* The profile's clock (the TSC where it is invariant, calibrated against
+ * CLOCK_MONOTONIC) against the test's own clock_gettime: between the
+ * closure's own first and last reading and the test's readings around the
+ * call, for closures short enough to be timed with the first calibration
+ * and long enough to be rescaled (fast_clock.c, 1 ms), in both kinds of
+ * profile (heap_only with auto_gc off is the fastest path). */
+START_TEST(test_execution_time_bracketed_by_own_clock)
+{
+    static const double spans_ns[] = {2e3, 200e3, 2e6, 30e6};
+    gcp_config c[2] = {tu_config(GCP_AUTO_GC_OFF, 0), tu_config(GCP_AUTO_GC_OFF, 0)};
+    gcp_report r;
+
+    c[1].heap_only = 1;
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizeof spans_ns / sizeof spans_ns[0]; i++) {
+            busy b = {spans_ns[i], 0};
+            double t0 = own_seconds();
+            ck_assert_int_eq(gcp_profile("spin", spin, &b, &c[k], &r), 0);
+            double outside = own_seconds() - t0;
+            ck_assert_msg(r.execution_time >= b.inner && r.execution_time <= outside,
+                          "heap_only=%d, %.0f ns: closure's own %.9f s <= reported %.9f s <= "
+                          "around the call %.9f s",
+                          c[k].heap_only, spans_ns[i], b.inner, r.execution_time, outside);
+        }
+}
+END_TEST
+
 /* heap_before / heap_after and the detailed statistics against the
  * collector's own getters, read by the closure and the test. */
 typedef struct heap_seen {
@@ -907,6 +953,7 @@ static Suite *make_profile_suite(void)
     tcase_add_loop_test(edges, test_bad_threshold_rejected, 0, 3);
     tcase_add_test(edges, test_allocates_nothing);
     tcase_add_test(edges, test_execution_time_matches_own_clock);
+    tcase_add_test(edges, test_execution_time_bracketed_by_own_clock);
     tcase_add_test(edges, test_heap_figures_match_collector);
     tcase_add_test(edges, test_failing_closure_reported);
     tcase_add_test(edges, test_closure_disables_collection);

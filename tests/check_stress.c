@@ -231,6 +231,101 @@ START_TEST(test_alone_not_overlapped)
 }
 END_TEST
 
+/* ---- what marks two threads' profiles overlapped -------------------- */
+
+/* One side of a meeting: a profile whose closure waits until the other
+ * side's closure runs too, allocates (or not), and waits again, so both
+ * closures' windows surely overlap and both allocations fall inside both. */
+typedef struct side {
+    gcp_config cfg;
+    int allocates;
+    int rc;
+    gcp_report r;
+    pthread_t thread;
+} side;
+
+static pthread_barrier_t both_inside;
+
+static int meet(void *env)
+{
+    side *s = env;
+    job j = {s->allocates ? 20 : 0, NULL};
+
+    pthread_barrier_wait(&both_inside);
+    int status = allocate(&j);
+    pthread_barrier_wait(&both_inside);
+    return status;
+}
+
+static void *run_side(void *arg)
+{
+    side *s = arg;
+
+    s->rc = gcp_profile("side", meet, s, &s->cfg, &s->r);
+    return NULL;
+}
+
+typedef enum { LIGHT, WITH_RSS, COLLECTING } kind;
+
+static gcp_config config_of(kind k)
+{
+    gcp_config c;
+
+    gcp_config_init(&c);
+    c.auto_gc = k == COLLECTING ? GCP_AUTO_GC_ALWAYS : GCP_AUTO_GC_OFF;
+    c.heap_only = k != WITH_RSS;
+    return c;
+}
+
+/* The contract (doc/profiler.md): a light profile (heap_only, auto_gc
+ * off) reads RSS and collects nothing, so only its closure's runtime
+ * allocations mark others; a profile that reads RSS or may collect marks
+ * every profile it overlaps. */
+static const struct meeting {
+    kind a, b;
+    int a_allocates, b_allocates;
+    int a_marked, b_marked;
+} meetings[] = {
+    {LIGHT, LIGHT, 1, 1, 1, 1},
+    {LIGHT, LIGHT, 1, 0, 0, 1}, /* only a's allocations fell in b's window */
+    {LIGHT, LIGHT, 0, 0, 0, 0}, /* the documented trade-off */
+    {LIGHT, WITH_RSS, 0, 0, 1, 0},
+    {LIGHT, WITH_RSS, 1, 0, 1, 1},
+    {LIGHT, COLLECTING, 0, 0, 1, 0},
+    {WITH_RSS, WITH_RSS, 0, 0, 1, 1},
+};
+
+START_TEST(test_overlap_contract)
+{
+    const struct meeting *m = &meetings[_i];
+    side a, b;
+
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.cfg = config_of(m->a);
+    b.cfg = config_of(m->b);
+    a.allocates = m->a_allocates;
+    b.allocates = m->b_allocates;
+    a.rc = b.rc = -1;
+
+    pthread_barrier_init(&both_inside, NULL, 2);
+    ck_assert_int_eq(pthread_create(&a.thread, NULL, run_side, &a), 0);
+    ck_assert_int_eq(pthread_create(&b.thread, NULL, run_side, &b), 0);
+    pthread_join(a.thread, NULL);
+    pthread_join(b.thread, NULL);
+    pthread_barrier_destroy(&both_inside);
+    ck_assert_int_eq(a.rc, 0);
+    ck_assert_int_eq(b.rc, 0);
+    ck_assert_int_eq(a.r.status, 0);
+    ck_assert_int_eq(b.r.status, 0);
+    ck_assert_uint_eq(a.r.objects_allocated, 20 * (m->a_allocates + m->b_allocates));
+    ck_assert_msg(!!(a.r.notes & GCP_NOTE_OVERLAPPED) == m->a_marked,
+                  "meeting %d: a %s marked overlapped", _i, m->a_marked ? "not" : "wrongly");
+    ck_assert_msg(!!(b.r.notes & GCP_NOTE_OVERLAPPED) == m->b_marked,
+                  "meeting %d: b %s marked overlapped", _i, m->b_marked ? "not" : "wrongly");
+}
+END_TEST
+
 /* ---- threads the collector did not create ----------------------------- */
 
 #undef pthread_create /* the real ones: these threads register themselves */
@@ -282,6 +377,8 @@ static Suite *stress_suite(void)
     tcase_add_test(threads, test_eight_threads);
     tcase_add_test(threads, test_eight_threads_app_setting_kept);
     tcase_add_test(threads, test_foreign_threads);
+    tcase_add_loop_test(threads, test_overlap_contract, 0,
+                        (int)(sizeof meetings / sizeof meetings[0]));
     suite_add_tcase(s, threads);
     return s;
 }

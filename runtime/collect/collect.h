@@ -137,12 +137,14 @@ double gcp__monitor_thread_cpu(void);
 
 typedef struct gcp__overlap {
     int others_at_start;   /* another thread's profile was active */
+    int light;             /* only reads the counts (heap_only, auto_gc off) */
     uint64_t others_begun; /* profiles other threads had begun */
 } gcp__overlap;
 
 /* Bracket one profile; exit returns 1 when a profile on another thread
- * was active at any moment in between. */
-void gcp__overlap_enter(gcp__overlap *o);
+ * that reads RSS or may collect was active at any moment in between.
+ * light: this profile does neither, so it is not counted (overlap.c). */
+void gcp__overlap_enter(gcp__overlap *o, int light);
 int gcp__overlap_exit(const gcp__overlap *o);
 
 /* ---- high-water marks shared by nested profiles (watermark.c) -------- */

@@ -4,6 +4,7 @@
  * are in profile_gc.c; the collector is put back as it was in both.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +94,7 @@ static void frame_init(frame *f, const char *name)
 {
     if (!name)
         name = "(anonymous)";
-    gcp__utf8_copy(f->name, sizeof f->name, name);
+    f->name_len = gcp__utf8_copy(f->name, sizeof f->name, name);
     f->parent = innermost;
     f->depth = f->parent ? f->parent->depth + 1 : 0;
     f->notes = f->cfg.heap_only ? GCP_NOTE_HEAP_ONLY : 0;
@@ -107,11 +108,10 @@ static void take_start_readings(frame *f)
 {
     if (f->cfg.detailed_stats)
         read_gc_stats(&f->stats_before);
-    f->releases_at_start = gcp__hold_releases();
-    gcp__heap_totals(&f->allocated_before, NULL);
-    gcp__counts mine;
-    gcp__heap_mine(&mine);
-    f->others_before = f->allocated_before.objects - mine.objects;
+    if (f->held) /* read only then (profile_gc.c) */
+        f->releases_at_start = gcp__hold_releases();
+    f->allocated_before = gcp__heap_allocated();
+    f->others_before = f->allocated_before.objects - gcp__heap_mine().objects;
     if (f->hooked)
         gcp__events_totals(&f->gc_before);
     else
@@ -128,16 +128,17 @@ static void take_start_readings(frame *f)
 /* Without the hook, the heap is read at the two ends only: explicit frees
  * in between bound the peak as the hook's readings do (watermark.c), while
  * no collection reset the collector's count of them. */
-static void unhooked_peak(frame *f, uint64_t heap_at_end)
+static uint64_t unhooked_peak(frame *f, uint64_t heap_at_end)
 {
-    uint64_t freed = GC_get_expl_freed_bytes_since_gc();
+    uint64_t freed = GC_get_expl_freed_bytes_since_gc(), gc_no = GC_get_gc_no();
 
-    if (GC_get_gc_no() == f->gc_no_before && freed > f->freed_before) {
+    if (gc_no == f->gc_no_before && freed > f->freed_before) {
         heap_at_end = gcp__freed_bound(heap_at_end, freed - f->freed_before);
         f->marks.explicit_frees = 1;
     }
     if (heap_at_end > f->marks.heap_peak)
         f->marks.heap_peak = heap_at_end;
+    return gc_no; /* read after the frees: the collection count at the end */
 }
 
 /* The RSS high-water mark is tracked when asked for, and whenever a
@@ -148,19 +149,19 @@ static int tracks_rss_peak(const gcp_config *cfg)
     return !cfg->heap_only && (cfg->track_peak || cfg->threshold_mb > 0);
 }
 
-/* cfg: resolved already (gcp__config_resolve); carry: a batch's
- * hand-over (gcp_profile_many), else NULL. */
-static int frame_begin(frame *f, const char *name, const gcp_config *cfg, gcp__carry *carry)
+/* f->cfg: resolved already (gcp__config_resolve), in place: copying the
+ * config again cost a store-forwarding stall in every profile. carry: a
+ * batch's hand-over (gcp_profile_many), else NULL. */
+static int frame_begin(frame *f, const char *name, gcp__carry *carry)
 {
-    gcp_config resolved = *cfg;
-
     /* The frame lives on the stack the collector scans: with the counts
      * exact, no field may hold a stale pointer from earlier calls that would
      * keep their garbage alive through the baseline (measured: 75 nodes of
-     * an earlier ring, counted as collected when the word was overwritten). */
-    if (resolved.auto_gc != GCP_AUTO_GC_OFF)
-        memset(f, 0, sizeof *f);
-    f->cfg = resolved;
+     * an earlier ring, counted as collected when the word was overwritten).
+     * The config, first, holds no pointer. */
+    _Static_assert(offsetof(frame, cfg) == 0, "the config comes first in a frame");
+    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
+        memset((char *)f + sizeof f->cfg, 0, sizeof *f - sizeof f->cfg);
     f->carry = carry;
     gcp_init(); /* first: a monitor the environment asks for starts either way */
     /* Without /proc every memory figure would be a made-up zero. */
@@ -185,36 +186,48 @@ static int frame_begin(frame *f, const char *name, const gcp_config *cfg, gcp__c
         f->marks = (gcp__marks){0, f->heap_before, 0, 0, 0, NULL};
     f->monitor_rss = f->rss_before;
     f->monitor_start = gcp__monitor_enter(f->name, f->depth, &f->monitor_rss);
-    gcp__overlap_enter(&f->overlap);
+    /* Light: no RSS read, no collection of its own (overlap.c). */
+    gcp__overlap_enter(&f->overlap, f->cfg.heap_only && f->cfg.auto_gc == GCP_AUTO_GC_OFF);
     if (!innermost)
         watch_thread_exit();
     innermost = f;
-    f->start_ns = gcp__now_ns();
+    f->start_ns = gcp__stamp();
     return 0;
 }
 
+/* Zero without a division: a heap-only profile's memory and pause
+ * figures are, and eight divisions cost it several ns. */
 static double mib(uint64_t bytes)
 {
-    return (double)bytes / GCP__MIB_F;
+    return bytes ? (double)bytes / GCP__MIB_F : 0;
 }
 
-/* end_totals: the all-threads allocation totals at the end. */
-static void fill_closure_figures(const frame *f, const gcp__counts *end_totals, gcp_report *r)
+static double seconds(uint64_t ns)
+{
+    return ns ? (double)ns / 1e9 : 0;
+}
+
+/* end_totals: the all-threads allocation totals at the end; gc_no: the
+ * collections counted then, unhooked (hooked: read here, after the event
+ * totals, so that no collection is in one and not the other). */
+static void fill_closure_figures(const frame *f, const gcp__counts *end_totals, uint64_t gc_no,
+                                 gcp_report *r)
 {
     gcp__counts allocated = *end_totals;
     gcp__gc_totals gc = f->gc_before;
 
     if (f->hooked)
         gcp__events_totals(&gc);
-    r->execution_time = (double)(f->end_ns - f->start_ns) / 1e9;
-    if (f->end_ns - f->start_ns < CLOCK_RESOLUTION_NS)
+    uint64_t ns = gcp__stamp_elapsed_ns(f->start_ns, f->end_ns);
+    r->execution_time = seconds(ns);
+    if (ns < CLOCK_RESOLUTION_NS)
         r->notes |= GCP_NOTE_BELOW_CLOCK_RESOLUTION;
     r->objects_allocated = allocated.objects - f->allocated_before.objects;
     r->bytes_allocated = allocated.bytes - f->allocated_before.bytes;
-    r->gc_count = GC_get_gc_no() - f->gc_no_before;
-    r->gc_pause_total = (double)(gc.pause_ns - f->gc_before.pause_ns) / 1e9;
-    r->gc_time = (double)(gc.gc_ns - f->gc_before.gc_ns) / 1e9;
-    r->gc_pause_max = (double)f->marks.pause_max_ns / 1e9;
+    r->gc_count = (f->hooked ? GC_get_gc_no() : gc_no) - f->gc_no_before;
+    r->gc_pause_total = seconds(gc.pause_ns - f->gc_before.pause_ns);
+    r->gc_time = seconds(gc.gc_ns - f->gc_before.gc_ns);
+    r->gc_pause_max = seconds(f->marks.pause_max_ns);
     if (!f->hooked && r->gc_count > 0) /* not measured: say so, not 0 */
         r->gc_pause_total = r->gc_time = r->gc_pause_max = NAN;
     r->memory_before = mib(f->rss_before);
@@ -244,7 +257,7 @@ static void check_threshold(const frame *f, gcp_report *r)
  * words (seen under ASan at -O1: one of 400,000 objects pinned). */
 static inline __attribute__((always_inline)) void frame_stop(frame *f)
 {
-    f->end_ns = gcp__now_ns();
+    f->end_ns = gcp__stamp();
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
         gcp__clear_own_frames();
 }
@@ -259,25 +272,57 @@ static void finalizers_allocated(gcp_report *r)
     r->bytes_reclaimed = -1;
 }
 
-static void frame_end(frame *f, int status, gcp_report *r)
+/* Word stores GCC cannot turn into a memset: it makes one of 128 bytes
+ * (or a plain loop of stores) a rep stos, whose start-up alone costs a few
+ * ns. The empty asm hides that the value stored is zero. */
+static inline void zero_words(uint64_t *w, size_t n)
 {
-    uint64_t heap_at_end = gcp__heap_in_use();
-    if (f->hooked)
-        gcp__marks_end(&f->marks);
-    else
-        unhooked_peak(f, heap_at_end);
-    f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
-    gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
-    innermost = f->parent;
+    uint64_t z = 0;
 
-    memset(r, 0, sizeof *r);
-    memcpy(r->function_name, f->name, sizeof r->function_name);
+    for (size_t i = 0; i < n; i++) {
+        __asm__("" : "+r"(z));
+        w[i] = z;
+    }
+}
+
+/* The fields nothing below is sure to write, field by field: clearing all
+ * 560 bytes cost ~12 ns, a tenth of a heap-only profile. Unless the
+ * profiler collects next: then no byte of the caller's report may keep an
+ * old word through it (a region's report is not cleared before its
+ * closure, as gcp_profile's is), as every byte was before. */
+static void report_start(const frame *f, int status, gcp_report *r)
+{
+    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
+        memset(r, 0, sizeof *r);
+    memcpy(r->function_name, f->name, f->name_len + 1); /* the rest: never read */
     r->status = status;
     r->depth = f->depth;
     r->notes = f->notes | (f->marks.explicit_frees ? GCP_NOTE_EXPLICIT_FREES : 0);
-    gcp__counts all, mine;
-    gcp__heap_totals(&all, NULL);
-    gcp__heap_mine(&mine);
+    r->exceeded_threshold = 0;
+    r->has_detailed_stats = 0;
+    if (!f->cfg.detailed_stats) { /* else both are written at the end */
+        memset(&r->stats_before, 0, sizeof r->stats_before);
+        memset(&r->stats_after, 0, sizeof r->stats_after);
+    }
+    r->gc_collected = 0;
+    r->gc_reason[0] = '\0';
+    zero_words(r->reserved_, sizeof r->reserved_ / sizeof r->reserved_[0]);
+}
+
+static void frame_end(frame *f, int status, gcp_report *r)
+{
+    uint64_t heap_at_end = gcp__heap_in_use(), gc_no_end = 0;
+    if (f->hooked)
+        gcp__marks_end(&f->marks);
+    else
+        gc_no_end = unhooked_peak(f, heap_at_end);
+    f->rss_at_end = f->cfg.heap_only ? 0 : gcp__rss_bytes();
+    if (f->monitor_start != 0) /* else no enter marker was written: nothing to close */
+        gcp__monitor_exit(f->name, f->depth, f->rss_at_end, f->monitor_start, f->monitor_rss);
+    innermost = f->parent;
+
+    report_start(f, status, r);
+    gcp__counts all = gcp__heap_allocated(), mine = gcp__heap_mine();
     /* Another thread's profile, or its allocations, shared the window. */
     if (gcp__overlap_exit(&f->overlap) || all.objects - mine.objects != f->others_before)
         r->notes |= GCP_NOTE_OVERLAPPED;
@@ -290,7 +335,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->auto_gc = f->cfg.auto_gc;
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;
-    fill_closure_figures(f, &all, r);
+    fill_closure_figures(f, &all, gc_no_end, r);
     /* The profiler's collections run from frames made from here on: on
      * cleared stack, not on what the bookkeeping above left (profile_gc.c,
      * collect_with_census). */
@@ -299,7 +344,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     int collected = gcp__profile_gc_end(f, r);
     gcp__counts mine_after = mine;
     if (f->cfg.auto_gc != GCP_AUTO_GC_OFF) /* only our collections run finalizers here */
-        gcp__heap_mine(&mine_after);
+        mine_after = gcp__heap_mine();
     if (mine_after.objects != mine.objects)
         finalizers_allocated(r);
 
@@ -309,7 +354,7 @@ static void frame_end(frame *f, int status, gcp_report *r)
     r->memory_after = mib(rss_after);
     r->memory_saved = f->rss_at_end > rss_after ? mib(f->rss_at_end - rss_after) : 0;
     r->heap_after = collected ? gcp__heap_in_use() : heap_at_end;
-    r->profiler_gc_time = (double)f->profiler_gc_ns / 1e9;
+    r->profiler_gc_time = seconds(f->profiler_gc_ns);
     if (f->cfg.detailed_stats) {
         r->has_detailed_stats = 1;
         r->stats_before = f->stats_before;
@@ -332,19 +377,18 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
                                                  const gcp_config *cfg, gcp_report *out,
                                                  gcp__carry *carry)
 {
-    gcp_config resolved;
     frame f;
 
-    int rc = gcp__config_resolve(cfg, &resolved);
+    int rc = gcp__config_resolve(cfg, &f.cfg);
     if (rc < 0)
         return rc;
     /* The report we are about to write is often an uninitialised local of
      * the caller's, with old words in it (measured: a demo built -O0 kept
      * one string alive through its forced collection from an unwritten
      * report). */
-    if (resolved.auto_gc != GCP_AUTO_GC_OFF)
+    if (f.cfg.auto_gc != GCP_AUTO_GC_OFF)
         memset(out, 0, sizeof *out);
-    rc = frame_begin(&f, name, &resolved, carry);
+    rc = frame_begin(&f, name, carry);
     if (rc < 0)
         return rc;
     int status = fn(env);
@@ -444,10 +488,9 @@ static __attribute__((noinline)) int region_begin(gcp_region *region, const char
     frame *f = malloc(sizeof *f); /* outside the GC heap: not counted */
     if (!f)
         return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
-    gcp_config resolved;
-    int rc = gcp__config_resolve(cfg, &resolved);
+    int rc = gcp__config_resolve(cfg, &f->cfg);
     if (rc == 0)
-        rc = frame_begin(f, name, &resolved, NULL);
+        rc = frame_begin(f, name, NULL);
     if (rc < 0) {
         free(f);
         return rc;

@@ -22,12 +22,13 @@ typedef struct gcp__carry {
 typedef struct gcp__frame {
     gcp_config cfg;
     char name[sizeof(((gcp_report *)0)->function_name)];
+    size_t name_len; /* strlen(name) */
     int depth;
     unsigned notes;
     int baseline_ran, held;
     int hooked; /* our collection-event hook is installed for it */
     unsigned releases_at_start;
-    uint64_t start_ns, end_ns;
+    uint64_t start_ns, end_ns;       /* gcp__stamp()s */
     uint64_t rss_before, rss_at_end; /* 0 with heap_only */
     uint64_t monitor_rss;            /* RSS the timeline's enter marker shows */
     uint64_t heap_before, gc_no_before;

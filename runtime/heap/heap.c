@@ -129,13 +129,28 @@ void gcp__heap_totals(gcp__counts *allocated, gcp__counts *parked)
         *parked = p;
 }
 
-void gcp__heap_mine(gcp__counts *allocated)
+gcp__counts gcp__heap_allocated(void)
+{
+    gcp__counts a = {0, 0};
+
+    for (thread_state *st = atomic_load_explicit(&registry, memory_order_acquire); st;
+         st = st->next) {
+        a.objects += atomic_load_explicit(&st->alloc_objects, RELAXED);
+        a.bytes += atomic_load_explicit(&st->alloc_bytes, RELAXED);
+    }
+    return a;
+}
+
+gcp__counts gcp__heap_mine(void)
 {
     thread_state *st = self;
+    gcp__counts mine = {0, 0};
 
-    allocated->objects =
-        st ? atomic_load_explicit(&st->alloc_objects, RELAXED) - st->base_objects : 0;
-    allocated->bytes = st ? atomic_load_explicit(&st->alloc_bytes, RELAXED) - st->base_bytes : 0;
+    if (st) {
+        mine.objects = atomic_load_explicit(&st->alloc_objects, RELAXED) - st->base_objects;
+        mine.bytes = atomic_load_explicit(&st->alloc_bytes, RELAXED) - st->base_bytes;
+    }
+    return mine;
 }
 
 gcp__site_dir *_Atomic *gcp__thread_site_dir(void)

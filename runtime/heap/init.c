@@ -16,6 +16,7 @@ int gcp_init(void)
                                      "(GC_register_my_thread failed): it must not allocate");
     if (atomic_load_explicit(&initialised, memory_order_acquire))
         return 0;
+    gcp__fast_clock_init(); /* profiles time closures with it */
     if (gcp__init_collector())
         atomic_store_explicit(&initialised, 1, memory_order_release);
     return 0;
