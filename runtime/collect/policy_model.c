@@ -287,10 +287,10 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
      * profiles' edges, so the next one may pass it before anyone looks. */
     if (near && (double)s->rss < THRESHOLD_NEAR * (double)bound && s->rss + s->rss_growth >= bound)
         return say(GCP__COLLECT_AND_UNMAP, reason, n,
-                   "collected: RSS %.1f MiB + the %.1f MiB a recent profile grew passes %s%.1f",
+                   "collected: RSS %.1f + %.1f MiB a recent profile grew passes %s%.1f%s",
                    (double)s->rss / (double)GCP__MIB, (double)s->rss_growth / (double)GCP__MIB,
-                   cgroup ? "what the cgroup leaves, " : "threshold_mb=",
-                   (double)bound / (double)GCP__MIB);
+                   cgroup ? "the cgroup's " : "threshold_mb=", (double)bound / (double)GCP__MIB,
+                   cgroup ? " MiB" : "");
     if (near && (double)s->rss >= THRESHOLD_NEAR * (double)bound)
         return cgroup ? say(GCP__COLLECT_AND_UNMAP, reason, n,
                             "collected: RSS %.1f MiB is within 10%% of its %.1f MiB under the "
