@@ -129,9 +129,8 @@ static inline void bench_json_begin(const char *name)
  * NAN: none). target: its target in words, or NULL; pass: 1, 0, or -1
  * when it has no target. Names and units are plain ASCII, no quotes. */
 static inline __attribute__((unused)) void bench_json_spread(const char *name, double value,
-                                                             double lo, double hi,
-                                                             const char *unit, const char *target,
-                                                             int pass)
+                                                             double lo, double hi, const char *unit,
+                                                             const char *target, int pass)
 {
     if (!bench_json_fp)
         return;
@@ -146,9 +145,8 @@ static inline __attribute__((unused)) void bench_json_spread(const char *name, d
 }
 
 /* One figure without a spread. */
-static inline __attribute__((unused)) void bench_json_result(const char *name, double value,
-                                                             const char *unit, const char *target,
-                                                             int pass)
+static inline __attribute__((unused)) void
+bench_json_result(const char *name, double value, const char *unit, const char *target, int pass)
 {
     bench_json_spread(name, value, NAN, NAN, unit, target, pass);
 }

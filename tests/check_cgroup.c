@@ -112,8 +112,8 @@ START_TEST(test_levels_bounded)
     ck_assert_int_eq(gcp__cgroup_find(tree_root, &d), 1);
     ck_assert_int_eq(d.levels, GCP__CGROUP_LEVELS);
     ck_assert_str_eq(found(), dir);
-    ck_assert_uint_eq(d.len[GCP__CGROUP_LEVELS - 1], strlen(tree_root) + strlen(dir) -
-                                                         2 * (GCP__CGROUP_LEVELS - 1));
+    ck_assert_uint_eq(d.len[GCP__CGROUP_LEVELS - 1],
+                      strlen(tree_root) + strlen(dir) - 2 * (GCP__CGROUP_LEVELS - 1));
 }
 END_TEST
 

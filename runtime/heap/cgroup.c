@@ -146,9 +146,9 @@ enum { F_LIMIT, F_USAGE, F_STAT };
 
 static const char *file_name(int version, int which)
 {
-    return which == F_LIMIT ? ifaces[version].limit
-         : which == F_USAGE ? ifaces[version].usage
-                            : "memory.stat";
+    return which == F_LIMIT   ? ifaces[version].limit
+           : which == F_USAGE ? ifaces[version].usage
+                              : "memory.stat";
 }
 
 void gcp__cgroup_files_set(gcp__cgroup_files *files, const gcp__cgroup_dir *dir)
@@ -237,8 +237,8 @@ static uint64_t level_inactive_file(const gcp__cgroup_dir *dir, gcp__cgroup_file
 }
 
 /* Level i's limit and working set: 0 or -1. */
-static int read_level(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, int i,
-                      uint64_t *limit, uint64_t *usage)
+static int read_level(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, int i, uint64_t *limit,
+                      uint64_t *usage)
 {
     if (no_limit(level_number(dir, files, i, F_LIMIT, limit), limit) != 1 ||
         level_number(dir, files, i, F_USAGE, usage) != 1)
@@ -254,8 +254,7 @@ int gcp__cgroup_read(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, uint6
     uint64_t limit, usage, least = 0;
 
     memset(out, 0, sizeof *out);
-    if (dir->version < 1 || dir->version > 2 || dir->levels < 1 ||
-        dir->levels > GCP__CGROUP_LEVELS)
+    if (dir->version < 1 || dir->version > 2 || dir->levels < 1 || dir->levels > GCP__CGROUP_LEVELS)
         return -1;
     for (int i = 0; i < dir->levels; i++) {
         if (read_level(dir, files, i, &limit, &usage) < 0) {
@@ -396,9 +395,9 @@ static int mountinfo_line(char *line, void *ctx)
     if (dash + 3 >= n) /* no type, source and options after the "-" */
         return 0;
     const char *type = f[dash + 1], *opts = f[dash + 3];
-    int version = strcmp(type, "cgroup2") == 0                            ? 2
-                : strcmp(type, "cgroup") == 0 && has_word(opts, "memory") ? 1
-                                                                          : 0;
+    int version = strcmp(type, "cgroup2") == 0                              ? 2
+                  : strcmp(type, "cgroup") == 0 && has_word(opts, "memory") ? 1
+                                                                            : 0;
     if (!version || !fp->has_path[version] || fp->has_dir[version])
         return 0;
     unescape(f[3]);

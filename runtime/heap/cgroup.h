@@ -103,7 +103,7 @@ int gcp__cgroup_read(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, uint6
 typedef struct gcp__cgroup_cache {
     const char *root; /* as gcp__cgroup_find's */
     gcp__cgroup_dir dir;
-    gcp__cgroup_files files; /* dir's, kept open */
+    gcp__cgroup_files files;    /* dir's, kept open */
     uint64_t found_ns, read_ns; /* 0: not yet (the clock is never 0) */
     gcp__cgroup_reading last;
 } gcp__cgroup_cache;

@@ -301,7 +301,10 @@ typedef struct gcp__kept_file {
     _Atomic int fd;
     _Atomic int err;
 } gcp__kept_file;
-#define GCP__KEPT_FILE(path, flags, lost) {(path), (flags), (lost), -1, 0}
+#define GCP__KEPT_FILE(path, flags, lost)                                                          \
+    {                                                                                              \
+        (path), (flags), (lost), -1, 0                                                             \
+    }
 
 /* f's descriptor, opened at the first call (and again after a transient
  * failure): -1 when it cannot be. Allocates nothing. Thread-safe. */

@@ -117,8 +117,7 @@ static int register_site(gcp_site *site, int atomic)
 /* The chunk for chunk index k, made (and the directory) on first use;
  * NULL when out of memory. Only the owning thread writes *dirp and its
  * chunks; a census reads them with acquire. */
-static __attribute__((noinline)) gcp__site_chunk *make_chunk(gcp__site_dir *_Atomic *dirp,
-                                                              size_t k)
+static __attribute__((noinline)) gcp__site_chunk *make_chunk(gcp__site_dir *_Atomic *dirp, size_t k)
 {
     gcp__site_dir *dir = atomic_load_explicit(dirp, memory_order_relaxed);
 
