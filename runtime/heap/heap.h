@@ -147,6 +147,7 @@ typedef struct gcp__site_chunk {
 } gcp__site_chunk;
 typedef struct gcp__site_dir {
     gcp__site_chunk *_Atomic chunk[GCP__SITE_CHUNKS]; /* malloc'd, never freed */
+    struct gcp__site_dir *next; /* every directory, from a static (sites.c) */
 } gcp__site_dir;
 /* Where this thread's directory goes (NULL until its first sited
  * allocation), or NULL when it has no state (out of memory). */
