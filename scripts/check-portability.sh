@@ -13,7 +13,8 @@
 # configured in place), O0/ and O2/ (configured with CFLAGS "-O0 -g" and
 # "-O2 -g"; the library, demos and tests are built, the tests not run),
 # probe/ and logs/ (one log per cell, kept). JOBS (default 2): make -j.
-# PORT_THP=no leaves transparent huge pages alone (rows n/a).
+# PORT_THP=no leaves transparent huge pages alone (rows n/a). A
+# condition's -O0 and -O2 rows run at the same time.
 #
 # Why these conditions (doc: BDWGC-NOTES.md, "Learned on a second machine"):
 # the collector scans the stack conservatively, so garbage stays alive
@@ -388,21 +389,32 @@ row=0
 for c in $conditions; do
     why=$(unavailable "$c")
     [ -n "$why" ] || switch "$c"
+    # The builds' rows of one condition at once (two processes: the
+    # condition is the same for both, THP included; each test is a
+    # process of its own, as under make check -j2), then printed in order.
+    t0=$(date +%s)
+    for b in $builds; do
+        (
+            line=""
+            for t in $truth_tests; do
+                if [ -n "$why" ]; then
+                    result="n/a"
+                else
+                    cell "$c" "$b" "$t"
+                fi
+                line="$line $result"
+                printf '%s %s %s %s\n' "$c" "$b" "$t" "$result" >>"$logs/.rows.$b"
+            done
+            echo "$line" >"$logs/.line.$b"
+        ) &
+    done
+    wait
     for b in $builds; do
         row=$((row + 1))
-        t0=$(date +%s)
-        line=""
-        for t in $truth_tests; do
-            if [ -n "$why" ]; then
-                result="n/a"
-            else
-                cell "$c" "$b" "$t"
-            fi
-            line="$line $result"
-            printf '%s %s %s %s\n' "$c" "$b" "$t" "$result" >>"$results"
-        done
+        cat "$logs/.rows.$b" >>"$results"
         printf 'check-portability: [%2d/%d] %-13s -%s %3d s:%s\n' "$row" "$n_rows" "$c" \
-            "$b" "$(($(date +%s) - t0))" "$line"
+            "$b" "$(($(date +%s) - t0))" "$(cat "$logs/.line.$b")"
+        rm -f "$logs/.rows.$b" "$logs/.line.$b"
     done
     if [ -n "$why" ]; then
         evidence="n/a ($why)"

@@ -18,7 +18,7 @@
 #
 #   suite            case(s)                   fork   s
 #   check_config     all                       no     2
-#   check_sites      all                       no     2
+#   check_sites      off, on (not many: 2 min)  no     2
 #   check_report     all                       no     7
 #   check_assertions all                       yes    4  (see below)
 #   check_containers all                       no    21
@@ -131,7 +131,7 @@ fi
 
 # SUITE CASES FORK: CASES "-" for the whole suite, else comma-separated.
 plan="check_config - no
-check_sites - no
+check_sites off,on no
 check_report - no
 check_assertions - yes
 check_containers - no
