@@ -804,10 +804,10 @@ static Suite *make_sites_suite(void)
     suite_add_tcase(s, on);
     /* Apart: 133,000 sited allocations take two minutes under valgrind
      * (scripts/check-valgrind.sh runs off and on). */
-    TCase *many = tcase_create("many");
-    tcase_add_checked_fixture(many, track_on, track_off);
-    tcase_add_test(many, test_many_sites_counted_exactly);
-    suite_add_tcase(s, many);
+    TCase *wide = tcase_create("many");
+    tcase_add_checked_fixture(wide, track_on, track_off);
+    tcase_add_test(wide, test_many_sites_counted_exactly);
+    suite_add_tcase(s, wide);
     return s;
 }
 
