@@ -88,18 +88,6 @@ static void call_peak(void)
     profile_with(&cfg_peak);
 }
 
-/* As the library reads RSS: pread on a kept-open fd, second field. */
-static uint64_t statm_rss_pages(void)
-{
-    char buf[128];
-    ssize_t n = pread(statm_fd, buf, sizeof buf - 1, 0);
-
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *p = strchr(buf, ' ');
-    return p ? strtoull(p + 1, NULL, 10) : 0;
-}
 
 /* The floors: what each mode must do in any case, done raw. */
 static void floor_heap_only(void)
@@ -109,7 +97,7 @@ static void floor_heap_only(void)
 
 static void floor_rss(void)
 {
-    sink += bench_now_ns() + statm_rss_pages() + bench_now_ns() + statm_rss_pages();
+    sink += bench_now_ns() + bench_statm_pages(statm_fd) + bench_now_ns() + bench_statm_pages(statm_fd);
 }
 
 static void floor_peak(void)

@@ -34,14 +34,7 @@ static _Atomic int stop_sampler;
 
 static double rss_mib(int fd)
 {
-    char buf[128];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    char *p = strchr(buf, ' ');
-    return p ? (double)strtoull(p + 1, NULL, 10) * (double)sysconf(_SC_PAGESIZE) / MIB : 0;
+    return (double)bench_statm_pages(fd) * (double)sysconf(_SC_PAGESIZE) / MIB;
 }
 
 static void *sampler(void *arg)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Keep a timed loop from being specialised or inlined into its caller. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -42,6 +43,20 @@ static BENCH_NOINLINE __attribute__((unused)) double bench_time_calls(bench_call
     for (long i = 0; i < n; i++)
         fn();
     return (double)(bench_now_ns() - t0) / (double)n;
+}
+
+/* RSS in pages as the library reads it: pread of a kept-open
+ * /proc/self/statm, its second field (0 when it cannot be read). */
+static inline __attribute__((unused)) uint64_t bench_statm_pages(int fd)
+{
+    char buf[128];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    char *p = strchr(buf, ' ');
+    return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
 /* One figure per round; the median of the rounds is what is reported. */

@@ -301,6 +301,20 @@ running() { # running PID: it exists and is not a zombie
     state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
     [ -n "$state" ] && [ "$state" != Z ]
 }
+
+# gone PID TENTHS WHAT: wait up to TENTHS tenths of a second for PID to
+# end; fail saying WHAT, and kill it, when it is still running.
+gone() {
+    i=0
+    while running "$1" && [ $i -lt "$2" ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    ! running "$1" || {
+        fail "$3"
+        kill -KILL "$1"
+    }
+}
 for sig in SIGINT SIGTERM; do
     want=130
     [ $sig = SIGTERM ] && want=143
@@ -318,15 +332,7 @@ for sig in SIGINT SIGTERM; do
     # each process of the program's group has ended (a zombie has: its
     # reaper, maybe a pid 1 that never reaps, is not gcprof)
     for p in $(cat "$tmp/pids"); do
-        i=0
-        while running "$p" && [ $i -lt 100 ]; do
-            i=$((i + 1))
-            sleep 0.1
-        done
-        ! running "$p" || {
-            fail "$sig: process $p of the program's is left running"
-            kill -KILL "$p"
-        }
+        gone "$p" 100 "$sig: process $p of the program's is left running"
     done
     no_leftovers "$sig"
 done
@@ -372,15 +378,7 @@ rc=$?
 check "a child left by each of 12 runs (warm-up too)" [ "$(wc -l <"$tmp/left")" -eq 12 ]
 [ ! -e "$tmp/overlap" ] || fail "a run's child still ran when the next run started: $(cat "$tmp/overlap")"
 for p in $(cat "$tmp/left"); do
-    i=0
-    while running "$p" && [ $i -lt 50 ]; do
-        i=$((i + 1))
-        sleep 0.1
-    done
-    ! running "$p" || {
-        fail "the child $p of a run is left running after tune"
-        kill -KILL "$p"
-    }
+    gone "$p" 50 "the child $p of a run is left running after tune"
 done
 no_leftovers "children left"
 # A program stopped by job control (here by itself: SIGTTOU, as a
