@@ -7,6 +7,10 @@
  * argument). And the process's own reading on the real system. White-box.
  */
 #include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,6 +45,68 @@ START_TEST(test_cache_keeps_reading)
     gcp__cgroup_cached(&c, t0 + 2 * GCP__CGROUP_KEEP_NS, 30 * MIB, &r);
     ck_assert_uint_eq(r.others, 0);
     ck_assert_uint_eq(r.usage, 20 * MIB);
+}
+END_TEST
+
+/* Closes the lowest descriptor open on a file under tree_root, as a
+ * program closing descriptors it does not know would; returns it. */
+static int close_lowest_tree_fd(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int lowest = -1;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL) {
+        char link[64], target[512];
+        int fd = atoi(e->d_name);
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0 || fd == dirfd(d))
+            continue;
+        target[n] = '\0';
+        if (strncmp(target, tree_root, strlen(tree_root)) == 0 && (lowest < 0 || fd < lowest))
+            lowest = fd;
+    }
+    closedir(d);
+    ck_assert_int_eq(close(lowest), 0);
+    return lowest;
+}
+
+/* The program closed a descriptor of the cache's and got its number back for a
+ * file of its own: the cache reads its cgroup's files again (opened anew),
+ * never the program's file, and closes nothing of the program's when it
+ * finds the cgroup again. */
+START_TEST(test_cache_descriptor_taken_over)
+{
+    gcp__cgroup_cache c;
+    gcp__cgroup_reading r;
+    const uint64_t t0 = 5 * SEC;
+    char decoy_path[] = "/tmp/gcprof-decoy.XXXXXX";
+
+    memset(&c, 0, sizeof c);
+    c.root = tree_root;
+    v2_tree();
+    gcp__cgroup_cached(&c, t0, 4 * MIB, &r);
+    ck_assert_uint_eq(r.limit, 100 * MIB);
+    int lowest = close_lowest_tree_fd();
+    int decoy = mkstemp(decoy_path); /* the lowest free number: one of ours */
+    ck_assert_int_eq(decoy, lowest);
+    unlink(decoy_path);
+    /* a limit or usage, to be read by mistake (the first opened, lowest) */
+    ck_assert_int_eq(write(decoy, "1073741824\n", 11), 11);
+    v2_level(V2 "/a", 90 * MIB, 20 * MIB);
+    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_KEEP_NS, 5 * MIB, &r);
+    ck_assert_uint_eq(r.limit, 90 * MIB);
+    ck_assert_uint_eq(r.usage, 20 * MIB);
+    gcp__cgroup_cached(&c, t0 + GCP__CGROUP_REFIND_NS, 5 * MIB, &r); /* closes the old */
+    ck_assert_uint_eq(r.limit, 90 * MIB);
+    ck_assert_int_ne(fcntl(decoy, F_GETFD), -1); /* still the program's */
+    char buf[16] = "";
+    ck_assert_int_eq(pread(decoy, buf, sizeof buf - 1, 0), 11);
+    ck_assert_str_eq(buf, "1073741824\n");
+    close(decoy);
+    gcp__cgroup_files_close(&c.files);
 }
 END_TEST
 
@@ -136,6 +202,7 @@ static Suite *make_cgroup_cache_suite(void)
     tcase_add_test(cache, test_cache_keeps_reading);
     tcase_add_test(cache, test_cache_page_cache_not_others);
     tcase_add_test(cache, test_cache_moved_process);
+    tcase_add_test(cache, test_cache_descriptor_taken_over);
     suite_add_tcase(s, cache);
     tcase_add_test(real, test_real_system);
     suite_add_tcase(s, real);

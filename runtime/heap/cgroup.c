@@ -183,7 +183,7 @@ static int level_fd(const gcp__cgroup_dir *dir, gcp__cgroup_files *files, int i,
 
     *opened = 0;
     if (files)
-        return i < files->levels ? gcp__kept_fd(&files->f[i][which]) : -1;
+        return i < files->levels ? gcp__kept_fd_checked(&files->f[i][which]) : -1;
     int len = snprintf(path, sizeof path, "%.*s/%s", (int)dir->len[i], dir->path,
                        file_name(dir->version, which));
     if (len < 0 || (size_t)len >= sizeof path)

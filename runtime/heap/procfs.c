@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "heap.h"
@@ -69,13 +70,22 @@ static void report(const gcp__kept_file *f, int err, int was)
                  transient(err) ? " until it opens (retried at each reading)" : "");
 }
 
+/* fd is still the file f opened (device and inode). */
+static int still_ours(const gcp__kept_file *f, int fd)
+{
+    struct stat st;
+
+    return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == f->dev && (uint64_t)st.st_ino == f->ino;
+}
+
 void gcp__kept_close(gcp__kept_file *f)
 {
     int fd = atomic_load(&f->fd);
 
     if (fd < 0)
         return; /* never opened: err (a final one stays final) holds */
-    close(fd);
+    if (still_ours(f, fd))
+        close(fd);
     atomic_store(&f->fd, -1);
     atomic_store(&f->err, 0);
 }
@@ -123,6 +133,12 @@ int gcp__kept_fd(gcp__kept_file *f)
     if (fd < 0 && (!was || transient(was))) {
         fd = open(f->path, f->flags);
         err = fd < 0 ? errno : 0;
+        struct stat st;
+        f->dev = f->ino = 0; /* no fstat: never taken for ours again */
+        if (fd >= 0 && fstat(fd, &st) == 0) {
+            f->dev = (uint64_t)st.st_dev;
+            f->ino = (uint64_t)st.st_ino;
+        }
         if (fd >= 0)
             atomic_store_explicit(&f->fd, fd, memory_order_release);
         atomic_store(&f->err, err);
@@ -130,6 +146,18 @@ int gcp__kept_fd(gcp__kept_file *f)
     }
     pthread_mutex_unlock(&open_lock);
     return fd;
+}
+
+int gcp__kept_fd_checked(gcp__kept_file *f)
+{
+    int fd = gcp__kept_fd(f);
+
+    if (fd < 0 || still_ours(f, fd))
+        return fd;
+    /* Not ours any more: forgotten, never closed, and opened again. */
+    int expected = fd;
+    atomic_compare_exchange_strong(&f->fd, &expected, -1);
+    return gcp__kept_fd(f);
 }
 
 static uint64_t page_bytes(void)
