@@ -24,10 +24,6 @@ typedef struct gcp__gc_signals {
     uint64_t cgroup_limit;  /* bytes; 0: no limit known */
     uint64_t cgroup_usage;  /* bytes the cgroup uses, every process in it */
     uint64_t cgroup_others; /* of which not this process's RSS */
-    /* The RSS a collection and unmapping would leave now: what the last
-     * one made under a cgroup limit left, less the live heap it left, plus
-     * the live heap now (gcp__gc_policy_floor); 0: none measured yet. */
-    uint64_t cgroup_floor;
     /* The most RSS grew across one of the last GCP__GROWTH_KEPT profiles
      * (gcp__gc_policy_growth): what the next may add before anyone
      * decides again; 0: none seen. */
@@ -57,12 +53,6 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n);
  * hold_limit_bytes of growth, nor past what keeps RSS under threshold
  * and under what the cgroup's limit leaves it. */
 uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes);
-
-/* After a collection and unmapping made under a cgroup limit: the RSS it
- * left (rss_after, bytes) and the heap in use then. What RSS a collection
- * can reach, so that the cgroup's rule does not collect at every decision
- * when what the limit leaves is below it (gcp__gc_decide). Thread-safe. */
-void gcp__gc_policy_floor(uint64_t rss_after);
 
 /* A profile's RSS at its two ends (bytes; non-zero): how much RSS grows
  * between two decisions at profiles' edges, for the bound rules to look

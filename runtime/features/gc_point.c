@@ -23,7 +23,7 @@ static int point_unmap_round(void *unused)
 
 /* A point that unmaps (memory is short, or the program idle) returns
  * what it can, not just the blocks that happen to have aged (unmap.c). */
-static void point_collect(gcp_gc_decision *d, int how, int read_rss, int cgroup)
+static void point_collect(gcp_gc_decision *d, int how, int read_rss)
 {
     uint64_t rss_before = read_rss ? gcp__rss_bytes() : 0, t;
 
@@ -38,8 +38,6 @@ static void point_collect(gcp_gc_decision *d, int how, int read_rss, int cgroup)
         uint64_t rss_after = gcp__rss_bytes();
         d->memory_saved =
             rss_before > rss_after ? (double)(rss_before - rss_after) / (double)GCP__MIB : 0;
-        if (cgroup && how == GCP__COLLECT_AND_UNMAP)
-            gcp__gc_policy_floor(rss_after); /* what a collection can reach */
     }
 }
 
@@ -67,7 +65,7 @@ int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out)
     d.cgroup_limit = s.cgroup_limit;
     d.cgroup_usage = s.cgroup_usage;
     if (d.collected)
-        point_collect(&d, how, read_rss, s.cgroup_limit > 0);
+        point_collect(&d, how, read_rss);
     if (out)
         *out = d;
     return d.collected;

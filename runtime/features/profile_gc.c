@@ -202,8 +202,6 @@ static int collect_adaptive(gcp__frame *f, gcp__counts *live, gcp__counts *alloc
     if (how == GCP__SKIP)
         return 0;
     collect_with_census(f, how == GCP__COLLECT_AND_UNMAP, live, allocated);
-    if (how == GCP__COLLECT_AND_UNMAP && s.cgroup_limit > 0)
-        gcp__gc_policy_floor(gcp__rss_bytes()); /* what a collection can reach */
     return 1;
 }
 
