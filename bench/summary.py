@@ -47,7 +47,7 @@ def rows_of(bench, doc):
             figure = next((v for k, v in doc.items()
                            if k.startswith("adaptive_" + what) and isinstance(v, float)), None)
             value = "%.3fx" % figure if figure is not None else "-"
-            yield bench, "adaptive " + what, value, "", doc.get(what + "_target", "see above"), met
+            yield bench, "adaptive " + what, value, "", doc.get(what + "_target", "-"), met
 
 
 def main(argv):
