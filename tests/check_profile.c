@@ -12,6 +12,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -467,6 +468,66 @@ START_TEST(test_execution_time_bracketed_by_own_clock)
                           "around the call %.9f s",
                           c[k].heap_only, spans_ns[i], b.inner, r.execution_time, outside);
         }
+}
+END_TEST
+
+static int empty(void *env)
+{
+    (void)env;
+    return 0;
+}
+
+/* What no reader sees, cleared in the test's copy: the two strings' tails
+ * past their terminators and the padding before the two doubles that
+ * follow an int (4 bytes each: too short to hold a pointer). */
+static void clear_unread(gcp_report *r)
+{
+    size_t name = strlen(r->function_name) + 1, why = strlen(r->gc_reason) + 1;
+
+    memset(r->function_name + name, 0, sizeof r->function_name - name);
+    memset(r->gc_reason + why, 0, sizeof r->gc_reason - why);
+    memset((char *)r + offsetof(gcp_report, status) + sizeof r->status, 0,
+           offsetof(gcp_report, execution_time) - offsetof(gcp_report, status) -
+               sizeof r->status);
+    memset((char *)r + offsetof(gcp_report, exceeded_threshold) + sizeof r->exceeded_threshold,
+           0,
+           offsetof(gcp_report, threshold_mb) - offsetof(gcp_report, exceeded_threshold) -
+               sizeof r->exceeded_threshold);
+}
+
+/* The fastest profiles fill the report field by field, not with a
+ * memset: every field is written, whatever the caller's struct held. Two reports of the
+ * same empty closure, one into zeroes and one into 0xa5 bytes, agree on
+ * all of them but the closure's time (and the note that says it was below
+ * the clock's resolution), with and without detailed statistics. */
+START_TEST(test_light_report_fully_written)
+{
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 0);
+    gcp_report clean, poisoned;
+
+    c.heap_only = 1;
+    for (int detailed = 0; detailed < 2; detailed++) {
+        c.detailed_stats = detailed;
+        memset(&clean, 0, sizeof clean);
+        memset(&poisoned, 0xa5, sizeof poisoned);
+        ck_assert_int_eq(gcp_profile("empty", empty, NULL, &c, &clean), 0);
+        ck_assert_int_eq(gcp_profile("empty", empty, NULL, &c, &poisoned), 0);
+        ck_assert_str_eq(poisoned.function_name, clean.function_name);
+        ck_assert_str_eq(poisoned.gc_reason, clean.gc_reason);
+        clear_unread(&clean);
+        clear_unread(&poisoned);
+        poisoned.execution_time = clean.execution_time;
+        poisoned.notes &= ~(unsigned)GCP_NOTE_BELOW_CLOCK_RESOLUTION;
+        clean.notes &= ~(unsigned)GCP_NOTE_BELOW_CLOCK_RESOLUTION;
+        if (detailed) { /* the collector's counters move between the two calls */
+            poisoned.stats_before = clean.stats_before;
+            poisoned.stats_after = clean.stats_after;
+        }
+        const unsigned char *a = (const void *)&clean, *b = (const void *)&poisoned;
+        for (size_t i = 0; i < sizeof clean; i++)
+            ck_assert_msg(a[i] == b[i], "detailed=%d: byte %zu of the report: %#x into zeroes, "
+                          "%#x into 0xa5", detailed, i, a[i], b[i]);
+    }
 }
 END_TEST
 
@@ -954,6 +1015,7 @@ static Suite *make_profile_suite(void)
     tcase_add_test(edges, test_allocates_nothing);
     tcase_add_test(edges, test_execution_time_matches_own_clock);
     tcase_add_test(edges, test_execution_time_bracketed_by_own_clock);
+    tcase_add_test(edges, test_light_report_fully_written);
     tcase_add_test(edges, test_heap_figures_match_collector);
     tcase_add_test(edges, test_failing_closure_reported);
     tcase_add_test(edges, test_closure_disables_collection);
