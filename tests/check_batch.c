@@ -157,13 +157,21 @@ static void warm_up(const gcp_config *cfg)
     ck_assert_int_eq(gcp_profile("warm", task, &j, cfg, &r), 0);
 }
 
+/* always mode, heap_only or not, warmed up, the jobs set. */
+static gcp_config ready(int heap_only)
+{
+    gcp_config cfg = tu_config(GCP_AUTO_GC_ALWAYS, 0);
+
+    cfg.heap_only = heap_only;
+    warm_up(&cfg);
+    set_up_jobs();
+    return cfg;
+}
+
 /* heap_only and not: N tasks, N+1 collections, every count exact. */
 START_TEST(test_batch_reuses_baseline)
 {
-    gcp_config cfg = tu_config(GCP_AUTO_GC_ALWAYS, 0);
-    cfg.heap_only = _i;
-    warm_up(&cfg);
-    set_up_jobs();
+    gcp_config cfg = ready(_i);
     unsigned long n = run_batch(&cfg);
     ck_assert_msg(n <= TASKS + 1, "%lu collections for %d tasks", n, TASKS);
     assert_exact_from(0);
@@ -173,10 +181,7 @@ END_TEST
 /* A closure's own collections change nothing: the profiler's stay N+1. */
 START_TEST(test_batch_closure_collects)
 {
-    gcp_config cfg = tu_config(GCP_AUTO_GC_ALWAYS, 0);
-    cfg.heap_only = 1;
-    warm_up(&cfg);
-    set_up_jobs();
+    gcp_config cfg = ready(1);
     jobs[3].collect_mid = jobs[7].collect_mid = 1;
     unsigned long n = run_batch(&cfg), closures = 0;
     for (int i = 0; i < TASKS; i++)
@@ -194,10 +199,7 @@ END_TEST
  * census would count the victims as dying in task 1. */
 START_TEST(test_batch_finaliser_between_tasks)
 {
-    gcp_config cfg = tu_config(GCP_AUTO_GC_ALWAYS, 0);
-    cfg.heap_only = 1;
-    warm_up(&cfg);
-    set_up_jobs();
+    gcp_config cfg = ready(1);
     make_victims();
     finalised = 0;
     jobs[0].finalisable = 1;
@@ -225,9 +227,7 @@ static void drop_on_log(gcp_log_level level, const char *msg, void *user)
 
 START_TEST(test_batch_log_hook_between_tasks)
 {
-    gcp_config cfg = tu_config(GCP_AUTO_GC_ALWAYS, 0);
-    warm_up(&cfg);
-    set_up_jobs();
+    gcp_config cfg = ready(0);
     make_victims();
     cfg.threshold_mb = 0.001; /* always exceeded: a warning per task */
     gcp_set_log_fn(drop_on_log, NULL);
