@@ -76,6 +76,19 @@ static void watch_thread_exit(void)
     exit_watched = 1;
 }
 
+/* Word stores GCC cannot turn into a memset: it makes one of 128 bytes
+ * (or a plain loop of stores) a rep stos, whose start-up alone costs a few
+ * ns. The empty asm hides that the value stored is zero. */
+static inline void zero_words(uint64_t *w, size_t n)
+{
+    uint64_t z = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        __asm__("" : "+r"(z));
+        w[i] = z;
+    }
+}
+
 static void read_gc_stats(gcp_gc_stats *s)
 {
     struct GC_prof_stats_s ps;
@@ -88,6 +101,7 @@ static void read_gc_stats(gcp_gc_stats *s)
     s->total_bytes = ps.allocd_bytes_before_gc + ps.bytes_allocd_since_gc;
     s->gc_no = ps.gc_no;
     s->obtained_from_os = ps.obtained_from_os_bytes;
+    zero_words(s->reserved_, sizeof s->reserved_ / sizeof s->reserved_[0]);
 }
 
 static void frame_init(frame *f, const char *name)
@@ -270,19 +284,6 @@ static void finalizers_allocated(gcp_report *r)
     r->notes |= GCP_NOTE_ALLOCATED_IN_COLLECTION | GCP_NOTE_COLLECTED_UNKNOWN;
     r->gc_objects_collected = -1;
     r->bytes_reclaimed = -1;
-}
-
-/* Word stores GCC cannot turn into a memset: it makes one of 128 bytes
- * (or a plain loop of stores) a rep stos, whose start-up alone costs a few
- * ns. The empty asm hides that the value stored is zero. */
-static inline void zero_words(uint64_t *w, size_t n)
-{
-    uint64_t z = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        __asm__("" : "+r"(z));
-        w[i] = z;
-    }
 }
 
 /* The fields nothing below is sure to write, field by field: clearing all
