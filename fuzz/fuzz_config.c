@@ -44,6 +44,8 @@ static const struct {
     {"threshold_mb", "GCPROF_THRESHOLD_MB"},
     {"hold_limit_mb", "GCPROF_HOLD_LIMIT_MB"},
     {"heap_only", "GCPROF_HEAP_ONLY"},
+    {"gc_budget", "GCPROF_GC_BUDGET"},
+    {"memory_limit_mb", "GCPROF_MEMORY_LIMIT_MB"},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -67,7 +69,9 @@ static int same_fields(const gcp_config *a, const gcp_config *b)
     return a->auto_gc == b->auto_gc && a->detailed_stats == b->detailed_stats &&
            a->track_peak == b->track_peak && a->heap_only == b->heap_only &&
            memcmp(&a->threshold_mb, &b->threshold_mb, sizeof(double)) == 0 &&
-           memcmp(&a->hold_limit_mb, &b->hold_limit_mb, sizeof(double)) == 0;
+           memcmp(&a->hold_limit_mb, &b->hold_limit_mb, sizeof(double)) == 0 &&
+           memcmp(&a->gc_budget, &b->gc_budget, sizeof(double)) == 0 &&
+           memcmp(&a->memory_limit_mb, &b->memory_limit_mb, sizeof(double)) == 0;
 }
 
 /* Field by field, and bytewise: gcp_config_init zeroes the padding. */
@@ -201,7 +205,9 @@ static int plausible(const gcp_config *c)
 {
     return c->auto_gc >= 0 && c->auto_gc <= GCP_AUTO_GC_OFF && (c->detailed_stats & ~1) == 0 &&
            (c->track_peak & ~1) == 0 && (c->heap_only & ~1) == 0 && isfinite(c->threshold_mb) &&
-           c->threshold_mb >= 0 && isfinite(c->hold_limit_mb) && c->hold_limit_mb >= 0;
+           c->threshold_mb >= 0 && isfinite(c->hold_limit_mb) && c->hold_limit_mb >= 0 &&
+           c->gc_budget >= 0 && c->gc_budget <= 1 && isfinite(c->memory_limit_mb) &&
+           c->memory_limit_mb >= 0;
 }
 
 /* The profiler's fast path (plainly_valid in config.c) must agree with
@@ -224,21 +230,27 @@ static void check_resolve(const gcp_config *cfg)
         want.auto_gc = GCP_AUTO_GC_ALWAYS;
     if (want.hold_limit_mb == 0)
         want.hold_limit_mb = 1024;
+    if (want.gc_budget == 0)
+        want.gc_budget = 0.10;
     CHECK(same_fields(&out, &want));
 }
 
-/* After a successful parse: usable, but for the one cross-field rule
- * (threshold_mb > 0 with heap_only) that only gcp_config_validate checks. */
+/* After a successful parse: usable, but for the cross-field rules (an RSS
+ * bound, threshold_mb or memory_limit_mb, with heap_only) that only
+ * gcp_config_validate checks. */
 static void check_valid(const gcp_config *cfg)
 {
+    int threshold = cfg->heap_only && cfg->threshold_mb > 0;
+    int limit = cfg->heap_only && cfg->memory_limit_mb > 0;
+
     CHECK(plausible(cfg));
     check_resolve(cfg);
     if (gcp_config_validate(cfg) == 0) {
-        CHECK(!(cfg->heap_only && cfg->threshold_mb > 0));
+        CHECK(!threshold && !limit);
         return;
     }
-    CHECK(cfg->heap_only && cfg->threshold_mb > 0);
-    CHECK(starts_with(gcp_last_error(), "threshold_mb="));
+    CHECK(threshold || limit);
+    CHECK(starts_with(gcp_last_error(), threshold ? "threshold_mb=" : "memory_limit_mb="));
     CHECK(strstr(gcp_last_error(), "needs RSS, which heap_only turns off") != NULL);
 }
 

@@ -319,7 +319,19 @@ typedef struct gcp_config {
      * GCP_NOTE_RETAINED is never set), and a profiled call costs about two
      * clock reads. Default: off (RSS is read). */
     int heap_only;
-    uint64_t reserved_[8]; /* zero */
+    /* auto_gc adaptive and gcp_gc_point: the share of wall time their own
+     * collections may take (bdwgc's automatic ones are not theirs), from
+     * above 0 to 1. Collections that lower the peak run while the share
+     * allows; past it only a memory bound (memory_limit_mb, threshold_mb,
+     * the cgroup's limit) makes them collect, and the reason says "over
+     * budget". 0: the default, 0.10. */
+    double gc_budget;
+    /* auto_gc adaptive and gcp_gc_point: keep RSS under this many MiB,
+     * collecting over gc_budget if need be (as under threshold_mb, without
+     * its warning). The cgroup's memory limit applies as well; the lower
+     * bound wins. Not with heap_only. 0: none (the cgroup's alone). */
+    double memory_limit_mb;
+    uint64_t reserved_[6]; /* zero */
 } gcp_config;
 
 /* Built-in defaults, ignoring the environment: all zero, as {0}. */

@@ -145,6 +145,7 @@ check_policy pure,heap_only,printed yes
 check_cgroup - no
 check_cgroup_cache - no
 check_policy_cgroup - no
+check_policy_budget pure,real yes
 check_types - no
 check_leak_report - yes
 check_abi - no

@@ -85,7 +85,7 @@ END_TEST
 
 /* Words a version took from reserved_ stand where reserved_ began before,
  * and the struct keeps its size: gcp_gc_decision's cgroup_limit and
- * cgroup_usage, two of its four reserved words. */
+ * cgroup_usage, two of its four reserved words; gcp_config's two. */
 START_TEST(test_taken_words)
 {
     const size_t word = sizeof(uint64_t),
@@ -95,6 +95,13 @@ START_TEST(test_taken_words)
     ck_assert_uint_eq(offsetof(gcp_gc_decision, cgroup_usage), was + word);
     ck_assert_uint_eq(offsetof(gcp_gc_decision, reserved_), was + 2 * word);
     ck_assert_uint_eq(sizeof(gcp_gc_decision), was + 4 * word);
+    /* gcp_config's gc_budget and memory_limit_mb, two of its eight. */
+    const size_t config_was =
+        (offsetof(gcp_config, heap_only) + sizeof(int) + word - 1) / word * word;
+    ck_assert_uint_eq(offsetof(gcp_config, gc_budget), config_was);
+    ck_assert_uint_eq(offsetof(gcp_config, memory_limit_mb), config_was + word);
+    ck_assert_uint_eq(offsetof(gcp_config, reserved_), config_was + 2 * word);
+    ck_assert_uint_eq(sizeof(gcp_config), config_was + 8 * word);
 }
 END_TEST
 

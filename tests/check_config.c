@@ -23,7 +23,10 @@ static const char *const env_vars[] = {"GCPROF",
                                        "GCPROF_DETAILED_STATS",
                                        "GCPROF_TRACK_PEAK",
                                        "GCPROF_THRESHOLD_MB",
-                                       "GCPROF_HOLD_LIMIT_MB"};
+                                       "GCPROF_HOLD_LIMIT_MB",
+                                       "GCPROF_HEAP_ONLY",
+                                       "GCPROF_GC_BUDGET",
+                                       "GCPROF_MEMORY_LIMIT_MB"};
 
 static tu_log logged;
 
@@ -179,6 +182,44 @@ START_TEST(test_zero_is_initialisation)
 }
 END_TEST
 
+/* gc_budget is a share of wall time (0 the default, up to 1) and
+ * memory_limit_mb MiB of RSS, which heap_only cannot read: from specs, the
+ * environment and the struct alike. */
+START_TEST(test_budget_and_limit)
+{
+    gcp_config cfg = {0};
+    char err[200];
+
+    ck_assert_int_eq(gcp_config_parse("gc_budget=0.25, memory_limit_mb=512", &cfg, err, sizeof err),
+                     0);
+    ck_assert(cfg.gc_budget == 0.25 && cfg.memory_limit_mb == 512);
+    ck_assert_int_eq(gcp_config_parse("gc_budget=1.5", &cfg, err, sizeof err), GCP_EINVAL);
+    ck_assert_str_eq(err, "gc_budget must be from 0 to 1 (a share of wall time), got 1.5 (at "
+                          "position 11)");
+    ck_assert(cfg.gc_budget == 0.25); /* unchanged */
+    ck_assert_int_eq(gcp_config_parse("memory_limit_mb=-1", &cfg, err, sizeof err), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "memory_limit_mb must be from 0 to 2^40"));
+    setenv("GCPROF_GC_BUDGET", "2", 1);
+    ck_assert_int_eq(gcp_config_init_env(&cfg, err, sizeof err), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "GCPROF_GC_BUDGET"));
+    setenv("GCPROF_GC_BUDGET", "0.05", 1);
+    setenv("GCPROF_MEMORY_LIMIT_MB", "300", 1);
+    ck_assert_int_eq(gcp_config_init_env(&cfg, err, sizeof err), 0);
+    ck_assert(cfg.gc_budget == 0.05 && cfg.memory_limit_mb == 300);
+    unsetenv("GCPROF_GC_BUDGET");
+    unsetenv("GCPROF_MEMORY_LIMIT_MB");
+    gcp_config_init(&cfg);
+    cfg.gc_budget = -0.1;
+    ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(gcp_last_error(), "gc_budget"));
+    cfg.gc_budget = 0;
+    cfg.heap_only = 1;
+    cfg.memory_limit_mb = 100;
+    ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
+    ck_assert_str_eq(gcp_last_error(), "memory_limit_mb=100 needs RSS, which heap_only turns off");
+}
+END_TEST
+
 /* A caller's reserved_ words are refused unless zero: a later version
  * gives them meaning, so garbage there would change behaviour silently. */
 START_TEST(test_reserved_must_be_zero)
@@ -186,7 +227,7 @@ START_TEST(test_reserved_must_be_zero)
     gcp_config cfg = {0};
     gcp_report r;
 
-    cfg.reserved_[7] = 1;
+    cfg.reserved_[sizeof cfg.reserved_ / sizeof cfg.reserved_[0] - 1] = 1;
     ck_assert_int_eq(gcp_config_validate(&cfg), GCP_EINVAL);
     ck_assert_ptr_nonnull(strstr(gcp_last_error(), "reserved_"));
     ran_zero = 0;
@@ -851,6 +892,7 @@ static Suite *make_config_suite(void)
     tcase_add_test(core, test_defaults);
     tcase_add_test(core, test_zero_is_initialisation);
     tcase_add_test(core, test_reserved_must_be_zero);
+    tcase_add_test(core, test_budget_and_limit);
     tcase_add_test(core, test_each_key);
     tcase_add_loop_test(core, test_all_keys_at_once, 0, TU_ROWS(all_keys_specs));
     tcase_add_test(core, test_bool_spellings);

@@ -43,7 +43,8 @@ static int is_config_key(const gcp__env_var *v)
 {
     static const char *const keys[] = {"GCPROF_AUTO_GC",       "GCPROF_DETAILED_STATS",
                                        "GCPROF_TRACK_PEAK",    "GCPROF_THRESHOLD_MB",
-                                       "GCPROF_HOLD_LIMIT_MB", "GCPROF_HEAP_ONLY"};
+                                       "GCPROF_HOLD_LIMIT_MB", "GCPROF_HEAP_ONLY",
+                                       "GCPROF_GC_BUDGET",     "GCPROF_MEMORY_LIMIT_MB"};
 
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(v->name, keys[i]) == 0)

@@ -57,14 +57,13 @@ START_TEST(test_one_profile_ahead)
     ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
     s.rss_growth = 20 * MIB;
     ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
-    ck_assert_str_eq(why,
-                     "collected: RSS 80.0 + 20.0 MiB a recent profile grew passes the cgroup's "
-                     "100.0 MiB");
+    ck_assert_str_eq(why, "collected: RSS 80.0 + 20.0 MiB recent growth passes the cgroup's "
+                          "100.0 MiB");
     s = in_cgroup(0, 0, 80 * MIB);
     s.threshold = 100 * MIB;
     s.rss_growth = 25 * MIB;
     ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
-    ck_assert_str_eq(why, "collected: RSS 80.0 + 25.0 MiB a recent profile grew passes "
+    ck_assert_str_eq(why, "collected: RSS 80.0 + 25.0 MiB recent growth passes "
                           "threshold_mb=100.0");
     /* The longest figures still fit the reason, its end included. */
     s = in_cgroup((uint64_t)(99999.9 * MIB), 0, 80000 * MIB);

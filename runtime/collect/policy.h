@@ -28,15 +28,36 @@ typedef struct gcp__gc_signals {
      * (gcp__gc_policy_growth): what the next may add before anyone
      * decides again; 0: none seen. */
     uint64_t rss_growth;
+    uint64_t limit; /* memory_limit_mb in bytes; 0: none */
+    /* The GC-time budget: the share of wall time the policy's own
+     * collections may take (0: no budget, every rule free to collect),
+     * and the seconds of collection it has left now (gcp__gc_policy_spent;
+     * below 0 after collections a bound forced past it). */
+    double budget;
+    double budget_left_s;
     int disabled;        /* GC_disable is in force: nothing can run */
 } gcp__gc_signals;
 
-/* Read the signals now. rss and threshold are the caller's (0: none);
- * with an RSS reading the cgroup's limit is read too (gcp__cgroup_now).
- * at_point: at a gc point, whose call also closes an interval of the
- * history `expected` comes from (the most allocated between recent gc
- * points); elsewhere `expected` is 0 (nothing says what comes next). */
-void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, uint64_t threshold, int at_point);
+/* The most of its budget the policy can bank, in seconds of wall time:
+ * budget x this many seconds of collection. */
+#define GCP__BUDGET_WINDOW_S 1.0
+
+/* What the caller asks of the policy: RSS bounds (bytes, 0: none; used
+ * only with an RSS reading) and the GC-time budget (share, above 0). */
+typedef struct gcp__gc_goals {
+    uint64_t threshold, limit;
+    double budget;
+} gcp__gc_goals;
+
+/* Read the signals now. rss is the caller's (0: none); with an RSS
+ * reading the cgroup's limit is read too (gcp__cgroup_now). at_point: at
+ * a gc point, whose call also closes an interval of the history
+ * `expected` comes from (the most allocated between recent gc points);
+ * elsewhere `expected` is 0 (nothing says what comes next). */
+void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals *g, int at_point);
+
+/* A collection the policy decided took ns: charged to the budget. */
+void gcp__gc_policy_spent(uint64_t ns);
 
 /* What a decision says to do. Unmapping returns free blocks to the OS;
  * it is worth it when memory is short or the program is idle, not when

@@ -25,13 +25,15 @@
 #define MSG_MAX  256 /* as long as the last-error buffer */
 #define SHOW_MAX 40  /* quote at most this much of a key or value */
 
-/* KIND_MIB: 0 (the key's default) up to MAX_MIB. */
-typedef enum { KIND_BOOL, KIND_MODE, KIND_MIB } key_kind;
+/* KIND_MIB: 0 (the key's default) up to MAX_MIB. KIND_SHARE: 0 (the
+ * default) up to 1. */
+typedef enum { KIND_BOOL, KIND_MODE, KIND_MIB, KIND_SHARE } key_kind;
 
 /* MiB as a number of bytes must fit 64 bits, with room: 2^40 MiB is 1 EiB. */
 #define MAX_MIB 1099511627776.0
 
 #define DEFAULT_HOLD_LIMIT_MB 1024.0
+#define DEFAULT_GC_BUDGET     0.10
 
 typedef struct key {
     const char *name; /* in a spec */
@@ -47,6 +49,8 @@ static const key keys[] = {
     {"threshold_mb", "GCPROF_THRESHOLD_MB", offsetof(gcp_config, threshold_mb), KIND_MIB},
     {"hold_limit_mb", "GCPROF_HOLD_LIMIT_MB", offsetof(gcp_config, hold_limit_mb), KIND_MIB},
     {"heap_only", "GCPROF_HEAP_ONLY", offsetof(gcp_config, heap_only), KIND_BOOL},
+    {"gc_budget", "GCPROF_GC_BUDGET", offsetof(gcp_config, gc_budget), KIND_SHARE},
+    {"memory_limit_mb", "GCPROF_MEMORY_LIMIT_MB", offsetof(gcp_config, memory_limit_mb), KIND_MIB},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -131,6 +135,8 @@ static int check_range(const key *k, const char *label, double v, char *msg, siz
 {
     if (k->kind == KIND_MIB && !(v >= 0 && v <= MAX_MIB)) /* NaN fails too */
         return msgf(msg, n, "%s must be from 0 to 2^40 (MiB), got %g", label, v);
+    if (k->kind == KIND_SHARE && !(v >= 0 && v <= 1))
+        return msgf(msg, n, "%s must be from 0 to 1 (a share of wall time), got %g", label, v);
     return 0;
 }
 
@@ -229,7 +235,7 @@ static int read_key_var(gcp_config *cfg, const key *k)
     double d;
     int b, rc;
 
-    if (k->kind == KIND_MIB) {
+    if (k->kind == KIND_MIB || k->kind == KIND_SHARE) {
         rc = gcp__env_number(k->env, &d);
         if (rc > 0)
             *double_field(cfg, k) = d;
@@ -280,6 +286,8 @@ static void apply_defaults(gcp_config *c)
         c->auto_gc = GCP_AUTO_GC_ALWAYS;
     if (c->hold_limit_mb == 0)
         c->hold_limit_mb = DEFAULT_HOLD_LIMIT_MB;
+    if (c->gc_budget == 0)
+        c->gc_budget = DEFAULT_GC_BUDGET;
 }
 
 int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen)
@@ -336,6 +344,9 @@ int gcp_config_validate(const gcp_config *cfg)
     if (c.heap_only && c.threshold_mb > 0)
         return gcp__fail(GCP_EINVAL, "threshold_mb=%g needs RSS, which heap_only turns off",
                          c.threshold_mb);
+    if (c.heap_only && c.memory_limit_mb > 0)
+        return gcp__fail(GCP_EINVAL, "memory_limit_mb=%g needs RSS, which heap_only turns off",
+                         c.memory_limit_mb);
     if (!gcp__zero(c.reserved_, sizeof c.reserved_))
         return gcp__fail(GCP_EINVAL, "reserved_ is not zero (start from {0} or "
                                      "gcp_config_init)");
@@ -364,7 +375,10 @@ static int plainly_valid(const gcp_config *c)
            (unsigned)c->track_peak <= 1 && (unsigned)c->heap_only <= 1 &&
            (c->threshold_mb == 0 ||
             (!c->heap_only && c->threshold_mb > 0 && c->threshold_mb <= MAX_MIB)) &&
-           c->hold_limit_mb >= 0 && c->hold_limit_mb <= MAX_MIB &&
+           c->hold_limit_mb >= 0 && c->hold_limit_mb <= MAX_MIB && c->gc_budget >= 0 &&
+           c->gc_budget <= 1 &&
+           (c->memory_limit_mb == 0 ||
+            (!c->heap_only && c->memory_limit_mb > 0 && c->memory_limit_mb <= MAX_MIB)) &&
            gcp__zero(c->reserved_, sizeof c->reserved_);
 }
 
@@ -401,4 +415,18 @@ int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
     *out = env_cfg;
     apply_defaults(out);
     return 0;
+}
+
+uint64_t gcp__mib_bytes(double mb)
+{
+    double b = mb * 1048576.0;
+
+    return b >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)b;
+}
+
+void gcp__config_goals(const gcp_config *c, int rss_read, gcp__gc_goals *g)
+{
+    g->threshold = rss_read ? gcp__mib_bytes(c->threshold_mb) : 0;
+    g->limit = rss_read ? gcp__mib_bytes(c->memory_limit_mb) : 0;
+    g->budget = c->gc_budget;
 }

@@ -6,6 +6,7 @@
 #define GCP_CONFIG_INTERNAL_H
 
 #include "gcprof.h"
+#include "policy.h"
 
 /* The settings to profile with. cfg non-NULL: validate it and copy it to
  * *out (cheap: no getenv, no parsing). cfg NULL: the environment's config
@@ -18,5 +19,12 @@ int gcp__config_resolve(const gcp_config *cfg, gcp_config *out);
  * profiler's collections: auto_gc is not off, or cfg is not yet known to
  * be valid. Cheaper than resolving (no copy, no validation). */
 int gcp__config_may_collect(const gcp_config *cfg);
+
+/* MiB as bytes, saturating rather than wrapping for huge limits. */
+uint64_t gcp__mib_bytes(double mb);
+
+/* What a resolved config asks of the collection policy (policy.h): its
+ * RSS bounds, used only when rss_read, and its GC-time budget. */
+void gcp__config_goals(const gcp_config *c, int rss_read, gcp__gc_goals *g);
 
 #endif /* GCP_CONFIG_INTERNAL_H */

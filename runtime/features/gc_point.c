@@ -32,7 +32,9 @@ static void point_collect(gcp_gc_decision *d, int how, int read_rss)
     gcp__collect(how == GCP__COLLECT_AND_UNMAP, 0);
     if (how == GCP__COLLECT_AND_UNMAP)
         gcp__unmap_until_quiet(point_unmap_round, NULL);
-    d->cost = (double)(gcp__now_ns() - t) / 1e9;
+    t = gcp__now_ns() - t;
+    gcp__gc_policy_spent(t);
+    d->cost = (double)t / 1e9;
     gcp__events_release();
     if (read_rss) {
         uint64_t rss_after = gcp__rss_bytes();
@@ -54,8 +56,9 @@ int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out)
     gcp_init();
     memset(&d, 0, sizeof d);
     int read_rss = !c.heap_only && gcp__rss_available();
-    uint64_t threshold = (uint64_t)(c.threshold_mb * (double)GCP__MIB);
-    gcp__gc_signals_read(&s, read_rss ? gcp__rss_bytes() : 0, read_rss ? threshold : 0, 1);
+    gcp__gc_goals goals;
+    gcp__config_goals(&c, read_rss, &goals);
+    gcp__gc_signals_read(&s, read_rss ? gcp__rss_bytes() : 0, &goals, 1);
     int how = gcp__gc_decide(&s, d.reason, sizeof d.reason);
     d.collected = how != GCP__SKIP;
     d.allocated = s.allocated;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config_internal.h"
 #include "policy.h"
 #include "units.h"
 #include "profile_frame.h"
@@ -58,14 +59,6 @@ static void take_baseline(gcp__frame *f)
     f->baseline_ran = 1;
 }
 
-/* Bytes, saturating rather than wrapping for huge limits. */
-static uint64_t mib_bytes(double mb)
-{
-    double b = mb * (double)GCP__MIB;
-
-    return b >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)b;
-}
-
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
     return b > UINT64_MAX - a ? UINT64_MAX : a + b;
@@ -73,7 +66,19 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 
 static void read_signals(const gcp__frame *f, gcp__gc_signals *s, uint64_t rss)
 {
-    gcp__gc_signals_read(s, rss, rss ? mib_bytes(f->cfg.threshold_mb) : 0, 0);
+    gcp__gc_goals g;
+
+    gcp__config_goals(&f->cfg, rss > 0, &g);
+    gcp__gc_signals_read(s, rss, &g, 0);
+}
+
+/* A collection the policy decided: charged to its GC-time budget. */
+static void adaptive_collect(gcp__frame *f, int unmap, gcp__counts *live, gcp__counts *allocated)
+{
+    uint64_t before = f->profiler_gc_ns;
+
+    collect_with_census(f, unmap, live, allocated);
+    gcp__gc_policy_spent(f->profiler_gc_ns - before);
 }
 
 static void adaptive_begin(gcp__frame *f)
@@ -83,7 +88,9 @@ static void adaptive_begin(gcp__frame *f)
 
     read_signals(f, &s, f->cfg.heap_only ? 0 : gcp__rss_bytes());
     if (gcp__gc_decide(&s, why, sizeof why)) {
+        uint64_t before = f->profiler_gc_ns;
         take_baseline(f);
+        gcp__gc_policy_spent(f->profiler_gc_ns - before);  /* 0 when a batch's census stood in */
         read_signals(f, &s, s.rss ? gcp__rss_bytes() : 0); /* the live heap it left */
     } else {
         f->notes |= GCP_NOTE_NO_BASELINE;
@@ -91,7 +98,7 @@ static void adaptive_begin(gcp__frame *f)
     /* Held only while the heap has room: the hold gives way before bdwgc
      * would grow the heap, and in any case past the allowed growth. */
     uint64_t heap = (uint64_t)GC_get_heap_size();
-    uint64_t growth = gcp__gc_hold_growth(&s, mib_bytes(f->cfg.hold_limit_mb));
+    uint64_t growth = gcp__gc_hold_growth(&s, gcp__mib_bytes(f->cfg.hold_limit_mb));
     uint64_t min_free = heap / 64 > GCP__MIB ? heap / 64 : GCP__MIB;
     gcp__hold_acquire(add_sat(heap, growth), min_free, 1);
     f->held = 1;
@@ -101,8 +108,8 @@ void gcp__profile_gc_begin(gcp__frame *f)
 {
     if (f->cfg.auto_gc == GCP_AUTO_GC_ALWAYS) {
         take_baseline(f);
-        gcp__hold_acquire(add_sat((uint64_t)GC_get_heap_size(), mib_bytes(f->cfg.hold_limit_mb)), 0,
-                          0);
+        gcp__hold_acquire(
+            add_sat((uint64_t)GC_get_heap_size(), gcp__mib_bytes(f->cfg.hold_limit_mb)), 0, 0);
         f->held = 1;
     } else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE) {
         adaptive_begin(f);
@@ -201,7 +208,7 @@ static int collect_adaptive(gcp__frame *f, gcp__counts *live, gcp__counts *alloc
     int how = gcp__gc_decide(&s, r->gc_reason, sizeof r->gc_reason);
     if (how == GCP__SKIP)
         return 0;
-    collect_with_census(f, how == GCP__COLLECT_AND_UNMAP, live, allocated);
+    adaptive_collect(f, how == GCP__COLLECT_AND_UNMAP, live, allocated);
     return 1;
 }
 

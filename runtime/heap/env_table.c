@@ -29,6 +29,12 @@ const gcp__env_var gcp__env_vars[] = {
      "MiB of heap growth that ends holding collection off; 0: 1024 (config key hold_limit_mb)"},
     {"GCPROF_HEAP_ONLY", GCP__ENV_BOOL, "0", 0, 0, NULL, 0, GCP__ENV_LIB,
      "heap figures only, no RSS reads (config key heap_only)"},
+    {"GCPROF_GC_BUDGET", GCP__ENV_NUMBER, "0.10", 0, 1, NULL, 0, GCP__ENV_LIB,
+     "share of wall time auto_gc adaptive and gc points may collect; 0: 0.10 (config key "
+     "gc_budget)"},
+    {"GCPROF_MEMORY_LIMIT_MB", GCP__ENV_NUMBER, "0", 0, MAX_MIB, NULL, 0, GCP__ENV_LIB,
+     "RSS auto_gc adaptive and gc points keep under, over gc_budget if need be; 0: none (config "
+     "key memory_limit_mb)"},
     /* ---- the cgroup's memory limit (cgroup_cache.c), at the first gc point
      * or adaptive profile */
     {"GCPROF_CGROUP", GCP__ENV_BOOL, "1", 0, 0, NULL, 0, GCP__ENV_LIB,

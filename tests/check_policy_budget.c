@@ -1,0 +1,395 @@
+/*
+ * check_policy_budget.c - the collection policy's GC-time budget and
+ * memory limit (collect/policy_model.c; gc_budget, memory_limit_mb).
+ * Pure: the decision fed signals, one rule at a time, and every new
+ * phrase whole at the largest figures. On the real collector: gc points
+ * that would collect every time (growth rule) under a tiny budget take no
+ * more collection time than the budget pays for over the test's own
+ * clock, and collect every time under a budget of 1; a memory limit near
+ * RSS collects, over the budget once it is spent; an adaptive profile's
+ * collection is refused by a spent budget. White-box.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#ifndef GC_THREADS
+#define GC_THREADS
+#endif
+#include <gc/gc.h>
+
+#include <check.h>
+#include <string.h>
+#include <time.h>
+
+#include "gcprof.h"
+#include "policy.h"
+#include "testutil.h"
+
+#define KIB ((uint64_t)1024)
+#define MIB ((uint64_t)1 << 20)
+
+/* Objects of 4000 bytes: 4096 would take two blocks each (bdwgc adds a
+ * byte for interior pointers). */
+#define OBJ 4000
+
+#define ASSERT_HAS(text, part)                                                                     \
+    ck_assert_msg(strstr((text), (part)) != NULL, "'%s' lacks '%s'", (text), (part))
+
+/* Signals that would collect (allocated 5x a 4 MiB live heap), with a
+ * budget of 10% and 2 ms to collect; each test changes a field. */
+static gcp__gc_signals growing(double left_s)
+{
+    gcp__gc_signals s;
+
+    memset(&s, 0, sizeof s);
+    s.live = 4 * MIB;
+    s.allocated = 20 * MIB;
+    s.predicted_s = 0.002;
+    s.budget = 0.10;
+    s.budget_left_s = left_s;
+    return s;
+}
+
+START_TEST(test_spent_budget_skips)
+{
+    char why[96];
+    gcp__gc_signals s = growing(0.0005);
+
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    ck_assert_str_eq(why, "no collection: ~2.00 ms to collect, 0.50 ms left of the 10% GC budget");
+    s.budget_left_s = -0.25; /* a bound forced collections past it */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    ck_assert_str_eq(why,
+                     "no collection: ~2.00 ms to collect, -250.00 ms left of the 10% GC budget");
+    s.budget_left_s = 0.002; /* exactly what it costs */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT);
+    ASSERT_HAS(why, "the live heap");
+    s.budget = 0; /* no budget: the rules alone */
+    s.budget_left_s = 0;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT);
+}
+END_TEST
+
+/* A collection dearer than a full bucket still runs when the bucket is
+ * full (else it never would); the bucket then pays it back. */
+START_TEST(test_full_bucket_pays_dear_collection)
+{
+    char why[96];
+    gcp__gc_signals s = growing(0.10 * GCP__BUDGET_WINDOW_S);
+
+    s.predicted_s = 0.5;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT);
+    s.budget_left_s = 0.09 * GCP__BUDGET_WINDOW_S;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    ASSERT_HAS(why, "GC budget");
+}
+END_TEST
+
+/* Little garbage and collection disabled come before the budget. */
+START_TEST(test_earlier_rules_first)
+{
+    char why[96];
+    gcp__gc_signals s = growing(0);
+
+    s.allocated = 100 * KIB;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    ASSERT_HAS(why, "only 100 KiB");
+    s.allocated = 20 * MIB;
+    s.disabled = 1;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    ASSERT_HAS(why, "disabled");
+}
+END_TEST
+
+/* Near a bound the policy collects with the budget spent, and says so;
+ * the lowest of threshold_mb, memory_limit_mb and the cgroup's is named. */
+START_TEST(test_bound_over_budget)
+{
+    char why[96];
+    gcp__gc_signals s = growing(0);
+
+    s.allocated = 1 * MIB; /* no other rule */
+    s.live = 100 * MIB;
+    s.rss = 95 * MIB;
+    s.threshold = 100 * MIB;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(
+        why, "collected over budget: RSS 95.0 MiB is at or above 90% of threshold_mb=100.0");
+    s.limit = 99 * MIB;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(
+        why, "collected over budget: RSS 95.0 MiB is at or above 90% of memory_limit_mb=99.0");
+    s.budget_left_s = 0.01;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(why, "collected: RSS 95.0 MiB is at or above 90% of memory_limit_mb=99.0");
+    s.budget_left_s = 0;
+    s.cgroup_limit = 110 * MIB;
+    s.cgroup_others = 12 * MIB; /* leaves 98 */
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(why, "collected over budget: RSS 95.0 MiB is within 10% of the 98.0 MiB "
+                          "the cgroup leaves it");
+    /* One profile ahead: short of 90%, but a recent profile grew enough. */
+    s.cgroup_limit = 0;
+    s.rss = 80 * MIB;
+    s.rss_growth = 20 * MIB;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(why, "collected over budget: RSS 80.0 + 20.0 MiB recent growth passes "
+                          "memory_limit_mb=99.0");
+    /* Far from every bound: the spent budget decides. */
+    s.rss_growth = 0;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+    ASSERT_HAS(why, "GC budget");
+    /* A memory limit needs RSS, as threshold_mb. */
+    s.rss = 0;
+    s.threshold = 0;
+    ck_assert_int_eq(gcp__gc_decide(&s, why, sizeof why), GCP__SKIP);
+}
+END_TEST
+
+/* The new phrases at the largest figures fit the reports' 96 bytes. */
+START_TEST(test_phrases_fit)
+{
+    const uint64_t huge = (uint64_t)(99999.9 * (double)MIB); /* prints as 99999.9 */
+    gcp__gc_signals s = growing(-99.99999);
+    gcp_gc_decision d;
+    char full[256];
+
+    s.predicted_s = 99.99999;
+    s.budget = 1;
+    ck_assert_int_eq(gcp__gc_decide(&s, full, sizeof full), GCP__SKIP);
+    ck_assert_str_eq(full, "no collection: ~99999.99 ms to collect, -99999.99 ms left of the 100% "
+                           "GC budget");
+    ck_assert_uint_lt(strlen(full), sizeof d.reason);
+    s.rss = s.cgroup_limit = huge;
+    ck_assert_int_eq(gcp__gc_decide(&s, full, sizeof full), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(full, "collected over budget: RSS 99999.9 MiB is within 10% of the 99999.9 "
+                           "MiB the cgroup leaves it");
+    ck_assert_uint_lt(strlen(full), sizeof d.reason);
+    s.cgroup_limit = 0;
+    s.limit = huge;
+    s.rss = huge / 2;
+    s.rss_growth = huge;
+    ck_assert_int_eq(gcp__gc_decide(&s, full, sizeof full), GCP__COLLECT_AND_UNMAP);
+    ck_assert_uint_lt(strlen(full), sizeof d.reason);
+    s.cgroup_limit = huge;
+    s.limit = 0;
+    ck_assert_int_eq(gcp__gc_decide(&s, full, sizeof full), GCP__COLLECT_AND_UNMAP);
+    ck_assert_str_eq(full, "collected over budget: RSS 49999.9 + 99999.9 MiB recent growth passes "
+                           "the cgroup's 99999.9 MiB");
+    ck_assert_uint_lt(strlen(full), sizeof d.reason);
+}
+END_TEST
+
+/* The hold's growth stops at memory_limit_mb as at threshold_mb. */
+START_TEST(test_hold_under_limit)
+{
+    gcp__gc_signals s = growing(0);
+
+    s.live = 100 * MIB;
+    s.rss = 80 * MIB;
+    s.limit = 90 * MIB;
+    ck_assert_uint_eq(gcp__gc_hold_growth(&s, 1024 * MIB), 10 * MIB);
+    s.limit = 0;
+    ck_assert_uint_eq(gcp__gc_hold_growth(&s, 1024 * MIB), 100 * MIB);
+}
+END_TEST
+
+/* ---- on the real collector ------------------------------------------ */
+
+static double own_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *volatile kept;
+
+/* A live heap of about mib MiB, held by `kept`. */
+static void keep_live(size_t mib)
+{
+    size_t n = mib * MIB / OBJ;
+    void **arr = gcp_alloc(n * sizeof *arr);
+
+    ck_assert_ptr_nonnull(arr);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_ptr_nonnull(arr[i] = gcp_alloc_atomic(OBJ));
+    kept = arr;
+}
+
+/* mib MiB of garbage, never seen by a collection (bdwgc's own would
+ * otherwise take it first). */
+static void drop_garbage(size_t mib)
+{
+    GC_disable();
+    for (size_t i = 0; i < mib * MIB / OBJ; i++)
+        tu_sink = gcp_alloc_atomic(OBJ);
+    tu_sink = NULL;
+    GC_enable();
+}
+
+#define POINTS 12
+
+typedef struct budget_run {
+    int collected;
+    double spent_s, dearest_s, cheapest_s, wall_s;
+    char refused[96]; /* a reason of a point that did not collect */
+} budget_run;
+
+/* POINTS gc points, each after 5x the live heap in garbage (the growth
+ * rule fires at every one), under budget; heap_only: no RSS, no bound. */
+static void points_under(double budget, budget_run *r)
+{
+    gcp_config c;
+    gcp_gc_decision d;
+
+    gcp_config_init(&c);
+    c.auto_gc = GCP_AUTO_GC_ADAPTIVE;
+    c.heap_only = 1;
+    c.gc_budget = budget;
+    memset(r, 0, sizeof *r);
+    r->cheapest_s = 1e9;
+    double t0 = own_seconds();
+    for (int i = 0; i < POINTS; i++) {
+        drop_garbage(40);
+        ck_assert_int_ge(gcp_gc_point(&c, &d), 0);
+        if (!d.collected) {
+            snprintf(r->refused, sizeof r->refused, "%s", d.reason);
+            continue;
+        }
+        r->collected++;
+        r->spent_s += d.cost;
+        r->dearest_s = d.cost > r->dearest_s ? d.cost : r->dearest_s;
+        r->cheapest_s = d.cost < r->cheapest_s ? d.cost : r->cheapest_s;
+    }
+    r->wall_s = own_seconds() - t0;
+}
+
+/* The bucket starts full and fills at budget x wall time: before each of
+ * its collections it had something left, so all but the dearest took at
+ * most budget x (wall + window), the wall read on the test's clock. */
+START_TEST(test_points_stay_in_budget)
+{
+    const double budget = 0.0001;
+    budget_run r;
+
+    keep_live(4);
+    GC_gcollect();
+    points_under(budget, &r);
+    double paid = budget * (r.wall_s + GCP__BUDGET_WINDOW_S);
+    ck_assert_int_ge(r.collected, 1); /* the first: a full bucket */
+    ck_assert_msg(r.spent_s - r.dearest_s <= paid + 1e-9,
+                  "%d collections took %.6f s (dearest %.6f) in %.3f s at budget %g: %.6f s paid",
+                  r.collected, r.spent_s, r.dearest_s, r.wall_s, budget, paid);
+    /* When the budget could not pay for a collection at every point,
+     * some were refused, and for the budget, not another rule. */
+    if (paid < (POINTS - 1) * r.cheapest_s) {
+        ck_assert_int_lt(r.collected, POINTS);
+        ASSERT_HAS(r.refused, "GC budget");
+    }
+}
+END_TEST
+
+/* A budget of 1 (all of the time) refuses nothing: every point collects. */
+START_TEST(test_points_unbounded_budget)
+{
+    budget_run r;
+
+    keep_live(4);
+    GC_gcollect();
+    points_under(1.0, &r);
+    ck_assert_msg(r.collected == POINTS, "%d of %d points collected; one said '%s'", r.collected,
+                  POINTS, r.refused);
+}
+END_TEST
+
+/* RSS at 90% or more of memory_limit_mb: a point collects; once the budget
+ * is spent it still collects, over budget. */
+START_TEST(test_point_memory_limit)
+{
+    gcp_config c;
+    gcp_gc_decision d;
+
+    keep_live(4);
+    GC_gcollect();
+    gcp_config_init(&c);
+    c.auto_gc = GCP_AUTO_GC_ADAPTIVE;
+    c.gc_budget = 0.0001;
+    c.memory_limit_mb = (double)tu_rss_bytes() / (double)MIB / 0.95;
+    for (int i = 0; i < 2; i++) {
+        drop_garbage(1);
+        ck_assert_int_eq(gcp_gc_point(&c, &d), 1);
+        double left_mib =
+            (double)(d.cgroup_limit - (d.cgroup_usage - tu_rss_bytes())) / (double)MIB;
+        if (d.cgroup_limit > 0 && left_mib < c.memory_limit_mb)
+            continue; /* the cgroup leaves less: it is named instead */
+        ASSERT_HAS(d.reason, "memory_limit_mb=");
+        ck_assert_msg(strncmp(d.reason, i == 0 ? "collected: " : "collected over budget: ",
+                              i == 0 ? 11 : 23) == 0,
+                      "point %d: '%s'", i, d.reason);
+    }
+}
+END_TEST
+
+static int make_garbage(void *env)
+{
+    drop_garbage(*(size_t *)env);
+    return 0;
+}
+
+/* An adaptive profile's collection after its closure obeys the budget. */
+START_TEST(test_adaptive_profile_refused)
+{
+    gcp_config c;
+    gcp_report r;
+    size_t mib = 40;
+
+    keep_live(4);
+    GC_gcollect();
+    gcp_config_init(&c);
+    c.auto_gc = GCP_AUTO_GC_ADAPTIVE;
+    c.heap_only = 1;
+    c.gc_budget = 0.0001;
+    int refused = 0, collected = 0;
+    double spent = 0, t0 = own_seconds();
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(gcp_profile("garbage", make_garbage, &mib, &c, &r), 0);
+        collected += r.gc_collected;
+        spent += r.profiler_gc_time;
+        refused += strstr(r.gc_reason, "GC budget") != NULL;
+    }
+    double paid = 0.0001 * (own_seconds() - t0 + GCP__BUDGET_WINDOW_S);
+    ck_assert_int_ge(collected, 1);
+    if (paid < 5 * spent / collected)
+        ck_assert_msg(refused >= 1, "%d collected, none refused for the budget", collected);
+}
+END_TEST
+
+static Suite *make_policy_budget_suite(void)
+{
+    Suite *s = suite_create("policy_budget");
+    TCase *pure = tcase_create("pure"), *real = tcase_create("real");
+
+    tcase_add_test(pure, test_spent_budget_skips);
+    tcase_add_test(pure, test_full_bucket_pays_dear_collection);
+    tcase_add_test(pure, test_earlier_rules_first);
+    tcase_add_test(pure, test_bound_over_budget);
+    tcase_add_test(pure, test_phrases_fit);
+    tcase_add_test(pure, test_hold_under_limit);
+    suite_add_tcase(s, pure);
+    /* Each test runs in a child of its own (CK_FORK): the bucket is the
+     * process's, and starts full in each. */
+    tcase_add_test(real, test_points_stay_in_budget);
+    tcase_add_test(real, test_points_unbounded_budget);
+    tcase_add_test(real, test_point_memory_limit);
+    tcase_add_test(real, test_adaptive_profile_refused);
+    tcase_set_timeout(real, 60);
+    suite_add_tcase(s, real);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(make_policy_budget_suite());
+}
