@@ -350,7 +350,7 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n)
         return bounded;
     if (!affordable(s))
         return say(GCP__SKIP, reason, n,
-                   "no collection: ~%.2f ms to collect, %.2f ms left of the %.0f%% GC budget", ms,
+                   "no collection: ~%.2f ms to collect, %.2f ms left of the %.3g%% GC budget", ms,
                    s->budget_left_s * 1e3, s->budget * 100);
     /* The heap would grow, and the garbage could make up at least half
      * of what is missing. */
