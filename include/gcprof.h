@@ -288,9 +288,10 @@ typedef struct gcp_config {
      * full collection before (the baseline), automatic collection held off
      * during, forced collection after; needed for exact
      * gc_objects_collected and for memory_saved. GCP_AUTO_GC_ADAPTIVE (2):
-     * collect before or after only when it pays (see gcp_gc_point), and
-     * hold collection off only while the heap grows by about its live size
-     * (and RSS stays under threshold_mb and the cgroup's memory limit).
+     * collect before or after only when it pays (see gcp_gc_point) and
+     * gc_budget allows, and after a collection before, hold collection
+     * off only while the heap grows by about its live size (and RSS stays
+     * under threshold_mb, memory_limit_mb and the cgroup's limit).
      * GCP_AUTO_GC_OFF (3): never. 0 (GCP_AUTO_GC_DEFAULT): always. In specs:
      * off, always, adaptive, or a boolean (true = always, false = off). */
     int auto_gc;

@@ -40,7 +40,7 @@ typedef struct gcp__gc_signals {
 
 /* The most of its budget the policy can bank, in seconds of wall time:
  * budget x this many seconds of collection. */
-#define GCP__BUDGET_WINDOW_S 1.0
+#define GCP__BUDGET_WINDOW_S 0.25
 
 /* What the caller asks of the policy: RSS bounds (bytes, 0: none; used
  * only with an RSS reading) and the GC-time budget (share, above 0). */
