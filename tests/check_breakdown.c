@@ -7,11 +7,16 @@
 #define _GNU_SOURCE
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
+#include <inttypes.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -214,6 +219,105 @@ START_TEST(test_free_blocks_are_what_unmapping_returns)
 }
 END_TEST
 
+/* ---- the verdict: free slots in used blocks -------------------------------- */
+
+/* A kind of the test's own, so that no other object shares the class the
+ * verdict names: its blocks and free bytes are exactly what the test made.
+ * 47 bytes: bdwgc adds one for interior pointers, so 48 (3 granules). */
+#define FRAG_REQUEST 47
+#define FRAG_KEEP    4   /* every 4th object lives: about 21 of a block's 85 */
+static void *frag_chain; /* the kept objects, linked through their first word */
+
+typedef struct frag_count {
+    uint64_t blocks, kept; /* the test's own count, object by object */
+    size_t size;           /* GC_size of one */
+} frag_count;
+
+static NOINLINE frag_count make_fragments(int kind, uint64_t bytes)
+{
+    frag_count f = {0, 0, 0};
+    uintptr_t last = 0;
+
+    /* No collection while allocating: one would free the dropped objects
+     * and refill blocks already counted. A fresh kind's blocks come one by
+     * one, filled in address order. */
+    GC_disable();
+    for (uint64_t n = 0; f.blocks * 4096 < bytes; n++) {
+        void **p = GC_generic_malloc(FRAG_REQUEST, kind);
+        uintptr_t block = (uintptr_t)p & ~(uintptr_t)4095;
+
+        REQUIRE(p != NULL);
+        /* The first object of every block lives too: a block with none
+         * would be freed whole, and the count would be off by its 4096. */
+        if (n % FRAG_KEEP == 0 || block != last) {
+            p[0] = frag_chain;
+            frag_chain = p;
+            f.kept++;
+        }
+        f.blocks += block != last;
+        last = block;
+    }
+    f.size = GC_size(frag_chain);
+    GC_enable();
+    return f;
+}
+
+START_TEST(test_verdict_names_free_slots_and_the_class)
+{
+    int kind = (int)GC_new_kind(GC_new_free_list(), GC_DS_LENGTH, 1, 1);
+    uint64_t in_use, bytes, rss0 = own_rss(NULL);
+
+    GC_gcollect();
+    /* Enough that this class's free slots beat any other class's (they
+     * lie in the blocks in use now) and every other cause (all within
+     * RSS now), on a heap grown beforehand too (check-portability's
+     * fragmented condition). */
+    in_use = GC_get_heap_size() - GC_get_free_bytes();
+    bytes = 48 * MIB;
+    bytes = bytes > 2 * in_use ? bytes : 2 * in_use;
+    bytes = bytes > 2 * rss0 ? bytes : 2 * rss0;
+    frag_count f = make_fragments(kind, bytes);
+    ck_assert_uint_eq(f.size, 48);
+    tu_clear_dead_stack();
+    /* Free blocks elsewhere (the test's earlier garbage, the pregrow's
+     * large objects) returned first: a few, as blocks freed by the latest
+     * collection are not old enough for the first. */
+    for (int i = 0; i < 4; i++)
+        GC_gcollect_and_unmap();
+
+    gcp_breakdown *b;
+    gcp_breakdown_summary s = take(GCP_BREAKDOWN_NO_COLLECT, &b);
+    const char *v = gcp_breakdown_verdict(b);
+    char want[96];
+    uint64_t blocks = 0;
+    double printed = -1, frag_mib = -1;
+    uint64_t room = f.blocks * 4096, mine = room - f.kept * f.size;
+
+    ck_assert_msg(sscanf(v, "%*f%% of RSS (%lf MiB) is free slots inside GC blocks", &frag_mib) ==
+                      1,
+                  "verdict: %s", v);
+    snprintf(want, sizeof want, "the most in %zu-byte kind %d objects, whose ", f.size, kind);
+    const char *at = strstr(v, want);
+    ck_assert_msg(at != NULL, "no '%s' in the verdict: %s", want, v);
+    ck_assert_int_eq(
+        sscanf(at + strlen(want), "%" SCNu64 " blocks are %lf%% free", &blocks, &printed), 2);
+    ck_assert_uint_eq(blocks, f.blocks);
+    /* Within a point: %.0f rounds by up to 0.5, and a dropped object a
+     * stale word kept (48 B each, of tens of MiB) moves it by 0.0001. */
+    double own_pct = 100.0 * (double)mine / (double)room;
+    ck_assert_msg(fabs(printed - own_pct) <= 1.0, "verdict %.0f%% free, the test's count %.2f%%",
+                  printed, own_pct);
+    /* The row holds this class's free slots (all written when the blocks
+     * were made: resident), and the verdict prints the row (0.05: %.1f). */
+    ck_assert_uint_ge(s.gc_fragmentation + 64 * 1024, mine);
+    ck_assert_double_ge(frag_mib + 0.05, (double)mine / (double)MIB);
+    gcp_breakdown_free(b);
+    frag_chain = NULL;
+    tu_clear_dead_stack();
+    GC_gcollect_and_unmap();
+}
+END_TEST
+
 /* ---- malloc: mallinfo2's own figures --------------------------------------- */
 
 START_TEST(test_malloc_row_follows_mallinfo)
@@ -333,6 +437,7 @@ static Suite *make_breakdown_suite(void)
     tcase_add_test(core, test_own_kind_exact);
     tcase_add_test(core, test_gc_rows_against_the_collector);
     tcase_add_test(core, test_free_blocks_are_what_unmapping_returns);
+    tcase_add_test(core, test_verdict_names_free_slots_and_the_class);
     tcase_add_test(native, test_malloc_row_follows_mallinfo);
     tcase_add_test(native, test_stacks_row_holds_a_threads_stack);
     tcase_add_test(errors, test_errors);
