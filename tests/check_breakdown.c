@@ -319,6 +319,132 @@ START_TEST(test_verdict_names_free_slots_and_the_class)
 }
 END_TEST
 
+/* ---- the verdict: free blocks kept with unmapping off ------------------------ */
+
+/* The collector reads GC_UNMAP_THRESHOLD once, at GC_init (main): the case
+ * runs again in a program of its own started with the variable set. */
+#define UNMAP_OFF_CASE "unmap_off"
+
+/* This program, run with GC_UNMAP_THRESHOLD=0 and only the unmap_off
+ * case, Check's summary on its standard output (out); its wait status. */
+static int run_unmap_off(char *out, size_t size)
+{
+    static const char *const dropped[] = {
+        "GC_UNMAP_THRESHOLD=", "CK_RUN_SUITE=",         "CK_RUN_CASE=",
+        "CK_VERBOSITY=",       "CK_INCLUDE_TAGS=",      "CK_EXCLUDE_TAGS=",
+        "CK_LOG_FILE_NAME=",   "CK_XML_LOG_FILE_NAME=", "CK_TAP_LOG_FILE_NAME="};
+    extern char **environ;
+    char self[4096], *argv[2] = {self, NULL}, **envp;
+    size_t n = 0, k = 0, got = 0;
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    posix_spawn_file_actions_t fa;
+    int fds[2], status = -1;
+    pid_t pid;
+
+    ck_assert_int_gt(len, 0);
+    self[len] = '\0';
+    while (environ[n])
+        n++;
+    envp = calloc(n + 4, sizeof *envp);
+    ck_assert_ptr_nonnull(envp);
+    for (size_t i = 0; i < n; i++) {
+        int drop = 0;
+        for (size_t j = 0; j < sizeof dropped / sizeof dropped[0]; j++)
+            drop |= strncmp(environ[i], dropped[j], strlen(dropped[j])) == 0;
+        if (!drop) /* a log file of the caller's would be overwritten */
+            envp[k++] = environ[i];
+    }
+    envp[k++] = "GC_UNMAP_THRESHOLD=0";
+    envp[k++] = "CK_RUN_CASE=" UNMAP_OFF_CASE;
+    envp[k++] = "CK_VERBOSITY=normal";
+    ck_assert_int_eq(pipe(fds), 0);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    ck_assert_int_eq(posix_spawn(&pid, self, &fa, NULL, argv, envp), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    free(envp);
+    close(fds[1]);
+    for (;;) { /* to the end, keeping what fits */
+        char buf[512];
+        ssize_t r = read(fds[0], buf, sizeof buf);
+        if (r <= 0)
+            break;
+        for (ssize_t i = 0; i < r && got + 1 < size; i++)
+            out[got++] = buf[i];
+    }
+    out[got] = '\0';
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+static NOINLINE uint64_t make_garbage_of(uint64_t bytes)
+{
+    size_t n = (size_t)(bytes / (256 << 10));
+
+    garbage = GC_MALLOC(n * sizeof *garbage);
+    for (size_t i = 0; i < n; i++) {
+        garbage[i] = GC_MALLOC_ATOMIC(256 << 10);
+        memset(garbage[i], 1, 256 << 10); /* resident */
+    }
+    garbage = NULL;
+    return (uint64_t)n * (256 << 10);
+}
+
+START_TEST(test_verdict_when_unmapping_is_off)
+{
+    const char *threshold = getenv("GC_UNMAP_THRESHOLD");
+
+    if (!threshold || strcmp(threshold, "0") != 0) {
+        char out[4096];
+        int status = run_unmap_off(out, sizeof out);
+
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "with GC_UNMAP_THRESHOLD=0 (status 0x%x):\n%s", status, out);
+        /* It ran, and ran this one test (not an empty case). */
+        ck_assert_msg(strstr(out, "100%: Checks: 1, Failures: 0, Errors: 0") != NULL, "%s", out);
+        return;
+    }
+    /* Here in the program started with the variable set. More garbage
+     * than the other causes (free slots, free malloc memory) on any heap,
+     * and at least 48 MiB. */
+    gcp_breakdown_summary s0 = take(0, NULL);
+    uint64_t want = 2 * (s0.gc_fragmentation + s0.malloc_free);
+    uint64_t made = make_garbage_of(want > 48 * MIB ? want : 48 * MIB);
+    GC_word unmapped = GC_get_unmapped_bytes();
+
+    tu_clear_dead_stack();
+    /* The collector read the variable: through ten collections (bdwgc's
+     * default unmaps a block free through 6) no block is unmapped. */
+    for (int i = 0; i < 10; i++)
+        GC_gcollect();
+    ck_assert_uint_le(GC_get_unmapped_bytes(), unmapped);
+
+    gcp_breakdown *b;
+    gcp_breakdown_summary s = take(GCP_BREAKDOWN_NO_COLLECT, &b);
+    const char *v = gcp_breakdown_verdict(b);
+    double free_mib = -1;
+
+    ck_assert_int_eq(s.unmap_threshold, 0);
+    /* Under ASan (scripts/check-sanitizers.sh) a stale word may keep the
+     * garbage: then there may be nothing to name. */
+    const char *skip = getenv("GCPROF_SKIP_RETENTION_TESTS");
+    if (!(skip && strcmp(skip, "1") == 0)) {
+        ck_assert_msg(sscanf(v,
+                             "%*f%% of RSS (%lf MiB) is free GC blocks still mapped, and bdwgc "
+                             "keeps them: unmapping is off (GC_UNMAP_THRESHOLD=0)",
+                             &free_mib) == 1,
+                      "verdict: %s", v);
+        /* The garbage was written, and every block of it is still mapped
+         * (0.05: %.1f). */
+        ck_assert_double_ge(free_mib + 0.05, (double)made / (double)MIB);
+    }
+    gcp_breakdown_free(b);
+}
+END_TEST
+
 /* ---- malloc: mallinfo2's own figures --------------------------------------- */
 
 START_TEST(test_malloc_row_follows_mallinfo)
@@ -515,6 +641,9 @@ static Suite *make_breakdown_suite(void)
      * the threads' stacks (scripts/check-valgrind.sh runs core, errors). */
     TCase *native = tcase_create("native");
     TCase *errors = tcase_create("errors");
+    /* Run again with GC_UNMAP_THRESHOLD=0: a program valgrind does not
+     * follow (check-valgrind.sh leaves the case out). */
+    TCase *unmap_off = tcase_create(UNMAP_OFF_CASE);
 
     tcase_set_timeout(core, 60);
     tcase_set_timeout(native, 60);
@@ -527,9 +656,12 @@ static Suite *make_breakdown_suite(void)
     tcase_add_test(native, test_verdict_names_malloc_until_trimmed);
     tcase_add_test(native, test_stacks_row_holds_a_threads_stack);
     tcase_add_test(errors, test_errors);
+    tcase_set_timeout(unmap_off, 60);
+    tcase_add_test(unmap_off, test_verdict_when_unmapping_is_off);
     suite_add_tcase(s, core);
     suite_add_tcase(s, native);
     suite_add_tcase(s, errors);
+    suite_add_tcase(s, unmap_off);
     return s;
 }
 
