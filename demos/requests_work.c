@@ -189,7 +189,7 @@ static void add_report(requests_totals *t, const gcp_report *r)
 
 static void gc_point(const gcp_config *cfg, long i, int verbose, requests_totals *t)
 {
-    gcp_gc_decision d;
+    gcp_gc_decision d = {0}; /* read even when the point fails */
 
     t->point_collections += gcp_gc_point(cfg, &d) == 1;
     t->profiler_gc_s += d.cost;
