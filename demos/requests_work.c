@@ -19,7 +19,6 @@
 
 #define CATALOG      65536 /* products in the resident state */
 #define CACHE_SLOTS  1024  /* entries in the bounded cache */
-#define MAX_PARTS    8192  /* lists and buffers one request holds */
 #define KIB          1024
 #define RELATED_HOPS 10 /* catalog products each node's pricing visits */
 
@@ -168,9 +167,14 @@ static int handle(void *env)
 {
     request *q = env;
 
-    if (!(q->parts = gcp_alloc(sizeof(void *) * MAX_PARTS)))
+    /* Room for a part per KiB: parts average 2-3 KiB. The array is the
+     * request's too, counted in what it builds (50-500 KiB in all). */
+    size_t room = q->target / KIB + 16;
+
+    if (!(q->parts = gcp_alloc(sizeof(void *) * room)))
         return 1;
-    while (q->built < q->target && q->nparts < MAX_PARTS)
+    q->built += sizeof(void *) * room;
+    while (q->built < q->target && q->nparts < room)
         if ((q->nparts == 0 || next_rand(&q->rng) % 3 != 0 ? build_list(q) : build_buffer(q)) < 0)
             return 1;
     return keep(q) < 0 ? 1 : 0;
