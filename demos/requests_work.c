@@ -20,7 +20,8 @@
 #define CATALOG      65536 /* products in the resident state */
 #define CACHE_SLOTS  1024  /* entries in the bounded cache */
 #define KIB          1024
-#define RELATED_HOPS 10 /* catalog products each node's pricing visits */
+#define RELATED_HOPS  10 /* at most: chains end at product 0 */
+#define RENDER_PASSES 4  /* over each buffer: the CPU work of a request */
 
 /* A node of a request's lists: 16 B, or up to 64 with payload after it. */
 typedef struct node {
@@ -126,10 +127,11 @@ static int build_buffer(request *q)
     if (!b)
         return -1;
     uint64_t x = q->id | 1;
-    for (size_t i = 0; i < len; i++) { /* xorshift bytes: the rendering */
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        b[i] = (unsigned char)x;
-    }
+    for (int pass = 0; pass < RENDER_PASSES; pass++)
+        for (size_t i = 0; i < len; i++) { /* xorshift bytes: the rendering */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            b[i] = (unsigned char)(pass ? b[i] ^ x : x);
+        }
     for (size_t i = 0; i < len; i += 64)
         q->sum += b[i] ^ i;
     q->parts[q->nparts++] = b;
