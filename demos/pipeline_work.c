@@ -261,7 +261,9 @@ int pipeline_run(const pipeline_opts *o, pipeline_totals *t)
     gcp_config cfg;
     gcp_report r;
 
-    if (gcp_config_init_env(&cfg, NULL, 0) != 0) /* GCPROF_GC_BUDGET and the rest apply */
+    /* GCPROF and GCPROF_<KEY> apply (the comparison's budget variants set
+     * them); the variant's mode wins over GCPROF_AUTO_GC. */
+    if (gcp_config_init_env(&cfg, NULL, 0) != 0)
         return -1;
     cfg.auto_gc = o->auto_gc;
     memset(t, 0, sizeof *t);

@@ -4,13 +4,23 @@
 # own record of what it dropped and kept (--verify: the collector's mark
 # bits on each object it watched, demos/verify.h), in fresh processes so
 # the first profile of a process is checked every time, under lazy and
-# eager binding.
+# eager binding. And a smoke run of demos/requests.
 set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-retention_test
 RUNS="${DEMO_RUNS:-5}"
 make_tmp
+
+# demos/requests: a short run's line of figures parses, status 0 (no
+# timing assertions; the comparison is bench's). Before retention_test: it
+# keeps nothing dead, so the sanitizer runs can run it too.
+"$top_builddir/demos/requests" run adaptive --requests 50 >"$tmp/req" 2>"$tmp/req.err" ||
+    die "requests run adaptive exited $?: $(cat "$tmp/req.err")"
+grep -Eq '^collections=[0-9]+ collected_after=[0-9]+ points=[0-9]+ profiler_gc_s=[0-9.]+ gc_s=[0-9.]+ memory_saved=[0-9.]+ requests=50 failed=0 ' "$tmp/req" ||
+    die "requests: unexpected line: $(cat "$tmp/req")"
+echo "requests       run adaptive --requests 50: ok"
+
+retention_test
 
 failed=0
 for demo in process_data circular_refs gcprof-demo; do

@@ -1,0 +1,80 @@
+/*
+ * compare.h - the demos' comparison harness (compare.c): each variant of a
+ * workload runs as a child of the demo's own binary (`PROG run MODE ...`,
+ * with the variant's environment), rounds interleaved, and the medians go
+ * into one table and one JSON object. demos/pipeline and demos/requests
+ * share it, so their tables have the same columns.
+ *
+ * A child prints one line of KEY=VALUE figures (cmp_print_figures); the
+ * parent adds wall time (its own clock, fork to reap) and peak RSS (the
+ * child's ru_maxrss).
+ */
+#ifndef GCP_DEMO_COMPARE_H
+#define GCP_DEMO_COMPARE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CMP_MAX_ROUNDS   15
+#define CMP_MAX_VARIANTS 16
+#define CMP_MAX_ENV      2
+
+/* One row of the table: a mode word for `run` and the environment set in
+ * the child before exec (bdwgc reads GC_* at GC_init, the library GCPROF_*
+ * at gcp_config_init_env). */
+typedef struct cmp_variant {
+    const char *name;             /* the row, and the JSON key */
+    const char *mode;             /* `PROG run MODE` */
+    const char *env[CMP_MAX_ENV]; /* "NAME=VALUE", NULL-terminated */
+} cmp_variant;
+
+/* What one child reported, with the parent's measurements. */
+typedef struct cmp_figures {
+    double wall_s, peak_mib;
+    double gc_s;          /* bdwgc: all full collections (GC_get_full_gc_total_time) */
+    double profiler_gc_s; /* the reports' profiler_gc_time and the gc points' cost */
+    double memory_saved;
+    long collections, collected_after, points;
+} cmp_figures;
+
+/* The rounds of one variant: medians, and the fastest wall time. */
+typedef struct cmp_summary {
+    cmp_figures med;
+    double fastest_s;
+} cmp_summary;
+
+typedef struct cmp_spec {
+    const char *prog; /* argv[0] of the children, and messages' prefix */
+    const cmp_variant *variants;
+    size_t n;
+    const char *const *run_args; /* after `run MODE`, NULL-terminated */
+    int rounds;
+} cmp_spec;
+
+/* ---- the child's side ---- */
+
+/* Call first in `run`: bdwgc times every full collection from here on. */
+void cmp_child_start(void);
+/* The line the parent reads (figures of f; wall_s and peak_mib unused),
+ * then extra (may be NULL or empty), then a newline, on stdout. */
+void cmp_print_figures(const cmp_figures *f, const char *extra);
+
+/* ---- the parent's side ---- */
+
+/* The variants of all[0..n) this library can run, into out (at most
+ * CMP_MAX_VARIANTS); returns their count. The GCPROF_GC_BUDGET ones need a
+ * runtime that knows the config key gc_budget: without it the variable is
+ * ignored (nothing reads it) and the row would be plain adaptive under
+ * another name, so they are left out, with a line on stdout saying so. */
+size_t cmp_select(const cmp_variant *all, size_t n, cmp_variant *out);
+/* The variant named name in s, or -1. */
+int cmp_find(const cmp_spec *s, const char *name);
+/* Every variant s->rounds times, rotating the order each round; m gets one
+ * summary per variant. 0, or -1 (a message on stderr) when a child failed. */
+int cmp_run(const cmp_spec *s, cmp_summary *m);
+/* The table: ratios to the variants at index off (time) and always (peak). */
+void cmp_print_table(const cmp_spec *s, const cmp_summary *m, int off, int always);
+/* Each variant as `, "NAME": {...}` (to go inside the demo's object). */
+void cmp_json_variants(FILE *fp, const cmp_spec *s, const cmp_summary *m);
+
+#endif /* GCP_DEMO_COMPARE_H */
