@@ -17,9 +17,9 @@
 
 #include "requests.h"
 
-#define CATALOG      65536 /* products in the resident state */
-#define CACHE_SLOTS  1024  /* entries in the bounded cache */
-#define KIB          1024
+#define CATALOG       65536 /* products in the resident state */
+#define CACHE_SLOTS   1024  /* entries in the bounded cache */
+#define KIB           1024
 #define RELATED_HOPS  10 /* at most: chains end at product 0 */
 #define RENDER_PASSES 4  /* over each buffer: the CPU work of a request */
 
