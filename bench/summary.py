@@ -40,14 +40,6 @@ def rows_of(bench, doc):
     if "ratio" in doc and "target_ratio" in doc:
         yield (bench, "slowdown of the fastest runs", "%.3fx" % doc["ratio"], "",
                "<= %.2fx" % doc["target_ratio"], doc.get("pass"))
-    # demos/pipeline compare: NAME_target_met beside its figure.
-    for key, met in doc.items():
-        if key.endswith("_target_met") and isinstance(met, bool):
-            what = key[: -len("_target_met")]
-            figure = next((v for k, v in doc.items()
-                           if k.startswith("adaptive_" + what) and isinstance(v, float)), None)
-            value = "%.3fx" % figure if figure is not None else "-"
-            yield bench, "adaptive " + what, value, "", doc.get(what + "_target", "-"), met
 
 
 def main(argv):

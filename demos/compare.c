@@ -174,39 +174,6 @@ static void summarise(const cmp_figures *f, int n, cmp_summary *out)
 
 /* ---- the parent's side -------------------------------------------------- */
 
-/* Whether the runtime knows gc_budget: a spec with it parses. */
-static int budget_known(char *why, size_t n)
-{
-    gcp_config c;
-
-    gcp_config_init(&c);
-    return gcp_config_parse("gc_budget=0.10", &c, why, n) == 0;
-}
-
-static int needs_budget(const cmp_variant *v)
-{
-    for (int i = 0; i < CMP_MAX_ENV && v->env[i]; i++)
-        if (strncmp(v->env[i], "GCPROF_GC_BUDGET=", 17) == 0)
-            return 1;
-    return 0;
-}
-
-size_t cmp_select(const cmp_variant *all, size_t n, cmp_variant *out)
-{
-    char why[256];
-    int known = budget_known(why, sizeof why);
-    size_t k = 0;
-
-    for (size_t i = 0; i < n && k < CMP_MAX_VARIANTS; i++)
-        if (known || !needs_budget(&all[i]))
-            out[k++] = all[i];
-    if (k < n)
-        printf("(%zu budget variants left out: this runtime has no gc_budget key, so "
-               "GCPROF_GC_BUDGET would be ignored; %s)\n",
-               n - k, why);
-    return k;
-}
-
 int cmp_find(const cmp_spec *s, const char *name)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -254,9 +221,9 @@ void cmp_json_variants(FILE *fp, const cmp_spec *s, const cmp_summary *m)
     for (size_t i = 0; i < s->n; i++) {
         const cmp_figures *f = &m[i].med;
         fprintf(fp,
-                ", \"%s\": {\"wall_s\": %.4f, \"fastest_s\": %.4f, \"peak_rss_mib\": %.2f, "
-                "\"collections\": %ld, \"gc_s\": %.4f, \"gc_share\": %.4f, "
-                "\"profiler_gc_s\": %.4f, \"collected_after\": %ld, \"gc_points\": %ld}",
+                ", \"%s\": {\"wall_s\": %.6f, \"fastest_s\": %.6f, \"peak_rss_mib\": %.3f, "
+                "\"collections\": %ld, \"gc_s\": %.6f, \"gc_share\": %.6f, "
+                "\"profiler_gc_s\": %.6f, \"collected_after\": %ld, \"gc_points\": %ld}",
                 s->variants[i].name, f->wall_s, m[i].fastest_s, f->peak_mib, f->collections,
                 f->gc_s, f->gc_s / f->wall_s, f->profiler_gc_s, f->collected_after, f->points);
     }

@@ -61,12 +61,6 @@ void cmp_print_figures(const cmp_figures *f, const char *extra);
 
 /* ---- the parent's side ---- */
 
-/* The variants of all[0..n) this library can run, into out (at most
- * CMP_MAX_VARIANTS); returns their count. The GCPROF_GC_BUDGET ones need a
- * runtime that knows the config key gc_budget: without it the variable is
- * ignored (nothing reads it) and the row would be plain adaptive under
- * another name, so they are left out, with a line on stdout saying so. */
-size_t cmp_select(const cmp_variant *all, size_t n, cmp_variant *out);
 /* The variant named name in s, or -1. */
 int cmp_find(const cmp_spec *s, const char *name);
 /* Every variant s->rounds times, rotating the order each round; m gets one
@@ -76,5 +70,25 @@ int cmp_run(const cmp_spec *s, cmp_summary *m);
 void cmp_print_table(const cmp_spec *s, const cmp_summary *m, int off, int always);
 /* Each variant as `, "NAME": {...}` (to go inside the demo's object). */
 void cmp_json_variants(FILE *fp, const cmp_spec *s, const cmp_summary *m);
+
+/* ---- issue 18's targets (compare_targets.c) ---- */
+
+typedef struct cmp_target {
+    char name[64];
+    double value;
+    const char *unit; /* "x" or "%" */
+    char target[16];
+    int met;
+} cmp_target;
+
+/* The targets of the variant named "adaptive" (run at the default budget,
+ * budget) against "off" and bdwgc's settings, into t[0..3); their count
+ * (0 without those variants). */
+size_t cmp_judge(const cmp_spec *s, const cmp_summary *m, double budget, cmp_target *t);
+void cmp_print_targets(const cmp_target *t, size_t n, double budget);
+/* As `, "results": [...]` (bench/summary.py's rows) inside the demo's object. */
+void cmp_json_targets(FILE *fp, const cmp_target *t, size_t n);
+/* Every target met (and there was one). */
+int cmp_all_met(const cmp_target *t, size_t n);
 
 #endif /* GCP_DEMO_COMPARE_H */

@@ -16,11 +16,10 @@
  * `compare` (the default) runs each variant as a child, rounds interleaved
  * (compare.c): off, always, adaptive; off under bdwgc's
  * GC_FREE_SPACE_DIVISOR=2, 4, 8; adaptive under GCPROF_GC_BUDGET=0.05,
- * 0.10, 0.20 (left out, said so, while the runtime has no gc_budget key).
+ * 0.10, 0.20.
  * It prints demos/pipeline's table and issue 18's targets for adaptive at
- * the default budget (0.10): wall time <= 1.25x off (fastest runs), and
- * GC share (bdwgc's time in all collections / wall time, medians) <= the
- * budget + 2 points. --check: exit 1 when one is missed. --json FILE.
+ * the default budget (compare_targets.c). --check: exit 1 when one is
+ * missed. --json FILE.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +29,6 @@
 #include "requests.h"
 
 #define DEFAULT_BUDGET 0.10 /* the runtime's default gc_budget (issue 18) */
-#define WALL_TARGET    1.25
-#define SHARE_SLACK    0.02 /* GC share target: the budget + 2 points */
 
 static const struct {
     const char *word;
@@ -57,6 +54,7 @@ static const cmp_variant all_variants[] = {
     {"adaptive+budget=0.20", "adaptive", {"GCPROF_GC_BUDGET=0.20"}},
 };
 #define ALL_VARIANTS (sizeof all_variants / sizeof all_variants[0])
+_Static_assert(ALL_VARIANTS <= CMP_MAX_VARIANTS, "compare.h's CMP_MAX_VARIANTS");
 
 typedef struct args {
     int rounds, check, mode;
@@ -89,38 +87,8 @@ static int run_one(const requests_opts *o)
 
 /* ---- compare ------------------------------------------------------------- */
 
-typedef struct verdict {
-    double wall_ratio, wall_ratio_medians, share;
-    int wall_ok, share_ok;
-} verdict;
-
-static verdict judge(const cmp_summary *off, const cmp_summary *adaptive)
-{
-    verdict v;
-
-    /* Fastest runs for time, as demos/pipeline: a shared machine only adds. */
-    v.wall_ratio = adaptive->fastest_s / off->fastest_s;
-    v.wall_ratio_medians = adaptive->med.wall_s / off->med.wall_s;
-    v.share = adaptive->med.gc_s / adaptive->med.wall_s;
-    v.wall_ok = v.wall_ratio <= WALL_TARGET;
-    v.share_ok = v.share <= DEFAULT_BUDGET + SHARE_SLACK;
-    return v;
-}
-
-static void print_verdicts(const verdict *v)
-{
-    printf("\nGC s: bdwgc's time in all full collections (GC_get_full_gc_total_time, 1 ms "
-           "resolution); GC share: GC s / wall s\n");
-    printf("adaptive wall time %.3fx off, fastest runs (medians %.3fx) (target <= %.2f): %s\n",
-           v->wall_ratio, v->wall_ratio_medians, WALL_TARGET, v->wall_ok ? "PASS" : "FAIL");
-    printf("adaptive GC share  %.1f%% of wall time (target <= %.0f%%: budget %.2f + 2 points): "
-           "%s\n",
-           100.0 * v->share, 100.0 * (DEFAULT_BUDGET + SHARE_SLACK), DEFAULT_BUDGET,
-           v->share_ok ? "PASS" : "FAIL");
-}
-
 static int write_json(const char *path, const args *a, const cmp_spec *s, const cmp_summary *m,
-                      const verdict *v)
+                      const cmp_target *t, size_t nt)
 {
     FILE *fp = fopen(path, "w");
 
@@ -129,20 +97,13 @@ static int write_json(const char *path, const args *a, const cmp_spec *s, const 
     fprintf(fp, "{\"benchmark\": \"requests\", \"requests\": %d, \"scale\": %g, \"rounds\": %d",
             a->opts.requests, a->opts.scale, a->rounds);
     cmp_json_variants(fp, s, m);
-    fprintf(fp,
-            ", \"adaptive_wall_vs_off\": %.4f, \"adaptive_wall_vs_off_medians\": %.4f, "
-            "\"adaptive_gc_share\": %.4f, \"wall_target\": \"<= %.2fx off\", "
-            "\"wall_target_met\": %s, \"gc_share_target\": \"<= %.2f\", "
-            "\"gc_share_target_met\": %s}\n",
-            v->wall_ratio, v->wall_ratio_medians, v->share, WALL_TARGET,
-            v->wall_ok ? "true" : "false", DEFAULT_BUDGET + SHARE_SLACK,
-            v->share_ok ? "true" : "false");
+    cmp_json_targets(fp, t, nt);
+    fprintf(fp, "}\n");
     return fclose(fp) == 0 ? 0 : -1;
 }
 
 static int compare(const args *a, const char *prog)
 {
-    static cmp_variant v[CMP_MAX_VARIANTS];
     static cmp_summary m[CMP_MAX_VARIANTS];
     char n[32], scale[32], seed[32];
     const char *run_args[] = {"--requests", n, "--scale", scale, "--seed", seed, NULL};
@@ -150,20 +111,21 @@ static int compare(const args *a, const char *prog)
     snprintf(n, sizeof n, "%d", a->opts.requests);
     snprintf(scale, sizeof scale, "%g", a->opts.scale);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)a->opts.seed);
-    cmp_spec s = {prog, v, cmp_select(all_variants, ALL_VARIANTS, v), run_args, a->rounds};
+    cmp_spec s = {prog, all_variants, ALL_VARIANTS, run_args, a->rounds};
     if (cmp_run(&s, m) != 0)
         return 2;
-    verdict verd = judge(&m[0], &m[2]);
+    cmp_target t[3];
+    size_t nt = cmp_judge(&s, m, DEFAULT_BUDGET, t);
     printf("requests: %d requests of 50-500 KiB x %g, seed %llu, %d rounds per variant "
            "(medians)\n\n",
            a->opts.requests, a->opts.scale, (unsigned long long)a->opts.seed, a->rounds);
     cmp_print_table(&s, m, 0, 1);
-    print_verdicts(&verd);
-    if (a->json && write_json(a->json, a, &s, m, &verd) != 0) {
+    cmp_print_targets(t, nt, DEFAULT_BUDGET);
+    if (a->json && write_json(a->json, a, &s, m, t, nt) != 0) {
         fprintf(stderr, "requests: cannot write %s\n", a->json);
         return 2;
     }
-    return a->check && !(verd.wall_ok && verd.share_ok) ? 1 : 0;
+    return a->check && !cmp_all_met(t, nt) ? 1 : 0;
 }
 
 /* ---- arguments ---------------------------------------------------------- */
