@@ -228,3 +228,41 @@ void cmp_json_variants(FILE *fp, const cmp_spec *s, const cmp_summary *m)
                 f->gc_s, f->gc_s / f->wall_s, f->profiler_gc_s, f->collected_after, f->points);
     }
 }
+
+/* ---- the command line --------------------------------------------------- */
+
+int cmp_parse_args(int argc, char **argv, cmp_args *a, cmp_flag_fn own, void *ctx)
+{
+    int i = 1;
+
+    if (i < argc && strcmp(argv[i], "run") == 0) {
+        if (i + 1 >= argc)
+            return -1;
+        a->run = argv[i + 1];
+        a->rounds = 1;
+        i += 2;
+    } else if (i < argc && strcmp(argv[i], "compare") == 0) {
+        i++;
+    }
+    for (; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int taken;
+        if (strcmp(argv[i], "--check") == 0)
+            a->check = 1;
+        else if (strcmp(argv[i], "--verbose") == 0)
+            a->verbose = 1;
+        else if (!v)
+            return -1;
+        else if (strcmp(argv[i], "--rounds") == 0)
+            a->rounds = atoi(v), i++;
+        else if (strcmp(argv[i], "--scale") == 0)
+            a->scale = atof(v), i++;
+        else if (strcmp(argv[i], "--json") == 0)
+            a->json = v, i++;
+        else if ((taken = own(argv[i], v, ctx)) == 1)
+            i++;
+        else
+            return -1;
+    }
+    return a->rounds < 1 || a->rounds > CMP_MAX_ROUNDS || !(a->scale > 0) ? -1 : 0;
+}

@@ -28,6 +28,17 @@ typedef struct cmp_variant {
     const char *env[CMP_MAX_ENV]; /* "NAME=VALUE", NULL-terminated */
 } cmp_variant;
 
+/* The rows both demos compare after their modes: bdwgc's own knob under
+ * auto_gc off (its default divisor is 3), and the GC-time budget under
+ * adaptive (0.10 is the default) -- issue 18. */
+#define CMP_KNOB_AND_BUDGET_VARIANTS                                                               \
+    {"off+divisor=2", "off", {"GC_FREE_SPACE_DIVISOR=2"}},                                         \
+        {"off+divisor=4", "off", {"GC_FREE_SPACE_DIVISOR=4"}},                                     \
+        {"off+divisor=8", "off", {"GC_FREE_SPACE_DIVISOR=8"}},                                     \
+        {"adaptive+budget=0.05", "adaptive", {"GCPROF_GC_BUDGET=0.05"}},                           \
+        {"adaptive+budget=0.10", "adaptive", {"GCPROF_GC_BUDGET=0.10"}},                           \
+        {"adaptive+budget=0.20", "adaptive", {"GCPROF_GC_BUDGET=0.20"}},
+
 /* What one child reported, with the parent's measurements. */
 typedef struct cmp_figures {
     double wall_s, peak_mib;
@@ -70,6 +81,25 @@ int cmp_run(const cmp_spec *s, cmp_summary *m);
 void cmp_print_table(const cmp_spec *s, const cmp_summary *m, int off, int always);
 /* Each variant as `, "NAME": {...}` (to go inside the demo's object). */
 void cmp_json_variants(FILE *fp, const cmp_spec *s, const cmp_summary *m);
+
+/* ---- the command line both demos take ---- */
+
+/* `PROG [compare] [--rounds N] [--scale X] [--json FILE] [--check] ...` or
+ * `PROG run WORD [--scale X] [--verbose] ...`. */
+typedef struct cmp_args {
+    const char *run; /* the word after `run`; NULL: compare */
+    int rounds, check, verbose;
+    double scale;
+    const char *json;
+} cmp_args;
+
+/* A demo's own flags, each with a value: 1 when flag is one, 0 if not,
+ * -1 when its value is bad. */
+typedef int (*cmp_flag_fn)(const char *flag, const char *value, void *ctx);
+
+/* Parse argv into a (whose fields hold the defaults), own's flags into
+ * ctx. 0, or -1 for a usage error. */
+int cmp_parse_args(int argc, char **argv, cmp_args *a, cmp_flag_fn own, void *ctx);
 
 /* ---- issue 18's targets (compare_targets.c) ---- */
 

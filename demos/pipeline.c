@@ -49,18 +49,11 @@ static const int mode_auto_gc[MODES] = {GCP_AUTO_GC_OFF, GCP_AUTO_GC_ALWAYS, GCP
 /* The comparison's rows: the modes, bdwgc's own knob under auto_gc off
  * (its default divisor is 3), and the GC-time budget under adaptive
  * (0.10 is the default) -- issue 18. */
-static const cmp_variant all_variants[] = {
-    {"off", "off", {NULL}},
-    {"always", "always", {NULL}},
-    {"adaptive", "adaptive", {NULL}},
-    {"adaptive-no-points", "adaptive-no-points", {NULL}},
-    {"off+divisor=2", "off", {"GC_FREE_SPACE_DIVISOR=2"}},
-    {"off+divisor=4", "off", {"GC_FREE_SPACE_DIVISOR=4"}},
-    {"off+divisor=8", "off", {"GC_FREE_SPACE_DIVISOR=8"}},
-    {"adaptive+budget=0.05", "adaptive", {"GCPROF_GC_BUDGET=0.05"}},
-    {"adaptive+budget=0.10", "adaptive", {"GCPROF_GC_BUDGET=0.10"}},
-    {"adaptive+budget=0.20", "adaptive", {"GCPROF_GC_BUDGET=0.20"}},
-};
+static const cmp_variant all_variants[] = {{"off", "off", {NULL}},
+                                           {"always", "always", {NULL}},
+                                           {"adaptive", "adaptive", {NULL}},
+                                           {"adaptive-no-points", "adaptive-no-points", {NULL}},
+                                           CMP_KNOB_AND_BUDGET_VARIANTS};
 #define ALL_VARIANTS (sizeof all_variants / sizeof all_variants[0])
 _Static_assert(ALL_VARIANTS <= CMP_MAX_VARIANTS, "compare.h's CMP_MAX_VARIANTS");
 
@@ -155,40 +148,31 @@ static int usage(void)
     return 2;
 }
 
+/* --batches N, the pipeline's own flag. */
+static int own_flag(const char *flag, const char *value, void *ctx)
+{
+    pipeline_opts *o = ctx;
+
+    if (strcmp(flag, "--batches") != 0)
+        return 0;
+    o->batches = atoi(value);
+    return o->batches >= 1 ? 1 : -1;
+}
+
 static int parse_args(int argc, char **argv, args *a, int *run_mode)
 {
-    int i = 1;
+    cmp_args c = {NULL, a->rounds, 0, 0, a->opts.scale, NULL};
 
-    *run_mode = -1;
-    if (i < argc && strcmp(argv[i], "run") == 0) {
-        a->rounds = 1;
-        if (i + 1 >= argc || (*run_mode = mode_of(argv[i + 1])) < 0)
-            return -1;
-        i += 2;
-    } else if (i < argc && strcmp(argv[i], "compare") == 0) {
-        i++;
-    }
-    for (; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--check") == 0)
-            a->check = 1;
-        else if (strcmp(argv[i], "--verbose") == 0)
-            a->opts.verbose = 1;
-        else if (!v)
-            return -1;
-        else if (strcmp(argv[i], "--rounds") == 0)
-            a->rounds = atoi(v), i++;
-        else if (strcmp(argv[i], "--batches") == 0)
-            a->opts.batches = atoi(v), i++;
-        else if (strcmp(argv[i], "--scale") == 0)
-            a->opts.scale = atof(v), i++;
-        else if (strcmp(argv[i], "--json") == 0)
-            a->json = v, i++;
-        else
-            return -1;
-    }
-    if (a->rounds < 1 || a->rounds > CMP_MAX_ROUNDS || a->opts.batches < 1 || !(a->opts.scale > 0))
+    if (cmp_parse_args(argc, argv, &c, own_flag, &a->opts) != 0)
         return -1;
+    *run_mode = c.run ? mode_of(c.run) : -1;
+    if (c.run && *run_mode < 0)
+        return -1;
+    a->rounds = c.rounds;
+    a->check = c.check;
+    a->json = c.json;
+    a->opts.verbose = c.verbose;
+    a->opts.scale = c.scale;
     return 0;
 }
 

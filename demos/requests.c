@@ -42,17 +42,10 @@ static const struct {
 
 /* The first three rows are the modes: the table's ratios and the targets
  * read them by position. */
-static const cmp_variant all_variants[] = {
-    {"off", "off", {NULL}},
-    {"always", "always", {NULL}},
-    {"adaptive", "adaptive", {NULL}},
-    {"off+divisor=2", "off", {"GC_FREE_SPACE_DIVISOR=2"}},
-    {"off+divisor=4", "off", {"GC_FREE_SPACE_DIVISOR=4"}},
-    {"off+divisor=8", "off", {"GC_FREE_SPACE_DIVISOR=8"}},
-    {"adaptive+budget=0.05", "adaptive", {"GCPROF_GC_BUDGET=0.05"}},
-    {"adaptive+budget=0.10", "adaptive", {"GCPROF_GC_BUDGET=0.10"}},
-    {"adaptive+budget=0.20", "adaptive", {"GCPROF_GC_BUDGET=0.20"}},
-};
+static const cmp_variant all_variants[] = {{"off", "off", {NULL}},
+                                           {"always", "always", {NULL}},
+                                           {"adaptive", "adaptive", {NULL}},
+                                           CMP_KNOB_AND_BUDGET_VARIANTS};
 #define ALL_VARIANTS (sizeof all_variants / sizeof all_variants[0])
 _Static_assert(ALL_VARIANTS <= CMP_MAX_VARIANTS, "compare.h's CMP_MAX_VARIANTS");
 
@@ -147,42 +140,37 @@ static int mode_of(const char *word)
     return -1;
 }
 
+/* --requests N and --seed N, the request loop's own flags. */
+static int own_flag(const char *flag, const char *value, void *ctx)
+{
+    requests_opts *o = ctx;
+
+    if (strcmp(flag, "--requests") == 0) {
+        o->requests = atoi(value);
+        return o->requests >= 1 ? 1 : -1;
+    }
+    if (strcmp(flag, "--seed") == 0) {
+        o->seed = strtoull(value, NULL, 10);
+        return 1;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, args *a)
 {
-    int i = 1;
+    cmp_args c = {NULL, a->rounds, 0, 0, a->opts.scale, NULL};
 
-    if (i < argc && strcmp(argv[i], "run") == 0) {
-        if ((a->mode = mode_of(i + 1 < argc ? argv[i + 1] : NULL)) < 0)
-            return -1;
-        i += 2;
-    } else if (i < argc && strcmp(argv[i], "compare") == 0) {
-        i++;
-    }
-    for (; i < argc; i++) {
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(argv[i], "--check") == 0)
-            a->check = 1;
-        else if (strcmp(argv[i], "--verbose") == 0)
-            a->opts.verbose = 1;
-        else if (!v)
-            return -1;
-        else if (strcmp(argv[i], "--rounds") == 0)
-            a->rounds = atoi(v), i++;
-        else if (strcmp(argv[i], "--requests") == 0)
-            a->opts.requests = atoi(v), i++;
-        else if (strcmp(argv[i], "--scale") == 0)
-            a->opts.scale = atof(v), i++;
-        else if (strcmp(argv[i], "--seed") == 0)
-            a->opts.seed = strtoull(v, NULL, 10), i++;
-        else if (strcmp(argv[i], "--json") == 0)
-            a->json = v, i++;
-        else
-            return -1;
-    }
-    return a->rounds < 1 || a->rounds > CMP_MAX_ROUNDS || a->opts.requests < 1 ||
-                   !(a->opts.scale > 0)
-               ? -1
-               : 0;
+    if (cmp_parse_args(argc, argv, &c, own_flag, &a->opts) != 0)
+        return -1;
+    a->mode = c.run ? mode_of(c.run) : -1;
+    if (c.run && a->mode < 0)
+        return -1;
+    a->rounds = c.rounds;
+    a->check = c.check;
+    a->json = c.json;
+    a->opts.verbose = c.verbose;
+    a->opts.scale = c.scale;
+    return 0;
 }
 
 int main(int argc, char **argv)
