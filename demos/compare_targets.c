@@ -96,3 +96,36 @@ int cmp_all_met(const cmp_target *t, size_t n)
             return 0;
     return n > 0;
 }
+
+static int write_json(const char *path, const char *head, const cmp_spec *s, const cmp_summary *m,
+                      const cmp_target *t, size_t nt)
+{
+    FILE *fp = fopen(path, "w");
+
+    if (!fp)
+        return -1;
+    fprintf(fp, "{%s, \"rounds\": %d", head, s->rounds);
+    cmp_json_variants(fp, s, m);
+    cmp_json_targets(fp, t, nt);
+    fprintf(fp, "}\n");
+    return fclose(fp) == 0 ? 0 : -1;
+}
+
+int cmp_compare(const cmp_spec *s, double budget, const char *title, const char *json,
+                const char *json_head, int check)
+{
+    static cmp_summary m[CMP_MAX_VARIANTS];
+    cmp_target t[3];
+
+    if (cmp_run(s, m) != 0)
+        return 2;
+    size_t nt = cmp_judge(s, m, budget, t);
+    printf("%s, %d rounds per variant (medians)\n\n", title, s->rounds);
+    cmp_print_table(s, m, 0, 1);
+    cmp_print_targets(t, nt, budget);
+    if (json && write_json(json, json_head, s, m, t, nt) != 0) {
+        fprintf(stderr, "%s: cannot write %s\n", s->prog, json);
+        return 2;
+    }
+    return check && !cmp_all_met(t, nt) ? 1 : 0;
+}

@@ -98,43 +98,19 @@ static int run_one(const pipeline_opts *o)
 
 /* ---- compare: each variant in a child -------------------------------- */
 
-static int write_json(const char *path, const args *a, const cmp_spec *s, const cmp_summary *m,
-                      const cmp_target *t, size_t nt)
-{
-    FILE *fp = fopen(path, "w");
-
-    if (!fp)
-        return -1;
-    fprintf(fp, "{\"benchmark\": \"pipeline\", \"batches\": %d, \"records\": %d, \"rounds\": %d",
-            a->opts.batches, (int)(20000 * a->opts.scale), a->rounds);
-    cmp_json_variants(fp, s, m);
-    cmp_json_targets(fp, t, nt);
-    fprintf(fp, "}\n");
-    return fclose(fp) == 0 ? 0 : -1;
-}
-
 static int compare(const args *a, const char *prog)
 {
-    static cmp_summary m[CMP_MAX_VARIANTS];
-    char batches[32], scale[32];
+    char batches[32], scale[32], title[96], head[128];
     const char *run_args[] = {"--batches", batches, "--scale", scale, NULL};
+    int records = (int)(20000 * a->opts.scale);
 
     snprintf(batches, sizeof batches, "%d", a->opts.batches);
     snprintf(scale, sizeof scale, "%g", a->opts.scale);
+    snprintf(title, sizeof title, "pipeline: %d batches of %d records", a->opts.batches, records);
+    snprintf(head, sizeof head, "\"benchmark\": \"pipeline\", \"batches\": %d, \"records\": %d",
+             a->opts.batches, records);
     cmp_spec s = {prog, all_variants, ALL_VARIANTS, run_args, a->rounds};
-    if (cmp_run(&s, m) != 0)
-        return 2;
-    cmp_target t[3];
-    size_t nt = cmp_judge(&s, m, DEFAULT_BUDGET, t);
-    printf("pipeline: %d batches of %d records, %d rounds per variant (medians)\n\n",
-           a->opts.batches, (int)(20000 * a->opts.scale), a->rounds);
-    cmp_print_table(&s, m, 0, 1);
-    cmp_print_targets(t, nt, DEFAULT_BUDGET);
-    if (a->json && write_json(a->json, a, &s, m, t, nt) != 0) {
-        fprintf(stderr, "pipeline: cannot write %s\n", a->json);
-        return 2;
-    }
-    return a->check && !cmp_all_met(t, nt) ? 1 : 0;
+    return cmp_compare(&s, DEFAULT_BUDGET, title, a->json, head, a->check);
 }
 
 /* ---- arguments ---------------------------------------------------------- */

@@ -80,45 +80,20 @@ static int run_one(const requests_opts *o)
 
 /* ---- compare ------------------------------------------------------------- */
 
-static int write_json(const char *path, const args *a, const cmp_spec *s, const cmp_summary *m,
-                      const cmp_target *t, size_t nt)
-{
-    FILE *fp = fopen(path, "w");
-
-    if (!fp)
-        return -1;
-    fprintf(fp, "{\"benchmark\": \"requests\", \"requests\": %d, \"scale\": %g, \"rounds\": %d",
-            a->opts.requests, a->opts.scale, a->rounds);
-    cmp_json_variants(fp, s, m);
-    cmp_json_targets(fp, t, nt);
-    fprintf(fp, "}\n");
-    return fclose(fp) == 0 ? 0 : -1;
-}
-
 static int compare(const args *a, const char *prog)
 {
-    static cmp_summary m[CMP_MAX_VARIANTS];
-    char n[32], scale[32], seed[32];
+    char n[32], scale[32], seed[32], title[128], head[128];
     const char *run_args[] = {"--requests", n, "--scale", scale, "--seed", seed, NULL};
 
     snprintf(n, sizeof n, "%d", a->opts.requests);
     snprintf(scale, sizeof scale, "%g", a->opts.scale);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)a->opts.seed);
+    snprintf(title, sizeof title, "requests: %d requests of 50-500 KiB x %g, seed %s",
+             a->opts.requests, a->opts.scale, seed);
+    snprintf(head, sizeof head, "\"benchmark\": \"requests\", \"requests\": %d, \"scale\": %g",
+             a->opts.requests, a->opts.scale);
     cmp_spec s = {prog, all_variants, ALL_VARIANTS, run_args, a->rounds};
-    if (cmp_run(&s, m) != 0)
-        return 2;
-    cmp_target t[3];
-    size_t nt = cmp_judge(&s, m, DEFAULT_BUDGET, t);
-    printf("requests: %d requests of 50-500 KiB x %g, seed %llu, %d rounds per variant "
-           "(medians)\n\n",
-           a->opts.requests, a->opts.scale, (unsigned long long)a->opts.seed, a->rounds);
-    cmp_print_table(&s, m, 0, 1);
-    cmp_print_targets(t, nt, DEFAULT_BUDGET);
-    if (a->json && write_json(a->json, a, &s, m, t, nt) != 0) {
-        fprintf(stderr, "requests: cannot write %s\n", a->json);
-        return 2;
-    }
-    return a->check && !cmp_all_met(t, nt) ? 1 : 0;
+    return cmp_compare(&s, DEFAULT_BUDGET, title, a->json, head, a->check);
 }
 
 /* ---- arguments ---------------------------------------------------------- */
