@@ -80,19 +80,14 @@ static _Atomic double cost_per_mib_s = COST_PER_MIB_S;
 /* A collection the hook missed: when we first noticed it. And how much
  * was allocated between recent decisions. */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void gcp__gc_policy_after_fork(void)
+{
+    pthread_mutex_init(&state_lock, NULL);
+}
 static uint64_t unseen_gc_no, unseen_since_ns;
 static uint64_t history[HISTORY], last_total;
 static unsigned history_next;
-
-/* The budget, a bucket of seconds of collection (under state_lock): it
- * fills at budget x wall time up to budget x GCP__BUDGET_WINDOW_S (an
- * idle hour pays for no burst of collections), starts full, and each
- * collection of the policy's takes its time out, below 0 when a bound
- * forced one past it (paid back before the next that is only for the
- * peak). Over any span of T seconds the policy's collections take at most
- * budget x (T + GCP__BUDGET_WINDOW_S), plus one collection. */
-static double bucket_s;
-static uint64_t bucket_at_ns;
 
 void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64_t heap_in_use)
 {
@@ -173,31 +168,6 @@ static uint64_t expected_at_point(void)
     return most;
 }
 
-/* What the budget has left now, filled for the time since last asked. */
-static double budget_left(double budget, uint64_t now)
-{
-    double cap = budget * GCP__BUDGET_WINDOW_S, left;
-
-    pthread_mutex_lock(&state_lock);
-    if (bucket_at_ns == 0)
-        bucket_s = cap;
-    else if (now > bucket_at_ns)
-        bucket_s += budget * (double)(now - bucket_at_ns) / 1e9;
-    if (bucket_s > cap)
-        bucket_s = cap;
-    bucket_at_ns = now;
-    left = bucket_s;
-    pthread_mutex_unlock(&state_lock);
-    return left;
-}
-
-void gcp__gc_policy_spent(uint64_t ns)
-{
-    pthread_mutex_lock(&state_lock);
-    bucket_s -= (double)ns / 1e9;
-    pthread_mutex_unlock(&state_lock);
-}
-
 void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals *g, int at_point)
 {
     uint64_t gc_no = GC_get_gc_no(), now;
@@ -214,7 +184,7 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
     s->limit = rss > 0 ? g->limit : 0;
     s->budget = g->budget;
     if (g->budget > 0)
-        s->budget_left_s = budget_left(g->budget, now);
+        s->budget_left_s = gcp__gc_budget_left(g->budget, now);
     if (rss > 0) {
         gcp__cgroup_reading cg;
         gcp__cgroup_now(now, rss, &cg); /* the clock read once */
