@@ -18,26 +18,15 @@ static pthread_mutex_t bucket_lock = PTHREAD_MUTEX_INITIALIZER;
 static double bucket_s;
 static uint64_t bucket_at_ns; /* 0: not yet asked, the bucket full */
 
-/* A child forked while another thread held the lock would wait on it
- * forever: the child, alone, starts it afresh (and the history's). */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void child_after_fork(void)
+void gcp__gc_budget_after_fork(void)
 {
     pthread_mutex_init(&bucket_lock, NULL);
-    gcp__gc_policy_after_fork();
-}
-
-static void register_atfork(void)
-{
-    (void)pthread_atfork(NULL, NULL, child_after_fork);
 }
 
 double gcp__gc_budget_left(double budget, uint64_t now)
 {
     double cap = budget * GCP__BUDGET_WINDOW_S, left;
 
-    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&bucket_lock);
     if (bucket_at_ns == 0)
         bucket_s = cap;
