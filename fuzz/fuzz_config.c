@@ -152,7 +152,12 @@ static void check_message(const char *spec, size_t len, const char *msg)
         CHECK((p = strstr(spec, keys[i].name)) != NULL && p < at);
         if (starts_with(msg + klen, " must be from 0 to 2^40 (MiB), got ")) {
             CHECK(strcmp(keys[i].name, "threshold_mb") == 0 ||
-                  strcmp(keys[i].name, "hold_limit_mb") == 0);
+                  strcmp(keys[i].name, "hold_limit_mb") == 0 ||
+                  strcmp(keys[i].name, "memory_limit_mb") == 0);
+            return;
+        }
+        if (starts_with(msg + klen, " must be from 0 to 1 (a share of wall time), got ")) {
+            CHECK(strcmp(keys[i].name, "gc_budget") == 0);
             return;
         }
         CHECK(starts_with(msg + klen, ": '"));
