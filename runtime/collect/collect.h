@@ -27,6 +27,8 @@ typedef struct gcp__gc_totals {
 void gcp__events_acquire(void);
 void gcp__events_release(void);
 void gcp__events_totals(gcp__gc_totals *out);
+/* In a forked child (fork.c): the install lock afresh. */
+void gcp__events_after_fork(void);
 
 /* Per-collection records for the monitor: switch recording on/off, start
  * the trace figures' count now (before switching on), take the oldest
@@ -168,6 +170,13 @@ typedef struct gcp__marks {
 void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now, uint64_t heap_now);
 /* Fold the current marks into m and stop tracking it. */
 void gcp__marks_end(gcp__marks *m);
+/* In a forked child (fork.c): the marks' lock afresh. */
+void gcp__marks_after_fork(void);
+
+/* Once, before any profile (the start layer, at the collector's set-up):
+ * a forked child starts the locks a profile or a collection decision
+ * takes afresh (fork.c). */
+void gcp__collect_fork_safe(void);
 
 /* The most the heap can have had in use over a stretch that ends with
  * heap_in_use after `freed` bytes were freed explicitly in it (GC_FREE,

@@ -216,23 +216,13 @@ static int leave_users(void)
     return 0;
 }
 
-/* A child forked while another thread installed or removed the hook
- * would wait on install_lock for ever: it starts the lock afresh. */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void child_after_fork(void)
+void gcp__events_after_fork(void)
 {
     pthread_mutex_init(&install_lock, NULL);
 }
 
-static void register_atfork(void)
-{
-    (void)pthread_atfork(NULL, NULL, child_after_fork);
-}
-
 void gcp__events_acquire(void)
 {
-    pthread_once(&atfork_once, register_atfork);
     gcp__fast_clock_init();
     if (join_users(1)) /* nested or concurrent: installed already */
         return;

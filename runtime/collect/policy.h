@@ -60,8 +60,9 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
  * clock), in seconds of collection (policy_budget.c). */
 double gcp__gc_budget_left(double budget, uint64_t now);
 
-/* In a forked child (policy_model.c's handler): the budget's lock
- * afresh, whoever held it in the parent. */
+/* In a forked child (fork.c): the policy's and the budget's locks
+ * afresh, whoever held them in the parent. */
+void gcp__gc_policy_after_fork(void);
 void gcp__gc_budget_after_fork(void);
 
 /* A collection the policy decided took ns: charged to the budget. */

@@ -81,19 +81,9 @@ static _Atomic double cost_per_mib_s = COST_PER_MIB_S;
  * was allocated between recent decisions. */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A child forked while another thread held a lock of the policy's would
- * wait on it forever: the child, alone, starts them afresh. */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void child_after_fork(void)
+void gcp__gc_policy_after_fork(void)
 {
     pthread_mutex_init(&state_lock, NULL);
-    gcp__gc_budget_after_fork();
-}
-
-static void register_atfork(void)
-{
-    (void)pthread_atfork(NULL, NULL, child_after_fork);
 }
 static uint64_t unseen_gc_no, unseen_since_ns;
 static uint64_t history[HISTORY], last_total;
@@ -182,7 +172,6 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
 {
     uint64_t gc_no = GC_get_gc_no(), now;
 
-    pthread_once(&atfork_once, register_atfork);
     gcp__fast_clock_init();
     now = gcp__fast_ns();
     memset(s, 0, sizeof *s);

@@ -21,22 +21,12 @@
 static pthread_mutex_t marks_lock = PTHREAD_MUTEX_INITIALIZER;
 static gcp__marks *active;
 
-/* A child forked while another thread's profile began or ended held
- * marks_lock for ever (check_metrics_life's fork test: 1 child in 20 in
- * an ASan build waited in gcp__marks_begin): the child, alone, starts the
- * lock afresh. The other threads' marks stay listed, in the child's copy
- * of their stacks, never ended: folding into them writes nothing anyone
+/* The other threads' marks stay listed in a forked child, in its copy of
+ * their stacks, never ended: folding into them writes nothing anyone
  * reads. */
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void child_after_fork(void)
+void gcp__marks_after_fork(void)
 {
     pthread_mutex_init(&marks_lock, NULL);
-}
-
-static void register_atfork(void)
-{
-    (void)pthread_atfork(NULL, NULL, child_after_fork);
 }
 static _Atomic uint64_t heap_peak_now; /* since the latest reset */
 static _Atomic uint64_t pause_max_now;
@@ -114,7 +104,6 @@ static int any_tracks_rss(void)
 
 void gcp__marks_begin(gcp__marks *m, int track_rss, uint64_t rss_now, uint64_t heap)
 {
-    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&marks_lock);
     /* The active profiles' stretch ends here: their explicit frees so far
      * count before the reset below forgets them. */

@@ -32,6 +32,7 @@ static void metrics_from_env(void)
 
 static void start_from_env(void)
 {
+    gcp__collect_fork_safe(); /* before any profile, whatever the environment */
     gcp__env_startup(1);
     sites_from_env();
     gcp__monitor_from_env();
