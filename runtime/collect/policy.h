@@ -39,8 +39,13 @@ typedef struct gcp__gc_signals {
 } gcp__gc_signals;
 
 /* The most of its budget the policy can bank, in seconds of wall time:
- * budget x this many seconds of collection. */
+ * budget x this many seconds of collection, the bucket's size. */
 #define GCP__BUDGET_WINDOW_S 0.25
+
+static inline double gcp__gc_budget_cap(double budget)
+{
+    return budget * GCP__BUDGET_WINDOW_S;
+}
 
 /* What the caller asks of the policy: RSS bounds (bytes, 0: none; used
  * only with an RSS reading) and the GC-time budget (share, above 0). */

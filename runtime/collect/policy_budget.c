@@ -25,7 +25,7 @@ void gcp__gc_budget_after_fork(void)
 
 double gcp__gc_budget_left(double budget, uint64_t now)
 {
-    double cap = budget * GCP__BUDGET_WINDOW_S, left;
+    double cap = gcp__gc_budget_cap(budget), left;
 
     pthread_mutex_lock(&bucket_lock);
     if (bucket_at_ns == 0)

@@ -254,11 +254,13 @@ static int rss_bound(const gcp__gc_signals *s, uint64_t *bound, int *cgroup, con
 
 /* The budget allows a collection now: it has what one is expected to
  * cost, or is full (a collection dearer than a full bucket would
- * otherwise never run: it runs, and the bucket pays it back). */
+ * otherwise never run: it runs, and the bucket pays it back). A full
+ * bucket holds exactly its cap (policy_budget.c clamps to the same
+ * product). */
 static int affordable(const gcp__gc_signals *s)
 {
     return s->budget <= 0 || s->budget_left_s >= s->predicted_s ||
-           s->budget_left_s >= 0.999 * s->budget * GCP__BUDGET_WINDOW_S;
+           s->budget_left_s >= gcp__gc_budget_cap(s->budget);
 }
 
 /* Near a bound it collects whatever a collection is thought to reach:

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "units.h"
 #include "env.h"
 #include "collect.h"
 
@@ -419,14 +420,14 @@ int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
 
 uint64_t gcp__mib_bytes(double mb)
 {
-    double b = mb * 1048576.0;
+    double b = mb * (double)GCP__MIB;
 
     return b >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)b;
 }
 
-void gcp__config_goals(const gcp_config *c, int rss_read, gcp__gc_goals *g)
+void gcp__config_goals(const gcp_config *c, gcp__gc_goals *g)
 {
-    g->threshold = rss_read ? gcp__mib_bytes(c->threshold_mb) : 0;
-    g->limit = rss_read ? gcp__mib_bytes(c->memory_limit_mb) : 0;
+    g->threshold = gcp__mib_bytes(c->threshold_mb);
+    g->limit = gcp__mib_bytes(c->memory_limit_mb);
     g->budget = c->gc_budget;
 }

@@ -24,7 +24,8 @@ int gcp__config_may_collect(const gcp_config *cfg);
 uint64_t gcp__mib_bytes(double mb);
 
 /* What a resolved config asks of the collection policy (policy.h): its
- * RSS bounds, used only when rss_read, and its GC-time budget. */
-void gcp__config_goals(const gcp_config *c, int rss_read, gcp__gc_goals *g);
+ * RSS bounds (which the policy applies only with an RSS reading) and its
+ * GC-time budget. */
+void gcp__config_goals(const gcp_config *c, gcp__gc_goals *g);
 
 #endif /* GCP_CONFIG_INTERNAL_H */

@@ -57,7 +57,7 @@ int gcp_gc_point(const gcp_config *cfg, gcp_gc_decision *out)
     memset(&d, 0, sizeof d);
     int read_rss = !c.heap_only && gcp__rss_available();
     gcp__gc_goals goals;
-    gcp__config_goals(&c, read_rss, &goals);
+    gcp__config_goals(&c, &goals);
     gcp__gc_signals_read(&s, read_rss ? gcp__rss_bytes() : 0, &goals, 1);
     int how = gcp__gc_decide(&s, d.reason, sizeof d.reason);
     d.collected = how != GCP__SKIP;

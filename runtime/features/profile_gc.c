@@ -68,7 +68,7 @@ static void read_signals(const gcp__frame *f, gcp__gc_signals *s, uint64_t rss)
 {
     gcp__gc_goals g;
 
-    gcp__config_goals(&f->cfg, rss > 0, &g);
+    gcp__config_goals(&f->cfg, &g);
     gcp__gc_signals_read(s, rss, &g, 0);
 }
 
