@@ -18,6 +18,8 @@
 #include <gc/gc.h>
 
 #include <check.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -252,7 +254,37 @@ typedef struct budget_run {
     int collected;
     double spent_s, dearest_s, cheapest_s, wall_s;
     char refused[96]; /* a reason of a point that did not collect */
+    /* The "ms left" a refusal printed against the test's own ledger (see
+     * ledger_check): how far outside it, in ms (0: inside every time). */
+    double ledger_miss_ms;
+    char ledger_reason[96];
 } budget_run;
+
+/* A refusal's "X ms left" against what the test can know: the bucket
+ * started at its cap, every collection took out its cost (the points'
+ * cost, the figure it is charged) and it filled at most budget x the
+ * test's own time since before the first point, so it holds from cap -
+ * spent to cap - spent + budget x elapsed (and never above cap); the
+ * reason prints ms to two places (0.005 ms either way). */
+static void ledger_check(budget_run *r, const char *reason, double budget, double spent_s,
+                         double elapsed_s)
+{
+    const char *at = strstr(reason, " ms left of the ");
+    const char *start = at;
+    double left_ms, cap_ms = 1e3 * gcp__gc_budget_cap(budget);
+
+    ck_assert_msg(at != NULL, "no figure left in '%s'", reason);
+    while (start > reason && start[-1] != ' ')
+        start--;
+    ck_assert_int_eq(sscanf(start, "%lf", &left_ms), 1);
+    double lo = cap_ms - 1e3 * spent_s - 0.005;
+    double hi = fmin(cap_ms, cap_ms - 1e3 * spent_s + 1e3 * budget * elapsed_s) + 0.005;
+    double miss = left_ms < lo ? lo - left_ms : left_ms > hi ? left_ms - hi : 0;
+    if (miss > r->ledger_miss_ms) {
+        r->ledger_miss_ms = miss;
+        snprintf(r->ledger_reason, sizeof r->ledger_reason, "%s", reason);
+    }
+}
 
 /* POINTS gc points, each after 5x the live heap in garbage (the growth
  * rule fires at every one), under budget; heap_only: no RSS, no bound. */
@@ -273,6 +305,8 @@ static void points_under(double budget, budget_run *r)
         ck_assert_int_ge(gcp_gc_point(&c, &d), 0);
         if (!d.collected) {
             snprintf(r->refused, sizeof r->refused, "%s", d.reason);
+            if (strstr(d.reason, "GC budget"))
+                ledger_check(r, d.reason, budget, r->spent_s, own_seconds() - t0);
             continue;
         }
         r->collected++;
@@ -305,6 +339,9 @@ START_TEST(test_points_stay_in_budget)
         ck_assert_int_lt(r.collected, POINTS);
         ASSERT_HAS(r.refused, "GC budget");
     }
+    /* And what each refusal said was left agrees with that ledger. */
+    ck_assert_msg(r.ledger_miss_ms == 0, "'%s': %.3f ms outside the test's ledger",
+                  r.ledger_reason, r.ledger_miss_ms);
 }
 END_TEST
 
@@ -383,6 +420,16 @@ START_TEST(test_adaptive_profile_refused)
 }
 END_TEST
 
+/* The bucket is the process's: each real test needs a process of its own,
+ * its bucket full at the start (Check forks each test unless CK_FORK=no). */
+static void needs_fork(void)
+{
+    const char *fork = getenv("CK_FORK");
+
+    ck_assert_msg(!(fork && strcmp(fork, "no") == 0),
+                  "the real case needs a process per test: run it without CK_FORK=no");
+}
+
 static Suite *make_policy_budget_suite(void)
 {
     Suite *s = suite_create("policy_budget");
@@ -401,6 +448,7 @@ static Suite *make_policy_budget_suite(void)
     tcase_add_test(real, test_points_unbounded_budget);
     tcase_add_test(real, test_point_memory_limit);
     tcase_add_test(real, test_adaptive_profile_refused);
+    tcase_add_checked_fixture(real, needs_fork, NULL);
     tcase_set_timeout(real, 60);
     suite_add_tcase(s, real);
     return s;
