@@ -373,8 +373,16 @@ START_TEST(test_point_memory_limit)
     for (int i = 0; i < 2; i++) {
         drop_garbage(1);
         /* RSS at 95% of the limit (the first point's unmapping lowers it). */
-        c.memory_limit_mb = (double)tu_rss_bytes() / (double)MIB / 0.95;
+        uint64_t rss = tu_rss_bytes();
+        c.memory_limit_mb = (double)rss / (double)MIB / 0.95;
         ck_assert_msg(gcp_gc_point(&c, &d) == 1, "point %d: '%s'", i, d.reason);
+        /* The RSS it printed is what the test read just before (nothing
+         * allocated between; 1 MiB for the point's own pages). */
+        const char *at = strstr(d.reason, "RSS ");
+        double printed;
+        ck_assert_msg(at && sscanf(at, "RSS %lf MiB", &printed) == 1, "'%s'", d.reason);
+        ck_assert_msg(fabs(printed - (double)rss / (double)MIB) <= 1.0,
+                      "'%s': the test read %.1f MiB", d.reason, (double)rss / (double)MIB);
         double left_mib =
             (double)(d.cgroup_limit - (d.cgroup_usage - tu_rss_bytes())) / (double)MIB;
         if (d.cgroup_limit > 0 && left_mib < c.memory_limit_mb)
