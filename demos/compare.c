@@ -85,16 +85,10 @@ static void exec_variant(const cmp_spec *s, const cmp_variant *v)
     const char *argv[ARGV_MAX];
     size_t n = 0;
 
-    for (int i = 0; i < CMP_MAX_ENV && v->env[i]; i++) {
-        char name[64];
-        const char *eq = strchr(v->env[i], '=');
-        size_t len = eq ? (size_t)(eq - v->env[i]) : 0;
-        if (!eq || len >= sizeof name)
+    /* The variants' "NAME=VALUE" strings are constants: putenv keeps them. */
+    for (int i = 0; i < CMP_MAX_ENV && v->env[i]; i++)
+        if (putenv((char *)v->env[i]) != 0)
             _exit(127);
-        memcpy(name, v->env[i], len);
-        name[len] = '\0';
-        setenv(name, eq + 1, 1);
-    }
     argv[n++] = s->prog;
     argv[n++] = "run";
     argv[n++] = v->mode;
