@@ -35,9 +35,10 @@ void cmp_child_start(void)
 void cmp_print_figures(const cmp_figures *f, const char *extra)
 {
     printf("collections=%lu collected_after=%ld points=%ld profiler_gc_s=%.6f gc_s=%.3f "
-           "memory_saved=%.3f%s%s\n",
+           "memory_saved=%.3f divisor=%lu%s%s\n",
            (unsigned long)GC_get_gc_no(), f->collected_after, f->points, f->profiler_gc_s,
            (double)GC_get_full_gc_total_time() / 1000.0, f->memory_saved,
+           (unsigned long)GC_get_free_space_divisor(),
            extra && *extra ? " " : "", extra ? extra : "");
 }
 
@@ -71,7 +72,8 @@ static int parse_figures(const char *line, cmp_figures *f)
 
     if (field(line, "collections", &c) || field(line, "collected_after", &a) ||
         field(line, "points", &p) || field(line, "profiler_gc_s", &f->profiler_gc_s) ||
-        field(line, "gc_s", &f->gc_s) || field(line, "memory_saved", &f->memory_saved))
+        field(line, "gc_s", &f->gc_s) || field(line, "memory_saved", &f->memory_saved) ||
+        field(line, "divisor", &f->divisor))
         return -1;
     f->collections = (long)c;
     f->collected_after = (long)a;
@@ -161,6 +163,7 @@ static void summarise(const cmp_figures *f, int n, cmp_summary *out)
     out->med.gc_s = median(f, n, offsetof(cmp_figures, gc_s));
     out->med.profiler_gc_s = median(f, n, offsetof(cmp_figures, profiler_gc_s));
     out->med.memory_saved = median(f, n, offsetof(cmp_figures, memory_saved));
+    out->med.divisor = median(f, n, offsetof(cmp_figures, divisor));
     out->fastest_s = f[0].wall_s;
     for (int i = 1; i < n; i++)
         out->fastest_s = f[i].wall_s < out->fastest_s ? f[i].wall_s : out->fastest_s;
@@ -198,15 +201,15 @@ int cmp_run(const cmp_spec *s, cmp_summary *m)
 
 void cmp_print_table(const cmp_spec *s, const cmp_summary *m, int off, int always)
 {
-    printf("%-22s %7s %7s %8s %9s %11s %7s %8s %11s %11s\n", "variant", "wall s", "vs off",
+    printf("%-22s %7s %7s %8s %9s %11s %7s %8s %11s %11s %7s\n", "variant", "wall s", "vs off",
            "peak MiB", "vs always", "collections", "GC s", "GC share", "profiler GC",
-           "point colls");
+           "point colls", "divisor");
     for (size_t i = 0; i < s->n; i++) {
         const cmp_figures *f = &m[i].med;
-        printf("%-22s %7.3f %6.2fx %8.1f %8.2fx %11ld %7.3f %7.1f%% %9.3f s %11ld\n",
+        printf("%-22s %7.3f %6.2fx %8.1f %8.2fx %11ld %7.3f %7.1f%% %9.3f s %11ld %7.0f\n",
                s->variants[i].name, f->wall_s, f->wall_s / m[off].med.wall_s, f->peak_mib,
                f->peak_mib / m[always].med.peak_mib, f->collections, f->gc_s,
-               100.0 * f->gc_s / f->wall_s, f->profiler_gc_s, f->points);
+               100.0 * f->gc_s / f->wall_s, f->profiler_gc_s, f->points, f->divisor);
     }
 }
 
@@ -217,9 +220,11 @@ void cmp_json_variants(FILE *fp, const cmp_spec *s, const cmp_summary *m)
         fprintf(fp,
                 ", \"%s\": {\"wall_s\": %.6f, \"fastest_s\": %.6f, \"peak_rss_mib\": %.3f, "
                 "\"collections\": %ld, \"gc_s\": %.6f, \"gc_share\": %.6f, "
-                "\"profiler_gc_s\": %.6f, \"collected_after\": %ld, \"gc_points\": %ld}",
+                "\"profiler_gc_s\": %.6f, \"collected_after\": %ld, \"gc_points\": %ld, "
+                "\"divisor\": %.0f}",
                 s->variants[i].name, f->wall_s, m[i].fastest_s, f->peak_mib, f->collections,
-                f->gc_s, f->gc_s / f->wall_s, f->profiler_gc_s, f->collected_after, f->points);
+                f->gc_s, f->gc_s / f->wall_s, f->profiler_gc_s, f->collected_after, f->points,
+                f->divisor);
     }
 }
 

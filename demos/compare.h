@@ -37,7 +37,8 @@ typedef struct cmp_variant {
         {"off+divisor=8", "off", {"GC_FREE_SPACE_DIVISOR=8"}},                                     \
         {"adaptive+budget=0.05", "adaptive", {"GCPROF_GC_BUDGET=0.05"}},                           \
         {"adaptive+budget=0.10", "adaptive", {"GCPROF_GC_BUDGET=0.10"}},                           \
-        {"adaptive+budget=0.20", "adaptive", {"GCPROF_GC_BUDGET=0.20"}},
+        {"adaptive+budget=0.20", "adaptive", {"GCPROF_GC_BUDGET=0.20"}},                           \
+        {"adaptive+budget=0.40", "adaptive", {"GCPROF_GC_BUDGET=0.40"}},
 
 /* What one child reported, with the parent's measurements. */
 typedef struct cmp_figures {
@@ -45,6 +46,7 @@ typedef struct cmp_figures {
     double gc_s;          /* bdwgc: all full collections (GC_get_full_gc_total_time) */
     double profiler_gc_s; /* the reports' profiler_gc_time and the gc points' cost */
     double memory_saved;
+    double divisor; /* bdwgc's free-space divisor at the end (the pacer's) */
     long collections, collected_after, points;
 } cmp_figures;
 

@@ -5,14 +5,16 @@
  *
  *   - wall time at most 1.25x auto_gc off's, on each variant's fastest run
  *     (the work is deterministic; a shared machine only adds time);
- *   - the policy's own share of wall time (its collections: the reports'
- *     profiler_gc_time and the gc points' cost, over wall time) at most the
- *     budget + 2 points. bdwgc's automatic collections are not the
- *     policy's: they run whatever it says (GC share in the table);
- *   - peak RSS no worse than the best of bdwgc's own settings (the
- *     variants run with auto_gc off: the defaults and GC_FREE_SPACE_DIVISOR)
- *     that take no more wall time (medians, 2% for noise), or, when none is
- *     that fast, the fastest of them (1% for noise).
+ *   - the share of wall time in collections, every one (bdwgc's clock:
+ *     GC s in the table, over wall time; medians), within the budget
+ *     +- 2 points; where bdwgc's own collections already take more than
+ *     the budget under auto_gc off, at most off's share + 2 points (the
+ *     policy never buys time back with memory: policy_pacer.c);
+ *   - peak RSS no worse (1% for noise) than the best of bdwgc's own
+ *     settings (the variants run with auto_gc off: the defaults and
+ *     GC_FREE_SPACE_DIVISOR) that spend no more time in collections
+ *     (medians, GC s; 2% for noise), or, when none spends that little, the
+ *     one that spends the least.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,26 +23,32 @@
 
 #define WALL_TARGET   1.25
 #define SHARE_SLACK   0.02
-#define AS_FAST_SLACK 1.02
+#define SAME_GC_SLACK 1.02
 /* Peak RSS of identical runs differs by a few hundred KiB (ru_maxrss, in
  * pages): "no worse" allows 1%. */
 #define PEAK_SLACK 1.01
 
-/* The best peak among bdwgc's settings as fast as adaptive; its index. */
+/* The best peak among bdwgc's settings that spend no more time in
+ * collections than adaptive; its index. */
 static int best_knob(const cmp_spec *s, const cmp_summary *m, const cmp_summary *adaptive)
 {
-    int best = -1, fastest = -1;
+    int best = -1, least = -1;
 
     for (size_t i = 0; i < s->n; i++) {
         if (strcmp(s->variants[i].mode, "off") != 0)
             continue;
-        if (fastest < 0 || m[i].med.wall_s < m[fastest].med.wall_s)
-            fastest = (int)i;
-        if (m[i].med.wall_s <= AS_FAST_SLACK * adaptive->med.wall_s &&
+        if (least < 0 || m[i].med.gc_s < m[least].med.gc_s)
+            least = (int)i;
+        if (m[i].med.gc_s <= SAME_GC_SLACK * adaptive->med.gc_s &&
             (best < 0 || m[i].med.peak_mib < m[best].med.peak_mib))
             best = (int)i;
     }
-    return best >= 0 ? best : fastest;
+    return best >= 0 ? best : least;
+}
+
+static double gc_share(const cmp_summary *m)
+{
+    return m->med.gc_s / m->med.wall_s;
 }
 
 size_t cmp_judge(const cmp_spec *s, const cmp_summary *m, double budget, cmp_target *t)
@@ -51,17 +59,21 @@ size_t cmp_judge(const cmp_spec *s, const cmp_summary *m, double budget, cmp_tar
         return 0;
     const cmp_summary *a = &m[adaptive];
     int knob = best_knob(s, m, a);
-    double share = a->med.profiler_gc_s / a->med.wall_s;
+    double share = gc_share(a), off_share = gc_share(&m[off]);
+    double low = budget - SHARE_SLACK, high = budget + SHARE_SLACK;
 
     t[0] = (cmp_target){"wall time vs off (fastest runs)", a->fastest_s / m[off].fastest_s, "x", "",
                         0};
     snprintf(t[0].target, sizeof t[0].target, "<= %.2fx", WALL_TARGET);
     t[0].met = t[0].value <= WALL_TARGET;
-    t[1] = (cmp_target){"own GC share of wall time", 100.0 * share, "%", "", 0};
-    snprintf(t[1].target, sizeof t[1].target, "<= %.0f%%", 100.0 * (budget + SHARE_SLACK));
-    t[1].met = share <= budget + SHARE_SLACK;
+    if (off_share > budget)
+        low = 0, high = off_share + SHARE_SLACK;
+    t[1] = (cmp_target){"GC share of wall time", 100.0 * share, "%", "", 0};
+    snprintf(t[1].target, sizeof t[1].target, "%.1f-%.1f%%", 100.0 * (low > 0 ? low : 0),
+             100.0 * high);
+    t[1].met = share >= low && share <= high;
     t[2] = (cmp_target){"", a->med.peak_mib / m[knob].med.peak_mib, "x", "", 0};
-    snprintf(t[2].name, sizeof t[2].name, "peak vs %s (as fast)", s->variants[knob].name);
+    snprintf(t[2].name, sizeof t[2].name, "peak vs %s (GC time <=)", s->variants[knob].name);
     snprintf(t[2].target, sizeof t[2].target, "<= %.2fx", PEAK_SLACK);
     t[2].met = t[2].value <= PEAK_SLACK;
     return 3;
@@ -70,8 +82,12 @@ size_t cmp_judge(const cmp_spec *s, const cmp_summary *m, double budget, cmp_tar
 void cmp_print_targets(const cmp_target *t, size_t n, double budget)
 {
     printf("\nGC s: bdwgc's time in all full collections (GC_get_full_gc_total_time, 1 ms "
-           "resolution); GC share: GC s / wall s; profiler GC: the policy's own collections\n");
-    printf("adaptive at its default budget (%.2f of wall time), issue 18's targets:\n", budget);
+           "resolution); GC share: GC s / wall s; profiler GC: the policy's own collections; "
+           "divisor: bdwgc's free-space divisor at the end (the pacer's under adaptive)\n");
+    printf("adaptive at its default budget (%.2f of wall time, every collection counted), "
+           "issue 18's targets (GC share: the budget +- 2 points, or up to off's + 2 when off's "
+           "is above the budget):\n",
+           budget);
     for (size_t i = 0; i < n; i++)
         printf("  %-40s %7.3f%s (target %s): %s\n", t[i].name, t[i].value, t[i].unit, t[i].target,
                t[i].met ? "PASS" : "FAIL");

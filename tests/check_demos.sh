@@ -16,7 +16,7 @@ make_tmp
 # keeps nothing dead, so the sanitizer runs can run it too.
 "$top_builddir/demos/requests" run adaptive --requests 50 >"$tmp/req" 2>"$tmp/req.err" ||
     die "requests run adaptive exited $?: $(cat "$tmp/req.err")"
-grep -Eq '^collections=[0-9]+ collected_after=[0-9]+ points=[0-9]+ profiler_gc_s=[0-9.]+ gc_s=[0-9.]+ memory_saved=[0-9.]+ requests=50 failed=0 ' "$tmp/req" ||
+grep -Eq '^collections=[0-9]+ collected_after=[0-9]+ points=[0-9]+ profiler_gc_s=[0-9.]+ gc_s=[0-9.]+ memory_saved=[0-9.]+ divisor=[0-9]+ requests=50 failed=0 ' "$tmp/req" ||
     die "requests: unexpected line: $(cat "$tmp/req")"
 echo "requests       run adaptive --requests 50: ok"
 

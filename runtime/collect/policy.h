@@ -29,10 +29,10 @@ typedef struct gcp__gc_signals {
      * decides again; 0: none seen. */
     uint64_t rss_growth;
     uint64_t limit; /* memory_limit_mb in bytes; 0: none */
-    /* The GC-time budget: the share of wall time the policy's own
-     * collections may take (0: no budget, every rule free to collect),
-     * and the seconds of collection it has left now (gcp__gc_policy_spent;
-     * below 0 after collections a bound forced past it). */
+    /* The GC-time budget: the share of wall time collections may take,
+     * every one counted (0: no budget, every rule free to collect), and
+     * the seconds of collection it has left now (policy_budget.c; below 0
+     * after collections ran past it). */
     double budget;
     double budget_left_s;
     int disabled;        /* GC_disable is in force: nothing can run */
@@ -62,16 +62,20 @@ typedef struct gcp__gc_goals {
 void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals *g, int at_point);
 
 /* What the budget (a share of wall time) has left at now (ns, the fast
- * clock), in seconds of collection (policy_budget.c). */
-double gcp__gc_budget_left(double budget, uint64_t now);
+ * clock), in seconds of collection (policy_budget.c); one_s: what one
+ * collection costs now (the model's), charged for each the event hook
+ * did not see. Each call also steps the pacer. */
+double gcp__gc_budget_left(double budget, double one_s, uint64_t now);
+
+/* The pacer (policy_pacer.c), under the budget's lock: the budget, what
+ * it has left, the seconds of collection since the last look and now
+ * (ns). Steers bdwgc's free-space divisor. */
+void gcp__gc_pacer_step(double budget, double left, double drained_s, uint64_t now);
 
 /* In a forked child (fork.c): the policy's and the budget's locks
  * afresh, whoever held them in the parent. */
 void gcp__gc_policy_after_fork(void);
 void gcp__gc_budget_after_fork(void);
-
-/* A collection the policy decided took ns: charged to the budget. */
-void gcp__gc_policy_spent(uint64_t ns);
 
 /* What a decision says to do. Unmapping returns free blocks to the OS;
  * it is worth it when memory is short or the program is idle, not when

@@ -20,10 +20,11 @@
  * there (measured on demos/pipeline: it added collections and saved no
  * peak).
  *
- * A GC-time budget bounds what all this costs: the policy's own
- * collections (not bdwgc's automatic ones, which run whatever it says)
- * take at most a share of wall time, and past it only a memory bound
- * makes it collect, saying "over budget" (measured before the budget, on
+ * A GC-time budget bounds what all this costs: collections (bdwgc's
+ * automatic ones and the policy's) take at most a share of wall time;
+ * the policy's own rules for the peak run only while it lasts, the pacer
+ * spends the rest on bdwgc's divisor (policy_pacer.c), and past it only a
+ * memory bound makes it collect, saying "over budget" (measured before the budget, on
  * a request loop with a gc point after each request: 1030 collections at
  * 2000 points, 11.2x the time of auto_gc off).
  *
@@ -183,8 +184,6 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
     s->threshold = rss > 0 ? g->threshold : 0;
     s->limit = rss > 0 ? g->limit : 0;
     s->budget = g->budget;
-    if (g->budget > 0)
-        s->budget_left_s = gcp__gc_budget_left(g->budget, now);
     if (rss > 0) {
         gcp__cgroup_reading cg;
         gcp__cgroup_now(now, rss, &cg); /* the clock read once */
@@ -202,6 +201,8 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
         s->since_s = (double)(now - noticed_at(gc_no, now)) / 1e9;
     }
     s->predicted_s = predicted_cost(s->live);
+    if (g->budget > 0)
+        s->budget_left_s = gcp__gc_budget_left(g->budget, s->predicted_s, now);
     if (rss > 0)
         s->rss_growth = recent_growth();
 }

@@ -33,7 +33,6 @@ static void point_collect(gcp_gc_decision *d, int how, int read_rss)
     if (how == GCP__COLLECT_AND_UNMAP)
         gcp__unmap_until_quiet(point_unmap_round, NULL);
     t = gcp__now_ns() - t;
-    gcp__gc_policy_spent(t);
     d->cost = (double)t / 1e9;
     gcp__events_release();
     if (read_rss) {

@@ -72,15 +72,6 @@ static void read_signals(const gcp__frame *f, gcp__gc_signals *s, uint64_t rss)
     gcp__gc_signals_read(s, rss, &g, 0);
 }
 
-/* A collection the policy decided: charged to its GC-time budget. */
-static void adaptive_collect(gcp__frame *f, int unmap, gcp__counts *live, gcp__counts *allocated)
-{
-    uint64_t before = f->profiler_gc_ns;
-
-    collect_with_census(f, unmap, live, allocated);
-    gcp__gc_policy_spent(f->profiler_gc_ns - before);
-}
-
 static void adaptive_begin(gcp__frame *f)
 {
     gcp__gc_signals s;
@@ -88,9 +79,7 @@ static void adaptive_begin(gcp__frame *f)
 
     read_signals(f, &s, f->cfg.heap_only ? 0 : gcp__rss_bytes());
     if (gcp__gc_decide(&s, why, sizeof why)) {
-        uint64_t before = f->profiler_gc_ns;
         take_baseline(f);
-        gcp__gc_policy_spent(f->profiler_gc_ns - before);  /* 0 when a batch's census stood in */
         read_signals(f, &s, s.rss ? gcp__rss_bytes() : 0); /* the live heap it left */
     } else {
         /* No census to count from, so nothing a hold would make exact:
@@ -213,7 +202,7 @@ static int collect_adaptive(gcp__frame *f, gcp__counts *live, gcp__counts *alloc
     int how = gcp__gc_decide(&s, r->gc_reason, sizeof r->gc_reason);
     if (how == GCP__SKIP)
         return 0;
-    adaptive_collect(f, how == GCP__COLLECT_AND_UNMAP, live, allocated);
+    collect_with_census(f, how == GCP__COLLECT_AND_UNMAP, live, allocated);
     return 1;
 }
 
