@@ -50,10 +50,14 @@ typedef struct cmp_figures {
     long collections, collected_after, points;
 } cmp_figures;
 
-/* The rounds of one variant: medians, and the fastest wall time. */
+/* The rounds of one variant: medians, the fastest wall time and the
+ * lowest peak (the same work each round; a slower run or a higher peak is
+ * the machine's load, or where ASLR put the stacks and data that the
+ * collector scans conservatively: demos/pipeline peaks at 61 or 68-70 MiB
+ * from one run to the next under any mode). */
 typedef struct cmp_summary {
     cmp_figures med;
-    double fastest_s;
+    double fastest_s, lowest_peak_mib;
 } cmp_summary;
 
 typedef struct cmp_spec {
