@@ -4,7 +4,7 @@
 # own record of what it dropped and kept (--verify: the collector's mark
 # bits on each object it watched, demos/verify.h), in fresh processes so
 # the first profile of a process is checked every time, under lazy and
-# eager binding. And a smoke run of demos/requests.
+# eager binding. And smoke runs of demos/requests and demos/index.
 set -u
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -19,6 +19,13 @@ make_tmp
 grep -Eq '^collections=[0-9]+ collected_after=[0-9]+ points=[0-9]+ profiler_gc_s=[0-9.]+ gc_s=[0-9.]+ memory_saved=[0-9.]+ divisor=[0-9]+ requests=50 failed=0 ' "$tmp/req" ||
     die "requests: unexpected line: $(cat "$tmp/req")"
 echo "requests       run adaptive --requests 50: ok"
+
+# demos/index: the same, for the growing index's line.
+"$top_builddir/demos/index" run adaptive --ops 60 >"$tmp/idx" 2>"$tmp/idx.err" ||
+    die "index run adaptive exited $?: $(cat "$tmp/idx.err")"
+grep -Eq '^collections=[0-9]+ collected_after=[0-9]+ points=[0-9]+ profiler_gc_s=[0-9.]+ gc_s=[0-9.]+ memory_saved=[0-9.]+ ops=60 failed=0 mib=[0-9.]+ live_mib=[0-9.]+ checksum=[0-9]+$' "$tmp/idx" ||
+    die "index: unexpected line: $(cat "$tmp/idx")"
+echo "index          run adaptive --ops 60: ok"
 
 retention_test
 

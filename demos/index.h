@@ -1,0 +1,39 @@
+/*
+ * index.h - the search-index demo's workload (index_work.c), shared with
+ * its driver (index.c).
+ */
+#ifndef GCP_DEMO_INDEX_H
+#define GCP_DEMO_INDEX_H
+
+#include <stdint.h>
+
+#include "gcprof.h"
+
+typedef struct index_opts {
+    int ops;
+    double scale;  /* each document's text: 20-200 KiB x scale */
+    int auto_gc;   /* gcp_auto_gc for every op */
+    int gc_points; /* call gcp_gc_point between ops */
+    int verbose;   /* each decision on stderr */
+    uint64_t seed; /* the PRNG's: the same seed, the same run */
+} index_opts;
+
+/* What the run's reports and gc points add up to. */
+typedef struct index_totals {
+    long ops;               /* profiled calls: ingests and queries */
+    long ingests, queries;  /* of which */
+    long failed;            /* ops that ran out of memory */
+    long collected_after;   /* reports with gc_collected */
+    long point_collections; /* gcp_gc_point calls that collected */
+    double profiler_gc_s;   /* the profiler's and the gc points' collections */
+    double memory_saved;    /* MiB, summed */
+    uint64_t bytes;         /* the workload's own count of what it allocated */
+    uint64_t live;          /* bytes the index holds at the end (its own count) */
+    uint64_t terms, postings;
+    uint64_t checksum; /* of every query's result: the work is not optimised away */
+} index_totals;
+
+/* Run o->ops ops; 0, or -1 when a profile could not run. */
+int index_run(const index_opts *o, index_totals *t);
+
+#endif /* GCP_DEMO_INDEX_H */
