@@ -23,7 +23,7 @@ echo "requests       run adaptive --requests 50: ok"
 # demos/index: the same, for the growing index's line.
 "$top_builddir/demos/index" run adaptive --ops 60 >"$tmp/idx" 2>"$tmp/idx.err" ||
     die "index run adaptive exited $?: $(cat "$tmp/idx.err")"
-grep -Eq '^collections=[0-9]+ collected_after=[0-9]+ points=[0-9]+ profiler_gc_s=[0-9.]+ gc_s=[0-9.]+ memory_saved=[0-9.]+ ops=60 failed=0 mib=[0-9.]+ live_mib=[0-9.]+ checksum=[0-9]+$' "$tmp/idx" ||
+grep -Eq '^collections=[0-9]+ collected_after=[0-9]+ points=[0-9]+ profiler_gc_s=[0-9.]+ gc_s=[0-9.]+ memory_saved=[0-9.]+ divisor=[0-9]+ ops=60 failed=0 mib=[0-9.]+ live_mib=[0-9.]+ checksum=[0-9]+$' "$tmp/idx" ||
     die "index: unexpected line: $(cat "$tmp/idx")"
 echo "index          run adaptive --ops 60: ok"
 
