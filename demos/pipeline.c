@@ -18,14 +18,15 @@
  * `compare` (the default) runs each variant as a child process, rounds
  * interleaved (compare.c): the four modes, auto_gc off under bdwgc's
  * GC_FREE_SPACE_DIVISOR=2, 4, 8, and adaptive under GCPROF_GC_BUDGET=0.05,
- * 0.10, 0.20.
+ * 0.10, 0.20, 0.40.
  * The table: wall time (the parent's clock), peak RSS (the kernel's
  * ru_maxrss of the child), collections, bdwgc's time in all of them (GC s,
  * and its share of wall time), the profiler's collection time and the gc
  * points that collected, with ratios to off (time) and always (peak).
  * Medians over the rounds; then issue 18's targets for adaptive at the
- * default budget (compare_targets.c: wall time, the policy's own share of
- * it, peak against bdwgc's settings as fast). --check: exit 1 when one is
+ * default budget (compare_targets.c: wall time, the share of it in
+ * collections, the lowest peak against bdwgc's settings that spend no
+ * more time collecting). --check: exit 1 when one is
  * missed. --json FILE writes the figures and targets as JSON.
  */
 #ifndef _GNU_SOURCE

@@ -16,7 +16,7 @@
  * `compare` (the default) runs each variant as a child, rounds interleaved
  * (compare.c): off, always, adaptive; off under bdwgc's
  * GC_FREE_SPACE_DIVISOR=2, 4, 8; adaptive under GCPROF_GC_BUDGET=0.05,
- * 0.10, 0.20.
+ * 0.10, 0.20, 0.40.
  * It prints demos/pipeline's table and issue 18's targets for adaptive at
  * the default budget (compare_targets.c). --check: exit 1 when one is
  * missed. --json FILE.

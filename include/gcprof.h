@@ -320,12 +320,14 @@ typedef struct gcp_config {
      * GCP_NOTE_RETAINED is never set), and a profiled call costs about two
      * clock reads. Default: off (RSS is read). */
     int heap_only;
-    /* auto_gc adaptive and gcp_gc_point: the share of wall time their own
-     * collections may take (bdwgc's automatic ones are not theirs), from
-     * above 0 to 1. Collections that lower the peak run while the share
-     * allows; past it only a memory bound (memory_limit_mb, threshold_mb,
-     * the cgroup's limit) makes them collect, and the reason says "over
-     * budget". 0: the default, 0.10. */
+    /* auto_gc adaptive and gcp_gc_point: the share of wall time the
+     * program accepts to spend collecting, every collection counted
+     * (bdwgc's automatic ones too), from above 0 to 1. Collections that
+     * lower the peak run while the share allows, and what they leave
+     * raises bdwgc's free-space divisor (never below the one found;
+     * doc/profiler.md); past it only a memory bound (memory_limit_mb,
+     * threshold_mb, the cgroup's limit) makes them collect, and the reason
+     * says "over budget". 0: the default, 0.10. */
     double gc_budget;
     /* auto_gc adaptive and gcp_gc_point: keep RSS under this many MiB,
      * collecting over gc_budget if need be (as under threshold_mb, without
