@@ -12,7 +12,8 @@
  * each a profiled call) under one auto_gc mode, with the config
  * gcp_config_init_env makes (GCPROF_* apply) and the mode's auto_gc;
  * adaptive calls gcp_gc_point between ops. It prints one line of figures
- * (demos/requests' keys, then ops=, failed=, mib=, live_mib=, checksum=).
+ * (demos/requests' keys, then ops=, failed=, mib= allocated, live_mib= the
+ * index at the end by gcp_sizeof, checksum=).
  * --verbose: each decision on stderr.
  * `compare` (the default) runs each variant as a child, rounds interleaved
  * (compare.c): off, always, adaptive, then compare.h's knob and budget
@@ -75,8 +76,10 @@ static int run_one(const index_opts *o)
              (unsigned long long)t.checksum);
     cmp_print_figures(&f, extra);
     if (o->verbose)
-        fprintf(stderr, "index: %ld ingests, %ld queries, %llu terms, %llu postings\n", t.ingests,
-                t.queries, (unsigned long long)t.terms, (unsigned long long)t.postings);
+        fprintf(stderr,
+                "index: %ld ingests, %ld queries, %llu terms, %llu postings, %.2f MiB asked\n",
+                t.ingests, t.queries, (unsigned long long)t.terms, (unsigned long long)t.postings,
+                (double)t.asked / 1048576.0);
     return t.failed ? 1 : 0;
 }
 

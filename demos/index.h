@@ -28,7 +28,8 @@ typedef struct index_totals {
     double profiler_gc_s;   /* the profiler's and the gc points' collections */
     double memory_saved;    /* MiB, summed */
     uint64_t bytes;         /* the workload's own count of what it allocated */
-    uint64_t live;          /* bytes the index holds at the end (its own count) */
+    uint64_t live;          /* bytes the index holds at the end (the collector's sizes) */
+    uint64_t asked;         /* ... what it asked for them */
     uint64_t terms, postings;
     uint64_t checksum; /* of every query's result: the work is not optimised away */
 } index_totals;
