@@ -50,14 +50,17 @@ typedef struct cmp_figures {
     long collections, collected_after, points;
 } cmp_figures;
 
-/* The rounds of one variant: medians, the fastest wall time and the
- * lowest peak (the same work each round; a slower run or a higher peak is
- * the machine's load, or where ASLR put the stacks and data that the
- * collector scans conservatively: demos/pipeline peaks at 61 or 68-70 MiB
- * from one run to the next under any mode). */
+/* The rounds of one variant: medians, the fastest wall time, the least
+ * share of it in collections and the lowest peak (the same work each
+ * round; a slower run, or one with more of its time in collections, is the
+ * machine's load: bdwgc's parallel marker waits for a busy core, so off's
+ * share on demos/pipeline read 22-43% from one pass to the next; a higher
+ * peak is where ASLR put the stacks and data that the collector scans
+ * conservatively: the pipeline peaks at 61 or 68-70 MiB from one run to
+ * the next under any mode). */
 typedef struct cmp_summary {
     cmp_figures med;
-    double fastest_s, lowest_peak_mib;
+    double fastest_s, least_gc_share, lowest_peak_mib;
 } cmp_summary;
 
 typedef struct cmp_spec {

@@ -8,15 +8,7 @@
 #include <stdint.h>
 
 #include "gcprof.h"
-
-typedef struct index_opts {
-    int ops;
-    double scale;  /* each document's text: 20-200 KiB x scale */
-    int auto_gc;   /* gcp_auto_gc for every op */
-    int gc_points; /* call gcp_gc_point between ops */
-    int verbose;   /* each decision on stderr */
-    uint64_t seed; /* the PRNG's: the same seed, the same run */
-} index_opts;
+#include "loop_demo.h"
 
 /* What the run's reports and gc points add up to. */
 typedef struct index_totals {
@@ -35,6 +27,6 @@ typedef struct index_totals {
 } index_totals;
 
 /* Run o->ops ops; 0, or -1 when a profile could not run. */
-int index_run(const index_opts *o, index_totals *t);
+int index_run(const loop_opts *o, index_totals *t);
 
 #endif /* GCP_DEMO_INDEX_H */

@@ -386,7 +386,7 @@ static int start(uint64_t seed)
 }
 
 /* Op i: an ingest, or every fourth a query. */
-static int run_op(const index_opts *o, const gcp_config *cfg, long i, op *q, gcp_report *r)
+static int run_op(const loop_opts *o, const gcp_config *cfg, long i, op *q, gcp_report *r)
 {
     int is_query = i % 4 == 3;
 
@@ -395,7 +395,7 @@ static int run_op(const index_opts *o, const gcp_config *cfg, long i, op *q, gcp
     return gcp_profile(is_query ? "query" : "ingest", is_query ? query : ingest, q, cfg, r);
 }
 
-int index_run(const index_opts *o, index_totals *t)
+int index_run(const loop_opts *o, index_totals *t)
 {
     gcp_config cfg;
     gcp_report r;
@@ -406,7 +406,7 @@ int index_run(const index_opts *o, index_totals *t)
     if (gcp_config_init_env(&cfg, NULL, 0) != 0 || start(o->seed) != 0)
         return -1;
     cfg.auto_gc = o->auto_gc;
-    for (long i = 0; i < o->ops; i++) {
+    for (long i = 0; i < o->count; i++) {
         op q = {o->seed ^ ((uint64_t)i * 0x2545f4914f6cdd1du), (uint32_t)t->ingests, 0, 0, NULL, 0};
         if (run_op(o, &cfg, i, &q, &r) < 0)
             return -1;

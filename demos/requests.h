@@ -8,15 +8,7 @@
 #include <stdint.h>
 
 #include "gcprof.h"
-
-typedef struct requests_opts {
-    int requests;
-    double scale;  /* each request's garbage: 50-500 KiB x scale */
-    int auto_gc;   /* gcp_auto_gc for every request */
-    int gc_points; /* call gcp_gc_point between requests */
-    int verbose;   /* each decision on stderr */
-    uint64_t seed; /* the PRNG's: the same seed, the same requests */
-} requests_opts;
+#include "loop_demo.h"
 
 /* What the run's reports and gc points add up to. */
 typedef struct requests_totals {
@@ -32,6 +24,6 @@ typedef struct requests_totals {
 } requests_totals;
 
 /* Serve o->requests requests; 0, or -1 when a profile could not run. */
-int requests_run(const requests_opts *o, requests_totals *t);
+int requests_run(const loop_opts *o, requests_totals *t);
 
 #endif /* GCP_DEMO_REQUESTS_H */

@@ -213,7 +213,7 @@ static uint64_t cache_bytes(void)
     return b;
 }
 
-int requests_run(const requests_opts *o, requests_totals *t)
+int requests_run(const loop_opts *o, requests_totals *t)
 {
     gcp_config cfg;
     gcp_report r;
@@ -224,7 +224,7 @@ int requests_run(const requests_opts *o, requests_totals *t)
     if (gcp_config_init_env(&cfg, NULL, 0) != 0 || build_catalog(o->seed) != 0)
         return -1;
     cfg.auto_gc = o->auto_gc;
-    for (long i = 0; i < o->requests; i++) {
+    for (long i = 0; i < o->count; i++) {
         uint64_t rng = o->seed ^ ((uint64_t)i * 0x2545f4914f6cdd1du);
         request q = {(uint64_t)i, rng, 0, 0, NULL, 0, 0};
         q.target = (size_t)((double)((50 + next_rand(&q.rng) % 451) * KIB) * o->scale);
