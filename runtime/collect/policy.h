@@ -100,8 +100,16 @@ uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes
 void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after);
 
 /* The event hook reports each collection's end: its number, how long it
- * took and the heap in use it left (lock-free; called under the
- * collector's lock, so it takes none). */
+ * took and the heap in use it left (policy_note.c; lock-free; called
+ * under the collector's lock, so it takes none). */
 void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64_t heap_in_use);
+
+/* 1 when the hook saw the collection numbered gc_no, with when it ended
+ * (ns) and the heap in use it left; else 0. */
+int gcp__gc_policy_seen(uint64_t gc_no, uint64_t *end_ns, uint64_t *live);
+
+/* The cost model: seconds of collection per MiB of heap in use (a heap
+ * under 1 MiB counts as 1). */
+double gcp__gc_cost_per_mib_s(void);
 
 #endif /* GCP_POLICY_H */

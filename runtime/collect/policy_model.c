@@ -28,8 +28,8 @@
  * a request loop with a gc point after each request: 1030 collections at
  * 2000 points, 11.2x the time of auto_gc off).
  *
- * The event hook leaves each collection's figures here. Collections it
- * did not see (no profile was running) are noticed through GC_get_gc_no;
+ * The event hook leaves each collection's figures in policy_note.c.
+ * Collections it did not see (no profile was running) are noticed through GC_get_gc_no;
  * their live heap is then estimated as the heap in use minus what was
  * allocated since.
  */
@@ -65,18 +65,8 @@
 #define THRESHOLD_NEAR 0.9
 /* Least growth a hold allows in adaptive mode. */
 #define HOLD_MIN_GROWTH (8 * GCP__MIB)
-/* The cost model: seconds per MiB of heap in use, a heap under 1 MiB
- * counting as 1 MiB (a collection has a fixed cost: GC_gcollect with
- * 1 MiB live took 0.43-0.56 ms here, 10 MiB 4.5 ms). Before any
- * collection was seen: 0.3 ms a MiB. */
-#define COST_PER_MIB_S     0.3e-3
-#define COST_WEIGHT_NEWEST 0.3
 /* Idle this long since the last collection: also give memory back. */
 #define IDLE_S 1.0
-
-/* Written by the hook (one writer, under the collector's lock). */
-static _Atomic uint64_t seen_gc_no, seen_end_ns, seen_live;
-static _Atomic double cost_per_mib_s = COST_PER_MIB_S;
 
 /* A collection the hook missed: when we first noticed it. And how much
  * was allocated between recent decisions. */
@@ -89,23 +79,6 @@ void gcp__gc_policy_after_fork(void)
 static uint64_t unseen_gc_no, unseen_since_ns;
 static uint64_t history[HISTORY], last_total;
 static unsigned history_next;
-
-void gcp__gc_policy_note(uint64_t gc_no, uint64_t end_ns, uint64_t gc_ns, uint64_t heap_in_use)
-{
-    double mib = (double)heap_in_use / (double)GCP__MIB;
-
-    if (mib < 1.0)
-        mib = 1.0;
-    if (gc_ns > 0) {
-        double newest = (double)gc_ns / 1e9 / mib;
-        double old = atomic_load_explicit(&cost_per_mib_s, memory_order_relaxed);
-        atomic_store_explicit(&cost_per_mib_s,
-                              old + COST_WEIGHT_NEWEST * (newest - old), memory_order_relaxed);
-    }
-    atomic_store(&seen_end_ns, end_ns);
-    atomic_store(&seen_live, heap_in_use);
-    atomic_store(&seen_gc_no, gc_no);
-}
 
 /* The last GCP__GROWTH_KEPT profiles' RSS growth, a ring. */
 static _Atomic uint64_t growths[GCP__GROWTH_KEPT];
@@ -135,7 +108,7 @@ static double predicted_cost(uint64_t live)
 {
     double mib = (double)live / (double)GCP__MIB;
 
-    return atomic_load_explicit(&cost_per_mib_s, memory_order_relaxed) * (mib > 1.0 ? mib : 1.0);
+    return gcp__gc_cost_per_mib_s() * (mib > 1.0 ? mib : 1.0);
 }
 
 /* When the collection numbered gc_no was first noticed here. */
@@ -191,9 +164,9 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
         s->cgroup_usage = cg.usage;
         s->cgroup_others = cg.others;
     }
-    if (gc_no == atomic_load(&seen_gc_no)) {
-        uint64_t end = atomic_load(&seen_end_ns);
-        s->live = atomic_load(&seen_live);
+    uint64_t end, live;
+    if (gcp__gc_policy_seen(gc_no, &end, &live)) {
+        s->live = live;
         s->since_s = now > end ? (double)(now - end) / 1e9 : 0;
     } else {
         uint64_t in_use = gcp__heap_in_use();

@@ -23,7 +23,7 @@
 #include "env.h"
 #include "collect.h"
 
-#define MSG_MAX  256 /* as long as the last-error buffer */
+#define MSG_MAX GCP__CONFIG_MSG_MAX
 #define SHOW_MAX 40  /* quote at most this much of a key or value */
 
 /* KIND_MIB: 0 (the key's default) up to MAX_MIB. KIND_SHARE: 0 (the
@@ -31,10 +31,8 @@
 typedef enum { KIND_BOOL, KIND_MODE, KIND_MIB, KIND_SHARE } key_kind;
 
 /* MiB as a number of bytes must fit 64 bits, with room: 2^40 MiB is 1 EiB. */
-#define MAX_MIB 1099511627776.0
+#define MAX_MIB GCP__CONFIG_MAX_MIB
 
-#define DEFAULT_HOLD_LIMIT_MB 1024.0
-#define DEFAULT_GC_BUDGET     0.10
 
 typedef struct key {
     const char *name; /* in a spec */
@@ -255,7 +253,7 @@ static int read_key_var(gcp_config *cfg, const key *k)
 
 /* Defaults, then GCPROF, then each GCPROF_<KEY>. An empty (or blank)
  * variable counts as unset, as an empty spec changes nothing. */
-static int load_env(gcp_config *cfg, char *msg, size_t n)
+int gcp__config_load_env(gcp_config *cfg, char *msg, size_t n)
 {
     const char *spec = gcp__env_text("GCPROF");
     char why[MSG_MAX - 10];
@@ -279,18 +277,6 @@ void gcp_config_init(gcp_config *cfg)
         memset(cfg, 0, sizeof *cfg);
 }
 
-/* A valid config with its zeros made the defaults they stand for: what
- * the profiler runs with, and what reports show. */
-static void apply_defaults(gcp_config *c)
-{
-    if (c->auto_gc == GCP_AUTO_GC_DEFAULT)
-        c->auto_gc = GCP_AUTO_GC_ALWAYS;
-    if (c->hold_limit_mb == 0)
-        c->hold_limit_mb = DEFAULT_HOLD_LIMIT_MB;
-    if (c->gc_budget == 0)
-        c->gc_budget = DEFAULT_GC_BUDGET;
-}
-
 int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen)
 {
     char msg[MSG_MAX];
@@ -298,7 +284,7 @@ int gcp_config_init_env(gcp_config *cfg, char *err, size_t errlen)
 
     if (!cfg)
         return fail_with(err, errlen, "gcp_config_init_env: cfg is NULL");
-    if (load_env(&tmp, msg, sizeof msg) != 0) {
+    if (gcp__config_load_env(&tmp, msg, sizeof msg) != 0) {
         gcp_config_init(cfg);
         return fail_with(err, errlen, msg);
     }
@@ -352,82 +338,4 @@ int gcp_config_validate(const gcp_config *cfg)
         return gcp__fail(GCP_EINVAL, "reserved_ is not zero (start from {0} or "
                                      "gcp_config_init)");
     return 0;
-}
-
-/* ---- the environment's config, once per process -------------------- */
-
-static pthread_once_t env_once = PTHREAD_ONCE_INIT;
-static gcp_config env_cfg;
-static int env_bad;
-static char env_msg[MSG_MAX];
-
-static void env_load_once(void)
-{
-    env_bad = load_env(&env_cfg, env_msg, sizeof env_msg) != 0;
-    if (env_bad)
-        gcp_config_init(&env_cfg);
-}
-
-/* The common case in a few comparisons (a profiled call's budget is tens
- * of nanoseconds); anything unusual goes through gcp_config_validate. */
-static int plainly_valid(const gcp_config *c)
-{
-    return (unsigned)c->auto_gc <= GCP_AUTO_GC_OFF && (unsigned)c->detailed_stats <= 1 &&
-           (unsigned)c->track_peak <= 1 && (unsigned)c->heap_only <= 1 &&
-           (c->threshold_mb == 0 ||
-            (!c->heap_only && c->threshold_mb > 0 && c->threshold_mb <= MAX_MIB)) &&
-           c->hold_limit_mb >= 0 && c->hold_limit_mb <= MAX_MIB && c->gc_budget >= 0 &&
-           c->gc_budget <= 1 &&
-           (c->memory_limit_mb == 0 ||
-            (!c->heap_only && c->memory_limit_mb > 0 && c->memory_limit_mb <= MAX_MIB)) &&
-           gcp__zero(c->reserved_, sizeof c->reserved_);
-}
-
-int gcp__config_may_collect(const gcp_config *cfg)
-{
-    if (cfg)
-        return cfg->auto_gc != GCP_AUTO_GC_OFF;
-    pthread_once(&env_once, env_load_once);
-    return env_bad || env_cfg.auto_gc != GCP_AUTO_GC_OFF;
-}
-
-int gcp__config_resolve(const gcp_config *cfg, gcp_config *out)
-{
-    int rc;
-
-    if (!out)
-        return gcp__fail(GCP_EINVAL, "gcp__config_resolve: out is NULL");
-    if (cfg && plainly_valid(cfg)) {
-        *out = *cfg;
-        apply_defaults(out);
-        return 0;
-    }
-    if (cfg) {
-        rc = gcp_config_validate(cfg);
-        if (rc == 0) {
-            *out = *cfg;
-            apply_defaults(out);
-        }
-        return rc;
-    }
-    pthread_once(&env_once, env_load_once);
-    if (env_bad)
-        return gcp__fail(GCP_EINVAL, "%s", env_msg);
-    *out = env_cfg;
-    apply_defaults(out);
-    return 0;
-}
-
-uint64_t gcp__mib_bytes(double mb)
-{
-    double b = mb * (double)GCP__MIB;
-
-    return b >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)b;
-}
-
-void gcp__config_goals(const gcp_config *c, gcp__gc_goals *g)
-{
-    g->threshold = gcp__mib_bytes(c->threshold_mb);
-    g->limit = gcp__mib_bytes(c->memory_limit_mb);
-    g->budget = c->gc_budget;
 }

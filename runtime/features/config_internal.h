@@ -8,6 +8,31 @@
 #include "gcprof.h"
 #include "policy.h"
 
+/* A message's room (as long as the last-error buffer), and the largest MiB
+ * a key takes. */
+#define GCP__CONFIG_MSG_MAX 256
+#define GCP__CONFIG_MAX_MIB 1099511627776.0
+/* What hold_limit_mb=0 and gc_budget=0 stand for. */
+#define GCP__DEFAULT_HOLD_LIMIT_MB 1024.0
+#define GCP__DEFAULT_GC_BUDGET     0.10
+
+/* A valid config with its zeros made the defaults they stand for: what
+ * the profiler runs with, and what reports show. Inline: every profiled
+ * call applies it. */
+static inline void gcp__config_apply_defaults(gcp_config *c)
+{
+    if (c->auto_gc == GCP_AUTO_GC_DEFAULT)
+        c->auto_gc = GCP_AUTO_GC_ALWAYS;
+    if (c->hold_limit_mb == 0)
+        c->hold_limit_mb = GCP__DEFAULT_HOLD_LIMIT_MB;
+    if (c->gc_budget == 0)
+        c->gc_budget = GCP__DEFAULT_GC_BUDGET;
+}
+
+/* The environment's config (GCPROF, GCPROF_<KEY>) into *cfg, read now
+ * (config.c); a message in msg and non-zero when it is bad. */
+int gcp__config_load_env(gcp_config *cfg, char *msg, size_t n);
+
 /* The settings to profile with. cfg non-NULL: validate it and copy it to
  * *out (cheap: no getenv, no parsing). cfg NULL: the environment's config
  * (GCPROF, GCPROF_<KEY>), read once per process and cached. Returns 0, or
