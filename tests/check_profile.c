@@ -537,6 +537,40 @@ START_TEST(test_light_report_fully_written)
 }
 END_TEST
 
+/* The report's function_name, whichever way the name was copied (ASCII
+ * that fits, copied as scanned; the rest cut on a character boundary):
+ * the longest ASCII name that fits stays whole, one byte more is cut to
+ * it, and a name with a two-byte character too long by one byte loses the
+ * whole character, never half of it. */
+START_TEST(test_name_copied_or_cut)
+{
+    gcp_config c = tu_config(GCP_AUTO_GC_OFF, 0);
+    gcp_report r;
+    const size_t room = sizeof r.function_name - 1;
+    char name[sizeof r.function_name + 8];
+
+    c.heap_only = 1;
+    memset(name, 'a', room);
+    name[room] = '\0';
+    ck_assert_int_eq(gcp_profile(name, empty, NULL, &c, &r), 0);
+    ck_assert_str_eq(r.function_name, name);
+    name[room] = 'b', name[room + 1] = '\0';
+    ck_assert_int_eq(gcp_profile(name, empty, NULL, &c, &r), 0);
+    ck_assert_uint_eq(strlen(r.function_name), room);
+    ck_assert(strncmp(r.function_name, name, room) == 0);
+    /* "aaa...a\xc3\xa9": the 2-byte character ends one byte past room */
+    memset(name, 'a', room - 1);
+    memcpy(name + room - 1, "\xc3\xa9", 3);
+    ck_assert_int_eq(gcp_profile(name, empty, NULL, &c, &r), 0);
+    ck_assert_uint_eq(strlen(r.function_name), room - 1);
+    /* and one that fits, whole */
+    ck_assert_int_eq(gcp_profile("caf\xc3\xa9", empty, NULL, &c, &r), 0);
+    ck_assert_str_eq(r.function_name, "caf\xc3\xa9");
+    ck_assert_int_eq(gcp_profile(NULL, empty, NULL, &c, &r), 0);
+    ck_assert_str_eq(r.function_name, "(anonymous)");
+}
+END_TEST
+
 /* heap_before / heap_after and the detailed statistics against the
  * collector's own getters, read by the closure and the test. */
 typedef struct heap_seen {
@@ -1022,6 +1056,7 @@ static Suite *make_profile_suite(void)
     tcase_add_test(edges, test_execution_time_matches_own_clock);
     tcase_add_test(edges, test_execution_time_bracketed_by_own_clock);
     tcase_add_test(edges, test_light_report_fully_written);
+    tcase_add_test(edges, test_name_copied_or_cut);
     tcase_add_test(edges, test_heap_figures_match_collector);
     tcase_add_test(edges, test_failing_closure_reported);
     tcase_add_test(edges, test_closure_disables_collection);

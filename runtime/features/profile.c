@@ -81,11 +81,22 @@ static void watch_thread_exit(void)
  * ns. The empty asm hides that the value stored is zero. */
 static inline void zero_words(uint64_t *w, size_t n)
 {
-    uint64_t z = 0;
+    typedef uint64_t pair __attribute__((vector_size(16)));
+    pair z = {0, 0};
+    size_t i = 0;
 
-    for (size_t i = 0; i < n; i++) {
-        __asm__("" : "+r"(z));
-        w[i] = z;
+    for (; i + 4 <= n; i += 4) { /* four words, two stores */
+        __asm__("" : "+x"(z));
+        memcpy(w + i, &z, sizeof z);
+        memcpy(w + i + 2, &z, sizeof z);
+    }
+    for (; i + 2 <= n; i += 2) {
+        __asm__("" : "+x"(z));
+        memcpy(w + i, &z, sizeof z);
+    }
+    for (uint64_t one = 0; i < n; i++) {
+        __asm__("" : "+r"(one));
+        w[i] = one;
     }
 }
 
@@ -104,11 +115,25 @@ static void read_gc_stats(gcp_gc_stats *s)
     zero_words(s->reserved_, sizeof s->reserved_ / sizeof s->reserved_[0]);
 }
 
+/* name into the frame: ASCII that fits, copied as it is scanned (most
+ * names); anything else cut on a character boundary (utf8.c). */
+static size_t copy_name(char *dst, size_t size, const char *name)
+{
+    size_t i = 0;
+
+    for (; i < size - 1 && name[i] != '\0' && (unsigned char)name[i] < 0x80; i++)
+        dst[i] = name[i];
+    if (name[i] != '\0')
+        return gcp__utf8_copy(dst, size, name);
+    dst[i] = '\0';
+    return i;
+}
+
 static void frame_init(frame *f, const char *name)
 {
     if (!name)
         name = "(anonymous)";
-    f->name_len = gcp__utf8_copy(f->name, sizeof f->name, name);
+    f->name_len = copy_name(f->name, sizeof f->name, name);
     f->parent = innermost;
     f->depth = f->parent ? f->parent->depth + 1 : 0;
     f->notes = f->cfg.heap_only ? GCP_NOTE_HEAP_ONLY : 0;

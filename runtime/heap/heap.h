@@ -50,13 +50,22 @@ int gcp__env_starting(void);
 
 /* 1 when the n bytes at p are all zero: a caller's reserved_ words, which
  * a later version gives meaning, must be. On a profiled call's path: n is a
- * constant at every caller, and memcmp with one is a few word loads (a
- * byte loop over gcp_config's 64 cost ~20 ns of a ~100 ns call). */
+ * constant at every caller, so the word loop unrolls into a few loads and
+ * ORs (a byte loop over gcp_config's 64 cost ~20 ns of a ~100 ns call;
+ * memcmp against zeros, a call of ~16 instructions). */
 static inline int gcp__zero(const void *p, size_t n)
 {
-    static const unsigned char zeros[128];
+    const unsigned char *b = p;
+    uint64_t acc = 0, w;
+    size_t i = 0;
 
-    return n <= sizeof zeros ? memcmp(p, zeros, n) == 0 : 0;
+    for (; i + sizeof w <= n; i += sizeof w) {
+        memcpy(&w, b + i, sizeof w);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= b[i];
+    return acc == 0;
 }
 
 /* ---- initialisation (collector.c) ------------------------------------------ */
