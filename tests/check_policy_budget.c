@@ -202,14 +202,6 @@ END_TEST
 
 /* ---- on the real collector ------------------------------------------ */
 
-static double own_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *volatile kept;
 
 /* A live heap of about mib MiB, held by `kept`. */
@@ -250,29 +242,6 @@ static void drop_garbage(size_t mib)
 
 #define POINTS 12
 
-/* The test's own account of every collection: a hook of its own (the
- * library chains to it while its hook is in), timing START to END on the
- * test's clock. Read only between collections. */
-static double seen_gc_s, seen_started_s;
-static long seen_collections;
-
-static void GC_CALLBACK time_collections(GC_EventType e)
-{
-    if (e == GC_EVENT_START)
-        seen_started_s = own_seconds();
-    if (e == GC_EVENT_END && seen_started_s > 0) {
-        seen_gc_s += own_seconds() - seen_started_s;
-        seen_collections++;
-    }
-}
-
-static void time_every_collection(void)
-{
-    GC_set_on_collection_event(time_collections);
-    seen_gc_s = seen_started_s = 0;
-    seen_collections = 0;
-}
-
 typedef struct budget_run {
     int collected;
     double spent_s, dearest_s, cheapest_s, wall_s;
@@ -302,7 +271,7 @@ static void ledger_check(budget_run *r, const char *reason, double budget, doubl
     while (start > reason && start[-1] != ' ')
         start--;
     ck_assert_int_eq(sscanf(start, "%lf", &left_ms), 1);
-    double slack_ms = 0.005 + 0.005 * (double)seen_collections + 0.01 * 1e3 * spent_s;
+    double slack_ms = 0.005 + 0.005 * (double)tu_gc_seen() + 0.01 * 1e3 * spent_s;
     double lo = cap_ms - 1e3 * spent_s - slack_ms;
     double hi = fmin(cap_ms, cap_ms - 1e3 * spent_s + 1e3 * budget * elapsed_s) + slack_ms;
     double miss = left_ms < lo ? lo - left_ms : left_ms > hi ? left_ms - hi : 0;
@@ -325,18 +294,18 @@ static void points_under(double budget, budget_run *r)
     c.gc_budget = budget;
     memset(r, 0, sizeof *r);
     r->cheapest_s = 1e9;
-    time_every_collection();
-    double t0 = own_seconds();
+    tu_time_collections();
+    double t0 = tu_seconds();
     for (int i = 0; i < POINTS; i++) {
         drop_garbage(garbage_mib);
-        long gc_no = (long)GC_get_gc_no(), seen = seen_collections;
+        long gc_no = (long)GC_get_gc_no(), seen = tu_gc_seen();
         ck_assert_int_ge(gcp_gc_point(&c, &d), 0);
         /* every collection went through the hooks: the ledger is whole */
-        ck_assert_int_eq((long)GC_get_gc_no() - gc_no, seen_collections - seen);
+        ck_assert_int_eq((long)GC_get_gc_no() - gc_no, tu_gc_seen() - seen);
         if (!d.collected) {
             snprintf(r->refused, sizeof r->refused, "%s", d.reason);
             if (strstr(d.reason, "GC budget"))
-                ledger_check(r, d.reason, budget, seen_gc_s, own_seconds() - t0);
+                ledger_check(r, d.reason, budget, tu_gc_seconds(), tu_seconds() - t0);
             continue;
         }
         r->collected++;
@@ -344,7 +313,7 @@ static void points_under(double budget, budget_run *r)
         r->dearest_s = d.cost > r->dearest_s ? d.cost : r->dearest_s;
         r->cheapest_s = d.cost < r->cheapest_s ? d.cost : r->cheapest_s;
     }
-    r->wall_s = own_seconds() - t0;
+    r->wall_s = tu_seconds() - t0;
 }
 
 /* The bucket starts full and fills at budget x wall time: before each of
@@ -392,16 +361,16 @@ START_TEST(test_unseen_collections_charged)
     c.auto_gc = GCP_AUTO_GC_ADAPTIVE;
     c.heap_only = 1;
     c.gc_budget = budget;
-    time_every_collection();
-    double t0 = own_seconds();
+    tu_time_collections();
+    double t0 = tu_seconds();
     drop_garbage(garbage_mib);
     ck_assert_int_eq(gcp_gc_point(&c, &d), 1); /* a full bucket pays */
-    double point_s = seen_gc_s;
+    double point_s = tu_gc_seconds();
     for (int i = 0; i < 3; i++)
         GC_gcollect();
     drop_garbage(garbage_mib);
     ck_assert_int_eq(gcp_gc_point(&c, &d), 0);
-    double elapsed_s = own_seconds() - t0;
+    double elapsed_s = tu_seconds() - t0;
     ck_assert_msg(sscanf(d.reason, "no collection: ~%lf ms to collect, %lf ms left", &predicted_ms,
                          &left_ms) == 2,
                   "'%s'", d.reason);
@@ -483,14 +452,14 @@ START_TEST(test_adaptive_profile_refused)
     c.heap_only = 1;
     c.gc_budget = 0.0001;
     int refused = 0, collected = 0;
-    double spent = 0, t0 = own_seconds();
+    double spent = 0, t0 = tu_seconds();
     for (int i = 0; i < 6; i++) {
         ck_assert_int_eq(gcp_profile("garbage", make_garbage, &mib, &c, &r), 0);
         collected += r.gc_collected;
         spent += r.profiler_gc_time;
         refused += strstr(r.gc_reason, "GC budget") != NULL;
     }
-    double paid = 0.0001 * (own_seconds() - t0 + GCP__BUDGET_WINDOW_S);
+    double paid = 0.0001 * (tu_seconds() - t0 + GCP__BUDGET_WINDOW_S);
     ck_assert_int_ge(collected, 1);
     if (paid < 5 * spent / collected)
         ck_assert_msg(refused >= 1, "%d collected, none refused for the budget", collected);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void *volatile tu_sink;
 
@@ -225,4 +226,42 @@ void tu_assert_heap_profile_free(void)
 {
     ck_assert_int_eq(gcp_heap_profile_start(NULL), 0);
     ck_assert_int_eq(gcp_heap_profile_stop(), 0);
+}
+
+double tu_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double timed_gc_s, timed_started_s;
+static long timed_collections;
+
+static void GC_CALLBACK time_collection(GC_EventType e)
+{
+    if (e == GC_EVENT_START)
+        timed_started_s = tu_seconds();
+    if (e == GC_EVENT_END && timed_started_s > 0) {
+        timed_gc_s += tu_seconds() - timed_started_s;
+        timed_collections++;
+    }
+}
+
+void tu_time_collections(void)
+{
+    GC_set_on_collection_event(time_collection);
+    timed_gc_s = timed_started_s = 0;
+    timed_collections = 0;
+}
+
+double tu_gc_seconds(void)
+{
+    return timed_gc_s;
+}
+
+long tu_gc_seen(void)
+{
+    return timed_collections;
 }

@@ -79,6 +79,17 @@ void tu_clear_dead_stack(void);
 /* Helpers that must stay separate calls (their frames, their stores). */
 #define NOINLINE __attribute__((noinline))
 
+/* The test's own clock (CLOCK_MONOTONIC), in seconds. */
+double tu_seconds(void);
+
+/* The test's own account of every collection: its own hook (the library
+ * chains to it while its hook is in) timing START to END on the test's
+ * clock. tu_time_collections installs it and zeroes the totals, which are
+ * read between collections. */
+void tu_time_collections(void);
+double tu_gc_seconds(void);
+long tu_gc_seen(void);
+
 /* Keeps test structures from being optimised away (see BDWGC-NOTES). */
 extern void *volatile tu_sink;
 
