@@ -36,20 +36,15 @@ static int run_one(const loop_opts *o)
         fprintf(stderr, "index: %s\n", gcp_last_error());
         return 2;
     }
-    cmp_figures f = {.profiler_gc_s = t.profiler_gc_s,
-                     .memory_saved = t.memory_saved,
-                     .collected_after = t.collected_after,
-                     .points = t.point_collections};
-    snprintf(extra, sizeof extra, "ops=%ld failed=%ld mib=%.1f live_mib=%.2f checksum=%llu", t.ops,
-             t.failed, (double)t.bytes / 1048576.0, (double)t.live / 1048576.0,
-             (unsigned long long)t.checksum);
-    cmp_print_figures(&f, extra);
+    snprintf(extra, sizeof extra, "ops=%ld failed=%ld mib=%.1f live_mib=%.2f checksum=%llu",
+             t.loop.units, t.loop.failed, (double)t.loop.bytes / 1048576.0,
+             (double)t.live / 1048576.0, (unsigned long long)t.loop.checksum);
     if (o->verbose)
         fprintf(stderr,
                 "index: %ld ingests, %ld queries, %llu terms, %llu postings, %.2f MiB asked\n",
                 t.ingests, t.queries, (unsigned long long)t.terms, (unsigned long long)t.postings,
                 (double)t.asked / 1048576.0);
-    return t.failed ? 1 : 0;
+    return loop_print(&t.loop, extra);
 }
 
 int main(int argc, char **argv)

@@ -338,26 +338,6 @@ static int query(void *env)
 
 /* ---- the run ------------------------------------------------------------- */
 
-static void add_report(index_totals *t, const gcp_report *r)
-{
-    t->ops++;
-    t->failed += r->status != 0;
-    t->collected_after += r->gc_collected;
-    t->profiler_gc_s += r->profiler_gc_time;
-    t->memory_saved += r->memory_saved;
-}
-
-static void gc_point(const gcp_config *cfg, long i, int verbose, index_totals *t)
-{
-    gcp_gc_decision d = {0}; /* read even when the point fails */
-
-    t->point_collections += gcp_gc_point(cfg, &d) == 1;
-    t->profiler_gc_s += d.cost;
-    t->memory_saved += d.memory_saved;
-    if (verbose)
-        fprintf(stderr, "op %4ld gc point: %s\n", i, d.reason);
-}
-
 /* What the index holds: the collector's sizes of its blocks (live), and
  * the bytes asked for them (asked). They differ: bdwgc adds a byte to each
  * object (interior pointers past the end), so a doubled array of 2^k bytes
@@ -401,20 +381,17 @@ int index_run(const loop_opts *o, index_totals *t)
     gcp_report r;
 
     memset(t, 0, sizeof *t);
-    /* GCPROF and GCPROF_<KEY> apply (the comparison's budget variants set
-     * them); the variant's mode wins over GCPROF_AUTO_GC. */
-    if (gcp_config_init_env(&cfg, NULL, 0) != 0 || start(o->seed) != 0)
+    if (loop_config(o, &cfg) != 0 || start(o->seed) != 0)
         return -1;
-    cfg.auto_gc = o->auto_gc;
     for (long i = 0; i < o->count; i++) {
         op q = {o->seed ^ ((uint64_t)i * 0x2545f4914f6cdd1du), (uint32_t)t->ingests, 0, 0, NULL, 0};
         if (run_op(o, &cfg, i, &q, &r) < 0)
             return -1;
-        add_report(t, &r);
+        loop_add_report(&t->loop, &r);
         t->ingests += q.target != 0;
         t->queries += q.target == 0;
-        t->bytes += q.built;
-        t->checksum += q.sum;
+        t->loop.bytes += q.built;
+        t->loop.checksum += q.sum;
         if (o->verbose)
             fprintf(stderr, "op %4ld %-6s %6.1f KiB, heap %5.1f -> %5.1f MiB: %s\n", i,
                     q.target ? "ingest" : "query", (double)q.built / KIB,
@@ -422,7 +399,7 @@ int index_run(const loop_opts *o, index_totals *t)
                     r.gc_reason);
         q.tokens = NULL; /* the op's objects are garbage now */
         if (o->gc_points)
-            gc_point(&cfg, i, o->verbose, t);
+            loop_gc_point(&cfg, "op", i, o->verbose, &t->loop);
     }
     index_size(t);
     return 0;

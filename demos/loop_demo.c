@@ -113,6 +113,45 @@ static int parse_args(int argc, char **argv, const loop_demo *d, args *a)
     return 0;
 }
 
+int loop_config(const loop_opts *o, gcp_config *cfg)
+{
+    if (gcp_config_init_env(cfg, NULL, 0) != 0)
+        return -1;
+    cfg->auto_gc = o->auto_gc; /* the variant's mode wins over GCPROF_AUTO_GC */
+    return 0;
+}
+
+void loop_add_report(loop_totals *t, const gcp_report *r)
+{
+    t->units++;
+    t->failed += r->status != 0;
+    t->collected_after += r->gc_collected;
+    t->profiler_gc_s += r->profiler_gc_time;
+    t->memory_saved += r->memory_saved;
+}
+
+void loop_gc_point(const gcp_config *cfg, const char *unit, long i, int verbose, loop_totals *t)
+{
+    gcp_gc_decision d = {0}; /* read even when the point fails */
+
+    t->point_collections += gcp_gc_point(cfg, &d) == 1;
+    t->profiler_gc_s += d.cost;
+    t->memory_saved += d.memory_saved;
+    if (verbose)
+        fprintf(stderr, "%s %4ld gc point: %s\n", unit, i, d.reason);
+}
+
+int loop_print(const loop_totals *t, const char *extra)
+{
+    cmp_figures f = {.profiler_gc_s = t->profiler_gc_s,
+                     .memory_saved = t->memory_saved,
+                     .collected_after = t->collected_after,
+                     .points = t->point_collections};
+
+    cmp_print_figures(&f, extra);
+    return t->failed ? 1 : 0;
+}
+
 int loop_demo_main(int argc, char **argv, const loop_demo *d)
 {
     args a = {5, 0, -1, NULL, d->defaults};

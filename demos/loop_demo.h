@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "gcprof.h"
+
 /* How to run the loop. */
 typedef struct loop_opts {
     int count;     /* units of work */
@@ -24,6 +26,28 @@ typedef struct loop_opts {
     int verbose;   /* each decision on stderr */
     uint64_t seed; /* the PRNG's: the same seed, the same run */
 } loop_opts;
+
+/* What every loop demo counts (a demo's own totals start with it). */
+typedef struct loop_totals {
+    long units;             /* profiled calls */
+    long failed;            /* of which the closure failed (out of memory) */
+    long collected_after;   /* reports with gc_collected */
+    long point_collections; /* gcp_gc_point calls that collected */
+    double profiler_gc_s;   /* the profiler's and the gc points' collections */
+    double memory_saved;    /* MiB, summed */
+    uint64_t bytes;         /* the workload's own count of what it allocated */
+    uint64_t checksum;      /* of the work: it is not optimised away */
+} loop_totals;
+
+/* The config every unit runs with: GCPROF and GCPROF_<KEY> (the
+ * comparison's budget variants set them), then o's mode. 0 or -1. */
+int loop_config(const loop_opts *o, gcp_config *cfg);
+/* One unit's report into t. */
+void loop_add_report(loop_totals *t, const gcp_report *r);
+/* The gc point after unit i (named unit in --verbose's line). */
+void loop_gc_point(const gcp_config *cfg, const char *unit, long i, int verbose, loop_totals *t);
+/* compare.h's line of figures from t, then extra; the exit status. */
+int loop_print(const loop_totals *t, const char *extra);
 
 typedef struct loop_demo {
     const char *name;  /* the program: messages, the title, JSON's "benchmark" */

@@ -36,15 +36,10 @@ static int run_one(const loop_opts *o)
         fprintf(stderr, "requests: %s\n", gcp_last_error());
         return 2;
     }
-    cmp_figures f = {.profiler_gc_s = t.profiler_gc_s,
-                     .memory_saved = t.memory_saved,
-                     .collected_after = t.collected_after,
-                     .points = t.point_collections};
     snprintf(extra, sizeof extra, "requests=%ld failed=%ld mib=%.1f kept_mib=%.2f checksum=%llu",
-             t.requests, t.failed, (double)t.bytes / 1048576.0, (double)t.kept / 1048576.0,
-             (unsigned long long)t.checksum);
-    cmp_print_figures(&f, extra);
-    return t.failed ? 1 : 0;
+             t.loop.units, t.loop.failed, (double)t.loop.bytes / 1048576.0,
+             (double)t.kept / 1048576.0, (unsigned long long)t.loop.checksum);
+    return loop_print(&t.loop, extra);
 }
 
 int main(int argc, char **argv)

@@ -184,26 +184,6 @@ static int handle(void *env)
 
 /* ---- the run ------------------------------------------------------------ */
 
-static void add_report(requests_totals *t, const gcp_report *r)
-{
-    t->requests++;
-    t->failed += r->status != 0;
-    t->collected_after += r->gc_collected;
-    t->profiler_gc_s += r->profiler_gc_time;
-    t->memory_saved += r->memory_saved;
-}
-
-static void gc_point(const gcp_config *cfg, long i, int verbose, requests_totals *t)
-{
-    gcp_gc_decision d = {0}; /* read even when the point fails */
-
-    t->point_collections += gcp_gc_point(cfg, &d) == 1;
-    t->profiler_gc_s += d.cost;
-    t->memory_saved += d.memory_saved;
-    if (verbose)
-        fprintf(stderr, "request %4ld gc point: %s\n", i, d.reason);
-}
-
 static uint64_t cache_bytes(void)
 {
     uint64_t b = 0;
@@ -219,27 +199,24 @@ int requests_run(const loop_opts *o, requests_totals *t)
     gcp_report r;
 
     memset(t, 0, sizeof *t);
-    /* GCPROF and GCPROF_<KEY> apply (the comparison's budget variants set
-     * them); the variant's mode wins over GCPROF_AUTO_GC. */
-    if (gcp_config_init_env(&cfg, NULL, 0) != 0 || build_catalog(o->seed) != 0)
+    if (loop_config(o, &cfg) != 0 || build_catalog(o->seed) != 0)
         return -1;
-    cfg.auto_gc = o->auto_gc;
     for (long i = 0; i < o->count; i++) {
         uint64_t rng = o->seed ^ ((uint64_t)i * 0x2545f4914f6cdd1du);
         request q = {(uint64_t)i, rng, 0, 0, NULL, 0, 0};
         q.target = (size_t)((double)((50 + next_rand(&q.rng) % 451) * KIB) * o->scale);
         if (gcp_profile("request", handle, &q, &cfg, &r) < 0)
             return -1;
-        add_report(t, &r);
-        t->bytes += q.built;
-        t->checksum += q.sum;
+        loop_add_report(&t->loop, &r);
+        t->loop.bytes += q.built;
+        t->loop.checksum += q.sum;
         if (o->verbose)
             fprintf(stderr, "request %4ld %6.1f KiB, heap %5.1f -> %5.1f MiB: %s\n", i,
                     (double)q.built / KIB, (double)r.heap_before / 1048576.0,
                     (double)r.heap_after / 1048576.0, r.gc_reason);
         q.parts = NULL; /* the request's objects are garbage now */
         if (o->gc_points)
-            gc_point(&cfg, i, o->verbose, t);
+            loop_gc_point(&cfg, "request", i, o->verbose, &t->loop);
     }
     t->kept = cache_bytes();
     return 0;

@@ -466,16 +466,6 @@ START_TEST(test_adaptive_profile_refused)
 }
 END_TEST
 
-/* The bucket is the process's: each real test needs a process of its own,
- * its bucket full at the start (Check forks each test unless CK_FORK=no). */
-static void needs_fork(void)
-{
-    const char *fork = getenv("CK_FORK");
-
-    ck_assert_msg(!(fork && strcmp(fork, "no") == 0),
-                  "the real case needs a process per test: run it without CK_FORK=no");
-}
-
 static Suite *make_policy_budget_suite(void)
 {
     Suite *s = suite_create("policy_budget");
@@ -495,7 +485,7 @@ static Suite *make_policy_budget_suite(void)
     tcase_add_test(real, test_unseen_collections_charged);
     tcase_add_test(real, test_point_memory_limit);
     tcase_add_test(real, test_adaptive_profile_refused);
-    tcase_add_checked_fixture(real, needs_fork, NULL);
+    tcase_add_checked_fixture(real, tu_needs_own_process, NULL);
     tcase_set_timeout(real, 60);
     suite_add_tcase(s, real);
     return s;

@@ -158,14 +158,6 @@ START_TEST(test_pacer_yields_to_program)
 }
 END_TEST
 
-static void needs_fork(void)
-{
-    const char *fork = getenv("CK_FORK");
-
-    ck_assert_msg(!(fork && strcmp(fork, "no") == 0),
-                  "the pacer's tests need a process each: run them without CK_FORK=no");
-}
-
 static Suite *make_policy_pacer_suite(void)
 {
     Suite *s = suite_create("policy_pacer");
@@ -173,7 +165,7 @@ static Suite *make_policy_pacer_suite(void)
 
     tcase_add_test(real, test_pacer_spends_and_returns);
     tcase_add_test(real, test_pacer_yields_to_program);
-    tcase_add_checked_fixture(real, needs_fork, NULL);
+    tcase_add_checked_fixture(real, tu_needs_own_process, NULL);
     tcase_set_timeout(real, 120);
     suite_add_tcase(s, real);
     return s;

@@ -265,3 +265,11 @@ long tu_gc_seen(void)
 {
     return timed_collections;
 }
+
+void tu_needs_own_process(void)
+{
+    const char *fork = getenv("CK_FORK");
+
+    ck_assert_msg(!(fork && strcmp(fork, "no") == 0),
+                  "these tests keep process-wide state: run them without CK_FORK=no");
+}

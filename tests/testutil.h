@@ -79,6 +79,11 @@ void tu_clear_dead_stack(void);
 /* Helpers that must stay separate calls (their frames, their stores). */
 #define NOINLINE __attribute__((noinline))
 
+/* A checked fixture for tests whose state is the process's (the GC-time
+ * budget, the pacer): each needs a process of its own, as Check gives
+ * unless CK_FORK=no, which it refuses with a message. */
+void tu_needs_own_process(void);
+
 /* The test's own clock (CLOCK_MONOTONIC), in seconds. */
 double tu_seconds(void);
 
