@@ -19,7 +19,10 @@
  * spare GC time for memory, never memory for time, so the peak is never
  * above what the program had without it. Nor above MAX_FACTOR times it.
  * When anyone else sets the divisor (the value is not the one we set),
- * theirs stands: the pacer stops for the process's life.
+ * theirs stands: the pacer stops for the process's life. Setting and
+ * reading it are plain word stores and loads in bdwgc 8.2.2 (misc.c: no
+ * lock), which the collector reads when it next sizes its allocation
+ * budget: safe from any thread.
  */
 #include "collect.h"
 #include "policy.h"
