@@ -174,9 +174,12 @@ static void run_stress(void)
     atomic_store(&stop_allocating, 1);
     for (int i = 0; i < ALLOCATORS; i++)
         ck_assert_int_eq(pthread_join(allocators[i], NULL), 0);
-    /* Eight threads profiling at once: most reports saw another's. */
-    ck_assert_msg(overlapped > PROFILERS * ITERATIONS / 2, "only %ld of %d overlapped", overlapped,
-                  PROFILERS * ITERATIONS);
+    /* Under this load the flag is set at all. How many reports see
+     * another's is the scheduler's to say (more than half here for many
+     * runs, then 12,943 of 32,000 in one, on 2 vCPUs): not a figure to
+     * assert. That the flag is set exactly when profiles meet, and only
+     * then, is test_overlap_contract's, whose threads meet on purpose. */
+    ck_assert_msg(overlapped > 0, "none of %d reports overlapped", PROFILERS * ITERATIONS);
 }
 
 /* 8 profiling threads x 4000 calls, 2 threads allocating meanwhile, under
