@@ -24,8 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "benchutil.h"
 #include "gcprof.h"
 
 #define ITERATIONS 100
@@ -35,14 +35,6 @@
 /* What keeps the current iteration's arrays alive; volatile so the
  * stores cannot be dropped. */
 static void **volatile current;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int iteration(void *env)
 {
@@ -81,10 +73,10 @@ enum { DEFAULT_MODE, STATS_MODE, ADAPTIVE_MODE };
 /* The closure, timed: its own time goes to *env. */
 static int timed_iteration(void *env)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = bench_now_ns();
     int rc = iteration(NULL);
 
-    *(uint64_t *)env += now_ns() - t0;
+    *(uint64_t *)env += bench_now_ns() - t0;
     return rc;
 }
 
@@ -110,12 +102,12 @@ static int run_profiled(long iterations, int which, uint64_t *bytes_min, uint64_
     *bytes_min = UINT64_MAX;
     *bytes_total = 0;
     for (long i = 0; i < iterations; i++) {
-        uint64_t closure_ns = 0, t0 = now_ns();
+        uint64_t closure_ns = 0, t0 = bench_now_ns();
         if (gcp_profile("iteration", timed_iteration, &closure_ns, &cfg, &r) != 0) {
             fprintf(stderr, "workload: %s\n", gcp_last_error());
             return 1;
         }
-        uint64_t outside = now_ns() - t0 - closure_ns;
+        uint64_t outside = bench_now_ns() - t0 - closure_ns;
         own->total_ns += outside;
         if (i == 0)
             own->first_ns = outside;
