@@ -39,8 +39,9 @@
 static unsigned long found, ours;
 static int hands_off;
 static uint64_t stepped_at_ns;
-static double window_gc_s; /* collections' seconds since the last step */
-static uint64_t gc_no_at_step;
+/* Collections' seconds since the last step (0: the collector did not run
+ * in the window, so a higher divisor would have changed nothing). */
+static double window_gc_s;
 
 static unsigned long up(unsigned long d)
 {
@@ -59,15 +60,12 @@ static unsigned long down(unsigned long d)
 
 void gcp__gc_pacer_step(double budget, double left, double drained_s, uint64_t now)
 {
-    unsigned long d = (unsigned long)GC_get_free_space_divisor(), next = d;
-    uint64_t gc_no = (uint64_t)GC_get_gc_no();
-
     if (hands_off)
         return;
+    unsigned long d = (unsigned long)GC_get_free_space_divisor(), next = d;
     if (found == 0) {
         found = ours = d > 0 ? d : 1;
         stepped_at_ns = now;
-        gc_no_at_step = gc_no;
         return;
     }
     if (d != ours) {
@@ -80,7 +78,7 @@ void gcp__gc_pacer_step(double budget, double left, double drained_s, uint64_t n
     double share = window_gc_s * 1e9 / (double)(now - stepped_at_ns);
     if (left <= 0 || share > budget)
         next = down(d);
-    else if (share < UNDER * budget && gc_no != gc_no_at_step)
+    else if (share < UNDER * budget && window_gc_s > 0)
         next = up(d);
     if (next != d) {
         GC_set_free_space_divisor((GC_word)next);
@@ -88,5 +86,4 @@ void gcp__gc_pacer_step(double budget, double left, double drained_s, uint64_t n
     }
     stepped_at_ns = now;
     window_gc_s = 0;
-    gc_no_at_step = gc_no;
 }
