@@ -124,7 +124,7 @@ static int write_json(const char *path, const char *head, const cmp_spec *s, con
     return fclose(fp) == 0 ? 0 : -1;
 }
 
-int cmp_compare(const cmp_spec *s, double budget, const char *title, const char *json,
+int cmp_compare(const cmp_spec *s, const char *title, const char *json,
                 const char *json_head, int check)
 {
     static cmp_summary m[CMP_MAX_VARIANTS];
@@ -132,10 +132,10 @@ int cmp_compare(const cmp_spec *s, double budget, const char *title, const char 
 
     if (cmp_run(s, m) != 0)
         return 2;
-    size_t nt = cmp_judge(s, m, budget, t);
+    size_t nt = cmp_judge(s, m, CMP_DEFAULT_BUDGET, t);
     printf("%s, %d rounds per variant (medians)\n\n", title, s->rounds);
     cmp_print_table(s, m, 0, 1);
-    cmp_print_targets(t, nt, budget);
+    cmp_print_targets(t, nt, CMP_DEFAULT_BUDGET);
     if (json && write_json(json, json_head, s, m, t, nt) != 0) {
         fprintf(stderr, "%s: cannot write %s\n", s->prog, json);
         return 2;

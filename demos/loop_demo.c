@@ -12,8 +12,6 @@
 #include "gcprof.h"
 #include "loop_demo.h"
 
-#define DEFAULT_BUDGET 0.10 /* the runtime's default gc_budget (issue 18) */
-
 static const struct {
     const char *word;
     int auto_gc, gc_points;
@@ -53,7 +51,7 @@ static int compare(const loop_demo *d, const args *a, const char *prog)
     snprintf(head, sizeof head, "\"benchmark\": \"%s\", \"%s\": %d, \"scale\": %g", d->name,
              d->units, a->opts.count, a->opts.scale);
     cmp_spec s = {prog, all_variants, ALL_VARIANTS, run_args, a->rounds};
-    return cmp_compare(&s, DEFAULT_BUDGET, title, a->json, head, a->check);
+    return cmp_compare(&s, title, a->json, head, a->check);
 }
 
 static int usage(const loop_demo *d)

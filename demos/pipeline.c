@@ -45,8 +45,6 @@ static const char *const mode_names[MODES] = {"off", "always", "adaptive", "adap
 static const int mode_auto_gc[MODES] = {GCP_AUTO_GC_OFF, GCP_AUTO_GC_ALWAYS, GCP_AUTO_GC_ADAPTIVE,
                                         GCP_AUTO_GC_ADAPTIVE};
 #define ADAPTIVE 2 /* the mode with gc points */
-#define DEFAULT_BUDGET 0.10 /* the runtime's default gc_budget */
-
 /* The comparison's rows: the modes, bdwgc's own knob under auto_gc off
  * (its default divisor is 3), and the GC-time budget under adaptive
  * (0.10 is the default) -- issue 18. */
@@ -111,7 +109,7 @@ static int compare(const args *a, const char *prog)
     snprintf(head, sizeof head, "\"benchmark\": \"pipeline\", \"batches\": %d, \"records\": %d",
              a->opts.batches, records);
     cmp_spec s = {prog, all_variants, ALL_VARIANTS, run_args, a->rounds};
-    return cmp_compare(&s, DEFAULT_BUDGET, title, a->json, head, a->check);
+    return cmp_compare(&s, title, a->json, head, a->check);
 }
 
 /* ---- arguments ---------------------------------------------------------- */
