@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -230,6 +231,8 @@ START_TEST(test_fork_child_owns_nothing)
 
     for (int i = 0; i < 3; i++) /* the parent's histograms hold something */
         GC_gcollect();
+    /* the server's thread past its start-up (tu_others_asleep says why) */
+    ck_assert_msg(tu_others_asleep(30), "the server's thread never slept");
     pid_t pid = fork();
     if (pid == 0)
         _exit(child_of_a_running_endpoint());
@@ -244,7 +247,7 @@ START_TEST(test_fork_child_owns_nothing)
 }
 END_TEST
 
-static volatile int profiling;
+static volatile int profiling, profile_loop_ran;
 
 /* A profile without Check: Check's own lock, taken by a passing assert,
  * could be held by this thread when the other forks. */
@@ -260,6 +263,7 @@ static int profile_plain(const char *name)
 static void *profile_loop(void *arg)
 {
     (void)arg;
+    profile_loop_ran = 1; /* past its start-up in ASan's allocator */
     while (profiling)
         if (profile_plain("loop") != 0)
             return arg;
@@ -294,8 +298,11 @@ START_TEST(test_fork_while_profiles_end)
     int stuck = 0;
 
     mu_start_on_any_port(NULL);
+    ck_assert_msg(tu_others_asleep(30), "the server's thread never slept");
     profiling = 1;
     ck_assert_int_eq(pthread_create(&t, NULL, profile_loop, NULL), 0);
+    while (!profile_loop_ran) /* forks only once both threads have started */
+        sched_yield();
     for (int i = 0; i < 20; i++) {
         pid_t pid = fork();
         if (pid == 0)

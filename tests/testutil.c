@@ -8,10 +8,13 @@
 #endif
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 void *volatile tu_sink;
 
@@ -234,6 +237,44 @@ double tu_seconds(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whether every thread but the caller is asleep (state S) right now. */
+static int others_asleep_now(void)
+{
+    char path[300], line[512];
+    long self = syscall(SYS_gettid);
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    int all = d != NULL;
+
+    while (all && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || atol(e->d_name) == self)
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue; /* it ended */
+        char *close_paren = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+        all = close_paren && close_paren[1] == ' ' && close_paren[2] == 'S';
+        fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return all;
+}
+
+int tu_others_asleep(double bound_s)
+{
+    struct timespec tick = {0, 1000 * 1000};
+    double until = tu_seconds() + bound_s;
+
+    do {
+        if (others_asleep_now())
+            return 1;
+        nanosleep(&tick, NULL);
+    } while (tu_seconds() < until);
+    return 0;
 }
 
 static double timed_gc_s, timed_started_s;
