@@ -215,6 +215,7 @@ START_TEST(test_fork_child_keeps_no_port)
     int port = mu_start_on_any_port(NULL);
 
     ck_assert(holds_port(port)); /* the check sees it where it is */
+    ck_assert_msg(tu_others_asleep(30), "the server's thread never slept");
     pid_t pid = fork();
     if (pid == 0)
         _exit(holds_port(port));
