@@ -17,6 +17,7 @@
 
 static void child_after_fork(void)
 {
+    gcp__hold_after_fork();
     gcp__marks_after_fork();
     gcp__events_after_fork();
     gcp__gc_policy_after_fork();

@@ -245,6 +245,10 @@ void gcp__hold_acquire(uint64_t limit_bytes, uint64_t min_free, int quiet);
 void gcp__hold_release(void);
 /* How many times a hold was released by its bound so far. */
 unsigned gcp__hold_releases(void);
+/* In a forked child (its one thread): only the holds that thread took
+ * stay (a profile it is inside releases its own); if none, the
+ * application's setting comes back. */
+void gcp__hold_after_fork(void);
 /* The allocation slow path calls this to enforce the bound. */
 void gcp__hold_check(void);
 

@@ -14,6 +14,9 @@
 
 static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned holds;
+/* This thread's share of holds: all a forked child keeps (its other
+ * threads, and the profiles that took their holds, are not there). */
+static _Thread_local unsigned holds_mine;
 static int saved_setting;
 static _Atomic uint64_t limit_now; /* 0: nothing to enforce */
 static _Atomic uint64_t min_free_now; /* 0: no floor on free space */
@@ -23,6 +26,7 @@ static int quiet_release; /* adaptive holds expect to give way: no warning */
 void gcp__hold_acquire(uint64_t limit_bytes, uint64_t min_free, int quiet)
 {
     pthread_mutex_lock(&hold_lock);
+    holds_mine++;
     if (holds++ == 0) {
         saved_setting = GC_get_disable_automatic_collection();
         /* Already off by the application's choice: leave it, and never
@@ -40,11 +44,25 @@ void gcp__hold_acquire(uint64_t limit_bytes, uint64_t min_free, int quiet)
 void gcp__hold_release(void)
 {
     pthread_mutex_lock(&hold_lock);
+    if (holds_mine > 0)
+        holds_mine--;
     if (holds > 0 && --holds == 0) {
         atomic_store(&limit_now, 0);
         GC_set_disable_automatic_collection(saved_setting);
     }
     pthread_mutex_unlock(&hold_lock);
+}
+
+void gcp__hold_after_fork(void)
+{
+    pthread_mutex_init(&hold_lock, NULL); /* a parent's thread may have held it */
+    if (holds == holds_mine)
+        return;
+    holds = holds_mine;
+    if (holds == 0) { /* every hold was another thread's: as before the first */
+        atomic_store(&limit_now, 0);
+        GC_set_disable_automatic_collection(saved_setting);
+    }
 }
 
 unsigned gcp__hold_releases(void)
