@@ -1272,6 +1272,11 @@ START_TEST(test_heap_only_pauses_unknown)
     ck_assert_uint_eq(r.gc_count, GC_get_gc_no() - gc_no);
     ck_assert_uint_ge(r.gc_count, 1);
     ck_assert(isnan(r.gc_time) && isnan(r.gc_pause_total) && isnan(r.gc_pause_max));
+    /* what died in that collection: not counted (no census), so unknown */
+    ck_assert(r.gc_objects_collected == -1 && r.bytes_reclaimed == -1);
+    ck_assert(r.notes & GCP_NOTE_COLLECTED_UNKNOWN);
+    ck_assert(!r.gc_collected);
+    ck_assert_str_eq(r.gc_reason, "no collection: auto_gc=off");
     char *json = json_of(&r);
     ASSERT_HAS(json, "\"gc_time\": null");
     free(json);
@@ -1279,6 +1284,9 @@ START_TEST(test_heap_only_pauses_unknown)
     ck_assert_int_eq(gcp_profile("idle", do_nothing, NULL, &c, &r), 0);
     ck_assert_uint_eq(r.gc_count, 0);
     ck_assert(r.gc_time == 0 && r.gc_pause_total == 0 && r.gc_pause_max == 0);
+    /* no collection ran: nothing can have been collected */
+    ck_assert(r.gc_objects_collected == 0 && r.bytes_reclaimed == 0);
+    ck_assert(!(r.notes & GCP_NOTE_COLLECTED_UNKNOWN));
     /* With the hook (auto_gc on), the same collection is timed. */
     c.auto_gc = GCP_AUTO_GC_ALWAYS;
     ck_assert_int_eq(gcp_profile("collects", collect_once, NULL, &c, &r), 0);

@@ -8,6 +8,8 @@
 
 #include "collect.h"
 
+#include <string.h>
+
 /* A batch's hand-over from one task to the next (profile_carry.c): the
  * previous task's last census, while it stays the baseline a collection
  * would give. */
@@ -58,6 +60,21 @@ void gcp__profile_gc_begin(gcp__frame *f);
  * gc_collected, gc_reason, gc_objects_collected, bytes_reclaimed and
  * notes. Returns 1 when a collection ran after the closure. */
 int gcp__profile_gc_end(gcp__frame *f, gcp_report *r);
+
+/* gcp__profile_gc_end for auto_gc=off outside a batch, inline for the
+ * light profile (profile.c): nothing collected by the profiler; the
+ * closure's dead objects are 0 when no collection ran since its start
+ * (gc_count, read at its end), else unknown (already -1). */
+#define GCP__REASON_OFF "no collection: auto_gc=off"
+static inline void gcp__profile_gc_end_off(gcp_report *r)
+{
+    memcpy(r->gc_reason, GCP__REASON_OFF, sizeof GCP__REASON_OFF);
+    r->gc_collected = 0;
+    if (r->gc_count == 0)
+        r->gc_objects_collected = r->bytes_reclaimed = 0;
+    else
+        r->notes |= GCP_NOTE_COLLECTED_UNKNOWN;
+}
 
 /* Arm c with the latest collection's census, when the profiler has just
  * collected after a batch's task and nothing can have changed the live

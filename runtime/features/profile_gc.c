@@ -221,7 +221,7 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
     else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE)
         collected = collect_adaptive(f, &live, &allocated, r);
     else
-        snprintf(r->gc_reason, sizeof r->gc_reason, "no collection: auto_gc=off");
+        snprintf(r->gc_reason, sizeof r->gc_reason, GCP__REASON_OFF);
     r->gc_collected = collected;
     /* The next task's baseline, if it stays valid; never a census from
      * before this closure ran (without a collection after it, disarmed). */
