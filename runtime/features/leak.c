@@ -228,7 +228,7 @@ static void report_init(gcp_leak_report *out, const char *name)
 }
 
 /* The check proper, in a frame of its own that gcp_leak_check creates only
- * after clearing the dead stack (as gcp_profile does with profile_run).
+ * after clearing the dead stack (as gcp_profile does with gcp__profile_run).
  * This frame stays live through every measured collection, and the slots
  * it never writes (defaults when opt is given, alignment, ASan's redzones)
  * keep whatever earlier code left there: measured under ASan, block

@@ -1,7 +1,8 @@
 /*
- * profile.c - profiling a closure or a region: what to measure, in which
- * order, and the report. The profiler's own collections, by auto_gc mode,
- * are in profile_gc.c; the collector is put back as it was in both.
+ * profile.c - profiling a closure: what to measure, in which order, and
+ * the report; the steps regions take too (profile_region.c). The
+ * profiler's own collections, by auto_gc mode, are in profile_gc.c; the
+ * collector is put back as it was in both.
  */
 #include <math.h>
 #include <stddef.h>
@@ -304,18 +305,6 @@ SEQUENCE void check_threshold(const frame *f, gcp_report *r, int light)
              r->peak_memory, f->cfg.threshold_mb, r->track_peak ? "" : " (no peak tracking)");
 }
 
-/* The closure's figures stop here: call right after it returns, before
- * anything of the profiler's own (such as clearing the stack) runs.
- * Inlined, so the clearing starts at gcp_profile's own frame: a frame of
- * its own would sit where the closure's outermost frame was and keep its
- * words (seen under ASan at -O1: one of 400,000 objects pinned). */
-static inline __attribute__((always_inline)) void frame_stop(frame *f)
-{
-    f->end_ns = gcp__stamp();
-    if (f->cfg.auto_gc != GCP_AUTO_GC_OFF)
-        gcp__clear_own_frames();
-}
-
 /* This thread allocated during the profiler's collections: only the
  * program's finalizers, run by bdwgc right after a collection asked for,
  * can have (GCP_NOTE_ALLOCATED_IN_COLLECTION). */
@@ -413,14 +402,19 @@ SEQUENCE void frame_end(frame *f, int status, gcp_report *r, int light)
 
 /* The copy for every other profile, and for regions (out of line: one
  * copy serves them all). */
-static __attribute__((noinline)) int frame_begin_any(frame *f, const char *name, gcp__carry *carry)
+__attribute__((noinline)) int gcp__frame_begin(frame *f, const char *name, gcp__carry *carry)
 {
     return frame_begin(f, name, carry, 0);
 }
 
-static __attribute__((noinline)) void frame_end_any(frame *f, int status, gcp_report *r)
+__attribute__((noinline)) void gcp__frame_end(frame *f, int status, gcp_report *r)
 {
     frame_end(f, status, r, 0);
+}
+
+frame *gcp__frame_innermost(void)
+{
+    return innermost;
 }
 
 /* The profiles the light copy serves: those that read no RSS, take no
@@ -438,9 +432,9 @@ static inline int is_light(const gcp_config *c, const gcp__carry *carry)
  * (measured with glibc's fxsave trampoline: a heap section's address,
  * left from the heap's growth, pinned a ring of 20,000 nodes built at
  * the start of that section). */
-static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, void *env,
-                                                 const gcp_config *cfg, gcp_report *out,
-                                                 gcp__carry *carry)
+__attribute__((noinline)) int gcp__profile_run(const char *name, gcp_fn fn, void *env,
+                                               const gcp_config *cfg, gcp_report *out,
+                                               gcp__carry *carry)
 {
     frame f;
 
@@ -454,189 +448,15 @@ static __attribute__((noinline)) int profile_run(const char *name, gcp_fn fn, vo
     if (f.cfg.auto_gc != GCP_AUTO_GC_OFF)
         memset(out, 0, sizeof *out);
     int light = is_light(&f.cfg, carry);
-    rc = light ? frame_begin(&f, name, NULL, 1) : frame_begin_any(&f, name, carry);
+    rc = light ? frame_begin(&f, name, NULL, 1) : gcp__frame_begin(&f, name, carry);
     if (rc < 0)
         return rc;
     int status = fn(env);
     /* Right where the closure's frames were: wipe what it left there. */
-    frame_stop(&f);
+    gcp__frame_stop(&f);
     if (light)
         frame_end(&f, status, out, 1);
     else
-        frame_end_any(&f, status, out);
-    return 0;
-}
-
-/* gcp_profile once its arguments are checked; carry as frame_begin's.
- * Inlined into its two callers, so profile_run's frame goes where each
- * cleared. */
-static inline __attribute__((always_inline)) int profile_call(const char *name, gcp_fn fn,
-                                                              void *env, const gcp_config *cfg,
-                                                              gcp_report *out, gcp__carry *carry)
-{
-    /* Where the profiler's frames are about to go, an earlier closure ran
-     * (or the trampoline, above): words left in slots our frames never
-     * write would keep garbage alive through the baseline (measured: 75
-     * nodes of an earlier ring, then counted as collected during this
-     * profile). Decided without resolving cfg (profile_run does that, once)
-     * and without a struct in this frame. */
-    if (gcp__config_may_collect(cfg))
-        gcp__clear_own_frames();
-    int rc = profile_run(name, fn, env, cfg, out, carry);
-    __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
-    return rc;
-}
-
-int gcp_profile(const char *name, gcp_fn fn, void *env, const gcp_config *cfg, gcp_report *out)
-{
-    GCP__REFUSE_IN_HOOK("gcp_profile");
-    if (!fn)
-        return gcp__fail(GCP_EINVAL, "gcp_profile: fn is NULL");
-    if (!out)
-        return gcp__fail(GCP_EINVAL, "gcp_profile: out is NULL");
-    return profile_call(name, fn, env, cfg, out, NULL);
-}
-
-int gcp_profile_many(const gcp_task *tasks, size_t n, const gcp_config *cfg, gcp_report *reports)
-{
-    gcp_config resolved;
-    int failed = 0;
-
-    GCP__REFUSE_IN_HOOK("gcp_profile_many");
-    if (n > 0 && (!tasks || !reports))
-        return gcp__fail(GCP_EINVAL, "gcp_profile_many: %s is NULL", tasks ? "reports" : "tasks");
-    for (size_t i = 0; i < n; i++) {
-        if (!tasks[i].fn)
-            return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].fn is NULL", i);
-        if (!gcp__zero(tasks[i].reserved_, sizeof tasks[i].reserved_))
-            return gcp__fail(GCP_EINVAL, "gcp_profile_many: tasks[%zu].reserved_ is not NULL", i);
-    }
-    int rc = gcp__config_resolve(cfg, &resolved);
-    if (rc < 0)
-        return rc;
-    /* The reports still to be written hold whatever the caller's stack
-     * held: no stale word there may keep an earlier task's garbage. */
-    if (resolved.auto_gc != GCP_AUTO_GC_OFF && n > 0)
-        memset(reports, 0, n * sizeof *reports);
-    /* Between tasks only the library runs: the previous task's last census
-     * may stand for the next one's baseline (profile_carry.c). */
-    gcp__carry carry = {0};
-    for (size_t i = 0; i < n; i++) {
-        rc = profile_call(tasks[i].name, tasks[i].fn, tasks[i].env, &resolved, &reports[i], &carry);
-        if (rc < 0)
-            return rc;
-        failed += reports[i].status != 0;
-    }
-    return failed;
-}
-
-/* A region's opaque storage: its frame and the serial that proves the
- * frame is still the one begun there. */
-static void region_set(gcp_region *region, frame *f, unsigned serial)
-{
-    memset(region, 0, sizeof *region);
-    region->private_[0] = f;
-    region->private_[1] = (void *)(uintptr_t)serial;
-}
-
-static frame *region_frame(const gcp_region *region)
-{
-    return region->private_[0];
-}
-
-static unsigned region_serial(const gcp_region *region)
-{
-    return (unsigned)(uintptr_t)region->private_[1];
-}
-
-/* The region's baseline collection runs in this frame: made only after
- * gcp_profile_begin cleared where it goes, as profile_run's is. */
-static __attribute__((noinline)) int region_begin(gcp_region *region, const char *name,
-                                                  const gcp_config *cfg)
-{
-    frame *f = malloc(sizeof *f); /* outside the GC heap: not counted */
-    if (!f)
-        return gcp__fail(GCP_ENOMEM, "gcp_profile_begin: no memory for the region");
-    int rc = gcp__config_resolve(cfg, &f->cfg);
-    if (rc == 0)
-        rc = frame_begin_any(f, name, NULL);
-    if (rc < 0) {
-        free(f);
-        return rc;
-    }
-    /* A serial, not a constant: a freed frame's address may come back for
-     * a later region, and must not be taken for the old one. */
-    static _Atomic unsigned serials = 1;
-    f->is_region = atomic_fetch_add(&serials, 1) | 1u;
-    region_set(region, f, f->is_region);
-    return 0;
-}
-
-int gcp_profile_begin(gcp_region *region, const char *name, const gcp_config *cfg)
-{
-    GCP__REFUSE_IN_HOOK("gcp_profile_begin");
-    if (!region)
-        return gcp__fail(GCP_EINVAL, "gcp_profile_begin: region is NULL");
-    region_set(region, NULL, 0);
-    /* As gcp_profile: what the caller's earlier calls left where our
-     * frames go would be a root through the baseline (built -O0 with a 1
-     * GiB initial heap, an object of the code before the region was kept
-     * by the baseline and counted as collected in it: 31 of 30). */
-    if (gcp__config_may_collect(cfg))
-        gcp__clear_own_frames();
-    int rc = region_begin(region, name, cfg);
-    __asm__ volatile("" : : : "memory"); /* a call, not a jump into our frame */
-    return rc;
-}
-
-/* f is one of this thread's open profiles. Only pointers are compared:
- * a frame that is not in the chain is never read. */
-static int open_on_this_thread(const frame *f)
-{
-    for (const frame *g = innermost; g; g = g->parent)
-        if (g == f)
-            return 1;
-    return 0;
-}
-
-/* Regions inside f that a non-local exit left open: end them, discarding
- * their reports. 0, or -1 when a closure's profile lies in between (its
- * gcp_profile is still running: ending f now would be out of order). */
-static int unwind_inside(frame *f)
-{
-    for (frame *g = innermost; g != f; g = g->parent)
-        if (!g->is_region)
-            return -1;
-    while (innermost != f) {
-        frame *g = innermost;
-        gcp_report discarded;
-        frame_stop(g);
-        frame_end_any(g, -1, &discarded);
-        free(g);
-    }
-    return 0;
-}
-
-int gcp_profile_end(gcp_region *region, int status, gcp_report *out)
-{
-    GCP__REFUSE_IN_HOOK("gcp_profile_end");
-    if (!region || !out)
-        return gcp__fail(GCP_EINVAL, "gcp_profile_end: %s is NULL", region ? "out" : "region");
-    frame *f = region_frame(region);
-    if (!f || !open_on_this_thread(f) || f->is_region != region_serial(region))
-        return gcp__fail(GCP_ESTATE, "gcp_profile_end: region was not begun, already ended, "
-                                     "or begun on another thread");
-    int unwound = f != innermost;
-    if (unwound && unwind_inside(f) != 0)
-        return gcp__fail(GCP_ESTATE,
-                         "gcp_profile_end: region '%s' is not the innermost profile on this "
-                         "thread (a gcp_profile inside it is still running)",
-                         f->name);
-    frame_stop(f);
-    frame_end_any(f, status, out);
-    if (unwound)
-        out->notes |= GCP_NOTE_UNWOUND;
-    region_set(region, NULL, 0);
-    free(f);
+        gcp__frame_end(&f, status, out);
     return 0;
 }
