@@ -31,11 +31,11 @@ void gcp__events_totals(gcp__gc_totals *out);
 void gcp__events_after_fork(void);
 
 /* Per-collection records for the monitor: switch recording on/off, start
- * the trace figures' count now (before switching on), take the oldest
- * record (1, or 0 when none) with its trace figures (may be NULL), and
- * counts so far. */
+ * the trace figures' count now (before switching on; returns its origin,
+ * a gcp__fast_ns reading), take the oldest record (1, or 0 when none)
+ * with its trace figures (may be NULL), and counts so far. */
 void gcp__events_record(int on);
-void gcp__events_begin(void);
+uint64_t gcp__events_begin(void);
 /* What the hook does for one event while recording (the bench times it). */
 void gcp__events_feed(int event);
 int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures);

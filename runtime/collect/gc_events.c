@@ -85,7 +85,6 @@ static void record(GC_EventType event, uint64_t now, uint64_t heap_in_use)
         live_count_ns += ev.own_ns;
     }
     if (event == GC_EVENT_END) {
-        ev.heap_in_use = gcp__heap_in_use();
         ev.gc_no = GC_get_gc_no();
         ev.heap_size = GC_get_heap_size();
         ev.markers = GC_get_parallel() + 1;
@@ -126,7 +125,8 @@ void gcp__events_feed(int type)
                              ? now - gc_started_ns - live_count_ns
                              : 0;
         gcp__census_in_hook();
-        gcp__gc_policy_note(GC_get_gc_no(), now, spent, gcp__heap_in_use());
+        heap = gcp__heap_in_use(); /* the policy's and the record's */
+        gcp__gc_policy_note(GC_get_gc_no(), now, spent, heap);
         if (gc_started_ns) {
             add(&total_gc_ns, spent);
             gcp__meter_collection(spent, start_forced);
@@ -269,13 +269,14 @@ static void *GC_CALLBACK begin_locked(void *origin)
     return NULL;
 }
 
-void gcp__events_begin(void)
+uint64_t gcp__events_begin(void)
 {
     uint64_t origin = gcp__fast_ns(); /* the hook's clock */
 
     /* under the collector's lock: no hook of an earlier recording is
      * still writing the recorder */
     GC_call_with_alloc_lock(begin_locked, &origin);
+    return origin;
 }
 
 int gcp__events_pop(gcp_tl_gc *out, gcp__gc_trace_figures *figures)
