@@ -166,13 +166,15 @@ static void summarise(const cmp_figures *f, int n, cmp_summary *out)
     out->med.divisor = median(f, n, offsetof(cmp_figures, divisor));
     out->fastest_s = f[0].wall_s;
     out->least_gc_share = f[0].gc_s / f[0].wall_s;
-    out->lowest_peak_mib = f[0].peak_mib;
+    out->lowest_peak_mib = out->highest_peak_mib = f[0].peak_mib;
     for (int i = 1; i < n; i++) {
         out->fastest_s = f[i].wall_s < out->fastest_s ? f[i].wall_s : out->fastest_s;
         if (f[i].gc_s / f[i].wall_s < out->least_gc_share)
             out->least_gc_share = f[i].gc_s / f[i].wall_s;
         if (f[i].peak_mib < out->lowest_peak_mib)
             out->lowest_peak_mib = f[i].peak_mib;
+        if (f[i].peak_mib > out->highest_peak_mib)
+            out->highest_peak_mib = f[i].peak_mib;
     }
 }
 
@@ -228,10 +230,11 @@ void cmp_json_variants(FILE *fp, const cmp_spec *s, const cmp_summary *m)
                 ", \"%s\": {\"wall_s\": %.6f, \"fastest_s\": %.6f, \"peak_rss_mib\": %.3f, "
                 "\"collections\": %ld, \"gc_s\": %.6f, \"gc_share\": %.6f, "
                 "\"profiler_gc_s\": %.6f, \"collected_after\": %ld, \"gc_points\": %ld, "
-                "\"divisor\": %.0f, \"least_gc_share\": %.6f, \"lowest_peak_rss_mib\": %.3f}",
+                "\"divisor\": %.0f, \"least_gc_share\": %.6f, \"lowest_peak_rss_mib\": %.3f, "
+                "\"highest_peak_rss_mib\": %.3f}",
                 s->variants[i].name, f->wall_s, m[i].fastest_s, f->peak_mib, f->collections,
                 f->gc_s, f->gc_s / f->wall_s, f->profiler_gc_s, f->collected_after, f->points,
-                f->divisor, m[i].least_gc_share, m[i].lowest_peak_mib);
+                f->divisor, m[i].least_gc_share, m[i].lowest_peak_mib, m[i].highest_peak_mib);
     }
 }
 

@@ -61,6 +61,7 @@ typedef struct cmp_figures {
 typedef struct cmp_summary {
     cmp_figures med;
     double fastest_s, least_gc_share, lowest_peak_mib;
+    double highest_peak_mib; /* for the limit's "never exceeded" */
 } cmp_summary;
 
 typedef struct cmp_spec {
@@ -130,15 +131,30 @@ void cmp_json_targets(FILE *fp, const cmp_target *t, size_t n);
 /* Every target met (and there was one). */
 int cmp_all_met(const cmp_target *t, size_t n);
 
+/* ---- issue 18's memory limit (compare_limit.c) ---- */
+
+/* The limit the row "adaptive+limit" runs under: halfway between the
+ * lowest peaks of always and off (MiB, to 0.1); 0 when off's is not above
+ * always's (no room: no row). */
+double cmp_limit_mib(const cmp_summary *off, const cmp_summary *always);
+/* Run "adaptive+limit" (adaptive, GCPROF_MEMORY_LIMIT_MB=limit_mib) as
+ * many rounds as s into *v (its row) and *m. 0, or -1 (said on stderr). */
+int cmp_limit_run(const cmp_spec *s, double limit_mib, cmp_variant *v, cmp_summary *m);
+/* Its target into *t: its highest peak at most the limit, off's lowest
+ * above it. Returns 1 (one target). */
+size_t cmp_limit_judge(const cmp_summary *limited, const cmp_summary *off, double limit_mib,
+                       cmp_target *t);
+
 /* The runtime's default gc_budget, at which issue 18's targets judge
  * adaptive (the variants' GCPROF_GC_BUDGET=0.10 row is the same). */
 #define CMP_DEFAULT_BUDGET 0.10
 
-/* The whole comparison: run s, print "TITLE, N rounds per variant", the
- * table and the targets at CMP_DEFAULT_BUDGET, and write json (NULL: none) as one
- * object of json_head's fields, the rounds, the variants and the targets.
- * 0; 1 when check and a target was missed; 2 when a child or the file
- * failed (said on stderr). Rows 0 and 1 must be off and always. */
+/* The whole comparison: run s and the limit's row, print "TITLE, N rounds
+ * per variant", the table and the targets at CMP_DEFAULT_BUDGET, and write
+ * json (NULL: none) as one object of json_head's fields, the rounds, the
+ * limit, the variants and the targets. 0; 1 when check and a target was
+ * missed; 2 when a child or the file failed (said on stderr). Rows 0 and 1
+ * must be off and always. */
 int cmp_compare(const cmp_spec *s, const char *title, const char *json,
                 const char *json_head, int check);
 

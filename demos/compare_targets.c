@@ -12,10 +12,13 @@
  *     the budget under auto_gc off, at most off's share + 2 points (the
  *     policy never buys time back with memory: policy_pacer.c);
  *   - the lowest peak RSS of its rounds no worse (1% for noise) than the
- *     lowest of the best of bdwgc's own settings (the variants run with auto_gc off: the defaults and
- *     GC_FREE_SPACE_DIVISOR) that spend no more time in collections
- *     (medians, GC s; 2% for noise), or, when none spends that little, the
- *     one that spends the least.
+ *     lowest of the best of bdwgc's own settings (the variants run with
+ *     auto_gc off: the defaults and GC_FREE_SPACE_DIVISOR) that spend no
+ *     more time in collections (medians, GC s; 2% for noise), or, when
+ *     none spends that little, the one that spends the least.
+ *
+ * The fourth, the memory limit, is compare_limit.c's: its own row, run
+ * after the others under a limit set from their peaks.
  */
 #include <stdio.h>
 #include <string.h>
@@ -111,13 +114,13 @@ int cmp_all_met(const cmp_target *t, size_t n)
 }
 
 static int write_json(const char *path, const char *head, const cmp_spec *s, const cmp_summary *m,
-                      const cmp_target *t, size_t nt)
+                      double limit_mib, const cmp_target *t, size_t nt)
 {
     FILE *fp = fopen(path, "w");
 
     if (!fp)
         return -1;
-    fprintf(fp, "{%s, \"rounds\": %d", head, s->rounds);
+    fprintf(fp, "{%s, \"rounds\": %d, \"memory_limit_mib\": %.1f", head, s->rounds, limit_mib);
     cmp_json_variants(fp, s, m);
     cmp_json_targets(fp, t, nt);
     fprintf(fp, "}\n");
@@ -128,15 +131,27 @@ int cmp_compare(const cmp_spec *s, const char *title, const char *json,
                 const char *json_head, int check)
 {
     static cmp_summary m[CMP_MAX_VARIANTS];
-    cmp_target t[3];
+    static cmp_variant rows[CMP_MAX_VARIANTS];
+    cmp_spec all = *s;
+    cmp_target t[4];
 
-    if (cmp_run(s, m) != 0)
+    if (s->n >= CMP_MAX_VARIANTS || cmp_run(s, m) != 0)
         return 2;
     size_t nt = cmp_judge(s, m, CMP_DEFAULT_BUDGET, t);
+    /* the limit's row after the others, as one more variant */
+    double limit = cmp_limit_mib(&m[0], &m[1]);
+    memcpy(rows, s->variants, s->n * sizeof rows[0]);
+    all.variants = rows;
+    if (limit > 0) {
+        if (cmp_limit_run(s, limit, &rows[s->n], &m[s->n]) != 0)
+            return 2;
+        nt += cmp_limit_judge(&m[s->n], &m[0], limit, &t[nt]);
+        all.n++;
+    }
     printf("%s, %d rounds per variant (medians)\n\n", title, s->rounds);
-    cmp_print_table(s, m, 0, 1);
+    cmp_print_table(&all, m, 0, 1);
     cmp_print_targets(t, nt, CMP_DEFAULT_BUDGET);
-    if (json && write_json(json, json_head, s, m, t, nt) != 0) {
+    if (json && write_json(json, json_head, &all, m, limit, t, nt) != 0) {
         fprintf(stderr, "%s: cannot write %s\n", s->prog, json);
         return 2;
     }

@@ -44,14 +44,13 @@ after=$(field collected_after "$tmp/adaptive")
 for m in off always adaptive adaptive-no-points; do
     grep -q "^$m " "$tmp/table" || die "no $m row"
 done
-[ "$(grep -c '(target \(<= [0-9.]*x\|[0-9.]*-[0-9.]*%\)): \(PASS\|FAIL\)$' "$tmp/table")" -eq 3 ] ||
-    die "not three verdicts"
+verdicts=$(grep -c '(target \(<= [0-9.]*x\|[0-9.]*-[0-9.]*%\)): \(PASS\|FAIL\)$' "$tmp/table")
 # The targets' figures, recomputed from the variants' own medians in the
 # JSON: wall (fastest runs), the share of wall time in collections (bdwgc's
 # clock; the least of the rounds) against the budget or off's, the peak against the setting the
 # target names, which spends no more time collecting (or the least); and
 # each verdict follows from its figure.
-python3 - "$tmp/p.json" <<'PY' || die "targets disagree with the variants' figures"
+python3 - "$tmp/p.json" "$verdicts" "$tmp/table" <<'PY' || die "targets disagree with the variants' figures"
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 a, off = d["adaptive"], d["off"]
@@ -75,6 +74,26 @@ want = min(same, key=lambda k: d[k][low]) if same else min(knobs, key=lambda k: 
 assert d[knob][low] == d[want][low], (knob, want)
 p = r[name]
 assert abs(p["value"] - a[low] / d[knob][low]) < 1e-3, p
+# The memory limit: halfway between always's and off's lowest peaks, to
+# 0.1 MiB; the limited row's highest peak against it, off's lowest above it.
+# Without room between them (0.2 MiB at this small scale), no row: 0.
+lim, gap = d["memory_limit_mib"], d["off"][low] - d["always"][low]
+table = open(sys.argv[3]).read()
+lnames = [n for n in r if n.startswith("adaptive highest peak vs limit ")]
+assert int(sys.argv[2]) == 3 + len(lnames), (sys.argv[2], lnames)
+if lim == 0:
+    assert gap <= 0.2 and not lnames and "adaptive+limit" not in d, (gap, lnames)
+else:
+    mid = d["always"][low] + gap / 2
+    assert abs(lim - round(mid * 10) / 10) < 1e-6, (lim, mid)
+    assert "\nadaptive+limit " in table
+    (lname,) = lnames
+    l = r[lname]
+    assert abs(float(re.search(r"limit ([0-9.]+) MiB", lname).group(1)) - lim) < 1e-6, lname
+    limited = d["adaptive+limit"]
+    assert abs(l["value"] - limited["highest_peak_rss_mib"] / lim) < 1e-3, l
+    assert limited["highest_peak_rss_mib"] >= limited[low], limited
+    assert l["pass"] == (limited["highest_peak_rss_mib"] <= lim and d["off"][low] > lim), l
 # Each variant's environment reached its child: bdwgc collects more often
 # the larger its divisor (here 7-8 against 18 collections).
 assert d["off+divisor=8"]["collections"] > d["off+divisor=2"]["collections"], d
