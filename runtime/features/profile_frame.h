@@ -84,10 +84,10 @@ void gcp__profile_gc_begin(gcp__frame *f);
  * notes. Returns 1 when a collection ran after the closure. */
 int gcp__profile_gc_end(gcp__frame *f, gcp_report *r);
 
-/* gcp__profile_gc_end for auto_gc=off outside a batch, inline for the
- * light profile (profile.c): nothing collected by the profiler; the
- * closure's dead objects are 0 when no collection ran since its start
- * (gc_count, read at its end), else unknown (already -1). */
+/* gcp__profile_gc_end for auto_gc=off (inline: the light profile calls it
+ * directly, profile.c): nothing collected by the profiler; the closure's
+ * dead objects are 0 when no collection ran during it (gc_count), else
+ * unknown (already -1). */
 #define GCP__REASON_OFF "no collection: auto_gc=off"
 static inline void gcp__profile_gc_end_off(gcp_report *r)
 {

@@ -211,6 +211,12 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
     gcp__counts live = {0, 0}, allocated = {0, 0};
     int collected = 0;
 
+    if (f->cfg.auto_gc == GCP_AUTO_GC_OFF) { /* no hold, no collection: as the light copy */
+        if (f->carry)
+            f->carry->armed = 0;
+        gcp__profile_gc_end_off(r);
+        return 0;
+    }
     if (f->held) {
         gcp__hold_release();
         if (gcp__hold_releases() != f->releases_at_start)
@@ -218,10 +224,8 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
     }
     if (f->cfg.auto_gc == GCP_AUTO_GC_ALWAYS)
         collected = collect_always(f, &live, &allocated, r);
-    else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE)
-        collected = collect_adaptive(f, &live, &allocated, r);
     else
-        snprintf(r->gc_reason, sizeof r->gc_reason, GCP__REASON_OFF);
+        collected = collect_adaptive(f, &live, &allocated, r);
     r->gc_collected = collected;
     /* The next task's baseline, if it stays valid; never a census from
      * before this closure ran (without a collection after it, disarmed). */
@@ -232,7 +236,7 @@ int gcp__profile_gc_end(gcp__frame *f, gcp_report *r)
 
     if (collected && f->baseline_ran)
         count_collected(f, &live, &allocated, r);
-    else if (f->cfg.auto_gc != GCP_AUTO_GC_ALWAYS && GC_get_gc_no() == f->gc_no_before)
+    else if (f->cfg.auto_gc == GCP_AUTO_GC_ADAPTIVE && GC_get_gc_no() == f->gc_no_before)
         r->gc_objects_collected = r->bytes_reclaimed = 0; /* nothing ran that could collect */
     /* A thread between a free-list refill and counting it (no lock covers
      * both) holds marked objects of ours that no count knows yet: with

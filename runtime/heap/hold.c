@@ -59,6 +59,9 @@ void gcp__hold_after_fork(void)
     if (holds == holds_mine)
         return;
     holds = holds_mine;
+    /* The setter takes bdwgc's lock: free in the child, as bdwgc's own
+     * fork handlers (registered at GC_INIT, before this one: start.c runs
+     * after the collector's set-up) run first and release it. */
     if (holds == 0) { /* every hold was another thread's: as before the first */
         atomic_store(&limit_now, 0);
         GC_set_disable_automatic_collection(saved_setting);
