@@ -18,9 +18,7 @@
 #include <check.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gcprof.h"
@@ -48,21 +46,13 @@ static int child_profile_then_flag(void)
     return GC_get_disable_automatic_collection() ? CHILD_FLAG_AFTER_PROFILE : CHILD_OK;
 }
 
-/* pid's exit status, or -1 if it did not end within WAIT_S (killed). */
+/* pid's exit status, or -1 if it did not end within WAIT_S (killed) or
+ * was ended by a signal. */
 static int status_within(pid_t pid)
 {
-    struct timespec tick = {0, 10 * 1000 * 1000};
-    double until = tu_seconds() + WAIT_S;
     int status;
 
-    do {
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        nanosleep(&tick, NULL);
-    } while (tu_seconds() < until);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
+    return tu_wait_within(pid, WAIT_S, &status) && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* ---- another thread's profile holds collection off at the fork ------ */

@@ -271,23 +271,6 @@ static void *profile_loop(void *arg)
     return NULL;
 }
 
-/* Whether child pid ends within seconds (by the clock: the collector's
- * signals cut sleeps short). */
-static int ended_within(pid_t pid, double seconds)
-{
-    struct timespec t0, now, tick = {0, 10 * 1000 * 1000};
-    int status;
-
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return 1;
-        nanosleep(&tick, NULL);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-    } while ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
-    return 0;
-}
-
 /* Forks (20 times) while another thread's profiles end (each takes the closures'
  * lock to count itself): every child's own profile must end too. A child
  * that does not within 60 s (it takes milliseconds) waits on a lock its
@@ -308,11 +291,8 @@ START_TEST(test_fork_while_profiles_end)
         pid_t pid = fork();
         if (pid == 0)
             _exit(profile_plain("child") == 0 ? 0 : 1);
-        if (!ended_within(pid, 60)) {
+        if (!tu_wait_within(pid, 60, NULL))
             stuck++;
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-        }
     }
     profiling = 0;
     pthread_join(t, NULL);

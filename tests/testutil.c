@@ -9,10 +9,12 @@
 #include <gc/gc.h>
 #include <gc/gc_mark.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -274,6 +276,25 @@ int tu_others_asleep(double bound_s)
             return 1;
         nanosleep(&tick, NULL);
     } while (tu_seconds() < until);
+    return 0;
+}
+
+int tu_wait_within(pid_t pid, double seconds, int *status)
+{
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    double until = tu_seconds() + seconds;
+    int st;
+
+    do {
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            if (status)
+                *status = st;
+            return 1;
+        }
+        nanosleep(&tick, NULL);
+    } while (tu_seconds() < until);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
     return 0;
 }
 

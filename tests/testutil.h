@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <check.h>
 
@@ -97,6 +98,12 @@ double tu_seconds(void);
  * server thread in calloc from ASan's thread start-up). glibc's malloc
  * is fork-safe: programs without ASan never see this. */
 int tu_others_asleep(double bound_s);
+
+/* Whether child pid ended within seconds (by the test's clock: the
+ * collector's signals cut sleeps short), its wait status in *status (may
+ * be NULL). If not, it is killed and reaped: a child that waits on a lock
+ * its parent's thread held at the fork ends as a failure, not a hang. */
+int tu_wait_within(pid_t pid, double seconds, int *status);
 
 /* The test's own account of every collection: its own hook (the library
  * chains to it while its hook is in) timing START to END on the test's
