@@ -78,6 +78,7 @@ tests/check_peaks
 tests/check_leak
 tests/check_heap
 tests/check_policy
+tests/check_policy_reach
 tests/check_threads
 tests/check_profiled
 tests/check_types

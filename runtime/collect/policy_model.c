@@ -84,12 +84,12 @@ static unsigned history_next;
 static _Atomic uint64_t growths[GCP__GROWTH_KEPT];
 static _Atomic unsigned growth_next;
 
-void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after)
+void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after, uint64_t allocated)
 {
     unsigned i = atomic_fetch_add_explicit(&growth_next, 1, memory_order_relaxed);
+    uint64_t grew = rss_after > rss_before ? rss_after - rss_before : 0;
 
-    atomic_store_explicit(&growths[i % GCP__GROWTH_KEPT],
-                          rss_after > rss_before ? rss_after - rss_before : 0,
+    atomic_store_explicit(&growths[i % GCP__GROWTH_KEPT], grew > allocated ? grew : allocated,
                           memory_order_relaxed);
 }
 
