@@ -5,8 +5,8 @@
 #
 #     install-deps.sh [--bench]
 #
-# --bench adds the peer tools `make bench` compares against (heaptrack,
-# valgrind; GNU time gives bench_heap_profile.sh the peak RSS of the runs
+# --bench adds the peer tools `make bench` compares against (heaptrack;
+# valgrind is always installed; GNU time gives bench_heap_profile.sh the peak RSS of the runs
 # gcprof does not record); without them those rows are skipped with a message.
 set -eu
 
@@ -19,14 +19,16 @@ set -eu
 # golang-go: go tool pprof reads our profiles, we read Go's (tests/check_pprof_go.sh).
 # prometheus: a real server scrapes our metrics, and promtool checks them
 # (tests/check_prometheus.sh); python3 reads its API's JSON.
+# valgrind: its ms_print reads gcprof massif's files (tests/check_massif.sh);
+# make bench also times massif itself.
 # w3m and inkscape (with guile-3.0 and ecl): the RSS breakdown of real
 # programs (tests/check_breakdown_real.sh).
 packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev libmicrohttpd-dev
 libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go
-prometheus python3 w3m inkscape"
+prometheus python3 w3m inkscape valgrind"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages heaptrack valgrind time"
+    packages="$packages heaptrack time"
 elif [ $# -gt 0 ]; then
     echo "usage: install-deps.sh [--bench]" >&2
     exit 2

@@ -25,6 +25,7 @@ int tool_cmd_flame(int argc, char **argv);   /* cmd_flame.c */
 int tool_cmd_diff(int argc, char **argv);    /* cmd_diff.c */
 int tool_cmd_pprof(int argc, char **argv);   /* cmd_pprof.c */
 int tool_cmd_tune(int argc, char **argv);    /* cmd_tune.c */
+int tool_cmd_massif(int argc, char **argv);  /* cmd_massif.c */
 
 /* ---- exit statuses (listed by gcprof --help) ---------------------------
  * `run` passes its program's status on, 128+N for signal N, so its own

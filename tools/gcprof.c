@@ -1,6 +1,6 @@
 /*
  * gcprof.c - the gcprof command: runs a program and records its memory
- * (run), reads the recordings back (peak, summary, plot, heap), reads heap
+ * (run), reads the recordings back (peak, summary, plot, heap, massif), reads heap
  * profiles in pprof's format (top, flame, diff) and makes them from raw
  * heap dumps (pprof), and runs a program under the collector's settings
  * to say which suit it (tune). Also the
@@ -36,6 +36,7 @@ static const command commands[] = {
     {"run", tool_cmd_run, "run a program and record its memory over time"},
     {"peak", tool_cmd_peak, "print the peak memory of a recording"},
     {"summary", tool_cmd_summary, "summarise a recording: memory, collections, pauses"},
+    {"massif", tool_cmd_massif, "write a recording's GC heap as valgrind massif's output"},
     {"plot", tool_cmd_plot, "plot a recording"},
     {"heap", tool_cmd_heap, "what a program's RSS is made of: GC heap, malloc, stacks, code..."},
     {"top", tool_cmd_top, "the functions that hold the most of a heap profile"},
@@ -111,9 +112,10 @@ static void usage(void)
           "\n"
           "Exit status:\n"
           "  0    success\n"
-          "  1    peak, summary, plot, heap: a FILE cannot be read or is not a\n"
-          "       recording (heap: or has no breakdown), or the output cannot be\n"
-          "       written; top, flame, diff: the same for heap profiles; pprof: the\n"
+          "  1    peak, summary, plot, heap, massif: a FILE cannot be read or is not\n"
+          "       a recording (heap: or has no breakdown; massif: or no heap\n"
+          "       samples), or the output cannot be written;\n"
+          "       top, flame, diff: the same for heap profiles; pprof: the\n"
           "       same for a raw heap dump; tune: every run of PROGRAM failed, or an\n"
           "       output cannot be written\n"
           "  2    bad arguments: unknown command or option, missing or bad value\n"
@@ -136,12 +138,12 @@ static void usage(void)
 static int no_command(const char *name)
 {
     if (!name)
-        tool_say(NULL, "no command given: want run, peak, summary, plot, heap, top, flame, "
-                       "diff, pprof or tune (see gcprof --help)");
+        tool_say(NULL, "no command given: want run, peak, summary, massif, plot, heap, top, "
+                       "flame, diff, pprof or tune (see gcprof --help)");
     else
         tool_say(NULL,
-                 "unknown command '%s': want run, peak, summary, plot, heap, top, flame, diff, "
-                 "pprof or tune (see gcprof --help)",
+                 "unknown command '%s': want run, peak, summary, massif, plot, heap, top, flame, "
+                 "diff, pprof or tune (see gcprof --help)",
                  name);
     return TOOL_EXIT_USAGE;
 }
