@@ -99,7 +99,9 @@ else
     cat "$tmp/cc.err" "$tmp/use.out" 2>/dev/null
     fail "a program built against the installed libgcprof-dev"
 fi
-check "it uses the installed shared library" sh -c "ldd '$tmp/use' | grep -q '/usr/lib/$ma/libgcprof.so.2'"
+# /lib is /usr/lib on a merged-/usr system: ldd may name either.
+check "it uses the installed shared library" \
+    sh -c "ldd '$tmp/use' | grep -Eq 'libgcprof.so.2 => (/usr)?/lib/$ma/libgcprof.so.2 '"
 # The archive, with what pkg-config --static adds for it (-l:libgcprof.a
 # is GNU ld's name for that one file, so the shared library is not taken).
 static_libs=$(pkg-config --static --libs libgcprof | sed 's/-lgcprof\b/-l:libgcprof.a/')
