@@ -70,6 +70,21 @@ done
 check "gcprof run --help states its statuses" sh -c "'$gcprof' run --help | grep -q '125 when gcprof run'"
 check "gcprof --version" sh -c "'$gcprof' --version | grep -q '^gcprof '"
 check "help to a full disk: status 1" sh -c "! '$gcprof' --help >/dev/full 2>/dev/null"
+# Every command's --help in GNU's layout: "Usage: gcprof CMD" first, its
+# options, an "Exit status" paragraph, lines of 80 columns at most; and
+# every command gcprof --help lists has one.
+cmds=$(awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }' "$tmp/help")
+check "gcprof --help lists its commands" [ -n "$cmds" ]
+for c in $cmds; do
+    if "$gcprof" "$c" --help >"$tmp/chelp" 2>&1; then
+        check "$c --help: 'Usage: gcprof $c' first" sh -c "head -n 1 '$tmp/chelp' | grep -q '^Usage: gcprof $c '"
+        check "$c --help: an exit status paragraph" grep -q "^Exit status" "$tmp/chelp"
+        check "$c --help: lists --help" grep -Eq "^ +(-h, )?--help " "$tmp/chelp"
+        check "$c --help: 80 columns at most" awk 'length > 80 { exit 1 }' "$tmp/chelp"
+    else
+        fail "$c --help: status $?"
+    fi
+done
 
 # ---- run: bad arguments, status 125 (the program's statuses stay its own) ---
 expect 125 "no program" "$gcprof" run

@@ -10,12 +10,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 
 static const char peak_usage[] = "usage: gcprof peak [--func NAME] FILE...";
 static const char summary_usage[] = "usage: gcprof summary [--json] FILE...";
 static const char statuses[] = "Exit status: 0 success, 1 a FILE cannot be read or is not a "
-                               "recording, 2 bad arguments.";
+                               "recording,\n2 bad arguments.";
 
 /* One line, "gcprof CMD: <what> (usage: ...)"; returns the status. */
 __attribute__((format(printf, 3, 4))) static int usage_error(const char *cmd, const char *usage,
@@ -29,9 +30,31 @@ __attribute__((format(printf, 3, 4))) static int usage_error(const char *cmd, co
     return TOOL_EXIT_USAGE;
 }
 
-static int help(const char *cmd, const char *usage)
+static const char peak_help[] =
+    "Usage: gcprof peak [--func NAME] FILE...\n"
+    "\n"
+    "Prints the peak RSS of each recording, as `mprof peak` prints it (the\n"
+    "highest of its RSS samples, and a line per child of mprof's CHLD lines).\n"
+    "\n"
+    "      --func NAME  the peak within the calls of the profiled closure NAME\n"
+    "                   (NaN MiB when the recording has none)\n"
+    "  -h, --help       show this help\n"
+    "\n";
+static const char summary_help[] =
+    "Usage: gcprof summary [--json] FILE...\n"
+    "\n"
+    "Summarises each recording: how the program ended, its peaks (sampled and\n"
+    "the kernel's), live heap, allocation, collections and pauses, children\n"
+    "and profiled closures.\n"
+    "\n"
+    "      --json       one JSON object per FILE instead of a readable block\n"
+    "  -h, --help       show this help\n"
+    "\n";
+
+/* GNU's layout: usage, what it does, the options, the exit statuses. */
+static int help(const char *cmd, const char *text)
 {
-    printf("%s\n%s\n", usage, statuses);
+    printf("%s%s\n", text, statuses);
     return tool_stdout_done(cmd);
 }
 
@@ -105,7 +128,7 @@ static int parse(const char *cmd, const char *usage, tool_opt opt, int argc, cha
     int r = tool_opts_parse(&how, argc, argv, nfiles);
 
     if (r == TOOL_OPTS_STOP)
-        return help(cmd, usage);
+        return help(cmd, strcmp(cmd, "peak") == 0 ? peak_help : summary_help);
     return r == TOOL_OPTS_OK ? -1 : TOOL_EXIT_USAGE;
 }
 

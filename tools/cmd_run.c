@@ -21,11 +21,10 @@
 
 static void usage(FILE *fp)
 {
-    fputs("Usage: gcprof run [-f] [-i SECONDS] [-o FILE] [--format dat|jsonl] [--trace]"
-          " [--no-live]\n"
-          "                 [--heap-profile[=BYTES]] [--heap-output FILE] [--heap-every SECONDS]\n"
-          "                 [--breakdown]\n"
-          "                 [--metrics ADDR] [--metrics-file FILE [--metrics-interval SECONDS]]\n"
+    fputs("Usage: gcprof run [-f] [-i SECONDS] [-o FILE] [--format dat|jsonl] [--trace]\n"
+          "                 [--no-live] [--heap-profile[=BYTES]] [--heap-output FILE]\n"
+          "                 [--heap-every SECONDS] [--breakdown] [--metrics ADDR]\n"
+          "                 [--metrics-file FILE [--metrics-interval SECONDS]]\n"
           "                 -- PROGRAM [ARGS...]\n"
           "\n"
           "Runs PROGRAM and records its memory over time: its RSS every interval and,\n"
@@ -51,7 +50,8 @@ static void usage(FILE *fp)
           "                          average (default 512K; K, M, G allowed; 1: every\n"
           "                          allocation), and write a pprof heap profile\n"
           "      --heap-output FILE  where (default: the recording's name with\n"
-          "                          .heap.pb.gz; other processes: FILE's stem + .PID.pb.gz)\n"
+          "                          .heap.pb.gz; other processes: FILE's stem +\n"
+          "                          .PID.pb.gz)\n"
           "      --heap-every SECONDS\n"
           "                          write the heap profile every SECONDS while PROGRAM\n"
           "                          runs too (default: at its end, and when gcprof\n"

@@ -70,11 +70,24 @@ static int check_values(opts *o)
     return -1;
 }
 
+/* GNU's layout: usage, what it does, the options, the exit statuses. */
 static int help(void)
 {
-    printf("%s\nExit status: 0 success, 1 FILE cannot be read or is not a recording, "
-           "or OUT.svg cannot be written; 2 bad arguments.\n",
-           usage);
+    fputs("Usage: gcprof plot FILE -o OUT.svg [--title TEXT] [--width PX] [--height PX]\n"
+          "\n"
+          "Draws a recording as an SVG picture: RSS and the GC heap over time, the\n"
+          "collections, profiled closures and labels.\n"
+          "\n"
+          "  -o, --output OUT.svg  where to write the picture (required)\n"
+          "      --title TEXT      the picture's title (default: the recorded command\n"
+          "                        line, or FILE)\n"
+          "      --width PX        its width, 320 to 20000 pixels (default 1000)\n"
+          "      --height PX       its height, 240 to 20000 pixels (default 600)\n"
+          "  -h, --help            show this help\n"
+          "\n"
+          "Exit status: 0 success, 1 FILE cannot be read or is not a recording, or\n"
+          "OUT.svg cannot be written; 2 bad arguments.\n",
+          stdout);
     return tool_stdout_done("plot");
 }
 
