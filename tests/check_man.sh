@@ -51,6 +51,17 @@ make_tmp
 # joined: standard input's lines on one line, a space between them.
 joined() { tr '\n' ' ' | sed 's/ $//'; }
 
+# lists LABEL WORDS [LABEL WORDS...]: " LABEL: WORDS" for each pair whose
+# WORDS are not empty, joined by ';'.
+lists() {
+    lists_=""
+    while [ $# -gt 1 ]; do
+        [ -z "$2" ] || lists_="$lists_${lists_:+;} $1: $2"
+        shift 2
+    done
+    printf '%s' "$lists_"
+}
+
 # words: the option names in standard input, sorted, once each.
 words() {
     grep -oE '(^|[][ ,|])--?[A-Za-z][A-Za-z0-9-]*' | sed -E 's/^[][ ,|]//' | sort -u
@@ -115,7 +126,7 @@ differ() {
     only_a=$(comm -23 "$2" "$3" | joined)
     only_b=$(comm -13 "$2" "$3" | joined)
     [ -z "$only_a$only_b" ] && return 0
-    fail "$1:${only_a:+ only in --help: $only_a;}${only_b:+ only in gcprof.1: $only_b}"
+    fail "$1:$(lists "only in --help" "$only_a" "only in gcprof.1" "$only_b")"
     return 1
 }
 
@@ -218,7 +229,7 @@ only_x=$(comm -23 "$tmp/exports" "$tmp/fns" | joined)
 only_m=$(comm -13 "$tmp/exports" "$tmp/fns" | joined)
 twice=$(uniq -d "$tmp/fns.all" | joined)
 if [ -n "$only_x$only_m$twice" ]; then
-    fail "libgcprof.3:${only_x:+ no item for: $only_x;}${only_m:+ not exported: $only_m;}${twice:+ twice: $twice}"
+    fail "libgcprof.3:$(lists "no item for" "$only_x" "not exported" "$only_m" "twice" "$twice")"
 else
     pass "libgcprof.3: an item for each of the $(wc -l <"$tmp/exports") exported functions"
 fi
@@ -245,7 +256,7 @@ only_d=$(comm -23 "$tmp/env.md" "$tmp/env.page" | joined)
 only_p=$(comm -13 "$tmp/env.md" "$tmp/env.page" | joined)
 twice=$(uniq -d "$tmp/env.page" | joined)
 if [ -n "$only_d$only_p$twice" ]; then
-    fail "gcprof-env.7:${only_d:+ missing: $only_d;}${only_p:+ not in doc/environment.md: $only_p;}${twice:+ twice: $twice}"
+    fail "gcprof-env.7:$(lists "missing" "$only_d" "not in doc/environment.md" "$only_p" "twice" "$twice")"
 else
     pass "gcprof-env.7 lists the $(wc -l <"$tmp/env.page") variables of doc/environment.md"
 fi
