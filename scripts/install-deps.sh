@@ -23,10 +23,12 @@ set -eu
 # make bench also times massif itself.
 # w3m and inkscape (with guile-3.0 and ecl): the RSS breakdown of real
 # programs (tests/check_breakdown_real.sh).
+# man-db (man, lexgrog) and groff-base (groff): the man pages format without
+# a warning and their NAME lines parse (tests/check_man.sh).
 packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev libmicrohttpd-dev
 libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go
-prometheus python3 w3m inkscape valgrind"
+prometheus python3 w3m inkscape valgrind man-db groff-base"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack time"
 elif [ $# -gt 0 ]; then
