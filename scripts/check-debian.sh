@@ -140,10 +140,10 @@ check "gcprof --version says $(dpkg-query -W -f '${Version}' gcprof)" \
     sh -c "gcprof --version | grep -qF '$(dpkg-query -W -f '${Version}' gcprof)'"
 
 # ---- man pages and completion ----------------------------------------------------------
-for page in gcprof libgcprof; do
-    if [ -f "$src/doc/man/$page.1" ] || [ -f "$src/doc/man/$page.3" ]; then
-        check "man -w $page finds the installed page" man -w "$page"
-    fi
+for page in 1:gcprof 3:libgcprof 7:gcprof-env; do
+    check "man ${page%%:*} ${page#*:} finds the installed page" man -w "${page%%:*}" "${page#*:}"
+    check "man ${page%%:*} ${page#*:} formats it without a warning" \
+        sh -c "! man --warnings -E UTF-8 '${page%%:*}' '${page#*:}' 2>&1 >/dev/null | grep -q ."
 done
 if [ -f "$src/completion/gcprof" ]; then
     check "bash completion installed where bash-completion looks" \
