@@ -80,19 +80,9 @@ check "libgcprof-dev holds the pkg-config file" dpkg -S "/usr/lib/$ma/pkgconfig/
 check "gcprof holds the command" dpkg -S /usr/bin/gcprof
 
 # ---- a program against the installed -dev, with pkg-config alone -------------------------
-cat >"$tmp/use.c" <<'C'
-#include <gcprof.h>
-#include <stdio.h>
-static int work(void *env) { (void)env; return gcp_strdup("hello") ? 0 : 1; }
-int main(void)
-{
-    gcp_report r;
-    if (gcp_profile("work", work, NULL, NULL, &r) < 0) return 1;
-    return gcp_report_print(stdout, &r) < 0 || r.status != 0;
-}
-C
+use_c="$src/tests/programs/pkgconfig_use.c"
 # shellcheck disable=SC2046 # pkg-config's words
-if cc -o "$tmp/use" "$tmp/use.c" $(pkg-config --cflags --libs libgcprof) 2>"$tmp/cc.err" &&
+if cc -o "$tmp/use" "$use_c" $(pkg-config --cflags --libs libgcprof) 2>"$tmp/cc.err" &&
     "$tmp/use" >"$tmp/use.out" 2>&1 && grep -q "^ProfileReport(function_name='work'" "$tmp/use.out"; then
     pass "a program built with pkg-config --cflags --libs libgcprof runs"
 else
@@ -106,7 +96,7 @@ check "it uses the installed shared library" \
 # is GNU ld's name for that one file, so the shared library is not taken).
 static_libs=$(pkg-config --static --libs libgcprof | sed 's/-lgcprof\b/-l:libgcprof.a/')
 # shellcheck disable=SC2046,SC2086
-if cc -o "$tmp/use_static" "$tmp/use.c" $(pkg-config --cflags libgcprof) $static_libs \
+if cc -o "$tmp/use_static" "$use_c" $(pkg-config --cflags libgcprof) $static_libs \
     2>"$tmp/cc.err" && "$tmp/use_static" >"$tmp/static.out" 2>&1 &&
     grep -q "^ProfileReport(function_name='work'" "$tmp/static.out" &&
     ! ldd "$tmp/use_static" | grep -q libgcprof; then

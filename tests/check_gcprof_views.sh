@@ -16,23 +16,7 @@ make_tmp
 # near A B TOLERANCE: |A - B| <= TOLERANCE.
 near() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { exit !(a - b <= d && b - a <= d) }'; }
 
-# fails CMD STATUS WHAT ARGS...: gcprof CMD ARGS exits STATUS, says one line
-# "gcprof CMD: ...", and prints nothing on stdout.
-fails() {
-    cmd=$1 want=$2 what=$3
-    shift 3
-    "$gcprof" "$cmd" "$@" >"$tmp/out" 2>"$tmp/err"
-    st=$?
-    if [ "$st" -ne "$want" ]; then
-        fail "$cmd $what: status $st, want $want ($(cat "$tmp/err"))"
-    elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q "^gcprof $cmd: " "$tmp/err"; then
-        fail "$cmd $what: not one 'gcprof $cmd:' line: $(cat "$tmp/err")"
-    elif [ -s "$tmp/out" ]; then
-        fail "$cmd $what: printed on stdout"
-    else
-        pass "$cmd $what: $want, '$(cat "$tmp/err")'"
-    fi
-}
+fails() { gcprof_fails "$@"; }
 
 # ---- help ------------------------------------------------------------------
 for cmd in top flame diff; do

@@ -14,23 +14,7 @@ set -u
 need_built "$top_builddir/tests/programs/tune_churn"
 make_tmp
 
-# fails STATUS WHAT ARGS...: gcprof massif ARGS exits STATUS with one line
-# "gcprof massif: ..." on stderr and nothing on stdout.
-fails() {
-    want=$1 what=$2
-    shift 2
-    "$gcprof" massif "$@" >"$tmp/out" 2>"$tmp/err"
-    st=$?
-    if [ "$st" -ne "$want" ]; then
-        fail "$what: status $st, want $want ($(cat "$tmp/err"))"
-    elif [ "$(wc -l <"$tmp/err")" -ne 1 ] || ! grep -q "^gcprof massif: " "$tmp/err"; then
-        fail "$what: not one 'gcprof massif:' line: $(cat "$tmp/err")"
-    elif [ -s "$tmp/out" ]; then
-        fail "$what: printed on stdout"
-    else
-        pass "$what: $want, '$(cat "$tmp/err")'"
-    fi
-}
+fails() { gcprof_fails massif "$@"; }
 
 # ---- help and bad arguments ----------------------------------------------------
 if "$gcprof" massif --help >"$tmp/help" 2>&1; then

@@ -15,19 +15,8 @@ grep -q '^Requires.private: bdw-gc' "$pcdir/libgcprof.pc" || die "no Requires.pr
 export PKG_CONFIG_PATH="$pcdir"
 export PKG_CONFIG_SYSROOT_DIR="$tmp/root"
 flags=$(pkg-config --cflags --libs libgcprof)
-cat > "$tmp/use.c" <<'C'
-#include <gcprof.h>
-#include <stdio.h>
-static int work(void *env) { (void)env; return gcp_strdup("hello") ? 0 : 1; }
-int main(void)
-{
-    gcp_report r;
-    if (gcp_profile("work", work, NULL, NULL, &r) < 0) return 1;
-    return gcp_report_print(stdout, &r) < 0 || r.status != 0;
-}
-C
 # shellcheck disable=SC2086
-${CC:-cc} -o "$tmp/use" "$tmp/use.c" $flags -Wl,-rpath,"$tmp/root$prefix/lib"
+${CC:-cc} -o "$tmp/use" "$top_srcdir/tests/programs/pkgconfig_use.c" $flags -Wl,-rpath,"$tmp/root$prefix/lib"
 out=$(LD_LIBRARY_PATH="$tmp/root$prefix/lib" "$tmp/use")
 case "$out" in
     "ProfileReport(function_name='work'"*) echo "PASS: $out" ;;

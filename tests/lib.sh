@@ -67,6 +67,25 @@ finish() {
     exit 0
 }
 
+# gcprof_fails CMD STATUS WHAT ARGS...: `gcprof CMD ARGS` exits STATUS, says
+# one line "gcprof CMD: ..." on stderr and prints nothing on stdout (needs
+# make_tmp's $tmp).
+gcprof_fails() {
+    cmd_=$1 want_=$2 what_=$3
+    shift 3
+    "$gcprof" "$cmd_" "$@" >"$tmp/fails.out" 2>"$tmp/fails.err"
+    st_=$?
+    if [ "$st_" -ne "$want_" ]; then
+        fail "$cmd_ $what_: status $st_, want $want_ ($(cat "$tmp/fails.err"))"
+    elif [ "$(wc -l <"$tmp/fails.err")" -ne 1 ] || ! grep -q "^gcprof $cmd_: " "$tmp/fails.err"; then
+        fail "$cmd_ $what_: not one 'gcprof $cmd_:' line: $(cat "$tmp/fails.err")"
+    elif [ -s "$tmp/fails.out" ]; then
+        fail "$cmd_ $what_: printed on stdout"
+    else
+        pass "$cmd_ $what_: $want_, '$(cat "$tmp/fails.err")'"
+    fi
+}
+
 # ---- what a test needs ---------------------------------------------------------
 
 # make_tmp: a fresh directory, $tmp, removed when the test exits; INT and TERM
