@@ -23,10 +23,13 @@ set -eu
 # make bench also times massif itself.
 # w3m and inkscape (with guile-3.0 and ecl): the RSS breakdown of real
 # programs (tests/check_breakdown_real.sh).
+# bash-completion: its library (_init_completion, _filedir, _command_offset),
+# which gcprof's completion uses, and its pkg-config file, which tells
+# configure where to install it (tests/check_completion.sh).
 packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev libmicrohttpd-dev
 libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go
-prometheus python3 w3m inkscape valgrind"
+prometheus python3 w3m inkscape valgrind bash-completion"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack time"
 elif [ $# -gt 0 ]; then
