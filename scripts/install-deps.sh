@@ -25,10 +25,13 @@ set -eu
 # programs (tests/check_breakdown_real.sh).
 # man-db (man, lexgrog) and groff-base (groff): the man pages format without
 # a warning and their NAME lines parse (tests/check_man.sh).
+# bash-completion: its library (_init_completion, _filedir, _command_offset),
+# which gcprof's completion uses, and its pkg-config file, which tells
+# configure where to install it (tests/check_completion.sh).
 packages="build-essential autoconf automake libtool pkg-config make
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libdw-dev libunwind-dev libmicrohttpd-dev
 libgc-dev check guile-3.0 ecl poke python3-memory-profiler strace golang-go
-prometheus python3 w3m inkscape valgrind man-db groff-base"
+prometheus python3 w3m inkscape valgrind man-db groff-base bash-completion"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages heaptrack time"
 elif [ $# -gt 0 ]; then
