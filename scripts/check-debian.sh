@@ -135,9 +135,23 @@ for page in 1:gcprof 3:libgcprof 7:gcprof-env; do
     check "man ${page%%:*} ${page#*:} formats it without a warning" \
         sh -c "! man --warnings -E UTF-8 '${page%%:*}' '${page#*:}' 2>&1 >/dev/null | grep -q ."
 done
-if [ -f "$src/completion/gcprof" ]; then
-    check "bash completion installed where bash-completion looks" \
-        test -f /usr/share/bash-completion/completions/gcprof
+check "bash completion installed where bash-completion looks" \
+    test -f /usr/share/bash-completion/completions/gcprof
+# As an interactive bash would: bash-completion loads the command's file on
+# its first TAB, then `gcprof mas<TAB>` completes the command.
+cat >"$tmp/tab.sh" <<'SH'
+. /usr/share/bash-completion/bash_completion
+__load_completion gcprof || exit 1
+fn=$(complete -p gcprof | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+COMP_WORDS=(gcprof mas) COMP_CWORD=1 COMP_LINE="gcprof mas" COMP_POINT=10
+"$fn" gcprof mas gcprof
+echo "${COMPREPLY[*]}"
+SH
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+    got=$(bash --norc "$tmp/tab.sh" 2>&1)
+    check "tab completion works: 'gcprof mas<TAB>' gives '$got'" test "$got" = massif
+else
+    fail "bash-completion is not installed (scripts/install-deps.sh installs it)"
 fi
 
 if [ "$failures" -ne 0 ]; then
