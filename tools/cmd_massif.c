@@ -50,12 +50,6 @@ typedef struct massif_doc {
     size_t n, peak;
 } massif_doc;
 
-/* What bdwgc has handed out: the heap less its free bytes (both mapped). */
-static uint64_t in_use(const tool_tl_sample *s)
-{
-    return s->free_bytes < s->heap_size ? s->heap_size - s->free_bytes : 0;
-}
-
 static int by_time(const void *a, const void *b)
 {
     const tool_tl_sample *x = *(const tool_tl_sample *const *)a;
@@ -81,7 +75,7 @@ static int collect_snapshots(massif_doc *d)
      * too), then the most in use: the heap's size often stays put. */
     for (size_t i = 1; i < d->n; i++) {
         const tool_tl_sample *s = d->snaps[i], *p = d->snaps[d->peak];
-        if (s->heap_size > p->heap_size || (s->heap_size == p->heap_size && in_use(s) > in_use(p)))
+        if (s->heap_size > p->heap_size || (s->heap_size == p->heap_size && tool_tl_heap_in_use(s) > tool_tl_heap_in_use(p)))
             d->peak = i;
     }
     return 0;
@@ -108,12 +102,12 @@ static int write_massif(FILE *fp, const void *arg)
         fprintf(fp,
                 "#-----------\nsnapshot=%zu\n#-----------\ntime=%" PRIu64 "\nmem_heap_B=%" PRIu64
                 "\nmem_heap_extra_B=%" PRIu64 "\nmem_stacks_B=0\n",
-                i, ms_since(d->tl, s->t), in_use(s), s->heap_size - in_use(s));
+                i, ms_since(d->tl, s->t), tool_tl_heap_in_use(s), s->heap_size - tool_tl_heap_in_use(s));
         if (i == d->peak)
             fprintf(fp,
                     "heap_tree=peak\nn0: %" PRIu64 " (heap allocation functions) bdwgc's heap "
                     "in use; call stacks: gcprof run --heap-profile\n",
-                    in_use(s));
+                    tool_tl_heap_in_use(s));
         else
             fputs("heap_tree=empty\n", fp);
     }

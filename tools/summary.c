@@ -9,7 +9,7 @@
 
 static double heap_in_use_mib(const tool_tl_sample *s)
 {
-    return s->free_bytes < s->heap_size ? (double)(s->heap_size - s->free_bytes) / 1048576.0 : 0;
+    return (double)tool_tl_heap_in_use(s) / 1048576.0;
 }
 
 /* An RSS reading at Unix time t: the peak if it is the highest so far. */

@@ -37,6 +37,13 @@ typedef struct tool_tl_sample {
     long pid;       /* the heap's process; 0: the file does not say (the program's) */
 } tool_tl_sample;
 
+/* What the collector had handed out at a heap sample (bytes): the heap
+ * less its free bytes, both mapped (0 without heap figures). */
+static inline uint64_t tool_tl_heap_in_use(const tool_tl_sample *s)
+{
+    return s->free_bytes < s->heap_size ? s->heap_size - s->free_bytes : 0;
+}
+
 /* A profiled closure: FUNC / "exit", or an enter that never exited. */
 typedef struct tool_tl_func {
     char *name;        /* owned by the tool_tl; like all its text, see tool_tl_utf8_len */
