@@ -75,7 +75,8 @@ static int collect_snapshots(massif_doc *d)
      * too), then the most in use: the heap's size often stays put. */
     for (size_t i = 1; i < d->n; i++) {
         const tool_tl_sample *s = d->snaps[i], *p = d->snaps[d->peak];
-        if (s->heap_size > p->heap_size || (s->heap_size == p->heap_size && tool_tl_heap_in_use(s) > tool_tl_heap_in_use(p)))
+        if (s->heap_size > p->heap_size ||
+            (s->heap_size == p->heap_size && tool_tl_heap_in_use(s) > tool_tl_heap_in_use(p)))
             d->peak = i;
     }
     return 0;
@@ -102,7 +103,8 @@ static int write_massif(FILE *fp, const void *arg)
         fprintf(fp,
                 "#-----------\nsnapshot=%zu\n#-----------\ntime=%" PRIu64 "\nmem_heap_B=%" PRIu64
                 "\nmem_heap_extra_B=%" PRIu64 "\nmem_stacks_B=0\n",
-                i, ms_since(d->tl, s->t), tool_tl_heap_in_use(s), s->heap_size - tool_tl_heap_in_use(s));
+                i, ms_since(d->tl, s->t), tool_tl_heap_in_use(s),
+                s->heap_size - tool_tl_heap_in_use(s));
         if (i == d->peak)
             fprintf(fp,
                     "heap_tree=peak\nn0: %" PRIu64 " (heap allocation functions) bdwgc's heap "

@@ -29,7 +29,8 @@ static int make_curve(const tool_tl *tl, long pid, tool_series *s)
         const tool_tl_sample *sa = &tl->samples[i];
         if (!sa->has_heap || tool_tl_pid_of(tl, sa->pid) != pid)
             continue;
-        s->pts[s->n++] = (tool_pt){sa->t - tl->origin, (double)tool_tl_heap_in_use(sa) / GCP__MIB_F};
+        s->pts[s->n++] =
+            (tool_pt){sa->t - tl->origin, (double)tool_tl_heap_in_use(sa) / GCP__MIB_F};
     }
     for (size_t i = 0; i < tl->ngcs; i++) {
         const gcp_tl_gc *g = &tl->gcs[i];
