@@ -24,9 +24,10 @@ typedef struct gcp__gc_signals {
     uint64_t cgroup_limit;  /* bytes; 0: no limit known */
     uint64_t cgroup_usage;  /* bytes the cgroup uses, every process in it */
     uint64_t cgroup_others; /* of which not this process's RSS */
-    /* What the next profile may add to RSS before anyone decides again:
-     * the most one of the last GCP__GROWTH_KEPT profiles allocated or
-     * grew RSS by (gcp__gc_policy_growth); 0: none seen. */
+    /* What may be added to RSS before anyone decides again: the most one
+     * of the last GCP__GROWTH_KEPT profiles grew RSS by
+     * (gcp__gc_policy_growth), or the most allocated between two of the
+     * recent decisions that read RSS, whichever is more; 0: none seen. */
     uint64_t rss_growth;
     uint64_t limit; /* memory_limit_mb in bytes; 0: none */
     /* The GC-time budget: the share of wall time collections may take,
@@ -93,15 +94,13 @@ int gcp__gc_decide(const gcp__gc_signals *s, char *reason, size_t n);
  * and under what the cgroup's limit leaves it. */
 uint64_t gcp__gc_hold_growth(const gcp__gc_signals *s, uint64_t hold_limit_bytes);
 
-/* A profile's RSS at its two ends (bytes; non-zero) and the bytes it
- * allocated: how much RSS may grow between two decisions at profiles'
- * edges, for the bound rules to look one profile ahead. RSS growth alone
- * misses what comes: while the heap has free space RSS stays flat, then
- * one refill past it maps a third of the heap at once (bdwgc's growth
- * step), which the program fills. What a profile allocates bounds what it
- * can add to the heap's RSS. Lock-free. */
+/* A profile's RSS at its two ends (bytes; non-zero): how much RSS grows
+ * between two decisions at profiles' edges, for the bound rules to look
+ * one profile ahead (with what was allocated between decisions, which
+ * policy_model.c keeps: RSS growth alone misses a heap that has free
+ * space now and grows by a third later). Lock-free. */
 #define GCP__GROWTH_KEPT 8
-void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after, uint64_t allocated);
+void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after);
 
 /* The event hook reports each collection's end: its number, how long it
  * took and the heap in use it left (policy_note.c; lock-free; called

@@ -84,12 +84,12 @@ static unsigned history_next;
 static _Atomic uint64_t growths[GCP__GROWTH_KEPT];
 static _Atomic unsigned growth_next;
 
-void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after, uint64_t allocated)
+void gcp__gc_policy_growth(uint64_t rss_before, uint64_t rss_after)
 {
     unsigned i = atomic_fetch_add_explicit(&growth_next, 1, memory_order_relaxed);
-    uint64_t grew = rss_after > rss_before ? rss_after - rss_before : 0;
 
-    atomic_store_explicit(&growths[i % GCP__GROWTH_KEPT], grew > allocated ? grew : allocated,
+    atomic_store_explicit(&growths[i % GCP__GROWTH_KEPT],
+                          rss_after > rss_before ? rss_after - rss_before : 0,
                           memory_order_relaxed);
 }
 
@@ -124,6 +124,31 @@ static uint64_t noticed_at(uint64_t gc_no, uint64_t now)
     since = unseen_since_ns;
     pthread_mutex_unlock(&state_lock);
     return since;
+}
+
+/* The bytes allocated between consecutive decisions that read RSS (a
+ * profile's two edges, the stretch between two gc points), the last
+ * GCP__GROWTH_KEPT: what the next unit of work may add to the heap's RSS
+ * before anyone decides again, however bdwgc finds the room (RSS stays
+ * flat while the heap has free space, then one refill past it maps a
+ * third of the heap at once, which the program fills). Under state_lock. */
+static uint64_t spans[GCP__GROWTH_KEPT], span_from;
+static unsigned span_next;
+
+/* Close the span since the previous such decision; the most in the
+ * recent ones. */
+static uint64_t recent_span(void)
+{
+    uint64_t total = (uint64_t)GC_get_total_bytes(), most = 0;
+
+    pthread_mutex_lock(&state_lock);
+    if (span_from != 0 && total > span_from)
+        spans[span_next++ % GCP__GROWTH_KEPT] = total - span_from;
+    span_from = total;
+    for (int i = 0; i < GCP__GROWTH_KEPT; i++)
+        most = spans[i] > most ? spans[i] : most;
+    pthread_mutex_unlock(&state_lock);
+    return most;
 }
 
 /* Close the interval since the previous gc point; the most allocated in
@@ -176,8 +201,10 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
     s->predicted_s = predicted_cost(s->live);
     if (g->budget > 0)
         s->budget_left_s = gcp__gc_budget_left(g->budget, s->predicted_s, now);
-    if (rss > 0)
-        s->rss_growth = recent_growth();
+    if (rss > 0) {
+        uint64_t grew = recent_growth(), span = recent_span();
+        s->rss_growth = grew > span ? grew : span;
+    }
 }
 
 static int say(int verdict, char *reason, size_t n, const char *fmt, ...) GCP_PRINTF(4, 5);

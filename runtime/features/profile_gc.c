@@ -196,9 +196,8 @@ static int collect_adaptive(gcp__frame *f, gcp__counts *live, gcp__counts *alloc
 {
     gcp__gc_signals s;
 
-    /* What the next profile may add. */
     if (f->rss_before && f->rss_at_end)
-        gcp__gc_policy_growth(f->rss_before, f->rss_at_end, r->bytes_allocated);
+        gcp__gc_policy_growth(f->rss_before, f->rss_at_end); /* what the next may add */
     read_signals(f, &s, f->rss_at_end);
     int how = gcp__gc_decide(&s, r->gc_reason, sizeof r->gc_reason);
     if (how == GCP__SKIP)
