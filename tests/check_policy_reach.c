@@ -58,12 +58,13 @@ static int allocate_flat(void *env)
 }
 
 /* Free space for w's allocation, A (twice as much garbage, collected),
- * with RSS read after it into *rss0; returns A. The limit the tests set
- * is RSS + A, so the look-ahead reaches it. The premise each checks lets
- * RSS grow by less than A/2, which stays under 90% of the limit while
- * RSS < 4A (check-portability pre-grows the heap; under ASan RSS grew 3.4
- * MiB of 8 here): the 90% rule, which comes first, cannot be what fires. */
-static uint64_t flat_setup(flat_work *w, uint64_t *rss0)
+ * with RSS read after it into *rss0, and *c adaptive with a limit of
+ * RSS + A, which the look-ahead reaches; returns A. The premise each test
+ * checks lets RSS grow by less than A/2, which stays under 90% of the
+ * limit while RSS < 4A (check-portability pre-grows the heap; under ASan
+ * RSS grew 3.4 MiB of 8 here): the 90% rule, which comes first, cannot be
+ * what fires. */
+static uint64_t flat_setup(flat_work *w, uint64_t *rss0, gcp_config *c)
 {
     uint64_t rss = tu_rss_bytes();
     uint64_t want = rss / 3 > 8 * MIB ? rss / 3 : 8 * MIB;
@@ -72,6 +73,9 @@ static uint64_t flat_setup(flat_work *w, uint64_t *rss0)
     drop(2 * w->objects);
     GC_gcollect();
     *rss0 = tu_rss_bytes();
+    gcp_config_init(c);
+    c->auto_gc = GCP_AUTO_GC_ADAPTIVE;
+    c->memory_limit_mb = (double)(*rss0 + (uint64_t)w->objects * OBJ) / (double)MIB;
     return (uint64_t)w->objects * OBJ;
 }
 
@@ -110,11 +114,8 @@ START_TEST(test_flat_profile_counts_allocation)
     gcp_config c;
     gcp_report r;
     flat_work w;
-    uint64_t rss0, allocated = flat_setup(&w, &rss0);
+    uint64_t rss0, allocated = flat_setup(&w, &rss0, &c);
 
-    gcp_config_init(&c);
-    c.auto_gc = GCP_AUTO_GC_ADAPTIVE;
-    c.memory_limit_mb = (double)(rss0 + allocated) / (double)MIB;
     ck_assert_int_eq(gcp_profile("flat", allocate_flat, &w, &c, &r), 0);
     assert_looked_ahead(r.gc_reason, &w, rss0, allocated, c.memory_limit_mb);
     ck_assert_int_eq(r.gc_collected, 1);
@@ -129,11 +130,8 @@ START_TEST(test_flat_points_count_allocation)
     gcp_config c;
     gcp_gc_decision d;
     flat_work w;
-    uint64_t rss0, allocated = flat_setup(&w, &rss0);
+    uint64_t rss0, allocated = flat_setup(&w, &rss0, &c);
 
-    gcp_config_init(&c);
-    c.auto_gc = GCP_AUTO_GC_ADAPTIVE;
-    c.memory_limit_mb = (double)(rss0 + allocated) / (double)MIB;
     ck_assert_int_ge(gcp_gc_point(&c, &d), 0); /* the interval starts */
     allocate_flat(&w);
     ck_assert_int_eq(gcp_gc_point(&c, &d), 1);

@@ -54,7 +54,7 @@
  * (measured on demos/pipeline: 1.0 let the heap ratchet up, 1.5 held the
  * peak with fewer collections than 2.0). */
 #define ROOM_MARGIN 1.5
-/* Intervals between gc points whose allocation predicts the next one's
+/* Stretches between decisions whose allocation predicts the next one's
  * (the most of them). */
 #define HISTORY 8
 /* Allocated at least this share of the live heap, and a collection costs
@@ -77,8 +77,37 @@ void gcp__gc_policy_after_fork(void)
     pthread_mutex_init(&state_lock, NULL);
 }
 static uint64_t unseen_gc_no, unseen_since_ns;
-static uint64_t history[HISTORY], last_total;
-static unsigned history_next;
+
+/* The bytes allocated in the last HISTORY stretches between two readings
+ * of the allocation total, a ring (under state_lock). */
+typedef struct spans {
+    uint64_t bytes[HISTORY], from;
+    unsigned next;
+} spans;
+
+/* Between two gc points: what the next interval is expected to allocate
+ * (the room rule). Between two decisions that read RSS (a profile's two
+ * edges, two gc points): what the next unit of work may add to the heap's
+ * RSS before anyone decides again, however bdwgc finds the room (RSS
+ * stays flat while the heap has free space, then one refill past it maps
+ * a third of the heap at once, which the program fills). */
+static spans between_points, between_rss_decisions;
+
+/* Close the stretch since sp's previous reading at total; the most of the
+ * recent ones. */
+static uint64_t close_span(spans *sp, uint64_t total)
+{
+    uint64_t most = 0;
+
+    pthread_mutex_lock(&state_lock);
+    if (sp->from != 0 && total > sp->from)
+        sp->bytes[sp->next++ % HISTORY] = total - sp->from;
+    sp->from = total;
+    for (int i = 0; i < HISTORY; i++)
+        most = sp->bytes[i] > most ? sp->bytes[i] : most;
+    pthread_mutex_unlock(&state_lock);
+    return most;
+}
 
 /* The last GCP__GROWTH_KEPT profiles' RSS growth, a ring. */
 static _Atomic uint64_t growths[GCP__GROWTH_KEPT];
@@ -126,47 +155,6 @@ static uint64_t noticed_at(uint64_t gc_no, uint64_t now)
     return since;
 }
 
-/* The bytes allocated between consecutive decisions that read RSS (a
- * profile's two edges, the stretch between two gc points), the last
- * GCP__GROWTH_KEPT: what the next unit of work may add to the heap's RSS
- * before anyone decides again, however bdwgc finds the room (RSS stays
- * flat while the heap has free space, then one refill past it maps a
- * third of the heap at once, which the program fills). Under state_lock. */
-static uint64_t spans[GCP__GROWTH_KEPT], span_from;
-static unsigned span_next;
-
-/* Close the span since the previous such decision; the most in the
- * recent ones. */
-static uint64_t recent_span(void)
-{
-    uint64_t total = (uint64_t)GC_get_total_bytes(), most = 0;
-
-    pthread_mutex_lock(&state_lock);
-    if (span_from != 0 && total > span_from)
-        spans[span_next++ % GCP__GROWTH_KEPT] = total - span_from;
-    span_from = total;
-    for (int i = 0; i < GCP__GROWTH_KEPT; i++)
-        most = spans[i] > most ? spans[i] : most;
-    pthread_mutex_unlock(&state_lock);
-    return most;
-}
-
-/* Close the interval since the previous gc point; the most allocated in
- * the recent ones. */
-static uint64_t expected_at_point(void)
-{
-    uint64_t total = (uint64_t)GC_get_total_bytes(), most = 0;
-
-    pthread_mutex_lock(&state_lock);
-    if (last_total != 0 && total > last_total)
-        history[history_next++ % HISTORY] = total - last_total;
-    last_total = total;
-    for (int i = 0; i < HISTORY; i++)
-        most = history[i] > most ? history[i] : most;
-    pthread_mutex_unlock(&state_lock);
-    return most;
-}
-
 void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals *g, int at_point)
 {
     uint64_t gc_no = GC_get_gc_no(), now;
@@ -176,7 +164,9 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
     memset(s, 0, sizeof *s);
     s->allocated = (uint64_t)GC_get_bytes_since_gc();
     s->free = (uint64_t)GC_get_free_bytes();
-    s->expected = at_point ? expected_at_point() : 0;
+    /* The total takes bdwgc's lock: read once, and only if wanted. */
+    uint64_t total = at_point || rss > 0 ? (uint64_t)GC_get_total_bytes() : 0;
+    s->expected = at_point ? close_span(&between_points, total) : 0;
     s->disabled = GC_is_disabled();
     s->rss = rss;
     s->threshold = rss > 0 ? g->threshold : 0;
@@ -202,7 +192,7 @@ void gcp__gc_signals_read(gcp__gc_signals *s, uint64_t rss, const gcp__gc_goals 
     if (g->budget > 0)
         s->budget_left_s = gcp__gc_budget_left(g->budget, s->predicted_s, now);
     if (rss > 0) {
-        uint64_t grew = recent_growth(), span = recent_span();
+        uint64_t grew = recent_growth(), span = close_span(&between_rss_decisions, total);
         s->rss_growth = grew > span ? grew : span;
     }
 }
